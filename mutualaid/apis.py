@@ -1,0 +1,65 @@
+"""The versioned REST API of the core (`/api/v1/…`), in the caller's scope.
+
+Browser sessions are scoped by the middleware, tokens by `mutualaid.drf.ScopedTokenAuthentication`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mutualaid.drf import HasPermission
+from mutualaid.models import Organisation, User
+from mutualaid.selectors import org_subtree
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "code", "name", "kind", "kind_label", "parent", "depth", "headcount", "is_active"]
+
+
+class OrganisationList(generics.ListAPIView):
+    """The organisations of the caller's subtree, in tree order."""
+
+    serializer_class = OrganisationSerializer
+    permission_classes = [HasPermission]
+    required_permission = "org.view"
+
+    def get_queryset(self) -> Any:
+        return org_subtree(kind=self.request.query_params.get("kind", ""))
+
+
+class OrganisationDetail(generics.RetrieveAPIView):
+    serializer_class = OrganisationSerializer
+    permission_classes = [HasPermission]
+    required_permission = "org.view"
+
+    def get_queryset(self) -> Any:
+        return Organisation.objects.all()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    org = OrganisationSerializer(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "roles", "org"]
+
+
+class Me(APIView):
+    """Who the caller is: their node and roles."""
+
+    permission_classes = [HasPermission]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request, version: str = "v1") -> Response:
+        return Response(MeSerializer(request.user).data)

@@ -1,0 +1,36 @@
+"""Django REST framework glue: token authentication that enters the tenant scope, and the
+permission class that checks the roles of roles.py.
+
+Kept apart from the API views because DRF imports authentication classes while it loads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import permissions
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.request import Request
+
+from mutualaid.middleware import enter_user_scope
+
+
+class ScopedTokenAuthentication(TokenAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        result = super().authenticate(request)
+        if result is not None:
+            enter_user_scope(request._request, result[0])
+        return result
+
+
+class HasPermission(permissions.BasePermission):
+    """Grants access when the user holds the view's `required_permission` (see roles.py)."""
+
+    message = _("Your roles do not allow this.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        perm = getattr(view, "required_permission", "api.access")
+        return bool(request.user and request.user.is_authenticated and request.user.has_perm(perm))

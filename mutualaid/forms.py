@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from mutualaid.models import Organisation, OrgKind
+from mutualaid.roles import Role
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _(
+            "The username or password is wrong. After %(limit)s failed attempts the account is "
+            "locked for 30 minutes."
+        ),
+        "inactive": _("This account has been disabled. Ask your office head to re-enable it."),
+    }
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        from django.conf import settings
+
+        return forms.ValidationError(
+            self.error_messages["invalid_login"] % {"limit": settings.AXES_FAILURE_LIMIT}, code="invalid_login"
+        )
+
+
+class OrgCreateForm(forms.Form):
+    parent = forms.ModelChoiceField(label=_("Parent"), queryset=Organisation.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=[c for c in OrgKind.choices if c[0] != OrgKind.PROVINCE])
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    headcount = forms.IntegerField(
+        label=_("Staff headcount"), min_value=1, required=False, help_text=_("Units only.")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # In scope: a forged parent id from another office is simply "not a valid choice".
+        self.fields["parent"].queryset = Organisation.objects.exclude(kind=OrgKind.UNIT).order_by("path")
+
+
+class UserCreateForm(forms.Form):
+    username = forms.RegexField(
+        label=_("Username"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
+    )
+    display_name = forms.CharField(label=_("Full name"), max_length=50)
+    org = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )
+    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = Organisation.objects.order_by("path")
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        password_validation.validate_password(password)
+        return password

@@ -1,0 +1,109 @@
+"""Load the demo province: a provincial office, two cities with three agent points each, an
+industry branch, employer units with headcounts, and one login per role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.roles import Role
+from mutualaid.services import org_create, user_create
+from mutualaid.tenancy import unscoped
+
+DEMO_PASSWORD = "Demo-2026-huzhu"  # noqa: S105 - printed for the demo on purpose
+
+TREE: list[tuple[str, str, str, list[Any]]] = [
+    ("6101", "西安市职工互助保障代办处", OrgKind.CITY, [
+        ("610113", "雁塔区代办点", OrgKind.COUNTY, [
+            ("610113001", "西安秦川机械有限公司工会", 320),
+            ("610113002", "雁塔区第一人民医院工会", 860),
+        ]),
+        ("610103", "碑林区代办点", OrgKind.COUNTY, [
+            ("610103001", "碑林区教育系统工会", 1450),
+            ("610103002", "长安路百货商场工会", 210),
+        ]),
+        ("610112", "未央区代办点", OrgKind.COUNTY, [
+            ("610112001", "未央经开区电子科技公司工会", 540),
+        ]),
+    ]),
+    ("6103", "宝鸡市职工互助保障代办处", OrgKind.CITY, [
+        ("610302", "渭滨区代办点", OrgKind.COUNTY, [
+            ("610302001", "宝鸡钛业股份公司工会", 2300),
+            ("610302002", "渭滨区环卫中心工会", 180),
+        ]),
+        ("610303", "金台区代办点", OrgKind.COUNTY, [
+            ("610303001", "金台区纺织厂工会", 640),
+        ]),
+        ("610304", "陈仓区代办点", OrgKind.COUNTY, [
+            ("610304001", "陈仓区中学工会", 95),
+        ]),
+    ]),
+    ("61T1", "省铁路产业工会互助保障分部", OrgKind.INDUSTRY, [
+        ("61T1001", "西安铁路局机务段工会", 1200),
+    ]),
+]
+
+# (username, display name, node code, roles)
+LOGINS: list[tuple[str, str, str, list[Role]]] = [
+    ("sheng_head", "王建国", "61", [Role.OFFICE_HEAD]),
+    ("sheng_leader", "李卫东", "61", [Role.LEADER]),
+    ("sheng_claims", "张丽", "61", [Role.CLAIMS_OFFICER]),
+    ("sheng_supervisor", "赵敏", "61", [Role.CLAIMS_SUPERVISOR]),
+    ("sheng_compliance", "孙海燕", "61", [Role.COMPLIANCE]),
+    ("sheng_finance", "周红", "61", [Role.FINANCE_OFFICER]),
+    ("sheng_finance_head", "吴刚", "61", [Role.FINANCE_HEAD]),
+    ("sheng_auditor", "郑洁", "61", [Role.AUDITOR]),
+    ("sheng_api", "省办事处数据接口", "61", [Role.API_CLIENT]),
+    ("xian_head", "陈志强", "6101", [Role.OFFICE_HEAD]),
+    ("xian_claims", "刘芳", "6101", [Role.CLAIMS_OFFICER]),
+    ("xian_finance", "杨帆", "6101", [Role.FINANCE_OFFICER]),
+    ("baoji_head", "黄磊", "6103", [Role.OFFICE_HEAD]),
+    ("yanta_agent", "马晓", "610113", [Role.COUNTY_AGENT]),
+    ("qinchuan_agent", "林静", "610113001", [Role.UNIT_AGENT]),
+]
+
+
+class Command(BaseCommand):
+    help = "Load (or refresh) the demo province and print one login per role."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with unscoped(), transaction.atomic():
+            province = Organisation.objects.filter(code="61").first()
+            if province is None:
+                province = org_create(code="61", name="陕西省职工互助保障办事处", kind=OrgKind.PROVINCE, parent=None)
+                self._add(province, TREE)
+            rows = []
+            for username, name, code, roles in LOGINS:
+                org = Organisation.objects.get(code=code)
+                user = User.auth_objects.filter(username=username).first()
+                if user is None:
+                    user = user_create(
+                        username=username, password=DEMO_PASSWORD, org=org, roles=list(roles), display_name=name
+                    )
+                else:
+                    user.set_password(DEMO_PASSWORD)
+                    user.is_active = True
+                    user.save()
+                token = Token.objects.get_or_create(user=user)[0].key if Role.API_CLIENT in roles else ""
+                rows.append((username, "、".join(user.role_labels()), org.name, token))
+        self.stdout.write(self.style.SUCCESS("演示数据已就绪 / Demo province ready."))
+        self.stdout.write(f"密码 / password for every login: {DEMO_PASSWORD}")
+        for username, roles, org_name, token in rows:
+            line = f"  {username:<20} {roles:<12} {org_name}"
+            if token:
+                line += f"  API token: {token}"
+            self.stdout.write(line)
+
+    def _add(self, parent: Organisation, children: list[Any]) -> None:
+        for child in children:
+            if len(child) == 3:
+                code, name, headcount = child
+                org_create(code=code, name=name, kind=OrgKind.UNIT, parent=parent, headcount=headcount)
+            else:
+                code, name, kind, grandchildren = child
+                node = org_create(code=code, name=name, kind=kind, parent=parent)
+                self._add(node, grandchildren)

@@ -1,0 +1,80 @@
+"""Request middleware: the tenant scope for every request, and session timeouts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from mutualaid.tenancy import org_scope, unscoped
+
+Handler = Callable[[HttpRequest], HttpResponse]
+LOGIN_AT = "mutualaid_login_at"
+
+
+def enter_user_scope(request: HttpRequest, user: object) -> None:
+    """Enter `user`'s organisation scope until the end of this request.
+
+    Called by the middleware for session users and by the API's token authentication (which
+    runs later, inside the view). A user without a node gets no scope: every tenant query raises.
+    """
+    stack: ExitStack | None = getattr(request, "_tenant_stack", None)
+    org = getattr(user, "org", None)
+    if stack is None or org is None or getattr(request, "_tenant_scoped", False):
+        return
+    stack.enter_context(org_scope(org, actor_id=user.pk))  # type: ignore[attr-defined]
+    request._tenant_scoped = True  # type: ignore[attr-defined]
+
+
+class TenantScopeMiddleware:
+    """Every request runs inside its user's subtree; anonymous requests run in no scope at all.
+
+    Superusers get unscoped access on the Django admin only, which is for operators.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with ExitStack() as stack:
+            request._tenant_stack = stack  # type: ignore[attr-defined]
+            user = request.user
+            if user.is_authenticated:
+                if getattr(user, "org_id", None):
+                    enter_user_scope(request, user)
+                elif user.is_superuser and request.path.startswith("/admin/"):
+                    stack.enter_context(unscoped())
+            try:
+                return self.get_response(request)
+            finally:
+                request._tenant_stack = None  # type: ignore[attr-defined]
+
+
+class SessionTimeoutMiddleware:
+    """End a session that has lived past the absolute limit, and say so on the login page.
+
+    The idle limit is Django's own (a short cookie age refreshed on every request); a disabled
+    account loses its session here too, at its next request.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            started = request.session.get(LOGIN_AT)
+            if started is None:
+                request.session[LOGIN_AT] = time.time()
+            elif time.time() - float(started) > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.warning(request, _("Your session has expired. Please log in again."))
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

@@ -1,0 +1,129 @@
+"""The core: the organisation tree (which is the tenancy), users and their roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pghistory
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from mutualaid.roles import Role
+from mutualaid.tenancy import TenantManager, TenantUserManager
+
+PATH_STEP = 6  # digits per level: "000001.000007." is node 7 under node 1
+
+
+class OrgKind(models.TextChoices):
+    PROVINCE = "province", _("Provincial office")
+    CITY = "city", _("City office")
+    INDUSTRY = "industry", _("Industry branch")
+    COUNTY = "county", _("County agent point")
+    UNIT = "unit", _("Employer unit")
+
+
+# Which kind of node may sit under which: industries are branches beside the cities.
+ALLOWED_PARENT_KINDS: dict[str, frozenset[str]] = {
+    OrgKind.PROVINCE: frozenset(),
+    OrgKind.CITY: frozenset({OrgKind.PROVINCE}),
+    OrgKind.INDUSTRY: frozenset({OrgKind.PROVINCE}),
+    OrgKind.COUNTY: frozenset({OrgKind.CITY, OrgKind.INDUSTRY}),
+    OrgKind.UNIT: frozenset({OrgKind.COUNTY, OrgKind.CITY, OrgKind.INDUSTRY}),
+}
+
+
+@pghistory.track()
+class Organisation(models.Model):
+    """A node of the tree: province → city (or industry branch) → county agent point → unit.
+
+    `path` is a materialised path of zero-padded ids, so a subtree is one prefix query on an
+    index, and the same string is copied onto every tenant-owned row for scoping.
+    """
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=OrgKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(editable=False)
+    headcount = models.PositiveIntegerField(_("staff headcount"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantManager(path_field="path")
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["path"]
+        # `path` is unique, so Django also gives it a varchar_pattern_ops index: prefix queries use it.
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=True, kind="province") | models.Q(parent__isnull=False),
+                name="org_only_province_is_root",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(headcount__isnull=True) | models.Q(kind="unit"),
+                name="org_headcount_only_for_units",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_office(self) -> bool:
+        return self.kind in {OrgKind.PROVINCE, OrgKind.CITY, OrgKind.INDUSTRY}
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this node, read off the path without a query."""
+        return [int(step) for step in self.path.split(".") if step]
+
+
+@pghistory.track(exclude=["password", "last_login"])
+class User(AbstractUser):
+    """A person (or the provincial office's machine client) at one node, with roles."""
+
+    org = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+    )
+    org_path = models.CharField(max_length=255, blank=True, editable=False)
+    display_name = models.CharField(_("full name"), max_length=50, blank=True)
+    roles = ArrayField(models.CharField(max_length=32, choices=Role.choices), default=list, blank=True)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+
+    # Django's authentication looks users up before any scope exists, through the default
+    # manager; everything the product shows goes through `objects`, which is scoped.
+    auth_objects = UserManager()
+    objects = TenantUserManager()
+
+    class Meta:
+        default_manager_name = "auth_objects"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        indexes = [models.Index(fields=["org_path"], name="user_subtree", opclasses=["varchar_pattern_ops"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_superuser=True) | models.Q(org__isnull=False),
+                name="user_belongs_to_a_node",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.org_path = self.org.path if self.org_id else ""
+        super().save(*args, **kwargs)
+
+    def role_labels(self) -> list[str]:
+        return [str(Role(role).label) for role in self.roles]

@@ -1,0 +1,39 @@
+"""The navigation, fitted to the roles of whoever is logged in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    permission: str | None  # None: every logged-in user
+
+
+# Later apps add their entries here, each behind a permission declared in roles.py.
+NAV_ITEMS: list[NavItem] = [
+    NavItem(_("Home"), "home", None),
+    NavItem(_("Organisations"), "org_tree", "org.view"),
+    NavItem(_("Accounts"), "user_list", "users.view"),
+    NavItem(_("Audit trail"), "audit_list", "audit.view"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    current = request.resolver_match.url_name if request.resolver_match else ""
+    items = [
+        {"label": item.label, "url": reverse(item.url_name), "active": item.url_name == current}
+        for item in NAV_ITEMS
+        if item.permission is None or user.has_perm(item.permission)
+    ]
+    return {"nav_items": items}

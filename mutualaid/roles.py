@@ -1,0 +1,72 @@
+"""Roles and what each may do: the one place where this is declared.
+
+A user holds one or more roles at one organisation node. A permission is a plain string such as
+"org.view"; `PERMISSIONS` maps each to the roles that hold it. `mutualaid.backends.RoleBackend` plugs this into
+Django, so views use the ordinary `user.has_perm("org.view")` and `PermissionRequiredMixin`.
+Where a permission applies is decided by tenancy (the user's subtree), not here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from mutualaid.models import OrgKind
+
+
+class Role(models.TextChoices):
+    UNIT_AGENT = "unit_agent", _("Unit agent")
+    COUNTY_AGENT = "county_agent", _("County agent")
+    CLAIMS_OFFICER = "claims_officer", _("Claims officer")
+    CLAIMS_SUPERVISOR = "claims_supervisor", _("Claims supervisor")
+    COMPLIANCE = "compliance", _("Compliance officer")
+    FINANCE_OFFICER = "finance_officer", _("Finance officer")
+    FINANCE_HEAD = "finance_head", _("Finance head")
+    OFFICE_HEAD = "office_head", _("Office head")
+    LEADER = "leader", _("Leader in charge")
+    AUDITOR = "auditor", _("Auditor")
+    API_CLIENT = "api_client", _("API client")
+
+
+STAFF_ROLES = frozenset(Role) - {Role.UNIT_AGENT, Role.API_CLIENT}
+OFFICE_ROLES = STAFF_ROLES - {Role.COUNTY_AGENT}
+EVERY_HUMAN_ROLE = frozenset(Role) - {Role.API_CLIENT}
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # The organisation tree of one's own subtree.
+    "org.view": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
+    "org.manage": frozenset({Role.OFFICE_HEAD}),
+    # Accounts of one's own subtree.
+    "users.view": frozenset({Role.OFFICE_HEAD, Role.AUDITOR, Role.COMPLIANCE}),
+    "users.manage": frozenset({Role.OFFICE_HEAD}),
+    # The audit trail of one's own subtree.
+    "audit.view": frozenset({Role.OFFICE_HEAD, Role.AUDITOR, Role.COMPLIANCE}),
+    # Machine access to the versioned API.
+    "api.access": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
+}
+
+
+def _kinds(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+# Which kinds of node a role may be held at: a unit agent sits at a unit, a county agent at an
+# agent point, the office roles at an office (province, city or industry branch).
+ROLE_NODE_KINDS: dict[Role, frozenset[str]] = {
+    Role.UNIT_AGENT: _kinds("unit"),
+    Role.COUNTY_AGENT: _kinds("county"),
+    **{role: _kinds("province", "city", "industry") for role in OFFICE_ROLES},
+    Role.API_CLIENT: _kinds("province", "city", "industry"),
+}
+
+
+def permissions_for(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
+    held = set(roles)
+    return frozenset(perm for perm, granted in PERMISSIONS.items() if held & {r.value for r in granted})
+
+
+def role_fits_node(role: str, kind: OrgKind | str) -> bool:
+    return str(kind) in ROLE_NODE_KINDS.get(Role(role), frozenset())

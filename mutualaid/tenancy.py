@@ -1,0 +1,99 @@
+"""Tenancy: every read of tenant-owned rows goes through the caller's organisation subtree.
+
+The mechanism is django-scopes (as in pretix). Tenant-owned models use `TenantManager`, whose
+querysets filter on the row's materialised organisation path. A query made while no scope is
+active raises `ScopeError`: a developer who forgets the scope gets an error, never another
+office's rows. Scopes are entered in exactly three places:
+
+- `TenantScopeMiddleware` for browser requests, and `ScopedTokenAuthentication` for API tokens;
+- `ScopedTask` for Celery tasks, which take the office's id and re-enter its scope;
+- tests, through fixtures.
+
+`org_scope(org)` is the only way in (the ruff rule TID251 bans calling django_scopes.scope
+elsewhere). It refuses an empty organisation, so a missing value can never widen a scope.
+Unscoped access is `unscoped()`, rare and easy to grep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import pghistory
+from django.contrib.auth.models import UserManager
+from django.db import models
+from django_scopes import ScopedManager, scope, scopes_disabled
+from django_scopes.exceptions import ScopeError
+
+if TYPE_CHECKING:
+    from mutualaid.models import Organisation
+
+SCOPE = "org"
+
+__all__ = ["ScopeError", "TenantManager", "TenantOwned", "current_org_path", "org_scope", "unscoped"]
+
+
+def TenantManager(path_field: str = "org_path", manager_class: type[models.Manager[Any]] = models.Manager) -> Any:  # noqa: N802
+    """A manager that only returns rows whose `path_field` lies in the active organisation scope."""
+    manager = ScopedManager(_manager_class=manager_class, **{SCOPE: f"{path_field}__startswith"})
+    # Migrations get a plain manager: they run unscoped and cannot serialise a generated class.
+    manager.use_in_migrations = False
+    return manager
+
+
+def TenantUserManager() -> Any:  # noqa: N802
+    return TenantManager(manager_class=UserManager)
+
+
+@contextmanager
+def org_scope(org: Organisation, *, actor_id: int | None = None) -> Iterator[None]:
+    """Make `org`'s subtree the only data visible, and label every write for the audit trail."""
+    path = getattr(org, "path", None)
+    if org is None or not getattr(org, "pk", None) or not path:
+        raise ScopeError("org_scope needs a saved organisation; refusing to widen the scope.")
+    with scope(**{SCOPE: path}), pghistory.context(user=actor_id, org=org.pk, org_path=path):
+        yield
+
+
+@contextmanager
+def unscoped() -> Iterator[None]:
+    """Every tenant's rows: only for the login, migrations, superuser admin and seeding."""
+    with scopes_disabled():
+        yield
+
+
+def current_org_path() -> str:
+    """The active scope's path; raises when there is none (cache keys must carry it)."""
+    from django_scopes import get_scope
+
+    path = get_scope().get(SCOPE)
+    if not path:
+        raise ScopeError("No organisation scope is active.")
+    return str(path)
+
+
+class TenantOwned(models.Model):
+    """Abstract base for rows that belong to one organisation node.
+
+    `org_path` is copied from the owning node by the services that create the row; it is what
+    scoping filters on, with a prefix index, so a subtree is one indexed query.
+    """
+
+    org = models.ForeignKey("mutualaid.Organisation", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False)
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+        indexes = [
+            models.Index(
+                fields=["org_path"], name="%(app_label)s_%(class)s_subtree", opclasses=["varchar_pattern_ops"]
+            )
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The owner always comes from the server side: the path follows the org, never input.
+        self.org_path = self.org.path
+        super().save(*args, **kwargs)

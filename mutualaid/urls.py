@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from mutualaid import apis, views
+
+api_v1 = [
+    path("me/", apis.Me.as_view(), name="api_me"),
+    path("orgs/", apis.OrganisationList.as_view(), name="api_org_list"),
+    path("orgs/<int:pk>/", apis.OrganisationDetail.as_view(), name="api_org_detail"),
+]
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
+        name="password_change_done",
+    ),
+    path("orgs/", views.OrgTreeView.as_view(), name="org_tree"),
+    path("orgs/new/", views.OrgCreateView.as_view(), name="org_create"),
+    path("orgs/<int:org_pk>/", views.OrgDetailView.as_view(), name="org_detail"),
+    path("users/", views.UserListView.as_view(), name="user_list"),
+    path("users/new/", views.UserCreateView.as_view(), name="user_create"),
+    path("users/<int:user_pk>/toggle-active/", views.UserToggleActiveView.as_view(), name="user_toggle_active"),
+    path("audit/", views.AuditListView.as_view(), name="audit_list"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+    re_path(r"^api/(?P<version>v1)/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api_schema"),
+    path("admin/", admin.site.urls),
+]
+

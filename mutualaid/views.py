@@ -1,0 +1,202 @@
+"""Thin HTML views over the core's services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from mutualaid import selectors, services
+from mutualaid.audit import audit_event_list
+from mutualaid.forms import LoginForm, OrgCreateForm, UserCreateForm
+from mutualaid.models import Organisation, OrgKind, User
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class StaffView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Logged in, holding `permission_required`, and always inside the user's scope."""
+
+    raise_exception = False
+
+    def handle_no_permission(self) -> HttpResponse:
+        if self.request.user.is_authenticated:
+            raise PermissionDenied(_("Your roles do not allow this page."))
+        return super().handle_no_permission()
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "mutualaid/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = self.request.user
+        context = super().get_context_data(**kwargs)
+        if getattr(user, "org_id", None):
+            org = selectors.org_get(pk=user.org_id)
+            context["org"] = org
+            context["stats"] = selectors.org_subtree_stats(root=org)
+            context["children"] = selectors.org_subtree(root=org).filter(depth=org.depth + 1)
+        return context
+
+
+class OrgTreeView(StaffView):
+    template_name = "mutualaid/org_tree.html"
+    permission_required = "org.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        kind = self.request.GET.get("kind", "")
+        search = self.request.GET.get("q", "").strip()
+        nodes = selectors.org_subtree(kind=kind if kind in OrgKind.values else "", search=search)
+        page = Paginator(nodes, 200).get_page(self.request.GET.get("page"))
+        base_depth = self.request.user.org.depth if self.request.user.org_id else 0
+        context.update(page=page, kinds=OrgKind.choices, kind=kind, q=search, base_depth=base_depth)
+        return context
+
+
+class OrgDetailView(StaffView):
+    template_name = "mutualaid/org_detail.html"
+    permission_required = "org.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        try:
+            org = selectors.org_get(pk=self.kwargs["org_pk"])
+        except Organisation.DoesNotExist:
+            raise Http404(_("No such organisation in your office's tree.")) from None
+        context.update(
+            org=org,
+            breadcrumb=Organisation.objects.filter(id__in=org.ancestor_ids()).order_by("depth"),
+            children=selectors.org_subtree(root=org).filter(depth=org.depth + 1),
+            stats=selectors.org_subtree_stats(root=org),
+            users=selectors.user_list().filter(org=org) if self.request.user.has_perm("users.view") else None,
+        )
+        return context
+
+
+class OrgCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    template_name = "mutualaid/org_form.html"
+    permission_required = "org.manage"
+    form_class = OrgCreateForm
+    raise_exception = True
+
+    def get_initial(self) -> dict[str, Any]:
+        parent = self.request.GET.get("parent")
+        return {"parent": parent} if parent and parent.isdigit() else {}
+
+    def form_valid(self, form: OrgCreateForm) -> HttpResponse:
+        data = form.cleaned_data
+        try:
+            org = services.org_create(
+                code=data["code"],
+                name=data["name"],
+                kind=data["kind"],
+                parent=data["parent"],
+                headcount=data["headcount"],
+                actor=self.request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            _attach_errors(form, error)
+            return self.form_invalid(form)
+        except IntegrityError:
+            form.add_error("code", _("This code is already in use. Choose another."))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Added %(name)s.") % {"name": org.name})
+        return redirect("org_detail", org_pk=org.pk)
+
+
+class UserListView(StaffView):
+    template_name = "mutualaid/user_list.html"
+    permission_required = "users.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        search = self.request.GET.get("q", "").strip()
+        page = Paginator(selectors.user_list(search=search), 100).get_page(self.request.GET.get("page"))
+        context.update(page=page, q=search)
+        return context
+
+
+class UserCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    template_name = "mutualaid/user_form.html"
+    permission_required = "users.manage"
+    form_class = UserCreateForm
+    raise_exception = True
+
+    def form_valid(self, form: UserCreateForm) -> HttpResponse:
+        data = form.cleaned_data
+        try:
+            user = services.user_create(
+                username=data["username"],
+                password=data["password"],
+                org=data["org"],
+                roles=data["roles"],
+                display_name=data["display_name"],
+                actor=self.request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            _attach_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Account %(username)s created.") % {"username": user.username})
+        return redirect("user_list")
+
+
+class UserToggleActiveView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "users.manage"
+    raise_exception = True
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, user_pk: int) -> HttpResponse:
+        try:
+            target = User.objects.get(pk=user_pk)
+        except User.DoesNotExist:
+            raise Http404(_("No such account in your office's tree.")) from None
+        try:
+            services.user_set_active(user=target, active=not target.is_active, actor=request.user)  # type: ignore[arg-type]
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Account %(username)s updated.") % {"username": target.username})
+        return HttpResponseRedirect(reverse("user_list"))
+
+
+class AuditListView(StaffView):
+    template_name = "mutualaid/audit_list.html"
+    permission_required = "audit.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["rows"] = audit_event_list()
+        return context
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and compose health checks: the database answers. No tenant data."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def _attach_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

@@ -1,0 +1,91 @@
+"""Shared fixtures: a province with two sibling cities, and users at every level.
+
+City A (西安) is "ours"; city B (宝鸡) is the sibling office whose staff are the strangers of
+the isolation tests. Every name and code of city A carries the marker "甲XA" so that a leak of
+any of them into a response body is easy to find.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.roles import OFFICE_ROLES, Role
+from mutualaid.tenancy import org_scope, unscoped
+from tests.factories import OrganisationFactory, UserFactory
+
+ALL_OFFICE_ROLES = sorted(role.value for role in OFFICE_ROLES)
+
+
+@dataclass
+class City:
+    city: Organisation
+    county: Organisation
+    unit: Organisation
+    office_user: User  # holds every office role: permissions never hide a scoping bug
+    county_agent: User
+    unit_agent: User
+
+    def secrets(self) -> list[str]:
+        """Strings that must never appear in a response to another office."""
+        nodes = [self.city, self.county, self.unit]
+        users = [self.office_user, self.county_agent, self.unit_agent]
+        return [n.name for n in nodes] + [n.code for n in nodes] + [u.username for u in users] + [
+            u.display_name for u in users
+        ]
+
+
+@dataclass
+class Tree:
+    province: Organisation
+    province_user: User
+    a: City
+    b: City
+
+
+def _city(province: Organisation, code: str, label: str) -> City:
+    city = OrganisationFactory(code=f"{code}", name=f"{label}市代办处", kind=OrgKind.CITY, parent=province)
+    county = OrganisationFactory(code=f"{code}C1", name=f"{label}区代办点", kind=OrgKind.COUNTY, parent=city)
+    unit = OrganisationFactory(code=f"{code}U1", name=f"{label}机械厂工会", parent=county, headcount=300)
+    return City(
+        city=city,
+        county=county,
+        unit=unit,
+        office_user=UserFactory(username=f"{code.lower()}_office", display_name=f"{label}主任", org=city,
+                                roles=ALL_OFFICE_ROLES),
+        county_agent=UserFactory(username=f"{code.lower()}_county", display_name=f"{label}代办员", org=county,
+                                 roles=[Role.COUNTY_AGENT]),
+        unit_agent=UserFactory(username=f"{code.lower()}_unit", display_name=f"{label}单位经办", org=unit,
+                               roles=[Role.UNIT_AGENT]),
+    )
+
+
+@pytest.fixture
+def tree(db: None) -> Tree:
+    with unscoped():
+        province = OrganisationFactory(code="P61", name="示范省办事处", kind=OrgKind.PROVINCE)
+        return Tree(
+            province=province,
+            province_user=UserFactory(username="province_office", display_name="省办主任", org=province,
+                                      roles=ALL_OFFICE_ROLES),
+            a=_city(province, "XA", "甲XA西安"),
+            b=_city(province, "BJ", "乙BJ宝鸡"),
+        )
+
+
+@pytest.fixture
+def in_city_a(tree: Tree) -> Iterator[Tree]:
+    """Run the test body inside city A's scope, as its office user would."""
+    with org_scope(tree.a.city, actor_id=tree.a.office_user.pk):
+        yield tree
+
+
+def require_service(name: str) -> None:
+    """Skip when a server the test needs is not configured, but never silently in CI."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is required in CI but is not configured (set {name}).")
+    pytest.skip(f"{name} not configured")
