@@ -42,6 +42,7 @@ class OrganisationDetail(generics.RetrieveAPIView):
     serializer_class = OrganisationSerializer
     permission_classes = [HasPermission]
     required_permission = "org.view"
+    lookup_url_kwarg = "org_pk"
 
     def get_queryset(self) -> Any:
         return Organisation.objects.all()

@@ -8,7 +8,7 @@ from mutualaid import apis, views
 api_v1 = [
     path("me/", apis.Me.as_view(), name="api_me"),
     path("orgs/", apis.OrganisationList.as_view(), name="api_org_list"),
-    path("orgs/<int:pk>/", apis.OrganisationDetail.as_view(), name="api_org_detail"),
+    path("orgs/<int:org_pk>/", apis.OrganisationDetail.as_view(), name="api_org_detail"),
 ]
 
 urlpatterns = [

@@ -48,7 +48,8 @@ class Tree:
 
 
 def _city(province: Organisation, code: str, label: str) -> City:
-    city = OrganisationFactory(code=f"{code}", name=f"{label}市代办处", kind=OrgKind.CITY, parent=province)
+    code = f"{code}Q61"  # long enough never to turn up by chance in a CSRF token
+    city = OrganisationFactory(code=code, name=f"{label}市代办处", kind=OrgKind.CITY, parent=province)
     county = OrganisationFactory(code=f"{code}C1", name=f"{label}区代办点", kind=OrgKind.COUNTY, parent=city)
     unit = OrganisationFactory(code=f"{code}U1", name=f"{label}机械厂工会", parent=county, headcount=300)
     return City(
