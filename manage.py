@@ -4,6 +4,7 @@
 When DATABASE_URL is unset, a private PostgreSQL under .local/ is started first, so that
 `python manage.py …` works on a machine with no database server installed.
 """
+
 import os
 import sys
 

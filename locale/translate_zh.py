@@ -62,17 +62,14 @@ ZH = {
     "Password": "密码",
     "For staff of the mutual-aid offices, agent points and units.": "供各级互助保障办事处、代办点及基层单位工作人员使用。",
     "Your session has ended or you are not logged in yet. Please log in to continue.": "您尚未登录或会话已结束，请登录后继续。",
-    "The username or password is wrong. After %(limit)s failed attempts the account is locked for 30 minutes.":
-        "用户名或密码错误。连续输错 %(limit)s 次后，账户将被锁定 30 分钟。",
+    "The username or password is wrong. After %(limit)s failed attempts the account is locked for 30 minutes.": "用户名或密码错误。连续输错 %(limit)s 次后，账户将被锁定 30 分钟。",
     "This account has been disabled. Ask your office head to re-enable it.": "该账户已停用，请联系代办处负责人重新启用。",
     "Account locked": "账户已锁定",
-    "Too many wrong passwords for this account. It is locked for 30 minutes; try again later, or ask your office head to unlock it.":
-        "该账户密码错误次数过多，已锁定 30 分钟。请稍后再试，或联系代办处负责人解锁。",
+    "Too many wrong passwords for this account. It is locked for 30 minutes; try again later, or ask your office head to unlock it.": "该账户密码错误次数过多，已锁定 30 分钟。请稍后再试，或联系代办处负责人解锁。",
     "Back to the login page": "返回登录页",
     "Your session has expired. Please log in again.": "会话已过期，请重新登录。",
     "Password changed": "密码已修改",
-    "Your password must mix at least three of: lower-case letters, upper-case letters, digits, symbols.":
-        "密码须至少包含以下四类中的三类：小写字母、大写字母、数字、符号。",
+    "Your password must mix at least three of: lower-case letters, upper-case letters, digits, symbols.": "密码须至少包含以下四类中的三类：小写字母、大写字母、数字、符号。",
     # Errors
     "Not allowed": "无权访问",
     "Your roles do not allow this page. If you need it, ask your office head.": "您的角色无权访问此页面。如需使用，请联系代办处负责人。",
@@ -85,7 +82,7 @@ ZH = {
     "No such account in your office's tree.": "您所属机构范围内没有该账户。",
     # Home and organisations
     "Welcome, %(name)s": "欢迎，%(name)s",
-    "Your roles": "您的角色",
+    "Your roles: %(roles)s": "您的角色：%(roles)s",
     "Your account is not attached to an office. Operators use the administration site.": "您的账户未归属任何机构。系统运维人员请使用管理后台。",
     "Offices": "办事处",
     "Agent points": "代办点",
@@ -144,8 +141,7 @@ ZH = {
     "The role “%(role)s” cannot be held at a %(kind)s.": "“%(kind)s”的账户不能担任“%(role)s”角色。",
     "You cannot disable your own account.": "不能停用自己的账户。",
     # Audit
-    "Every creation and change of a record in your office's tree, newest first. The trail cannot be edited.":
-        "本机构范围内每一条记录的新增和修改，按时间倒序。审计日志不可修改。",
+    "Every creation and change of a record in your office's tree, newest first. The trail cannot be edited.": "本机构范围内每一条记录的新增和修改，按时间倒序。审计日志不可修改。",
     "Time": "时间",
     "Who": "操作人",
     "From": "所属机构",

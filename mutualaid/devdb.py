@@ -36,7 +36,7 @@ def ensure_database(name: str = DEFAULT_DATABASE) -> str:
     """Start the private server if needed, create `name` if missing, return its URL."""
     server = _server()
     socket_dir = server.get_postmaster_info().socket_dir
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")  # noqa: S608 - our own constant
     if "1 row" not in exists:
         server.psql(f'CREATE DATABASE "{name}";')
     return f"postgres://postgres@{quote(str(socket_dir), safe='')}/{name}"

@@ -14,8 +14,7 @@ from mutualaid.roles import Role
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _(
-            "The username or password is wrong. After %(limit)s failed attempts the account is "
-            "locked for 30 minutes."
+            "The username or password is wrong. After %(limit)s failed attempts the account is locked for 30 minutes."
         ),
         "inactive": _("This account has been disabled. Ask your office head to re-enable it."),
     }
@@ -33,9 +32,7 @@ class OrgCreateForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[c for c in OrgKind.choices if c[0] != OrgKind.PROVINCE])
     code = forms.CharField(label=_("Code"), max_length=32)
     name = forms.CharField(label=_("Name"), max_length=100)
-    headcount = forms.IntegerField(
-        label=_("Staff headcount"), min_value=1, required=False, help_text=_("Units only.")
-    )
+    headcount = forms.IntegerField(label=_("Staff headcount"), min_value=1, required=False, help_text=_("Units only."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,9 +49,7 @@ class UserCreateForm(forms.Form):
     )
     display_name = forms.CharField(label=_("Full name"), max_length=50)
     org = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
-    roles = forms.MultipleChoiceField(
-        label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
-    )
+    roles = forms.MultipleChoiceField(label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple)
     password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput, strip=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -18,6 +18,4 @@ class CharacterClassValidator:
             raise ValidationError(self.get_help_text(), code="password_too_simple")
 
     def get_help_text(self) -> str:
-        return _(
-            "Your password must mix at least three of: lower-case letters, upper-case letters, digits, symbols."
-        )
+        return _("Your password must mix at least three of: lower-case letters, upper-case letters, digits, symbols.")

@@ -37,9 +37,10 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY 未设置：生产环境必须提供随机密钥。/ SECRET_KEY is not set: production needs one."
         )
-    SECRET_KEY = "insecure-development-key-only-for-demo-and-tests-0123456789abcdef"
+    SECRET_KEY = "insecure-development-key-only-for-demo-and-tests-0123456789abcdef"  # noqa: S105
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# localhost is always allowed, for the container's own health check.
+ALLOWED_HOSTS = [*env_list("ALLOWED_HOSTS", "127.0.0.1"), "localhost"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -127,6 +128,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "mutualaid.passwords.CharacterClassValidator"},
 ]
+if env_bool("MUTUALAID_TESTING", False):
+    # Hashing cost is not what the tests examine; PBKDF2 would dominate their run time.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -156,6 +160,7 @@ HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG)
 if HTTPS_ONLY:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -88,9 +88,7 @@ class TenantOwned(models.Model):
     class Meta:
         abstract = True
         indexes = [
-            models.Index(
-                fields=["org_path"], name="%(app_label)s_%(class)s_subtree", opclasses=["varchar_pattern_ops"]
-            )
+            models.Index(fields=["org_path"], name="%(app_label)s_%(class)s_subtree", opclasses=["varchar_pattern_ops"])
         ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:

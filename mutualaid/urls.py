@@ -38,4 +38,3 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api_schema"),
     path("admin/", admin.site.urls),
 ]
-

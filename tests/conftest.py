@@ -34,9 +34,12 @@ class City:
         """Strings that must never appear in a response to another office."""
         nodes = [self.city, self.county, self.unit]
         users = [self.office_user, self.county_agent, self.unit_agent]
-        return [n.name for n in nodes] + [n.code for n in nodes] + [u.username for u in users] + [
-            u.display_name for u in users
-        ]
+        return (
+            [n.name for n in nodes]
+            + [n.code for n in nodes]
+            + [u.username for u in users]
+            + [u.display_name for u in users]
+        )
 
 
 @dataclass
@@ -56,12 +59,15 @@ def _city(province: Organisation, code: str, label: str) -> City:
         city=city,
         county=county,
         unit=unit,
-        office_user=UserFactory(username=f"{code.lower()}_office", display_name=f"{label}主任", org=city,
-                                roles=ALL_OFFICE_ROLES),
-        county_agent=UserFactory(username=f"{code.lower()}_county", display_name=f"{label}代办员", org=county,
-                                 roles=[Role.COUNTY_AGENT]),
-        unit_agent=UserFactory(username=f"{code.lower()}_unit", display_name=f"{label}单位经办", org=unit,
-                               roles=[Role.UNIT_AGENT]),
+        office_user=UserFactory(
+            username=f"{code.lower()}_office", display_name=f"{label}主任", org=city, roles=ALL_OFFICE_ROLES
+        ),
+        county_agent=UserFactory(
+            username=f"{code.lower()}_county", display_name=f"{label}代办员", org=county, roles=[Role.COUNTY_AGENT]
+        ),
+        unit_agent=UserFactory(
+            username=f"{code.lower()}_unit", display_name=f"{label}单位经办", org=unit, roles=[Role.UNIT_AGENT]
+        ),
     )
 
 
@@ -71,8 +77,9 @@ def tree(db: None) -> Tree:
         province = OrganisationFactory(code="P61", name="示范省办事处", kind=OrgKind.PROVINCE)
         return Tree(
             province=province,
-            province_user=UserFactory(username="province_office", display_name="省办主任", org=province,
-                                      roles=ALL_OFFICE_ROLES),
+            province_user=UserFactory(
+                username="province_office", display_name="省办主任", org=province, roles=ALL_OFFICE_ROLES
+            ),
             a=_city(province, "XA", "甲XA西安"),
             b=_city(province, "BJ", "乙BJ宝鸡"),
         )

@@ -99,8 +99,13 @@ def test_a_weak_password_is_refused_with_the_reason(tree: Tree) -> None:
     client.force_login(tree.a.office_user)
     response = client.post(
         reverse("user_create"),
-        {"username": "newbie", "display_name": "新人", "org": tree.a.unit.pk, "roles": ["unit_agent"],
-         "password": "abcdefghij"},
+        {
+            "username": "newbie",
+            "display_name": "新人",
+            "org": tree.a.unit.pk,
+            "roles": ["unit_agent"],
+            "password": "abcdefghij",
+        },
     )
     assert response.status_code == 200
     assert "四类中的三类" in response.content.decode()

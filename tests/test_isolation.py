@@ -11,12 +11,12 @@ to `OBJECT_KWARGS` with the model whose foreign instance it should receive.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import re
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
@@ -52,9 +52,6 @@ def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterato
         elif isinstance(entry, URLPattern) and entry.name and entry.name not in SKIPPED_ROUTES:
             kwargs = tuple(sorted(entry.pattern.regex.groupindex))
             yield Route(f"{namespace}:{entry.name}" if namespace else entry.name, kwargs)
-
-
-
 
 
 def all_routes() -> list[Route]:
@@ -150,9 +147,7 @@ def test_a_sibling_office_gets_nothing_of_ours(tree: Tree, route: Route) -> None
     assert _counts() == before, f"{route.name}: a request from the sibling office wrote something"
 
 
-@pytest.mark.parametrize(
-    "route", [r for r in all_routes() if set(r.kwargs) - set(FIXED_KWARGS)], ids=lambda r: r.name
-)
+@pytest.mark.parametrize("route", [r for r in all_routes() if set(r.kwargs) - set(FIXED_KWARGS)], ids=lambda r: r.name)
 def test_the_owner_reaches_the_same_urls(tree: Tree, route: Route) -> None:
     """The control: the walk above would notice a leak, because the owner does get through."""
     client = Client()

@@ -68,16 +68,22 @@ def test_the_province_sees_every_city(tree: Tree) -> None:
 
 def test_nobody_creates_a_node_outside_their_tree(tree: Tree) -> None:
     with org_scope(tree.a.city), pytest.raises(PermissionDenied):
-        org_create(code="X1", name="伪造", kind=OrgKind.UNIT, parent=tree.b.county, headcount=5,
-                   actor=tree.a.office_user)
+        org_create(
+            code="X1", name="伪造", kind=OrgKind.UNIT, parent=tree.b.county, headcount=5, actor=tree.a.office_user
+        )
     with unscoped():
         assert not Organisation.objects.filter(code="X1").exists()
 
 
 def test_nobody_creates_an_account_outside_their_tree(tree: Tree) -> None:
     with org_scope(tree.a.city), pytest.raises(PermissionDenied):
-        user_create(username="forged", password="Xy-12345678", org=tree.b.unit, roles=[Role.UNIT_AGENT],
-                    actor=tree.a.office_user)
+        user_create(
+            username="forged",
+            password="Xy-12345678",
+            org=tree.b.unit,
+            roles=[Role.UNIT_AGENT],
+            actor=tree.a.office_user,
+        )
     assert not User.auth_objects.filter(username="forged").exists()
 
 

@@ -1,0 +1,66 @@
+"""Playwright on Debian's Chromium, for tests of what a person does in the browser.
+
+Chromium runs headless with the flags this closed network needs; every request that would
+leave 127.0.0.1 is refused and remembered, and a test fails if there was any.
+Screenshots go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    if not shutil.which(CHROMIUM):
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI: apt-get install chromium")
+        pytest.skip("Chromium not installed (scripts/system-packages.sh --browser installs it)")
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+
+        def guard(route):  # type: ignore[no-untyped-def]
+            if urlparse(route.request.url).hostname in LOCAL_HOSTS:
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.base_url = live_server.url  # type: ignore[attr-defined]
+        yield page
+        context.close()
+        browser.close()
+    assert not outside, f"requests left 127.0.0.1: {outside}"
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

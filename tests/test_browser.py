@@ -1,0 +1,44 @@
+"""What a city officer sees in a real browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import page, screenshot  # noqa: F401 - the fixture
+from tests.conftest import Tree
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_city_officer_logs_in_and_lands_on_a_chinese_home_page(tree: Tree, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page.goto(page.base_url + "/")
+    assert "/accounts/login/" in page.url
+    assert page.locator("h1").inner_text() == "登录"
+    screenshot(page, "01-login")
+
+    page.fill("#id_username", tree.a.office_user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(page.base_url + "/")
+
+    assert page.locator("h1").inner_text() == f"欢迎，{tree.a.office_user.display_name}"
+    assert tree.a.city.name in page.locator("main").inner_text()
+    nav = page.locator("nav.sidebar").inner_text()
+    assert "组织机构" in nav and "账户管理" in nav and "审计日志" in nav
+    assert tree.b.city.name not in page.content()
+    screenshot(page, "02-home-city-officer")
+
+    page.click("text=组织机构")
+    page.wait_for_url("**/orgs/")
+    assert tree.a.unit.name in page.locator("table").inner_text()
+    screenshot(page, "03-organisations")
+
+
+def test_a_wrong_password_shows_a_chinese_message(tree: Tree, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("#id_username", tree.a.office_user.username)
+    page.fill("#id_password", "not-the-password")
+    page.click("button[type=submit].primary")
+    assert "用户名或密码错误" in page.locator("[role=alert]").inner_text()
+    screenshot(page, "04-login-wrong-password")
