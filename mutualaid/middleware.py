@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mutualaid.tenancy import org_scope, unscoped
@@ -78,3 +80,18 @@ class SessionTimeoutMiddleware:
                 messages.warning(request, _("Your session has expired. Please log in again."))
                 return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """Simplified Chinese unless the user picked English with the switch on the page.
+
+    The browser's Accept-Language is ignored: an office PC with an English system should still
+    show the product in Chinese, as its colleagues see it.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

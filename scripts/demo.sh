@@ -8,5 +8,5 @@ export DEBUG="${DEBUG:-1}"
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py seed_demo
 echo
-echo "打开 / open: http://127.0.0.1:8000   (Ctrl+C 结束 / to stop)"
+echo "打开 / open: http://${DEMO_ADDR:-127.0.0.1:8000}   (Ctrl+C 结束 / to stop)"
 exec .venv/bin/python manage.py runserver "${DEMO_ADDR:-127.0.0.1:8000}"

@@ -30,3 +30,9 @@ def test_pages_are_chinese_by_default_and_english_on_request(tree: Tree) -> None
 def test_the_language_switch_is_on_every_page(db: None) -> None:
     body = Client().get(reverse("login")).content.decode()
     assert 'name="language" value="en"' in body and 'name="language" value="zh-hans"' in body
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(tree: Tree) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    client.force_login(tree.a.office_user)
+    assert "组织机构" in client.get(reverse("org_tree")).content.decode()
