@@ -168,7 +168,16 @@ def main() -> int:
                 entry.flags.remove("fuzzy")
         elif not entry.msgstr:
             missing.append(entry.msgid)
+    po.metadata.update(
+        {
+            "Project-Id-Version": "mutualaid",
+            "PO-Revision-Date": po.metadata.get("POT-Creation-Date", ""),
+            "Last-Translator": "mutualaid team",
+            "Language-Team": "Simplified Chinese",
+        }
+    )
     po.metadata["Language"] = "zh_Hans"
+    po.metadata_is_fuzzy = False
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     po.save()
     for msgid in missing:
