@@ -1,9 +1,11 @@
-"""Fills locale/zh_Hans/LC_MESSAGES/django.po from the table below, after `makemessages`.
+"""Fills locale/zh_Hans/LC_MESSAGES/django.po after `makemessages`, from the table below (the
+core's messages) and from the `ZH` table of every module in locale/zh/ (one per app or feature).
 
 Usage: python manage.py makemessages -l zh_Hans --no-location --no-obsolete … && python locale/translate_zh.py
 Exits non-zero and lists the messages that have no Chinese yet.
 """
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -155,15 +157,27 @@ ZH = {
 }
 
 
+def _tables() -> dict[str, str]:
+    merged = dict(ZH)
+    for module_path in sorted((Path(__file__).parent / "zh").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"zh_{module_path.stem}", module_path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        merged.update(module.ZH)
+    return merged
+
+
 def main() -> int:
+    table = _tables()
     path = Path(__file__).parent / "zh_Hans" / "LC_MESSAGES" / "django.po"
     po = polib.pofile(str(path))
     missing = []
     for entry in po:
         if entry.obsolete:
             continue
-        if entry.msgid in ZH:
-            entry.msgstr = ZH[entry.msgid]
+        if entry.msgid in table:
+            entry.msgstr = table[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
         elif not entry.msgstr:
