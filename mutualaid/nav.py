@@ -21,6 +21,10 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", None),
     NavItem(_("Organisations"), "org_tree", "org.view"),
+    NavItem(_("Member lists"), "enrollment:list_list", "enrollment.view"),
+    NavItem(_("Policies"), "enrollment:policy_list", "enrollment.view"),
+    NavItem(_("Member search"), "enrollment:member_search", "enrollment.view"),
+    NavItem(_("Plans"), "enrollment:plan_list", "enrollment.view"),
     NavItem(_("Accounts"), "user_list", "users.view"),
     NavItem(_("Audit trail"), "audit_list", "audit.view"),
 ]
@@ -30,7 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    current = request.resolver_match.url_name if request.resolver_match else ""
+    current = request.resolver_match.view_name if request.resolver_match else ""
     items = [
         {"label": item.label, "url": reverse(item.url_name), "active": item.url_name == current}
         for item in NAV_ITEMS

@@ -44,6 +44,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "users.manage": frozenset({Role.OFFICE_HEAD}),
     # The audit trail of one's own subtree.
     "audit.view": frozenset({Role.OFFICE_HEAD, Role.AUDITOR, Role.COMPLIANCE}),
+    # Enrollment: plans and their periods, member lists, policies.
+    "plans.manage": frozenset({Role.OFFICE_HEAD}),
+    "enrollment.view": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
+    "enrollment.upload": frozenset({Role.UNIT_AGENT, Role.COUNTY_AGENT, Role.OFFICE_HEAD, Role.API_CLIENT}),
+    "enrollment.approve": frozenset({Role.OFFICE_HEAD}),
     # Machine access to the versioned API.
     "api.access": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
 }

@@ -39,6 +39,20 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-only-for-demo-and-tests-0123456789abcdef"  # noqa: S105
 
+# Personal data keys (mutualaid/pii.py). Generate with:
+#   python -c "import os,base64;print('1:'+base64.urlsafe_b64encode(os.urandom(32)).decode())"
+PII_ENCRYPTION_KEYS = os.environ.get("PII_ENCRYPTION_KEYS", "")
+PII_INDEX_KEY = os.environ.get("PII_INDEX_KEY", "")
+if not (PII_ENCRYPTION_KEYS and PII_INDEX_KEY):
+    if not DEBUG and not env_bool("MUTUALAID_TESTING", False):
+        raise ImproperlyConfigured(
+            "PII_ENCRYPTION_KEYS 和 PII_INDEX_KEY 未设置：生产环境必须提供个人信息加密密钥。"
+            " / PII_ENCRYPTION_KEYS and PII_INDEX_KEY are required in production."
+        )
+    from mutualaid.pii import derive_development_keys
+
+    PII_ENCRYPTION_KEYS, PII_INDEX_KEY = derive_development_keys(SECRET_KEY)
+
 # localhost is always allowed, for the container's own health check.
 ALLOWED_HOSTS = [*env_list("ALLOWED_HOSTS", "127.0.0.1"), "localhost"]
 
@@ -229,6 +243,11 @@ CELERY_TIMEZONE = TIME_ZONE
 
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+MEMBER_LIST_MAX_ROWS = int(os.environ.get("MEMBER_LIST_MAX_ROWS", 200_000))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+MEMBER_LIST_MAX_BYTES = int(os.environ.get("MEMBER_LIST_MAX_BYTES", 60 * 1024 * 1024))
 
 LOGGING = {
     "version": 1,

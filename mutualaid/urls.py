@@ -32,6 +32,7 @@ urlpatterns = [
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/<int:user_pk>/toggle-active/", views.UserToggleActiveView.as_view(), name="user_toggle_active"),
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
+    path("enrollment/", include("enrollment.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     re_path(r"^api/(?P<version>v1)/", include(api_v1)),

@@ -111,7 +111,7 @@ class OrgCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 actor=self.request.user,  # type: ignore[arg-type]
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
             return self.form_invalid(form)
         except IntegrityError:
             form.add_error("code", _("This code is already in use. Choose another."))
@@ -150,7 +150,7 @@ class UserCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 actor=self.request.user,  # type: ignore[arg-type]
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Account %(username)s created.") % {"username": user.username})
         return redirect("user_list")
@@ -194,7 +194,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def _attach_errors(form: Any, error: ValidationError) -> None:
+def attach_errors(form: Any, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)

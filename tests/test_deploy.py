@@ -17,7 +17,12 @@ SETTINGS = (ROOT / "mutualaid" / "settings.py").read_text()
 def _production_env() -> dict[str, str]:
     test_only = {"MUTUALAID_TESTING", "HTTPS_ONLY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in test_only}
-    env.update(SECRET_KEY="k" * 20 + "-production-secret-key-of-sufficient-length-!", ALLOWED_HOSTS="huzhu.example.cn")
+    env.update(
+        SECRET_KEY="k" * 20 + "-production-secret-key-of-sufficient-length-!",
+        ALLOWED_HOSTS="huzhu.example.cn",
+        PII_ENCRYPTION_KEYS="1:" + "A" * 43,
+        PII_INDEX_KEY="B" * 43,
+    )
     return env
 
 
@@ -67,7 +72,7 @@ def test_compose_has_health_checks_and_named_volumes() -> None:
 
 
 def test_compose_sets_every_environment_variable_the_settings_require() -> None:
-    required = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS"}
+    required = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "PII_ENCRYPTION_KEYS", "PII_INDEX_KEY"}
     read = set(re.findall(r'os\.environ(?:\.get)?[\[(]"([A-Z_]+)"', SETTINGS)) | set(
         re.findall(r'env_(?:bool|list)\("([A-Z_]+)"', SETTINGS)
     )

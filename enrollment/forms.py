@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.models import Period, PlanKind, SubsidyKind
+from mutualaid.models import Organisation, OrgKind
+
+
+class PlanForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    kind = forms.ChoiceField(label=_("Kind"), choices=PlanKind.choices)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class PeriodForm(forms.ModelForm):
+    class Meta:
+        model = Period
+        fields = [
+            "label",
+            "starts_on",
+            "ends_on",
+            "premium_per_share",
+            "max_shares",
+            "min_age",
+            "max_age",
+            "requires_basic_insurance",
+            "min_participation",
+            "waiting_days",
+            "subsidy_kind",
+            "subsidy_amount",
+            "subsidy_stages",
+            "unit_ratio",
+        ]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "subsidy_stages": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "min_participation": _("For example 0.75 for 75% of a unit's staff."),
+            "subsidy_stages": _('Staged subsidy only, e.g. [{"until": "2026-07-31", "amount": "30"}]'),
+            "unit_ratio": _("Share of the premium, after the union subsidy, that the unit pays (0 to 1)."),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("subsidy_kind") == SubsidyKind.STAGED:
+            stages = data.get("subsidy_stages") or []
+            if not isinstance(stages, list) or not all(
+                isinstance(s, dict) and {"until", "amount"} <= set(s) for s in stages
+            ):
+                self.add_error("subsidy_stages", _('List the stages as [{"until": "YYYY-MM-DD", "amount": "30"}].'))
+        return data
+
+
+class UploadForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Organisation.objects.none())
+    period = forms.TypedChoiceField(label=_("Plan and period"), coerce=int)
+    file = forms.FileField(label=_("Member list (xlsx)"))
+
+    def __init__(self, *args: Any, periods: list[Period], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Scoped: a unit outside the user's tree is "not a valid choice".
+        self.fields["unit"].queryset = Organisation.objects.filter(kind=OrgKind.UNIT).order_by("path")
+        self.fields["period"].choices = [(p.pk, f"{p.plan.name} · {p.label}") for p in periods]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MEMBER_LIST_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB: split the list into several files.")
+                % {"mb": settings.MEMBER_LIST_MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300)

@@ -1,0 +1,291 @@
+"""Plans, their periods, member lists, policies and enrollments.
+
+Plans and periods belong to the office that pools the fund (the province or a city); lists,
+policies and enrollments belong to the unit. ID and phone numbers are stored encrypted, with a
+blind index for exact matching (mutualaid/pii.py).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pghistory
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Func, Q
+from django.utils.translation import gettext_lazy as _
+
+from mutualaid.tenancy import TenantOwned
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class PlanKind(models.TextChoices):
+    INPATIENT = "inpatient", _("Inpatient medical")
+    WOMEN = "women", _("Women workers' special diseases")
+    CRITICAL = "critical", _("Critical illness")
+    ACCIDENT = "accident", _("Accident injury")
+    ALLOWANCE_CRITICAL = "allowance_critical", _("Allowance and critical illness")
+    CHILD_ACCIDENT = "child_accident", _("Children's accident")
+
+
+class SubsidyKind(models.TextChoices):
+    NONE = "none", _("No subsidy")
+    FIXED = "fixed", _("Fixed amount per member")
+    STAGED = "staged", _("Staged by enrollment date")
+
+
+@pghistory.track()
+class Plan(TenantOwned):
+    """A protection plan (保障项目) offered by the office that pools its fund."""
+
+    name = models.CharField(_("name"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=24, choices=PlanKind.choices)
+    description = models.TextField(_("description"), blank=True)
+    exclusive_with = models.ManyToManyField(
+        "self", verbose_name=_("mutually exclusive with"), blank=True, symmetrical=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        constraints = [models.UniqueConstraint(fields=["org", "name"], name="plan_name_unique_per_office")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@pghistory.track()
+class Period(TenantOwned):
+    """A plan's period (保障年度) with its rules. Frozen once a policy is issued under it."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="periods", verbose_name=_("plan"))
+    label = models.CharField(_("label"), max_length=40)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    premium_per_share = models.DecimalField(_("premium per share"), **MONEY)
+    max_shares = models.PositiveSmallIntegerField(_("maximum shares"), default=1, validators=[MinValueValidator(1)])
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), default=16)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), default=65)
+    requires_basic_insurance = models.BooleanField(_("basic medical insurance required"), default=True)
+    min_participation = models.DecimalField(
+        _("minimum participation ratio of a unit"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.750"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+    )
+    waiting_days = models.PositiveSmallIntegerField(_("waiting period in days"), default=0)
+    subsidy_kind = models.CharField(_("subsidy"), max_length=8, choices=SubsidyKind.choices, default=SubsidyKind.NONE)
+    subsidy_amount = models.DecimalField(_("subsidy per member"), default=Decimal("0"), **MONEY)
+    # Staged subsidy: [{"until": "2026-07-31", "amount": "30.00"}, ...] in date order.
+    subsidy_stages = models.JSONField(_("subsidy stages"), default=list, blank=True)
+    unit_ratio = models.DecimalField(
+        _("share of the premium paid by the unit"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+    )
+    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True, editable=False)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("period")
+        verbose_name_plural = _("periods")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="period_ends_after_start"),
+            models.CheckConstraint(condition=Q(max_age__gte=models.F("min_age")), name="period_age_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.name} {self.label}"
+
+
+class ListStatus(models.TextChoices):
+    VALIDATING = "validating", _("Being checked")
+    INVALID = "invalid", _("Has errors")
+    VALID = "valid", _("Checked, ready to submit")
+    SUBMITTED = "submitted", _("Submitted for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    FAILED = "failed", _("Could not be read")
+
+
+class ListKind(models.TextChoices):
+    INITIAL = "initial", _("Initial list")
+    SUPPLEMENTARY = "supplementary", _("Supplementary list")
+    RENEWAL = "renewal", _("Renewal")
+
+
+@pghistory.track(exclude=["progress"])
+class MemberList(TenantOwned):
+    """A member list (参保人员名单) uploaded by a unit for one period; nothing of it becomes an
+    enrollment until an office approves it."""
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
+    kind = models.CharField(_("kind"), max_length=16, choices=ListKind.choices, default=ListKind.INITIAL)
+    status = models.CharField(_("status"), max_length=12, choices=ListStatus.choices, default=ListStatus.VALIDATING)
+    file = models.FileField(upload_to="member_lists/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    progress = models.PositiveSmallIntegerField(default=0)
+    row_count = models.PositiveIntegerField(default=0)
+    error_row_count = models.PositiveIntegerField(default=0)
+    # Problems of the whole list (participation ratio, unreadable file), and per cell.
+    list_problems = models.JSONField(default=list, blank=True)
+    cell_problems = models.JSONField(default=list, blank=True)
+    passed_only = models.BooleanField(_("only the rows that passed"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("reason"), max_length=300, blank=True)
+    policy = models.ForeignKey("Policy", on_delete=models.PROTECT, null=True, blank=True, related_name="lists")
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("member list")
+        verbose_name_plural = _("member lists")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "period", "file_sha256"], name="member_list_same_file_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ListRow(TenantOwned):
+    """A checked row of a member list, held until the list is approved or rejected."""
+
+    member_list = models.ForeignKey(MemberList, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField()
+    ok = models.BooleanField()
+    name = models.CharField(max_length=50)
+    id_cipher = models.BinaryField(null=True)
+    id_hash = models.BinaryField(null=True)
+    id_masked = models.CharField(max_length=18, blank=True)
+    gender = models.CharField(max_length=1, blank=True)
+    birth_date = models.DateField(null=True)
+    phone_cipher = models.BinaryField(null=True)
+    shares = models.PositiveSmallIntegerField(null=True)
+    remarks = models.CharField(max_length=200, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [models.UniqueConstraint(fields=["member_list", "row_number"], name="list_row_once")]
+
+
+class PolicySequence(models.Model):
+    """Gap-free policy numbers per office and year: the row is locked while a number is taken."""
+
+    office = models.ForeignKey("mutualaid.Organisation", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    objects = models.Manager()  # holds no tenant data: counters only, read under a row lock
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "year"], name="policy_sequence_once")]
+
+
+@pghistory.track()
+class Policy(TenantOwned):
+    """A unit's policy (保单) for one plan period, issued when an office approves its list."""
+
+    number = models.CharField(_("policy number"), max_length=40, unique=True)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
+    issued_by_office = models.ForeignKey("mutualaid.Organisation", on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("issued at"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    member_count = models.PositiveIntegerField(_("members"), default=0)
+    share_count = models.PositiveIntegerField(_("shares"), default=0)
+    premium = models.DecimalField(_("premium"), default=Decimal("0"), **MONEY)
+    member_part = models.DecimalField(_("paid by members"), default=Decimal("0"), **MONEY)
+    unit_part = models.DecimalField(_("paid by the unit"), default=Decimal("0"), **MONEY)
+    union_part = models.DecimalField(_("union subsidy"), default=Decimal("0"), **MONEY)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+        ordering = ["-issued_at"]
+        constraints = [models.UniqueConstraint(fields=["org", "period"], name="one_policy_per_unit_and_period")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class DateRange(Func):
+    function = "DATERANGE"
+    output_field = models.Field()  # only used inside the exclusion constraint
+
+
+# Insertions are traceable through the approved list and its policy (both tracked) and the row
+# number each enrollment keeps; a per-row insert trigger would double the cost of the COPY that
+# stores a 100,000-row list. Every later change (cancellation, correction) is tracked.
+@pghistory.track(pghistory.UpdateEvent(), exclude=["id_cipher", "phone_cipher"])
+class Enrollment(TenantOwned):
+    """One person's enrollment in one plan period through their unit."""
+
+    province_id = models.BigIntegerField(editable=False)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
+    plan_kind = models.CharField(max_length=24, choices=PlanKind.choices)
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="enrollments")
+    member_list = models.ForeignKey(MemberList, on_delete=models.PROTECT, related_name="+")
+    row_number = models.PositiveIntegerField()
+    name = models.CharField(_("name"), max_length=50)
+    id_cipher = models.BinaryField()
+    id_hash = models.BinaryField()
+    id_masked = models.CharField(_("ID number"), max_length=18)
+    gender = models.CharField(_("gender"), max_length=1)
+    birth_date = models.DateField(_("birth date"))
+    phone_cipher = models.BinaryField(null=True)
+    shares = models.PositiveSmallIntegerField(_("shares"))
+    starts_on = models.DateField(_("covered from"))
+    ends_on = models.DateField(_("covered until"))
+    premium = models.DecimalField(_("premium"), **MONEY)
+    member_part = models.DecimalField(**MONEY)
+    unit_part = models.DecimalField(**MONEY)
+    union_part = models.DecimalField(**MONEY)
+    status = models.CharField(
+        _("status"), max_length=10, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
+    )
+    cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        indexes = [
+            *TenantOwned.Meta.indexes,
+            models.Index(fields=["id_hash"], name="enrollment_person"),
+            models.Index(fields=["policy", "row_number"], name="enrollment_policy_rows"),
+        ]
+        constraints = [
+            # 重复参保: one person holds at most one active enrollment of a kind of plan at any
+            # date, anywhere in the province, whichever office's plan it is.
+            ExclusionConstraint(
+                name="one_active_enrollment_per_person_and_plan_kind",
+                expressions=[
+                    ("province_id", RangeOperators.EQUAL),
+                    ("id_hash", RangeOperators.EQUAL),
+                    ("plan_kind", RangeOperators.EQUAL),
+                    (DateRange("starts_on", "ends_on", models.Value("[]")), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status="active"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.id_masked}"

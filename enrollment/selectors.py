@@ -1,0 +1,55 @@
+"""Reads of enrollment, in the caller's scope."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from enrollment import idcheck
+from enrollment.models import Enrollment, MemberList, Period, Plan, Policy
+from mutualaid import pii
+from mutualaid.models import Organisation
+from mutualaid.tenancy import unscoped
+
+
+def plans_offered_to(*, org: Organisation) -> list[Plan]:
+    """Plans of the node's own offices (its ancestors) and of the node itself.
+
+    Plan settings are not tenant data of the offices below: a unit must see the plans it may
+    join, which belong to the city or province above it.
+    """
+    with unscoped():
+        return list(Plan.objects.filter(org_id__in=org.ancestor_ids(), is_active=True).order_by("name"))
+
+
+def periods_offered_to(*, org: Organisation) -> list[Period]:
+    with unscoped():
+        return list(
+            Period.objects.filter(plan__org_id__in=org.ancestor_ids(), plan__is_active=True)
+            .select_related("plan")
+            .order_by("plan__name", "-starts_on")
+        )
+
+
+def member_list_list(*, status: str = "") -> QuerySet[MemberList]:
+    qs = MemberList.objects.select_related("org", "period__plan", "uploaded_by")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at")
+
+
+def policy_list(*, search: str = "") -> QuerySet[Policy]:
+    qs = Policy.objects.select_related("org", "period__plan")
+    if search:
+        qs = qs.filter(number__icontains=search) | qs.filter(org__name__icontains=search)
+    return qs.order_by("-issued_at")
+
+
+def enrollment_search(*, query: str) -> QuerySet[Enrollment]:
+    """By full ID number (through the blind index) or by name."""
+    query = query.strip()
+    qs = Enrollment.objects.select_related("org", "period__plan", "policy")
+    try:
+        number = idcheck.parse_resident_id(query).number
+    except idcheck.IdError:
+        return qs.filter(name=query).order_by("name", "-starts_on") if query else qs.none()
+    return qs.filter(id_hash=pii.blind_index(number)).order_by("-starts_on")

@@ -1,0 +1,403 @@
+"""Writes of enrollment: plans and periods, member lists from upload to approval, policies.
+
+A list moves validating → invalid | valid → submitted → approved | rejected. Checking stores
+the checked rows in a staging table in one transaction (nothing half-checked is ever kept);
+approval turns the passing rows into enrollments and a policy in one transaction, with one
+INSERT … SELECT, under the database's one-active-enrollment constraint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enrollment import workbook
+from enrollment.models import (
+    Enrollment,
+    EnrollmentStatus,
+    ListKind,
+    ListRow,
+    ListStatus,
+    MemberList,
+    Period,
+    Plan,
+    Policy,
+    PolicySequence,
+    SubsidyKind,
+)
+from enrollment.rules import premium_split, subsidy_for
+from enrollment.validation import check_list
+from mutualaid import pii
+from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.tenancy import unscoped
+
+FROZEN_FIELDS = [
+    "starts_on",
+    "ends_on",
+    "premium_per_share",
+    "max_shares",
+    "min_age",
+    "max_age",
+    "requires_basic_insurance",
+    "min_participation",
+    "waiting_days",
+    "subsidy_kind",
+    "subsidy_amount",
+    "subsidy_stages",
+    "unit_ratio",
+]
+
+
+def business_today() -> date:
+    """Today in Asia/Shanghai, whatever the server's clock zone."""
+    return timezone.localdate()
+
+
+def _require(actor: User, perm: str) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDenied(_("Your roles do not allow this."))
+
+
+def _in_subtree(node: Organisation, root: Organisation | None) -> bool:
+    return root is not None and node.path.startswith(root.path)
+
+
+# Plans and periods -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_create(*, actor: User, name: str, kind: str, description: str = "") -> Plan:
+    _require(actor, "plans.manage")
+    office = actor.org
+    if office is None or not office.is_office:
+        raise PermissionDenied(_("Plans are configured by a provincial or city office."))
+    if Plan.objects.filter(org=office, name=name.strip()).exists():
+        raise ValidationError({"name": _("Your office already has a plan of this name.")})
+    plan = Plan(org=office, name=name.strip(), kind=kind, description=description)
+    plan.full_clean(exclude=["org_path"])
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def period_create(*, actor: User, plan: Plan, **settings: Any) -> Period:
+    _require(actor, "plans.manage")
+    if not _in_subtree(plan.org, actor.org) or plan.org_id != actor.org_id:
+        raise PermissionDenied(_("Only the office that owns the plan sets its periods."))
+    period = Period(org=plan.org, plan=plan, **settings)
+    period.full_clean(exclude=["org_path"])
+    overlapping = Period.objects.filter(plan=plan, starts_on__lte=period.ends_on, ends_on__gte=period.starts_on)
+    if overlapping.exists():
+        raise ValidationError(_("This period overlaps another period of the same plan."))
+    period.save()
+    return period
+
+
+@transaction.atomic
+def period_update(*, actor: User, period: Period, **changes: Any) -> Period:
+    """Change a period's rules while no policy has been issued under it."""
+    _require(actor, "plans.manage")
+    locked = Period.objects.select_for_update().get(pk=period.pk)
+    if locked.org_id != actor.org_id:
+        raise PermissionDenied(_("Only the office that owns the plan sets its periods."))
+    if locked.frozen_at and any(key in FROZEN_FIELDS for key in changes):
+        raise ValidationError(
+            _("Policies have been issued under this period, so its rules are frozen; create a new period instead.")
+        )
+    for key, value in changes.items():
+        setattr(locked, key, value)
+    locked.full_clean(exclude=["org_path"])
+    locked.save()
+    return locked
+
+
+# Member lists ------------------------------------------------------------------------------
+
+
+def period_for_unit(*, unit: Organisation, period_id: int) -> Period:
+    """A period of a plan offered by one of the unit's own offices (its ancestors)."""
+    with unscoped():
+        period = Period.objects.select_related("plan").filter(pk=period_id, org_id__in=unit.ancestor_ids()).first()
+    if period is None:
+        raise ValidationError({"period": _("This period is not offered to the unit.")})
+    return period
+
+
+@transaction.atomic
+def member_list_upload(
+    *, actor: User, unit: Organisation, period: Period, data: bytes, filename: str, kind: str = ListKind.INITIAL
+) -> tuple[MemberList, bool]:
+    """Store an uploaded file as a list to check. Returns (list, created); uploading the same
+    file again for the same unit and period returns the list it already is."""
+    _require(actor, "enrollment.upload")
+    if unit.kind != OrgKind.UNIT or not _in_subtree(unit, actor.org):
+        raise PermissionDenied(_("You may only upload lists for units in your own tree."))
+    if not data:
+        raise ValidationError({"file": _("The file is empty.")})
+    digest = hashlib.sha256(data).hexdigest()
+    existing = MemberList.objects.filter(org=unit, period=period, file_sha256=digest).first()
+    if existing is not None:
+        return existing, False
+    if kind == ListKind.INITIAL and Policy.objects.filter(org=unit, period=period).exists():
+        kind = ListKind.SUPPLEMENTARY
+    member_list = MemberList(
+        org=unit,
+        period=period,
+        kind=kind,
+        original_name=filename[:200],
+        file_sha256=digest,
+        uploaded_by=actor,
+    )
+    member_list.file.save(f"{unit.pk}-{digest[:16]}.xlsx", ContentFile(data), save=False)
+    member_list.save()
+    return member_list, True
+
+
+def _set_progress(member_list_id: int, progress: int) -> None:
+    """Written outside the checking transaction so the page can show it while checking runs."""
+    MemberList.objects.filter(pk=member_list_id).update(progress=progress)
+
+
+def member_list_check(*, member_list: MemberList, viewer: Organisation) -> MemberList:
+    """Read and check the list; keep the checked rows and the report, all or nothing."""
+    _set_progress(member_list.pk, 5)
+    data = member_list.file.open("rb").read()
+    from django.conf import settings
+
+    try:
+        parsed = workbook.read_member_list(data, max_rows=settings.MEMBER_LIST_MAX_ROWS)
+    except workbook.WorkbookError as error:
+        MemberList.objects.filter(pk=member_list.pk).update(
+            status=ListStatus.FAILED,
+            progress=100,
+            list_problems=[{"code": error.code, "message": str(error.message)}],
+        )
+        member_list.refresh_from_db()
+        return member_list
+    _set_progress(member_list.pk, 35)
+
+    period = member_list.period
+    unit = member_list.org
+    policy = Policy.objects.filter(org=unit, period=period).first()
+    existing = Enrollment.objects.filter(org=unit, period=period, status=EnrollmentStatus.ACTIVE)
+    fixed_shares = existing.values_list("shares", flat=True).first() if policy else None
+    result = check_list(
+        parsed=parsed,
+        period=period,
+        unit=unit,
+        viewer_path=viewer.path,
+        existing_unit_members=existing.count(),
+        fixed_shares=fixed_shares,
+    )
+    _set_progress(member_list.pk, 70)
+
+    with transaction.atomic():
+        locked = MemberList.objects.select_for_update().get(pk=member_list.pk)
+        ListRow.objects.filter(member_list=locked).delete()
+        _copy_rows(locked, result.rows)
+        locked.row_count = len(result.rows)
+        locked.error_row_count = result.error_rows
+        locked.list_problems = result.list_problems
+        locked.cell_problems = [
+            {"row": p.row, "column": p.column, "code": p.code, "message": str(p.message)} for p in result.cell_problems
+        ]
+        locked.status = ListStatus.VALID if not result.error_rows and not result.list_problems else ListStatus.INVALID
+        locked.progress = 100
+        locked.save()
+    return locked
+
+
+def _copy_rows(member_list: MemberList, rows: list[Any]) -> None:
+    """Staging rows by COPY: the ID and phone are encrypted here, never stored in clear."""
+    columns = (
+        "org_id, org_path, member_list_id, row_number, ok, name, id_cipher, id_hash, id_masked, gender, "
+        "birth_date, phone_cipher, shares, remarks"
+    )
+    with connection.cursor() as cursor, cursor.copy(f"COPY enrollment_listrow ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                (
+                    member_list.org_id,
+                    member_list.org_path,
+                    member_list.pk,
+                    row.number,
+                    row.ok,
+                    row.name[:50],
+                    pii.encrypt(row.id_number) if row.id_number else None,
+                    row.id_hash or None,
+                    pii.mask_id(row.id_number) if row.id_number else "",
+                    row.gender,
+                    row.birth_date,
+                    pii.encrypt(row.phone) if row.phone else None,
+                    row.shares,
+                    row.remarks,
+                )
+            )
+
+
+@transaction.atomic
+def member_list_submit(*, actor: User, member_list: MemberList, passed_only: bool = False) -> MemberList:
+    """Send a checked list to the office. A list with errors goes only if the agent explicitly
+    chooses to send the rows that passed; the others come back as a workbook to correct."""
+    _require(actor, "enrollment.upload")
+    locked = MemberList.objects.select_for_update().get(pk=member_list.pk)
+    if locked.status == ListStatus.VALID:
+        passed_only = False
+    elif locked.status == ListStatus.INVALID and passed_only:
+        if locked.list_problems:
+            raise ValidationError(" ".join(p["message"] for p in locked.list_problems))
+        if locked.row_count == locked.error_row_count:
+            raise ValidationError(_("No row of this list passed the checks; correct the list and upload it again."))
+    elif locked.status == ListStatus.INVALID:
+        raise ValidationError(
+            _("This list has errors: correct them and upload it again, or choose to submit only the rows that passed.")
+        )
+    else:
+        raise ValidationError(_("This list cannot be submitted in its present state."))
+    locked.status = ListStatus.SUBMITTED
+    locked.passed_only = passed_only
+    locked.submitted_at = timezone.now()
+    locked.save(update_fields=["status", "passed_only", "submitted_at"])
+    return locked
+
+
+@transaction.atomic
+def member_list_reject(*, actor: User, member_list: MemberList, reason: str) -> MemberList:
+    _require(actor, "enrollment.approve")
+    locked = MemberList.objects.select_for_update().get(pk=member_list.pk)
+    _check_approver(actor, locked)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the list is sent back, so the unit can correct it.")})
+    locked.status = ListStatus.REJECTED
+    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), reason.strip()[:300]
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    ListRow.objects.filter(member_list=locked).delete()
+    return locked
+
+
+def _check_approver(actor: User, member_list: MemberList) -> None:
+    if member_list.status != ListStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted list can be approved or sent back."))
+    office = actor.org
+    if office is None or not office.is_office or not _in_subtree(member_list.org, office):
+        raise PermissionDenied(_("Lists are approved by an office above the unit."))
+
+
+def _next_policy_number(office: Organisation, year: int) -> str:
+    """Office code + year + a gap-free sequence: the counter row is locked until commit."""
+    PolicySequence.objects.get_or_create(office=office, year=year)
+    sequence = PolicySequence.objects.select_for_update().get(office=office, year=year)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return f"{office.code}-{year}-{sequence.last_value:06d}"
+
+
+@transaction.atomic
+def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
+    """Issue (or extend) the unit's policy and store the passing rows as enrollments."""
+    _require(actor, "enrollment.approve")
+    locked = MemberList.objects.select_for_update().get(pk=member_list.pk)
+    _check_approver(actor, locked)
+    with unscoped():  # the period belongs to the office that pools the plan, maybe above the approver
+        period = Period.objects.select_related("plan").select_for_update(of=("self",)).get(pk=locked.period_id)
+    unit = locked.org
+    today = business_today()
+    now = timezone.now()
+    if today > period.ends_on:
+        raise ValidationError(_("The period has ended; lists can no longer be approved for it."))
+
+    policy = Policy.objects.select_for_update().filter(org=unit, period=period).first()
+    starts_on = period.starts_on if policy is None else max(period.starts_on, today)
+    if policy is None:
+        policy = Policy.objects.create(
+            org=unit,
+            number=_next_policy_number(actor.org, now.astimezone(timezone.get_current_timezone()).year),
+            period=period,
+            issued_by_office=actor.org,
+            issued_by=actor,
+            issued_at=now,
+            starts_on=period.starts_on,
+            ends_on=period.ends_on,
+        )
+    if period.frozen_at is None:
+        period.frozen_at = now
+        period.save(update_fields=["frozen_at"])
+
+    shares = ListRow.objects.filter(member_list=locked, ok=True).values_list("shares", flat=True).first() or 1
+    subsidy = subsidy_for(
+        kind=period.subsidy_kind,
+        amount=period.subsidy_amount,
+        stages=period.subsidy_stages,
+        enrolled_on=today if period.subsidy_kind == SubsidyKind.STAGED else period.starts_on,
+    )
+    split = premium_split(
+        shares=shares, premium_per_share=period.premium_per_share, subsidy=subsidy, unit_ratio=period.unit_ratio
+    )
+    province_id = unit.ancestor_ids()[0]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO enrollment_enrollment (
+                    org_id, org_path, province_id, period_id, plan_kind, policy_id, member_list_id, row_number,
+                    name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, shares,
+                    starts_on, ends_on, premium, member_part, unit_part, union_part, status, cancel_reason,
+                    created_at)
+                SELECT org_id, org_path, %s, %s, %s, %s, member_list_id, row_number,
+                       name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, shares,
+                       %s, %s, %s, %s, %s, %s, 'active', '', %s
+                FROM enrollment_listrow WHERE member_list_id = %s AND ok
+                """,
+                [
+                    province_id,
+                    period.pk,
+                    period.plan.kind,
+                    policy.pk,
+                    starts_on,
+                    period.ends_on,
+                    split.premium,
+                    split.member_part,
+                    split.unit_part,
+                    split.union_part,
+                    now,
+                    locked.pk,
+                ],
+            )
+    except IntegrityError as error:
+        if "one_active_enrollment" not in str(error):
+            raise
+        raise ValidationError(
+            _(
+                "Some people on this list were enrolled through another list in the meantime. "
+                "Nothing was stored: the unit must upload the list again to have it re-checked."
+            )
+        ) from error
+
+    totals = Enrollment.objects.filter(policy=policy, status=EnrollmentStatus.ACTIVE).aggregate(
+        members=Count("id"),
+        shares=Sum("shares"),
+        premium=Sum("premium"),
+        member_part=Sum("member_part"),
+        unit_part=Sum("unit_part"),
+        union_part=Sum("union_part"),
+    )
+    policy.member_count = totals["members"]
+    policy.share_count = totals["shares"] or 0
+    for part in ("premium", "member_part", "unit_part", "union_part"):
+        setattr(policy, part, totals[part] or Decimal("0"))
+    policy.save()
+
+    locked.status = ListStatus.APPROVED
+    locked.decided_by, locked.decided_at, locked.policy = actor, now, policy
+    locked.save(update_fields=["status", "decided_by", "decided_at", "policy"])
+    ListRow.objects.filter(member_list=locked).delete()
+    return policy

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from enrollment.models import MemberList
+from enrollment.services import member_list_check
+from mutualaid.celery import ScopedTask, app
+from mutualaid.models import Organisation
+
+
+@app.task(base=ScopedTask, name="enrollment.check_member_list")
+def check_member_list(*, org_id: int, member_list_id: int, actor_id: int | None = None) -> str:
+    """Check an uploaded list in the uploader's scope; running it again gives the same report."""
+    member_list = MemberList.objects.get(pk=member_list_id)
+    checked = member_list_check(member_list=member_list, viewer=Organisation.objects.get(pk=org_id))
+    return checked.status

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from enrollment import views
+
+app_name = "enrollment"
+
+urlpatterns = [
+    path("plans/", views.PlanListView.as_view(), name="plan_list"),
+    path("plans/new/", views.PlanCreateView.as_view(), name="plan_create"),
+    path("plans/<int:plan_pk>/periods/new/", views.PeriodCreateView.as_view(), name="period_create"),
+    path("template.xlsx", views.TemplateDownloadView.as_view(), name="template"),
+    path("lists/", views.ListListView.as_view(), name="list_list"),
+    path("lists/upload/", views.UploadView.as_view(), name="upload"),
+    path("lists/<int:list_pk>/", views.ListDetailView.as_view(), name="list_detail"),
+    path("lists/<int:list_pk>/progress/", views.ListProgressView.as_view(), name="list_progress"),
+    path("lists/<int:list_pk>/checked.xlsx", views.ListAnnotatedView.as_view(), name="list_annotated"),
+    path("lists/<int:list_pk>/to-correct.xlsx", views.ListFailedRowsView.as_view(), name="list_failed_rows"),
+    path("lists/<int:list_pk>/<str:action>/", views.ListActionView.as_view(), name="list_action"),
+    path("policies/", views.PolicyListView.as_view(), name="policy_list"),
+    path("policies/<int:policy_pk>/", views.PolicyDetailView.as_view(), name="policy_detail"),
+    path("members/", views.MemberSearchView.as_view(), name="member_search"),
+]

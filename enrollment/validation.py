@@ -1,0 +1,316 @@
+"""Checks a parsed member list row by row, and as a whole, against a period's rules and the
+enrollments already held anywhere in the province.
+
+Rows are checked in plain Python; the province-wide duplicate and mutual-exclusion checks are
+one query each for the whole list, whatever its length.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from enrollment import idcheck
+from enrollment.models import Period, Plan
+from enrollment.workbook import CellProblem, ParsedList
+from mutualaid import pii
+from mutualaid.models import Organisation
+from mutualaid.tenancy import unscoped
+
+YES = {"是", "y", "yes", "1", "true", "有", "参加"}
+NO = {"否", "n", "no", "0", "false", "无", "未参加"}
+
+
+@dataclass
+class CheckedRow:
+    number: int
+    name: str = ""
+    id_number: str = ""
+    id_hash: bytes = b""
+    gender: str = ""
+    birth_date: date | None = None
+    phone: str = ""
+    shares: int | None = None
+    remarks: str = ""
+    problems: list[CellProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem(self, column: str, code: str, message: str) -> None:
+        self.problems.append(CellProblem(row=self.number, column=column, code=code, message=message))
+
+
+@dataclass
+class CheckResult:
+    rows: list[CheckedRow]
+    list_problems: list[dict[str, str]]
+
+    @property
+    def cell_problems(self) -> list[CellProblem]:
+        return [p for row in self.rows for p in row.problems]
+
+    @property
+    def error_rows(self) -> int:
+        return sum(1 for row in self.rows if not row.ok)
+
+
+def check_list(
+    *,
+    parsed: ParsedList,
+    period: Period,
+    unit: Organisation,
+    viewer_path: str,
+    existing_unit_members: int = 0,
+    fixed_shares: int | None = None,
+) -> CheckResult:
+    """Every problem of every row, plus the problems of the list as a whole.
+
+    `existing_unit_members` counts the unit's active enrollments in this period already (for a
+    supplementary list); `fixed_shares` is the share count the unit's policy already has.
+    """
+    plan = period.plan
+    rows = [_check_row(raw.number, raw.values, period, plan) for raw in parsed.rows]
+    for problem in parsed.cell_problems:
+        row = next((r for r in rows if r.number == problem.row), None)
+        if row is not None:
+            row.problems.append(problem)
+
+    _check_duplicates_in_file(rows)
+    _check_share_counts(rows, period, fixed_shares)
+    hashed = [row for row in rows if row.id_hash]
+    _check_province(hashed, period, plan, unit, viewer_path)
+    list_problems = _check_participation(rows, period, unit, existing_unit_members)
+    return CheckResult(rows=rows, list_problems=list_problems)
+
+
+def _text(values: dict[str, Any], key: str) -> str:
+    value = values.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def _check_row(number: int, values: dict[str, Any], period: Period, plan: Plan) -> CheckedRow:
+    row = CheckedRow(number=number, name=_text(values, "name"), remarks=_text(values, "remarks")[:200])
+    if not row.name:
+        row.problem("name", "name_missing", _("The name is missing: enter the member's name as on the ID card."))
+    elif len(row.name) > 50:
+        row.problem("name", "name_too_long", _("The name is longer than 50 characters."))
+
+    raw_id = values.get("id_number")
+    if raw_id is not None:
+        try:
+            resident = idcheck.parse_resident_id(raw_id, on=period.starts_on)
+        except idcheck.IdError as error:
+            row.problem("id_number", error.code, str(error.message))
+        else:
+            row.id_number = resident.number
+            row.id_hash = pii.blind_index(resident.number)
+            row.gender = resident.gender
+            row.birth_date = resident.birth_date
+            _check_person(row, values, resident, period)
+    elif not any(p.column == "id_number" for p in row.problems):
+        row.problem("id_number", "empty", _("The ID number is missing."))
+
+    phone = values.get("phone")
+    if phone not in (None, ""):
+        error = idcheck.phone_error(phone)
+        if error:
+            row.problem("phone", "bad_phone", str(error))
+        else:
+            row.phone = idcheck.normalise_phone(phone)
+
+    declared_plan = _text(values, "plan")
+    if declared_plan and declared_plan != plan.name:
+        row.problem(
+            "plan",
+            "wrong_plan",
+            _("This list is for the plan “%(plan)s”; enrol other plans with their own list.") % {"plan": plan.name},
+        )
+    elif not declared_plan:
+        row.problem("plan", "plan_missing", _("Choose the plan from the drop-down list."))
+
+    shares = values.get("shares")
+    if isinstance(shares, int) and not isinstance(shares, bool):
+        row.shares = shares
+        if shares < 1:
+            row.problem("shares", "bad_shares", _("Shares must be a whole number of at least 1."))
+        elif shares > period.max_shares:
+            row.problem(
+                "shares",
+                "too_many_shares",
+                _("At most %(max)s shares per member in this plan.") % {"max": period.max_shares},
+            )
+    elif shares is None and not any(p.column == "shares" for p in row.problems):
+        row.problem("shares", "shares_missing", _("Enter the number of shares."))
+
+    insured = _text(values, "basic_insurance").lower()
+    if insured in NO and period.requires_basic_insurance:
+        row.problem(
+            "basic_insurance",
+            "no_basic_insurance",
+            _("Only members enrolled in basic medical insurance may join this plan."),
+        )
+    elif insured not in YES and insured not in NO:
+        row.problem("basic_insurance", "basic_insurance_missing", _("Answer 是 or 否."))
+    return row
+
+
+def _check_person(row: CheckedRow, values: dict[str, Any], resident: idcheck.ResidentId, period: Period) -> None:
+    declared_gender = _text(values, "gender")
+    try:
+        matches = idcheck.gender_matches(resident, declared_gender) if declared_gender else None
+    except ValueError:
+        matches = None
+        declared_gender = ""
+    if not declared_gender:
+        row.problem("gender", "gender_missing", _("Choose 男 or 女."))
+    elif not matches:
+        row.problem(
+            "gender", "gender_mismatch", _("The gender does not match the ID number: check both against the ID card.")
+        )
+    declared_birth = values.get("birth_date")
+    if isinstance(declared_birth, date) and declared_birth != resident.birth_date:
+        row.problem(
+            "birth_date", "birth_date_mismatch", _("The birth date does not match the one inside the ID number.")
+        )
+    age = idcheck.age_on(resident.birth_date, period.starts_on)
+    if not period.min_age <= age <= period.max_age:
+        row.problem(
+            "id_number",
+            "age_out_of_range",
+            _("Aged %(age)s when the period starts; this plan takes members aged %(min)s to %(max)s.")
+            % {"age": age, "min": period.min_age, "max": period.max_age},
+        )
+
+
+def _check_duplicates_in_file(rows: list[CheckedRow]) -> None:
+    first_seen: dict[bytes, int] = {}
+    for row in rows:
+        if not row.id_hash:
+            continue
+        if row.id_hash in first_seen:
+            row.problem(
+                "id_number",
+                "duplicate_in_file",
+                _("The same person as row %(row)s of this list.") % {"row": first_seen[row.id_hash]},
+            )
+        else:
+            first_seen[row.id_hash] = row.number
+
+
+def _check_share_counts(rows: list[CheckedRow], period: Period, fixed_shares: int | None) -> None:
+    """同一单位投保不同份数: a unit enrols all its members with the same number of shares."""
+    counts = Counter(row.shares for row in rows if row.shares)
+    if not counts:
+        return
+    expected = fixed_shares or counts.most_common(1)[0][0]
+    if len(counts) == 1 and fixed_shares is None:
+        return
+    for row in rows:
+        if row.shares and row.shares != expected:
+            row.problem(
+                "shares",
+                "different_shares",
+                _("A unit enrols every member with the same number of shares; this unit's is %(n)s.")
+                % {"n": expected},
+            )
+
+
+def _check_province(
+    rows: list[CheckedRow], period: Period, plan: Plan, unit: Organisation, viewer_path: str
+) -> None:
+    """重复参保 and 二选一: one query each over every enrollment in the province.
+
+    The query deliberately reads outside the uploader's subtree (a duplicate may sit in any
+    city); what is shown of it is cut to what the uploader may know.
+    """
+    if not rows:
+        return
+    with unscoped():  # the exclusive plans may belong to an office above the uploader
+        exclusive = {p.kind: p.name for p in Plan.objects.filter(exclusive_with=plan).only("kind", "name")}
+    kinds = [plan.kind, *exclusive]
+    province_id = unit.ancestor_ids()[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT e.id_hash, e.plan_kind, e.org_path, o.name
+            FROM enrollment_enrollment e JOIN mutualaid_organisation o ON o.id = e.org_id
+            WHERE e.province_id = %s AND e.status = 'active' AND e.plan_kind = ANY(%s)
+              AND e.starts_on <= %s AND e.ends_on >= %s AND e.id_hash = ANY(%s)
+            """,
+            [province_id, kinds, period.ends_on, period.starts_on, [row.id_hash for row in rows]],
+        )
+        held = cursor.fetchall()
+    if not held:
+        return
+    office_names = _office_names({path.split(".")[1] for _h, _k, path, _n in held if path.count(".") > 1})
+    by_hash = {bytes(h): (kind, path, name) for h, kind, path, name in held}
+    for row in rows:
+        found = by_hash.get(row.id_hash)
+        if found is None:
+            continue
+        kind, path, unit_name = found
+        segments = path.split(".")
+        office = office_names.get(segments[1], "") if len(segments) > 2 else ""
+        where = (
+            _("unit “%(unit)s” of %(office)s") % {"unit": unit_name, "office": office}
+            if path.startswith(viewer_path)
+            else _("another unit of %(office)s") % {"office": office or _("the province")}
+        )
+        if kind == plan.kind:
+            row.problem(
+                "id_number",
+                "enrolled_elsewhere",
+                _("Already enrolled in this kind of plan for an overlapping period, through %(where)s.")
+                % {"where": where},
+            )
+        else:
+            row.problem(
+                "id_number",
+                "exclusive_plan",
+                _("Already enrolled in “%(other)s”, which cannot be combined with this plan (through %(where)s).")
+                % {"other": exclusive.get(kind, kind), "where": where},
+            )
+
+
+def _office_names(segments: set[str]) -> dict[str, str]:
+    ids = [int(s) for s in segments if s.isdigit()]
+    if not ids:
+        return {}
+    with unscoped():  # names of the city offices only, shown as where a duplicate is held
+        rows = list(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return {f"{pk:06d}": name for pk, name in rows}
+
+
+def _check_participation(
+    rows: list[CheckedRow], period: Period, unit: Organisation, existing: int
+) -> list[dict[str, str]]:
+    headcount = unit.headcount or 0
+    if not headcount:
+        return []
+    enrolling = existing + sum(1 for row in rows if row.ok)
+    needed = int((Decimal(headcount) * period.min_participation).to_integral_value(rounding=ROUND_CEILING))
+    if Decimal(enrolling) / Decimal(headcount) >= period.min_participation:
+        return []
+    return [
+        {
+            "code": "participation_too_low",
+            "message": _(
+                "%(enrolling)s of the unit's %(headcount)s staff would be enrolled; the plan needs at least "
+                "%(ratio)s%% (%(needed)s people). Add members, or correct the unit's headcount with your office."
+            )
+            % {
+                "enrolling": enrolling,
+                "headcount": headcount,
+                "ratio": int(period.min_participation * 100),
+                "needed": needed,
+            },
+        }
+    ]

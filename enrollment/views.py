@@ -1,0 +1,309 @@
+"""Thin HTML views of enrollment over its services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from enrollment import selectors, services, workbook
+from enrollment.forms import PeriodForm, PlanForm, RejectForm, UploadForm
+from enrollment.models import Enrollment, ListStatus, MemberList, Plan, Policy
+from enrollment.tasks import check_member_list
+from mutualaid.views import StaffView, attach_errors
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def _get(model: Any, pk: int, message: str) -> Any:
+    try:
+        return model.objects.get(pk=pk)
+    except model.DoesNotExist:
+        raise Http404(message) from None
+
+
+class PlanListView(StaffView):
+    template_name = "enrollment/plan_list.html"
+    permission_required = "enrollment.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        org = self.request.user.org
+        own = list(Plan.objects.filter(org=org)) if org else []
+        offered = selectors.plans_offered_to(org=org) if org else []
+        plans = {p.pk: p for p in [*offered, *own]}.values()
+        periods = {p.pk: p for p in selectors.periods_offered_to(org=org)} if org else {}
+        context["plans"] = [(plan, [p for p in periods.values() if p.plan_id == plan.pk]) for plan in plans]
+        context["own_ids"] = {p.pk for p in own}
+        return context
+
+
+class PlanCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    template_name = "enrollment/form.html"
+    permission_required = "plans.manage"
+    raise_exception = True
+    form_class = PlanForm
+    extra_context = {"title": _("New plan")}
+
+    def form_valid(self, form: PlanForm) -> HttpResponse:
+        try:
+            services.plan_create(actor=self.request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            attach_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Plan saved."))
+        return redirect("enrollment:plan_list")
+
+
+class PeriodCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    template_name = "enrollment/form.html"
+    permission_required = "plans.manage"
+    raise_exception = True
+    form_class = PeriodForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            self.plan = _get(Plan, kwargs["plan_pk"], _("No such plan in your office's tree."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(title=_("New period of %(plan)s") % {"plan": self.plan.name}, **kwargs)
+
+    def form_valid(self, form: PeriodForm) -> HttpResponse:
+        try:
+            services.period_create(actor=self.request.user, plan=self.plan, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            attach_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Period saved."))
+        return redirect("enrollment:plan_list")
+
+
+class TemplateDownloadView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "enrollment.view"
+    raise_exception = True
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        periods = {p.pk: p for p in selectors.periods_offered_to(org=request.user.org)}
+        period = periods.get(int(request.GET.get("period", "0") or 0)) if request.GET.get("period", "").isdigit() else None
+        plans = [period.plan.name] if period else sorted({p.plan.name for p in periods.values()})
+        data = workbook.build_template(
+            plans=plans, unit_name=request.user.org.name, period_label=period.label if period else ""
+        )
+        return _xlsx(data, _("Member list template") + ".xlsx")
+
+
+class ListListView(StaffView):
+    template_name = "enrollment/list_list.html"
+    permission_required = "enrollment.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        status = self.request.GET.get("status", "")
+        lists = selectors.member_list_list(status=status if status in ListStatus.values else "")
+        context.update(page=Paginator(lists, 50).get_page(self.request.GET.get("page")), statuses=ListStatus.choices,
+                       status=status)
+        return context
+
+
+class UploadView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    template_name = "enrollment/upload.html"
+    permission_required = "enrollment.upload"
+    raise_exception = True
+    form_class = UploadForm
+
+    def _periods(self) -> list[Any]:
+        org = self.request.user.org
+        from enrollment.models import Period
+
+        below = list(Period.objects.select_related("plan"))  # periods of offices inside my tree
+        return list({p.pk: p for p in [*selectors.periods_offered_to(org=org), *below]}.values())
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "periods": self._periods()}
+
+    def get_initial(self) -> dict[str, Any]:
+        org = self.request.user.org
+        return {"unit": org.pk} if org and org.kind == "unit" else {}
+
+    def form_valid(self, form: UploadForm) -> HttpResponse:
+        user = self.request.user
+        unit = form.cleaned_data["unit"]
+        upload = form.cleaned_data["file"]
+        try:
+            period = services.period_for_unit(unit=unit, period_id=form.cleaned_data["period"])
+            member_list, created = services.member_list_upload(
+                actor=user,  # type: ignore[arg-type]
+                unit=unit,
+                period=period,
+                data=upload.read(),
+                filename=upload.name,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return self.form_invalid(form)
+        if created:
+            transaction.on_commit(
+                lambda: check_member_list.delay(org_id=user.org_id, member_list_id=member_list.pk, actor_id=user.pk)
+            )
+        else:
+            messages.info(self.request, _("This file was uploaded before for this unit and period: here is its report."))
+        return redirect("enrollment:list_detail", list_pk=member_list.pk)
+
+
+class ListDetailView(StaffView):
+    template_name = "enrollment/list_detail.html"
+    permission_required = "enrollment.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        member_list = _get(MemberList, self.kwargs["list_pk"], _("No such list in your office's tree."))
+        by_row: dict[int, list[dict[str, Any]]] = {}
+        for problem in member_list.cell_problems:
+            by_row.setdefault(problem["row"], []).append(problem)
+        headers = {c.key: c.header for c in workbook.COLUMNS}
+        rows = [
+            {"row": row, "problems": [{**p, "header": headers.get(p["column"], "")} for p in problems]}
+            for row, problems in sorted(by_row.items())
+        ]
+        user = self.request.user
+        context.update(
+            list=member_list,
+            page=Paginator(rows, 100).get_page(self.request.GET.get("page")),
+            can_submit=user.has_perm("enrollment.upload") and member_list.status in {ListStatus.VALID, ListStatus.INVALID},
+            can_decide=user.has_perm("enrollment.approve")
+            and member_list.status == ListStatus.SUBMITTED
+            and user.org is not None
+            and user.org.is_office,
+            reject_form=RejectForm(),
+            passed_rows=member_list.row_count - member_list.error_row_count,
+        )
+        return context
+
+
+class ListProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "enrollment.view"
+    raise_exception = True
+
+    def get(self, request: HttpRequest, list_pk: int) -> JsonResponse:
+        member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
+        return JsonResponse(
+            {"status": member_list.status, "progress": member_list.progress, "done": member_list.progress >= 100}
+        )
+
+
+class ListAnnotatedView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "enrollment.view"
+    raise_exception = True
+
+    def get(self, request: HttpRequest, list_pk: int) -> HttpResponse:
+        member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
+        problems = [workbook.CellProblem(**p) for p in member_list.cell_problems]
+        data = workbook.annotate_workbook(member_list.file.open("rb").read(), problems)
+        return _xlsx(data, _("checked") + "-" + member_list.original_name)
+
+
+class ListFailedRowsView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "enrollment.view"
+    raise_exception = True
+
+    def get(self, request: HttpRequest, list_pk: int) -> HttpResponse:
+        member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
+        problems = [workbook.CellProblem(**p) for p in member_list.cell_problems]
+        failed = {p.row for p in problems}
+        parsed = workbook.read_member_list(member_list.file.open("rb").read())
+        data = workbook.rows_workbook(
+            rows=[r for r in parsed.rows if r.number in failed],
+            problems=problems,
+            unit_name=member_list.org.name,
+            period_label=member_list.period.label,
+            plans=[member_list.period.plan.name],
+        )
+        return _xlsx(data, _("rows to correct") + "-" + member_list.original_name)
+
+
+class ListActionView(LoginRequiredMixin, View):
+    """Submit, approve or send back a list (POST only)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, list_pk: int, action: str) -> HttpResponse:
+        member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
+        user = request.user
+        try:
+            if action == "submit":
+                services.member_list_submit(
+                    actor=user, member_list=member_list, passed_only=request.POST.get("passed_only") == "1"  # type: ignore[arg-type]
+                )
+                messages.success(request, _("The list was sent to the office for approval."))
+            elif action == "approve":
+                policy = services.member_list_approve(actor=user, member_list=member_list)  # type: ignore[arg-type]
+                messages.success(request, _("Approved: policy %(number)s.") % {"number": policy.number})
+                return redirect("enrollment:policy_detail", policy_pk=policy.pk)
+            elif action == "reject":
+                form = RejectForm(request.POST)
+                reason = form.data.get("reason", "")
+                services.member_list_reject(actor=user, member_list=member_list, reason=reason)  # type: ignore[arg-type]
+                messages.success(request, _("The list was sent back to the unit."))
+            else:
+                raise Http404
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except PermissionDenied as error:
+            messages.error(request, str(error) or _("Your roles do not allow this."))
+        return redirect("enrollment:list_detail", list_pk=member_list.pk)
+
+
+class PolicyListView(StaffView):
+    template_name = "enrollment/policy_list.html"
+    permission_required = "enrollment.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        q = self.request.GET.get("q", "").strip()
+        context.update(page=Paginator(selectors.policy_list(search=q), 50).get_page(self.request.GET.get("page")), q=q)
+        return context
+
+
+class PolicyDetailView(StaffView):
+    template_name = "enrollment/policy_detail.html"
+    permission_required = "enrollment.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        policy = _get(Policy, self.kwargs["policy_pk"], _("No such policy in your office's tree."))
+        members = Enrollment.objects.filter(policy=policy).order_by("row_number")
+        context.update(policy=policy, page=Paginator(members, 100).get_page(self.request.GET.get("page")))
+        return context
+
+
+class MemberSearchView(StaffView):
+    template_name = "enrollment/member_search.html"
+    permission_required = "enrollment.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        q = self.request.GET.get("q", "").strip()
+        context.update(q=q, results=list(selectors.enrollment_search(query=q)[:200]) if q else [])
+        return context
