@@ -41,7 +41,7 @@ class PeriodForm(forms.ModelForm):
             "subsidy_stages": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {
-            "min_participation": _("For example 0.75 for 75% of a unit's staff."),
+            "min_participation": _("For example 0.75 when three quarters of a unit's staff must join."),
             "subsidy_stages": _('Staged subsidy only, e.g. [{"until": "2026-07-31", "amount": "30"}]'),
             "unit_ratio": _("Share of the premium, after the union subsidy, that the unit pays (0 to 1)."),
         }

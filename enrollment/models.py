@@ -191,6 +191,9 @@ class PolicySequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["office", "year"], name="policy_sequence_once")]
 
+    def __str__(self) -> str:
+        return f"{self.office_id}/{self.year}: {self.last_value}"
+
 
 @pghistory.track()
 class Policy(TenantOwned):

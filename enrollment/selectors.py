@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from enrollment import idcheck
 from enrollment.models import Enrollment, MemberList, Period, Plan, Policy
-from mutualaid import pii
+from mutualaid import idcheck, pii
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
 

@@ -16,10 +16,9 @@ from typing import Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from enrollment import idcheck
 from enrollment.models import Period, Plan
 from enrollment.workbook import CellProblem, ParsedList
-from mutualaid import pii
+from mutualaid import idcheck, pii
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
 
@@ -218,14 +217,11 @@ def _check_share_counts(rows: list[CheckedRow], period: Period, fixed_shares: in
             row.problem(
                 "shares",
                 "different_shares",
-                _("A unit enrols every member with the same number of shares; this unit's is %(n)s.")
-                % {"n": expected},
+                _("A unit enrols every member with the same number of shares; this unit's is %(n)s.") % {"n": expected},
             )
 
 
-def _check_province(
-    rows: list[CheckedRow], period: Period, plan: Plan, unit: Organisation, viewer_path: str
-) -> None:
+def _check_province(rows: list[CheckedRow], period: Period, plan: Plan, unit: Organisation, viewer_path: str) -> None:
     """重复参保 and 二选一: one query each over every enrollment in the province.
 
     The query deliberately reads outside the uploader's subtree (a duplicate may sit in any

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView
 
 from enrollment import selectors, services, workbook
 from enrollment.forms import PeriodForm, PlanForm, RejectForm, UploadForm
@@ -106,7 +106,9 @@ class TemplateDownloadView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         periods = {p.pk: p for p in selectors.periods_offered_to(org=request.user.org)}
-        period = periods.get(int(request.GET.get("period", "0") or 0)) if request.GET.get("period", "").isdigit() else None
+        period = (
+            periods.get(int(request.GET.get("period", "0") or 0)) if request.GET.get("period", "").isdigit() else None
+        )
         plans = [period.plan.name] if period else sorted({p.plan.name for p in periods.values()})
         data = workbook.build_template(
             plans=plans, unit_name=request.user.org.name, period_label=period.label if period else ""
@@ -122,8 +124,9 @@ class ListListView(StaffView):
         context = super().get_context_data(**kwargs)
         status = self.request.GET.get("status", "")
         lists = selectors.member_list_list(status=status if status in ListStatus.values else "")
-        context.update(page=Paginator(lists, 50).get_page(self.request.GET.get("page")), statuses=ListStatus.choices,
-                       status=status)
+        context.update(
+            page=Paginator(lists, 50).get_page(self.request.GET.get("page")), statuses=ListStatus.choices, status=status
+        )
         return context
 
 
@@ -168,7 +171,9 @@ class UploadView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 lambda: check_member_list.delay(org_id=user.org_id, member_list_id=member_list.pk, actor_id=user.pk)
             )
         else:
-            messages.info(self.request, _("This file was uploaded before for this unit and period: here is its report."))
+            messages.info(
+                self.request, _("This file was uploaded before for this unit and period: here is its report.")
+            )
         return redirect("enrollment:list_detail", list_pk=member_list.pk)
 
 
@@ -191,7 +196,8 @@ class ListDetailView(StaffView):
         context.update(
             list=member_list,
             page=Paginator(rows, 100).get_page(self.request.GET.get("page")),
-            can_submit=user.has_perm("enrollment.upload") and member_list.status in {ListStatus.VALID, ListStatus.INVALID},
+            can_submit=user.has_perm("enrollment.upload")
+            and member_list.status in {ListStatus.VALID, ListStatus.INVALID},
             can_decide=user.has_perm("enrollment.approve")
             and member_list.status == ListStatus.SUBMITTED
             and user.org is not None
@@ -254,7 +260,9 @@ class ListActionView(LoginRequiredMixin, View):
         try:
             if action == "submit":
                 services.member_list_submit(
-                    actor=user, member_list=member_list, passed_only=request.POST.get("passed_only") == "1"  # type: ignore[arg-type]
+                    actor=user,
+                    member_list=member_list,
+                    passed_only=request.POST.get("passed_only") == "1",  # type: ignore[arg-type]
                 )
                 messages.success(request, _("The list was sent to the office for approval."))
             elif action == "approve":

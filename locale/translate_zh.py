@@ -161,7 +161,8 @@ def _tables() -> dict[str, str]:
     merged = dict(ZH)
     for module_path in sorted((Path(__file__).parent / "zh").glob("*.py")):
         spec = importlib.util.spec_from_file_location(f"zh_{module_path.stem}", module_path)
-        assert spec and spec.loader
+        if spec is None or spec.loader is None:
+            raise ImportError(module_path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         merged.update(module.ZH)
@@ -177,11 +178,14 @@ def main() -> int:
         if entry.obsolete:
             continue
         if entry.msgid in table:
-            entry.msgstr = table[entry.msgid]
+            if entry.msgid_plural:  # Chinese has one plural form
+                entry.msgstr_plural = {0: table[entry.msgid]}
+            else:
+                entry.msgstr = table[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        elif not entry.msgstr:
-            missing.append(entry.msgid)
+        elif "fuzzy" in entry.flags or not (entry.msgstr or any(entry.msgstr_plural.values())):
+            missing.append(entry.msgid)  # a fuzzy guess of msgmerge is not a translation
     po.metadata.update(
         {
             "Project-Id-Version": "mutualaid",

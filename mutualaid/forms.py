@@ -33,6 +33,9 @@ class OrgCreateForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=32)
     name = forms.CharField(label=_("Name"), max_length=100)
     headcount = forms.IntegerField(label=_("Staff headcount"), min_value=1, required=False, help_text=_("Units only."))
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"), max_length=30, required=False, help_text=_("Units only: 18 characters.")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -51,6 +51,8 @@ class Organisation(models.Model):
     path = models.CharField(max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(editable=False)
     headcount = models.PositiveIntegerField(_("staff headcount"), null=True, blank=True)
+    # Units register with their unified social credit code (统一社会信用代码, GB 32100).
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, null=True, blank=True, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -69,6 +71,10 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(headcount__isnull=True) | models.Q(kind="unit"),
                 name="org_headcount_only_for_units",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_code__isnull=False) | ~models.Q(kind="unit"),
+                name="org_unit_has_credit_code",
             ),
         ]
 

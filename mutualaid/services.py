@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualaid.idcheck import IdError, check_credit_code
 from mutualaid.models import ALLOWED_PARENT_KINDS, PATH_STEP, Organisation, OrgKind, User
 from mutualaid.roles import Role, role_fits_node
 
@@ -33,6 +34,7 @@ def org_create(
     kind: str,
     parent: Organisation | None,
     headcount: int | None = None,
+    credit_code: str | None = None,
     actor: User | None = None,
 ) -> Organisation:
     """Add a node under `parent`. `actor=None` is for seeding and migrations only."""
@@ -47,8 +49,14 @@ def org_create(
         )
     if kind == OrgKind.UNIT and (headcount is None or headcount < 1):
         raise ValidationError({"headcount": _("Enter the unit's staff headcount (a whole number of at least 1).")})
-    if kind != OrgKind.UNIT:
+    if kind == OrgKind.UNIT:
+        try:
+            credit_code = check_credit_code(credit_code or "")
+        except IdError as error:
+            raise ValidationError({"credit_code": str(error.message)}) from None
+    else:
         headcount = None
+        credit_code = None
     node_id = _next_org_id()
     org = Organisation(
         id=node_id,
@@ -59,6 +67,7 @@ def org_create(
         path=(parent.path if parent else "") + f"{node_id:0{PATH_STEP}d}.",
         depth=(parent.depth + 1) if parent else 0,
         headcount=headcount,
+        credit_code=credit_code,
     )
     org.full_clean()
     org.save(force_insert=True)

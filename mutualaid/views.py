@@ -108,13 +108,14 @@ class OrgCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 kind=data["kind"],
                 parent=data["parent"],
                 headcount=data["headcount"],
+                credit_code=data["credit_code"],
                 actor=self.request.user,  # type: ignore[arg-type]
             )
         except ValidationError as error:
             attach_errors(form, error)
             return self.form_invalid(form)
         except IntegrityError:
-            form.add_error("code", _("This code is already in use. Choose another."))
+            form.add_error(None, _("This code or credit code is already registered. Check it, or choose another."))
             return self.form_invalid(form)
         messages.success(self.request, _("Added %(name)s.") % {"name": org.name})
         return redirect("org_detail", org_pk=org.pk)

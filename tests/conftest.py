@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -29,17 +30,36 @@ class City:
     office_user: User  # holds every office role: permissions never hide a scoping bug
     county_agent: User
     unit_agent: User
+    # Built on demand by `with_enrollment()`: a plan of the city, and an approved list of the unit.
+    plan: Any = None
+    member_list: Any = None
+    policy: Any = None
+    members: list[dict[str, Any]] = field(default_factory=list)
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a response to another office."""
         nodes = [self.city, self.county, self.unit]
         users = [self.office_user, self.county_agent, self.unit_agent]
-        return (
-            [n.name for n in nodes]
-            + [n.code for n in nodes]
-            + [u.username for u in users]
-            + [u.display_name for u in users]
-        )
+        found = [n.name for n in nodes] + [n.code for n in nodes] + [n.credit_code for n in nodes if n.credit_code]
+        found += [u.username for u in users] + [u.display_name for u in users]
+        if self.policy is not None:
+            found.append(self.policy.number)
+        for member in self.members:
+            found += [member["name"], member["id_number"], member["id_number"][-8:], member["phone"]]
+        return found
+
+    def with_enrollment(self, offset: int) -> City:
+        from enrollment.models import MemberList
+        from tests.lists import enrol, offer_plan, person
+
+        offer = offer_plan(self.office_user)
+        label = self.city.name[:6]
+        self.members = [person(offset + i, name=f"{label}会员{i}") for i in range(2)]
+        self.plan = offer.plan
+        self.policy = enrol(self.unit_agent, self.office_user, self.unit, offer.period, self.members)
+        with unscoped():
+            self.member_list = MemberList.objects.get(policy=self.policy)
+        return self
 
 
 @dataclass
@@ -83,6 +103,26 @@ def tree(db: None) -> Tree:
             a=_city(province, "XA", "甲XA西安"),
             b=_city(province, "BJ", "乙BJ宝鸡"),
         )
+
+
+@pytest.fixture
+def enrolled_tree(tree: Tree) -> Tree:
+    """The tree with a plan, an approved list and a policy in each city."""
+    tree.a.with_enrollment(100)
+    tree.b.with_enrollment(200)
+    return tree
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run in the test's process, except in the tests that start a real worker."""
+    from mutualaid.celery import app
+
+    eager = request.node.get_closest_marker("worker") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager or previous
+    yield
+    app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from typing import Any
 
 import factory
 
+from mutualaid.idcheck import make_credit_code
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.roles import Role
 from mutualaid.services import org_create, user_create
@@ -22,12 +23,24 @@ class OrganisationFactory(factory.Factory):
     kind = OrgKind.UNIT
     parent = None
     headcount = None
+    credit_code = None
 
     @classmethod
     def _create(cls, model_class: type, *args: Any, **kwargs: Any) -> Organisation:
-        if kwargs["kind"] == OrgKind.UNIT and kwargs.get("headcount") is None:
-            kwargs["headcount"] = 100
+        if kwargs["kind"] == OrgKind.UNIT:
+            if kwargs.get("headcount") is None:
+                kwargs["headcount"] = 100
+            if kwargs.get("credit_code") is None:
+                kwargs["credit_code"] = unit_credit_code()
         return org_create(**kwargs)
+
+
+_credit_sequence = iter(range(1, 10**8))
+
+
+def unit_credit_code() -> str:
+    """A valid unified social credit code, different on every call."""
+    return make_credit_code(seventeen=f"91610113{next(_credit_sequence):08d}X")
 
 
 class UserFactory(factory.Factory):

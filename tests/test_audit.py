@@ -9,12 +9,20 @@ from mutualaid.audit import audit_event_list
 from mutualaid.models import OrgKind
 from mutualaid.tenancy import org_scope
 from tests.conftest import Tree
+from tests.factories import unit_credit_code
 
 
 def _add_unit_through_the_form(client: Client, tree: Tree, code: str) -> None:
     response = client.post(
         reverse("org_create"),
-        {"parent": tree.a.county.pk, "kind": OrgKind.UNIT, "code": code, "name": "新开业公司工会", "headcount": 42},
+        {
+            "parent": tree.a.county.pk,
+            "kind": OrgKind.UNIT,
+            "code": code,
+            "name": "新开业公司工会",
+            "headcount": 42,
+            "credit_code": unit_credit_code(),
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
 

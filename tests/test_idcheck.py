@@ -1,6 +1,6 @@
 """Resident ID numbers, credit codes and phone numbers as unit agents type them into Excel.
 
-No database: enrollment/idcheck.py is pure Python.
+No database: mutualaid/idcheck.py is pure Python.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from enrollment.idcheck import (
+from mutualaid.idcheck import (
     IdError,
     ResidentId,
     age_on,
@@ -496,7 +496,7 @@ def test_every_mobile_number_is_accepted_as_text_or_as_a_number(second: str, res
 
 
 def _msgids() -> list[str]:
-    tree = ast.parse((ROOT / "enrollment" / "idcheck.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "mutualaid" / "idcheck.py").read_text(encoding="utf-8"))
     return [
         node.args[0].value
         for node in ast.walk(tree)

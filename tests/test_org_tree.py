@@ -11,7 +11,7 @@ from mutualaid.selectors import org_subtree, org_subtree_stats
 from mutualaid.services import org_create
 from mutualaid.tenancy import org_scope, unscoped
 from tests.conftest import Tree
-from tests.factories import OrganisationFactory
+from tests.factories import OrganisationFactory, unit_credit_code
 
 
 def test_a_node_path_extends_its_parents_path(tree: Tree) -> None:
@@ -68,5 +68,12 @@ def test_a_unit_needs_a_headcount(tree: Tree) -> None:
 def test_industry_branches_sit_beside_cities(tree: Tree) -> None:
     with unscoped():
         industry = org_create(code="IND", name="铁路产业工会", kind=OrgKind.INDUSTRY, parent=tree.province)
-        unit = org_create(code="INDU", name="机务段工会", kind=OrgKind.UNIT, parent=industry, headcount=900)
+        unit = org_create(
+            code="INDU",
+            name="机务段工会",
+            kind=OrgKind.UNIT,
+            parent=industry,
+            headcount=900,
+            credit_code=unit_credit_code(),
+        )
     assert unit.path.startswith(industry.path) and not unit.path.startswith(tree.a.city.path)

@@ -3,12 +3,14 @@ industry branch, employer units with headcounts, and one login per role."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from mutualaid.idcheck import make_credit_code
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.roles import Role
 from mutualaid.services import org_create, user_create
@@ -147,7 +149,11 @@ class Command(BaseCommand):
         for child in children:
             if len(child) == 3:
                 code, name, headcount = child
-                org_create(code=code, name=name, kind=OrgKind.UNIT, parent=parent, headcount=headcount)
+                digits = int(hashlib.sha256(code.encode()).hexdigest(), 16) % 10**9
+                credit_code = make_credit_code(seventeen=f"91610100{digits:09d}")
+                org_create(
+                    code=code, name=name, kind=OrgKind.UNIT, parent=parent, headcount=headcount, credit_code=credit_code
+                )
             else:
                 code, name, kind, grandchildren = child
                 node = org_create(code=code, name=name, kind=kind, parent=parent)

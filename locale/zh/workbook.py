@@ -1,0 +1,61 @@
+"""Chinese for enrollment/workbook.py: the member-list template, the reader's messages and the
+annotations written back into a unit's workbook."""
+
+ZH = {
+    # Column notes (comments on the template's headers and the instructions table)
+    "Optional. A running number for your own use; it is not checked.": "选填。供单位自行编号，系统不作校验。",
+    "Required. The member's full name as written on the ID document.": "必填。填写与证件一致的参保人员姓名。",
+    "Required. The 18-digit resident ID number, or the number of the passport or other ID document. The column is formatted as text: keep it that way, or Excel drops the last digits.": "必填。填写18位居民身份证号码，或护照等其他证件号码。本列已设为文本格式，请勿改为数值格式，否则 Excel 会丢失末尾数字。",
+    "Choose 男 or 女 from the list.": "请从下拉列表中选择“男”或“女”。",
+    "Optional. Write the date like 1990-01-31.": "选填。日期格式如 1990-01-31。",
+    "Optional. The member's 11-digit mobile number.": "选填。填写参保人员本人的11位手机号码。",
+    "Required. Choose the protection plan from the list.": "必填。请从下拉列表中选择保障项目。",
+    "Required. The number of shares: a whole number, at least 1.": "必填。投保份数应为不小于1的整数。",
+    "Required. Whether the member is covered by basic medical insurance: choose 是 or 否.": "必填。是否参加基本医疗保险，请选择“是”或“否”。",
+    "Optional. Anything the office should know about the member.": "选填。需要向办事处说明的其他情况。",
+    # Template
+    "%(unit)s — member list for %(period)s": "%(unit)s %(period)s参保人员名单",
+    "Mutual-aid protection platform": "互助保障管理平台",
+    "Invalid value": "输入有误",
+    "Choose 男 or 女.": "请选择“男”或“女”。",
+    "Choose 是 or 否.": "请选择“是”或“否”。",
+    "Enter a whole number of at least 1.": "请输入不小于1的整数。",
+    "Choose a protection plan from the list.": "请从下拉列表中选择保障项目。",
+    # Instructions sheet
+    "How to fill in the member list": "参保人员名单填写说明",
+    "Fill in one member per row on the sheet “%(sheet)s”, starting below the header row.": "请在“%(sheet)s”工作表中自表头下一行起填写，每行填写一名参保人员。",
+    "Keep the headers exactly as they are. Headers in red are required. Extra columns are ignored.": "请勿修改表头文字。红色表头为必填项。另行增加的列不予读取。",
+    "The grey example row is ignored when the list is read (its remarks say “%(mark)s”); you may delete it or type over it.": "灰色示例行（备注栏注明“%(mark)s”）在读取时将被忽略，可直接删除或在该行覆盖填写。",
+    "ID numbers must be text: the column is formatted as text for the first %(rows)s rows. When you paste IDs from another file, use Paste Special → Values so they stay text.": "证件号码须为文本格式，模板前 %(rows)s 行已预设为文本格式。从其他文件粘贴证件号码时，请使用“选择性粘贴 → 数值”，以保持文本格式。",
+    "Choose gender, protection plan and basic medical insurance from the drop-down lists.": "性别、保障项目、是否参加基本医疗保险请从下拉列表中选择。",
+    "Write dates like 1990-01-31. Do not use formulas; paste values only.": "日期格式如 1990-01-31。请勿使用公式，如需粘贴请只粘贴数值。",
+    "A file may hold at most %(max)s members; split a longer list into several files.": "每个文件最多填写 %(max)s 名参保人员，人数较多时请分成多个文件。",
+    "Save the file as an Excel Workbook (.xlsx) without a password, then upload it.": "请将文件保存为 Excel 工作簿（.xlsx）格式，不要设置密码，然后上传。",
+    "Column header": "列名",
+    "Required or optional": "是否必填",
+    "How to fill it in": "填写要求",
+    "required": "必填",
+    "optional": "选填",
+    # Whole-file problems
+    "The file is empty. Choose the filled-in member list and upload it again.": "文件内容为空。请选择已填写的参保人员名单后重新上传。",
+    "This file is not an Excel workbook (.xlsx). Open it in Excel or WPS, save it as “Excel Workbook (*.xlsx)” and upload the saved file.": "该文件不是 Excel 工作簿（.xlsx）。请用 Excel 或 WPS 打开，另存为“Excel 工作簿（*.xlsx）”后上传。",
+    "This is an old-format Excel file (.xls). Open it in Excel or WPS, choose Save As → “Excel Workbook (*.xlsx)” and upload the .xlsx file.": "该文件为旧版 Excel 格式（.xls）。请用 Excel 或 WPS 打开，选择“另存为 → Excel 工作簿（*.xlsx）”，然后上传 .xlsx 文件。",
+    "The workbook is protected with a password, so it cannot be read. Open it in Excel or WPS, remove the password (File → Info → Protect Workbook → Encrypt with Password), save it and upload it again.": "该工作簿设有打开密码，无法读取。请用 Excel 或 WPS 打开，取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密），保存后重新上传。",
+    "Parts of the workbook are encrypted. Save it again in Excel or WPS without a password.": "该工作簿部分内容已加密。请用 Excel 或 WPS 取消密码后重新保存并上传。",
+    "The workbook is damaged and cannot be read. Open it in Excel or WPS to check it, save it again as .xlsx and upload the new file.": "该工作簿已损坏，无法读取。请用 Excel 或 WPS 打开检查，重新保存为 .xlsx 格式后上传新文件。",
+    "The workbook holds more than %(limit)s MB of sheet data, too much to read. Delete unused sheets, formatting and empty rows, or split the list into several files.": "该工作簿的表格数据超过 %(limit)s MB，无法读取。请删除无用的工作表、格式和空行，或将名单拆分为多个文件。",
+    "The list has more than %(max)s members. A file may hold at most %(max)s members: split the list into several files and upload them one by one.": "名单人数超过 %(max)s 人。每个文件最多 %(max)s 人，请将名单拆分为多个文件后逐个上传。",
+    "No sheet has the header row of the member list in its first five rows. The headers %(missing)s are required; download the template and copy your data into it.": "未在任何工作表的前五行中找到参保人员名单表头。表头须包含%(missing)s，请下载模板并将数据复制到模板中。",
+    "Row %(row)s of sheet “%(sheet)s” lacks these required headers: %(missing)s.": "工作表“%(sheet)s”第 %(row)s 行的表头缺少以下必填列：%(missing)s。",
+    "These headers were not recognised: %(unknown)s.": "以下表头无法识别：%(unknown)s。",
+    "Write the headers exactly as in the template.": "请按模板原样填写表头。",
+    "The list has no members under the header row. Fill in at least one member (the example row does not count) and upload the file again.": "表头下方没有参保人员信息。请至少填写一名参保人员（示例行不计在内）后重新上传。",
+    # Cell problems
+    "This cell contains a formula. Copy the column and paste it back as values only (Paste Special → Values).": "该单元格含有公式。请复制该列，再以“选择性粘贴 → 数值”方式粘贴回原处。",
+    "The name contained invisible characters (such as a line break), which have been removed. Check that the name is right.": "姓名中含有换行等不可见字符，系统已自动删除，请核对姓名是否正确。",
+    "The ID number is stored as a number, so Excel has lost its last digits. Format the column as Text and type the ID number again.": "证件号码以数值格式保存，Excel 已丢失末尾数字。请将该列设为文本格式后重新录入证件号码。",
+    "“%(value)s” is not a date this list can read. Write the birth date like 1990-01-31.": "“%(value)s”不是可识别的日期，出生日期请按 1990-01-31 的格式填写。",
+    "The number of shares must be a whole number of at least 1, not “%(value)s”.": "投保份数应为不小于1的整数，不能填写“%(value)s”。",
+    # Annotations
+    "Cells with problems in this column: %(count)s. Each red cell has a comment saying what to fix.": "本列有 %(count)s 个单元格存在问题，请查看各红色单元格的批注并逐一修改。",
+}

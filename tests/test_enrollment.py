@@ -1,0 +1,263 @@
+"""Member lists from upload to policy, with every check, on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from enrollment import services
+from enrollment.models import Enrollment, ListStatus, MemberList, Policy
+from mutualaid import pii
+from mutualaid.tenancy import org_scope, unscoped
+from tests.conftest import Tree
+from tests.lists import Offer, enrol, offer_plan, person, upload_and_check
+
+
+@pytest.fixture
+def offer(tree: Tree) -> Offer:
+    return offer_plan(tree.province_user)
+
+
+def codes(member_list: MemberList, row: int) -> set[str]:
+    return {p["code"] for p in member_list.cell_problems if p["row"] == row}
+
+
+def test_a_clean_list_becomes_a_policy_with_its_enrollments(tree: Tree, offer: Offer) -> None:
+    policy = enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(i) for i in range(5)])
+    assert policy.number == f"{tree.a.city.code}-2026-000001"
+    assert (policy.member_count, policy.share_count, policy.premium) == (5, 5, Decimal("250.00"))
+    with org_scope(tree.a.unit):
+        enrollments = list(Enrollment.objects.filter(policy=policy).order_by("row_number"))
+    assert [e.name for e in enrollments] == [f"职工{i}" for i in range(5)]
+    assert enrollments[0].id_masked == pii.mask_id(person(0)["id_number"])
+    assert pii.decrypt(enrollments[0].id_cipher) == person(0)["id_number"]
+
+
+def test_policy_numbers_have_no_gaps(tree: Tree, offer: Offer) -> None:
+    first = enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(1)])
+    second = enrol(tree.b.unit_agent, tree.b.office_user, tree.b.unit, offer.period, [person(2)])
+    assert [first.number[-6:], second.number[-6:]] == ["000001", "000001"]  # one sequence per office
+    with unscoped():
+        sibling = enrol(tree.a.county_agent, tree.province_user, tree.a.unit, offer.period, [person(3)])
+    assert sibling.number == first.number  # a second list of the unit joins its policy
+
+
+def test_no_id_number_or_phone_is_stored_in_clear(tree: Tree, offer: Offer) -> None:
+    row = person(7)
+    enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [row])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT encode(id_cipher, 'escape'), encode(phone_cipher, 'escape') FROM enrollment_enrollment")
+        stored = " ".join(" ".join(r) for r in cursor.fetchall())
+    assert row["id_number"] not in stored and row["phone"] not in stored
+
+
+@pytest.mark.parametrize(
+    ("change", "column_code"),
+    [
+        ({"id_number": "610113198001010000"}, "bad_check_digit"),
+        ({"gender": "男"}, "gender_mismatch"),
+        ({"name": None}, "name_missing"),
+        ({"phone": "12345"}, "bad_phone"),
+        ({"shares": 4}, "too_many_shares"),
+        ({"basic_insurance": "否"}, "no_basic_insurance"),
+        ({"plan": "另一个项目"}, "wrong_plan"),
+        ({"born": date(1950, 5, 5)}, "age_out_of_range"),
+    ],
+)
+def test_each_row_problem_is_reported_on_its_row(tree: Tree, offer: Offer, change: dict, column_code: str) -> None:  # type: ignore[type-arg]
+    born = change.pop("born", None)
+    bad = person(1, born=born, **change)
+    checked = upload_and_check(tree.a.unit_agent, tree.a.unit, offer.period, [person(0), bad, person(2)])
+    assert checked.status == ListStatus.INVALID
+    assert column_code in codes(checked, 3)  # Excel row 3: the second data row
+    assert codes(checked, 2) == set() and codes(checked, 4) == set()
+    with org_scope(tree.a.unit):
+        assert not Enrollment.objects.exists()
+
+
+def test_messages_are_chinese_and_name_what_to_do(tree: Tree, offer: Offer) -> None:
+    checked = upload_and_check(
+        tree.a.unit_agent, tree.a.unit, offer.period, [person(0, id_number="610113198001010000")]
+    )
+    message = checked.cell_problems[0]["message"]
+    assert "校验" in message or "出生" in message
+
+
+def test_the_same_person_twice_in_a_file_is_caught(tree: Tree, offer: Offer) -> None:
+    checked = upload_and_check(tree.a.unit_agent, tree.a.unit, offer.period, [person(0), person(1), person(0)])
+    assert "duplicate_in_file" in codes(checked, 4)
+
+
+def test_a_unit_enrols_everyone_with_the_same_shares(tree: Tree, offer: Offer) -> None:
+    rows = [person(0, shares=2), person(1, shares=2), person(2, shares=1)]
+    checked = upload_and_check(tree.a.unit_agent, tree.a.unit, offer.period, rows)
+    assert "different_shares" in codes(checked, 4) and not codes(checked, 2)
+
+
+def test_a_person_enrolled_in_another_city_is_refused_without_naming_the_unit(tree: Tree, offer: Offer) -> None:
+    enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(5)])
+    checked = upload_and_check(tree.b.unit_agent, tree.b.unit, offer.period, [person(5), person(6)])
+    problem = next(p for p in checked.cell_problems if p["row"] == 2)
+    assert problem["code"] == "enrolled_elsewhere"
+    assert tree.a.unit.name not in problem["message"] and tree.a.city.name in problem["message"]
+    own_view = upload_and_check(tree.a.county_agent, tree.a.unit, offer.period, [person(5)])
+    assert tree.a.unit.name in own_view.cell_problems[0]["message"]
+
+
+def test_mutually_exclusive_plans_are_refused(tree: Tree, offer: Offer) -> None:
+    from enrollment.models import PlanKind
+
+    with org_scope(tree.province):
+        other = services.plan_create(actor=tree.province_user, name="津贴加重疾", kind=PlanKind.ALLOWANCE_CRITICAL)
+        other.exclusive_with.add(offer.plan)
+        other_period = services.period_create(
+            actor=tree.province_user,
+            plan=other,
+            label="2026",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2026, 12, 31),
+            premium_per_share=Decimal("30"),
+            min_participation=Decimal("0"),
+        )
+    enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(8)])
+    checked = upload_and_check(tree.a.unit_agent, tree.a.unit, other_period, [person(8, plan="津贴加重疾")])
+    assert codes(checked, 2) == {"exclusive_plan"}
+
+
+def test_participation_below_the_minimum_holds_the_whole_list(tree: Tree) -> None:
+    offer = offer_plan(tree.province_user, min_participation=Decimal("0.750"))
+    checked = upload_and_check(tree.a.unit_agent, tree.a.unit, offer.period, [person(i) for i in range(3)])
+    assert checked.status == ListStatus.INVALID
+    assert checked.list_problems[0]["code"] == "participation_too_low"
+    assert "225" in checked.list_problems[0]["message"]  # 75% of 300 staff
+    with org_scope(tree.a.unit), pytest.raises(ValidationError):
+        services.member_list_submit(actor=tree.a.unit_agent, member_list=checked, passed_only=True)
+
+
+def test_only_the_rows_that_passed_go_when_the_agent_chooses_so(tree: Tree, offer: Offer) -> None:
+    rows = [person(0), person(1, name=None), person(2)]
+    checked = upload_and_check(tree.a.unit_agent, tree.a.unit, offer.period, rows)
+    with org_scope(tree.a.unit):
+        with pytest.raises(ValidationError):
+            services.member_list_submit(actor=tree.a.unit_agent, member_list=checked)
+        services.member_list_submit(actor=tree.a.unit_agent, member_list=checked, passed_only=True)
+    with org_scope(tree.a.city):
+        policy = services.member_list_approve(actor=tree.a.office_user, member_list=checked)
+    assert policy.member_count == 2
+
+
+def test_the_same_file_twice_is_recognised(tree: Tree, offer: Offer) -> None:
+    from tests.lists import member_workbook
+
+    data = member_workbook([person(0)])
+    with org_scope(tree.a.unit):
+        first, created = services.member_list_upload(
+            actor=tree.a.unit_agent, unit=tree.a.unit, period=offer.period, data=data, filename="a.xlsx"
+        )
+        again, created_again = services.member_list_upload(
+            actor=tree.a.unit_agent, unit=tree.a.unit, period=offer.period, data=data, filename="b.xlsx"
+        )
+    assert created and not created_again and again.pk == first.pk
+
+
+def test_a_file_that_is_not_a_workbook_fails_with_a_chinese_message(tree: Tree, offer: Offer) -> None:
+    with org_scope(tree.a.unit):
+        member_list, _ = services.member_list_upload(
+            actor=tree.a.unit_agent,
+            unit=tree.a.unit,
+            period=offer.period,
+            data=b"%PDF-1.4 not a list",
+            filename="名单.pdf",
+        )
+        checked = services.member_list_check(member_list=member_list, viewer=tree.a.unit)
+    assert checked.status == ListStatus.FAILED
+    assert "xlsx" in checked.list_problems[0]["message"]
+
+
+def test_a_period_is_frozen_once_a_policy_is_issued(tree: Tree, offer: Offer) -> None:
+    enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(0)])
+    with org_scope(tree.province), pytest.raises(ValidationError):
+        services.period_update(actor=tree.province_user, period=offer.period, premium_per_share=Decimal("60"))
+
+
+def test_approving_a_list_whose_people_were_enrolled_meanwhile_stores_nothing(tree: Tree, offer: Offer) -> None:
+    first = upload_and_check(tree.a.unit_agent, tree.a.unit, offer.period, [person(0), person(1)])
+    second = upload_and_check(tree.b.unit_agent, tree.b.unit, offer.period, [person(1), person(2)])
+    for agent, checked in ((tree.a.unit_agent, first), (tree.b.unit_agent, second)):
+        with org_scope(agent.org):
+            services.member_list_submit(actor=agent, member_list=checked)
+    with org_scope(tree.province):
+        services.member_list_approve(actor=tree.province_user, member_list=first)
+        with pytest.raises(ValidationError) as error:
+            services.member_list_approve(actor=tree.province_user, member_list=second)
+    assert "重新" in " ".join(error.value.messages) or "again" in " ".join(error.value.messages)
+    with unscoped():
+        assert Enrollment.objects.count() == 2
+        assert not Policy.objects.filter(org=tree.b.unit).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvals_at_the_same_moment_cannot_both_enrol_a_person(tree: Tree, offer: Offer) -> None:
+    lists = []
+    for agent, unit, rows in (
+        (tree.a.unit_agent, tree.a.unit, [person(0), person(1)]),
+        (tree.b.unit_agent, tree.b.unit, [person(1), person(2)]),
+    ):
+        checked = upload_and_check(agent, unit, offer.period, rows)
+        with org_scope(agent.org):
+            services.member_list_submit(actor=agent, member_list=checked)
+        lists.append(checked)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve(member_list: MemberList) -> None:
+        try:
+            barrier.wait()
+            with org_scope(tree.province):
+                services.member_list_approve(actor=tree.province_user, member_list=member_list)
+            outcomes.append("approved")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(m,)) for m in lists]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["approved", "refused"]
+    with unscoped():
+        assert Enrollment.objects.filter(id_hash=pii.blind_index(person(1)["id_number"])).count() == 1
+
+
+def test_the_premium_is_split_into_union_unit_and_member_parts(tree: Tree) -> None:
+    offer = offer_plan(
+        tree.province_user, subsidy_kind="fixed", subsidy_amount=Decimal("15.00"), unit_ratio=Decimal("0.500")
+    )
+    policy = enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(0, shares=2)])
+    assert (policy.premium, policy.union_part, policy.unit_part, policy.member_part) == (
+        Decimal("100.00"),
+        Decimal("15.00"),
+        Decimal("42.50"),
+        Decimal("42.50"),
+    )
+
+
+def test_key_rotation_keeps_old_values_readable(settings) -> None:  # type: ignore[no-untyped-def]
+    old = pii.encrypt("610113198001010011")
+    current = settings.PII_ENCRYPTION_KEYS
+    settings.PII_ENCRYPTION_KEYS = "2:" + "Q" * 43 + "," + current
+    pii._keys.cache_clear()
+    try:
+        new = pii.encrypt("610113198001010011")
+        assert pii.key_id_of(new) == 2 and pii.key_id_of(old) == 1
+        assert pii.decrypt(old) == pii.decrypt(new) == "610113198001010011"
+    finally:
+        settings.PII_ENCRYPTION_KEYS = current
+        pii._keys.cache_clear()
