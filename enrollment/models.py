@@ -292,3 +292,34 @@ class Enrollment(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.name} {self.id_masked}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+@pghistory.track(exclude=["progress"])
+class CardPrintJob(TenantOwned):
+    """Printing the cards of a whole office (tens of thousands) as one PDF, in the background."""
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
+    status = models.CharField(_("status"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    card_count = models.PositiveIntegerField(_("cards"), default=0)
+    file = models.FileField(upload_to="cards/%Y/%m/", blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("card printing")
+        verbose_name_plural = _("card printing")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["org_path"], name="cardjob_subtree", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.period} ({self.get_status_display()})"

@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 
 from enrollment import workbook
 from enrollment.models import (
+    CardPrintJob,
     Enrollment,
     EnrollmentStatus,
+    JobStatus,
     ListKind,
     ListRow,
     ListStatus,
@@ -401,3 +403,55 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     locked.save(update_fields=["status", "decided_by", "decided_at", "policy"])
     ListRow.objects.filter(member_list=locked).delete()
     return policy
+
+
+# Card printing -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def card_job_create(*, actor: User, period: Period) -> CardPrintJob:
+    _require(actor, "enrollment.view")
+    if actor.org is None:
+        raise PermissionDenied(_("Your account is not attached to an office."))
+    return CardPrintJob.objects.create(org=actor.org, period=period, created_by=actor)
+
+
+def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
+    """Render the cards of every active enrollment of the period in the job's subtree, 1,000 to a
+    document, merged into one PDF. Claimed by a conditional UPDATE, so a retried or duplicated
+    task does not print twice."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    from enrollment import documents
+
+    claimed = CardPrintJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING)
+    if not claimed:
+        job.refresh_from_db()
+        return job
+    members = (
+        Enrollment.objects.filter(org_path__startswith=job.org_path, period=job.period, status=EnrollmentStatus.ACTIVE)
+        .select_related("policy", "period__plan", "org")
+        .order_by("org_path", "policy_id", "row_number")
+    )
+    total = members.count()
+    writer = PdfWriter()
+    done = 0
+    try:
+        for chunk in documents.cards_pdf_chunks(
+            documents.cards_for(members.iterator(chunk_size=1000)), office=job.org.name, chunk=1000
+        ):
+            writer.append(BytesIO(chunk))
+            done = min(total, done + 1000)
+            CardPrintJob.objects.filter(pk=job.pk).update(progress=int(95 * done / max(total, 1)))
+        buffer = BytesIO()
+        writer.write(buffer)
+    except Exception as error:
+        CardPrintJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=str(error)[:300])
+        raise
+    job.refresh_from_db()
+    job.file.save(f"cards-{job.pk}.pdf", ContentFile(buffer.getvalue()), save=False)
+    job.card_count, job.progress, job.status, job.finished_at = total, 100, JobStatus.DONE, timezone.now()
+    job.save()
+    return job

@@ -12,3 +12,11 @@ def check_member_list(*, org_id: int, member_list_id: int, actor_id: int | None 
     member_list = MemberList.objects.get(pk=member_list_id)
     checked = member_list_check(member_list=member_list, viewer=Organisation.objects.get(pk=org_id))
     return checked.status
+
+
+@app.task(base=ScopedTask, name="enrollment.print_cards")
+def print_cards(*, org_id: int, job_id: int, actor_id: int | None = None) -> str:
+    from enrollment.models import CardPrintJob
+    from enrollment.services import card_job_run
+
+    return card_job_run(job=CardPrintJob.objects.get(pk=job_id)).status

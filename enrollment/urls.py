@@ -18,5 +18,12 @@ urlpatterns = [
     path("lists/<int:list_pk>/<str:action>/", views.ListActionView.as_view(), name="list_action"),
     path("policies/", views.PolicyListView.as_view(), name="policy_list"),
     path("policies/<int:policy_pk>/", views.PolicyDetailView.as_view(), name="policy_detail"),
+    path(
+        "policies/<int:policy_pk>/<str:document>",
+        views.PolicyDocumentView.as_view(),
+        name="policy_document",
+    ),
     path("members/", views.MemberSearchView.as_view(), name="member_search"),
+    path("cards/", views.CardJobView.as_view(), name="card_jobs"),
+    path("cards/<int:job_pk>/", views.CardJobProgressView.as_view(), name="card_job"),
 ]

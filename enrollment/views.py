@@ -315,3 +315,82 @@ class MemberSearchView(StaffView):
         q = self.request.GET.get("q", "").strip()
         context.update(q=q, results=list(selectors.enrollment_search(query=q)[:200]) if q else [])
         return context
+
+
+class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """The policy's printed documents: cards, application form, member list (PDF or xlsx)."""
+
+    permission_required = "enrollment.view"
+    raise_exception = True
+
+    def get(self, request: HttpRequest, policy_pk: int, document: str) -> HttpResponse:
+        from enrollment import documents
+
+        policy = _get(Policy, policy_pk, _("No such policy in your office's tree."))
+        if document == "cards.pdf":
+            members = (
+                Enrollment.objects.filter(policy=policy, status="active")
+                .select_related("policy", "period__plan", "org")
+                .order_by("row_number")
+            )
+            data = documents.cards_pdf(documents.cards_for(members), office=policy.issued_by_office.name)
+            return _download(data, "application/pdf", f"{policy.number}-{_('member cards')}.pdf")
+        if document == "application.pdf":
+            data = documents.application_form_pdf(policy)
+            return _download(data, "application/pdf", f"{policy.number}-{_('application form')}.pdf")
+        if document == "members.pdf":
+            data = documents.member_list_pdf(policy)
+            return _download(data, "application/pdf", f"{policy.number}-{_('member list')}.pdf")
+        if document == "members.xlsx":
+            return _xlsx(documents.member_list_xlsx(policy), f"{policy.number}-{_('member list')}.xlsx")
+        raise Http404
+
+
+def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    return response
+
+
+class CardJobView(StaffView):
+    """Cards for a whole office: start a background job, follow it, download one PDF."""
+
+    template_name = "enrollment/card_jobs.html"
+    permission_required = "enrollment.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from enrollment.models import CardPrintJob
+
+        context = super().get_context_data(**kwargs)
+        org = self.request.user.org
+        context["periods"] = selectors.periods_offered_to(org=org) if org else []
+        context["jobs"] = CardPrintJob.objects.select_related("period__plan").order_by("-created_at")[:20]
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        from enrollment.tasks import print_cards
+
+        periods = {p.pk: p for p in selectors.periods_offered_to(org=request.user.org)}
+        wanted = request.POST.get("period", "")
+        period = periods.get(int(wanted)) if wanted.isdigit() else None
+        if period is None:
+            messages.error(request, _("Choose a plan period."))
+            return redirect("enrollment:card_jobs")
+        job = services.card_job_create(actor=request.user, period=period)  # type: ignore[arg-type]
+        user = request.user
+        transaction.on_commit(lambda: print_cards.delay(org_id=user.org_id, job_id=job.pk, actor_id=user.pk))
+        messages.success(request, _("Printing started. You can leave this page; the file will be listed here."))
+        return redirect("enrollment:card_jobs")
+
+
+class CardJobProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "enrollment.view"
+    raise_exception = True
+
+    def get(self, request: HttpRequest, job_pk: int) -> HttpResponse:
+        from enrollment.models import CardPrintJob
+
+        job = _get(CardPrintJob, job_pk, _("No such print job in your office's tree."))
+        if request.GET.get("download") and job.file:
+            return _download(job.file.open("rb").read(), "application/pdf", f"{_('member cards')}-{job.pk}.pdf")
+        return JsonResponse({"status": job.status, "progress": job.progress, "done": job.status in {"done", "failed"}})

@@ -24,6 +24,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Member lists"), "enrollment:list_list", "enrollment.view"),
     NavItem(_("Policies"), "enrollment:policy_list", "enrollment.view"),
     NavItem(_("Member search"), "enrollment:member_search", "enrollment.view"),
+    NavItem(_("Card printing"), "enrollment:card_jobs", "enrollment.view"),
     NavItem(_("Plans"), "enrollment:plan_list", "enrollment.view"),
     NavItem(_("Accounts"), "user_list", "users.view"),
     NavItem(_("Audit trail"), "audit_list", "audit.view"),

@@ -34,6 +34,7 @@ class City:
     plan: Any = None
     member_list: Any = None
     policy: Any = None
+    card_job: Any = None
     members: list[dict[str, Any]] = field(default_factory=list)
 
     def secrets(self) -> list[str]:
@@ -59,6 +60,11 @@ class City:
         self.policy = enrol(self.unit_agent, self.office_user, self.unit, offer.period, self.members)
         with unscoped():
             self.member_list = MemberList.objects.get(policy=self.policy)
+        from enrollment.services import card_job_create, card_job_run
+        from mutualaid.tenancy import org_scope
+
+        with org_scope(self.city):
+            self.card_job = card_job_run(job=card_job_create(actor=self.office_user, period=offer.period))
         return self
 
 

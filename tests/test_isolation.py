@@ -32,8 +32,9 @@ OBJECT_KWARGS: dict[str, str] = {
     "plan_pk": "plan",  # city A's own plan
     "list_pk": "member_list",  # an approved member list of city A's unit
     "policy_pk": "policy",  # its policy
+    "job_pk": "card_job",  # a finished card-printing job of city A
 }
-FIXED_KWARGS = {"version": "v1", "action": "approve"}
+FIXED_KWARGS = {"version": "v1", "action": "approve", "document": "cards.pdf"}
 # Namespaces and routes outside the walk, each for a stated reason.
 SKIPPED_NAMESPACES = {"admin"}  # superusers only; tested in test_admin_is_for_superusers_only
 SKIPPED_ROUTES = {"set_language"}  # sets a cookie; reads no data (tested in test_i18n)

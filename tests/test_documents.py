@@ -1,0 +1,83 @@
+"""Printed documents: member cards, application form, member list; and city-wide card printing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from enrollment.models import CardPrintJob, JobStatus
+from mutualaid import pii
+from mutualaid.tenancy import org_scope
+from tests.conftest import Tree
+from tests.lists import enrol, offer_plan, person
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def policy(tree: Tree):  # type: ignore[no-untyped-def]
+    offer = offer_plan(tree.a.office_user)
+    return enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(i) for i in range(10)])
+
+
+def _get(tree: Tree, policy, document: str):  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(tree.a.office_user)
+    url = reverse("enrollment:policy_document", kwargs={"policy_pk": policy.pk, "document": document})
+    return client.get(url)
+
+
+def test_member_cards_show_the_masked_id_never_the_full_one(tree: Tree, policy) -> None:  # type: ignore[no-untyped-def]
+    response = _get(tree, policy, "cards.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "互助保障卡" in text and "职工3" in text and pii.mask_id(person(3)["id_number"]) in text
+    assert person(3)["id_number"] not in text
+    assert f"{policy.number}-00005" in text  # card numbers follow the list's rows
+    assert len(PdfReader(io.BytesIO(response.content)).pages) == 2  # 10 cards, 8 to a page
+
+
+def test_the_application_form_carries_the_unit_and_the_premium(tree: Tree, policy) -> None:  # type: ignore[no-untyped-def]
+    text = pdf_text(_get(tree, policy, "application.pdf").content)
+    assert "投保单" in text and tree.a.unit.name in text and tree.a.unit.credit_code in text
+    assert policy.number in text and "500.00" in text
+
+
+def test_the_member_list_comes_as_pdf_and_xlsx(tree: Tree, policy) -> None:  # type: ignore[no-untyped-def]
+    assert "职工9" in pdf_text(_get(tree, policy, "members.pdf").content)
+    sheet = load_workbook(io.BytesIO(_get(tree, policy, "members.xlsx").content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][1] == "姓名" and rows[2][1] == "职工0" and len(rows) == 12
+
+
+def test_an_office_prints_all_its_cards_in_one_background_job(  # type: ignore[no-untyped-def]
+    tree: Tree, policy, django_capture_on_commit_callbacks
+) -> None:
+    client = Client()
+    client.force_login(tree.a.office_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("enrollment:card_jobs"), {"period": policy.period_id})
+    assert response.status_code == 302
+    with org_scope(tree.a.city):
+        job = CardPrintJob.objects.get()
+    assert (job.status, job.card_count, job.progress) == (JobStatus.DONE, 10, 100)
+    download = client.get(reverse("enrollment:card_job", kwargs={"job_pk": job.pk}) + "?download=1")
+    assert "职工0" in pdf_text(download.content)
+
+
+def test_a_print_job_runs_once_even_if_the_task_is_delivered_twice(tree: Tree, policy) -> None:  # type: ignore[no-untyped-def]
+    from enrollment.services import card_job_create, card_job_run
+
+    with org_scope(tree.a.city):
+        job = card_job_create(actor=tree.a.office_user, period=policy.period)
+        first = card_job_run(job=job)
+        name = first.file.name
+        second = card_job_run(job=job)
+    assert second.file.name == name and second.status == JobStatus.DONE
