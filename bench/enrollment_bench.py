@@ -180,10 +180,10 @@ def _load_enrollments(existing: int, units: list, old, current, province_id: int
 
     from enrollment.models import Enrollment
 
-    constraint = "one_active_enrollment_per_person_and_plan_kind"
+    constraint = "one_active_enrollment_per_person_and_period"
     indexes = ["enrollment_person", "enrollment_policy_rows", "enrollment_enrollment_subtree"]
     with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE enrollment_enrollment DROP CONSTRAINT IF EXISTS {constraint}")
+        cursor.execute(f"DROP INDEX IF EXISTS {constraint}")
         for name in indexes:
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
         cursor.execute("CREATE TEMP TABLE bench_units (n serial, org_id bigint, org_path text)")

@@ -10,11 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pghistory
-from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.tenancy import TenantOwned
@@ -228,11 +226,6 @@ class EnrollmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class DateRange(Func):
-    function = "DATERANGE"
-    output_field = models.Field()  # only used inside the exclusion constraint
-
-
 # Insertions are traceable through the approved list and its policy (both tracked) and the row
 # number each enrollment keeps; a per-row insert trigger would double the cost of the COPY that
 # stores a 100,000-row list. Every later change (cancellation, correction) is tracked.
@@ -276,17 +269,13 @@ class Enrollment(TenantOwned):
             models.Index(fields=["policy", "row_number"], name="enrollment_policy_rows"),
         ]
         constraints = [
-            # 重复参保: one person holds at most one active enrollment of a kind of plan at any
-            # date, anywhere in the province, whichever office's plan it is.
-            ExclusionConstraint(
-                name="one_active_enrollment_per_person_and_plan_kind",
-                expressions=[
-                    ("province_id", RangeOperators.EQUAL),
-                    ("id_hash", RangeOperators.EQUAL),
-                    ("plan_kind", RangeOperators.EQUAL),
-                    (DateRange("starts_on", "ends_on", models.Value("[]")), RangeOperators.OVERLAPS),
-                ],
+            # One active enrollment per person, plan and period, whoever uploads it. Overlaps
+            # with another plan of the same kind, or with a plan declared mutually exclusive,
+            # are refused by approval under a lock per province and kind of plan (services).
+            models.UniqueConstraint(
+                fields=["period", "id_hash"],
                 condition=Q(status="active"),
+                name="one_active_enrollment_per_person_and_period",
             ),
         ]
 

@@ -294,6 +294,41 @@ def _check_approver(actor: User, member_list: MemberList) -> None:
         raise PermissionDenied(_("Lists are approved by an office above the unit."))
 
 
+def _enrolled_meanwhile_message() -> str:
+    return _(
+        "Some people on this list were enrolled through another list in the meantime. "
+        "Nothing was stored: the unit must upload the list again to have it re-checked."
+    )
+
+
+def _refuse_people_enrolled_meanwhile(member_list: MemberList, period: Period, province_id: int) -> None:
+    """The province-wide duplicate check again, at approval, under a transaction lock per
+    province and kind of plan: two approvals that could enrol the same person wait for each
+    other, and the second sees what the first stored. (The unique index catches the same
+    period even without the lock; the lock extends the guarantee to overlapping periods of other
+    plans of the same kind and to mutually exclusive plans.)"""
+    with unscoped():
+        kinds = sorted(
+            {period.plan.kind, *Plan.objects.filter(exclusive_with=period.plan).values_list("kind", flat=True)}
+        )
+    with connection.cursor() as cursor:
+        for kind in kinds:  # always in the same order, so two approvals cannot deadlock
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"enrollment:{province_id}:{kind}"])
+        cursor.execute(
+            """
+            SELECT r.row_number FROM enrollment_listrow r
+            WHERE r.member_list_id = %s AND r.ok AND EXISTS (
+                SELECT 1 FROM enrollment_enrollment e
+                WHERE e.id_hash = r.id_hash AND e.province_id = %s AND e.status = 'active'
+                  AND e.plan_kind = ANY(%s) AND e.starts_on <= %s AND e.ends_on >= %s)
+            LIMIT 1
+            """,
+            [member_list.pk, province_id, kinds, period.ends_on, period.starts_on],
+        )
+        if cursor.fetchone():
+            raise ValidationError(_enrolled_meanwhile_message())
+
+
 def _next_policy_number(office: Organisation, year: int) -> str:
     """Office code + year + a gap-free sequence: the counter row is locked until commit."""
     PolicySequence.objects.get_or_create(office=office, year=year)
@@ -345,6 +380,7 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
         shares=shares, premium_per_share=period.premium_per_share, subsidy=subsidy, unit_ratio=period.unit_ratio
     )
     province_id = unit.ancestor_ids()[0]
+    _refuse_people_enrolled_meanwhile(locked, period, province_id)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
@@ -377,12 +413,7 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     except IntegrityError as error:
         if "one_active_enrollment" not in str(error):
             raise
-        raise ValidationError(
-            _(
-                "Some people on this list were enrolled through another list in the meantime. "
-                "Nothing was stored: the unit must upload the list again to have it re-checked."
-            )
-        ) from error
+        raise ValidationError(_enrolled_meanwhile_message()) from error
 
     totals = Enrollment.objects.filter(policy=policy, status=EnrollmentStatus.ACTIVE).aggregate(
         members=Count("id"),

@@ -17,7 +17,7 @@ from tests.lists import member_workbook, offer_plan, person
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _login(page, user) -> None:  # type: ignore[no-untyped-def]
+def _login(page, user) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     page.goto(page.base_url + "/accounts/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
