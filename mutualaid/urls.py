@@ -3,12 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from enrollment import apis as enrollment_apis
 from mutualaid import apis, views
 
 api_v1 = [
     path("me/", apis.Me.as_view(), name="api_me"),
     path("orgs/", apis.OrganisationList.as_view(), name="api_org_list"),
     path("orgs/<int:org_pk>/", apis.OrganisationDetail.as_view(), name="api_org_detail"),
+    path("periods/", enrollment_apis.PeriodList.as_view(), name="api_period_list"),
+    path("member-lists/", enrollment_apis.MemberListList.as_view(), name="api_member_list_list"),
+    path("member-lists/<int:list_pk>/", enrollment_apis.MemberListDetail.as_view(), name="api_member_list_detail"),
+    path("policies/", enrollment_apis.PolicyList.as_view(), name="api_policy_list"),
+    path("policies/<int:policy_pk>/", enrollment_apis.PolicyDetail.as_view(), name="api_policy_detail"),
+    path("enrollments/", enrollment_apis.EnrollmentList.as_view(), name="api_enrollment_list"),
 ]
 
 urlpatterns = [

@@ -261,3 +261,35 @@ def test_key_rotation_keeps_old_values_readable(settings) -> None:  # type: igno
     finally:
         settings.PII_ENCRYPTION_KEYS = current
         pii._keys.cache_clear()
+
+
+def test_an_hr_system_uploads_a_list_and_reads_the_report_as_json(  # type: ignore[no-untyped-def]
+    tree: Tree, offer: Offer, django_capture_on_commit_callbacks
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from tests.lists import member_workbook
+
+    token = Token.objects.create(user=tree.a.unit_agent).key
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    upload = SimpleUploadedFile("hr.xlsx", member_workbook([person(0), person(1, name=None)]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/member-lists/", {"unit": tree.a.unit.pk, "period": offer.period.pk, "file": upload}
+        )
+    assert response.status_code == 201, response.content
+    report = client.get(f"/api/v1/member-lists/{response.json()['id']}/").json()
+    assert report["status"] == "invalid" and report["error_row_count"] == 1
+    assert report["cell_problems"][0]["row"] == 3 and report["cell_problems"][0]["column"] == "name"
+
+
+def test_the_api_never_returns_a_full_id_number(tree: Tree, offer: Offer) -> None:
+    from django.test import Client
+
+    enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(4)])
+    client = Client()
+    client.force_login(tree.a.office_user)
+    body = client.get("/api/v1/enrollments/").content.decode()
+    assert person(4)["id_number"] not in body and pii.mask_id(person(4)["id_number"]) in body

@@ -1,0 +1,220 @@
+"""The enrollment API (`/api/v1/…`), in the caller's scope. A unit's HR system uploads a member
+list here and reads the same row-by-row report as the browser shows, as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from enrollment import selectors, services
+from enrollment.models import Enrollment, MemberList, Period, Policy
+from enrollment.tasks import check_member_list
+from mutualaid.drf import HasPermission
+from mutualaid.models import Organisation, OrgKind
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    plan = serializers.CharField(source="plan.name")
+    plan_kind = serializers.CharField(source="plan.kind")
+
+    class Meta:
+        model = Period
+        fields = [
+            "id",
+            "plan",
+            "plan_kind",
+            "label",
+            "starts_on",
+            "ends_on",
+            "premium_per_share",
+            "max_shares",
+            "min_age",
+            "max_age",
+            "min_participation",
+            "frozen_at",
+        ]
+
+
+class MemberListSerializer(serializers.ModelSerializer):
+    unit = serializers.PrimaryKeyRelatedField(source="org", read_only=True)
+    unit_name = serializers.CharField(source="org.name", read_only=True)
+    policy = serializers.CharField(source="policy.number", read_only=True, default=None)
+
+    class Meta:
+        model = MemberList
+        fields = [
+            "id",
+            "unit",
+            "unit_name",
+            "period",
+            "kind",
+            "status",
+            "progress",
+            "original_name",
+            "row_count",
+            "error_row_count",
+            "list_problems",
+            "cell_problems",
+            "created_at",
+            "policy",
+        ]
+
+
+class UploadSerializer(serializers.Serializer):
+    unit = serializers.IntegerField()
+    period = serializers.IntegerField()
+    file = serializers.FileField()
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    unit = serializers.PrimaryKeyRelatedField(source="org", read_only=True)
+    unit_name = serializers.CharField(source="org.name", read_only=True)
+
+    class Meta:
+        model = Policy
+        fields = [
+            "id",
+            "number",
+            "unit",
+            "unit_name",
+            "period",
+            "starts_on",
+            "ends_on",
+            "member_count",
+            "share_count",
+            "premium",
+            "member_part",
+            "unit_part",
+            "union_part",
+            "issued_at",
+        ]
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    """Only the masked ID number leaves the server."""
+
+    class Meta:
+        model = Enrollment
+        fields = [
+            "id",
+            "policy",
+            "row_number",
+            "name",
+            "id_masked",
+            "gender",
+            "birth_date",
+            "shares",
+            "starts_on",
+            "ends_on",
+            "premium",
+            "status",
+        ]
+
+
+class PeriodList(generics.ListAPIView):
+    """Plan periods the caller's node may enrol into."""
+
+    serializer_class = PeriodSerializer
+    permission_classes = [HasPermission]
+    required_permission = "enrollment.view"
+    pagination_class = None
+
+    def get_queryset(self) -> Any:
+        return selectors.periods_offered_to(org=self.request.user.org)
+
+
+class MemberListList(generics.ListCreateAPIView):
+    """Lists in scope; POST a workbook (multipart: unit, period, file) to have it checked."""
+
+    serializer_class = MemberListSerializer
+    permission_classes = [HasPermission]
+    required_permission = "enrollment.view"
+    parser_classes = [MultiPartParser]
+
+    def get_queryset(self) -> Any:
+        return selectors.member_list_list()
+
+    @extend_schema(request=UploadSerializer, responses={201: MemberListSerializer, 200: MemberListSerializer})
+    def post(self, request: Request, version: str = "v1") -> Response:
+        if not request.user.has_perm("enrollment.upload"):
+            raise ApiPermissionDenied()
+        form = UploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        unit = Organisation.objects.filter(pk=form.validated_data["unit"], kind=OrgKind.UNIT).first()
+        if unit is None:  # outside the caller's scope, or not a unit: as if it did not exist
+            raise ApiValidationError({"unit": ["No such unit in your office's tree."]})
+        upload = form.validated_data["file"]
+        try:
+            period = services.period_for_unit(unit=unit, period_id=form.validated_data["period"])
+            member_list, created = services.member_list_upload(
+                actor=request.user, unit=unit, period=period, data=upload.read(), filename=upload.name
+            )
+        except ValidationError as error:
+            raise ApiValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages) from None
+        except PermissionDenied as error:
+            raise ApiPermissionDenied(str(error)) from None
+        if created:
+            user = request.user
+            transaction.on_commit(
+                lambda: check_member_list.delay(org_id=user.org_id, member_list_id=member_list.pk, actor_id=user.pk)
+            )
+        return Response(
+            MemberListSerializer(member_list).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class MemberListDetail(generics.RetrieveAPIView):
+    """One list with its row-by-row report."""
+
+    serializer_class = MemberListSerializer
+    permission_classes = [HasPermission]
+    required_permission = "enrollment.view"
+    lookup_url_kwarg = "list_pk"
+
+    def get_queryset(self) -> Any:
+        return MemberList.objects.select_related("org", "policy")
+
+
+class PolicyList(generics.ListAPIView):
+    serializer_class = PolicySerializer
+    permission_classes = [HasPermission]
+    required_permission = "enrollment.view"
+
+    def get_queryset(self) -> Any:
+        return selectors.policy_list(search=self.request.query_params.get("q", ""))
+
+
+class PolicyDetail(generics.RetrieveAPIView):
+    serializer_class = PolicySerializer
+    permission_classes = [HasPermission]
+    required_permission = "enrollment.view"
+    lookup_url_kwarg = "policy_pk"
+
+    def get_queryset(self) -> Any:
+        return Policy.objects.select_related("org")
+
+
+class EnrollmentList(generics.ListAPIView):
+    """Enrollments in scope; `?policy=<id>` for one policy's members, `?q=` for a full ID number or
+    an exact name."""
+
+    serializer_class = EnrollmentSerializer
+    permission_classes = [HasPermission]
+    required_permission = "enrollment.view"
+
+    def get_queryset(self) -> Any:
+        params = self.request.query_params
+        if params.get("q"):
+            return selectors.enrollment_search(query=params["q"])
+        qs = Enrollment.objects.order_by("policy_id", "row_number")
+        policy = params.get("policy", "")
+        return qs.filter(policy_id=int(policy)) if policy.isdigit() else qs
