@@ -229,7 +229,7 @@ class EnrollmentStatus(models.TextChoices):
 # Insertions are traceable through the approved list and its policy (both tracked) and the row
 # number each enrollment keeps; a per-row insert trigger would double the cost of the COPY that
 # stores a 100,000-row list. Every later change (cancellation, correction) is tracked.
-@pghistory.track(pghistory.UpdateEvent(), exclude=["id_cipher", "phone_cipher"])
+@pghistory.track(pghistory.UpdateEvent(), pghistory.ManualEvent("id_revealed"), exclude=["id_cipher", "phone_cipher"])
 class Enrollment(TenantOwned):
     """One person's enrollment in one plan period through their unit."""
 

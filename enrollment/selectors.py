@@ -52,3 +52,12 @@ def enrollment_search(*, query: str) -> QuerySet[Enrollment]:
     except idcheck.IdError:
         return qs.filter(name=query).order_by("name", "-starts_on") if query else qs.none()
     return qs.filter(id_hash=pii.blind_index(number)).order_by("-starts_on")
+
+
+def person_enrollments(*, enrollment: Enrollment) -> QuerySet[Enrollment]:
+    """Every enrollment in scope of the same person (matched by the blind index)."""
+    return (
+        Enrollment.objects.filter(id_hash=enrollment.id_hash)
+        .select_related("org", "period__plan", "policy")
+        .order_by("-starts_on")
+    )

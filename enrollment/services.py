@@ -486,3 +486,33 @@ def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
     job.card_count, job.progress, job.status, job.finished_at = total, 100, JobStatus.DONE, timezone.now()
     job.save()
     return job
+
+
+# One person's enrollments ------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrollment_cancel(*, actor: User, enrollment: Enrollment, reason: str, on: date | None = None) -> Enrollment:
+    """Cancel an enrollment (a leaver, a death, a mistake) with its reason and date."""
+    _require(actor, "enrollment.cancel")
+    locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if locked.status != EnrollmentStatus.ACTIVE:
+        raise ValidationError(_("This enrollment is already cancelled."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the cancellation.")})
+    on = on or business_today()
+    if not locked.starts_on <= on <= locked.ends_on:
+        raise ValidationError({"on": _("The cancellation date must lie within the coverage.")})
+    locked.status, locked.cancelled_on, locked.cancel_reason = EnrollmentStatus.CANCELLED, on, reason.strip()[:200]
+    locked.save(update_fields=["status", "cancelled_on", "cancel_reason"])
+    return locked
+
+
+def enrollment_reveal_id(*, actor: User, enrollment: Enrollment) -> str:
+    """The full ID number, for a role that may see it; the reveal is recorded (who, when, from
+    which node, which record) in the append-only audit trail before the number is returned."""
+    import pghistory
+
+    _require(actor, "pii.reveal")
+    pghistory.create_event(enrollment, label="id_revealed")
+    return pii.decrypt(enrollment.id_cipher)

@@ -24,6 +24,7 @@ urlpatterns = [
         name="policy_document",
     ),
     path("members/", views.MemberSearchView.as_view(), name="member_search"),
+    path("members/<int:enrollment_pk>/", views.MemberView.as_view(), name="member"),
     path("cards/", views.CardJobView.as_view(), name="card_jobs"),
     path("cards/<int:job_pk>/", views.CardJobProgressView.as_view(), name="card_job"),
 ]

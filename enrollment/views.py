@@ -394,3 +394,37 @@ class CardJobProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if request.GET.get("download") and job.file:
             return _download(job.file.open("rb").read(), "application/pdf", f"{_('member cards')}-{job.pk}.pdf")
         return JsonResponse({"status": job.status, "progress": job.progress, "done": job.status in {"done", "failed"}})
+
+
+class MemberView(StaffView):
+    """One person: every enrollment in scope, cancellation, and the audited full-ID reveal."""
+
+    template_name = "enrollment/member.html"
+    permission_required = "enrollment.view"
+
+    def _enrollment(self) -> Enrollment:
+        return _get(Enrollment, self.kwargs["enrollment_pk"], _("No such member in your office's tree."))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        enrollment = self._enrollment()
+        context.update(member=enrollment, enrollments=selectors.person_enrollments(enrollment=enrollment))
+        return context
+
+    def post(self, request: HttpRequest, enrollment_pk: int) -> HttpResponse:
+        enrollment = self._enrollment()
+        try:
+            if request.POST.get("action") == "reveal":
+                number = services.enrollment_reveal_id(actor=request.user, enrollment=enrollment)  # type: ignore[arg-type]
+                context = self.get_context_data(revealed=number)
+                return self.render_to_response(context)
+            target = _get(
+                Enrollment, int(request.POST.get("enrollment", "0") or 0), _("No such member in your office's tree.")
+            )
+            services.enrollment_cancel(actor=request.user, enrollment=target, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+            messages.success(request, _("The enrollment was cancelled."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except PermissionDenied:
+            messages.error(request, _("Your roles do not allow this."))
+        return redirect("enrollment:member", enrollment_pk=enrollment.pk)

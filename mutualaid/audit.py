@@ -20,7 +20,7 @@ from pghistory.models import Events
 from mutualaid.models import Organisation, User
 from mutualaid.tenancy import current_org_path, unscoped
 
-EVENT_LABELS = {"insert": "created", "update": "changed", "delete": "deleted"}
+EVENT_LABELS = {"insert": "created", "update": "changed", "delete": "deleted", "id_revealed": "id_revealed"}
 
 
 @dataclass(frozen=True)

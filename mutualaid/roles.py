@@ -49,6 +49,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "enrollment.view": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
     "enrollment.upload": frozenset({Role.UNIT_AGENT, Role.COUNTY_AGENT, Role.OFFICE_HEAD, Role.API_CLIENT}),
     "enrollment.approve": frozenset({Role.OFFICE_HEAD}),
+    "enrollment.cancel": frozenset({Role.OFFICE_HEAD, Role.COUNTY_AGENT, Role.UNIT_AGENT}),
+    # Seeing a full resident ID number; every reveal is recorded in the audit trail.
+    "pii.reveal": frozenset({Role.OFFICE_HEAD, Role.CLAIMS_OFFICER, Role.COMPLIANCE}),
     # Machine access to the versioned API.
     "api.access": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
 }

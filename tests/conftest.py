@@ -35,6 +35,7 @@ class City:
     member_list: Any = None
     policy: Any = None
     card_job: Any = None
+    enrollment: Any = None
     members: list[dict[str, Any]] = field(default_factory=list)
 
     def secrets(self) -> list[str]:
@@ -60,6 +61,7 @@ class City:
         self.policy = enrol(self.unit_agent, self.office_user, self.unit, offer.period, self.members)
         with unscoped():
             self.member_list = MemberList.objects.get(policy=self.policy)
+            self.enrollment = self.policy.enrollments.order_by("row_number").first()
         from enrollment.services import card_job_create, card_job_run
         from mutualaid.tenancy import org_scope
 

@@ -293,3 +293,40 @@ def test_the_api_never_returns_a_full_id_number(tree: Tree, offer: Offer) -> Non
     client.force_login(tree.a.office_user)
     body = client.get("/api/v1/enrollments/").content.decode()
     assert person(4)["id_number"] not in body and pii.mask_id(person(4)["id_number"]) in body
+
+
+def test_revealing_a_full_id_number_is_recorded_in_the_audit_trail(tree: Tree, offer: Offer) -> None:
+    from django.test import Client
+
+    from mutualaid.audit import audit_event_list
+
+    policy = enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(6)])
+    with org_scope(tree.a.unit):
+        enrollment = Enrollment.objects.get(policy=policy)
+    url = f"/enrollment/members/{enrollment.pk}/"
+    agent = Client()
+    agent.force_login(tree.a.unit_agent)
+    agent.post(url, {"action": "reveal"})
+    office = Client()
+    office.force_login(tree.a.office_user)
+    page = office.post(url, {"action": "reveal"}).content.decode()
+    assert person(6)["id_number"] in page
+    with org_scope(tree.a.city):
+        reveals = [r for r in audit_event_list() if r.action == "id_revealed"]
+    assert [r.actor for r in reveals] == [tree.a.office_user.display_name]  # the agent was refused
+    assert "查看完整证件号码" in office.get("/audit/").content.decode()
+
+
+def test_a_cancellation_keeps_its_reason_and_date(tree: Tree, offer: Offer) -> None:
+    policy = enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(7)])
+    with org_scope(tree.a.unit):
+        enrollment = Enrollment.objects.get(policy=policy)
+        services.enrollment_cancel(actor=tree.a.unit_agent, enrollment=enrollment, reason="离职", on=date(2026, 6, 30))
+        enrollment.refresh_from_db()
+        with pytest.raises(ValidationError):
+            services.enrollment_cancel(actor=tree.a.unit_agent, enrollment=enrollment, reason="再次")
+    assert (enrollment.status, enrollment.cancelled_on, enrollment.cancel_reason) == (
+        "cancelled",
+        date(2026, 6, 30),
+        "离职",
+    )

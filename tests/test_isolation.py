@@ -33,6 +33,7 @@ OBJECT_KWARGS: dict[str, str] = {
     "list_pk": "member_list",  # an approved member list of city A's unit
     "policy_pk": "policy",  # its policy
     "job_pk": "card_job",  # a finished card-printing job of city A
+    "enrollment_pk": "enrollment",  # one of city A's members
 }
 FIXED_KWARGS = {"version": "v1", "action": "approve", "document": "cards.pdf"}
 # Namespaces and routes outside the walk, each for a stated reason.
