@@ -159,9 +159,16 @@ def member_list_upload(
         file_sha256=digest,
         uploaded_by=actor,
     )
-    member_list.file.save(f"{unit.pk}-{digest[:16]}.xlsx", ContentFile(data), save=False)
+    # The workbook holds full ID numbers: it is stored encrypted like the database columns.
+    member_list.file.save(f"{unit.pk}-{digest[:16]}.xlsx.enc", ContentFile(pii.encrypt_bytes(data)), save=False)
     member_list.save()
     return member_list, True
+
+
+def member_list_file(member_list: MemberList) -> bytes:
+    """The uploaded workbook, decrypted."""
+    with member_list.file.open("rb") as stored:
+        return pii.decrypt_bytes(stored.read())
 
 
 def _set_progress(member_list_id: int, progress: int) -> None:
@@ -172,7 +179,7 @@ def _set_progress(member_list_id: int, progress: int) -> None:
 def member_list_check(*, member_list: MemberList, viewer: Organisation) -> MemberList:
     """Read and check the list; keep the checked rows and the report, all or nothing."""
     _set_progress(member_list.pk, 5)
-    data = member_list.file.open("rb").read()
+    data = member_list_file(member_list)
     from django.conf import settings
 
     try:
@@ -482,7 +489,7 @@ def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
         CardPrintJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=str(error)[:300])
         raise
     job.refresh_from_db()
-    job.file.save(f"cards-{job.pk}.pdf", ContentFile(buffer.getvalue()), save=False)
+    job.file.save(f"cards-{job.pk}.pdf.enc", ContentFile(pii.encrypt_bytes(buffer.getvalue())), save=False)
     job.card_count, job.progress, job.status, job.finished_at = total, 100, JobStatus.DONE, timezone.now()
     job.save()
     return job

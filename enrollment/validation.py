@@ -119,11 +119,10 @@ def _check_row(number: int, values: dict[str, Any], period: Period, plan: Plan) 
 
     phone = values.get("phone")
     if phone not in (None, ""):
-        error = idcheck.phone_error(phone)
-        if error:
-            row.problem("phone", "bad_phone", str(error))
-        else:
+        try:
             row.phone = idcheck.normalise_phone(phone)
+        except idcheck.IdError as error:
+            row.problem("phone", "bad_phone", str(error.message))
 
     declared_plan = _text(values, "plan")
     if declared_plan and declared_plan != plan.name:

@@ -19,6 +19,7 @@ from enrollment import selectors, services, workbook
 from enrollment.forms import PeriodForm, PlanForm, RejectForm, UploadForm
 from enrollment.models import Enrollment, ListStatus, MemberList, Plan, Policy
 from enrollment.tasks import check_member_list
+from mutualaid import pii
 from mutualaid.views import StaffView, attach_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -226,7 +227,7 @@ class ListAnnotatedView(LoginRequiredMixin, PermissionRequiredMixin, View):
     def get(self, request: HttpRequest, list_pk: int) -> HttpResponse:
         member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
         problems = [workbook.CellProblem(**p) for p in member_list.cell_problems]
-        data = workbook.annotate_workbook(member_list.file.open("rb").read(), problems)
+        data = workbook.annotate_workbook(services.member_list_file(member_list), problems)
         return _xlsx(data, _("checked") + "-" + member_list.original_name)
 
 
@@ -238,7 +239,7 @@ class ListFailedRowsView(LoginRequiredMixin, PermissionRequiredMixin, View):
         member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
         problems = [workbook.CellProblem(**p) for p in member_list.cell_problems]
         failed = {p.row for p in problems}
-        parsed = workbook.read_member_list(member_list.file.open("rb").read())
+        parsed = workbook.read_member_list(services.member_list_file(member_list))
         data = workbook.rows_workbook(
             rows=[r for r in parsed.rows if r.number in failed],
             problems=problems,
@@ -392,7 +393,9 @@ class CardJobProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
         job = _get(CardPrintJob, job_pk, _("No such print job in your office's tree."))
         if request.GET.get("download") and job.file:
-            return _download(job.file.open("rb").read(), "application/pdf", f"{_('member cards')}-{job.pk}.pdf")
+            with job.file.open("rb") as stored:
+                data = pii.decrypt_bytes(stored.read())
+            return _download(data, "application/pdf", f"{_('member cards')}-{job.pk}.pdf")
         return JsonResponse({"status": job.status, "progress": job.progress, "done": job.status in {"done", "failed"}})
 
 

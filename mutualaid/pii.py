@@ -66,6 +66,20 @@ def decrypt(blob: bytes | memoryview) -> str:
     return keys[data[1]].decrypt(nonce, data[2 + NONCE_BYTES :], None).decode()
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """For files holding personal data (uploaded member lists, card PDFs): same scheme, bytes in."""
+    key_id, keys = _keys()
+    nonce = os.urandom(NONCE_BYTES)
+    return bytes((VERSION, key_id)) + nonce + keys[key_id].encrypt(nonce, data, None)
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    if blob[:1] != bytes((VERSION,)):
+        raise ValueError("unknown ciphertext version")
+    _, keys = _keys()
+    return keys[blob[1]].decrypt(blob[2 : 2 + NONCE_BYTES], blob[2 + NONCE_BYTES :], None)
+
+
 def key_id_of(blob: bytes | memoryview) -> int:
     return bytes(blob)[1]
 

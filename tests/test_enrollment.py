@@ -330,3 +330,11 @@ def test_a_cancellation_keeps_its_reason_and_date(tree: Tree, offer: Offer) -> N
         date(2026, 6, 30),
         "离职",
     )
+
+
+def test_the_uploaded_workbook_is_stored_encrypted(tree: Tree, offer: Offer) -> None:
+    checked = upload_and_check(tree.a.unit_agent, tree.a.unit, offer.period, [person(9)])
+    with open(checked.file.path, "rb") as stored:
+        raw = stored.read()
+    assert not raw.startswith(b"PK") and person(9)["id_number"].encode() not in raw
+    assert services.member_list_file(checked).startswith(b"PK")
