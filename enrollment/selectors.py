@@ -61,3 +61,25 @@ def person_enrollments(*, enrollment: Enrollment) -> QuerySet[Enrollment]:
         .select_related("org", "period__plan", "policy")
         .order_by("-starts_on")
     )
+
+
+def renewal_rate(*, policy: Policy) -> tuple[int, int] | None:
+    """(members renewed from the unit's previous policy of the plan, members of that policy)."""
+    previous = (
+        Policy.objects.filter(org=policy.org, period__plan_id=policy.period.plan_id, ends_on__lt=policy.starts_on)
+        .order_by("-ends_on")
+        .first()
+    )
+    if previous is None:
+        return None
+    before = Enrollment.objects.filter(policy=previous)
+    renewed = before.filter(id_hash__in=Enrollment.objects.filter(policy=policy, status="active").values("id_hash"))
+    return renewed.count(), before.count()
+
+
+def later_periods(*, policy: Policy) -> list[Period]:
+    return [
+        p
+        for p in periods_offered_to(org=policy.org)
+        if p.plan_id == policy.period.plan_id and p.starts_on > policy.period.starts_on
+    ]

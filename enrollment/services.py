@@ -523,3 +523,51 @@ def enrollment_reveal_id(*, actor: User, enrollment: Enrollment) -> str:
     _require(actor, "pii.reveal")
     pghistory.create_event(enrollment, label="id_revealed")
     return pii.decrypt(enrollment.id_cipher)
+
+
+# Renewal -----------------------------------------------------------------------------------
+
+
+def renewal_list_create(*, actor: User, policy: Policy, period: Period, keep: set[int]) -> tuple[MemberList, bool]:
+    """Pre-fill a list for a later period from the unit's policy: the members kept (leavers
+    dropped) go through the same checks as an uploaded list; joiners follow as a supplementary
+    list. The full ID numbers never leave the server."""
+    from enrollment.workbook import RawRow, rows_workbook
+
+    _require(actor, "enrollment.upload")
+    if period.plan_id != policy.period.plan_id or period.starts_on <= policy.period.starts_on:
+        raise ValidationError({"period": _("Choose a later period of the same plan.")})
+    members = Enrollment.objects.filter(policy=policy, status=EnrollmentStatus.ACTIVE, pk__in=keep).order_by(
+        "row_number"
+    )
+    rows = [
+        RawRow(
+            number=index,
+            values={
+                "seq": index,
+                "name": e.name,
+                "id_number": pii.decrypt(e.id_cipher),
+                "gender": "男" if e.gender == "M" else "女",
+                "birth_date": None,
+                "phone": pii.decrypt(e.phone_cipher) if e.phone_cipher else None,
+                "plan": period.plan.name,
+                "shares": e.shares,
+                "basic_insurance": "是",
+                "remarks": None,
+            },
+        )
+        for index, e in enumerate(members, start=1)
+    ]
+    if not rows:
+        raise ValidationError(_("Keep at least one member to renew."))
+    data = rows_workbook(
+        rows=rows, problems=[], unit_name=policy.org.name, period_label=period.label, plans=[period.plan.name]
+    )
+    return member_list_upload(
+        actor=actor,
+        unit=policy.org,
+        period=period,
+        data=data,
+        filename=f"{_('Renewal')}-{policy.number}.xlsx",
+        kind=ListKind.RENEWAL,
+    )

@@ -303,7 +303,13 @@ class PolicyDetailView(StaffView):
         context = super().get_context_data(**kwargs)
         policy = _get(Policy, self.kwargs["policy_pk"], _("No such policy in your office's tree."))
         members = Enrollment.objects.filter(policy=policy).order_by("row_number")
-        context.update(policy=policy, page=Paginator(members, 100).get_page(self.request.GET.get("page")))
+        rate = selectors.renewal_rate(policy=policy)
+        context.update(
+            policy=policy,
+            page=Paginator(members, 100).get_page(self.request.GET.get("page")),
+            renewal=rate,
+            renewal_percent=round(100 * rate[0] / rate[1]) if rate and rate[1] else None,
+        )
         return context
 
 
@@ -431,3 +437,49 @@ class MemberView(StaffView):
         except PermissionDenied:
             messages.error(request, _("Your roles do not allow this."))
         return redirect("enrollment:member", enrollment_pk=enrollment.pk)
+
+
+class RenewalView(StaffView):
+    """Renew a unit's policy for a later period: untick the leavers, the rest are checked again."""
+
+    template_name = "enrollment/renewal.html"
+    permission_required = "enrollment.upload"
+
+    def _policy(self) -> Policy:
+        return _get(Policy, self.kwargs["policy_pk"], _("No such policy in your office's tree."))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        policy = self._policy()
+        context.update(
+            policy=policy,
+            periods=selectors.later_periods(policy=policy),
+            members=Enrollment.objects.filter(policy=policy, status="active").order_by("row_number"),
+        )
+        return context
+
+    def post(self, request: HttpRequest, policy_pk: int) -> HttpResponse:
+        policy = self._policy()
+        periods = {p.pk: p for p in selectors.later_periods(policy=policy)}
+        wanted = request.POST.get("period", "")
+        period = periods.get(int(wanted)) if wanted.isdigit() else None
+        keep = {int(v) for v in request.POST.getlist("keep") if v.isdigit()}
+        if period is None:
+            messages.error(request, _("Choose a later period of the same plan."))
+            return redirect("enrollment:renewal", policy_pk=policy.pk)
+        try:
+            member_list, created = services.renewal_list_create(
+                actor=request.user,  # type: ignore[arg-type]
+                policy=policy,
+                period=period,
+                keep=keep,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("enrollment:renewal", policy_pk=policy.pk)
+        if created:
+            user = request.user
+            transaction.on_commit(
+                lambda: check_member_list.delay(org_id=user.org_id, member_list_id=member_list.pk, actor_id=user.pk)
+            )
+        return redirect("enrollment:list_detail", list_pk=member_list.pk)

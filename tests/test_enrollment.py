@@ -338,3 +338,40 @@ def test_the_uploaded_workbook_is_stored_encrypted(tree: Tree, offer: Offer) -> 
         raw = stored.read()
     assert not raw.startswith(b"PK") and person(9)["id_number"].encode() not in raw
     assert services.member_list_file(checked).startswith(b"PK")
+
+
+def test_a_renewal_drops_leavers_keeps_the_rest_and_shows_the_rate(tree: Tree, offer: Offer) -> None:
+    from django.test import Client
+
+    policy = enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(i) for i in range(4)])
+    with org_scope(tree.province):
+        next_period = services.period_create(
+            actor=tree.province_user,
+            plan=offer.plan,
+            label="2027年度",
+            starts_on=date(2027, 1, 1),
+            ends_on=date(2027, 12, 31),
+            premium_per_share=Decimal("55.00"),
+            min_participation=Decimal("0"),
+        )
+    with org_scope(tree.a.unit):
+        members = list(Enrollment.objects.filter(policy=policy).order_by("row_number"))
+    client = Client()
+    client.force_login(tree.a.unit_agent)
+    response = client.post(
+        f"/enrollment/policies/{policy.pk}/renew/",
+        {"period": next_period.pk, "keep": [m.pk for m in members[:3]]},
+    )
+    assert response.status_code == 302
+    with org_scope(tree.a.unit):
+        renewal = MemberList.objects.get(kind="renewal")
+        checked = services.member_list_check(member_list=renewal, viewer=tree.a.unit)
+        assert checked.status == ListStatus.VALID and checked.row_count == 3
+        services.member_list_submit(actor=tree.a.unit_agent, member_list=checked)
+    with org_scope(tree.a.city):
+        renewed = services.member_list_approve(actor=tree.a.office_user, member_list=checked)
+    assert renewed.premium == Decimal("165.00")
+    page = Client()
+    page.force_login(tree.a.office_user)
+    body = page.get(f"/enrollment/policies/{renewed.pk}/").content.decode()
+    assert "75%" in body and "上期 4 人中续保 3 人" in body
