@@ -174,11 +174,18 @@ def _build(existing: int) -> dict:  # type: ignore[type-arg]
 
 
 def _load_enrollments(existing: int, units: list, old, current, province_id: int) -> None:  # type: ignore[no-untyped-def]
+    from django.db import transaction
+
+    with transaction.atomic():
+        _load_rows(existing, units, old, current, province_id)
+    _rebuild_indexes()
+
+
+def _load_rows(existing: int, units: list, old, current, province_id: int) -> None:  # type: ignore[no-untyped-def]
     """Half the people in last year's period, half in this year's, one policy and one list per
     unit; rows made by SQL, with the exclusion constraint and indexes rebuilt after loading."""
     from django.db import connection
 
-    from enrollment.models import Enrollment
 
     constraint = "one_active_enrollment_per_person_and_period"
     indexes = ["enrollment_person", "enrollment_policy_rows", "enrollment_enrollment_subtree"]
@@ -211,28 +218,45 @@ def _load_enrollments(existing: int, units: list, old, current, province_id: int
             """
         )
         # The generated rows are consistent by construction: skip the per-row foreign-key
-        # triggers (20 million deferred checks) while loading them.
+        # triggers while loading them, and insert unit by unit (small statements, no big joins).
         cursor.execute("SET session_replication_role = replica")
         cursor.execute(
             """
-            INSERT INTO enrollment_enrollment (org_id, org_path, province_id, period_id, plan_kind, policy_id,
-                member_list_id, row_number, name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher,
-                shares, starts_on, ends_on, premium, member_part, unit_part, union_part, status, cancel_reason,
-                created_at)
-            SELECT po.org_id, po.org_path, %s, po.period_id, 'inpatient', po.id, l.id, g.i, '会员' || g.i,
-                   decode(md5('c' || g.i), 'hex'), decode(md5('h' || g.i), 'hex'), '6101**********0000', 'F',
-                   date '1980-01-01' + (g.i %% 9000), NULL, 1, po.starts_on, po.ends_on, 50, 50, 0, 0, 'active', '',
-                   now()
-            FROM generate_series(1, %s) AS g(i)
-            JOIN bench_units u ON u.n = 1 + (g.i %% %s)
-            JOIN enrollment_policy po ON po.org_id = u.org_id AND po.period_id = CASE WHEN g.i %% 2 = 0 THEN %s ELSE %s END
-            JOIN enrollment_memberlist l ON l.org_id = u.org_id AND l.period_id = po.period_id
-            """,
-            [province_id, existing, len(units), old.pk, current.pk],
+            SELECT po.org_id, po.org_path, po.id, po.period_id, po.starts_on, po.ends_on, l.id
+            FROM enrollment_policy po
+            JOIN enrollment_memberlist l ON l.org_id = po.org_id AND l.period_id = po.period_id
+            ORDER BY po.org_id, po.period_id
+            """
         )
+        policies = cursor.fetchall()
+        per_policy = existing // len(policies)
+        for index, (org_id, org_path, policy_id, period_id, starts_on, ends_on, list_id) in enumerate(policies):
+            first = index * per_policy + 1
+            last = existing if index == len(policies) - 1 else first + per_policy - 1
+            cursor.execute(
+                """
+                INSERT INTO enrollment_enrollment (org_id, org_path, province_id, period_id, plan_kind, policy_id,
+                    member_list_id, row_number, name, id_cipher, id_hash, id_masked, gender, birth_date,
+                    phone_cipher, shares, starts_on, ends_on, premium, member_part, unit_part, union_part, status,
+                    cancel_reason, created_at)
+                SELECT %s, %s, %s, %s, 'inpatient', %s, %s, g.i - %s + 2, '会员' || g.i,
+                       decode(md5('c' || g.i), 'hex'), decode(md5('h' || g.i), 'hex'), '6101**********0000', 'F',
+                       date '1980-01-01' + (g.i %% 9000), NULL, 1, %s, %s, 50, 50, 0, 0, 'active', '', now()
+                FROM generate_series(%s, %s) AS g(i)
+                """,
+                [org_id, org_path, province_id, period_id, policy_id, list_id, first, starts_on, ends_on, first, last],
+            )
         cursor.execute("SET session_replication_role = DEFAULT")
-    # Rebuild what was dropped, exactly as the migrations define it.
+
+
+def _rebuild_indexes() -> None:
+    """Rebuild what was dropped, exactly as the migrations define it."""
     from django.db import connection as conn
+
+    from enrollment.models import Enrollment
+
+    constraint = "one_active_enrollment_per_person_and_period"
+    indexes = ["enrollment_person", "enrollment_policy_rows", "enrollment_enrollment_subtree"]
 
     with conn.schema_editor() as editor:
         for index in Enrollment._meta.indexes:
