@@ -186,7 +186,6 @@ def _load_rows(existing: int, units: list, old, current, province_id: int) -> No
     unit; rows made by SQL, with the exclusion constraint and indexes rebuilt after loading."""
     from django.db import connection
 
-
     constraint = "one_active_enrollment_per_person_and_period"
     indexes = ["enrollment_person", "enrollment_policy_rows", "enrollment_enrollment_subtree"]
     with connection.cursor() as cursor:

@@ -138,6 +138,8 @@ class MemberList(TenantOwned):
     list_problems = models.JSONField(default=list, blank=True)
     cell_problems = models.JSONField(default=list, blank=True)
     passed_only = models.BooleanField(_("only the rows that passed"), default=False)
+    # Approval counters of the province (by kind of plan) when the list was checked.
+    checked_versions = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -175,6 +177,24 @@ class ListRow(TenantOwned):
 
     class Meta(TenantOwned.Meta):
         constraints = [models.UniqueConstraint(fields=["member_list", "row_number"], name="list_row_once")]
+
+
+class ApprovalWatermark(models.Model):
+    """Counts approvals per province and kind of plan. A list checked at version N and approved
+    while the counter is still N cannot meet anyone enrolled since its check, so its approval
+    need not search the province again (services.member_list_approve, under the same lock)."""
+
+    province_id = models.BigIntegerField()
+    plan_kind = models.CharField(max_length=24)
+    version = models.BigIntegerField(default=0)
+
+    objects = models.Manager()  # holds no tenant data: counters only, read under an advisory lock
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["province_id", "plan_kind"], name="watermark_once")]
+
+    def __str__(self) -> str:
+        return f"{self.province_id}/{self.plan_kind}: {self.version}"
 
 
 class PolicySequence(models.Model):
@@ -234,10 +254,14 @@ class Enrollment(TenantOwned):
     """One person's enrollment in one plan period through their unit."""
 
     province_id = models.BigIntegerField(editable=False)
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
+    # Lookups by period and by policy are served by the composite indexes below; every index
+    # less is time saved when a 100,000-row list is stored.
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"), db_index=False
+    )
     plan_kind = models.CharField(max_length=24, choices=PlanKind.choices)
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="enrollments")
-    member_list = models.ForeignKey(MemberList, on_delete=models.PROTECT, related_name="+")
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="enrollments", db_index=False)
+    member_list = models.ForeignKey(MemberList, on_delete=models.PROTECT, related_name="+", db_index=False)
     row_number = models.PositiveIntegerField()
     name = models.CharField(_("name"), max_length=50)
     id_cipher = models.BinaryField()

@@ -15,13 +15,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment import workbook
 from enrollment.models import (
+    ApprovalWatermark,
     CardPrintJob,
     Enrollment,
     EnrollmentStatus,
@@ -199,6 +200,8 @@ def member_list_check(*, member_list: MemberList, viewer: Organisation) -> Membe
     policy = Policy.objects.filter(org=unit, period=period).first()
     existing = Enrollment.objects.filter(org=unit, period=period, status=EnrollmentStatus.ACTIVE)
     fixed_shares = existing.values_list("shares", flat=True).first() if policy else None
+    kinds = _kinds_of(period)
+    versions = _watermarks(unit.ancestor_ids()[0], kinds)  # read before the province is searched
     result = check_list(
         parsed=parsed,
         period=period,
@@ -219,6 +222,7 @@ def member_list_check(*, member_list: MemberList, viewer: Organisation) -> Membe
         locked.cell_problems = [
             {"row": p.row, "column": p.column, "code": p.code, "message": str(p.message)} for p in result.cell_problems
         ]
+        locked.checked_versions = versions
         locked.status = ListStatus.VALID if not result.error_rows and not result.list_problems else ListStatus.INVALID
         locked.progress = 100
         locked.save()
@@ -308,19 +312,45 @@ def _enrolled_meanwhile_message() -> str:
     )
 
 
+def _kinds_of(period: Period) -> list[str]:
+    """The kinds of plan a person of this period may not hold at the same time elsewhere."""
+    with unscoped():
+        exclusive = Plan.objects.filter(exclusive_with=period.plan).values_list("kind", flat=True)
+        return sorted({period.plan.kind, *exclusive})
+
+
+def _watermarks(province_id: int, kinds: list[str]) -> dict[str, int]:
+    found = dict(
+        ApprovalWatermark.objects.filter(province_id=province_id, plan_kind__in=kinds).values_list(
+            "plan_kind", "version"
+        )
+    )
+    return {kind: found.get(kind, 0) for kind in kinds}
+
+
 def _refuse_people_enrolled_meanwhile(member_list: MemberList, period: Period, province_id: int) -> None:
     """The province-wide duplicate check again, at approval, under a transaction lock per
     province and kind of plan: two approvals that could enrol the same person wait for each
     other, and the second sees what the first stored. (The unique index catches the same
     period even without the lock; the lock extends the guarantee to overlapping periods of other
-    plans of the same kind and to mutually exclusive plans.)"""
-    with unscoped():
-        kinds = sorted(
-            {period.plan.kind, *Plan.objects.filter(exclusive_with=period.plan).values_list("kind", flat=True)}
-        )
+    plans of the same kind and to mutually exclusive plans.)
+
+    When no list of these kinds was approved in the province since this list was checked (the
+    approval counters are unchanged), the check's own search still holds and is not repeated.
+    """
+    kinds = _kinds_of(period)
     with connection.cursor() as cursor:
         for kind in kinds:  # always in the same order, so two approvals cannot deadlock
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"enrollment:{province_id}:{kind}"])
+    unchanged = member_list.checked_versions == {k: v for k, v in _watermarks(province_id, kinds).items()}
+    for kind in kinds:
+        ApprovalWatermark.objects.get_or_create(province_id=province_id, plan_kind=kind)
+        ApprovalWatermark.objects.filter(province_id=province_id, plan_kind=kind).update(
+            version=models.F("version") + 1
+        )
+    if unchanged:
+        return
+    with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT r.row_number FROM enrollment_listrow r

@@ -18,6 +18,7 @@ OUR_APPS = ["mutualaid", "enrollment", "claims", "finance", "reporting"]
 # (pghistory) are read only through mutualaid.audit, which filters by the caller's subtree.
 NOT_TENANT_OWNED = {
     "enrollment.PolicySequence",  # counters per office and year, read under a row lock by services
+    "enrollment.ApprovalWatermark",  # approval counters per province, read under an advisory lock
 }
 
 
