@@ -200,9 +200,9 @@ def _load_rows(existing: int, units: list, old, current, province_id: int) -> No
             """
             INSERT INTO enrollment_memberlist (org_id, org_path, period_id, kind, status, file, original_name,
                 file_sha256, uploaded_by_id, progress, row_count, error_row_count, list_problems, cell_problems,
-                passed_only, created_at, decision_note)
+                passed_only, created_at, decision_note, checked_versions)
             SELECT u.org_id, u.org_path, p.id, 'initial', 'approved', 'bench.xlsx', 'bench.xlsx', md5(u.n::text || p.id),
-                   (SELECT id FROM mutualaid_user LIMIT 1), 100, 0, 0, '[]', '[]', false, now(), ''
+                   (SELECT id FROM mutualaid_user LIMIT 1), 100, 0, 0, '[]', '[]', false, now(), '', '{}'
             FROM bench_units u CROSS JOIN (VALUES (%s), (%s)) AS p(id)
             """,
             [old.pk, current.pk],

@@ -162,7 +162,15 @@ class MemberList(TenantOwned):
 class ListRow(TenantOwned):
     """A checked row of a member list, held until the list is approved or rejected."""
 
-    member_list = models.ForeignKey(MemberList, on_delete=models.CASCADE, related_name="rows")
+    # Staging rows live between a check and its approval; the list and unit they belong to are
+    # written by the same service a moment earlier, so the per-row foreign-key checks (200,000
+    # for a large list) are left out, and lookups go through the (list, row) unique index.
+    org = models.ForeignKey(
+        "mutualaid.Organisation", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    member_list = models.ForeignKey(
+        MemberList, on_delete=models.CASCADE, related_name="rows", db_constraint=False, db_index=False
+    )
     row_number = models.PositiveIntegerField()
     ok = models.BooleanField()
     name = models.CharField(max_length=50)
@@ -261,7 +269,12 @@ class Enrollment(TenantOwned):
     )
     plan_kind = models.CharField(max_length=24, choices=PlanKind.choices)
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="enrollments", db_index=False)
-    member_list = models.ForeignKey(MemberList, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # Where the row came from; approved lists are never deleted, so no database check per row.
+    member_list = models.ForeignKey(
+        MemberList, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    # Scoped lookups use org_path's index, a unit's members the policy index.
+    org = models.ForeignKey("mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False)
     row_number = models.PositiveIntegerField()
     name = models.CharField(_("name"), max_length=50)
     id_cipher = models.BinaryField()
