@@ -302,7 +302,9 @@ class Enrollment(TenantOwned):
         verbose_name_plural = _("enrollments")
         indexes = [
             *TenantOwned.Meta.indexes,
-            models.Index(fields=["id_hash"], name="enrollment_person"),
+            # A person's cancelled enrollments; the active ones are found through the unique index
+            # below. Two partial indexes instead of one full one: storing a list touches only one.
+            models.Index(fields=["id_hash"], condition=Q(status="cancelled"), name="enrollment_person_cancelled"),
             models.Index(fields=["policy", "row_number"], name="enrollment_policy_rows"),
         ]
         constraints = [
@@ -310,7 +312,7 @@ class Enrollment(TenantOwned):
             # with another plan of the same kind, or with a plan declared mutually exclusive,
             # are refused by approval under a lock per province and kind of plan (services).
             models.UniqueConstraint(
-                fields=["period", "id_hash"],
+                fields=["id_hash", "period"],
                 condition=Q(status="active"),
                 name="one_active_enrollment_per_person_and_period",
             ),

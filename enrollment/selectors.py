@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from enrollment.models import Enrollment, MemberList, Period, Plan, Policy
+from enrollment.models import Enrollment, EnrollmentStatus, MemberList, Period, Plan, Policy
 from mutualaid import idcheck, pii
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
+
+
+def _person(id_hash: bytes) -> Q:
+    """One person's enrollments, written so that each of the two partial indexes on the blind
+    index (active, cancelled) can serve its half."""
+    return Q(status=EnrollmentStatus.ACTIVE, id_hash=id_hash) | Q(status=EnrollmentStatus.CANCELLED, id_hash=id_hash)
 
 
 def plans_offered_to(*, org: Organisation) -> list[Plan]:
@@ -51,13 +57,13 @@ def enrollment_search(*, query: str) -> QuerySet[Enrollment]:
         number = idcheck.parse_resident_id(query).number
     except idcheck.IdError:
         return qs.filter(name=query).order_by("name", "-starts_on") if query else qs.none()
-    return qs.filter(id_hash=pii.blind_index(number)).order_by("-starts_on")
+    return qs.filter(_person(pii.blind_index(number))).order_by("-starts_on")
 
 
 def person_enrollments(*, enrollment: Enrollment) -> QuerySet[Enrollment]:
     """Every enrollment in scope of the same person (matched by the blind index)."""
     return (
-        Enrollment.objects.filter(id_hash=enrollment.id_hash)
+        Enrollment.objects.filter(_person(bytes(enrollment.id_hash)))
         .select_related("org", "period__plan", "policy")
         .order_by("-starts_on")
     )

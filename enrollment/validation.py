@@ -8,12 +8,15 @@ one query each for the whole list, whatever its length.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, connections
 from django.utils.translation import gettext as _
 
 from enrollment.models import Period, Plan
@@ -37,6 +40,8 @@ class CheckedRow:
     phone: str = ""
     shares: int | None = None
     remarks: str = ""
+    id_cipher: bytes | None = None
+    phone_cipher: bytes | None = None
     problems: list[CellProblem] = field(default_factory=list)
 
     @property
@@ -76,18 +81,54 @@ def check_list(
     supplementary list); `fixed_shares` is the share count the unit's policy already has.
     """
     plan = period.plan
-    rows = [_check_row(raw.number, raw.values, period, plan) for raw in parsed.rows]
+    rows = [_check_identity(raw.number, raw.values, period) for raw in parsed.rows]
+    by_number = {row.number: row for row in rows}
     for problem in parsed.cell_problems:
-        row = next((r for r in rows if r.number == problem.row), None)
-        if row is not None:
-            row.problems.append(problem)
+        if problem.row in by_number:
+            by_number[problem.row].problems.append(problem)
+    hashed = [row for row in rows if row.id_hash]
 
+    def the_rest() -> None:
+        for row, raw in zip(rows, parsed.rows, strict=True):
+            _check_details(row, raw.values, period, plan)
+            _encrypt(row)
+
+    held = _while(lambda: _province_holdings(hashed, period, plan, unit), the_rest, parallel=len(rows))
     _check_duplicates_in_file(rows)
     _check_share_counts(rows, period, fixed_shares)
-    hashed = [row for row in rows if row.id_hash]
-    _check_province(hashed, period, plan, unit, viewer_path)
+    _apply_holdings(hashed, held, plan, viewer_path)
     list_problems = _check_participation(rows, period, unit, existing_unit_members)
     return CheckResult(rows=rows, list_problems=list_problems)
+
+
+def _while(query: Callable[[], Any], work: Callable[[], None], *, parallel: int) -> Any:
+    """Run the province query and the rest of the row checks side by side for a large list: the
+    query waits on PostgreSQL (the other core) while Python checks and encrypts the rows.
+
+    The query runs on its own connection in a worker thread, so it sees committed data only;
+    small lists (and the tests, which run inside one uncommitted transaction) run it inline."""
+    if parallel < settings.MEMBER_LIST_PARALLEL_FROM:
+        result = query()
+        work()
+        return result
+
+    def on_its_own_connection() -> Any:
+        try:
+            return query()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(on_its_own_connection)
+        work()
+        return future.result()
+
+
+def _encrypt(row: CheckedRow) -> None:
+    if row.id_number:
+        row.id_cipher = pii.encrypt(row.id_number)
+    if row.phone:
+        row.phone_cipher = pii.encrypt(row.phone)
 
 
 def _text(values: dict[str, Any], key: str) -> str:
@@ -95,7 +136,8 @@ def _text(values: dict[str, Any], key: str) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _check_row(number: int, values: dict[str, Any], period: Period, plan: Plan) -> CheckedRow:
+def _check_identity(number: int, values: dict[str, Any], period: Period) -> CheckedRow:
+    """Name and ID number: what the province-wide search needs."""
     row = CheckedRow(number=number, name=_text(values, "name"), remarks=_text(values, "remarks")[:200])
     if not row.name:
         row.problem("name", "name_missing", _("The name is missing: enter the member's name as on the ID card."))
@@ -116,6 +158,11 @@ def _check_row(number: int, values: dict[str, Any], period: Period, plan: Plan) 
             _check_person(row, values, resident, period)
     elif not any(p.column == "id_number" for p in row.problems):
         row.problem("id_number", "empty", _("The ID number is missing."))
+    return row
+
+
+def _check_details(row: CheckedRow, values: dict[str, Any], period: Period, plan: Plan) -> None:
+    """Phone, plan, shares and basic insurance."""
 
     phone = values.get("phone")
     if phone not in (None, ""):
@@ -157,7 +204,6 @@ def _check_row(number: int, values: dict[str, Any], period: Period, plan: Plan) 
         )
     elif insured not in YES and insured not in NO:
         row.problem("basic_insurance", "basic_insurance_missing", _("Answer 是 or 否."))
-    return row
 
 
 def _check_person(row: CheckedRow, values: dict[str, Any], resident: idcheck.ResidentId, period: Period) -> None:
@@ -220,16 +266,19 @@ def _check_share_counts(rows: list[CheckedRow], period: Period, fixed_shares: in
             )
 
 
-def _check_province(rows: list[CheckedRow], period: Period, plan: Plan, unit: Organisation, viewer_path: str) -> None:
-    """重复参保 and 二选一: one query each over every enrollment in the province.
+Holdings = tuple[dict[bytes, tuple[str, str, str]], dict[str, str], dict[str, str]]
 
-    The query deliberately reads outside the uploader's subtree (a duplicate may sit in any
-    city); what is shown of it is cut to what the uploader may know.
+
+def _province_holdings(rows: list[CheckedRow], period: Period, plan: Plan, unit: Organisation) -> Holdings:
+    """重复参保 and 二选一: one query over every enrollment in the province.
+
+    It deliberately reads outside the uploader's subtree (a duplicate may sit in any city);
+    `_apply_holdings` cuts what is shown of it to what the uploader may know.
     """
-    if not rows:
-        return
     with unscoped():  # the exclusive plans may belong to an office above the uploader
         exclusive = {p.kind: p.name for p in Plan.objects.filter(exclusive_with=plan).only("kind", "name")}
+    if not rows:
+        return {}, exclusive, {}
     kinds = [plan.kind, *exclusive]
     province_id = unit.ancestor_ids()[0]
     with connection.cursor() as cursor:
@@ -242,13 +291,15 @@ def _check_province(rows: list[CheckedRow], period: Period, plan: Plan, unit: Or
             """,
             [province_id, kinds, period.ends_on, period.starts_on, [row.id_hash for row in rows]],
         )
-        held = cursor.fetchall()
-    if not held:
-        return
-    office_names = _office_names({path.split(".")[1] for _h, _k, path, _n in held if path.count(".") > 1})
-    by_hash = {bytes(h): (kind, path, name) for h, kind, path, name in held}
+        held = {bytes(h): (kind, path, name) for h, kind, path, name in cursor.fetchall()}
+    offices = _office_names({path.split(".")[1] for _k, path, _n in held.values() if path.count(".") > 1})
+    return held, exclusive, offices
+
+
+def _apply_holdings(rows: list[CheckedRow], holdings: Holdings, plan: Plan, viewer_path: str) -> None:
+    held, exclusive, office_names = holdings
     for row in rows:
-        found = by_hash.get(row.id_hash)
+        found = held.get(row.id_hash)
         if found is None:
             continue
         kind, path, unit_name = found

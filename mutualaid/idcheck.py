@@ -18,6 +18,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import mul
 from typing import Literal, TypeGuard
 from zoneinfo import ZoneInfo
 
@@ -156,8 +157,9 @@ def _clean_text(raw: object) -> str:
 
 
 def _all_digits(text: str) -> bool:
-    """ASCII digits only: str.isdigit() would also accept e.g. Arabic-Indic digits and '²'."""
-    return bool(text) and all(c in _DIGITS for c in text)
+    """ASCII digits only: str.isdigit() alone would also accept e.g. Arabic-Indic digits and
+    '²', hence the isascii() (both run in C, which matters for 100,000 rows)."""
+    return text.isascii() and text.isdigit()
 
 
 # --- Resident ID numbers (GB 11643-1999) ----------------------------------------------------
@@ -203,7 +205,7 @@ def normalise_id(raw: object) -> str:
 
 def _id_check_char(seventeen: str) -> str:
     """ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    total = sum(int(digit) * weight for digit, weight in zip(seventeen, _ID_WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, seventeen), _ID_WEIGHTS))
     return _ID_CHECK[total % 11]
 
 

@@ -245,6 +245,8 @@ PGHISTORY_APPEND_ONLY = True
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 MEMBER_LIST_MAX_ROWS = int(os.environ.get("MEMBER_LIST_MAX_ROWS", 200_000))
+# From this many rows the province-wide search runs beside the row checks (enrollment/validation.py).
+MEMBER_LIST_PARALLEL_FROM = int(os.environ.get("MEMBER_LIST_PARALLEL_FROM", 5_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MEMBER_LIST_MAX_BYTES = int(os.environ.get("MEMBER_LIST_MAX_BYTES", 60 * 1024 * 1024))
