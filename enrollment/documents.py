@@ -10,32 +10,23 @@ setup scripts install.
 from __future__ import annotations
 
 import io
+import multiprocessing
+from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date
+from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 
+from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from enrollment import cardrender
+from enrollment.cardrender import Card
 from enrollment.models import Enrollment, Policy
 
 CARDS_PER_PAGE = 8
-
-
-@dataclass(frozen=True)
-class Card:
-    number: str
-    name: str
-    id_masked: str
-    plan: str
-    shares: int
-    period: str
-    starts_on: date
-    ends_on: date
-    unit: str
 
 
 def card_number(policy_number: str, row_number: int) -> str:
@@ -70,11 +61,35 @@ def cards_pdf(cards: Iterable[Card], *, office: str) -> bytes:
     return _pdf(render_to_string("enrollment/pdf/cards.html", {"pages": pages, "office": office}))
 
 
-def cards_pdf_chunks(cards: Iterable[Card], *, office: str, chunk: int = 1000) -> Iterator[bytes]:
-    """For a whole city: the cards in documents of `chunk` cards, so memory stays flat."""
+def cards_pdf_chunks(cards: Iterable[Card], *, office: str, chunk: int = 500) -> Iterator[bytes]:
+    """For a whole city: the cards in documents of `chunk` cards, in order.
+
+    Each document is rendered in a short-lived child process (one document each, while the next
+    is prepared): WeasyPrint's memory is only really given back when its process ends, so a job
+    of tens of thousands of cards stays flat in memory.
+    """
     iterator = iter(cards)
-    while batch := list(islice(iterator, chunk)):
-        yield cards_pdf(batch, office=office)
+    batches = iter(lambda: list(islice(iterator, chunk)), [])
+    processes = settings.CARD_RENDER_PROCESSES
+    if processes < 1:
+        for batch in batches:
+            yield cards_pdf(batch, office=office)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=context,
+        max_tasks_per_child=1,
+        initializer=cardrender.child_setup,
+        initargs=(translation.get_language(),),
+    ) as pool:
+        pending: deque[Future[bytes]] = deque()
+        for batch in batches:
+            pending.append(pool.submit(cardrender.render_cards, batch, office))
+            if len(pending) > processes:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def application_form_pdf(policy: Policy) -> bytes:

@@ -508,10 +508,10 @@ def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
     done = 0
     try:
         for chunk in documents.cards_pdf_chunks(
-            documents.cards_for(members.iterator(chunk_size=1000)), office=job.org.name, chunk=1000
+            documents.cards_for(members.iterator(chunk_size=1000)), office=job.org.name, chunk=500
         ):
             writer.append(BytesIO(chunk))
-            done = min(total, done + 1000)
+            done = min(total, done + 500)
             CardPrintJob.objects.filter(pk=job.pk).update(progress=int(95 * done / max(total, 1)))
         buffer = BytesIO()
         writer.write(buffer)
