@@ -4,8 +4,8 @@
 
 Prints, from the same run: cards per second rendering 1,000 cards as one document (ours) and as
 separate one-card documents (what printing card by card would cost), the sizes of both, and the
-peak memory of a whole-office job of `--cards` cards (500 to a document, joined into one PDF),
-measured in a child process of its own.
+peak memory of a whole-office job of `--cards` cards (500 to a document, each rendered by a
+short-lived process, joined into one PDF), sampled over the job's whole process tree.
 """
 
 from __future__ import annotations
@@ -51,9 +51,8 @@ def _cards(n: int):  # type: ignore[no-untyped-def]
 
 
 def whole_office_job(count: int) -> dict[str, float]:
-    """What the print job does: 500 cards a document, joined; returns time and peak memory."""
-    import resource
-
+    """What the print job does: 500 cards a document, each rendered by a short-lived process,
+    joined into one PDF."""
     from pypdf import PdfWriter
 
     from enrollment.documents import cards_pdf_chunks
@@ -64,16 +63,28 @@ def whole_office_job(count: int) -> dict[str, float]:
         writer.append(io.BytesIO(chunk))
     buffer = io.BytesIO()
     writer.write(buffer)
-    from django.conf import settings
+    return {"seconds": time.perf_counter() - started, "mb": len(buffer.getvalue()) / 1e6}
 
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child
-    return {
-        "seconds": time.perf_counter() - started,
-        "mb": len(buffer.getvalue()) / 1e6,
-        # An upper bound: the job's process plus every renderer at the largest one's peak.
-        "peak_mb": own + child * max(settings.CARD_RENDER_PROCESSES, 0),
-    }
+
+def _sampled_job(count: int) -> dict[str, float]:
+    """Run the job in a child process and sample the memory of its whole process tree (the job
+    and its renderers) every 50 ms: the peak is what the machine had to hold at once."""
+    import psutil
+
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--job", "--cards", str(count)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    tree = psutil.Process(child.pid)
+    peak = 0
+    while child.poll() is None:
+        try:
+            peak = max(peak, sum(p.memory_info().rss for p in [tree, *tree.children(recursive=True)]))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    result = json.loads(child.stdout.read().decode().strip().splitlines()[-1])  # type: ignore[union-attr]
+    result["peak_mb"] = peak / 2**20
+    return result
 
 
 def main() -> None:
@@ -99,13 +110,7 @@ def main() -> None:
     theirs = (time.perf_counter() - started) / 100 * 1000  # per 1,000 cards
     separate_mb = sum(len(d) for d in separate) / 100 * 1000 / 1e6
 
-    child = subprocess.run(
-        [sys.executable, __file__, "--job", "--cards", str(args.cards)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    job = json.loads(child.stdout.strip().splitlines()[-1])
+    job = _sampled_job(args.cards)
 
     print(
         f"1,000 cards as one document:      {ours:6.1f} s  {1000 / ours:6.0f} cards/s  {len(one) / 1e6:5.1f} MB  (goal >= 50/s)"
@@ -115,7 +120,7 @@ def main() -> None:
     )
     print(
         f"{args.cards:,} cards in one job:         {job['seconds']:6.1f} s  {args.cards / job['seconds']:6.0f} cards/s  "
-        f"{job['mb']:5.1f} MB, peak memory at most {job['peak_mb']:.0f} MB (goal < 1 GB)"
+        f"{job['mb']:5.1f} MB, peak memory {job['peak_mb']:.0f} MB (goal < 1 GB)"
     )
     print(f"one document / card by card: {theirs / ours:.1f}x faster")
 

@@ -58,8 +58,9 @@ def test_the_member_list_comes_as_pdf_and_xlsx(tree: Tree, policy) -> None:  # t
 
 
 def test_an_office_prints_all_its_cards_in_one_background_job(  # type: ignore[no-untyped-def]
-    tree: Tree, policy, django_capture_on_commit_callbacks
+    tree: Tree, policy, django_capture_on_commit_callbacks, settings
 ) -> None:
+    settings.CARD_RENDER_PROCESSES = 1  # as in production: each document in a process of its own
     client = Client()
     client.force_login(tree.a.office_user)
     with django_capture_on_commit_callbacks(execute=True):
