@@ -11,6 +11,7 @@ short-lived process, joined into one PDF), sampled over the job's whole process 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -77,10 +78,8 @@ def _sampled_job(count: int) -> dict[str, float]:
     tree = psutil.Process(child.pid)
     peak = 0
     while child.poll() is None:
-        try:
+        with contextlib.suppress(psutil.Error):
             peak = max(peak, sum(p.memory_info().rss for p in [tree, *tree.children(recursive=True)]))
-        except psutil.Error:
-            pass
         time.sleep(0.05)
     result = json.loads(child.stdout.read().decode().strip().splitlines()[-1])  # type: ignore[union-attr]
     result["peak_mb"] = peak / 2**20
