@@ -184,6 +184,7 @@ def main() -> int:
                 entry.msgstr = table[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
         elif "fuzzy" in entry.flags or not (entry.msgstr or any(entry.msgstr_plural.values())):
             missing.append(entry.msgid)  # a fuzzy guess of msgmerge is not a translation
     po.metadata.update(
