@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from enrollment.models import Enrollment, EnrollmentStatus, MemberList, Period, Plan, Policy
@@ -89,3 +90,33 @@ def later_periods(*, policy: Policy) -> list[Period]:
         for p in periods_offered_to(org=policy.org)
         if p.plan_id == policy.period.plan_id and p.starts_on > policy.period.starts_on
     ]
+
+
+def renewal_rates(*, policies: list[Policy]) -> dict[int, tuple[int, int]]:
+    """For each policy, (members renewed from the unit's previous policy of the same plan, members
+    of that previous policy): one query for a page of policies. The policies are already in the
+    caller's scope, and so are their units' previous policies."""
+    if not policies:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT cur.id, prev.member_count,
+                   (SELECT count(*) FROM enrollment_enrollment pe
+                    WHERE pe.policy_id = prev.id AND EXISTS (
+                        SELECT 1 FROM enrollment_enrollment ce
+                        WHERE ce.id_hash = pe.id_hash AND ce.period_id = cur.period_id
+                          AND ce.status = 'active' AND ce.policy_id = cur.id))
+            FROM enrollment_policy cur
+            JOIN enrollment_period cp ON cp.id = cur.period_id
+            JOIN LATERAL (
+                SELECT p.id, p.member_count FROM enrollment_policy p
+                JOIN enrollment_period pp ON pp.id = p.period_id
+                WHERE p.org_id = cur.org_id AND pp.plan_id = cp.plan_id AND p.ends_on < cur.starts_on
+                ORDER BY p.ends_on DESC LIMIT 1
+            ) prev ON true
+            WHERE cur.id = ANY(%s)
+            """,
+            [[p.pk for p in policies]],
+        )
+        return {policy_id: (renewed, before) for policy_id, before, renewed in cursor.fetchall()}

@@ -291,7 +291,12 @@ class PolicyListView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         q = self.request.GET.get("q", "").strip()
-        context.update(page=Paginator(selectors.policy_list(search=q), 50).get_page(self.request.GET.get("page")), q=q)
+        page = Paginator(selectors.policy_list(search=q), 50).get_page(self.request.GET.get("page"))
+        rates = selectors.renewal_rates(policies=list(page))
+        for policy in page:
+            renewed, before = rates.get(policy.pk, (None, None))
+            policy.renewal_percent = round(100 * renewed / before) if before else None
+        context.update(page=page, q=q)
         return context
 
 

@@ -375,3 +375,20 @@ def test_a_renewal_drops_leavers_keeps_the_rest_and_shows_the_rate(tree: Tree, o
     page.force_login(tree.a.office_user)
     body = page.get(f"/enrollment/policies/{renewed.pk}/").content.decode()
     assert "75%" in body and "上期 4 人中续保 3 人" in body
+    listing = page.get("/enrollment/policies/").content.decode()
+    assert "75%" in listing  # the office sees each unit's renewal rate in the list of policies
+
+
+def test_the_list_of_policies_takes_the_same_queries_however_long(  # type: ignore[no-untyped-def]
+    tree: Tree, offer: Offer, django_assert_max_num_queries
+) -> None:
+    from django.test import Client
+
+    for i, (agent, unit) in enumerate(((tree.a.unit_agent, tree.a.unit), (tree.b.unit_agent, tree.b.unit))):
+        office = tree.a.office_user if unit == tree.a.unit else tree.b.office_user
+        enrol(agent, office, unit, offer.period, [person(50 + i)])
+    client = Client()
+    client.force_login(tree.province_user)
+    with django_assert_max_num_queries(9):
+        body = client.get("/enrollment/policies/").content.decode()
+    assert body.count("/enrollment/policies/") >= 2
