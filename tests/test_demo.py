@@ -1,0 +1,26 @@
+"""The demo province that `make demo` loads."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from enrollment.models import Enrollment, Policy
+from mutualaid.models import Organisation, User
+from mutualaid.roles import Role
+from mutualaid.tenancy import unscoped
+
+
+def test_the_demo_loads_once_with_a_login_per_role_and_a_policy(db: None) -> None:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=StringIO())  # running it again changes nothing
+    with unscoped():
+        assert Organisation.objects.filter(kind="city").count() == 2
+        assert Organisation.objects.filter(kind="county").count() == 6
+        roles = {role for user in User.auth_objects.all() for role in user.roles}
+        assert roles == {r.value for r in Role}
+        assert Policy.objects.count() == 1 and Enrollment.objects.count() == 24
+    printed = out.getvalue()
+    assert "xian_head" in printed and "API token" in printed and "demo policy issued" in printed
