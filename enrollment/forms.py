@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import Period, PlanKind, SubsidyKind
+from enrollment.services import FROZEN_FIELDS
 from mutualaid.models import Organisation, OrgKind
 
 
@@ -19,22 +20,7 @@ class PlanForm(forms.Form):
 class PeriodForm(forms.ModelForm):
     class Meta:
         model = Period
-        fields = [
-            "label",
-            "starts_on",
-            "ends_on",
-            "premium_per_share",
-            "max_shares",
-            "min_age",
-            "max_age",
-            "requires_basic_insurance",
-            "min_participation",
-            "waiting_days",
-            "subsidy_kind",
-            "subsidy_amount",
-            "subsidy_stages",
-            "unit_ratio",
-        ]
+        fields = ["label", *FROZEN_FIELDS]  # every rule of a period, frozen once a policy is issued
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
