@@ -376,7 +376,9 @@ def _segment_lines(schedule: Schedule, base: Decimal) -> list[tuple[str, Decimal
             if base <= low:
                 break
             portion = base - low if high is None else min(base, high) - low
-            if high is None:
+            if high is None and low == ZERO:  # one flat ratio on the whole self-paid amount
+                label = _("Self-paid amount × %(ratio)s") % {"ratio": _percent(segment.ratio)}
+            elif high is None:
                 label = _("Self-paid part above %(low)s yuan × %(ratio)s") % {
                     "low": _yuan(low),
                     "ratio": _percent(segment.ratio),

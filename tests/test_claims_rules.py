@@ -53,7 +53,7 @@ SHAOXING = {
 def test_shaoxing_pays_80_percent_of_self_paid_to_the_yuan_plus_25_yuan_a_day(rounding: str) -> None:
     schedule = Schedule.from_dict({**SHAOXING, "rounding": rounding})
     result = calculate(schedule, Claim(self_paid=D("2287.99"), days_in_hospital=10))
-    assert _line(result, "Self-paid part above 0 yuan × 80%").amount == D("1830")
+    assert _line(result, "Self-paid amount × 80%").amount == D("1830")
     assert _line(result, "Hospital allowance: 10 days × 25 yuan").amount == D("250")
     assert result.payout == D("2080")
     assert len(result.lines) == 2

@@ -8,6 +8,7 @@ ZH = {
     # Settlement lines
     "Self-paid %(low)s–%(high)s yuan part × %(ratio)s": "自付 %(low)s–%(high)s 元部分 × %(ratio)s",
     "Self-paid part above %(low)s yuan × %(ratio)s": "自付超过 %(low)s 元部分 × %(ratio)s",
+    "Self-paid amount × %(ratio)s": "自付部分 × %(ratio)s",
     "Whole self-paid amount of %(amount)s yuan (band %(low)s–%(high)s yuan) × %(ratio)s": "自付 %(amount)s 元全额（%(low)s–%(high)s 元档）× %(ratio)s",
     "Whole self-paid amount of %(amount)s yuan (band above %(low)s yuan) × %(ratio)s": "自付 %(amount)s 元全额（%(low)s 元以上档）× %(ratio)s",
     "%(line)s × %(shares)s shares": "%(line)s × %(shares)s 份",
