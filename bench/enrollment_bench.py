@@ -357,6 +357,7 @@ def run_ours(state: dict[str, int], path: Path) -> dict[str, float]:
     with unscoped():
         MemberList.objects.filter(pk=checked.pk).update(policy=None)
         policy.delete()
+        checked.file.delete(save=False)
         MemberList.objects.filter(pk=checked.pk).delete()
     return times
 
