@@ -784,11 +784,9 @@ def _fast_xlsx(count: int) -> bytes:
     return out.getvalue()
 
 
-def test_a_list_of_one_hundred_thousand_members_reads_in_well_under_two_seconds() -> None:
-    data = _fast_xlsx(100_000)
-    started = time.perf_counter()
-    parsed = read_member_list(data)
-    elapsed = time.perf_counter() - started
+def test_a_list_of_one_hundred_thousand_members_reads_completely() -> None:
+    """Its speed is measured by bench/enrollment_bench.py, not asserted here."""
+    parsed = read_member_list(_fast_xlsx(100_000))
 
     assert len(parsed.rows) == 100_000 and parsed.cell_problems == []
     assert parsed.rows[-1].values == {
@@ -803,7 +801,6 @@ def test_a_list_of_one_hundred_thousand_members_reads_in_well_under_two_seconds(
         "basic_insurance": "是",
         "remarks": "无",
     }
-    assert elapsed < 2, f"{elapsed:.2f} s"
 
 
 def _msgids() -> set[str]:
