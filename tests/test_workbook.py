@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import re
 import struct
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -433,13 +432,13 @@ def _sheet_xml_with_rows(count: int) -> bytes:
     ).encode()
 
 
-def test_the_default_limit_of_two_hundred_thousand_rows_is_checked_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_default_limit_of_two_hundred_thousand_rows_is_checked_without_loading_the_sheet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     data = _rewrite(_plain_list([]), "xl/worksheets/sheet1.xml", lambda _xml: _sheet_xml_with_rows(200_010))
-    monkeypatch.setattr(workbook, "CalamineWorkbook", _NoCalamine)
+    monkeypatch.setattr(workbook, "CalamineWorkbook", _NoCalamine)  # loading the sheet would fail the test
 
-    started = time.perf_counter()
     assert _error(data).code == "too_many_rows"
-    assert time.perf_counter() - started < 5
 
 
 def test_a_big_sheet_that_is_not_the_list_is_skipped_without_loading_it() -> None:
@@ -651,9 +650,7 @@ def test_annotating_a_corrected_annotated_file_clears_the_old_marks() -> None:
 def test_annotate_handles_ten_thousand_problems() -> None:
     data = _write_only_list(10_000)
     problems = [CellProblem(n, "id_number", "bad_id", f"Check digit wrong in row {n}.") for n in range(2, 10_002)]
-    started = time.perf_counter()
     annotated = annotate_workbook(data, problems)
-    assert time.perf_counter() - started < 30
     book = load_workbook(io.BytesIO(annotated), read_only=True)
     assert next(book.active.iter_rows(min_row=10_001, max_row=10_001, values_only=True))[-1] == (
         "证件号码：Check digit wrong in row 10001."
