@@ -3,8 +3,6 @@ and properties that must hold for every schedule (hypothesis). Pure Python: no d
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -17,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claims.rules import Claim, Line, Result, Schedule, ScheduleError, calculate, round_money
+from tests.translations import chinese_table, msgids_of
 
 ROOT = Path(__file__).resolve().parent.parent
 D = Decimal
@@ -382,31 +381,11 @@ def test_payout_and_every_line_are_exact_decimals_in_the_unit_of_the_rounding(sc
 # --- Translations ------------------------------------------------------------------------------
 
 
-def _msgids() -> set[str]:
-    tree = ast.parse((ROOT / "claims" / "rules.py").read_text(encoding="utf-8"))
-    return {
-        node.args[0].value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "_"
-        and isinstance(node.args[0], ast.Constant)
-    }
-
-
-def _chinese() -> dict[str, str]:
-    spec = importlib.util.spec_from_file_location("zh_claims_rules", ROOT / "locale" / "zh" / "claims_rules.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.ZH
-
-
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 
 def test_every_message_has_chinese_with_the_same_placeholders_and_full_width_punctuation() -> None:
-    msgids, chinese = _msgids(), _chinese()
+    msgids, chinese = set(msgids_of("claims/rules.py")), chinese_table("claims_rules")
     assert sorted(chinese) == sorted(msgids)
     for msgid, text in chinese.items():
         assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(msgid)), msgid
@@ -417,7 +396,7 @@ def test_every_message_has_chinese_with_the_same_placeholders_and_full_width_pun
 
 def test_labels_come_out_in_chinese_when_the_catalogue_has_them() -> None:
     schedule = Schedule.from_dict(JINHUA)
-    zh = _chinese()
+    zh = chinese_table("claims_rules")
     with translation.override("zh-hans"):
         label = calculate(schedule, Claim(self_paid=D(12000))).lines[0].label
     expected = zh["Self-paid %(low)s–%(high)s yuan part × %(ratio)s"] % {"low": "0", "high": "5,000", "ratio": "50%"}

@@ -5,9 +5,7 @@ No database: mutualaid/idcheck.py is pure Python.
 
 from __future__ import annotations
 
-import ast
 import datetime
-import importlib.util
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -33,6 +31,7 @@ from mutualaid.idcheck import (
     parse_resident_id,
     phone_error,
 )
+from tests.translations import chinese_table, msgids_of
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = datetime.date(2025, 6, 1)
@@ -495,28 +494,8 @@ def test_every_mobile_number_is_accepted_as_text_or_as_a_number(second: str, res
 # --- Translations ---------------------------------------------------------------------------
 
 
-def _msgids() -> list[str]:
-    tree = ast.parse((ROOT / "mutualaid" / "idcheck.py").read_text(encoding="utf-8"))
-    return [
-        node.args[0].value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "_"
-        and isinstance(node.args[0], ast.Constant)
-    ]
-
-
-def _chinese() -> dict[str, str]:
-    spec = importlib.util.spec_from_file_location("zh_idcheck", ROOT / "locale" / "zh" / "idcheck.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.ZH
-
-
 def test_every_message_has_a_chinese_translation_with_full_width_punctuation() -> None:
-    msgids, chinese = _msgids(), _chinese()
+    msgids, chinese = msgids_of("mutualaid/idcheck.py"), chinese_table("idcheck")
     assert len(msgids) == 17
     assert sorted(chinese) == sorted(msgids)
     for text in chinese.values():
@@ -525,5 +504,5 @@ def test_every_message_has_a_chinese_translation_with_full_width_punctuation() -
 
 
 def test_messages_say_what_is_wrong_and_what_to_do() -> None:
-    for msgid in _msgids():
+    for msgid in msgids_of("mutualaid/idcheck.py"):
         assert ": " in msgid and msgid.endswith("."), msgid

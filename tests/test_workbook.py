@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import io
 import re
@@ -37,6 +36,7 @@ from enrollment.workbook import (
     read_member_list,
     rows_workbook,
 )
+from tests.translations import chinese_table, msgids_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS = ["在职职工住院医疗互助保障", "女职工特殊疾病互助保障"]
@@ -800,23 +800,9 @@ def test_a_list_of_one_hundred_thousand_members_reads_completely() -> None:
     }
 
 
-def _msgids() -> set[str]:
-    tree = ast.parse((ROOT / "enrollment" / "workbook.py").read_text(encoding="utf-8"))
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"_", "gettext_lazy"}:
-            [argument] = node.args
-            assert isinstance(argument, ast.Constant) and isinstance(argument.value, str)
-            found.add(argument.value)
-    return found
-
-
 def test_every_message_of_the_workbook_has_a_chinese_translation_with_the_same_placeholders() -> None:
-    namespace: dict[str, object] = {}
-    exec(compile((ROOT / "locale" / "zh" / "workbook.py").read_text(encoding="utf-8"), "zh", "exec"), namespace)  # noqa: S102
-    table = namespace["ZH"]
-    assert isinstance(table, dict)
-    msgids = _msgids()
+    table = chinese_table("workbook")
+    msgids = set(msgids_of("enrollment/workbook.py", frozenset({"_", "gettext_lazy"}), strict=True))
 
     assert msgids <= set(table), sorted(msgids - set(table))
     for msgid in msgids:
