@@ -62,7 +62,3 @@ class UploadForm(forms.Form):
                 % {"mb": settings.MEMBER_LIST_MAX_BYTES // (1024 * 1024)}
             )
         return upload
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300)

@@ -70,20 +70,6 @@ def person_enrollments(*, enrollment: Enrollment) -> QuerySet[Enrollment]:
     )
 
 
-def renewal_rate(*, policy: Policy) -> tuple[int, int] | None:
-    """(members renewed from the unit's previous policy of the plan, members of that policy)."""
-    previous = (
-        Policy.objects.filter(org=policy.org, period__plan_id=policy.period.plan_id, ends_on__lt=policy.starts_on)
-        .order_by("-ends_on")
-        .first()
-    )
-    if previous is None:
-        return None
-    before = Enrollment.objects.filter(policy=previous)
-    renewed = before.filter(id_hash__in=Enrollment.objects.filter(policy=policy, status="active").values("id_hash"))
-    return renewed.count(), before.count()
-
-
 def later_periods(*, policy: Policy) -> list[Period]:
     return [
         p
@@ -120,3 +106,7 @@ def renewal_rates(*, policies: list[Policy]) -> dict[int, tuple[int, int]]:
             [[p.pk for p in policies]],
         )
         return {policy_id: (renewed, before) for policy_id, before, renewed in cursor.fetchall()}
+
+
+def renewal_percent(rate: tuple[int, int] | None) -> int | None:
+    return round(100 * rate[0] / rate[1]) if rate and rate[1] else None

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, models, transaction
@@ -181,8 +182,6 @@ def member_list_check(*, member_list: MemberList, viewer: Organisation) -> Membe
     """Read and check the list; keep the checked rows and the report, all or nothing."""
     _set_progress(member_list.pk, 5)
     data = member_list_file(member_list)
-    from django.conf import settings
-
     try:
         parsed = workbook.read_member_list(data, max_rows=settings.MEMBER_LIST_MAX_ROWS)
     except workbook.WorkbookError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
@@ -16,7 +17,7 @@ from django.views import View
 from django.views.generic import FormView
 
 from enrollment import selectors, services, workbook
-from enrollment.forms import PeriodForm, PlanForm, RejectForm, UploadForm
+from enrollment.forms import PeriodForm, PlanForm, UploadForm
 from enrollment.models import Enrollment, ListStatus, MemberList, Plan, Policy
 from enrollment.tasks import check_member_list
 from mutualaid import pii
@@ -27,14 +28,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
 
 
 def _get(model: Any, pk: int, message: str) -> Any:
@@ -203,7 +198,6 @@ class ListDetailView(StaffView):
             and member_list.status == ListStatus.SUBMITTED
             and user.org is not None
             and user.org.is_office,
-            reject_form=RejectForm(),
             passed_rows=member_list.row_count - member_list.error_row_count,
         )
         return context
@@ -271,8 +265,7 @@ class ListActionView(LoginRequiredMixin, View):
                 messages.success(request, _("Approved: policy %(number)s.") % {"number": policy.number})
                 return redirect("enrollment:policy_detail", policy_pk=policy.pk)
             elif action == "reject":
-                form = RejectForm(request.POST)
-                reason = form.data.get("reason", "")
+                reason = request.POST.get("reason", "")  # the service refuses an empty reason
                 services.member_list_reject(actor=user, member_list=member_list, reason=reason)  # type: ignore[arg-type]
                 messages.success(request, _("The list was sent back to the unit."))
             else:
@@ -294,8 +287,7 @@ class PolicyListView(StaffView):
         page = Paginator(selectors.policy_list(search=q), 50).get_page(self.request.GET.get("page"))
         rates = selectors.renewal_rates(policies=list(page))
         for policy in page:
-            renewed, before = rates.get(policy.pk, (None, None))
-            policy.renewal_percent = round(100 * renewed / before) if before else None
+            policy.renewal_percent = selectors.renewal_percent(rates.get(policy.pk))
         context.update(page=page, q=q)
         return context
 
@@ -308,12 +300,12 @@ class PolicyDetailView(StaffView):
         context = super().get_context_data(**kwargs)
         policy = _get(Policy, self.kwargs["policy_pk"], _("No such policy in your office's tree."))
         members = Enrollment.objects.filter(policy=policy).order_by("row_number")
-        rate = selectors.renewal_rate(policy=policy)
+        rate = selectors.renewal_rates(policies=[policy]).get(policy.pk)
         context.update(
             policy=policy,
             page=Paginator(members, 100).get_page(self.request.GET.get("page")),
             renewal=rate,
-            renewal_percent=round(100 * rate[0] / rate[1]) if rate and rate[1] else None,
+            renewal_percent=selectors.renewal_percent(rate),
         )
         return context
 
@@ -360,7 +352,7 @@ class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
 def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +21,6 @@ class LoginForm(AuthenticationForm):
     }
 
     def get_invalid_login_error(self) -> forms.ValidationError:
-        from django.conf import settings
-
         return forms.ValidationError(
             self.error_messages["invalid_login"] % {"limit": settings.AXES_FAILURE_LIMIT}, code="invalid_login"
         )
