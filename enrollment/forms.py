@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import Period, PlanKind, SubsidyKind
+from enrollment.models import ClaimsReviewedBy, Period, PlanKind, SubsidyKind
 from enrollment.services import FROZEN_FIELDS
 from mutualaid.models import Organisation, OrgKind
 
@@ -15,6 +15,17 @@ class PlanForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60)
     kind = forms.ChoiceField(label=_("Kind"), choices=PlanKind.choices)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    claims_reviewed_by = forms.ChoiceField(
+        label=_("Claims reviewed and paid by"), choices=ClaimsReviewedBy.choices, initial=ClaimsReviewedBy.CITY
+    )
+    large_claim_amount = forms.DecimalField(
+        label=_("Leader approval from this payout (yuan)"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("Large claims (大额理赔) above this payout also need the leader in charge; leave empty for none."),
+    )
 
 
 class PeriodForm(forms.ModelForm):

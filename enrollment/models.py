@@ -29,6 +29,11 @@ class PlanKind(models.TextChoices):
     CHILD_ACCIDENT = "child_accident", _("Children's accident")
 
 
+class ClaimsReviewedBy(models.TextChoices):
+    CITY = "city", _("The city office above the member's unit")
+    PLAN_OFFICE = "plan_office", _("The office that runs the plan")
+
+
 class SubsidyKind(models.TextChoices):
     NONE = "none", _("No subsidy")
     FIXED = "fixed", _("Fixed amount per member")
@@ -46,6 +51,12 @@ class Plan(TenantOwned):
         "self", verbose_name=_("mutually exclusive with"), blank=True, symmetrical=True
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Claims routing: who reviews and pays this plan's claims, and from which payout a leader
+    # must approve as well (大额理赔); None: no leader approval.
+    claims_reviewed_by = models.CharField(
+        _("claims reviewed by"), max_length=12, choices=ClaimsReviewedBy.choices, default=ClaimsReviewedBy.CITY
+    )
+    large_claim_amount = models.DecimalField(_("leader approval from this payout"), null=True, blank=True, **MONEY)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("plan")

@@ -79,14 +79,29 @@ def _in_subtree(node: Organisation, root: Organisation | None) -> bool:
 
 
 @transaction.atomic
-def plan_create(*, actor: User, name: str, kind: str, description: str = "") -> Plan:
+def plan_create(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    description: str = "",
+    claims_reviewed_by: str = "city",
+    large_claim_amount: Decimal | None = None,
+) -> Plan:
     _require(actor, "plans.manage")
     office = actor.org
     if office is None or not office.is_office:
         raise PermissionDenied(_("Plans are configured by a provincial or city office."))
     if Plan.objects.filter(org=office, name=name.strip()).exists():
         raise ValidationError({"name": _("Your office already has a plan of this name.")})
-    plan = Plan(org=office, name=name.strip(), kind=kind, description=description)
+    plan = Plan(
+        org=office,
+        name=name.strip(),
+        kind=kind,
+        description=description,
+        claims_reviewed_by=claims_reviewed_by,
+        large_claim_amount=large_claim_amount,
+    )
     plan.full_clean(exclude=["org_path"])
     plan.save()
     return plan

@@ -21,6 +21,7 @@ from enrollment.forms import PeriodForm, PlanForm, UploadForm
 from enrollment.models import Enrollment, ListStatus, MemberList, Plan, Policy
 from enrollment.tasks import check_member_list
 from mutualaid import pii
+from mutualaid.panels import MEMBER_PANELS, render_panels
 from mutualaid.views import StaffView, attach_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -414,7 +415,11 @@ class MemberView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         enrollment = self._enrollment()
-        context.update(member=enrollment, enrollments=selectors.person_enrollments(enrollment=enrollment))
+        context.update(
+            member=enrollment,
+            enrollments=selectors.person_enrollments(enrollment=enrollment),
+            panels=render_panels(MEMBER_PANELS, self.request, enrollment),
+        )
         return context
 
     def post(self, request: HttpRequest, enrollment_pk: int) -> HttpResponse:

@@ -26,6 +26,13 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Member search"), "enrollment:member_search", "enrollment.view"),
     NavItem(_("Card printing"), "enrollment:card_jobs", "enrollment.view"),
     NavItem(_("Plans"), "enrollment:plan_list", "enrollment.view"),
+    NavItem(_("Claims"), "claims:claim_list", "claims.view"),
+    NavItem(_("Register a claim"), "claims:claim_register", "claims.register"),
+    NavItem(_("Claims deadlines"), "claims:deadlines", "claims.view"),
+    NavItem(_("Risk flags"), "claims:risk", "claims.view"),
+    NavItem(_("Payment batches"), "claims:batch_list", "claims.view"),
+    NavItem(_("Benefit schedules"), "claims:schedule_list", "claims.view"),
+    NavItem(_("Claims settings"), "claims:settings", "claims.configure"),
     NavItem(_("Accounts"), "user_list", "users.view"),
     NavItem(_("Audit trail"), "audit_list", "audit.view"),
 ]

@@ -50,6 +50,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "enrollment.upload": frozenset({Role.UNIT_AGENT, Role.COUNTY_AGENT, Role.OFFICE_HEAD, Role.API_CLIENT}),
     "enrollment.approve": frozenset({Role.OFFICE_HEAD}),
     "enrollment.cancel": frozenset({Role.OFFICE_HEAD, Role.COUNTY_AGENT, Role.UNIT_AGENT}),
+    # Claims: registering (window staff and agents), the three review levels and the leader's
+    # approval of large claims (one person may act at one level of a claim only), payment.
+    "claims.view": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
+    "claims.register": frozenset(
+        {Role.UNIT_AGENT, Role.COUNTY_AGENT, Role.CLAIMS_OFFICER, Role.OFFICE_HEAD, Role.API_CLIENT}
+    ),
+    "claims.review_first": frozenset({Role.CLAIMS_OFFICER}),
+    "claims.review_second": frozenset({Role.CLAIMS_SUPERVISOR}),
+    "claims.review_final": frozenset({Role.COMPLIANCE}),
+    "claims.review_leader": frozenset({Role.LEADER}),
+    "claims.pay": frozenset({Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
+    "claims.callback": frozenset({Role.CLAIMS_OFFICER, Role.CLAIMS_SUPERVISOR}),
+    "claims.configure": frozenset({Role.OFFICE_HEAD}),
     # Seeing a full resident ID number; every reveal is recorded in the audit trail.
     "pii.reveal": frozenset({Role.OFFICE_HEAD, Role.CLAIMS_OFFICER, Role.COMPLIANCE}),
     # Machine access to the versioned API.

@@ -253,6 +253,9 @@ MEMBER_LIST_PARALLEL_FROM = int(os.environ.get("MEMBER_LIST_PARALLEL_FROM", 5_00
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MEMBER_LIST_MAX_BYTES = int(os.environ.get("MEMBER_LIST_MAX_BYTES", 60 * 1024 * 1024))
+# Claims: largest scanned document, and who sends members their messages (mutualaid/notify.py).
+CLAIM_DOCUMENT_MAX_BYTES = int(os.environ.get("CLAIM_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024))
+NOTIFICATION_BACKEND = os.environ.get("NOTIFICATION_BACKEND", "mutualaid.notify.LogBackend")
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from claims import apis as claims_apis
 from enrollment import apis as enrollment_apis
 from mutualaid import apis, views
 
@@ -16,6 +17,13 @@ api_v1 = [
     path("policies/", enrollment_apis.PolicyList.as_view(), name="api_policy_list"),
     path("policies/<int:policy_pk>/", enrollment_apis.PolicyDetail.as_view(), name="api_policy_detail"),
     path("enrollments/", enrollment_apis.EnrollmentList.as_view(), name="api_enrollment_list"),
+    path("claims/", claims_apis.ClaimList.as_view(), name="api_claim_list"),
+    path("claims/<int:claim_pk>/", claims_apis.ClaimDetail.as_view(), name="api_claim_detail"),
+    path("claims/<int:claim_pk>/review/", claims_apis.ClaimReview.as_view(), name="api_claim_review"),
+    path("claims/<int:claim_pk>/documents/", claims_apis.ClaimDocuments.as_view(), name="api_claim_documents"),
+    path("claim-schedules/", claims_apis.ScheduleList.as_view(), name="api_schedule_list"),
+    path("claim-schedules/<int:period_pk>/", claims_apis.ScheduleDetail.as_view(), name="api_schedule_detail"),
+    path("payment-batches/", claims_apis.BatchList.as_view(), name="api_batch_list"),
 ]
 
 urlpatterns = [
@@ -40,6 +48,7 @@ urlpatterns = [
     path("users/<int:user_pk>/toggle-active/", views.UserToggleActiveView.as_view(), name="user_toggle_active"),
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
     path("enrollment/", include("enrollment.urls")),
+    path("claims/", include("claims.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     re_path(r"^api/(?P<version>v1)/", include(api_v1)),

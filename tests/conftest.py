@@ -37,6 +37,12 @@ class City:
     card_job: Any = None
     enrollment: Any = None
     members: list[dict[str, Any]] = field(default_factory=list)
+    # Built by `with_claim()`: reviewers of the city, a schedule, a claim paid in a batch.
+    reviewers: Any = None
+    period: Any = None
+    claim: Any = None
+    document: Any = None
+    batch: Any = None
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a response to another office."""
@@ -46,6 +52,9 @@ class City:
         found += [u.username for u in users] + [u.display_name for u in users]
         if self.policy is not None:
             found.append(self.policy.number)
+        if self.claim is not None:
+            found += [self.claim.number, self.claim.hospital, "6222020200112233445", self.batch.number]
+            found += [u.username for u in vars(self.reviewers).values()]
         for member in self.members:
             found += [member["name"], member["id_number"], member["id_number"][-8:], member["phone"]]
         return found
@@ -67,6 +76,25 @@ class City:
 
         with org_scope(self.city):
             self.card_job = card_job_run(job=card_job_create(actor=self.office_user, period=offer.period))
+        self.period = offer.period
+        return self
+
+    def with_claim(self) -> City:
+        """A claim of the unit's first member, through the three levels and paid in a batch."""
+        from claims.models import ClaimDocument
+        from tests import claimkit
+
+        label = self.city.name[:6]
+        self.reviewers = claimkit.reviewers(self.city, self.city.code.lower())
+        claimkit.set_schedule(self.office_user, self.period)
+        claim = claimkit.register(
+            self.unit_agent, self.enrollment, hospital=f"{label}人民医院", invoices=(f"{self.city.code}-INV1",)
+        )
+        claim = claimkit.approve(self.reviewers, claim)
+        self.batch = claimkit.pay(self.reviewers, [claim])
+        with unscoped():
+            self.claim = type(claim).objects.get(pk=claim.pk)
+            self.document = ClaimDocument.objects.filter(claim=claim).first()
         return self
 
 
@@ -115,9 +143,9 @@ def tree(db: None) -> Tree:
 
 @pytest.fixture
 def enrolled_tree(tree: Tree) -> Tree:
-    """The tree with a plan, an approved list and a policy in each city."""
-    tree.a.with_enrollment(100)
-    tree.b.with_enrollment(200)
+    """The tree with a plan, an approved list and a policy in each city, and a paid claim."""
+    tree.a.with_enrollment(100).with_claim()
+    tree.b.with_enrollment(200).with_claim()
     return tree
 
 

@@ -34,6 +34,10 @@ OBJECT_KWARGS: dict[str, str] = {
     "policy_pk": "policy",  # its policy
     "job_pk": "card_job",  # a finished card-printing job of city A
     "enrollment_pk": "enrollment",  # one of city A's members
+    "period_pk": "period",  # city A's plan period (its benefit schedule)
+    "claim_pk": "claim",  # a paid claim of city A's member
+    "document_pk": "document",  # one of its scanned documents
+    "batch_pk": "batch",  # the payment batch that paid it
 }
 FIXED_KWARGS = {"version": "v1", "action": "approve", "document": "cards.pdf"}
 # Namespaces and routes outside the walk, each for a stated reason.
@@ -98,14 +102,45 @@ def _forged_body(city: City) -> dict[str, Any]:
         "roles": ["unit_agent"],
         "password": "Forged-Passw0rd!",
         "user": city.county_agent.pk,
+        # A claim for city A's member, and actions on city A's claim and batch.
+        "enrollment": city.enrollment.pk,
+        "claim": city.claim.pk,
+        "action": "pass",
+        "version": city.claim.version,
+        "reason": "伪造",
+        "care_type": "inpatient",
+        "admitted_on": "2026-03-02",
+        "discharged_on": "2026-03-05",
+        "hospital": "伪造医院",
+        "diagnosis": "伪造",
+        "total_cost": "100.00",
+        "insurance_paid": "0",
+        "deductible_part": "0",
+        "self_paid": "100.00",
+        "not_covered": "0",
+        "invoices": "FORGED-INV",
+        "payee_name": "伪造",
+        "bank_name": "伪造银行",
+        "account_number": "6222000011112222",
+        "paid_on": "2026-11-01",
+        "bank_reference": "FORGED",
+        "outcome": "satisfied",
+        "rules": "{}",
     }
 
 
 def _counts() -> tuple[object, ...]:
+    from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimSettings, OfficeDay, PaymentBatch
     from enrollment.models import Enrollment, MemberList, Period, Plan, Policy
 
     with unscoped():
         return (
+            tuple(Claim.objects.order_by("pk").values_list("status", "version", "callback_at")),
+            ClaimDocument.objects.count(),
+            tuple(PaymentBatch.objects.order_by("pk").values_list("status", "exported_at")),
+            tuple(BenefitSchedule.objects.order_by("pk").values_list("version", flat=True)),
+            ClaimSettings.objects.count(),
+            OfficeDay.objects.count(),
             Organisation.objects.count(),
             User.auth_objects.count(),
             tuple(User.auth_objects.order_by("pk").values_list("is_active", flat=True)),

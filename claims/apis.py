@@ -1,0 +1,321 @@
+"""The claims API (`/api/v1/claims/…`), in the caller's scope: an office's own system registers
+claims, adds scanned documents, reads the calculation and acts at its review level; the
+schedules are read and written as the same JSON the browser editor shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims import selectors, services
+from claims.models import BenefitSchedule, CareType, Claim, ClaimStep, DocumentKind, PaymentBatch
+from enrollment.models import Enrollment, Period
+from mutualaid.drf import HasPermission
+
+
+def _api_error(error: ValidationError | PermissionDenied) -> Exception:
+    if isinstance(error, PermissionDenied):
+        return ApiPermissionDenied(str(error) or None)
+    return ApiValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
+
+
+class StepSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.__str__")
+
+    class Meta:
+        model = ClaimStep
+        fields = ["level", "action", "actor", "at", "note"]
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """Masked ID and account numbers only; the diagnosis is given on the detail endpoint."""
+
+    unit = serializers.PrimaryKeyRelatedField(source="org", read_only=True)
+    unit_name = serializers.CharField(source="org.name", read_only=True)
+    review_office_name = serializers.CharField(source="review_office.name", read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "number",
+            "unit",
+            "unit_name",
+            "enrollment",
+            "period",
+            "review_office",
+            "review_office_name",
+            "name",
+            "id_masked",
+            "care_type",
+            "admitted_on",
+            "discharged_on",
+            "hospital",
+            "total_cost",
+            "insurance_paid",
+            "deductible_part",
+            "self_paid",
+            "not_covered",
+            "status",
+            "version",
+            "payout",
+            "calculation",
+            "cap_left_after",
+            "refused_reason",
+            "flags",
+            "needs_leader",
+            "documents_complete_on",
+            "target_due_on",
+            "limit_due_on",
+            "reason",
+            "registered_at",
+            "approved_at",
+            "paid_on",
+            "account_masked",
+        ]
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    diagnosis = serializers.SerializerMethodField()
+    steps = StepSerializer(many=True, read_only=True)
+    documents = serializers.SerializerMethodField()
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "diagnosis", "steps", "documents"]
+
+    def get_diagnosis(self, claim: Claim) -> str:
+        return services.claim_diagnosis(claim)
+
+    def get_documents(self, claim: Claim) -> list[dict[str, Any]]:
+        return [
+            {"id": d.pk, "kind": d.kind, "name": d.original_name, "size": d.size, "uploaded_at": d.uploaded_at}
+            for d in claim.documents.all()
+        ]
+
+
+class RegisterSerializer(serializers.Serializer):
+    enrollment = serializers.IntegerField()
+    care_type = serializers.ChoiceField(choices=CareType.choices)
+    admitted_on = serializers.DateField()
+    discharged_on = serializers.DateField(required=False, allow_null=True)
+    hospital = serializers.CharField(max_length=100)
+    diagnosis = serializers.CharField(max_length=200)
+    total_cost = serializers.DecimalField(max_digits=14, decimal_places=2)
+    insurance_paid = serializers.DecimalField(max_digits=14, decimal_places=2)
+    deductible_part = serializers.DecimalField(max_digits=14, decimal_places=2)
+    self_paid = serializers.DecimalField(max_digits=14, decimal_places=2)
+    not_covered = serializers.DecimalField(max_digits=14, decimal_places=2)
+    invoices = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list)
+    member_category = serializers.CharField(required=False, default="", allow_blank=True)
+    severity = serializers.CharField(required=False, default="", allow_blank=True)
+    illness_days = serializers.IntegerField(required=False, default=0, min_value=0)
+    payee_name = serializers.CharField(max_length=50)
+    bank_name = serializers.CharField(max_length=60)
+    account_number = serializers.CharField(max_length=40)
+
+
+class ReviewSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["pass", "return", "reject"])
+    version = serializers.IntegerField()
+    reason = serializers.CharField(required=False, default="", allow_blank=True)
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    file = serializers.FileField()
+
+
+class ClaimList(generics.ListCreateAPIView):
+    """Claims in scope (`?status=`, `?q=` claim number, name or full ID number); POST registers
+    one (JSON), documents follow through the claim's documents endpoint."""
+
+    serializer_class = ClaimSerializer
+    permission_classes = [HasPermission]
+    required_permission = "claims.view"
+    parser_classes = [JSONParser]
+
+    def get_queryset(self) -> Any:
+        params = self.request.query_params
+        return selectors.claim_list(status=params.get("status", ""), search=params.get("q", ""))
+
+    @extend_schema(request=RegisterSerializer, responses={201: ClaimSerializer})
+    def post(self, request: Request, version: str = "v1") -> Response:
+        if not request.user.has_perm("claims.register"):
+            raise ApiPermissionDenied()
+        form = RegisterSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        enrollment = Enrollment.objects.filter(pk=data["enrollment"]).first()
+        if enrollment is None:  # outside the caller's scope: as if it did not exist
+            raise ApiValidationError({"enrollment": ["No such enrollment in your office's tree."]})
+        figures = services.Figures(
+            **{name: data.get(name) for name in services.Figures.__dataclass_fields__ if name != "invoices"},
+            invoices=data["invoices"],
+        )
+        payee = services.Payee(
+            name=data["payee_name"], bank_name=data["bank_name"], account_number=data["account_number"]
+        )
+        try:
+            claim = services.claim_register(actor=request.user, enrollment=enrollment, figures=figures, payee=payee)
+        except (ValidationError, PermissionDenied) as error:
+            raise _api_error(error) from None
+        return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimDetail(generics.RetrieveAPIView):
+    serializer_class = ClaimDetailSerializer
+    permission_classes = [HasPermission]
+    required_permission = "claims.view"
+    lookup_url_kwarg = "claim_pk"
+
+    def get_queryset(self) -> Any:
+        return Claim.objects.select_related("org", "review_office").prefetch_related("steps__actor", "documents")
+
+
+def _claim_or_404(pk: int) -> Claim:
+    try:
+        return selectors.claim_get(pk=pk)
+    except Claim.DoesNotExist:
+        raise Http404 from None
+
+
+class ClaimReview(APIView):
+    """Pass, return or reject at the level the claim waits at; `version` is the one you read, so
+    an action on a claim someone else has just moved is refused (409)."""
+
+    permission_classes = [HasPermission]
+    required_permission = "claims.view"
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=ReviewSerializer, responses={200: ClaimSerializer})
+    def post(self, request: Request, claim_pk: int, version: str = "v1") -> Response:
+        claim = _claim_or_404(claim_pk)
+        form = ReviewSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            claim = services.claim_review(
+                actor=request.user, claim=claim, version=data["version"], action=data["action"], reason=data["reason"]
+            )
+        except ValidationError as error:
+            current = Claim.objects.filter(pk=claim_pk).values_list("version", flat=True).first()
+            code = status.HTTP_409_CONFLICT if current != data["version"] else status.HTTP_400_BAD_REQUEST
+            return Response({"detail": error.messages}, status=code)
+        except PermissionDenied as error:
+            raise _api_error(error) from None
+        return Response(ClaimSerializer(claim).data)
+
+
+class ClaimDocuments(APIView):
+    """Add one scanned document (multipart: kind, file)."""
+
+    permission_classes = [HasPermission]
+    required_permission = "claims.view"
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request=DocumentUploadSerializer, responses={201: ClaimSerializer})
+    def post(self, request: Request, claim_pk: int, version: str = "v1") -> Response:
+        claim = _claim_or_404(claim_pk)
+        form = DocumentUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            upload = services.check_document(kind=form.validated_data["kind"], upload=form.validated_data["file"])
+            claim = services.claim_add_documents(actor=request.user, claim=claim, documents=[upload])
+        except (ValidationError, PermissionDenied) as error:
+            raise _api_error(error) from None
+        return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+
+
+class ScheduleSerializer(serializers.Serializer):
+    period = serializers.IntegerField(source="pk")
+    plan = serializers.CharField(source="plan.name")
+    label = serializers.CharField()
+    version = serializers.SerializerMethodField()
+    frozen = serializers.SerializerMethodField()
+    rules = serializers.SerializerMethodField()
+
+    def _schedule(self, period: Period) -> BenefitSchedule | None:
+        return self.context["schedules"].get(period.pk)
+
+    def get_version(self, period: Period) -> int | None:
+        schedule = self._schedule(period)
+        return schedule.version if schedule else None
+
+    def get_frozen(self, period: Period) -> bool:
+        schedule = self._schedule(period)
+        return bool(schedule and schedule.frozen_at)
+
+    def get_rules(self, period: Period) -> dict[str, Any] | None:
+        schedule = self._schedule(period)
+        return schedule.rules if schedule else None
+
+
+class ScheduleList(APIView):
+    """Every plan period offered in the caller's tree with its benefit schedule."""
+
+    permission_classes = [HasPermission]
+    required_permission = "claims.view"
+
+    @extend_schema(responses={200: ScheduleSerializer(many=True)})
+    def get(self, request: Request, version: str = "v1") -> Response:
+        rows = selectors.schedule_periods(org=request.user.org)
+        schedules = {period.pk: schedule for period, schedule in rows if schedule}
+        data = ScheduleSerializer([p for p, _s in rows], many=True, context={"schedules": schedules}).data
+        return Response(data)
+
+
+class ScheduleDetail(APIView):
+    """GET one period's schedule; PUT its rules (the JSON object), validated as in the browser."""
+
+    permission_classes = [HasPermission]
+    required_permission = "claims.view"
+    parser_classes = [JSONParser]
+
+    def _period(self, request: Request, period_pk: int) -> Period:
+        try:
+            return selectors.period_for_schedule(org=request.user.org, pk=period_pk)
+        except Period.DoesNotExist:
+            raise Http404 from None
+
+    @extend_schema(responses={200: ScheduleSerializer})
+    def get(self, request: Request, period_pk: int, version: str = "v1") -> Response:
+        period = self._period(request, period_pk)
+        found = {p.pk: s for p, s in selectors.schedule_periods(org=request.user.org) if s}
+        return Response(ScheduleSerializer(period, context={"schedules": found}).data)
+
+    @extend_schema(request={"application/json": {"type": "object"}}, responses={200: ScheduleSerializer})
+    def put(self, request: Request, period_pk: int, version: str = "v1") -> Response:
+        period = self._period(request, period_pk)
+        if not isinstance(request.data, dict):
+            raise ApiValidationError({"rules": [_("The schedule must be a JSON object of field names and values.")]})
+        try:
+            schedule = services.schedule_save(actor=request.user, period=period, rules_data=dict(request.data))
+        except (ValidationError, PermissionDenied) as error:
+            raise _api_error(error) from None
+        return Response(ScheduleSerializer(period, context={"schedules": {period.pk: schedule}}).data)
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PaymentBatch
+        fields = ["id", "number", "status", "claim_count", "total", "created_at", "exported_at", "paid_on"]
+
+
+class BatchList(generics.ListAPIView):
+    serializer_class = BatchSerializer
+    permission_classes = [HasPermission]
+    required_permission = "claims.view"
+
+    def get_queryset(self) -> Any:
+        return selectors.batch_list()

@@ -1,0 +1,352 @@
+"""Claims: benefit schedules, claims with their documents and review steps, payment batches.
+
+A claim belongs to the member's unit (so the unit, its agent point and every office above see
+it) and names the office that reviews and pays it (`review_office`, from the plan's routing).
+Diagnoses and bank account numbers are stored encrypted (mutualaid/pii.py); the payout and its
+line-by-line calculation are stored with the claim, so what a reviewer approved is what is paid.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pghistory
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from mutualaid.tenancy import TenantOwned
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+@pghistory.track()
+class BenefitSchedule(TenantOwned):
+    """The reimbursement rules of one plan period (claims/rules.py), kept by the office that pools
+    the fund. Editable until a claim has been paid under it; then frozen, and a change needs a
+    new period."""
+
+    period = models.OneToOneField(
+        "enrollment.Period", on_delete=models.PROTECT, related_name="benefit_schedule", verbose_name=_("period")
+    )
+    rules = models.JSONField(_("rules"))
+    version = models.PositiveIntegerField(default=1)
+    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True, editable=False)
+    updated_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("benefit schedule")
+        verbose_name_plural = _("benefit schedules")
+
+    def __str__(self) -> str:
+        return str(self.period)
+
+
+@pghistory.track()
+class ClaimSettings(TenantOwned):
+    """One reviewing office's targets and abnormal-claim thresholds."""
+
+    target_days = models.PositiveSmallIntegerField(_("target in working days"), default=5)
+    limit_days = models.PositiveSmallIntegerField(_("hard limit in working days"), default=30)
+    early_claim_days = models.PositiveSmallIntegerField(
+        _("flag an admission within this many days of the coverage start"), default=30
+    )
+    claims_per_member = models.PositiveSmallIntegerField(
+        _("flag more than this many claims by one member in a period"), default=5
+    )
+    large_amount = models.DecimalField(_("flag a payout above this amount"), default=Decimal("20000"), **MONEY)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("claims settings")
+        verbose_name_plural = _("claims settings")
+        constraints = [
+            models.UniqueConstraint(fields=["org"], name="claim_settings_once_per_office"),
+            models.CheckConstraint(
+                condition=Q(limit_days__gte=models.F("target_days")), name="claim_limit_above_target"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.org)
+
+
+@pghistory.track()
+class OfficeDay(TenantOwned):
+    """A day the office declares closed (a local holiday) or open (an extra working day), on top
+    of the statutory calendar; the offices above it declare days for their whole tree."""
+
+    day = models.DateField(_("date"))
+    is_workday = models.BooleanField(_("working day"), default=False)
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("office day")
+        verbose_name_plural = _("office days")
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["org", "day"], name="office_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.note}"
+
+
+class CareType(models.TextChoices):
+    INPATIENT = "inpatient", _("Inpatient stay")
+    RADIOTHERAPY = "outpatient_radiotherapy", _("Outpatient radiotherapy")
+    CHEMOTHERAPY = "outpatient_chemotherapy", _("Outpatient chemotherapy")
+    DIALYSIS = "dialysis", _("Dialysis")
+    CRITICAL_ILLNESS = "critical_illness", _("Critical illness")
+    DEATH = "death", _("Death")
+
+
+class ClaimStatus(models.TextChoices):
+    INCOMPLETE = "incomplete", _("Documents incomplete")
+    FIRST_REVIEW = "first_review", _("Awaiting first review")
+    SECOND_REVIEW = "second_review", _("Awaiting second review")
+    FINAL_REVIEW = "final_review", _("Awaiting compliance review")
+    LEADER_REVIEW = "leader_review", _("Awaiting the leader (large claim)")
+    APPROVED = "approved", _("Approved, awaiting payment")
+    IN_BATCH = "in_batch", _("In a payment batch")
+    PAID = "paid", _("Paid")
+    REJECTED = "rejected", _("Rejected")
+
+
+class CallbackOutcome(models.TextChoices):
+    SATISFIED = "satisfied", _("Reached, satisfied")
+    COMPLAINT = "complaint", _("Reached, has a complaint")
+    NOT_REACHED = "not_reached", _("Not reached")
+
+
+@pghistory.track(exclude=["diagnosis_cipher", "account_cipher"])
+class Claim(TenantOwned):
+    """One application for benefit by one member under one enrollment."""
+
+    number = models.CharField(_("claim number"), max_length=24, unique=True)
+    province_id = models.BigIntegerField(editable=False)
+    enrollment = models.ForeignKey(
+        "enrollment.Enrollment", on_delete=models.PROTECT, related_name="claims", verbose_name=_("enrollment")
+    )
+    period = models.ForeignKey("enrollment.Period", on_delete=models.PROTECT, related_name="+")
+    review_office = models.ForeignKey(
+        "mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewing office")
+    )
+    # The person, copied from the enrollment so that lists need no join and the same person's
+    # claims are found through the blind index.
+    id_hash = models.BinaryField()
+    name = models.CharField(_("full name"), max_length=50)
+    id_masked = models.CharField(_("ID number"), max_length=18)
+
+    care_type = models.CharField(_("kind of care"), max_length=24, choices=CareType.choices)
+    admitted_on = models.DateField(_("admission or diagnosis date"))
+    discharged_on = models.DateField(_("discharge date"), null=True, blank=True)
+    hospital = models.CharField(_("hospital"), max_length=100)
+    diagnosis_cipher = models.BinaryField()
+    member_category = models.CharField(_("member category"), max_length=30, blank=True)
+    severity = models.CharField(_("severity"), max_length=30, blank=True)
+    illness_days = models.PositiveIntegerField(_("days of illness allowance"), default=0)
+
+    # The hospital settlement statement (医疗费用结算单).
+    total_cost = models.DecimalField(_("total cost"), **MONEY)
+    insurance_paid = models.DecimalField(_("paid by basic medical insurance"), **MONEY)
+    deductible_part = models.DecimalField(_("deductible (起付) part"), **MONEY)
+    self_paid = models.DecimalField(_("self-paid by ratio"), **MONEY)
+    not_covered = models.DecimalField(_("not covered"), **MONEY)
+
+    payee_name = models.CharField(_("payee"), max_length=50)
+    bank_name = models.CharField(_("bank"), max_length=60)
+    account_cipher = models.BinaryField()
+    account_masked = models.CharField(_("account number"), max_length=40)
+
+    status = models.CharField(_("status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.INCOMPLETE)
+    # Bumped by every change of state: a form carries the version it was drawn from, and an
+    # action on an older version is refused (the other reviewer was first).
+    version = models.PositiveIntegerField(default=1)
+
+    payout = models.DecimalField(_("payout"), default=Decimal("0"), **MONEY)
+    calculation = models.JSONField(default=list, blank=True)
+    cap_left_after = models.DecimalField(null=True, blank=True, **MONEY)
+    refused_reason = models.CharField(max_length=300, blank=True)
+    schedule_version = models.PositiveIntegerField(default=0)
+    flags = models.JSONField(default=list, blank=True)
+    needs_leader = models.BooleanField(_("large claim"), default=False)
+
+    documents_complete_on = models.DateField(_("documents complete on"), null=True, blank=True)
+    target_due_on = models.DateField(_("target date"), null=True, blank=True)
+    limit_due_on = models.DateField(_("hard limit"), null=True, blank=True)
+    reason = models.CharField(_("reason given to the member"), max_length=300, blank=True)
+
+    batch = models.ForeignKey(
+        "PaymentBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="claims", verbose_name=_("batch")
+    )
+    registered_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    callback_at = models.DateTimeField(_("callback at"), null=True, blank=True)
+    callback_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    callback_outcome = models.CharField(
+        _("callback outcome"), max_length=12, choices=CallbackOutcome.choices, blank=True
+    )
+    callback_note = models.CharField(_("callback note"), max_length=300, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["-registered_at"]
+        indexes = [
+            *TenantOwned.Meta.indexes,
+            models.Index(fields=["id_hash", "period"], name="claim_person_period"),
+            models.Index(fields=["review_office", "status"], name="claim_queue"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discharged_on__isnull=True) | Q(discharged_on__gte=models.F("admitted_on")),
+                name="claim_discharge_after_admission",
+            ),
+            models.CheckConstraint(condition=Q(payout__gte=0), name="claim_payout_not_negative"),
+            models.CheckConstraint(
+                condition=Q(
+                    total_cost=models.F("insurance_paid")
+                    + models.F("deductible_part")
+                    + models.F("self_paid")
+                    + models.F("not_covered")
+                ),
+                name="claim_settlement_adds_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def days_in_hospital(self) -> int:
+        """Nights in hospital, as hospitals count them (admission and discharge the same day: 1)."""
+        if self.discharged_on is None:
+            return 0
+        return max(1, (self.discharged_on - self.admitted_on).days)
+
+    @property
+    def blocking_flags(self) -> list[dict[str, str]]:
+        return [flag for flag in self.flags if flag.get("blocking")]
+
+
+class ClaimInvoice(TenantOwned):
+    """An invoice number of a claim, searchable across the province for re-used invoices."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="invoices")
+    province_id = models.BigIntegerField()
+    number = models.CharField(_("invoice number"), max_length=40)
+
+    class Meta(TenantOwned.Meta):
+        indexes = [*TenantOwned.Meta.indexes, models.Index(fields=["province_id", "number"], name="invoice_lookup")]
+        constraints = [models.UniqueConstraint(fields=["claim", "number"], name="invoice_once_per_claim")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DocumentKind(models.TextChoices):
+    DISCHARGE = "discharge", _("Discharge record")
+    INVOICE = "invoice", _("Invoice")
+    SETTLEMENT = "settlement", _("Settlement statement")
+    DIAGNOSIS = "diagnosis", _("Diagnosis certificate")
+    DEATH = "death", _("Death certificate")
+    ID_CARD = "id_card", _("ID card copy")
+    BANK_CARD = "bank_card", _("Bank card copy")
+    OTHER = "other", _("Other")
+
+
+@pghistory.track(exclude=["file"])
+class ClaimDocument(TenantOwned):
+    """A scanned document of a claim, stored encrypted."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=12, choices=DocumentKind.choices)
+    file = models.FileField(upload_to="claims/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("claim document")
+        verbose_name_plural = _("claim documents")
+        ordering = ["kind", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Level(models.TextChoices):
+    INTAKE = "intake", _("Intake")
+    FIRST = "first", _("First review")
+    SECOND = "second", _("Second review")
+    FINAL = "final", _("Compliance review")
+    LEADER = "leader", _("Leader approval")
+    PAYMENT = "payment", _("Payment")
+
+
+class StepAction(models.TextChoices):
+    REGISTER = "register", _("Registered")
+    AMEND = "amend", _("Figures changed")
+    DOCUMENTS = "documents", _("Documents added")
+    PASS = "pass", _("Passed")
+    RETURN = "return", _("Returned for documents")
+    REJECT = "reject", _("Rejected")
+    BATCH = "batch", _("Put in a payment batch")
+    PAID = "paid", _("Paid")
+    CALLBACK = "callback", _("Phone callback")
+
+
+class ClaimStep(TenantOwned):
+    """What happened to a claim, by whom, at which level: the history on the claim page and the
+    record that keeps one person from acting at two levels of the same claim."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="steps")
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    action = models.CharField(_("action"), max_length=10, choices=StepAction.choices)
+    actor = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["at", "pk"]
+        indexes = [*TenantOwned.Meta.indexes, models.Index(fields=["claim", "actor"], name="claimstep_actor")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.level} {self.action}"
+
+
+class BatchStatus(models.TextChoices):
+    OPEN = "open", _("Prepared")
+    EXPORTED = "exported", _("Sent to the bank")
+    PAID = "paid", _("Paid")
+
+
+@pghistory.track()
+class PaymentBatch(TenantOwned):
+    """Approved claims paid together by one bank transfer file of the paying office."""
+
+    number = models.CharField(_("batch number"), max_length=24, unique=True)
+    status = models.CharField(_("status"), max_length=8, choices=BatchStatus.choices, default=BatchStatus.OPEN)
+    claim_count = models.PositiveIntegerField(_("claims"), default=0)
+    total = models.DecimalField(_("total"), default=Decimal("0"), **MONEY)
+    created_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    exported_at = models.DateTimeField(null=True, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        "mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("payment batch")
+        verbose_name_plural = _("payment batches")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.number
