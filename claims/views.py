@@ -434,7 +434,9 @@ class ScheduleEditView(StaffView):
             text=text,
             example=values,
             care_types=CareType.choices,
-            field_help=rules.FIELD_HELP,
+            field_help=[
+                (item.name, item.description, json.dumps(item.example, ensure_ascii=False)) for item in rules.FIELD_HELP
+            ],
             presets=rules.PRESETS,
             may_edit=self.request.user.has_perm("plans.manage")
             and period.plan.org_id == self.request.user.org_id
@@ -446,7 +448,7 @@ class ScheduleEditView(StaffView):
         period = self._period()
         schedule = getattr(period, "benefit_schedule", None)
         preset = rules.PRESETS.get(request.GET.get("preset", ""))
-        data = preset.rules if preset is not None else (schedule.rules if schedule else {})
+        data = preset.schedule if preset is not None else (schedule.rules if schedule else {})
         return self.render_to_response(self._context(period, json.dumps(data, ensure_ascii=False, indent=2), {}))
 
     def post(self, request: HttpRequest, period_pk: int) -> HttpResponse:

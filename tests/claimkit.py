@@ -107,9 +107,7 @@ class Reviewers:
 
 def reviewers(office: Organisation, prefix: str) -> Reviewers:
     def user(role: Role, label: str) -> User:
-        return UserFactory(
-            username=f"{prefix}_{role.value}", display_name=f"{prefix}{label}", org=office, roles=[role]
-        )
+        return UserFactory(username=f"{prefix}_{role.value}", display_name=f"{prefix}{label}", org=office, roles=[role])
 
     return Reviewers(
         officer=user(Role.CLAIMS_OFFICER, "理赔员"),

@@ -132,9 +132,7 @@ def test_the_error_messages_are_chinese_and_name_what_to_do(ready: Tree) -> None
 
 def test_a_cancelled_enrollment_does_not_cover_care_after_the_cancellation(ready: Tree) -> None:
     with org_scope(ready.a.unit, actor_id=ready.a.unit_agent.pk):
-        enrollment_cancel(
-            actor=ready.a.unit_agent, enrollment=ready.a.enrollment, reason="离职", on=date(2026, 3, 1)
-        )
+        enrollment_cancel(actor=ready.a.unit_agent, enrollment=ready.a.enrollment, reason="离职", on=date(2026, 3, 1))
         enrollment = Enrollment.objects.get(pk=ready.a.enrollment.pk)
     before = _count()
     with pytest.raises(ValidationError) as caught:
@@ -362,9 +360,7 @@ def test_a_reused_invoice_blocks_the_claim(ready: Tree) -> None:
     people = ready.a.reviewers
     first = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
     other = _second_member(ready)
-    second = claimkit.register(
-        ready.a.unit_agent, other, admitted_on=date(2026, 6, 1), discharged_on=date(2026, 6, 3)
-    )
+    second = claimkit.register(ready.a.unit_agent, other, admitted_on=date(2026, 6, 1), discharged_on=date(2026, 6, 3))
     codes = {flag["code"]: flag for flag in second.flags}
     assert codes["invoice_reused"]["blocking"] and first.number in codes["invoice_reused"]["message"]
     with pytest.raises(ValidationError) as caught:
@@ -419,7 +415,9 @@ def test_the_period_cap_counts_what_was_paid_before(ready: Tree) -> None:
 # The working-day clock ---------------------------------------------------------------------
 
 
-def test_the_clock_skips_national_day_and_the_office_s_own_closures(ready: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_clock_skips_national_day_and_the_office_s_own_closures(
+    ready: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(services, "business_today", lambda: date(2026, 9, 29))
     claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
     # 2026-09-29 (Tue) + 5 working days: 9-30, then the National Day holiday to 10-8 (with 10-10
