@@ -6,6 +6,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
+from claims.models import Claim
 from enrollment.models import Enrollment, Policy
 from mutualaid.models import Organisation, User
 from mutualaid.roles import Role
@@ -22,5 +23,9 @@ def test_the_demo_loads_once_with_a_login_per_role_and_a_policy(db: None) -> Non
         roles = {role for user in User.auth_objects.all() for role in user.roles}
         assert roles == {r.value for r in Role}
         assert Policy.objects.count() == 1 and Enrollment.objects.count() == 24
+        statuses = sorted(Claim.objects.values_list("status", flat=True))
+    # One claim in each state of the review, unless the year is too young for past hospital stays.
+    if statuses:
+        assert statuses == sorted(["paid", "approved", "final_review", "second_review", "first_review", "incomplete"])
     printed = out.getvalue()
     assert "xian_head" in printed and "API token" in printed and "demo policy issued" in printed

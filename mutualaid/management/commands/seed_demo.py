@@ -108,6 +108,9 @@ LOGINS: list[tuple[str, str, str, list[Role]]] = [
     ("sheng_api", "省办事处数据接口", "61", [Role.API_CLIENT]),
     ("xian_head", "陈志强", "6101", [Role.OFFICE_HEAD]),
     ("xian_claims", "刘芳", "6101", [Role.CLAIMS_OFFICER]),
+    ("xian_supervisor", "郭静", "6101", [Role.CLAIMS_SUPERVISOR]),
+    ("xian_compliance", "何平", "6101", [Role.COMPLIANCE]),
+    ("xian_leader", "罗军", "6101", [Role.LEADER]),
     ("xian_finance", "杨帆", "6101", [Role.FINANCE_OFFICER]),
     ("baoji_head", "黄磊", "6103", [Role.OFFICE_HEAD]),
     ("yanta_agent", "马晓", "610113", [Role.COUNTY_AGENT]),
@@ -141,8 +144,11 @@ class Command(BaseCommand):
                 rows.append((username, "、".join(user.role_labels()), org.name, token))
             if "enrollment" in settings.INSTALLED_APPS:
                 enrolled = self._enrol_demo_members()
+            claims = self._demo_claims() if "claims" in settings.INSTALLED_APPS else 0
         if enrolled:
             self.stdout.write(f"已出具演示保单 / demo policy issued: {enrolled}")
+        if claims:
+            self.stdout.write(f"已登记演示理赔 / demo claims registered: {claims}")
         self.stdout.write(self.style.SUCCESS("演示数据已就绪 / Demo province ready."))
         self.stdout.write(f"密码 / password for every login: {DEMO_PASSWORD}")
         for username, roles, org_name, token in rows:
@@ -223,6 +229,13 @@ class Command(BaseCommand):
         with org_scope(city_head.org, actor_id=city_head.pk):
             policy = services.member_list_approve(actor=city_head, member_list=checked)
         return policy.number
+
+    def _demo_claims(self) -> int:
+        from claims import demo
+        from enrollment.models import Period
+
+        period = Period.objects.filter(plan__name="职工住院医疗互助保障").order_by("-starts_on").first()
+        return demo.seed(period=period) if period else 0
 
     def _add(self, parent: Organisation, children: list[Any]) -> None:
         for child in children:
