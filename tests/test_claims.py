@@ -100,13 +100,13 @@ def test_documents_and_sensitive_fields_are_stored_encrypted(ready: Tree) -> Non
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
-        ({"discharged_on": date(2026, 3, 1)}, "discharged_on", "before the admission"),
-        ({"admitted_on": date(2025, 12, 20), "discharged_on": date(2026, 1, 2)}, "admitted_on", "outside"),
-        ({"total_cost": Decimal("9999.00")}, "total_cost", "add up"),
-        ({"self_paid": Decimal("-1"), "total_cost": Decimal("7710.00")}, "self_paid", "0 or more"),
-        ({"invoices": ()}, "invoices", "invoice"),
-        ({"invoices": ("A1", "A1")}, "invoices", "twice"),
-        ({"discharged_on": None}, "discharged_on", "discharge date"),
+        ({"discharged_on": date(2026, 3, 1)}, "discharged_on", "早于入院日期"),
+        ({"admitted_on": date(2025, 12, 20), "discharged_on": date(2026, 1, 2)}, "admitted_on", "不在会员的保障期内"),
+        ({"total_cost": Decimal("9999.00")}, "total_cost", "合计"),
+        ({"self_paid": Decimal("-1"), "total_cost": Decimal("7710.00")}, "self_paid", "不小于 0"),
+        ({"invoices": ()}, "invoices", "发票号码"),
+        ({"invoices": ("A1", "A1")}, "invoices", "重复"),
+        ({"discharged_on": None}, "discharged_on", "出院日期"),
     ],
 )
 def test_bad_figures_are_refused_by_field_and_nothing_is_saved(
@@ -149,9 +149,9 @@ def test_a_cancelled_enrollment_does_not_cover_care_after_the_cancellation(ready
 @pytest.mark.parametrize(
     ("name", "data", "words"),
     [
-        ("invoice.pdf", b"MZ\x90\x00 this is a program", "not a PDF, JPG or PNG"),
-        ("scan.jpg", b"\xff\xd8\xff\xe0 not really a jpeg", "not a PDF, JPG or PNG"),
-        ("empty.png", b"", "empty"),
+        ("invoice.pdf", b"MZ\x90\x00 this is a program", "不是 PDF、JPG 或 PNG"),
+        ("scan.jpg", b"\xff\xd8\xff\xe0 not really a jpeg", "不是 PDF、JPG 或 PNG"),
+        ("empty.png", b"", "空文件"),
     ],
 )
 def test_a_document_that_is_not_a_scan_is_refused_by_name(name: str, data: bytes, words: str) -> None:
@@ -171,7 +171,7 @@ def test_no_schedule_and_a_schedule_of_another_province_are_refused(tree: Tree) 
     tree.a.with_enrollment(100)
     with pytest.raises(ValidationError) as caught:
         claimkit.register(tree.a.unit_agent, tree.a.enrollment)
-    assert "schedule" in str(caught.value)
+    assert "给付方案" in str(caught.value)
     schedule = claimkit.set_schedule(tree.a.office_user, tree.a.period)
     from tests.factories import OrganisationFactory
 
@@ -181,7 +181,7 @@ def test_no_schedule_and_a_schedule_of_another_province_are_refused(tree: Tree) 
     before = _count()
     with pytest.raises(ValidationError) as caught:
         claimkit.register(tree.a.unit_agent, tree.a.enrollment)
-    assert "another province" in str(caught.value)
+    assert "其他省" in str(caught.value)
     assert _count() == before
 
 
@@ -235,7 +235,7 @@ def test_no_person_acts_at_two_levels_of_the_same_claim(ready: Tree) -> None:
     claim = claimkit.act(both, claim)
     with pytest.raises(PermissionDenied) as caught:
         claimkit.act(both, claim)
-    assert "one level" in str(caught.value)
+    assert "只能在一个环节" in str(caught.value)
     # The registrar may not review either: intake is a level.
     registrar = ready.a.office_user  # holds every office role
     claim2 = claimkit.register(
@@ -263,7 +263,7 @@ def test_an_action_on_an_old_version_is_refused_and_nothing_is_applied_twice(rea
     claimkit.act(people.officer, claim)
     with org_scope(ready.a.city, actor_id=people.officer.pk), pytest.raises(ValidationError) as caught:
         services.claim_review(actor=people.officer, claim=claim, version=seen, action="pass")
-    assert "Someone else changed" in str(caught.value)
+    assert "刚刚已被其他人处理" in str(caught.value)
     with unscoped():
         assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.SECOND_REVIEW
         assert claim.steps.filter(action="pass").count() == 1
@@ -365,7 +365,7 @@ def test_a_reused_invoice_blocks_the_claim(ready: Tree) -> None:
     assert codes["invoice_reused"]["blocking"] and first.number in codes["invoice_reused"]["message"]
     with pytest.raises(ValidationError) as caught:
         claimkit.act(people.officer, second)
-    assert "blocked" in str(caught.value)
+    assert "已被拦截" in str(caught.value)
     # Rejecting the first claim releases its invoice.
     claimkit.act(people.officer, first, "reject", "重复报销")
     claimkit.act(people.officer, second)
@@ -485,7 +485,7 @@ def test_a_batch_exports_the_transfers_is_paid_notifies_and_freezes_the_schedule
     assert schedule.frozen_at is not None
     with pytest.raises(ValidationError) as caught:
         claimkit.set_schedule(ready.a.office_user, ready.a.period, {**claimkit.SHAOXING, "daily_allowance": "30"})
-    assert "frozen" in str(caught.value)
+    assert "冻结" in str(caught.value)
 
 
 def django_capture_on_commit():  # type: ignore[no-untyped-def]

@@ -74,7 +74,7 @@ def test_an_agent_finds_the_member_by_id_and_registers_a_claim_with_documents(re
     page = agent.get(reverse("claims:claim_register"), {"id_number": number})
     assert page.status_code == 200
     body = page.content.decode()
-    assert ready.a.members[0]["name"] in body and "登记理赔" in body or "Register the claim" in body
+    assert (ready.a.members[0]["name"] in body and "登记理赔" in body) or "Register the claim" in body
     response = agent.post(reverse("claims:claim_register"), _form(ready.a.enrollment.pk, number))
     assert response.status_code == 302, response.content.decode()[-2000:]
     with unscoped():
