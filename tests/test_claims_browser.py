@@ -137,3 +137,23 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
     history = page.locator("[data-testid=history]").inner_text()
     assert history.count("通过") == 3
     screenshot(page, "28-claim-paid")
+
+
+def test_an_office_previews_a_new_region_s_rules_before_saving(tree: Tree, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    tree.a.with_enrollment(100)
+    _login(page, tree.a.office_user)
+    page.click("nav >> text=给付方案")
+    page.click("text=未录入")
+    page.click("text=金华")
+    page.fill("#ex-self", "12000")
+    page.fill("#ex-ded", "800")
+    page.click("text=校验并预览")
+    page.wait_for_selector("[data-testid=preview]")
+    preview = page.locator("[data-testid=preview]").inner_text()
+    # Jinhua: 5,000 × 50% + 5,000 × 60% + 2,000 × 70% = 6,900; deductible part 800 × 50% = 400.
+    assert "7300" in preview.replace(",", ""), preview
+    screenshot(page, "29-schedule-preview")
+    page.click("text=保存给付方案")
+    page.wait_for_selector("text=给付方案已保存")
+    page.goto(page.base_url + "/claims/deadlines/")
+    screenshot(page, "30-deadlines")
