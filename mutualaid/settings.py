@@ -223,6 +223,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Scoped to the caller's organisation subtree. Token auth: `Authorization: Token <key>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "status"; each gets its own named enum in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "MemberListStatusEnum": "enrollment.models.ListStatus",
+        "EnrollmentStatusEnum": "enrollment.models.EnrollmentStatus",
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+        "PaymentBatchStatusEnum": "claims.models.BatchStatus",
+    },
 }
 
 # Celery: JSON only, time limits on every task, Redis as broker. Without REDIS_URL the tasks run
