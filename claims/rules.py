@@ -85,6 +85,28 @@ def round_money(amount: Decimal, rule: str, *, down: bool = False) -> Decimal:
     return amount.quantize(unit, rounding=ROUND_DOWN if down else mode)
 
 
+def _rounding_words(rule: str) -> str:
+    return {
+        "fen_half_up": _("rounded to the fen"),
+        "jiao_half_up": _("rounded to the jiao"),
+        "yuan_half_up": _("rounded to the yuan"),
+        "yuan_down": _("rounded down to the yuan"),
+    }[rule]
+
+
+def _rounded_line(label: str, amount: Decimal, rule: str) -> Line:
+    """A line rounded by the schedule's rule; when rounding changed the amount, the label keeps
+    the exact figure and says how it was rounded, so the member can redo the sum."""
+    rounded = round_money(amount, rule)
+    if rounded != amount:
+        label = _("%(line)s = %(exact)s yuan, %(how)s") % {
+            "line": label,
+            "exact": _yuan(amount),
+            "how": _rounding_words(rule),
+        }
+    return Line(label, rounded)
+
+
 def _yuan(amount: Decimal) -> str:
     """An amount for a label: thousands separators, no exponent, no needless trailing zeros."""
     return f"{amount.normalize():,f}"
@@ -1230,13 +1252,14 @@ def calculate(schedule: Schedule, claim: Claim) -> Result:
         if shares_factor > 1:
             label = _("%(line)s × %(shares)s shares") % {"line": label, "shares": shares_factor}
             amount *= shares_factor
-        rounded = round_money(amount, rule)
-        capped += rounded
-        lines.append(Line(label, rounded))
+        line = _rounded_line(label, amount, rule)
+        capped += line.amount
+        lines.append(line)
 
     if allowance_part is not None:
-        allowance = round_money(allowance_part[1], rule)
-        lines.append(Line(allowance_part[0], allowance))
+        line = _rounded_line(allowance_part[0], allowance_part[1], rule)
+        allowance = line.amount
+        lines.append(line)
         if claim.care_type in MEDICAL_CARE and rules.allowance_max_amount is not None:
             most = round_money(rules.allowance_max_amount, rule, down=True)
             if allowance > most:

@@ -64,6 +64,8 @@ def test_the_calculation_is_in_chinese(ready: Tree) -> None:
     claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
     labels = " ".join(line["label"] for line in claim.calculation)
     assert "自付" in labels and "住院" in labels, labels
+    # The rounding is shown where it changed a figure: 2,287.99 × 80% = 1,830.392 → 1,830.
+    assert "1,830.392 元，四舍五入到元" in labels, labels
 
 
 def test_a_claim_without_its_documents_waits_and_its_clock_has_not_started(ready: Tree) -> None:

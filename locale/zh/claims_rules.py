@@ -140,4 +140,9 @@ ZH = {
     "Inner Mongolia: 40 percent of the self-paid amount, 10, 20 or 30 yuan a day by membership year, at least 200 a claim, outpatient radiotherapy, chemotherapy and dialysis covered": "内蒙古：自付部分按40％给付，住院津贴按参保年度每天10、20、30元，每次最少200元，门诊放疗、化疗和透析纳入保障",
     "Huzhou critical illness: 3,000 on first diagnosis plus 1,000 a month for up to 6 months": "湖州重大疾病：首次确诊给付3000元，另每月1000元最多6个月",
     "Death condolence: 3,000 yuan for a member who dies in the period (Shaoxing)": "身故慰问：保障期内身故的会员一次性慰问3000元（绍兴）",
+    "rounded to the fen": "四舍五入到分",
+    "rounded to the jiao": "四舍五入到角",
+    "rounded to the yuan": "四舍五入到元",
+    "rounded down to the yuan": "舍去角分取整到元",
+    "%(line)s = %(exact)s yuan, %(how)s": "%(line)s = %(exact)s 元，%(how)s",
 }
