@@ -64,3 +64,14 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def login(page, user) -> None:  # type: ignore[no-untyped-def]
+    """Log in through the login page, as a person would, and land on the home page."""
+    from tests.factories import PASSWORD
+
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(page.base_url + "/")

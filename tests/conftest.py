@@ -149,6 +149,17 @@ def enrolled_tree(tree: Tree) -> Tree:
     return tree
 
 
+@pytest.fixture
+def claims_ready(tree: Tree) -> Tree:
+    """City A with an enrolled unit, the Shaoxing schedule and one reviewer per level."""
+    from tests import claimkit
+
+    tree.a.with_enrollment(100)
+    claimkit.set_schedule(tree.a.office_user, tree.a.period)
+    tree.a.reviewers = claimkit.reviewers(tree.a.city, "xa")
+    return tree
+
+
 @pytest.fixture(autouse=True)
 def tasks_run_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
     """Tasks run in the test's process, except in the tests that start a real worker."""

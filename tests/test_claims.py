@@ -23,15 +23,6 @@ from tests import claimkit
 from tests.conftest import Tree
 
 
-@pytest.fixture
-def ready(tree: Tree) -> Tree:
-    """City A with an enrolled unit, the Shaoxing schedule and four reviewers."""
-    tree.a.with_enrollment(100)
-    claimkit.set_schedule(tree.a.office_user, tree.a.period)
-    tree.a.reviewers = claimkit.reviewers(tree.a.city, "xa")
-    return tree
-
-
 def _second_member(tree: Tree) -> Enrollment:
     with unscoped():
         return tree.a.policy.enrollments.order_by("row_number")[1]
@@ -45,8 +36,8 @@ def _count() -> tuple[int, int]:
 # Registration and calculation ----------------------------------------------------------------
 
 
-def test_a_claim_with_its_documents_goes_to_first_review_with_the_shaoxing_payout(ready: Tree) -> None:
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
+def test_a_claim_with_its_documents_goes_to_first_review_with_the_shaoxing_payout(claims_ready: Tree) -> None:
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     assert claim.status == ClaimStatus.FIRST_REVIEW
     # Seed (Shaoxing): self-paid 2,287.99 × 80% = 1,830.39 → 1,830 yuan; 10 days × 25 = 250.
     assert claim.payout == Decimal("2080")
@@ -54,28 +45,30 @@ def test_a_claim_with_its_documents_goes_to_first_review_with_the_shaoxing_payou
     assert sum(amounts) == claim.payout
     assert any("80%" in line["label"] and Decimal(line["amount"]) == 1830 for line in claim.calculation)
     assert any("25" in line["label"] and Decimal(line["amount"]) == 250 for line in claim.calculation)
-    assert claim.review_office_id == ready.a.city.pk
+    assert claim.review_office_id == claims_ready.a.city.pk
     assert claim.documents_complete_on == services.business_today()
     assert claim.target_due_on > claim.documents_complete_on
     assert claim.limit_due_on > claim.target_due_on
 
 
-def test_the_calculation_is_in_chinese(ready: Tree) -> None:
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
+def test_the_calculation_is_in_chinese(claims_ready: Tree) -> None:
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     labels = " ".join(line["label"] for line in claim.calculation)
     assert "自付" in labels and "住院" in labels, labels
     # The rounding is shown where it changed a figure: 2,287.99 × 80% = 1,830.392 → 1,830.
     assert "1,830.392 元，四舍五入到元" in labels, labels
 
 
-def test_a_claim_without_its_documents_waits_and_its_clock_has_not_started(ready: Tree) -> None:
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment, documents=[claimkit.upload("invoice")])
+def test_a_claim_without_its_documents_waits_and_its_clock_has_not_started(claims_ready: Tree) -> None:
+    claim = claimkit.register(
+        claims_ready.a.unit_agent, claims_ready.a.enrollment, documents=[claimkit.upload("invoice")]
+    )
     assert claim.status == ClaimStatus.INCOMPLETE
     assert claim.documents_complete_on is None and claim.target_due_on is None
-    with org_scope(ready.a.unit, actor_id=ready.a.unit_agent.pk):
+    with org_scope(claims_ready.a.unit, actor_id=claims_ready.a.unit_agent.pk):
         assert services.missing_documents(claim) == ["discharge", "settlement"]
         claim = services.claim_add_documents(
-            actor=ready.a.unit_agent,
+            actor=claims_ready.a.unit_agent,
             claim=claim,
             documents=[claimkit.upload("discharge"), claimkit.upload("settlement", claimkit.png_scan(), "结算单.png")],
         )
@@ -83,8 +76,8 @@ def test_a_claim_without_its_documents_waits_and_its_clock_has_not_started(ready
     assert claim.documents_complete_on == services.business_today()
 
 
-def test_documents_and_sensitive_fields_are_stored_encrypted(ready: Tree) -> None:
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment, diagnosis="急性阑尾炎")
+def test_documents_and_sensitive_fields_are_stored_encrypted(claims_ready: Tree) -> None:
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment, diagnosis="急性阑尾炎")
     with connection.cursor() as cursor:
         cursor.execute("SELECT diagnosis_cipher, account_cipher FROM claims_claim WHERE id = %s", [claim.pk])
         diagnosis, account = (bytes(value) for value in cursor.fetchone())
@@ -112,38 +105,40 @@ def test_documents_and_sensitive_fields_are_stored_encrypted(ready: Tree) -> Non
     ],
 )
 def test_bad_figures_are_refused_by_field_and_nothing_is_saved(
-    ready: Tree, changes: dict[str, object], field: str, words: str
+    claims_ready: Tree, changes: dict[str, object], field: str, words: str
 ) -> None:
     before = _count()
     with pytest.raises(ValidationError) as caught:
-        claimkit.register(ready.a.unit_agent, ready.a.enrollment, **changes)
+        claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment, **changes)
     assert field in caught.value.message_dict
     assert words in " ".join(caught.value.message_dict[field]) or words in str(caught.value)
     assert _count() == before
 
 
-def test_the_error_messages_are_chinese_and_name_what_to_do(ready: Tree) -> None:
+def test_the_error_messages_are_chinese_and_name_what_to_do(claims_ready: Tree) -> None:
     from django.utils import translation
 
     with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
-        claimkit.register(ready.a.unit_agent, ready.a.enrollment, total_cost=Decimal("9999.00"))
+        claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment, total_cost=Decimal("9999.00"))
     text = caught.value.message_dict["total_cost"][0]
     assert "合计" in text or "总" in text, text
     assert "10000.00" in text and "9999.00" in text
 
 
-def test_a_cancelled_enrollment_does_not_cover_care_after_the_cancellation(ready: Tree) -> None:
-    with org_scope(ready.a.unit, actor_id=ready.a.unit_agent.pk):
-        enrollment_cancel(actor=ready.a.unit_agent, enrollment=ready.a.enrollment, reason="离职", on=date(2026, 3, 1))
-        enrollment = Enrollment.objects.get(pk=ready.a.enrollment.pk)
+def test_a_cancelled_enrollment_does_not_cover_care_after_the_cancellation(claims_ready: Tree) -> None:
+    with org_scope(claims_ready.a.unit, actor_id=claims_ready.a.unit_agent.pk):
+        enrollment_cancel(
+            actor=claims_ready.a.unit_agent, enrollment=claims_ready.a.enrollment, reason="离职", on=date(2026, 3, 1)
+        )
+        enrollment = Enrollment.objects.get(pk=claims_ready.a.enrollment.pk)
     before = _count()
     with pytest.raises(ValidationError) as caught:
-        claimkit.register(ready.a.unit_agent, enrollment)
+        claimkit.register(claims_ready.a.unit_agent, enrollment)
     assert "admitted_on" in caught.value.message_dict
     assert _count() == before
     # Care before the cancellation is still covered.
     claim = claimkit.register(
-        ready.a.unit_agent, enrollment, admitted_on=date(2026, 2, 10), discharged_on=date(2026, 2, 20)
+        claims_ready.a.unit_agent, enrollment, admitted_on=date(2026, 2, 10), discharged_on=date(2026, 2, 20)
     )
     assert claim.status == ClaimStatus.FIRST_REVIEW
 
@@ -187,10 +182,10 @@ def test_no_schedule_and_a_schedule_of_another_province_are_refused(tree: Tree) 
     assert _count() == before
 
 
-def test_a_change_of_figures_before_approval_recomputes_the_payout(ready: Tree) -> None:
-    people = ready.a.reviewers
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
-    with org_scope(ready.a.city, actor_id=people.officer.pk):
+def test_a_change_of_figures_before_approval_recomputes_the_payout(claims_ready: Tree) -> None:
+    people = claims_ready.a.reviewers
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
+    with org_scope(claims_ready.a.city, actor_id=people.officer.pk):
         claim = services.claim_amend(
             actor=people.officer,
             claim=claim,
@@ -202,16 +197,16 @@ def test_a_change_of_figures_before_approval_recomputes_the_payout(ready: Tree) 
     # 1,000 × 80% = 800; 4 days × 25 = 100.
     assert claim.payout == Decimal("900")
     claim = claimkit.approve(people, claim)
-    with org_scope(ready.a.city, actor_id=people.officer.pk), pytest.raises(ValidationError):
+    with org_scope(claims_ready.a.city, actor_id=people.officer.pk), pytest.raises(ValidationError):
         services.claim_amend(actor=people.officer, claim=claim, version=claim.version, figures=claimkit.figures())
 
 
 # Review ---------------------------------------------------------------------------------------
 
 
-def test_three_different_people_pass_the_three_levels(ready: Tree) -> None:
-    people = ready.a.reviewers
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
+def test_three_different_people_pass_the_three_levels(claims_ready: Tree) -> None:
+    people = claims_ready.a.reviewers
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     claim = claimkit.act(people.officer, claim)
     assert claim.status == ClaimStatus.SECOND_REVIEW
     claim = claimkit.act(people.supervisor, claim)
@@ -221,49 +216,53 @@ def test_three_different_people_pass_the_three_levels(ready: Tree) -> None:
     with unscoped():
         steps = list(claim.steps.values_list("level", "action", "actor_id"))
     assert steps == [
-        ("intake", "register", ready.a.unit_agent.pk),
+        ("intake", "register", claims_ready.a.unit_agent.pk),
         ("first", "pass", people.officer.pk),
         ("second", "pass", people.supervisor.pk),
         ("final", "pass", people.compliance.pk),
     ]
 
 
-def test_no_person_acts_at_two_levels_of_the_same_claim(ready: Tree) -> None:
-    people = ready.a.reviewers
+def test_no_person_acts_at_two_levels_of_the_same_claim(claims_ready: Tree) -> None:
+    people = claims_ready.a.reviewers
     both = people.officer
     both.roles = ["claims_officer", "claims_supervisor"]
     both.save()
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     claim = claimkit.act(both, claim)
     with pytest.raises(PermissionDenied) as caught:
         claimkit.act(both, claim)
     assert "只能在一个环节" in str(caught.value)
     # The registrar may not review either: intake is a level.
-    registrar = ready.a.office_user  # holds every office role
+    registrar = claims_ready.a.office_user  # holds every office role
     claim2 = claimkit.register(
-        registrar, ready.a.enrollment, invoices=("INV-R",), admitted_on=date(2026, 5, 1), discharged_on=date(2026, 5, 3)
+        registrar,
+        claims_ready.a.enrollment,
+        invoices=("INV-R",),
+        admitted_on=date(2026, 5, 1),
+        discharged_on=date(2026, 5, 3),
     )
     with pytest.raises(PermissionDenied):
         claimkit.act(registrar, claim2)
 
 
-def test_a_reviewer_without_the_level_or_of_another_office_is_refused(ready: Tree) -> None:
-    people = ready.a.reviewers
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
+def test_a_reviewer_without_the_level_or_of_another_office_is_refused(claims_ready: Tree) -> None:
+    people = claims_ready.a.reviewers
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     with pytest.raises(PermissionDenied):
         claimkit.act(people.supervisor, claim)  # waits at the first level
-    province_officer = claimkit.reviewers(ready.province, "p").officer
+    province_officer = claimkit.reviewers(claims_ready.province, "p").officer
     with pytest.raises(PermissionDenied) as caught:
         claimkit.act(province_officer, claim)
-    assert ready.a.city.name in str(caught.value)
+    assert claims_ready.a.city.name in str(caught.value)
 
 
-def test_an_action_on_an_old_version_is_refused_and_nothing_is_applied_twice(ready: Tree) -> None:
-    people = ready.a.reviewers
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
+def test_an_action_on_an_old_version_is_refused_and_nothing_is_applied_twice(claims_ready: Tree) -> None:
+    people = claims_ready.a.reviewers
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     seen = claim.version
     claimkit.act(people.officer, claim)
-    with org_scope(ready.a.city, actor_id=people.officer.pk), pytest.raises(ValidationError) as caught:
+    with org_scope(claims_ready.a.city, actor_id=people.officer.pk), pytest.raises(ValidationError) as caught:
         services.claim_review(actor=people.officer, claim=claim, version=seen, action="pass")
     assert "刚刚已被其他人处理" in str(caught.value)
     with unscoped():
@@ -305,17 +304,17 @@ def test_two_reviewers_at_the_same_moment_one_wins_the_other_is_told(tree: Tree)
         assert current.steps.filter(action="pass").count() == 1
 
 
-def test_return_and_reject_need_a_reason_the_member_can_read(ready: Tree) -> None:
-    people = ready.a.reviewers
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
+def test_return_and_reject_need_a_reason_the_member_can_read(claims_ready: Tree) -> None:
+    people = claims_ready.a.reviewers
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     with pytest.raises(ValidationError):
         claimkit.act(people.officer, claim, "return")
     claim = claimkit.act(people.officer, claim, "return", "请补交出院小结原件")
     assert claim.status == ClaimStatus.INCOMPLETE and claim.reason == "请补交出院小结原件"
     assert claim.documents_complete_on is None  # the clock stops and starts again when complete
-    with org_scope(ready.a.unit, actor_id=ready.a.unit_agent.pk):
+    with org_scope(claims_ready.a.unit, actor_id=claims_ready.a.unit_agent.pk):
         claim = services.claim_add_documents(
-            actor=ready.a.unit_agent, claim=claim, documents=[claimkit.upload("discharge")]
+            actor=claims_ready.a.unit_agent, claim=claim, documents=[claimkit.upload("discharge")]
         )
     assert claim.status == ClaimStatus.FIRST_REVIEW
     claim = claimkit.act(people.officer, claim)
@@ -326,30 +325,32 @@ def test_return_and_reject_need_a_reason_the_member_can_read(ready: Tree) -> Non
 # Routing -----------------------------------------------------------------------------------
 
 
-def test_a_plan_reviewed_by_the_province_goes_to_the_province(ready: Tree) -> None:
+def test_a_plan_reviewed_by_the_province_goes_to_the_province(claims_ready: Tree) -> None:
     from enrollment.models import Plan
 
     with unscoped():
-        Plan.objects.filter(pk=ready.a.plan.pk).update(claims_reviewed_by="plan_office")
+        Plan.objects.filter(pk=claims_ready.a.plan.pk).update(claims_reviewed_by="plan_office")
     # City A runs this plan itself, so "the office that runs the plan" is city A: move the plan up.
     with unscoped():
-        Plan.objects.filter(pk=ready.a.plan.pk).update(org=ready.province, org_path=ready.province.path)
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
-    assert claim.review_office_id == ready.province.pk
+        Plan.objects.filter(pk=claims_ready.a.plan.pk).update(
+            org=claims_ready.province, org_path=claims_ready.province.path
+        )
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
+    assert claim.review_office_id == claims_ready.province.pk
     with pytest.raises(PermissionDenied):
-        claimkit.act(ready.a.reviewers.officer, claim)
-    province = claimkit.reviewers(ready.province, "p")
+        claimkit.act(claims_ready.a.reviewers.officer, claim)
+    province = claimkit.reviewers(claims_ready.province, "p")
     claim = claimkit.act(province.officer, claim)
     assert claim.status == ClaimStatus.SECOND_REVIEW
 
 
-def test_a_large_claim_also_needs_the_leader(ready: Tree) -> None:
+def test_a_large_claim_also_needs_the_leader(claims_ready: Tree) -> None:
     from enrollment.models import Plan
 
     with unscoped():
-        Plan.objects.filter(pk=ready.a.plan.pk).update(large_claim_amount=Decimal("2000"))
-    people = ready.a.reviewers
-    claim = claimkit.approve(people, claimkit.register(ready.a.unit_agent, ready.a.enrollment))
+        Plan.objects.filter(pk=claims_ready.a.plan.pk).update(large_claim_amount=Decimal("2000"))
+    people = claims_ready.a.reviewers
+    claim = claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
     assert claim.status == ClaimStatus.LEADER_REVIEW and claim.needs_leader
     claim = claimkit.act(people.leader, claim)
     assert claim.status == ClaimStatus.APPROVED
@@ -358,11 +359,13 @@ def test_a_large_claim_also_needs_the_leader(ready: Tree) -> None:
 # Flags ---------------------------------------------------------------------------------------
 
 
-def test_a_reused_invoice_blocks_the_claim(ready: Tree) -> None:
-    people = ready.a.reviewers
-    first = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
-    other = _second_member(ready)
-    second = claimkit.register(ready.a.unit_agent, other, admitted_on=date(2026, 6, 1), discharged_on=date(2026, 6, 3))
+def test_a_reused_invoice_blocks_the_claim(claims_ready: Tree) -> None:
+    people = claims_ready.a.reviewers
+    first = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
+    other = _second_member(claims_ready)
+    second = claimkit.register(
+        claims_ready.a.unit_agent, other, admitted_on=date(2026, 6, 1), discharged_on=date(2026, 6, 3)
+    )
     codes = {flag["code"]: flag for flag in second.flags}
     assert codes["invoice_reused"]["blocking"] and first.number in codes["invoice_reused"]["message"]
     with pytest.raises(ValidationError) as caught:
@@ -373,18 +376,18 @@ def test_a_reused_invoice_blocks_the_claim(ready: Tree) -> None:
     claimkit.act(people.officer, second)
 
 
-def test_early_many_large_and_overlapping_claims_are_flagged(ready: Tree) -> None:
+def test_early_many_large_and_overlapping_claims_are_flagged(claims_ready: Tree) -> None:
     from claims.models import ClaimSettings
 
     with unscoped():
         ClaimSettings.objects.create(
-            org=ready.a.city, early_claim_days=90, claims_per_member=1, large_amount=Decimal("2000")
+            org=claims_ready.a.city, early_claim_days=90, claims_per_member=1, large_amount=Decimal("2000")
         )
-    first = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
+    first = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     assert {f["code"] for f in first.flags} == {"early_claim", "large_amount"}
     second = claimkit.register(
-        ready.a.unit_agent,
-        ready.a.enrollment,
+        claims_ready.a.unit_agent,
+        claims_ready.a.enrollment,
         invoices=("INV0002",),
         admitted_on=date(2026, 3, 10),
         discharged_on=date(2026, 3, 15),
@@ -394,17 +397,19 @@ def test_early_many_large_and_overlapping_claims_are_flagged(ready: Tree) -> Non
     assert not second.blocking_flags
     from claims.selectors import risk_list
 
-    with org_scope(ready.a.city):
+    with org_scope(claims_ready.a.city):
         assert {c.pk for c in risk_list()} == {first.pk, second.pk}
 
 
-def test_the_period_cap_counts_what_was_paid_before(ready: Tree) -> None:
-    claimkit.set_schedule(ready.a.office_user, ready.a.period, {**claimkit.SHAOXING, "cap_per_period": "2500"})
-    people = ready.a.reviewers
-    claimkit.approve(people, claimkit.register(ready.a.unit_agent, ready.a.enrollment))
+def test_the_period_cap_counts_what_was_paid_before(claims_ready: Tree) -> None:
+    claimkit.set_schedule(
+        claims_ready.a.office_user, claims_ready.a.period, {**claimkit.SHAOXING, "cap_per_period": "2500"}
+    )
+    people = claims_ready.a.reviewers
+    claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
     second = claimkit.register(
-        ready.a.unit_agent,
-        ready.a.enrollment,
+        claims_ready.a.unit_agent,
+        claims_ready.a.enrollment,
         invoices=("INV0002",),
         admitted_on=date(2026, 7, 1),
         discharged_on=date(2026, 7, 11),
@@ -418,18 +423,18 @@ def test_the_period_cap_counts_what_was_paid_before(ready: Tree) -> None:
 
 
 def test_the_clock_skips_national_day_and_the_office_s_own_closures(
-    ready: Tree, monkeypatch: pytest.MonkeyPatch
+    claims_ready: Tree, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(services, "business_today", lambda: date(2026, 9, 29))
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     # 2026-09-29 (Tue) + 5 working days: 9-30, then the National Day holiday to 10-8 (with 10-10
     # a working Saturday): 10-9, 10-10, 10-12, 10-13.
     from claims.workdays import WorkdayCalendar
 
     assert claim.target_due_on == WorkdayCalendar().add(date(2026, 9, 29), 5)
     assert claim.target_due_on > date(2026, 10, 8)
-    head = ready.a.office_user
-    with org_scope(ready.a.city, actor_id=head.pk):
+    head = claims_ready.a.office_user
+    with org_scope(claims_ready.a.city, actor_id=head.pk):
         services.office_day_set(actor=head, day=date(2026, 9, 30), is_workday=False, note="地方假日")
     with unscoped():
         moved = Claim.objects.get(pk=claim.pk)
@@ -438,20 +443,24 @@ def test_the_clock_skips_national_day_and_the_office_s_own_closures(
     assert moved.target_due_on > claim.target_due_on
 
 
-def test_the_overdue_queue_lists_claims_past_their_target(ready: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_overdue_queue_lists_claims_past_their_target(claims_ready: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
     from claims import selectors
 
     monkeypatch.setattr(services, "business_today", lambda: date(2026, 6, 1))
-    late = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
+    late = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     monkeypatch.setattr(services, "business_today", lambda: date(2026, 6, 10))
     monkeypatch.setattr(selectors, "business_today", lambda: date(2026, 6, 10))
-    other = _second_member(ready)
+    other = _second_member(claims_ready)
     fresh = claimkit.register(
-        ready.a.unit_agent, other, invoices=("INV-F",), admitted_on=date(2026, 6, 1), discharged_on=date(2026, 6, 5)
+        claims_ready.a.unit_agent,
+        other,
+        invoices=("INV-F",),
+        admitted_on=date(2026, 6, 1),
+        discharged_on=date(2026, 6, 5),
     )
-    with org_scope(ready.a.city):
-        assert [c.pk for c in selectors.overdue_claims(office=ready.a.city)] == [late.pk]
-        summary = selectors.deadline_summary(office=ready.a.city)
+    with org_scope(claims_ready.a.city):
+        assert [c.pk for c in selectors.overdue_claims(office=claims_ready.a.city)] == [late.pk]
+        summary = selectors.deadline_summary(office=claims_ready.a.city)
     assert (summary.running, summary.overdue, summary.past_limit) == (2, 1, 0)
     assert fresh.target_due_on >= date(2026, 6, 10)
 
@@ -460,12 +469,12 @@ def test_the_overdue_queue_lists_claims_past_their_target(ready: Tree, monkeypat
 
 
 def test_a_batch_exports_the_transfers_is_paid_notifies_and_freezes_the_schedule(
-    ready: Tree, caplog: pytest.LogCaptureFixture
+    claims_ready: Tree, caplog: pytest.LogCaptureFixture
 ) -> None:
-    people = ready.a.reviewers
-    claim = claimkit.approve(people, claimkit.register(ready.a.unit_agent, ready.a.enrollment))
+    people = claims_ready.a.reviewers
+    claim = claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
     finance = people.finance
-    with org_scope(ready.a.city, actor_id=finance.pk):
+    with org_scope(claims_ready.a.city, actor_id=finance.pk):
         batch = services.batch_create(actor=finance, claim_ids=[claim.pk])
         assert batch.total == Decimal("2080") and batch.claim_count == 1
         with pytest.raises(ValidationError):  # not sent to the bank yet
@@ -479,14 +488,16 @@ def test_a_batch_exports_the_transfers_is_paid_notifies_and_freezes_the_schedule
             services.batch_mark_paid(actor=finance, batch=batch, paid_on=date(2026, 11, 2), bank_reference="R1")
     with unscoped():
         paid = Claim.objects.get(pk=claim.pk)
-        schedule = BenefitSchedule.objects.get(period=ready.a.period)
+        schedule = BenefitSchedule.objects.get(period=claims_ready.a.period)
     assert paid.status == ClaimStatus.PAID and paid.paid_on == date(2026, 11, 2) and paid.notified_at
     sent = [r.getMessage() for r in caplog.records if r.name == "mutualaid.notify"]
     assert len(sent) == 1 and claim.number in sent[0] and "2080" in sent[0]
-    assert ready.a.members[0]["phone"] not in sent[0]  # masked in the log
+    assert claims_ready.a.members[0]["phone"] not in sent[0]  # masked in the log
     assert schedule.frozen_at is not None
     with pytest.raises(ValidationError) as caught:
-        claimkit.set_schedule(ready.a.office_user, ready.a.period, {**claimkit.SHAOXING, "daily_allowance": "30"})
+        claimkit.set_schedule(
+            claims_ready.a.office_user, claims_ready.a.period, {**claimkit.SHAOXING, "daily_allowance": "30"}
+        )
     assert "冻结" in str(caught.value)
 
 
@@ -497,25 +508,28 @@ def django_capture_on_commit():  # type: ignore[no-untyped-def]
     return TestCase.captureOnCommitCallbacks(execute=True)
 
 
-def test_a_claim_in_a_batch_cannot_be_batched_twice_and_others_pay_only_their_own(ready: Tree) -> None:
-    people = ready.a.reviewers
-    claim = claimkit.approve(people, claimkit.register(ready.a.unit_agent, ready.a.enrollment))
-    with org_scope(ready.a.city, actor_id=people.finance.pk):
+def test_a_claim_in_a_batch_cannot_be_batched_twice_and_others_pay_only_their_own(claims_ready: Tree) -> None:
+    people = claims_ready.a.reviewers
+    claim = claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
+    with org_scope(claims_ready.a.city, actor_id=people.finance.pk):
         services.batch_create(actor=people.finance, claim_ids=[claim.pk])
         with pytest.raises(ValidationError):
             services.batch_create(actor=people.finance, claim_ids=[claim.pk])
-    province_finance = claimkit.reviewers(ready.province, "p").finance
-    with org_scope(ready.province, actor_id=province_finance.pk), pytest.raises((PermissionDenied, ValidationError)):
+    province_finance = claimkit.reviewers(claims_ready.province, "p").finance
+    with (
+        org_scope(claims_ready.province, actor_id=province_finance.pk),
+        pytest.raises((PermissionDenied, ValidationError)),
+    ):
         services.batch_create(actor=province_finance, claim_ids=[claim.pk])
 
 
-def test_a_callback_is_recorded_after_payment(ready: Tree) -> None:
-    people = ready.a.reviewers
-    claim = claimkit.approve(people, claimkit.register(ready.a.unit_agent, ready.a.enrollment))
-    with org_scope(ready.a.city, actor_id=people.supervisor.pk), pytest.raises(ValidationError):
+def test_a_callback_is_recorded_after_payment(claims_ready: Tree) -> None:
+    people = claims_ready.a.reviewers
+    claim = claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
+    with org_scope(claims_ready.a.city, actor_id=people.supervisor.pk), pytest.raises(ValidationError):
         services.claim_callback(actor=people.supervisor, claim=claim, outcome="satisfied")
     claimkit.pay(people, [claim])
-    with org_scope(ready.a.city, actor_id=people.supervisor.pk):
+    with org_scope(claims_ready.a.city, actor_id=people.supervisor.pk):
         services.claim_callback(actor=people.supervisor, claim=claim, outcome="satisfied", note="已到账")
     with unscoped():
         done = Claim.objects.get(pk=claim.pk)

@@ -12,19 +12,10 @@ from openpyxl import load_workbook
 from claims.models import Claim
 from mutualaid.tenancy import unscoped
 from tests import claimkit
-from tests.browser import page, screenshot  # noqa: F401 - the fixture
+from tests.browser import login, page, screenshot  # noqa: F401 - the fixture
 from tests.conftest import Tree
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, user) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(page.base_url + "/")
 
 
 def _logout(page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -51,7 +42,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
         scans[kind] = path
 
     # The county agent registers the claim at the window.
-    _login(page, tree.a.county_agent)
+    login(page, tree.a.county_agent)
     page.click("nav >> text=登记理赔")
     page.fill("input[name=id_number]", member["id_number"])
     page.click("text=查找会员")
@@ -95,7 +86,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
         (people.supervisor, "待终审（合规）", "23-second-review"),
         (people.compliance, "已审批，待付款", "24-final-review"),
     ):
-        _login(page, user)
+        login(page, user)
         page.click("nav >> text=理赔")
         page.click("[data-testid=queue-mine]")
         page.click(f"a[href='{claim_url.replace(page.base_url, '')}']")
@@ -107,7 +98,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
         _logout(page)
 
     # Finance gathers it into a batch, downloads the transfer workbook and marks it paid.
-    _login(page, people.finance)
+    login(page, people.finance)
     page.click("nav >> text=付款批次")
     page.check("input[name=claim]")
     screenshot(page, "25-batch-select")
@@ -126,7 +117,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
     _logout(page)
 
     # The member page shows the claim as paid.
-    _login(page, tree.a.office_user)
+    login(page, tree.a.office_user)
     with unscoped():
         claim = Claim.objects.get()
     page.goto(page.base_url + f"/enrollment/members/{claim.enrollment_id}/")
@@ -141,7 +132,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
 
 def test_an_office_previews_a_new_region_s_rules_before_saving(tree: Tree, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     tree.a.with_enrollment(100)
-    _login(page, tree.a.office_user)
+    login(page, tree.a.office_user)
     page.click("nav >> text=给付方案")
     page.click("text=未录入")
     page.click("text=金华")

@@ -7,7 +7,6 @@ import json
 from datetime import date
 from decimal import Decimal
 
-import pytest
 import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -21,14 +20,6 @@ from tests import claimkit
 from tests.conftest import Tree
 
 
-@pytest.fixture
-def ready(tree: Tree) -> Tree:
-    tree.a.with_enrollment(100)
-    claimkit.set_schedule(tree.a.office_user, tree.a.period)
-    tree.a.reviewers = claimkit.reviewers(tree.a.city, "xa")
-    return tree
-
-
 def _login(user: object) -> Client:
     client = Client()
     client.force_login(user)  # type: ignore[arg-type]
@@ -39,23 +30,29 @@ def _token(user: object) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
 
 
+# What the window types in from the member's papers, in the form and in the API alike.
+PAPERS: dict[str, object] = {
+    "care_type": "inpatient",
+    "admitted_on": "2026-03-02",
+    "discharged_on": "2026-03-12",
+    "hospital": "西安市第一医院",
+    "diagnosis": "肺炎",
+    "total_cost": "10000.00",
+    "insurance_paid": "7000.00",
+    "deductible_part": "600.00",
+    "self_paid": "2287.99",
+    "not_covered": "112.01",
+    "payee_name": "收款人",
+    "bank_name": "中国工商银行西安分行",
+}
+
+
 def _form(enrollment_pk: int, id_number: str, **changes: object) -> dict[str, object]:
     data: dict[str, object] = {
+        **PAPERS,
         "id_number": id_number,
         "enrollment": enrollment_pk,
-        "care_type": "inpatient",
-        "admitted_on": "2026-03-02",
-        "discharged_on": "2026-03-12",
-        "hospital": "西安市第一医院",
-        "diagnosis": "肺炎",
-        "total_cost": "10000.00",
-        "insurance_paid": "7000.00",
-        "deductible_part": "600.00",
-        "self_paid": "2287.99",
-        "not_covered": "112.01",
         "invoices": "INV0001\nINV0002",
-        "payee_name": "收款人",
-        "bank_name": "中国工商银行西安分行",
         "account_number": "6222 0202 0011 2233 445",
         "doc_discharge": SimpleUploadedFile("出院小结.pdf", claimkit.pdf_scan()),
         "doc_invoice": [
@@ -68,14 +65,14 @@ def _form(enrollment_pk: int, id_number: str, **changes: object) -> dict[str, ob
     return data
 
 
-def test_an_agent_finds_the_member_by_id_and_registers_a_claim_with_documents(ready: Tree) -> None:
-    agent = _login(ready.a.county_agent)
-    number = ready.a.members[0]["id_number"]
+def test_an_agent_finds_the_member_by_id_and_registers_a_claim_with_documents(claims_ready: Tree) -> None:
+    agent = _login(claims_ready.a.county_agent)
+    number = claims_ready.a.members[0]["id_number"]
     page = agent.get(reverse("claims:claim_register"), {"id_number": number})
     assert page.status_code == 200
     body = page.content.decode()
-    assert (ready.a.members[0]["name"] in body and "登记理赔" in body) or "Register the claim" in body
-    response = agent.post(reverse("claims:claim_register"), _form(ready.a.enrollment.pk, number))
+    assert (claims_ready.a.members[0]["name"] in body and "登记理赔" in body) or "Register the claim" in body
+    response = agent.post(reverse("claims:claim_register"), _form(claims_ready.a.enrollment.pk, number))
     assert response.status_code == 302, response.content.decode()[-2000:]
     with unscoped():
         claim = Claim.objects.get()
@@ -86,20 +83,23 @@ def test_an_agent_finds_the_member_by_id_and_registers_a_claim_with_documents(re
     assert "2080" in detail and "6222***********3445" in detail and "6222020200112233445" not in detail
 
 
-def test_a_bad_form_names_the_field_and_saves_nothing(ready: Tree) -> None:
-    agent = _login(ready.a.county_agent)
-    number = ready.a.members[0]["id_number"]
+def test_a_bad_form_names_the_field_and_saves_nothing(claims_ready: Tree) -> None:
+    agent = _login(claims_ready.a.county_agent)
+    number = claims_ready.a.members[0]["id_number"]
     response = agent.post(
         reverse("claims:claim_register"),
         _form(
-            ready.a.enrollment.pk, number, discharged_on="2026-03-01", doc_invoice=SimpleUploadedFile("x.pdf", b"nope")
+            claims_ready.a.enrollment.pk,
+            number,
+            discharged_on="2026-03-01",
+            doc_invoice=SimpleUploadedFile("x.pdf", b"nope"),
         ),
     )
     assert response.status_code == 200
     body = response.content.decode()
     assert "x.pdf" in body
     response = agent.post(
-        reverse("claims:claim_register"), _form(ready.a.enrollment.pk, number, discharged_on="2026-03-01")
+        reverse("claims:claim_register"), _form(claims_ready.a.enrollment.pk, number, discharged_on="2026-03-01")
     )
     assert "field-error" in response.content.decode()
     with unscoped():
@@ -114,9 +114,9 @@ def test_a_stranger_searching_our_member_finds_nobody(enrolled_tree: Tree) -> No
     assert 'name="enrollment"' not in body
 
 
-def test_the_three_levels_by_page_and_the_conflict_message(ready: Tree) -> None:
-    people = ready.a.reviewers
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
+def test_the_three_levels_by_page_and_the_conflict_message(claims_ready: Tree) -> None:
+    people = claims_ready.a.reviewers
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     url = reverse("claims:claim_review", kwargs={"claim_pk": claim.pk})
     officer, supervisor = _login(people.officer), _login(people.supervisor)
     page = officer.get(reverse("claims:claim_detail", kwargs={"claim_pk": claim.pk})).content.decode()
@@ -142,33 +142,33 @@ def test_the_three_levels_by_page_and_the_conflict_message(ready: Tree) -> None:
     )
 
 
-def test_the_claim_list_pages_are_a_fixed_number_of_queries(ready: Tree, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_claim_list_pages_are_a_fixed_number_of_queries(claims_ready: Tree, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
     for i in range(3):
         claimkit.register(
-            ready.a.unit_agent,
-            ready.a.enrollment,
+            claims_ready.a.unit_agent,
+            claims_ready.a.enrollment,
             invoices=(f"INV-Q{i}",),
             admitted_on=date(2026, 4, 1 + 5 * i),
             discharged_on=date(2026, 4, 3 + 5 * i),
         )
-    client = _login(ready.a.office_user)
+    client = _login(claims_ready.a.office_user)
     for name in ("claims:claim_list", "claims:risk", "claims:deadlines", "claims:batch_list"):
         with django_assert_max_num_queries(14):
             assert client.get(reverse(name)).status_code == 200
 
 
-def test_the_member_page_lists_the_person_s_claims(ready: Tree) -> None:
-    claim = claimkit.register(ready.a.unit_agent, ready.a.enrollment)
-    page = _login(ready.a.office_user).get(
-        reverse("enrollment:member", kwargs={"enrollment_pk": ready.a.enrollment.pk})
+def test_the_member_page_lists_the_person_s_claims(claims_ready: Tree) -> None:
+    claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
+    page = _login(claims_ready.a.office_user).get(
+        reverse("enrollment:member", kwargs={"enrollment_pk": claims_ready.a.enrollment.pk})
     )
     body = page.content.decode()
     assert 'data-testid="member-claims"' in body and claim.number in body
 
 
-def test_a_batch_downloads_as_a_transfer_workbook_and_is_marked_paid(ready: Tree) -> None:
-    people = ready.a.reviewers
-    claim = claimkit.approve(people, claimkit.register(ready.a.unit_agent, ready.a.enrollment))
+def test_a_batch_downloads_as_a_transfer_workbook_and_is_marked_paid(claims_ready: Tree) -> None:
+    people = claims_ready.a.reviewers
+    claim = claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
     finance = _login(people.finance)
     response = finance.post(reverse("claims:batch_list"), {"claim": [claim.pk]})
     assert response.status_code == 302
@@ -183,9 +183,9 @@ def test_a_batch_downloads_as_a_transfer_workbook_and_is_marked_paid(ready: Tree
         assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.PAID
 
 
-def test_the_schedule_editor_validates_previews_and_saves(ready: Tree) -> None:
-    url = reverse("claims:schedule_edit", kwargs={"period_pk": ready.a.period.pk})
-    head = _login(ready.a.office_user)
+def test_the_schedule_editor_validates_previews_and_saves(claims_ready: Tree) -> None:
+    url = reverse("claims:schedule_edit", kwargs={"period_pk": claims_ready.a.period.pk})
+    head = _login(claims_ready.a.office_user)
     page = head.get(url, {"preset": "jinhua"})
     assert page.status_code == 200 and "segments" in page.content.decode()
     bad = head.post(url, {"rules": '{"segments": [{"upto": 5000, "ratio": 0.5}]}', "action": "preview"})
@@ -200,17 +200,17 @@ def test_the_schedule_editor_validates_previews_and_saves(ready: Tree) -> None:
     from claims.models import BenefitSchedule
 
     with unscoped():
-        assert BenefitSchedule.objects.get(period=ready.a.period).version == 2
+        assert BenefitSchedule.objects.get(period=claims_ready.a.period).version == 2
     # A county agent may read the rules but not change them.
-    agent = _login(ready.a.county_agent)
+    agent = _login(claims_ready.a.county_agent)
     assert agent.get(url).status_code == 200
     agent.post(url, {"rules": rules, "action": "save"})
     with unscoped():
-        assert BenefitSchedule.objects.get(period=ready.a.period).version == 2
+        assert BenefitSchedule.objects.get(period=claims_ready.a.period).version == 2
 
 
-def test_settings_and_office_days_by_the_office_head(ready: Tree) -> None:
-    head = _login(ready.a.office_user)
+def test_settings_and_office_days_by_the_office_head(claims_ready: Tree) -> None:
+    head = _login(claims_ready.a.office_user)
     url = reverse("claims:settings")
     response = head.post(
         url,
@@ -226,30 +226,19 @@ def test_settings_and_office_days_by_the_office_head(ready: Tree) -> None:
     assert response.status_code == 200 and "field-error" in response.content.decode()
     head.post(url, {"action": "add_day", "day": "2026-12-24", "is_workday": "0", "note": "地方假日"})
     assert "2026-12-24" in head.get(url).content.decode()
-    assert _login(ready.a.county_agent).get(url).status_code == 403
+    assert _login(claims_ready.a.county_agent).get(url).status_code == 403
 
 
 # API -------------------------------------------------------------------------------------------
 
 
-def test_the_api_registers_adds_documents_and_reviews_with_a_409_on_a_stale_version(ready: Tree) -> None:
-    people = ready.a.reviewers
-    agent = _token(ready.a.county_agent)
+def test_the_api_registers_adds_documents_and_reviews_with_a_409_on_a_stale_version(claims_ready: Tree) -> None:
+    people = claims_ready.a.reviewers
+    agent = _token(claims_ready.a.county_agent)
     payload = {
-        "enrollment": ready.a.enrollment.pk,
-        "care_type": "inpatient",
-        "admitted_on": "2026-03-02",
-        "discharged_on": "2026-03-12",
-        "hospital": "西安市第一医院",
-        "diagnosis": "肺炎",
-        "total_cost": "10000.00",
-        "insurance_paid": "7000.00",
-        "deductible_part": "600.00",
-        "self_paid": "2287.99",
-        "not_covered": "112.01",
+        **PAPERS,
+        "enrollment": claims_ready.a.enrollment.pk,
         "invoices": ["API-1"],
-        "payee_name": "收款人",
-        "bank_name": "中国工商银行",
         "account_number": "6222020200112233445",
     }
     created = agent.post(reverse("api_claim_list", kwargs={"version": "v1"}), payload, content_type="application/json")
@@ -308,17 +297,20 @@ def test_the_api_refuses_a_member_outside_the_tree_and_bad_figures(enrolled_tree
     assert {"discharged_on", "total_cost"} <= set(refused.json())
 
 
-def test_schedules_are_read_and_written_by_api(ready: Tree) -> None:
-    head = _token(ready.a.office_user)
-    url = reverse("api_schedule_detail", kwargs={"version": "v1", "period_pk": ready.a.period.pk})
+def test_schedules_are_read_and_written_by_api(claims_ready: Tree) -> None:
+    head = _token(claims_ready.a.office_user)
+    url = reverse("api_schedule_detail", kwargs={"version": "v1", "period_pk": claims_ready.a.period.pk})
     assert head.get(url).json()["rules"]["daily_allowance"] in ("25", 25)
     bad = head.put(url, {"segments": "all"}, content_type="application/json")
     assert bad.status_code == 400
     good = head.put(url, {**claimkit.SHAOXING, "daily_allowance": "30"}, content_type="application/json")
     assert good.status_code == 200 and good.json()["version"] == 2
     listed = head.get(reverse("api_schedule_list", kwargs={"version": "v1"})).json()
-    assert [row["period"] for row in listed] == [ready.a.period.pk]
-    assert _token(ready.a.county_agent).put(url, claimkit.SHAOXING, content_type="application/json").status_code == 403
+    assert [row["period"] for row in listed] == [claims_ready.a.period.pk]
+    assert (
+        _token(claims_ready.a.county_agent).put(url, claimkit.SHAOXING, content_type="application/json").status_code
+        == 403
+    )
 
 
 def test_the_claims_api_is_in_the_schema(tree: Tree) -> None:

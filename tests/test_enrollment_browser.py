@@ -9,20 +9,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser import page, screenshot  # noqa: F401 - the fixture
+from tests.browser import login, page, screenshot  # noqa: F401 - the fixture
 from tests.conftest import Tree
-from tests.factories import PASSWORD
 from tests.lists import member_workbook, offer_plan, person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, user) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(page.base_url + "/")
 
 
 def test_an_agent_corrects_a_list_and_the_office_issues_cards(tree: Tree, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -30,7 +21,7 @@ def test_an_agent_corrects_a_list_and_the_office_issues_cards(tree: Tree, page, 
     good = [person(i) for i in range(6)]
     with_errors = [*good[:3], person(3, id_number="610113198001010000"), person(4, gender="男"), good[5]]
 
-    _login(page, tree.a.unit_agent)
+    login(page, tree.a.unit_agent)
     page.click("text=参保名单")
     page.click("text=上传名单")
     screenshot(page, "10-upload-form")
@@ -73,7 +64,7 @@ def test_an_agent_corrects_a_list_and_the_office_issues_cards(tree: Tree, page, 
     list_url = page.url
     page.click("text=退出")
 
-    _login(page, tree.a.office_user)
+    login(page, tree.a.office_user)
     page.goto(list_url)
     screenshot(page, "13-office-reviews")
     page.click("text=审核通过并出具保单")
