@@ -842,23 +842,38 @@ def batch_mark_paid(*, actor: User, batch: PaymentBatch, paid_on: date, bank_ref
         BenefitSchedule.objects.filter(period_id__in={c.period_id for c in claims}, frozen_at__isnull=True).update(
             frozen_at=now
         )
-    transaction.on_commit(lambda: _notify_paid([c.pk for c in claims]))
+    ids = [c.pk for c in claims]
+    transaction.on_commit(lambda: _notify_later(org_id=actor.org_id, claim_ids=ids, actor_id=actor.pk))
     return locked
 
 
-def _notify_paid(claim_ids: list[int]) -> None:
-    """Tell each member their payout; runs after the commit, so a failing provider cannot undo
-    a payment, and a claim notified once is not notified again."""
+def _notify_later(**kwargs: Any) -> None:
+    from claims.tasks import notify_paid
+
+    notify_paid.delay(**kwargs)
+
+
+def claims_notify_paid(*, claim_ids: list[int]) -> int:
+    """Tell each member their payout; runs as a task after the commit, so a failing provider
+    cannot undo a payment. Each claim is taken by a conditional update before its message goes
+    out, so two runs of the task (a retry, a duplicate) never send it twice; a failed send gives
+    it back for the retry. Returns how many messages were sent."""
+    sent = 0
     for claim in Claim.objects.filter(pk__in=claim_ids, notified_at__isnull=True).select_related("enrollment"):
+        if not Claim.objects.filter(pk=claim.pk, notified_at__isnull=True).update(notified_at=timezone.now()):
+            continue  # another run has taken it
         cipher = claim.enrollment.phone_cipher
-        phone = pii.decrypt(cipher) if cipher else ""
         text = _("[Workers' mutual aid] %(name)s, your claim %(number)s has been paid: %(amount)s yuan.") % {
             "name": claim.name,
             "number": claim.number,
             "amount": claim.payout,
         }
-        if notify.send(phone=phone, text=text, reference=claim.number):
-            Claim.objects.filter(pk=claim.pk, notified_at__isnull=True).update(notified_at=timezone.now())
+        try:
+            sent += notify.send(phone=pii.decrypt(cipher) if cipher else "", text=text, reference=claim.number)
+        except Exception:
+            Claim.objects.filter(pk=claim.pk).update(notified_at=None)
+            raise
+    return sent
 
 
 # Office settings ---------------------------------------------------------------------------

@@ -534,3 +534,28 @@ def test_a_callback_is_recorded_after_payment(claims_ready: Tree) -> None:
     with unscoped():
         done = Claim.objects.get(pk=claim.pk)
     assert done.callback_outcome == "satisfied" and done.callback_by == people.supervisor
+
+
+def test_a_failed_message_is_sent_again_by_the_retry_and_a_sent_one_never_twice(
+    claims_ready: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mutualaid import notify
+
+    people = claims_ready.a.reviewers
+    claim = claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
+    claimkit.pay(people, [claim])  # in a test transaction the commit (and the task) never comes
+    calls: list[str] = []
+
+    def broken(**kwargs: object) -> bool:
+        raise OSError("SMS gateway down")
+
+    monkeypatch.setattr(notify, "send", broken)
+    with org_scope(claims_ready.a.city), pytest.raises(OSError):
+        services.claims_notify_paid(claim_ids=[claim.pk])
+    with unscoped():
+        assert Claim.objects.get(pk=claim.pk).notified_at is None
+    monkeypatch.setattr(notify, "send", lambda **kwargs: calls.append(str(kwargs["reference"])) or True)
+    with org_scope(claims_ready.a.city):
+        assert services.claims_notify_paid(claim_ids=[claim.pk]) == 1
+        assert services.claims_notify_paid(claim_ids=[claim.pk]) == 0
+    assert calls == [claim.number]
