@@ -458,9 +458,19 @@ def _flag(code: str, message: str, *, blocking: bool = False) -> dict[str, Any]:
 
 
 def flags_for(claim: Claim, invoices: Sequence[str]) -> list[dict[str, Any]]:
-    """The abnormal-claim signs a reviewer must look at; a re-used invoice blocks the claim."""
+    """The abnormal-claim signs a reviewer must look at; a re-used invoice blocks the claim.
+
+    The other claims are searched across the province, but a flag names one only when it lies in
+    the reviewing office's tree; otherwise it says "another office", so no office learns another
+    office's claim numbers from a flag.
+    """
     office_settings = settings_for(claim.review_office)
     found = []
+    tree = claim.review_office.path
+
+    def named(other_number: str, other_path: str) -> str:
+        return other_number if other_path.startswith(tree) else _("a claim of another office")
+
     with unscoped():
         live = _others(claim).exclude(status=ClaimStatus.REJECTED)
         reused = (
@@ -474,7 +484,7 @@ def flags_for(claim: Claim, invoices: Sequence[str]) -> list[dict[str, Any]]:
                 _flag(
                     "invoice_reused",
                     _("Invoice %(number)s is already used in claim %(claim)s: a bill can be paid once only.")
-                    % {"number": invoice.number, "claim": invoice.claim.number},
+                    % {"number": invoice.number, "claim": named(invoice.claim.number, invoice.claim.org_path)},
                     blocking=True,
                 )
             )
@@ -486,8 +496,9 @@ def flags_for(claim: Claim, invoices: Sequence[str]) -> list[dict[str, Any]]:
                 Q(discharged_on__gte=claim.admitted_on)
                 | Q(discharged_on__isnull=True, admitted_on__gte=claim.admitted_on)
             )
-            .values_list("number", flat=True)
+            .values_list("number", "org_path")
         )
+    overlapping = [named(number, path) for number, path in overlapping]
     days_covered = (claim.admitted_on - claim.enrollment.starts_on).days
     if days_covered < office_settings.early_claim_days:
         found.append(

@@ -559,3 +559,12 @@ def test_a_failed_message_is_sent_again_by_the_retry_and_a_sent_one_never_twice(
         assert services.claims_notify_paid(claim_ids=[claim.pk]) == 1
         assert services.claims_notify_paid(claim_ids=[claim.pk]) == 0
     assert calls == [claim.number]
+
+
+def test_a_flag_does_not_name_another_office_s_claim(claims_ready: Tree) -> None:
+    ours = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
+    claims_ready.b.with_enrollment(200)
+    claimkit.set_schedule(claims_ready.b.office_user, claims_ready.b.period)
+    theirs = claimkit.register(claims_ready.b.unit_agent, claims_ready.b.enrollment)  # the same invoice number
+    message = next(f["message"] for f in theirs.flags if f["code"] == "invoice_reused")
+    assert ours.number not in message and "其他单位" in message

@@ -353,4 +353,5 @@ ZH = {
     "Remove": "删除",
     "No day declared.": "尚未设定日期。",
     "Add the day": "添加日期",
+    "a claim of another office": "其他单位的一笔理赔",
 }
