@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from claims.models import BenefitSchedule, Claim, ClaimStatus, PaymentBatch
 from claims.services import REVIEW_LEVELS, business_today
@@ -96,6 +96,22 @@ def deadline_summary(*, office: Organisation, today: date | None = None) -> Dead
         overdue=running.filter(target_due_on__lt=today).count(),
         past_limit=running.filter(limit_due_on__lt=today).count(),
         due_soon=running.filter(target_due_on__gte=today, target_due_on__lte=today).count(),
+    )
+
+
+def deadlines_by_office() -> list[dict[str, object]]:
+    """Every reviewing office in scope with its running, overdue and past-limit claims: one
+    grouped query, for the offices above that watch their cities."""
+    today = business_today()
+    return list(
+        Claim.objects.filter(status__in=CLOCK_RUNNING)
+        .values("review_office_id", "review_office__name")
+        .annotate(
+            running=Count("pk"),
+            overdue=Count("pk", filter=Q(target_due_on__lt=today)),
+            past_limit=Count("pk", filter=Q(limit_due_on__lt=today)),
+        )
+        .order_by("-overdue", "review_office__name")
     )
 
 

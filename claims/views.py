@@ -321,6 +321,7 @@ class DeadlinesView(StaffView):
             summary=selectors.deadline_summary(office=office),
             settings=services.settings_for(office),
             overdue=selectors.overdue_claims(office=office)[:200],
+            offices=selectors.deadlines_by_office(),
             today=services.business_today(),
             calendar_known=services.calendar_for(office).knows_year(services.business_today().year),
         )

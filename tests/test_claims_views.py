@@ -318,3 +318,9 @@ def test_the_claims_api_is_in_the_schema(tree: Tree) -> None:
     assert {"/api/v1/claims/", "/api/v1/claims/{claim_pk}/review/", "/api/v1/claim-schedules/{period_pk}/"} <= set(
         schema["paths"]
     )
+
+
+def test_the_province_sees_each_city_s_clock(claims_ready: Tree) -> None:
+    claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
+    page = _login(claims_ready.province_user).get(reverse("claims:deadlines")).content.decode()
+    assert 'data-testid="offices"' in page and claims_ready.a.city.name in page

@@ -354,4 +354,5 @@ ZH = {
     "No day declared.": "尚未设定日期。",
     "Add the day": "添加日期",
     "a claim of another office": "其他单位的一笔理赔",
+    "Reviewing offices in your tree": "本单位管辖范围内的审核单位",
 }
