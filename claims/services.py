@@ -49,7 +49,7 @@ from claims.models import (
 )
 from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment, EnrollmentStatus, Period
-from mutualaid import notify, pii
+from mutualaid import events, notify, pii
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.tenancy import unscoped
 
@@ -816,6 +816,7 @@ def batch_export(*, actor: User, batch: PaymentBatch) -> bytes:
         raise PermissionDenied(_("The batch belongs to another office."))
     from claims.exports import transfer_workbook
 
+    events.publish("claims_batch_export", batch=locked, actor=actor)
     data = transfer_workbook(locked, locked.claims.order_by("number"))
     if locked.status == BatchStatus.OPEN:
         locked.status = BatchStatus.EXPORTED
@@ -853,6 +854,7 @@ def batch_mark_paid(*, actor: User, batch: PaymentBatch, paid_on: date, bank_ref
         BenefitSchedule.objects.filter(period_id__in={c.period_id for c in claims}, frozen_at__isnull=True).update(
             frozen_at=now
         )
+    events.publish("claims_batch_paid", batch=locked, actor=actor)
     ids = [c.pk for c in claims]
     transaction.on_commit(lambda: _notify_later(org_id=actor.org_id, claim_ids=ids, actor_id=actor.pk))
     return locked

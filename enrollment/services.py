@@ -40,7 +40,7 @@ from enrollment.models import (
 )
 from enrollment.rules import premium_split, subsidy_for
 from enrollment.validation import check_list
-from mutualaid import pii
+from mutualaid import events, pii
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.tenancy import unscoped
 
@@ -484,6 +484,7 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     locked.decided_by, locked.decided_at, locked.policy = actor, now, policy
     locked.save(update_fields=["status", "decided_by", "decided_at", "policy"])
     ListRow.objects.filter(member_list=locked).delete()
+    events.publish("policy_issued", policy=policy, actor=actor)
     return policy
 
 

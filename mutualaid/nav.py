@@ -33,6 +33,11 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Payment batches"), "claims:batch_list", "claims.view"),
     NavItem(_("Benefit schedules"), "claims:schedule_list", "claims.view"),
     NavItem(_("Claims settings"), "claims:settings", "claims.configure"),
+    NavItem(_("Books"), "finance:books", "finance.view"),
+    NavItem(_("Premiums"), "finance:premiums", "finance.view"),
+    NavItem(_("Premium remittances"), "finance:remittance_list", "finance.view"),
+    NavItem(_("Payments"), "finance:payment_list", "finance.view"),
+    NavItem(_("Finance settings"), "finance:settings", "finance.configure"),
     NavItem(_("Accounts"), "user_list", "users.view"),
     NavItem(_("Audit trail"), "audit_list", "audit.view"),
 ]

@@ -63,6 +63,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "claims.pay": frozenset({Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
     "claims.callback": frozenset({Role.CLAIMS_OFFICER, Role.CLAIMS_SUPERVISOR}),
     "claims.configure": frozenset({Role.OFFICE_HEAD}),
+    # Finance: the dedicated account's books, remittances up the tree, layered payment approval
+    # (prepared by one person, approved by three others), budgets and bank reconciliation.
+    "finance.view": frozenset(
+        {Role.FINANCE_OFFICER, Role.FINANCE_HEAD, Role.OFFICE_HEAD, Role.LEADER, Role.AUDITOR, Role.COUNTY_AGENT}
+    )
+    | {Role.API_CLIENT},
+    "finance.post": frozenset({Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
+    "finance.remit": frozenset({Role.COUNTY_AGENT, Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
+    "finance.prepare": frozenset({Role.FINANCE_OFFICER}),
+    "finance.approve_office": frozenset({Role.OFFICE_HEAD}),
+    "finance.approve_finance": frozenset({Role.FINANCE_HEAD}),
+    "finance.approve_leader": frozenset({Role.LEADER}),
+    "finance.configure": frozenset({Role.OFFICE_HEAD, Role.FINANCE_HEAD}),
     # Seeing a full resident ID number; every reveal is recorded in the audit trail.
     "pii.reveal": frozenset({Role.OFFICE_HEAD, Role.CLAIMS_OFFICER, Role.COMPLIANCE}),
     # Machine access to the versioned API.

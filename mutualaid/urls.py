@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from claims import apis as claims_apis
 from enrollment import apis as enrollment_apis
+from finance.apis import api_urls as finance_api_urls
 from mutualaid import apis, views
 
 api_v1 = [
@@ -24,6 +25,7 @@ api_v1 = [
     path("claim-schedules/", claims_apis.ScheduleList.as_view(), name="api_schedule_list"),
     path("claim-schedules/<int:period_pk>/", claims_apis.ScheduleDetail.as_view(), name="api_schedule_detail"),
     path("payment-batches/", claims_apis.BatchList.as_view(), name="api_batch_list"),
+    *finance_api_urls,
 ]
 
 urlpatterns = [
@@ -49,6 +51,7 @@ urlpatterns = [
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
     path("enrollment/", include("enrollment.urls")),
     path("claims/", include("claims.urls")),
+    path("finance/", include("finance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     re_path(r"^api/(?P<version>v1)/", include(api_v1)),

@@ -103,6 +103,8 @@ class Reviewers:
     compliance: User
     leader: User
     finance: User
+    head: User
+    finance_head: User
 
 
 def reviewers(office: Organisation, prefix: str) -> Reviewers:
@@ -115,6 +117,8 @@ def reviewers(office: Organisation, prefix: str) -> Reviewers:
         compliance=user(Role.COMPLIANCE, "合规"),
         leader=user(Role.LEADER, "分管领导"),
         finance=user(Role.FINANCE_OFFICER, "出纳"),
+        head=user(Role.OFFICE_HEAD, "主任"),
+        finance_head=user(Role.FINANCE_HEAD, "财务负责人"),
     )
 
 
@@ -130,9 +134,33 @@ def approve(people: Reviewers, claim: Claim) -> Claim:
     return claim
 
 
+def approve_payment(people: Reviewers, batch: Any) -> Any:
+    """The batch's payment, prepared by finance and approved by three other people in layers."""
+    from finance import services as finance
+
+    with org_scope(people.finance.org, actor_id=people.finance.pk):
+        payment = finance.payment_prepare(
+            actor=people.finance,
+            plan=batch.claims.first().period.plan,
+            kind="claims_batch",
+            amount=None,
+            payee="理赔代发",
+            purpose=f"理赔付款批次 {batch.number}",
+            claims_batch=batch,
+            meeting="2026年第11次主任办公会",
+            meeting_on=date(2026, 11, 2),
+        )
+    for approver in (people.head, people.finance_head, people.leader):
+        with org_scope(approver.org, actor_id=approver.pk):
+            payment = finance.payment_approve(actor=approver, payment=payment, version=payment.version)
+    return payment
+
+
 def pay(people: Reviewers, claims: list[Claim], on: date = date(2026, 11, 20)) -> Any:
     finance = people.finance
     with org_scope(finance.org, actor_id=finance.pk):
         batch = services.batch_create(actor=finance, claim_ids=[c.pk for c in claims])
+    approve_payment(people, batch)
+    with org_scope(finance.org, actor_id=finance.pk):
         services.batch_export(actor=finance, batch=batch)
         return services.batch_mark_paid(actor=finance, batch=batch, paid_on=on, bank_reference="BANK-REF-1")

@@ -479,6 +479,11 @@ def test_a_batch_exports_the_transfers_is_paid_notifies_and_freezes_the_schedule
         assert batch.total == Decimal("2080") and batch.claim_count == 1
         with pytest.raises(ValidationError):  # not sent to the bank yet
             services.batch_mark_paid(actor=finance, batch=batch, paid_on=date(2026, 11, 2), bank_reference="R1")
+        with pytest.raises(ValidationError) as caught:  # its payment is not approved yet
+            services.batch_export(actor=finance, batch=batch)
+        assert "分管领导" in str(caught.value) or "leader" in str(caught.value)
+    claimkit.approve_payment(people, batch)
+    with org_scope(claims_ready.a.city, actor_id=finance.pk):
         data = services.batch_export(actor=finance, batch=batch)
         sheet = load_workbook(io.BytesIO(data)).active
         rows = [row for row in sheet.iter_rows(values_only=True) if row and row[0] is not None]

@@ -174,6 +174,10 @@ def test_a_batch_downloads_as_a_transfer_workbook_and_is_marked_paid(claims_read
     assert response.status_code == 302
     detail_url = response["Location"]
     batch_pk = int(detail_url.rstrip("/").split("/")[-1])
+    from claims.models import PaymentBatch
+
+    with unscoped():
+        claimkit.approve_payment(people, PaymentBatch.objects.get(pk=batch_pk))
     workbook = finance.get(reverse("claims:batch_transfer", kwargs={"batch_pk": batch_pk}))
     sheet = load_workbook(io.BytesIO(workbook.content)).active
     assert sheet["A1"].value.startswith("付款批次") or "batch" in sheet["A1"].value.lower()

@@ -1,0 +1,3 @@
+"""The finance API (being written)."""
+
+api_urls: list = []

@@ -1,0 +1,340 @@
+"""The dedicated account (专户) of each office that holds plan money, as a double-entry ledger
+booked separately per plan (分账核算), and what feeds it: monthly premium remittances up the
+tree, layered payment approval, budgets and bank statements.
+
+A journal entry and its lines are written once and never changed: the database refuses UPDATE
+and DELETE on them, and a constraint trigger checked at commit refuses an entry whose debits and
+credits differ. A mistake is corrected by a reversing entry that points at the original.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pghistory
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from mutualaid.tenancy import TenantOwned
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Account(models.TextChoices):
+    """The chart of accounts, the same in every office's books (codes as offices number them)."""
+
+    BANK = "1001", _("1001 Dedicated bank account")
+    PREMIUM_RECEIVABLE = "1122", _("1122 Premium receivable from units")
+    DUE_FROM_BELOW = "1221", _("1221 Remittances due from offices below")
+    DUE_TO_ABOVE = "2241", _("2241 Premium due to the office above")
+    RESERVE_FUND = "2701", _("2701 Risk reserve fund")
+    PREMIUM_INCOME = "6001", _("6001 Premium income")
+    SUBSIDY_INCOME = "6051", _("6051 Union and unit subsidies")
+    CLAIMS_PAID = "6401", _("6401 Claims paid")
+    MANAGEMENT_FEE = "6601", _("6601 Management fees")
+    RESERVE_PROVISION = "6701", _("6701 Reserve set aside")
+
+
+# Which side increases an account: assets and expenses on the debit side, the rest on the credit.
+DEBIT_NORMAL = frozenset(
+    {
+        Account.BANK,
+        Account.PREMIUM_RECEIVABLE,
+        Account.DUE_FROM_BELOW,
+        Account.CLAIMS_PAID,
+        Account.MANAGEMENT_FEE,
+        Account.RESERVE_PROVISION,
+    }
+)
+
+
+class EntryKind(models.TextChoices):
+    POLICY_ISSUED = "policy_issued", _("Policy issued: premium receivable")
+    PREMIUM_RECEIVED = "premium_received", _("Premium received from a unit")
+    REMITTED = "remitted", _("Premium remitted to the office above")
+    REMITTANCE_RECEIVED = "remittance_received", _("Remittance received from an office below")
+    CLAIMS_PAID = "claims_paid", _("Claims paid")
+    MANAGEMENT_FEE = "management_fee", _("Management fee")
+    RESERVE_DRAW = "reserve_draw", _("Reserve fund drawn")
+    REVERSAL = "reversal", _("Reversal")
+
+
+@pghistory.track()
+class FinanceSettings(TenantOwned):
+    """An office's finance rules: the reserve share, the management-fee cap, and the amount from
+    which a payment needs a recorded collective decision (集体决策)."""
+
+    reserve_ratio = models.DecimalField(
+        _("share of premium set aside as reserve"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.1000"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+    )
+    fee_cap_ratio = models.DecimalField(
+        _("management fee cap, as a share of premium"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.0500"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+    )
+    collective_decision_from = models.DecimalField(
+        _("payments from this amount need a collective decision"), default=Decimal("100000"), **MONEY
+    )
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("finance settings")
+        verbose_name_plural = _("finance settings")
+        indexes = [models.Index(fields=["org_path"], name="finsettings_subtree", opclasses=["varchar_pattern_ops"])]
+        constraints = [models.UniqueConstraint(fields=["org"], name="finance_settings_once_per_office")]
+
+    def __str__(self) -> str:
+        return str(self.org)
+
+
+class JournalEntry(TenantOwned):
+    """One posting in an office's books for one plan; immutable once written."""
+
+    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    number = models.CharField(_("entry number"), max_length=24, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
+    posted_on = models.DateField(_("date"))
+    memo = models.CharField(_("memo"), max_length=200)
+    # The same request sent twice (a double click, a retried task) carries the same key and
+    # posts once: the unique index makes the second insert fail, and the service returns the first.
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by", verbose_name=_("reverses")
+    )
+    bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
+    created_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        ordering = ["-posted_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class JournalLine(TenantOwned):
+    """One side of an entry: an account debited or credited."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+")
+    posted_on = models.DateField()
+    account = models.CharField(_("account"), max_length=4, choices=Account.choices)
+    debit = models.DecimalField(_("debit"), default=Decimal("0"), **MONEY)
+    credit = models.DecimalField(_("credit"), default=Decimal("0"), **MONEY)
+
+    class Meta(TenantOwned.Meta):
+        indexes = [
+            *TenantOwned.Meta.indexes,
+            models.Index(fields=["org", "plan", "account", "posted_on"], name="ledger_balance"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(debit__gt=0) & Q(credit=0)) | (Q(credit__gt=0) & Q(debit=0)),
+                name="journal_line_one_side",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.account} {self.debit or -self.credit}"
+
+
+class ClosedMonth(TenantOwned):
+    """A month whose books an office has closed: nothing more is posted into it."""
+
+    month = models.DateField(_("month"))  # the first day of the month
+    closed_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [models.UniqueConstraint(fields=["org", "month"], name="month_closed_once")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.month:%Y-%m}"
+
+
+class RemittanceStatus(models.TextChoices):
+    DRAFT = "draft", _("Drafted, awaiting the transfer")
+    REMITTED = "remitted", _("Remitted")
+    RECEIVED = "received", _("Received by the office above")
+
+
+@pghistory.track()
+class Remittance(TenantOwned):
+    """A premium remittance report (上解保费报告书) of one office for one month: what its
+    policies of the month brought in, by plan, and the transfer to the office above. Due by the
+    25th of the next month."""
+
+    month = models.DateField(_("month"))  # the first day of the month
+    to_office = models.ForeignKey(
+        "mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("remitted to")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RemittanceStatus.choices, default=RemittanceStatus.DRAFT
+    )
+    due_on = models.DateField(_("due on"))
+    # [{"plan": id, "plan_name": str, "policies": n, "members": n, "shares": n, "amount": "0.00"}]
+    lines = models.JSONField(default=list)
+    amount_due = models.DecimalField(_("amount due"), **MONEY)
+    amount_remitted = models.DecimalField(_("amount remitted"), default=Decimal("0"), **MONEY)
+    bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
+    remitted_on = models.DateField(_("remitted on"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        "mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    received_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The reports of the offices below that this one consolidates (a city's of its agent points).
+    consolidates = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="consolidated_in")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("premium remittance report")
+        verbose_name_plural = _("premium remittance reports")
+        ordering = ["-month", "org_path"]
+        constraints = [models.UniqueConstraint(fields=["org", "month"], name="one_remittance_per_office_and_month")]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.month:%Y-%m}"
+
+
+class PaymentKind(models.TextChoices):
+    CLAIMS_BATCH = "claims_batch", _("Claims payment batch")
+    MANAGEMENT_FEE = "management_fee", _("Management fee")
+    RESERVE_DRAW = "reserve_draw", _("Drawing on the reserve fund")
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    PAID = "paid", _("Paid")
+
+
+# The approval layers in order, and who may sign each.
+APPROVAL_LAYERS: tuple[tuple[str, str], ...] = (
+    ("office_head", "finance.approve_office"),
+    ("finance_head", "finance.approve_finance"),
+    ("leader", "finance.approve_leader"),
+)
+
+
+@pghistory.track()
+class PaymentRequest(TenantOwned):
+    """An outgoing payment from the dedicated account, prepared by one person and approved in
+    layers by three others (office head, finance head, leader in charge)."""
+
+    number = models.CharField(_("payment number"), max_length=24, unique=True)
+    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    kind = models.CharField(_("kind"), max_length=16, choices=PaymentKind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    payee = models.CharField(_("payee"), max_length=100)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    claims_batch = models.OneToOneField(
+        "claims.PaymentBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="payment_request"
+    )
+    meeting = models.CharField(_("collective decision (meeting)"), max_length=120, blank=True)
+    meeting_on = models.DateField(_("meeting date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    version = models.PositiveIntegerField(default=1)
+    prepared_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-prepared_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PaymentApproval(TenantOwned):
+    payment = models.ForeignKey(PaymentRequest, on_delete=models.PROTECT, related_name="approvals")
+    layer = models.CharField(_("layer"), max_length=16)
+    approver = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["approved_at", "pk"]
+        indexes = [models.Index(fields=["org_path"], name="payapproval_subtree", opclasses=["varchar_pattern_ops"])]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "layer"], name="one_approval_per_layer"),
+            models.UniqueConstraint(fields=["payment", "approver"], name="one_approval_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} {self.layer}"
+
+
+@pghistory.track()
+class Budget(TenantOwned):
+    """What an office plans to take in and spend on a plan in a year, by account."""
+
+    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    account = models.CharField(_("account"), max_length=4, choices=Account.choices)
+    amount = models.DecimalField(_("budget"), **MONEY)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "plan", "year", "account"], name="budget_once"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.account}"
+
+
+class BankStatement(TenantOwned):
+    """An imported bank statement of an office's dedicated account."""
+
+    original_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    imported_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    line_count = models.PositiveIntegerField(default=0)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["-imported_at"]
+        constraints = [models.UniqueConstraint(fields=["org", "sha256"], name="bank_statement_once")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class BankLine(TenantOwned):
+    """One line of a bank statement; matched to the ledger's bank line it is the money of."""
+
+    statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
+    row_number = models.PositiveIntegerField()
+    booked_on = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), **MONEY)  # + money in, - money out
+    reference = models.CharField(_("bank reference"), max_length=60, blank=True)
+    counterparty = models.CharField(_("counterparty"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    matched = models.OneToOneField(
+        JournalLine, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_line"
+    )
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["booked_on", "row_number"]
+        constraints = [models.UniqueConstraint(fields=["statement", "row_number"], name="bank_line_once")]
+
+    def __str__(self) -> str:
+        return f"{self.booked_on} {self.amount}"

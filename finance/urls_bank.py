@@ -1,0 +1,3 @@
+"""Bank reconciliation pages (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Statements, balances and budget pages (being written)."""
+
+urlpatterns: list = []
