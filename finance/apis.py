@@ -1,3 +1,287 @@
-"""The finance API (being written)."""
+"""The finance API (`/api/v1/finance/…`), read-only and in the caller's scope: the journal with
+its lines, the balances of an office's books for a month, the premium remittance reports and the
+payments with their approvals. Every read goes through the scoped managers, so another office's
+rows cannot come back, whatever the filters say."""
 
-api_urls: list = []
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from finance import exports, selectors, services
+from finance.models import Account, JournalEntry, JournalLine, PaymentApproval, PaymentRequest, Remittance
+from mutualaid.drf import HasPermission
+
+FILTERS = [
+    OpenApiParameter("office", OpenApiTypes.INT, description="An office of your tree that keeps books."),
+    OpenApiParameter("plan", OpenApiTypes.INT, description="A plan; all plans when left out."),
+    OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; the current month when left out."),
+]
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ApiValidationError({name: [_("Enter a whole number.")]})
+    return int(value)
+
+
+def _month_param(request: Request) -> Any:
+    value = request.query_params.get("month", "").strip()
+    if not value:
+        return None
+    month = exports.parse_month(value)
+    if month is None:
+        raise ApiValidationError({"month": [_("Choose a month as YYYY-MM.")]})
+    return month
+
+
+class LineSerializer(serializers.ModelSerializer):
+    account_label = serializers.CharField(source="get_account_display", read_only=True)
+
+    class Meta:
+        model = JournalLine
+        fields = ["account", "account_label", "debit", "credit"]
+
+
+class JournalEntrySerializer(serializers.ModelSerializer):
+    office = serializers.PrimaryKeyRelatedField(source="org", read_only=True)
+    office_name = serializers.CharField(source="org.name", read_only=True)
+    plan_name = serializers.CharField(source="plan.name", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    reverses = serializers.CharField(source="reverses.number", read_only=True, default=None, allow_null=True)
+    lines = LineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = JournalEntry
+        fields = [
+            "id",
+            "number",
+            "office",
+            "office_name",
+            "plan",
+            "plan_name",
+            "kind",
+            "kind_label",
+            "posted_on",
+            "memo",
+            "bank_reference",
+            "reverses",
+            "created_at",
+            "lines",
+        ]
+
+
+def _entries() -> QuerySet[JournalEntry]:
+    return JournalEntry.objects.select_related("org", "plan", "reverses").prefetch_related(
+        Prefetch("lines", queryset=JournalLine.objects.order_by("pk"))
+    )
+
+
+class EntryList(generics.ListAPIView):
+    """Journal entries of the offices in your tree, newest first, each with its lines."""
+
+    serializer_class = JournalEntrySerializer
+    permission_classes = [HasPermission]
+    required_permission = "finance.view"
+
+    def get_queryset(self) -> QuerySet[JournalEntry]:
+        entries = _entries().order_by("-posted_on", "-pk")
+        office, plan = _int_param(self.request, "office"), _int_param(self.request, "plan")
+        month = _month_param(self.request)
+        if office is not None:
+            entries = entries.filter(org_id=office)
+        if plan is not None:
+            entries = entries.filter(plan_id=plan)
+        if month is not None:
+            entries = entries.filter(posted_on__gte=month, posted_on__lt=services.due_date(month).replace(day=1))
+        return entries
+
+    @extend_schema(parameters=FILTERS)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class EntryDetail(generics.RetrieveAPIView):
+    serializer_class = JournalEntrySerializer
+    permission_classes = [HasPermission]
+    required_permission = "finance.view"
+    lookup_url_kwarg = "entry_pk"
+
+    def get_queryset(self) -> QuerySet[JournalEntry]:
+        return _entries()
+
+
+class BalanceRowSerializer(serializers.Serializer):
+    account = serializers.ChoiceField(choices=Account.choices)
+    label = serializers.CharField()
+    opening = serializers.DecimalField(max_digits=14, decimal_places=2)
+    debit = serializers.DecimalField(max_digits=14, decimal_places=2)
+    credit = serializers.DecimalField(max_digits=14, decimal_places=2)
+    closing = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class BalancesSerializer(serializers.Serializer):
+    office = serializers.IntegerField(source="office.pk")
+    office_name = serializers.CharField(source="office.name")
+    plan = serializers.IntegerField(source="plan.pk", allow_null=True, default=None)
+    month = serializers.CharField()
+    rows = BalanceRowSerializer(many=True)
+
+
+class Balances(APIView):
+    """Each account's opening balance, the month's debits and credits, and the closing balance,
+    on the account's normal side (as on the books page)."""
+
+    permission_classes = [HasPermission]
+    required_permission = "finance.view"
+
+    @extend_schema(parameters=FILTERS, responses={200: BalancesSerializer})
+    def get(self, request: Request, version: str = "v1") -> Response:
+        offices = list(selectors.book_offices(root=request.user.org))
+        office_pk = _int_param(request, "office")
+        wanted = request.user.org_id if office_pk is None else office_pk
+        office = next((o for o in offices if o.pk == wanted), None)
+        if office is None and office_pk is None and offices:
+            office = offices[0]
+        if office is None:
+            raise Http404
+        plan_pk = _int_param(request, "plan")
+        plan = None
+        if plan_pk is not None:
+            plan = next((p for p in selectors.book_plans(office=office) if p.pk == plan_pk), None)
+            if plan is None:
+                raise Http404
+        month = _month_param(request) or services.month_start(services.business_today())
+        rows = selectors.account_rows(office=office, plan=plan, month=month)
+        data = {"office": office, "plan": plan, "month": f"{month:%Y-%m}", "rows": rows}
+        return Response(BalancesSerializer(data).data)
+
+
+class RemittanceLineSerializer(serializers.Serializer):
+    plan = serializers.IntegerField()
+    plan_name = serializers.CharField()
+    policies = serializers.IntegerField()
+    members = serializers.IntegerField()
+    shares = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class RemittanceSerializer(serializers.ModelSerializer):
+    office = serializers.PrimaryKeyRelatedField(source="org", read_only=True)
+    office_name = serializers.CharField(source="org.name", read_only=True)
+    to_office_name = serializers.CharField(source="to_office.name", read_only=True)
+    lines = RemittanceLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Remittance
+        fields = [
+            "id",
+            "office",
+            "office_name",
+            "month",
+            "to_office",
+            "to_office_name",
+            "status",
+            "due_on",
+            "lines",
+            "amount_due",
+            "amount_remitted",
+            "bank_reference",
+            "remitted_on",
+            "received_on",
+            "created_at",
+        ]
+
+
+class RemittanceList(generics.ListAPIView):
+    """The premium remittance reports of the offices in your tree, newest month first."""
+
+    serializer_class = RemittanceSerializer
+    permission_classes = [HasPermission]
+    required_permission = "finance.view"
+
+    def get_queryset(self) -> QuerySet[Remittance]:
+        return Remittance.objects.select_related("org", "to_office").order_by("-month", "org_path", "pk")
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    approver = serializers.StringRelatedField()
+
+    class Meta:
+        model = PaymentApproval
+        fields = ["layer", "approver", "approved_at"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    office = serializers.PrimaryKeyRelatedField(source="org", read_only=True)
+    office_name = serializers.CharField(source="org.name", read_only=True)
+    plan_name = serializers.CharField(source="plan.name", read_only=True)
+    claims_batch = serializers.CharField(source="claims_batch.number", read_only=True, default=None, allow_null=True)
+    prepared_by = serializers.StringRelatedField()
+    entry = serializers.CharField(source="entry.number", read_only=True, default=None, allow_null=True)
+    approvals = ApprovalSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PaymentRequest
+        fields = [
+            "id",
+            "number",
+            "office",
+            "office_name",
+            "plan",
+            "plan_name",
+            "kind",
+            "amount",
+            "payee",
+            "purpose",
+            "claims_batch",
+            "meeting",
+            "meeting_on",
+            "status",
+            "version",
+            "prepared_by",
+            "prepared_at",
+            "reason",
+            "entry",
+            "approvals",
+        ]
+
+
+class PaymentList(generics.ListAPIView):
+    """Payments of the offices in your tree, newest first, with the approvals signed so far."""
+
+    serializer_class = PaymentSerializer
+    permission_classes = [HasPermission]
+    required_permission = "finance.view"
+
+    def get_queryset(self) -> QuerySet[PaymentRequest]:
+        approvals = PaymentApproval.objects.select_related("approver").order_by("approved_at", "pk")
+        return (
+            selectors.payment_list()
+            .select_related("entry")
+            .prefetch_related(Prefetch("approvals", queryset=approvals))
+            .order_by("-prepared_at", "-pk")
+        )
+
+
+api_urls = [
+    path("finance/entries/", EntryList.as_view(), name="api_finance_entries"),
+    path("finance/entries/<int:entry_pk>/", EntryDetail.as_view(), name="api_finance_entry"),
+    path("finance/balances/", Balances.as_view(), name="api_finance_balances"),
+    path("finance/remittances/", RemittanceList.as_view(), name="api_finance_remittances"),
+    path("finance/payments/", PaymentList.as_view(), name="api_finance_payments"),
+]

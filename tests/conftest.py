@@ -43,6 +43,10 @@ class City:
     claim: Any = None
     document: Any = None
     batch: Any = None
+    # Built by `with_finance()`: the county's ledger entry for the policy, last month's report.
+    entry: Any = None
+    remittance: Any = None
+    payment: Any = None
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a response to another office."""
@@ -97,6 +101,17 @@ class City:
             self.document = ClaimDocument.objects.filter(claim=claim).first()
         return self
 
+    def with_finance(self) -> City:
+        """The policy moved to last month and its agent point's remittance report drafted."""
+        from finance.models import JournalEntry, PaymentRequest
+        from tests import finkit
+
+        self.remittance = finkit.last_month_report(self)
+        with unscoped():
+            self.entry = JournalEntry.objects.get(idempotency_key=f"policy:{self.policy.pk}")
+            self.payment = PaymentRequest.objects.filter(org=self.city).first()
+        return self
+
 
 @dataclass
 class Tree:
@@ -144,8 +159,8 @@ def tree(db: None) -> Tree:
 @pytest.fixture
 def enrolled_tree(tree: Tree) -> Tree:
     """The tree with a plan, an approved list and a policy in each city, and a paid claim."""
-    tree.a.with_enrollment(100).with_claim()
-    tree.b.with_enrollment(200).with_claim()
+    tree.a.with_enrollment(100).with_claim().with_finance()
+    tree.b.with_enrollment(200).with_claim().with_finance()
     return tree
 
 

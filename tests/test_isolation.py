@@ -38,6 +38,9 @@ OBJECT_KWARGS: dict[str, str] = {
     "claim_pk": "claim",  # a paid claim of city A's member
     "document_pk": "document",  # one of its scanned documents
     "batch_pk": "batch",  # the payment batch that paid it
+    "entry_pk": "entry",  # the agent point's ledger entry for the policy
+    "remittance_pk": "remittance",  # the agent point's report of last month
+    "payment_pk": "payment",  # the approved payment of the claims batch
 }
 FIXED_KWARGS = {"version": "v1", "action": "approve", "document": "cards.pdf"}
 # Namespaces and routes outside the walk, each for a stated reason.
@@ -126,6 +129,16 @@ def _forged_body(city: City) -> dict[str, Any]:
         "bank_reference": "FORGED",
         "outcome": "satisfied",
         "rules": "{}",
+        # Finance: a receipt, a remittance and a payment of city A's.
+        "policy": city.policy.pk,
+        "received_on": "2026-11-01",
+        "month": "2026-10",
+        "amount": "100.00",
+        "remitted_on": "2026-11-01",
+        "plan": city.plan.pk,
+        "payee": "伪造",
+        "purpose": "伪造",
+        "claims_batch": city.batch.pk,
     }
 
 
@@ -133,8 +146,14 @@ def _counts() -> tuple[object, ...]:
     from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimSettings, OfficeDay, PaymentBatch
     from enrollment.models import Enrollment, MemberList, Period, Plan, Policy
 
+    from finance.models import JournalEntry, PaymentApproval, PaymentRequest, Remittance
+
     with unscoped():
         return (
+            JournalEntry.objects.count(),
+            tuple(Remittance.objects.order_by("pk").values_list("status", "amount_remitted")),
+            tuple(PaymentRequest.objects.order_by("pk").values_list("status", "version")),
+            PaymentApproval.objects.count(),
             tuple(Claim.objects.order_by("pk").values_list("status", "version", "callback_at")),
             ClaimDocument.objects.count(),
             tuple(PaymentBatch.objects.order_by("pk").values_list("status", "exported_at")),

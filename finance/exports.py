@@ -1,0 +1,318 @@
+"""The monthly statement of an office's books (科目余额表 and the month's entries), as an xlsx
+workbook and as a PDF, with the same figures as the statement page.
+
+The balances are laid out as accountants print them: the opening balance, the month's debits
+and credits and the closing balance, each balance in the debit or the credit column by the side
+it stands on. So every column can be totalled, and the totals show at a glance that the books
+balance (opening debits equal opening credits, and so on). Every line of the entries carries its
+entry's number, so each figure of the month can be traced to the entry it comes from.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+from enrollment.models import Plan
+from finance import selectors
+from finance.models import DEBIT_NORMAL, Account, JournalEntry
+from finance.services import ZERO
+from mutualaid.models import Organisation
+
+_THIN = Side(style="thin", color="FF999999")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="FFDDEBF7")
+_MONEY = "#,##0.00"
+_TEXT = "@"
+_DATE = "yyyy-mm-dd"
+_LABELS = dict(Account.choices)
+
+
+def parse_month(value: str) -> date | None:
+    """A month written YYYY-MM (as an <input type="month"> sends it), as its first day."""
+    text = value.strip()
+    if not (len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit()):
+        return None
+    year, month = int(text[:4]), int(text[5:])
+    return date(year, month, 1) if 1 <= month <= 12 and year >= 1 else None
+
+
+def account_name(account: str) -> str:
+    """The account's name without its code (the code has a column of its own)."""
+    return str(_LABELS.get(account, account)).removeprefix(f"{account} ").strip()
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    """One account of the 科目余额表: each balance on the side it stands on."""
+
+    account: str
+    name: str
+    opening_debit: Decimal
+    opening_credit: Decimal
+    debit: Decimal
+    credit: Decimal
+    closing_debit: Decimal
+    closing_credit: Decimal
+
+    @property
+    def figures(self) -> tuple[Decimal, ...]:
+        return (
+            self.opening_debit,
+            self.opening_credit,
+            self.debit,
+            self.credit,
+            self.closing_debit,
+            self.closing_credit,
+        )
+
+
+def _sides(account: str, balance: Decimal) -> tuple[Decimal, Decimal]:
+    """A normal-side balance as (debit, credit): a debit-normal account in credit goes right."""
+    on_debit = balance if account in DEBIT_NORMAL else -balance
+    return (on_debit, ZERO) if on_debit >= 0 else (ZERO, -on_debit)
+
+
+@dataclass(frozen=True)
+class LineRow:
+    """One line of an entry, with its entry's number, date and memo."""
+
+    number: str
+    posted_on: date
+    plan: str
+    kind: str
+    memo: str
+    account: str
+    name: str
+    debit: Decimal
+    credit: Decimal
+    bank_reference: str
+    reverses: str
+    entry_pk: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    office: Organisation
+    plan: Plan | None
+    month: date
+    balances: list[BalanceRow]
+    lines: list[LineRow]
+    entry_count: int
+    printed: date = field(default_factory=timezone.localdate)
+
+    @property
+    def plan_label(self) -> str:
+        return self.plan.name if self.plan is not None else _("All plans")
+
+    @property
+    def month_label(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def balance_totals(self) -> tuple[Decimal, ...]:
+        figures = [row.figures for row in self.balances]
+        return tuple(sum((row[column] for row in figures), ZERO) for column in range(6))
+
+    @property
+    def line_totals(self) -> tuple[Decimal, Decimal]:
+        return sum((r.debit for r in self.lines), ZERO), sum((r.credit for r in self.lines), ZERO)
+
+
+def statement_for(*, office: Organisation, plan: Plan | None, month: date) -> Statement:
+    """The statement of an office (one of the caller's tree) for a plan, or all, and a month."""
+    balances = []
+    for row in selectors.account_rows(office=office, plan=plan, month=month):
+        opening = _sides(row.account, row.opening)
+        closing = _sides(row.account, row.closing)
+        balances.append(
+            BalanceRow(
+                account=row.account,
+                name=account_name(row.account),
+                opening_debit=opening[0],
+                opening_credit=opening[1],
+                debit=row.debit,
+                credit=row.credit,
+                closing_debit=closing[0],
+                closing_credit=closing[1],
+            )
+        )
+    entries = list(selectors.month_entries(office=office, plan=plan, month=month))
+    return Statement(
+        office=office, plan=plan, month=month, balances=balances, lines=_lines(entries), entry_count=len(entries)
+    )
+
+
+def _lines(entries: Iterable[JournalEntry]) -> list[LineRow]:
+    rows = []
+    for entry in entries:
+        kind = entry.get_kind_display()
+        reverses = entry.reverses.number if entry.reverses is not None else ""
+        # Debits first, then credits, as an entry is written.
+        for line in sorted(entry.lines.all(), key=lambda line: (line.debit == 0, line.pk)):
+            rows.append(
+                LineRow(
+                    number=entry.number,
+                    posted_on=entry.posted_on,
+                    plan=entry.plan.name,
+                    kind=kind,
+                    memo=entry.memo,
+                    account=line.account,
+                    name=account_name(line.account),
+                    debit=line.debit,
+                    credit=line.credit,
+                    bank_reference=entry.bank_reference,
+                    reverses=reverses,
+                    entry_pk=entry.pk,
+                )
+            )
+    return rows
+
+
+def balance_headers() -> tuple[str, ...]:
+    return (
+        _("Account code"),
+        _("Account"),
+        _("Opening debit"),
+        _("Opening credit"),
+        _("Debits of the month"),
+        _("Credits of the month"),
+        _("Closing debit"),
+        _("Closing credit"),
+    )
+
+
+def line_headers() -> tuple[str, ...]:
+    return (
+        _("Entry number"),
+        _("Date"),
+        _("Plan"),
+        _("Kind"),
+        _("Memo"),
+        _("Account code"),
+        _("Account"),
+        _("Debit"),
+        _("Credit"),
+        _("Bank reference"),
+        _("Reverses entry"),
+    )
+
+
+def _title(statement: Statement, what: str) -> str:
+    return _("%(what)s — %(office)s · %(plan)s · %(month)s") % {
+        "what": what,
+        "office": statement.office.name,
+        "plan": statement.plan_label,
+        "month": statement.month_label,
+    }
+
+
+def _sheet_head(sheet: Worksheet, title: str, subtitle: str, headers: tuple[str, ...], widths: tuple[int, ...]) -> None:
+    sheet["A1"] = title
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    sheet["A2"] = subtitle
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(headers))
+    for column, (text, width) in enumerate(zip(headers, widths, strict=True), start=1):
+        cell = sheet.cell(row=3, column=column, value=text)
+        cell.font, cell.fill, cell.border = Font(bold=True), _HEADER_FILL, _BORDER
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+        sheet.column_dimensions[cell.column_letter].width = width
+    sheet.freeze_panes = "A4"
+
+
+def _put(sheet: Worksheet, row: int, values: tuple[object, ...], formats: tuple[str | None, ...]) -> None:
+    for column, (value, number_format) in enumerate(zip(values, formats, strict=True), start=1):
+        cell = sheet.cell(row=row, column=column, value=value)
+        cell.border = _BORDER
+        if number_format:
+            cell.number_format = number_format
+
+
+def _totals(sheet: Worksheet, row: int, label_columns: int, figures: tuple[Decimal, ...], width: int) -> None:
+    sheet.cell(row=row, column=1, value=_("Total")).font = Font(bold=True)
+    if label_columns > 1:
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=label_columns)
+    for offset, figure in enumerate(figures):
+        cell = sheet.cell(row=row, column=label_columns + 1 + offset, value=figure)
+        cell.font, cell.number_format = Font(bold=True), _MONEY
+    for column in range(1, width + 1):
+        sheet.cell(row=row, column=column).border = _BORDER
+
+
+def statement_workbook(statement: Statement) -> bytes:
+    """Two sheets: the balances by account and the month's entry lines, each with its title row
+    (office, plan, month), Chinese headers and a totals row; money as numbers."""
+    book = Workbook()
+    printed = _("Printed on %(date)s") % {"date": f"{statement.printed:%Y-%m-%d}"}
+
+    sheet = book.active
+    sheet.title = _("Account balances")
+    headers = balance_headers()
+    _sheet_head(sheet, _title(statement, _("Account balances")), printed, headers, (10, 26, 15, 15, 15, 15, 15, 15))
+    row = 3
+    text2: tuple[str | None, ...] = (_TEXT, _TEXT)
+    for balance in statement.balances:
+        row += 1
+        _put(sheet, row, (balance.account, balance.name, *balance.figures), (*text2, *(_MONEY,) * 6))
+    _totals(sheet, row + 1, 2, statement.balance_totals, len(headers))
+
+    sheet = book.create_sheet(_("Entries"))
+    headers = line_headers()
+    count = ngettext("%(count)s entry", "%(count)s entries", statement.entry_count) % {"count": statement.entry_count}
+    _sheet_head(
+        sheet,
+        _title(statement, _("Entries")),
+        f"{count} · {printed}",
+        headers,
+        (18, 11, 16, 16, 36, 10, 22, 14, 14, 18, 18),
+    )
+    formats = (_TEXT, _DATE, _TEXT, _TEXT, _TEXT, _TEXT, _TEXT, _MONEY, _MONEY, _TEXT, _TEXT)
+    row = 3
+    for line in statement.lines:
+        row += 1
+        values = (
+            line.number,
+            line.posted_on,
+            line.plan,
+            line.kind,
+            line.memo,
+            line.account,
+            line.name,
+            line.debit if line.debit else None,
+            line.credit if line.credit else None,
+            line.bank_reference,
+            line.reverses,
+        )
+        _put(sheet, row, values, formats)
+    _totals(sheet, row + 1, 7, statement.line_totals, len(headers))
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def statement_pdf(statement: Statement) -> bytes:
+    """A4 landscape, in Chinese, with the office and month in the title and page numbers."""
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "finance/pdf/statement.html",
+        {
+            "statement": statement,
+            "balance_headers": balance_headers(),
+            "line_headers": line_headers(),
+        },
+    )
+    return HTML(string=html, base_url=None).write_pdf()

@@ -1,0 +1,185 @@
+"""Thin HTML views of bank reconciliation over finance.reconcile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from finance import bankstatement, reconcile
+from finance.models import BankLine, BankStatement, JournalLine
+from finance.services import MONEY_OFFICES
+from mutualaid.models import Organisation
+from mutualaid.views import StaffView, attach_errors
+
+
+def _errors(request: HttpRequest, error: ValidationError | PermissionDenied) -> None:
+    if isinstance(error, PermissionDenied):
+        messages.error(request, str(error) or _("Your roles do not allow this."))
+    else:
+        messages.error(request, " ".join(error.messages))
+
+
+def _office(request: HttpRequest) -> Organisation:
+    office = request.user.org  # type: ignore[union-attr]
+    if office is None or office.kind not in MONEY_OFFICES:
+        raise Http404(_("Your office keeps no books."))
+    return office
+
+
+class StatementForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Bank statement (xlsx or csv)"),
+        help_text=gettext_lazy(
+            "The statement of the dedicated account as online banking exports it, with its header row: "
+            "date, money in and money out (or one signed amount), counterparty, description, reference."
+        ),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > bankstatement.MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB: export the statement for a shorter period.")
+                % {"mb": bankstatement.MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+class BankListView(StaffView):
+    """Import a statement; what is in the bank but not in the books, and the other way round."""
+
+    template_name = "finance/bank_list.html"
+    permission_required = "finance.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        office = _office(self.request)
+        context.setdefault("form", StatementForm())
+        context.update(
+            office=office,
+            statements=reconcile.statement_list(office=office)[:100],
+            reconciliation=reconcile.reconciliation(office=office),
+            list_limit=reconcile.LIST_LIMIT,
+            may_import=self.request.user.has_perm("finance.post"),
+        )
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        _office(request)
+        if request.POST.get("action") == "rematch":
+            try:
+                count = reconcile.rematch(actor=request.user)  # type: ignore[arg-type]
+            except (ValidationError, PermissionDenied) as error:
+                _errors(request, error)
+            else:
+                messages.success(request, _("%(count)s more lines matched.") % {"count": count})
+            return redirect("finance:bank_list")
+        form = StatementForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        upload = form.cleaned_data["file"]
+        try:
+            statement = reconcile.statement_import(
+                actor=request.user,  # type: ignore[arg-type]
+                data=upload.read(),
+                filename=upload.name,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return self.render_to_response(self.get_context_data(form=form))
+        except PermissionDenied as error:
+            _errors(request, error)
+            return redirect("finance:bank_list")
+        matched = statement.lines.filter(matched__isnull=False).count()
+        messages.success(
+            request,
+            _("Statement “%(name)s” imported: %(lines)s lines, %(matched)s of them matched with the books.")
+            % {"name": statement.original_name, "lines": statement.line_count, "matched": matched},
+        )
+        return redirect("finance:bank_detail", statement_pk=statement.pk)
+
+
+class BankDetailView(StaffView):
+    """A statement's lines with the ledger entry each is matched to, or a choice to match it."""
+
+    template_name = "finance/bank_detail.html"
+    permission_required = "finance.view"
+
+    def _statement(self) -> BankStatement:
+        try:
+            return BankStatement.objects.select_related("org", "imported_by").get(pk=self.kwargs["statement_pk"])
+        except BankStatement.DoesNotExist:
+            raise Http404(_("No such bank statement in your office's tree.")) from None
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        statement = self._statement()
+        user = self.request.user
+        lines = list(reconcile.statement_lines(statement=statement))
+        may_match = user.has_perm("finance.post") and statement.org_id == user.org_id
+        choices = (
+            reconcile.match_choices(
+                office=statement.org, amounts={line.amount for line in lines if line.matched_id is None}
+            )
+            if may_match
+            else {}
+        )
+        rows = [
+            (
+                line,
+                sorted(
+                    choices.get(line.amount, []),
+                    key=lambda ledger, line=line: (abs((ledger.posted_on - line.booked_on).days), ledger.pk),
+                ),
+            )
+            for line in lines
+        ]
+        context.update(
+            statement=statement,
+            rows=rows,
+            matched_count=sum(1 for line in lines if line.matched_id is not None),
+            may_match=may_match,
+        )
+        return context
+
+    def post(self, request: HttpRequest, statement_pk: int) -> HttpResponse:
+        statement = self._statement()
+        try:
+            bank_line = BankLine.objects.get(statement=statement, pk=int(request.POST.get("bank_line", "") or 0))
+        except (BankLine.DoesNotExist, ValueError):
+            raise Http404(_("No such line in this statement.")) from None
+        try:
+            if request.POST.get("action") == "unmatch":
+                reconcile.unmatch(actor=request.user, bank_line=bank_line)  # type: ignore[arg-type]
+                messages.success(request, _("Row %(row)s is unmatched.") % {"row": bank_line.row_number})
+            else:
+                ledger_line = self._ledger_line(request.POST.get("ledger_line", ""))
+                reconcile.match_manually(
+                    actor=request.user,  # type: ignore[arg-type]
+                    bank_line=bank_line,
+                    ledger_line=ledger_line,
+                )
+                messages.success(
+                    request,
+                    _("Row %(row)s is matched with entry %(number)s.")
+                    % {"row": bank_line.row_number, "number": ledger_line.entry.number},
+                )
+        except (ValidationError, PermissionDenied) as error:
+            _errors(request, error)
+        return redirect("finance:bank_detail", statement_pk=statement.pk)
+
+    @staticmethod
+    def _ledger_line(value: str) -> JournalLine:
+        if not value.isdigit():
+            raise ValidationError(_("Choose the entry in the books to match the line with."))
+        try:
+            return JournalLine.objects.select_related("entry").get(pk=int(value))
+        except JournalLine.DoesNotExist:
+            raise ValidationError(_("Choose the entry in the books to match the line with.")) from None
