@@ -35,7 +35,7 @@ def _int_param(request: Request, name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise ApiValidationError({name: [_("Enter a whole number.")]})
+        raise ApiValidationError({name: [_("Give the id as a whole number.")]})
     return int(value)
 
 

@@ -214,9 +214,9 @@ class PaymentKind(models.TextChoices):
 
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting approval")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    PAID = "paid", _("Paid")
+    APPROVED = "approved", _("Approved for payment")
+    REJECTED = "rejected", _("Not approved")
+    PAID = "paid", _("Paid out")
 
 
 # The approval layers in order, and who may sign each.

@@ -1,0 +1,517 @@
+"""Statements (page, xlsx, PDF), budgets against actuals, and the finance API.
+
+City A's agent point (its county) books each policy's premium as receivable when the policy is
+issued; the tests add entries of their own through finance.services.post, so every figure the
+statements and budgets show can be worked out by hand here.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from rest_framework.authtoken.models import Token
+
+from finance import budgets, services
+from finance.models import Account, Budget, EntryKind, JournalEntry, PaymentKind
+from finance.services import credit, debit
+from mutualaid.roles import Role
+from mutualaid.tenancy import org_scope, unscoped
+from tests.conftest import City, Tree
+from tests.factories import UserFactory
+from tests.translations import ROOT, chinese_table, msgids_of
+
+D = Decimal
+ZH = chinese_table("finance_reports")
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def _chinese_or_not_yet_compiled(text: str, msgid: str) -> bool:
+    """Before `makemessages` and translate_zh.py have run, the catalogue falls back to English."""
+    return text in (ZH[msgid], msgid)
+
+
+def _post(city: City, office, on: date, legs, memo: str = "测试凭证", kind: str = EntryKind.PREMIUM_RECEIVED):  # type: ignore[no-untyped-def]
+    with org_scope(city.city, actor_id=city.office_user.pk):
+        return services.post(
+            actor=city.office_user,
+            office=office,
+            plan=city.plan,
+            kind=kind,
+            posted_on=on,
+            memo=memo,
+            legs=legs,
+            key=f"test:{office.pk}:{on}:{memo}",
+        )
+
+
+def _this_month() -> date:
+    return services.month_start(services.business_today())
+
+
+def _policy_entry(city: City) -> JournalEntry:
+    with unscoped():
+        return JournalEntry.objects.get(idempotency_key=f"policy:{city.policy.pk}")
+
+
+@pytest.fixture
+def books(tree: Tree) -> Tree:
+    """City A's county books: the policy's premium receivable (this month), 1,234.56 received
+    into the bank last month and 40.00 of this month's premium received this month."""
+    tree.a.with_enrollment(100)
+    last_month = _this_month() - timedelta(days=1)
+    _post(
+        tree.a,
+        tree.a.county,
+        last_month,
+        [debit(Account.BANK, D("1234.56")), credit(Account.DUE_TO_ABOVE, D("1234.56"))],
+        "上月到账",
+    )
+    _post(
+        tree.a,
+        tree.a.county,
+        services.business_today(),
+        [debit(Account.BANK, D("40.00")), credit(Account.PREMIUM_RECEIVABLE, D("40.00"))],
+        "本月到账",
+    )
+    return tree
+
+
+def _client(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _token_client(user) -> Client:  # type: ignore[no-untyped-def]
+    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+
+
+def _total_row(sheet):  # type: ignore[no-untyped-def]
+    return next(r for r in sheet.iter_rows(min_row=4) if r[0].value in ("合计", "Total"))
+
+
+def _query(city: City, **extra: object) -> dict[str, object]:
+    return {"office": city.county.pk, "month": f"{_this_month():%Y-%m}", **extra}
+
+
+# --- Statement: xlsx ----------------------------------------------------------------------------
+
+
+def test_the_statement_workbook_has_its_title_chinese_headers_each_entry_line_and_totals_that_add_up(
+    books: Tree,
+) -> None:
+    city = books.a
+    entry = _policy_entry(city)
+    premium = city.policy.premium
+    response = _client(city.office_user).get(reverse("finance:statement_xlsx"), _query(city))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(response.content))
+    balances, entries = book.worksheets
+
+    title = balances["A1"].value
+    assert city.county.name in title and f"{_this_month():%Y-%m}" in title
+    assert ZH["All plans"] in title or "All plans" in title
+    headers = [c.value for c in balances[3]]
+    msgids = [
+        "Account code",
+        "Account",
+        "Opening debit",
+        "Opening credit",
+        "Debits of the month",
+        "Credits of the month",
+        "Closing debit",
+        "Closing credit",
+    ]
+    assert all(_chinese_or_not_yet_compiled(h, m) for h, m in zip(headers, msgids, strict=True)), headers
+
+    rows = {r[0].value: r for r in balances.iter_rows(min_row=4) if r[0].value and r[0].value[0].isdigit()}
+    bank = rows[Account.BANK]
+    assert [c.value for c in bank[2:]] == [D("1234.56"), 0, D("40.00"), 0, D("1274.56"), 0]
+    receivable = rows[Account.PREMIUM_RECEIVABLE]
+    assert [c.value for c in receivable[2:]] == [0, 0, premium, D("40.00"), premium - D("40.00"), 0]
+    due = rows[Account.DUE_TO_ABOVE]
+    assert [c.value for c in due[2:]] == [0, D("1234.56"), 0, premium, 0, D("1234.56") + premium]
+    assert bank[2].number_format == "#,##0.00" and bank[0].number_format == "@"
+    total = _total_row(balances)
+    for column in range(2, 8):
+        column_sum = sum((D(str(r[column].value or 0)) for r in rows.values()), D(0))
+        assert D(str(total[column].value)) == column_sum
+    assert total[2].value == total[3].value and total[4].value == total[5].value and total[6].value == total[7].value
+
+    assert city.county.name in entries["A1"].value
+    lines = [r for r in entries.iter_rows(min_row=4) if r[0].value == entry.number]
+    assert [(r[5].value, r[7].value, r[8].value) for r in lines] == [
+        (Account.PREMIUM_RECEIVABLE, premium, None),
+        (Account.DUE_TO_ABOVE, None, premium),
+    ]
+    assert lines[0][0].data_type == "s" and lines[0][0].number_format == "@"
+    assert lines[0][7].number_format == "#,##0.00"
+    entry_total = _total_row(entries)
+    body = [r for r in entries.iter_rows(min_row=4) if r[0].value and r[0].value.startswith("JZ")]
+    assert D(str(entry_total[7].value)) == sum((D(str(r[7].value or 0)) for r in body), D(0)) == premium + D("40.00")
+    assert entry_total[7].value == entry_total[8].value
+
+
+def test_a_plan_filter_and_a_month_without_entries_still_give_a_balanced_statement(books: Tree) -> None:
+    city = books.a
+    response = _client(city.office_user).get(
+        reverse("finance:statement_xlsx"),
+        _query(city, plan=city.plan.pk, month=f"{_this_month() + timedelta(days=40):%Y-%m}"),
+    )
+    balances, entries = load_workbook(io.BytesIO(response.content)).worksheets
+    assert city.plan.name in balances["A1"].value
+    total = _total_row(balances)
+    # Next month: no entry, every balance carried over as opening and closing.
+    assert total[4].value == total[5].value == 0
+    assert total[2].value == total[3].value == total[6].value == total[7].value
+    assert not [r for r in entries.iter_rows(min_row=4) if r[0].value and str(r[0].value).startswith("JZ")]
+
+
+# --- Statement: PDF and page -----------------------------------------------------------------
+
+
+def test_the_statement_pdf_names_the_office_and_month_and_shows_each_entry_number(books: Tree) -> None:
+    city = books.a
+    entry = _policy_entry(city)
+    response = _client(city.office_user).get(reverse("finance:statement_pdf"), _query(city))
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert city.county.name in text and f"{_this_month():%Y-%m}" in text
+    assert entry.number in text and "1234.56" in text
+    box = reader.pages[0].mediabox
+    assert box.width > box.height  # A4 landscape
+    assert "1 / " in text  # page numbers
+
+
+def test_the_statement_page_shows_the_figures_and_links_both_downloads_in_few_queries(
+    books: Tree, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    city = books.a
+    for n in range(5):  # more entries must not mean more queries
+        _post(
+            city,
+            city.county,
+            services.business_today(),
+            [debit(Account.BANK, D("1.00")), credit(Account.PREMIUM_RECEIVABLE, D("1.00"))],
+            f"批量{n}",
+        )
+    client = _client(city.office_user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("finance:statement"), _query(city))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert _policy_entry(city).number in body and "1274.56" not in body and "1279.56" in body
+    assert f"{reverse('finance:statement_xlsx')}?office={city.county.pk}&amp;plan=&amp;month=" in body
+    assert reverse("finance:statement_pdf") in body
+
+
+@pytest.mark.parametrize("name", ["finance:statement", "finance:statement_xlsx", "finance:statement_pdf"])
+def test_an_office_or_plan_outside_the_callers_books_is_not_found(books: Tree, name: str) -> None:
+    tree = books
+    stranger = _client(tree.b.office_user)
+    assert stranger.get(reverse(name), {"office": tree.a.county.pk}).status_code == 404
+    owner = _client(tree.a.office_user)
+    assert owner.get(reverse(name), {"office": tree.b.county.pk}).status_code == 404
+    assert owner.get(reverse(name), {"office": tree.a.county.pk, "plan": 999999}).status_code == 404
+    assert owner.get(reverse(name), {"office": "x"}).status_code == 404
+    assert owner.get(reverse(name), {"month": "2026-13"}).status_code == 404
+    assert _client(tree.a.unit_agent).get(reverse(name)).status_code == 403
+
+
+# --- Budgets -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def city_books(tree: Tree) -> Tree:
+    """City A's own books for its plan this year: 600.00 premium income, 100.00 of it refunded,
+    250.50 claims paid; and 9,999.00 of income last year, which this year's actual leaves out."""
+    city = tree.a.with_enrollment(100)
+    today = services.business_today()
+    _post(
+        city,
+        city.city,
+        today,
+        [debit(Account.BANK, D("600.00")), credit(Account.PREMIUM_INCOME, D("600.00"))],
+        "保费收入",
+    )
+    _post(
+        city, city.city, today, [debit(Account.PREMIUM_INCOME, D("100.00")), credit(Account.BANK, D("100.00"))], "退保"
+    )
+    _post(city, city.city, today, [debit(Account.CLAIMS_PAID, D("250.50")), credit(Account.BANK, D("250.50"))], "赔付")
+    last_year = date(today.year - 1, 12, 31)
+    _post(
+        city,
+        city.city,
+        last_year,
+        [debit(Account.BANK, D("9999.00")), credit(Account.PREMIUM_INCOME, D("9999.00"))],
+        "去年",
+    )
+    return tree
+
+
+def test_budget_against_actual_is_the_years_postings_on_each_accounts_normal_side(city_books: Tree) -> None:
+    city = city_books.a
+    year = services.business_today().year
+    with org_scope(city.city, actor_id=city.office_user.pk):
+        budgets.budget_set(
+            actor=city.office_user, plan=city.plan, year=year, account=Account.PREMIUM_INCOME, amount=D("1000.00")
+        )
+        budgets.budget_set(
+            actor=city.office_user, plan=city.plan, year=year, account=Account.CLAIMS_PAID, amount=D("300")
+        )
+        # Setting it again changes the one row.
+        budgets.budget_set(
+            actor=city.office_user, plan=city.plan, year=year, account=Account.CLAIMS_PAID, amount=D("200.00")
+        )
+        rows = {r.account: r for r in budgets.budget_vs_actual(office=city.city, plan=city.plan, year=year)}
+        assert Budget.objects.filter(org=city.city, account=Account.CLAIMS_PAID).count() == 1
+
+    income = rows[Account.PREMIUM_INCOME]
+    assert (income.budget, income.actual, income.difference, income.percent_used) == (
+        D("1000.00"),
+        D("500.00"),
+        D("500.00"),
+        D("50.0"),
+    )
+    claims = rows[Account.CLAIMS_PAID]
+    # 250.50 / 200.00 = 125.25 percent, rounded half up to one decimal.
+    assert (claims.budget, claims.actual, claims.difference, claims.percent_used) == (
+        D("200.00"),
+        D("250.50"),
+        D("-50.50"),
+        D("125.3"),
+    )
+    bank = rows[Account.BANK]  # no budget: the actual alone, 600 − 100 − 250.50
+    assert (bank.budget, bank.actual, bank.difference, bank.percent_used) == (None, D("249.50"), None, None)
+    assert list(rows) == [Account.BANK, Account.PREMIUM_INCOME, Account.CLAIMS_PAID]
+
+
+def test_the_budget_page_shows_the_table_and_sets_a_budget_for_the_office_and_finance_heads(city_books: Tree) -> None:
+    city = city_books.a
+    year = services.business_today().year
+    client = _client(city.office_user)
+    url = reverse("finance:budget")
+    response = client.post(
+        f"{url}?plan={city.plan.pk}&year={year}",
+        {"plan": city.plan.pk, "year": year, "account": Account.PREMIUM_INCOME, "amount": "1,000.00"},
+    )
+    assert response.status_code == 302
+    with unscoped():
+        assert Budget.objects.get(org=city.city, plan=city.plan, year=year, account=Account.PREMIUM_INCOME).amount == D(
+            "1000.00"
+        )
+    body = client.get(response["Location"]).content.decode()
+    assert "1000.00" in body and "500.00" in body and "50.0%" in body
+    assert 'name="amount"' in body
+
+
+BAD_AMOUNTS = ["-1", "1.005", "abc", "", "NaN", "1000000000000"]
+
+
+@pytest.mark.parametrize("amount", BAD_AMOUNTS)
+def test_a_bad_budget_amount_is_refused_with_a_message_and_nothing_is_saved(city_books: Tree, amount: str) -> None:
+    city = city_books.a
+    year = services.business_today().year
+    url = f"{reverse('finance:budget')}?plan={city.plan.pk}&year={year}"
+    response = _client(city.office_user).post(
+        url, {"plan": city.plan.pk, "year": year, "account": Account.BANK, "amount": amount}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'role="alert"' in body
+    if amount:
+        msgid = "Enter the budget in yuan: a number of 0 or more with at most two decimals."
+        assert ZH[msgid] in body or msgid in body
+    with unscoped():
+        assert not Budget.objects.exists()
+
+
+def test_the_service_refuses_bad_input_as_a_whole_and_another_offices_plan(city_books: Tree) -> None:
+    tree = city_books
+    city = tree.a
+    tree.b.with_enrollment(200)
+    with org_scope(city.city, actor_id=city.office_user.pk):
+        with pytest.raises(ValidationError) as refused:
+            budgets.budget_set(actor=city.office_user, plan=tree.b.plan, year=1999, account="9999", amount=D("-3"))
+        assert set(refused.value.message_dict) == {"plan", "year", "account", "amount"}
+        with pytest.raises(ValidationError):
+            budgets.budget_set(
+                actor=city.office_user, plan=city.plan, year=2026, account=Account.BANK, amount=D("1.001")
+            )
+        with pytest.raises(PermissionDenied):
+            budgets.budget_set(
+                actor=city.county_agent, plan=city.plan, year=2026, account=Account.BANK, amount=D("1.00")
+            )
+    response = _client(city.county_agent).post(
+        reverse("finance:budget"), {"plan": city.plan.pk, "year": 2026, "account": Account.BANK, "amount": "1.00"}
+    )
+    assert response.status_code == 403
+    with unscoped():
+        assert not Budget.objects.exists()
+
+
+def test_a_stranger_cannot_set_a_budget_on_our_plan(city_books: Tree) -> None:
+    tree = city_books
+    tree.b.with_enrollment(200)
+    response = _client(tree.b.office_user).post(
+        reverse("finance:budget"), {"plan": tree.a.plan.pk, "year": 2026, "account": Account.BANK, "amount": "1.00"}
+    )
+    assert response.status_code == 200 and tree.a.plan.name not in response.content.decode()
+    assert _client(tree.b.office_user).get(reverse("finance:budget"), {"plan": tree.a.plan.pk}).status_code == 404
+    with unscoped():
+        assert not Budget.objects.exists()
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+def _api(name: str, **kwargs: object) -> str:
+    return reverse(name, kwargs={"version": "v1", **kwargs})
+
+
+def test_the_entries_api_gives_each_entry_with_its_lines_filtered_and_in_few_queries(
+    books: Tree, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    city = books.a
+    for n in range(5):
+        _post(
+            city,
+            city.county,
+            services.business_today(),
+            [debit(Account.BANK, D("1.00")), credit(Account.PREMIUM_RECEIVABLE, D("1.00"))],
+            f"批量{n}",
+        )
+    entry = _policy_entry(city)
+    client = _token_client(city.office_user)
+    with django_assert_max_num_queries(6):
+        response = client.get(
+            _api("api_finance_entries"), {"office": city.county.pk, "month": f"{_this_month():%Y-%m}"}
+        )
+    data = response.json()
+    assert response.status_code == 200 and data["count"] == 7
+    found = next(e for e in data["results"] if e["number"] == entry.number)
+    assert found["office_name"] == city.county.name and found["kind"] == EntryKind.POLICY_ISSUED
+    assert [(line["account"], line["debit"], line["credit"]) for line in found["lines"]] == [
+        (Account.PREMIUM_RECEIVABLE, str(city.policy.premium), "0.00"),
+        (Account.DUE_TO_ABOVE, "0.00", str(city.policy.premium)),
+    ]
+    last_month = f"{_this_month() - timedelta(days=1):%Y-%m}"
+    assert client.get(_api("api_finance_entries"), {"month": last_month}).json()["count"] == 1
+    assert client.get(_api("api_finance_entries"), {"month": "May"}).status_code == 400
+    detail = client.get(_api("api_finance_entry", entry_pk=entry.pk)).json()
+    assert detail["number"] == entry.number and len(detail["lines"]) == 2
+
+
+def test_the_balances_api_gives_the_account_rows_of_an_office_in_the_tree(books: Tree) -> None:
+    city = books.a
+    data = _token_client(city.office_user).get(_api("api_finance_balances"), _query(city)).json()
+    rows = {r["account"]: r for r in data["rows"]}
+    assert data["office_name"] == city.county.name and data["month"] == f"{_this_month():%Y-%m}"
+    assert rows[Account.BANK] | {"label": ""} == {
+        "account": Account.BANK,
+        "label": "",
+        "opening": "1234.56",
+        "debit": "40.00",
+        "credit": "0.00",
+        "closing": "1274.56",
+    }
+
+
+def test_the_remittances_and_payments_apis_give_the_callers_tree_with_the_approvals(books: Tree) -> None:
+    city = books.a
+    head = UserFactory(username="xa_head2", display_name="甲XA审批人", org=city.city, roles=[Role.OFFICE_HEAD])
+    # A management fee within the cap (5 percent of this year's premium), approved by one layer.
+    with org_scope(city.city, actor_id=city.office_user.pk):
+        payment = services.payment_prepare(
+            actor=city.office_user,
+            plan=city.plan,
+            kind=PaymentKind.MANAGEMENT_FEE,
+            amount=D("1.00"),
+            payee="某公司",
+            purpose="办公",
+        )
+        services.payment_approve(actor=head, payment=payment, version=payment.version)
+    from tests import finkit
+
+    report = finkit.last_month_report(city)
+    client = _token_client(city.office_user)
+
+    remittances = client.get(_api("api_finance_remittances")).json()["results"]
+    assert [(r["id"], r["office_name"], r["status"]) for r in remittances] == [(report.pk, city.county.name, "draft")]
+    assert remittances[0]["lines"][0]["plan"] == city.plan.pk
+    payments = client.get(_api("api_finance_payments")).json()["results"]
+    assert [(p["number"], p["amount"], p["status"]) for p in payments] == [(payment.number, "1.00", "pending")]
+    assert [(a["layer"], a["approver"]) for a in payments[0]["approvals"]] == [("office_head", "甲XA审批人")]
+
+
+def test_a_sibling_offices_token_gets_nothing_of_ours_from_the_finance_api(books: Tree) -> None:
+    tree = books
+    tree.b.with_enrollment(200)
+    from tests import finkit
+
+    finkit.last_month_report(tree.a)
+    ours = _policy_entry(tree.a)
+    stranger = _token_client(tree.b.office_user)
+
+    entries = stranger.get(_api("api_finance_entries")).json()["results"]
+    assert entries and ours.number not in {e["number"] for e in entries}
+    assert not stranger.get(_api("api_finance_entries"), {"office": tree.a.county.pk}).json()["results"]
+    assert stranger.get(_api("api_finance_entry", entry_pk=ours.pk)).status_code == 404
+    assert stranger.get(_api("api_finance_balances"), {"office": tree.a.county.pk}).status_code == 404
+    remittances = stranger.get(_api("api_finance_remittances")).json()["results"]
+    assert all(r["office"] != tree.a.county.pk for r in remittances)
+    body = "".join(
+        stranger.get(_api(name)).content.decode()
+        for name in ("api_finance_entries", "api_finance_balances", "api_finance_remittances", "api_finance_payments")
+    )
+    assert not [secret for secret in tree.a.secrets() if secret in body]
+
+
+def test_the_finance_api_needs_the_finance_view_role(books: Tree) -> None:
+    assert _token_client(books.a.unit_agent).get(_api("api_finance_entries")).status_code == 403
+
+
+# --- Translations ------------------------------------------------------------------------------
+
+SOURCES = ["finance/exports.py", "finance/budgets.py", "finance/views_reports.py", "finance/apis.py"]
+TEMPLATES = [
+    "templates/finance/statement.html",
+    "templates/finance/budget.html",
+    "templates/finance/pdf/statement.html",
+]
+
+
+def _template_msgids(path: str) -> set[str]:
+    text = (ROOT / path).read_text(encoding="utf-8")
+    found = set(re.findall(r'{% translate "([^"]+)" %}', text)) | set(re.findall(r"{% translate '([^']+)' %}", text))
+    for body in re.findall(r"{% blocktranslate[^%]*%}(.*?){% (?:plural|endblocktranslate) %}", text):
+        found.add(re.sub(r"{{ (\w+) }}", r"%(\1)s", body))
+    return found
+
+
+def test_every_message_of_the_statements_and_budgets_has_chinese_with_the_same_placeholders() -> None:
+    msgids = set()
+    for source in SOURCES:
+        msgids |= set(msgids_of(source, frozenset({"_", "gettext_lazy"}), strict=True))
+    for template in TEMPLATES:
+        msgids |= _template_msgids(template)
+    msgids.add("%(count)s entry")  # the one ngettext of exports.py; Chinese has a single form
+    assert msgids <= set(ZH), sorted(msgids - set(ZH))
+    for msgid, text in ZH.items():
+        assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(msgid)), msgid
+        assert "%" not in PLACEHOLDER.sub("", msgid) + PLACEHOLDER.sub("", text), msgid
+    assert Path(ROOT / "locale" / "zh" / "finance_reports.py").exists()
