@@ -1,6 +1,6 @@
-"""Demo claims for `manage.py seed_demo`: the demo plan's schedule, and one claim in each state of
-the review so that every claims page has something to show. Made through the same services an
-office uses, by the demo's own reviewers, one person per level."""
+"""Demo claims for `manage.py seed_demo`: the demo plan's schedule, and one claim in each state
+of the review so that every claims page has something to show (finance/demo.py pays one). Made
+through the same services an office uses, by the demo's own reviewers, one person per level."""
 
 from __future__ import annotations
 
@@ -105,11 +105,4 @@ def seed(*, period: Period) -> int:
                 current = Claim.objects.get(pk=claim.pk)
                 claim = services.claim_review(actor=reviewer, claim=current, version=current.version, action="pass")
         made.append(claim)
-    finance = users["xian_finance"]
-    with org_scope(finance.org, actor_id=finance.pk):
-        batch = services.batch_create(actor=finance, claim_ids=[made[0].pk])
-        services.batch_export(actor=finance, batch=batch)
-        services.batch_mark_paid(
-            actor=finance, batch=batch, paid_on=today - timedelta(days=2), bank_reference="CCB-DEMO-0001"
-        )
     return len(made)

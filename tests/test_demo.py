@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from claims.models import Claim
 from enrollment.models import Enrollment, Policy
+from finance.models import JournalEntry, Remittance
 from mutualaid.models import Organisation, User
 from mutualaid.roles import Role
 from mutualaid.tenancy import unscoped
@@ -24,8 +25,12 @@ def test_the_demo_loads_once_with_a_login_per_role_and_a_policy(db: None) -> Non
         assert roles == {r.value for r in Role}
         assert Policy.objects.count() == 1 and Enrollment.objects.count() == 24
         statuses = sorted(Claim.objects.values_list("status", flat=True))
+        entries = JournalEntry.objects.count()
+        remitted = Remittance.objects.filter(status="received").count()
     # One claim in each state of the review, unless the year is too young for past hospital stays.
     if statuses:
         assert statuses == sorted(["paid", "approved", "final_review", "second_review", "first_review", "incomplete"])
+        # The policy's premium received and remitted up, the batch's payment booked.
+        assert remitted == 1 and entries >= 5
     printed = out.getvalue()
     assert "xian_head" in printed and "API token" in printed and "demo policy issued" in printed

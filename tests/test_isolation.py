@@ -145,7 +145,6 @@ def _forged_body(city: City) -> dict[str, Any]:
 def _counts() -> tuple[object, ...]:
     from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimSettings, OfficeDay, PaymentBatch
     from enrollment.models import Enrollment, MemberList, Period, Plan, Policy
-
     from finance.models import JournalEntry, PaymentApproval, PaymentRequest, Remittance
 
     with unscoped():

@@ -112,6 +112,7 @@ LOGINS: list[tuple[str, str, str, list[Role]]] = [
     ("xian_compliance", "何平", "6101", [Role.COMPLIANCE]),
     ("xian_leader", "罗军", "6101", [Role.LEADER]),
     ("xian_finance", "杨帆", "6101", [Role.FINANCE_OFFICER]),
+    ("xian_finance_head", "许文", "6101", [Role.FINANCE_HEAD]),
     ("baoji_head", "黄磊", "6103", [Role.OFFICE_HEAD]),
     ("yanta_agent", "马晓", "610113", [Role.COUNTY_AGENT]),
     ("qinchuan_agent", "林静", "610113001", [Role.UNIT_AGENT]),
@@ -145,6 +146,10 @@ class Command(BaseCommand):
             if "enrollment" in settings.INSTALLED_APPS:
                 enrolled = self._enrol_demo_members()
             claims = self._demo_claims() if "claims" in settings.INSTALLED_APPS else 0
+            if claims and "finance" in settings.INSTALLED_APPS:
+                from finance import demo
+
+                demo.seed()
         if enrolled:
             self.stdout.write(f"已出具演示保单 / demo policy issued: {enrolled}")
         if claims:

@@ -1,0 +1,72 @@
+"""Demo money for `manage.py seed_demo`: last month's premium of the demo policy received and
+remitted by the agent point to the city (the city's own report left to draft), and a claims
+batch paid after its payment was approved in three layers. Through the services, by the demo's
+own logins."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from claims import services as claims
+from claims.models import Claim
+from enrollment.models import Policy
+from finance import services
+from mutualaid.models import User
+from mutualaid.tenancy import org_scope, unscoped
+
+
+def seed() -> bool:
+    with unscoped():
+        if Claim.objects.filter(status="paid").exists():
+            return False
+        users = {u.username: u for u in User.auth_objects.filter(username__in=DEMO_USERS)}
+        policy = Policy.objects.order_by("pk").first()
+        approved = Claim.objects.filter(status="approved").order_by("pk").first()
+    if policy is None or approved is None:
+        return False
+    today = services.business_today()
+    last_month = services.month_start(services.month_start(today) - timedelta(days=1))
+    with unscoped():
+        Policy.objects.filter(pk=policy.pk).update(
+            issued_at=datetime(last_month.year, last_month.month, 12, 10, tzinfo=timezone.get_current_timezone())
+        )
+        policy.refresh_from_db()
+    agent, city = users["yanta_agent"], users["xian_finance_head"]
+    with org_scope(agent.org, actor_id=agent.pk):
+        services.premium_receive(actor=agent, policy=policy, received_on=today, bank_reference="CCB-YT-PREM-0001")
+        report = services.remittance_draft(actor=agent, office=agent.org, month=last_month)
+        services.remittance_confirm(
+            actor=agent,
+            remittance=report,
+            amount=report.amount_due,
+            bank_reference="CCB-YT-REM-0001",
+            remitted_on=today,
+        )
+    with org_scope(city.org, actor_id=city.pk):
+        services.remittance_receive(actor=city, remittance=report)
+
+    finance = users["xian_finance"]
+    with org_scope(finance.org, actor_id=finance.pk):
+        batch = claims.batch_create(actor=finance, claim_ids=[approved.pk])
+        payment = services.payment_prepare(
+            actor=finance,
+            plan=approved.period.plan,
+            kind="claims_batch",
+            amount=None,
+            payee="理赔代发",
+            purpose=f"理赔付款批次 {batch.number}",
+            claims_batch=batch,
+        )
+    for username in ("xian_head", "xian_finance_head", "xian_leader"):
+        approver = users[username]
+        with org_scope(approver.org, actor_id=approver.pk):
+            payment = services.payment_approve(actor=approver, payment=payment, version=payment.version)
+    with org_scope(finance.org, actor_id=finance.pk):
+        claims.batch_export(actor=finance, batch=batch)
+        claims.batch_mark_paid(actor=finance, batch=batch, paid_on=today, bank_reference="CCB-XA-PAY-0001")
+    return True
+
+
+DEMO_USERS = ["yanta_agent", "xian_finance", "xian_finance_head", "xian_head", "xian_leader"]
