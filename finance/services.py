@@ -384,9 +384,14 @@ def _month_lines(office: Organisation, month: date) -> list[dict[str, Any]]:
         ]
 
 
+def last_month() -> date:
+    return month_start(month_start(business_today()) - timedelta(days=1))
+
+
 @transaction.atomic
-def remittance_draft(*, actor: User, office: Organisation, month: date) -> Remittance:
-    """Draft (or redraft, while not yet remitted) the office's report for a month."""
+def remittance_draft(*, actor: User | None, office: Organisation, month: date) -> Remittance:
+    """Draft (or redraft, while not yet remitted) the office's report for a month; `actor` is
+    None when the monthly task drafts it."""
     month = month_start(month)
     if office.kind not in MONEY_OFFICES or office.parent_id is None:
         raise ValidationError(_("Only agent points and city offices remit premium to an office above."))

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -247,6 +248,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# On the 1st of each month, 01:30 Asia/Shanghai, last month's premium remittance reports are
+# drafted for every agent point and city office (they are due by the 25th).
+CELERY_BEAT_SCHEDULE = {
+    "draft-remittances": {
+        "task": "finance.draft_all_remittances",
+        "schedule": crontab(minute=30, hour=1, day_of_month=1),
+    },
+}
 
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")

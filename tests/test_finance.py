@@ -343,3 +343,14 @@ def test_a_claims_batch_goes_to_the_bank_after_approval_and_its_payment_is_booke
         lines = list(JournalLine.objects.filter(entry__kind="claims_paid").values_list("account", "debit", "credit"))
     assert payment.status == "paid" and payment.entry is not None
     assert sorted(lines) == [("1001", 0, Decimal("2080.00")), ("6401", Decimal("2080.00"), 0)]
+
+
+def test_the_monthly_task_drafts_every_office_s_report_once(books: Tree) -> None:
+    from finance.tasks import draft_all_remittances
+
+    finkit.move_policy_to(books.a.policy, finkit.last_month())
+    assert draft_all_remittances.delay().get() == 1
+    draft_all_remittances.delay().get()  # again: the same report, redrafted
+    with unscoped():
+        reports = list(Remittance.objects.values_list("org_id", "month", "amount_due"))
+    assert reports == [(books.a.county.pk, finkit.last_month(), books.a.policy.premium)]
