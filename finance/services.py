@@ -464,6 +464,25 @@ def remittance_confirm(
             key=f"remit:{report.pk}:{plan_id}",
             bank_reference=report.bank_reference,
         )
+        # The office above is owed the money from now on: income where it runs the plan,
+        # otherwise due further up; the bank side follows when the money arrives.
+        above = report.to_office
+        plan = plans[plan_id]
+        post(
+            actor=actor,
+            office=above,
+            plan=plan,
+            kind=EntryKind.REMITTANCE_RECEIVED,
+            posted_on=remitted_on,
+            memo=_("Premium of %(month)s remitted by %(office)s, in transit")
+            % {"month": f"{report.month:%Y-%m}", "office": report.org.name},
+            legs=[
+                debit(Account.DUE_FROM_BELOW, part),
+                credit(Account.PREMIUM_INCOME if _pools(above, plan) else Account.DUE_TO_ABOVE, part),
+            ],
+            key=f"remit-above:{report.pk}:{plan_id}",
+            bank_reference=report.bank_reference,
+        )
     return report
 
 
@@ -500,7 +519,6 @@ def remittance_receive(*, actor: User, remittance: Remittance, received_on: date
     for plan_id, part in _allocate(report, report.amount_remitted):
         plan = plans[plan_id]
         memo = _("Premium of %(month)s from %(office)s") % {"month": f"{report.month:%Y-%m}", "office": report.org.name}
-        target = Account.PREMIUM_INCOME if _pools(office, plan) else Account.DUE_TO_ABOVE
         post(
             actor=actor,
             office=office,
@@ -508,7 +526,7 @@ def remittance_receive(*, actor: User, remittance: Remittance, received_on: date
             kind=EntryKind.REMITTANCE_RECEIVED,
             posted_on=received_on,
             memo=memo,
-            legs=[debit(Account.BANK, part), credit(target, part)],
+            legs=[debit(Account.BANK, part), credit(Account.DUE_FROM_BELOW, part)],
             key=f"receive:{report.pk}:{plan_id}",
             bank_reference=report.bank_reference,
         )

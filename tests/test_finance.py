@@ -211,12 +211,15 @@ def test_the_agent_point_remits_its_month_and_the_city_receives_it_with_the_rese
                 actor=agent, remittance=report, amount=premium, bank_reference="ICBC-001", remitted_on=TODAY
             )
     assert _balance(books, books.a.county, Account.DUE_TO_ABOVE) == 0
+    # In transit: the city is owed it, and counts it as income already (it runs the plan).
+    assert _balance(books, books.a.city, Account.DUE_FROM_BELOW) == premium
     head = books.a.office_user
     with org_scope(books.a.city, actor_id=head.pk):
         services.remittance_receive(actor=head, remittance=report)
     # City A runs the plan: the premium is its income, and 10% is set aside as reserve.
     assert _balance(books, books.a.city, Account.PREMIUM_INCOME) == premium
     assert _balance(books, books.a.city, Account.BANK) == premium
+    assert _balance(books, books.a.city, Account.DUE_FROM_BELOW) == 0
     assert _balance(books, books.a.city, Account.RESERVE_FUND) == (premium * Decimal("0.1")).quantize(Decimal("0.01"))
     with unscoped():
         assert Remittance.objects.get(pk=report.pk).status == RemittanceStatus.RECEIVED

@@ -220,4 +220,5 @@ ZH = {
     "Approved for payment": "审批通过",
     "Not approved": "已驳回",
     "Paid out": "已付款",
+    "Premium of %(month)s remitted by %(office)s, in transit": "%(office)s %(month)s 上解保费（在途）",
 }
