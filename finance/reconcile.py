@@ -16,6 +16,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -107,14 +108,14 @@ def statement_import(*, actor: User, data: bytes, filename: str) -> BankStatemen
     _require_post(actor)
     office = _own_office(actor)
     digest = hashlib.sha256(data).hexdigest()
+    try:
+        rows = bankstatement.parse(data, filename)  # before the lock: a large file takes a moment
+    except bankstatement.StatementError as error:
+        raise ValidationError(error.message) from None
     _lock(office)
     earlier = BankStatement.objects.filter(org=office, sha256=digest).first()
     if earlier is not None:
         raise _already_imported(earlier)
-    try:
-        rows = bankstatement.parse(data, filename)
-    except bankstatement.StatementError as error:
-        raise ValidationError(error.message) from None
     _check_not_imported_before(office, rows)
     try:
         with transaction.atomic():
@@ -297,7 +298,7 @@ def unmatched_ledger_lines(*, office: Organisation) -> QuerySet[JournalLine]:
 
 @dataclass(frozen=True)
 class Side:
-    lines: list
+    lines: list[Any]
     count: int
     total: Decimal
 

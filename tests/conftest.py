@@ -47,6 +47,7 @@ class City:
     entry: Any = None
     remittance: Any = None
     payment: Any = None
+    statement: Any = None
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a response to another office."""
@@ -110,6 +111,7 @@ class City:
         with unscoped():
             self.entry = JournalEntry.objects.get(idempotency_key=f"policy:{self.policy.pk}")
             self.payment = PaymentRequest.objects.filter(org=self.city).first()
+        self.statement = finkit.bank_statement(self)
         return self
 
 

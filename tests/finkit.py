@@ -31,3 +31,14 @@ def last_month_report(city: Any) -> Remittance:
     agent = city.county_agent
     with org_scope(agent.org, actor_id=agent.pk):
         return services.remittance_draft(actor=agent, office=agent.org, month=month)
+
+
+def bank_statement(city: Any) -> Any:
+    """A one-line statement of the city's dedicated account; the counterparty is the unit, so a
+    leak of the statement shows as the unit's name."""
+    from finance import reconcile
+
+    day = services.business_today() - timedelta(days=3)
+    data = f"交易日期,收入金额,支出金额,对方户名,摘要,流水号\n{day},100.00,,{city.unit.name},保费,{city.city.code}-R1\n"
+    with org_scope(city.city, actor_id=city.office_user.pk):
+        return reconcile.statement_import(actor=city.office_user, data=data.encode(), filename=f"{city.city.code}.csv")

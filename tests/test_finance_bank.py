@@ -3,6 +3,7 @@ matching their lines with the books' bank account, and the pages, kept to the of
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from datetime import date, datetime, timedelta
@@ -16,6 +17,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from finance import reconcile, services
@@ -34,9 +37,11 @@ HEADER = ["交易日期", "收入金额", "支出金额", "对方户名", "摘�
 
 
 def _csv(rows: list[list[object]], *, header: list[str] = HEADER, encoding: str = "utf-8-sig") -> bytes:
-    lines = ["中国工商银行 账户明细,,,,,", "账号：6222000000000001,,,,,", ",".join(header)]
-    lines += [",".join("" if cell is None else str(cell) for cell in row) for row in rows]
-    return "\r\n".join(lines).encode(encoding)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerows([["中国工商银行 账户明细"], ["账号：6222000000000001"], header])
+    writer.writerows([["" if cell is None else str(cell) for cell in row] for row in rows])
+    return out.getvalue().encode(encoding)
 
 
 def _xlsx(rows: list[list[object]], *, above: int = 2, skip_columns: int = 0) -> bytes:
@@ -127,6 +132,18 @@ def test_an_xlsx_with_debit_and_credit_columns_and_a_direction_flag_is_read() ->
     assert [r.amount for r in parse(two, "a.xlsx")] == [D("500.00"), D("-20.00")]
     flagged = _xlsx([["交易日期", "交易金额", "借贷标志"], ["2026-03-05", 500, "贷"], ["2026-03-06", 20, "借"]])
     assert [r.amount for r in parse(flagged, "b.xlsx")] == [D("500.00"), D("-20.00")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.decimals(min_value=D("-99999999999.99"), max_value=D("99999999999.99"), places=2), min_size=1))
+def test_amounts_come_back_exactly_from_csv_text_and_from_workbook_number_cells(amounts: list[Decimal]) -> None:
+    """A workbook keeps numbers as binary floats: the reader must still give back the fen exactly."""
+    amounts = [amount for amount in amounts if amount] or [D("0.01")]
+    rows = [["2026-03-05", amount, f"R{n}"] for n, amount in enumerate(amounts)]
+    as_text = _csv([[day, str(amount), ref] for day, amount, ref in rows], header=["交易日期", "交易金额", "流水号"])
+    as_numbers = _xlsx([["交易日期", "交易金额", "流水号"], *[[day, float(a), ref] for day, a, ref in rows]])
+    assert [row.amount for row in parse(as_text, "s.csv")] == amounts
+    assert [row.amount for row in parse(as_numbers, "s.xlsx")] == amounts
 
 
 # Every way a statement is refused names the row and the column --------------------------------------

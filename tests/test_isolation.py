@@ -41,6 +41,7 @@ OBJECT_KWARGS: dict[str, str] = {
     "entry_pk": "entry",  # the agent point's ledger entry for the policy
     "remittance_pk": "remittance",  # the agent point's report of last month
     "payment_pk": "payment",  # the approved payment of the claims batch
+    "statement_pk": "statement",  # an imported bank statement of city A's dedicated account
 }
 FIXED_KWARGS = {"version": "v1", "action": "approve", "document": "cards.pdf"}
 # Namespaces and routes outside the walk, each for a stated reason.
@@ -145,7 +146,7 @@ def _forged_body(city: City) -> dict[str, Any]:
 def _counts() -> tuple[object, ...]:
     from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimSettings, OfficeDay, PaymentBatch
     from enrollment.models import Enrollment, MemberList, Period, Plan, Policy
-    from finance.models import JournalEntry, PaymentApproval, PaymentRequest, Remittance
+    from finance.models import BankLine, BankStatement, JournalEntry, PaymentApproval, PaymentRequest, Remittance
 
     with unscoped():
         return (
@@ -153,6 +154,8 @@ def _counts() -> tuple[object, ...]:
             tuple(Remittance.objects.order_by("pk").values_list("status", "amount_remitted")),
             tuple(PaymentRequest.objects.order_by("pk").values_list("status", "version")),
             PaymentApproval.objects.count(),
+            BankStatement.objects.count(),
+            tuple(BankLine.objects.order_by("pk").values_list("matched_id", flat=True)),
             tuple(Claim.objects.order_by("pk").values_list("status", "version", "callback_at")),
             ClaimDocument.objects.count(),
             tuple(PaymentBatch.objects.order_by("pk").values_list("status", "exported_at")),
