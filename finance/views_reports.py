@@ -61,16 +61,11 @@ def statement_filters(request: HttpRequest) -> StatementFilters:
         plan = next((p for p in plans if str(p.pk) == params["plan"]), None)
         if plan is None:
             raise Http404(_("No such plan in the books of this office."))
-    month = exports.parse_month(params["month"]) if params.get("month", "") else None
-    if params.get("month", "") and month is None:
+    asked = params.get("month", "")
+    month = exports.parse_month(asked) if asked else services.month_start(services.business_today())
+    if month is None:
         raise Http404(_("Choose a month as YYYY-MM."))
-    return StatementFilters(
-        offices=offices,
-        office=office,
-        plans=plans,
-        plan=plan,
-        month=month or services.month_start(services.business_today()),
-    )
+    return StatementFilters(offices=offices, office=office, plans=plans, plan=plan, month=month)
 
 
 def _download(data: bytes, content_type: str, filters: StatementFilters, suffix: str) -> HttpResponse:

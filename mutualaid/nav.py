@@ -38,6 +38,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Premium remittances"), "finance:remittance_list", "finance.view"),
     NavItem(_("Payments"), "finance:payment_list", "finance.view"),
     NavItem(_("Bank reconciliation"), "finance:bank_list", "finance.view"),
+    NavItem(_("Statement"), "finance:statement", "finance.view"),
+    NavItem(_("Budget"), "finance:budget", "finance.view"),
     NavItem(_("Finance settings"), "finance:settings", "finance.configure"),
     NavItem(_("Accounts"), "user_list", "users.view"),
     NavItem(_("Audit trail"), "audit_list", "audit.view"),
