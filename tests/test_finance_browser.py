@@ -21,7 +21,7 @@ def _logout(page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     page.click("text=退出")
 
 
-def test_a_month_s_premium_goes_up_the_tree_and_a_payment_is_approved_in_layers(tree: Tree, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_month_s_premium_goes_up_the_tree_and_a_payment_is_approved_in_layers(tree: Tree, page, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     # A provincial plan; a unit of city A's agent point enrols 4 members (50 yuan each) last month.
     offer = offer_plan(tree.province_user)
     policy = enrol(tree.a.unit_agent, tree.province_user, tree.a.unit, offer.period, [person(i) for i in range(4)])
@@ -110,3 +110,24 @@ def test_a_month_s_premium_goes_up_the_tree_and_a_payment_is_approved_in_layers(
     page.click("text=银行已付款：记账")
     page.wait_for_selector("text=支付已记为已付款")
     screenshot(page, "48-payment-paid")
+
+    # The bank's statement of the month, reconciled with the books: a bank fee is left over.
+    today = finkit.services.business_today()
+    statement = tmp_path / "对账单.csv"
+    statement.write_text(
+        "交易日期,收入金额,支出金额,对方户名,摘要,流水号\n"
+        f"{today},200.00,,{tree.a.county.name},上解保费,ICBC-YT-202611-01\n"
+        f"{today},,200.00,{tree.province.name},上解保费,ICBC-XA-202611-01\n"
+        f"{today},,10.00,西安市文具公司,办公用品,ICBC-XA-PAY-01\n"
+        f"{today},,3.50,,手续费,ICBC-FEE-01\n",
+        encoding="utf-8",
+    )
+    page.click("nav >> text=银行对账")
+    page.set_input_files("[data-testid=bank-upload] input[type=file]", str(statement))
+    page.click("text=导入并匹配")
+    page.wait_for_selector("text=其中 3 笔与账簿匹配")
+    screenshot(page, "49-bank-statement")
+    page.click("nav >> text=银行对账")
+    assert page.locator("[data-testid=in-bank-only-total]").inner_text() in {"-3.50", "−3.50", "3.50"}
+    assert "ICBC-FEE-01" in page.locator("[data-testid=in-bank-only]").inner_text()
+    screenshot(page, "50-bank-unmatched")
