@@ -26,6 +26,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Member search"), "enrollment:member_search", "enrollment.view"),
     NavItem(_("Card printing"), "enrollment:card_jobs", "enrollment.view"),
     NavItem(_("Plans"), "enrollment:plan_list", "enrollment.view"),
+    NavItem(_("Monthly overview"), "reporting:overview", "reporting.view"),
+    NavItem(_("Monthly roll-ups"), "reporting:snapshots", "reporting.view"),
     NavItem(_("Claims"), "claims:claim_list", "claims.view"),
     NavItem(_("Register a claim"), "claims:claim_register", "claims.register"),
     NavItem(_("Claims deadlines"), "claims:deadlines", "claims.view"),

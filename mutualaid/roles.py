@@ -76,6 +76,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "finance.approve_finance": frozenset({Role.FINANCE_HEAD}),
     "finance.approve_leader": frozenset({Role.LEADER}),
     "finance.configure": frozenset({Role.OFFICE_HEAD, Role.FINANCE_HEAD}),
+    # Reporting: the overview, the monthly snapshots that go up the tree, targets.
+    "reporting.view": STAFF_ROLES | {Role.API_CLIENT},
+    "reporting.rollup": frozenset({Role.OFFICE_HEAD, Role.FINANCE_HEAD}),
+    "reporting.targets": frozenset({Role.OFFICE_HEAD}),
     # Seeing a full resident ID number; every reveal is recorded in the audit trail.
     "pii.reveal": frozenset({Role.OFFICE_HEAD, Role.CLAIMS_OFFICER, Role.COMPLIANCE}),
     # Machine access to the versioned API.

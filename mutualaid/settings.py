@@ -249,11 +249,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # On the 1st of each month, 01:30 Asia/Shanghai, last month's premium remittance reports are
-# drafted for every agent point and city office (they are due by the 25th).
+# drafted for every agent point and city office (they are due by the 25th); on the
+# REPORTING_ROLLUP_DAY (default the 3rd), 02:00, each city rolls up last month's figures.
 CELERY_BEAT_SCHEDULE = {
     "draft-remittances": {
         "task": "finance.draft_all_remittances",
         "schedule": crontab(minute=30, hour=1, day_of_month=1),
+    },
+    "monthly-rollup": {
+        "task": "reporting.rollup_all",
+        "schedule": crontab(minute=0, hour=2, day_of_month=os.environ.get("REPORTING_ROLLUP_DAY", "3")),
     },
 }
 

@@ -7,6 +7,7 @@ from claims import apis as claims_apis
 from enrollment import apis as enrollment_apis
 from finance.apis import api_urls as finance_api_urls
 from mutualaid import apis, views
+from reporting.apis import api_urls as reporting_api_urls
 
 api_v1 = [
     path("me/", apis.Me.as_view(), name="api_me"),
@@ -26,6 +27,7 @@ api_v1 = [
     path("claim-schedules/<int:period_pk>/", claims_apis.ScheduleDetail.as_view(), name="api_schedule_detail"),
     path("payment-batches/", claims_apis.BatchList.as_view(), name="api_batch_list"),
     *finance_api_urls,
+    *reporting_api_urls,
 ]
 
 urlpatterns = [
@@ -52,6 +54,7 @@ urlpatterns = [
     path("enrollment/", include("enrollment.urls")),
     path("claims/", include("claims.urls")),
     path("finance/", include("finance.urls")),
+    path("reporting/", include("reporting.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     re_path(r"^api/(?P<version>v1)/", include(api_v1)),

@@ -48,6 +48,7 @@ class City:
     remittance: Any = None
     payment: Any = None
     statement: Any = None
+    snapshot: Any = None
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a response to another office."""
@@ -112,6 +113,7 @@ class City:
             self.entry = JournalEntry.objects.get(idempotency_key=f"policy:{self.policy.pk}")
             self.payment = PaymentRequest.objects.filter(org=self.city).first()
         self.statement = finkit.bank_statement(self)
+        self.snapshot = finkit.city_snapshot(self)
         return self
 
 

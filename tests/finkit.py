@@ -42,3 +42,21 @@ def bank_statement(city: Any) -> Any:
     data = f"交易日期,收入金额,支出金额,对方户名,摘要,流水号\n{day},100.00,,{city.unit.name},保费,{city.city.code}-R1\n"
     with org_scope(city.city, actor_id=city.office_user.pk):
         return reconcile.statement_import(actor=city.office_user, data=data.encode(), filename=f"{city.city.code}.csv")
+
+
+def enrolled_last_month(city: Any) -> None:
+    """The fixtures enrol 'now'; a roll-up needs a closed month."""
+    from enrollment.models import Enrollment
+
+    moment = datetime(last_month().year, last_month().month, 10, 10, 0, tzinfo=timezone.get_current_timezone())
+    with unscoped():
+        Enrollment.objects.filter(policy=city.policy).update(created_at=moment)
+
+
+def city_snapshot(city: Any) -> Any:
+    from reporting import services as reporting
+
+    enrolled_last_month(city)
+    with org_scope(city.city, actor_id=city.office_user.pk):
+        snapshot, _created = reporting.rollup(office=city.city, period=last_month(), actor=city.office_user)
+    return snapshot

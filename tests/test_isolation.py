@@ -42,6 +42,7 @@ OBJECT_KWARGS: dict[str, str] = {
     "remittance_pk": "remittance",  # the agent point's report of last month
     "payment_pk": "payment",  # the approved payment of the claims batch
     "statement_pk": "statement",  # an imported bank statement of city A's dedicated account
+    "snapshot_pk": "snapshot",  # city A's frozen figures of last month
 }
 FIXED_KWARGS = {"version": "v1", "action": "approve", "document": "cards.pdf"}
 # Namespaces and routes outside the walk, each for a stated reason.
@@ -147,6 +148,7 @@ def _counts() -> tuple[object, ...]:
     from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimSettings, OfficeDay, PaymentBatch
     from enrollment.models import Enrollment, MemberList, Period, Plan, Policy
     from finance.models import BankLine, BankStatement, JournalEntry, PaymentApproval, PaymentRequest, Remittance
+    from reporting.models import Snapshot, Target
 
     with unscoped():
         return (
@@ -155,6 +157,8 @@ def _counts() -> tuple[object, ...]:
             tuple(PaymentRequest.objects.order_by("pk").values_list("status", "version")),
             PaymentApproval.objects.count(),
             BankStatement.objects.count(),
+            Snapshot.objects.count(),
+            Target.objects.count(),
             tuple(BankLine.objects.order_by("pk").values_list("matched_id", flat=True)),
             tuple(Claim.objects.order_by("pk").values_list("status", "version", "callback_at")),
             ClaimDocument.objects.count(),

@@ -1,0 +1,113 @@
+"""The provincial pull API: the overview and the frozen snapshots of the caller's tree, as JSON
+(or the overview as xlsx with `?export=xlsx`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpResponse
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mutualaid.drf import HasPermission
+from mutualaid.models import Organisation
+from reporting import exports, services
+from reporting.models import Snapshot
+from reporting.overview import overview
+from reporting.views import XLSX, parse_month
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    office = serializers.IntegerField(source="org_id")
+    office_name = serializers.CharField(source="org.name")
+
+    class Meta:
+        model = Snapshot
+        fields = [
+            "id",
+            "office",
+            "office_name",
+            "kind",
+            "period_start",
+            "revision",
+            "rules_version",
+            "checksum",
+            "reason",
+            "computed_at",
+            "figures",
+        ]
+
+
+class OverviewApi(APIView):
+    """The overview of a node of the caller's tree for a month (`?office=&month=YYYY-MM`)."""
+
+    permission_classes = [HasPermission]
+    required_permission = "reporting.view"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("office", OpenApiTypes.INT),
+            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM, a closed month by default the last"),
+            OpenApiParameter("export", OpenApiTypes.STR, enum=["xlsx"], description="xlsx for the workbook"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, version: str = "v1") -> Any:
+        office = request.query_params.get("office", "")
+        try:
+            node = Organisation.objects.get(pk=int(office)) if office else request.user.org
+        except (Organisation.DoesNotExist, ValueError):
+            raise Http404 from None
+        month_text = request.query_params.get("month", "")
+        month = parse_month(month_text) if month_text else services.last_month()
+        if month is None:
+            raise ApiValidationError({"month": ["Give the month as YYYY-MM."]})
+        figures = overview(node=node, month=month)
+        if request.query_params.get("export") == "xlsx":
+            return HttpResponse(exports.overview_workbook(figures), content_type=XLSX)
+        return Response(figures)
+
+
+class SnapshotList(generics.ListAPIView):
+    """Frozen snapshots of the caller's tree (`?office=&kind=&period=YYYY-MM`), every revision."""
+
+    serializer_class = SnapshotSerializer
+    permission_classes = [HasPermission]
+    required_permission = "reporting.view"
+
+    def get_queryset(self) -> Any:
+        params = self.request.query_params
+        qs = Snapshot.objects.select_related("org").order_by("-period_start", "org__path", "-revision")
+        if params.get("office", "").isdigit():
+            qs = qs.filter(org_id=int(params["office"]))
+        if params.get("kind"):
+            qs = qs.filter(kind=params["kind"])
+        if params.get("period"):
+            month = parse_month(params["period"])
+            if month is None:
+                raise ApiValidationError({"period": ["Give the period as YYYY-MM."]})
+            qs = qs.filter(period_start=month)
+        return qs
+
+
+class SnapshotDetail(generics.RetrieveAPIView):
+    serializer_class = SnapshotSerializer
+    permission_classes = [HasPermission]
+    required_permission = "reporting.view"
+    lookup_url_kwarg = "snapshot_pk"
+
+    def get_queryset(self) -> Any:
+        return Snapshot.objects.select_related("org")
+
+
+api_urls = [
+    path("reporting/overview/", OverviewApi.as_view(), name="api_reporting_overview"),
+    path("reporting/snapshots/", SnapshotList.as_view(), name="api_reporting_snapshots"),
+    path("reporting/snapshots/<int:snapshot_pk>/", SnapshotDetail.as_view(), name="api_reporting_snapshot"),
+]

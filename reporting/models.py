@@ -1,0 +1,78 @@
+"""Reporting: annual targets, and the frozen monthly snapshots that go up the tree.
+
+A snapshot is the month's figures of one office as computed at one moment, with the rules
+version and a checksum of its inputs: computing the same closed month again gives the same
+checksum and so the same snapshot (no new row); a correction after submission is a new revision
+with a reason, and the earlier revision stays readable.
+"""
+
+from __future__ import annotations
+
+import pghistory
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from mutualaid.tenancy import TenantOwned
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+@pghistory.track()
+class Target(TenantOwned):
+    """An annual target an office sets for one of its child offices or units and one plan."""
+
+    target_org = models.ForeignKey(
+        "mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("for")
+    )
+    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    people = models.PositiveIntegerField(_("people"), null=True, blank=True)
+    premium = models.DecimalField(_("premium"), null=True, blank=True, **MONEY)
+    coverage_rate = models.DecimalField(
+        _("coverage rate of union members"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(fields=["target_org", "plan", "year"], name="one_target_per_node_plan_year"),
+            models.CheckConstraint(
+                condition=Q(people__isnull=False) | Q(premium__isnull=False) | Q(coverage_rate__isnull=False),
+                name="target_sets_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_org_id} {self.year}"
+
+
+class SnapshotKind(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly overview")
+    QUARTERLY_CLAIMS = "quarterly_claims", _("Quarterly claims summary")
+
+
+class Snapshot(TenantOwned):
+    """One office's figures for a closed month (or quarter), frozen; never updated."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=SnapshotKind.choices)
+    period_start = models.DateField(_("period"))
+    revision = models.PositiveSmallIntegerField(_("revision"), default=1)
+    figures = models.JSONField()
+    rules_version = models.CharField(max_length=20)
+    checksum = models.CharField(max_length=64)
+    reason = models.CharField(_("reason for the correction"), max_length=300, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
+    created_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
+        ordering = ["-period_start", "org_path", "-revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "kind", "period_start", "revision"], name="snapshot_revision_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.kind} {self.period_start:%Y-%m} r{self.revision}"

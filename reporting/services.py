@@ -1,0 +1,212 @@
+"""Writes of reporting: monthly and quarterly snapshots, consolidation at the province, targets.
+
+A roll-up computes an office's figures for a closed period and freezes them with a checksum of
+the figures and the rules version. Running it again for the same period computes the same
+checksum and returns the snapshot already there (idempotent: a retried task or a second beat
+changes nothing). If the figures have changed since (a late correction in the books), a new
+revision is only made with a reason; the earlier revision stays readable. Each roll-up runs in
+one transaction under an advisory lock per office, kind and period, so a worker dying half-way
+leaves nothing, and two at once make one snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from claims.models import Claim, ClaimStatus
+from enrollment.models import Plan
+from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.tenancy import unscoped
+from reporting.models import Snapshot, SnapshotKind, Target
+from reporting.overview import overview
+
+# Bumped whenever what a snapshot contains or how a figure is computed changes, so that a
+# snapshot says which rules made it.
+RULES_VERSION = "2026.11"
+REPORTING_OFFICES = (OrgKind.CITY, OrgKind.INDUSTRY, OrgKind.PROVINCE)
+
+
+def business_today() -> date:
+    return timezone.localdate()
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def last_month() -> date:
+    return month_start(month_start(business_today()) - timedelta(days=1))
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def checksum(figures: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(figures, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _lock(office: Organisation, kind: str, start: date) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"snapshot:{office.pk}:{kind}:{start}"]
+        )
+
+
+def quarterly_claims(*, node: Organisation, quarter: date) -> dict[str, Any]:
+    """The quarterly claims summary (季度赔付汇总): claims paid in the quarter by plan."""
+    end = date(quarter.year + (quarter.month > 9), (quarter.month + 2) % 12 + 1, 1)
+    rows = (
+        Claim.objects.filter(
+            org_path__startswith=node.path, status=ClaimStatus.PAID, paid_on__gte=quarter, paid_on__lt=end
+        )
+        .values("period__plan_id")
+        .annotate(claims=Count("pk"), paid=Sum("payout"), self_paid=Sum("self_paid"))
+        .order_by("period__plan_id")
+    )
+    with unscoped():
+        names = dict(Plan.objects.values_list("pk", "name"))
+    return {
+        "office": {"id": node.pk, "name": node.name},
+        "quarter": f"{quarter.year}Q{(quarter.month - 1) // 3 + 1}",
+        "rows": [
+            {
+                "plan_id": row["period__plan_id"],
+                "plan_name": names.get(row["period__plan_id"], ""),
+                "claims": row["claims"],
+                "paid": str(row["paid"] or Decimal("0.00")),
+                "self_paid": str(row["self_paid"] or Decimal("0.00")),
+            }
+            for row in rows
+        ],
+    }
+
+
+@transaction.atomic
+def rollup(
+    *, office: Organisation, period: date, kind: str = SnapshotKind.MONTHLY, actor: User | None = None, reason: str = ""
+) -> tuple[Snapshot, bool]:
+    """Freeze the office's figures for a closed month (or quarter); returns (snapshot, created)."""
+    if office.kind not in REPORTING_OFFICES:
+        raise ValidationError(_("Figures are rolled up by city offices and the provincial office."))
+    if kind == SnapshotKind.QUARTERLY_CLAIMS:
+        start = quarter_start(period)
+        closed = date(start.year + (start.month > 9), (start.month + 2) % 12 + 1, 1) <= business_today()
+    else:
+        start = month_start(period)
+        closed = start < month_start(business_today())
+    if not closed:
+        raise ValidationError(
+            _("%(period)s is not closed yet: its figures are rolled up once it is over.") % {"period": f"{start:%Y-%m}"}
+        )
+    _lock(office, kind, start)
+    figures = (
+        quarterly_claims(node=office, quarter=start)
+        if kind == SnapshotKind.QUARTERLY_CLAIMS
+        else overview(node=office, month=start)
+    )
+    if not figures["rows"]:
+        raise ValidationError(
+            _("%(office)s has no figures for %(period)s: there is nothing to roll up.")
+            % {"office": office.name, "period": f"{start:%Y-%m}"}
+        )
+    digest = checksum({"rules": RULES_VERSION, "figures": figures})
+    latest = Snapshot.objects.filter(org=office, kind=kind, period_start=start).order_by("-revision").first()
+    if latest is not None and latest.checksum == digest:
+        return latest, False
+    if latest is not None and not reason.strip():
+        raise ValidationError(
+            _(
+                "The figures of %(period)s have changed since revision %(revision)s was submitted: give the reason "
+                "for the correction to submit a new revision."
+            )
+            % {"period": f"{start:%Y-%m}", "revision": latest.revision}
+        )
+    snapshot = Snapshot.objects.create(
+        org=office,
+        kind=kind,
+        period_start=start,
+        revision=latest.revision + 1 if latest else 1,
+        figures=figures,
+        rules_version=RULES_VERSION,
+        checksum=digest,
+        reason=reason.strip()[:300],
+        created_by=actor,
+    )
+    return snapshot, True
+
+
+def cities_of(province: Organisation) -> list[Organisation]:
+    with unscoped():
+        return list(
+            Organisation.objects.filter(parent=province, kind__in=[OrgKind.CITY, OrgKind.INDUSTRY]).order_by("path")
+        )
+
+
+def submission_status(
+    *, province: Organisation, period: date, kind: str = SnapshotKind.MONTHLY
+) -> list[dict[str, Any]]:
+    """Each city's latest snapshot of the period, or None: the province sees who is late."""
+    start = quarter_start(period) if kind == SnapshotKind.QUARTERLY_CLAIMS else month_start(period)
+    cities = cities_of(province)
+    latest: dict[int, Snapshot] = {}
+    with unscoped():
+        for snapshot in Snapshot.objects.filter(org__in=cities, kind=kind, period_start=start).order_by("revision"):
+            latest[snapshot.org_id] = snapshot
+    return [{"office": city, "snapshot": latest.get(city.pk)} for city in cities]
+
+
+@transaction.atomic
+def consolidate(
+    *, province: Organisation, period: date, kind: str = SnapshotKind.MONTHLY, actor: User | None = None
+) -> Snapshot:
+    """The province's snapshot, once every city is in; refused naming the cities still out."""
+    missing = [
+        row["office"].name
+        for row in submission_status(province=province, period=period, kind=kind)
+        if row["snapshot"] is None
+    ]
+    if missing:
+        raise ValidationError(
+            _("Not every city has submitted %(period)s yet: %(cities)s.")
+            % {"period": f"{period:%Y-%m}", "cities": "、".join(missing)}
+        )
+    snapshot, _created = rollup(office=province, period=period, kind=kind, actor=actor)
+    return snapshot
+
+
+@transaction.atomic
+def target_set(
+    *,
+    actor: User,
+    target_org: Organisation,
+    plan: Plan,
+    year: int,
+    people: int | None = None,
+    premium: Decimal | None = None,
+    coverage_rate: Decimal | None = None,
+) -> Target:
+    """An office sets the annual target of one of its child offices or units."""
+    if not actor.has_perm("reporting.targets"):
+        raise PermissionDenied(_("Your roles do not allow this."))
+    if target_org.parent_id != actor.org_id:
+        raise PermissionDenied(_("Targets are set by the office directly above."))
+    if people is None and premium is None and coverage_rate is None:
+        raise ValidationError(_("Set a target in people, premium or coverage rate."))
+    target, _created = Target.objects.update_or_create(
+        target_org=target_org,
+        plan=plan,
+        year=year,
+        defaults={"org": actor.org, "people": people, "premium": premium, "coverage_rate": coverage_rate},
+    )
+    return target

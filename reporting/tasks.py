@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+
+from mutualaid.celery import ScopedTask, app
+from mutualaid.models import Organisation, OrgKind
+from mutualaid.tenancy import unscoped
+from reporting import services
+from reporting.models import SnapshotKind
+
+
+@app.task(name="reporting.rollup_all")
+def rollup_all() -> int:
+    """Beat, on the configured day: each city's roll-up of last month (and of the quarter just
+    ended), each in its own scope. Reads only the cities' ids."""
+    with unscoped():
+        cities = list(
+            Organisation.objects.filter(kind__in=[OrgKind.CITY, OrgKind.INDUSTRY]).values_list("pk", flat=True)
+        )
+    month = services.last_month()
+    for city_id in cities:
+        rollup_office.delay(org_id=city_id, period=month.isoformat())
+    return len(cities)
+
+
+@app.task(base=ScopedTask, name="reporting.rollup_office", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def rollup_office(*, org_id: int, period: str, actor_id: int | None = None) -> str:
+    """Roll up one office's closed month, then let its province consolidate if every city is in.
+    Idempotent: run twice, it finds its own snapshot and changes nothing."""
+    office = Organisation.objects.get(pk=org_id)
+    start = date.fromisoformat(period)
+    results = []
+    kinds = [SnapshotKind.MONTHLY]
+    if start.month % 3 == 0:
+        kinds.append(SnapshotKind.QUARTERLY_CLAIMS)
+    for kind in kinds:
+        try:
+            snapshot, created = services.rollup(office=office, period=start, kind=kind)
+        except ValidationError as error:  # nothing to roll up, or a correction needs a person
+            results.append(f"{kind}: {' '.join(error.messages)}")
+            continue
+        results.append(f"{kind}: r{snapshot.revision} {'created' if created else 'unchanged'}")
+    if office.parent_id:
+        consolidate_province.delay(org_id=office.ancestor_ids()[0], period=period)
+    return "; ".join(results)
+
+
+@app.task(base=ScopedTask, name="reporting.consolidate_province")
+def consolidate_province(*, org_id: int, period: str, actor_id: int | None = None) -> str:
+    province = Organisation.objects.get(pk=org_id)
+    start = date.fromisoformat(period)
+    try:
+        snapshot = services.consolidate(province=province, period=start)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return f"r{snapshot.revision}"
