@@ -19,7 +19,6 @@ from mutualaid.drf import HasPermission
 from mutualaid.models import Organisation
 from reporting import exports, services
 from reporting.models import Snapshot
-from reporting.overview import overview
 from reporting.views import XLSX, parse_month
 
 
@@ -68,7 +67,7 @@ class OverviewApi(APIView):
         month = parse_month(month_text) if month_text else services.last_month()
         if month is None:
             raise ApiValidationError({"month": ["Give the month as YYYY-MM."]})
-        figures = overview(node=node, month=month)
+        figures, _snapshot = services.figures_for(node=node, month=month)
         if request.query_params.get("export") == "xlsx":
             return HttpResponse(exports.overview_workbook(figures), content_type=XLSX)
         return Response(figures)

@@ -146,6 +146,18 @@ def rollup(
     return snapshot, True
 
 
+def figures_for(*, node: Organisation, month: date) -> tuple[dict[str, Any], Snapshot | None]:
+    """The overview of a node for a month: the latest submitted snapshot when there is one (the
+    figures the office sent up, read in one query), otherwise computed from the live data."""
+    start = month_start(month)
+    snapshot = (
+        Snapshot.objects.filter(org=node, kind=SnapshotKind.MONTHLY, period_start=start).order_by("-revision").first()
+    )
+    if snapshot is not None:
+        return snapshot.figures, snapshot
+    return overview(node=node, month=start), None
+
+
 def cities_of(province: Organisation) -> list[Organisation]:
     with unscoped():
         return list(

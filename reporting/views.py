@@ -17,7 +17,6 @@ from mutualaid.models import Organisation
 from mutualaid.views import StaffView
 from reporting import exports, services
 from reporting.models import Snapshot
-from reporting.overview import overview
 
 REMITTANCE_LABELS = dict(RemittanceStatus.choices)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,12 +49,13 @@ class OverviewView(StaffView):
         context = super().get_context_data(**kwargs)
         node = _node(self.request)
         month = parse_month(self.request.GET.get("month", "")) or services.last_month()
-        figures = overview(node=node, month=month)
+        figures, snapshot = services.figures_for(node=node, month=month)
         cols = exports.columns()
         context.update(
             node=node,
             month=month,
             figures=figures,
+            snapshot=snapshot,
             columns=cols,
             rows=[
                 (row, [row.get(key) for key, _h, _f in cols], REMITTANCE_LABELS.get(row.get("remittance") or "", ""))
@@ -75,7 +75,7 @@ class OverviewWorkbookView(StaffView):
     def get(self, request: HttpRequest) -> HttpResponse:
         node = _node(request)
         month = parse_month(request.GET.get("month", "")) or services.last_month()
-        data = exports.overview_workbook(overview(node=node, month=month))
+        data = exports.overview_workbook(services.figures_for(node=node, month=month)[0])
         response = HttpResponse(data, content_type=XLSX)
         name = f"{_('Enrollment and claims overview')}-{node.name}-{month:%Y-%m}.xlsx"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"

@@ -160,3 +160,14 @@ def test_the_province_pulls_the_overview_and_snapshots_and_a_city_cannot_read_it
     url = reverse("api_reporting_overview", kwargs={"version": "v1"})
     assert stranger.get(url, {"office": paid.a.city.pk}).status_code == 404
     assert stranger.get(reverse("api_reporting_snapshots", kwargs={"version": "v1"})).json()["results"] == []
+
+
+def test_a_closed_month_is_read_from_its_snapshot(paid: Tree) -> None:
+    with org_scope(paid.a.city):
+        snapshot, _created = services.rollup(office=paid.a.city, period=LAST)
+        figures, used = services.figures_for(node=paid.a.city, month=LAST)
+    assert used is not None and used.pk == snapshot.pk and figures == snapshot.figures
+    client = Client()
+    client.force_login(paid.a.office_user)
+    page = client.get(reverse("reporting:overview"), {"month": f"{LAST:%Y-%m}"}).content.decode()
+    assert "第 1 版" in page

@@ -55,4 +55,6 @@ ZH = {
     "Computed at": "计算时间",
     "Checksum": "校验和",
     "No snapshot yet.": "暂无报表快照。",
+    "The figures as submitted: revision %(revision)s of %(at)s.": "以上报数据为准：%(at)s 第 %(revision)s 版。",
+    "Computed now from the live data (no submitted snapshot for this month).": "本月尚无上报快照，数据为实时计算。",
 }
