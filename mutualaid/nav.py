@@ -26,6 +26,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Member search"), "enrollment:member_search", "enrollment.view"),
     NavItem(_("Card printing"), "enrollment:card_jobs", "enrollment.view"),
     NavItem(_("Plans"), "enrollment:plan_list", "enrollment.view"),
+    NavItem(_("Leaders' dashboard"), "reporting:dashboard", "reporting.view"),
     NavItem(_("Monthly overview"), "reporting:overview", "reporting.view"),
     NavItem(_("Monthly roll-ups"), "reporting:snapshots", "reporting.view"),
     NavItem(_("Claims"), "claims:claim_list", "claims.view"),

@@ -1,3 +1,9 @@
-"""(being written)"""
+"""The leaders' dashboard, included from reporting/urls.py (app "reporting")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from reporting import views_dashboard
+
+urlpatterns = [
+    path("dashboard/", views_dashboard.DashboardView.as_view(), name="dashboard"),
+]

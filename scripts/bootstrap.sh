@@ -37,3 +37,27 @@ for po in locale/*/LC_MESSAGES/django.po; do
     msgfmt --check -o "$mo" "$po"
   fi
 done
+
+# Charts (Apache ECharts) are served from our own static files, never a CDN: the version is pinned
+# in package.json/package-lock.json, installed with `npm ci` only when the lock file changes, and
+# the one file the pages load is copied to static/vendor/ (not committed; see .gitignore). Without
+# npm the pages still show every figure as tables, and say that charts need this step.
+vendor="static/vendor/echarts/echarts.min.js"
+if command -v npm >/dev/null 2>&1; then
+  npm_stamp="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
+  if [ ! -f "$npm_stamp" ]; then
+    echo "安装前端图表库 / installing the chart library (npm ci)"
+    if npm ci --no-audit --no-fund --loglevel=error; then
+      rm -f node_modules/.installed-*
+      touch "$npm_stamp"
+    else
+      echo "npm ci 失败，页面将不显示图表 / npm ci failed: pages will show tables without charts" >&2
+    fi
+  fi
+  if [ -f node_modules/echarts/dist/echarts.min.js ] && ! cmp -s node_modules/echarts/dist/echarts.min.js "$vendor"; then
+    mkdir -p "$(dirname "$vendor")"
+    cp node_modules/echarts/dist/echarts.min.js "$vendor"
+  fi
+elif [ ! -f "$vendor" ]; then
+  echo "未安装 npm，页面将不显示图表 / npm is missing: pages will show tables without charts (install Node.js 18+ and npm)" >&2
+fi

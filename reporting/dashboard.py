@@ -1,0 +1,363 @@
+"""The leaders' dashboard (领导驾驶舱) of one node for a closed month.
+
+What a leader needs on the 1st of the month, at a glance: the year so far against the same
+period last year, twelve months of trend, the child offices and plans side by side, how fast
+claims were paid, premium held back below and the open risk flags. Every figure comes from a
+grouped query over the tree under the node (the materialised path), so the number of queries is
+the same for ten members or a million; `tests/test_dashboard.py` pins it.
+
+The result is plain JSON-able data (amounts and ratios as strings, as in `overview`), read by the
+page, its `json_script` for the charts, and any later export.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter, defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DateField, Q, Sum
+from django.db.models.functions import Substr, TruncMonth
+
+from claims.models import Claim, ClaimSettings, ClaimStatus, OfficeDay
+from claims.selectors import CLOCK_RUNNING, risk_list
+from claims.workdays import WorkdayCalendar
+from enrollment.models import Enrollment, Policy
+from finance.models import Remittance, RemittanceStatus
+from finance.services import MONEY_OFFICES, due_date
+from mutualaid.models import Organisation
+from mutualaid.tenancy import unscoped
+from reporting.overview import STEP, ZERO, Window, _ratio, overview
+
+TREND_MONTHS = 12
+CENT = Decimal("0.01")
+
+
+def add_months(month: date, count: int) -> date:
+    """The first day of the month `count` months after (or before) `month`."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _money(value: Decimal | None) -> str:
+    return str((value or ZERO).quantize(CENT))
+
+
+def _change(value: Decimal | int, before: Decimal | int) -> str | None:
+    """The relative change against last year (0.25 = a quarter more), or None without a base."""
+    if not before:
+        return None
+    return str(((Decimal(value) - Decimal(before)) / Decimal(before)).quantize(Decimal("0.0001")))
+
+
+def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]:
+    """The dashboard of `node` for `month` (any day of it); `today` dates the live figures
+    (claims past their target now, remittances outstanding now)."""
+    window = Window(month.replace(day=1))
+    last_year = Window(date(window.month.year - 1, window.month.month, 1))
+    buckets = _by_month(node, start=last_year.year_start, end=window.end)
+
+    def year_to_date(span: Window, key: str) -> Any:
+        return sum(
+            (row[key] for bucket, row in buckets.items() if span.year_start <= bucket < span.end),
+            ZERO if key in {"premium", "paid"} else 0,
+        )
+
+    now = {key: year_to_date(window, key) for key in ("people", "premium", "claims", "paid")}
+    before = {key: year_to_date(last_year, key) for key in ("people", "premium", "claims", "paid")}
+    loss_now = _ratio(now["paid"], now["premium"])
+    loss_before = _ratio(before["paid"], before["premium"])
+
+    figures = overview(node=node, month=window.month)
+    warnings = held_back(node=node, today=today)
+    outstanding = sum((Decimal(w["outstanding"]) for w in warnings), ZERO)
+    flagged, codes = _risk_flags(node)
+    clock = Claim.objects.filter(org_path__startswith=node.path, status__in=CLOCK_RUNNING).aggregate(
+        overdue=Count("pk", filter=Q(target_due_on__lt=today)),
+        past_limit=Count("pk", filter=Q(limit_due_on__lt=today)),
+    )
+    return {
+        "office": {"id": node.pk, "name": node.name},
+        "month": f"{window.month:%Y-%m}",
+        "year": window.month.year,
+        "headline": {
+            "people": _compare(now, before, "people"),
+            "premium": _compare(now, before, "premium"),
+            "claims": _compare(now, before, "claims"),
+            "paid": _compare(now, before, "paid"),
+            "loss_ratio": {
+                "value": loss_now,
+                "before": loss_before,
+                # In points of the ratio (0.0500 = five percentage points), not relative.
+                "change": str(Decimal(loss_now) - Decimal(loss_before)) if loss_now and loss_before else None,
+            },
+            "remittances_outstanding": {
+                "value": _money(outstanding),
+                "offices": len({w["office_id"] for w in warnings if Decimal(w["outstanding"]) > 0}),
+            },
+            "risk_flags": {"value": flagged},
+            "overdue": {"value": clock["overdue"], "past_limit": clock["past_limit"]},
+        },
+        "trends": [
+            {
+                "month": f"{bucket:%Y-%m}",
+                "people": buckets[bucket]["people"],
+                "premium": _money(buckets[bucket]["premium"]),
+                "claims": buckets[bucket]["claims"],
+                "paid": _money(buckets[bucket]["paid"]),
+            }
+            for bucket in (add_months(window.month, n) for n in range(1 - TREND_MONTHS, 1))
+        ],
+        "children": _children(figures, node),
+        "plans": [
+            {
+                "id": row["plan_id"],
+                "name": row["plan_name"],
+                "people_year": row["people_year"],
+                "premium_year": row["premium_year"],
+                "claims_year": row["claims_year"],
+                "paid_year": row["paid_year"],
+                "loss_ratio": row["loss_ratio"],
+            }
+            for row in figures["totals"]
+        ],
+        "turnaround": _turnaround(node, window),
+        "remittances": warnings,
+        "risk_flags": [{"code": code, "claims": count} for code, count in codes.most_common()],
+    }
+
+
+def _compare(now: dict[str, Any], before: dict[str, Any], key: str) -> dict[str, Any]:
+    """A year-to-date figure, the same period of last year, and the change."""
+    value, prior = now[key], before[key]
+    shown = _money if isinstance(value, Decimal) else int
+    return {"value": shown(value), "before": shown(prior), "change": _change(value, prior)}
+
+
+def _by_month(node: Organisation, *, start: date, end: date) -> dict[date, dict[str, Any]]:
+    """People and premium by month enrolled, claims and payouts by month paid: two queries."""
+    month_of = {"output_field": DateField()}
+    empty: dict[str, Any] = {"people": 0, "premium": ZERO, "claims": 0, "paid": ZERO}
+    buckets: dict[date, dict[str, Any]] = defaultdict(lambda: dict(empty))
+    window = Window(start)
+    enrolled = (
+        Enrollment.objects.filter(
+            org_path__startswith=node.path, created_at__gte=window.aware(start), created_at__lt=window.aware(end)
+        )
+        .annotate(bucket=TruncMonth("created_at", **month_of))
+        .values("bucket")
+        .annotate(people=Count("pk"), premium=Sum("premium"))
+        .order_by()
+    )
+    for row in enrolled:
+        buckets[row["bucket"]].update(people=row["people"], premium=row["premium"] or ZERO)
+    paid = (
+        Claim.objects.filter(
+            org_path__startswith=node.path, status=ClaimStatus.PAID, paid_on__gte=start, paid_on__lt=end
+        )
+        .annotate(bucket=TruncMonth("paid_on", **month_of))
+        .values("bucket")
+        .annotate(claims=Count("pk"), paid=Sum("payout"))
+        .order_by()
+    )
+    for row in paid:
+        buckets[row["bucket"]].update(claims=row["claims"], paid=row["paid"] or ZERO)
+    return buckets
+
+
+def _children(figures: dict[str, Any], node: Organisation) -> list[dict[str, Any]]:
+    """The overview's rows (child office × plan) summed by child office."""
+    found: dict[int, dict[str, Any]] = {}
+    for row in figures["rows"]:
+        child = found.setdefault(
+            row["office_id"],
+            {
+                "office_id": row["office_id"],
+                "office_name": row["office_name"],
+                "people_year": 0,
+                "premium_year": ZERO,
+                "paid_year": ZERO,
+                "target_people": None,
+            },
+        )
+        child["people_year"] += row["people_year"]
+        child["premium_year"] += Decimal(row["premium_year"])
+        child["paid_year"] += Decimal(row["paid_year"])
+        if row["target_people"] is not None:
+            child["target_people"] = (child["target_people"] or 0) + row["target_people"]
+    children = []
+    for child in found.values():
+        child["completion_people"] = _ratio(child["people_year"], child["target_people"])
+        child["loss_ratio"] = _ratio(child["paid_year"], child["premium_year"])
+        child["premium_year"] = _money(child["premium_year"])
+        child["paid_year"] = _money(child["paid_year"])
+        child["is_node"] = child["office_id"] == node.pk
+        children.append(child)
+    return children
+
+
+def held_back(*, node: Organisation, today: date, months: int = 6) -> list[dict[str, Any]]:
+    """Premium held back below the node (保费滞留), as `finance.services.remittance_warnings`
+    finds it: for each money-holding office directly below and each of the last `months` finished
+    months, a report not drafted or not remitted after the 25th, remitted short, or late.
+
+    The same rules in three queries, where `remittance_warnings` reads each child office's reports
+    and each missing month's policies in turn (up to seven queries per child office: seventy at a
+    province of ten cities). `tests/test_dashboard.py` checks that the two agree.
+    """
+    checked = [add_months(today.replace(day=1), -n) for n in range(1, months + 1)]
+    with unscoped():  # offices below the node, their reports: the node is in the caller's scope
+        children = list(Organisation.objects.filter(parent=node, kind__in=MONEY_OFFICES).order_by("path"))
+        reports = {
+            (r.org_id, r.month): r for r in Remittance.objects.filter(org__in=children, month__in=checked).order_by()
+        }
+        # A report's amount is the premium of its month's policies for plans run above the office:
+        # for a child of the node, those run by the node or the offices above it.
+        policies = (
+            Policy.objects.filter(
+                org_path__startswith=node.path,
+                issued_at__gte=Window(checked[-1]).aware(checked[-1]),
+                issued_at__lt=Window(checked[0]).aware(Window(checked[0]).end),
+                period__plan__org_id__in=node.ancestor_ids(),
+            )
+            .annotate(
+                child=Substr("org_path", 1, len(node.path) + STEP),
+                bucket=TruncMonth("issued_at", output_field=DateField()),
+            )
+            .values("child", "bucket")
+            .annotate(amount=Sum("premium"))
+            .order_by()
+        )
+        premium = {(row["child"], row["bucket"]): row["amount"] or ZERO for row in policies}
+    found = []
+    for child in children:
+        for month in checked:
+            report = reports.get((child.pk, month))
+            if report is None or report.status == RemittanceStatus.DRAFT:
+                if today <= due_date(month):
+                    continue
+                due = (
+                    premium.get((child.path, month), ZERO)
+                    if report is None
+                    else sum((Decimal(line["amount"]) for line in report.lines), ZERO)
+                )
+                problem, outstanding = "missing", due
+                if due <= 0:
+                    continue
+            elif report.amount_remitted < report.amount_due:
+                problem, due, outstanding = "short", report.amount_due, report.amount_due - report.amount_remitted
+            elif report.remitted_on and report.remitted_on > due_date(month):
+                problem, due, outstanding = "late", report.amount_due, ZERO
+            else:
+                continue
+            found.append(
+                {
+                    "office_id": child.pk,
+                    "office_name": child.name,
+                    "month": f"{month:%Y-%m}",
+                    "problem": problem,
+                    "amount_due": _money(due),
+                    "outstanding": _money(outstanding),
+                }
+            )
+    return found
+
+
+def _risk_flags(node: Organisation) -> tuple[int, Counter[str]]:
+    """Open flagged claims in the tree (one query), and how many of them carry each kind of flag."""
+    claims = list(risk_list().filter(org_path__startswith=node.path).values_list("flags", flat=True))
+    codes: Counter[str] = Counter()
+    for flags in claims:
+        codes.update({flag.get("code", "") for flag in flags})
+    return len(claims), codes
+
+
+def percentile(values: list[int], share: Decimal) -> int:
+    """The nearest-rank percentile of sorted `values` (share 0.9: 90 % took at most this long)."""
+    return values[max(0, math.ceil(share * len(values)) - 1)]
+
+
+def _days(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(float(value), 1)
+
+
+def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
+    """Working days from complete documents to payment of the claims paid in the month, by
+    reviewing office, against that office's target.
+
+    The days and targets are read for all reviewing offices at once (two queries) rather than
+    through `claims.services.settings_for`/`calendar_for` per office, which would cost two
+    queries for each city under a province; the calendar rule is the same (the office's days and
+    those its ancestors declare on top of the statutory calendar) and so is `between`.
+    """
+    rows = list(
+        Claim.objects.filter(
+            org_path__startswith=node.path,
+            status=ClaimStatus.PAID,
+            paid_on__gte=window.month,
+            paid_on__lt=window.end,
+            documents_complete_on__isnull=False,
+        )
+        .values_list(
+            "review_office_id", "review_office__name", "review_office__path", "documents_complete_on", "paid_on"
+        )
+        .order_by()
+    )
+    offices = {office_id: (name, path) for office_id, name, path, _complete, _paid in rows}
+    default_target = ClaimSettings._meta.get_field("target_days").get_default()
+    # The ids from the root down to each reviewing office, read off its path as Organisation does.
+    ancestors = {pk: [int(step) for step in path.split(".") if step] for pk, (_name, path) in offices.items()}
+    targets: dict[int, int] = {}
+    declared: dict[int, list[tuple[date, bool]]] = defaultdict(list)
+    if offices:
+        # Reviewing offices (a city, or the province for its own plans) and the offices above
+        # them lie outside a city's scope: read only their settings and declared days.
+        with unscoped():
+            targets = dict(ClaimSettings.objects.filter(org_id__in=offices).values_list("org_id", "target_days"))
+            above = {pk for ids in ancestors.values() for pk in ids}
+            for org_id, day, is_workday in OfficeDay.objects.filter(org_id__in=above).values_list(
+                "org_id", "day", "is_workday"
+            ):
+                declared[org_id].append((day, is_workday))
+    calendars = {}
+    for office_id, ids in ancestors.items():
+        days = [entry for pk in ids for entry in declared.get(pk, [])]
+        calendars[office_id] = WorkdayCalendar(
+            closed=[d for d, open_ in days if not open_], open_days=[d for d, open_ in days if open_]
+        )
+    taken: dict[int, list[int]] = defaultdict(list)
+    for office_id, _name, _path, complete, paid in rows:
+        taken[office_id].append(calendars[office_id].between(complete, paid))
+    by_office = []
+    everything: list[int] = []
+    within_all = 0
+    for office_id, days in sorted(taken.items(), key=lambda item: offices[item[0]][1]):
+        days.sort()
+        target = targets.get(office_id, default_target)
+        within = sum(1 for d in days if d <= target)
+        within_all += within
+        everything.extend(days)
+        by_office.append(
+            {
+                "office_id": office_id,
+                "office_name": offices[office_id][0],
+                "claims": len(days),
+                "median": _days(statistics.median(days)),
+                "p90": percentile(days, Decimal("0.9")),
+                "target_days": target,
+                "within_target": within,
+                "share_within": _ratio(within, len(days)),
+            }
+        )
+    everything.sort()
+    return {
+        "claims": len(everything),
+        "median": _days(statistics.median(everything)) if everything else None,
+        "p90": percentile(everything, Decimal("0.9")) if everything else None,
+        "within_target": within_all,
+        "share_within": _ratio(within_all, len(everything)),
+        "offices": by_office,
+    }

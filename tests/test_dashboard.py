@@ -1,0 +1,304 @@
+"""The leaders' dashboard: the year so far against last year, twelve months of trend, child
+offices, plans, claims turnaround in working days, premium held back and risk flags."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import polib
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from claims import services as claims_services
+from claims.models import Claim
+from enrollment.models import Enrollment
+from finance import services as finance_services
+from mutualaid.tenancy import org_scope, unscoped
+from reporting import views_dashboard
+from reporting.dashboard import add_months, dashboard, held_back, percentile
+from reporting.overview import overview
+from tests import claimkit, finkit
+from tests.browser import login, page, screenshot  # noqa: F401 - the fixture
+from tests.conftest import Tree
+from tests.translations import ROOT, chinese_table, msgids_of
+
+MONTH = date(2026, 6, 1)  # a closed month with the Dragon Boat holiday on Friday the 19th
+TODAY = date(2026, 11, 28)
+
+
+def _enrolled_on(enrollment: Enrollment, day: date) -> None:
+    moment = datetime(day.year, day.month, day.day, 10, 0, tzinfo=timezone.get_current_timezone())
+    with unscoped():
+        Enrollment.objects.filter(pk=enrollment.pk).update(created_at=moment)
+
+
+@pytest.fixture
+def june(claims_ready: Tree) -> Tree:
+    """City A: two members at 50 yuan, enrolled in March and May 2026; one claim of 2,080 with
+    documents complete on Monday 15 June, paid on Monday 22 June."""
+    tree = claims_ready
+    people = tree.a.reviewers
+    claim = claimkit.approve(people, claimkit.register(tree.a.unit_agent, tree.a.enrollment))
+    claimkit.pay(people, [claim], on=date(2026, 6, 22))
+    with unscoped():
+        Claim.objects.filter(pk=claim.pk).update(documents_complete_on=date(2026, 6, 15))
+        first, second = Enrollment.objects.filter(policy=tree.a.policy).order_by("row_number")
+    _enrolled_on(first, date(2026, 3, 10))
+    _enrolled_on(second, date(2026, 5, 20))
+    return tree
+
+
+def _figures(tree: Tree, month: date = MONTH) -> dict:
+    with org_scope(tree.a.city):
+        return dashboard(node=tree.a.city, month=month, today=TODAY)
+
+
+def test_the_headline_figures_are_the_year_so_far_and_agree_with_the_overview(june: Tree) -> None:
+    head = _figures(june)["headline"]
+    assert head["people"] == {"value": 2, "before": 0, "change": None}  # nothing last year to compare with
+    assert head["premium"]["value"] == "100.00"  # 2 members × 50 yuan
+    assert (head["claims"]["value"], head["paid"]["value"]) == (1, "2080.00")
+    assert head["loss_ratio"]["value"] == "20.8000"  # 2,080 paid against 100 of premium
+    assert head["risk_flags"]["value"] == 0 and head["overdue"]["value"] == 0
+    with org_scope(june.a.city):
+        (total,) = overview(node=june.a.city, month=MONTH)["totals"]
+    assert (total["people_year"], total["premium_year"], total["paid_year"]) == (2, "100.00", "2080.00")
+    # April: the May member and the June claim are not in the year so far yet.
+    april = _figures(june, date(2026, 4, 1))["headline"]
+    assert (april["people"]["value"], april["premium"]["value"], april["paid"]["value"]) == (1, "50.00", "0.00")
+    assert april["loss_ratio"]["value"] == "0.0000"
+
+
+def test_a_year_later_the_figures_compare_with_the_same_months_of_the_year_before(june: Tree) -> None:
+    head = _figures(june, date(2027, 6, 1))["headline"]
+    assert head["people"] == {"value": 0, "before": 2, "change": "-1.0000"}
+    assert head["premium"] == {"value": "0.00", "before": "100.00", "change": "-1.0000"}
+    assert head["loss_ratio"] == {"value": None, "before": "20.8000", "change": None}
+    # A month of last year before the payment is compared only with what was paid by then.
+    assert _figures(june, date(2027, 5, 1))["headline"]["paid"]["before"] == "0.00"
+
+
+def test_the_trend_has_the_twelve_months_up_to_the_month_in_their_buckets(june: Tree) -> None:
+    trends = _figures(june)["trends"]
+    assert [row["month"] for row in trends] == [f"{add_months(MONTH, n):%Y-%m}" for n in range(-11, 1)]
+    assert trends[0]["month"] == "2025-07" and trends[-1]["month"] == "2026-06"
+    filled = {row["month"]: row for row in trends if row["people"] or row["claims"]}
+    assert filled == {
+        "2026-03": {"month": "2026-03", "people": 1, "premium": "50.00", "claims": 0, "paid": "0.00"},
+        "2026-05": {"month": "2026-05", "people": 1, "premium": "50.00", "claims": 0, "paid": "0.00"},
+        "2026-06": {"month": "2026-06", "people": 0, "premium": "0.00", "claims": 1, "paid": "2080.00"},
+    }
+
+
+def test_child_offices_and_plans_are_compared(june: Tree) -> None:
+    figures = _figures(june)
+    (child,) = figures["children"]
+    assert (child["office_id"], child["people_year"], child["premium_year"], child["paid_year"]) == (
+        june.a.county.pk,
+        2,
+        "100.00",
+        "2080.00",
+    )
+    assert child["loss_ratio"] == "20.8000" and child["target_people"] is None and not child["is_node"]
+    (plan,) = figures["plans"]
+    assert (plan["name"], plan["premium_year"], plan["paid_year"]) == (june.a.plan.name, "100.00", "2080.00")
+
+
+def test_turnaround_counts_working_days_with_the_holidays_and_the_offices_own_target(june: Tree) -> None:
+    turnaround = _figures(june)["turnaround"]
+    # Tue 16, Wed 17, Thu 18, (Dragon Boat Fri 19, weekend), Mon 22: 4 working days; target 5.
+    assert (turnaround["claims"], turnaround["median"], turnaround["p90"], turnaround["within_target"]) == (1, 4, 4, 1)
+    (office,) = turnaround["offices"]
+    assert (office["office_id"], office["target_days"], office["share_within"]) == (june.a.city.pk, 5, "1.0000")
+
+    # The province closes Tuesday 16 June for its whole tree; the city sets a target of 2 days.
+    with org_scope(june.province, actor_id=june.province_user.pk):
+        claims_services.office_day_set(actor=june.province_user, day=date(2026, 6, 16), is_workday=False)
+    with org_scope(june.a.city, actor_id=june.a.office_user.pk):
+        claims_services.claim_settings_save(actor=june.a.office_user, target_days=2, limit_days=30)
+    turnaround = _figures(june)["turnaround"]
+    assert (turnaround["median"], turnaround["within_target"], turnaround["offices"][0]["target_days"]) == (3, 0, 2)
+    # The same count as the claims clock's own calendar and settings give.
+    calendar = claims_services.calendar_for(june.a.city)
+    assert calendar.between(date(2026, 6, 15), date(2026, 6, 22)) == 3
+    assert claims_services.settings_for(june.a.city).target_days == 2
+
+
+def test_percentiles_are_by_nearest_rank() -> None:
+    days = [1, 2, 3, 4, 5, 6, 7, 8, 9, 30]
+    assert (percentile(days, Decimal("0.9")), percentile(days, Decimal("0.5"))) == (9, 5)
+    assert percentile([7], Decimal("0.9")) == 7
+
+
+def test_premium_held_back_risk_flags_and_claims_past_their_target_are_counted(june: Tree) -> None:
+    # The policy issued two months ago and its agent point never reported it: held back.
+    finkit.move_policy_to(june.a.policy, add_months(finkit.last_month(), -1))
+    # The second member claims 9 days after the coverage started (flagged), and the claim has
+    # waited past its target.
+    with unscoped():
+        second = Enrollment.objects.filter(policy=june.a.policy).order_by("row_number")[1]
+    early = claimkit.register(
+        june.a.unit_agent, second, admitted_on=date(2026, 1, 10), discharged_on=date(2026, 1, 15), invoices=("INV2",)
+    )
+    with unscoped():
+        Claim.objects.filter(pk=early.pk).update(target_due_on=date(2026, 2, 1))
+    with org_scope(june.a.city):
+        figures = dashboard(node=june.a.city, month=MONTH, today=finkit.services.business_today())
+    head = figures["headline"]
+    assert head["remittances_outstanding"] == {"value": "100.00", "offices": 1}
+    (held,) = figures["remittances"]
+    assert (held["office_id"], held["problem"], held["outstanding"]) == (june.a.county.pk, "missing", "100.00")
+    assert head["risk_flags"]["value"] == 1 and figures["risk_flags"] == [{"code": "early_claim", "claims": 1}]
+    assert head["overdue"]["value"] == 1
+
+
+def test_premium_held_back_is_what_finance_finds_office_by_office(june: Tree) -> None:
+    """The dashboard reads premium held back below in three queries; finance's own check reads
+    office by office. They must agree."""
+    earlier, later = add_months(finkit.last_month(), -2), add_months(finkit.last_month(), -1)
+    finkit.move_policy_to(june.a.policy, earlier)
+    agent = june.a.county_agent
+    with org_scope(agent.org, actor_id=agent.pk):
+        report = finance_services.remittance_draft(actor=agent, office=agent.org, month=earlier)
+        finance_services.remittance_confirm(
+            actor=agent,
+            remittance=report,
+            amount=Decimal("60.00"),
+            bank_reference="B-1",
+            remitted_on=finance_services.due_date(earlier) - timedelta(days=1),
+        )
+    finkit.move_policy_to(june.a.policy, later)  # and nothing reported for it
+    today = finance_services.business_today()
+    for node in (june.a.city, june.province, june.a.county):
+        with org_scope(node):
+            ours = held_back(node=node, today=today)
+            theirs = finance_services.remittance_warnings(office=node)
+        assert [(w["office_id"], w["month"], w["problem"], w["amount_due"], w["outstanding"]) for w in ours] == [
+            (w.office.pk, f"{w.month:%Y-%m}", w.problem, str(w.amount_due), str(w.outstanding)) for w in theirs
+        ], node.name
+    with org_scope(june.a.city):
+        problems = [(w["problem"], w["outstanding"]) for w in held_back(node=june.a.city, today=today)]
+    assert problems == [("missing", "100.00"), ("short", "40.00")]
+
+
+def test_the_number_of_queries_does_not_grow_with_the_data(june: Tree, django_assert_max_num_queries) -> None:
+    with CaptureQueriesContext(connection) as small:
+        _figures(june)
+    # More of everything: another paid claim in another month, an open flagged claim.
+    with unscoped():
+        second = Enrollment.objects.filter(policy=june.a.policy).order_by("row_number")[1]
+    people = june.a.reviewers
+    later = claimkit.register(june.a.unit_agent, second, invoices=("INV3",))
+    claimkit.pay(people, [claimkit.approve(people, later)], on=date(2026, 5, 6))
+    claimkit.register(june.a.unit_agent, second, admitted_on=date(2026, 1, 10), invoices=("INV4",))
+    with django_assert_max_num_queries(17), CaptureQueriesContext(connection) as large:
+        figures = _figures(june)
+    assert figures["headline"]["claims"]["value"] == 2 and figures["headline"]["risk_flags"]["value"] == 1
+    assert len(large) == len(small)
+
+
+def test_a_sibling_office_cannot_open_our_dashboard(june: Tree) -> None:
+    client = Client()
+    client.force_login(june.b.office_user)
+    url = reverse("reporting:dashboard")
+    assert client.get(url, {"office": june.a.city.pk}).status_code == 404
+    assert client.get(url, {"office": "x"}).status_code == 404
+    own = client.get(url, {"month": "2026-06"})
+    assert own.status_code == 200
+    body = own.content.decode()
+    assert not [s for s in june.a.secrets() if s in body]
+
+
+def test_the_province_opens_a_city_and_the_city_sees_its_own(june: Tree) -> None:
+    client = Client()
+    client.force_login(june.province_user)
+    html = client.get(reverse("reporting:dashboard"), {"office": june.a.city.pk, "month": "2026-06"})
+    assert html.status_code == 200 and june.a.county.name in html.content.decode()
+    province = client.get(reverse("reporting:dashboard"), {"month": "2026-06"}).content.decode()
+    assert june.a.city.name in province  # a child office of the province
+
+
+def test_the_page_in_chinese_shows_the_figures_and_draws_charts_from_our_static_files(june: Tree) -> None:
+    client = Client()
+    client.force_login(june.a.office_user)
+    response = client.get(reverse("reporting:dashboard"), {"month": "2026-06"})
+    assert response.status_code == 200 and response.context["node"] == june.a.city
+    html = response.content.decode()
+    assert 'lang="zh-hans"' in html
+    for chinese in ("本年参保人数", "本年保费", "本年赔付金额", "赔付率", "风险提示", "保障项目"):
+        assert chinese in html, chinese
+    people = re.search(r'data-testid="stat-people">.*?class="figure">([^<]+)<', html, re.S)
+    paid = re.search(r'data-testid="stat-paid">.*?class="figure">([^<]+)<', html, re.S)
+    loss = re.search(r'data-testid="stat-loss_ratio">.*?class="figure">([^<]+)<', html, re.S)
+    assert people and paid and loss
+    assert (people.group(1).strip(), paid.group(1).strip(), loss.group(1).strip()) == ("2", "2,080.00", "2,080.0%")
+    assert june.a.county.name in html and 'data-month="2026-06"' in html
+    scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
+    assert "/static/vendor/echarts/echarts.min.js" in scripts and "/static/js/dashboard.js" in scripts
+    assert not [src for src in scripts if "//" in src]  # nothing from another host, no CDN
+    assert 'id="dashboard-data"' in html and 'id="chart-trends"' in html
+    assert 'data-testid="charts-missing"' not in html
+
+
+def test_without_the_chart_library_the_page_keeps_its_tables_and_says_how_to_get_charts(
+    june: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views_dashboard, "ECHARTS", "vendor/echarts/not-installed.js")
+    client = Client()
+    client.force_login(june.a.office_user)
+    html = client.get(reverse("reporting:dashboard"), {"month": "2026-06"}).content.decode()
+    assert 'data-testid="charts-missing"' in html and "make demo" in html
+    assert "echarts" not in re.sub(r"make demo.*?</p>", "", html) and "2,080.00" in html
+    assert "<details open>" in html
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_charts_draw_in_a_browser_from_our_own_files(june: Tree, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    login(page, june.a.office_user)
+    page.goto(page.base_url + reverse("reporting:dashboard") + "?month=2026-06")
+    for chart in ("chart-trends", "chart-children", "chart-plans"):
+        page.wait_for_selector(f"#{chart} canvas")
+    series = page.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('chart-trends')).getOption().series"
+        ".map(s => [s.name, s.data.reduce((a, b) => a + b, 0)])"
+    )
+    assert series[1] == ["保费（元）", 100] and series[2][1] == 2080  # premium by month, paid by month
+    assert "2,080.00" in page.locator("[data-testid=stat-paid]").inner_text()
+    screenshot(page, "60-leaders-dashboard")
+    assert not errors
+
+
+def test_a_month_not_yet_over_shows_last_month(june: Tree) -> None:
+    client = Client()
+    client.force_login(june.a.office_user)
+    response = client.get(reverse("reporting:dashboard"), {"month": "2999-01"})
+    assert response.context["figures"]["month"] == f"{finkit.last_month():%Y-%m}"
+
+
+def test_every_message_of_the_dashboard_has_chinese() -> None:
+    sources = ["reporting/views_dashboard.py", "reporting/dashboard.py"]
+    msgids: set[str] = set()
+    for source in sources:
+        msgids |= set(msgids_of(source, frozenset({"_", "gettext_lazy"}), strict=True))
+    text = (ROOT / "templates" / "reporting" / "dashboard.html").read_text(encoding="utf-8")
+    msgids |= set(re.findall(r'{% translate "([^"]+)" %}', text)) | set(re.findall(r"{% translate '([^']+)' %}", text))
+    for body in re.findall(r"{% blocktranslate[^%]*%}(.*?){% endblocktranslate %}", text, re.S):
+        msgids.add(re.sub(r"{{ (\w+) }}", r"%(\1)s", body))
+
+    po = polib.pofile(str(ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
+    translated = {entry.msgid for entry in po if entry.msgstr and "fuzzy" not in entry.flags}
+    known = translated | set(chinese_table("dashboard"))
+    assert msgids <= known, sorted(msgids - known)
+    placeholder = re.compile(r"%\((\w+)\)s")
+    for msgid, chinese in chinese_table("dashboard").items():
+        assert sorted(placeholder.findall(chinese)) == sorted(placeholder.findall(msgid)), msgid
+        assert "%" not in placeholder.sub("", chinese), msgid  # a bare % breaks python-format
