@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+from reporting.rankings import SORTS
+
 _THIN = Side(style="thin", color="FF999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _FILL = PatternFill("solid", fgColor="FFDDEBF7")
@@ -80,3 +82,154 @@ def overview_workbook(figures: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def display(value: Any, fmt: str) -> str:
+    """A figure as printed in a PDF, by the column's spreadsheet format."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(value) if isinstance(value, str) else value
+    if fmt.endswith("%"):
+        return f"{Decimal(number) * 100:.1f}%"
+    if fmt.endswith(".00"):
+        return f"{Decimal(number):,.2f}"
+    return f"{int(number):,}"
+
+
+def _pdf(template: str, context: dict[str, Any]) -> bytes:
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    return HTML(string=render_to_string(template, context), base_url=None).write_pdf()
+
+
+def overview_pdf(figures: dict[str, Any]) -> bytes:
+    """The overview on A4 landscape, in Chinese: the office and month in the title, the columns
+    of the workbook, a totals row per plan."""
+    from django.utils import timezone
+
+    from finance.models import RemittanceStatus
+
+    labels = dict(RemittanceStatus.choices)
+    cols = columns()
+    rows = [
+        (
+            row["office_name"],
+            row["plan_name"],
+            [display(row.get(key), fmt) for key, _header, fmt in cols],
+            labels.get(row.get("remittance") or "", ""),
+        )
+        for row in figures["rows"]
+    ]
+    totals = [
+        (total["plan_name"], [display(total.get(key), fmt) for key, _h, fmt in cols]) for total in figures["totals"]
+    ]
+    title = _("Enrollment and claims overview — %(office)s, %(month)s") % {
+        "office": figures["office"]["name"],
+        "month": figures["month"],
+    }
+    return _pdf(
+        "reporting/pdf/overview.html",
+        {
+            "title": title,
+            "headers": [header for _key, header, _fmt in cols],
+            "rows": rows,
+            "totals": totals,
+            "printed": timezone.localdate(),
+        },
+    )
+
+
+def ranking_columns() -> list[tuple[str, str, str]]:
+    """(key, header, format) of each figure of the rankings, shared by the page and the exports."""
+    return [
+        ("people_year", _("Enrolled this year"), "#,##0"),
+        ("target_people", _("Target (people)"), "#,##0"),
+        ("completion_people", _("Completion (people)"), "0.0%"),
+        ("premium_year", _("Premium this year"), "#,##0.00"),
+        ("target_premium", _("Target (premium)"), "#,##0.00"),
+        ("completion_premium", _("Completion (premium)"), "0.0%"),
+        ("headcount", _("Union members"), "#,##0"),
+        ("coverage", _("Coverage rate"), "0.0%"),
+        ("target_coverage", _("Target coverage rate"), "0.0%"),
+        ("people_last_year", _("Enrolled last year, same months"), "#,##0"),
+        ("growth", _("Growth on last year"), "0.0%"),
+        ("renewal", _("Renewal rate"), "0.0%"),
+        ("paid_year", _("Paid this year"), "#,##0.00"),
+        ("loss_ratio", _("Loss ratio"), "0.0%"),
+    ]
+
+
+def rankings_title(figures: dict[str, Any]) -> str:
+    return _("Year-end rankings — %(office)s, %(plan)s, %(year)s") % {
+        "office": figures["office"]["name"],
+        "plan": figures["plan"]["name"],
+        "year": figures["year"],
+    }
+
+
+def rankings_subtitle(figures: dict[str, Any]) -> str:
+    return _("Figures to the end of %(month)s; ranked by %(sort)s.") % {
+        "month": figures["through"],
+        "sort": _sort_label(figures["sort"]),
+    }
+
+
+def _sort_label(key: str) -> str:
+    return str(SORTS.get(key, key))
+
+
+def rankings_workbook(figures: dict[str, Any]) -> bytes:
+    """The rankings for the year-end assessment: the office, plan and year in the title, a rank
+    column, Chinese headers, and a totals row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Rankings")
+    cols = ranking_columns()
+    sheet.cell(row=1, column=1, value=rankings_title(figures)).font = Font(bold=True, size=14)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2 + len(cols))
+    sheet.cell(row=2, column=1, value=rankings_subtitle(figures))
+    headers = [_("Rank"), _("Office"), *[header for _key, header, _fmt in cols]]
+    for index, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=3, column=index, value=header)
+        cell.font, cell.fill, cell.border = Font(bold=True), _FILL, _BORDER
+        cell.alignment = Alignment(wrap_text=True, horizontal="center")
+        sheet.column_dimensions[cell.column_letter].width = 8 if index == 1 else 24 if index == 2 else 14
+    row_number = 3
+    for row in [*figures["rows"], figures["total"]]:
+        row_number += 1
+        total = row is figures["total"]
+        values = [row["rank"], _("Total") if total else row["office_name"]]
+        values += [_value(row, key) for key, _header, _fmt in cols]
+        for index, value in enumerate(values, start=1):
+            cell = sheet.cell(row=row_number, column=index, value=value)
+            cell.border = _BORDER
+            if total:
+                cell.font = Font(bold=True)
+            if index > 2:
+                cell.number_format = cols[index - 3][2]
+    sheet.freeze_panes = "C4"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def rankings_pdf(figures: dict[str, Any]) -> bytes:
+    """The same table on A4 landscape, in Chinese."""
+    from django.utils import timezone
+
+    cols = ranking_columns()
+    return _pdf(
+        "reporting/pdf/rankings.html",
+        {
+            "title": rankings_title(figures),
+            "subtitle": rankings_subtitle(figures),
+            "headers": [header for _key, header, _fmt in cols],
+            "rows": [
+                (row["rank"], row["office_name"], [display(row.get(key), fmt) for key, _h, fmt in cols])
+                for row in figures["rows"]
+            ],
+            "total": [display(figures["total"].get(key), fmt) for key, _h, fmt in cols],
+            "printed": timezone.localdate(),
+        },
+    )

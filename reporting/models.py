@@ -76,3 +76,61 @@ class Snapshot(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.org_id} {self.kind} {self.period_start:%Y-%m} r{self.revision}"
+
+
+class ExportKind(models.TextChoices):
+    OVERVIEW_XLSX = "overview_xlsx", _("Monthly overview (xlsx)")
+    OVERVIEW_PDF = "overview_pdf", _("Monthly overview (PDF)")
+    RANKINGS_XLSX = "rankings_xlsx", _("Rankings (xlsx)")
+    RANKINGS_PDF = "rankings_pdf", _("Rankings (PDF)")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+def export_upload_to(instance: ExportJob, filename: str) -> str:
+    """One folder per job, so what an interrupted attempt left behind is found and removed."""
+    return f"reports/{instance.pk}/{filename}"
+
+
+@pghistory.track(exclude=["progress"])
+class ExportJob(TenantOwned):
+    """An overview or rankings export prepared in the background for one office.
+
+    `attempt` is bumped by every run that claims the job: a run only moves the job on while the
+    attempt is still its own, so a run cut off half-way (a killed worker whose task is delivered
+    again) is simply superseded, and the job ends with the file of the last attempt only.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ExportKind.choices)
+    params = models.JSONField(default=dict)
+    title = models.CharField(_("export"), max_length=200)
+    status = models.CharField(_("status"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    attempt = models.PositiveSmallIntegerField(default=0)
+    # No personal data in these figures (counts and amounts by office), so stored plain.
+    file = models.FileField(upload_to=export_upload_to, blank=True, max_length=200)
+    filename = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="export_progress_is_a_percentage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {ExportStatus.DONE, ExportStatus.FAILED}

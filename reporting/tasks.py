@@ -56,3 +56,13 @@ def consolidate_province(*, org_id: int, period: str, actor_id: int | None = Non
     except ValidationError as error:
         return " ".join(error.messages)
     return f"r{snapshot.revision}"
+
+
+@app.task(base=ScopedTask, name="reporting.export", acks_late=True, reject_on_worker_lost=True)
+def export(*, org_id: int, export_pk: int, actor_id: int | None = None) -> str:
+    """Prepare one export in the scope of the office that asked for it. Idempotent: a job done
+    is not redone, and a run cut off half-way is started again from scratch (reporting/jobs.py)."""
+    from reporting import jobs
+    from reporting.models import ExportJob
+
+    return jobs.export_job_run(job=ExportJob.objects.get(pk=export_pk)).status

@@ -49,6 +49,7 @@ class City:
     payment: Any = None
     statement: Any = None
     snapshot: Any = None
+    export_job: Any = None
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a response to another office."""
@@ -114,6 +115,11 @@ class City:
             self.payment = PaymentRequest.objects.filter(org=self.city).first()
         self.statement = finkit.bank_statement(self)
         self.snapshot = finkit.city_snapshot(self)
+        from reporting import jobs
+
+        with org_scope(self.city, actor_id=self.office_user.pk):
+            job = jobs.export_job_create(actor=self.office_user, kind="rankings_xlsx", params={"plan": self.plan.pk})
+            self.export_job = jobs.export_job_run(job=job)
         return self
 
 

@@ -43,6 +43,7 @@ OBJECT_KWARGS: dict[str, str] = {
     "payment_pk": "payment",  # the approved payment of the claims batch
     "statement_pk": "statement",  # an imported bank statement of city A's dedicated account
     "snapshot_pk": "snapshot",  # city A's frozen figures of last month
+    "export_pk": "export_job",  # a finished export of city A's rankings
 }
 FIXED_KWARGS = {"version": "v1", "action": "approve", "document": "cards.pdf"}
 # Namespaces and routes outside the walk, each for a stated reason.
@@ -148,7 +149,7 @@ def _counts() -> tuple[object, ...]:
     from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimSettings, OfficeDay, PaymentBatch
     from enrollment.models import Enrollment, MemberList, Period, Plan, Policy
     from finance.models import BankLine, BankStatement, JournalEntry, PaymentApproval, PaymentRequest, Remittance
-    from reporting.models import Snapshot, Target
+    from reporting.models import ExportJob, Snapshot, Target
 
     with unscoped():
         return (
@@ -159,6 +160,7 @@ def _counts() -> tuple[object, ...]:
             BankStatement.objects.count(),
             Snapshot.objects.count(),
             Target.objects.count(),
+            ExportJob.objects.count(),
             tuple(BankLine.objects.order_by("pk").values_list("matched_id", flat=True)),
             tuple(Claim.objects.order_by("pk").values_list("status", "version", "callback_at")),
             ClaimDocument.objects.count(),

@@ -1,0 +1,265 @@
+"""The year's rankings (年度考核排名) of a node's child offices (or units) in one plan.
+
+For each child: the people and premium enrolled in the year against its targets, the coverage of
+the union members (people enrolled in the year over the headcount of the units under it), the
+growth on last year to the same month, the renewal rate and the loss ratio. The definitions:
+
+- "Enrolled in the year" is what the monthly overview counts: enrollments made (approved) from
+  January 1st to the end of the month reached (December for a past year), so the rankings'
+  completion is the overview's.
+- Growth compares that with the enrollments of last year to the end of the same month.
+- Renewal: of the people of the plan's previous period (those starting last year) under the
+  child, the share who hold an active enrollment in this year's period under the same child,
+  matched by the blind index of the ID number (Enrollment.id_hash).
+- Loss ratio: claims paid in the year (to the end of the month reached) over the year's premium.
+
+Every figure is one grouped query over the node's subtree, the child of a row read off its
+materialised path, so the cost is a fixed number of queries whatever the size of the tree.
+The result is plain JSON-able data (amounts and ratios as strings) for the page, the exports and
+the background jobs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from claims.models import Claim, ClaimStatus
+from enrollment.models import Enrollment, EnrollmentStatus, Plan
+from mutualaid.models import Organisation, OrgKind
+from mutualaid.tenancy import unscoped
+from reporting.models import Target
+
+STEP = 7  # one level of the materialised path: six digits and a dot
+CENT = Decimal("0.01")
+RATIO = Decimal("0.0001")
+
+# What the rankings may be sorted by (highest first), with its label.
+SORTS: dict[str, Any] = {
+    "completion_people": _("Completion (people)"),
+    "completion_premium": _("Completion (premium)"),
+    "coverage": _("Coverage rate"),
+    "growth": _("Growth on last year"),
+    "renewal": _("Renewal rate"),
+    "people_year": _("Enrolled this year"),
+    "premium_year": _("Premium this year"),
+}
+DEFAULT_SORT = "completion_people"
+
+
+@dataclass(frozen=True)
+class Year:
+    """A ranking year, reached up to the end of `through` (a month of the year)."""
+
+    year: int
+    through: int  # the last month counted
+
+    @classmethod
+    def of(cls, year: int, today: date) -> Year:
+        if year < today.year:
+            return cls(year, 12)
+        return cls(year, today.month if year == today.year else 12)
+
+    def start(self, back: int = 0) -> datetime:
+        return _aware(date(self.year - back, 1, 1))
+
+    def end(self, back: int = 0) -> datetime:
+        """The first moment after the month reached, `back` years earlier."""
+        year = self.year - back
+        return _aware(date(year + (self.through == 12), self.through % 12 + 1, 1))
+
+    def end_day(self) -> date:
+        return date(self.year + (self.through == 12), self.through % 12 + 1, 1)
+
+
+def _aware(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def ratio(part: Decimal | int, whole: Decimal | int | None) -> str | None:
+    if not whole:
+        return None
+    return str((Decimal(part) / Decimal(whole)).quantize(RATIO))
+
+
+def plans_for(*, node: Organisation) -> list[Plan]:
+    """The plans a node's figures can be ranked in: those run by the node and the offices above
+    it, and those run by offices below it (a city's own plans, for the province)."""
+    ancestors = node.ancestor_ids()
+    with unscoped():  # plans of the offices above are not tenant data of the node
+        above = list(Plan.objects.filter(org_id__in=ancestors))
+    below = list(Plan.objects.filter(org_path__startswith=node.path).exclude(org_id__in=ancestors))
+    return sorted(above + below, key=lambda p: (not p.is_active, p.name, p.pk))
+
+
+def rankings(
+    *, node: Organisation, plan: Plan, year: int, today: date | None = None, sort: str = DEFAULT_SORT
+) -> dict[str, Any]:
+    """The ranked children of `node` in `plan` for `year` (to the current month for this year)."""
+    window = Year.of(year, today or timezone.localdate())
+    prefix = len(node.path) + STEP
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    children = list(
+        Organisation.objects.filter(parent=node).order_by("path").only("pk", "name", "path", "kind", "headcount")
+    )
+    headcounts = dict(
+        Organisation.objects.filter(path__startswith=node.path, kind=OrgKind.UNIT, headcount__isnull=False)
+        .annotate(child=Substr("path", 1, prefix))
+        .values("child")
+        .annotate(total=Sum("headcount"))
+        .values_list("child", "total")
+    )
+    this_year = Q(created_at__gte=window.start(), created_at__lt=window.end())
+    last_year = Q(created_at__gte=window.start(1), created_at__lt=window.end(1))
+    enrolled = {
+        row["child"]: row
+        for row in Enrollment.objects.filter(org_path__startswith=node.path, period__plan=plan)
+        .filter(this_year | last_year)
+        .annotate(child=Substr("org_path", 1, prefix))
+        .values("child")
+        .annotate(
+            people_year=Count("pk", filter=this_year),
+            premium_year=Sum("premium", filter=this_year),
+            people_last_year=Count("pk", filter=last_year),
+        )
+    }
+    paid = dict(
+        Claim.objects.filter(
+            org_path__startswith=node.path,
+            period__plan=plan,
+            status=ClaimStatus.PAID,
+            paid_on__gte=date(year, 1, 1),
+            paid_on__lt=window.end_day(),
+        )
+        .annotate(child=Substr("org_path", 1, prefix))
+        .values("child")
+        .annotate(total=Sum("payout"))
+        .values_list("child", "total")
+    )
+    renewed_now = Enrollment.objects.filter(
+        id_hash=OuterRef("id_hash"),
+        status=EnrollmentStatus.ACTIVE,
+        period__plan=plan,
+        period__starts_on__year=year,
+        org_path__startswith=OuterRef("child"),
+    )
+    renewal = {
+        row["child"]: row
+        for row in Enrollment.objects.filter(
+            org_path__startswith=node.path, period__plan=plan, period__starts_on__year=year - 1
+        )
+        .annotate(child=Substr("org_path", 1, prefix))
+        .values("child")
+        .annotate(
+            base=Count("id_hash", distinct=True),
+            renewed=Count("id_hash", distinct=True, filter=Exists(renewed_now)),
+        )
+    }
+    targets = {t.target_org_id: t for t in Target.objects.filter(target_org__parent=node, plan=plan, year=year)}
+
+    rows = []
+    for child in children:
+        figures = enrolled.get(child.path, {})
+        rows.append(
+            _row(
+                people_year=figures.get("people_year", 0),
+                premium_year=figures.get("premium_year"),
+                people_last_year=figures.get("people_last_year", 0),
+                headcount=headcounts.get(child.path) or 0,
+                renewal=renewal.get(child.path, {}),
+                paid_year=paid.get(child.path),
+                target=targets.get(child.pk),
+            )
+            | {"office_id": child.pk, "office_name": child.name, "office_kind": child.kind}
+        )
+    _rank(rows, sort)
+    return {
+        "office": {"id": node.pk, "name": node.name},
+        "plan": {"id": plan.pk, "name": plan.name},
+        "year": year,
+        "through": f"{year}-{window.through:02d}",
+        "sort": sort,
+        "rows": rows,
+        "total": _total(rows),
+    }
+
+
+def _row(
+    *,
+    people_year: int,
+    premium_year: Decimal | None,
+    people_last_year: int,
+    headcount: int,
+    renewal: dict[str, Any],
+    paid_year: Decimal | None,
+    target: Target | None,
+) -> dict[str, Any]:
+    premium = (premium_year or Decimal(0)).quantize(CENT)
+    paid = (paid_year or Decimal(0)).quantize(CENT)
+    target_people = target.people if target else None
+    target_premium = target.premium if target else None
+    target_coverage = target.coverage_rate if target else None
+    base, renewed = renewal.get("base", 0), renewal.get("renewed", 0)
+    return {
+        "people_year": people_year,
+        "premium_year": str(premium),
+        "target_people": target_people,
+        "target_premium": str(target_premium) if target_premium is not None else None,
+        "completion_people": ratio(people_year, target_people),
+        "completion_premium": ratio(premium, target_premium),
+        "headcount": headcount,
+        "coverage": ratio(people_year, headcount),
+        "target_coverage": str(target_coverage) if target_coverage is not None else None,
+        "people_last_year": people_last_year,
+        "growth": ratio(people_year - people_last_year, people_last_year),
+        "renewal_base": base,
+        "renewed": renewed,
+        "renewal": ratio(renewed, base),
+        "paid_year": str(paid),
+        "loss_ratio": ratio(paid, premium),
+    }
+
+
+def _sort_value(row: dict[str, Any], key: str) -> Decimal | None:
+    value = row.get(key)
+    return None if value is None else Decimal(value)
+
+
+def _rank(rows: list[dict[str, Any]], key: str) -> None:
+    """Highest first, children without the figure last; equal figures share a rank (1, 2, 2, 4)."""
+    rows.sort(key=lambda r: (_sort_value(r, key) is None, -(_sort_value(r, key) or 0)))
+    previous: Decimal | None = None
+    for position, row in enumerate(rows, start=1):
+        value = _sort_value(row, key)
+        if value is None:
+            row["rank"] = None
+            continue
+        row["rank"] = rows[position - 2]["rank"] if position > 1 and value == previous else position
+        previous = value
+
+
+def _total(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def add(key: str) -> Any:
+        values = [row[key] for row in rows if row[key] is not None]
+        if not values:
+            return None
+        return sum((Decimal(v) if isinstance(v, str) else v for v in values), start=0)
+
+    target_people = add("target_people")
+    target_premium = add("target_premium")
+    return _row(
+        people_year=add("people_year") or 0,
+        premium_year=add("premium_year"),
+        people_last_year=add("people_last_year") or 0,
+        headcount=add("headcount") or 0,
+        renewal={"base": add("renewal_base") or 0, "renewed": add("renewed") or 0},
+        paid_year=add("paid_year"),
+        target=Target(people=target_people, premium=target_premium) if target_people or target_premium else None,
+    ) | {"rank": None, "office_name": ""}

@@ -1,0 +1,351 @@
+"""Thin HTML views: annual targets, the year's rankings, the overview as PDF, and exports
+prepared in the background."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from mutualaid.models import Organisation
+from mutualaid.views import StaffView
+from reporting import exports, jobs, rankings, services
+from reporting.models import ExportKind, Target
+
+ROW_FIELD = re.compile(r"^(people|premium|coverage)_(\d+)$")
+HUNDRED = Decimal(100)
+
+
+def _download(document: jobs.Document) -> HttpResponse:
+    response = HttpResponse(document.data, content_type=document.content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(document.filename)}"
+    return response
+
+
+def _node(request: HttpRequest) -> Organisation:
+    try:
+        return jobs.node_get(request.GET.get("office", ""), default=request.user.org)
+    except ValidationError:
+        raise Http404(_("No such office in your tree.")) from None
+
+
+# Targets -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class TargetRow:
+    office: Organisation
+    target: Target | None
+    people: str = ""
+    premium: str = ""
+    coverage: str = ""
+
+
+def _percent(value: Decimal | None) -> str:
+    return "" if value is None else f"{(value * HUNDRED).normalize():f}"
+
+
+class TargetsView(StaffView):
+    """The annual targets of the offices and units directly below, one table per year and plan;
+    offices heads edit them (all rows at once, all or nothing)."""
+
+    template_name = "reporting/targets.html"
+    permission_required = "reporting.view"
+
+    def _choice(self, data: Any) -> tuple[int | None, Any, list[Any]]:
+        office = self.request.user.org
+        plans = rankings.plans_for(node=office)
+        year = jobs.parse_year(data.get("year")) if data.get("year") else timezone.localdate().year
+        wanted = data.get("plan", "")
+        plan = next((p for p in plans if str(p.pk) == wanted), None) if wanted else (plans[0] if plans else None)
+        return year, plan, plans
+
+    def _rows(self, year: int | None, plan: Any) -> list[TargetRow]:
+        office = self.request.user.org
+        children = list(Organisation.objects.filter(parent=office).order_by("path"))
+        targets = {}
+        if year and plan:
+            targets = {t.target_org_id: t for t in Target.objects.filter(org=office, plan=plan, year=year)}
+        rows = []
+        for child in children:
+            target = targets.get(child.pk)
+            rows.append(
+                TargetRow(
+                    child,
+                    target,
+                    people="" if target is None or target.people is None else str(target.people),
+                    premium="" if target is None or target.premium is None else str(target.premium),
+                    coverage="" if target is None else _percent(target.coverage_rate),
+                )
+            )
+        return rows
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        year, plan, plans = self._choice(kwargs.get("data", self.request.GET))
+        context.update(
+            year=year or timezone.localdate().year,
+            plan=plan,
+            plans=plans,
+            rows=kwargs.get("rows") or self._rows(year, plan),
+            can_edit=self.request.user.has_perm("reporting.targets"),
+        )
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("reporting.targets"):
+            raise PermissionDenied(_("Your roles do not allow this."))
+        year, plan, _plans = self._choice(request.POST)
+        errors: list[str] = []
+        if year is None:
+            errors.append(_("Give the year as four digits."))
+        if plan is None:
+            errors.append(_("Choose a plan."))
+        wanted = _posted_rows(request.POST)
+        children = {o.pk: o for o in Organisation.objects.filter(pk__in=wanted)}
+        existing = (
+            {t.target_org_id: t for t in Target.objects.filter(org=request.user.org, plan=plan, year=year)}
+            if year and plan
+            else {}
+        )
+        figures: list[tuple[Organisation, dict[str, Any]]] = []
+        for pk, fields in wanted.items():
+            child = children.get(pk)
+            if child is None or child.parent_id != request.user.org_id:
+                errors.append(
+                    _("%(office)s is not directly below your office: targets are set only for those directly below.")
+                    % {"office": child.name if child else f"#{pk}"}
+                )
+                continue
+            parsed, problems = _parse_target(child, fields)
+            errors += problems
+            if problems:
+                continue
+            if all(value is None for value in parsed.values()):
+                if pk in existing:
+                    errors.append(
+                        _("%(office)s: a target needs people, premium or a coverage rate; it cannot be left empty.")
+                        % {"office": child.name}
+                    )
+                continue
+            figures.append((child, parsed))
+        if not errors and not figures:
+            errors.append(_("Set a target in people, premium or coverage rate."))
+        if not errors:
+            try:
+                with transaction.atomic():
+                    for child, parsed in figures:
+                        services.target_set(actor=request.user, target_org=child, plan=plan, year=year, **parsed)  # type: ignore[arg-type]
+            except (ValidationError, PermissionDenied) as error:
+                errors += error.messages if isinstance(error, ValidationError) else [str(error)]
+        if errors:
+            for message in errors:
+                messages.error(request, message)
+            rows = self._rows(year, plan)
+            for row in rows:
+                posted = wanted.get(row.office.pk, {})
+                row.people, row.premium, row.coverage = (
+                    posted.get("people", ""),
+                    posted.get("premium", ""),
+                    posted.get("coverage", ""),
+                )
+            return self.render_to_response(self.get_context_data(data=request.POST, rows=rows))
+        messages.success(
+            request,
+            _("Targets of %(year)s for %(plan)s saved: %(count)s.")
+            % {"year": year, "plan": plan.name, "count": len(figures)},
+        )
+        return redirect(f"{request.path}?{urlencode({'year': year, 'plan': plan.pk})}")
+
+
+def _posted_rows(data: Any) -> dict[int, dict[str, str]]:
+    rows: dict[int, dict[str, str]] = {}
+    for key in data:
+        match = ROW_FIELD.match(key)
+        if match:
+            rows.setdefault(int(match.group(2)), {})[match.group(1)] = data.get(key, "").strip()
+    return rows
+
+
+def _parse_target(child: Organisation, fields: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """People, premium and coverage (entered as a percentage) of one row, with what is wrong."""
+    problems: list[str] = []
+    parsed: dict[str, Any] = {"people": None, "premium": None, "coverage_rate": None}
+    name = {"office": child.name}
+    people = fields.get("people", "").replace(",", "")
+    if people:
+        if not re.fullmatch(r"-?\d+", people) or int(people) <= 0 or int(people) > 10**8:
+            problems.append(_("%(office)s: the target in people must be a whole number above zero.") % name)
+        else:
+            parsed["people"] = int(people)
+    premium = _amount(fields.get("premium", ""), top=Decimal(10**12))
+    if premium is False:
+        problems.append(
+            _("%(office)s: the premium target must be an amount in yuan above zero, with at most two decimals.") % name
+        )
+    else:
+        parsed["premium"] = premium
+    coverage = _amount(fields.get("coverage", "").rstrip("%"), top=HUNDRED)
+    if coverage is False:
+        problems.append(
+            _("%(office)s: the coverage rate must be a percentage above 0 and at most 100, with at most two decimals.")
+            % name
+        )
+    elif coverage is not None:
+        parsed["coverage_rate"] = (coverage / HUNDRED).quantize(Decimal("0.0001"))
+    return parsed, problems
+
+
+def _amount(text: str, *, top: Decimal) -> Decimal | bool | None:
+    """A positive figure with at most two decimals; None when empty, False when not."""
+    text = text.replace(",", "").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return False
+    if not value.is_finite() or value <= 0 or value > top or -int(value.as_tuple().exponent) > 2:
+        return False
+    return value
+
+
+# Rankings ----------------------------------------------------------------------------------------
+
+
+def _ranking_choice(request: HttpRequest) -> tuple[Organisation, Any, int, str, list[Any]]:
+    node = _node(request)
+    year = jobs.parse_year(request.GET.get("year")) or timezone.localdate().year
+    plans = rankings.plans_for(node=node)
+    wanted = request.GET.get("plan", "")
+    plan = next((p for p in plans if str(p.pk) == wanted), None) if wanted else (plans[0] if plans else None)
+    if wanted and plan is None:
+        raise Http404(_("Choose a plan."))
+    sort = request.GET.get("sort", "")
+    return node, plan, year, sort if sort in rankings.SORTS else rankings.DEFAULT_SORT, plans
+
+
+class RankingsView(StaffView):
+    template_name = "reporting/rankings.html"
+    permission_required = "reporting.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        node, plan, year, sort, plans = _ranking_choice(self.request)
+        figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort) if plan else None
+        cols = exports.ranking_columns()
+        context.update(
+            node=node,
+            plan=plan,
+            plans=plans,
+            year=year,
+            sort=sort,
+            sorts=rankings.SORTS,
+            figures=figures,
+            columns=cols,
+            rows=[(row, [exports.display(row.get(k), f) for k, _h, f in cols]) for row in figures["rows"]]
+            if figures
+            else [],
+            total=[exports.display(figures["total"].get(k), f) for k, _h, f in cols] if figures else [],
+            query=urlencode({"office": node.pk, "year": year, "plan": plan.pk if plan else "", "sort": sort}),
+            parent=Organisation.objects.filter(pk=node.parent_id).first() if node.parent_id else None,
+        )
+        return context
+
+
+class RankingsDownloadView(StaffView):
+    permission_required = "reporting.view"
+    pdf = False
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        node, plan, year, sort, _plans = _ranking_choice(request)
+        if plan is None:
+            raise Http404(_("Choose a plan."))
+        return _download(jobs.rankings_document(node=node, plan=plan, year=year, sort=sort, pdf=self.pdf))
+
+
+class OverviewPdfView(StaffView):
+    permission_required = "reporting.view"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        month = jobs.parse_month(request.GET.get("month", "")) or services.last_month()
+        return _download(jobs.overview_document(node=_node(request), month=month, pdf=True))
+
+
+# Exports in the background ----------------------------------------------------------------------
+
+
+class ExportListView(StaffView):
+    """The office's exports with their progress; POST starts one (from here or from the overview
+    and rankings pages, with their parameters)."""
+
+    template_name = "reporting/exports.html"
+    permission_required = "reporting.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        office = self.request.user.org
+        context.update(
+            exports=jobs.export_job_list(office=office)[:50] if office else [],
+            kinds=ExportKind.choices,
+            plans=rankings.plans_for(node=office) if office else [],
+            month=services.last_month(),
+            year=timezone.localdate().year,
+        )
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        from reporting.tasks import export
+
+        params = {key: request.POST.get(key, "") for key in ("office", "month", "year", "plan", "sort")}
+        try:
+            job = jobs.export_job_create(actor=request.user, kind=request.POST.get("kind", ""), params=params)  # type: ignore[arg-type]
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("reporting:exports")
+        user = request.user
+        transaction.on_commit(lambda: export.delay(org_id=job.org_id, export_pk=job.pk, actor_id=user.pk))
+        messages.success(
+            request, _("The export is being prepared. You can leave this page; the file will be listed here.")
+        )
+        return redirect("reporting:exports")
+
+
+class ExportProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """The job's progress as JSON, or its file with `?download=1` once done. Only the office
+    that asked for it sees it."""
+
+    permission_required = "reporting.view"
+    raise_exception = True
+
+    def get(self, request: HttpRequest, export_pk: int) -> HttpResponse:
+        job = jobs.export_job_list(office=request.user.org).filter(pk=export_pk).first() if request.user.org else None
+        if job is None:
+            raise Http404(_("No such export of your office."))
+        if request.GET.get("download"):
+            if not (job.status == "done" and job.file):
+                raise Http404(_("This export is not ready yet."))
+            return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename or job.file.name)
+        return JsonResponse(
+            {
+                "status": job.status,
+                "progress": job.progress,
+                "done": job.finished,
+                "download": f"{reverse('reporting:export', kwargs={'export_pk': job.pk})}?download=1"
+                if job.status == "done"
+                else None,
+            }
+        )
