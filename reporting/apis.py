@@ -1,5 +1,5 @@
 """The provincial pull API: the overview and the frozen snapshots of the caller's tree, as JSON
-(or the overview as xlsx with `?export=xlsx`)."""
+(or as xlsx or PDF with `?export=xlsx|pdf`)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class OverviewApi(APIView):
         parameters=[
             OpenApiParameter("office", OpenApiTypes.INT),
             OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM, a closed month by default the last"),
-            OpenApiParameter("export", OpenApiTypes.STR, enum=["xlsx"], description="xlsx for the workbook"),
+            OpenApiParameter("export", OpenApiTypes.STR, enum=["xlsx", "pdf"]),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -68,8 +68,52 @@ class OverviewApi(APIView):
         if month is None:
             raise ApiValidationError({"month": ["Give the month as YYYY-MM."]})
         figures, _snapshot = services.figures_for(node=node, month=month)
-        if request.query_params.get("export") == "xlsx":
+        export = request.query_params.get("export", "")
+        if export == "xlsx":
             return HttpResponse(exports.overview_workbook(figures), content_type=XLSX)
+        if export == "pdf":
+            return HttpResponse(exports.overview_pdf(figures), content_type="application/pdf")
+        return Response(figures)
+
+
+class RankingsApi(APIView):
+    """The ranking of the child offices of a node for a plan and year (`?office=&plan=&year=`),
+    as JSON, or `&export=xlsx|pdf` for the year-end assessment."""
+
+    permission_classes = [HasPermission]
+    required_permission = "reporting.view"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("office", OpenApiTypes.INT),
+            OpenApiParameter("plan", OpenApiTypes.INT, required=True),
+            OpenApiParameter("year", OpenApiTypes.INT),
+            OpenApiParameter("export", OpenApiTypes.STR, enum=["xlsx", "pdf"]),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, version: str = "v1") -> Any:
+        from django.utils import timezone
+
+        from reporting.rankings import plans_for, rankings
+
+        params = request.query_params
+        try:
+            node = Organisation.objects.get(pk=int(params["office"])) if params.get("office") else request.user.org
+        except (Organisation.DoesNotExist, ValueError):
+            raise Http404 from None
+        plan = next((p for p in plans_for(node=node) if str(p.pk) == params.get("plan", "")), None)
+        if plan is None:
+            raise ApiValidationError({"plan": ["Choose a plan offered in this tree."]})
+        year_text = params.get("year", "")
+        if year_text and not year_text.isdigit():
+            raise ApiValidationError({"year": ["Give the year as four digits."]})
+        figures = rankings(node=node, plan=plan, year=int(year_text) if year_text else timezone.localdate().year)
+        export = params.get("export", "")
+        if export == "xlsx":
+            return HttpResponse(exports.rankings_workbook(figures), content_type=XLSX)
+        if export == "pdf":
+            return HttpResponse(exports.rankings_pdf(figures), content_type="application/pdf")
         return Response(figures)
 
 
@@ -107,6 +151,7 @@ class SnapshotDetail(generics.RetrieveAPIView):
 
 api_urls = [
     path("reporting/overview/", OverviewApi.as_view(), name="api_reporting_overview"),
+    path("reporting/rankings/", RankingsApi.as_view(), name="api_reporting_rankings"),
     path("reporting/snapshots/", SnapshotList.as_view(), name="api_reporting_snapshots"),
     path("reporting/snapshots/<int:snapshot_pk>/", SnapshotDetail.as_view(), name="api_reporting_snapshot"),
 ]

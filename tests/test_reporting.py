@@ -171,3 +171,18 @@ def test_a_closed_month_is_read_from_its_snapshot(paid: Tree) -> None:
     client.force_login(paid.a.office_user)
     page = client.get(reverse("reporting:overview"), {"month": f"{LAST:%Y-%m}"}).content.decode()
     assert "第 1 版" in page
+
+
+def test_the_province_pulls_rankings_and_pdfs_by_api(paid: Tree) -> None:
+    province = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=paid.province_user).key}")
+    url = reverse("api_reporting_rankings", kwargs={"version": "v1"})
+    figures = province.get(url, {"plan": paid.a.plan.pk, "office": paid.a.city.pk}).json()
+    assert [row["office_id"] for row in figures["rows"]] == [paid.a.county.pk]
+    assert (
+        province.get(url, {"plan": paid.a.plan.pk, "office": paid.a.city.pk, "export": "pdf"}).content[:5] == b"%PDF-"
+    )
+    assert province.get(url, {"plan": 999999}).status_code == 400
+    overview_url = reverse("api_reporting_overview", kwargs={"version": "v1"})
+    assert province.get(overview_url, {"export": "pdf"}).content[:5] == b"%PDF-"
+    stranger = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=paid.b.office_user).key}")
+    assert stranger.get(url, {"plan": paid.a.plan.pk, "office": paid.a.city.pk}).status_code == 404
