@@ -43,7 +43,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
 
     # The county agent registers the claim at the window.
     login(page, tree.a.county_agent)
-    page.click("nav >> text=登记理赔")
+    page.click('nav >> text="登记理赔"')
     page.fill("input[name=id_number]", member["id_number"])
     page.click("text=查找会员")
     page.wait_for_selector("input[name=enrollment]")
@@ -87,7 +87,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
         (people.compliance, "已审批，待付款", "24-final-review"),
     ):
         login(page, user)
-        page.click("nav >> text=理赔")
+        page.click('nav >> text="理赔"')
         page.click("[data-testid=queue-mine]")
         page.click(f"a[href='{claim_url.replace(page.base_url, '')}']")
         page.wait_for_selector("[data-testid=review]")
@@ -99,7 +99,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
 
     # Finance gathers it into a batch, downloads the transfer workbook and marks it paid.
     login(page, people.finance)
-    page.click("nav >> text=付款批次")
+    page.click('nav >> text="付款批次"')
     page.check("input[name=claim]")
     screenshot(page, "25-batch-select")
     page.click("text=将勾选的理赔生成付款批次")
@@ -138,7 +138,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
 def test_an_office_previews_a_new_region_s_rules_before_saving(tree: Tree, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     tree.a.with_enrollment(100)
     login(page, tree.a.office_user)
-    page.click("nav >> text=给付方案")
+    page.click('nav >> text="给付方案"')
     page.click("text=未录入")
     page.click("text=金华")
     page.fill("#ex-self", "12000")

@@ -31,7 +31,7 @@ def test_a_month_s_premium_goes_up_the_tree_and_a_payment_is_approved_in_layers(
 
     # The agent point drafts and confirms its report.
     login(page, tree.a.county_agent)
-    page.click("nav >> text=保费上解")
+    page.click('nav >> text="保费上解"')
     page.fill("#month", month)
     page.click("text=按当月保单生成报告书")
     page.wait_for_selector("[data-testid=remittance-lines]")
@@ -46,11 +46,11 @@ def test_a_month_s_premium_goes_up_the_tree_and_a_payment_is_approved_in_layers(
 
     # City A receives it, then drafts its own report, which consolidates the agent point's, and remits.
     login(page, people.finance_head)
-    page.click("nav >> text=保费上解")
+    page.click('nav >> text="保费上解"')
     page.click(f"[data-testid=incoming] >> text={month}")
     page.click("text=款项已到账：记为已收")
     page.wait_for_selector("text=上解款已收到并记账")
-    page.click("nav >> text=保费上解")
+    page.click('nav >> text="保费上解"')
     page.fill("#month", month)
     page.click("text=按当月保单生成报告书")
     page.wait_for_selector("[data-testid=remittance-lines]")
@@ -79,7 +79,7 @@ def test_a_month_s_premium_goes_up_the_tree_and_a_payment_is_approved_in_layers(
 
     # A payment prepared by finance, approved by the office head, the finance head and the leader.
     login(page, people.finance)
-    page.click("nav >> text=支付审批")
+    page.click('nav >> text="支付审批"')
     page.select_option("#id_kind", "management_fee")
     page.select_option("#id_plan", str(offer.plan.pk))
     page.fill("#id_amount", "10.00")
@@ -122,12 +122,12 @@ def test_a_month_s_premium_goes_up_the_tree_and_a_payment_is_approved_in_layers(
         f"{today},,3.50,,手续费,ICBC-FEE-01\n",
         encoding="utf-8",
     )
-    page.click("nav >> text=银行对账")
+    page.click('nav >> text="银行对账"')
     page.set_input_files("[data-testid=bank-upload] input[type=file]", str(statement))
     page.click("text=导入并匹配")
     page.wait_for_selector("text=其中 3 笔与账簿匹配")
     screenshot(page, "49-bank-statement")
-    page.click("nav >> text=银行对账")
+    page.click('nav >> text="银行对账"')
     assert page.locator("[data-testid=in-bank-only-total]").inner_text() in {"-3.50", "−3.50", "3.50"}
     assert "ICBC-FEE-01" in page.locator("[data-testid=in-bank-only]").inner_text()
     screenshot(page, "50-bank-unmatched")

@@ -31,14 +31,14 @@ def test_a_leader_reads_the_dashboard_and_the_overview_and_downloads_them(claims
     (row,) = snapshot.figures["rows"]
 
     login(page, people.leader)
-    page.click("nav >> text=领导驾驶舱")
+    page.click('nav >> text="领导驾驶舱"')
     page.wait_for_selector("canvas")  # ECharts drew from our own static files
     body = page.content()
     assert "http://" not in page.locator("script[src*=echarts]").get_attribute("src")
     assert tree.a.county.name in body
     screenshot(page, "60-dashboard")
 
-    page.click("nav >> text=参保理赔一览表")
+    page.click('nav >> text="参保理赔一览表"')
     page.fill("form.filters input[name=month]", month)
     page.click("form.filters >> text=查询")
     table = page.locator("[data-testid=overview]").inner_text()
