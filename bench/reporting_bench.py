@@ -1,0 +1,537 @@
+"""Benchmark: the monthly overview of a province of 5,000,000 enrollments and 300,000 paid claims.
+
+    .venv/bin/python bench/reporting_bench.py [--users 20] [--seconds 20] [--workers 4]
+
+Reuses the synthetic province of bench/enrollment_bench.py (database `mutualaid_bench`, built
+once) and adds to it, once, by SQL: the enrollments' creation dates spread over 2022–2026 (so
+"this year" and "all years" differ), 300,000 paid claims, annual targets of the cities, a
+province leader and an API client. Then measures, in the same run:
+
+1. ours: the province's roll-up of a closed month that has no snapshot yet
+   (`reporting.services.rollup`: the overview computed, its checksum, the snapshot stored), and
+   the floor, a bare `GROUP BY` of the 5,000,000 enrollments by city;
+2. the overview page (HTML, session cookie) and the overview API (token) under `--users`
+   concurrent users, with autocannon (bench/package.json) against gunicorn: once for a month
+   whose snapshot exists (what leaders read after the roll-up) and once for a month computed
+   live; and the leaders' dashboard when the route exists.
+
+It is a measurement, not a test: it exits 0 even when a goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+import enrollment_bench as eb  # noqa: E402  (bench/ is not a package)
+
+DATA = eb.DATA
+EXISTING = 5_000_000
+CLAIMS = 300_000
+PASSWORD = "Bench-Passw0rd!"  # noqa: S105 - a synthetic account of the bench database
+ROLLUP_GOAL = 3.0  # seconds
+P95_GOAL = 300.0  # milliseconds
+FLOOR_SQL = "SELECT substr(org_path, 1, 14), count(*), sum(premium) FROM enrollment_enrollment GROUP BY 1"
+
+
+# The reporting data, added once to the province -----------------------------------------------
+
+
+def prepare(province_state: dict[str, int]) -> dict[str, Any]:
+    """Spread the enrollments' dates, add the paid claims, targets and accounts; reused after."""
+    from claims.models import Claim
+    from mutualaid.models import User
+    from mutualaid.tenancy import unscoped
+
+    state_file = DATA / f"reporting-{EXISTING}.json"
+    with unscoped():
+        if state_file.exists():
+            state = json.loads(state_file.read_text())
+            if (
+                state.get("province") == province_state["province"]
+                and Claim.objects.filter(number__startswith="BENCH").count() == CLAIMS
+                and User.auth_objects.filter(pk=state["leader"]).exists()
+            ):
+                return state
+        print("adding dates, 300,000 paid claims and targets to the province; this is done once…", flush=True)
+        started = time.perf_counter()
+        state = _prepare(province_state)
+    state_file.write_text(json.dumps(state))
+    print(f"  added in {time.perf_counter() - started:.0f} s", flush=True)
+    return state
+
+
+def _prepare(province_state: dict[str, int]) -> dict[str, Any]:
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from enrollment.models import Period
+    from mutualaid.models import Organisation, OrgKind, User
+    from mutualaid.services import user_create
+    from reporting.models import Target
+
+    province = Organisation.objects.get(pk=province_state["province"])
+    current = Period.objects.select_related("plan").get(pk=province_state["period"])
+    now = timezone.now()
+    this_year = datetime(current.starts_on.year, 1, 1, tzinfo=timezone.get_current_timezone())
+    first_year = datetime(current.starts_on.year - 4, 1, 1, tzinfo=timezone.get_current_timezone())
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Generated rows, consistent by construction: no history triggers, no per-row FK checks.
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("DELETE FROM claims_claim WHERE number LIKE 'BENCH%%'")
+        # This year's period: joined from 1 January until now; last year's: over the four years
+        # before. A multiplicative hash of the id spreads each unit's people over the dates.
+        cursor.execute(
+            """
+            UPDATE enrollment_enrollment SET created_at = CASE WHEN period_id = %s
+                THEN %s::timestamptz + ((id * 7919) %% %s) * interval '1 second'
+                ELSE %s::timestamptz + ((id * 7919) %% %s) * interval '1 second' END
+            """,
+            [
+                current.pk,
+                this_year,
+                max(1, int((now - this_year).total_seconds())),
+                first_year,
+                int((this_year - first_year).total_seconds()),
+            ],
+        )
+        # One enrollment in thirteen has a paid claim: admitted, discharged, documents complete,
+        # paid, all after it joined and before today; the settlement adds up to the total cost.
+        cursor.execute(
+            """
+            INSERT INTO claims_claim (org_id, org_path, number, province_id, enrollment_id, period_id,
+                review_office_id, id_hash, name, id_masked, care_type, admitted_on, discharged_on, hospital,
+                diagnosis_cipher, member_category, severity, illness_days, total_cost, insurance_paid,
+                deductible_part, self_paid, not_covered, payee_name, bank_name, account_cipher, account_masked,
+                status, version, payout, calculation, refused_reason, schedule_version, flags, needs_leader,
+                documents_complete_on, target_due_on, limit_due_on, reason, registered_by_id, registered_at,
+                approved_at, paid_on, notified_at, callback_outcome, callback_note)
+            WITH picked AS (
+                SELECT e.id, e.org_id, e.org_path, e.province_id, e.period_id, e.id_hash, e.name, e.id_masked,
+                       row_number() OVER (ORDER BY e.id) AS n,
+                       (e.created_at AT TIME ZONE 'Asia/Shanghai')::date AS joined
+                FROM enrollment_enrollment e
+                WHERE e.id %% 13 = 3 AND e.status = 'active' AND e.created_at < %(latest)s::date - 60
+                ORDER BY e.id
+                LIMIT %(count)s
+            ), dated AS (
+                SELECT p.*,
+                       p.joined + 40 + ((p.n * 37) %% greatest(1, %(latest)s::date - p.joined - 40))::int AS paid,
+                       1 + (p.n %% 14)::int AS stay,
+                       5 + (p.n %% 20)::int AS wait,
+                       round(2000 + (p.n * 7919) %% 58000 + (p.n %% 100) / 100.0, 2) AS cost
+                FROM picked p
+            ), money AS (
+                SELECT d.*, round(d.cost * 0.5, 2) AS insured, least(1000, round(d.cost * 0.1, 2)) AS deductible,
+                       round(d.cost * 0.08, 2) AS uncovered
+                FROM dated d
+            )
+            SELECT m.org_id, m.org_path, 'BENCH' || lpad(m.n::text, 9, '0'), m.province_id, m.id, m.period_id,
+                   city.id, m.id_hash, m.name, m.id_masked, 'inpatient', m.paid - m.wait - m.stay, m.paid - m.wait,
+                   '基准市第' || (m.n %% 50) || '人民医院', decode(md5('d' || m.n), 'hex'), '', '', 0,
+                   m.cost, m.insured, m.deductible, m.cost - m.insured - m.deductible - m.uncovered, m.uncovered,
+                   m.name, '中国工商银行', decode(md5('a' || m.n), 'hex'),
+                   '6222********' || lpad((m.n %% 10000)::text, 4, '0'),
+                   'paid', 8, round((m.cost - m.insured - m.deductible - m.uncovered) * 0.6, 2), '[]', '', 1, '[]',
+                   false, m.paid - 3, m.paid + 4, m.paid + 39, '', %(registrar)s,
+                   ((m.paid - m.wait + 1) + time '10:00') AT TIME ZONE 'Asia/Shanghai',
+                   ((m.paid - 2) + time '15:00') AT TIME ZONE 'Asia/Shanghai', m.paid,
+                   (m.paid + time '18:00') AT TIME ZONE 'Asia/Shanghai', '', ''
+            FROM money m JOIN mutualaid_organisation city ON city.path = substr(m.org_path, 1, 14)
+            """,
+            {"latest": yesterday, "count": CLAIMS, "registrar": province_state["head"]},
+        )
+        inserted = cursor.rowcount
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+    assert inserted == CLAIMS, inserted
+    with connection.cursor() as cursor:  # the update left a dead copy of every row behind
+        for table in ("enrollment_enrollment", "claims_claim"):
+            cursor.execute(f"VACUUM FULL {table}")
+            cursor.execute(f"ANALYZE {table}")
+
+    cities = list(Organisation.objects.filter(parent=province, kind=OrgKind.CITY).order_by("path"))
+    for year in range(first_year.year, current.starts_on.year + 1):
+        for index, city in enumerate(cities):
+            Target.objects.update_or_create(
+                target_org=city,
+                plan=current.plan,
+                year=year,
+                defaults={"org": province, "people": 240_000 + 5_000 * index, "premium": 12_000_000 + 250_000 * index},
+            )
+    leader = User.auth_objects.filter(username="bench_leader").first() or user_create(
+        username="bench_leader", password=PASSWORD, org=province, roles=["office_head"]
+    )
+    client = User.auth_objects.filter(username="bench_api").first() or user_create(
+        username="bench_api", password=PASSWORD, org=province, roles=["api_client"]
+    )
+    token, _created = Token.objects.get_or_create(user=client)
+    return {"province": province.pk, "leader": leader.pk, "token": token.key, "claims": CLAIMS}
+
+
+# 1. The roll-up and its floor ---------------------------------------------------------------
+
+
+def closed_months() -> list[date]:
+    """Every closed month of the data, the latest first."""
+    from reporting.services import last_month
+
+    month, months = last_month(), []
+    while month.year >= 2022:
+        months.append(month)
+        month = (month - timedelta(days=1)).replace(day=1)
+    return months
+
+
+def pick_months(province_id: int) -> tuple[date, date | None]:
+    """The month served live (the latest without a province snapshot) and the month to roll up
+    now (the next one without a snapshot); None when every other month has one already."""
+    from mutualaid.tenancy import unscoped
+    from reporting.models import Snapshot, SnapshotKind
+
+    with unscoped():
+        done = set(
+            Snapshot.objects.filter(org_id=province_id, kind=SnapshotKind.MONTHLY).values_list(
+                "period_start", flat=True
+            )
+        )
+    free = [month for month in closed_months() if month not in done]
+    return (free[0] if free else closed_months()[0]), (free[1] if len(free) > 1 else None)
+
+
+def run_rollup(state: dict[str, Any], month: date | None) -> dict[str, Any]:
+    """The province's roll-up of `month`, or, when no month is left without a snapshot, the same
+    computation (overview and checksum) of the latest month, which rollup() then finds unchanged."""
+    from mutualaid.models import Organisation, User
+    from mutualaid.tenancy import org_scope, unscoped
+    from reporting import services
+
+    with unscoped():
+        province = Organisation.objects.get(pk=state["province"])
+        leader = User.auth_objects.get(pk=state["leader"])
+    target = month or closed_months()[0]
+    with org_scope(province, actor_id=leader.pk):
+        started = time.perf_counter()
+        snapshot, created = services.rollup(office=province, period=target, actor=leader)
+        elapsed = time.perf_counter() - started
+    return {
+        "seconds": elapsed,
+        "month": target,
+        "created": created,
+        "rows": len(snapshot.figures["rows"]),
+        "totals": snapshot.figures["totals"],
+    }
+
+
+def run_floor(times: int = 3) -> list[float]:
+    from django.db import connection
+
+    results = []
+    with connection.cursor() as cursor:
+        for _ in range(times):
+            started = time.perf_counter()
+            cursor.execute(FLOOR_SQL)
+            cursor.fetchall()
+            results.append(time.perf_counter() - started)
+    return results
+
+
+# 2. The pages under load --------------------------------------------------------------------
+
+# autocannon's CLI prints fixed percentiles (p50, p90, p97.5, p99): its API reports every
+# response time, from which p50, p95 and p99 are exact. Each connection is one user; for the
+# page each has its own session.
+LOAD_SCRIPT = r"""
+const autocannon = require('autocannon');
+const cfg = JSON.parse(process.argv[1]);
+const times = [];
+let next = 0;
+const instance = autocannon({
+  url: cfg.url, connections: cfg.connections, timeout: cfg.timeout, headers: cfg.headers,
+  ...(cfg.amount ? {amount: cfg.amount} : {duration: cfg.duration}),
+  setupClient: (client) => {
+    if (cfg.cookies.length) client.setHeaders({...cfg.headers, cookie: cfg.cookies[next++ % cfg.cookies.length]});
+  },
+}, (err, result) => {
+  if (err) { console.error(err); process.exit(1); }
+  times.sort((a, b) => a - b);
+  const at = (p) => times.length ? times[Math.min(times.length - 1, Math.ceil(p / 100 * times.length) - 1)] : null;
+  console.log(JSON.stringify({
+    p50: at(50), p95: at(95), p99: at(99), max: times.length ? times[times.length - 1] : null,
+    count: times.length, ok: result['2xx'], non2xx: result.non2xx, errors: result.errors,
+    timeouts: result.timeouts, seconds: result.duration,
+  }));
+});
+instance.on('response', (client, statusCode, bytes, responseTime) => times.push(responseTime));
+"""
+
+
+def ensure_load_tool() -> None:
+    if not (BENCH / "node_modules" / "autocannon").exists():
+        print("installing autocannon (npm ci --prefix bench)…", flush=True)
+        subprocess.run(["npm", "ci", "--prefix", str(BENCH), "--no-audit", "--no-fund"], check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(url: str, workers: int, threads: int) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn with threaded workers: they keep connections alive, as browsers and autocannon
+    do (the sync workers close every connection, and autocannon then mismeasures)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    env.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="mutualaid.settings",
+        MUTUALAID_TESTING="1",
+        ALLOWED_HOSTS="127.0.0.1",
+        HTTPS_ONLY="0",
+    )
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "mutualaid.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--timeout",
+            "600",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(DATA / "gunicorn.log", "ab"),  # noqa: SIM115 - closed with the process
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=5):  # noqa: S310 - our own server
+                return server, base
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit("gunicorn did not start: see bench/data/gunicorn.log") from None
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not answer within two minutes")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def login(base: str) -> str:
+    """A real login through the login form; returns the Cookie header of the session."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{base}/accounts/login/", timeout=30) as response:
+        form = response.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    assert token, "no CSRF token on the login page"
+    body = urllib.parse.urlencode(
+        {"username": "bench_leader", "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)}
+    ).encode()
+    with opener.open(f"{base}/accounts/login/", data=body, timeout=30) as response:
+        response.read()
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    assert "sessionid" in cookies, "the login did not give a session"
+    return f"sessionid={cookies['sessionid']}"
+
+
+def fetch(url: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - our own server
+    with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310
+        return response.status, response.read()
+
+
+def load(url: str, *, users: int, cookies: list[str], headers: dict[str, str], **mode: int) -> dict[str, Any]:
+    config = {"url": url, "connections": users, "timeout": 600, "headers": headers, "cookies": cookies, **mode}
+    done = subprocess.run(
+        ["node", "-e", LOAD_SCRIPT, json.dumps(config)],
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["rps"] = result["count"] / result["seconds"] if result["seconds"] else 0.0
+    return result
+
+
+def run_pages(
+    url: str, state: dict[str, Any], *, live: date, frozen: date, users: int, seconds: int, workers: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """Page and API, for the frozen month and the live one, and the dashboard if it is there."""
+    from django.urls import NoReverseMatch, reverse
+
+    from mutualaid.tenancy import unscoped
+    from reporting.models import Snapshot
+
+    with unscoped():
+        frozen_figures = (
+            Snapshot.objects.filter(org_id=state["province"], period_start=frozen).order_by("-revision").first()
+        )
+    assert frozen_figures is not None, frozen
+    try:
+        dashboard_path: str | None = reverse("reporting:dashboard")
+    except NoReverseMatch:
+        dashboard_path = None
+    ensure_load_tool()
+    server, base = start_server(url, workers, threads=-(-users // workers))
+    try:
+        cookies = [login(base) for _ in range(users)]
+        api_headers = {"authorization": f"Token {state['token']}", "accept": "application/json"}
+        office = state["province"]
+        cases: list[tuple[str, str, list[str], dict[str, str], bool]] = []
+        for label, month, live_mode in (("snapshot", frozen, False), ("live", live, True)):
+            query = f"?office={office}&month={month:%Y-%m}"
+            cases.append((f"page, {label} {month:%Y-%m}", f"/reporting/overview/{query}", cookies, {}, live_mode))
+            cases.append(
+                (f"API, {label} {month:%Y-%m}", f"/api/v1/reporting/overview/{query}", [], api_headers, live_mode)
+            )
+        if dashboard_path:
+            cases.append(
+                (f"dashboard {live:%Y-%m}", f"{dashboard_path}?office={office}&month={live:%Y-%m}", cookies, {}, True)
+            )
+        results = []
+        for label, path, case_cookies, headers, live_mode in cases:
+            # One request first: it must succeed, and the API must serve the snapshot's figures.
+            first = {"cookie": case_cookies[0]} if case_cookies else headers
+            status, body = fetch(base + path, first)
+            assert status == 200, (label, status)
+            if path.startswith("/api/"):
+                served = json.loads(body)
+                assert (served == frozen_figures.figures) != live_mode, label
+            # Live requests take seconds each: every user loads the page once, all at once. The
+            # others run for a while after a few seconds of warming up (each worker thread's
+            # first request opens its database connection).
+            if not live_mode:
+                load(base + path, users=users, cookies=case_cookies, headers=headers, duration=3)
+            mode = {"amount": users} if live_mode else {"duration": seconds}
+            print(f"  load: {label} …", flush=True)
+            results.append((label, load(base + path, users=users, cookies=case_cookies, headers=headers, **mode)))
+        return results
+    finally:
+        stop_server(server)
+
+
+# Report --------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=20, help="concurrent users (connections)")
+    parser.add_argument("--seconds", type=int, default=20, help="length of each load on a snapshot")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--skip-load", action="store_true", help="only the roll-up and its floor")
+    args = parser.parse_args()
+    if not args.skip_load and not shutil.which("node"):
+        raise SystemExit("node is needed for the load tool (autocannon)")
+    DATA.mkdir(parents=True, exist_ok=True)
+    url = eb._database_url()
+    eb._ensure_database_exists(url)
+    eb._setup_django(url)
+    state = prepare(eb.build_province(EXISTING))
+
+    load_before = os.getloadavg()[0]
+    live, fresh = pick_months(state["province"])
+    floor_times = run_floor(4)[1:]  # the first read brings the table into memory
+    rollup = run_rollup(state, fresh)
+    floor = min(floor_times)
+    pages = (
+        []
+        if args.skip_load
+        else run_pages(
+            url,
+            state,
+            live=live,
+            frozen=rollup["month"],
+            users=args.users,
+            seconds=args.seconds,
+            workers=args.workers,
+        )
+    )
+
+    total = rollup["totals"][0] if rollup["totals"] else {}
+    print()
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end (other work on it slows every figure below alike)"
+    )
+    print(
+        f"province: {EXISTING:,} enrollments, {CLAIMS:,} paid claims; "
+        f"{rollup['month']:%Y-%m}: {total.get('people_all', 0):,} people, {total.get('claims_all', 0):,} claims "
+        f"paid so far, {total.get('people_year', 0):,} people this year"
+    )
+    print(f"{'':58} {'seconds':>9}")
+    how = "fresh, snapshot stored" if rollup["created"] else "every month has one: recomputed, unchanged"
+    print(f"ours: roll-up of the province, {rollup['month']:%Y-%m} ({how})".ljust(58) + f" {rollup['seconds']:9.2f}")
+    print(
+        "floor: GROUP BY city over the enrollments (best of 3)".ljust(58)
+        + f" {floor:9.2f}   (runs: {', '.join(f'{t:.2f}' for t in floor_times)})"
+    )
+    print(f"ours / floor: {rollup['seconds'] / floor:.1f}x")
+    if pages:
+        print()
+        threads = -(-args.users // args.workers)
+        print(f"{args.users} concurrent users, gunicorn: {args.workers} workers x {threads} threads, autocannon")
+        print(f"{'':30} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'failed':>7}")
+        for label, result in pages:
+            failed = result["non2xx"] + result["errors"] + result["timeouts"]
+            print(
+                f"{label:30} {result['p50']:8.0f} {result['p95']:8.0f} {result['p99']:8.0f} "
+                f"{result['rps']:8.1f} {result['count']:9d} {failed:7d}"
+            )
+    print()
+    verdict = "met" if rollup["seconds"] < ROLLUP_GOAL else "MISSED"
+    print(
+        f"goal 1, roll-up under {ROLLUP_GOAL:.0f} s: {verdict} ({rollup['seconds']:.2f} s, {rollup['seconds'] / floor:.1f}x the floor)"
+    )
+    if pages:
+        served = [(label, r) for label, r in pages if "snapshot" in label]
+        worst = max(served, key=lambda item: item[1]["p95"])
+        live_p95 = ", ".join(f"{r['p95'] / 1000:.1f} s" for label, r in pages if "live" in label)
+        ok = all(r["p95"] < P95_GOAL and not (r["non2xx"] + r["errors"] + r["timeouts"]) for _label, r in served)
+        print(
+            f"goal 2, page and API p95 under {P95_GOAL:.0f} ms with {args.users} users (from the snapshot): "
+            f"{'met' if ok else 'MISSED'} (worst p95 {worst[1]['p95']:.0f} ms, {worst[0]}); "
+            f"computed live instead: p95 {live_p95}"
+        )
+        if not any(label.startswith("dashboard") for label, _r in pages):
+            print("dashboard: no /reporting/dashboard/ route in this checkout, not measured")
+
+
+if __name__ == "__main__":
+    main()
