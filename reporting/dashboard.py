@@ -30,7 +30,9 @@ from finance.models import Remittance, RemittanceStatus
 from finance.services import MONEY_OFFICES, due_date
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
-from reporting.overview import STEP, ZERO, Window, _ratio, overview
+from reporting.models import Snapshot, SnapshotKind
+from reporting.overview import STEP, ZERO, Window, _ratio
+from reporting.services import figures_for
 
 TREND_MONTHS = 12
 CENT = Decimal("0.01")
@@ -58,9 +60,14 @@ def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]
     (claims past their target now, remittances outstanding now)."""
     window = Window(month.replace(day=1))
     last_year = Window(date(window.month.year - 1, window.month.month, 1))
-    buckets = _by_month(node, start=last_year.year_start, end=window.end)
+    submitted = _snapshot_year_to_date(
+        node, [add_months(last_year.year_start, n) for n in range(-1, 12 + window.month.month)]
+    )
+    buckets = _by_month(node, start=last_year.year_start, end=window.end, submitted=submitted)
 
     def year_to_date(span: Window, key: str) -> Any:
+        if span.month in submitted:  # as the office submitted it
+            return submitted[span.month][key]
         return sum(
             (row[key] for bucket, row in buckets.items() if span.year_start <= bucket < span.end),
             ZERO if key in {"premium", "paid"} else 0,
@@ -71,7 +78,7 @@ def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]
     loss_now = _ratio(now["paid"], now["premium"])
     loss_before = _ratio(before["paid"], before["premium"])
 
-    figures = overview(node=node, month=window.month)
+    figures, _snapshot = figures_for(node=node, month=window.month)
     warnings = held_back(node=node, today=today)
     outstanding = sum((Decimal(w["outstanding"]) for w in warnings), ZERO)
     flagged, codes = _risk_flags(node)
@@ -137,11 +144,68 @@ def _compare(now: dict[str, Any], before: dict[str, Any], key: str) -> dict[str,
     return {"value": shown(value), "before": shown(prior), "change": _change(value, prior)}
 
 
-def _by_month(node: Organisation, *, start: date, end: date) -> dict[date, dict[str, Any]]:
-    """People and premium by month enrolled, claims and payouts by month paid: two queries."""
+FLOWS = ("people", "premium", "claims", "paid")
+# A snapshot's year-to-date figure (its totals rows) → the month's flow it adds up to.
+YEAR_TO_DATE = {"people": "people_year", "premium": "premium_year", "claims": "claims_year", "paid": "paid_year"}
+
+
+def _empty() -> dict[str, Any]:
+    return {"people": 0, "premium": ZERO, "claims": 0, "paid": ZERO}
+
+
+def _by_month(
+    node: Organisation, *, start: date, end: date, submitted: dict[date, dict[str, Any]]
+) -> dict[date, dict[str, Any]]:
+    """People and premium by month enrolled, claims and payouts by month paid, for the months
+    from `start` to before `end`: the difference of two consecutive snapshots' year-to-date
+    figures (`submitted`) where the node has them, the other months from the live rows (two
+    queries)."""
+    months = []
+    month = start
+    while month < end:
+        months.append(month)
+        month = add_months(month, 1)
+    buckets: dict[date, dict[str, Any]] = defaultdict(_empty)
+    year_to_date = submitted
+    missing = []
+    for month in months:
+        now = year_to_date.get(month)
+        before = _empty() if month.month == 1 else year_to_date.get(add_months(month, -1))
+        if now is None or before is None:
+            missing.append(month)
+            continue
+        buckets[month] = {key: now[key] - before[key] for key in FLOWS}
+    if missing:
+        live = _live_by_month(node, start=missing[0], end=add_months(missing[-1], 1))
+        for month in missing:
+            buckets[month] = live.get(month, _empty())
+    return buckets
+
+
+def _snapshot_year_to_date(node: Organisation, months: list[date]) -> dict[date, dict[str, Any]]:
+    """The year-to-date totals of the node's latest snapshot of each of `months` that has one
+    (one query, reading only the totals of each snapshot)."""
+    found: dict[date, dict[str, Any]] = {}
+    rows = (
+        Snapshot.objects.filter(org=node, kind=SnapshotKind.MONTHLY, period_start__in=months)
+        .order_by("period_start", "revision")
+        .values_list("period_start", "figures__totals")
+    )
+    for month, totals in rows:  # later revisions overwrite earlier ones
+        found[month] = {
+            key: sum(
+                (Decimal(row[figure]) if key in {"premium", "paid"} else int(row[figure]) for row in totals or []),
+                ZERO if key in {"premium", "paid"} else 0,
+            )
+            for key, figure in YEAR_TO_DATE.items()
+        }
+    return found
+
+
+def _live_by_month(node: Organisation, *, start: date, end: date) -> dict[date, dict[str, Any]]:
+    """The monthly figures computed from the rows under the node: two grouped queries."""
     month_of = {"output_field": DateField()}
-    empty: dict[str, Any] = {"people": 0, "premium": ZERO, "claims": 0, "paid": ZERO}
-    buckets: dict[date, dict[str, Any]] = defaultdict(lambda: dict(empty))
+    buckets: dict[date, dict[str, Any]] = defaultdict(_empty)
     window = Window(start)
     enrolled = (
         Enrollment.objects.filter(

@@ -20,6 +20,7 @@ from claims.models import Claim
 from enrollment.models import Enrollment
 from finance import services as finance_services
 from mutualaid.tenancy import org_scope, unscoped
+from reporting import services as reporting_services
 from reporting import views_dashboard
 from reporting.dashboard import add_months, dashboard, held_back, percentile
 from reporting.overview import overview
@@ -197,10 +198,41 @@ def test_the_number_of_queries_does_not_grow_with_the_data(june: Tree, django_as
     later = claimkit.register(june.a.unit_agent, second, invoices=("INV3",))
     claimkit.pay(people, [claimkit.approve(people, later)], on=date(2026, 5, 6))
     claimkit.register(june.a.unit_agent, second, admitted_on=date(2026, 1, 10), invoices=("INV4",))
-    with django_assert_max_num_queries(17), CaptureQueriesContext(connection) as large:
+    with django_assert_max_num_queries(19), CaptureQueriesContext(connection) as large:
         figures = _figures(june)
     assert figures["headline"]["claims"]["value"] == 2 and figures["headline"]["risk_flags"]["value"] == 1
     assert len(large) == len(small)
+
+
+def _roll_up(tree: Tree, *months: date) -> None:
+    with org_scope(tree.a.city):
+        for month in months:
+            reporting_services.rollup(office=tree.a.city, period=month)
+
+
+def test_rolled_up_months_are_read_from_the_snapshots_with_the_same_figures(june: Tree) -> None:
+    live = _figures(june)
+    _roll_up(june, *(date(2026, m, 1) for m in range(3, 7)))
+    assert _figures(june) == live
+    with CaptureQueriesContext(connection) as read:
+        _figures(june)
+    # March to June come from their snapshots; only the months before March are computed live.
+    enrolled = [q["sql"] for q in read.captured_queries if 'FROM "enrollment_enrollment"' in q["sql"]]
+    assert len(enrolled) == 1
+
+
+def test_the_trend_shows_the_figures_as_submitted_and_live_figures_where_nothing_was(june: Tree) -> None:
+    _roll_up(june, date(2026, 5, 1), date(2026, 6, 1))
+    # A late change: the May member turns out to have joined in April (not rolled up).
+    with unscoped():
+        second = Enrollment.objects.filter(policy=june.a.policy).order_by("row_number")[1]
+    _enrolled_on(second, date(2026, 4, 15))
+    trends = {row["month"]: row["people"] for row in _figures(june)["trends"]}
+    # June is the difference of the May and June snapshots: as submitted, nobody joined in June.
+    # May has no April snapshot to subtract, so it is live, like April: the member is in April.
+    assert (trends["2026-03"], trends["2026-04"], trends["2026-05"], trends["2026-06"]) == (1, 1, 0, 0)
+    # The year so far is June's snapshot: two members, as submitted.
+    assert _figures(june)["headline"]["people"]["value"] == 2
 
 
 def test_a_sibling_office_cannot_open_our_dashboard(june: Tree) -> None:
