@@ -198,6 +198,16 @@ class Claim(TenantOwned):
             *TenantOwned.Meta.indexes,
             models.Index(fields=["id_hash", "period"], name="claim_person_period"),
             models.Index(fields=["review_office", "status"], name="claim_queue"),
+            # The claims still open in a tree (risk list, deadlines, the dashboard's counts): a
+            # few hundred among the hundreds of thousands closed.
+            models.Index(
+                fields=["org_path"],
+                name="claim_open_subtree",
+                opclasses=["varchar_pattern_ops"],
+                condition=~Q(status__in=[ClaimStatus.REJECTED, ClaimStatus.PAID]),
+            ),
+            # The claims paid in a month (dashboard turnaround, quarterly summary).
+            models.Index(fields=["paid_on"], name="claim_paid_on", condition=Q(status=ClaimStatus.PAID)),
         ]
         constraints = [
             models.CheckConstraint(

@@ -11,8 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
+
+
+@lru_cache(maxsize=8192)
+def _statutory_workday(day: date) -> bool:
+    """The statutory calendar's answer for one day, remembered: the package checks each date
+    against the range of years it knows by scanning its whole table, which made a dashboard
+    counting the days of 30,000 claims spend seconds there. Twenty years of days fit."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return day.weekday() < 5
 
 
 class WorkdayCalendar:
@@ -33,10 +45,7 @@ class WorkdayCalendar:
             return True
         if day in self.closed:
             return False
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            return day.weekday() < 5
+        return _statutory_workday(day)
 
     def add(self, start: date, days: int) -> date:
         """The `days`-th working day after `start` (the deadline of a clock started on `start`)."""

@@ -357,6 +357,8 @@ def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
     queries for each city under a province; the calendar rule is the same (the office's days and
     those its ancestors declare on top of the statutory calendar) and so is `between`.
     """
+    # Claims with the same office and dates take the same number of days: counted once each
+    # (a province pays tens of thousands of claims a month over a few dozen dates).
     rows = list(
         Claim.objects.filter(
             org_path__startswith=node.path,
@@ -368,9 +370,10 @@ def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
         .values_list(
             "review_office_id", "review_office__name", "review_office__path", "documents_complete_on", "paid_on"
         )
+        .annotate(claims=Count("pk"))
         .order_by()
     )
-    offices = {office_id: (name, path) for office_id, name, path, _complete, _paid in rows}
+    offices = {office_id: (name, path) for office_id, name, path, _complete, _paid, _claims in rows}
     default_target = ClaimSettings._meta.get_field("target_days").get_default()
     # The ids from the root down to each reviewing office, read off its path as Organisation does.
     ancestors = {pk: [int(step) for step in path.split(".") if step] for pk, (_name, path) in offices.items()}
@@ -393,8 +396,8 @@ def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
             closed=[d for d, open_ in days if not open_], open_days=[d for d, open_ in days if open_]
         )
     taken: dict[int, list[int]] = defaultdict(list)
-    for office_id, _name, _path, complete, paid in rows:
-        taken[office_id].append(calendars[office_id].between(complete, paid))
+    for office_id, _name, _path, complete, paid, claims in rows:
+        taken[office_id].extend([calendars[office_id].between(complete, paid)] * claims)
     by_office = []
     everything: list[int] = []
     within_all = 0
