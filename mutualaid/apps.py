@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class MutualaidConfig(AppConfig):
     name = "mutualaid"
     verbose_name = _("Core: organisations, accounts, audit")
+
+    def ready(self) -> None:
+        self._guard_the_database()
+
+    def _guard_the_database(self) -> None:
+        """The audit and ledger tables' triggers are (re)installed after every migrate; importing
+        retention registers the check of its settings."""
+        from django.db.models.signals import post_migrate
+
+        from mutualaid import dbguard, retention  # noqa: F401
+
+        post_migrate.connect(dbguard.install_guards, sender=self, dispatch_uid="mutualaid_dbguard")

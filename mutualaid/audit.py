@@ -4,23 +4,36 @@ Changes are captured by django-pghistory's database triggers, so every insert an
 recorded whatever code path made it (ORM, bulk writes, COPY, raw SQL), and the event tables are
 append-only (PGHISTORY_APPEND_ONLY installs triggers that refuse UPDATE and DELETE). The acting
 user and node are attached by `org_scope` through pghistory's context. This module reads the
-trail back, limited to the caller's subtree.
+trail back, limited to the caller's subtree, and records what is not a change of a row: an
+authorisation refused on a sensitive action, and what a retention run anonymised (AuditNote).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.apps import apps
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q
 from pghistory.models import Events
 
-from mutualaid.models import Organisation, User
+from mutualaid.models import AuditNote, AuditNoteKind, Organisation, User
 from mutualaid.tenancy import current_org_path, unscoped
 
-EVENT_LABELS = {"insert": "created", "update": "changed", "delete": "deleted", "id_revealed": "id_revealed"}
+EVENT_LABELS = {
+    "insert": "created",
+    "update": "changed",
+    "delete": "deleted",
+    "id_revealed": "id_revealed",
+    "otp_reset": "otp_reset",
+}
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -73,10 +86,59 @@ def audit_event_list(*, model: str = "", limit: int = 200) -> list[AuditRow]:
                 action=EVENT_LABELS.get(event.pgh_label, event.pgh_label),
                 model=_model_label(event.pgh_obj_model),
                 object_id=str(event.pgh_obj_id),
-                object_label=str(data.get("name") or data.get("username") or data.get("code") or ""),
+                object_label=str(
+                    data.get("name") or data.get("username") or data.get("code") or data.get("target") or ""
+                ),
                 actor=users.get(context.get("user"), ""),
                 actor_org=orgs.get(context.get("org"), ""),
                 changes=[(field, before, after) for field, (before, after) in sorted(diff.items())],
             )
         )
     return rows
+
+
+def audit_refusal(*, actor: User, action: str, target: Model | None = None, reason: str = "") -> AuditNote:
+    """Record that `actor` was refused `action` on `target` (who, when, from which node, what)."""
+    with unscoped():  # the note belongs to the actor's node, which may lie outside the record's
+        return AuditNote.objects.create(
+            kind=AuditNoteKind.REFUSED,
+            org_id=actor.org_id,
+            actor_id=actor.pk,
+            action=action,
+            target=f"{target._meta.label}:{target.pk}" if target is not None else "",
+            detail={"reason": reason[:300]},
+        )
+
+
+def records_refusals(action: str, *, target: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a service whose `actor` may be refused: every PermissionDenied it raises is
+    recorded, then raised again. Put it outside `@transaction.atomic`, so that the note is
+    written after the service's own transaction has rolled back, not inside it."""
+
+    def decorate(service: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(service)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return service(*args, **kwargs)
+            except PermissionDenied as refusal:
+                actor = kwargs.get("actor")
+                if isinstance(actor, User) and actor.pk:
+                    record = kwargs.get(target)
+                    audit_refusal(
+                        actor=actor,
+                        action=action,
+                        target=record if isinstance(record, Model) else None,
+                        reason=" ".join(str(arg) for arg in refusal.args),
+                    )
+                raise
+
+        return wrapper
+
+    return decorate
+
+
+def retention_recorded(*, office: Organisation, counts: dict[str, int]) -> AuditNote:
+    """Record what one retention run anonymised in `office`'s part of the tree, kind by kind."""
+    return AuditNote.objects.create(
+        kind=AuditNoteKind.RETENTION, org=office, action="retention.apply", detail={"counts": counts}
+    )

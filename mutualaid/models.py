@@ -133,3 +133,41 @@ class User(AbstractUser):
 
     def role_labels(self) -> list[str]:
         return [str(Role(role).label) for role in self.roles]
+
+
+class AuditNoteKind(models.TextChoices):
+    REFUSED = "refused", _("Authorisation refused")
+    RETENTION = "retention", _("Expired personal data anonymised")
+
+
+# Only insertions are recorded: the notes themselves are append-only (mutualaid/dbguard.py).
+@pghistory.track(pghistory.InsertEvent())
+class AuditNote(models.Model):
+    """What the audit trail must hold that is not a change of a row: an authorisation refused on a
+    sensitive action (revealing an ID number, reviewing a claim, approving a payment), and what
+    a retention run anonymised. Written by mutualaid/audit.py, never changed or deleted."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=AuditNoteKind.choices)
+    # The office the note belongs to (the actor's node, or the office a retention run was for);
+    # the audit page shows it to that office and the offices above it.
+    org = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    org_path = models.CharField(max_length=255, blank=True, editable=False)
+    actor = models.ForeignKey("User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.CharField(_("action"), max_length=60)
+    target = models.CharField(_("record"), max_length=120, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("audit note")
+        verbose_name_plural = _("audit notes")
+        indexes = [models.Index(fields=["org_path"], name="auditnote_subtree", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.action} {self.target}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.org_path = self.org.path if self.org_id else ""
+        super().save(*args, **kwargs)

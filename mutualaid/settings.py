@@ -260,9 +260,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.rollup_all",
         "schedule": crontab(minute=0, hour=2, day_of_month=os.environ.get("REPORTING_ROLLUP_DAY", "3")),
     },
+    # Every night at 03:15, what has passed its retention period is anonymised (mutualaid/retention.py).
+    "retention": {"task": "mutualaid.retention_all", "schedule": crontab(minute=15, hour=3)},
 }
 
 PGHISTORY_APPEND_ONLY = True
+
+# Retention (mutualaid/retention.py, where the Chinese rules behind each default are given): how
+# long personal data is kept after a record's time has ended. The ledger is never anonymised; the
+# audit trail is kept at least 6 calendar months (a system check refuses less), by default 30 years.
+RETENTION_ENROLLMENT_YEARS = int(os.environ.get("RETENTION_ENROLLMENT_YEARS", 5))
+RETENTION_CLAIM_YEARS = int(os.environ.get("RETENTION_CLAIM_YEARS", 10))
+RETENTION_MEMBER_LIST_DAYS = int(os.environ.get("RETENTION_MEMBER_LIST_DAYS", 90))
+RETENTION_EXPORT_DAYS = int(os.environ.get("RETENTION_EXPORT_DAYS", 30))
+RETENTION_CARD_DAYS = int(os.environ.get("RETENTION_CARD_DAYS", 30))
+RETENTION_AUDIT_MONTHS = int(os.environ.get("RETENTION_AUDIT_MONTHS", 30 * 12))
+# The login role the application connects as in production (`manage.py create_app_role`).
+DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "mutualaid_app")
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 MEMBER_LIST_MAX_ROWS = int(os.environ.get("MEMBER_LIST_MAX_ROWS", 200_000))

@@ -11,3 +11,24 @@ from mutualaid.selectors import org_get, org_subtree_stats
 def org_stats(*, org_id: int, actor_id: int | None = None) -> dict[str, Any]:
     """The figures of an office's subtree (nodes, units, headcount, accounts), computed in its scope."""
     return asdict(org_subtree_stats(root=org_get(pk=org_id)))
+
+
+@app.task(name="mutualaid.retention_all")
+def retention_all() -> int:
+    """Beat, daily: one retention run per province, city and industry office, each in its own
+    scope (a province's run leaves its cities' subtrees to theirs). Reads only the offices' ids."""
+    from mutualaid.retention import run_offices
+
+    offices = run_offices()
+    for office_id in offices:
+        retention_office.delay(org_id=office_id)
+    return len(offices)
+
+
+@app.task(base=ScopedTask, name="mutualaid.retention_office", acks_late=True)
+def retention_office(*, org_id: int, actor_id: int | None = None) -> dict[str, int]:
+    """Anonymise what has expired in one office's part of the tree. Idempotent: a second run,
+    or a run delivered again after a lost worker, finds nothing left to do."""
+    from mutualaid.retention import retention_apply
+
+    return retention_apply(office=org_get(pk=org_id))

@@ -185,6 +185,23 @@ def claims_ready(tree: Tree) -> Tree:
     return tree
 
 
+@pytest.fixture(autouse=True, scope="session")
+def flush_past_the_audit_guards() -> Iterator[None]:
+    """The audit and ledger tables refuse TRUNCATE (mutualaid/dbguard.py), and TRUNCATE is how the
+    test runner empties the database after a test that commits. Its flush runs as the test
+    database's superuser in replica mode, where ordinary triggers do not fire."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: DatabaseOperations, sql_list: list[str]) -> None:
+        original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
+
+
 @pytest.fixture(autouse=True)
 def tasks_run_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
     """Tasks run in the test's process, except in the tests that start a real worker."""

@@ -1,0 +1,64 @@
+"""What expires in claims (mutualaid/retention.py): a claim's personal data (names, diagnosis,
+bank account) and its scanned documents, some years after it was paid or rejected. Amounts,
+dates, hospital and the review steps stay: they are what the reports and the ledger are made of."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from claims.models import Claim, ClaimDocument, ClaimStatus, ClaimStep
+from mutualaid.retention import Period, Pseudonym, Rule, delete_files, in_batches, placeholder, start_of
+
+
+def _closed_before(period: Period) -> QuerySet[Claim]:
+    """Paid before the cut-off, or rejected with nothing done to the claim since the cut-off."""
+    cutoff = period.years("RETENTION_CLAIM_YEARS")
+    later_steps = ClaimStep.objects.filter(claim=OuterRef("pk"), at__gte=start_of(cutoff))
+    return Claim.objects.filter(
+        Q(status=ClaimStatus.PAID, paid_on__lt=cutoff) | Q(Q(status=ClaimStatus.REJECTED) & ~Exists(later_steps))
+    )
+
+
+def _claims(period: Period) -> QuerySet[Claim]:
+    return _closed_before(period).exclude(diagnosis_cipher=b"")
+
+
+def _anonymise_claims(queryset: QuerySet[Claim]) -> int:
+    name = placeholder()
+
+    def apply(keys: list[int]) -> int:
+        return Claim.objects.filter(pk__in=keys).update(
+            name=name,
+            payee_name=name,
+            id_hash=Pseudonym(),
+            id_masked="",
+            diagnosis_cipher=b"",
+            account_cipher=b"",
+            account_masked="",
+            callback_note="",
+        )
+
+    return in_batches(queryset, apply)
+
+
+def _documents(period: Period) -> QuerySet[ClaimDocument]:
+    return ClaimDocument.objects.filter(claim__in=_closed_before(period).values("pk")).exclude(file="")
+
+
+def _delete_documents(queryset: QuerySet[ClaimDocument]) -> int:
+    name = placeholder()
+
+    def apply(keys: list[int]) -> int:
+        documents = ClaimDocument.objects.filter(pk__in=keys)
+        delete_files(ClaimDocument.file.field.storage, documents.values_list("file", flat=True))
+        # A scan's file name often is the member's name ("张三身份证.jpg").
+        return documents.update(file="", original_name=name)
+
+    return in_batches(queryset, apply)
+
+
+RULES = [
+    Rule("claims", _("Claims' names, diagnoses and bank accounts"), _claims, _anonymise_claims),
+    Rule("claim_documents", _("Claims' scanned documents"), _documents, _delete_documents),
+]
