@@ -22,6 +22,7 @@ from enrollment.models import Enrollment, ListStatus, MemberList, Plan, Policy
 from enrollment.tasks import check_member_list
 from mutualaid import pii
 from mutualaid.panels import MEMBER_PANELS, render_panels
+from mutualaid.twofactor import reauth_redirect
 from mutualaid.views import StaffView, attach_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -426,6 +427,9 @@ class MemberView(StaffView):
         enrollment = self._enrollment()
         try:
             if request.POST.get("action") == "reveal":
+                # A full ID number takes a password (and code) confirmed within REAUTH_SECONDS.
+                if (reauth := reauth_redirect(request, back_to=request.path)) is not None:
+                    return reauth
                 number = services.enrollment_reveal_id(actor=request.user, enrollment=enrollment)  # type: ignore[arg-type]
                 context = self.get_context_data(revealed=number)
                 return self.render_to_response(context)

@@ -26,6 +26,7 @@ from finance.models import (
     RemittanceStatus,
 )
 from mutualaid.models import Organisation
+from mutualaid.twofactor import reauth_redirect
 from mutualaid.views import StaffView
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -336,6 +337,9 @@ class PaymentDetailView(StaffView):
         version = int(request.POST.get("version", "0") or 0) if request.POST.get("version", "").isdigit() else -1
         try:
             if action == "approve":
+                # Signing a payment takes a password and code confirmed within REAUTH_SECONDS.
+                if (reauth := reauth_redirect(request, back_to=request.path)) is not None:
+                    return reauth
                 services.payment_approve(actor=request.user, payment=payment, version=version)  # type: ignore[arg-type]
                 messages.success(request, _("Approved."))
             elif action == "reject":

@@ -8,9 +8,10 @@ import pghistory
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mutualaid.roles import Role
+from mutualaid.roles import Role, needs_two_factor
 from mutualaid.tenancy import TenantManager, TenantUserManager
 
 PATH_STEP = 6  # digits per level: "000001.000007." is node 7 under node 1
@@ -90,7 +91,13 @@ class Organisation(models.Model):
         return [int(step) for step in self.path.split(".") if step]
 
 
-@pghistory.track(exclude=["password", "last_login"])
+# "otp_reset" records an office head clearing someone's authenticator (mutualaid/twofactor.py).
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.ManualEvent("otp_reset"),
+    exclude=["password", "last_login"],
+)
 class User(AbstractUser):
     """A person (or the provincial office's machine client) at one node, with roles."""
 
@@ -130,6 +137,16 @@ class User(AbstractUser):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.org_path = self.org.path if self.org_id else ""
         super().save(*args, **kwargs)
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Every path that sets a password (services, the change page, admin, changepassword)
+        starts its age again; PasswordAgeMiddleware sends it to be changed when it is old."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    @property
+    def needs_two_factor(self) -> bool:
+        return needs_two_factor(self.roles)
 
     def role_labels(self) -> list[str]:
         return [str(Role(role).label) for role in self.roles]

@@ -87,6 +87,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 }
 
 
+# Whoever may approve claims or payments logs in with a second factor (TOTP) and confirms again
+# before the most sensitive actions. Derived from the permissions, so a role that gains an
+# approval permission above gains the requirement with it.
+APPROVAL_PERMISSIONS = frozenset(
+    {"claims.review_first", "claims.review_second", "claims.review_final", "claims.review_leader", "claims.pay"}
+    | {"finance.prepare"}
+    | {perm for perm in PERMISSIONS if perm.startswith("finance.approve_")}
+)
+TWO_FACTOR_ROLES = frozenset(role for perm in APPROVAL_PERMISSIONS for role in PERMISSIONS[perm])
+
+
+def needs_two_factor(roles: list[str] | tuple[str, ...]) -> bool:
+    return bool(set(roles) & {role.value for role in TWO_FACTOR_ROLES})
+
 def _kinds(*names: str) -> frozenset[str]:
     return frozenset(names)
 

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "mutualaid",
     "enrollment",
     "claims",
@@ -88,8 +90,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "mutualaid.middleware.SessionTimeoutMiddleware",
+    "mutualaid.twofactor.TwoFactorMiddleware",
+    "mutualaid.twofactor.PasswordAgeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mutualaid.middleware.TenantScopeMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -146,6 +151,12 @@ AUTH_PASSWORD_VALIDATORS = [
 if env_bool("MUTUALAID_TESTING", False):
     # Hashing cost is not what the tests examine; PBKDF2 would dominate their run time.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Two-factor login and re-authentication (mutualaid/twofactor.py): approvers confirm password and
+# code again before revealing an ID number or approving a payment when the last confirmation is
+# older than this; passwords older than PASSWORD_MAX_AGE_DAYS must be changed (MLPS 2.0 level 3).
+REAUTH_SECONDS = int(os.environ.get("REAUTH_SECONDS", 5 * 60))
+PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", 90))
+OTP_TOTP_ISSUER = "互助保障管理平台"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

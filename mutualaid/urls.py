@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from claims import apis as claims_apis
 from enrollment import apis as enrollment_apis
 from finance.apis import api_urls as finance_api_urls
-from mutualaid import apis, views
+from mutualaid import account_views, apis, views
 from reporting.apis import api_urls as reporting_api_urls
 
 api_v1 = [
@@ -34,6 +34,9 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/otp/", account_views.OtpVerifyView.as_view(), name="otp_verify"),
+    path("accounts/otp/setup/", account_views.OtpSetupView.as_view(), name="otp_setup"),
+    path("accounts/reauth/", account_views.ReauthView.as_view(), name="reauth"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
@@ -50,6 +53,7 @@ urlpatterns = [
     path("users/", views.UserListView.as_view(), name="user_list"),
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/<int:user_pk>/toggle-active/", views.UserToggleActiveView.as_view(), name="user_toggle_active"),
+    path("users/<int:user_pk>/reset-otp/", account_views.OtpResetView.as_view(), name="user_otp_reset"),
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
     path("enrollment/", include("enrollment.urls")),
     path("claims/", include("claims.urls")),

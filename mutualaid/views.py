@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from mutualaid import selectors, services
+from mutualaid import selectors, services, twofactor
 from mutualaid.audit import audit_event_list
 from mutualaid.forms import LoginForm, OrgCreateForm, UserCreateForm
 from mutualaid.models import Organisation, OrgKind, User
@@ -27,6 +28,15 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        """An approver goes on to the code page (or enrolment), then to where they were going."""
+        url = super().get_success_url()
+        user = self.request.user
+        if twofactor.user_needs_two_factor(user):
+            step = "otp_verify" if twofactor.confirmed_device(user) else "otp_setup"  # type: ignore[arg-type]
+            return reverse(step) + "?" + urlencode({"next": url})
+        return url
 
 
 class StaffView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):

@@ -67,11 +67,23 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
 
 
 def login(page, user) -> None:  # type: ignore[no-untyped-def]
-    """Log in through the login page, as a person would, and land on the home page."""
+    """Log in through the login page, as a person would (an approver types the code of their
+    authenticator), and land on the home page."""
     from tests.factories import PASSWORD
 
+    device = None
+    if user.needs_two_factor:
+        from tests.twofactor import confirmed_device
+
+        device = confirmed_device(user)
     page.goto(page.base_url + "/accounts/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].primary")
+    if device is not None:
+        from tests.twofactor import code_for
+
+        page.wait_for_url("**/accounts/otp/**")
+        page.fill("#id_token", code_for(device))
+        page.click("button[type=submit].primary")
     page.wait_for_url(page.base_url + "/")

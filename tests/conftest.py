@@ -214,6 +214,19 @@ def tasks_run_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def approvers_pass_the_code_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`client.force_login(approver)` gives a session that has passed two-factor verification
+    (a confirmed authenticator, the session marked as the code page marks it): the tests of
+    everything behind the login need not repeat the login's second step. tests/test_auth.py
+    goes through the login pages to examine the second step itself."""
+    from django.test import Client
+
+    from tests.twofactor import force_login_verified
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
+
+
 @pytest.fixture
 def in_city_a(tree: Tree) -> Iterator[Tree]:
     """Run the test body inside city A's scope, as its office user would."""
