@@ -2,7 +2,8 @@
 
 Chromium runs headless with the flags this closed network needs; every request that would
 leave 127.0.0.1 is refused and remembered, and a test fails if there was any.
-Screenshots go to test-artifacts/screenshots/.
+Screenshots go to test-artifacts/screenshots/. A page that breaks the Content-Security-Policy fails
+the test too.
 """
 
 from __future__ import annotations
@@ -52,11 +53,21 @@ def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
         context.route("**/*", guard)
         page = context.new_page()
+        # Anything the Content-Security-Policy blocks (an inline script or style that crept into a
+        # template) is a failure, not a silently broken page.
+        refused: list[str] = []
+
+        def blocked(message):  # type: ignore[no-untyped-def]
+            if "Content Security Policy" in message.text:
+                refused.append(message.text)
+
+        page.on("console", blocked)
         page.base_url = live_server.url  # type: ignore[attr-defined]
         yield page
         context.close()
         browser.close()
     assert not outside, f"requests left 127.0.0.1: {outside}"
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
