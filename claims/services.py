@@ -50,6 +50,7 @@ from claims.models import (
 from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment, EnrollmentStatus, Period
 from mutualaid import events, notify, pii
+from mutualaid.audit import records_refusals
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.tenancy import unscoped
 
@@ -688,6 +689,7 @@ def claim_amend(*, actor: User, claim: Claim, version: int, figures: Figures, no
 # Review ------------------------------------------------------------------------------------
 
 
+@records_refusals("claims.review", target="claim")
 @transaction.atomic
 def claim_review(*, actor: User, claim: Claim, version: int, action: str, reason: str = "") -> Claim:
     """Pass, return or reject the claim at the level it waits at."""

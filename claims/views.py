@@ -253,6 +253,8 @@ class ClaimDocumentView(StaffView):
             document = ClaimDocument.objects.get(pk=document_pk, claim=claim)
         except ClaimDocument.DoesNotExist:
             raise Http404(NOT_FOUND) from None
+        if not document.file:  # deleted when its retention period ended
+            raise Http404(NOT_FOUND)
         response = HttpResponse(services.document_content(document), content_type=document.content_type)
         response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(document.original_name)}"
         response["X-Content-Type-Options"] = "nosniff"

@@ -41,6 +41,7 @@ from enrollment.models import (
 from enrollment.rules import premium_split, subsidy_for
 from enrollment.validation import check_list
 from mutualaid import events, pii
+from mutualaid.audit import records_refusals
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.tenancy import unscoped
 
@@ -560,6 +561,7 @@ def enrollment_cancel(*, actor: User, enrollment: Enrollment, reason: str, on: d
     return locked
 
 
+@records_refusals("pii.reveal", target="enrollment")
 def enrollment_reveal_id(*, actor: User, enrollment: Enrollment) -> str:
     """The full ID number, for a role that may see it; the reveal is recorded (who, when, from
     which node, which record) in the append-only audit trail before the number is returned."""

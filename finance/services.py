@@ -37,6 +37,7 @@ from finance.models import (
     Remittance,
     RemittanceStatus,
 )
+from mutualaid.audit import records_refusals
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.tenancy import unscoped
 
@@ -685,6 +686,7 @@ def next_layer(payment: PaymentRequest) -> tuple[str, str] | None:
     return next(((layer, perm) for layer, perm in APPROVAL_LAYERS if layer not in done), None)
 
 
+@records_refusals("finance.approve", target="payment")
 @transaction.atomic
 def payment_approve(*, actor: User, payment: PaymentRequest, version: int) -> PaymentRequest:
     """Sign the next layer: office head, then finance head, then the leader in charge, three

@@ -11,7 +11,8 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 from pghistory.models import Events
 
@@ -241,3 +242,21 @@ def test_a_period_that_is_not_a_positive_number_is_refused() -> None:
 def test_months_are_calendar_months() -> None:
     assert months_before(date(2026, 8, 31), 6) == date(2026, 2, 28)
     assert months_before(date(2026, 1, 15), 13) == date(2024, 12, 15)
+
+
+def test_the_job_is_scheduled_every_night(settings: Any) -> None:
+    entry = settings.CELERY_BEAT_SCHEDULE["retention"]
+    assert entry["task"] == "mutualaid.retention_all"
+    assert entry["schedule"].hour == {3}
+
+
+def test_the_pages_of_anonymised_records_still_open(expired: Tree, client: Client) -> None:
+    a = expired.a
+    _run(a)
+    client.force_login(a.office_user)
+    claim = client.get(reverse("claims:claim_detail", kwargs={"claim_pk": a.claim.pk}))
+    member = client.get(reverse("enrollment:member", kwargs={"enrollment_pk": a.enrollment.pk}))
+    assert claim.status_code == member.status_code == 200
+    assert "（已匿名）" in claim.content.decode() and "（已匿名）" in member.content.decode()
+    scan = reverse("claims:claim_document", kwargs={"claim_pk": a.claim.pk, "document_pk": a.document.pk})
+    assert client.get(scan).status_code == 404
