@@ -348,6 +348,8 @@ class CardPrintJob(TenantOwned):
     status = models.CharField(_("status"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     card_count = models.PositiveIntegerField(_("cards"), default=0)
+    # Bumped by each run that claims the job: only the latest run may finish it (card_job_run).
+    attempt = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(upload_to="cards/%Y/%m/", blank=True)
     error = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")

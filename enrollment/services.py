@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +42,7 @@ from enrollment.rules import premium_split, subsidy_for
 from enrollment.validation import check_list
 from mutualaid import events, pii
 from mutualaid.audit import records_refusals
+from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.tenancy import unscoped
 
@@ -231,6 +232,7 @@ def member_list_check(*, member_list: MemberList, viewer: Organisation) -> Membe
         locked = MemberList.objects.select_for_update().get(pk=member_list.pk)
         ListRow.objects.filter(member_list=locked).delete()
         _copy_rows(locked, result.rows)
+        pause_point("enrollment.check")
         locked.row_count = len(result.rows)
         locked.error_row_count = result.error_rows
         locked.list_problems = result.list_problems
@@ -502,18 +504,26 @@ def card_job_create(*, actor: User, period: Period) -> CardPrintJob:
 
 def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
     """Render the cards of every active enrollment of the period in the job's subtree, 1,000 to a
-    document, merged into one PDF. Claimed by a conditional UPDATE, so a retried or duplicated
-    task does not print twice."""
+    document, merged into one PDF.
+
+    Safe to run twice, as the exports are (reporting/jobs.py): a run claims the job with a
+    conditional UPDATE that bumps its `attempt`, and writes its result only if that attempt is
+    still the job's. A job done or failed is not printed again; a run cut off half-way (its worker
+    killed: with late acks the task comes back) is taken over by the next delivery, which starts
+    from scratch; a stale run that wakes up later can no longer move the job and removes its file.
+    """
     from io import BytesIO
 
     from pypdf import PdfWriter
 
     from enrollment import documents
 
-    claimed = CardPrintJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING)
-    if not claimed:
+    mine = CardPrintJob.objects.filter(pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+    if not mine.update(status=JobStatus.RUNNING, attempt=F("attempt") + 1, progress=0, error=""):
         job.refresh_from_db()
         return job
+    job.refresh_from_db()
+    current = CardPrintJob.objects.filter(pk=job.pk, attempt=job.attempt, status=JobStatus.RUNNING)
     members = (
         Enrollment.objects.filter(org_path__startswith=job.org_path, period=job.period, status=EnrollmentStatus.ACTIVE)
         .select_related("policy", "period__plan", "org")
@@ -528,16 +538,22 @@ def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
         ):
             writer.append(BytesIO(chunk))
             done = min(total, done + 500)
-            CardPrintJob.objects.filter(pk=job.pk).update(progress=int(95 * done / max(total, 1)))
+            current.update(progress=int(95 * done / max(total, 1)))
+            pause_point("enrollment.cards")
         buffer = BytesIO()
         writer.write(buffer)
     except Exception as error:
-        CardPrintJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=str(error)[:300])
+        current.update(status=JobStatus.FAILED, error=str(error)[:300])
         raise
+    storage = job.file.storage
+    name = storage.save(
+        job.file.field.generate_filename(job, f"cards-{job.pk}-{job.attempt}.pdf.enc"),
+        ContentFile(pii.encrypt_bytes(buffer.getvalue())),
+    )
+    won = current.update(file=name, card_count=total, progress=100, status=JobStatus.DONE, finished_at=timezone.now())
+    if not won:  # a later attempt has taken the job over: leave it its own file
+        storage.delete(name)
     job.refresh_from_db()
-    job.file.save(f"cards-{job.pk}.pdf.enc", ContentFile(pii.encrypt_bytes(buffer.getvalue())), save=False)
-    job.card_count, job.progress, job.status, job.finished_at = total, 100, JobStatus.DONE, timezone.now()
-    job.save()
     return job
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from claims.models import Claim, ClaimStatus
 from enrollment.models import Plan
+from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.tenancy import unscoped
 from reporting.models import Snapshot, SnapshotKind, Target
@@ -143,6 +144,7 @@ def rollup(
         reason=reason.strip()[:300],
         created_by=actor,
     )
+    pause_point("reporting.rollup")
     return snapshot, True
 
 
