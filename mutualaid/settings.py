@@ -275,6 +275,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With late acks a task whose whole worker died (host lost, SIGKILL, OOM of the main process)
+# stays "unacked" in Redis and is delivered again once CELERY_VISIBILITY_TIMEOUT seconds have
+# passed since it was taken (a worker whose pool child dies requeues at once instead). It must be
+# longer than the longest task (CELERY_TASK_TIME_LIMIT), or a task still running is delivered a
+# second time; every task is idempotent, so that costs work, not correctness. The fault tests set
+# it to a few seconds for their own workers. CELERY_QUEUE names the queue a deployment (or a test)
+# sends to and consumes from, so that several can share one Redis.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 3600)),
+    # How often a worker looks for such tasks (kombu's default looks every 100 s).
+    "unacked_restore_interval": int(os.environ.get("CELERY_RESTORE_INTERVAL", 10)),
+    "unacked_restore_throttle": 1,
+}
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TIMEZONE = TIME_ZONE
 # On the 1st of each month, 01:30 Asia/Shanghai, last month's premium remittance reports are
 # drafted for every agent point and city office (they are due by the 25th); on the
