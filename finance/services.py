@@ -38,6 +38,7 @@ from finance.models import (
     RemittanceStatus,
 )
 from mutualaid.audit import records_refusals
+from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.tenancy import unscoped
 
@@ -408,10 +409,15 @@ def remittance_draft(*, actor: User | None, office: Organisation, month: date) -
             % {"office": office.name, "month": f"{month:%Y-%m}"}
         )
     amount = sum((Decimal(line["amount"]) for line in lines), ZERO)
+    # Two draftings at once (a second beat, a person redrafting while the task runs) would both
+    # find no report and both insert one: the second waits here and redrafts the first's instead.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"remittance:{office.pk}:{month}"])
     with unscoped():
         parent = Organisation.objects.get(pk=office.parent_id)
         report = Remittance.objects.select_for_update().filter(org=office, month=month).first()
         below = list(Remittance.objects.filter(org__parent=office, month=month))
+    pause_point("finance.remittance_draft")
     if report is None:
         report = Remittance.objects.create(
             org=office, month=month, to_office=parent, due_on=due_date(month), lines=lines, amount_due=amount
