@@ -65,3 +65,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api_schema"),
     path("admin/", admin.site.urls),
 ]
+
+# A 503 with Retry-After while the database is away (mutualaid/outage.py); otherwise templates/500.html.
+handler500 = "mutualaid.outage.server_error"
