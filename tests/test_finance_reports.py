@@ -215,9 +215,9 @@ def test_the_statement_page_shows_the_figures_and_links_both_downloads_in_few_qu
             f"批量{n}",
         )
     client = _client(city.office_user)
-    # session, user, office, offices, plans, two balance sums, entries, their lines; the session
-    # middleware's first write (three): twelve whatever the number of entries.
-    with django_assert_max_num_queries(12):
+    # session, user, authenticator (two-factor), office, offices, plans, two balance sums, entries,
+    # their lines; the session middleware's first write (three): 13 whatever the number of entries.
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("finance:statement"), _query(city))
     body = response.content.decode()
     assert response.status_code == 200

@@ -171,7 +171,7 @@ def test_the_rankings_take_a_fixed_number_of_queries_whatever_the_size_of_the_tr
     # children, headcounts, enrollments, claims paid, renewals, targets
     with django_assert_max_num_queries(6):
         small = _rank(ranked)
-    with django_assert_max_num_queries(15):  # + session, user, node, plans, parent, session save
+    with django_assert_max_num_queries(16):  # + session, user, authenticator, node, plans, parent, session save
         assert client.get(reverse("reporting:rankings"), query).status_code == 200
     with unscoped():
         for i in range(4):
@@ -179,7 +179,7 @@ def test_the_rankings_take_a_fixed_number_of_queries_whatever_the_size_of_the_tr
             OrganisationFactory(code=f"XAQ61U{i + 3}", parent=county, headcount=50)
     with django_assert_max_num_queries(6):
         large = _rank(ranked)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         page = client.get(reverse("reporting:rankings"), query)
     assert len(small["rows"]) == 2 and len(large["rows"]) == 6 and large["total"]["headcount"] == 600
     assert page.content.decode().count('<td class="num">—</td>') >= 4  # the new, empty agent points
