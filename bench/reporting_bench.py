@@ -385,19 +385,56 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.kill()
 
 
-def login(base: str) -> str:
-    """A real login through the login form; returns the Cookie header of the session."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(f"{base}/accounts/login/", timeout=30) as response:
+def leaders(state: dict[str, Any], count: int) -> list[tuple[str, str]]:
+    """`count` leaders of the province (bench_leader_1…), each with a confirmed authenticator:
+    the office head approves payments, so the login asks for a code. Returns (username, key)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from mutualaid.models import Organisation, User
+    from mutualaid.services import user_create
+    from mutualaid.tenancy import unscoped
+
+    found = []
+    with unscoped():
+        province = Organisation.objects.get(pk=state["province"])
+        for n in range(1, count + 1):
+            username = f"bench_leader_{n}"
+            user = User.auth_objects.filter(username=username).first() or user_create(
+                username=username, password=PASSWORD, org=province, roles=["office_head"]
+            )
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+                user=user, name="bench", confirmed=True
+            )
+            found.append((username, device.key))
+    return found
+
+
+def _code(key: str) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(bytes.fromhex(key)):06d}"
+
+
+def _post_form(opener: urllib.request.OpenerDirector, url: str, fields: dict[str, str]) -> str:
+    """GET the form at `url`, POST `fields` with its CSRF token; returns the final URL."""
+    with opener.open(url, timeout=30) as response:
         form = response.read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
-    assert token, "no CSRF token on the login page"
-    body = urllib.parse.urlencode(
-        {"username": "bench_leader", "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)}
-    ).encode()
-    with opener.open(f"{base}/accounts/login/", data=body, timeout=30) as response:
+    assert token, f"no CSRF token on {url}"
+    body = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token.group(1)}).encode()
+    with opener.open(url, data=body, timeout=30) as response:
         response.read()
+        return response.geturl()
+
+
+def login(base: str, username: str, key: str) -> str:
+    """A real login through the login form and the code page; returns the session's Cookie header."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    landed = _post_form(opener, f"{base}/accounts/login/", {"username": username, "password": PASSWORD})
+    if "/accounts/otp/" in landed:
+        landed = _post_form(opener, landed, {"token": _code(key)})
+    assert "/accounts/" not in urllib.parse.urlparse(landed).path, f"the login of {username} ended on {landed}"
     cookies = {cookie.name: cookie.value for cookie in jar}
     assert "sessionid" in cookies, "the login did not give a session"
     return f"sessionid={cookies['sessionid']}"
@@ -444,7 +481,7 @@ def run_pages(
     ensure_load_tool()
     server, base = start_server(url, workers, threads=-(-users // workers))
     try:
-        cookies = [login(base) for _ in range(users)]
+        cookies = [login(base, username, key) for username, key in leaders(state, users)]
         api_headers = {"authorization": f"Token {state['token']}", "accept": "application/json"}
         office = state["province"]
         cases: list[tuple[str, str, list[str], dict[str, str], bool]] = []
