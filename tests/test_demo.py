@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from io import StringIO
 
 from django.core.management import call_command
@@ -34,3 +35,22 @@ def test_the_demo_loads_once_with_a_login_per_role_and_a_policy(db: None) -> Non
         assert remitted == 1 and entries >= 5
     printed = out.getvalue()
     assert "xian_head" in printed and "API token" in printed and "demo policy issued" in printed
+
+
+def test_the_demo_approvers_have_an_authenticator_whose_secret_is_printed(db: None) -> None:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from mutualaid.management.commands.seed_demo import DEMO_TOTP_SECRET
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue()
+    assert DEMO_TOTP_SECRET in printed and "otpauth://totp/" in printed and f"secret={DEMO_TOTP_SECRET}" in printed
+    assert "* xian_head" in printed and "  yanta_agent" in printed
+    with unscoped():
+        head = User.auth_objects.get(username="xian_head")
+        agent = User.auth_objects.get(username="yanta_agent")
+    device = TOTPDevice.objects.get(user=head, confirmed=True)
+    assert device.verify_token(totp(base64.b32decode(DEMO_TOTP_SECRET)))
+    assert not TOTPDevice.objects.filter(user=agent).exists()

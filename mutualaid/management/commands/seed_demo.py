@@ -3,8 +3,10 @@ industry branch, employer units with headcounts, and one login per role."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -18,6 +20,9 @@ from mutualaid.services import org_create, user_create
 from mutualaid.tenancy import unscoped
 
 DEMO_PASSWORD = "Demo-2026-huzhu"  # noqa: S105 - printed for the demo on purpose
+# The authenticator secret (base32) of every demo login that approves claims or payments, which
+# need a second factor: add it once to an authenticator app and its codes open all of them.
+DEMO_TOTP_SECRET = "HUZHUDEMOHUZHUDEMOHUZHUDEMOHUZHU"  # noqa: S105 - printed for the demo on purpose
 
 TREE: list[tuple[str, str, str, list[Any]]] = [
     (
@@ -119,6 +124,20 @@ LOGINS: list[tuple[str, str, str, list[Role]]] = [
 ]
 
 
+def _demo_authenticator(user: User) -> None:
+    """A confirmed TOTP device holding the demo secret, so that the demo needs no enrolment."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+    TOTPDevice.objects.filter(user=user).exclude(key=key).delete()
+    TOTPDevice.objects.update_or_create(user=user, key=key, defaults={"name": "demo", "confirmed": True})
+
+
+def _demo_otpauth_uri() -> str:
+    issuer = quote(settings.OTP_TOTP_ISSUER)
+    return f"otpauth://totp/{issuer}:demo?secret={DEMO_TOTP_SECRET}&issuer={issuer}&digits=6&period=30"
+
+
 class Command(BaseCommand):
     help = "Load (or refresh) the demo province and print one login per role."
 
@@ -142,7 +161,9 @@ class Command(BaseCommand):
                     user.is_active = True
                     user.save()
                 token = Token.objects.get_or_create(user=user)[0].key if Role.API_CLIENT in roles else ""
-                rows.append((username, "、".join(user.role_labels()), org.name, token))
+                if user.needs_two_factor:
+                    _demo_authenticator(user)
+                rows.append((username, "、".join(user.role_labels()), org.name, token, user.needs_two_factor))
             if "enrollment" in settings.INSTALLED_APPS:
                 enrolled = self._enrol_demo_members()
             claims = self._demo_claims() if "claims" in settings.INSTALLED_APPS else 0
@@ -156,8 +177,12 @@ class Command(BaseCommand):
             self.stdout.write(f"已登记演示理赔 / demo claims registered: {claims}")
         self.stdout.write(self.style.SUCCESS("演示数据已就绪 / Demo province ready."))
         self.stdout.write(f"密码 / password for every login: {DEMO_PASSWORD}")
-        for username, roles, org_name, token in rows:
-            line = f"  {username:<20} {roles:<12} {org_name}"
+        self.stdout.write(
+            f"两步验证 / two-factor login for the logins marked *: authenticator secret {DEMO_TOTP_SECRET}"
+        )
+        self.stdout.write(f"  {_demo_otpauth_uri()}")
+        for username, roles, org_name, token, two_factor in rows:
+            line = f"{'*' if two_factor else ' '} {username:<20} {roles:<12} {org_name}"
             if token:
                 line += f"  API token: {token}"
             self.stdout.write(line)
