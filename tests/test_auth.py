@@ -327,7 +327,17 @@ def test_revealing_an_id_number_asks_for_password_and_code_again_after_the_limit
     assert person(7)["id_number"] in page
 
 
-def test_a_fresh_confirmation_reveals_at_once_and_an_agent_confirms_with_the_password_alone(tree: Tree) -> None:
+def test_the_login_with_password_and_code_counts_as_a_confirmation_and_lasts_reauth_seconds(tree: Tree) -> None:
+    approver = _approver(tree)
+    confirmed_device(approver)
+    client = Client()
+    _code_page_login(client, approver)
+    assert twofactor.confirmed_recently(_request_with(client))
+    _age_confirmation(client, settings.REAUTH_SECONDS + 1)
+    assert not twofactor.confirmed_recently(_request_with(client))
+
+
+def test_someone_without_a_second_factor_confirms_with_the_password_alone(tree: Tree) -> None:
     client = Client()
     client.force_login(tree.a.county_agent)
     _age_confirmation(client, settings.REAUTH_SECONDS + 1)
