@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
@@ -73,6 +75,16 @@ class UploadSerializer(serializers.Serializer):
     unit = serializers.IntegerField()
     period = serializers.IntegerField()
     file = serializers.FileField()
+
+    def validate_file(self, upload: Any) -> Any:
+        # The same limit as the browser's form: without it an HR system could have the server
+        # read, encrypt and store a file of any size.
+        if upload.size > settings.MEMBER_LIST_MAX_BYTES:
+            raise serializers.ValidationError(
+                _("The file is larger than %(mb)s MB: split the list into several files.")
+                % {"mb": settings.MEMBER_LIST_MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
 
 
 class PolicySerializer(serializers.ModelSerializer):

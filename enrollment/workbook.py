@@ -30,6 +30,7 @@ import posixpath
 import re
 import warnings
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -66,6 +67,11 @@ TEMPLATE_ROWS = 2000  # rows pre-formatted (text ID/phone columns, drop-downs) b
 DEFAULT_MAX_ROWS = 200_000
 MAX_SHEET_XML_BYTES = 400 * 1024 * 1024
 MAX_SMALL_PART_BYTES = 16 * 1024 * 1024  # workbook.xml and its relationships
+# calamine allocates the whole rectangle up to the last cell with a value: at most this many
+# columns' worth for the rows a list may have (A to Z for a full list, wider for a shorter one).
+AREA_COLUMNS = 26
+MIN_AREA_CELLS = 2_000_000  # about 100 MB: what any list may take, however low its row limit
+MAX_SHARED_TEXT_BYTES = 128 * 1024 * 1024  # shared-string text copied into the cells of one sheet
 
 GENDERS = ("男", "女")
 YES_NO = ("是", "否")
@@ -277,6 +283,18 @@ def _too_many_rows_error(max_rows: int) -> WorkbookError:
     )
 
 
+def _too_wide_error(sheet: str, last_row: int, last_column: int) -> WorkbookError:
+    return WorkbookError(
+        "too_large",
+        _(
+            "Sheet “%(sheet)s” has values as far as cell %(cell)s, which makes it too large to read. Delete "
+            "the rows below the list and the columns to the right of it (or the stray values there), save "
+            "the file and upload it again."
+        )
+        % {"sheet": sheet, "cell": f"{get_column_letter(min(max(last_column, 1), 18278))}{last_row}"},
+    )
+
+
 def _open_zip(data: bytes) -> zipfile.ZipFile:
     if not data:
         raise WorkbookError("not_xlsx", _("The file is empty. Choose the filled-in member list and upload it again."))
@@ -307,6 +325,10 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
     if "xl/workbook.xml" not in names:
         archive.close()
         raise _not_xlsx_error()
+    if len(names) != len(archive.infolist()):
+        # Two parts of one name: the checks here might read one and calamine the other.
+        archive.close()
+        raise _corrupt_error()
     if any(info.flag_bits & 0x1 for info in archive.infolist()):
         archive.close()
         raise WorkbookError(
@@ -317,15 +339,58 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
 
 
 def _stream_part(archive: zipfile.ZipFile, name: str, limit: int) -> Iterator[bytes]:
-    """Yield a part in chunks. zipfile stops at the declared size and checks the CRC, so a part that
-    lies about its size ends in BadZipFile (-> "corrupt") instead of filling memory."""
-    total = 0
-    with archive.open(name) as stream:
-        while chunk := stream.read(_CHUNK):
-            total += len(chunk)
-            if total > limit:
-                raise _too_large_error(limit)
-            yield chunk
+    """Yield a part in chunks, as it really inflates, whatever its headers declare. zipfile (and
+    calamine) stop at the declared size, so a part that lies about it would only end in a CRC
+    error ("damaged"), or, with a CRC forged for the declared prefix, be read as that prefix here
+    and in full by calamine. Inflating the raw stream ourselves tells a zip bomb for what it is
+    (`too_large`) and never lets the scan see other bytes than calamine will."""
+    info = archive.getinfo(name)
+    if info.compress_type != zipfile.ZIP_DEFLATED:  # stored: its bytes are in the upload, no bigger
+        total = 0
+        with archive.open(info) as stream:
+            while chunk := stream.read(_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise _too_large_error(limit)
+                yield chunk
+        return
+    yield from _inflate(archive, info, limit)
+
+
+def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> Iterator[bytes]:
+    """Raw deflate from the member's data to the end of its stream, bounded by `limit` inflated
+    bytes. Past the declared size nothing more is yielded: the rest is only counted (up to the
+    limit), to tell a bomb (`too_large`) from a merely damaged part (`corrupt`)."""
+    source = archive.fp
+    if source is None:
+        raise _corrupt_error()
+    source.seek(info.header_offset)
+    local = source.read(30)
+    if len(local) != 30 or local[:4] != b"PK\x03\x04":
+        raise _corrupt_error()
+    position = info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    declared, total, crc = info.file_size, 0, 0
+    pending = b""
+    while not inflater.eof:
+        if not pending:
+            source.seek(position)
+            pending = source.read(_CHUNK)
+            position += len(pending)
+            if not pending:
+                raise _corrupt_error()  # the stream stops short: a truncated file
+        chunk = inflater.decompress(pending, _CHUNK)
+        pending = inflater.unconsumed_tail
+        total += len(chunk)
+        if total > limit:
+            raise _too_large_error(limit)
+        if total - len(chunk) < declared:
+            useful = chunk[: declared - (total - len(chunk))]
+            crc = zlib.crc32(useful, crc)
+            if useful:
+                yield useful
+    if total != declared or crc != info.CRC:
+        raise _corrupt_error()
 
 
 def _read_small_part(archive: zipfile.ZipFile, name: str) -> bytes:
@@ -407,6 +472,23 @@ class _SheetScan:
     row_elements: int = 0
     formulas: set[tuple[int, int]] = field(default_factory=set)  # (row, column), both 1-based
     formulas_without_reference: bool = False
+    # The area calamine will allocate, bounded from the cell references Excel writes
+    # (`<c r="B7"`, `<row r="7"`): row numbers of at least `tall_digits` digits, columns past Z,
+    # and how many cells or rows are written any other way (then only a real parse can tell).
+    tall_row: int = 0
+    wide_columns: set[bytes] = field(default_factory=set)
+    odd_references: int = 0
+    cell_tags: int = 0  # "<c" occurrences: at least the number of cells
+    tall_digits: int = 7
+    complete: bool = True
+
+    def area_bound(self) -> int | None:
+        """rows × columns of the cells calamine will allocate at most, or None if unknown."""
+        if self.odd_references:
+            return None
+        rows = max(self.tall_row, 10 ** (self.tall_digits - 1) - 1)
+        columns = max((column_index_from_string(c.decode().upper()) for c in self.wide_columns), default=26)
+        return rows * columns
 
 
 def _xml_chunks(archive: zipfile.ZipFile, part: str, limit: int) -> Iterator[bytes]:
@@ -437,27 +519,123 @@ def _search_windows(chunks: Iterable[bytes], longest_match: int) -> Iterator[tup
         yield carry, start, len(carry)
 
 
-def _scan_sheet(archive: zipfile.ZipFile, part: str, limit: int) -> _SheetScan:
+def _scan_sheet(
+    archive: zipfile.ZipFile, part: str, limit: int, *, rows_budget: int, stop_past_budget: bool = False
+) -> _SheetScan:
     """Count the row elements and find the formula cells in one pass with byte patterns: C-speed
     regexes over the raw XML are several times faster than any XML parser. A formula is a <f>
-    element, always the first child of its cell, so the cell's reference is just before it."""
+    element, always the first child of its cell, so the cell's reference is just before it.
+
+    The same pass bounds the area of the sheet: calamine allocates every cell of the rectangle from
+    A1 to the farthest cell with a value, so one value in XFD1048576 of a 20 KB file would cost tens
+    of gigabytes. Only references with as many digits as `rows_budget` (or more) are collected.
+    `stop_past_budget`: stop once the rows outnumber `rows_budget` (`complete` is then False), for a
+    sheet that is most likely refused for its length anyway."""
     scan: _SheetScan | None = None
-    row_pattern = formula_pattern = re.compile(b"^$")
+    row_pattern = formula_pattern = cell_pattern = tall_row_pattern = odd_pattern = re.compile(b"^$")
+    tall_digits = len(str(rows_budget))
     for buffer, start, end in _search_windows(_stream_part(archive, part, limit), 64):
         if scan is None:
             root = _ROOT_TAG.search(buffer, 0, 65536)
-            scan = _SheetScan(prefix=(root.group(1) or b"") if root else b"")
+            scan = _SheetScan(prefix=(root.group(1) or b"") if root else b"", tall_digits=tall_digits)
             escaped = re.escape(scan.prefix)
             row_pattern = re.compile(b"<" + escaped + rb"row[\s>/]")
             formula_pattern = re.compile(b"<" + escaped + rb"f[\s>/]")
+            # Patterns for the rare references that matter, each with a long literal prefix (fast): a
+            # cell past column Z or with a row number of `tall_digits` or more, such a row, and a cell
+            # or row whose first attribute is not its reference (no program writes that; a real parse
+            # then places it).
+            cell_pattern = re.compile(
+                b"<" + escaped + rb'c r="(?:([A-Za-z]{2,})(\d+)|[A-Za-z](\d{%d,}))"' % tall_digits
+            )
+            tall_row_pattern = re.compile(b"<" + escaped + rb'row r="(\d{%d,})"' % tall_digits)
+            odd_pattern = re.compile(b"<" + escaped + rb'(?:c|row)(?:[>/]|\s(?!r="[A-Za-z\d]))')
         scan.row_elements += len(row_pattern.findall(buffer, start, end))
+        scan.cell_tags += buffer.count(b"<" + scan.prefix + b"c", start, end)
+        if found := cell_pattern.findall(buffer, start, end):
+            scan.wide_columns.update(letters for letters, _, _ in found if letters)
+            scan.tall_row = max(scan.tall_row, *(int(wide or tall) for _, wide, tall in found))
+        scan.tall_row = max(scan.tall_row, max(map(int, tall_row_pattern.findall(buffer, start, end)), default=0))
+        scan.odd_references += len(odd_pattern.findall(buffer, start, end))
         for match in formula_pattern.finditer(buffer, start, end):
             reference = _enclosing_cell_ref(buffer, match.start(), b"<" + scan.prefix + b"c")
             if reference is None:
                 scan.formulas_without_reference = True
             else:
                 scan.formulas.add(reference)
+        if stop_past_budget and scan.row_elements > rows_budget:
+            scan.complete = False
+            break
     return scan or _SheetScan(prefix=b"")
+
+
+def _valued_area(archive: zipfile.ZipFile, part: str, limit: int, *, stop_above: int) -> tuple[int, int]:
+    """(last row, last column) of the cells with a value, placed as calamine places them: a cell's
+    own reference, else the next column of its row. Only for sheets the byte patterns could not
+    bound (cells without references, or an area that looks too large but may be formatting only);
+    it stops as soon as the area passes `stop_above`. Every element is dropped from its parent when
+    it ends, so memory stays that of one cell."""
+    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    stack: list[ElementTree.Element] = []
+    row_number = column = cell_row = last_row = last_column = 0
+    has_value = False
+    for chunk in _xml_chunks(archive, part, limit):
+        parser.feed(chunk)
+        for event, element in parser.read_events():
+            name = _local(element.tag)
+            if event == "start":
+                if name == "row":
+                    reference = element.get("r") or ""
+                    row_number = int(reference) if reference.isdigit() else row_number + 1
+                    column = 0
+                elif name == "c":
+                    reference = element.get("r") or ""
+                    digits = re.sub(r"\D", "", reference)
+                    column = _column_of(reference, column)
+                    cell_row = int(digits) if digits else row_number
+                    has_value = False
+                elif name in ("v", "is") and stack and _local(stack[-1].tag) == "c":
+                    has_value = True
+                stack.append(element)
+                continue
+            stack.pop()
+            if name == "c" and has_value:
+                last_row, last_column = max(last_row, cell_row), max(last_column, column)
+                if last_row * last_column > stop_above:
+                    return last_row, last_column
+            if stack and len(stack[-1]) and stack[-1][-1] is element:
+                del stack[-1][-1]
+    return last_row, last_column
+
+
+def _shared_string_sizes(archive: zipfile.ZipFile, part: str, limit: int) -> list[int]:
+    """The size in bytes of each shared string's XML, an upper bound of the text calamine copies
+    into every cell that refers to it."""
+    chunks = _stream_part(archive, part, limit)
+    first = next(chunks, b"")
+    root = re.search(rb"<([A-Za-z_][\w.-]{0,32}:)?sst[\s>/]", first[:65536])
+    prefix = (root.group(1) or b"") if root else b""
+    token = b"<" + prefix + b"si"
+    return [
+        len(piece)
+        for piece in _row_elements(chain([first], chunks), token)
+        if piece[:1] in _WHITESPACE_BYTES or piece[:1] in (b">", b"/")
+    ]
+
+
+def _shared_text_bytes(archive: zipfile.ZipFile, part: str, scan: _SheetScan, sizes: list[int], limit: int) -> int:
+    """An upper bound of the shared-string text that loading the sheet copies: every <v> that can be
+    read as an index counts that string; a <v> written otherwise counts the longest."""
+    escaped = re.escape(scan.prefix)
+    index_pattern = re.compile(b"<" + escaped + rb"v>\s*(\d{1,10})\s*</" + escaped + b"v>")
+    value_pattern = re.compile(b"<" + escaped + rb"v[\s>/]")
+    total = values = 0
+    count = len(sizes)
+    for buffer, start, end in _search_windows(_stream_part(archive, part, limit), 64):
+        found = index_pattern.findall(buffer, start, end)
+        values += len(value_pattern.findall(buffer, start, end)) - len(found)
+        total += sum(sizes[i] for i in map(int, found) if i < count)
+    return total + max(0, values) * max(sizes, default=0)
 
 
 def _enclosing_cell_ref(buffer: bytes, position: int, cell_token: bytes) -> tuple[int, int] | None:
@@ -661,6 +839,13 @@ def _as_text(value: object) -> str | None:
     return str(value)
 
 
+def _quoted(text: str | None, limit: int = 40) -> str:
+    """A cell's text as quoted in a message: a cell can hold a million characters, and its message
+    is stored with the report and shown in the unit's file."""
+    text = text or ""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _parse_text_date(text: str) -> dt.date | None:
     for pattern, groups in ((_DATE_SEPARATED, (1, 3, 4)), (_DATE_CHINESE, (1, 2, 3)), (_DATE_COMPACT, (1, 2, 3))):
         match = pattern.fullmatch(text)
@@ -747,7 +932,7 @@ class _CellReader:
                 "birth_date",
                 "bad_date",
                 _("“%(value)s” is not a date this list can read. Write the birth date like 1990-01-31.")
-                % {"value": text},
+                % {"value": _quoted(text)},
             )
         )
         return None
@@ -771,7 +956,7 @@ class _CellReader:
                 "shares",
                 "bad_shares",
                 _("The number of shares must be a whole number of at least 1, not “%(value)s”.")
-                % {"value": _as_text(value)},
+                % {"value": _quoted(_as_text(value))},
             )
         )
         return None
@@ -833,20 +1018,44 @@ def _read(archive: zipfile.ZipFile, data: bytes, max_rows: int, limit: int) -> P
     _check_sizes(archive, limit)
     book: CalamineWorkbook | None = None
     closest: tuple[_Header, str] | None = None  # for the message when no sheet has the headers
+    rows_budget = max_rows + HEADER_SEARCH_ROWS + 1
+    cells_budget = max(rows_budget * AREA_COLUMNS, MIN_AREA_CELLS)
+    sizes: list[int] | None = None  # of the shared strings, measured when a sheet is to be loaded
     try:
         for sheet_name, part in sheets:
-            scan = _scan_sheet(archive, part, limit)
-            if scan.row_elements > max_rows + HEADER_SEARCH_ROWS + 1:
-                # Too many rows to load on trust: tell from the XML whether this is the list at all,
-                # and if it is, whether it really holds too many members.
+            scan = _scan_sheet(archive, part, limit, rows_budget=rows_budget, stop_past_budget=True)
+            too_long = scan.row_elements > rows_budget
+            area = scan.area_bound() if scan.complete else None
+            maybe_too_wide = area is None or area > cells_budget
+            if too_long or maybe_too_wide:
+                # Too many rows or too large an area to load on trust: tell from the XML whether this
+                # is the list at all, and if it is, whether it really holds too many members or
+                # values too far out (rather than formatting only, which calamine does not load).
                 header = _find_header(_head_rows(archive, part, shared, limit))
                 if header is None or not header.complete:
                     closest = _closer(closest, header, sheet_name)
                     continue
                 if header.missing():
                     raise _missing_headers_error(header, sheet_name)
-                if _count_member_rows(archive, part, scan, header, max_rows + 1, limit) > max_rows + 1:
+                if too_long and _count_member_rows(archive, part, scan, header, max_rows + 1, limit) > max_rows + 1:
                     raise _too_many_rows_error(max_rows)  # + 1: the example row may be among them
+                if not scan.complete:  # rows of formatting or running numbers only: scan it all
+                    scan = _scan_sheet(archive, part, limit, rows_budget=rows_budget)
+                    area = scan.area_bound()
+                    maybe_too_wide = area is None or area > cells_budget
+                if maybe_too_wide:
+                    last_row, last_column = _valued_area(archive, part, limit, stop_above=cells_budget)
+                    if last_row * last_column > cells_budget:
+                        raise _too_wide_error(sheet_name, last_row, last_column)
+            if shared is not None:
+                if sizes is None:
+                    sizes = _shared_string_sizes(archive, shared, limit)
+                # calamine copies a shared string into every cell that refers to it: a 1 MB string
+                # referred to by 100,000 cells of a 10 KB file would become 100 GB.
+                if scan.cell_tags * max(sizes, default=0) > MAX_SHARED_TEXT_BYTES and (
+                    _shared_text_bytes(archive, part, scan, sizes, limit) > MAX_SHARED_TEXT_BYTES
+                ):
+                    raise _too_large_error(MAX_SHARED_TEXT_BYTES)
             if book is None:
                 book = CalamineWorkbook.from_filelike(io.BytesIO(data))
             sheet = book.get_sheet_by_name(sheet_name)
