@@ -197,7 +197,10 @@ class PasswordAgeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if password_expired(user):
-            allowed = _paths("password_change", "password_change_done", "logout", "set_language", "otp_verify")
+            # The code pages come first (TwoFactorMiddleware), then the new password.
+            allowed = _paths(
+                "password_change", "password_change_done", "logout", "set_language", "otp_verify", "otp_setup"
+            )
             if request.path not in allowed:
                 message = _("Your password is more than %(days)s days old. Please choose a new one.") % {
                     "days": settings.PASSWORD_MAX_AGE_DAYS

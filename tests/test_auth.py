@@ -427,6 +427,18 @@ def test_an_old_password_must_be_changed_before_anything_else(tree: Tree) -> Non
     assert client.get(reverse("home")).status_code == 200
 
 
+def test_an_approver_with_an_old_password_enrols_first_then_changes_it(tree: Tree) -> None:
+    approver = _approver(tree)
+    old = timezone.now() - timedelta(days=settings.PASSWORD_MAX_AGE_DAYS + 1)
+    User.auth_objects.filter(pk=approver.pk).update(password_changed_at=old)
+    client = Client()
+    setup = _login(client, approver.username, PASSWORD)["Location"]
+    assert client.get(setup).status_code == 200
+    device = TOTPDevice.objects.get(user=approver)
+    done = client.post(setup, {"token": code_for(device)})
+    assert client.get(done["Location"])["Location"] == reverse("password_change")
+
+
 def test_a_password_within_its_age_is_left_alone(tree: Tree) -> None:
     user = tree.a.county_agent
     recent = timezone.now() - timedelta(days=settings.PASSWORD_MAX_AGE_DAYS - 1)
