@@ -9,7 +9,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -136,6 +137,14 @@ class DocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, description="Only claims in this state."),
+            OpenApiParameter("q", OpenApiTypes.STR, description="A claim number, a name or a full ID number."),
+        ]
+    )
+)
 class ClaimList(generics.ListCreateAPIView):
     """Claims in scope (`?status=`, `?q=` claim number, name or full ID number); POST registers
     one (JSON), documents follow through the claim's documents endpoint."""

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -20,7 +21,7 @@ from rest_framework.response import Response
 from enrollment import selectors, services
 from enrollment.models import Enrollment, MemberList, Period, Policy
 from enrollment.tasks import check_member_list
-from mutualaid.drf import HasPermission
+from mutualaid.drf import HasPermission, whole_number
 from mutualaid.models import Organisation, OrgKind
 
 
@@ -196,6 +197,9 @@ class MemberListDetail(generics.RetrieveAPIView):
         return MemberList.objects.select_related("org", "policy")
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Policy number or unit name.")])
+)
 class PolicyList(generics.ListAPIView):
     serializer_class = PolicySerializer
     permission_classes = [HasPermission]
@@ -215,6 +219,14 @@ class PolicyDetail(generics.RetrieveAPIView):
         return Policy.objects.select_related("org")
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="A full ID number or an exact name."),
+            OpenApiParameter("policy", OpenApiTypes.INT, description="One policy's members."),
+        ]
+    )
+)
 class EnrollmentList(generics.ListAPIView):
     """Enrollments in scope; `?policy=<id>` for one policy's members, `?q=` for a full ID number or
     an exact name."""
@@ -228,5 +240,5 @@ class EnrollmentList(generics.ListAPIView):
         if params.get("q"):
             return selectors.enrollment_search(query=params["q"])
         qs = Enrollment.objects.order_by("policy_id", "row_number")
-        policy = params.get("policy", "")
-        return qs.filter(policy_id=int(policy)) if policy.isdigit() else qs
+        policy = whole_number(params.get("policy", ""))
+        return qs.filter(policy_id=policy) if policy is not None else qs

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from finance import exports, selectors, services
 from finance.models import Account, JournalEntry, JournalLine, PaymentApproval, PaymentRequest, Remittance
-from mutualaid.drf import HasPermission
+from mutualaid.drf import HasPermission, whole_number
 
 FILTERS = [
     OpenApiParameter("office", OpenApiTypes.INT, description="An office of your tree that keeps books."),
@@ -34,9 +34,10 @@ def _int_param(request: Request, name: str) -> int | None:
     value = request.query_params.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    number = whole_number(value)
+    if number is None:
         raise ApiValidationError({name: [_("Give the id as a whole number.")]})
-    return int(value)
+    return number
 
 
 def _month_param(request: Request) -> Any:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,7 +20,7 @@ from mutualaid.selectors import org_subtree
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # the province has none
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -27,6 +28,9 @@ class OrganisationSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "kind", "kind_label", "parent", "depth", "headcount", "is_active"]
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=[OpenApiParameter("kind", OpenApiTypes.STR, description="Only nodes of this kind.")])
+)
 class OrganisationList(generics.ListAPIView):
     """The organisations of the caller's subtree, in tree order."""
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 
 from mutualaid.middleware import enter_user_scope
@@ -24,6 +25,20 @@ class ScopedTokenAuthentication(TokenAuthentication):
         if result is not None:
             enter_user_scope(request._request, result[0])
         return result
+
+
+class BoundedLimitOffsetPagination(LimitOffsetPagination):
+    """`?limit=` up to a thousand rows: an unbounded limit lets one request read a whole table, and
+    a limit past the range of a bigint ends in a database error."""
+
+    max_limit = 1000
+
+
+def whole_number(value: str) -> int | None:
+    """A query parameter as an id or a year, if it is one: ASCII digits, as many as a bigint holds.
+    str.isdigit() also accepts "²", which int() refuses, and int() of 5,000 digits raises."""
+    text = value.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 class HasPermission(permissions.BasePermission):

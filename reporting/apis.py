@@ -8,14 +8,14 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mutualaid.drf import HasPermission
+from mutualaid.drf import HasPermission, whole_number
 from mutualaid.models import Organisation
 from reporting import exports, services
 from reporting.models import Snapshot
@@ -106,9 +106,10 @@ class RankingsApi(APIView):
         if plan is None:
             raise ApiValidationError({"plan": ["Choose a plan offered in this tree."]})
         year_text = params.get("year", "")
-        if year_text and not year_text.isdigit():
+        year = whole_number(year_text) if year_text else timezone.localdate().year
+        if year is None or not 1900 <= year <= 2999:
             raise ApiValidationError({"year": ["Give the year as four digits."]})
-        figures = rankings(node=node, plan=plan, year=int(year_text) if year_text else timezone.localdate().year)
+        figures = rankings(node=node, plan=plan, year=year)
         export = params.get("export", "")
         if export == "xlsx":
             return HttpResponse(exports.rankings_workbook(figures), content_type=XLSX)
@@ -117,6 +118,15 @@ class RankingsApi(APIView):
         return Response(figures)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter("office", OpenApiTypes.INT),
+            OpenApiParameter("kind", OpenApiTypes.STR),
+            OpenApiParameter("period", OpenApiTypes.STR, description="YYYY-MM"),
+        ]
+    )
+)
 class SnapshotList(generics.ListAPIView):
     """Frozen snapshots of the caller's tree (`?office=&kind=&period=YYYY-MM`), every revision."""
 
@@ -127,8 +137,8 @@ class SnapshotList(generics.ListAPIView):
     def get_queryset(self) -> Any:
         params = self.request.query_params
         qs = Snapshot.objects.select_related("org").order_by("-period_start", "org__path", "-revision")
-        if params.get("office", "").isdigit():
-            qs = qs.filter(org_id=int(params["office"]))
+        if (office := whole_number(params.get("office", ""))) is not None:
+            qs = qs.filter(org_id=office)
         if params.get("kind"):
             qs = qs.filter(kind=params["kind"])
         if params.get("period"):

@@ -48,7 +48,7 @@ class Document:
 def parse_month(value: str) -> date | None:
     try:
         year, month = (int(part) for part in str(value).split("-")[:2])
-        return date(year, month, 1)
+        return date(year, month, 1) if 1900 <= year <= 2999 else None  # December 9999 has no next month
     except (TypeError, ValueError):
         return None
 

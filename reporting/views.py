@@ -23,9 +23,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def parse_month(value: str) -> date | None:
+    """YYYY-MM as its first day, for years 1900 to 2999 (the month after December 9999 does not exist)."""
     try:
         year, month = (int(part) for part in value.split("-")[:2])
-        return date(year, month, 1)
+        return date(year, month, 1) if 1900 <= year <= 2999 else None
     except (TypeError, ValueError):
         return None
 
