@@ -56,6 +56,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    # Before the code of the login's second step, none of these pages would open anyway.
+    verified = getattr(user, "is_verified", None)
+    if getattr(user, "needs_two_factor", False) and (verified is None or not verified()):
+        return {"nav_items": []}
     current = request.resolver_match.view_name if request.resolver_match else ""
     items = [
         {"label": item.label, "url": reverse(item.url_name), "active": item.url_name == current}

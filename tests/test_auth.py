@@ -201,6 +201,7 @@ def test_an_approver_with_an_authenticator_reaches_nothing_but_the_code_page_bef
     assert response["Location"] == reverse("otp_verify") + "?next=%2Fclaims%2F"
     page = client.get(response["Location"]).content.decode()
     assert "两步验证" in page and "<svg" not in page  # no new secret to an attacker with the password
+    assert 'class="sidebar"' not in page  # nor a menu of pages that would not open
     for url in (reverse("home"), reverse("org_tree"), reverse("otp_setup"), reverse("password_change")):
         assert client.get(url)["Location"].startswith(reverse("otp_verify")), url
     api = client.get(reverse("api_me", kwargs={"version": "v1"}))

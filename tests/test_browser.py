@@ -7,6 +7,7 @@ import pytest
 from tests.browser import page, screenshot  # noqa: F401 - the fixture
 from tests.conftest import Tree
 from tests.factories import PASSWORD
+from tests.twofactor import code_from_secret
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,6 +20,13 @@ def test_a_city_officer_logs_in_and_lands_on_a_chinese_home_page(tree: Tree, pag
 
     page.fill("#id_username", tree.a.office_user.username)
     page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    # An office head approves payments: the first login enrols an authenticator app.
+    page.wait_for_url("**/accounts/otp/setup/**")
+    assert page.locator("h1").inner_text() == "设置两步验证登录"
+    assert page.locator("[data-testid=otp-qr] svg").count() == 1
+    screenshot(page, "01b-two-factor-enrolment")
+    page.fill("#id_token", code_from_secret(page.locator("[data-testid=otp-secret]").inner_text()))
     page.click("button[type=submit].primary")
     page.wait_for_url(page.base_url + "/")
 

@@ -61,3 +61,12 @@ def force_login_verified(self: Client, user: Any, backend: str | None = None) ->
 def force_login_password_only(client: Client, user: Any) -> None:
     """Logged in with the password, before the code page: what the product sees mid-login."""
     _original_force_login(client, user)
+
+
+def code_from_secret(secret: str) -> str:
+    """The current code for a base32 secret as the enrolment page shows it (groups of four)."""
+    from base64 import b32decode
+
+    from django_otp.oath import totp
+
+    return f"{totp(b32decode(secret.replace(' ', ''))):06d}"
