@@ -69,7 +69,8 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
 # The hashed-name manifest exists only after collectstatic (in the image); not what is examined.
-settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+plain_storage = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+settings.STORAGES = {**settings.STORAGES, "staticfiles": plain_storage}
 client = Client()
 plain = client.get("/accounts/login/", HTTP_HOST="huzhu.example.cn")
 assert plain.status_code == 301 and plain["Location"].startswith("https://"), plain.status_code
