@@ -67,12 +67,15 @@ class ClaimListView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        params = self.request.GET
+        params = self.request.POST if self.request.method == "POST" else self.request.GET
         status = params.get("status", "")
         queue = params.get("queue", "")
+        # The search may be a full ID number: it is only read from a POSTed form, never from
+        # the query string, where server logs and the browser's history would keep it.
+        search = self.request.POST.get("q", "").strip()
         claims = selectors.claim_list(
             status=status if status in ClaimStatus.values else "",
-            search=params.get("q", ""),
+            search=search,
             queue=queue,
             actor=self.request.user,  # type: ignore[arg-type]
         )
@@ -81,10 +84,13 @@ class ClaimListView(StaffView):
             statuses=ClaimStatus.choices,
             status=status,
             queue=queue,
-            q=params.get("q", ""),
+            search=search,
             today=services.business_today(),
         )
         return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(**kwargs))
 
 
 class ClaimRegisterView(StaffView):
@@ -105,8 +111,9 @@ class ClaimRegisterView(StaffView):
         return found, ""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        id_number = request.GET.get("id_number", "")
-        enrollments, problem = self._enrollments(id_number)
+        return self._found("", [], "")
+
+    def _found(self, id_number: str, enrollments: list[Enrollment], problem: str) -> HttpResponse:
         initial = {"payee_name": enrollments[0].name} if enrollments else {}
         return self.render_to_response(
             self.get_context_data(
@@ -115,8 +122,12 @@ class ClaimRegisterView(StaffView):
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        """The ID number arrives by POST only, both to find the member and to register: in a
+        query string it would be kept by server logs and the browser's history."""
         id_number = request.POST.get("id_number", "")
         enrollments, problem = self._enrollments(id_number)
+        if request.POST.get("step") == "find":
+            return self._found(id_number, enrollments, problem)
         form = ClaimForm(request.POST, request.FILES)
         chosen = {str(e.pk): e for e in enrollments}.get(request.POST.get("enrollment", ""))
         context = {"form": form, "id_number": id_number, "enrollments": enrollments, "problem": problem}

@@ -130,7 +130,9 @@ class ListKind(models.TextChoices):
     RENEWAL = "renewal", _("Renewal")
 
 
-@pghistory.track(exclude=["progress"])
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.ManualEvent("list_downloaded"), exclude=["progress"]
+)
 class MemberList(TenantOwned):
     """A member list (参保人员名单) uploaded by a unit for one period; nothing of it becomes an
     enrollment until an office approves it."""

@@ -190,6 +190,30 @@ def member_list_file(member_list: MemberList) -> bytes:
         return pii.decrypt_bytes(stored.read())
 
 
+def member_list_may_download(*, actor: User, member_list: MemberList) -> bool:
+    """The uploaded workbook carries full ID numbers and phones. Whoever has to correct it gets
+    it back: the agents of its unit and whoever uploaded it, while they may upload; and those
+    who may reveal ID numbers anyway. Viewing the list's report needs none of this."""
+    if actor.has_perm("pii.reveal"):
+        return True
+    own = actor.org_id == member_list.org_id or actor.pk == member_list.uploaded_by_id
+    return own and actor.has_perm("enrollment.upload")
+
+
+@records_refusals("enrollment.list_download", target="member_list")
+def member_list_download(*, actor: User, member_list: MemberList) -> bytes:
+    """The uploaded workbook, decrypted, for someone who may have it; every download is recorded
+    in the audit trail (who, when, from which node, which list), as a revealed ID number is."""
+    import pghistory
+
+    if not member_list_may_download(actor=actor, member_list=member_list):
+        raise PermissionDenied(
+            _("Only the unit's agents, who uploaded the list, and those who may see full ID numbers can download it.")
+        )
+    pghistory.create_event(member_list, label="list_downloaded")
+    return member_list_file(member_list)
+
+
 def _set_progress(member_list_id: int, progress: int) -> None:
     """Written outside the checking transaction so the page can show it while checking runs."""
     MemberList.objects.filter(pk=member_list_id).update(progress=progress)

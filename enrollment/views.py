@@ -201,6 +201,7 @@ class ListDetailView(StaffView):
             and user.org is not None
             and user.org.is_office,
             passed_rows=member_list.row_count - member_list.error_row_count,
+            can_download=services.member_list_may_download(actor=user, member_list=member_list),  # type: ignore[arg-type]
         )
         return context
 
@@ -217,17 +218,22 @@ class ListProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
 
 class ListAnnotatedView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """The uploaded workbook with its full ID numbers: see `services.member_list_download`."""
+
     permission_required = "enrollment.view"
     raise_exception = True
 
     def get(self, request: HttpRequest, list_pk: int) -> HttpResponse:
         member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
         problems = [workbook.CellProblem(**p) for p in member_list.cell_problems]
-        data = workbook.annotate_workbook(services.member_list_file(member_list), problems)
+        original = services.member_list_download(actor=request.user, member_list=member_list)  # type: ignore[arg-type]
+        data = workbook.annotate_workbook(original, problems)
         return _xlsx(data, _("checked") + "-" + member_list.original_name)
 
 
 class ListFailedRowsView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """The uploaded workbook with its full ID numbers: see `services.member_list_download`."""
+
     permission_required = "enrollment.view"
     raise_exception = True
 
@@ -235,7 +241,8 @@ class ListFailedRowsView(LoginRequiredMixin, PermissionRequiredMixin, View):
         member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
         problems = [workbook.CellProblem(**p) for p in member_list.cell_problems]
         failed = {p.row for p in problems}
-        parsed = workbook.read_member_list(services.member_list_file(member_list))
+        original = services.member_list_download(actor=request.user, member_list=member_list)  # type: ignore[arg-type]
+        parsed = workbook.read_member_list(original)
         data = workbook.rows_workbook(
             rows=[r for r in parsed.rows if r.number in failed],
             problems=problems,
@@ -318,9 +325,13 @@ class MemberSearchView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        q = self.request.GET.get("q", "").strip()
+        # A full ID number is searched by POST only: a query string ends up in logs and history.
+        q = self.request.POST.get("q", "").strip()
         context.update(q=q, results=list(selectors.enrollment_search(query=q)[:200]) if q else [])
         return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(**kwargs))
 
 
 class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):

@@ -29,6 +29,7 @@ EVENT_LABELS = {
     "update": "changed",
     "delete": "deleted",
     "id_revealed": "id_revealed",
+    "list_downloaded": "list_downloaded",
     "otp_reset": "otp_reset",
 }
 

@@ -68,7 +68,7 @@ def _form(enrollment_pk: int, id_number: str, **changes: object) -> dict[str, ob
 def test_an_agent_finds_the_member_by_id_and_registers_a_claim_with_documents(claims_ready: Tree) -> None:
     agent = _login(claims_ready.a.county_agent)
     number = claims_ready.a.members[0]["id_number"]
-    page = agent.get(reverse("claims:claim_register"), {"id_number": number})
+    page = agent.post(reverse("claims:claim_register"), {"step": "find", "id_number": number})
     assert page.status_code == 200
     body = page.content.decode()
     assert (claims_ready.a.members[0]["name"] in body and "登记理赔" in body) or "Register the claim" in body
@@ -108,7 +108,8 @@ def test_a_bad_form_names_the_field_and_saves_nothing(claims_ready: Tree) -> Non
 
 def test_a_stranger_searching_our_member_finds_nobody(enrolled_tree: Tree) -> None:
     stranger = _login(enrolled_tree.b.county_agent)
-    page = stranger.get(reverse("claims:claim_register"), {"id_number": enrolled_tree.a.members[0]["id_number"]})
+    number = enrolled_tree.a.members[0]["id_number"]
+    page = stranger.post(reverse("claims:claim_register"), {"step": "find", "id_number": number})
     body = page.content.decode()
     assert enrolled_tree.a.members[0]["name"] not in body
     assert 'name="enrollment"' not in body
