@@ -352,7 +352,7 @@ def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
     """Working days from complete documents to payment of the claims paid in the month, by
     reviewing office, against that office's target.
 
-    The days and targets are read for all reviewing offices at once (two queries) rather than
+    The days and targets are read for all reviewing offices at once (three queries) rather than
     through `claims.services.settings_for`/`calendar_for` per office, which would cost two
     queries for each city under a province; the calendar rule is the same (the office's days and
     those its ancestors declare on top of the statutory calendar) and so is `between`.
@@ -367,13 +367,17 @@ def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
             paid_on__lt=window.end,
             documents_complete_on__isnull=False,
         )
-        .values_list(
-            "review_office_id", "review_office__name", "review_office__path", "documents_complete_on", "paid_on"
-        )
-        .annotate(claims=Count("pk"))
+        .values_list("review_office_id", "documents_complete_on", "paid_on")
+        .annotate(claims=Count("*"))
         .order_by()
-    )
-    offices = {office_id: (name, path) for office_id, name, path, _complete, _paid, _claims in rows}
+    )  # read from the covering index alone, joined to nothing: a few milliseconds at a province
+    with unscoped():  # the reviewing office may be above the node (the province for its plans)
+        offices = {
+            pk: (name, path)
+            for pk, name, path in Organisation.objects.filter(pk__in={row[0] for row in rows}).values_list(
+                "pk", "name", "path"
+            )
+        }
     default_target = ClaimSettings._meta.get_field("target_days").get_default()
     # The ids from the root down to each reviewing office, read off its path as Organisation does.
     ancestors = {pk: [int(step) for step in path.split(".") if step] for pk, (_name, path) in offices.items()}
@@ -396,7 +400,7 @@ def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
             closed=[d for d, open_ in days if not open_], open_days=[d for d, open_ in days if open_]
         )
     taken: dict[int, list[int]] = defaultdict(list)
-    for office_id, _name, _path, complete, paid, claims in rows:
+    for office_id, complete, paid, claims in rows:
         taken[office_id].extend([calendars[office_id].between(complete, paid)] * claims)
     by_office = []
     everything: list[int] = []
