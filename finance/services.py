@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, DateField, Sum
+from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -565,33 +566,43 @@ class RemittanceWarning:
     report: Remittance | None
 
 
-def remittance_warnings(*, office: Organisation, months: int = 6) -> list[RemittanceWarning]:
-    """Premium held back below the office (保费滞留): for each office directly below and each
-    finished month, a report not drafted or not remitted after the 25th, remitted late, or short."""
-    today = business_today()
-    found: list[RemittanceWarning] = []
-    with unscoped():
-        children = list(Organisation.objects.filter(parent=office, kind__in=MONEY_OFFICES))
-    month = month_start(today)
+def remittance_warnings(*, office: Organisation, months: int = 6, today: date | None = None) -> list[RemittanceWarning]:
+    """Premium held back below the office (保费滞留): for each money-holding office directly below
+    and each of the last `months` finished months, a report not drafted or not remitted after the
+    25th, remitted short, or late.
+
+    Three queries whatever the number of offices below (the finance page and the leaders'
+    dashboard of a province read it): the offices, their reports, and the premium of the months
+    without a report, grouped by office and month.
+    """
+    today = today or business_today()
     checked = []
+    month = month_start(today)
     for _i in range(months):
         month = month_start(month - timedelta(days=1))
         checked.append(month)
+    with unscoped():  # offices below and their reports: the office is in the caller's scope
+        children = list(Organisation.objects.filter(parent=office, kind__in=MONEY_OFFICES).order_by("path"))
+        reports = {
+            (r.org_id, r.month): r for r in Remittance.objects.filter(org__in=children, month__in=checked).order_by()
+        }
+        premium = _premium_by_child_and_month(office, children, checked) if children else {}
+    found: list[RemittanceWarning] = []
     for child in children:
-        with unscoped():
-            reports = {r.month: r for r in Remittance.objects.filter(org=child, month__in=checked)}
         for month in checked:
-            report = reports.get(month)
+            report = reports.get((child.pk, month))
             due_on = due_date(month)
             if report is None or report.status == RemittanceStatus.DRAFT:
                 if today <= due_on:
                     continue
-                lines = _month_lines(child, month) if report is None else report.lines
-                due = sum((Decimal(line["amount"]) for line in lines), ZERO)
+                due = (
+                    premium.get((child.path, month), ZERO)
+                    if report is None
+                    else sum((Decimal(line["amount"]) for line in report.lines), ZERO)
+                )
                 if due > 0:
                     found.append(RemittanceWarning(child, month, "missing", due, due, report))
-                continue
-            if report.amount_remitted < report.amount_due:
+            elif report.amount_remitted < report.amount_due:
                 found.append(
                     RemittanceWarning(
                         child, month, "short", report.amount_due, report.amount_due - report.amount_remitted, report
@@ -600,6 +611,32 @@ def remittance_warnings(*, office: Organisation, months: int = 6) -> list[Remitt
             elif report.remitted_on and report.remitted_on > due_on:
                 found.append(RemittanceWarning(child, month, "late", report.amount_due, ZERO, report))
     return found
+
+
+def _premium_by_child_and_month(
+    office: Organisation, children: list[Organisation], months: list[date]
+) -> dict[tuple[str, date], Decimal]:
+    """What each child office owes for each of `months` (most recent first), as `_month_lines`
+    counts it office by office: the premium of the month's policies in its tree for plans run by
+    `office` or above. One grouped query; keyed by the child's path and the month."""
+    start = timezone.make_aware(datetime.combine(months[-1], time.min))
+    end = timezone.make_aware(datetime.combine(due_date(months[0]).replace(day=1), time.min))
+    rows = (
+        Policy.objects.filter(
+            org_path__startswith=office.path,
+            issued_at__gte=start,
+            issued_at__lt=end,
+            period__plan__org_id__in=office.ancestor_ids(),
+        )
+        .annotate(
+            child=Substr("org_path", 1, len(children[0].path)),
+            bucket=TruncMonth("issued_at", output_field=DateField()),
+        )
+        .values("child", "bucket")
+        .annotate(amount=Sum("premium"))
+        .order_by()
+    )
+    return {(row["child"], row["bucket"]): row["amount"] or ZERO for row in rows}
 
 
 # Payments --------------------------------------------------------------------------------------

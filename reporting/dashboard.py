@@ -20,18 +20,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, DateField, Q, Sum
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models.functions import TruncMonth
 
 from claims.models import Claim, ClaimSettings, ClaimStatus, OfficeDay
 from claims.selectors import CLOCK_RUNNING, risk_list
 from claims.workdays import WorkdayCalendar
-from enrollment.models import Enrollment, Policy
-from finance.models import Remittance, RemittanceStatus
-from finance.services import MONEY_OFFICES, due_date
+from enrollment.models import Enrollment
+from finance.services import remittance_warnings
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
 from reporting.models import Snapshot, SnapshotKind
-from reporting.overview import STEP, ZERO, Window, _ratio
+from reporting.overview import ZERO, Window, _ratio
 from reporting.services import figures_for
 
 TREND_MONTHS = 12
@@ -264,70 +263,18 @@ def _children(figures: dict[str, Any], node: Organisation) -> list[dict[str, Any
 
 
 def held_back(*, node: Organisation, today: date, months: int = 6) -> list[dict[str, Any]]:
-    """Premium held back below the node (保费滞留), as `finance.services.remittance_warnings`
-    finds it: for each money-holding office directly below and each of the last `months` finished
-    months, a report not drafted or not remitted after the 25th, remitted short, or late.
-
-    The same rules in three queries, where `remittance_warnings` reads each child office's reports
-    and each missing month's policies in turn (up to seven queries per child office: seventy at a
-    province of ten cities). `tests/test_dashboard.py` checks that the two agree.
-    """
-    checked = [add_months(today.replace(day=1), -n) for n in range(1, months + 1)]
-    with unscoped():  # offices below the node, their reports: the node is in the caller's scope
-        children = list(Organisation.objects.filter(parent=node, kind__in=MONEY_OFFICES).order_by("path"))
-        reports = {
-            (r.org_id, r.month): r for r in Remittance.objects.filter(org__in=children, month__in=checked).order_by()
+    """Premium held back below the node (保费滞留), as finance finds it, in plain data."""
+    return [
+        {
+            "office_id": warning.office.pk,
+            "office_name": warning.office.name,
+            "month": f"{warning.month:%Y-%m}",
+            "problem": warning.problem,
+            "amount_due": _money(warning.amount_due),
+            "outstanding": _money(warning.outstanding),
         }
-        # A report's amount is the premium of its month's policies for plans run above the office:
-        # for a child of the node, those run by the node or the offices above it.
-        policies = (
-            Policy.objects.filter(
-                org_path__startswith=node.path,
-                issued_at__gte=Window(checked[-1]).aware(checked[-1]),
-                issued_at__lt=Window(checked[0]).aware(Window(checked[0]).end),
-                period__plan__org_id__in=node.ancestor_ids(),
-            )
-            .annotate(
-                child=Substr("org_path", 1, len(node.path) + STEP),
-                bucket=TruncMonth("issued_at", output_field=DateField()),
-            )
-            .values("child", "bucket")
-            .annotate(amount=Sum("premium"))
-            .order_by()
-        )
-        premium = {(row["child"], row["bucket"]): row["amount"] or ZERO for row in policies}
-    found = []
-    for child in children:
-        for month in checked:
-            report = reports.get((child.pk, month))
-            if report is None or report.status == RemittanceStatus.DRAFT:
-                if today <= due_date(month):
-                    continue
-                due = (
-                    premium.get((child.path, month), ZERO)
-                    if report is None
-                    else sum((Decimal(line["amount"]) for line in report.lines), ZERO)
-                )
-                problem, outstanding = "missing", due
-                if due <= 0:
-                    continue
-            elif report.amount_remitted < report.amount_due:
-                problem, due, outstanding = "short", report.amount_due, report.amount_due - report.amount_remitted
-            elif report.remitted_on and report.remitted_on > due_date(month):
-                problem, due, outstanding = "late", report.amount_due, ZERO
-            else:
-                continue
-            found.append(
-                {
-                    "office_id": child.pk,
-                    "office_name": child.name,
-                    "month": f"{month:%Y-%m}",
-                    "problem": problem,
-                    "amount_due": _money(due),
-                    "outstanding": _money(outstanding),
-                }
-            )
-    return found
+        for warning in remittance_warnings(office=node, months=months, today=today)
+    ]
 
 
 def _risk_flags(node: Organisation) -> tuple[int, Counter[str]]:
