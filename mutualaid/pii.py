@@ -82,6 +82,11 @@ def decrypt_bytes(blob: bytes) -> bytes:
     return keys[blob[1]].decrypt(blob[2 : 2 + NONCE_BYTES], blob[2 + NONCE_BYTES :], None)
 
 
+def current_key_id() -> int:
+    """The key new values are written with (the first of PII_ENCRYPTION_KEYS)."""
+    return _keys()[0]
+
+
 def key_id_of(blob: bytes | memoryview) -> int:
     return bytes(blob)[1]
 
