@@ -8,6 +8,7 @@ Where a permission applies is decided by tenancy (the user's subtree), not here.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -101,6 +102,7 @@ TWO_FACTOR_ROLES = frozenset(role for perm in APPROVAL_PERMISSIONS for role in P
 def needs_two_factor(roles: list[str] | tuple[str, ...]) -> bool:
     return bool(set(roles) & {role.value for role in TWO_FACTOR_ROLES})
 
+
 def _kinds(*names: str) -> frozenset[str]:
     return frozenset(names)
 
@@ -116,7 +118,12 @@ ROLE_NODE_KINDS: dict[Role, frozenset[str]] = {
 
 
 def permissions_for(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
-    held = set(roles)
+    return _permissions_for(frozenset(roles))
+
+
+@lru_cache(maxsize=256)
+def _permissions_for(held: frozenset[str]) -> frozenset[str]:
+    """Remembered per set of roles: the menu asks some thirty times per page."""
     return frozenset(perm for perm, granted in PERMISSIONS.items() if held & {r.value for r in granted})
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
@@ -355,7 +356,7 @@ def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
     for office_id, days in sorted(taken.items(), key=lambda item: offices[item[0]][1]):
         days.sort()
         target = targets.get(office_id, default_target)
-        within = sum(1 for d in days if d <= target)
+        within = bisect_right(days, target)  # days is sorted
         within_all += within
         everything.extend(days)
         by_office.append(
