@@ -137,10 +137,11 @@ def batch_list() -> QuerySet[PaymentBatch]:
 
 def schedule_periods(*, org: Organisation) -> list[tuple[Period, BenefitSchedule | None]]:
     """Every period offered to the office's tree with its schedule (or None), for the schedules
-    page: an office sees the rules of the plans it runs and of those offered from above."""
+    page: an office sees the rules of the plans it runs, of those offered from above, and (as an
+    ancestor reads its descendants) of those its offices below run."""
     periods = periods_offered_to(org=org)
     with unscoped():
-        own = Period.objects.filter(plan__org=org).select_related("plan")
+        own = Period.objects.filter(org_path__startswith=org.path).select_related("plan")
         schedules = {s.period_id: s for s in BenefitSchedule.objects.filter(period__in=[*periods, *own])}
     merged = {p.pk: p for p in [*periods, *own]}
     return [(p, schedules.get(p.pk)) for p in sorted(merged.values(), key=lambda p: (p.plan.name, p.starts_on))]

@@ -117,7 +117,11 @@ class ClaimRegisterView(StaffView):
         initial = {"payee_name": enrollments[0].name} if enrollments else {}
         return self.render_to_response(
             self.get_context_data(
-                form=ClaimForm(initial=initial), id_number=id_number, enrollments=enrollments, problem=problem
+                form=ClaimForm(initial=initial),
+                id_number=id_number,
+                enrollments=enrollments,
+                problem=problem,
+                chosen_pk="",  # every variable set: a failed lookup logs the context, number included
             )
         )
 
