@@ -13,7 +13,7 @@ all together by city B's office user. For each route, with every verb its view a
 The tree is built once for the module (`walk_tree`), and each test runs in a savepoint of it.
 A route whose URL takes an argument this walk does not know fails the test: add the argument
 to `OBJECT_KWARGS` with the model whose foreign instance it should receive. See
-docs/security-isolation.md for the promises and the tests that prove them.
+SECURITY.md (Isolation) for the promises and the tests that prove them.
 """
 
 from __future__ import annotations
