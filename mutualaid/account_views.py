@@ -8,19 +8,18 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import authenticate
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
 from django.views.generic import FormView
 
 from mutualaid import twofactor
 from mutualaid.models import User
+from mutualaid.views import UserActionView
 
 
 class CodeForm(forms.Form):
@@ -174,24 +173,9 @@ class ReauthView(LoginRequiredMixin, FormView):
         return HttpResponseRedirect(_next_url(request))
 
 
-class OtpResetView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    permission_required = "users.manage"
-    raise_exception = True
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, user_pk: int) -> HttpResponse:
-        try:
-            target = User.objects.get(pk=user_pk)
-        except User.DoesNotExist:
-            raise Http404(_("No such account in your office's tree.")) from None
-        try:
-            twofactor.totp_device_reset(user=target, actor=request.user)  # type: ignore[arg-type]
-        except PermissionDenied as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                _("The authenticator of %(username)s was reset; they set up a new one at their next login.")
-                % {"username": target.username},
-            )
-        return HttpResponseRedirect(reverse("user_list"))
+class OtpResetView(UserActionView):
+    def act(self, target: User) -> str:
+        twofactor.totp_device_reset(user=target, actor=self.request.user)  # type: ignore[arg-type]
+        return _("The authenticator of %(username)s was reset; they set up a new one at their next login.") % {
+            "username": target.username
+        }

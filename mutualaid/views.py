@@ -167,10 +167,16 @@ class UserCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         return redirect("user_list")
 
 
-class UserToggleActiveView(LoginRequiredMixin, PermissionRequiredMixin, View):
+class UserActionView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """A button on the accounts page acting on one account of the office's tree: `act` does it
+    (or raises ValidationError/PermissionDenied, shown as the message) and says what was done."""
+
     permission_required = "users.manage"
     raise_exception = True
     http_method_names = ["post"]
+
+    def act(self, target: User) -> str:
+        raise NotImplementedError
 
     def post(self, request: HttpRequest, user_pk: int) -> HttpResponse:
         try:
@@ -178,12 +184,20 @@ class UserToggleActiveView(LoginRequiredMixin, PermissionRequiredMixin, View):
         except User.DoesNotExist:
             raise Http404(_("No such account in your office's tree.")) from None
         try:
-            services.user_set_active(user=target, active=not target.is_active, actor=request.user)  # type: ignore[arg-type]
+            done = self.act(target)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+        except PermissionDenied as error:
+            messages.error(request, str(error))
         else:
-            messages.success(request, _("Account %(username)s updated.") % {"username": target.username})
+            messages.success(request, done)
         return HttpResponseRedirect(reverse("user_list"))
+
+
+class UserToggleActiveView(UserActionView):
+    def act(self, target: User) -> str:
+        services.user_set_active(user=target, active=not target.is_active, actor=self.request.user)  # type: ignore[arg-type]
+        return _("Account %(username)s updated.") % {"username": target.username}
 
 
 class AuditListView(StaffView):
