@@ -74,6 +74,23 @@ FIGURES = services.Figures(
 PAYEE = services.Payee(name="收款人", bank_name="中国工商银行西安分行", account_number="6222020200112233445")
 
 
+# What the window types in from the member's papers, in the form and in the API alike.
+PAPERS: dict[str, object] = {
+    "care_type": "inpatient",
+    "admitted_on": "2026-03-02",
+    "discharged_on": "2026-03-12",
+    "hospital": "西安市第一医院",
+    "diagnosis": "肺炎",
+    "total_cost": "10000.00",
+    "insurance_paid": "7000.00",
+    "deductible_part": "600.00",
+    "self_paid": "2287.99",
+    "not_covered": "112.01",
+    "payee_name": "收款人",
+    "bank_name": "中国工商银行西安分行",
+}
+
+
 def figures(**changes: Any) -> services.Figures:
     return replace(FIGURES, **changes)
 

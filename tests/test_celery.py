@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from mutualaid.tasks import org_stats
 from mutualaid.tenancy import ScopeError
 from tests.conftest import Tree
+from tests.workers import database_url, worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,14 +28,6 @@ def test_a_task_started_without_an_office_refuses_to_run(tree: Tree) -> None:
         org_stats.apply(kwargs={}).get()
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "localhost", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{host}{port}/{db['NAME']}"
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_the_task_through_redis(tree: Tree) -> None:
@@ -45,23 +35,9 @@ def test_a_real_worker_runs_the_task_through_redis(tree: Tree) -> None:
         from tests.conftest import require_service
 
         require_service("REDIS_URL")
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL}
+    env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL}
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "mutualaid",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-            f"--hostname=test-{os.getpid()}@%h",
-        ],
+        worker_command(hostname=f"test-{os.getpid()}@%h"),
         cwd=ROOT,
         env=env,
     )

@@ -30,26 +30,9 @@ def _token(user: object) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
 
 
-# What the window types in from the member's papers, in the form and in the API alike.
-PAPERS: dict[str, object] = {
-    "care_type": "inpatient",
-    "admitted_on": "2026-03-02",
-    "discharged_on": "2026-03-12",
-    "hospital": "西安市第一医院",
-    "diagnosis": "肺炎",
-    "total_cost": "10000.00",
-    "insurance_paid": "7000.00",
-    "deductible_part": "600.00",
-    "self_paid": "2287.99",
-    "not_covered": "112.01",
-    "payee_name": "收款人",
-    "bank_name": "中国工商银行西安分行",
-}
-
-
 def _form(enrollment_pk: int, id_number: str, **changes: object) -> dict[str, object]:
     data: dict[str, object] = {
-        **PAPERS,
+        **claimkit.PAPERS,
         "id_number": id_number,
         "enrollment": enrollment_pk,
         "invoices": "INV0001\nINV0002",
@@ -241,7 +224,7 @@ def test_the_api_registers_adds_documents_and_reviews_with_a_409_on_a_stale_vers
     people = claims_ready.a.reviewers
     agent = _token(claims_ready.a.county_agent)
     payload = {
-        **PAPERS,
+        **claimkit.PAPERS,
         "enrollment": claims_ready.a.enrollment.pk,
         "invoices": ["API-1"],
         "account_number": "6222020200112233445",

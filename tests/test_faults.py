@@ -21,13 +21,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
@@ -43,18 +42,11 @@ from reporting import services as reporting
 from reporting.models import Snapshot, SnapshotKind
 from reporting.overview import overview
 from reporting.tasks import rollup_all, rollup_office
-from tests import finkit, lists, pgcluster
+from tests import claimkit, finkit, lists, pgcluster
 from tests.conftest import Tree, require_service
+from tests.workers import database_url, worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "localhost", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{host}{port}/{db['NAME']}"
 
 
 def wait_for(condition: Callable[[], Any], *, timeout: float, what: str) -> Any:
@@ -80,7 +72,7 @@ class Workers:
     def start(self, *, pause: str = "") -> subprocess.Popen[bytes]:
         env = {
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "REDIS_URL": settings.REDIS_URL,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "CELERY_QUEUE": self.queue,
@@ -90,22 +82,7 @@ class Workers:
             "MUTUALAID_FAULT_PAUSE": pause,
         }
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "mutualaid",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=WARNING",
-                f"--queues={self.queue}",
-                f"--hostname={self.queue}-{len(self.processes)}@%h",
-            ],
+            worker_command(hostname=f"{self.queue}-{len(self.processes)}@%h", queue=self.queue),
             cwd=ROOT,
             env=env,
             start_new_session=True,  # its own process group: the SIGKILL reaches all of it
@@ -415,21 +392,10 @@ class Load:
                 self.sequence += 1
                 invoice = f"RESTART-{self.sequence:05d}"
             body = {
+                **claimkit.PAPERS,
                 "enrollment": self.enrollment,
-                "care_type": "inpatient",
-                "admitted_on": "2026-03-02",
-                "discharged_on": "2026-03-12",
-                "hospital": "西安市第一医院",
-                "diagnosis": "肺炎",
-                "total_cost": "10000.00",
-                "insurance_paid": "7000.00",
-                "deductible_part": "600.00",
-                "self_paid": "2287.99",
-                "not_covered": "112.01",
                 "invoices": [invoice],
-                "payee_name": "收款人",
-                "bank_name": "中国工商银行西安分行",
-                "account_number": "6222020200112233445",
+                "account_number": claimkit.PAYEE.account_number,
             }
             call = {"method": "POST", "url": f"{self.base}/api/v1/claims/", "headers": api, "json": body}
         entry: dict[str, Any] = {"kind": kind, "at": time.monotonic(), "invoice": call.get("json", {}).get("invoices")}
@@ -488,7 +454,7 @@ def test_a_database_restart_under_load_answers_503_then_recovers_with_nothing_ha
     try:
         cluster.start()
         url = cluster.create_database("mutualaid")
-        copy_database(source=_database_url(), target=url, bin_folder=cluster.bin)
+        copy_database(source=database_url(), target=url, bin_folder=cluster.bin)
         app, base = start_gunicorn(database_url=url, log=tmp_path / "gunicorn.log")
         wait_for(lambda: _answers(base), timeout=45, what="gunicorn to answer")
         session = browser.cookies["sessionid"].value
