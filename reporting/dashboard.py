@@ -165,12 +165,11 @@ def _by_month(
     while month < end:
         months.append(month)
         month = add_months(month, 1)
-    buckets: dict[date, dict[str, Any]] = defaultdict(_empty)
-    year_to_date = submitted
+    buckets: dict[date, dict[str, Any]] = {}
     missing = []
     for month in months:
-        now = year_to_date.get(month)
-        before = _empty() if month.month == 1 else year_to_date.get(add_months(month, -1))
+        now = submitted.get(month)
+        before = _empty() if month.month == 1 else submitted.get(add_months(month, -1))
         if now is None or before is None:
             missing.append(month)
             continue
