@@ -9,6 +9,7 @@ class MutualaidConfig(AppConfig):
     def ready(self) -> None:
         # Connects the login signal that stamps a password confirmation (re-authentication).
         from mutualaid import twofactor  # noqa: F401
+
         self._guard_the_database()
 
     def _guard_the_database(self) -> None:

@@ -165,10 +165,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions: idle timeout by refreshing a short cookie on every request, absolute timeout in
-# SessionTimeoutMiddleware.
+# Sessions: an idle timeout (the session's expiry, pushed forward by activity) and an absolute
+# timeout, both in SessionTimeoutMiddleware. Activity pushes the expiry forward at most once per
+# SESSION_REFRESH_SECONDS (and at least 30 times per idle period), not on every request: saving the
+# session is a database write and commit, the largest cost of a page a leader reads. The idle
+# limit is therefore kept to within that interval (29-30 minutes of inactivity by default).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", 30 * 60))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", 60))
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", 10 * 60 * 60))
 SESSION_COOKIE_HTTPONLY = True
@@ -321,6 +325,10 @@ RETENTION_AUDIT_MONTHS = int(os.environ.get("RETENTION_AUDIT_MONTHS", 30 * 12))
 # The login role the application connects as in production (`manage.py create_app_role`).
 DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "mutualaid_app")
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+# How long the leaders' dashboard keeps a month's own figures (year so far, trends, offices, plans,
+# turnaround) per office before reading them again; a new roll-up shows at once (reporting/dashboard.py).
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 60))
 
 MEMBER_LIST_MAX_ROWS = int(os.environ.get("MEMBER_LIST_MAX_ROWS", 200_000))
 # Member cards of a whole office are rendered by this many short-lived processes (0: inline);

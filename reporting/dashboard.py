@@ -13,13 +13,12 @@ page, its `json_script` for the charts, and any later export.
 from __future__ import annotations
 
 import math
-import statistics
-from bisect import bisect_right
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, DateField, Q, Sum
 from django.db.models.functions import TruncMonth
 
@@ -30,6 +29,7 @@ from enrollment.models import Enrollment
 from finance.services import remittance_warnings
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
+from mutualaid.tenantcache import remember
 from reporting.models import Snapshot, SnapshotKind
 from reporting.overview import ZERO, Window, _ratio
 from reporting.services import figures_for
@@ -57,8 +57,57 @@ def _change(value: Decimal | int, before: Decimal | int) -> str | None:
 
 def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]:
     """The dashboard of `node` for `month` (any day of it); `today` dates the live figures
-    (claims past their target now, remittances outstanding now)."""
+    (claims past their target now, remittances outstanding now).
+
+    The month's own figures (`_month_figures`: the year so far, trends, child offices, plans,
+    turnaround) are kept in the cache for DASHBOARD_CACHE_SECONDS under the node and the month's
+    latest snapshot, so a new roll-up or revision shows at once; what is outstanding now is read
+    on every request."""
     window = Window(month.replace(day=1))
+    submitted = (
+        Snapshot.objects.filter(org=node, kind=SnapshotKind.MONTHLY, period_start=window.month)
+        .order_by("-revision")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    figures = remember(
+        node,
+        ("dashboard", f"{window.month:%Y-%m}", submitted or "live"),
+        lambda: _month_figures(node, window),
+        seconds=settings.DASHBOARD_CACHE_SECONDS,
+    )
+    warnings = held_back(node=node, today=today)
+    outstanding = sum((Decimal(w["outstanding"]) for w in warnings), ZERO)
+    flagged, codes = _risk_flags(node)
+    clock = Claim.objects.filter(org_path__startswith=node.path, status__in=CLOCK_RUNNING).aggregate(
+        overdue=Count("pk", filter=Q(target_due_on__lt=today)),
+        past_limit=Count("pk", filter=Q(limit_due_on__lt=today)),
+    )
+    return {
+        "office": {"id": node.pk, "name": node.name},
+        "month": f"{window.month:%Y-%m}",
+        "year": window.month.year,
+        "headline": {
+            **figures["headline"],
+            "remittances_outstanding": {
+                "value": _money(outstanding),
+                "offices": len({w["office_id"] for w in warnings if Decimal(w["outstanding"]) > 0}),
+            },
+            "risk_flags": {"value": flagged},
+            "overdue": {"value": clock["overdue"], "past_limit": clock["past_limit"]},
+        },
+        "trends": figures["trends"],
+        "children": figures["children"],
+        "plans": figures["plans"],
+        "turnaround": figures["turnaround"],
+        "remittances": warnings,
+        "risk_flags": [{"code": code, "claims": count} for code, count in codes.most_common()],
+    }
+
+
+def _month_figures(node: Organisation, window: Window) -> dict[str, Any]:
+    """What the dashboard shows of the month itself: the year so far against last year's same
+    period, twelve months of trend, child offices, plans and turnaround."""
     last_year = Window(date(window.month.year - 1, window.month.month, 1))
     submitted = _snapshot_year_to_date(
         node, [add_months(last_year.year_start, n) for n in range(-1, 12 + window.month.month)]
@@ -77,19 +126,8 @@ def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]
     before = {key: year_to_date(last_year, key) for key in ("people", "premium", "claims", "paid")}
     loss_now = _ratio(now["paid"], now["premium"])
     loss_before = _ratio(before["paid"], before["premium"])
-
     figures, _snapshot = figures_for(node=node, month=window.month)
-    warnings = held_back(node=node, today=today)
-    outstanding = sum((Decimal(w["outstanding"]) for w in warnings), ZERO)
-    flagged, codes = _risk_flags(node)
-    clock = Claim.objects.filter(org_path__startswith=node.path, status__in=CLOCK_RUNNING).aggregate(
-        overdue=Count("pk", filter=Q(target_due_on__lt=today)),
-        past_limit=Count("pk", filter=Q(limit_due_on__lt=today)),
-    )
     return {
-        "office": {"id": node.pk, "name": node.name},
-        "month": f"{window.month:%Y-%m}",
-        "year": window.month.year,
         "headline": {
             "people": _compare(now, before, "people"),
             "premium": _compare(now, before, "premium"),
@@ -101,12 +139,6 @@ def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]
                 # In points of the ratio (0.0500 = five percentage points), not relative.
                 "change": str(Decimal(loss_now) - Decimal(loss_before)) if loss_now and loss_before else None,
             },
-            "remittances_outstanding": {
-                "value": _money(outstanding),
-                "offices": len({w["office_id"] for w in warnings if Decimal(w["outstanding"]) > 0}),
-            },
-            "risk_flags": {"value": flagged},
-            "overdue": {"value": clock["overdue"], "past_limit": clock["past_limit"]},
         },
         "trends": [
             {
@@ -132,8 +164,6 @@ def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]
             for row in figures["totals"]
         ],
         "turnaround": _turnaround(node, window),
-        "remittances": warnings,
-        "risk_flags": [{"code": code, "claims": count} for code, count in codes.most_common()],
     }
 
 
@@ -286,9 +316,27 @@ def _risk_flags(node: Organisation) -> tuple[int, Counter[str]]:
     return len(claims), codes
 
 
-def percentile(values: list[int], share: Decimal) -> int:
-    """The nearest-rank percentile of sorted `values` (share 0.9: 90 % took at most this long)."""
-    return values[max(0, math.ceil(share * len(values)) - 1)]
+def percentile(claims_by_days: Counter[int], share: Decimal) -> int:
+    """The nearest-rank percentile of the days claims took (share 0.9: 90 % took at most this
+    long), from how many claims took each number of days."""
+    return _at_rank(claims_by_days, max(1, math.ceil(share * sum(claims_by_days.values()))))
+
+
+def median(claims_by_days: Counter[int]) -> float:
+    """The median of the days claims took (the mean of the two middle claims for an even count,
+    as `statistics.median`), from how many claims took each number of days."""
+    count = sum(claims_by_days.values())
+    return (_at_rank(claims_by_days, (count + 1) // 2) + _at_rank(claims_by_days, count // 2 + 1)) / 2
+
+
+def _at_rank(claims_by_days: Counter[int], rank: int) -> int:
+    """The days of the `rank`-th quickest claim (from 1)."""
+    seen = 0
+    for days in sorted(claims_by_days):
+        seen += claims_by_days[days]
+        if seen >= rank:
+            return days
+    raise ValueError("rank beyond the number of claims")
 
 
 def _days(value: float) -> int | float:
@@ -346,36 +394,37 @@ def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
         calendars[office_id] = WorkdayCalendar(
             closed=[d for d, open_ in days if not open_], open_days=[d for d, open_ in days if open_]
         )
-    taken: dict[int, list[int]] = defaultdict(list)
+    # How many claims of each reviewing office took each number of working days.
+    taken: dict[int, Counter[int]] = defaultdict(Counter)
     for office_id, complete, paid, claims in rows:
-        taken[office_id].extend([calendars[office_id].between(complete, paid)] * claims)
+        taken[office_id][calendars[office_id].between(complete, paid)] += claims
     by_office = []
-    everything: list[int] = []
+    everything: Counter[int] = Counter()
     within_all = 0
     for office_id, days in sorted(taken.items(), key=lambda item: offices[item[0]][1]):
-        days.sort()
         target = targets.get(office_id, default_target)
-        within = bisect_right(days, target)  # days is sorted
+        within = sum(claims for taken_days, claims in days.items() if taken_days <= target)
         within_all += within
-        everything.extend(days)
+        everything.update(days)
+        count = sum(days.values())
         by_office.append(
             {
                 "office_id": office_id,
                 "office_name": offices[office_id][0],
-                "claims": len(days),
-                "median": _days(statistics.median(days)),
+                "claims": count,
+                "median": _days(median(days)),
                 "p90": percentile(days, Decimal("0.9")),
                 "target_days": target,
                 "within_target": within,
-                "share_within": _ratio(within, len(days)),
+                "share_within": _ratio(within, count),
             }
         )
-    everything.sort()
+    count = sum(everything.values())
     return {
-        "claims": len(everything),
-        "median": _days(statistics.median(everything)) if everything else None,
+        "claims": count,
+        "median": _days(median(everything)) if everything else None,
         "p90": percentile(everything, Decimal("0.9")) if everything else None,
         "within_target": within_all,
-        "share_within": _ratio(within_all, len(everything)),
+        "share_within": _ratio(within_all, count),
         "offices": by_office,
     }

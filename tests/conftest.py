@@ -203,6 +203,15 @@ def flush_past_the_audit_guards() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts with an empty cache: figures one test left there (mutualaid/tenantcache.py)
+    are not another test's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def tasks_run_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
     """Tasks run in the test's process, except in the tests that start a real worker."""
     from mutualaid.celery import app

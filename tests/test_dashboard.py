@@ -3,7 +3,10 @@ offices, plans, claims turnaround in working days, premium held back and risk fl
 
 from __future__ import annotations
 
+import math
 import re
+import statistics
+from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -14,15 +17,18 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from claims import services as claims_services
 from claims.models import Claim
 from enrollment.models import Enrollment
 from finance import services as finance_services
-from mutualaid.tenancy import org_scope, unscoped
+from mutualaid.tenancy import ScopeError, org_scope, unscoped
+from mutualaid.tenantcache import office_key
 from reporting import services as reporting_services
 from reporting import views_dashboard
-from reporting.dashboard import add_months, dashboard, held_back, percentile
+from reporting.dashboard import add_months, dashboard, held_back, median, percentile
 from reporting.overview import overview
 from tests import claimkit, finkit
 from tests.browser import login, page, screenshot  # noqa: F401 - the fixture
@@ -53,6 +59,13 @@ def june(claims_ready: Tree) -> Tree:
     _enrolled_on(first, date(2026, 3, 10))
     _enrolled_on(second, date(2026, 5, 20))
     return tree
+
+
+@pytest.fixture(autouse=True)
+def figures_read_afresh(settings) -> None:
+    """These tests change the books and read the figures again at once: nothing is kept between
+    two readings, except in the test of keeping them."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
 
 
 def _figures(tree: Tree, month: date = MONTH) -> dict:
@@ -132,9 +145,18 @@ def test_turnaround_counts_working_days_with_the_holidays_and_the_offices_own_ta
 
 
 def test_percentiles_are_by_nearest_rank() -> None:
-    days = [1, 2, 3, 4, 5, 6, 7, 8, 9, 30]
+    days = Counter([1, 2, 3, 4, 5, 6, 7, 8, 9, 30])
     assert (percentile(days, Decimal("0.9")), percentile(days, Decimal("0.5"))) == (9, 5)
-    assert percentile([7], Decimal("0.9")) == 7
+    assert percentile(Counter([7]), Decimal("0.9")) == 7
+
+
+@given(st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=200))
+def test_percentiles_and_median_from_counts_equal_those_of_the_claims_listed_one_by_one(days: list[int]) -> None:
+    listed = sorted(days)
+    counts = Counter(days)
+    assert median(counts) == statistics.median(listed)
+    for share in (Decimal("0.5"), Decimal("0.9"), Decimal("1")):
+        assert percentile(counts, share) == listed[max(0, math.ceil(share * len(listed)) - 1)]
 
 
 def test_premium_held_back_risk_flags_and_claims_past_their_target_are_counted(june: Tree) -> None:
@@ -199,7 +221,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(june: Tree, django_as
     later = claimkit.register(june.a.unit_agent, second, invoices=("INV3",))
     claimkit.pay(people, [claimkit.approve(people, later)], on=date(2026, 5, 6))
     claimkit.register(june.a.unit_agent, second, admitted_on=date(2026, 1, 10), invoices=("INV4",))
-    with django_assert_max_num_queries(20), CaptureQueriesContext(connection) as large:
+    with django_assert_max_num_queries(21), CaptureQueriesContext(connection) as large:
         figures = _figures(june)
     assert figures["headline"]["claims"]["value"] == 2 and figures["headline"]["risk_flags"]["value"] == 1
     assert len(large) == len(small)
@@ -234,6 +256,40 @@ def test_the_trend_shows_the_figures_as_submitted_and_live_figures_where_nothing
     assert (trends["2026-03"], trends["2026-04"], trends["2026-05"], trends["2026-06"]) == (1, 1, 0, 0)
     # The year so far is June's snapshot: two members, as submitted.
     assert _figures(june)["headline"]["people"]["value"] == 2
+
+
+def test_the_months_figures_are_kept_for_a_while_and_what_is_outstanding_is_read_each_time(
+    june: Tree, settings
+) -> None:
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    first = _figures(june)
+    with CaptureQueriesContext(connection) as again:
+        assert _figures(june) == first
+    read = " ".join(q["sql"] for q in again.captured_queries)
+    # The month's figures (enrollments, the overview, turnaround) come from the cache; remittances,
+    # flags and the claims clock are read afresh.
+    assert "enrollment_enrollment" not in read and "review_office_id" not in read
+    assert "finance_remittance" in read and "target_due_on" in read
+    # An open claim with a flag shows at once, and so does a roll-up (a snapshot of the month).
+    with unscoped():
+        second = Enrollment.objects.filter(policy=june.a.policy).order_by("row_number")[1]
+    claimkit.register(june.a.unit_agent, second, admitted_on=date(2026, 1, 10), invoices=("INV9",))
+    assert _figures(june)["headline"]["risk_flags"]["value"] == first["headline"]["risk_flags"]["value"] + 1
+    _roll_up(june, MONTH)
+    with CaptureQueriesContext(connection) as rolled:
+        _figures(june)
+    assert "review_office_id" in " ".join(q["sql"] for q in rolled.captured_queries)
+    # Kept per viewer's subtree and node: the province reads its own entry; a sibling's scope
+    # cannot even name the key.
+    with org_scope(june.province):
+        assert office_key(june.a.city, "x") != _key_in(june.a.city, "x")
+    with org_scope(june.b.city), pytest.raises(ScopeError):
+        office_key(june.a.city, "x")
+
+
+def _key_in(node, *parts) -> str:
+    with org_scope(node):
+        return office_key(node, *parts)
 
 
 def test_a_sibling_office_cannot_open_our_dashboard(june: Tree) -> None:
