@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -61,9 +62,23 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if getattr(user, "needs_two_factor", False) and (verified is None or not verified()):
         return {"nav_items": []}
     current = request.resolver_match.view_name if request.resolver_match else ""
+    # The user's permissions once (as has_perm reads them: every one for an active superuser),
+    # not once per entry: the menu is drawn on every page.
+    everything = user.is_active and user.is_superuser
+    allowed = set() if everything else user.get_all_permissions()
     items = [
-        {"label": item.label, "url": reverse(item.url_name), "active": item.url_name == current}
+        {
+            "label": item.label,
+            "url": _url(item.url_name, get_script_prefix(), get_urlconf()),
+            "active": item.url_name == current,
+        }
         for item in NAV_ITEMS
-        if item.permission is None or user.has_perm(item.permission)
+        if item.permission is None or everything or item.permission in allowed
     ]
     return {"nav_items": items}
+
+
+@lru_cache(maxsize=256)
+def _url(url_name: str, prefix: str, urlconf: str | None) -> str:
+    """The menu's addresses, which change only with the URLconf and the prefix it is served under."""
+    return reverse(url_name, urlconf=urlconf)

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, DateField, Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from claims.models import Claim, ClaimSettings, ClaimStatus, OfficeDay
 from claims.selectors import CLOCK_RUNNING, risk_list
@@ -59,10 +60,10 @@ def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]
     """The dashboard of `node` for `month` (any day of it); `today` dates the live figures
     (claims past their target now, remittances outstanding now).
 
-    The month's own figures (`_month_figures`: the year so far, trends, child offices, plans,
-    turnaround) are kept in the cache for DASHBOARD_CACHE_SECONDS under the node and the month's
-    latest snapshot, so a new roll-up or revision shows at once; what is outstanding now is read
-    on every request."""
+    Kept in the cache for DASHBOARD_CACHE_SECONDS per viewer's subtree, node, month, day and the
+    month's latest snapshot (mutualaid/tenantcache.py): a leader's page and the colleagues who
+    open it in the same minute read it once, a new roll-up or revision shows at once, and
+    `read_at` says when the figures were read."""
     window = Window(month.replace(day=1))
     submitted = (
         Snapshot.objects.filter(org=node, kind=SnapshotKind.MONTHLY, period_start=window.month)
@@ -70,12 +71,16 @@ def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]
         .values_list("pk", flat=True)
         .first()
     )
-    figures = remember(
+    return remember(
         node,
-        ("dashboard", f"{window.month:%Y-%m}", submitted or "live"),
-        lambda: _month_figures(node, window),
+        ("dashboard", f"{window.month:%Y-%m}", today.isoformat(), submitted or "live"),
+        lambda: _dashboard(node, window, today),
         seconds=settings.DASHBOARD_CACHE_SECONDS,
     )
+
+
+def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any]:
+    figures = _month_figures(node, window)
     warnings = held_back(node=node, today=today)
     outstanding = sum((Decimal(w["outstanding"]) for w in warnings), ZERO)
     flagged, codes = _risk_flags(node)
@@ -87,6 +92,7 @@ def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]
         "office": {"id": node.pk, "name": node.name},
         "month": f"{window.month:%Y-%m}",
         "year": window.month.year,
+        "read_at": timezone.now().isoformat(timespec="seconds"),
         "headline": {
             **figures["headline"],
             "remittances_outstanding": {

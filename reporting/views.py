@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from finance.models import RemittanceStatus
@@ -42,6 +43,14 @@ def _node(request: HttpRequest) -> Organisation:
         raise Http404(_("No such office in your tree.")) from None
 
 
+NO_FIGURE = mark_safe('<span class="muted">—</span>')  # noqa: S308 - a constant
+
+
+def _cells(row: dict[str, Any], cols: list[tuple[str, str, str]]) -> list[Any]:
+    """A row's figures in the order of the columns, a dash where there is none (no target)."""
+    return [NO_FIGURE if row.get(key) is None else row[key] for key, _header, _fmt in cols]
+
+
 class OverviewView(StaffView):
     template_name = "reporting/overview.html"
     permission_required = "reporting.view"
@@ -59,10 +68,10 @@ class OverviewView(StaffView):
             snapshot=snapshot,
             columns=cols,
             rows=[
-                (row, [row.get(key) for key, _h, _f in cols], REMITTANCE_LABELS.get(row.get("remittance") or "", ""))
+                (row, _cells(row, cols), REMITTANCE_LABELS.get(row.get("remittance") or "", ""))
                 for row in figures["rows"]
             ],
-            totals=[(row, [row.get(key) for key, _h, _f in cols]) for row in figures["totals"]],
+            totals=[(row, _cells(row, cols)) for row in figures["totals"]],
             ratio_keys={"completion_people", "loss_ratio"},
             children=Organisation.objects.filter(parent=node).order_by("path"),
             parent=Organisation.objects.filter(pk=node.parent_id).first() if node.parent_id else None,

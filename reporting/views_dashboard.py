@@ -3,6 +3,7 @@ library is installed, as charts drawn by static/js/dashboard.js."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -173,6 +174,7 @@ class DashboardView(StaffView):
             node=node,
             latest=latest,
             figures=figures,
+            read_at=datetime.fromisoformat(figures["read_at"]),
             cards=headline_cards(figures),
             chart_data=chart_data(figures),
             charts=charts_available(),

@@ -16,6 +16,7 @@ ZH = {
     "90 percent within %(days)s working days": "九成在 %(days)s 个工作日内赔付",
     "no claim paid in the month": "本月没有赔付的理赔",
     "Year-to-date figures run from 1 January %(year)s to the end of %(month)s and are compared with the same months of the year before. People and premium count by the date they were enrolled, claims by the date they were paid; the loss ratio is claims paid against premium. Remittances, risk flags and the claims past their target are as of today.": "本年累计数据为 %(year)s 年 1 月 1 日至 %(month)s 月末，与上年同期相比。参保人数和保费按参保日期统计，理赔按赔付日期统计；赔付率为赔付金额与保费之比。保费上解、风险提示和超过目标时限的理赔为截至今天的情况。",
+    "Figures read at %(time)s.": "数据读取于 %(time)s。",
     # Trends
     "The last 12 months": "近 12 个月",
     "Figures by month": "逐月数据",
