@@ -16,7 +16,9 @@ month it times, as the monthly beat would have left them. Then measures, in the 
    dashboard under `--users` concurrent users, with autocannon (bench/package.json) against
    gunicorn: for the month just rolled up (what leaders read after the roll-up), back to back
    and at one request a second per user, and for the latest month, which has no snapshot and
-   is computed live on every request (every user loads it once).
+   is computed live (every user loads it once, all at the same moment). The dashboard keeps its
+   figures for DASHBOARD_CACHE_SECONDS in each worker's cache (a deployment with REDIS_URL
+   shares one): under load it is read from there, as leaders opening it in the same minute are.
 
 It is a measurement, not a test: it exits 0 even when a goal is missed.
 """
