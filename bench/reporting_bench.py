@@ -1,6 +1,6 @@
 """Benchmark: the monthly overview of a province of 5,000,000 enrollments and 300,000 paid claims.
 
-    .venv/bin/python bench/reporting_bench.py [--users 20] [--seconds 20] [--workers 4]
+    .venv/bin/python bench/reporting_bench.py [--users 20] [--seconds 20] [--workers 4] [--direct]
 
 Reuses the synthetic province of bench/enrollment_bench.py (database `mutualaid_bench`, built
 once) and adds to it, once, by SQL: the enrollments' creation dates spread over 2022–2026 (so
@@ -14,7 +14,9 @@ month it times, as the monthly beat would have left them. Then measures, in the 
    floor, a bare `GROUP BY` of the 5,000,000 enrollments by city;
 2. the overview page (HTML, session cookie), the overview API (token) and the leaders'
    dashboard under `--users` concurrent users, with autocannon (bench/package.json) against
-   gunicorn: for the month just rolled up (what leaders read after the roll-up), back to back
+   nginx in front of gunicorn's sync workers, as docker-compose.yml deploys it (nginx comes with
+   `scripts/system-packages.sh --bench`; without it, gunicorn alone, see `Server`): for the
+   month just rolled up (what leaders read after the roll-up), back to back
    and at one request a second per user, and for the latest month, which has no snapshot and
    is computed live (every user loads it once, all at the same moment). The dashboard keeps its
    figures for DASHBOARD_CACHE_SECONDS in each worker's cache (a deployment with REDIS_URL
@@ -333,58 +335,111 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(url: str, workers: int, threads: int) -> tuple[subprocess.Popen[bytes], str]:
-    """gunicorn with threaded workers: they keep connections alive, as browsers and autocannon
-    do (the sync workers close every connection, and autocannon then mismeasures)."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
-    env.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="mutualaid.settings",
-        MUTUALAID_TESTING="1",
-        ALLOWED_HOSTS="127.0.0.1",
-        HTTPS_ONLY="0",
-    )
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "mutualaid.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(threads),
-            "--timeout",
-            "600",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(DATA / "gunicorn.log", "ab"),  # noqa: SIM115 - closed with the process
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=5):  # noqa: S310 - our own server
-                return server, base
-        except OSError:
-            if server.poll() is not None:
-                raise SystemExit("gunicorn did not start: see bench/data/gunicorn.log") from None
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer within two minutes")
+NGINX_CONF = """
+worker_processes 1;
+pid {data}/nginx.pid;
+error_log {data}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {data}/body; proxy_temp_path {data}/proxy; fastcgi_temp_path {data}/fastcgi;
+  uwsgi_temp_path {data}/uwsgi; scgi_temp_path {data}/scgi;
+  upstream app {{ server unix:{data}/gunicorn.sock; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://app;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-Proto http;
+      proxy_read_timeout 900s;
+    }}
+  }}
+}}
+"""
 
 
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
+class Server:
+    """The application as the load sees it.
+
+    With nginx on the machine (`scripts/system-packages.sh --bench`), as an office deploys it
+    (docker-compose.yml): gunicorn's sync workers behind a reverse proxy that keeps the clients'
+    connections and hands each request to the next free worker. Without it (or with `--direct`),
+    gunicorn alone with threaded workers, which keep the connections themselves (sync workers close
+    every connection, and autocannon then mismeasures): which worker holds which of the users'
+    connections is then the kernel's choice, and the fullest worker's users wait."""
+
+    def __init__(self, url: str, *, workers: int, users: int, direct: bool) -> None:
+        self.proxied = not direct and shutil.which("nginx") is not None
+        self.workers = workers
+        self.threads = 1 if self.proxied else -(-users // workers)
+        self.data = DATA / "server"
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.socket = self.data / "gunicorn.sock"
+        self.socket.unlink(missing_ok=True)
+        env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+        env.update(
+            DATABASE_URL=url,
+            DJANGO_SETTINGS_MODULE="mutualaid.settings",
+            MUTUALAID_TESTING="1",
+            ALLOWED_HOSTS="127.0.0.1",
+            HTTPS_ONLY="0",
+        )
+        port = free_port()
+        bind = f"unix:{self.socket}" if self.proxied else f"127.0.0.1:{port}"
+        kind = (
+            ["--worker-class", "sync"]
+            if self.proxied
+            else ["--worker-class", "gthread", "--threads", str(self.threads)]
+        )
+        self.app = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "mutualaid.wsgi",
+                *("--bind", bind, "--workers", str(workers), *kind),
+                *("--timeout", "600", "--log-level", "warning"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(DATA / "gunicorn.log", "ab"),  # noqa: SIM115 - closed with the process
+        )
+        self.proxy: subprocess.Popen[bytes] | None = None
+        if self.proxied:
+            port = free_port()
+            conf = self.data / "nginx.conf"
+            conf.write_text(NGINX_CONF.format(data=self.data, port=port))
+            self.proxy = subprocess.Popen(
+                ["nginx", "-c", str(conf), "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        self.base = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=5):  # noqa: S310 - our own server
+                    return
+            except OSError:
+                if self.app.poll() is not None or (self.proxy and self.proxy.poll() is not None):
+                    self.stop()
+                    raise SystemExit("the server did not start: see bench/data/gunicorn.log") from None
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit("the server did not answer within two minutes")
+
+    def describe(self) -> str:
+        if self.proxied:
+            return f"nginx in front of gunicorn, {self.workers} sync workers (as docker-compose.yml deploys it)"
+        return (
+            f"gunicorn alone, {self.workers} workers x {self.threads} threads (no nginx on this machine, or --direct)"
+        )
+
+    def stop(self) -> None:
+        for process in (self.proxy, self.app):
+            if process is None:
+                continue
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def leaders(state: dict[str, Any], count: int) -> list[tuple[str, str]]:
@@ -463,8 +518,16 @@ def load(url: str, *, users: int, cookies: list[str], headers: dict[str, str], *
 
 
 def run_pages(
-    url: str, state: dict[str, Any], *, live: date, frozen: date, users: int, seconds: int, workers: int
-) -> list[tuple[str, dict[str, Any]]]:
+    url: str,
+    state: dict[str, Any],
+    *,
+    live: date,
+    frozen: date,
+    users: int,
+    seconds: int,
+    workers: int,
+    direct: bool,
+) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
     """Page and API, for the frozen month and the live one, and the dashboard if it is there."""
     from django.urls import NoReverseMatch, reverse
 
@@ -481,7 +544,9 @@ def run_pages(
     except NoReverseMatch:
         dashboard_path = None
     ensure_load_tool()
-    server, base = start_server(url, workers, threads=-(-users // workers))
+    server = Server(url, workers=workers, users=users, direct=direct)
+    base = server.base
+    print(f"  server: {server.describe()}", flush=True)
     try:
         cookies = [login(base, username, key) for username, key in leaders(state, users)]
         api_headers = {"authorization": f"Token {state['token']}", "accept": "application/json"}
@@ -525,9 +590,9 @@ def run_pages(
                 # The same users at a human pace: each asks once a second rather than back to back.
                 paced = load(base + path, users=users, cookies=case_cookies, headers=headers, duration=seconds, rate=1)
                 results.append((f"{label}, 1/s each", paced))
-        return results
+        return server.describe(), results
     finally:
-        stop_server(server)
+        server.stop()
 
 
 # Report --------------------------------------------------------------------------------------
@@ -538,6 +603,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20, help="concurrent users (connections)")
     parser.add_argument("--seconds", type=int, default=20, help="length of each load on a snapshot")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--direct", action="store_true", help="gunicorn alone with threaded workers, even where nginx is installed"
+    )
     parser.add_argument("--skip-load", action="store_true", help="only the roll-up and its floor")
     args = parser.parse_args()
     if not args.skip_load and not shutil.which("node"):
@@ -555,8 +623,8 @@ def main() -> None:
     floor_times = run_floor(4)[1:]  # the first read brings the table into memory
     rollup = run_rollup(state, fresh)
     floor = min(floor_times)
-    pages = (
-        []
+    server, pages = (
+        ("", [])
         if args.skip_load
         else run_pages(
             url,
@@ -566,6 +634,7 @@ def main() -> None:
             users=args.users,
             seconds=args.seconds,
             workers=args.workers,
+            direct=args.direct,
         )
     )
 
@@ -590,8 +659,7 @@ def main() -> None:
     print(f"ours / floor: {rollup['seconds'] / floor:.1f}x")
     if pages:
         print()
-        threads = -(-args.users // args.workers)
-        print(f"{args.users} concurrent users, gunicorn: {args.workers} workers x {threads} threads, autocannon")
+        print(f"{args.users} concurrent users, autocannon; {server}")
         print(f"{'':40} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'failed':>7}")
         for label, result in pages:
             failed = result["non2xx"] + result["errors"] + result["timeouts"]
