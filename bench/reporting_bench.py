@@ -404,8 +404,7 @@ class Server:
             stderr=open(DATA / "gunicorn.log", "ab"),  # noqa: SIM115 - closed with the process
         )
         self.proxy: subprocess.Popen[bytes] | None = None
-        if self.proxied:
-            port = free_port()
+        if self.proxied:  # gunicorn listens on the socket, nginx on the port
             conf = self.data / "nginx.conf"
             conf.write_text(NGINX_CONF.format(data=self.data, port=port))
             self.proxy = subprocess.Popen(

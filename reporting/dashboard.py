@@ -80,40 +80,6 @@ def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]
 
 
 def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any]:
-    figures = _month_figures(node, window)
-    warnings = held_back(node=node, today=today)
-    outstanding = sum((Decimal(w["outstanding"]) for w in warnings), ZERO)
-    flagged, codes = _risk_flags(node)
-    clock = Claim.objects.filter(org_path__startswith=node.path, status__in=CLOCK_RUNNING).aggregate(
-        overdue=Count("pk", filter=Q(target_due_on__lt=today)),
-        past_limit=Count("pk", filter=Q(limit_due_on__lt=today)),
-    )
-    return {
-        "office": {"id": node.pk, "name": node.name},
-        "month": f"{window.month:%Y-%m}",
-        "year": window.month.year,
-        "read_at": timezone.now().isoformat(timespec="seconds"),
-        "headline": {
-            **figures["headline"],
-            "remittances_outstanding": {
-                "value": _money(outstanding),
-                "offices": len({w["office_id"] for w in warnings if Decimal(w["outstanding"]) > 0}),
-            },
-            "risk_flags": {"value": flagged},
-            "overdue": {"value": clock["overdue"], "past_limit": clock["past_limit"]},
-        },
-        "trends": figures["trends"],
-        "children": figures["children"],
-        "plans": figures["plans"],
-        "turnaround": figures["turnaround"],
-        "remittances": warnings,
-        "risk_flags": [{"code": code, "claims": count} for code, count in codes.most_common()],
-    }
-
-
-def _month_figures(node: Organisation, window: Window) -> dict[str, Any]:
-    """What the dashboard shows of the month itself: the year so far against last year's same
-    period, twelve months of trend, child offices, plans and turnaround."""
     last_year = Window(date(window.month.year - 1, window.month.month, 1))
     submitted = _snapshot_year_to_date(
         node, [add_months(last_year.year_start, n) for n in range(-1, 12 + window.month.month)]
@@ -133,7 +99,18 @@ def _month_figures(node: Organisation, window: Window) -> dict[str, Any]:
     loss_now = _ratio(now["paid"], now["premium"])
     loss_before = _ratio(before["paid"], before["premium"])
     figures, _snapshot = figures_for(node=node, month=window.month)
+    warnings = held_back(node=node, today=today)
+    outstanding = sum((Decimal(w["outstanding"]) for w in warnings), ZERO)
+    flagged, codes = _risk_flags(node)
+    clock = Claim.objects.filter(org_path__startswith=node.path, status__in=CLOCK_RUNNING).aggregate(
+        overdue=Count("pk", filter=Q(target_due_on__lt=today)),
+        past_limit=Count("pk", filter=Q(limit_due_on__lt=today)),
+    )
     return {
+        "office": {"id": node.pk, "name": node.name},
+        "month": f"{window.month:%Y-%m}",
+        "year": window.month.year,
+        "read_at": timezone.now().isoformat(timespec="seconds"),
         "headline": {
             "people": _compare(now, before, "people"),
             "premium": _compare(now, before, "premium"),
@@ -145,6 +122,12 @@ def _month_figures(node: Organisation, window: Window) -> dict[str, Any]:
                 # In points of the ratio (0.0500 = five percentage points), not relative.
                 "change": str(Decimal(loss_now) - Decimal(loss_before)) if loss_now and loss_before else None,
             },
+            "remittances_outstanding": {
+                "value": _money(outstanding),
+                "offices": len({w["office_id"] for w in warnings if Decimal(w["outstanding"]) > 0}),
+            },
+            "risk_flags": {"value": flagged},
+            "overdue": {"value": clock["overdue"], "past_limit": clock["past_limit"]},
         },
         "trends": [
             {
@@ -170,6 +153,8 @@ def _month_figures(node: Organisation, window: Window) -> dict[str, Any]:
             for row in figures["totals"]
         ],
         "turnaround": _turnaround(node, window),
+        "remittances": warnings,
+        "risk_flags": [{"code": code, "claims": count} for code, count in codes.most_common()],
     }
 
 
