@@ -25,4 +25,4 @@ RUN pip install . \
 RUN useradd --system --uid 1000 mutualaid && mkdir -p /app/media && chown mutualaid /app/media
 USER mutualaid
 EXPOSE 8000
-CMD ["gunicorn", "mutualaid.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]

@@ -10,9 +10,9 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if not os.environ.get("DATABASE_URL"):
-        from mutualaid.devdb import ensure_database
+        from config.devdb import ensure_database
 
         os.environ["DATABASE_URL"] = ensure_database()
     from django.core.management import execute_from_command_line

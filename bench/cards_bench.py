@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("MUTUALAID_TESTING", "1")
     os.environ.setdefault("DATABASE_URL", "postgres://unused@localhost/unused")  # no query is made
     import django

@@ -33,7 +33,7 @@ BENCH_DB = "mutualaid_bench"
 
 def _setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("MUTUALAID_TESTING", "1")  # development keys, no HTTPS redirects
     os.environ.setdefault("MEDIA_ROOT", str(DATA / "media"))
     import django
@@ -45,7 +45,7 @@ def _database_url() -> str:
     base = os.environ.get("DATABASE_URL")
     if base:
         return base.rsplit("/", 1)[0] + "/" + BENCH_DB
-    from mutualaid.devdb import ensure_database
+    from config.devdb import ensure_database
 
     return ensure_database(BENCH_DB)
 

@@ -379,7 +379,7 @@ class Server:
         env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
         env.update(
             DATABASE_URL=url,
-            DJANGO_SETTINGS_MODULE="mutualaid.settings",
+            DJANGO_SETTINGS_MODULE="config.settings",
             MUTUALAID_TESTING="1",
             ALLOWED_HOSTS="127.0.0.1",
             HTTPS_ONLY="0",
@@ -394,7 +394,7 @@ class Server:
         self.app = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
-                "mutualaid.wsgi",
+                "config.wsgi",
                 *("--bind", bind, "--workers", str(workers), *kind),
                 *("--timeout", "600", "--log-level", "warning"),
             ],

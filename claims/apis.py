@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -328,3 +329,14 @@ class BatchList(generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         return selectors.batch_list()
+
+
+api_urls = [
+    path("claims/", ClaimList.as_view(), name="api_claim_list"),
+    path("claims/<int:claim_pk>/", ClaimDetail.as_view(), name="api_claim_detail"),
+    path("claims/<int:claim_pk>/review/", ClaimReview.as_view(), name="api_claim_review"),
+    path("claims/<int:claim_pk>/documents/", ClaimDocuments.as_view(), name="api_claim_documents"),
+    path("claim-schedules/", ScheduleList.as_view(), name="api_schedule_list"),
+    path("claim-schedules/<int:period_pk>/", ScheduleDetail.as_view(), name="api_schedule_detail"),
+    path("payment-batches/", BatchList.as_view(), name="api_batch_list"),
+]

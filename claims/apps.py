@@ -19,7 +19,41 @@ class ClaimsConfig(AppConfig):
     verbose_name = _("Claims")
 
     def ready(self) -> None:
+        """Register with the core what claims adds: permissions, menu entries, URL objects, the
+        member page's panel, the members' payout messages, encrypted personal data, retention
+        rules and the demo's claims."""
+        from claims import demo, permissions, retention, tasks
+        from claims.events import ClaimsBatchPaid
+        from mutualaid import events, pii
+        from mutualaid.demo import register_demo
+        from mutualaid.nav import NavItem, register_nav
         from mutualaid.panels import MEMBER_PANELS
+        from mutualaid.retention import register_rules
+        from mutualaid.roles import register_permissions
+        from mutualaid.routes import register_url_objects
 
+        register_permissions(permissions.PERMISSIONS, approvals=permissions.APPROVALS)
+        register_nav(
+            NavItem(_("Claims"), "claims:claim_list", "claims.view", 40),
+            NavItem(_("Register a claim"), "claims:claim_register", "claims.register", 41),
+            NavItem(_("Claims deadlines"), "claims:deadlines", "claims.view", 42),
+            NavItem(_("Risk flags"), "claims:risk", "claims.view", 43),
+            NavItem(_("Payment batches"), "claims:batch_list", "claims.view", 44),
+            NavItem(_("Benefit schedules"), "claims:schedule_list", "claims.view", 45),
+            NavItem(_("Claims settings"), "claims:settings", "claims.configure", 46),
+        )
+        register_url_objects(
+            {
+                "period_pk": "enrollment.Period",  # a period's benefit schedule
+                "claim_pk": "claims.Claim",
+                "document_pk": "claims.ClaimDocument",
+                "batch_pk": "claims.PaymentBatch",
+            }
+        )
+        events.subscribe(ClaimsBatchPaid, tasks.notify_members_when_paid)
         if member_claims_panel not in MEMBER_PANELS:
             MEMBER_PANELS.append(member_claims_panel)
+        pii.register_encrypted("claims.Claim", columns=("diagnosis_cipher", "account_cipher"))
+        pii.register_encrypted("claims.ClaimDocument", file=True)
+        register_rules(*retention.RULES)
+        register_demo(demo.seed_step)

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from claims import services
 from claims.models import Claim
 from enrollment.models import Enrollment, Period
+from mutualaid import dates
 from mutualaid.models import User
 from mutualaid.tenancy import org_scope, unscoped
 
@@ -42,6 +43,15 @@ def _documents(kinds: tuple[str, ...]) -> list[services.Upload]:
     ]
 
 
+def seed_step() -> str | None:
+    """The demo's step (mutualaid/demo.py): claims on the demo plan's current period."""
+    from enrollment.demo import PLAN_NAME
+
+    period = Period.objects.filter(plan__name=PLAN_NAME).order_by("-starts_on").first()
+    made = seed(period=period) if period else 0
+    return f"已登记演示理赔 / demo claims registered: {made}" if made else None
+
+
 def seed(*, period: Period) -> int:
     """Returns the number of demo claims made (0 when they exist already or it is too early in
     the year for past hospital stays)."""
@@ -51,7 +61,7 @@ def seed(*, period: Period) -> int:
         users = {u.username: u for u in User.auth_objects.filter(username__startswith="xian_")}
         users.update({u.username: u for u in User.auth_objects.filter(username__in=["sheng_head", "yanta_agent"])})
         members = list(Enrollment.objects.filter(period=period).order_by("row_number")[:6])
-    today = services.business_today()
+    today = dates.business_today()
     if (today - period.starts_on).days < 60 or len(members) < 6:
         return 0
     head = users["sheng_head"]

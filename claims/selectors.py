@@ -8,10 +8,10 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 
 from claims.models import BenefitSchedule, Claim, ClaimStatus, PaymentBatch
-from claims.services import REVIEW_LEVELS, business_today
+from claims.services import REVIEW_LEVELS
 from enrollment.models import Enrollment, Period
 from enrollment.selectors import periods_offered_to
-from mutualaid import idcheck, pii
+from mutualaid import dates, idcheck, pii
 from mutualaid.models import Organisation, User
 from mutualaid.tenancy import unscoped
 
@@ -31,7 +31,7 @@ def claim_list(*, status: str = "", search: str = "", queue: str = "", actor: Us
             statuses.append(ClaimStatus.APPROVED)
         qs = qs.filter(review_office_id=actor.org_id, status__in=statuses)
     elif queue == "overdue":
-        qs = qs.filter(status__in=CLOCK_RUNNING, target_due_on__lt=business_today())
+        qs = qs.filter(status__in=CLOCK_RUNNING, target_due_on__lt=dates.business_today())
     search = search.strip()
     if search:
         try:
@@ -88,7 +88,7 @@ class DeadlineSummary:
 
 
 def deadline_summary(*, office: Organisation, today: date | None = None) -> DeadlineSummary:
-    today = today or business_today()
+    today = today or dates.business_today()
     running = Claim.objects.filter(review_office=office, status__in=CLOCK_RUNNING)
     return DeadlineSummary(
         office=office,
@@ -102,7 +102,7 @@ def deadline_summary(*, office: Organisation, today: date | None = None) -> Dead
 def deadlines_by_office() -> list[dict[str, object]]:
     """Every reviewing office in scope with its running, overdue and past-limit claims: one
     grouped query, for the offices above that watch their cities."""
-    today = business_today()
+    today = dates.business_today()
     return list(
         Claim.objects.filter(status__in=CLOCK_RUNNING)
         .values("review_office_id", "review_office__name")
@@ -117,7 +117,7 @@ def deadlines_by_office() -> list[dict[str, object]]:
 
 def overdue_claims(*, office: Organisation) -> QuerySet[Claim]:
     return (
-        Claim.objects.filter(review_office=office, status__in=CLOCK_RUNNING, target_due_on__lt=business_today())
+        Claim.objects.filter(review_office=office, status__in=CLOCK_RUNNING, target_due_on__lt=dates.business_today())
         .select_related("org", "period__plan")
         .order_by("limit_due_on", "target_due_on")
     )

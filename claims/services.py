@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims import rules
+from claims.events import ClaimsBatchExporting, ClaimsBatchPaid
 from claims.models import (
     BatchStatus,
     BenefitSchedule,
@@ -49,9 +50,11 @@ from claims.models import (
 )
 from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment, EnrollmentStatus, Period
-from mutualaid import events, notify, pii
+from mutualaid import dates, events, notify, pii
 from mutualaid.audit import records_refusals
 from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.officesettings import office_settings
+from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
 
 # The review levels in order, the status a claim waits in at each, and who may act there.
@@ -91,24 +94,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 SETTLEMENT_FIELDS = ("total_cost", "insurance_paid", "deductible_part", "self_paid", "not_covered")
 
 
-def business_today() -> date:
-    """Today in Asia/Shanghai, whatever the server's clock zone."""
-    return timezone.localdate()
-
-
-def _require(actor: User, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise PermissionDenied(_("Your roles do not allow this."))
-
-
 # Settings, calendar, schedule --------------------------------------------------------------
-
-
-def settings_for(office: Organisation) -> ClaimSettings:
-    """The office's claims settings, or the defaults if it has not set its own."""
-    with unscoped():
-        found = ClaimSettings.objects.filter(org=office).first()
-    return found or ClaimSettings(org=office)
 
 
 def calendar_for(office: Organisation) -> WorkdayCalendar:
@@ -152,7 +138,7 @@ def schedule_for(period: Period, unit: Organisation) -> BenefitSchedule:
 @transaction.atomic
 def schedule_save(*, actor: User, period: Period, rules_data: dict[str, Any]) -> BenefitSchedule:
     """Validate and store a period's rules; refused once a claim has been paid under them."""
-    _require(actor, "plans.manage")
+    require_permission(actor, "plans.manage")
     if period.plan.org_id != actor.org_id:
         raise PermissionDenied(_("Only the office that runs the plan sets its benefit schedule."))
     try:
@@ -249,13 +235,13 @@ def _start_clock_if_complete(claim: Claim) -> None:
     """Documents complete: the claim goes to first review and the working-day clock starts."""
     if claim.status != ClaimStatus.INCOMPLETE or missing_documents(claim):
         return
-    office_settings = settings_for(claim.review_office)
+    rules = office_settings(ClaimSettings, claim.review_office)
     calendar = calendar_for(claim.review_office)
-    today = business_today()
+    today = dates.business_today()
     claim.status = ClaimStatus.FIRST_REVIEW
     claim.documents_complete_on = today
-    claim.target_due_on = calendar.add(today, office_settings.target_days)
-    claim.limit_due_on = calendar.add(today, office_settings.limit_days)
+    claim.target_due_on = calendar.add(today, rules.target_days)
+    claim.limit_due_on = calendar.add(today, rules.limit_days)
 
 
 # The claim's figures -----------------------------------------------------------------------
@@ -294,7 +280,7 @@ def _check_figures(figures: Figures, enrollment: Enrollment) -> list[str]:
     errors: dict[str, str] = {}
     if figures.care_type not in CareType.values:
         errors["care_type"] = _("Choose the kind of care.")
-    today = business_today()
+    today = dates.business_today()
     if figures.admitted_on > today:
         errors["admitted_on"] = _("The admission date %(date)s is in the future: check the discharge record.") % {
             "date": figures.admitted_on
@@ -372,7 +358,7 @@ def _next_number(sequence: str, prefix: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(%s)", [sequence])
         (value,) = cursor.fetchone()
-    return f"{prefix}{business_today():%Y}{value:07d}"
+    return f"{prefix}{dates.business_today():%Y}{value:07d}"
 
 
 def _lock_person(claim: Claim) -> None:
@@ -465,7 +451,7 @@ def flags_for(claim: Claim, invoices: Sequence[str]) -> list[dict[str, Any]]:
     the reviewing office's tree; otherwise it says "another office", so no office learns another
     office's claim numbers from a flag.
     """
-    office_settings = settings_for(claim.review_office)
+    rules = office_settings(ClaimSettings, claim.review_office)
     found = []
     tree = claim.review_office.path
 
@@ -501,28 +487,28 @@ def flags_for(claim: Claim, invoices: Sequence[str]) -> list[dict[str, Any]]:
         )
     overlapping = [named(number, path) for number, path in overlapping]
     days_covered = (claim.admitted_on - claim.enrollment.starts_on).days
-    if days_covered < office_settings.early_claim_days:
+    if days_covered < rules.early_claim_days:
         found.append(
             _flag(
                 "early_claim",
                 _("Admitted %(days)s days after the coverage started (flagged under %(limit)s days).")
-                % {"days": days_covered, "limit": office_settings.early_claim_days},
+                % {"days": days_covered, "limit": rules.early_claim_days},
             )
         )
-    if in_period > office_settings.claims_per_member:
+    if in_period > rules.claims_per_member:
         found.append(
             _flag(
                 "many_claims",
                 _("This is the member's claim no. %(count)s in the period (flagged above %(limit)s).")
-                % {"count": in_period, "limit": office_settings.claims_per_member},
+                % {"count": in_period, "limit": rules.claims_per_member},
             )
         )
-    if claim.payout > office_settings.large_amount:
+    if claim.payout > rules.large_amount:
         found.append(
             _flag(
                 "large_amount",
                 _("The payout of %(amount)s yuan is above %(limit)s yuan.")
-                % {"amount": claim.payout, "limit": office_settings.large_amount},
+                % {"amount": claim.payout, "limit": rules.large_amount},
             )
         )
     if overlapping:
@@ -563,7 +549,7 @@ def claim_register(
 ) -> Claim:
     """Register a claim for an enrolled member, with whatever documents are at hand; checked in
     full before anything is stored, so a refused claim leaves nothing behind."""
-    _require(actor, "claims.register")
+    require_permission(actor, "claims.register")
     invoices = _check_figures(figures, enrollment)
     account = _check_payee(payee)
     schedule_for(enrollment.period, enrollment.org)
@@ -625,7 +611,7 @@ def _acting_level(actor: User, claim: Claim) -> str:
     level_perm = REVIEW_LEVELS.get(claim.status)
     if level_perm and actor.has_perm(level_perm[1]) and actor.org_id == claim.review_office_id:
         return level_perm[0]
-    _require(actor, "claims.register")
+    require_permission(actor, "claims.register")
     return Level.INTAKE
 
 
@@ -700,7 +686,7 @@ def claim_review(*, actor: User, claim: Claim, version: int, action: str, reason
             % {"number": locked.number, "status": locked.get_status_display()}
         )
     level, perm = REVIEW_LEVELS[locked.status]
-    _require(actor, perm)
+    require_permission(actor, perm)
     if actor.org_id != locked.review_office_id:
         raise PermissionDenied(
             _("Claims of this plan are reviewed by %(office)s.") % {"office": locked.review_office.name}
@@ -755,7 +741,7 @@ def _pass(claim: Claim) -> None:
 @transaction.atomic
 def claim_callback(*, actor: User, claim: Claim, outcome: str, note: str = "") -> Claim:
     """The phone call to a paid member (回访)."""
-    _require(actor, "claims.callback")
+    require_permission(actor, "claims.callback")
     locked = _lock(claim, None)
     if locked.status != ClaimStatus.PAID:
         raise ValidationError(_("A callback is recorded after the claim is paid."))
@@ -780,7 +766,7 @@ def claim_diagnosis(claim: Claim) -> str:
 @transaction.atomic
 def batch_create(*, actor: User, claim_ids: Iterable[int]) -> PaymentBatch:
     """Gather approved claims of the actor's office into one payment batch."""
-    _require(actor, "claims.pay")
+    require_permission(actor, "claims.pay")
     ids = sorted(set(claim_ids))
     if not ids:
         raise ValidationError(_("Tick the approved claims to put in the batch."))
@@ -812,13 +798,13 @@ def batch_create(*, actor: User, claim_ids: Iterable[int]) -> PaymentBatch:
 @transaction.atomic
 def batch_export(*, actor: User, batch: PaymentBatch) -> bytes:
     """The bank-transfer workbook of the batch (full account numbers: it goes to the bank)."""
-    _require(actor, "claims.pay")
+    require_permission(actor, "claims.pay")
     locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.org_id != actor.org_id:
         raise PermissionDenied(_("The batch belongs to another office."))
     from claims.exports import transfer_workbook
 
-    events.publish("claims_batch_export", batch=locked, actor=actor)
+    events.publish(ClaimsBatchExporting(batch=locked, actor=actor))
     data = transfer_workbook(locked, locked.claims.order_by("number"))
     if locked.status == BatchStatus.OPEN:
         locked.status = BatchStatus.EXPORTED
@@ -831,7 +817,7 @@ def batch_export(*, actor: User, batch: PaymentBatch) -> bytes:
 def batch_mark_paid(*, actor: User, batch: PaymentBatch, paid_on: date, bank_reference: str) -> PaymentBatch:
     """The bank confirmed the transfer: every claim of the batch is paid, its members notified,
     and the schedules they were paid under are frozen."""
-    _require(actor, "claims.pay")
+    require_permission(actor, "claims.pay")
     locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.org_id != actor.org_id:
         raise PermissionDenied(_("The batch belongs to another office."))
@@ -841,7 +827,7 @@ def batch_mark_paid(*, actor: User, batch: PaymentBatch, paid_on: date, bank_ref
         raise ValidationError(_("Download the transfer workbook and send it to the bank first."))
     if not bank_reference.strip():
         raise ValidationError({"bank_reference": _("Enter the bank's reference of the transfer.")})
-    if paid_on > business_today():
+    if paid_on > dates.business_today():
         raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
     locked.status, locked.paid_on, locked.confirmed_by = BatchStatus.PAID, paid_on, actor
     locked.bank_reference = bank_reference.strip()[:60]
@@ -856,16 +842,9 @@ def batch_mark_paid(*, actor: User, batch: PaymentBatch, paid_on: date, bank_ref
         BenefitSchedule.objects.filter(period_id__in={c.period_id for c in claims}, frozen_at__isnull=True).update(
             frozen_at=now
         )
-    events.publish("claims_batch_paid", batch=locked, actor=actor)
-    ids = [c.pk for c in claims]
-    transaction.on_commit(lambda: _notify_later(org_id=actor.org_id, claim_ids=ids, actor_id=actor.pk))
+    # Members are told after the commit (claims.tasks.notify_members_when_paid listens).
+    events.publish(ClaimsBatchPaid(batch=locked, actor=actor))
     return locked
-
-
-def _notify_later(**kwargs: Any) -> None:
-    from claims.tasks import notify_paid
-
-    notify_paid.delay(**kwargs)
 
 
 def claims_notify_paid(*, claim_ids: list[int]) -> int:
@@ -896,7 +875,7 @@ def claims_notify_paid(*, claim_ids: list[int]) -> int:
 
 @transaction.atomic
 def claim_settings_save(*, actor: User, **values: Any) -> ClaimSettings:
-    _require(actor, "claims.configure")
+    require_permission(actor, "claims.configure")
     office = actor.org
     if office is None or not office.is_office:
         raise PermissionDenied(_("Claims settings belong to a provincial or city office."))
@@ -911,7 +890,7 @@ def claim_settings_save(*, actor: User, **values: Any) -> ClaimSettings:
 
 @transaction.atomic
 def office_day_set(*, actor: User, day: date, is_workday: bool, note: str = "") -> OfficeDay:
-    _require(actor, "claims.configure")
+    require_permission(actor, "claims.configure")
     office = actor.org
     if office is None or not office.is_office:
         raise PermissionDenied(_("Holidays are declared by a provincial or city office."))
@@ -924,7 +903,7 @@ def office_day_set(*, actor: User, day: date, is_workday: bool, note: str = "") 
 
 @transaction.atomic
 def office_day_remove(*, actor: User, day: date) -> None:
-    _require(actor, "claims.configure")
+    require_permission(actor, "claims.configure")
     OfficeDay.objects.filter(org=actor.org, day=day).delete()
     _reschedule_open_claims(actor.org)
 
@@ -936,7 +915,7 @@ def _reschedule_open_claims(office: Organisation) -> None:
     ).exclude(status__in=[ClaimStatus.PAID, ClaimStatus.REJECTED])
     for claim in running.select_related("review_office"):
         reviewer = claim.review_office
-        calendar, targets = calendar_for(reviewer), settings_for(reviewer)
+        calendar, targets = calendar_for(reviewer), office_settings(ClaimSettings, reviewer)
         claim.target_due_on = calendar.add(claim.documents_complete_on, targets.target_days)
         claim.limit_due_on = calendar.add(claim.documents_complete_on, targets.limit_days)
         claim.save(update_fields=["target_due_on", "limit_due_on"])

@@ -28,6 +28,7 @@ from claims.models import (
     CareType,
     Claim,
     ClaimDocument,
+    ClaimSettings,
     ClaimStatus,
     ClaimStep,
     DocumentKind,
@@ -35,7 +36,8 @@ from claims.models import (
     PaymentBatch,
 )
 from enrollment.models import Enrollment, Period
-from mutualaid import idcheck
+from mutualaid import dates, idcheck
+from mutualaid.officesettings import office_settings
 from mutualaid.views import StaffView, attach_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -85,7 +87,7 @@ class ClaimListView(StaffView):
             status=status,
             queue=queue,
             search=search,
-            today=services.business_today(),
+            today=dates.business_today(),
         )
         return context
 
@@ -336,11 +338,11 @@ class DeadlinesView(StaffView):
         office = self.request.user.org
         context.update(
             summary=selectors.deadline_summary(office=office),
-            settings=services.settings_for(office),
+            settings=office_settings(ClaimSettings, office),
             overdue=selectors.overdue_claims(office=office)[:200],
             offices=selectors.deadlines_by_office(),
-            today=services.business_today(),
-            calendar_known=services.calendar_for(office).knows_year(services.business_today().year),
+            today=dates.business_today(),
+            calendar_known=services.calendar_for(office).knows_year(dates.business_today().year),
         )
         return context
 
@@ -353,7 +355,7 @@ class SettingsView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        current = services.settings_for(self.request.user.org)
+        current = office_settings(ClaimSettings, self.request.user.org)
         fields = ("target_days", "limit_days", "early_claim_days", "claims_per_member", "large_amount")
         context.setdefault("form", SettingsForm(initial={name: getattr(current, name) for name in fields}))
         context.setdefault("day_form", OfficeDayForm())
@@ -544,7 +546,7 @@ class BatchDetailView(StaffView):
         context.update(
             batch=batch,
             claims=batch.claims.select_related("org").order_by("number"),
-            today=services.business_today(),
+            today=dates.business_today(),
             may_pay=self.request.user.has_perm("claims.pay") and batch.org_id == self.request.user.org_id,
         )
         return context

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -242,3 +243,13 @@ class EnrollmentList(generics.ListAPIView):
         qs = Enrollment.objects.order_by("policy_id", "row_number")
         policy = whole_number(params.get("policy", ""))
         return qs.filter(policy_id=policy) if policy is not None else qs
+
+
+api_urls = [
+    path("periods/", PeriodList.as_view(), name="api_period_list"),
+    path("member-lists/", MemberListList.as_view(), name="api_member_list_list"),
+    path("member-lists/<int:list_pk>/", MemberListDetail.as_view(), name="api_member_list_detail"),
+    path("policies/", PolicyList.as_view(), name="api_policy_list"),
+    path("policies/<int:policy_pk>/", PolicyDetail.as_view(), name="api_policy_detail"),
+    path("enrollments/", EnrollmentList.as_view(), name="api_enrollment_list"),
+]

@@ -5,3 +5,38 @@ from django.utils.translation import gettext_lazy as _
 class EnrollmentConfig(AppConfig):
     name = "enrollment"
     verbose_name = _("Enrollment")
+
+    def ready(self) -> None:
+        """Register with the core what enrollment adds: permissions, menu entries, URL objects,
+        encrypted personal data, retention rules and the demo's data."""
+        from enrollment import demo, permissions, retention
+        from mutualaid import pii
+        from mutualaid.demo import register_demo
+        from mutualaid.nav import NavItem, register_nav
+        from mutualaid.retention import register_rules
+        from mutualaid.roles import register_permissions
+        from mutualaid.routes import register_url_objects
+
+        register_permissions(permissions.PERMISSIONS)
+        register_nav(
+            NavItem(_("Member lists"), "enrollment:list_list", "enrollment.view", 20),
+            NavItem(_("Policies"), "enrollment:policy_list", "enrollment.view", 21),
+            NavItem(_("Member search"), "enrollment:member_search", "enrollment.view", 22),
+            NavItem(_("Card printing"), "enrollment:card_jobs", "enrollment.view", 23),
+            NavItem(_("Plans"), "enrollment:plan_list", "enrollment.view", 24),
+        )
+        register_url_objects(
+            {
+                "plan_pk": "enrollment.Plan",
+                "list_pk": "enrollment.MemberList",
+                "policy_pk": "enrollment.Policy",
+                "job_pk": "enrollment.CardPrintJob",
+                "enrollment_pk": "enrollment.Enrollment",
+            }
+        )
+        pii.register_encrypted("enrollment.Enrollment", columns=("id_cipher", "phone_cipher"))
+        pii.register_encrypted("enrollment.ListRow", columns=("id_cipher", "phone_cipher"))
+        pii.register_encrypted("enrollment.MemberList", file=True)
+        pii.register_encrypted("enrollment.CardPrintJob", file=True)
+        register_rules(*retention.RULES)
+        register_demo(demo.seed)

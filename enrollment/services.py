@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment import workbook
+from enrollment.events import PolicyIssued
 from enrollment.models import (
     ApprovalWatermark,
     CardPrintJob,
@@ -40,10 +41,11 @@ from enrollment.models import (
 )
 from enrollment.rules import premium_split, subsidy_for
 from enrollment.validation import check_list
-from mutualaid import events, pii
+from mutualaid import dates, events, pii
 from mutualaid.audit import records_refusals
 from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
 
 FROZEN_FIELDS = [
@@ -63,16 +65,6 @@ FROZEN_FIELDS = [
 ]
 
 
-def business_today() -> date:
-    """Today in Asia/Shanghai, whatever the server's clock zone."""
-    return timezone.localdate()
-
-
-def _require(actor: User, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise PermissionDenied(_("Your roles do not allow this."))
-
-
 def _in_subtree(node: Organisation, root: Organisation | None) -> bool:
     return root is not None and node.path.startswith(root.path)
 
@@ -90,7 +82,7 @@ def plan_create(
     claims_reviewed_by: str = "city",
     large_claim_amount: Decimal | None = None,
 ) -> Plan:
-    _require(actor, "plans.manage")
+    require_permission(actor, "plans.manage")
     office = actor.org
     if office is None or not office.is_office:
         raise PermissionDenied(_("Plans are configured by a provincial or city office."))
@@ -111,7 +103,7 @@ def plan_create(
 
 @transaction.atomic
 def period_create(*, actor: User, plan: Plan, **settings: Any) -> Period:
-    _require(actor, "plans.manage")
+    require_permission(actor, "plans.manage")
     if not _in_subtree(plan.org, actor.org) or plan.org_id != actor.org_id:
         raise PermissionDenied(_("Only the office that owns the plan sets its periods."))
     period = Period(org=plan.org, plan=plan, **settings)
@@ -126,7 +118,7 @@ def period_create(*, actor: User, plan: Plan, **settings: Any) -> Period:
 @transaction.atomic
 def period_update(*, actor: User, period: Period, **changes: Any) -> Period:
     """Change a period's rules while no policy has been issued under it."""
-    _require(actor, "plans.manage")
+    require_permission(actor, "plans.manage")
     locked = Period.objects.select_for_update().get(pk=period.pk)
     if locked.org_id != actor.org_id:
         raise PermissionDenied(_("Only the office that owns the plan sets its periods."))
@@ -159,7 +151,7 @@ def member_list_upload(
 ) -> tuple[MemberList, bool]:
     """Store an uploaded file as a list to check. Returns (list, created); uploading the same
     file again for the same unit and period returns the list it already is."""
-    _require(actor, "enrollment.upload")
+    require_permission(actor, "enrollment.upload")
     if unit.kind != OrgKind.UNIT or not _in_subtree(unit, actor.org):
         raise PermissionDenied(_("You may only upload lists for units in your own tree."))
     if not data:
@@ -302,7 +294,7 @@ def _copy_rows(member_list: MemberList, rows: list[Any]) -> None:
 def member_list_submit(*, actor: User, member_list: MemberList, passed_only: bool = False) -> MemberList:
     """Send a checked list to the office. A list with errors goes only if the agent explicitly
     chooses to send the rows that passed; the others come back as a workbook to correct."""
-    _require(actor, "enrollment.upload")
+    require_permission(actor, "enrollment.upload")
     locked = MemberList.objects.select_for_update().get(pk=member_list.pk)
     if locked.status == ListStatus.VALID:
         passed_only = False
@@ -326,7 +318,7 @@ def member_list_submit(*, actor: User, member_list: MemberList, passed_only: boo
 
 @transaction.atomic
 def member_list_reject(*, actor: User, member_list: MemberList, reason: str) -> MemberList:
-    _require(actor, "enrollment.approve")
+    require_permission(actor, "enrollment.approve")
     locked = MemberList.objects.select_for_update().get(pk=member_list.pk)
     _check_approver(actor, locked)
     if not reason.strip():
@@ -419,13 +411,13 @@ def _next_policy_number(office: Organisation, year: int) -> str:
 @transaction.atomic
 def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     """Issue (or extend) the unit's policy and store the passing rows as enrollments."""
-    _require(actor, "enrollment.approve")
+    require_permission(actor, "enrollment.approve")
     locked = MemberList.objects.select_for_update().get(pk=member_list.pk)
     _check_approver(actor, locked)
     with unscoped():  # the period belongs to the office that pools the plan, maybe above the approver
         period = Period.objects.select_related("plan").select_for_update(of=("self",)).get(pk=locked.period_id)
     unit = locked.org
-    today = business_today()
+    today = dates.business_today()
     now = timezone.now()
     if today > period.ends_on:
         raise ValidationError(_("The period has ended; lists can no longer be approved for it."))
@@ -511,7 +503,7 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     locked.decided_by, locked.decided_at, locked.policy = actor, now, policy
     locked.save(update_fields=["status", "decided_by", "decided_at", "policy"])
     ListRow.objects.filter(member_list=locked).delete()
-    events.publish("policy_issued", policy=policy, actor=actor)
+    events.publish(PolicyIssued(policy=policy, actor=actor))
     return policy
 
 
@@ -520,7 +512,7 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
 
 @transaction.atomic
 def card_job_create(*, actor: User, period: Period) -> CardPrintJob:
-    _require(actor, "enrollment.view")
+    require_permission(actor, "enrollment.view")
     if actor.org is None:
         raise PermissionDenied(_("Your account is not attached to an office."))
     return CardPrintJob.objects.create(org=actor.org, period=period, created_by=actor)
@@ -587,13 +579,13 @@ def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
 @transaction.atomic
 def enrollment_cancel(*, actor: User, enrollment: Enrollment, reason: str, on: date | None = None) -> Enrollment:
     """Cancel an enrollment (a leaver, a death, a mistake) with its reason and date."""
-    _require(actor, "enrollment.cancel")
+    require_permission(actor, "enrollment.cancel")
     locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if locked.status != EnrollmentStatus.ACTIVE:
         raise ValidationError(_("This enrollment is already cancelled."))
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the cancellation.")})
-    on = on or business_today()
+    on = on or dates.business_today()
     if not locked.starts_on <= on <= locked.ends_on:
         raise ValidationError({"on": _("The cancellation date must lie within the coverage.")})
     locked.status, locked.cancelled_on, locked.cancel_reason = EnrollmentStatus.CANCELLED, on, reason.strip()[:200]
@@ -607,7 +599,7 @@ def enrollment_reveal_id(*, actor: User, enrollment: Enrollment) -> str:
     which node, which record) in the append-only audit trail before the number is returned."""
     import pghistory
 
-    _require(actor, "pii.reveal")
+    require_permission(actor, "pii.reveal")
     pghistory.create_event(enrollment, label="id_revealed")
     return pii.decrypt(enrollment.id_cipher)
 
@@ -621,7 +613,7 @@ def renewal_list_create(*, actor: User, policy: Policy, period: Period, keep: se
     list. The full ID numbers never leave the server."""
     from enrollment.workbook import RawRow, rows_workbook
 
-    _require(actor, "enrollment.upload")
+    require_permission(actor, "enrollment.upload")
     if period.plan_id != policy.period.plan_id or period.starts_on <= policy.period.starts_on:
         raise ValidationError({"period": _("Choose a later period of the same plan.")})
     members = Enrollment.objects.filter(policy=policy, status=EnrollmentStatus.ACTIVE, pk__in=keep).order_by(

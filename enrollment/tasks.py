@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from celery import shared_task
+
 from enrollment.models import MemberList
 from enrollment.services import member_list_check
-from mutualaid.celery import ScopedTask, app
 from mutualaid.models import Organisation
+from mutualaid.scopedtask import ScopedTask
 
 
-@app.task(base=ScopedTask, name="enrollment.check_member_list")
+@shared_task(base=ScopedTask, name="enrollment.check_member_list")
 def check_member_list(*, org_id: int, member_list_id: int, actor_id: int | None = None) -> str:
     """Check an uploaded list in the uploader's scope; running it again gives the same report."""
     member_list = MemberList.objects.get(pk=member_list_id)
@@ -14,7 +16,7 @@ def check_member_list(*, org_id: int, member_list_id: int, actor_id: int | None 
     return checked.status
 
 
-@app.task(base=ScopedTask, name="enrollment.print_cards")
+@shared_task(base=ScopedTask, name="enrollment.print_cards")
 def print_cards(*, org_id: int, job_id: int, actor_id: int | None = None) -> str:
     from enrollment.models import CardPrintJob
     from enrollment.services import card_job_run

@@ -19,8 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from finance import exports, selectors, services
+from finance import selectors, services
 from finance.models import Account, JournalEntry, JournalLine, PaymentApproval, PaymentRequest, Remittance
+from mutualaid import dates
 from mutualaid.drf import HasPermission, whole_number
 
 FILTERS = [
@@ -44,7 +45,7 @@ def _month_param(request: Request) -> Any:
     value = request.query_params.get("month", "").strip()
     if not value:
         return None
-    month = exports.parse_month(value)
+    month = dates.parse_month(value)
     if month is None:
         raise ApiValidationError({"month": [_("Choose a month as YYYY-MM.")]})
     return month
@@ -166,7 +167,7 @@ class Balances(APIView):
             plan = next((p for p in selectors.book_plans(office=office) if p.pk == plan_pk), None)
             if plan is None:
                 raise Http404
-        month = _month_param(request) or services.month_start(services.business_today())
+        month = _month_param(request) or dates.month_start(dates.business_today())
         rows = selectors.account_rows(office=office, plan=plan, month=month)
         data = {"office": office, "plan": plan, "month": f"{month:%Y-%m}", "rows": rows}
         return Response(BalancesSerializer(data).data)

@@ -7,9 +7,39 @@ class FinanceConfig(AppConfig):
     verbose_name = _("Finance")
 
     def ready(self) -> None:
-        from finance import services
+        """Register with the core what finance adds: permissions, menu entries, URL objects, the
+        ledger's protection, the subscribers that book what lower apps do, and the demo's money."""
+        from claims.events import ClaimsBatchExporting, ClaimsBatchPaid
+        from enrollment.events import PolicyIssued
+        from finance import demo, permissions, services
         from mutualaid import events
+        from mutualaid.dbguard import guard_ledger
+        from mutualaid.demo import register_demo
+        from mutualaid.nav import NavItem, register_nav
+        from mutualaid.roles import register_permissions
+        from mutualaid.routes import register_url_objects
 
-        events.subscribe("policy_issued", services.on_policy_issued)
-        events.subscribe("claims_batch_export", services.on_claims_batch_export)
-        events.subscribe("claims_batch_paid", services.on_claims_batch_paid)
+        register_permissions(permissions.PERMISSIONS, approvals=permissions.APPROVALS)
+        register_nav(
+            NavItem(_("Books"), "finance:books", "finance.view", 50),
+            NavItem(_("Premiums"), "finance:premiums", "finance.view", 51),
+            NavItem(_("Premium remittances"), "finance:remittance_list", "finance.view", 52),
+            NavItem(_("Payments"), "finance:payment_list", "finance.view", 53),
+            NavItem(_("Bank reconciliation"), "finance:bank_list", "finance.view", 54),
+            NavItem(_("Statement"), "finance:statement", "finance.view", 55),
+            NavItem(_("Budget"), "finance:budget", "finance.view", 56),
+            NavItem(_("Finance settings"), "finance:settings", "finance.configure", 57),
+        )
+        register_url_objects(
+            {
+                "entry_pk": "finance.JournalEntry",
+                "remittance_pk": "finance.Remittance",
+                "payment_pk": "finance.PaymentRequest",
+                "statement_pk": "finance.BankStatement",
+            }
+        )
+        guard_ledger("finance.JournalEntry", "finance.JournalLine")
+        events.subscribe(PolicyIssued, services.on_policy_issued)
+        events.subscribe(ClaimsBatchExporting, services.on_claims_batch_exporting)
+        events.subscribe(ClaimsBatchPaid, services.on_claims_batch_paid)
+        register_demo(demo.seed_step)

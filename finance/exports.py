@@ -39,16 +39,6 @@ _DATE = "yyyy-mm-dd"
 _LABELS = dict(Account.choices)
 
 
-def parse_month(value: str) -> date | None:
-    """A month written YYYY-MM (as an <input type="month"> sends it), as its first day."""
-    text = value.strip()
-    if not (len(text) == 7 and text.isascii() and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit()):
-        return None  # isascii: "²" is a digit to isdigit() but not to int()
-    year, month = int(text[:4]), int(text[5:])
-    # Months in years 1900 to 2999: the month after December 9999 does not exist.
-    return date(year, month, 1) if 1 <= month <= 12 and 1900 <= year <= 2999 else None
-
-
 def account_name(account: str) -> str:
     """The account's name without its code (the code has a column of its own)."""
     return str(_LABELS.get(account, account)).removeprefix(f"{account} ").strip()

@@ -28,14 +28,10 @@ from finance import bankstatement
 from finance.models import Account, BankLine, BankStatement, JournalLine
 from finance.services import MONEY_OFFICES, ZERO
 from mutualaid.models import Organisation, User
+from mutualaid.roles import require_permission
 
 MATCH_DAYS = 3  # how far apart the bank's date and the books' date may be for a match by amount
 LIST_LIMIT = 500  # rows shown of each unmatched side; the totals count them all
-
-
-def _require_post(actor: User) -> None:
-    if not actor.has_perm("finance.post"):
-        raise PermissionDenied(_("Your roles do not allow this."))
 
 
 def _own_office(actor: User) -> Organisation:
@@ -105,7 +101,7 @@ def _check_not_imported_before(office: Organisation, rows: list[bankstatement.St
 @transaction.atomic
 def statement_import(*, actor: User, data: bytes, filename: str) -> BankStatement:
     """Store a statement of the actor's office and match its lines; all or nothing."""
-    _require_post(actor)
+    require_permission(actor, "finance.post")
     office = _own_office(actor)
     digest = hashlib.sha256(data).hexdigest()
     try:
@@ -209,14 +205,14 @@ def match(*, office: Organisation) -> int:
 @transaction.atomic
 def rematch(*, actor: User) -> int:
     """Match again, after entries were posted for lines of statements already imported."""
-    _require_post(actor)
+    require_permission(actor, "finance.post")
     return match(office=_own_office(actor))
 
 
 @transaction.atomic
 def unmatch(*, actor: User, bank_line: BankLine) -> BankLine:
     """Undo a wrong match; both lines are unmatched again."""
-    _require_post(actor)
+    require_permission(actor, "finance.post")
     office = _own_office(actor)
     if bank_line.org_id != office.pk:
         raise PermissionDenied(_("Only the office whose statement it is can change its matches."))
@@ -233,7 +229,7 @@ def unmatch(*, actor: User, bank_line: BankLine) -> BankLine:
 def match_manually(*, actor: User, bank_line: BankLine, ledger_line: JournalLine) -> BankLine:
     """Match a bank line to a ledger bank line of the same office and the same signed amount,
     whatever their dates and references."""
-    _require_post(actor)
+    require_permission(actor, "finance.post")
     office = _own_office(actor)
     if bank_line.org_id != office.pk or ledger_line.org_id != office.pk:
         raise PermissionDenied(_("Only lines of your own office's statement and books can be matched."))

@@ -22,6 +22,8 @@ from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from claims.events import ClaimsBatchExporting, ClaimsBatchPaid
+from enrollment.events import PolicyIssued
 from enrollment.models import Plan, Policy
 from finance.models import (
     APPROVAL_LAYERS,
@@ -38,9 +40,12 @@ from finance.models import (
     Remittance,
     RemittanceStatus,
 )
+from mutualaid import dates
 from mutualaid.audit import records_refusals
 from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.officesettings import office_settings
+from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
 
 CENT = Decimal("0.01")
@@ -48,30 +53,11 @@ ZERO = Decimal("0.00")
 MONEY_OFFICES = (OrgKind.PROVINCE, OrgKind.CITY, OrgKind.INDUSTRY, OrgKind.COUNTY)
 
 
-def business_today() -> date:
-    return timezone.localdate()
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _require(actor: User, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise PermissionDenied(_("Your roles do not allow this."))
-
-
-def settings_for(office: Organisation) -> FinanceSettings:
-    with unscoped():
-        found = FinanceSettings.objects.filter(org=office).first()
-    return found or FinanceSettings(org=office)
-
-
 def _number(sequence: str, prefix: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(%s)", [sequence])
         (value,) = cursor.fetchone()
-    return f"{prefix}{business_today():%Y}{value:07d}"
+    return f"{prefix}{dates.business_today():%Y}{value:07d}"
 
 
 def _lock_books(office: Organisation, plan: Plan) -> None:
@@ -125,7 +111,7 @@ def _check_legs(legs: Sequence[Leg]) -> None:
 
 def _check_open(office: Organisation, posted_on: date) -> None:
     with unscoped():
-        closed = ClosedMonth.objects.filter(org=office, month=month_start(posted_on)).exists()
+        closed = ClosedMonth.objects.filter(org=office, month=dates.month_start(posted_on)).exists()
     if closed:
         raise ValidationError(
             _("The books of %(office)s for %(month)s are closed: post into the current month instead.")
@@ -153,7 +139,7 @@ def post(
     if existing is not None:
         return existing
     _check_legs(legs)
-    if posted_on > business_today():
+    if posted_on > dates.business_today():
         raise ValidationError(_("An entry cannot be dated in the future."))
     _check_open(office, posted_on)
     _lock_books(office, plan)
@@ -199,7 +185,7 @@ def post(
 @transaction.atomic
 def reverse(*, actor: User, entry: JournalEntry, reason: str, on: date | None = None) -> JournalEntry:
     """Correct a posted entry by its mirror image, which points at it; the original stays."""
-    _require(actor, "finance.post")
+    require_permission(actor, "finance.post")
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the reversal.")})
     if entry.kind == EntryKind.REVERSAL:
@@ -212,7 +198,7 @@ def reverse(*, actor: User, entry: JournalEntry, reason: str, on: date | None = 
         office=entry.org,
         plan=entry.plan,
         kind=EntryKind.REVERSAL,
-        posted_on=on or business_today(),
+        posted_on=on or dates.business_today(),
         memo=_("Reversal of %(number)s: %(reason)s") % {"number": entry.number, "reason": reason.strip()},
         legs=legs,
         key=f"reversal:{entry.pk}",
@@ -251,9 +237,10 @@ def _pools(office: Organisation, plan: Plan) -> bool:
     return plan.org_id == office.pk
 
 
-def on_policy_issued(*, policy: Policy, actor: User) -> None:
+def on_policy_issued(event: PolicyIssued) -> None:
     """A policy makes its premium receivable in the books of the office that collects it: as
     income where that office runs the plan, otherwise as due to the office above."""
+    policy, actor = event.policy, event.actor
     if policy.premium <= 0:
         return
     office = collecting_office(policy.org)
@@ -280,8 +267,9 @@ def on_policy_issued(*, policy: Policy, actor: User) -> None:
     )
 
 
-def on_claims_batch_export(*, batch: Any, actor: User) -> None:
+def on_claims_batch_exporting(event: ClaimsBatchExporting) -> None:
     """A claims batch goes to the bank only once its payment is approved in layers."""
+    batch = event.batch
     with unscoped():
         payment = PaymentRequest.objects.filter(claims_batch=batch).first()
     if payment is None or payment.status not in (PaymentStatus.APPROVED, PaymentStatus.PAID):
@@ -294,8 +282,9 @@ def on_claims_batch_export(*, batch: Any, actor: User) -> None:
         )
 
 
-def on_claims_batch_paid(*, batch: Any, actor: User) -> None:
+def on_claims_batch_paid(event: ClaimsBatchPaid) -> None:
     """The bank paid a claims batch: claims paid out of the dedicated account, per plan."""
+    batch, actor = event.batch, event.actor
     by_plan: dict[int, Decimal] = {}
     with unscoped():
         for plan_id, payout in batch.claims.values_list("period__plan_id", "payout"):
@@ -330,7 +319,7 @@ def on_claims_batch_paid(*, batch: Any, actor: User) -> None:
 @transaction.atomic
 def premium_receive(*, actor: User, policy: Policy, received_on: date, bank_reference: str) -> JournalEntry:
     """The unit's premium arrived in the dedicated account."""
-    _require(actor, "finance.remit")
+    require_permission(actor, "finance.remit")
     office = collecting_office(policy.org)
     if office.pk != actor.org_id and not office.path.startswith(actor.org.path):
         raise PermissionDenied(_("The premium of this policy is collected by %(office)s.") % {"office": office.name})
@@ -387,18 +376,14 @@ def _month_lines(office: Organisation, month: date) -> list[dict[str, Any]]:
         ]
 
 
-def last_month() -> date:
-    return month_start(month_start(business_today()) - timedelta(days=1))
-
-
 @transaction.atomic
 def remittance_draft(*, actor: User | None, office: Organisation, month: date) -> Remittance:
     """Draft (or redraft, while not yet remitted) the office's report for a month; `actor` is
     None when the monthly task drafts it."""
-    month = month_start(month)
+    month = dates.month_start(month)
     if office.kind not in MONEY_OFFICES or office.parent_id is None:
         raise ValidationError(_("Only agent points and city offices remit premium to an office above."))
-    if month >= month_start(business_today()):
+    if month >= dates.month_start(dates.business_today()):
         raise ValidationError(
             _("%(month)s is not over yet: its report is drafted from the 1st of the next month.")
             % {"month": f"{month:%Y-%m}"}
@@ -436,7 +421,7 @@ def remittance_confirm(
 ) -> Remittance:
     """The office transferred the month's premium to the office above: confirmed with the bank's
     reference, and booked (due to the office above, out of the bank) plan by plan."""
-    _require(actor, "finance.remit")
+    require_permission(actor, "finance.remit")
     report = Remittance.objects.select_for_update().get(pk=remittance.pk)
     if report.org_id != actor.org_id:
         raise PermissionDenied(_("Only %(office)s confirms its own remittance.") % {"office": report.org.name})
@@ -451,7 +436,7 @@ def remittance_confirm(
         errors["amount"] = _("The amount is more than the %(due)s yuan due: check the transfer.") % {
             "due": report.amount_due
         }
-    if remitted_on > business_today():
+    if remitted_on > dates.business_today():
         errors["remitted_on"] = _("The transfer date cannot be in the future.")
     if errors:
         raise ValidationError(errors)
@@ -514,15 +499,15 @@ def _allocate(report: Remittance, amount: Decimal) -> list[tuple[int, Decimal]]:
 def remittance_receive(*, actor: User, remittance: Remittance, received_on: date | None = None) -> Remittance:
     """The office above confirms the money arrived: in its books, into the bank and as income
     where it runs the plan (with the reserve set aside), otherwise as due further up."""
-    _require(actor, "finance.post")
+    require_permission(actor, "finance.post")
     report = Remittance.objects.select_for_update().get(pk=remittance.pk)
     if report.to_office_id != actor.org_id:
         raise PermissionDenied(_("This remittance is received by %(office)s.") % {"office": report.to_office.name})
     if report.status != RemittanceStatus.REMITTED:
         raise ValidationError(_("Only a remittance confirmed by the office below can be received."))
-    received_on = received_on or business_today()
+    received_on = received_on or dates.business_today()
     office = report.to_office
-    reserve_ratio = settings_for(office).reserve_ratio
+    reserve_ratio = office_settings(FinanceSettings, office).reserve_ratio
     plans = _plans(report)
     for plan_id, part in _allocate(report, report.amount_remitted):
         plan = plans[plan_id]
@@ -575,11 +560,11 @@ def remittance_warnings(*, office: Organisation, months: int = 6, today: date | 
     dashboard of a province read it): the offices, their reports, and the premium of the months
     without a report, grouped by office and month.
     """
-    today = today or business_today()
+    today = today or dates.business_today()
     checked = []
-    month = month_start(today)
+    month = dates.month_start(today)
     for _i in range(months):
-        month = month_start(month - timedelta(days=1))
+        month = dates.month_start(month - timedelta(days=1))
         checked.append(month)
     with unscoped():  # offices below and their reports: the office is in the caller's scope
         children = list(Organisation.objects.filter(parent=office, kind__in=MONEY_OFFICES).order_by("path"))
@@ -645,7 +630,7 @@ def _premium_by_child_and_month(
 def _fee_room(office: Organisation, plan: Plan, year: int) -> Decimal:
     """What may still be spent on management fees this year: the office's cap as a share of the
     premium of its tree's policies of the year, less the fees already posted."""
-    ratio = settings_for(office).fee_cap_ratio
+    ratio = office_settings(FinanceSettings, office).fee_cap_ratio
     with unscoped():
         premium = (
             Policy.objects.filter(org_path__startswith=office.path, period__plan=plan, issued_at__year=year).aggregate(
@@ -674,7 +659,7 @@ def payment_prepare(
     meeting_on: date | None = None,
 ) -> PaymentRequest:
     """Prepare an outgoing payment for approval; whoever prepares it may not approve it."""
-    _require(actor, "finance.prepare")
+    require_permission(actor, "finance.prepare")
     office = actor.org
     errors: dict[str, str] = {}
     if kind not in PaymentKind.values:
@@ -693,12 +678,13 @@ def payment_prepare(
         errors["payee"] = _("Enter who is paid.")
     if not purpose.strip():
         errors["purpose"] = _("Enter what the payment is for.")
-    if amount and amount >= settings_for(office).collective_decision_from and not (meeting.strip() and meeting_on):
+    decision_from = office_settings(FinanceSettings, office).collective_decision_from
+    if amount and amount >= decision_from and not (meeting.strip() and meeting_on):
         errors["meeting"] = _(
             "From %(limit)s yuan a payment needs the record of the collective decision: enter the meeting and its date."
-        ) % {"limit": settings_for(office).collective_decision_from}
+        ) % {"limit": decision_from}
     if not errors and kind == PaymentKind.MANAGEMENT_FEE:
-        room = _fee_room(office, plan, business_today().year)
+        room = _fee_room(office, plan, dates.business_today().year)
         if amount > room:
             errors["amount"] = _(
                 "The management fee cap leaves %(room)s yuan this year for this plan; %(amount)s yuan is refused."
@@ -748,7 +734,7 @@ def payment_approve(*, actor: User, payment: PaymentRequest, version: int) -> Pa
     if layer is None:  # cannot happen for a pending payment; refuse rather than approve twice
         raise ValidationError(_("Payment %(number)s is not awaiting approval.") % {"number": locked.number})
     name, perm = layer
-    _require(actor, perm)
+    require_permission(actor, perm)
     if actor.pk == locked.prepared_by_id:
         raise PermissionDenied(_("You prepared this payment, so you may not approve it."))
     if locked.approvals.filter(approver=actor).exists():
@@ -767,7 +753,7 @@ def payment_reject(*, actor: User, payment: PaymentRequest, version: int, reason
     layer = next_layer(locked)
     if locked.version != version or locked.status != PaymentStatus.PENDING or layer is None:
         raise ValidationError(_("Payment %(number)s is not awaiting approval.") % {"number": locked.number})
-    _require(actor, layer[1])
+    require_permission(actor, layer[1])
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the rejection.")})
     locked.status, locked.reason, locked.version = PaymentStatus.REJECTED, reason.strip()[:300], locked.version + 1
@@ -779,7 +765,7 @@ def payment_reject(*, actor: User, payment: PaymentRequest, version: int, reason
 def payment_mark_paid(*, actor: User, payment: PaymentRequest, paid_on: date, bank_reference: str) -> PaymentRequest:
     """The bank made an approved payment (fees, reserve draws): booked out of the dedicated
     account. A claims batch is marked paid on its batch page instead."""
-    _require(actor, "finance.post")
+    require_permission(actor, "finance.post")
     locked = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
     if locked.org_id != actor.org_id:
         raise PermissionDenied(_("Payments are made by the office that prepared them."))
@@ -824,9 +810,9 @@ def payment_mark_paid(*, actor: User, payment: PaymentRequest, paid_on: date, ba
 
 @transaction.atomic
 def month_close(*, actor: User, month: date) -> ClosedMonth:
-    _require(actor, "finance.configure")
-    month = month_start(month)
-    if month >= month_start(business_today()):
+    require_permission(actor, "finance.configure")
+    month = dates.month_start(month)
+    if month >= dates.month_start(dates.business_today()):
         raise ValidationError(_("Only a finished month can be closed."))
     entry, _created = ClosedMonth.objects.get_or_create(org=actor.org, month=month, defaults={"closed_by": actor})
     return entry

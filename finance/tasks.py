@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+from celery import shared_task
 from django.core.exceptions import ValidationError
 
 from finance import services
 from finance.services import MONEY_OFFICES
-from mutualaid.celery import ScopedTask, app
+from mutualaid import dates
 from mutualaid.models import Organisation, OrgKind
+from mutualaid.scopedtask import ScopedTask
 from mutualaid.tenancy import unscoped
 
 
-@app.task(name="finance.draft_all_remittances")
+@shared_task(name="finance.draft_all_remittances")
 def draft_all_remittances() -> int:
     """Beat, on the 1st: start one province's drafting per province. Reads only the provinces'
     ids; each province's work runs in its own scope."""
@@ -20,11 +22,11 @@ def draft_all_remittances() -> int:
     return len(provinces)
 
 
-@app.task(base=ScopedTask, name="finance.draft_remittances")
+@shared_task(base=ScopedTask, name="finance.draft_remittances")
 def draft_remittances(*, org_id: int, actor_id: int | None = None) -> int:
     """Draft last month's premium remittance report of every agent point and city office of the
     province that issued policies; running it again redrafts the same reports (idempotent)."""
-    month = services.last_month()
+    month = dates.last_month()
     drafted = 0
     offices = Organisation.objects.filter(kind__in=MONEY_OFFICES).exclude(parent__isnull=True).order_by("-depth")
     for office in offices:

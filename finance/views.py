@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,7 +24,9 @@ from finance.models import (
     Remittance,
     RemittanceStatus,
 )
+from mutualaid import dates
 from mutualaid.models import Organisation
+from mutualaid.officesettings import office_settings
 from mutualaid.twofactor import reauth_redirect
 from mutualaid.views import StaffView
 
@@ -42,19 +43,6 @@ def _errors(request: HttpRequest, error: ValidationError | PermissionDenied) -> 
         messages.error(request, str(error) or _("Your roles do not allow this."))
     else:
         messages.error(request, " ".join(error.messages))
-
-
-def _month(value: str) -> date | None:
-    try:
-        year, month = (int(part) for part in value.split("-")[:2])
-        return date(year, month, 1)
-    except (ValueError, TypeError):
-        return None
-
-
-def _last_month() -> date:
-    today = services.business_today()
-    return services.month_start(today.replace(day=1) - timedelta(days=1))
 
 
 class BooksView(StaffView):
@@ -76,7 +64,7 @@ class BooksView(StaffView):
             raise Http404(_("Your office keeps no books."))
         plans = selectors.book_plans(office=office)
         plan = next((p for p in plans if str(p.pk) == params.get("plan", "")), None)
-        month = _month(params.get("month", "")) or services.month_start(services.business_today())
+        month = dates.parse_month(params.get("month", "")) or dates.month_start(dates.business_today())
         debits, credits = selectors.trial_balance(office=office)
         context.update(
             offices=offices,
@@ -133,7 +121,7 @@ class PremiumsView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(policies=selectors.receivables(office=self.request.user.org), today=services.business_today())
+        context.update(policies=selectors.receivables(office=self.request.user.org), today=dates.business_today())
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -167,13 +155,13 @@ class RemittanceListView(StaffView):
             own=selectors.remittances_of(office=office),
             incoming=selectors.remittances_to(office=office)[:200],
             warnings=services.remittance_warnings(office=office),
-            last_month=_last_month(),
+            last_month=dates.last_month(),
             may_remit=self.request.user.has_perm("finance.remit") and office.parent_id is not None,
         )
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        month = _month(request.POST.get("month", ""))
+        month = dates.parse_month(request.POST.get("month", ""))
         try:
             if month is None:
                 raise ValidationError(_("Choose the month of the report."))
@@ -205,7 +193,7 @@ class RemittanceDetailView(StaffView):
         context.update(
             report=report,
             below=report.consolidates.select_related("org").order_by("org__path"),
-            today=services.business_today(),
+            today=dates.business_today(),
             may_confirm=report.status == RemittanceStatus.DRAFT
             and report.org_id == user.org_id
             and user.has_perm("finance.remit"),
@@ -327,7 +315,7 @@ class PaymentDetailView(StaffView):
             and payment.kind != PaymentKind.CLAIMS_BATCH
             and user.has_perm("finance.post")
             and user.org_id == payment.org_id,
-            today=services.business_today(),
+            today=dates.business_today(),
         )
         return context
 
@@ -379,9 +367,9 @@ class SettingsView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        current = services.settings_for(self.request.user.org)
+        current = office_settings(FinanceSettings, self.request.user.org)
         context.setdefault("form", SettingsForm(instance=current))
-        context["last_month"] = _last_month()
+        context["last_month"] = dates.last_month()
         from finance.models import ClosedMonth
 
         context["closed"] = ClosedMonth.objects.filter(org=self.request.user.org).order_by("-month")[:24]
@@ -390,7 +378,7 @@ class SettingsView(StaffView):
     def post(self, request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") == "close":
             try:
-                month = _month(request.POST.get("month", ""))
+                month = dates.parse_month(request.POST.get("month", ""))
                 if month is None:
                     raise ValidationError(_("Choose the month to close."))
                 services.month_close(actor=request.user, month=month)  # type: ignore[arg-type]
@@ -398,7 +386,7 @@ class SettingsView(StaffView):
             except (ValidationError, PermissionDenied) as error:
                 _errors(request, error)
             return redirect("finance:settings")
-        current = services.settings_for(request.user.org)
+        current = office_settings(FinanceSettings, request.user.org)
         form = SettingsForm(request.POST, instance=current)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))

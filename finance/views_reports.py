@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from enrollment.models import Plan
 from finance import budgets, exports, selectors, services
 from finance.models import Account
+from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.views import StaffView, attach_errors
 
@@ -62,7 +63,7 @@ def statement_filters(request: HttpRequest) -> StatementFilters:
         if plan is None:
             raise Http404(_("No such plan in the books of this office."))
     asked = params.get("month", "")
-    month = exports.parse_month(asked) if asked else services.month_start(services.business_today())
+    month = dates.parse_month(asked) if asked else dates.month_start(dates.business_today())
     if month is None:
         raise Http404(_("Choose a month as YYYY-MM."))
     return StatementFilters(offices=offices, office=office, plans=plans, plan=plan, month=month)
@@ -167,7 +168,7 @@ class BudgetView(StaffView):
             plan = next((p for p in plans if str(p.pk) == params["plan"]), None)
             if plan is None:
                 raise Http404(_("No such plan in the books of this office."))
-        year = services.business_today().year
+        year = dates.business_today().year
         if params.get("year", ""):
             text = params["year"].strip()
             if not (text.isdigit() and budgets.FIRST_YEAR <= int(text) <= budgets.LAST_YEAR):

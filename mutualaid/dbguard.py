@@ -15,8 +15,9 @@ Two layers, so that neither a bug nor a stolen application password can rewrite 
      the subtransaction's id). A context row of an earlier transaction is never changed: reached
      through pghistory's own trigger the update is skipped and the first record stands; any other
      UPDATE is refused;
-   - the audit tables and the ledger (finance_journalentry, finance_journalline) refuse TRUNCATE
-     (the ledger's UPDATE and DELETE are refused by finance's own migration).
+   - the audit tables and the ledger (the tables of the models registered with `guard_ledger`:
+     finance's journal) refuse TRUNCATE (the ledger's UPDATE and DELETE are refused by its
+     own app's migration).
    They are installed after every `migrate` (post_migrate), so an event table added later is
    covered as soon as it exists.
 2. Privileges: production runs the migrations as the owner and the application as a role that
@@ -32,7 +33,9 @@ from typing import Any
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connections
 
-LEDGER_MODELS = ("finance.JournalEntry", "finance.JournalLine")
+# Models whose rows are the books: never updated, deleted or truncated. The app that owns them
+# registers them when it loads (`guard_ledger`), so this module names no app above the core.
+LEDGER_MODELS: list[str] = []
 CONTEXT_TABLE = "pghistory_context"
 
 FUNCTIONS = """
@@ -85,6 +88,13 @@ def audit_tables() -> list[str]:
     from mutualaid.models import AuditNote
 
     return [*event_tables(), CONTEXT_TABLE, AuditNote._meta.db_table]
+
+
+def guard_ledger(*labels: str) -> None:
+    """Protect these models' tables (app_label.ModelName) as the ledger."""
+    for label in labels:
+        if label not in LEDGER_MODELS:
+            LEDGER_MODELS.append(label)
 
 
 def ledger_tables() -> list[str]:

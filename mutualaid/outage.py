@@ -3,7 +3,7 @@
 A PostgreSQL restart, a failover or a full connection pool shows up in Django as an
 OperationalError or InterfaceError, raised wherever the request first touches the database: in
 a view, or already in a middleware (the session, the user, the tenant scope). Django turns all of
-these into a call of `handler500` (mutualaid/urls.py) with the exception still being handled,
+these into a call of `handler500` (config/urls.py) with the exception still being handled,
 so that is where it is told apart: the person gets a short page (or the API client a JSON body)
 saying to try again in a few seconds, and nothing of the request is committed, because every
 write runs in one transaction that the lost connection rolls back. Nothing else is needed to

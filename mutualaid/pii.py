@@ -113,3 +113,18 @@ def derive_development_keys(secret_key: str) -> tuple[str, str]:
     enc = hashlib.sha256(b"pii-encryption:" + secret_key.encode()).digest()
     idx = hashlib.sha256(b"pii-index:" + secret_key.encode()).digest()
     return "1:" + base64.urlsafe_b64encode(enc).decode(), base64.urlsafe_b64encode(idx).decode()
+
+
+# Where personal data is encrypted at rest, for `manage.py reencrypt_pii`: the app that owns a
+# model registers its encrypted columns and files when it loads, so this module names no app.
+ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {}
+ENCRYPTED_FILES: list[str] = []
+
+
+def register_encrypted(model_label: str, *, columns: tuple[str, ...] = (), file: bool = False) -> None:
+    """Declare that `model_label` (app_label.ModelName) holds ciphertexts in `columns`, and with
+    `file`, an encrypted file in its `file` field."""
+    if columns:
+        ENCRYPTED_COLUMNS[model_label] = columns
+    if file and model_label not in ENCRYPTED_FILES:
+        ENCRYPTED_FILES.append(model_label)

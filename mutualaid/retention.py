@@ -1,8 +1,8 @@
 """Retention: how long each kind of record keeps its personal data, and the run that anonymises
 what has expired.
 
-Each app says what expires in its own `retention.py` (a list `RULES`), so this module, the lowest
-layer, never imports a higher one; the rules are found the way the admin finds `admin.py`.
+Each app says what expires in its own `retention.py` (a list `RULES`) and registers it when it
+loads (`register_rules`), so this module, the lowest layer, never imports a higher one.
 A rule selects the rows of the active scope past their time that still hold personal data, and
 anonymises them in place: names become a placeholder, ciphertexts and blind indexes are cleared,
 encrypted files are deleted from storage; counts, amounts, dates, sex and birth date stay, so
@@ -30,10 +30,8 @@ import calendar
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from importlib import import_module
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 from django.db import models, transaction
@@ -95,17 +93,18 @@ class Rule:
     anonymise: Callable[[models.QuerySet[Any]], int]
 
 
+_RULES: list[Rule] = []
+
+
+def register_rules(*found: Rule) -> None:
+    """Add an app's retention rules (from its AppConfig.ready())."""
+    for rule in found:
+        if rule not in _RULES:
+            _RULES.append(rule)
+
+
 def rules() -> list[Rule]:
-    found: list[Rule] = []
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.retention")
-        except ModuleNotFoundError as error:
-            if error.name != f"{config.name}.retention":
-                raise
-            continue
-        found.extend(getattr(module, "RULES", []))
-    return found
+    return list(_RULES)
 
 
 def in_batches(queryset: models.QuerySet[Any], apply: Callable[[list[int]], int]) -> int:

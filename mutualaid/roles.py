@@ -1,21 +1,23 @@
-"""Roles and what each may do: the one place where this is declared.
+"""Roles, and the register of what each may do.
 
 A user holds one or more roles at one organisation node. A permission is a plain string such as
-"org.view"; `PERMISSIONS` maps each to the roles that hold it. `mutualaid.backends.RoleBackend` plugs this into
-Django, so views use the ordinary `user.has_perm("org.view")` and `PermissionRequiredMixin`.
-Where a permission applies is decided by tenancy (the user's subtree), not here.
+"org.view"; `PERMISSIONS` maps each to the roles that hold it: the core declares its own here,
+each domain app declares its own in its `permissions.py` and registers them when it loads.
+`mutualaid.backends.RoleBackend` plugs this into Django, so views use the ordinary
+`user.has_perm("org.view")` and `PermissionRequiredMixin`. Where a permission applies is decided
+by tenancy (the user's subtree), not here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from mutualaid.models import OrgKind
 
 
 class Role(models.TextChoices):
@@ -36,6 +38,8 @@ STAFF_ROLES = frozenset(Role) - {Role.UNIT_AGENT, Role.API_CLIENT}
 OFFICE_ROLES = STAFF_ROLES - {Role.COUNTY_AGENT}
 EVERY_HUMAN_ROLE = frozenset(Role) - {Role.API_CLIENT}
 
+# The core's own permissions; each domain app adds its own from its AppConfig.ready() through
+# `register_permissions`, so that this module names no app above it.
 PERMISSIONS: dict[str, frozenset[Role]] = {
     # The organisation tree of one's own subtree.
     "org.view": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
@@ -45,62 +49,39 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "users.manage": frozenset({Role.OFFICE_HEAD}),
     # The audit trail of one's own subtree.
     "audit.view": frozenset({Role.OFFICE_HEAD, Role.AUDITOR, Role.COMPLIANCE}),
-    # Enrollment: plans and their periods, member lists, policies.
-    "plans.manage": frozenset({Role.OFFICE_HEAD}),
-    "enrollment.view": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
-    "enrollment.upload": frozenset({Role.UNIT_AGENT, Role.COUNTY_AGENT, Role.OFFICE_HEAD, Role.API_CLIENT}),
-    "enrollment.approve": frozenset({Role.OFFICE_HEAD}),
-    "enrollment.cancel": frozenset({Role.OFFICE_HEAD, Role.COUNTY_AGENT, Role.UNIT_AGENT}),
-    # Claims: registering (window staff and agents), the three review levels and the leader's
-    # approval of large claims (one person may act at one level of a claim only), payment.
-    "claims.view": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
-    "claims.register": frozenset(
-        {Role.UNIT_AGENT, Role.COUNTY_AGENT, Role.CLAIMS_OFFICER, Role.OFFICE_HEAD, Role.API_CLIENT}
-    ),
-    "claims.review_first": frozenset({Role.CLAIMS_OFFICER}),
-    "claims.review_second": frozenset({Role.CLAIMS_SUPERVISOR}),
-    "claims.review_final": frozenset({Role.COMPLIANCE}),
-    "claims.review_leader": frozenset({Role.LEADER}),
-    "claims.pay": frozenset({Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
-    "claims.callback": frozenset({Role.CLAIMS_OFFICER, Role.CLAIMS_SUPERVISOR}),
-    "claims.configure": frozenset({Role.OFFICE_HEAD}),
-    # Finance: the dedicated account's books, remittances up the tree, layered payment approval
-    # (prepared by one person, approved by three others), budgets and bank reconciliation.
-    "finance.view": frozenset(
-        {Role.FINANCE_OFFICER, Role.FINANCE_HEAD, Role.OFFICE_HEAD, Role.LEADER, Role.AUDITOR, Role.COUNTY_AGENT}
-    )
-    | {Role.API_CLIENT},
-    "finance.post": frozenset({Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
-    "finance.remit": frozenset({Role.COUNTY_AGENT, Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
-    "finance.prepare": frozenset({Role.FINANCE_OFFICER}),
-    "finance.approve_office": frozenset({Role.OFFICE_HEAD}),
-    "finance.approve_finance": frozenset({Role.FINANCE_HEAD}),
-    "finance.approve_leader": frozenset({Role.LEADER}),
-    "finance.configure": frozenset({Role.OFFICE_HEAD, Role.FINANCE_HEAD}),
-    # Reporting: the overview, the monthly snapshots that go up the tree, targets.
-    "reporting.view": STAFF_ROLES | {Role.API_CLIENT},
-    "reporting.rollup": frozenset({Role.OFFICE_HEAD, Role.FINANCE_HEAD}),
-    "reporting.targets": frozenset({Role.OFFICE_HEAD}),
     # Seeing a full resident ID number; every reveal is recorded in the audit trail.
     "pii.reveal": frozenset({Role.OFFICE_HEAD, Role.CLAIMS_OFFICER, Role.COMPLIANCE}),
     # Machine access to the versioned API.
     "api.access": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
 }
 
+# Permissions that approve claims or payments: whoever holds one logs in with a second factor
+# (TOTP) and confirms again before the most sensitive actions.
+APPROVAL_PERMISSIONS: set[str] = set()
 
-# Whoever may approve claims or payments logs in with a second factor (TOTP) and confirms again
-# before the most sensitive actions. Derived from the permissions, so a role that gains an
-# approval permission above gains the requirement with it.
-APPROVAL_PERMISSIONS = frozenset(
-    {"claims.review_first", "claims.review_second", "claims.review_final", "claims.review_leader", "claims.pay"}
-    | {"finance.prepare"}
-    | {perm for perm in PERMISSIONS if perm.startswith("finance.approve_")}
-)
-TWO_FACTOR_ROLES = frozenset(role for perm in APPROVAL_PERMISSIONS for role in PERMISSIONS[perm])
+
+def register_permissions(permissions: dict[str, frozenset[Role]], *, approvals: Iterable[str] = ()) -> None:
+    """Add an app's permissions (and which of them approve claims or payments). Declaring the same
+    permission twice with other roles is a programming error, refused at start-up."""
+    for name, granted in permissions.items():
+        if PERMISSIONS.get(name, granted) != granted:
+            raise ImproperlyConfigured(f"Permission {name} is declared twice with different roles.")
+        PERMISSIONS[name] = granted
+    unknown = set(approvals) - set(PERMISSIONS)
+    if unknown:
+        raise ImproperlyConfigured(f"Approval permissions that are not declared: {sorted(unknown)}")
+    APPROVAL_PERMISSIONS.update(approvals)
+    _permissions_for.cache_clear()
+
+
+def two_factor_roles() -> frozenset[Role]:
+    """The roles that log in with a second factor: derived from the permissions, so a role that
+    gains an approval permission gains the requirement with it."""
+    return frozenset(role for perm in APPROVAL_PERMISSIONS for role in PERMISSIONS[perm])
 
 
 def needs_two_factor(roles: list[str] | tuple[str, ...]) -> bool:
-    return bool(set(roles) & {role.value for role in TWO_FACTOR_ROLES})
+    return bool(set(roles) & {role.value for role in two_factor_roles()})
 
 
 def _kinds(*names: str) -> frozenset[str]:
@@ -127,5 +108,15 @@ def _permissions_for(held: frozenset[str]) -> frozenset[str]:
     return frozenset(perm for perm, granted in PERMISSIONS.items() if held & {r.value for r in granted})
 
 
-def role_fits_node(role: str, kind: OrgKind | str) -> bool:
+def role_fits_node(role: str, kind: str) -> bool:
     return str(kind) in ROLE_NODE_KINDS.get(Role(role), frozenset())
+
+
+class HasPerm(Protocol):
+    def has_perm(self, perm: str, obj: object = ...) -> bool: ...
+
+
+def require_permission(actor: HasPerm, perm: str) -> None:
+    """Refuse the action unless `actor` holds `perm`: the first line of every service that writes."""
+    if not actor.has_perm(perm):
+        raise PermissionDenied(gettext("Your roles do not allow this."))

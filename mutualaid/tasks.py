@@ -3,17 +3,19 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from mutualaid.celery import ScopedTask, app
+from celery import shared_task
+
+from mutualaid.scopedtask import ScopedTask
 from mutualaid.selectors import org_get, org_subtree_stats
 
 
-@app.task(base=ScopedTask, name="mutualaid.org_stats")
+@shared_task(base=ScopedTask, name="mutualaid.org_stats")
 def org_stats(*, org_id: int, actor_id: int | None = None) -> dict[str, Any]:
     """The figures of an office's subtree (nodes, units, headcount, accounts), computed in its scope."""
     return asdict(org_subtree_stats(root=org_get(pk=org_id)))
 
 
-@app.task(name="mutualaid.retention_all")
+@shared_task(name="mutualaid.retention_all")
 def retention_all() -> int:
     """Beat, daily: one retention run per province, city and industry office, each in its own
     scope (a province's run leaves its cities' subtrees to theirs). Reads only the offices' ids."""
@@ -25,7 +27,7 @@ def retention_all() -> int:
     return len(offices)
 
 
-@app.task(base=ScopedTask, name="mutualaid.retention_office", acks_late=True)
+@shared_task(base=ScopedTask, name="mutualaid.retention_office", acks_late=True)
 def retention_office(*, org_id: int, actor_id: int | None = None) -> dict[str, int]:
     """Anonymise what has expired in one office's part of the tree. Idempotent: a second run,
     or a run delivered again after a lost worker, finds nothing left to do."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pghistory
 from django.contrib.auth.models import UserManager
@@ -26,10 +26,16 @@ from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled
 from django_scopes.exceptions import ScopeError
 
-if TYPE_CHECKING:
-    from mutualaid.models import Organisation
-
 SCOPE = "org"
+
+
+class Node(Protocol):
+    """What a scope needs of an organisation node (mutualaid.models.Organisation, which imports
+    this module for its managers)."""
+
+    pk: Any
+    path: str
+
 
 __all__ = ["ScopeError", "TenantManager", "TenantOwned", "current_org_path", "org_scope", "unscoped"]
 
@@ -47,7 +53,7 @@ def TenantUserManager() -> Any:  # noqa: N802
 
 
 @contextmanager
-def org_scope(org: Organisation, *, actor_id: int | None = None) -> Iterator[None]:
+def org_scope(org: Node, *, actor_id: int | None = None) -> Iterator[None]:
     """Make `org`'s subtree the only data visible, and label every write for the audit trail."""
     path = getattr(org, "path", None)
     if org is None or not getattr(org, "pk", None) or not path:

@@ -15,11 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mutualaid import dates
 from mutualaid.drf import HasPermission, whole_number
 from mutualaid.models import Organisation
 from reporting import exports, services
 from reporting.models import Snapshot
-from reporting.views import XLSX, parse_month
+from reporting.views import XLSX
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
@@ -64,7 +65,7 @@ class OverviewApi(APIView):
         except (Organisation.DoesNotExist, ValueError):
             raise Http404 from None
         month_text = request.query_params.get("month", "")
-        month = parse_month(month_text) if month_text else services.last_month()
+        month = dates.parse_month(month_text) if month_text else dates.last_month()
         if month is None:
             raise ApiValidationError({"month": ["Give the month as YYYY-MM."]})
         figures, _snapshot = services.figures_for(node=node, month=month)
@@ -142,7 +143,7 @@ class SnapshotList(generics.ListAPIView):
         if params.get("kind"):
             qs = qs.filter(kind=params["kind"])
         if params.get("period"):
-            month = parse_month(params["period"])
+            month = dates.parse_month(params["period"])
             if month is None:
                 raise ApiValidationError({"period": ["Give the period as YYYY-MM."]})
             qs = qs.filter(period_start=month)

@@ -5,3 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class ReportingConfig(AppConfig):
     name = "reporting"
     verbose_name = _("Reporting")
+
+    def ready(self) -> None:
+        """Register with the core what reporting adds: permissions, menu entries, URL objects and
+        retention rules."""
+        from mutualaid.nav import NavItem, register_nav
+        from mutualaid.retention import register_rules
+        from mutualaid.roles import register_permissions
+        from mutualaid.routes import register_url_objects
+        from reporting import permissions, retention
+
+        register_permissions(permissions.PERMISSIONS)
+        register_nav(
+            NavItem(_("Leaders' dashboard"), "reporting:dashboard", "reporting.view", 30),
+            NavItem(_("Monthly overview"), "reporting:overview", "reporting.view", 31),
+            NavItem(_("Monthly roll-ups"), "reporting:snapshots", "reporting.view", 32),
+            NavItem(_("Annual targets"), "reporting:targets", "reporting.view", 33),
+            NavItem(_("Rankings"), "reporting:rankings", "reporting.view", 34),
+            NavItem(_("Exports"), "reporting:exports", "reporting.view", 35),
+        )
+        register_url_objects({"snapshot_pk": "reporting.Snapshot", "export_pk": "reporting.ExportJob"})
+        register_rules(*retention.RULES)

@@ -28,6 +28,7 @@ from claims.selectors import CLOCK_RUNNING, risk_list
 from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment
 from finance.services import remittance_warnings
+from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
 from mutualaid.tenantcache import remember
@@ -37,12 +38,6 @@ from reporting.services import figures_for
 
 TREND_MONTHS = 12
 CENT = Decimal("0.01")
-
-
-def add_months(month: date, count: int) -> date:
-    """The first day of the month `count` months after (or before) `month`."""
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _money(value: Decimal | None) -> str:
@@ -82,7 +77,7 @@ def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]
 def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any]:
     last_year = Window(date(window.month.year - 1, window.month.month, 1))
     submitted = _snapshot_year_to_date(
-        node, [add_months(last_year.year_start, n) for n in range(-1, 12 + window.month.month)]
+        node, [dates.add_months(last_year.year_start, n) for n in range(-1, 12 + window.month.month)]
     )
     buckets = _by_month(node, start=last_year.year_start, end=window.end, submitted=submitted)
 
@@ -137,7 +132,7 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
                 "claims": buckets[bucket]["claims"],
                 "paid": _money(buckets[bucket]["paid"]),
             }
-            for bucket in (add_months(window.month, n) for n in range(1 - TREND_MONTHS, 1))
+            for bucket in (dates.add_months(window.month, n) for n in range(1 - TREND_MONTHS, 1))
         ],
         "children": _children(figures, node),
         "plans": [
@@ -185,18 +180,18 @@ def _by_month(
     month = start
     while month < end:
         months.append(month)
-        month = add_months(month, 1)
+        month = dates.add_months(month, 1)
     buckets: dict[date, dict[str, Any]] = {}
     missing = []
     for month in months:
         now = submitted.get(month)
-        before = _empty() if month.month == 1 else submitted.get(add_months(month, -1))
+        before = _empty() if month.month == 1 else submitted.get(dates.add_months(month, -1))
         if now is None or before is None:
             missing.append(month)
             continue
         buckets[month] = {key: now[key] - before[key] for key in FLOWS}
     if missing:
-        live = _live_by_month(node, start=missing[0], end=add_months(missing[-1], 1))
+        live = _live_by_month(node, start=missing[0], end=dates.add_months(missing[-1], 1))
         for month in missing:
             buckets[month] = live.get(month, _empty())
     return buckets
@@ -339,7 +334,7 @@ def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
     reviewing office, against that office's target.
 
     The days and targets are read for all reviewing offices at once (three queries) rather than
-    through `claims.services.settings_for`/`calendar_for` per office, which would cost two
+    through `office_settings`/`calendar_for` per office, which would cost two
     queries for each city under a province; the calendar rule is the same (the office's days and
     those its ancestors declare on top of the statutory calendar) and so is `between`.
     """

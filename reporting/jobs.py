@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualaid import dates
 from mutualaid.models import Organisation, User
 from reporting import exports, rankings
 from reporting.models import ExportJob, ExportKind, ExportStatus
@@ -43,14 +44,6 @@ class Document:
     data: bytes
     filename: str
     content_type: str
-
-
-def parse_month(value: str) -> date | None:
-    try:
-        year, month = (int(part) for part in str(value).split("-")[:2])
-        return date(year, month, 1) if 1900 <= year <= 2999 else None  # December 9999 has no next month
-    except (TypeError, ValueError):
-        return None
 
 
 def parse_year(value: Any) -> int | None:
@@ -108,7 +101,7 @@ def _params(kind: str, raw: dict[str, Any], *, actor: User) -> tuple[dict[str, A
     """Checked, normalised parameters and the job's title. Lookups run in the actor's scope."""
     node = node_get(raw.get("office"), default=actor.org)
     if kind in {ExportKind.OVERVIEW_XLSX, ExportKind.OVERVIEW_PDF}:
-        month = parse_month(raw.get("month", "")) if raw.get("month") else _last_month()
+        month = dates.parse_month(raw.get("month", "")) if raw.get("month") else dates.last_month()
         if month is None:
             raise ValidationError(_("Give the month as YYYY-MM."))
         return {"office": node.pk, "month": f"{month:%Y-%m}"}, f"{node.name} · {month:%Y-%m}"
@@ -118,12 +111,6 @@ def _params(kind: str, raw: dict[str, Any], *, actor: User) -> tuple[dict[str, A
     plan = plan_get(raw.get("plan"), node=node)
     sort = raw.get("sort") if raw.get("sort") in rankings.SORTS else rankings.DEFAULT_SORT
     return {"office": node.pk, "year": year, "plan": plan.pk, "sort": sort}, f"{node.name} · {plan.name} · {year}"
-
-
-def _last_month() -> date:
-    from reporting.services import last_month
-
-    return last_month()
 
 
 def export_job_create(*, actor: User, kind: str, params: dict[str, Any]) -> ExportJob:
@@ -144,7 +131,7 @@ def _build(job: ExportJob, step: Callable[[int], None]) -> Document:
     step(10)
     pdf = job.kind in {ExportKind.OVERVIEW_PDF, ExportKind.RANKINGS_PDF}
     if job.kind in {ExportKind.OVERVIEW_XLSX, ExportKind.OVERVIEW_PDF}:
-        month = parse_month(params["month"])
+        month = dates.parse_month(params["month"])
         if month is None:
             raise ValidationError(_("Give the month as YYYY-MM."))
         return overview_document(node=node, month=month, pdf=pdf)

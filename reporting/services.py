@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims.models import Claim, ClaimStatus
 from enrollment.models import Plan
+from mutualaid import dates
 from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.tenancy import unscoped
@@ -35,22 +35,6 @@ from reporting.overview import overview
 # snapshot says which rules made it.
 RULES_VERSION = "2026.11"
 REPORTING_OFFICES = (OrgKind.CITY, OrgKind.INDUSTRY, OrgKind.PROVINCE)
-
-
-def business_today() -> date:
-    return timezone.localdate()
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def last_month() -> date:
-    return month_start(month_start(business_today()) - timedelta(days=1))
-
-
-def quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
 def checksum(figures: dict[str, Any]) -> str:
@@ -101,11 +85,11 @@ def rollup(
     if office.kind not in REPORTING_OFFICES:
         raise ValidationError(_("Figures are rolled up by city offices and the provincial office."))
     if kind == SnapshotKind.QUARTERLY_CLAIMS:
-        start = quarter_start(period)
-        closed = date(start.year + (start.month > 9), (start.month + 2) % 12 + 1, 1) <= business_today()
+        start = dates.quarter_start(period)
+        closed = date(start.year + (start.month > 9), (start.month + 2) % 12 + 1, 1) <= dates.business_today()
     else:
-        start = month_start(period)
-        closed = start < month_start(business_today())
+        start = dates.month_start(period)
+        closed = start < dates.month_start(dates.business_today())
     if not closed:
         raise ValidationError(
             _("%(period)s is not closed yet: its figures are rolled up once it is over.") % {"period": f"{start:%Y-%m}"}
@@ -151,7 +135,7 @@ def rollup(
 def figures_for(*, node: Organisation, month: date) -> tuple[dict[str, Any], Snapshot | None]:
     """The overview of a node for a month: the latest submitted snapshot when there is one (the
     figures the office sent up, read in one query), otherwise computed from the live data."""
-    start = month_start(month)
+    start = dates.month_start(month)
     snapshot = (
         Snapshot.objects.filter(org=node, kind=SnapshotKind.MONTHLY, period_start=start).order_by("-revision").first()
     )
@@ -171,7 +155,7 @@ def submission_status(
     *, province: Organisation, period: date, kind: str = SnapshotKind.MONTHLY
 ) -> list[dict[str, Any]]:
     """Each city's latest snapshot of the period, or None: the province sees who is late."""
-    start = quarter_start(period) if kind == SnapshotKind.QUARTERLY_CLAIMS else month_start(period)
+    start = dates.quarter_start(period) if kind == SnapshotKind.QUARTERLY_CLAIMS else dates.month_start(period)
     cities = cities_of(province)
     latest: dict[int, Snapshot] = {}
     with unscoped():

@@ -2,16 +2,18 @@ from __future__ import annotations
 
 from datetime import date
 
+from celery import shared_task
 from django.core.exceptions import ValidationError
 
-from mutualaid.celery import ScopedTask, app
+from mutualaid import dates
 from mutualaid.models import Organisation, OrgKind
+from mutualaid.scopedtask import ScopedTask
 from mutualaid.tenancy import unscoped
 from reporting import services
 from reporting.models import SnapshotKind
 
 
-@app.task(name="reporting.rollup_all")
+@shared_task(name="reporting.rollup_all")
 def rollup_all() -> int:
     """Beat, on the configured day: each city's roll-up of last month (and of the quarter just
     ended), each in its own scope. Reads only the cities' ids."""
@@ -19,13 +21,15 @@ def rollup_all() -> int:
         cities = list(
             Organisation.objects.filter(kind__in=[OrgKind.CITY, OrgKind.INDUSTRY]).values_list("pk", flat=True)
         )
-    month = services.last_month()
+    month = dates.last_month()
     for city_id in cities:
         rollup_office.delay(org_id=city_id, period=month.isoformat())
     return len(cities)
 
 
-@app.task(base=ScopedTask, name="reporting.rollup_office", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    base=ScopedTask, name="reporting.rollup_office", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
 def rollup_office(*, org_id: int, period: str, actor_id: int | None = None) -> str:
     """Roll up one office's closed month, then let its province consolidate if every city is in.
     Idempotent: run twice, it finds its own snapshot and changes nothing."""
@@ -47,7 +51,7 @@ def rollup_office(*, org_id: int, period: str, actor_id: int | None = None) -> s
     return "; ".join(results)
 
 
-@app.task(base=ScopedTask, name="reporting.consolidate_province")
+@shared_task(base=ScopedTask, name="reporting.consolidate_province")
 def consolidate_province(*, org_id: int, period: str, actor_id: int | None = None) -> str:
     province = Organisation.objects.get(pk=org_id)
     start = date.fromisoformat(period)
@@ -58,7 +62,7 @@ def consolidate_province(*, org_id: int, period: str, actor_id: int | None = Non
     return f"r{snapshot.revision}"
 
 
-@app.task(base=ScopedTask, name="reporting.export", acks_late=True, reject_on_worker_lost=True)
+@shared_task(base=ScopedTask, name="reporting.export", acks_late=True, reject_on_worker_lost=True)
 def export(*, org_id: int, export_pk: int, actor_id: int | None = None) -> str:
     """Prepare one export in the scope of the office that asked for it. Idempotent: a job done
     is not redone, and a run cut off half-way is started again from scratch (reporting/jobs.py)."""

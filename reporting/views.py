@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from finance.models import RemittanceStatus
+from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.views import StaffView
 from reporting import exports, services
@@ -21,15 +21,6 @@ from reporting.models import Snapshot
 
 REMITTANCE_LABELS = dict(RemittanceStatus.choices)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def parse_month(value: str) -> date | None:
-    """YYYY-MM as its first day, for years 1900 to 2999 (the month after December 9999 does not exist)."""
-    try:
-        year, month = (int(part) for part in value.split("-")[:2])
-        return date(year, month, 1) if 1900 <= year <= 2999 else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _node(request: HttpRequest) -> Organisation:
@@ -58,7 +49,7 @@ class OverviewView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         node = _node(self.request)
-        month = parse_month(self.request.GET.get("month", "")) or services.last_month()
+        month = dates.parse_month(self.request.GET.get("month", "")) or dates.last_month()
         figures, snapshot = services.figures_for(node=node, month=month)
         cols = exports.columns()
         context.update(
@@ -84,7 +75,7 @@ class OverviewWorkbookView(StaffView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         node = _node(request)
-        month = parse_month(request.GET.get("month", "")) or services.last_month()
+        month = dates.parse_month(request.GET.get("month", "")) or dates.last_month()
         data = exports.overview_workbook(services.figures_for(node=node, month=month)[0])
         response = HttpResponse(data, content_type=XLSX)
         name = f"{_('Enrollment and claims overview')}-{node.name}-{month:%Y-%m}.xlsx"
@@ -101,7 +92,7 @@ class SnapshotListView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         office = self.request.user.org
-        month = parse_month(self.request.GET.get("month", "")) or services.last_month()
+        month = dates.parse_month(self.request.GET.get("month", "")) or dates.last_month()
         context.update(
             month=month,
             snapshots=Snapshot.objects.select_related("org", "created_by").order_by(
@@ -114,7 +105,7 @@ class SnapshotListView(StaffView):
     def post(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("reporting.rollup"):
             raise PermissionDenied(_("Your roles do not allow this."))
-        month = parse_month(request.POST.get("month", ""))
+        month = dates.parse_month(request.POST.get("month", ""))
         try:
             if month is None:
                 raise ValidationError(_("Choose the month."))

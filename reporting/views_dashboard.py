@@ -13,11 +13,11 @@ from django.templatetags.static import static
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.views import StaffView
-from reporting import services
 from reporting.dashboard import dashboard
-from reporting.views import _node, parse_month
+from reporting.views import _node
 
 ECHARTS = "vendor/echarts/echarts.min.js"
 
@@ -166,9 +166,9 @@ class DashboardView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         node = _node(self.request)
-        latest = services.last_month()
-        month = min(parse_month(self.request.GET.get("month", "")) or latest, latest)
-        figures = dashboard(node=node, month=month, today=services.business_today())
+        latest = dates.last_month()
+        month = min(dates.parse_month(self.request.GET.get("month", "")) or latest, latest)
+        figures = dashboard(node=node, month=month, today=dates.business_today())
         turnaround = figures["turnaround"]
         context.update(
             node=node,

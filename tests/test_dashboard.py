@@ -22,9 +22,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from claims import services as claims_services
-from claims.models import Claim
+from claims.models import Claim, ClaimSettings
 from enrollment.models import Enrollment
 from finance import services as finance_services
+from mutualaid import dates
+from mutualaid.officesettings import office_settings
 from mutualaid.tenancy import ScopeError, org_scope, unscoped
 from mutualaid.tenantcache import office_key
 from reporting import services as reporting_services
@@ -142,7 +144,7 @@ def test_turnaround_counts_working_days_with_the_holidays_and_the_offices_own_ta
     # The same count as the claims clock's own calendar and settings give.
     calendar = claims_services.calendar_for(june.a.city)
     assert calendar.between(date(2026, 6, 15), date(2026, 6, 22)) == 3
-    assert claims_services.settings_for(june.a.city).target_days == 2
+    assert office_settings(ClaimSettings, june.a.city).target_days == 2
 
 
 def test_percentiles_are_by_nearest_rank() -> None:
@@ -173,7 +175,7 @@ def test_premium_held_back_risk_flags_and_claims_past_their_target_are_counted(j
     with unscoped():
         Claim.objects.filter(pk=early.pk).update(target_due_on=date(2026, 2, 1))
     with org_scope(june.a.city):
-        figures = dashboard(node=june.a.city, month=MONTH, today=finkit.services.business_today())
+        figures = dashboard(node=june.a.city, month=MONTH, today=dates.business_today())
     head = figures["headline"]
     assert head["remittances_outstanding"] == {"value": "100.00", "offices": 1}
     (held,) = figures["remittances"]
@@ -198,7 +200,7 @@ def test_premium_held_back_is_what_the_office_would_have_to_remit(june: Tree) ->
             remitted_on=finance_services.due_date(earlier) - timedelta(days=1),
         )
     finkit.move_policy_to(june.a.policy, later)  # and nothing reported for it
-    today = finance_services.business_today()
+    today = dates.business_today()
     with org_scope(june.a.city):
         problems = [(w["problem"], w["month"], w["outstanding"]) for w in held_back(node=june.a.city, today=today)]
     assert problems == [("missing", f"{later:%Y-%m}", "100.00"), ("short", f"{earlier:%Y-%m}", "40.00")]

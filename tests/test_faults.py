@@ -4,7 +4,7 @@ A job is held still in its middle by a pause point (mutualaid/faults.py) inside 
 its loop; the test then kills the worker with SIGKILL, starts a new one, and checks that the job
 ended exactly once, as an undisturbed run ends. The workers get a visibility timeout of one
 second, so the task their dead colleague had taken is delivered again within seconds (in
-production it comes back after CELERY_VISIBILITY_TIMEOUT, an hour: mutualaid/settings.py).
+production it comes back after CELERY_VISIBILITY_TIMEOUT, an hour: config/settings.py).
 """
 
 from __future__ import annotations
@@ -353,7 +353,7 @@ def start_gunicorn(*, database_url: str, log: Path) -> tuple[subprocess.Popen[by
         process = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
-                "mutualaid.wsgi:application",
+                "config.wsgi:application",
                 f"--bind=127.0.0.1:{port}",
                 "--workers=2",
                 "--threads=4",

@@ -22,12 +22,13 @@ from finance.models import (
     RemittanceStatus,
 )
 from finance.services import credit, debit
+from mutualaid import dates
 from mutualaid.tenancy import org_scope, unscoped
 from tests import claimkit, finkit
 from tests.conftest import Tree
 from tests.factories import UserFactory
 
-TODAY = services.business_today()
+TODAY = dates.business_today()
 
 
 @pytest.fixture
@@ -231,7 +232,7 @@ def test_a_month_without_policies_has_nothing_to_remit(books: Tree) -> None:
         services.remittance_draft(actor=agent, office=agent.org, month=date(2026, 2, 1))
     assert "2026-02" in str(caught.value)
     with org_scope(agent.org, actor_id=agent.pk), pytest.raises(ValidationError):
-        services.remittance_draft(actor=agent, office=agent.org, month=services.month_start(TODAY))  # not over yet
+        services.remittance_draft(actor=agent, office=agent.org, month=dates.month_start(TODAY))  # not over yet
 
 
 def test_the_city_sees_a_short_and_a_missing_remittance_with_the_amount_outstanding(
@@ -240,7 +241,7 @@ def test_the_city_sees_a_short_and_a_missing_remittance_with_the_amount_outstand
     premium = books.a.policy.premium
     report = finkit.last_month_report(books.a)
     after_due = report.due_on + timedelta(days=1)
-    monkeypatch.setattr(services, "business_today", lambda: after_due)
+    monkeypatch.setattr(dates, "business_today", lambda: after_due)
     with org_scope(books.a.city):
         warnings = services.remittance_warnings(office=books.a.city)
     assert [(w.office.pk, w.problem, w.outstanding) for w in warnings] == [(books.a.county.pk, "missing", premium)]

@@ -25,12 +25,13 @@ from finance import reconcile, services
 from finance.bankstatement import StatementError, StatementRow, parse
 from finance.models import Account, BankLine, BankStatement, EntryKind, JournalLine
 from finance.services import credit, debit
+from mutualaid import dates
 from mutualaid.models import Organisation, User
 from mutualaid.tenancy import org_scope, unscoped
 from tests.conftest import Tree
 from tests.translations import ROOT, chinese_table, msgids_of
 
-TODAY = services.business_today()
+TODAY = dates.business_today()
 DAY = TODAY - timedelta(days=20)  # the statements' day: in the past, whatever day the tests run
 D = Decimal
 HEADER = ["交易日期", "收入金额", "支出金额", "对方户名", "摘要", "流水号"]

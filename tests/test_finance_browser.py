@@ -8,6 +8,7 @@ import pytest
 
 from enrollment.models import Policy
 from finance.models import Remittance
+from mutualaid import dates
 from mutualaid.tenancy import unscoped
 from tests import claimkit, finkit
 from tests.browser import login, page, screenshot  # noqa: F401 - the fixture
@@ -112,7 +113,7 @@ def test_a_month_s_premium_goes_up_the_tree_and_a_payment_is_approved_in_layers(
     screenshot(page, "48-payment-paid")
 
     # The bank's statement of the month, reconciled with the books: a bank fee is left over.
-    today = finkit.services.business_today()
+    today = dates.business_today()
     statement = tmp_path / "对账单.csv"
     statement.write_text(
         "交易日期,收入金额,支出金额,对方户名,摘要,流水号\n"

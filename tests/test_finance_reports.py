@@ -24,6 +24,7 @@ from rest_framework.authtoken.models import Token
 from finance import budgets, services
 from finance.models import Account, Budget, EntryKind, JournalEntry, PaymentKind
 from finance.services import credit, debit
+from mutualaid import dates
 from mutualaid.roles import Role
 from mutualaid.tenancy import org_scope, unscoped
 from tests.conftest import City, Tree
@@ -55,7 +56,7 @@ def _post(city: City, office, on: date, legs, memo: str = "测试凭证", kind: 
 
 
 def _this_month() -> date:
-    return services.month_start(services.business_today())
+    return dates.month_start(dates.business_today())
 
 
 def _policy_entry(city: City) -> JournalEntry:
@@ -79,7 +80,7 @@ def books(tree: Tree) -> Tree:
     _post(
         tree.a,
         tree.a.county,
-        services.business_today(),
+        dates.business_today(),
         [debit(Account.BANK, D("40.00")), credit(Account.PREMIUM_RECEIVABLE, D("40.00"))],
         "本月到账",
     )
@@ -210,7 +211,7 @@ def test_the_statement_page_shows_the_figures_and_links_both_downloads_in_few_qu
         _post(
             city,
             city.county,
-            services.business_today(),
+            dates.business_today(),
             [debit(Account.BANK, D("1.00")), credit(Account.PREMIUM_RECEIVABLE, D("1.00"))],
             f"批量{n}",
         )
@@ -247,7 +248,7 @@ def city_books(tree: Tree) -> Tree:
     """City A's own books for its plan this year: 600.00 premium income, 100.00 of it refunded,
     250.50 claims paid; and 9,999.00 of income last year, which this year's actual leaves out."""
     city = tree.a.with_enrollment(100)
-    today = services.business_today()
+    today = dates.business_today()
     _post(
         city,
         city.city,
@@ -272,7 +273,7 @@ def city_books(tree: Tree) -> Tree:
 
 def test_budget_against_actual_is_the_years_postings_on_each_accounts_normal_side(city_books: Tree) -> None:
     city = city_books.a
-    year = services.business_today().year
+    year = dates.business_today().year
     with org_scope(city.city, actor_id=city.office_user.pk):
         budgets.budget_set(
             actor=city.office_user, plan=city.plan, year=year, account=Account.PREMIUM_INCOME, amount=D("1000.00")
@@ -309,7 +310,7 @@ def test_budget_against_actual_is_the_years_postings_on_each_accounts_normal_sid
 
 def test_the_budget_page_shows_the_table_and_sets_a_budget_for_the_office_and_finance_heads(city_books: Tree) -> None:
     city = city_books.a
-    year = services.business_today().year
+    year = dates.business_today().year
     client = _client(city.office_user)
     url = reverse("finance:budget")
     response = client.post(
@@ -332,7 +333,7 @@ BAD_AMOUNTS = ["-1", "1.005", "abc", "", "NaN", "1000000000000"]
 @pytest.mark.parametrize("amount", BAD_AMOUNTS)
 def test_a_bad_budget_amount_is_refused_with_a_message_and_nothing_is_saved(city_books: Tree, amount: str) -> None:
     city = city_books.a
-    year = services.business_today().year
+    year = dates.business_today().year
     url = f"{reverse('finance:budget')}?plan={city.plan.pk}&year={year}"
     response = _client(city.office_user).post(
         url, {"plan": city.plan.pk, "year": year, "account": Account.BANK, "amount": amount}
@@ -400,7 +401,7 @@ def test_the_entries_api_gives_each_entry_with_its_lines_filtered_and_in_few_que
         _post(
             city,
             city.county,
-            services.business_today(),
+            dates.business_today(),
             [debit(Account.BANK, D("1.00")), credit(Account.PREMIUM_RECEIVABLE, D("1.00"))],
             f"批量{n}",
         )

@@ -11,8 +11,8 @@ all together by city B's office user. For each route, with every verb its view a
 - ids of rows it cannot see, forged in the query string, are refused or ignored.
 
 The tree is built once for the module (`walk_tree`), and each test runs in a savepoint of it.
-A route whose URL takes an argument this walk does not know fails the test: add the argument
-to `OBJECT_KWARGS` with the model whose foreign instance it should receive. See
+A route whose URL takes an argument no app registered (mutualaid/routes.py) fails the test;
+the walk fills each registered argument with city A's instance of its model. See
 SECURITY.md (Isolation) for the promises and the tests that prove them.
 """
 
@@ -37,26 +37,46 @@ from mutualaid.tenancy import unscoped
 from tests.conftest import ALL_OFFICE_ROLES, City, Tree
 from tests.factories import UserFactory
 
-# URL argument -> how to find city A's instance for it.
-OBJECT_KWARGS: dict[str, str] = {
-    "org_pk": "county",  # a node inside city A
-    "user_pk": "county_agent",  # an account inside city A
-    "plan_pk": "plan",  # city A's own plan
-    "list_pk": "member_list",  # an approved member list of city A's unit
-    "policy_pk": "policy",  # its policy
-    "job_pk": "card_job",  # a finished card-printing job of city A
-    "enrollment_pk": "enrollment",  # one of city A's members
-    "period_pk": "period",  # city A's plan period (its benefit schedule)
-    "claim_pk": "claim",  # a paid claim of city A's member
-    "document_pk": "document",  # one of its scanned documents
-    "batch_pk": "batch",  # the payment batch that paid it
-    "entry_pk": "entry",  # the agent point's ledger entry for the policy
-    "remittance_pk": "remittance",  # the agent point's report of last month
-    "payment_pk": "payment",  # the approved payment of the claims batch
-    "statement_pk": "statement",  # an imported bank statement of city A's dedicated account
-    "snapshot_pk": "snapshot",  # city A's frozen figures of last month
-    "export_pk": "export_job",  # a finished export of city A's rankings
+# URL argument -> the City attribute holding that office's instance of the model the argument
+# names. The arguments and their models are what the apps registered (mutualaid/routes.py); the
+# City fixture must build one instance of each model, and where it holds several of one model the
+# walk takes the one named here.
+PREFERRED = {"org_pk": "county", "user_pk": "county_agent"}
+
+
+# What each of the City fixture's loosely typed attributes holds.
+HOLDERS = {
+    "plan": "enrollment.Plan",
+    "member_list": "enrollment.MemberList",
+    "policy": "enrollment.Policy",
+    "card_job": "enrollment.CardPrintJob",
+    "enrollment": "enrollment.Enrollment",
+    "period": "enrollment.Period",
+    "claim": "claims.Claim",
+    "document": "claims.ClaimDocument",
+    "batch": "claims.PaymentBatch",
+    "entry": "finance.JournalEntry",
+    "remittance": "finance.Remittance",
+    "payment": "finance.PaymentRequest",
+    "statement": "finance.BankStatement",
+    "snapshot": "reporting.Snapshot",
+    "export_job": "reporting.ExportJob",
 }
+
+
+def _object_kwargs() -> dict[str, str]:
+    from mutualaid.routes import URL_OBJECTS
+
+    found: dict[str, str] = {}
+    for kwarg, label in URL_OBJECTS.items():
+        holders = [PREFERRED[kwarg]] if kwarg in PREFERRED else [a for a, held in HOLDERS.items() if held == label]
+        if len(holders) != 1:
+            raise AssertionError(f"The City fixture must hold one {label} for the URL argument {kwarg} (HOLDERS).")
+        found[kwarg] = holders[0]
+    return found
+
+
+OBJECT_KWARGS: dict[str, str] = _object_kwargs()
 FIXED_KWARGS = {"version": "v1", "action": "approve", "document": "cards.pdf"}
 # Namespaces and routes outside the walk, each for a stated reason.
 SKIPPED_NAMESPACES = {"admin"}  # superusers only; tested in test_admin_is_for_superusers_only
@@ -100,7 +120,7 @@ def _url(route: Route, city: City) -> str:
         elif name in OBJECT_KWARGS:
             kwargs[name] = getattr(city, OBJECT_KWARGS[name]).pk
         else:
-            pytest.fail(f"Route {route.name} takes '{name}', unknown to the isolation walk: add it to OBJECT_KWARGS.")
+            pytest.fail(f"Route {route.name} takes {name!r}, which no app registered (mutualaid/routes.py).")
     return reverse(route.name, kwargs=kwargs)
 
 
@@ -376,7 +396,7 @@ def _url_with(route: Route, pick: Any) -> str:
     kwargs = {n: FIXED_KWARGS[n] if n in FIXED_KWARGS else pick(n) for n in route.kwargs}
     for name in kwargs:
         if name not in FIXED_KWARGS and name not in OBJECT_KWARGS:
-            pytest.fail(f"Route {route.name} takes '{name}', unknown to the isolation walk: add it to OBJECT_KWARGS.")
+            pytest.fail(f"Route {route.name} takes {name!r}, which no app registered (mutualaid/routes.py).")
     return reverse(route.name, kwargs=kwargs)
 
 
@@ -526,7 +546,7 @@ def walk_tree(
     from django.db import transaction
     from django.test import override_settings
 
-    from mutualaid.celery import app
+    from config.celery import app
     from mutualaid.models import OrgKind
     from tests.conftest import _city
     from tests.factories import OrganisationFactory

@@ -13,7 +13,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mutualaid.celery import ScopedTask, app
+from config.celery import app
+from mutualaid.scopedtask import ScopedTask
 from mutualaid.tasks import org_stats
 from mutualaid.tenancy import ScopeError
 from tests.conftest import Tree

@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from enrollment import services as enrollment
 from enrollment.models import Enrollment
+from mutualaid import dates
 from mutualaid.models import OrgKind
 from mutualaid.roles import Role
 from mutualaid.tenancy import org_scope, unscoped
@@ -75,7 +76,7 @@ def ranked(claims_ready: Tree, monkeypatch: pytest.MonkeyPatch) -> Tree:
             min_participation=Decimal("0.000"),
         )
     with monkeypatch.context() as past:  # lists are approved while their period runs
-        past.setattr(enrollment, "business_today", lambda: date(YEAR - 1, 1, 15))
+        past.setattr(dates, "business_today", lambda: date(YEAR - 1, 1, 15))
         a.policy_2025 = enrol(a.unit_agent, a.office_user, a.unit, a.period_2025, [*a.members, person(150)])
     with unscoped():
         Enrollment.objects.filter(period=a.period).update(created_at=THIS_YEAR)

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from rest_framework.authtoken.models import Token
 
 from enrollment.models import Enrollment
+from mutualaid import dates
 from mutualaid.tenancy import org_scope, unscoped
 from reporting import services
 from reporting.models import Snapshot
@@ -39,7 +40,7 @@ def paid(claims_ready: Tree) -> Tree:
 
 def test_the_overview_counts_people_premium_claims_and_the_loss_ratio_by_child_office(paid: Tree) -> None:
     with org_scope(paid.a.city):
-        figures = overview(node=paid.a.city, month=services.business_today())
+        figures = overview(node=paid.a.city, month=dates.business_today())
     (row,) = figures["rows"]
     assert row["office_id"] == paid.a.county.pk and row["plan_name"] == paid.a.plan.name
     assert (row["people_all"], row["people_year"], row["premium_year"]) == (2, 2, "100.00")
@@ -98,7 +99,7 @@ def test_bad_roll_ups_are_refused(paid: Tree) -> None:
     head = paid.a.office_user
     with org_scope(paid.a.city, actor_id=head.pk):
         with pytest.raises(ValidationError):  # the month is not over
-            services.rollup(office=paid.a.city, period=services.business_today(), actor=head)
+            services.rollup(office=paid.a.city, period=dates.business_today(), actor=head)
         with pytest.raises(ValidationError):  # an agent point does not roll up
             services.rollup(office=paid.a.county, period=LAST, actor=head)
     with org_scope(paid.b.city, actor_id=paid.b.office_user.pk), pytest.raises(ValidationError) as caught:

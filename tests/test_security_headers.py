@@ -100,7 +100,7 @@ def test_production_settings_send_hsts_and_cookies_over_https_only() -> None:
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_PROBE],
         cwd=ROOT,
-        env=_production_env() | {"DJANGO_SETTINGS_MODULE": "mutualaid.settings"},
+        env=_production_env() | {"DJANGO_SETTINGS_MODULE": "config.settings"},
         capture_output=True,
         text=True,
         timeout=120,

@@ -238,7 +238,7 @@ def _read_apart(path: Path, *, calamine: bool = True) -> dict[str, Any]:
         text=True,
         timeout=120,
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "mutualaid.settings"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]

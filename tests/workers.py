@@ -24,7 +24,7 @@ def worker_command(*, hostname: str, queue: str | None = None) -> list[str]:
         "-m",
         "celery",
         "-A",
-        "mutualaid",
+        "config",
         "worker",
         "--pool=solo",
         "--concurrency=1",

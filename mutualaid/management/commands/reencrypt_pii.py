@@ -17,24 +17,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
 
-from claims.models import Claim, ClaimDocument
-from enrollment.models import CardPrintJob, Enrollment, ListRow, MemberList
 from mutualaid import pii
 from mutualaid.tenancy import unscoped
 
 BATCH = 1000
-
-# Every encrypted column and every encrypted file of the product.
-COLUMNS: list[tuple[type[models.Model], tuple[str, ...]]] = [
-    (Enrollment, ("id_cipher", "phone_cipher")),
-    (ListRow, ("id_cipher", "phone_cipher")),
-    (Claim, ("diagnosis_cipher", "account_cipher")),
-]
-FILES: list[type[models.Model]] = [MemberList, ClaimDocument, CardPrintJob]
 
 
 def _stale(blob: Any, current: int) -> bool:
@@ -50,10 +41,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, dry_run: bool = False, **options: Any) -> None:
         current = pii.current_key_id()
         with unscoped():  # every office's rows: this is the operator's command
-            for model, fields in COLUMNS:
+            # Every encrypted column and file of the product, as the apps registered them.
+            for label, fields in pii.ENCRYPTED_COLUMNS.items():
+                model = apps.get_model(label)
                 count = self._columns(model, fields, current, dry_run)
                 self.stdout.write(f"{model._meta.label} {', '.join(fields)}: {count}")
-            for model in FILES:
+            for label in pii.ENCRYPTED_FILES:
+                model = apps.get_model(label)
                 count = self._files(model, current, dry_run)
                 self.stdout.write(f"{model._meta.label} files: {count}")
         self.stdout.write("dry run: nothing changed" if dry_run else f"everything is now under key {current}")

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from mutualaid.demo import demo_steps
 from mutualaid.idcheck import make_credit_code
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.roles import Role
@@ -142,7 +143,6 @@ class Command(BaseCommand):
     help = "Load (or refresh) the demo province and print one login per role."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        enrolled = ""
         with unscoped(), transaction.atomic():
             province = Organisation.objects.filter(code="61").first()
             if province is None:
@@ -164,17 +164,9 @@ class Command(BaseCommand):
                 if user.needs_two_factor:
                     _demo_authenticator(user)
                 rows.append((username, "、".join(user.role_labels()), org.name, token, user.needs_two_factor))
-            if "enrollment" in settings.INSTALLED_APPS:
-                enrolled = self._enrol_demo_members()
-            claims = self._demo_claims() if "claims" in settings.INSTALLED_APPS else 0
-            if claims and "finance" in settings.INSTALLED_APPS:
-                from finance import demo
-
-                demo.seed()
-        if enrolled:
-            self.stdout.write(f"已出具演示保单 / demo policy issued: {enrolled}")
-        if claims:
-            self.stdout.write(f"已登记演示理赔 / demo claims registered: {claims}")
+            said = [line for step in demo_steps() if (line := step())]
+        for line in said:
+            self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪 / Demo province ready."))
         self.stdout.write(f"密码 / password for every login: {DEMO_PASSWORD}")
         self.stdout.write(
@@ -186,86 +178,6 @@ class Command(BaseCommand):
             if token:
                 line += f"  API token: {token}"
             self.stdout.write(line)
-
-    def _enrol_demo_members(self) -> str:
-        """A provincial plan with this year's period, and one unit's approved list of 24 members,
-        through the same services an office uses, so every enrollment page has something to show."""
-        from datetime import date
-        from decimal import Decimal
-
-        from enrollment import services
-        from enrollment.models import Plan, PlanKind
-        from enrollment.workbook import COLUMNS
-        from mutualaid.idcheck import make_resident_id
-        from mutualaid.tenancy import org_scope
-
-        if Plan.objects.exists():
-            return ""
-        year = services.business_today().year  # the demo's period is always the current year
-        head = User.auth_objects.get(username="sheng_head")
-        city_head = User.auth_objects.get(username="xian_head")
-        agent = User.auth_objects.get(username="qinchuan_agent")
-        with org_scope(head.org, actor_id=head.pk):
-            plan = services.plan_create(actor=head, name="职工住院医疗互助保障", kind=PlanKind.INPATIENT)
-            period = services.period_create(
-                actor=head,
-                plan=plan,
-                label=f"{year}年度",
-                starts_on=date(year, 1, 1),
-                ends_on=date(year, 12, 31),
-                premium_per_share=Decimal("50.00"),
-                max_shares=3,
-                min_participation=Decimal("0.000"),
-                subsidy_kind="fixed",
-                subsidy_amount=Decimal("15.00"),
-                unit_ratio=Decimal("0.500"),
-            )
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.append([c.header for c in COLUMNS])
-        surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢"
-        for i in range(24):
-            sex = "M" if i % 2 else "F"
-            born = date(1970 + i, 1 + i % 12, 1 + i % 27)
-            number = make_resident_id(region="610113", birth_date=born, sequence=100 + i, gender=sex)
-            name = surnames[i] + ("建华" if sex == "M" else "秀英")
-            sheet.append(
-                [
-                    i + 1,
-                    name,
-                    number,
-                    "男" if sex == "M" else "女",
-                    None,
-                    f"139{29000000 + i}",
-                    plan.name,
-                    1,
-                    "是",
-                    None,
-                ]
-            )
-        import io
-
-        buffer = io.BytesIO()
-        book.save(buffer)
-        unit = agent.org
-        with org_scope(unit, actor_id=agent.pk):
-            member_list, _created = services.member_list_upload(
-                actor=agent, unit=unit, period=period, data=buffer.getvalue(), filename="参保人员名单-演示.xlsx"
-            )
-            checked = services.member_list_check(member_list=member_list, viewer=unit)
-            services.member_list_submit(actor=agent, member_list=checked)
-        with org_scope(city_head.org, actor_id=city_head.pk):
-            policy = services.member_list_approve(actor=city_head, member_list=checked)
-        return policy.number
-
-    def _demo_claims(self) -> int:
-        from claims import demo
-        from enrollment.models import Period
-
-        period = Period.objects.filter(plan__name="职工住院医疗互助保障").order_by("-starts_on").first()
-        return demo.seed(period=period) if period else 0
 
     def _add(self, parent: Organisation, children: list[Any]) -> None:
         for child in children:

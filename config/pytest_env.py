@@ -12,6 +12,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")  # Playwright's sync API
 # Cards render inline in tests; test_documents runs the separate-process path on purpose.
 os.environ.setdefault("CARD_RENDER_PROCESSES", "0")
 if not os.environ.get("DATABASE_URL"):
-    from mutualaid.devdb import ensure_database
+    from config.devdb import ensure_database
 
     os.environ["DATABASE_URL"] = ensure_database()

@@ -1,18 +1,12 @@
-"""The Celery app. Tasks are another interface to the services: they take ids, re-enter the
-scope of the office they were started for, and call a service."""
+"""The base of every task that touches an office's data. Tasks are another interface to the
+services: they take ids, re-enter the scope of the office they were started for, and call a
+service. The Celery app itself is the project's (config/celery.py)."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from celery import Celery, Task
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.settings")
-
-app = Celery("mutualaid")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+from celery import Task
 
 
 class ScopedTask(Task):  # type: ignore[misc]

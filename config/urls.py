@@ -1,0 +1,29 @@
+"""The project's URLs: each app's pages under its own prefix, and every app's API routes under
+one versioned prefix."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from claims.apis import api_urls as claims_api_urls
+from enrollment.apis import api_urls as enrollment_api_urls
+from finance.apis import api_urls as finance_api_urls
+from mutualaid.urls import api_urls as core_api_urls
+from reporting.apis import api_urls as reporting_api_urls
+
+api_v1 = [*core_api_urls, *enrollment_api_urls, *claims_api_urls, *finance_api_urls, *reporting_api_urls]
+
+urlpatterns = [
+    path("", include("mutualaid.urls")),
+    path("enrollment/", include("enrollment.urls")),
+    path("claims/", include("claims.urls")),
+    path("finance/", include("finance.urls")),
+    path("reporting/", include("reporting.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    re_path(r"^api/(?P<version>v1)/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api_schema"),
+    path("admin/", admin.site.urls),
+]
+
+# A 503 with Retry-After while the database is away (mutualaid/outage.py); otherwise templates/500.html.
+handler500 = "mutualaid.outage.server_error"

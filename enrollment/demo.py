@@ -1,0 +1,74 @@
+"""Demo enrollment for `manage.py seed_demo`: a provincial plan with this year's period, and one
+unit's approved list of 24 members, through the same services an office uses, so every
+enrollment page has something to show."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+
+from enrollment import services
+from enrollment.models import Plan, PlanKind
+from enrollment.workbook import COLUMNS
+from mutualaid import dates
+from mutualaid.idcheck import make_resident_id
+from mutualaid.models import User
+from mutualaid.tenancy import org_scope
+
+PLAN_NAME = "职工住院医疗互助保障"
+
+
+def seed() -> str | None:
+    if Plan.objects.exists():
+        return None
+    year = dates.business_today().year  # the demo's period is always the current year
+    head = User.auth_objects.get(username="sheng_head")
+    city_head = User.auth_objects.get(username="xian_head")
+    agent = User.auth_objects.get(username="qinchuan_agent")
+    with org_scope(head.org, actor_id=head.pk):
+        plan = services.plan_create(actor=head, name=PLAN_NAME, kind=PlanKind.INPATIENT)
+        period = services.period_create(
+            actor=head,
+            plan=plan,
+            label=f"{year}年度",
+            starts_on=date(year, 1, 1),
+            ends_on=date(year, 12, 31),
+            premium_per_share=Decimal("50.00"),
+            max_shares=3,
+            min_participation=Decimal("0.000"),
+            subsidy_kind="fixed",
+            subsidy_amount=Decimal("15.00"),
+            unit_ratio=Decimal("0.500"),
+        )
+    unit = agent.org
+    with org_scope(unit, actor_id=agent.pk):
+        member_list, _created = services.member_list_upload(
+            actor=agent, unit=unit, period=period, data=_workbook(plan.name), filename="参保人员名单-演示.xlsx"
+        )
+        checked = services.member_list_check(member_list=member_list, viewer=unit)
+        services.member_list_submit(actor=agent, member_list=checked)
+    with org_scope(city_head.org, actor_id=city_head.pk):
+        policy = services.member_list_approve(actor=city_head, member_list=checked)
+    return f"已出具演示保单 / demo policy issued: {policy.number}"
+
+
+def _workbook(plan_name: str) -> bytes:
+    """The unit's list of 24 members as an agent fills in the template."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append([c.header for c in COLUMNS])
+    surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢"
+    for i in range(24):
+        sex = "M" if i % 2 else "F"
+        born = date(1970 + i, 1 + i % 12, 1 + i % 27)
+        number = make_resident_id(region="610113", birth_date=born, sequence=100 + i, gender=sex)
+        name = surnames[i] + ("建华" if sex == "M" else "秀英")
+        sheet.append(
+            [i + 1, name, number, "男" if sex == "M" else "女", None, f"139{29000000 + i}", plan_name, 1, "是", None]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,22 @@
+"""What each role may do in finance (registered with mutualaid.roles when the app loads)."""
+
+from mutualaid.roles import Role
+
+# The dedicated account's books, remittances up the tree, layered payment approval (prepared by
+# one person, approved by three others), budgets and bank reconciliation.
+PERMISSIONS = {
+    "finance.view": frozenset(
+        {Role.FINANCE_OFFICER, Role.FINANCE_HEAD, Role.OFFICE_HEAD, Role.LEADER, Role.AUDITOR, Role.COUNTY_AGENT}
+    )
+    | {Role.API_CLIENT},
+    "finance.post": frozenset({Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
+    "finance.remit": frozenset({Role.COUNTY_AGENT, Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
+    "finance.prepare": frozenset({Role.FINANCE_OFFICER}),
+    "finance.approve_office": frozenset({Role.OFFICE_HEAD}),
+    "finance.approve_finance": frozenset({Role.FINANCE_HEAD}),
+    "finance.approve_leader": frozenset({Role.LEADER}),
+    "finance.configure": frozenset({Role.OFFICE_HEAD, Role.FINANCE_HEAD}),
+}
+
+# Whoever holds one of these logs in with a second factor.
+APPROVALS = ("finance.prepare", "finance.approve_office", "finance.approve_finance", "finance.approve_leader")

@@ -1,0 +1,58 @@
+"""The layout the README describes holds: the layers are checked by import-linter; these tests
+check what an import graph cannot see."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HIGHER_APPS = ("enrollment", "claims", "finance", "reporting")
+# A string that names a higher app: a module path, a model or permission label, a URL namespace.
+NAMES_AN_APP = re.compile(rf"^({'|'.join(HIGHER_APPS)})([.:][A-Za-z_]|$)")
+
+
+def _strings(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+
+
+def test_the_core_names_no_higher_app_not_even_in_a_string() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {text!r}"
+        for path in sorted((ROOT / "mutualaid").rglob("*.py"))
+        if "migrations" not in path.parts
+        for line, text in _strings(path)
+        if NAMES_AN_APP.match(text)
+    ]
+    assert not found, "the core must not name a higher app; register from the app's ready() instead:\n" + "\n".join(
+        found
+    )
+
+
+def test_the_core_templates_name_no_higher_app() -> None:
+    pattern = re.compile(rf"['\"]({'|'.join(HIGHER_APPS)})[.:]")
+    core = [ROOT / "templates" / "base.html", *(ROOT / "templates" / "mutualaid").glob("*.html")]
+    found = [f"{path.name}: {match.group(0)}" for path in core for match in pattern.finditer(path.read_text())]
+    assert not found, found
+
+
+def test_every_app_registers_its_permissions_menu_and_url_objects() -> None:
+    from django.urls import reverse
+
+    from mutualaid.nav import NAV_ITEMS
+    from mutualaid.roles import PERMISSIONS
+    from mutualaid.routes import URL_OBJECTS
+
+    for app in HIGHER_APPS:
+        assert any(perm.startswith(f"{app}.") for perm in PERMISSIONS), app
+        assert any(item.url_name.startswith(f"{app}:") for item in NAV_ITEMS), app
+        assert any(label.startswith(f"{app}.") for label in URL_OBJECTS.values()), app
+    for item in NAV_ITEMS:
+        assert item.permission is None or item.permission in PERMISSIONS, item
+        reverse(item.url_name)  # every entry leads somewhere
