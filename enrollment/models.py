@@ -15,9 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mutualaid.money import MONEY
 from mutualaid.tenancy import TenantOwned
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class PlanKind(models.TextChoices):

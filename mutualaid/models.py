@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.roles import Role, needs_two_factor
-from mutualaid.tenancy import TenantManager, TenantUserManager
+from mutualaid.tenancy import NodeManager, TenantManager, TenantUserManager
 
 PATH_STEP = 6  # digits per level: "000001.000007." is node 7 under node 1
 
@@ -57,7 +57,7 @@ class Organisation(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = TenantManager(path_field="path")
+    objects = NodeManager()
 
     class Meta:
         verbose_name = _("organisation")

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pghistory
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import UserManager
 from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled
@@ -37,19 +38,48 @@ class Node(Protocol):
     path: str
 
 
-__all__ = ["ScopeError", "TenantManager", "TenantOwned", "current_org_path", "org_scope", "unscoped"]
+__all__ = ["NodeManager", "ScopeError", "TenantManager", "TenantOwned", "current_org_path", "org_scope", "unscoped"]
 
 
-def TenantManager(path_field: str = "org_path", manager_class: type[models.Manager[Any]] = models.Manager) -> Any:  # noqa: N802
-    """A manager that only returns rows whose `path_field` lies in the active organisation scope."""
-    manager = ScopedManager(_manager_class=manager_class, **{SCOPE: f"{path_field}__startswith"})
-    # Migrations get a plain manager: they run unscoped and cannot serialise a generated class.
-    manager.use_in_migrations = False
-    return manager
+def _scoped_manager_class(path_field: str, base: type[models.Manager[Any]]) -> type[models.Manager[Any]]:
+    """django-scopes' manager class filtering `path_field` on the prefix of the active scope."""
+    return type(ScopedManager(_manager_class=base, **{SCOPE: f"{path_field}__startswith"}))
 
 
-def TenantUserManager() -> Any:  # noqa: N802
-    return TenantManager(manager_class=UserManager)
+_M = TypeVar("_M", bound=models.Model)
+_U = TypeVar("_U", bound=AbstractBaseUser)
+
+if TYPE_CHECKING:
+    # django-scopes builds its manager classes at run time; the type checker sees these stand-ins,
+    # which have the methods of the managers they wrap.
+
+    class TenantManager(models.Manager[_M]):
+        """Rows whose `org_path` lies in the active scope."""
+
+    class NodeManager(models.Manager[_M]):
+        """Organisation nodes whose own `path` lies in the active scope."""
+
+    class TenantUserManager(UserManager[_U]):
+        """Accounts whose `org_path` lies in the active scope (with UserManager's methods)."""
+
+else:
+    # Named module-level classes (not the factory's anonymous ones), so that tools that resolve a
+    # model's managers by name find them. Migrations get a plain manager: they run unscoped.
+
+    class TenantManager(_scoped_manager_class("org_path", models.Manager)):
+        """Rows whose `org_path` lies in the active scope."""
+
+        use_in_migrations = False
+
+    class NodeManager(_scoped_manager_class("path", models.Manager)):
+        """Organisation nodes whose own `path` lies in the active scope."""
+
+        use_in_migrations = False
+
+    class TenantUserManager(_scoped_manager_class("org_path", UserManager)):
+        """Accounts whose `org_path` lies in the active scope (with UserManager's methods)."""
+
+        use_in_migrations = False
 
 
 @contextmanager

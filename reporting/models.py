@@ -13,9 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mutualaid.money import MONEY_TOTAL
 from mutualaid.tenancy import TenantOwned
-
-MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
 @pghistory.track()
@@ -28,7 +27,7 @@ class Target(TenantOwned):
     plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
     year = models.PositiveSmallIntegerField(_("year"))
     people = models.PositiveIntegerField(_("people"), null=True, blank=True)
-    premium = models.DecimalField(_("premium"), null=True, blank=True, **MONEY)
+    premium = models.DecimalField(_("premium"), null=True, blank=True, **MONEY_TOTAL)
     coverage_rate = models.DecimalField(
         _("coverage rate of union members"), max_digits=5, decimal_places=4, null=True, blank=True
     )
