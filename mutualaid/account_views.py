@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +19,7 @@ from django.views.generic import FormView
 
 from mutualaid import twofactor
 from mutualaid.models import User
-from mutualaid.views import UserActionView
+from mutualaid.views import AuthenticatedRequest, UserActionView
 
 
 class CodeForm(forms.Form):
@@ -68,7 +68,8 @@ def _refused(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-class _SecondStep(LoginRequiredMixin, FormView):
+class _SecondStep(LoginRequiredMixin, FormView[CodeForm]):
+    request: AuthenticatedRequest
     form_class = CodeForm
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -80,17 +81,17 @@ class OtpVerifyView(_SecondStep):
 
     template_name = "registration/otp_verify.html"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if user.is_authenticated:
-            if not twofactor.user_needs_two_factor(user) or user.is_verified():  # type: ignore[union-attr]
+            if not twofactor.user_needs_two_factor(user) or twofactor.is_verified(user):
                 return HttpResponseRedirect(_next_url(request))
-            if twofactor.confirmed_device(user) is None:  # type: ignore[arg-type]
+            if twofactor.confirmed_device(user) is None:
                 return HttpResponseRedirect(reverse("otp_setup") + "?" + request.GET.urlencode())
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: CodeForm) -> HttpResponse:
-        device = twofactor.confirmed_device(self.request.user)  # type: ignore[arg-type]
+        device = twofactor.confirmed_device(self.request.user)
         assert device is not None  # noqa: S101 - dispatch sent users without one to enrolment
         if twofactor.code_login(request=self.request, device=device, token=form.cleaned_data["token"]):
             return HttpResponseRedirect(_next_url(self.request))
@@ -109,23 +110,23 @@ class OtpSetupView(_SecondStep):
 
     template_name = "registration/otp_setup.html"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if user.is_authenticated:
-            if not twofactor.user_needs_two_factor(user) or user.is_verified():  # type: ignore[union-attr]
+            if not twofactor.user_needs_two_factor(user) or twofactor.is_verified(user):
                 return HttpResponseRedirect(_next_url(request))
-            if twofactor.confirmed_device(user) is not None:  # type: ignore[arg-type]
+            if twofactor.confirmed_device(user) is not None:
                 return HttpResponseRedirect(reverse("otp_verify") + "?" + request.GET.urlencode())
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        device = twofactor.totp_device_start(user=self.request.user)  # type: ignore[arg-type]
+        device = twofactor.totp_device_start(user=self.request.user)
         return super().get_context_data(
             qr_svg=twofactor.qr_svg(device), secret=twofactor.secret_base32(device), **kwargs
         )
 
     def form_valid(self, form: CodeForm) -> HttpResponse:
-        device = twofactor.totp_device_start(user=self.request.user)  # type: ignore[arg-type]
+        device = twofactor.totp_device_start(user=self.request.user)
         token = form.cleaned_data["token"]
         if twofactor.totp_device_confirm(request=self.request, device=device, token=token):
             messages.success(self.request, _("Your authenticator is set up. Use its code at every login."))
@@ -136,7 +137,9 @@ class OtpSetupView(_SecondStep):
         return self.form_invalid(form)
 
 
-class ReauthView(LoginRequiredMixin, FormView):
+class ReauthView(LoginRequiredMixin, FormView[ReauthForm]):
+    request: AuthenticatedRequest
+
     """Confirm password (and code, for approvers) again, then return to the page that asked."""
 
     template_name = "registration/reauth.html"
@@ -149,7 +152,7 @@ class ReauthView(LoginRequiredMixin, FormView):
 
     def form_valid(self, form: ReauthForm) -> HttpResponse:
         request = self.request
-        user: User = request.user  # type: ignore[assignment]
+        user = request.user
         # Through the backends, so that axes counts a wrong password and refuses a locked account.
         checked = authenticate(request, username=user.get_username(), password=form.cleaned_data["password"])
         if checked is None or checked.pk != user.pk:
@@ -175,7 +178,7 @@ class ReauthView(LoginRequiredMixin, FormView):
 
 class OtpResetView(UserActionView):
     def act(self, target: User) -> str:
-        twofactor.totp_device_reset(user=target, actor=self.request.user)  # type: ignore[arg-type]
+        twofactor.totp_device_reset(user=target, actor=self.request.user)
         return _("The authenticator of %(username)s was reset; they set up a new one at their next login.") % {
             "username": target.username
         }

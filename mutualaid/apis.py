@@ -14,13 +14,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mutualaid.drf import HasPermission
+from mutualaid.drf import HasPermission, caller
 from mutualaid.models import Organisation, User
 from mutualaid.selectors import org_subtree
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # the province has none
+class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
+    # The province has none. `parent` is also DRF's name for a field's enclosing serializer; the
+    # serializer's metaclass takes declared fields out of the class, so only the type checker sees it.
+    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # type: ignore[assignment,var-annotated]
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -31,7 +33,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 @extend_schema_view(
     get=extend_schema(parameters=[OpenApiParameter("kind", OpenApiTypes.STR, description="Only nodes of this kind.")])
 )
-class OrganisationList(generics.ListAPIView):
+class OrganisationList(generics.ListAPIView[Organisation]):
     """The organisations of the caller's subtree, in tree order."""
 
     serializer_class = OrganisationSerializer
@@ -42,7 +44,7 @@ class OrganisationList(generics.ListAPIView):
         return org_subtree(kind=self.request.query_params.get("kind", ""))
 
 
-class OrganisationDetail(generics.RetrieveAPIView):
+class OrganisationDetail(generics.RetrieveAPIView[Organisation]):
     serializer_class = OrganisationSerializer
     permission_classes = [HasPermission]
     required_permission = "org.view"
@@ -52,7 +54,7 @@ class OrganisationDetail(generics.RetrieveAPIView):
         return Organisation.objects.all()
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(serializers.ModelSerializer[User]):
     org = OrganisationSerializer(read_only=True)
 
     class Meta:
@@ -67,4 +69,4 @@ class Me(APIView):
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request, version: str = "v1") -> Response:
-        return Response(MeSerializer(request.user).data)
+        return Response(MeSerializer(caller(request)).data)

@@ -69,8 +69,8 @@ def audit_event_list(*, model: str = "", limit: int = 200) -> list[AuditRow]:
     events = list(qs.order_by("-pgh_created_at")[:limit])
 
     contexts = [e.pgh_context or {} for e in events]
-    user_ids = {c.get("user") for c in contexts if c.get("user")}
-    org_ids = {c.get("org") for c in contexts if c.get("org")}
+    user_ids = {int(c["user"]) for c in contexts if c.get("user")}
+    org_ids = {int(c["org"]) for c in contexts if c.get("org")}
     # Names of actors and of their nodes may sit above the caller's scope (a province officer
     # changing a city's record): they are shown, the records of other offices are not.
     with unscoped():
@@ -90,8 +90,8 @@ def audit_event_list(*, model: str = "", limit: int = 200) -> list[AuditRow]:
                 object_label=str(
                     data.get("name") or data.get("username") or data.get("code") or data.get("target") or ""
                 ),
-                actor=users.get(context.get("user"), ""),
-                actor_org=orgs.get(context.get("org"), ""),
+                actor=users.get(int(context.get("user") or 0), ""),
+                actor_org=orgs.get(int(context.get("org") or 0), ""),
                 changes=[(field, before, after) for field, (before, after) in sorted(diff.items())],
             )
         )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -39,7 +39,9 @@ class OrgCreateForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # In scope: a forged parent id from another office is simply "not a valid choice".
-        self.fields["parent"].queryset = Organisation.objects.exclude(kind=OrgKind.UNIT).order_by("path")
+        cast("forms.ModelChoiceField[Organisation]", self.fields["parent"]).queryset = Organisation.objects.exclude(
+            kind=OrgKind.UNIT
+        ).order_by("path")
 
 
 class UserCreateForm(forms.Form):
@@ -56,7 +58,9 @@ class UserCreateForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = Organisation.objects.order_by("path")
+        cast("forms.ModelChoiceField[Organisation]", self.fields["org"]).queryset = Organisation.objects.order_by(
+            "path"
+        )
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]

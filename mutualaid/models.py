@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pghistory
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -95,7 +95,7 @@ class Organisation(models.Model):
 @pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
-    pghistory.ManualEvent("otp_reset"),
+    pghistory.ManualEvent("otp_reset"),  # type: ignore[no-untyped-call] # pghistory is untyped
     exclude=["password", "last_login"],
 )
 class User(AbstractUser):
@@ -117,7 +117,7 @@ class User(AbstractUser):
     # Django's authentication looks users up before any scope exists, through the default
     # manager; everything the product shows goes through `objects`, which is scoped.
     auth_objects = UserManager()
-    objects = TenantUserManager()
+    objects: ClassVar[TenantUserManager[User]] = TenantUserManager()  # type: ignore[assignment]
 
     class Meta:
         default_manager_name = "auth_objects"
@@ -135,7 +135,7 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.org_path = self.org.path if self.org_id else ""
+        self.org_path = self.org.path if self.org is not None else ""
         super().save(*args, **kwargs)
 
     def set_password(self, raw_password: str | None) -> None:
@@ -186,5 +186,5 @@ class AuditNote(models.Model):
         return f"{self.kind} {self.action} {self.target}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.org_path = self.org.path if self.org_id else ""
+        self.org_path = self.org.path if self.org is not None else ""
         super().save(*args, **kwargs)

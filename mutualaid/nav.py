@@ -10,6 +10,8 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from mutualaid.twofactor import is_verified
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -42,8 +44,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     # Before the code of the login's second step, none of these pages would open anyway.
-    verified = getattr(user, "is_verified", None)
-    if getattr(user, "needs_two_factor", False) and (verified is None or not verified()):
+    if getattr(user, "needs_two_factor", False) and not is_verified(user):
         return {"nav_items": []}
     current = request.resolver_match.view_name if request.resolver_match else ""
     # The user's permissions once (as has_perm reads them: every one for an active superuser),

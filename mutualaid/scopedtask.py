@@ -9,7 +9,7 @@ from typing import Any
 from celery import Task
 
 
-class ScopedTask(Task):  # type: ignore[misc]
+class ScopedTask(Task[Any, Any]):
     """A task that runs inside one office's scope, given as the keyword argument `org_id`.
 
     A task started without an office fails before it touches any data. An `actor_id`, when

@@ -46,6 +46,12 @@ def user_needs_two_factor(user: Any) -> bool:
     return bool(user.is_authenticated and needs_two_factor(list(getattr(user, "roles", []) or [])))
 
 
+def is_verified(user: Any) -> bool:
+    """Whether this session passed the second factor (django-otp's OTPMiddleware sets the method)."""
+    verified = getattr(user, "is_verified", None)
+    return bool(verified is not None and verified())
+
+
 def confirmed_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
@@ -103,7 +109,7 @@ def totp_device_reset(*, user: User, actor: User) -> int:
         raise PermissionDenied(_("Your roles do not allow managing accounts."))
     deleted, _details = TOTPDevice.objects.filter(user=user).delete()
     pghistory.create_event(user, label="otp_reset")
-    return deleted
+    return int(deleted)
 
 
 def qr_svg(device: TOTPDevice) -> str:
@@ -142,7 +148,7 @@ def password_expired(user: Any) -> bool:
         return False
     if changed is None:
         return True
-    return timezone.now() - changed > timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
+    return bool(timezone.now() - changed > timedelta(days=settings.PASSWORD_MAX_AGE_DAYS))
 
 
 @receiver(user_logged_in)
@@ -175,7 +181,7 @@ class TwoFactorMiddleware:
         user = request.user
         if (
             user_needs_two_factor(user)
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not is_verified(user)
             and request.path not in _paths("otp_verify", "otp_setup", "logout", "set_language")
         ):
             if _is_api(request):

@@ -39,24 +39,34 @@ class LoginView(auth_views.LoginView):
         return url
 
 
+class AuthenticatedRequest(HttpRequest):
+    """A request that LoginRequiredMixin let through: its user is one of ours, never anonymous."""
+
+    user: User
+
+
 class StaffView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
     """Logged in, holding `permission_required`, and always inside the user's scope."""
 
+    request: AuthenticatedRequest
+
     raise_exception = False
 
-    def handle_no_permission(self) -> HttpResponse:
+    def handle_no_permission(self) -> HttpResponseRedirect:
         if self.request.user.is_authenticated:
             raise PermissionDenied(_("Your roles do not allow this page."))
         return super().handle_no_permission()
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
+    request: AuthenticatedRequest
+
     template_name = "mutualaid/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
         context = super().get_context_data(**kwargs)
-        if getattr(user, "org_id", None):
+        if user.org_id is not None:
             org = selectors.org_get(pk=user.org_id)
             context["org"] = org
             context["stats"] = selectors.org_subtree_stats(root=org)
@@ -74,7 +84,8 @@ class OrgTreeView(StaffView):
         search = self.request.GET.get("q", "").strip()
         nodes = selectors.org_subtree(kind=kind if kind in OrgKind.values else "", search=search)
         page = Paginator(nodes, 200).get_page(self.request.GET.get("page"))
-        base_depth = self.request.user.org.depth if self.request.user.org_id else 0
+        org = self.request.user.org
+        base_depth = org.depth if org is not None else 0
         context.update(page=page, kinds=OrgKind.choices, kind=kind, q=search, base_depth=base_depth)
         return context
 
@@ -99,7 +110,9 @@ class OrgDetailView(StaffView):
         return context
 
 
-class OrgCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+class OrgCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView[OrgCreateForm]):
+    request: AuthenticatedRequest
+
     template_name = "mutualaid/org_form.html"
     permission_required = "org.manage"
     form_class = OrgCreateForm
@@ -119,7 +132,7 @@ class OrgCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 parent=data["parent"],
                 headcount=data["headcount"],
                 credit_code=data["credit_code"],
-                actor=self.request.user,  # type: ignore[arg-type]
+                actor=self.request.user,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -143,7 +156,9 @@ class UserListView(StaffView):
         return context
 
 
-class UserCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+class UserCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView[UserCreateForm]):
+    request: AuthenticatedRequest
+
     template_name = "mutualaid/user_form.html"
     permission_required = "users.manage"
     form_class = UserCreateForm
@@ -158,7 +173,7 @@ class UserCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
                 org=data["org"],
                 roles=data["roles"],
                 display_name=data["display_name"],
-                actor=self.request.user,  # type: ignore[arg-type]
+                actor=self.request.user,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -170,6 +185,8 @@ class UserCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
 class UserActionView(LoginRequiredMixin, PermissionRequiredMixin, View):
     """A button on the accounts page acting on one account of the office's tree: `act` does it
     (or raises ValidationError/PermissionDenied, shown as the message) and says what was done."""
+
+    request: AuthenticatedRequest
 
     permission_required = "users.manage"
     raise_exception = True
@@ -196,7 +213,7 @@ class UserActionView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
 class UserToggleActiveView(UserActionView):
     def act(self, target: User) -> str:
-        services.user_set_active(user=target, active=not target.is_active, actor=self.request.user)  # type: ignore[arg-type]
+        services.user_set_active(user=target, active=not target.is_active, actor=self.request.user)
         return _("Account %(username)s updated.") % {"username": target.username}
 
 

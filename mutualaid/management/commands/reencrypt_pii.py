@@ -75,10 +75,11 @@ class Command(BaseCommand):
     def _files(self, model: type[models.Model], current: int, dry_run: bool) -> int:
         done = 0
         for row in model._default_manager.exclude(file="").order_by("pk").iterator(chunk_size=BATCH):
-            storage = row.file.storage
-            if not storage.exists(row.file.name):
+            stored_file = row.file  # type: ignore[attr-defined] # every registered model names its field `file`
+            storage, name = stored_file.storage, stored_file.name
+            if not storage.exists(name):
                 continue  # deleted when its retention period ended
-            with storage.open(row.file.name, "rb") as stored:
+            with storage.open(name, "rb") as stored:
                 blob = stored.read()
             if not _stale(blob, current):
                 continue
@@ -87,7 +88,7 @@ class Command(BaseCommand):
                 continue
             # A new file beside the old one, the row pointed at it, then the old one removed: a
             # reader at any moment finds one of the two whole.
-            saved = storage.save(row.file.name, ContentFile(pii.encrypt_bytes(pii.decrypt_bytes(blob))))
+            saved = storage.save(name, ContentFile(pii.encrypt_bytes(pii.decrypt_bytes(blob))))
             model._default_manager.filter(pk=row.pk).update(file=saved)
-            storage.delete(row.file.name)
+            storage.delete(name)
         return done

@@ -173,8 +173,8 @@ class Command(BaseCommand):
             f"两步验证 / two-factor login for the logins marked *: authenticator secret {DEMO_TOTP_SECRET}"
         )
         self.stdout.write(f"  {_demo_otpauth_uri()}")
-        for username, roles, org_name, token, two_factor in rows:
-            line = f"{'*' if two_factor else ' '} {username:<20} {roles:<12} {org_name}"
+        for username, labels, org_name, token, two_factor in rows:
+            line = f"{'*' if two_factor else ' '} {username:<20} {labels:<12} {org_name}"
             if token:
                 line += f"  API token: {token}"
             self.stdout.write(line)
