@@ -72,7 +72,7 @@ class TenantScopeMiddleware:
                 if getattr(user, "org_id", None):
                     enter_user_scope(request, user)
                 elif user.is_superuser and request.path.startswith("/admin/"):
-                    stack.enter_context(unscoped())
+                    stack.enter_context(unscoped())  # the operators' admin reads every office
             try:
                 return self.get_response(request)
             finally:

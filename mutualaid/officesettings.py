@@ -19,6 +19,6 @@ def office_settings(model: type[SettingsRow], office: Any) -> SettingsRow:
     (a unit agent's claim runs on its reviewing city's targets; a county's remittance on its
     city's ratios), and they hold no personal data.
     """
-    with unscoped():
+    with unscoped():  # the governing office's settings row, often above the reader's scope
         found = model._default_manager.filter(org=office).first()
     return found or model(org=office)

@@ -155,7 +155,7 @@ def run_offices() -> list[int]:
     """The offices a scheduled run starts one task for (read unscoped: ids only)."""
     from mutualaid.tenancy import unscoped
 
-    with unscoped():
+    with unscoped():  # ids of the offices a nightly run starts one scoped task for
         return list(Organisation.objects.filter(kind__in=RUN_KINDS).order_by("path").values_list("pk", flat=True))
 
 

@@ -28,7 +28,7 @@ class ScopedTask(Task[Any, Any]):
         if not org_id:
             raise ScopeError(f"Task {self.name} was started without org_id; refusing to run unscoped.")
         actor_id = kwargs.get("actor_id")
-        with unscoped():
+        with unscoped():  # the office and the actor, to enter the office's scope and check the actor
             org = Organisation.objects.get(pk=org_id)
             actor = User.auth_objects.select_related("org").filter(pk=actor_id).first() if actor_id else None
         if actor_id and (actor is None or actor.org is None or not org.path.startswith(actor.org.path)):

@@ -11,7 +11,10 @@ office's rows. Scopes are entered in exactly three places:
 
 `org_scope(org)` is the only way in (the ruff rule TID251 bans calling django_scopes.scope
 elsewhere). It refuses an empty organisation, so a missing value can never widen a scope.
-Unscoped access is `unscoped()`, rare and easy to grep.
+Unscoped access is `unscoped()`: rare, and each call says why in a comment at the call (entering
+a scope needs the office row itself; an operator's command or the superusers' admin reads every
+office; a row that governs the caller, such as the settings of the office above, lies outside the
+caller's subtree). tests/test_tenancy.py pins the list of call sites, so that a new one is a decision.
 """
 
 from __future__ import annotations
@@ -94,7 +97,7 @@ def org_scope(org: Node, *, actor_id: int | None = None) -> Iterator[None]:
 
 @contextmanager
 def unscoped() -> Iterator[None]:
-    """Every tenant's rows: only for the login, migrations, superuser admin and seeding."""
+    """Every tenant's rows. Each call says why at the call; the call sites are pinned by a test."""
     with scopes_disabled():
         yield
 

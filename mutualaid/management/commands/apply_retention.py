@@ -24,7 +24,7 @@ class Command(BaseCommand):
         labels = {rule.kind: rule.label for rule in rules()}
         totals = dict.fromkeys(labels, 0)
         for office_id in run_offices():
-            with unscoped():
+            with unscoped():  # the office row itself, to enter its scope: the operator's command
                 office = Organisation.objects.get(pk=office_id)
             with org_scope(office):
                 counts = retention_apply(office=office, today=today, dry_run=dry_run)

@@ -143,6 +143,7 @@ class Command(BaseCommand):
     help = "Load (or refresh) the demo province and print one login per role."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Seeding builds the whole demo province, every office's rows: run by the operator.
         with unscoped(), transaction.atomic():
             province = Organisation.objects.filter(code="61").first()
             if province is None:
