@@ -26,12 +26,13 @@ from claims.models import Claim, ClaimSettings
 from enrollment.models import Enrollment
 from finance import services as finance_services
 from mutualaid import dates
+from mutualaid.dates import add_months
 from mutualaid.officesettings import office_settings
 from mutualaid.tenancy import ScopeError, org_scope, unscoped
 from mutualaid.tenantcache import office_key
 from reporting import services as reporting_services
 from reporting import views_dashboard
-from reporting.dashboard import add_months, dashboard, held_back, median, percentile
+from reporting.dashboard import dashboard, held_back, median, percentile
 from reporting.overview import overview
 from tests import claimkit, finkit
 from tests.browser import login, page, screenshot  # noqa: F401 - the fixture
