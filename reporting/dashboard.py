@@ -23,8 +23,9 @@ from django.db.models import Count, DateField, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from claims.lifecycle import CLOCK_RUNNING
 from claims.models import Claim, ClaimSettings, ClaimStatus, OfficeDay
-from claims.selectors import CLOCK_RUNNING, risk_list
+from claims.selectors import risk_list
 from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment
 from finance.services import remittance_warnings
