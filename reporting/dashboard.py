@@ -335,7 +335,7 @@ def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
     reviewing office, against that office's target.
 
     The days and targets are read for all reviewing offices at once (three queries) rather than
-    through `office_settings`/`calendar_for` per office, which would cost two
+    through `office_settings`/`office_calendar` per office, which would cost two
     queries for each city under a province; the calendar rule is the same (the office's days and
     those its ancestors declare on top of the statutory calendar) and so is `between`.
     """

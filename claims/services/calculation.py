@@ -109,7 +109,7 @@ def claim_flags(*, claim: Claim, invoices: Sequence[str]) -> list[dict[str, Any]
     def named(other_number: str, other_path: str) -> str:
         return other_number if other_path.startswith(tree) else _("a claim of another office")
 
-    with unscoped():  # province-wide, as the module says; another office's claim is named only as such
+    with unscoped():  # re-used invoices and overlapping stays across the province; see the docstring
         live = _others(claim).exclude(status=ClaimStatus.REJECTED)
         reused = (
             ClaimInvoice.objects.filter(province_id=claim.province_id, number__in=invoices)
