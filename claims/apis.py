@@ -20,8 +20,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims import selectors, services
+from claims import selectors
 from claims.models import BenefitSchedule, CareType, Claim, ClaimStep, DocumentKind, PaymentBatch
+from claims.services.documents import claim_add_documents, document_check
+from claims.services.figures import Figures, Payee
+from claims.services.registration import claim_register
+from claims.services.review import claim_review
+from claims.services.schedules import schedule_save
 from enrollment.models import Enrollment, Period
 from mutualaid.drf import HasPermission
 
@@ -97,7 +102,7 @@ class ClaimDetailSerializer(ClaimSerializer):
         fields = [*ClaimSerializer.Meta.fields, "diagnosis", "steps", "documents"]
 
     def get_diagnosis(self, claim: Claim) -> str:
-        return services.claim_diagnosis(claim)
+        return selectors.claim_diagnosis(claim=claim)
 
     def get_documents(self, claim: Claim) -> list[dict[str, Any]]:
         return [
@@ -169,15 +174,13 @@ class ClaimList(generics.ListCreateAPIView):
         enrollment = Enrollment.objects.filter(pk=data["enrollment"]).first()
         if enrollment is None:  # outside the caller's scope: as if it did not exist
             raise ApiValidationError({"enrollment": ["No such enrollment in your office's tree."]})
-        figures = services.Figures(
-            **{name: data.get(name) for name in services.Figures.__dataclass_fields__ if name != "invoices"},
+        figures = Figures(
+            **{name: data.get(name) for name in Figures.__dataclass_fields__ if name != "invoices"},
             invoices=data["invoices"],
         )
-        payee = services.Payee(
-            name=data["payee_name"], bank_name=data["bank_name"], account_number=data["account_number"]
-        )
+        payee = Payee(name=data["payee_name"], bank_name=data["bank_name"], account_number=data["account_number"])
         try:
-            claim = services.claim_register(actor=request.user, enrollment=enrollment, figures=figures, payee=payee)
+            claim = claim_register(actor=request.user, enrollment=enrollment, figures=figures, payee=payee)
         except (ValidationError, PermissionDenied) as error:
             raise _api_error(error) from None
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
@@ -215,7 +218,7 @@ class ClaimReview(APIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            claim = services.claim_review(
+            claim = claim_review(
                 actor=request.user, claim=claim, version=data["version"], action=data["action"], reason=data["reason"]
             )
         except ValidationError as error:
@@ -240,8 +243,8 @@ class ClaimDocuments(APIView):
         form = DocumentUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            upload = services.check_document(kind=form.validated_data["kind"], upload=form.validated_data["file"])
-            claim = services.claim_add_documents(actor=request.user, claim=claim, documents=[upload])
+            upload = document_check(kind=form.validated_data["kind"], upload=form.validated_data["file"])
+            claim = claim_add_documents(actor=request.user, claim=claim, documents=[upload])
         except (ValidationError, PermissionDenied) as error:
             raise _api_error(error) from None
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
@@ -279,7 +282,7 @@ class ScheduleList(APIView):
 
     @extend_schema(responses={200: ScheduleSerializer(many=True)})
     def get(self, request: Request, version: str = "v1") -> Response:
-        rows = selectors.schedule_periods(org=request.user.org)
+        rows = selectors.schedule_list(org=request.user.org)
         schedules = {period.pk: schedule for period, schedule in rows if schedule}
         data = ScheduleSerializer([p for p, _s in rows], many=True, context={"schedules": schedules}).data
         return Response(data)
@@ -294,14 +297,14 @@ class ScheduleDetail(APIView):
 
     def _period(self, request: Request, period_pk: int) -> Period:
         try:
-            return selectors.period_for_schedule(org=request.user.org, pk=period_pk)
+            return selectors.schedule_period_get(org=request.user.org, pk=period_pk)
         except Period.DoesNotExist:
             raise Http404 from None
 
     @extend_schema(responses={200: ScheduleSerializer})
     def get(self, request: Request, period_pk: int, version: str = "v1") -> Response:
         period = self._period(request, period_pk)
-        found = {p.pk: s for p, s in selectors.schedule_periods(org=request.user.org) if s}
+        found = {p.pk: s for p, s in selectors.schedule_list(org=request.user.org) if s}
         return Response(ScheduleSerializer(period, context={"schedules": found}).data)
 
     @extend_schema(request={"application/json": {"type": "object"}}, responses={200: ScheduleSerializer})
@@ -310,7 +313,7 @@ class ScheduleDetail(APIView):
         if not isinstance(request.data, dict):
             raise ApiValidationError({"rules": [_("The schedule must be a JSON object of field names and values.")]})
         try:
-            schedule = services.schedule_save(actor=request.user, period=period, rules_data=dict(request.data))
+            schedule = schedule_save(actor=request.user, period=period, rules_data=dict(request.data))
         except (ValidationError, PermissionDenied) as error:
             raise _api_error(error) from None
         return Response(ScheduleSerializer(period, context={"schedules": {period.pk: schedule}}).data)

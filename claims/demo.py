@@ -10,8 +10,12 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from claims import services
 from claims.models import Claim
+from claims.services.documents import Upload, document_check
+from claims.services.figures import Figures, Payee
+from claims.services.registration import claim_register
+from claims.services.review import claim_review
+from claims.services.schedules import schedule_save
 from enrollment.models import Enrollment, Period
 from mutualaid import dates
 from mutualaid.models import User
@@ -36,10 +40,9 @@ def _scan(label: str) -> bytes:
     return buffer.getvalue()
 
 
-def _documents(kinds: tuple[str, ...]) -> list[services.Upload]:
+def _documents(kinds: tuple[str, ...]) -> list[Upload]:
     return [
-        services.check_document(kind=kind, upload=SimpleUploadedFile(f"{kind}.pdf", _scan(f"demo {kind}")))
-        for kind in kinds
+        document_check(kind=kind, upload=SimpleUploadedFile(f"{kind}.pdf", _scan(f"demo {kind}"))) for kind in kinds
     ]
 
 
@@ -55,7 +58,7 @@ def seed_step() -> str | None:
 def seed(*, period: Period) -> int:
     """Returns the number of demo claims made (0 when they exist already or it is too early in
     the year for past hospital stays)."""
-    with unscoped():
+    with unscoped():  # seeding: the demo's people and members across the whole tree
         if Claim.objects.exists():
             return 0
         users = {u.username: u for u in User.auth_objects.filter(username__startswith="xian_")}
@@ -66,7 +69,7 @@ def seed(*, period: Period) -> int:
         return 0
     head = users["sheng_head"]
     with org_scope(head.org, actor_id=head.pk):
-        services.schedule_save(actor=head, period=period, rules_data=SCHEDULE)
+        schedule_save(actor=head, period=period, rules_data=SCHEDULE)
     agent = users["yanta_agent"]
     levels = [users["xian_claims"], users["xian_supervisor"], users["xian_compliance"]]
     made: list[Claim] = []
@@ -83,7 +86,7 @@ def seed(*, period: Period) -> int:
         member = members[index]
         admitted = today - timedelta(days=ago)
         paid = Decimal(self_paid)
-        figures = services.Figures(
+        figures = Figures(
             care_type="inpatient",
             admitted_on=admitted,
             discharged_on=admitted + timedelta(days=days),
@@ -103,16 +106,14 @@ def seed(*, period: Period) -> int:
             not_covered=(paid * 4 - paid * Decimal("2.6") - paid * Decimal("0.3") - paid).quantize(Decimal("0.01")),
             invoices=(f"61{admitted:%Y%m%d}{index:04d}",),
         )
-        payee = services.Payee(
-            name=member.name, bank_name="中国建设银行西安雁塔支行", account_number=f"62170036{index:011d}"
-        )
+        payee = Payee(name=member.name, bank_name="中国建设银行西安雁塔支行", account_number=f"62170036{index:011d}")
         with org_scope(agent.org, actor_id=agent.pk):
-            claim = services.claim_register(
+            claim = claim_register(
                 actor=agent, enrollment=member, figures=figures, payee=payee, documents=_documents(kinds)
             )
         for reviewer in levels[:passed]:
             with org_scope(reviewer.org, actor_id=reviewer.pk):
                 current = Claim.objects.get(pk=claim.pk)
-                claim = services.claim_review(actor=reviewer, claim=current, version=current.version, action="pass")
+                claim = claim_review(actor=reviewer, claim=current, version=current.version, action="pass")
         made.append(claim)
     return len(made)

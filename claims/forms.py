@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import CallbackOutcome, CareType, DocumentKind
-from claims.services import Figures, Payee
+from claims.services.figures import Figures, Payee
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 DATE = forms.DateInput(attrs={"type": "date"})

@@ -21,7 +21,7 @@ from mutualaid.tenancy import TenantOwned
 
 @pghistory.track()
 class BenefitSchedule(TenantOwned):
-    """The reimbursement rules of one plan period (claims/rules.py), kept by the office that pools
+    """The reimbursement rules of one plan period (claims/benefits/), kept by the office that pools
     the fund. Editable until a claim has been paid under it; then frozen, and a change needs a
     new period."""
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from claims.models import BenefitSchedule, Claim, ClaimStatus, PaymentBatch
-from claims.services import REVIEW_LEVELS
+from claims.lifecycle import CLOCK_RUNNING, REQUIRED_DOCUMENTS, REVIEW_LEVELS
+from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimStatus, ClaimStep, Level, OfficeDay, PaymentBatch
+from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment, Period
 from enrollment.selectors import periods_offered_to
 from mutualaid import dates, idcheck, pii
 from mutualaid.models import Organisation, User
 from mutualaid.tenancy import unscoped
 
-OPEN = [ClaimStatus.INCOMPLETE, *REVIEW_LEVELS, ClaimStatus.APPROVED, ClaimStatus.IN_BATCH]
-CLOCK_RUNNING = [*REVIEW_LEVELS, ClaimStatus.APPROVED, ClaimStatus.IN_BATCH]
+# Claims -----------------------------------------------------------------------------------------
 
 
 def claim_list(*, status: str = "", search: str = "", queue: str = "", actor: User | None = None) -> QuerySet[Claim]:
@@ -49,6 +52,44 @@ def claim_get(*, pk: int) -> Claim:
     ).get(pk=pk)
 
 
+def claim_diagnosis(*, claim: Claim) -> str:
+    return pii.decrypt(claim.diagnosis_cipher)
+
+
+def claim_missing_documents(*, claim: Claim) -> list[str]:
+    """The kinds of the required documents the claim does not have yet."""
+    present = set(claim.documents.values_list("kind", flat=True))
+    return [kind for kind in REQUIRED_DOCUMENTS[claim.care_type] if kind not in present]
+
+
+@dataclass(frozen=True)
+class ReviewAccess:
+    """Whether a reader may review a claim where it waits, and if not because of the rule that one
+    person acts at one level of a claim only."""
+
+    level: Level | None  # the level the claim waits at (None: it waits for no review)
+    acted_elsewhere: bool
+    can_review: bool
+
+
+def claim_review_access(*, claim: Claim, actor: User) -> ReviewAccess:
+    waiting = REVIEW_LEVELS.get(claim.status)
+    if waiting is None:
+        return ReviewAccess(level=None, acted_elsewhere=False, can_review=False)
+    level, perm = waiting
+    acted_elsewhere = (
+        ClaimStep.objects.filter(claim=claim, actor=actor).exclude(level__in=[level, Level.PAYMENT]).exists()
+    )
+    can_review = actor.has_perm(perm) and actor.org_id == claim.review_office_id and not acted_elsewhere
+    return ReviewAccess(level=level, acted_elsewhere=acted_elsewhere, can_review=can_review)
+
+
+def document_content(*, document: ClaimDocument) -> bytes:
+    """A scanned document as it was uploaded (stored encrypted)."""
+    with document.file.open("rb") as stored:
+        return pii.decrypt_bytes(stored.read())
+
+
 def person_claims(*, enrollment: Enrollment) -> QuerySet[Claim]:
     """The same person's claims in scope, for the member page."""
     return (
@@ -58,7 +99,7 @@ def person_claims(*, enrollment: Enrollment) -> QuerySet[Claim]:
     )
 
 
-def enrollments_for_claim(*, id_number: str) -> QuerySet[Enrollment]:
+def person_enrollments(*, id_number: str) -> QuerySet[Enrollment]:
     """The enrollments in scope of the person with this full ID number, newest first."""
     number = idcheck.parse_resident_id(id_number.strip()).number
     return (
@@ -76,6 +117,25 @@ def risk_list() -> QuerySet[Claim]:
         .select_related("org", "review_office", "period__plan")
         .order_by("-registered_at")
     )
+
+
+def claim_list_overdue(*, office: Organisation) -> QuerySet[Claim]:
+    return (
+        Claim.objects.filter(review_office=office, status__in=CLOCK_RUNNING, target_due_on__lt=dates.business_today())
+        .select_related("org", "period__plan")
+        .order_by("limit_due_on", "target_due_on")
+    )
+
+
+def claim_list_payable(*, office: Organisation) -> QuerySet[Claim]:
+    return (
+        Claim.objects.filter(review_office=office, status=ClaimStatus.APPROVED)
+        .select_related("org", "period__plan")
+        .order_by("approved_at")
+    )
+
+
+# Deadlines and the office's calendar ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -99,7 +159,15 @@ def deadline_summary(*, office: Organisation, today: date | None = None) -> Dead
     )
 
 
-def deadlines_by_office() -> list[dict[str, object]]:
+class OfficeDeadlines(TypedDict):
+    review_office_id: int
+    review_office__name: str
+    running: int
+    overdue: int
+    past_limit: int
+
+
+def deadline_list_by_office() -> list[OfficeDeadlines]:
     """Every reviewing office in scope with its running, overdue and past-limit claims: one
     grouped query, for the offices above that watch their cities."""
     today = dates.business_today()
@@ -115,41 +183,60 @@ def deadlines_by_office() -> list[dict[str, object]]:
     )
 
 
-def overdue_claims(*, office: Organisation) -> QuerySet[Claim]:
-    return (
-        Claim.objects.filter(review_office=office, status__in=CLOCK_RUNNING, target_due_on__lt=dates.business_today())
-        .select_related("org", "period__plan")
-        .order_by("limit_due_on", "target_due_on")
-    )
+def office_calendar(*, office: Organisation) -> WorkdayCalendar:
+    """The statutory calendar plus the days declared by the office and the offices above it."""
+    with unscoped():  # the days the offices above declared lie outside the caller's subtree
+        days = list(OfficeDay.objects.filter(org_id__in=office.ancestor_ids()).values_list("day", "is_workday"))
+    return WorkdayCalendar(closed=[d for d, open_ in days if not open_], open_days=[d for d, open_ in days if open_])
 
 
-def payable_claims(*, office: Organisation) -> QuerySet[Claim]:
-    return (
-        Claim.objects.filter(review_office=office, status=ClaimStatus.APPROVED)
-        .select_related("org", "period__plan")
-        .order_by("approved_at")
-    )
+def office_day_list(*, office: Organisation) -> QuerySet[OfficeDay]:
+    """The days the office itself declared (those of the offices above are theirs to change)."""
+    return OfficeDay.objects.filter(org=office)
+
+
+# Payment batches --------------------------------------------------------------------------------
 
 
 def batch_list() -> QuerySet[PaymentBatch]:
     return PaymentBatch.objects.select_related("org", "created_by").order_by("-created_at")
 
 
-def schedule_periods(*, org: Organisation) -> list[tuple[Period, BenefitSchedule | None]]:
+# Benefit schedules ------------------------------------------------------------------------------
+
+
+def period_schedule(*, period: Period, unit: Organisation) -> BenefitSchedule:
+    """The period's schedule, which must belong to an office above the member's unit; refused
+    with what to do when there is none."""
+    with unscoped():  # the schedule is kept by the office that runs the plan, above the member's unit
+        schedule = BenefitSchedule.objects.filter(period=period).first()
+    if schedule is None:
+        raise ValidationError(
+            _("No benefit schedule has been entered for %(period)s yet: ask %(office)s to enter it, then register.")
+            % {"period": period, "office": period.plan.org.name}
+        )
+    if schedule.org_id not in unit.ancestor_ids():
+        raise ValidationError(
+            _("This schedule belongs to another province's plan and cannot pay this member: choose the member's plan.")
+        )
+    return schedule
+
+
+def schedule_list(*, org: Organisation) -> list[tuple[Period, BenefitSchedule | None]]:
     """Every period offered to the office's tree with its schedule (or None), for the schedules
     page: an office sees the rules of the plans it runs, of those offered from above, and (as an
     ancestor reads its descendants) of those its offices below run."""
     periods = periods_offered_to(org=org)
-    with unscoped():
-        own = Period.objects.filter(org_path__startswith=org.path).select_related("plan")
+    own = list(Period.objects.filter(org_path__startswith=org.path).select_related("plan"))
+    with unscoped():  # the schedules of periods offered from above are kept by the offices above
         schedules = {s.period_id: s for s in BenefitSchedule.objects.filter(period__in=[*periods, *own])}
     merged = {p.pk: p for p in [*periods, *own]}
     return [(p, schedules.get(p.pk)) for p in sorted(merged.values(), key=lambda p: (p.plan.name, p.starts_on))]
 
 
-def period_for_schedule(*, org: Organisation, pk: int) -> Period:
+def schedule_period_get(*, org: Organisation, pk: int) -> Period:
     """A period whose schedule the office may read: one of its own plans or offered to it."""
-    for period, _schedule in schedule_periods(org=org):
+    for period, _schedule in schedule_list(org=org):
         if period.pk == pk:
             return period
     raise Period.DoesNotExist

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import transaction
 
 from claims.events import ClaimsBatchPaid
-from claims.services import claims_notify_paid
+from claims.services.notifications import claim_notify_paid
 from mutualaid.scopedtask import ScopedTask
 
 
@@ -12,7 +12,7 @@ from mutualaid.scopedtask import ScopedTask
 def notify_paid(*, org_id: int, claim_ids: list[int], actor_id: int | None = None) -> int:
     """Tell the members of a paid batch; a member already told is not told again, so a retry
     after a provider's failure sends only what is still due."""
-    return claims_notify_paid(claim_ids=claim_ids)
+    return claim_notify_paid(claim_ids=claim_ids)
 
 
 def notify_members_when_paid(event: ClaimsBatchPaid) -> None:

@@ -1,24 +1,24 @@
 from django.urls import path
 
-from claims import views
+from claims.views import batch, claim, office, schedule
 
 app_name = "claims"
 
 urlpatterns = [
-    path("", views.ClaimListView.as_view(), name="claim_list"),
-    path("new/", views.ClaimRegisterView.as_view(), name="claim_register"),
-    path("risk/", views.RiskView.as_view(), name="risk"),
-    path("deadlines/", views.DeadlinesView.as_view(), name="deadlines"),
-    path("settings/", views.SettingsView.as_view(), name="settings"),
-    path("schedules/", views.ScheduleListView.as_view(), name="schedule_list"),
-    path("schedules/<int:period_pk>/", views.ScheduleEditView.as_view(), name="schedule_edit"),
-    path("batches/", views.BatchListView.as_view(), name="batch_list"),
-    path("batches/<int:batch_pk>/", views.BatchDetailView.as_view(), name="batch_detail"),
-    path("batches/<int:batch_pk>/transfer.xlsx", views.BatchTransferView.as_view(), name="batch_transfer"),
-    path("<int:claim_pk>/", views.ClaimDetailView.as_view(), name="claim_detail"),
-    path("<int:claim_pk>/edit/", views.ClaimAmendView.as_view(), name="claim_amend"),
-    path("<int:claim_pk>/review/", views.ClaimReviewView.as_view(), name="claim_review"),
-    path("<int:claim_pk>/documents/", views.ClaimDocumentsView.as_view(), name="claim_documents"),
-    path("<int:claim_pk>/documents/<int:document_pk>/", views.ClaimDocumentView.as_view(), name="claim_document"),
-    path("<int:claim_pk>/callback/", views.ClaimCallbackView.as_view(), name="claim_callback"),
+    path("", claim.ClaimListView.as_view(), name="claim_list"),
+    path("new/", claim.ClaimRegisterView.as_view(), name="claim_register"),
+    path("risk/", claim.RiskView.as_view(), name="risk"),
+    path("deadlines/", office.DeadlinesView.as_view(), name="deadlines"),
+    path("settings/", office.SettingsView.as_view(), name="settings"),
+    path("schedules/", schedule.ScheduleListView.as_view(), name="schedule_list"),
+    path("schedules/<int:period_pk>/", schedule.ScheduleEditView.as_view(), name="schedule_edit"),
+    path("batches/", batch.BatchListView.as_view(), name="batch_list"),
+    path("batches/<int:batch_pk>/", batch.BatchDetailView.as_view(), name="batch_detail"),
+    path("batches/<int:batch_pk>/transfer.xlsx", batch.BatchTransferView.as_view(), name="batch_transfer"),
+    path("<int:claim_pk>/", claim.ClaimDetailView.as_view(), name="claim_detail"),
+    path("<int:claim_pk>/edit/", claim.ClaimAmendView.as_view(), name="claim_amend"),
+    path("<int:claim_pk>/review/", claim.ClaimReviewView.as_view(), name="claim_review"),
+    path("<int:claim_pk>/documents/", claim.ClaimDocumentsView.as_view(), name="claim_documents"),
+    path("<int:claim_pk>/documents/<int:document_pk>/", claim.ClaimDocumentView.as_view(), name="claim_document"),
+    path("<int:claim_pk>/callback/", claim.ClaimCallbackView.as_view(), name="claim_callback"),
 ]

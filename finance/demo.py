@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from claims import services as claims
 from claims.models import Claim
+from claims.services import payment as claims
 from enrollment.models import Policy
 from finance import services
 from mutualaid import dates

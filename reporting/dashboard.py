@@ -23,8 +23,9 @@ from django.db.models import Count, DateField, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from claims.lifecycle import CLOCK_RUNNING
 from claims.models import Claim, ClaimSettings, ClaimStatus, OfficeDay
-from claims.selectors import CLOCK_RUNNING, risk_list
+from claims.selectors import risk_list
 from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment
 from finance.services import remittance_warnings
@@ -334,7 +335,7 @@ def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
     reviewing office, against that office's target.
 
     The days and targets are read for all reviewing offices at once (three queries) rather than
-    through `office_settings`/`calendar_for` per office, which would cost two
+    through `office_settings`/`office_calendar` per office, which would cost two
     queries for each city under a province; the calendar rule is the same (the office's days and
     those its ancestors declare on top of the statutory calendar) and so is `between`.
     """

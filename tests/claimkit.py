@@ -10,8 +10,13 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from claims import services
 from claims.models import BenefitSchedule, Claim
+from claims.services.documents import Upload, document_check
+from claims.services.figures import Figures, Payee
+from claims.services.payment import batch_create, batch_export, batch_mark_paid
+from claims.services.registration import claim_register
+from claims.services.review import claim_review
+from claims.services.schedules import schedule_save
 from enrollment.models import Enrollment, Period
 from mutualaid.models import Organisation, User
 from mutualaid.roles import Role
@@ -44,21 +49,21 @@ def png_scan() -> bytes:
     return buffer.getvalue()
 
 
-def upload(kind: str, data: bytes | None = None, name: str | None = None) -> services.Upload:
+def upload(kind: str, data: bytes | None = None, name: str | None = None) -> Upload:
     payload = data if data is not None else pdf_scan()
-    return services.check_document(kind=kind, upload=SimpleUploadedFile(name or f"{kind}.pdf", payload))
+    return document_check(kind=kind, upload=SimpleUploadedFile(name or f"{kind}.pdf", payload))
 
 
-def full_documents() -> list[services.Upload]:
+def full_documents() -> list[Upload]:
     return [upload("discharge"), upload("invoice"), upload("settlement")]
 
 
 def set_schedule(office_head: User, period: Period, rules: dict[str, Any] | None = None) -> BenefitSchedule:
     with org_scope(office_head.org, actor_id=office_head.pk):
-        return services.schedule_save(actor=office_head, period=period, rules_data=rules or SHAOXING)
+        return schedule_save(actor=office_head, period=period, rules_data=rules or SHAOXING)
 
 
-FIGURES = services.Figures(
+FIGURES = Figures(
     care_type="inpatient",
     admitted_on=date(2026, 3, 2),
     discharged_on=date(2026, 3, 12),
@@ -71,7 +76,7 @@ FIGURES = services.Figures(
     not_covered=Decimal("112.01"),
     invoices=("INV0001",),
 )
-PAYEE = services.Payee(name="收款人", bank_name="中国工商银行西安分行", account_number="6222020200112233445")
+PAYEE = Payee(name="收款人", bank_name="中国工商银行西安分行", account_number="6222020200112233445")
 
 
 # What the window types in from the member's papers, in the form and in the API alike.
@@ -91,7 +96,7 @@ PAPERS: dict[str, object] = {
 }
 
 
-def figures(**changes: Any) -> services.Figures:
+def figures(**changes: Any) -> Figures:
     return replace(FIGURES, **changes)
 
 
@@ -99,12 +104,12 @@ def register(
     actor: User,
     enrollment: Enrollment,
     *,
-    documents: list[services.Upload] | None = None,
-    payee: services.Payee = PAYEE,
+    documents: list[Upload] | None = None,
+    payee: Payee = PAYEE,
     **changes: Any,
 ) -> Claim:
     with org_scope(actor.org, actor_id=actor.pk):
-        return services.claim_register(
+        return claim_register(
             actor=actor,
             enrollment=enrollment,
             figures=figures(**changes),
@@ -142,7 +147,7 @@ def reviewers(office: Organisation, prefix: str) -> Reviewers:
 def act(user: User, claim: Claim, action: str = "pass", reason: str = "") -> Claim:
     with org_scope(user.org, actor_id=user.pk):
         current = Claim.objects.get(pk=claim.pk)
-        return services.claim_review(actor=user, claim=current, version=current.version, action=action, reason=reason)
+        return claim_review(actor=user, claim=current, version=current.version, action=action, reason=reason)
 
 
 def approve(people: Reviewers, claim: Claim) -> Claim:
@@ -176,8 +181,8 @@ def approve_payment(people: Reviewers, batch: Any) -> Any:
 def pay(people: Reviewers, claims: list[Claim], on: date = date(2026, 11, 20)) -> Any:
     finance = people.finance
     with org_scope(finance.org, actor_id=finance.pk):
-        batch = services.batch_create(actor=finance, claim_ids=[c.pk for c in claims])
+        batch = batch_create(actor=finance, claim_ids=[c.pk for c in claims])
     approve_payment(people, batch)
     with org_scope(finance.org, actor_id=finance.pk):
-        services.batch_export(actor=finance, batch=batch)
-        return services.batch_mark_paid(actor=finance, batch=batch, paid_on=on, bank_reference="BANK-REF-1")
+        batch_export(actor=finance, batch=batch)
+        return batch_mark_paid(actor=finance, batch=batch, paid_on=on, bank_reference="BANK-REF-1")

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
-from claims import services as claim_services
+from claims.services.review import claim_review
 from enrollment import services as enrollment_services
 from finance import services as finance_services
 from mutualaid.audit import audit_event_list
@@ -216,7 +216,7 @@ def test_a_refused_claim_review_is_recorded(claims_ready: Tree) -> None:
     a = claims_ready.a
     claim = claimkit.register(a.unit_agent, a.enrollment)
     with org_scope(a.city, actor_id=a.office_user.pk), pytest.raises(PermissionDenied):
-        claim_services.claim_review(actor=a.reviewers.finance, claim=claim, version=claim.version, action="pass")
+        claim_review(actor=a.reviewers.finance, claim=claim, version=claim.version, action="pass")
     [note] = _refusals()
     assert (note.actor, note.action, note.target) == (a.reviewers.finance, "claims.review", f"claims.Claim:{claim.pk}")
     assert note.detail["reason"]

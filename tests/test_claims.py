@@ -14,8 +14,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from openpyxl import load_workbook
 
-from claims import services
 from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimStatus, OfficeDay
+from claims.selectors import claim_diagnosis, claim_missing_documents, document_content
+from claims.services.callback import claim_callback
+from claims.services.documents import claim_add_documents, document_check
+from claims.services.notifications import claim_notify_paid
+from claims.services.office import office_day_set
+from claims.services.payment import batch_create, batch_export, batch_mark_paid
+from claims.services.registration import claim_amend
+from claims.services.review import claim_review
 from enrollment.models import Enrollment
 from enrollment.services import enrollment_cancel
 from mutualaid import dates
@@ -67,8 +74,8 @@ def test_a_claim_without_its_documents_waits_and_its_clock_has_not_started(claim
     assert claim.status == ClaimStatus.INCOMPLETE
     assert claim.documents_complete_on is None and claim.target_due_on is None
     with org_scope(claims_ready.a.unit, actor_id=claims_ready.a.unit_agent.pk):
-        assert services.missing_documents(claim) == ["discharge", "settlement"]
-        claim = services.claim_add_documents(
+        assert claim_missing_documents(claim=claim) == ["discharge", "settlement"]
+        claim = claim_add_documents(
             actor=claims_ready.a.unit_agent,
             claim=claim,
             documents=[claimkit.upload("discharge"), claimkit.upload("settlement", claimkit.png_scan(), "结算单.png")],
@@ -88,8 +95,8 @@ def test_documents_and_sensitive_fields_are_stored_encrypted(claims_ready: Tree)
         document = ClaimDocument.objects.filter(claim=claim).first()
         stored = document.file.open("rb").read()
         assert not stored.startswith(b"%PDF")
-        assert services.document_content(document).startswith(b"%PDF")
-        assert services.claim_diagnosis(claim) == "急性阑尾炎"
+        assert document_content(document=document).startswith(b"%PDF")
+        assert claim_diagnosis(claim=claim) == "急性阑尾炎"
     assert claim.account_masked == "6222***********3445"
 
 
@@ -154,14 +161,14 @@ def test_a_cancelled_enrollment_does_not_cover_care_after_the_cancellation(claim
 )
 def test_a_document_that_is_not_a_scan_is_refused_by_name(name: str, data: bytes, words: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        services.check_document(kind="invoice", upload=SimpleUploadedFile(name, data))
+        document_check(kind="invoice", upload=SimpleUploadedFile(name, data))
     assert words in caught.value.messages[0] and name in caught.value.messages[0]
 
 
 def test_an_oversized_document_is_refused(settings: object) -> None:
     settings.CLAIM_DOCUMENT_MAX_BYTES = 1000  # type: ignore[attr-defined]
     with pytest.raises(ValidationError) as caught:
-        services.check_document(kind="invoice", upload=SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 2000))
+        document_check(kind="invoice", upload=SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 2000))
     assert "big.pdf" in caught.value.messages[0] and "MB" in caught.value.messages[0]
 
 
@@ -187,7 +194,7 @@ def test_a_change_of_figures_before_approval_recomputes_the_payout(claims_ready:
     people = claims_ready.a.reviewers
     claim = claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     with org_scope(claims_ready.a.city, actor_id=people.officer.pk):
-        claim = services.claim_amend(
+        claim = claim_amend(
             actor=people.officer,
             claim=claim,
             version=claim.version,
@@ -199,7 +206,7 @@ def test_a_change_of_figures_before_approval_recomputes_the_payout(claims_ready:
     assert claim.payout == Decimal("900")
     claim = claimkit.approve(people, claim)
     with org_scope(claims_ready.a.city, actor_id=people.officer.pk), pytest.raises(ValidationError):
-        services.claim_amend(actor=people.officer, claim=claim, version=claim.version, figures=claimkit.figures())
+        claim_amend(actor=people.officer, claim=claim, version=claim.version, figures=claimkit.figures())
 
 
 # Review ---------------------------------------------------------------------------------------
@@ -264,7 +271,7 @@ def test_an_action_on_an_old_version_is_refused_and_nothing_is_applied_twice(cla
     seen = claim.version
     claimkit.act(people.officer, claim)
     with org_scope(claims_ready.a.city, actor_id=people.officer.pk), pytest.raises(ValidationError) as caught:
-        services.claim_review(actor=people.officer, claim=claim, version=seen, action="pass")
+        claim_review(actor=people.officer, claim=claim, version=seen, action="pass")
     assert "刚刚已被其他人处理" in str(caught.value)
     with unscoped():
         assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.SECOND_REVIEW
@@ -286,7 +293,7 @@ def test_two_reviewers_at_the_same_moment_one_wins_the_other_is_told(tree: Tree)
         try:
             with org_scope(tree.a.city, actor_id=user.pk):  # type: ignore[attr-defined]
                 barrier.wait()
-                services.claim_review(actor=user, claim=claim, version=claim.version, action="pass")  # type: ignore[arg-type]
+                claim_review(actor=user, claim=claim, version=claim.version, action="pass")  # type: ignore[arg-type]
             outcomes.append("won")
         except ValidationError as error:
             outcomes.append("told: " + " ".join(error.messages))
@@ -314,7 +321,7 @@ def test_return_and_reject_need_a_reason_the_member_can_read(claims_ready: Tree)
     assert claim.status == ClaimStatus.INCOMPLETE and claim.reason == "请补交出院小结原件"
     assert claim.documents_complete_on is None  # the clock stops and starts again when complete
     with org_scope(claims_ready.a.unit, actor_id=claims_ready.a.unit_agent.pk):
-        claim = services.claim_add_documents(
+        claim = claim_add_documents(
             actor=claims_ready.a.unit_agent, claim=claim, documents=[claimkit.upload("discharge")]
         )
     assert claim.status == ClaimStatus.FIRST_REVIEW
@@ -436,7 +443,7 @@ def test_the_clock_skips_national_day_and_the_office_s_own_closures(
     assert claim.target_due_on > date(2026, 10, 8)
     head = claims_ready.a.office_user
     with org_scope(claims_ready.a.city, actor_id=head.pk):
-        services.office_day_set(actor=head, day=date(2026, 9, 30), is_workday=False, note="地方假日")
+        office_day_set(actor=head, day=date(2026, 9, 30), is_workday=False, note="地方假日")
     with unscoped():
         moved = Claim.objects.get(pk=claim.pk)
         assert OfficeDay.objects.count() == 1
@@ -459,7 +466,7 @@ def test_the_overdue_queue_lists_claims_past_their_target(claims_ready: Tree, mo
         discharged_on=date(2026, 6, 5),
     )
     with org_scope(claims_ready.a.city):
-        assert [c.pk for c in selectors.overdue_claims(office=claims_ready.a.city)] == [late.pk]
+        assert [c.pk for c in selectors.claim_list_overdue(office=claims_ready.a.city)] == [late.pk]
         summary = selectors.deadline_summary(office=claims_ready.a.city)
     assert (summary.running, summary.overdue, summary.past_limit) == (2, 1, 0)
     assert fresh.target_due_on >= date(2026, 6, 10)
@@ -475,22 +482,22 @@ def test_a_batch_exports_the_transfers_is_paid_notifies_and_freezes_the_schedule
     claim = claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
     finance = people.finance
     with org_scope(claims_ready.a.city, actor_id=finance.pk):
-        batch = services.batch_create(actor=finance, claim_ids=[claim.pk])
+        batch = batch_create(actor=finance, claim_ids=[claim.pk])
         assert batch.total == Decimal("2080") and batch.claim_count == 1
         with pytest.raises(ValidationError):  # not sent to the bank yet
-            services.batch_mark_paid(actor=finance, batch=batch, paid_on=date(2026, 11, 2), bank_reference="R1")
+            batch_mark_paid(actor=finance, batch=batch, paid_on=date(2026, 11, 2), bank_reference="R1")
         with pytest.raises(ValidationError) as caught:  # its payment is not approved yet
-            services.batch_export(actor=finance, batch=batch)
+            batch_export(actor=finance, batch=batch)
         assert "分管领导" in str(caught.value) or "leader" in str(caught.value)
     claimkit.approve_payment(people, batch)
     with org_scope(claims_ready.a.city, actor_id=finance.pk):
-        data = services.batch_export(actor=finance, batch=batch)
+        data = batch_export(actor=finance, batch=batch)
         sheet = load_workbook(io.BytesIO(data)).active
         rows = [row for row in sheet.iter_rows(values_only=True) if row and row[0] is not None]
         assert rows[2][3] == "6222020200112233445"
         assert rows[2][4] == 2080 and rows[-1][4] == 2080
         with caplog.at_level("INFO", logger="mutualaid.notify"), django_capture_on_commit():
-            services.batch_mark_paid(actor=finance, batch=batch, paid_on=date(2026, 11, 2), bank_reference="R1")
+            batch_mark_paid(actor=finance, batch=batch, paid_on=date(2026, 11, 2), bank_reference="R1")
     with unscoped():
         paid = Claim.objects.get(pk=claim.pk)
         schedule = BenefitSchedule.objects.get(period=claims_ready.a.period)
@@ -517,25 +524,25 @@ def test_a_claim_in_a_batch_cannot_be_batched_twice_and_others_pay_only_their_ow
     people = claims_ready.a.reviewers
     claim = claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
     with org_scope(claims_ready.a.city, actor_id=people.finance.pk):
-        services.batch_create(actor=people.finance, claim_ids=[claim.pk])
+        batch_create(actor=people.finance, claim_ids=[claim.pk])
         with pytest.raises(ValidationError):
-            services.batch_create(actor=people.finance, claim_ids=[claim.pk])
+            batch_create(actor=people.finance, claim_ids=[claim.pk])
     province_finance = claimkit.reviewers(claims_ready.province, "p").finance
     with (
         org_scope(claims_ready.province, actor_id=province_finance.pk),
         pytest.raises((PermissionDenied, ValidationError)),
     ):
-        services.batch_create(actor=province_finance, claim_ids=[claim.pk])
+        batch_create(actor=province_finance, claim_ids=[claim.pk])
 
 
 def test_a_callback_is_recorded_after_payment(claims_ready: Tree) -> None:
     people = claims_ready.a.reviewers
     claim = claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
     with org_scope(claims_ready.a.city, actor_id=people.supervisor.pk), pytest.raises(ValidationError):
-        services.claim_callback(actor=people.supervisor, claim=claim, outcome="satisfied")
+        claim_callback(actor=people.supervisor, claim=claim, outcome="satisfied")
     claimkit.pay(people, [claim])
     with org_scope(claims_ready.a.city, actor_id=people.supervisor.pk):
-        services.claim_callback(actor=people.supervisor, claim=claim, outcome="satisfied", note="已到账")
+        claim_callback(actor=people.supervisor, claim=claim, outcome="satisfied", note="已到账")
     with unscoped():
         done = Claim.objects.get(pk=claim.pk)
     assert done.callback_outcome == "satisfied" and done.callback_by == people.supervisor
@@ -556,13 +563,13 @@ def test_a_failed_message_is_sent_again_by_the_retry_and_a_sent_one_never_twice(
 
     monkeypatch.setattr(notify, "send", broken)
     with org_scope(claims_ready.a.city), pytest.raises(OSError):
-        services.claims_notify_paid(claim_ids=[claim.pk])
+        claim_notify_paid(claim_ids=[claim.pk])
     with unscoped():
         assert Claim.objects.get(pk=claim.pk).notified_at is None
     monkeypatch.setattr(notify, "send", lambda **kwargs: calls.append(str(kwargs["reference"])) or True)
     with org_scope(claims_ready.a.city):
-        assert services.claims_notify_paid(claim_ids=[claim.pk]) == 1
-        assert services.claims_notify_paid(claim_ids=[claim.pk]) == 0
+        assert claim_notify_paid(claim_ids=[claim.pk]) == 1
+        assert claim_notify_paid(claim_ids=[claim.pk]) == 0
     assert calls == [claim.number]
 
 

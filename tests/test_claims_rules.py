@@ -1,4 +1,4 @@
-"""The benefit calculator of claims/rules.py: worked examples from the offices, refused schedules,
+"""The benefit calculator of claims/benefits/: worked examples from the offices, refused schedules,
 and properties that must hold for every schedule (hypothesis). Pure Python: no database."""
 
 from __future__ import annotations
@@ -16,19 +16,11 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claims.rules import (
-    CARE_TYPES,
-    FIELD_HELP,
-    MEDICAL_CARE,
-    PRESETS,
-    Claim,
-    Line,
-    Result,
-    Schedule,
-    ScheduleError,
-    calculate,
-    round_money,
-)
+from claims.benefits.calculate import Claim, Line, Result, calculate
+from claims.benefits.checks import ScheduleError
+from claims.benefits.editor import FIELD_HELP, PRESETS
+from claims.benefits.money import round_money
+from claims.benefits.schedule import CARE_TYPES, MEDICAL_CARE, Schedule
 from tests.translations import chinese_table, msgids_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1025,7 +1017,11 @@ PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 
 def test_every_message_has_chinese_with_the_same_placeholders_and_full_width_punctuation() -> None:
-    msgids = set(msgids_of("claims/rules.py", frozenset({"_", "gettext_lazy"}), strict=True))
+    msgids = {
+        msgid
+        for module in sorted((ROOT / "claims" / "benefits").glob("*.py"))
+        for msgid in msgids_of(str(module.relative_to(ROOT)), frozenset({"_", "gettext_lazy"}), strict=True)
+    }
     chinese = chinese_table("claims_rules")
     assert sorted(chinese) == sorted(msgids)
     for msgid, text in chinese.items():

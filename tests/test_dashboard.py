@@ -21,8 +21,9 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claims import services as claims_services
 from claims.models import Claim, ClaimSettings
+from claims.selectors import office_calendar
+from claims.services.office import claim_settings_save, office_day_set
 from enrollment.models import Enrollment
 from finance import services as finance_services
 from mutualaid import dates
@@ -137,13 +138,13 @@ def test_turnaround_counts_working_days_with_the_holidays_and_the_offices_own_ta
 
     # The province closes Tuesday 16 June for its whole tree; the city sets a target of 2 days.
     with org_scope(june.province, actor_id=june.province_user.pk):
-        claims_services.office_day_set(actor=june.province_user, day=date(2026, 6, 16), is_workday=False)
+        office_day_set(actor=june.province_user, day=date(2026, 6, 16), is_workday=False)
     with org_scope(june.a.city, actor_id=june.a.office_user.pk):
-        claims_services.claim_settings_save(actor=june.a.office_user, target_days=2, limit_days=30)
+        claim_settings_save(actor=june.a.office_user, target_days=2, limit_days=30)
     turnaround = _figures(june)["turnaround"]
     assert (turnaround["median"], turnaround["within_target"], turnaround["offices"][0]["target_days"]) == (3, 0, 2)
     # The same count as the claims clock's own calendar and settings give.
-    calendar = claims_services.calendar_for(june.a.city)
+    calendar = office_calendar(office=june.a.city)
     assert calendar.between(date(2026, 6, 15), date(2026, 6, 22)) == 3
     assert office_settings(ClaimSettings, june.a.city).target_days == 2
 

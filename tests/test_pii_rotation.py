@@ -9,8 +9,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from claims import services as claims_services
 from claims.models import Claim, ClaimDocument
+from claims.selectors import document_content
 from enrollment.models import Enrollment, MemberList
 from mutualaid import pii
 from mutualaid.tenancy import unscoped
@@ -43,7 +43,7 @@ def _plain() -> tuple[list[str], list[str], list[bytes]]:
     with unscoped():
         numbers = sorted(pii.decrypt(blob) for blob in Enrollment.objects.values_list("id_cipher", flat=True))
         diagnoses = sorted(pii.decrypt(blob) for blob in Claim.objects.values_list("diagnosis_cipher", flat=True))
-        documents = [claims_services.document_content(document) for document in ClaimDocument.objects.order_by("pk")]
+        documents = [document_content(document=document) for document in ClaimDocument.objects.order_by("pk")]
     return numbers, diagnoses, documents
 
 

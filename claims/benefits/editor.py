@@ -1,0 +1,258 @@
+"""What the schedule editor shows beside the JSON: one reference row per schedule field (what it
+means, with an example from an office that uses it), and the named example schedules it offers as
+starting points. Every example is a valid schedule (tests/test_claims_rules.py builds each one)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
+
+class FieldHelp(NamedTuple):
+    """One row of the editor's reference table: a schedule field, what it means, a JSON example."""
+
+    name: str
+    description: Promise
+    example: Any
+
+
+FIELD_HELP: tuple[FieldHelp, ...] = (
+    FieldHelp(
+        "segments",
+        gettext_lazy(
+            "Ratios paid on the self-paid amount: each entry pays its ratio up to its upto in yuan, the last "
+            "has upto null. Example: 50 percent up to 5,000, 60 percent up to 10,000, 70 percent above (Jinhua)."
+        ),
+        [{"upto": 5000, "ratio": "0.5"}, {"upto": 10000, "ratio": "0.6"}, {"upto": None, "ratio": "0.7"}],
+    ),
+    FieldHelp(
+        "segment_mode",
+        gettext_lazy(
+            "progressive pays each slice of the self-paid amount at its own ratio; band pays the whole amount at "
+            "the ratio of the band it falls in. Example: progressive."
+        ),
+        "progressive",
+    ),
+    FieldHelp(
+        "deductible_ratio",
+        gettext_lazy(
+            "Ratio paid on the hospital deductible part of the settlement statement, from 0 to 1. Example: 0.5 "
+            "pays half of it (Jinhua)."
+        ),
+        "0.5",
+    ),
+    FieldHelp(
+        "plan_deductible",
+        gettext_lazy(
+            "Yuan of the self-paid amount that the plan itself does not pay, before the segments apply. "
+            "Example: 500 (Quzhou before 2016)."
+        ),
+        500,
+    ),
+    FieldHelp(
+        "cap_per_share_per_period",
+        gettext_lazy(
+            "Most paid to a member per share in one period, earlier claims included; null for none. Example: "
+            "30000, so 60,000 for 2 shares (Jinhua)."
+        ),
+        30000,
+    ),
+    FieldHelp(
+        "cap_per_period",
+        gettext_lazy(
+            "Most paid to a member in one period whatever the shares, earlier claims included; null for none. "
+            "Example: 50000 (Shaoxing)."
+        ),
+        50000,
+    ),
+    FieldHelp(
+        "minimum_payout",
+        gettext_lazy(
+            "A payout above 0 but below this amount is raised to it if the cap leaves room. Example: 50 (Quzhou)."
+        ),
+        50,
+    ),
+    FieldHelp(
+        "daily_allowance",
+        gettext_lazy("Hospital allowance in yuan for each day in hospital. Example: 25 (Shaoxing)."),
+        25,
+    ),
+    FieldHelp(
+        "allowance_by_membership_year",
+        gettext_lazy(
+            "Daily hospital allowance by the member's year of membership, the last amount for every later year; "
+            "used instead of daily_allowance. Example: 10, 20 and 30 yuan (Inner Mongolia)."
+        ),
+        [10, 20, 30],
+    ),
+    FieldHelp(
+        "allowance_from_day",
+        gettext_lazy("The first day in hospital that earns the allowance. Example: 4 pays from the 4th day on."),
+        4,
+    ),
+    FieldHelp(
+        "allowance_max_days",
+        gettext_lazy("Most days of hospital allowance in one claim; null for no limit. Example: 180."),
+        180,
+    ),
+    FieldHelp(
+        "allowance_max_amount",
+        gettext_lazy("Most yuan of hospital allowance in one claim; null for no limit. Example: 3000."),
+        3000,
+    ),
+    FieldHelp(
+        "allowance_per_share",
+        gettext_lazy(
+            "true multiplies the hospital allowance and the critical illness monthly allowance by the member's "
+            "shares. Example: false."
+        ),
+        False,
+    ),
+    FieldHelp(
+        "caps_include_allowance",
+        gettext_lazy("true counts the allowances against the period caps; false pays them on top. Example: true."),
+        True,
+    ),
+    FieldHelp(
+        "multiply_by_shares",
+        gettext_lazy(
+            "true multiplies the medical part, the lump sums and the death condolence or top-up by the member's "
+            "shares. Example: false."
+        ),
+        False,
+    ),
+    FieldHelp(
+        "rounding",
+        gettext_lazy(
+            "How each line is rounded: fen_half_up, jiao_half_up, yuan_half_up or yuan_down. Example: yuan_down "
+            "drops the jiao and fen."
+        ),
+        "yuan_down",
+    ),
+    FieldHelp(
+        "max_claims_per_period",
+        gettext_lazy("Most claims a member may make in one period, later ones are refused; null for none. Example: 3."),
+        3,
+    ),
+    FieldHelp(
+        "covered_care",
+        gettext_lazy(
+            "Care types the plan pays: inpatient, outpatient_radiotherapy, outpatient_chemotherapy, dialysis, "
+            "critical_illness and death. Example: inpatient and dialysis."
+        ),
+        ["inpatient", "dialysis"],
+    ),
+    FieldHelp(
+        "waiting_days",
+        gettext_lazy(
+            "Waiting (observation) period in days from the start of cover; a claim inside it is refused. "
+            "Example: 90, or 0 for none (Inner Mongolia)."
+        ),
+        90,
+    ),
+    FieldHelp(
+        "threshold_basis",
+        gettext_lazy(
+            "per_admission applies plan_deductible and the segment limits to each claim alone; cumulative applies "
+            "them to the member's self-paid total in the period. Example: cumulative."
+        ),
+        "cumulative",
+    ),
+    FieldHelp(
+        "variants",
+        gettext_lazy(
+            "Rules for some claims only: each entry has when (admission_order, admission_order_from, "
+            "member_category) and set (the fields that replace the schedule's own); the first that matches "
+            "applies. Example: 60 percent from the 2nd admission in the period on."
+        ),
+        [{"when": {"admission_order_from": 2}, "set": {"segments": [{"upto": None, "ratio": "0.6"}]}}],
+    ),
+    FieldHelp(
+        "critical_illness",
+        gettext_lazy(
+            "What a critical illness claim pays: lump_sum, lump_sums_by_severity or lump_sum_bands by self-paid "
+            "amount, plus monthly_allowance for at most allowance_months months, prorated by day with "
+            "days_per_month (30 if not given). Example: 3,000 plus 1,000 a month for up to 6 months (Huzhou)."
+        ),
+        {"lump_sum": 3000, "monthly_allowance": 1000, "allowance_months": 6},
+    ),
+    FieldHelp(
+        "death",
+        gettext_lazy(
+            "What a death claim pays: condolence, and or top_up_to a total paid in the period; with both, the "
+            "larger is paid. Example: a condolence of 3,000 (Shaoxing)."
+        ),
+        {"condolence": 3000},
+    ),
+)
+
+
+class Preset(NamedTuple):
+    """A named example schedule that the editor offers as a starting point."""
+
+    title: Promise
+    schedule: dict[str, Any]
+
+
+PRESETS: dict[str, Preset] = {
+    "shaoxing": Preset(
+        gettext_lazy(
+            "Shaoxing: 80 percent of the self-paid amount, 25 yuan a day in hospital, at most 50,000 a period"
+        ),
+        {
+            "segments": [{"upto": None, "ratio": "0.8"}],
+            "daily_allowance": 25,
+            "cap_per_period": 50000,
+            "rounding": "yuan_down",
+        },
+    ),
+    "jinhua": Preset(
+        gettext_lazy(
+            "Jinhua: 50, 60 and 70 percent by slice of the self-paid amount, hospital deductible part at 50 percent, "
+            "30,000 per share a period"
+        ),
+        {
+            "segments": [
+                {"upto": 5000, "ratio": "0.5"},
+                {"upto": 10000, "ratio": "0.6"},
+                {"upto": None, "ratio": "0.7"},
+            ],
+            "deductible_ratio": "0.5",
+            "cap_per_share_per_period": 30000,
+        },
+    ),
+    "quzhou": Preset(
+        gettext_lazy("Quzhou: a payout below 50 yuan is raised to 50"),
+        {
+            "segments": [{"upto": None, "ratio": "0.5"}],
+            "minimum_payout": 50,
+            "rounding": "yuan_half_up",
+        },
+    ),
+    "inner_mongolia": Preset(
+        gettext_lazy(
+            "Inner Mongolia: 40 percent of the self-paid amount, 10, 20 or 30 yuan a day by membership year, at least "
+            "200 a claim, outpatient radiotherapy, chemotherapy and dialysis covered"
+        ),
+        {
+            "segments": [{"upto": None, "ratio": "0.4"}],
+            "allowance_by_membership_year": [10, 20, 30],
+            "minimum_payout": 200,
+            "covered_care": ["inpatient", "outpatient_radiotherapy", "outpatient_chemotherapy", "dialysis"],
+            "waiting_days": 0,
+        },
+    ),
+    "huzhou_critical_illness": Preset(
+        gettext_lazy("Huzhou critical illness: 3,000 on first diagnosis plus 1,000 a month for up to 6 months"),
+        {
+            "covered_care": ["critical_illness"],
+            "critical_illness": {"lump_sum": 3000, "monthly_allowance": 1000, "allowance_months": 6},
+        },
+    ),
+    "death_condolence": Preset(
+        gettext_lazy("Death condolence: 3,000 yuan for a member who dies in the period (Shaoxing)"),
+        {"covered_care": ["death"], "death": {"condolence": 3000}},
+    ),
+}

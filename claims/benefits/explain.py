@@ -1,0 +1,255 @@
+"""The words of the settlement form: the label of each line the calculation makes, and the reason
+a claim is refused.
+
+Kept apart from the arithmetic (calculate.py) so that the wording can change without touching a
+sum, and so that every message is a literal msgid the Chinese catalogue can hold. Amounts in a
+label are written as the member reads them on the form; a label that says how a figure was
+rounded keeps the exact figure, so that the member can redo the sum by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from claims.benefits.checks import listing
+from claims.benefits.sections import Conditions
+
+CARE_TYPE_LABELS: dict[str, Promise] = {
+    "inpatient": gettext_lazy("inpatient care"),
+    "outpatient_radiotherapy": gettext_lazy("outpatient radiotherapy"),
+    "outpatient_chemotherapy": gettext_lazy("outpatient chemotherapy"),
+    "dialysis": gettext_lazy("dialysis"),
+    "critical_illness": gettext_lazy("critical illness"),
+    "death": gettext_lazy("death"),
+}
+
+
+def _yuan(amount: Decimal) -> str:
+    """An amount for a label: thousands separators, no exponent, no needless trailing zeros."""
+    return f"{amount.normalize():,f}"
+
+
+def _percent(ratio: Decimal) -> str:
+    """A ratio for a label, 0.8 → "80%", because the offices' rule books speak in percent."""
+    return f"{(ratio * 100).normalize():f}%"
+
+
+# --- Rounding, shares, variants ----------------------------------------------------------------
+
+
+def rounded(label: str, exact: Decimal, rule: str) -> str:
+    """A line whose amount rounding changed: the exact figure and how it was rounded."""
+    how = {
+        "fen_half_up": _("rounded to the fen"),
+        "jiao_half_up": _("rounded to the jiao"),
+        "yuan_half_up": _("rounded to the yuan"),
+        "yuan_down": _("rounded down to the yuan"),
+    }[rule]
+    return _("%(line)s = %(exact)s yuan, %(how)s") % {"line": label, "exact": _yuan(exact), "how": how}
+
+
+def times_shares(label: str, shares: int) -> str:
+    return _("%(line)s × %(shares)s shares") % {"line": label, "shares": shares}
+
+
+def conditions(when: Conditions) -> str:
+    """A variant's conditions as words, for the line that says which rules applied."""
+    parts = []
+    if when.admission_order is not None:
+        parts.append(_("admission no. %(orders)s in the period") % {"orders": listing(when.admission_order)})
+    if when.admission_order_from is not None:
+        parts.append(_("admission no. %(order)s or later in the period") % {"order": when.admission_order_from})
+    if when.member_category is not None:
+        parts.append(_("member category %(categories)s") % {"categories": listing(when.member_category)})
+    text = parts[0]
+    for part in parts[1:]:
+        text = _("%(first)s and %(second)s") % {"first": text, "second": part}
+    return text
+
+
+def variant_applies(when: Conditions, number: int) -> str:
+    return _("Rules for %(conditions)s apply (variant %(number)s)") % {
+        "conditions": conditions(when),
+        "number": number,
+    }
+
+
+# --- The medical part --------------------------------------------------------------------------
+
+
+def segment(low: Decimal, high: Decimal | None, ratio: Decimal) -> str:
+    """A progressive slice of the self-paid amount (or the whole of it, at one flat ratio)."""
+    if high is None and low == 0:
+        return _("Self-paid amount × %(ratio)s") % {"ratio": _percent(ratio)}
+    if high is None:
+        return _("Self-paid part above %(low)s yuan × %(ratio)s") % {"low": _yuan(low), "ratio": _percent(ratio)}
+    return _("Self-paid %(low)s–%(high)s yuan part × %(ratio)s") % {
+        "low": _yuan(low),
+        "high": _yuan(high),
+        "ratio": _percent(ratio),
+    }
+
+
+def band(amount: Decimal, low: Decimal, high: Decimal | None, ratio: Decimal) -> str:
+    """The whole self-paid amount at the ratio of the band it falls in."""
+    values = {"amount": _yuan(amount), "low": _yuan(low), "ratio": _percent(ratio)}
+    if high is None:
+        return _("Whole self-paid amount of %(amount)s yuan (band above %(low)s yuan) × %(ratio)s") % values
+    values["high"] = _yuan(high)
+    return _("Whole self-paid amount of %(amount)s yuan (band %(low)s–%(high)s yuan) × %(ratio)s") % values
+
+
+def cumulative_total(total: Decimal, amount: Decimal) -> str:
+    return _("Cumulative self-paid in the period %(total)s yuan, of which this claim %(amount)s yuan") % {
+        "total": _yuan(total),
+        "amount": _yuan(amount),
+    }
+
+
+def cumulative_deductible(amount: Decimal, taken: Decimal) -> str:
+    return _(
+        "Plan deductible on the cumulative self-paid amount: the first %(amount)s yuan in the period is not "
+        "paid, %(taken)s yuan of it in this claim"
+    ) % {"amount": _yuan(amount), "taken": _yuan(taken)}
+
+
+def cumulative_segment(portion: Decimal, low: Decimal, high: Decimal | None, ratio: Decimal) -> str:
+    """The part of a slice of the period's cumulative self-paid amount that this claim fills."""
+    values = {"portion": _yuan(portion), "low": _yuan(low), "ratio": _percent(ratio)}
+    if high is None and low == 0:
+        return _("Self-paid %(portion)s yuan of this claim × %(ratio)s") % values
+    if high is None:
+        return _("Cumulative self-paid part above %(low)s yuan: %(portion)s yuan of this claim × %(ratio)s") % values
+    values["high"] = _yuan(high)
+    return _("Cumulative self-paid %(low)s–%(high)s yuan part: %(portion)s yuan of this claim × %(ratio)s") % values
+
+
+def plan_deductible(amount: Decimal) -> str:
+    return _("Plan deductible: the first %(amount)s yuan of the self-paid amount is not paid") % {
+        "amount": _yuan(amount)
+    }
+
+
+def hospital_deductible(amount: Decimal, ratio: Decimal) -> str:
+    return _("Hospital deductible part of %(amount)s yuan × %(ratio)s") % {
+        "amount": _yuan(amount),
+        "ratio": _percent(ratio),
+    }
+
+
+def hospital_allowance(days: int, rate: Decimal, from_day: int) -> str:
+    values = {"days": days, "rate": _yuan(rate), "from_day": from_day}
+    if from_day > 1:
+        return _("Hospital allowance from day %(from_day)s: %(days)s days × %(rate)s yuan") % values
+    return _("Hospital allowance: %(days)s days × %(rate)s yuan") % values
+
+
+def allowance_limited(most: Decimal) -> str:
+    return _("Hospital allowance limited to %(amount)s yuan for the claim") % {"amount": _yuan(most)}
+
+
+# --- Critical illness and death ----------------------------------------------------------------
+
+
+def lump_sum() -> str:
+    return _("Critical illness lump sum")
+
+
+def lump_sum_for_severity(severity: str) -> str:
+    return _("Critical illness lump sum for severity %(severity)s") % {"severity": severity}
+
+
+def lump_sum_band(amount: Decimal, low: Decimal, high: Decimal | None) -> str:
+    values = {"amount": _yuan(amount), "low": _yuan(low)}
+    if high is None:
+        return (
+            _("Critical illness lump sum for a self-paid amount of %(amount)s yuan (band above %(low)s yuan)") % values
+        )
+    values["high"] = _yuan(high)
+    return (
+        _("Critical illness lump sum for a self-paid amount of %(amount)s yuan (band %(low)s–%(high)s yuan)") % values
+    )
+
+
+def illness_allowance(days: int, illness_days: int, months: int, monthly: Decimal, per_month: int) -> str:
+    """The monthly allowance prorated by day; says so when the most months cut the days short."""
+    values = {
+        "days": days,
+        "illness_days": illness_days,
+        "months": months,
+        "monthly": _yuan(monthly),
+        "per_month": per_month,
+    }
+    if days < illness_days:
+        return (
+            _(
+                "Critical illness allowance, limited to %(months)s months: %(days)s of %(illness_days)s days × "
+                "%(monthly)s yuan a month ÷ %(per_month)s days"
+            )
+            % values
+        )
+    return _("Critical illness allowance: %(days)s days × %(monthly)s yuan a month ÷ %(per_month)s days") % values
+
+
+def condolence() -> str:
+    return _("Death condolence")
+
+
+def top_up(target: Decimal, paid: Decimal) -> str:
+    return _("Topped up to %(target)s yuan: %(paid)s yuan already paid in the period") % {
+        "target": _yuan(target),
+        "paid": _yuan(paid),
+    }
+
+
+def larger_of(condolence: Decimal, top_up: Decimal) -> str:
+    return _("The larger of the condolence of %(condolence)s yuan and the top-up of %(top_up)s yuan is paid") % {
+        "condolence": _yuan(condolence),
+        "top_up": _yuan(top_up),
+    }
+
+
+# --- Limits ------------------------------------------------------------------------------------
+
+
+def cap_limited(room: Decimal) -> str:
+    return _("Limited to the %(amount)s yuan left under the period cap") % {"amount": _yuan(room)}
+
+
+def minimum_raised(minimum: Decimal) -> str:
+    return _("Raised to the minimum payout of %(amount)s yuan") % {"amount": _yuan(minimum)}
+
+
+# --- Refusals ----------------------------------------------------------------------------------
+
+
+def not_covered(care_type: str, covered: Iterable[str]) -> str:
+    return _("Refused: the plan does not cover %(care)s (%(care_type)s); it covers %(covered)s.") % {
+        "care": CARE_TYPE_LABELS[care_type],
+        "care_type": care_type,
+        "covered": listing([CARE_TYPE_LABELS[care] for care in covered]),
+    }
+
+
+def in_waiting_period(days: int, waiting: int) -> str:
+    return _(
+        "Refused: the claim falls %(days)s days after the cover started, inside the waiting period of %(waiting)s days."
+    ) % {"days": days, "waiting": waiting}
+
+
+def too_many_claims(count: int, limit: int) -> str:
+    return _(
+        "Refused: this member has already had %(count)s claims in this period, and the plan allows at most %(limit)s."
+    ) % {"count": count, "limit": limit}
+
+
+def unknown_severity(severity: str, known: Iterable[str]) -> str:
+    return _(
+        "Refused: the severity %(severity)s is not in the plan's critical illness table; the known "
+        "severities are %(known)s."
+    ) % {"severity": severity or "—", "known": listing(known)}

@@ -1,0 +1,293 @@
+"""The JSON an office stores with its plan, read into the keyword arguments of a `Schedule`.
+
+Unknown fields are refused, because a misspelt field silently ignored would pay members by the
+wrong rule; numbers are read through their text, so that no float ever reaches the money
+arithmetic. The values are checked when the parts are built (sections.py, schedule.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from claims.benefits.checks import ScheduleError, in_variant, listing
+from claims.benefits.sections import CONDITIONS, Band, Conditions, CriticalIllness, Death, Segment, Variant
+
+# The schedule's fields by the kind of JSON value each takes.
+AMOUNT_FIELDS = (
+    "deductible_ratio",
+    "plan_deductible",
+    "cap_per_share_per_period",
+    "cap_per_period",
+    "minimum_payout",
+    "daily_allowance",
+    "allowance_max_amount",
+)
+_NULLABLE_AMOUNTS = frozenset({"cap_per_share_per_period", "cap_per_period", "allowance_max_amount"})
+_INT_FIELDS = ("allowance_from_day", "allowance_max_days", "max_claims_per_period", "waiting_days")
+_NULLABLE_INTS = frozenset({"allowance_max_days", "max_claims_per_period"})
+BOOL_FIELDS = ("allowance_per_share", "caps_include_allowance", "multiply_by_shares")
+FIELDS = frozenset(
+    {
+        "segments",
+        "segment_mode",
+        *AMOUNT_FIELDS,
+        "allowance_by_membership_year",
+        *_INT_FIELDS,
+        *BOOL_FIELDS,
+        "rounding",
+        "covered_care",
+        "threshold_basis",
+        "variants",
+        "critical_illness",
+        "death",
+    }
+)
+
+
+def unknown_field(name: str) -> ScheduleError:
+    return ScheduleError(
+        _("Unknown field %(name)s in the schedule: check its spelling against the schedule fields.") % {"name": name}
+    )
+
+
+def parse_fields(data: object) -> dict[str, Any]:
+    """The keyword arguments of a `Schedule` (or of a variant's `set`) from JSON."""
+    if not isinstance(data, Mapping):
+        raise ScheduleError(_("The schedule must be a JSON object of field names and values: check the schedule."))
+    for name in data:
+        if name not in FIELDS:
+            raise unknown_field(name)
+    kwargs: dict[str, Any] = {}
+    if "segments" in data:
+        kwargs["segments"] = _parse_segments(data["segments"])
+    for name in AMOUNT_FIELDS:
+        if name in data:
+            value = data[name]
+            kwargs[name] = None if (value is None and name in _NULLABLE_AMOUNTS) else _parse_decimal(name, value)
+    if "allowance_by_membership_year" in data:
+        years = data["allowance_by_membership_year"]
+        if years is None:
+            years = []
+        if not isinstance(years, list | tuple):
+            raise ScheduleError(
+                _(
+                    "allowance_by_membership_year must be a list of daily amounts, one for each membership year: "
+                    "check the schedule."
+                )
+            )
+        kwargs["allowance_by_membership_year"] = tuple(
+            _parse_decimal("allowance_by_membership_year", amount) for amount in years
+        )
+    for name in _INT_FIELDS:
+        if name in data:
+            value = data[name]
+            kwargs[name] = None if (value is None and name in _NULLABLE_INTS) else _parse_int(name, value)
+    for name in ("segment_mode", "rounding", "threshold_basis", *BOOL_FIELDS):
+        if name in data:
+            kwargs[name] = data[name]
+    if "covered_care" in data:
+        care = data["covered_care"]
+        if not isinstance(care, list | tuple) or not all(isinstance(item, str) for item in care):
+            raise ScheduleError(
+                _("covered_care must be a list of care types, such as inpatient and dialysis: check the schedule.")
+            )
+        kwargs["covered_care"] = tuple(care)
+    if "critical_illness" in data:
+        kwargs["critical_illness"] = _parse_critical_illness(data["critical_illness"])
+    if "death" in data:
+        kwargs["death"] = _parse_death(data["death"])
+    if "variants" in data:
+        kwargs["variants"] = _parse_variants(data["variants"])
+    return kwargs
+
+
+def _parse_decimal(name: str, value: object) -> Decimal:
+    """Accept numbers as JSON gives them; a float goes through its shortest text (0.8 → "0.8")
+    so that no binary artefact such as 0.8000000000000000444 reaches the money arithmetic."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ScheduleError(_("%(name)s must be an amount such as 5000 or 0.8: check the value.") % {"name": name})
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise ScheduleError(_("%(name)s must be an amount such as 5000 or 0.8: check the value.") % {"name": name})
+    return number
+
+
+def _parse_int(name: str, value: object) -> int:
+    """Day numbers and claim counts are whole numbers; 3.0 from a spreadsheet export is accepted."""
+    try:
+        number = None if isinstance(value, bool) else _parse_decimal(name, value)
+    except ScheduleError:
+        number = None
+    if number is None or number != number.to_integral_value():
+        raise ScheduleError(_("%(name)s must be a whole number: check the value.") % {"name": name})
+    return int(number)
+
+
+def _parse_segments(value: object) -> tuple[Segment, ...]:
+    """Segments are written as [{"upto": 5000, "ratio": 0.5}, …, {"upto": null, "ratio": 0.7}]."""
+    if not isinstance(value, list | tuple):
+        raise ScheduleError(_("segments must be a list of entries with upto and ratio: check the schedule."))
+    segments = []
+    for number, entry in enumerate(value, start=1):
+        if not isinstance(entry, Mapping) or set(entry) != {"upto", "ratio"}:
+            raise ScheduleError(
+                _("Segment %(number)s must have exactly the fields upto and ratio: check the schedule.")
+                % {"number": number}
+            )
+        upto = None if entry["upto"] is None else _parse_decimal("upto", entry["upto"])
+        segments.append(Segment(upto=upto, ratio=_parse_decimal("ratio", entry["ratio"])))
+    return tuple(segments)
+
+
+def _check_keys(section: str, data: Mapping[str, Any], known: tuple[str, ...]) -> None:
+    for name in data:
+        if name not in known:
+            raise ScheduleError(
+                _("Unknown field %(name)s in %(section)s: use %(known)s.")
+                % {"name": name, "section": section, "known": listing(known)}
+            )
+
+
+_CRITICAL_ILLNESS_KEYS = (
+    "lump_sum",
+    "lump_sums_by_severity",
+    "lump_sum_bands",
+    "monthly_allowance",
+    "allowance_months",
+    "days_per_month",
+)
+
+
+def _parse_critical_illness(value: object) -> CriticalIllness | None:
+    """{"lump_sum": 3000, "monthly_allowance": 1000, "allowance_months": 6}, or with
+    "lump_sums_by_severity": {"severe": 5000} or "lump_sum_bands": [{"upto": 10000, "amount": 2000}, …]."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ScheduleError(
+            _("critical_illness must be an object such as one with lump_sum, or null: check the schedule.")
+        )
+    _check_keys("critical_illness", value, _CRITICAL_ILLNESS_KEYS)
+    kwargs: dict[str, Any] = {}
+    for name in ("lump_sum", "monthly_allowance"):
+        if value.get(name) is not None:
+            kwargs[name] = _parse_decimal(f"critical_illness.{name}", value[name])
+    for name in ("allowance_months", "days_per_month"):
+        if value.get(name) is not None:
+            kwargs[name] = _parse_int(f"critical_illness.{name}", value[name])
+    severities = value.get("lump_sums_by_severity")
+    if severities is not None:
+        if not isinstance(severities, Mapping) or not severities:
+            raise ScheduleError(
+                _(
+                    "critical_illness.lump_sums_by_severity must be an object of severities and amounts, such as "
+                    "severe 5000 and mild 2000: check the schedule."
+                )
+            )
+        kwargs["lump_sums_by_severity"] = tuple(
+            (str(severity), _parse_decimal(f"critical_illness.lump_sums_by_severity.{severity}", amount))
+            for severity, amount in severities.items()
+        )
+    bands = value.get("lump_sum_bands")
+    if bands is not None:
+        kwargs["lump_sum_bands"] = _parse_bands(bands)
+    return CriticalIllness(**kwargs)
+
+
+def _parse_bands(value: object) -> tuple[Band, ...]:
+    if not isinstance(value, list | tuple) or not value:
+        raise ScheduleError(
+            _(
+                "critical_illness.lump_sum_bands must be a list of entries with upto and amount, the last with "
+                "upto null: check the schedule."
+            )
+        )
+    bands = []
+    for number, entry in enumerate(value, start=1):
+        if not isinstance(entry, Mapping) or set(entry) != {"upto", "amount"}:
+            raise ScheduleError(
+                _(
+                    "critical_illness.lump_sum_bands, band %(number)s must have exactly the fields upto and amount: "
+                    "check the schedule."
+                )
+                % {"number": number}
+            )
+        upto = None if entry["upto"] is None else _parse_decimal("critical_illness.lump_sum_bands.upto", entry["upto"])
+        amount = _parse_decimal("critical_illness.lump_sum_bands.amount", entry["amount"])
+        bands.append(Band(upto=upto, amount=amount))
+    return tuple(bands)
+
+
+def _parse_death(value: object) -> Death | None:
+    """{"condolence": 3000} and/or {"top_up_to": 10000}."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ScheduleError(
+            _("death must be an object with condolence, top_up_to or both, or null: check the schedule.")
+        )
+    _check_keys("death", value, ("condolence", "top_up_to"))
+    return Death(
+        **{
+            name: _parse_decimal(f"death.{name}", value[name])
+            for name in ("condolence", "top_up_to")
+            if value.get(name) is not None
+        }
+    )
+
+
+def _parse_variants(value: object) -> tuple[Variant, ...]:
+    """[{"when": {"admission_order": [2]}, "set": {"segments": […]}}, …]: the first that matches wins."""
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise ScheduleError(_("variants must be a list of entries with when and set: check the schedule."))
+    variants = []
+    for number, entry in enumerate(value, start=1):
+        try:
+            variants.append(_parse_variant(entry))
+        except ScheduleError as error:
+            raise in_variant(number, error) from None
+    return tuple(variants)
+
+
+def _parse_variant(entry: object) -> Variant:
+    if not isinstance(entry, Mapping) or set(entry) != {"when", "set"}:
+        raise ScheduleError(_("a variant must have exactly the fields when and set: check the schedule."))
+    when, changes = entry["when"], entry["set"]
+    if not isinstance(when, Mapping):
+        raise ScheduleError(_("when must be an object of conditions, such as admission_order: check the schedule."))
+    _check_keys("when", when, CONDITIONS)
+    conditions: dict[str, Any] = {}
+    for name in ("admission_order", "member_category"):
+        if name not in when:
+            continue
+        values = when[name]
+        if not isinstance(values, list | tuple):
+            raise ScheduleError(
+                _("when.%(name)s must be a list, such as %(example)s: check the value.")
+                % {"name": name, "example": "[2]" if name == "admission_order" else '["retired"]'}
+            )
+        if name == "admission_order":
+            conditions[name] = tuple(_parse_int("when.admission_order", order) for order in values)
+        else:
+            if not all(isinstance(category, str) for category in values):
+                raise ScheduleError(
+                    _("when.%(name)s must be a list, such as %(example)s: check the value.")
+                    % {"name": name, "example": '["retired"]'}
+                )
+            conditions[name] = tuple(values)
+    if "admission_order_from" in when:
+        conditions["admission_order_from"] = _parse_int("when.admission_order_from", when["admission_order_from"])
+    if not isinstance(changes, Mapping):
+        raise ScheduleError(_("set must be an object of schedule fields and their values: check the schedule."))
+    if "variants" in changes:
+        raise ScheduleError(_("set cannot contain variants: list every variant at the top level."))
+    return Variant(when=Conditions(**conditions), set=tuple(parse_fields(changes).items()))

@@ -1,0 +1,108 @@
+"""Paying approved claims: a payment batch of the office's approved claims, its bank-transfer
+workbook, and the bank's confirmation that pays every claim of it (finance/ books it, by the
+events this module publishes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from claims.events import ClaimsBatchExporting, ClaimsBatchPaid
+from claims.models import BatchStatus, BenefitSchedule, Claim, ClaimStatus, Level, PaymentBatch, StepAction
+from claims.services._shared import next_number, record_step
+from mutualaid import dates, events
+from mutualaid.models import User
+from mutualaid.roles import require_permission
+from mutualaid.tenancy import unscoped
+
+
+@transaction.atomic
+def batch_create(*, actor: User, claim_ids: Iterable[int]) -> PaymentBatch:
+    """Gather approved claims of the actor's office into one payment batch."""
+    require_permission(actor, "claims.pay")
+    ids = sorted(set(claim_ids))
+    if not ids:
+        raise ValidationError(_("Tick the approved claims to put in the batch."))
+    claims = list(Claim.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if len(claims) != len(ids):
+        raise ValidationError(_("Some of the ticked claims are not in your office's tree: reload the page."))
+    for claim in claims:
+        if claim.review_office_id != actor.org_id:
+            raise PermissionDenied(_("Claim %(number)s is paid by another office.") % {"number": claim.number})
+        if claim.status != ClaimStatus.APPROVED:
+            raise ValidationError(
+                _("Claim %(number)s is no longer awaiting payment (it is: %(status)s): reload the page.")
+                % {"number": claim.number, "status": claim.get_status_display()}
+            )
+    if actor.org is None:
+        raise PermissionDenied(_("Your account is not attached to an office."))
+    batch = PaymentBatch.objects.create(
+        org=actor.org,
+        number=next_number("claims_batch_number_seq", "PC"),
+        claim_count=len(claims),
+        total=sum((c.payout for c in claims), Decimal("0.00")),
+        created_by=actor,
+    )
+    for claim in claims:
+        claim.batch, claim.status, claim.version = batch, ClaimStatus.IN_BATCH, claim.version + 1
+        claim.save(update_fields=["batch", "status", "version"])
+        record_step(claim, level=Level.PAYMENT, action=StepAction.BATCH, actor=actor, note=batch.number)
+    return batch
+
+
+@transaction.atomic
+def batch_export(*, actor: User, batch: PaymentBatch) -> bytes:
+    """The bank-transfer workbook of the batch (full account numbers: it goes to the bank)."""
+    require_permission(actor, "claims.pay")
+    locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.org_id != actor.org_id:
+        raise PermissionDenied(_("The batch belongs to another office."))
+    from claims.exports import transfer_workbook
+
+    events.publish(ClaimsBatchExporting(batch=locked, actor=actor))
+    data = transfer_workbook(locked, locked.claims.order_by("number"))
+    if locked.status == BatchStatus.OPEN:
+        locked.status = BatchStatus.EXPORTED
+    locked.exported_at = timezone.now()
+    locked.save()
+    return data
+
+
+@transaction.atomic
+def batch_mark_paid(*, actor: User, batch: PaymentBatch, paid_on: date, bank_reference: str) -> PaymentBatch:
+    """The bank confirmed the transfer: every claim of the batch is paid, its members notified,
+    and the schedules they were paid under are frozen."""
+    require_permission(actor, "claims.pay")
+    locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.org_id != actor.org_id:
+        raise PermissionDenied(_("The batch belongs to another office."))
+    if locked.status == BatchStatus.PAID:
+        raise ValidationError(_("Batch %(number)s is already marked paid.") % {"number": locked.number})
+    if locked.status != BatchStatus.EXPORTED:
+        raise ValidationError(_("Download the transfer workbook and send it to the bank first."))
+    if not bank_reference.strip():
+        raise ValidationError({"bank_reference": _("Enter the bank's reference of the transfer.")})
+    if paid_on > dates.business_today():
+        raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+    locked.status, locked.paid_on, locked.confirmed_by = BatchStatus.PAID, paid_on, actor
+    locked.bank_reference = bank_reference.strip()[:60]
+    locked.save()
+    claims = list(locked.claims.select_for_update().select_related("enrollment"))
+    now = timezone.now()
+    for claim in claims:
+        claim.status, claim.paid_on, claim.version = ClaimStatus.PAID, paid_on, claim.version + 1
+        claim.save(update_fields=["status", "paid_on", "version"])
+        record_step(claim, level=Level.PAYMENT, action=StepAction.PAID, actor=actor, note=locked.bank_reference)
+    with unscoped():  # the schedule may be kept by the office above the one that pays (the plan's)
+        BenefitSchedule.objects.filter(period_id__in={c.period_id for c in claims}, frozen_at__isnull=True).update(
+            frozen_at=now
+        )
+    # Members are told after the commit (claims.tasks.notify_members_when_paid listens).
+    events.publish(ClaimsBatchPaid(batch=locked, actor=actor))
+    return locked

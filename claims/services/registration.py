@@ -1,0 +1,130 @@
+"""Registering a claim for an enrolled member, and correcting its figures before approval.
+
+A claim is checked in full before anything is stored, so a refused claim leaves nothing behind;
+its payout and flags are computed as it is stored, and again whenever its figures change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from claims.lifecycle import OPEN_STATUSES
+from claims.models import Claim, ClaimInvoice, Level, StepAction
+from claims.selectors import period_schedule
+from claims.services._shared import (
+    acting_level,
+    check_one_level,
+    lock_claim,
+    lock_invoices,
+    lock_person,
+    next_number,
+    record_step,
+)
+from claims.services.calculation import claim_refresh
+from claims.services.documents import Upload, clock_start_if_complete, documents_store
+from claims.services.figures import SETTLEMENT_FIELDS, Figures, Payee, account_mask, figures_check, payee_check
+from enrollment.models import Enrollment
+from mutualaid import pii
+from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.roles import require_permission
+from mutualaid.tenancy import unscoped
+
+
+def _review_office(enrollment: Enrollment) -> Organisation:
+    """The office that reviews and pays a claim, by the plan's routing: the city (or industry
+    branch) above the member's unit, or the office that runs the plan."""
+    plan = enrollment.period.plan
+    if plan.claims_reviewed_by == "city":
+        with unscoped():  # the city above the unit lies outside the scope of a unit or county agent
+            offices = Organisation.objects.filter(
+                pk__in=enrollment.org.ancestor_ids(), kind__in=[OrgKind.CITY, OrgKind.INDUSTRY]
+            ).order_by("-depth")
+            office = offices.first()
+        if office is not None:
+            return office
+    return plan.org
+
+
+def _set_invoices(claim: Claim, invoices: Sequence[str]) -> None:
+    claim.invoices.all().delete()
+    ClaimInvoice.objects.bulk_create(
+        ClaimInvoice(org=claim.org, org_path=claim.org_path, claim=claim, province_id=claim.province_id, number=n)
+        for n in invoices
+    )
+
+
+@transaction.atomic
+def claim_register(
+    *, actor: User, enrollment: Enrollment, figures: Figures, payee: Payee, documents: Sequence[Upload] = ()
+) -> Claim:
+    """Register a claim for an enrolled member, with whatever documents are at hand; checked in
+    full before anything is stored, so a refused claim leaves nothing behind."""
+    require_permission(actor, "claims.register")
+    invoices = figures_check(figures=figures, enrollment=enrollment)
+    account = payee_check(payee=payee)
+    period_schedule(period=enrollment.period, unit=enrollment.org)
+    claim = Claim(
+        org=enrollment.org,
+        province_id=enrollment.province_id,
+        enrollment=enrollment,
+        period=enrollment.period,
+        review_office=_review_office(enrollment),
+        id_hash=bytes(enrollment.id_hash),
+        name=enrollment.name,
+        id_masked=enrollment.id_masked,
+        care_type=figures.care_type,
+        admitted_on=figures.admitted_on,
+        discharged_on=figures.discharged_on,
+        hospital=figures.hospital.strip()[:100],
+        diagnosis_cipher=pii.encrypt(figures.diagnosis.strip()),
+        member_category=figures.member_category.strip(),
+        severity=figures.severity.strip(),
+        illness_days=figures.illness_days,
+        payee_name=payee.name.strip()[:50],
+        bank_name=payee.bank_name.strip()[:60],
+        account_cipher=pii.encrypt(account),
+        account_masked=account_mask(account=account),
+        registered_by=actor,
+        **{name: getattr(figures, name) for name in SETTLEMENT_FIELDS},
+    )
+    lock_person(claim)
+    lock_invoices(claim.province_id, invoices)
+    claim.number = next_number("claims_claim_number_seq", "LP")
+    claim.save()
+    _set_invoices(claim, invoices)
+    documents_store(claim=claim, uploads=documents, actor=actor)
+    record_step(claim, level=Level.INTAKE, action=StepAction.REGISTER, actor=actor)
+    claim_refresh(claim=claim)
+    clock_start_if_complete(claim=claim)
+    claim.save()
+    return claim
+
+
+@transaction.atomic
+def claim_amend(*, actor: User, claim: Claim, version: int, figures: Figures, note: str = "") -> Claim:
+    """Correct the figures before approval; the payout and the flags are computed again."""
+    locked = lock_claim(claim, version)
+    if locked.status not in OPEN_STATUSES:
+        raise ValidationError(_("The claim is approved; its figures can no longer change."))
+    level = acting_level(actor, locked)
+    check_one_level(actor, locked, level)
+    invoices = figures_check(figures=figures, enrollment=locked.enrollment)
+    lock_person(locked)
+    lock_invoices(locked.province_id, invoices)
+    before = locked.payout
+    for name in (*SETTLEMENT_FIELDS, "care_type", "admitted_on", "discharged_on", "member_category", "severity"):
+        setattr(locked, name, getattr(figures, name))
+    locked.hospital = figures.hospital.strip()[:100]
+    locked.diagnosis_cipher = pii.encrypt(figures.diagnosis.strip())
+    locked.illness_days = figures.illness_days
+    _set_invoices(locked, invoices)
+    claim_refresh(claim=locked)
+    text = _("Payout %(before)s → %(after)s yuan") % {"before": before, "after": locked.payout}
+    record_step(locked, level=level, action=StepAction.AMEND, actor=actor, note=f"{text}. {note}".strip())
+    locked.version += 1
+    locked.save()
+    return locked

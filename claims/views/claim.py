@@ -1,0 +1,294 @@
+"""Claims: the list, registration, a claim's page and what is done on it (review, documents,
+callback, amendment), and the list of claims with risk flags."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from claims import selectors
+from claims.forms import CallbackForm, ClaimForm, DocumentsForm, FiguresForm
+from claims.lifecycle import OPEN_STATUSES
+from claims.models import CareType, Claim, ClaimDocument, ClaimStatus, DocumentKind
+from claims.services.callback import claim_callback
+from claims.services.documents import Upload, claim_add_documents, document_check
+from claims.services.registration import claim_amend, claim_register
+from claims.services.review import claim_review
+from claims.views._shared import show_errors
+from enrollment.models import Enrollment
+from mutualaid import dates, idcheck
+from mutualaid.views import StaffView, attach_errors
+
+NOT_FOUND = _("No such claim in your office's tree.")
+
+
+def _claim(pk: int) -> Claim:
+    try:
+        return selectors.claim_get(pk=pk)
+    except Claim.DoesNotExist:
+        raise Http404(NOT_FOUND) from None
+
+
+def _uploads(form: DocumentsForm) -> list[Upload]:
+    """Every chosen file checked (type by content, size); the first bad one is refused by name."""
+    return [document_check(kind=kind, upload=upload) for kind, upload in form.uploads()]
+
+
+class ClaimListView(StaffView):
+    template_name = "claims/claim_list.html"
+    permission_required = "claims.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        params = self.request.POST if self.request.method == "POST" else self.request.GET
+        status = params.get("status", "")
+        queue = params.get("queue", "")
+        # The search may be a full ID number: it is only read from a POSTed form, never from
+        # the query string, where server logs and the browser's history would keep it.
+        search = self.request.POST.get("q", "").strip()
+        claims = selectors.claim_list(
+            status=status if status in ClaimStatus.values else "",
+            search=search,
+            queue=queue,
+            actor=self.request.user,  # type: ignore[arg-type]
+        )
+        context.update(
+            page=Paginator(claims, 50).get_page(params.get("page")),
+            statuses=ClaimStatus.choices,
+            status=status,
+            queue=queue,
+            search=search,
+            today=dates.business_today(),
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(**kwargs))
+
+
+class ClaimRegisterView(StaffView):
+    """Find the member by full ID number, choose the covering enrollment, enter the papers."""
+
+    template_name = "claims/register.html"
+    permission_required = "claims.register"
+
+    def _enrollments(self, id_number: str) -> tuple[list[Enrollment], str]:
+        if not id_number.strip():
+            return [], ""
+        try:
+            found = list(selectors.person_enrollments(id_number=id_number))
+        except idcheck.IdError as error:
+            return [], str(error)
+        if not found:
+            return [], _("Nobody with this ID number is enrolled in your office's tree: check the number.")
+        return found, ""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._found("", [], "")
+
+    def _found(self, id_number: str, enrollments: list[Enrollment], problem: str) -> HttpResponse:
+        initial = {"payee_name": enrollments[0].name} if enrollments else {}
+        return self.render_to_response(
+            self.get_context_data(
+                form=ClaimForm(initial=initial),
+                id_number=id_number,
+                enrollments=enrollments,
+                problem=problem,
+                chosen_pk="",  # every variable set: a failed lookup logs the context, number included
+            )
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        """The ID number arrives by POST only, both to find the member and to register: in a
+        query string it would be kept by server logs and the browser's history."""
+        id_number = request.POST.get("id_number", "")
+        enrollments, problem = self._enrollments(id_number)
+        if request.POST.get("step") == "find":
+            return self._found(id_number, enrollments, problem)
+        form = ClaimForm(request.POST, request.FILES)
+        chosen = {str(e.pk): e for e in enrollments}.get(request.POST.get("enrollment", ""))
+        context = {"form": form, "id_number": id_number, "enrollments": enrollments, "problem": problem}
+        if chosen is None:
+            form.is_valid()
+            form.add_error(None, _("Choose the enrollment that covers this care."))
+            return self.render_to_response(self.get_context_data(**context, chosen_pk=""))
+        context["chosen_pk"] = chosen.pk
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(**context))
+        try:
+            claim = claim_register(
+                actor=request.user,  # type: ignore[arg-type]
+                enrollment=chosen,
+                figures=form.figures(),
+                payee=form.payee(),
+                documents=_uploads(form),
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return self.render_to_response(self.get_context_data(**context))
+        messages.success(request, _("Claim %(number)s registered.") % {"number": claim.number})
+        return redirect("claims:claim_detail", claim_pk=claim.pk)
+
+
+class ClaimDetailView(StaffView):
+    template_name = "claims/claim_detail.html"
+    permission_required = "claims.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        claim = _claim(self.kwargs["claim_pk"])
+        access = selectors.claim_review_access(claim=claim, actor=self.request.user)  # type: ignore[arg-type]
+        context.update(
+            claim=claim,
+            diagnosis=selectors.claim_diagnosis(claim=claim),
+            documents=list(claim.documents.select_related("uploaded_by")),
+            steps=list(claim.steps.select_related("actor")),
+            invoices=list(claim.invoices.values_list("number", flat=True)),
+            missing=[DocumentKind(kind).label for kind in selectors.claim_missing_documents(claim=claim)],
+            can_review=access.can_review,
+            level_label=access.level.label if access.level else "",
+            acted_elsewhere=access.acted_elsewhere,
+            open=claim.status in OPEN_STATUSES,
+            documents_form=DocumentsForm(),
+            callback_form=CallbackForm(),
+            care_types=dict(CareType.choices),
+        )
+        return context
+
+
+class ClaimReviewView(StaffView):
+    permission_required = "claims.view"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, claim_pk: int) -> HttpResponse:
+        claim = _claim(claim_pk)
+        version = request.POST.get("version", "")
+        try:
+            if not version.isdigit():
+                raise ValidationError(_("Reload the page and try again."))
+            claim = claim_review(
+                actor=request.user,  # type: ignore[arg-type]
+                claim=claim,
+                version=int(version),
+                action=request.POST.get("action", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            show_errors(request, error)
+        else:
+            messages.success(
+                request,
+                _("Claim %(number)s: %(status)s.") % {"number": claim.number, "status": claim.get_status_display()},
+            )
+        return redirect("claims:claim_detail", claim_pk=claim_pk)
+
+
+class ClaimDocumentsView(StaffView):
+    permission_required = "claims.view"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, claim_pk: int) -> HttpResponse:
+        claim = _claim(claim_pk)
+        form = DocumentsForm(request.POST, request.FILES)
+        try:
+            if not form.is_valid():
+                raise ValidationError(_("Choose PDF, JPG or PNG files."))
+            claim = claim_add_documents(actor=request.user, claim=claim, documents=_uploads(form))  # type: ignore[arg-type]
+        except (ValidationError, PermissionDenied) as error:
+            show_errors(request, error)
+        else:
+            messages.success(request, _("Documents added."))
+        return redirect("claims:claim_detail", claim_pk=claim_pk)
+
+
+class ClaimCallbackView(StaffView):
+    permission_required = "claims.callback"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, claim_pk: int) -> HttpResponse:
+        claim = _claim(claim_pk)
+        form = CallbackForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError(_("Choose how the call went."))
+            claim_callback(actor=request.user, claim=claim, **form.cleaned_data)  # type: ignore[arg-type]
+        except (ValidationError, PermissionDenied) as error:
+            show_errors(request, error)
+        else:
+            messages.success(request, _("Callback recorded."))
+        return redirect("claims:claim_detail", claim_pk=claim_pk)
+
+
+class ClaimDocumentView(StaffView):
+    """A scanned document, decrypted for someone who may see the claim."""
+
+    permission_required = "claims.view"
+
+    def get(self, request: HttpRequest, claim_pk: int, document_pk: int) -> HttpResponse:
+        claim = _claim(claim_pk)
+        try:
+            document = ClaimDocument.objects.get(pk=document_pk, claim=claim)
+        except ClaimDocument.DoesNotExist:
+            raise Http404(NOT_FOUND) from None
+        if not document.file:  # deleted when its retention period ended
+            raise Http404(NOT_FOUND)
+        response = HttpResponse(selectors.document_content(document=document), content_type=document.content_type)
+        response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(document.original_name)}"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class ClaimAmendView(StaffView):
+    template_name = "claims/amend.html"
+    permission_required = "claims.view"
+
+    def _initial(self, claim: Claim) -> dict[str, Any]:
+        fields = [name for name in FiguresForm.base_fields if name not in ("invoices", "diagnosis")]
+        initial = {name: getattr(claim, name) for name in fields}
+        initial["invoices"] = "\n".join(claim.invoices.values_list("number", flat=True))
+        initial["diagnosis"] = selectors.claim_diagnosis(claim=claim)
+        return initial
+
+    def get(self, request: HttpRequest, claim_pk: int) -> HttpResponse:
+        claim = _claim(claim_pk)
+        form = FiguresForm(initial=self._initial(claim))
+        return self.render_to_response(self.get_context_data(claim=claim, form=form))
+
+    def post(self, request: HttpRequest, claim_pk: int) -> HttpResponse:
+        claim = _claim(claim_pk)
+        form = FiguresForm(request.POST)
+        version = request.POST.get("version", "")
+        if form.is_valid():
+            try:
+                claim_amend(
+                    actor=request.user,  # type: ignore[arg-type]
+                    claim=claim,
+                    version=int(version) if version.isdigit() else -1,
+                    figures=form.figures(),
+                    note=request.POST.get("note", ""),
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Figures changed; the payout was computed again."))
+                return redirect("claims:claim_detail", claim_pk=claim.pk)
+        return self.render_to_response(self.get_context_data(claim=claim, form=form))
+
+
+class RiskView(StaffView):
+    template_name = "claims/risk.html"
+    permission_required = "claims.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["page"] = Paginator(selectors.risk_list(), 50).get_page(self.request.GET.get("page"))
+        return context

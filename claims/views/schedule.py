@@ -1,0 +1,144 @@
+"""The benefit schedules: the list of periods with their schedule, and the editor that validates
+a period's rules and previews them on an example claim before saving."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from claims import selectors
+from claims.benefits.calculate import Claim as ClaimFacts
+from claims.benefits.calculate import calculate
+from claims.benefits.checks import ScheduleError
+from claims.benefits.editor import FIELD_HELP, PRESETS
+from claims.benefits.schedule import Schedule
+from claims.models import CareType
+from claims.services.schedules import schedule_save
+from enrollment.models import Period
+from mutualaid.views import StaffView
+
+
+class ScheduleListView(StaffView):
+    template_name = "claims/schedule_list.html"
+    permission_required = "claims.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["rows"] = selectors.schedule_list(org=self.request.user.org)
+        return context
+
+
+_EXAMPLE_FIELDS = (
+    ("care_type", "inpatient"),
+    ("self_paid", "8000"),
+    ("deductible_part", "800"),
+    ("days_in_hospital", "10"),
+    ("shares", "1"),
+    ("membership_year", "1"),
+    ("admission_order", "1"),
+    ("paid_before_in_period", "0"),
+    ("member_category", ""),
+    ("severity", ""),
+    ("illness_days", "0"),
+)
+
+
+def _example_claim(data: Any) -> tuple[ClaimFacts | None, dict[str, str], str]:
+    """The example claim of the preview, from the form; a problem is named, never raised."""
+    values = {name: str(data.get(name, default)).strip() for name, default in _EXAMPLE_FIELDS}
+    try:
+        claim = ClaimFacts(
+            care_type=values["care_type"] or "inpatient",
+            self_paid=Decimal(values["self_paid"] or "0"),
+            deductible_part=Decimal(values["deductible_part"] or "0"),
+            days_in_hospital=int(values["days_in_hospital"] or 0),
+            shares=int(values["shares"] or 1),
+            membership_year=int(values["membership_year"] or 1),
+            admission_order=int(values["admission_order"] or 1),
+            paid_before_in_period=Decimal(values["paid_before_in_period"] or "0"),
+            member_category=values["member_category"],
+            severity=values["severity"],
+            illness_days=int(values["illness_days"] or 0),
+        )
+    except (ValueError, InvalidOperation):
+        return None, values, _("The example claim needs amounts of 0 or more and whole numbers of days and shares.")
+    return claim, values, ""
+
+
+class ScheduleEditView(StaffView):
+    """A period's rules as JSON, validated and previewed on an example claim before saving."""
+
+    template_name = "claims/schedule_edit.html"
+    permission_required = "claims.view"
+
+    def _period(self) -> Period:
+        try:
+            return selectors.schedule_period_get(org=self.request.user.org, pk=self.kwargs["period_pk"])
+        except Period.DoesNotExist:
+            raise Http404(_("No such period offered in your office's tree.")) from None
+
+    def _context(self, period: Period, text: str, example: Any, **extra: Any) -> dict[str, Any]:
+        schedule = getattr(period, "benefit_schedule", None)
+        values = _example_claim(example)[1]
+        return self.get_context_data(
+            period=period,
+            schedule=schedule,
+            text=text,
+            example=values,
+            care_types=CareType.choices,
+            field_help=[
+                (item.name, item.description, json.dumps(item.example, ensure_ascii=False)) for item in FIELD_HELP
+            ],
+            presets=PRESETS,
+            may_edit=self.request.user.has_perm("plans.manage")
+            and period.plan.org_id == self.request.user.org_id
+            and not (schedule and schedule.frozen_at),
+            **extra,
+        )
+
+    def get(self, request: HttpRequest, period_pk: int) -> HttpResponse:
+        period = self._period()
+        schedule = getattr(period, "benefit_schedule", None)
+        preset = PRESETS.get(request.GET.get("preset", ""))
+        data = preset.schedule if preset is not None else (schedule.rules if schedule else {})
+        return self.render_to_response(self._context(period, json.dumps(data, ensure_ascii=False, indent=2), {}))
+
+    def post(self, request: HttpRequest, period_pk: int) -> HttpResponse:
+        period = self._period()
+        text = request.POST.get("rules", "")
+        try:
+            data = json.loads(text or "{}")
+        except json.JSONDecodeError as error:
+            problem = _("The rules are not valid JSON (line %(line)s, column %(column)s): %(msg)s.") % {
+                "line": error.lineno,
+                "column": error.colno,
+                "msg": error.msg,
+            }
+            return self.render_to_response(self._context(period, text, request.POST, problem=problem))
+        if request.POST.get("action") == "save":
+            try:
+                schedule_save(actor=request.user, period=period, rules_data=data)  # type: ignore[arg-type]
+            except ValidationError as error:
+                return self.render_to_response(
+                    self._context(period, text, request.POST, problem=" ".join(error.messages))
+                )
+            except PermissionDenied as error:
+                return self.render_to_response(self._context(period, text, request.POST, problem=str(error)))
+            messages.success(request, _("Schedule saved."))
+            return redirect("claims:schedule_edit", period_pk=period.pk)
+        try:
+            schedule = Schedule.from_dict(data)
+        except ScheduleError as error:
+            return self.render_to_response(self._context(period, text, request.POST, problem=error.message))
+        example, _values, problem = _example_claim(request.POST)
+        result = calculate(schedule, example) if example is not None else None
+        return self.render_to_response(
+            self._context(period, text, request.POST, problem=problem, result=result, valid=True)
+        )
