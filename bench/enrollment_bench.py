@@ -282,7 +282,7 @@ def build_workbook(rows: int) -> Path:
         return path
     from openpyxl import Workbook
 
-    from enrollment.workbook import COLUMNS
+    from enrollment.workbook.columns import COLUMNS
     from mutualaid.idcheck import make_resident_id
 
     book = Workbook(write_only=True)

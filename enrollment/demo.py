@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from enrollment import services
 from enrollment.models import Plan, PlanKind
-from enrollment.workbook import COLUMNS
+from enrollment.workbook.columns import COLUMNS
 from mutualaid import dates
 from mutualaid.idcheck import make_resident_id
 from mutualaid.models import User

@@ -21,7 +21,6 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from enrollment import workbook
 from enrollment.events import PolicyIssued
 from enrollment.models import (
     ApprovalWatermark,
@@ -41,6 +40,10 @@ from enrollment.models import (
 )
 from enrollment.rules import premium_split, subsidy_for
 from enrollment.validation import check_list
+from enrollment.workbook.annotate import rows_workbook
+from enrollment.workbook.columns import RawRow
+from enrollment.workbook.errors import WorkbookError
+from enrollment.workbook.read import read_member_list
 from mutualaid import dates, events, pii
 from mutualaid.audit import records_refusals
 from mutualaid.faults import pause_point
@@ -216,8 +219,8 @@ def member_list_check(*, member_list: MemberList, viewer: Organisation) -> Membe
     _set_progress(member_list.pk, 5)
     data = member_list_file(member_list)
     try:
-        parsed = workbook.read_member_list(data, max_rows=settings.MEMBER_LIST_MAX_ROWS)
-    except workbook.WorkbookError as error:
+        parsed = read_member_list(data, max_rows=settings.MEMBER_LIST_MAX_ROWS)
+    except WorkbookError as error:
         MemberList.objects.filter(pk=member_list.pk).update(
             status=ListStatus.FAILED,
             progress=100,
@@ -611,8 +614,6 @@ def renewal_list_create(*, actor: User, policy: Policy, period: Period, keep: se
     """Pre-fill a list for a later period from the unit's policy: the members kept (leavers
     dropped) go through the same checks as an uploaded list; joiners follow as a supplementary
     list. The full ID numbers never leave the server."""
-    from enrollment.workbook import RawRow, rows_workbook
-
     require_permission(actor, "enrollment.upload")
     if period.plan_id != policy.period.plan_id or period.starts_on <= policy.period.starts_on:
         raise ValidationError({"period": _("Choose a later period of the same plan.")})

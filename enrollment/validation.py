@@ -20,7 +20,7 @@ from django.db import connection, connections
 from django.utils.translation import gettext as _
 
 from enrollment.models import Period, Plan
-from enrollment.workbook import CellProblem, ParsedList
+from enrollment.workbook.columns import CellProblem, ParsedList
 from mutualaid import idcheck, pii
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped

@@ -16,10 +16,14 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView
 
-from enrollment import selectors, services, workbook
+from enrollment import selectors, services
 from enrollment.forms import PeriodForm, PlanForm, UploadForm
 from enrollment.models import Enrollment, ListStatus, MemberList, Plan, Policy
 from enrollment.tasks import check_member_list
+from enrollment.workbook.annotate import annotate_workbook, rows_workbook
+from enrollment.workbook.columns import COLUMNS, CellProblem
+from enrollment.workbook.read import read_member_list
+from enrollment.workbook.template import build_template
 from mutualaid import pii
 from mutualaid.panels import MEMBER_PANELS, render_panels
 from mutualaid.twofactor import reauth_redirect
@@ -108,9 +112,7 @@ class TemplateDownloadView(LoginRequiredMixin, PermissionRequiredMixin, View):
             periods.get(int(request.GET.get("period", "0") or 0)) if request.GET.get("period", "").isdigit() else None
         )
         plans = [period.plan.name] if period else sorted({p.plan.name for p in periods.values()})
-        data = workbook.build_template(
-            plans=plans, unit_name=request.user.org.name, period_label=period.label if period else ""
-        )
+        data = build_template(plans=plans, unit_name=request.user.org.name, period_label=period.label if period else "")
         return _xlsx(data, _("Member list template") + ".xlsx")
 
 
@@ -185,7 +187,7 @@ class ListDetailView(StaffView):
         by_row: dict[int, list[dict[str, Any]]] = {}
         for problem in member_list.cell_problems:
             by_row.setdefault(problem["row"], []).append(problem)
-        headers = {c.key: c.header for c in workbook.COLUMNS}
+        headers = {c.key: c.header for c in COLUMNS}
         rows = [
             {"row": row, "problems": [{**p, "header": headers.get(p["column"], "")} for p in problems]}
             for row, problems in sorted(by_row.items())
@@ -225,9 +227,9 @@ class ListAnnotatedView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def get(self, request: HttpRequest, list_pk: int) -> HttpResponse:
         member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
-        problems = [workbook.CellProblem(**p) for p in member_list.cell_problems]
+        problems = [CellProblem(**p) for p in member_list.cell_problems]
         original = services.member_list_download(actor=request.user, member_list=member_list)  # type: ignore[arg-type]
-        data = workbook.annotate_workbook(original, problems)
+        data = annotate_workbook(original, problems)
         return _xlsx(data, _("checked") + "-" + member_list.original_name)
 
 
@@ -239,11 +241,11 @@ class ListFailedRowsView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def get(self, request: HttpRequest, list_pk: int) -> HttpResponse:
         member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
-        problems = [workbook.CellProblem(**p) for p in member_list.cell_problems]
+        problems = [CellProblem(**p) for p in member_list.cell_problems]
         failed = {p.row for p in problems}
         original = services.member_list_download(actor=request.user, member_list=member_list)  # type: ignore[arg-type]
-        parsed = workbook.read_member_list(original)
-        data = workbook.rows_workbook(
+        parsed = read_member_list(original)
+        data = rows_workbook(
             rows=[r for r in parsed.rows if r.number in failed],
             problems=problems,
             unit_name=member_list.org.name,
