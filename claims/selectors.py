@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from claims.models import BenefitSchedule, Claim, ClaimStatus, PaymentBatch
 from claims.services import REVIEW_LEVELS
 from enrollment.models import Enrollment, Period
-from enrollment.selectors import periods_offered_to
+from enrollment.selectors import period_list_offered
 from mutualaid import dates, idcheck, pii
 from mutualaid.models import Organisation, User
 from mutualaid.tenancy import unscoped
@@ -139,7 +139,7 @@ def schedule_periods(*, org: Organisation) -> list[tuple[Period, BenefitSchedule
     """Every period offered to the office's tree with its schedule (or None), for the schedules
     page: an office sees the rules of the plans it runs, of those offered from above, and (as an
     ancestor reads its descendants) of those its offices below run."""
-    periods = periods_offered_to(org=org)
+    periods = period_list_offered(org=org)
     with unscoped():
         own = Period.objects.filter(org_path__startswith=org.path).select_related("plan")
         schedules = {s.period_id: s for s in BenefitSchedule.objects.filter(period__in=[*periods, *own])}

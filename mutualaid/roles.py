@@ -113,7 +113,7 @@ def role_fits_node(role: str, kind: str) -> bool:
 
 
 class HasPerm(Protocol):
-    def has_perm(self, perm: str, obj: object = ...) -> bool: ...
+    def has_perm(self, perm: str, /) -> bool: ...
 
 
 def require_permission(actor: HasPerm, perm: str) -> None:

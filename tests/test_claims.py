@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from claims import services
 from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimStatus, OfficeDay
 from enrollment.models import Enrollment
-from enrollment.services import enrollment_cancel
+from enrollment.services.enrollments import enrollment_cancel
 from mutualaid import dates
 from mutualaid.tenancy import org_scope, unscoped
 from tests import claimkit

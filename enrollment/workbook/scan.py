@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import Literal, cast
 from xml.etree import ElementTree
 
 from openpyxl.utils import column_index_from_string
@@ -44,8 +45,8 @@ class SheetScan:
         """rows × columns of the cells calamine will allocate at most, or None if unknown."""
         if self.odd_references:
             return None
-        rows = max(self.tall_row, 10 ** (self.tall_digits - 1) - 1)
-        columns = max((column_index_from_string(c.decode().upper()) for c in self.wide_columns), default=26)
+        rows: int = max(self.tall_row, 10 ** (self.tall_digits - 1) - 1)
+        columns: int = max((column_index_from_string(c.decode().upper()) for c in self.wide_columns), default=26)
         return rows * columns
 
 
@@ -57,6 +58,15 @@ def _xml_chunks(archive: zipfile.ZipFile, part: str, limit: int) -> Iterator[byt
         check_no_doctype(tail + chunk)
         tail = chunk[-16:]
         yield chunk
+
+
+def _element_parser(*events: Literal["start", "end"]) -> ElementTree.XMLPullParser[ElementTree.Element]:
+    return ElementTree.XMLPullParser(events=events)
+
+
+def _events(parser: ElementTree.XMLPullParser[ElementTree.Element]) -> Iterator[tuple[str, ElementTree.Element]]:
+    """The parser's events, typed: only start and end events are asked for, and each carries an element."""
+    return cast(Iterator[tuple[str, ElementTree.Element]], parser.read_events())
 
 
 def _search_windows(chunks: Iterable[bytes], longest_match: int) -> Iterator[tuple[bytes, int, int]]:
@@ -133,13 +143,13 @@ def valued_area(archive: zipfile.ZipFile, part: str, limit: int, *, stop_above: 
     bound (cells without references, or an area that looks too large but may be formatting only);
     it stops as soon as the area passes `stop_above`. Every element is dropped from its parent when
     it ends, so memory stays that of one cell."""
-    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    parser = _element_parser("start", "end")
     stack: list[ElementTree.Element] = []
     row_number = column = cell_row = last_row = last_column = 0
     has_value = False
     for chunk in _xml_chunks(archive, part, limit):
         parser.feed(chunk)
-        for event, element in parser.read_events():
+        for event, element in _events(parser):
             name = local_name(element.tag)
             if event == "start":
                 if name == "row":
@@ -219,11 +229,11 @@ def formulas_by_position(archive: zipfile.ZipFile, part: str, limit: int) -> set
     """Formula cells of a sheet whose cells carry no references (allowed, though Excel always writes
     them): positions have to be counted, which needs a real parse. Only used in that rare case."""
     found: set[tuple[int, int]] = set()
-    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    parser = _element_parser("start", "end")
     row_number = column = 0
     for chunk in _xml_chunks(archive, part, limit):
         parser.feed(chunk)
-        for event, element in parser.read_events():
+        for event, element in _events(parser):
             name = local_name(element.tag)
             if event == "start" and name == "row":
                 row_number = int(element.get("r") or row_number + 1)
@@ -241,7 +251,7 @@ def head_rows(
     archive: zipfile.ZipFile, part: str, shared: str | None, limit: int
 ) -> list[tuple[int, dict[int, object]]]:
     """The cells of the header-search rows, read from the XML without loading the sheet."""
-    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    parser = _element_parser("start", "end")
     rows: list[tuple[int, dict[int, object]]] = []
     wanted: dict[int, list[tuple[dict[int, object], int]]] = defaultdict(list)  # shared-string index -> cells
     row_number = column = 0
@@ -249,7 +259,7 @@ def head_rows(
     done = False
     for chunk in _xml_chunks(archive, part, limit):
         parser.feed(chunk)
-        for event, element in parser.read_events():
+        for event, element in _events(parser):
             name = local_name(element.tag)
             if event == "start" and name == "row":
                 row_number = int(element.get("r") or row_number + 1)
@@ -297,11 +307,11 @@ def _rich_text(element: ElementTree.Element) -> str:
 
 def _shared_strings(archive: zipfile.ZipFile, part: str, last: int, limit: int) -> Iterator[tuple[int, str]]:
     """The shared strings up to index `last`, parsed incrementally: header strings come early."""
-    parser = ElementTree.XMLPullParser(events=("end",))
+    parser = _element_parser("end")
     index = 0
     for chunk in _xml_chunks(archive, part, limit):
         parser.feed(chunk)
-        for _event, element in parser.read_events():
+        for _event, element in _events(parser):
             if local_name(element.tag) == "si":
                 yield index, _rich_text(element)
                 element.clear()
