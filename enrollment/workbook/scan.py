@@ -60,13 +60,17 @@ def _xml_chunks(archive: zipfile.ZipFile, part: str, limit: int) -> Iterator[byt
         yield chunk
 
 
-def _element_parser(*events: Literal["start", "end"]) -> ElementTree.XMLPullParser[ElementTree.Element]:
-    return ElementTree.XMLPullParser(events=events)
-
-
-def _events(parser: ElementTree.XMLPullParser[ElementTree.Element]) -> Iterator[tuple[str, ElementTree.Element]]:
-    """The parser's events, typed: only start and end events are asked for, and each carries an element."""
-    return cast(Iterator[tuple[str, ElementTree.Element]], parser.read_events())
+def _parsed(
+    archive: zipfile.ZipFile, part: str, limit: int, *events: Literal["start", "end"]
+) -> Iterator[tuple[str, ElementTree.Element, str]]:
+    """(event, element, its local name) of a part parsed incrementally, for the rare cases only a
+    real parse can tell; the caller stops reading (and parsing) as soon as it knows enough."""
+    parser: ElementTree.XMLPullParser[ElementTree.Element] = ElementTree.XMLPullParser(events=events)
+    for chunk in _xml_chunks(archive, part, limit):
+        parser.feed(chunk)
+        # Only start and end events are asked for, and each of them carries an element.
+        for event, element in cast(Iterator[tuple[str, ElementTree.Element]], parser.read_events()):
+            yield event, element, local_name(element.tag)
 
 
 def _search_windows(chunks: Iterable[bytes], longest_match: int) -> Iterator[tuple[bytes, int, int]]:
@@ -143,36 +147,32 @@ def valued_area(archive: zipfile.ZipFile, part: str, limit: int, *, stop_above: 
     bound (cells without references, or an area that looks too large but may be formatting only);
     it stops as soon as the area passes `stop_above`. Every element is dropped from its parent when
     it ends, so memory stays that of one cell."""
-    parser = _element_parser("start", "end")
     stack: list[ElementTree.Element] = []
     row_number = column = cell_row = last_row = last_column = 0
     has_value = False
-    for chunk in _xml_chunks(archive, part, limit):
-        parser.feed(chunk)
-        for event, element in _events(parser):
-            name = local_name(element.tag)
-            if event == "start":
-                if name == "row":
-                    reference = element.get("r") or ""
-                    row_number = int(reference) if reference.isdigit() else row_number + 1
-                    column = 0
-                elif name == "c":
-                    reference = element.get("r") or ""
-                    digits = re.sub(r"\D", "", reference)
-                    column = _column_of(reference, column)
-                    cell_row = int(digits) if digits else row_number
-                    has_value = False
-                elif name in ("v", "is") and stack and local_name(stack[-1].tag) == "c":
-                    has_value = True
-                stack.append(element)
-                continue
-            stack.pop()
-            if name == "c" and has_value:
-                last_row, last_column = max(last_row, cell_row), max(last_column, column)
-                if last_row * last_column > stop_above:
-                    return last_row, last_column
-            if stack and len(stack[-1]) and stack[-1][-1] is element:
-                del stack[-1][-1]
+    for event, element, name in _parsed(archive, part, limit, "start", "end"):
+        if event == "start":
+            if name == "row":
+                reference = element.get("r") or ""
+                row_number = int(reference) if reference.isdigit() else row_number + 1
+                column = 0
+            elif name == "c":
+                reference = element.get("r") or ""
+                digits = re.sub(r"\D", "", reference)
+                column = _column_of(reference, column)
+                cell_row = int(digits) if digits else row_number
+                has_value = False
+            elif name in ("v", "is") and stack and local_name(stack[-1].tag) == "c":
+                has_value = True
+            stack.append(element)
+            continue
+        stack.pop()
+        if name == "c" and has_value:
+            last_row, last_column = max(last_row, cell_row), max(last_column, column)
+            if last_row * last_column > stop_above:
+                return last_row, last_column
+        if stack and len(stack[-1]) and stack[-1][-1] is element:
+            del stack[-1][-1]
     return last_row, last_column
 
 
@@ -229,21 +229,17 @@ def formulas_by_position(archive: zipfile.ZipFile, part: str, limit: int) -> set
     """Formula cells of a sheet whose cells carry no references (allowed, though Excel always writes
     them): positions have to be counted, which needs a real parse. Only used in that rare case."""
     found: set[tuple[int, int]] = set()
-    parser = _element_parser("start", "end")
     row_number = column = 0
-    for chunk in _xml_chunks(archive, part, limit):
-        parser.feed(chunk)
-        for event, element in _events(parser):
-            name = local_name(element.tag)
-            if event == "start" and name == "row":
-                row_number = int(element.get("r") or row_number + 1)
-                column = 0
-            elif event == "start" and name == "c":
-                column = _column_of(element.get("r"), column)
-            elif event == "start" and name == "f":
-                found.add((row_number, column))
-            elif event == "end" and name == "row":
-                element.clear()
+    for event, element, name in _parsed(archive, part, limit, "start", "end"):
+        if event == "start" and name == "row":
+            row_number = int(element.get("r") or row_number + 1)
+            column = 0
+        elif event == "start" and name == "c":
+            column = _column_of(element.get("r"), column)
+        elif event == "start" and name == "f":
+            found.add((row_number, column))
+        elif event == "end" and name == "row":
+            element.clear()
     return found
 
 
@@ -251,40 +247,31 @@ def head_rows(
     archive: zipfile.ZipFile, part: str, shared: str | None, limit: int
 ) -> list[tuple[int, dict[int, object]]]:
     """The cells of the header-search rows, read from the XML without loading the sheet."""
-    parser = _element_parser("start", "end")
     rows: list[tuple[int, dict[int, object]]] = []
     wanted: dict[int, list[tuple[dict[int, object], int]]] = defaultdict(list)  # shared-string index -> cells
     row_number = column = 0
     cells: dict[int, object] = {}
-    done = False
-    for chunk in _xml_chunks(archive, part, limit):
-        parser.feed(chunk)
-        for event, element in _events(parser):
-            name = local_name(element.tag)
-            if event == "start" and name == "row":
-                row_number = int(element.get("r") or row_number + 1)
-                done = row_number > HEADER_SEARCH_ROWS
-                if done:
-                    break
-                cells, column = {}, 0
-            elif event == "end" and name == "c":
-                column = _column_of(element.get("r"), column)
-                kind = element.get("t", "n")
-                value_element = next((e for e in element if local_name(e.tag) == "v"), None)
-                value = value_element.text if value_element is not None else None
-                if kind == "s" and value is not None and value.strip().isdigit() and len(value) < 10:
-                    wanted[int(value)].append((cells, column))
-                elif kind == "inlineStr":
-                    cells[column] = _rich_text(element)
-                elif value is not None:
-                    cells[column] = value
-            elif event == "end" and name == "row":
-                rows.append((row_number, cells))
-                element.clear()
-            elif event == "end" and name == "sheetData":
-                done = True
+    for event, element, name in _parsed(archive, part, limit, "start", "end"):
+        if event == "start" and name == "row":
+            row_number = int(element.get("r") or row_number + 1)
+            if row_number > HEADER_SEARCH_ROWS:
                 break
-        if done:
+            cells, column = {}, 0
+        elif event == "end" and name == "c":
+            column = _column_of(element.get("r"), column)
+            kind = element.get("t", "n")
+            value_element = next((e for e in element if local_name(e.tag) == "v"), None)
+            value = value_element.text if value_element is not None else None
+            if kind == "s" and value is not None and value.strip().isdigit() and len(value) < 10:
+                wanted[int(value)].append((cells, column))
+            elif kind == "inlineStr":
+                cells[column] = _rich_text(element)
+            elif value is not None:
+                cells[column] = value
+        elif event == "end" and name == "row":
+            rows.append((row_number, cells))
+            element.clear()
+        elif event == "end" and name == "sheetData":
             break
     if wanted and shared is not None:
         for index, text in _shared_strings(archive, shared, max(wanted), limit):
@@ -307,17 +294,14 @@ def _rich_text(element: ElementTree.Element) -> str:
 
 def _shared_strings(archive: zipfile.ZipFile, part: str, last: int, limit: int) -> Iterator[tuple[int, str]]:
     """The shared strings up to index `last`, parsed incrementally: header strings come early."""
-    parser = _element_parser("end")
     index = 0
-    for chunk in _xml_chunks(archive, part, limit):
-        parser.feed(chunk)
-        for _event, element in _events(parser):
-            if local_name(element.tag) == "si":
-                yield index, _rich_text(element)
-                element.clear()
-                index += 1
-                if index > last:
-                    return
+    for _event, element, name in _parsed(archive, part, limit, "end"):
+        if name == "si":
+            yield index, _rich_text(element)
+            element.clear()
+            index += 1
+            if index > last:
+                return
 
 
 def _row_elements(chunks: Iterable[bytes], token: bytes) -> Iterator[bytes]:
