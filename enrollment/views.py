@@ -21,9 +21,7 @@ from enrollment.forms import PeriodForm, PlanForm, UploadForm
 from enrollment.models import CardPrintJob, Enrollment, ListStatus, MemberList, Plan, Policy
 from enrollment.services import approval, cards, enrollments, member_lists, plans
 from enrollment.tasks import check_member_list, print_cards
-from enrollment.workbook.annotate import annotate_workbook, rows_workbook
-from enrollment.workbook.columns import COLUMNS, CellProblem
-from enrollment.workbook.read import read_member_list
+from enrollment.workbook.columns import COLUMNS
 from enrollment.workbook.template import build_template
 from mutualaid.panels import MEMBER_PANELS, render_panels
 from mutualaid.twofactor import reauth_redirect
@@ -225,9 +223,7 @@ class ListAnnotatedView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def get(self, request: HttpRequest, list_pk: int) -> HttpResponse:
         member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
-        problems = [CellProblem(**p) for p in member_list.cell_problems]
-        original = member_lists.member_list_download(actor=request.user, member_list=member_list)  # type: ignore[arg-type]
-        data = annotate_workbook(original, problems)
+        data = member_lists.member_list_download_annotated(actor=request.user, member_list=member_list)  # type: ignore[arg-type]
         return _xlsx(data, _("checked") + "-" + member_list.original_name)
 
 
@@ -239,17 +235,7 @@ class ListFailedRowsView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def get(self, request: HttpRequest, list_pk: int) -> HttpResponse:
         member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
-        problems = [CellProblem(**p) for p in member_list.cell_problems]
-        failed = {p.row for p in problems}
-        original = member_lists.member_list_download(actor=request.user, member_list=member_list)  # type: ignore[arg-type]
-        parsed = read_member_list(original)
-        data = rows_workbook(
-            rows=[r for r in parsed.rows if r.number in failed],
-            problems=problems,
-            unit_name=member_list.org.name,
-            period_label=member_list.period.label,
-            plans=[member_list.period.plan.name],
-        )
+        data = member_lists.member_list_download_failed_rows(actor=request.user, member_list=member_list)  # type: ignore[arg-type]
         return _xlsx(data, _("rows to correct") + "-" + member_list.original_name)
 
 

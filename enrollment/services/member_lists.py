@@ -26,8 +26,8 @@ from enrollment.models import (
     Policy,
 )
 from enrollment.validation import CheckedRow, check_list
-from enrollment.workbook.annotate import rows_workbook
-from enrollment.workbook.columns import RawRow
+from enrollment.workbook.annotate import annotate_workbook, rows_workbook
+from enrollment.workbook.columns import CellProblem, RawRow
 from enrollment.workbook.errors import WorkbookError
 from enrollment.workbook.read import read_member_list
 from mutualaid import pii
@@ -94,6 +94,31 @@ def member_list_download(*, actor: User, member_list: MemberList) -> bytes:
         )
     pghistory.create_event(member_list, label="list_downloaded")
     return member_list_file_read(member_list=member_list)
+
+
+def member_list_download_annotated(*, actor: User, member_list: MemberList) -> bytes:
+    """The unit's own workbook with the problems of the last check marked where they were typed."""
+    original = member_list_download(actor=actor, member_list=member_list)
+    return annotate_workbook(original, _cell_problems(member_list))
+
+
+def member_list_download_failed_rows(*, actor: User, member_list: MemberList) -> bytes:
+    """A fresh list of only the rows with problems, marked, to correct and send as a
+    supplementary list."""
+    problems = _cell_problems(member_list)
+    failed = {p.row for p in problems}
+    parsed = read_member_list(member_list_download(actor=actor, member_list=member_list))
+    return rows_workbook(
+        rows=[r for r in parsed.rows if r.number in failed],
+        problems=problems,
+        unit_name=member_list.org.name,
+        period_label=member_list.period.label,
+        plans=[member_list.period.plan.name],
+    )
+
+
+def _cell_problems(member_list: MemberList) -> list[CellProblem]:
+    return [CellProblem(**p) for p in member_list.cell_problems]
 
 
 def _set_progress(member_list_id: int, progress: int) -> None:
