@@ -35,7 +35,7 @@ def _setup() -> None:
 
 
 def _cards(n: int):  # type: ignore[no-untyped-def]
-    from enrollment.documents import Card
+    from enrollment.cardrender import Card
 
     for i in range(n):
         yield Card(
@@ -56,7 +56,7 @@ def whole_office_job(count: int) -> dict[str, float]:
     joined into one PDF."""
     from pypdf import PdfWriter
 
-    from enrollment.documents import cards_pdf_chunks
+    from enrollment.cardrender import cards_pdf_chunks
 
     started = time.perf_counter()
     writer = PdfWriter()
@@ -96,7 +96,7 @@ def main() -> None:
         print(json.dumps(whole_office_job(args.cards)))
         return
 
-    from enrollment.documents import cards_pdf
+    from enrollment.cardrender import cards_pdf
 
     office = "西安市职工互助保障代办处"
     cards_pdf(list(_cards(8)), office=office)  # fonts loaded once, as in a running server

@@ -282,7 +282,7 @@ def build_workbook(rows: int) -> Path:
         return path
     from openpyxl import Workbook
 
-    from enrollment.workbook import COLUMNS
+    from enrollment.workbook.columns import COLUMNS
     from mutualaid.idcheck import make_resident_id
 
     book = Workbook(write_only=True)
@@ -321,8 +321,9 @@ def path_rows(path: Path) -> int:
 
 def run_ours(state: dict[str, int], path: Path) -> dict[str, float]:
     """Upload, check, submit and approve; returns the phase times in seconds."""
-    from enrollment import services
     from enrollment.models import ListStatus, MemberList, Period
+    from enrollment.services.approval import member_list_approve
+    from enrollment.services.member_lists import member_list_check, member_list_submit, member_list_upload
     from mutualaid.models import Organisation, User
     from mutualaid.tenancy import org_scope, unscoped
 
@@ -339,17 +340,15 @@ def run_ours(state: dict[str, int], path: Path) -> dict[str, float]:
     times: dict[str, float] = {}
     started = time.perf_counter()
     with org_scope(unit, actor_id=agent.pk):
-        member_list, _ = services.member_list_upload(
-            actor=agent, unit=unit, period=period, data=data, filename=path.name
-        )
+        member_list, _ = member_list_upload(actor=agent, unit=unit, period=period, data=data, filename=path.name)
         times["upload"] = time.perf_counter() - started
-        checked = services.member_list_check(member_list=member_list, viewer=unit)
+        checked = member_list_check(member_list=member_list, viewer=unit)
         times["read and check"] = time.perf_counter() - started - times["upload"]
         assert checked.status == ListStatus.VALID, (checked.status, checked.list_problems, checked.cell_problems[:5])
-        services.member_list_submit(actor=agent, member_list=checked)
+        member_list_submit(actor=agent, member_list=checked)
     mark = time.perf_counter()
     with org_scope(head.org, actor_id=head.pk):
-        policy = services.member_list_approve(actor=head, member_list=checked)
+        policy = member_list_approve(actor=head, member_list=checked)
     times["approve and store"] = time.perf_counter() - mark
     times["total"] = time.perf_counter() - started
     assert policy.member_count == checked.row_count

@@ -14,7 +14,7 @@ from claims.lifecycle import CLOCK_RUNNING, REQUIRED_DOCUMENTS, REVIEW_LEVELS
 from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimStatus, ClaimStep, Level, OfficeDay, PaymentBatch
 from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment, Period
-from enrollment.selectors import periods_offered_to
+from enrollment.selectors import period_list_offered
 from mutualaid import dates, idcheck, pii
 from mutualaid.models import Organisation, User
 from mutualaid.tenancy import unscoped
@@ -226,7 +226,7 @@ def schedule_list(*, org: Organisation) -> list[tuple[Period, BenefitSchedule | 
     """Every period offered to the office's tree with its schedule (or None), for the schedules
     page: an office sees the rules of the plans it runs, of those offered from above, and (as an
     ancestor reads its descendants) of those its offices below run."""
-    periods = periods_offered_to(org=org)
+    periods = period_list_offered(org=org)
     own = list(Period.objects.filter(org_path__startswith=org.path).select_related("plan"))
     with unscoped():  # the schedules of periods offered from above are kept by the offices above
         schedules = {s.period_id: s for s in BenefitSchedule.objects.filter(period__in=[*periods, *own])}

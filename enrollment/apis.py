@@ -19,8 +19,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from enrollment import selectors, services
+from enrollment import selectors
 from enrollment.models import Enrollment, MemberList, Period, Policy
+from enrollment.services.member_lists import member_list_upload
 from enrollment.tasks import check_member_list
 from mutualaid.drf import HasPermission, whole_number
 from mutualaid.models import Organisation, OrgKind
@@ -143,7 +144,7 @@ class PeriodList(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self) -> Any:
-        return selectors.periods_offered_to(org=self.request.user.org)
+        return selectors.period_list_offered(org=self.request.user.org)
 
 
 class MemberListList(generics.ListCreateAPIView):
@@ -168,8 +169,8 @@ class MemberListList(generics.ListCreateAPIView):
             raise ApiValidationError({"unit": ["No such unit in your office's tree."]})
         upload = form.validated_data["file"]
         try:
-            period = services.period_for_unit(unit=unit, period_id=form.validated_data["period"])
-            member_list, created = services.member_list_upload(
+            period = selectors.period_get_offered(unit=unit, period_id=form.validated_data["period"])
+            member_list, created = member_list_upload(
                 actor=request.user, unit=unit, period=period, data=upload.read(), filename=upload.name
             )
         except ValidationError as error:
@@ -240,9 +241,7 @@ class EnrollmentList(generics.ListAPIView):
         params = self.request.query_params
         if params.get("q"):
             return selectors.enrollment_search(query=params["q"])
-        qs = Enrollment.objects.order_by("policy_id", "row_number")
-        policy = whole_number(params.get("policy", ""))
-        return qs.filter(policy_id=policy) if policy is not None else qs
+        return selectors.enrollment_list(policy_id=whole_number(params.get("policy", "")))
 
 
 api_urls = [

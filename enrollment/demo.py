@@ -10,12 +10,12 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
-from enrollment import services
 from enrollment.models import Plan, PlanKind
-from enrollment.workbook import COLUMNS
+from enrollment.services import approval, member_lists, plans
+from enrollment.workbook.columns import COLUMNS
 from mutualaid import dates
-from mutualaid.idcheck import make_resident_id
-from mutualaid.models import User
+from mutualaid.idcheck import Gender, make_resident_id
+from mutualaid.models import Organisation, User
 from mutualaid.tenancy import org_scope
 
 PLAN_NAME = "职工住院医疗互助保障"
@@ -28,9 +28,9 @@ def seed() -> str | None:
     head = User.auth_objects.get(username="sheng_head")
     city_head = User.auth_objects.get(username="xian_head")
     agent = User.auth_objects.get(username="qinchuan_agent")
-    with org_scope(head.org, actor_id=head.pk):
-        plan = services.plan_create(actor=head, name=PLAN_NAME, kind=PlanKind.INPATIENT)
-        period = services.period_create(
+    with org_scope(_node(head), actor_id=head.pk):
+        plan = plans.plan_create(actor=head, name=PLAN_NAME, kind=PlanKind.INPATIENT)
+        period = plans.period_create(
             actor=head,
             plan=plan,
             label=f"{year}年度",
@@ -43,16 +43,23 @@ def seed() -> str | None:
             subsidy_amount=Decimal("15.00"),
             unit_ratio=Decimal("0.500"),
         )
-    unit = agent.org
+    unit = _node(agent)
     with org_scope(unit, actor_id=agent.pk):
-        member_list, _created = services.member_list_upload(
+        member_list, _created = member_lists.member_list_upload(
             actor=agent, unit=unit, period=period, data=_workbook(plan.name), filename="参保人员名单-演示.xlsx"
         )
-        checked = services.member_list_check(member_list=member_list, viewer=unit)
-        services.member_list_submit(actor=agent, member_list=checked)
-    with org_scope(city_head.org, actor_id=city_head.pk):
-        policy = services.member_list_approve(actor=city_head, member_list=checked)
+        checked = member_lists.member_list_check(member_list=member_list, viewer=unit)
+        member_lists.member_list_submit(actor=agent, member_list=checked)
+    with org_scope(_node(city_head), actor_id=city_head.pk):
+        policy = approval.member_list_approve(actor=city_head, member_list=checked)
     return f"已出具演示保单 / demo policy issued: {policy.number}"
+
+
+def _node(user: User) -> Organisation:
+    """The demo's staff all sit at a node (mutualaid's demo seeds them so)."""
+    if user.org is None:
+        raise LookupError(f"The demo user {user.username} has no node.")
+    return user.org
 
 
 def _workbook(plan_name: str) -> bytes:
@@ -62,7 +69,7 @@ def _workbook(plan_name: str) -> bytes:
     sheet.append([c.header for c in COLUMNS])
     surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢"
     for i in range(24):
-        sex = "M" if i % 2 else "F"
+        sex: Gender = "M" if i % 2 else "F"
         born = date(1970 + i, 1 + i % 12, 1 + i % 27)
         number = make_resident_id(region="610113", birth_date=born, sequence=100 + i, gender=sex)
         name = surnames[i] + ("建华" if sex == "M" else "秀英")

@@ -1,32 +1,18 @@
-"""Printed documents of a policy: member cards (保障卡), the application form (投保单) and the
-member list, as PDF (WeasyPrint) and xlsx.
-
-Many cards are rendered as ONE document: WeasyPrint's cost is per document far more than per
-page (1,000 separate card PDFs came to 347 MB, one document of them 1.8 MB), and Chinese text
-needs a CJK font (fonts-noto-cjk) and HarfBuzz's subsetter (libharfbuzz-subset0), which the
-setup scripts install.
-"""
+"""Printed documents of a policy: member cards (保障卡, rendered by `cardrender`), the application
+form (投保单) and the member list, as PDF (WeasyPrint) and xlsx."""
 
 from __future__ import annotations
 
 import io
-import multiprocessing
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from itertools import islice
 
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from enrollment import cardrender
-from enrollment.cardrender import Card
-from enrollment.models import Enrollment, Policy
-
-CARDS_PER_PAGE = 8
+from enrollment.cardrender import Card, cards_pdf, html_pdf
+from enrollment.models import Enrollment, EnrollmentStatus, Policy
 
 
 def card_number(policy_number: str, row_number: int) -> str:
@@ -48,52 +34,18 @@ def cards_for(enrollments: Iterable[Enrollment]) -> Iterator[Card]:
         )
 
 
-def _pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=None).write_pdf()
-
-
-def cards_pdf(cards: Iterable[Card], *, office: str) -> bytes:
-    """All the cards in one PDF, eight to an A4 page, ready to cut."""
-    cards = list(cards)
-    pages = [cards[i : i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
-    return _pdf(render_to_string("enrollment/pdf/cards.html", {"pages": pages, "office": office}))
-
-
-def cards_pdf_chunks(cards: Iterable[Card], *, office: str, chunk: int = 500) -> Iterator[bytes]:
-    """For a whole city: the cards in documents of `chunk` cards, in order.
-
-    Each document is rendered in a short-lived child process (one document each, while the next
-    is prepared): WeasyPrint's memory is only really given back when its process ends, so a job
-    of tens of thousands of cards stays flat in memory.
-    """
-    iterator = iter(cards)
-    batches = iter(lambda: list(islice(iterator, chunk)), [])
-    processes = settings.CARD_RENDER_PROCESSES
-    if processes < 1:
-        for batch in batches:
-            yield cards_pdf(batch, office=office)
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=processes,
-        mp_context=context,
-        max_tasks_per_child=1,
-        initializer=cardrender.child_setup,
-        initargs=(translation.get_language(),),
-    ) as pool:
-        pending: deque[Future[bytes]] = deque()
-        for batch in batches:
-            pending.append(pool.submit(cardrender.render_cards, batch, office))
-            if len(pending) > processes:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+def policy_cards_pdf(policy: Policy) -> bytes:
+    """The cards of the policy's active members, signed by the office that issued it."""
+    members = (
+        Enrollment.objects.filter(policy=policy, status=EnrollmentStatus.ACTIVE)
+        .select_related("policy", "period__plan", "org")
+        .order_by("row_number")
+    )
+    return cards_pdf(cards_for(members), office=policy.issued_by_office.name)
 
 
 def application_form_pdf(policy: Policy) -> bytes:
-    return _pdf(
+    return html_pdf(
         render_to_string(
             "enrollment/pdf/application_form.html",
             {"policy": policy, "unit": policy.org, "period": policy.period, "printed": timezone.localdate()},
@@ -103,7 +55,7 @@ def application_form_pdf(policy: Policy) -> bytes:
 
 def member_list_pdf(policy: Policy) -> bytes:
     members = Enrollment.objects.filter(policy=policy).order_by("row_number")
-    return _pdf(
+    return html_pdf(
         render_to_string(
             "enrollment/pdf/member_list.html",
             {"policy": policy, "members": members, "printed": timezone.localdate()},

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import ClaimsReviewedBy, Period, PlanKind, SubsidyKind
-from enrollment.services import FROZEN_FIELDS
+from enrollment.services.plans import FROZEN_FIELDS
 from mutualaid.models import Organisation, OrgKind
 
 
@@ -44,7 +44,7 @@ class PeriodForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("subsidy_kind") == SubsidyKind.STAGED:
             stages = data.get("subsidy_stages") or []
             if not isinstance(stages, list) or not all(
@@ -55,15 +55,19 @@ class PeriodForm(forms.ModelForm):
 
 
 class UploadForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Organisation.objects.none())
+    unit: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Organisation.objects.none()
+    )
     period = forms.TypedChoiceField(label=_("Plan and period"), coerce=int)
     file = forms.FileField(label=_("Member list (xlsx)"))
 
     def __init__(self, *args: Any, periods: list[Period], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Scoped: a unit outside the user's tree is "not a valid choice".
-        self.fields["unit"].queryset = Organisation.objects.filter(kind=OrgKind.UNIT).order_by("path")
-        self.fields["period"].choices = [(p.pk, f"{p.plan.name} · {p.label}") for p in periods]
+        units = Organisation.objects.filter(kind=OrgKind.UNIT).order_by("path")
+        cast("forms.ModelChoiceField[Organisation]", self.fields["unit"]).queryset = units
+        choices = [(p.pk, f"{p.plan.name} · {p.label}") for p in periods]
+        cast(forms.TypedChoiceField, self.fields["period"]).choices = choices
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

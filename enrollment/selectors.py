@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
-from enrollment.models import Enrollment, EnrollmentStatus, MemberList, Period, Plan, Policy
+from enrollment.models import (
+    ApprovalWatermark,
+    CardPrintJob,
+    Enrollment,
+    EnrollmentStatus,
+    MemberList,
+    Period,
+    Plan,
+    Policy,
+)
 from mutualaid import idcheck, pii
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
@@ -17,18 +30,35 @@ def _person(id_hash: bytes) -> Q:
     return Q(status=EnrollmentStatus.ACTIVE, id_hash=id_hash) | Q(status=EnrollmentStatus.CANCELLED, id_hash=id_hash)
 
 
-def plans_offered_to(*, org: Organisation) -> list[Plan]:
+def plan_list_offered(*, org: Organisation) -> list[Plan]:
     """Plans of the node's own offices (its ancestors) and of the node itself.
 
     Plan settings are not tenant data of the offices below: a unit must see the plans it may
     join, which belong to the city or province above it.
     """
-    with unscoped():
+    with unscoped():  # the plans belong to the offices above the node, outside its scope
         return list(Plan.objects.filter(org_id__in=org.ancestor_ids(), is_active=True).order_by("name"))
 
 
-def periods_offered_to(*, org: Organisation) -> list[Period]:
-    with unscoped():
+def plan_list_own(*, org: Organisation) -> list[Plan]:
+    return list(Plan.objects.filter(org=org))
+
+
+def plan_list_exclusive(*, plan: Plan) -> dict[str, str]:
+    """The plans a member of `plan` may not hold at the same time (二选一), as kind -> name."""
+    with unscoped():  # plans that exclude each other may belong to offices above the caller
+        return {p.kind: p.name for p in Plan.objects.filter(exclusive_with=plan).only("kind", "name")}
+
+
+def plan_kinds_exclusive(*, plan: Plan) -> list[str]:
+    """The kinds of plan whose enrollments a member of `plan` may not hold elsewhere in an
+    overlapping period: its own and those it excludes, sorted (approval locks them in this order)."""
+    return sorted({plan.kind, *plan_list_exclusive(plan=plan)})
+
+
+def period_list_offered(*, org: Organisation) -> list[Period]:
+    """The periods of the plans offered to the node (see `plan_list_offered`)."""
+    with unscoped():  # the plans belong to the offices above the node, outside its scope
         return list(
             Period.objects.filter(plan__org_id__in=org.ancestor_ids(), plan__is_active=True)
             .select_related("plan")
@@ -36,11 +66,52 @@ def periods_offered_to(*, org: Organisation) -> list[Period]:
         )
 
 
+def period_list_uploadable(*, org: Organisation) -> list[Period]:
+    """Periods a list may be uploaded for: those offered to the node, and those of the offices
+    inside its tree (a province's staff upload for a city's plan)."""
+    below = list(Period.objects.select_related("plan"))  # in scope: the periods of the node's subtree
+    return list({p.pk: p for p in [*period_list_offered(org=org), *below]}.values())
+
+
+def period_get_offered(*, unit: Organisation, period_id: int) -> Period:
+    """A period of a plan offered by one of the unit's own offices (its ancestors)."""
+    with unscoped():  # the period belongs to the office above the unit that runs the plan
+        period = Period.objects.select_related("plan").filter(pk=period_id, org_id__in=unit.ancestor_ids()).first()
+    if period is None:
+        raise ValidationError({"period": _("This period is not offered to the unit.")})
+    return period
+
+
+def period_list_later(*, policy: Policy) -> list[Period]:
+    """Periods a policy can be renewed into: later periods of the same plan."""
+    return [
+        p
+        for p in period_list_offered(org=policy.org)
+        if p.plan_id == policy.period.plan_id and p.starts_on > policy.period.starts_on
+    ]
+
+
+def approval_watermark_versions(*, province_id: int, kinds: list[str]) -> dict[str, int]:
+    """How many lists of each kind of plan the province has approved so far (0 for none): a list
+    checked at the same versions needs no second search of the province when it is approved."""
+    found = dict(
+        ApprovalWatermark.objects.filter(province_id=province_id, plan_kind__in=kinds).values_list(
+            "plan_kind", "version"
+        )
+    )
+    return {kind: found.get(kind, 0) for kind in kinds}
+
+
 def member_list_list(*, status: str = "") -> QuerySet[MemberList]:
     qs = MemberList.objects.select_related("org", "period__plan", "uploaded_by")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at")
+
+
+def card_job_list(*, limit: int = 20) -> QuerySet[CardPrintJob]:
+    """The latest print jobs in scope, newest first."""
+    return CardPrintJob.objects.select_related("period__plan").order_by("-created_at")[:limit]
 
 
 def policy_list(*, search: str = "") -> QuerySet[Policy]:
@@ -61,7 +132,15 @@ def enrollment_search(*, query: str) -> QuerySet[Enrollment]:
     return qs.filter(_person(pii.blind_index(number))).order_by("-starts_on")
 
 
-def person_enrollments(*, enrollment: Enrollment) -> QuerySet[Enrollment]:
+def enrollment_list(*, policy_id: int | None = None, active_only: bool = False) -> QuerySet[Enrollment]:
+    """Enrollments in scope in the order of their lists, of one policy if `policy_id` is given."""
+    qs = Enrollment.objects.order_by("policy_id", "row_number")
+    if policy_id is not None:
+        qs = qs.filter(policy_id=policy_id)
+    return qs.filter(status=EnrollmentStatus.ACTIVE) if active_only else qs
+
+
+def enrollment_list_of_person(*, enrollment: Enrollment) -> QuerySet[Enrollment]:
     """Every enrollment in scope of the same person (matched by the blind index)."""
     return (
         Enrollment.objects.filter(_person(bytes(enrollment.id_hash)))
@@ -70,15 +149,16 @@ def person_enrollments(*, enrollment: Enrollment) -> QuerySet[Enrollment]:
     )
 
 
-def later_periods(*, policy: Policy) -> list[Period]:
-    return [
-        p
-        for p in periods_offered_to(org=policy.org)
-        if p.plan_id == policy.period.plan_id and p.starts_on > policy.period.starts_on
-    ]
+class RenewalRate(NamedTuple):
+    renewed: int  # members of the previous policy enrolled again under this one
+    before: int  # members of the previous policy
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.renewed / self.before) if self.before else None
 
 
-def renewal_rates(*, policies: list[Policy]) -> dict[int, tuple[int, int]]:
+def policy_renewal_rates(*, policies: list[Policy]) -> dict[int, RenewalRate]:
     """For each policy, (members renewed from the unit's previous policy of the same plan, members
     of that previous policy): one query for a page of policies. The policies are already in the
     caller's scope, and so are their units' previous policies."""
@@ -105,8 +185,4 @@ def renewal_rates(*, policies: list[Policy]) -> dict[int, tuple[int, int]]:
             """,
             [[p.pk for p in policies]],
         )
-        return {policy_id: (renewed, before) for policy_id, before, renewed in cursor.fetchall()}
-
-
-def renewal_percent(rate: tuple[int, int] | None) -> int | None:
-    return round(100 * rate[0] / rate[1]) if rate and rate[1] else None
+        return {policy_id: RenewalRate(renewed, before) for policy_id, before, renewed in cursor.fetchall()}

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from enrollment.models import MemberList
-from enrollment.services import member_list_check
+from enrollment.models import CardPrintJob, MemberList
+from enrollment.services.cards import card_job_run
+from enrollment.services.member_lists import member_list_check
 from mutualaid.models import Organisation
 from mutualaid.scopedtask import ScopedTask
 
@@ -18,7 +19,4 @@ def check_member_list(*, org_id: int, member_list_id: int, actor_id: int | None 
 
 @shared_task(base=ScopedTask, name="enrollment.print_cards")
 def print_cards(*, org_id: int, job_id: int, actor_id: int | None = None) -> str:
-    from enrollment.models import CardPrintJob
-    from enrollment.services import card_job_run
-
     return card_job_run(job=CardPrintJob.objects.get(pk=job_id)).status

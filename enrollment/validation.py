@@ -20,7 +20,8 @@ from django.db import connection, connections
 from django.utils.translation import gettext as _
 
 from enrollment.models import Period, Plan
-from enrollment.workbook import CellProblem, ParsedList
+from enrollment.selectors import plan_list_exclusive
+from enrollment.workbook.columns import CellProblem, ParsedList
 from mutualaid import idcheck, pii
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
@@ -275,8 +276,7 @@ def _province_holdings(rows: list[CheckedRow], period: Period, plan: Plan, unit:
     It deliberately reads outside the uploader's subtree (a duplicate may sit in any city);
     `_apply_holdings` cuts what is shown of it to what the uploader may know.
     """
-    with unscoped():  # the exclusive plans may belong to an office above the uploader
-        exclusive = {p.kind: p.name for p in Plan.objects.filter(exclusive_with=plan).only("kind", "name")}
+    exclusive = plan_list_exclusive(plan=plan)
     if not rows:
         return {}, exclusive, {}
     kinds = [plan.kind, *exclusive]
@@ -330,7 +330,7 @@ def _office_names(segments: set[str]) -> dict[str, str]:
     ids = [int(s) for s in segments if s.isdigit()]
     if not ids:
         return {}
-    with unscoped():  # names of the city offices only, shown as where a duplicate is held
+    with unscoped():  # a duplicate may sit in another city, outside the scope: only city offices' names are read
         rows = list(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
     return {f"{pk:06d}": name for pk, name in rows}
 

@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView
 
-from enrollment import selectors, services, workbook
+from enrollment import documents, selectors
 from enrollment.forms import PeriodForm, PlanForm, UploadForm
-from enrollment.models import Enrollment, ListStatus, MemberList, Plan, Policy
-from enrollment.tasks import check_member_list
-from mutualaid import pii
+from enrollment.models import CardPrintJob, Enrollment, ListStatus, MemberList, Plan, Policy
+from enrollment.services import approval, cards, enrollments, member_lists, plans
+from enrollment.tasks import check_member_list, print_cards
+from enrollment.workbook.columns import COLUMNS
+from enrollment.workbook.template import build_template
 from mutualaid.panels import MEMBER_PANELS, render_panels
 from mutualaid.twofactor import reauth_redirect
 from mutualaid.views import StaffView, attach_errors
@@ -48,11 +50,11 @@ class PlanListView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         org = self.request.user.org
-        own = list(Plan.objects.filter(org=org)) if org else []
-        offered = selectors.plans_offered_to(org=org) if org else []
-        plans = {p.pk: p for p in [*offered, *own]}.values()
-        periods = {p.pk: p for p in selectors.periods_offered_to(org=org)} if org else {}
-        context["plans"] = [(plan, [p for p in periods.values() if p.plan_id == plan.pk]) for plan in plans]
+        own = selectors.plan_list_own(org=org) if org else []
+        offered = selectors.plan_list_offered(org=org) if org else []
+        every_plan = {p.pk: p for p in [*offered, *own]}.values()
+        periods = {p.pk: p for p in selectors.period_list_offered(org=org)} if org else {}
+        context["plans"] = [(plan, [p for p in periods.values() if p.plan_id == plan.pk]) for plan in every_plan]
         context["own_ids"] = {p.pk for p in own}
         return context
 
@@ -66,7 +68,7 @@ class PlanCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
 
     def form_valid(self, form: PlanForm) -> HttpResponse:
         try:
-            services.plan_create(actor=self.request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            plans.plan_create(actor=self.request.user, **form.cleaned_data)  # type: ignore[arg-type]
         except ValidationError as error:
             attach_errors(form, error)
             return self.form_invalid(form)
@@ -90,7 +92,7 @@ class PeriodCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
 
     def form_valid(self, form: PeriodForm) -> HttpResponse:
         try:
-            services.period_create(actor=self.request.user, plan=self.plan, **form.cleaned_data)  # type: ignore[arg-type]
+            plans.period_create(actor=self.request.user, plan=self.plan, **form.cleaned_data)  # type: ignore[arg-type]
         except ValidationError as error:
             attach_errors(form, error)
             return self.form_invalid(form)
@@ -103,13 +105,13 @@ class TemplateDownloadView(LoginRequiredMixin, PermissionRequiredMixin, View):
     raise_exception = True
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        periods = {p.pk: p for p in selectors.periods_offered_to(org=request.user.org)}
+        periods = {p.pk: p for p in selectors.period_list_offered(org=request.user.org)}
         period = (
             periods.get(int(request.GET.get("period", "0") or 0)) if request.GET.get("period", "").isdigit() else None
         )
-        plans = [period.plan.name] if period else sorted({p.plan.name for p in periods.values()})
-        data = workbook.build_template(
-            plans=plans, unit_name=request.user.org.name, period_label=period.label if period else ""
+        plan_names = [period.plan.name] if period else sorted({p.plan.name for p in periods.values()})
+        data = build_template(
+            plans=plan_names, unit_name=request.user.org.name, period_label=period.label if period else ""
         )
         return _xlsx(data, _("Member list template") + ".xlsx")
 
@@ -135,11 +137,7 @@ class UploadView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     form_class = UploadForm
 
     def _periods(self) -> list[Any]:
-        org = self.request.user.org
-        from enrollment.models import Period
-
-        below = list(Period.objects.select_related("plan"))  # periods of offices inside my tree
-        return list({p.pk: p for p in [*selectors.periods_offered_to(org=org), *below]}.values())
+        return selectors.period_list_uploadable(org=self.request.user.org)
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "periods": self._periods()}
@@ -153,8 +151,8 @@ class UploadView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
         unit = form.cleaned_data["unit"]
         upload = form.cleaned_data["file"]
         try:
-            period = services.period_for_unit(unit=unit, period_id=form.cleaned_data["period"])
-            member_list, created = services.member_list_upload(
+            period = selectors.period_get_offered(unit=unit, period_id=form.cleaned_data["period"])
+            member_list, created = member_lists.member_list_upload(
                 actor=user,  # type: ignore[arg-type]
                 unit=unit,
                 period=period,
@@ -185,7 +183,7 @@ class ListDetailView(StaffView):
         by_row: dict[int, list[dict[str, Any]]] = {}
         for problem in member_list.cell_problems:
             by_row.setdefault(problem["row"], []).append(problem)
-        headers = {c.key: c.header for c in workbook.COLUMNS}
+        headers = {c.key: c.header for c in COLUMNS}
         rows = [
             {"row": row, "problems": [{**p, "header": headers.get(p["column"], "")} for p in problems]}
             for row, problems in sorted(by_row.items())
@@ -201,7 +199,7 @@ class ListDetailView(StaffView):
             and user.org is not None
             and user.org.is_office,
             passed_rows=member_list.row_count - member_list.error_row_count,
-            can_download=services.member_list_may_download(actor=user, member_list=member_list),  # type: ignore[arg-type]
+            can_download=member_lists.member_list_may_download(actor=user, member_list=member_list),  # type: ignore[arg-type]
         )
         return context
 
@@ -218,38 +216,26 @@ class ListProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
 
 class ListAnnotatedView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """The uploaded workbook with its full ID numbers: see `services.member_list_download`."""
+    """The uploaded workbook with its full ID numbers: see `member_lists.member_list_download`."""
 
     permission_required = "enrollment.view"
     raise_exception = True
 
     def get(self, request: HttpRequest, list_pk: int) -> HttpResponse:
         member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
-        problems = [workbook.CellProblem(**p) for p in member_list.cell_problems]
-        original = services.member_list_download(actor=request.user, member_list=member_list)  # type: ignore[arg-type]
-        data = workbook.annotate_workbook(original, problems)
+        data = member_lists.member_list_download_annotated(actor=request.user, member_list=member_list)  # type: ignore[arg-type]
         return _xlsx(data, _("checked") + "-" + member_list.original_name)
 
 
 class ListFailedRowsView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """The uploaded workbook with its full ID numbers: see `services.member_list_download`."""
+    """The uploaded workbook with its full ID numbers: see `member_lists.member_list_download`."""
 
     permission_required = "enrollment.view"
     raise_exception = True
 
     def get(self, request: HttpRequest, list_pk: int) -> HttpResponse:
         member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
-        problems = [workbook.CellProblem(**p) for p in member_list.cell_problems]
-        failed = {p.row for p in problems}
-        original = services.member_list_download(actor=request.user, member_list=member_list)  # type: ignore[arg-type]
-        parsed = workbook.read_member_list(original)
-        data = workbook.rows_workbook(
-            rows=[r for r in parsed.rows if r.number in failed],
-            problems=problems,
-            unit_name=member_list.org.name,
-            period_label=member_list.period.label,
-            plans=[member_list.period.plan.name],
-        )
+        data = member_lists.member_list_download_failed_rows(actor=request.user, member_list=member_list)  # type: ignore[arg-type]
         return _xlsx(data, _("rows to correct") + "-" + member_list.original_name)
 
 
@@ -263,19 +249,19 @@ class ListActionView(LoginRequiredMixin, View):
         user = request.user
         try:
             if action == "submit":
-                services.member_list_submit(
-                    actor=user,
+                member_lists.member_list_submit(
+                    actor=user,  # type: ignore[arg-type]
                     member_list=member_list,
-                    passed_only=request.POST.get("passed_only") == "1",  # type: ignore[arg-type]
+                    passed_only=request.POST.get("passed_only") == "1",
                 )
                 messages.success(request, _("The list was sent to the office for approval."))
             elif action == "approve":
-                policy = services.member_list_approve(actor=user, member_list=member_list)  # type: ignore[arg-type]
+                policy = approval.member_list_approve(actor=user, member_list=member_list)  # type: ignore[arg-type]
                 messages.success(request, _("Approved: policy %(number)s.") % {"number": policy.number})
                 return redirect("enrollment:policy_detail", policy_pk=policy.pk)
             elif action == "reject":
                 reason = request.POST.get("reason", "")  # the service refuses an empty reason
-                services.member_list_reject(actor=user, member_list=member_list, reason=reason)  # type: ignore[arg-type]
+                approval.member_list_reject(actor=user, member_list=member_list, reason=reason)  # type: ignore[arg-type]
                 messages.success(request, _("The list was sent back to the unit."))
             else:
                 raise Http404
@@ -294,9 +280,10 @@ class PolicyListView(StaffView):
         context = super().get_context_data(**kwargs)
         q = self.request.GET.get("q", "").strip()
         page = Paginator(selectors.policy_list(search=q), 50).get_page(self.request.GET.get("page"))
-        rates = selectors.renewal_rates(policies=list(page))
+        rates = selectors.policy_renewal_rates(policies=list(page))
         for policy in page:
-            policy.renewal_percent = selectors.renewal_percent(rates.get(policy.pk))
+            rate = rates.get(policy.pk)
+            policy.renewal_percent = rate.percent if rate else None  # type: ignore[attr-defined]
         context.update(page=page, q=q)
         return context
 
@@ -308,13 +295,13 @@ class PolicyDetailView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         policy = _get(Policy, self.kwargs["policy_pk"], _("No such policy in your office's tree."))
-        members = Enrollment.objects.filter(policy=policy).order_by("row_number")
-        rate = selectors.renewal_rates(policies=[policy]).get(policy.pk)
+        members = selectors.enrollment_list(policy_id=policy.pk)
+        rate = selectors.policy_renewal_rates(policies=[policy]).get(policy.pk)
         context.update(
             policy=policy,
             page=Paginator(members, 100).get_page(self.request.GET.get("page")),
             renewal=rate,
-            renewal_percent=selectors.renewal_percent(rate),
+            renewal_percent=rate.percent if rate else None,
         )
         return context
 
@@ -341,16 +328,9 @@ class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):
     raise_exception = True
 
     def get(self, request: HttpRequest, policy_pk: int, document: str) -> HttpResponse:
-        from enrollment import documents
-
         policy = _get(Policy, policy_pk, _("No such policy in your office's tree."))
         if document == "cards.pdf":
-            members = (
-                Enrollment.objects.filter(policy=policy, status="active")
-                .select_related("policy", "period__plan", "org")
-                .order_by("row_number")
-            )
-            data = documents.cards_pdf(documents.cards_for(members), office=policy.issued_by_office.name)
+            data = documents.policy_cards_pdf(policy)
             return _download(data, "application/pdf", f"{policy.number}-{_('member cards')}.pdf")
         if document == "application.pdf":
             data = documents.application_form_pdf(policy)
@@ -376,24 +356,20 @@ class CardJobView(StaffView):
     permission_required = "enrollment.view"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        from enrollment.models import CardPrintJob
-
         context = super().get_context_data(**kwargs)
         org = self.request.user.org
-        context["periods"] = selectors.periods_offered_to(org=org) if org else []
-        context["jobs"] = CardPrintJob.objects.select_related("period__plan").order_by("-created_at")[:20]
+        context["periods"] = selectors.period_list_offered(org=org) if org else []
+        context["jobs"] = selectors.card_job_list()
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        from enrollment.tasks import print_cards
-
-        periods = {p.pk: p for p in selectors.periods_offered_to(org=request.user.org)}
+        periods = {p.pk: p for p in selectors.period_list_offered(org=request.user.org)}
         wanted = request.POST.get("period", "")
         period = periods.get(int(wanted)) if wanted.isdigit() else None
         if period is None:
             messages.error(request, _("Choose a plan period."))
             return redirect("enrollment:card_jobs")
-        job = services.card_job_create(actor=request.user, period=period)  # type: ignore[arg-type]
+        job = cards.card_job_create(actor=request.user, period=period)  # type: ignore[arg-type]
         user = request.user
         transaction.on_commit(lambda: print_cards.delay(org_id=user.org_id, job_id=job.pk, actor_id=user.pk))
         messages.success(request, _("Printing started. You can leave this page; the file will be listed here."))
@@ -405,12 +381,9 @@ class CardJobProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
     raise_exception = True
 
     def get(self, request: HttpRequest, job_pk: int) -> HttpResponse:
-        from enrollment.models import CardPrintJob
-
         job = _get(CardPrintJob, job_pk, _("No such print job in your office's tree."))
         if request.GET.get("download") and job.file:
-            with job.file.open("rb") as stored:
-                data = pii.decrypt_bytes(stored.read())
+            data = cards.card_job_file_read(job=job)
             return _download(data, "application/pdf", f"{_('member cards')}-{job.pk}.pdf")
         return JsonResponse({"status": job.status, "progress": job.progress, "done": job.status in {"done", "failed"}})
 
@@ -429,7 +402,7 @@ class MemberView(StaffView):
         enrollment = self._enrollment()
         context.update(
             member=enrollment,
-            enrollments=selectors.person_enrollments(enrollment=enrollment),
+            enrollments=selectors.enrollment_list_of_person(enrollment=enrollment),
             panels=render_panels(MEMBER_PANELS, self.request, enrollment),
         )
         return context
@@ -441,13 +414,13 @@ class MemberView(StaffView):
                 # A full ID number takes a password (and code) confirmed within REAUTH_SECONDS.
                 if (reauth := reauth_redirect(request, back_to=request.path)) is not None:
                     return reauth
-                number = services.enrollment_reveal_id(actor=request.user, enrollment=enrollment)  # type: ignore[arg-type]
+                number = enrollments.enrollment_reveal_id(actor=request.user, enrollment=enrollment)  # type: ignore[arg-type]
                 context = self.get_context_data(revealed=number)
                 return self.render_to_response(context)
             target = _get(
                 Enrollment, int(request.POST.get("enrollment", "0") or 0), _("No such member in your office's tree.")
             )
-            services.enrollment_cancel(actor=request.user, enrollment=target, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+            enrollments.enrollment_cancel(actor=request.user, enrollment=target, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
             messages.success(request, _("The enrollment was cancelled."))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -470,14 +443,14 @@ class RenewalView(StaffView):
         policy = self._policy()
         context.update(
             policy=policy,
-            periods=selectors.later_periods(policy=policy),
-            members=Enrollment.objects.filter(policy=policy, status="active").order_by("row_number"),
+            periods=selectors.period_list_later(policy=policy),
+            members=selectors.enrollment_list(policy_id=policy.pk, active_only=True),
         )
         return context
 
     def post(self, request: HttpRequest, policy_pk: int) -> HttpResponse:
         policy = self._policy()
-        periods = {p.pk: p for p in selectors.later_periods(policy=policy)}
+        periods = {p.pk: p for p in selectors.period_list_later(policy=policy)}
         wanted = request.POST.get("period", "")
         period = periods.get(int(wanted)) if wanted.isdigit() else None
         keep = {int(v) for v in request.POST.getlist("keep") if v.isdigit()}
@@ -485,7 +458,7 @@ class RenewalView(StaffView):
             messages.error(request, _("Choose a later period of the same plan."))
             return redirect("enrollment:renewal", policy_pk=policy.pk)
         try:
-            member_list, created = services.renewal_list_create(
+            member_list, created = member_lists.renewal_list_create(
                 actor=request.user,  # type: ignore[arg-type]
                 policy=policy,
                 period=period,

@@ -78,7 +78,7 @@ class City:
         with unscoped():
             self.member_list = MemberList.objects.get(policy=self.policy)
             self.enrollment = self.policy.enrollments.order_by("row_number").first()
-        from enrollment.services import card_job_create, card_job_run
+        from enrollment.services.cards import card_job_create, card_job_run
         from mutualaid.tenancy import org_scope
 
         with org_scope(self.city):

@@ -10,9 +10,11 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from enrollment import services
 from enrollment.models import MemberList, Period, Plan, PlanKind, Policy
-from enrollment.workbook import COLUMNS
+from enrollment.services.approval import member_list_approve
+from enrollment.services.member_lists import member_list_check, member_list_submit, member_list_upload
+from enrollment.services.plans import period_create, plan_create
+from enrollment.workbook.columns import COLUMNS
 from mutualaid.idcheck import make_resident_id
 from mutualaid.models import Organisation, User
 from mutualaid.tenancy import org_scope
@@ -65,7 +67,7 @@ class Offer:
 def offer_plan(office_head: User, *, max_shares: int = 3, **period: Any) -> Offer:
     """A plan of the office head's office with one 2026 period."""
     with org_scope(office_head.org, actor_id=office_head.pk):
-        plan = services.plan_create(actor=office_head, name=PLAN_NAME, kind=PlanKind.INPATIENT)
+        plan = plan_create(actor=office_head, name=PLAN_NAME, kind=PlanKind.INPATIENT)
         settings = {
             "label": "2026年度",
             "starts_on": PERIOD_START,
@@ -75,21 +77,21 @@ def offer_plan(office_head: User, *, max_shares: int = 3, **period: Any) -> Offe
             "min_participation": Decimal("0.000"),
             **period,
         }
-        return Offer(plan, services.period_create(actor=office_head, plan=plan, **settings))
+        return Offer(plan, period_create(actor=office_head, plan=plan, **settings))
 
 
 def upload_and_check(agent: User, unit: Organisation, period: Period, rows: list[dict[str, Any]]) -> MemberList:
     with org_scope(agent.org, actor_id=agent.pk):
-        member_list, _created = services.member_list_upload(
+        member_list, _created = member_list_upload(
             actor=agent, unit=unit, period=period, data=member_workbook(rows), filename="名单.xlsx"
         )
-        return services.member_list_check(member_list=member_list, viewer=agent.org)
+        return member_list_check(member_list=member_list, viewer=agent.org)
 
 
 def enrol(agent: User, office_head: User, unit: Organisation, period: Period, rows: list[dict[str, Any]]) -> Policy:
     checked = upload_and_check(agent, unit, period, rows)
     assert checked.status == "valid", checked.cell_problems or checked.list_problems
     with org_scope(agent.org, actor_id=agent.pk):
-        services.member_list_submit(actor=agent, member_list=checked)
+        member_list_submit(actor=agent, member_list=checked)
     with org_scope(office_head.org, actor_id=office_head.pk):
-        return services.member_list_approve(actor=office_head, member_list=checked)
+        return member_list_approve(actor=office_head, member_list=checked)

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from claims.services.review import claim_review
-from enrollment import services as enrollment_services
+from enrollment.services.enrollments import enrollment_reveal_id
 from finance import services as finance_services
 from mutualaid.audit import audit_event_list
 from mutualaid.dbguard import audit_tables, event_tables
@@ -202,7 +202,7 @@ def _refusals() -> list[AuditNote]:
 def test_a_refused_id_reveal_is_recorded(enrolled_tree: Tree) -> None:
     a = enrolled_tree.a
     with org_scope(a.unit, actor_id=a.unit_agent.pk), pytest.raises(PermissionDenied):
-        enrollment_services.enrollment_reveal_id(actor=a.unit_agent, enrollment=a.enrollment)
+        enrollment_reveal_id(actor=a.unit_agent, enrollment=a.enrollment)
     [note] = _refusals()
     assert (note.actor, note.org, note.action) == (a.unit_agent, a.unit, "pii.reveal")
     assert note.target == f"enrollment.Enrollment:{a.enrollment.pk}"
@@ -245,7 +245,7 @@ def test_a_refused_payment_approval_is_recorded_and_an_allowed_one_is_not(claims
 def test_refusal_notes_cannot_be_changed(claims_ready: Tree) -> None:
     a = claims_ready.a
     with org_scope(a.unit, actor_id=a.unit_agent.pk), pytest.raises(PermissionDenied):
-        enrollment_services.enrollment_reveal_id(actor=a.unit_agent, enrollment=a.enrollment)
+        enrollment_reveal_id(actor=a.unit_agent, enrollment=a.enrollment)
     [note] = _refusals()
     note.action = "nothing happened"
     with pytest.raises(DatabaseError), transaction.atomic():

@@ -24,7 +24,7 @@ from claims.services.payment import batch_create, batch_export, batch_mark_paid
 from claims.services.registration import claim_amend
 from claims.services.review import claim_review
 from enrollment.models import Enrollment
-from enrollment.services import enrollment_cancel
+from enrollment.services.enrollments import enrollment_cancel
 from mutualaid import dates
 from mutualaid.tenancy import org_scope, unscoped
 from tests import claimkit

@@ -74,7 +74,7 @@ def test_an_office_prints_all_its_cards_in_one_background_job(  # type: ignore[n
 
 
 def test_a_print_job_runs_once_even_if_the_task_is_delivered_twice(tree: Tree, policy) -> None:  # type: ignore[no-untyped-def]
-    from enrollment.services import card_job_create, card_job_run
+    from enrollment.services.cards import card_job_create, card_job_run
 
     with org_scope(tree.a.city):
         job = card_job_create(actor=tree.a.office_user, period=policy.period)

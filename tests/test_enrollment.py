@@ -10,8 +10,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from enrollment import services
 from enrollment.models import Enrollment, ListStatus, MemberList, Policy
+from enrollment.services.approval import member_list_approve
+from enrollment.services.enrollments import enrollment_cancel
+from enrollment.services.member_lists import (
+    member_list_check,
+    member_list_file_read,
+    member_list_submit,
+    member_list_upload,
+)
+from enrollment.services.plans import period_create, period_update, plan_create
 from mutualaid import pii
 from mutualaid.tenancy import org_scope, unscoped
 from tests.conftest import Tree
@@ -113,9 +121,9 @@ def test_mutually_exclusive_plans_are_refused(tree: Tree, offer: Offer) -> None:
     from enrollment.models import PlanKind
 
     with org_scope(tree.province):
-        other = services.plan_create(actor=tree.province_user, name="津贴加重疾", kind=PlanKind.ALLOWANCE_CRITICAL)
+        other = plan_create(actor=tree.province_user, name="津贴加重疾", kind=PlanKind.ALLOWANCE_CRITICAL)
         other.exclusive_with.add(offer.plan)
-        other_period = services.period_create(
+        other_period = period_create(
             actor=tree.province_user,
             plan=other,
             label="2026",
@@ -136,7 +144,7 @@ def test_participation_below_the_minimum_holds_the_whole_list(tree: Tree) -> Non
     assert checked.list_problems[0]["code"] == "participation_too_low"
     assert "225" in checked.list_problems[0]["message"]  # 75% of 300 staff
     with org_scope(tree.a.unit), pytest.raises(ValidationError):
-        services.member_list_submit(actor=tree.a.unit_agent, member_list=checked, passed_only=True)
+        member_list_submit(actor=tree.a.unit_agent, member_list=checked, passed_only=True)
 
 
 def test_only_the_rows_that_passed_go_when_the_agent_chooses_so(tree: Tree, offer: Offer) -> None:
@@ -144,10 +152,10 @@ def test_only_the_rows_that_passed_go_when_the_agent_chooses_so(tree: Tree, offe
     checked = upload_and_check(tree.a.unit_agent, tree.a.unit, offer.period, rows)
     with org_scope(tree.a.unit):
         with pytest.raises(ValidationError):
-            services.member_list_submit(actor=tree.a.unit_agent, member_list=checked)
-        services.member_list_submit(actor=tree.a.unit_agent, member_list=checked, passed_only=True)
+            member_list_submit(actor=tree.a.unit_agent, member_list=checked)
+        member_list_submit(actor=tree.a.unit_agent, member_list=checked, passed_only=True)
     with org_scope(tree.a.city):
-        policy = services.member_list_approve(actor=tree.a.office_user, member_list=checked)
+        policy = member_list_approve(actor=tree.a.office_user, member_list=checked)
     assert policy.member_count == 2
 
 
@@ -156,10 +164,10 @@ def test_the_same_file_twice_is_recognised(tree: Tree, offer: Offer) -> None:
 
     data = member_workbook([person(0)])
     with org_scope(tree.a.unit):
-        first, created = services.member_list_upload(
+        first, created = member_list_upload(
             actor=tree.a.unit_agent, unit=tree.a.unit, period=offer.period, data=data, filename="a.xlsx"
         )
-        again, created_again = services.member_list_upload(
+        again, created_again = member_list_upload(
             actor=tree.a.unit_agent, unit=tree.a.unit, period=offer.period, data=data, filename="b.xlsx"
         )
     assert created and not created_again and again.pk == first.pk
@@ -167,14 +175,14 @@ def test_the_same_file_twice_is_recognised(tree: Tree, offer: Offer) -> None:
 
 def test_a_file_that_is_not_a_workbook_fails_with_a_chinese_message(tree: Tree, offer: Offer) -> None:
     with org_scope(tree.a.unit):
-        member_list, _ = services.member_list_upload(
+        member_list, _ = member_list_upload(
             actor=tree.a.unit_agent,
             unit=tree.a.unit,
             period=offer.period,
             data=b"%PDF-1.4 not a list",
             filename="名单.pdf",
         )
-        checked = services.member_list_check(member_list=member_list, viewer=tree.a.unit)
+        checked = member_list_check(member_list=member_list, viewer=tree.a.unit)
     assert checked.status == ListStatus.FAILED
     assert "xlsx" in checked.list_problems[0]["message"]
 
@@ -182,7 +190,7 @@ def test_a_file_that_is_not_a_workbook_fails_with_a_chinese_message(tree: Tree, 
 def test_a_period_is_frozen_once_a_policy_is_issued(tree: Tree, offer: Offer) -> None:
     enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(0)])
     with org_scope(tree.province), pytest.raises(ValidationError):
-        services.period_update(actor=tree.province_user, period=offer.period, premium_per_share=Decimal("60"))
+        period_update(actor=tree.province_user, period=offer.period, premium_per_share=Decimal("60"))
 
 
 def test_approving_a_list_whose_people_were_enrolled_meanwhile_stores_nothing(tree: Tree, offer: Offer) -> None:
@@ -190,11 +198,11 @@ def test_approving_a_list_whose_people_were_enrolled_meanwhile_stores_nothing(tr
     second = upload_and_check(tree.b.unit_agent, tree.b.unit, offer.period, [person(1), person(2)])
     for agent, checked in ((tree.a.unit_agent, first), (tree.b.unit_agent, second)):
         with org_scope(agent.org):
-            services.member_list_submit(actor=agent, member_list=checked)
+            member_list_submit(actor=agent, member_list=checked)
     with org_scope(tree.province):
-        services.member_list_approve(actor=tree.province_user, member_list=first)
+        member_list_approve(actor=tree.province_user, member_list=first)
         with pytest.raises(ValidationError) as error:
-            services.member_list_approve(actor=tree.province_user, member_list=second)
+            member_list_approve(actor=tree.province_user, member_list=second)
     assert "重新" in " ".join(error.value.messages) or "again" in " ".join(error.value.messages)
     with unscoped():
         assert Enrollment.objects.count() == 2
@@ -210,7 +218,7 @@ def test_two_approvals_at_the_same_moment_cannot_both_enrol_a_person(tree: Tree,
     ):
         checked = upload_and_check(agent, unit, offer.period, rows)
         with org_scope(agent.org):
-            services.member_list_submit(actor=agent, member_list=checked)
+            member_list_submit(actor=agent, member_list=checked)
         lists.append(checked)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -219,7 +227,7 @@ def test_two_approvals_at_the_same_moment_cannot_both_enrol_a_person(tree: Tree,
         try:
             barrier.wait()
             with org_scope(tree.province):
-                services.member_list_approve(actor=tree.province_user, member_list=member_list)
+                member_list_approve(actor=tree.province_user, member_list=member_list)
             outcomes.append("approved")
         except ValidationError:
             outcomes.append("refused")
@@ -321,10 +329,10 @@ def test_a_cancellation_keeps_its_reason_and_date(tree: Tree, offer: Offer) -> N
     policy = enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(7)])
     with org_scope(tree.a.unit):
         enrollment = Enrollment.objects.get(policy=policy)
-        services.enrollment_cancel(actor=tree.a.unit_agent, enrollment=enrollment, reason="离职", on=date(2026, 6, 30))
+        enrollment_cancel(actor=tree.a.unit_agent, enrollment=enrollment, reason="离职", on=date(2026, 6, 30))
         enrollment.refresh_from_db()
         with pytest.raises(ValidationError):
-            services.enrollment_cancel(actor=tree.a.unit_agent, enrollment=enrollment, reason="再次")
+            enrollment_cancel(actor=tree.a.unit_agent, enrollment=enrollment, reason="再次")
     assert (enrollment.status, enrollment.cancelled_on, enrollment.cancel_reason) == (
         "cancelled",
         date(2026, 6, 30),
@@ -337,7 +345,7 @@ def test_the_uploaded_workbook_is_stored_encrypted(tree: Tree, offer: Offer) -> 
     with open(checked.file.path, "rb") as stored:
         raw = stored.read()
     assert not raw.startswith(b"PK") and person(9)["id_number"].encode() not in raw
-    assert services.member_list_file(checked).startswith(b"PK")
+    assert member_list_file_read(member_list=checked).startswith(b"PK")
 
 
 def test_a_renewal_drops_leavers_keeps_the_rest_and_shows_the_rate(tree: Tree, offer: Offer) -> None:
@@ -345,7 +353,7 @@ def test_a_renewal_drops_leavers_keeps_the_rest_and_shows_the_rate(tree: Tree, o
 
     policy = enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(i) for i in range(4)])
     with org_scope(tree.province):
-        next_period = services.period_create(
+        next_period = period_create(
             actor=tree.province_user,
             plan=offer.plan,
             label="2027年度",
@@ -365,11 +373,11 @@ def test_a_renewal_drops_leavers_keeps_the_rest_and_shows_the_rate(tree: Tree, o
     assert response.status_code == 302
     with org_scope(tree.a.unit):
         renewal = MemberList.objects.get(kind="renewal")
-        checked = services.member_list_check(member_list=renewal, viewer=tree.a.unit)
+        checked = member_list_check(member_list=renewal, viewer=tree.a.unit)
         assert checked.status == ListStatus.VALID and checked.row_count == 3
-        services.member_list_submit(actor=tree.a.unit_agent, member_list=checked)
+        member_list_submit(actor=tree.a.unit_agent, member_list=checked)
     with org_scope(tree.a.city):
-        renewed = services.member_list_approve(actor=tree.a.office_user, member_list=checked)
+        renewed = member_list_approve(actor=tree.a.office_user, member_list=checked)
     assert renewed.premium == Decimal("165.00")
     page = Client()
     page.force_login(tree.a.office_user)

@@ -31,8 +31,10 @@ from django.test import Client
 from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
 
-from enrollment import services as enrollment
 from enrollment.models import CardPrintJob, Enrollment, ListRow, MemberList
+from enrollment.services.approval import member_list_approve
+from enrollment.services.cards import card_job_create
+from enrollment.services.member_lists import member_list_submit, member_list_upload
 from enrollment.tasks import check_member_list, print_cards
 from finance.models import Remittance
 from finance.tasks import draft_all_remittances
@@ -179,7 +181,7 @@ def test_a_list_check_cut_off_by_a_killed_worker_ends_once_and_enrols_each_perso
     people = [lists.person(300 + i) for i in range(3)]
     agent = tree.a.unit_agent
     with org_scope(agent.org, actor_id=agent.pk):
-        member_list, _created = enrollment.member_list_upload(
+        member_list, _created = member_list_upload(
             actor=agent, unit=tree.a.unit, period=offer.period, data=lists.member_workbook(people), filename="名单.xlsx"
         )
 
@@ -192,9 +194,9 @@ def test_a_list_check_cut_off_by_a_killed_worker_ends_once_and_enrols_each_perso
         checked = MemberList.objects.get(pk=member_list.pk)
         assert (checked.row_count, ListRow.objects.filter(member_list=checked).count()) == (3, 3)
     with org_scope(agent.org, actor_id=agent.pk):
-        enrollment.member_list_submit(actor=agent, member_list=checked)
+        member_list_submit(actor=agent, member_list=checked)
     with org_scope(tree.a.city, actor_id=tree.a.office_user.pk):
-        policy = enrollment.member_list_approve(actor=tree.a.office_user, member_list=checked)
+        policy = member_list_approve(actor=tree.a.office_user, member_list=checked)
     with unscoped():
         assert Enrollment.objects.filter(policy=policy).count() == policy.member_count == 3
         assert Enrollment.objects.filter(period=offer.period).values("id_hash").distinct().count() == 3
@@ -208,7 +210,7 @@ def test_a_card_job_cut_off_by_a_killed_worker_is_taken_over_and_leaves_one_pdf(
     settings.MEDIA_ROOT = tmp_path / "media"  # the workers are given the same folder
     tree.a.with_enrollment(100)
     with org_scope(tree.a.city, actor_id=tree.a.office_user.pk):
-        job = enrollment.card_job_create(actor=tree.a.office_user, period=tree.a.period)
+        job = card_job_create(actor=tree.a.office_user, period=tree.a.period)
 
     outcome = kill_in_the_middle(
         workers, "enrollment.cards", print_cards, org_id=tree.a.city.pk, job_id=job.pk, actor_id=tree.a.office_user.pk

@@ -401,7 +401,7 @@ def _url_with(route: Route, pick: Any) -> str:
 
 
 # Plan settings a city offers down its tree: its units must see the plans and benefit rules
-# they may join (enrollment.selectors.plans_offered_to), so an agent below reads them.
+# they may join (enrollment.selectors.plan_list_offered), so an agent below reads them.
 OFFERED_DOWN = {"plan_pk", "period_pk"}
 
 

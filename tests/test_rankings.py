@@ -17,8 +17,8 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from enrollment import services as enrollment
 from enrollment.models import Enrollment
+from enrollment.services.plans import period_create
 from mutualaid import dates
 from mutualaid.models import OrgKind
 from mutualaid.roles import Role
@@ -65,7 +65,7 @@ def ranked(claims_ready: Tree, monkeypatch: pytest.MonkeyPatch) -> Tree:
     agent2 = UserFactory(username="xa_unit2", display_name="甲XA纺织经办", org=a.unit2, roles=[Role.UNIT_AGENT])
     enrol(agent2, a.office_user, a.unit2, a.period, [person(300, name="甲XA纺织会员")])
     with org_scope(a.city, actor_id=a.office_user.pk):
-        a.period_2025 = enrollment.period_create(
+        a.period_2025 = period_create(
             actor=a.office_user,
             plan=a.plan,
             label="2025年度",

@@ -18,8 +18,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from enrollment import workbook
-from enrollment.workbook import (
+from enrollment.workbook import annotate, read
+from enrollment.workbook.annotate import annotate_workbook, rows_workbook
+from enrollment.workbook.columns import (
     COLUMNS,
     ERRORS_HEADER,
     EXAMPLE_MARK,
@@ -30,12 +31,10 @@ from enrollment.workbook import (
     CellProblem,
     ParsedList,
     RawRow,
-    WorkbookError,
-    annotate_workbook,
-    build_template,
-    read_member_list,
-    rows_workbook,
 )
+from enrollment.workbook.errors import WorkbookError
+from enrollment.workbook.read import read_member_list
+from enrollment.workbook.template import build_template
 from tests.translations import chinese_table, msgids_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -401,7 +400,7 @@ def test_more_rows_than_allowed_are_refused_from_the_xml_without_loading_the_she
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = _write_only_list(1_020)
-    monkeypatch.setattr(workbook, "CalamineWorkbook", _NoCalamine)
+    monkeypatch.setattr(read, "CalamineWorkbook", _NoCalamine)
 
     error = _error(data, max_rows=1_000)
     assert error.code == "too_many_rows"
@@ -436,7 +435,7 @@ def test_the_default_limit_of_two_hundred_thousand_rows_is_checked_without_loadi
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = _rewrite(_plain_list([]), "xl/worksheets/sheet1.xml", lambda _xml: _sheet_xml_with_rows(200_010))
-    monkeypatch.setattr(workbook, "CalamineWorkbook", _NoCalamine)  # loading the sheet would fail the test
+    monkeypatch.setattr(read, "CalamineWorkbook", _NoCalamine)  # loading the sheet would fail the test
 
     assert _error(data).code == "too_many_rows"
 
@@ -610,10 +609,10 @@ def test_annotate_marks_problem_cells_headers_and_lists_messages_in_a_new_column
     errors = chr(ord(LETTER["remarks"]) + 1)  # 错误说明 comes after the last used column
     assert sheet[f"{errors}2"].value == ERRORS_HEADER
     id_cell = sheet[f"{LETTER['id_number']}5"]
-    assert id_cell.fill.fgColor.rgb == workbook._PROBLEM_FILL_RGB
+    assert id_cell.fill.fgColor.rgb == annotate._PROBLEM_FILL_RGB
     assert "Text" in id_cell.comment.text and "row 6" in id_cell.comment.text  # two problems, one comment
     for key in ("birth_date", "shares"):
-        assert sheet[f"{LETTER[key]}5"].fill.fgColor.rgb == workbook._PROBLEM_FILL_RGB
+        assert sheet[f"{LETTER[key]}5"].fill.fgColor.rgb == annotate._PROBLEM_FILL_RGB
         assert sheet[f"{LETTER[key]}5"].comment is not None
         assert "Cells with problems in this column: 1" in sheet[f"{LETTER[key]}2"].comment.text
     assert "Cells with problems in this column: 1" in sheet[f"{LETTER['id_number']}2"].comment.text
@@ -621,7 +620,7 @@ def test_annotate_marks_problem_cells_headers_and_lists_messages_in_a_new_column
     assert "证件号码：" in row_five and "出生日期：" in row_five and "投保份数：" in row_five
     assert sheet[f"{errors}6"].value == "This member is already insured for the period."
     assert all(sheet.cell(row=6, column=c).comment is None for c in range(1, len(COLUMNS) + 1))
-    assert sheet[f"{errors}4"].value is None and sheet["B4"].fill.fgColor.rgb != workbook._PROBLEM_FILL_RGB
+    assert sheet[f"{errors}4"].value is None and sheet["B4"].fill.fgColor.rgb != annotate._PROBLEM_FILL_RGB
     assert sheet["B4"].font.name == "楷体" and sheet["B4"].font.color.rgb == "FF0000FF"
     assert sheet.freeze_panes == "A3" and sheet.data_validations.dataValidation
 
@@ -640,7 +639,7 @@ def test_annotating_a_corrected_annotated_file_clears_the_old_marks() -> None:
     errors = chr(ord(LETTER["remarks"]) + 1)
     assert sheet[f"{chr(ord(errors) + 1)}2"].value is None  # the 错误说明 column is reused
     assert sheet[f"{LETTER['birth_date']}5"].comment is None
-    assert sheet[f"{LETTER['birth_date']}5"].fill.fgColor.rgb != workbook._PROBLEM_FILL_RGB
+    assert sheet[f"{LETTER['birth_date']}5"].fill.fgColor.rgb != annotate._PROBLEM_FILL_RGB
     assert sheet[f"{LETTER['birth_date']}2"].comment.text == str(COLUMNS[4].note)
     assert sheet[f"{LETTER['id_number']}5"].comment is not None
     assert sheet[f"{errors}6"].value is None
@@ -686,7 +685,7 @@ def test_rows_workbook_round_trips_and_carries_the_problems() -> None:
     sheet = load_workbook(io.BytesIO(out))[SHEET_NAME]
     errors = chr(ord(LETTER["remarks"]) + 1)
     assert sheet[f"{errors}2"].value == ERRORS_HEADER
-    assert sheet[f"{LETTER['id_number']}3"].fill.fgColor.rgb == workbook._PROBLEM_FILL_RGB
+    assert sheet[f"{LETTER['id_number']}3"].fill.fgColor.rgb == annotate._PROBLEM_FILL_RGB
     assert "Text" in sheet[f"{LETTER['id_number']}3"].comment.text
     assert "证件号码：" in sheet[f"{errors}3"].value
     assert sheet[f"{errors}4"].value == "This member is already insured for the period."
@@ -802,7 +801,12 @@ def test_a_list_of_one_hundred_thousand_members_reads_completely() -> None:
 
 def test_every_message_of_the_workbook_has_a_chinese_translation_with_the_same_placeholders() -> None:
     table = chinese_table("workbook") | chinese_table("fuzz")  # fuzz: the messages of the hostile-input guards
-    msgids = set(msgids_of("enrollment/workbook.py", frozenset({"_", "gettext_lazy"}), strict=True))
+    sources = sorted((ROOT / "enrollment" / "workbook").glob("*.py"))
+    msgids = {
+        msgid
+        for source in sources
+        for msgid in msgids_of(str(source.relative_to(ROOT)), frozenset({"_", "gettext_lazy"}), strict=True)
+    }
 
     assert msgids <= set(table), sorted(msgids - set(table))
     for msgid in msgids:

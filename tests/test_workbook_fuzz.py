@@ -35,8 +35,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from rest_framework.authtoken.models import Token
 
-from enrollment import workbook
-from enrollment.workbook import COLUMN_BY_KEY, COLUMNS, ROW, SHEET_NAME, WorkbookError, read_member_list, rows_workbook
+from enrollment.workbook import cells
+from enrollment.workbook.annotate import rows_workbook
+from enrollment.workbook.columns import COLUMN_BY_KEY, COLUMNS, ROW, SHEET_NAME
+from enrollment.workbook.errors import WorkbookError
+from enrollment.workbook.read import read_member_list
 from tests.conftest import Tree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,20 +206,20 @@ resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 import django
 django.setup()
 from django.utils import translation
-from enrollment import workbook
+from enrollment.workbook import errors, read
 if sys.argv[2] == "no-calamine":
     class Refuse:
         @classmethod
         def from_filelike(cls, *args, **kwargs):
             raise AssertionError("calamine must not load this file")
-    workbook.CalamineWorkbook = Refuse
+    read.CalamineWorkbook = Refuse
 data = open(sys.argv[1], "rb").read()
 started = time.perf_counter()
 with translation.override("en"):
     try:
-        parsed = workbook.read_member_list(data)
+        parsed = read.read_member_list(data)
         result = {"code": None, "rows": len(parsed.rows)}
-    except workbook.WorkbookError as error:
+    except errors.WorkbookError as error:
         result = {"code": error.code, "message": error.message}
 result["seconds"] = time.perf_counter() - started
 # The peak of this process's own memory (VmHWM): ru_maxrss would carry over, through fork and
@@ -716,7 +719,7 @@ def test_generated_names_come_back_without_control_characters(names: list[str]) 
         return
     for row in parsed.rows:
         name = row.values["name"]
-        assert name is None or not workbook._CONTROL.search(name)
+        assert name is None or not cells._CONTROL.search(name)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,172 @@
+"""Problems handed back in a workbook: the unit's own file with the bad cells marked where they
+typed them (`annotate_workbook`), or a fresh list of only the failed rows (`rows_workbook`)."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from enrollment.workbook.columns import COLUMN_BY_KEY, COLUMNS, COMMENT_AUTHOR, ERRORS_HEADER, ROW, CellProblem, RawRow
+from enrollment.workbook.errors import corrupt_error
+from enrollment.workbook.headers import HEADER_SEARCH_ROWS, find_header, header_text, missing_headers_error
+from enrollment.workbook.template import new_layout
+from enrollment.workbook.writing import BORDER, make_comment, put, put_text, save
+
+_PROBLEM_FILL_RGB = "FFFFD5D5"
+_PROBLEM_FILL = PatternFill(fill_type="solid", fgColor=_PROBLEM_FILL_RGB)
+_ERRORS_FILL = PatternFill(fill_type="solid", fgColor="FFFCE4D6")
+_NO_FILL = PatternFill(fill_type=None)
+
+
+def _problems_by_row(problems: Iterable[CellProblem]) -> dict[int, list[CellProblem]]:
+    by_row: dict[int, list[CellProblem]] = defaultdict(list)
+    for problem in problems:
+        by_row[problem.row].append(problem)
+    return by_row
+
+
+def _mark_problems(
+    sheet: Worksheet,
+    *,
+    header_row: int,
+    columns: dict[str, int],
+    errors_column: int,
+    problems: Sequence[CellProblem],
+) -> None:
+    """Light-red fill and a comment on every cell with a problem, a summary on the header of every
+    column with problems, and the row's messages in the 错误说明 column."""
+    header_cell = sheet.cell(row=header_row, column=errors_column)
+    header_cell.value = ERRORS_HEADER
+    header_cell.font = Font(bold=True, color="FFC00000")
+    header_cell.fill = _ERRORS_FILL
+    header_cell.border = BORDER
+    header_cell.alignment = Alignment(horizontal="center", vertical="center")
+    sheet.column_dimensions[get_column_letter(errors_column)].width = 60
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    per_column: dict[str, int] = defaultdict(int)
+    for row, row_problems in sorted(_problems_by_row(problems).items()):
+        per_cell: dict[str, list[str]] = defaultdict(list)
+        lines: list[str] = []
+        for problem in row_problems:
+            column = columns.get(problem.column) if problem.column != ROW else None
+            if column is not None:
+                if problem.message not in per_cell[problem.column]:
+                    per_cell[problem.column].append(problem.message)
+                line = f"{COLUMN_BY_KEY[problem.column].header}：{problem.message}"
+            else:
+                line = problem.message
+            if line not in lines:
+                lines.append(line)
+        for key, messages in per_cell.items():
+            per_column[key] += 1
+            cell = sheet.cell(row=row, column=columns[key])
+            if isinstance(cell, MergedCell):
+                continue
+            cell.fill = _PROBLEM_FILL
+            cell.comment = make_comment("\n".join(messages))
+        if row != header_row and lines:
+            cell = sheet.cell(row=row, column=errors_column)
+            if not isinstance(cell, MergedCell):
+                put_text(cell, "\n".join(lines))
+                cell.alignment = wrap
+    for key, count in per_column.items():
+        cell = sheet.cell(row=header_row, column=columns[key])
+        if isinstance(cell, MergedCell):
+            continue
+        summary = _(
+            "Cells with problems in this column: %(count)s. Each red cell has a comment saying what to fix."
+        ) % {"count": count}
+        cell.comment = make_comment(f"{summary}\n\n{COLUMN_BY_KEY[key].note}")
+
+
+def annotate_workbook(data: bytes, problems: list[CellProblem]) -> bytes:
+    """The unit's own workbook with the problems marked where they typed them."""
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about Excel features it drops (e.g. extension lists); nothing to act on.
+            warnings.simplefilter("ignore", UserWarning)
+            book = load_workbook(io.BytesIO(data), rich_text=True)
+    except Exception as exc:
+        raise corrupt_error() from exc
+    for sheet in book.worksheets:
+        # Iterating the stored cells, not a rectangle: openpyxl creates every cell a rectangle
+        # touches, and a stray format in column XFD would make that 16,384 columns wide.
+        cells: dict[tuple[int, int], Cell | MergedCell] = sheet._cells
+        head: dict[int, dict[int, object]] = defaultdict(dict)
+        for (row, column), cell in cells.items():
+            if row <= HEADER_SEARCH_ROWS and cell.value is not None:
+                head[row][column] = cell.value
+        header = find_header(sorted(head.items()))
+        if header is None or not header.complete:
+            continue
+        errors_column = next(
+            (c for c, v in head[header.row].items() if header_text(v) == ERRORS_HEADER),
+            None,
+        )
+        last_used = 0
+        for (row, column), cell in cells.items():
+            if cell.value is not None and column != errors_column:
+                last_used = max(last_used, column)
+            if row > header.row:
+                _clear_old_mark(cell, is_errors_cell=column == errors_column)
+        for key, column in header.columns.items():
+            cell = sheet.cell(row=header.row, column=column)
+            if isinstance(cell, Cell) and cell.comment is not None and cell.comment.author == COMMENT_AUTHOR:
+                cell.comment = make_comment(str(COLUMN_BY_KEY[key].note))
+        _mark_problems(
+            sheet,
+            header_row=header.row,
+            columns=header.columns,
+            errors_column=errors_column or last_used + 1,
+            problems=problems,
+        )
+        return save(book)
+    raise missing_headers_error(None, None)
+
+
+def _clear_old_mark(cell: Cell | MergedCell, *, is_errors_cell: bool) -> None:
+    """Take off what an earlier annotation put on, so cells the unit has since fixed look clean."""
+    if isinstance(cell, MergedCell):
+        return
+    if is_errors_cell:
+        cell.value = None
+        return
+    if cell.comment is not None and cell.comment.author == COMMENT_AUTHOR:
+        cell.comment = None
+        if cell.fill is not None and cell.fill.fgColor is not None and cell.fill.fgColor.rgb == _PROBLEM_FILL_RGB:
+            cell.fill = _NO_FILL
+
+
+def rows_workbook(
+    *, rows: list[RawRow], problems: list[CellProblem], unit_name: str, period_label: str, plans: list[str]
+) -> bytes:
+    """A fresh list in the template layout holding only `rows` (typically the ones that failed), with
+    their problems marked, for the unit to correct and send as a supplementary list."""
+    layout = new_layout(plans=plans, unit_name=unit_name, period_label=period_label, data_rows=len(rows))
+    new_row: dict[int, int] = {}
+    for offset, raw in enumerate(rows):
+        target = layout.first_data_row + offset
+        new_row[raw.number] = target
+        for key, value in raw.values.items():
+            column = layout.columns.get(key)
+            if column is not None:
+                put(layout.sheet.cell(row=target, column=column), value)
+    moved = [CellProblem(new_row[p.row], p.column, p.code, p.message) for p in problems if p.row in new_row]
+    _mark_problems(
+        layout.sheet,
+        header_row=layout.header_row,
+        columns=layout.columns,
+        errors_column=len(COLUMNS) + 1,
+        problems=moved,
+    )
+    return save(layout.book)
