@@ -9,8 +9,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -19,7 +21,6 @@ from pypdf import PdfReader
 
 from enrollment.models import Enrollment
 from enrollment.services.plans import period_create
-from mutualaid import dates
 from mutualaid.models import OrgKind
 from mutualaid.roles import Role
 from mutualaid.tenancy import org_scope, unscoped
@@ -75,8 +76,9 @@ def ranked(claims_ready: Tree, monkeypatch: pytest.MonkeyPatch) -> Tree:
             max_shares=3,
             min_participation=Decimal("0.000"),
         )
-    with monkeypatch.context() as past:  # lists are approved while their period runs
-        past.setattr(dates, "business_today", lambda: date(YEAR - 1, 1, 15))
+    # Last year's list was approved while its period ran: the whole product (business date, the
+    # policy's issue time, the books) is moved to that day.
+    with time_machine.travel(datetime(YEAR - 1, 1, 15, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
         a.policy_2025 = enrol(a.unit_agent, a.office_user, a.unit, a.period_2025, [*a.members, person(150)])
     with unscoped():
         Enrollment.objects.filter(period=a.period).update(created_at=THIS_YEAR)
