@@ -31,7 +31,7 @@ from mutualaid.idcheck import (
     parse_resident_id,
     phone_error,
 )
-from tests.translations import chinese_table, msgids_of
+from tests.translations import chinese_of, msgids_of
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = datetime.date(2025, 6, 1)
@@ -495,7 +495,8 @@ def test_every_mobile_number_is_accepted_as_text_or_as_a_number(second: str, res
 
 
 def test_every_message_has_a_chinese_translation_with_full_width_punctuation() -> None:
-    msgids, chinese = msgids_of("mutualaid/idcheck.py"), chinese_table("idcheck")
+    msgids = msgids_of("mutualaid/idcheck.py")
+    chinese = chinese_of(msgids)
     assert len(msgids) == 17
     assert sorted(chinese) == sorted(msgids)
     for text in chinese.values():
