@@ -351,10 +351,10 @@ class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):
                 .order_by("row_number")
             )
             data = documents.cards_pdf(documents.cards_for(members), office=policy.issued_by_office.name)
-            return _download(data, "application/pdf", f"{policy.number}-{_('member cards')}.pdf")
+            return _download(data, "application/pdf", policy.number + "-" + _("member cards") + ".pdf")
         if document == "application.pdf":
             data = documents.application_form_pdf(policy)
-            return _download(data, "application/pdf", f"{policy.number}-{_('application form')}.pdf")
+            return _download(data, "application/pdf", policy.number + "-" + _("application form") + ".pdf")
         if document == "members.pdf":
             data = documents.member_list_pdf(policy)
             return _download(data, "application/pdf", f"{policy.number}-{_('member list')}.pdf")
@@ -411,7 +411,7 @@ class CardJobProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if request.GET.get("download") and job.file:
             with job.file.open("rb") as stored:
                 data = pii.decrypt_bytes(stored.read())
-            return _download(data, "application/pdf", f"{_('member cards')}-{job.pk}.pdf")
+            return _download(data, "application/pdf", _("member cards") + f"-{job.pk}.pdf")
         return JsonResponse({"status": job.status, "progress": job.progress, "done": job.status in {"done", "failed"}})
 
 
