@@ -139,7 +139,10 @@ def catalogue_changes(committed: str, current: str) -> list[str]:
         for key in sorted(after.keys() & before.keys(), key=str)
         if str(after[key]) != str(before[key])
     ]
-    return problems or ["the order or the comments of the entries changed: commit the catalogue makemessages wrote"]
+    return problems or [
+        "the layout of the catalogue changed (the order of the entries, their line wrapping or comments): "
+        "commit the catalogue makemessages wrote"
+    ]
 
 
 def main(argv: list[str]) -> int:
