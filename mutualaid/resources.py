@@ -40,7 +40,7 @@ from mutualaid.spreadsheets import FORMULA_STARTS, Column, read_table, workbook_
 
 logger = logging.getLogger(__name__)
 
-MAX_ROWS = 20_000
+MAX_ROWS = 5_000  # about twenty queries per new unit: a request must end before gunicorn times it out
 MAX_FILE_MB = 2
 ROW = "__row__"  # the sheet's own row number, carried beside the cells for the messages
 
