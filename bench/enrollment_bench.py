@@ -283,8 +283,9 @@ def build_workbook(rows: int) -> Path:
     from openpyxl import Workbook
 
     from enrollment.workbook.columns import COLUMNS
-    from mutualaid.idcheck import make_resident_id
+    from mutualaid.idcheck import known_regions, make_resident_id
 
+    regions = known_regions()
     book = Workbook(write_only=True)
     sheet = book.create_sheet("参保人员名单")
     sheet.append([c.header for c in COLUMNS])
@@ -292,7 +293,7 @@ def build_workbook(rows: int) -> Path:
         gender = "M" if i % 2 else "F"
         birth = date(1970 + i % 35, 1 + i % 12, 1 + i % 28)
         number = make_resident_id(
-            region=f"61{i % 10000:04d}", birth_date=birth, sequence=(i // 10000) % 500, gender=gender
+            region=regions[i % len(regions)], birth_date=birth, sequence=(i // len(regions)) % 500, gender=gender
         )
         sheet.append(
             [

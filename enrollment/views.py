@@ -331,10 +331,10 @@ class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):
         policy = _get(Policy, policy_pk, _("No such policy in your office's tree."))
         if document == "cards.pdf":
             data = documents.policy_cards_pdf(policy)
-            return _download(data, "application/pdf", f"{policy.number}-{_('member cards')}.pdf")
+            return _download(data, "application/pdf", policy.number + "-" + _("member cards") + ".pdf")
         if document == "application.pdf":
             data = documents.application_form_pdf(policy)
-            return _download(data, "application/pdf", f"{policy.number}-{_('application form')}.pdf")
+            return _download(data, "application/pdf", policy.number + "-" + _("application form") + ".pdf")
         if document == "members.pdf":
             data = documents.member_list_pdf(policy)
             return _download(data, "application/pdf", f"{policy.number}-{_('member list')}.pdf")
@@ -384,7 +384,7 @@ class CardJobProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
         job = _get(CardPrintJob, job_pk, _("No such print job in your office's tree."))
         if request.GET.get("download") and job.file:
             data = cards.card_job_file_read(job=job)
-            return _download(data, "application/pdf", f"{_('member cards')}-{job.pk}.pdf")
+            return _download(data, "application/pdf", _("member cards") + f"-{job.pk}.pdf")
         return JsonResponse({"status": job.status, "progress": job.progress, "done": job.status in {"done", "failed"}})
 
 

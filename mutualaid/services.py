@@ -47,13 +47,8 @@ def org_create(
             _("A %(kind)s cannot be placed under a %(parent)s.")
             % {"kind": OrgKind(kind).label, "parent": OrgKind(parent_kind).label if parent_kind else _("nothing")}
         )
-    if kind == OrgKind.UNIT and (headcount is None or headcount < 1):
-        raise ValidationError({"headcount": _("Enter the unit's staff headcount (a whole number of at least 1).")})
     if kind == OrgKind.UNIT:
-        try:
-            credit_code = check_credit_code(credit_code or "")
-        except IdError as error:
-            raise ValidationError({"credit_code": str(error.message)}) from None
+        headcount, credit_code = _unit_fields(headcount=headcount, credit_code=credit_code)
     else:
         headcount = None
         credit_code = None
@@ -72,6 +67,31 @@ def org_create(
     org.full_clean()
     org.save(force_insert=True)
     return org
+
+
+def _unit_fields(*, headcount: int | None, credit_code: str | None) -> tuple[int, str]:
+    """A unit's headcount and its credit code, normalised, or ValidationError naming the field."""
+    if headcount is None or headcount < 1:
+        raise ValidationError({"headcount": _("Enter the unit's staff headcount (a whole number of at least 1).")})
+    try:
+        return headcount, check_credit_code(credit_code or "")
+    except IdError as error:
+        raise ValidationError({"credit_code": str(error.message)}) from None
+
+
+@transaction.atomic
+def unit_update(
+    *, unit: Organisation, name: str, headcount: int | None, credit_code: str | None, actor: User
+) -> Organisation:
+    """Change a unit's name, headcount or credit code (an office's bulk import of its units), with
+    the checks of `org_create`. A unit does not move: its path is on every row it owns."""
+    if actor.org is None or unit.kind != OrgKind.UNIT or not _in_subtree(unit, actor.org):
+        raise PermissionDenied(_("You may only change organisations inside your own office's tree."))
+    unit.headcount, unit.credit_code = _unit_fields(headcount=headcount, credit_code=credit_code)
+    unit.name = name.strip()
+    unit.full_clean(validate_unique=False)  # the unique columns are checked by the database
+    unit.save(update_fields=["name", "headcount", "credit_code"])
+    return unit
 
 
 @transaction.atomic

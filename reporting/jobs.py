@@ -80,7 +80,7 @@ def plan_get(plan: Any, *, node: Organisation) -> Any:
 
 def overview_document(*, node: Organisation, month: date, pdf: bool) -> Document:
     figures = overview(node=node, month=month)
-    name = f"{_('Enrollment and claims overview')}-{node.name}-{month:%Y-%m}"
+    name = _("Enrollment and claims overview") + f"-{node.name}-{month:%Y-%m}"
     if pdf:
         return Document(exports.overview_pdf(figures), f"{name}.pdf", PDF)
     return Document(exports.overview_workbook(figures), f"{name}.xlsx", XLSX)

@@ -78,7 +78,7 @@ class OverviewWorkbookView(StaffView):
         month = dates.parse_month(request.GET.get("month", "")) or dates.last_month()
         data = exports.overview_workbook(services.figures_for(node=node, month=month)[0])
         response = HttpResponse(data, content_type=XLSX)
-        name = f"{_('Enrollment and claims overview')}-{node.name}-{month:%Y-%m}.xlsx"
+        name = _("Enrollment and claims overview") + f"-{node.name}-{month:%Y-%m}.xlsx"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return response
 

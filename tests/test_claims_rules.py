@@ -21,7 +21,7 @@ from claims.benefits.checks import ScheduleError
 from claims.benefits.editor import FIELD_HELP, PRESETS
 from claims.benefits.money import round_money
 from claims.benefits.schedule import CARE_TYPES, MEDICAL_CARE, Schedule
-from tests.translations import chinese_table, msgids_of
+from tests.translations import catalogue, chinese_of, msgids_of
 
 ROOT = Path(__file__).resolve().parent.parent
 D = Decimal
@@ -1022,7 +1022,7 @@ def test_every_message_has_chinese_with_the_same_placeholders_and_full_width_pun
         for module in sorted((ROOT / "claims" / "benefits").glob("*.py"))
         for msgid in msgids_of(str(module.relative_to(ROOT)), frozenset({"_", "gettext_lazy"}), strict=True)
     }
-    chinese = chinese_table("claims_rules")
+    chinese = chinese_of(msgids)
     assert sorted(chinese) == sorted(msgids)
     for msgid, text in chinese.items():
         assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(msgid)), msgid
@@ -1036,9 +1036,9 @@ def test_every_message_has_chinese_with_the_same_placeholders_and_full_width_pun
 
 def test_labels_come_out_in_chinese_when_the_catalogue_has_them() -> None:
     schedule = Schedule.from_dict(JINHUA)
-    zh = chinese_table("claims_rules")
+    zh = catalogue()
     with translation.override("zh-hans"):
         label = calculate(schedule, Claim(self_paid=D(12000))).lines[0].label
     expected = zh["Self-paid %(low)s–%(high)s yuan part × %(ratio)s"] % {"low": "0", "high": "5,000", "ratio": "50%"}
-    # Before `makemessages` + translate_zh.py have run, the catalogue falls back to the English msgid.
+    # Before `compilemessages` has run, the catalogue falls back to the English msgid.
     assert label in (expected, "Self-paid 0–5,000 yuan part × 50%")

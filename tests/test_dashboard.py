@@ -38,7 +38,7 @@ from reporting.overview import overview
 from tests import claimkit, finkit
 from tests.browser import login, page, screenshot  # noqa: F401 - the fixture
 from tests.conftest import Tree
-from tests.translations import ROOT, chinese_table, msgids_of
+from tests.translations import ROOT, chinese_of, msgids_of
 
 MONTH = date(2026, 6, 1)  # a closed month with the Dragon Boat holiday on Friday the 19th
 TODAY = date(2026, 11, 28)
@@ -396,9 +396,9 @@ def test_every_message_of_the_dashboard_has_chinese() -> None:
 
     po = polib.pofile(str(ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     translated = {entry.msgid for entry in po if entry.msgstr and "fuzzy" not in entry.flags}
-    known = translated | set(chinese_table("dashboard"))
+    known = translated | set(chinese_of(msgids))
     assert msgids <= known, sorted(msgids - known)
     placeholder = re.compile(r"%\((\w+)\)s")
-    for msgid, chinese in chinese_table("dashboard").items():
+    for msgid, chinese in chinese_of(msgids).items():
         assert sorted(placeholder.findall(chinese)) == sorted(placeholder.findall(msgid)), msgid
         assert "%" not in placeholder.sub("", chinese), msgid  # a bare % breaks python-format

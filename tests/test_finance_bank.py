@@ -29,7 +29,7 @@ from mutualaid import dates
 from mutualaid.models import Organisation, User
 from mutualaid.tenancy import org_scope, unscoped
 from tests.conftest import Tree
-from tests.translations import ROOT, chinese_table, msgids_of
+from tests.translations import ROOT, catalogue, chinese_of, msgids_of
 
 TODAY = dates.business_today()
 DAY = TODAY - timedelta(days=20)  # the statements' day: in the past, whatever day the tests run
@@ -469,11 +469,11 @@ def test_the_database_refuses_a_ledger_line_matched_twice(bank: Tree) -> None:
 
 
 def _in_chinese(msgid: str) -> str:
-    """What the catalogue gives: the Chinese of locale/zh/finance_bank.py once `makemessages`,
-    translate_zh.py and `compilemessages` have run, the English msgid before."""
+    """What the catalogue gives: the Chinese of the .po once `compilemessages` has run, the
+    English msgid before."""
     with translation.override("zh-hans"):
         found = translation.gettext(msgid)
-    assert found in (msgid, chinese_table("finance_bank")[msgid])
+    assert found in (msgid, catalogue()[msgid])
     return found
 
 
@@ -596,7 +596,7 @@ def test_every_message_of_bank_reconciliation_has_chinese_with_the_same_placehol
         msgids |= set(msgids_of(source, frozenset({"_", "gettext_lazy"}), strict=True))
     for template in TEMPLATES:
         msgids |= _template_msgids(template)
-    table = chinese_table("finance_bank")
+    table = chinese_of(msgids)
     assert msgids <= set(table), sorted(msgids - set(table))
     for msgid in msgids:
         assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(table[msgid])), msgid
@@ -606,6 +606,6 @@ def test_every_message_of_bank_reconciliation_has_chinese_with_the_same_placehol
 def test_messages_come_out_in_chinese_when_the_catalogue_has_them() -> None:
     with translation.override("zh-hans"), pytest.raises(StatementError) as caught:
         parse(b"x", "a.pdf")
-    english = chinese_table("finance_bank")
+    english = catalogue()
     key = next(k for k in english if k.startswith("“%(name)s” is not a statement"))
     assert caught.value.message in (english[key] % {"name": "a.pdf"}, key % {"name": "a.pdf"})

@@ -23,6 +23,7 @@ from mutualaid.idcheck import (
     credit_code_error,
     credit_code_valid,
     gender_matches,
+    known_regions,
     make_credit_code,
     make_resident_id,
     normalise_credit_code,
@@ -31,7 +32,7 @@ from mutualaid.idcheck import (
     parse_resident_id,
     phone_error,
 )
-from tests.translations import chinese_table, msgids_of
+from tests.translations import chinese_of, msgids_of
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = datetime.date(2025, 6, 1)
@@ -43,7 +44,7 @@ CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 births = st.dates(min_value=datetime.date(1900, 1, 1), max_value=TODAY)
 genders = st.sampled_from(["M", "F"])
 sequences = st.integers(min_value=0, max_value=499)
-regions = st.text(alphabet="0123456789", min_size=6, max_size=6)
+regions = st.sampled_from(known_regions())
 
 
 def error_code(raw: object, **kwargs: datetime.date) -> str:
@@ -145,7 +146,7 @@ def test_changing_any_single_digit_of_a_valid_id_is_detected(
 ) -> None:
     number = make_resident_id(birth_date=born, sequence=sequence, gender=gender)
     typo = number[:position] + str((int(number[position]) + shift) % 10) + number[position + 1 :]
-    assert error_code(typo, on=TODAY) in {"bad_check_digit", "bad_birth_date", "future_birth_date"}
+    assert error_code(typo, on=TODAY) in {"bad_check_digit", "bad_birth_date", "future_birth_date", "bad_region"}
 
 
 @given(births, sequences, genders, st.sampled_from("0123456789X"))
@@ -204,6 +205,41 @@ def test_a_birth_date_after_the_reference_day_is_reported_as_future() -> None:
     number = make_resident_id(birth_date=datetime.date(2025, 6, 2), sequence=1, gender="M")
     assert error_code(number, on=TODAY) == "future_birth_date"
     assert parse_resident_id(number, on=datetime.date(2025, 6, 2)).birth_date == datetime.date(2025, 6, 2)
+
+
+@pytest.mark.parametrize("region", ["000000", "119999", "610199", "710099", "990101"])
+def test_an_id_whose_region_code_does_not_exist_is_refused_though_its_check_digit_is_right(region: str) -> None:
+    typed = with_check_digit(region + "19800101" + "002")
+    assert error_code(typed, on=TODAY) == "bad_region"
+    legacy = region + "800101" + "002"
+    assert error_code(legacy, on=TODAY) == "bad_region"
+
+
+def test_the_region_message_names_the_characters_and_says_what_to_do_in_english_and_chinese() -> None:
+    with pytest.raises(IdError) as caught:
+        parse_resident_id(with_check_digit("119999" + "19800101" + "002"), on=TODAY)
+    assert english(caught.value) == (
+        "The region code of the ID number (characters 1 to 6) does not exist: check the number against the ID card."
+    )
+    with translation.override("zh-hans"):
+        assert str(caught.value) in {"身份证号码中的地区码（第1至6位）不存在，请与身份证核对。", english(caught.value)}
+
+
+@pytest.mark.parametrize(("region", "born"), [("310115", 1980), ("610113", 1950), ("110105", 1949), ("110103", 2015)])
+def test_a_region_code_is_accepted_whatever_the_year_of_birth(region: str, born: int) -> None:
+    """Pudong (310115) dates from 1992 and Yanta (610113) from 1983, but people born before were
+    given numbers there when first registered; Chongwen (110103) was merged away in 2010, but
+    its numbers stay valid for life."""
+    number = make_resident_id(region=region, birth_date=datetime.date(born, 5, 1), sequence=7, gender="F")
+    assert parse_resident_id(number, on=TODAY).region == region
+
+
+def test_the_known_regions_are_county_level_codes_that_all_parse() -> None:
+    regions = known_regions()
+    assert len(regions) > 3000 and len(set(regions)) == len(regions) and list(regions) == sorted(regions)
+    assert {"110105", "310115", "610113", "610102"} <= set(regions) and "119999" not in regions
+    for region in regions:
+        assert parse_resident_id(with_check_digit(region + "19800101" + "002"), on=TODAY).region == region
 
 
 def test_the_reference_day_defaults_to_today() -> None:
@@ -316,6 +352,7 @@ def test_different_sequences_or_genders_build_different_ids(
         {"sequence": 500},
         {"region": "61011"},
         {"region": "61011A"},
+        {"region": "619999"},
         {"birth_date": datetime.date(1899, 12, 31)},
         {"gender": "X"},
     ],
@@ -345,6 +382,22 @@ def test_a_real_format_credit_code_is_completed_with_its_check_character() -> No
     # The sample licence number that circulates in the documentation of the standard.
     assert make_credit_code(seventeen="91350100M000100Y4") == "91350100M000100Y43"
     assert credit_code_valid("91350100M000100Y43")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "91350100M000100Y43",
+        "N2330106MF21984709",  # a rural collective economic organisation: stdnum's validate refuses N…
+        "A1110000MB1234567A",
+        "Y1110108MA01ABCD7B",
+        "5111000050000123XT",
+        "81610113MC12345670",  # a trade union
+    ],
+)
+def test_credit_codes_the_hand_written_check_accepted_are_still_valid(code: str) -> None:
+    """Check characters computed by the check this module had before it used stdnum."""
+    assert credit_code_valid(code) and make_credit_code(seventeen=code[:17]) == code
 
 
 @given(seventeens)
@@ -495,8 +548,9 @@ def test_every_mobile_number_is_accepted_as_text_or_as_a_number(second: str, res
 
 
 def test_every_message_has_a_chinese_translation_with_full_width_punctuation() -> None:
-    msgids, chinese = msgids_of("mutualaid/idcheck.py"), chinese_table("idcheck")
-    assert len(msgids) == 17
+    msgids = msgids_of("mutualaid/idcheck.py")
+    chinese = chinese_of(msgids)
+    assert len(msgids) == 18
     assert sorted(chinese) == sorted(msgids)
     for text in chinese.values():
         assert text.endswith("。")

@@ -32,7 +32,7 @@ from tests import claimkit
 from tests.conftest import Tree
 from tests.factories import OrganisationFactory, UserFactory
 from tests.lists import enrol, person
-from tests.translations import ROOT, chinese_table, msgids_of
+from tests.translations import ROOT, catalogue, chinese_of, msgids_of
 
 YEAR = 2026
 TODAY = date(YEAR, 11, 28)
@@ -41,10 +41,10 @@ LAST_YEAR = datetime(YEAR - 1, 3, 10, 10, tzinfo=timezone.get_current_timezone()
 
 
 def _in_chinese(msgid: str, **values: Any) -> str:
-    """The Chinese of locale/zh/rankings.py once the catalogue is compiled, the English before."""
+    """The Chinese of the .po once the catalogue is compiled, the English before."""
     with translation.override("zh-hans"):
         found = translation.gettext(msgid)
-    assert found in (msgid, chinese_table("rankings").get(msgid, found))
+    assert found in (msgid, catalogue().get(msgid, found))
     return found % values if values else found
 
 
@@ -493,7 +493,7 @@ def test_every_message_of_targets_rankings_and_exports_has_chinese() -> None:
     msgids |= {str(label) for label in _model_labels()}
     po = polib.pofile(str(ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     catalogue = {e.msgid for e in po if e.msgstr and not e.obsolete and "fuzzy" not in e.flags}
-    table = chinese_table("rankings")
+    table = chinese_of(msgids)
     assert msgids <= set(table) | catalogue, sorted(msgids - set(table) - catalogue)
     for msgid, chinese in table.items():
         assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(chinese)), msgid
