@@ -12,7 +12,7 @@ from django.utils import timezone
 from claims import services as claims
 from claims.models import Claim
 from enrollment.models import Policy
-from finance import services
+from finance.services import payments, premiums, remittances
 from mutualaid import dates
 from mutualaid.models import User
 from mutualaid.tenancy import org_scope, unscoped
@@ -41,9 +41,9 @@ def seed() -> bool:
         policy.refresh_from_db()
     agent, city = users["yanta_agent"], users["xian_finance_head"]
     with org_scope(agent.org, actor_id=agent.pk):
-        services.premium_receive(actor=agent, policy=policy, received_on=today, bank_reference="CCB-YT-PREM-0001")
-        report = services.remittance_draft(actor=agent, office=agent.org, month=last_month)
-        services.remittance_confirm(
+        premiums.premium_receive(actor=agent, policy=policy, received_on=today, bank_reference="CCB-YT-PREM-0001")
+        report = remittances.remittance_draft(actor=agent, office=agent.org, month=last_month)
+        remittances.remittance_confirm(
             actor=agent,
             remittance=report,
             amount=report.amount_due,
@@ -51,12 +51,12 @@ def seed() -> bool:
             remitted_on=today,
         )
     with org_scope(city.org, actor_id=city.pk):
-        services.remittance_receive(actor=city, remittance=report)
+        remittances.remittance_receive(actor=city, remittance=report)
 
     finance = users["xian_finance"]
     with org_scope(finance.org, actor_id=finance.pk):
         batch = claims.batch_create(actor=finance, claim_ids=[approved.pk])
-        payment = services.payment_prepare(
+        payment = payments.payment_prepare(
             actor=finance,
             plan=approved.period.plan,
             kind="claims_batch",
@@ -68,7 +68,7 @@ def seed() -> bool:
     for username in ("xian_head", "xian_finance_head", "xian_leader"):
         approver = users[username]
         with org_scope(approver.org, actor_id=approver.pk):
-            payment = services.payment_approve(actor=approver, payment=payment, version=payment.version)
+            payment = payments.payment_approve(actor=approver, payment=payment, version=payment.version)
     with org_scope(finance.org, actor_id=finance.pk):
         claims.batch_export(actor=finance, batch=batch)
         claims.batch_mark_paid(actor=finance, batch=batch, paid_on=today, bank_reference="CCB-XA-PAY-0001")

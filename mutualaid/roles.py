@@ -113,7 +113,8 @@ def role_fits_node(role: str, kind: str) -> bool:
 
 
 class HasPerm(Protocol):
-    def has_perm(self, perm: str, obj: object = ...) -> bool: ...
+    # Only the permission is passed, so a User (whose `obj` must be a model) fits.
+    def has_perm(self, perm: str) -> bool: ...
 
 
 def require_permission(actor: HasPerm, perm: str) -> None:

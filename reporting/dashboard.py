@@ -27,7 +27,7 @@ from claims.models import Claim, ClaimSettings, ClaimStatus, OfficeDay
 from claims.selectors import CLOCK_RUNNING, risk_list
 from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment
-from finance.services import remittance_warnings
+from finance.selectors.remittances import remittance_warning_list
 from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
@@ -289,7 +289,7 @@ def held_back(*, node: Organisation, today: date, months: int = 6) -> list[dict[
             "amount_due": _money(warning.amount_due),
             "outstanding": _money(warning.outstanding),
         }
-        for warning in remittance_warnings(office=node, months=months, today=today)
+        for warning in remittance_warning_list(office=node, months=months, today=today)
     ]
 
 

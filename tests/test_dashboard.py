@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from claims import services as claims_services
 from claims.models import Claim, ClaimSettings
 from enrollment.models import Enrollment
-from finance import services as finance_services
+from finance.rules import remittance_due_date
+from finance.services import remittances as finance_remittances
 from mutualaid import dates
 from mutualaid.officesettings import office_settings
 from mutualaid.tenancy import ScopeError, org_scope, unscoped
@@ -191,13 +192,13 @@ def test_premium_held_back_is_what_the_office_would_have_to_remit(june: Tree) ->
     finkit.move_policy_to(june.a.policy, earlier)
     agent = june.a.county_agent
     with org_scope(agent.org, actor_id=agent.pk):
-        report = finance_services.remittance_draft(actor=agent, office=agent.org, month=earlier)
-        finance_services.remittance_confirm(
+        report = finance_remittances.remittance_draft(actor=agent, office=agent.org, month=earlier)
+        finance_remittances.remittance_confirm(
             actor=agent,
             remittance=report,
             amount=Decimal("60.00"),
             bank_reference="B-1",
-            remitted_on=finance_services.due_date(earlier) - timedelta(days=1),
+            remitted_on=remittance_due_date(earlier) - timedelta(days=1),
         )
     finkit.move_policy_to(june.a.policy, later)  # and nothing reported for it
     today = dates.business_today()
@@ -210,7 +211,7 @@ def test_premium_held_back_is_what_the_office_would_have_to_remit(june: Tree) ->
     assert june.a.county.pk not in below
     # Drafting the missing report asks for what the warning said was owed.
     with org_scope(agent.org, actor_id=agent.pk):
-        drafted = finance_services.remittance_draft(actor=agent, office=agent.org, month=later)
+        drafted = finance_remittances.remittance_draft(actor=agent, office=agent.org, month=later)
     assert drafted.amount_due == Decimal("100.00")
 
 
