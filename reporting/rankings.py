@@ -22,12 +22,11 @@ the background jobs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,11 +34,8 @@ from claims.models import Claim, ClaimStatus
 from enrollment.models import Enrollment, EnrollmentStatus, Plan
 from mutualaid.models import Organisation, OrgKind
 from mutualaid.tenancy import unscoped
+from reporting.figures import CENT, aware, child_path, ratio
 from reporting.models import Target
-
-STEP = 7  # one level of the materialised path: six digits and a dot
-CENT = Decimal("0.01")
-RATIO = Decimal("0.0001")
 
 # What the rankings may be sorted by (highest first), with its label.
 SORTS: dict[str, Any] = {
@@ -68,28 +64,18 @@ class Year:
         return cls(year, today.month if year == today.year else 12)
 
     def start(self, back: int = 0) -> datetime:
-        return _aware(date(self.year - back, 1, 1))
+        return aware(date(self.year - back, 1, 1))
 
     def end(self, back: int = 0) -> datetime:
         """The first moment after the month reached, `back` years earlier."""
         year = self.year - back
-        return _aware(date(year + (self.through == 12), self.through % 12 + 1, 1))
+        return aware(date(year + (self.through == 12), self.through % 12 + 1, 1))
 
     def end_day(self) -> date:
         return date(self.year + (self.through == 12), self.through % 12 + 1, 1)
 
 
-def _aware(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def ratio(part: Decimal | int, whole: Decimal | int | None) -> str | None:
-    if not whole:
-        return None
-    return str((Decimal(part) / Decimal(whole)).quantize(RATIO))
-
-
-def plans_for(*, node: Organisation) -> list[Plan]:
+def ranking_plan_list(*, node: Organisation) -> list[Plan]:
     """The plans a node's figures can be ranked in: those run by the node and the offices above
     it, and those run by offices below it (a city's own plans, for the province)."""
     ancestors = node.ancestor_ids()
@@ -104,66 +90,15 @@ def rankings(
 ) -> dict[str, Any]:
     """The ranked children of `node` in `plan` for `year` (to the current month for this year)."""
     window = Year.of(year, today or timezone.localdate())
-    prefix = len(node.path) + STEP
     sort = sort if sort in SORTS else DEFAULT_SORT
     children = list(
         Organisation.objects.filter(parent=node).order_by("path").only("pk", "name", "path", "kind", "headcount")
     )
-    headcounts = dict(
-        Organisation.objects.filter(path__startswith=node.path, kind=OrgKind.UNIT, headcount__isnull=False)
-        .annotate(child=Substr("path", 1, prefix))
-        .values("child")
-        .annotate(total=Sum("headcount"))
-        .values_list("child", "total")
-    )
-    this_year = Q(created_at__gte=window.start(), created_at__lt=window.end())
-    last_year = Q(created_at__gte=window.start(1), created_at__lt=window.end(1))
-    enrolled = {
-        row["child"]: row
-        for row in Enrollment.objects.filter(org_path__startswith=node.path, period__plan=plan)
-        .filter(this_year | last_year)
-        .annotate(child=Substr("org_path", 1, prefix))
-        .values("child")
-        .annotate(
-            people_year=Count("pk", filter=this_year),
-            premium_year=Sum("premium", filter=this_year),
-            people_last_year=Count("pk", filter=last_year),
-        )
-    }
-    paid = dict(
-        Claim.objects.filter(
-            org_path__startswith=node.path,
-            period__plan=plan,
-            status=ClaimStatus.PAID,
-            paid_on__gte=date(year, 1, 1),
-            paid_on__lt=window.end_day(),
-        )
-        .annotate(child=Substr("org_path", 1, prefix))
-        .values("child")
-        .annotate(total=Sum("payout"))
-        .values_list("child", "total")
-    )
-    renewed_now = Enrollment.objects.filter(
-        id_hash=OuterRef("id_hash"),
-        status=EnrollmentStatus.ACTIVE,
-        period__plan=plan,
-        period__starts_on__year=year,
-        org_path__startswith=OuterRef("child"),
-    )
-    renewal = {
-        row["child"]: row
-        for row in Enrollment.objects.filter(
-            org_path__startswith=node.path, period__plan=plan, period__starts_on__year=year - 1
-        )
-        .annotate(child=Substr("org_path", 1, prefix))
-        .values("child")
-        .annotate(
-            base=Count("id_hash", distinct=True),
-            renewed=Count("id_hash", distinct=True, filter=Exists(renewed_now)),
-        )
-    }
+    headcounts = _headcounts(node)
+    enrolled = _enrolled(node, plan, window)
+    paid = _paid(node, plan, window)
+    renewal = _renewal(node, plan, year)
     targets = {t.target_org_id: t for t in Target.objects.filter(target_org__parent=node, plan=plan, year=year)}
-
     rows = []
     for child in children:
         figures = enrolled.get(child.path, {})
@@ -188,6 +123,76 @@ def rankings(
         "sort": sort,
         "rows": rows,
         "total": _total(rows),
+    }
+
+
+def _headcounts(node: Organisation) -> dict[str, int]:
+    """The staff headcount of the units under each child."""
+    return dict(
+        Organisation.objects.filter(path__startswith=node.path, kind=OrgKind.UNIT, headcount__isnull=False)
+        .annotate(child=child_path(node, "path"))
+        .values("child")
+        .annotate(total=Sum("headcount"))
+        .values_list("child", "total")
+    )
+
+
+def _enrolled(node: Organisation, plan: Plan, window: Year) -> dict[str, dict[str, Any]]:
+    """People and premium enrolled this year, and people enrolled last year to the same month."""
+    this_year = Q(created_at__gte=window.start(), created_at__lt=window.end())
+    last_year = Q(created_at__gte=window.start(1), created_at__lt=window.end(1))
+    return {
+        row["child"]: row
+        for row in Enrollment.objects.filter(org_path__startswith=node.path, period__plan=plan)
+        .filter(this_year | last_year)
+        .annotate(child=child_path(node))
+        .values("child")
+        .annotate(
+            people_year=Count("pk", filter=this_year),
+            premium_year=Sum("premium", filter=this_year),
+            people_last_year=Count("pk", filter=last_year),
+        )
+    }
+
+
+def _paid(node: Organisation, plan: Plan, window: Year) -> dict[str, Decimal]:
+    """Claims paid in the year, to the end of the month reached."""
+    return dict(
+        Claim.objects.filter(
+            org_path__startswith=node.path,
+            period__plan=plan,
+            status=ClaimStatus.PAID,
+            paid_on__gte=date(window.year, 1, 1),
+            paid_on__lt=window.end_day(),
+        )
+        .annotate(child=child_path(node))
+        .values("child")
+        .annotate(total=Sum("payout"))
+        .values_list("child", "total")
+    )
+
+
+def _renewal(node: Organisation, plan: Plan, year: int) -> dict[str, dict[str, Any]]:
+    """Of the people of last year's period, how many hold an active enrollment in this year's
+    period under the same child (matched by the blind index of the ID number)."""
+    renewed_now = Enrollment.objects.filter(
+        id_hash=OuterRef("id_hash"),
+        status=EnrollmentStatus.ACTIVE,
+        period__plan=plan,
+        period__starts_on__year=year,
+        org_path__startswith=OuterRef("child"),
+    )
+    return {
+        row["child"]: row
+        for row in Enrollment.objects.filter(
+            org_path__startswith=node.path, period__plan=plan, period__starts_on__year=year - 1
+        )
+        .annotate(child=child_path(node))
+        .values("child")
+        .annotate(
+            base=Count("id_hash", distinct=True),
+            renewed=Count("id_hash", distinct=True, filter=Exists(renewed_now)),
+        )
     }
 
 

@@ -61,5 +61,5 @@ def city_snapshot(city: Any) -> Any:
 
     enrolled_last_month(city)
     with org_scope(city.city, actor_id=city.office_user.pk):
-        snapshot, _created = reporting.rollup(office=city.city, period=last_month(), actor=city.office_user)
+        snapshot, _created = reporting.snapshot_rollup(office=city.city, period=last_month(), actor=city.office_user)
     return snapshot

@@ -27,13 +27,15 @@ from enrollment.models import Enrollment
 from finance.rules import remittance_due_date
 from finance.services import remittances as finance_remittances
 from mutualaid import dates
+from mutualaid.dates import add_months
 from mutualaid.officesettings import office_settings
 from mutualaid.tenancy import ScopeError, org_scope, unscoped
 from mutualaid.tenantcache import office_key
 from reporting import services as reporting_services
-from reporting import views_dashboard
-from reporting.dashboard import add_months, dashboard, held_back, median, percentile
+from reporting.dashboard import dashboard, held_back
 from reporting.overview import overview
+from reporting.turnaround import median, percentile
+from reporting.views import dashboard as dashboard_views
 from tests import claimkit, finkit
 from tests.browser import login, page, screenshot  # noqa: F401 - the fixture
 from tests.conftest import Tree
@@ -234,7 +236,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(june: Tree, django_as
 def _roll_up(tree: Tree, *months: date) -> None:
     with org_scope(tree.a.city):
         for month in months:
-            reporting_services.rollup(office=tree.a.city, period=month)
+            reporting_services.snapshot_rollup(office=tree.a.city, period=month)
 
 
 def test_rolled_up_months_are_read_from_the_snapshots_with_the_same_figures(june: Tree) -> None:
@@ -348,7 +350,7 @@ def test_the_page_in_chinese_shows_the_figures_and_draws_charts_from_our_static_
 def test_without_the_chart_library_the_page_keeps_its_tables_and_says_how_to_get_charts(
     june: Tree, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(views_dashboard, "ECHARTS", "vendor/echarts/not-installed.js")
+    monkeypatch.setattr(dashboard_views, "ECHARTS", "vendor/echarts/not-installed.js")
     client = Client()
     client.force_login(june.a.office_user)
     html = client.get(reverse("reporting:dashboard"), {"month": "2026-06"}).content.decode()
@@ -384,7 +386,7 @@ def test_a_month_not_yet_over_shows_last_month(june: Tree) -> None:
 
 
 def test_every_message_of_the_dashboard_has_chinese() -> None:
-    sources = ["reporting/views_dashboard.py", "reporting/dashboard.py"]
+    sources = ["reporting/views/dashboard.py", "reporting/dashboard.py", "reporting/turnaround.py"]
     msgids: set[str] = set()
     for source in sources:
         msgids |= set(msgids_of(source, frozenset({"_", "gettext_lazy"}), strict=True))

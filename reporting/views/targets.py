@@ -1,5 +1,5 @@
-"""Thin HTML views: annual targets, the year's rankings, the overview as PDF, and exports
-prepared in the background."""
+"""The annual targets of the offices and units directly below an office: office heads set them,
+a table at a time (all rows at once, all or nothing)."""
 
 from __future__ import annotations
 
@@ -7,43 +7,24 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views import View
 
-from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.views import StaffView
-from reporting import exports, jobs, rankings, services
-from reporting.models import ExportKind, Target
+from reporting import jobs, rankings
+from reporting.models import Target
+from reporting.services import target_set
 
 ROW_FIELD = re.compile(r"^(people|premium|coverage)_(\d+)$")
 HUNDRED = Decimal(100)
-
-
-def _download(document: jobs.Document) -> HttpResponse:
-    response = HttpResponse(document.data, content_type=document.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(document.filename)}"
-    return response
-
-
-def _node(request: HttpRequest) -> Organisation:
-    try:
-        return jobs.node_get(request.GET.get("office", ""), default=request.user.org)
-    except ValidationError:
-        raise Http404(_("No such office in your tree.")) from None
-
-
-# Targets -----------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -68,7 +49,7 @@ class TargetsView(StaffView):
 
     def _choice(self, data: Any) -> tuple[int | None, Any, list[Any]]:
         office = self.request.user.org
-        plans = rankings.plans_for(node=office)
+        plans = rankings.ranking_plan_list(node=office)
         year = jobs.parse_year(data.get("year")) if data.get("year") else timezone.localdate().year
         wanted = data.get("plan", "")
         plan = next((p for p in plans if str(p.pk) == wanted), None) if wanted else (plans[0] if plans else None)
@@ -149,7 +130,7 @@ class TargetsView(StaffView):
             try:
                 with transaction.atomic():
                     for child, parsed in figures:
-                        services.target_set(actor=request.user, target_org=child, plan=plan, year=year, **parsed)  # type: ignore[arg-type]
+                        target_set(actor=request.user, target_org=child, plan=plan, year=year, **parsed)  # type: ignore[arg-type]
             except (ValidationError, PermissionDenied) as error:
                 errors += error.messages if isinstance(error, ValidationError) else [str(error)]
         if errors:
@@ -222,131 +203,3 @@ def _amount(text: str, *, top: Decimal) -> Decimal | bool | None:
     if not value.is_finite() or value <= 0 or value > top or -int(value.as_tuple().exponent) > 2:
         return False
     return value
-
-
-# Rankings ----------------------------------------------------------------------------------------
-
-
-def _ranking_choice(request: HttpRequest) -> tuple[Organisation, Any, int, str, list[Any]]:
-    node = _node(request)
-    year = jobs.parse_year(request.GET.get("year")) or timezone.localdate().year
-    plans = rankings.plans_for(node=node)
-    wanted = request.GET.get("plan", "")
-    plan = next((p for p in plans if str(p.pk) == wanted), None) if wanted else (plans[0] if plans else None)
-    if wanted and plan is None:
-        raise Http404(_("Choose a plan."))
-    sort = request.GET.get("sort", "")
-    return node, plan, year, sort if sort in rankings.SORTS else rankings.DEFAULT_SORT, plans
-
-
-class RankingsView(StaffView):
-    template_name = "reporting/rankings.html"
-    permission_required = "reporting.view"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        node, plan, year, sort, plans = _ranking_choice(self.request)
-        figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort) if plan else None
-        cols = exports.ranking_columns()
-        context.update(
-            node=node,
-            plan=plan,
-            plans=plans,
-            year=year,
-            sort=sort,
-            sorts=rankings.SORTS,
-            figures=figures,
-            columns=cols,
-            rows=[(row, [exports.display(row.get(k), f) for k, _h, f in cols]) for row in figures["rows"]]
-            if figures
-            else [],
-            total=[exports.display(figures["total"].get(k), f) for k, _h, f in cols] if figures else [],
-            query=urlencode({"office": node.pk, "year": year, "plan": plan.pk if plan else "", "sort": sort}),
-            parent=Organisation.objects.filter(pk=node.parent_id).first() if node.parent_id else None,
-        )
-        return context
-
-
-class RankingsDownloadView(StaffView):
-    permission_required = "reporting.view"
-    pdf = False
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        node, plan, year, sort, _plans = _ranking_choice(request)
-        if plan is None:
-            raise Http404(_("Choose a plan."))
-        return _download(jobs.rankings_document(node=node, plan=plan, year=year, sort=sort, pdf=self.pdf))
-
-
-class OverviewPdfView(StaffView):
-    permission_required = "reporting.view"
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        month = dates.parse_month(request.GET.get("month", "")) or dates.last_month()
-        return _download(jobs.overview_document(node=_node(request), month=month, pdf=True))
-
-
-# Exports in the background ----------------------------------------------------------------------
-
-
-class ExportListView(StaffView):
-    """The office's exports with their progress; POST starts one (from here or from the overview
-    and rankings pages, with their parameters)."""
-
-    template_name = "reporting/exports.html"
-    permission_required = "reporting.view"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        office = self.request.user.org
-        context.update(
-            exports=jobs.export_job_list(office=office)[:50] if office else [],
-            kinds=ExportKind.choices,
-            plans=rankings.plans_for(node=office) if office else [],
-            month=dates.last_month(),
-            year=timezone.localdate().year,
-        )
-        return context
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        from reporting.tasks import export
-
-        params = {key: request.POST.get(key, "") for key in ("office", "month", "year", "plan", "sort")}
-        try:
-            job = jobs.export_job_create(actor=request.user, kind=request.POST.get("kind", ""), params=params)  # type: ignore[arg-type]
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("reporting:exports")
-        user = request.user
-        transaction.on_commit(lambda: export.delay(org_id=job.org_id, export_pk=job.pk, actor_id=user.pk))
-        messages.success(
-            request, _("The export is being prepared. You can leave this page; the file will be listed here.")
-        )
-        return redirect("reporting:exports")
-
-
-class ExportProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """The job's progress as JSON, or its file with `?download=1` once done. Only the office
-    that asked for it sees it."""
-
-    permission_required = "reporting.view"
-    raise_exception = True
-
-    def get(self, request: HttpRequest, export_pk: int) -> HttpResponse:
-        job = jobs.export_job_list(office=request.user.org).filter(pk=export_pk).first() if request.user.org else None
-        if job is None:
-            raise Http404(_("No such export of your office."))
-        if request.GET.get("download"):
-            if not (job.status == "done" and job.file):
-                raise Http404(_("This export is not ready yet."))
-            return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename or job.file.name)
-        return JsonResponse(
-            {
-                "status": job.status,
-                "progress": job.progress,
-                "done": job.finished,
-                "download": f"{reverse('reporting:export', kwargs={'export_pk': job.pk})}?download=1"
-                if job.status == "done"
-                else None,
-            }
-        )
