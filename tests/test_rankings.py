@@ -77,6 +77,9 @@ def ranked(claims_ready: Tree, monkeypatch: pytest.MonkeyPatch) -> Tree:
         )
     with monkeypatch.context() as past:  # lists are approved while their period runs
         past.setattr(dates, "business_today", lambda: date(YEAR - 1, 1, 15))
+        # The policy is issued, and its premium booked, on that day too: the books take no entry
+        # dated after their business day.
+        past.setattr(timezone, "now", lambda: datetime(YEAR - 1, 1, 15, 10, tzinfo=timezone.get_current_timezone()))
         a.policy_2025 = enrol(a.unit_agent, a.office_user, a.unit, a.period_2025, [*a.members, person(150)])
     with unscoped():
         Enrollment.objects.filter(period=a.period).update(created_at=THIS_YEAR)
