@@ -24,6 +24,7 @@ from finance.selectors.books import account_balance_list, book_office_list, book
 from finance.selectors.payments import payment_list
 from mutualaid import dates
 from mutualaid.drf import HasPermission, whole_number
+from mutualaid.requests import request_office
 
 FILTERS = [
     OpenApiParameter("office", OpenApiTypes.INT, description="An office of your tree that keeps books."),
@@ -154,9 +155,10 @@ class Balances(APIView):
 
     @extend_schema(parameters=FILTERS, responses={200: BalancesSerializer})
     def get(self, request: Request, version: str = "v1") -> Response:
-        offices = list(book_office_list(root=request.user.org))
+        own = request_office(request)
+        offices = list(book_office_list(root=own))
         office_pk = _int_param(request, "office")
-        wanted = request.user.org_id if office_pk is None else office_pk
+        wanted = own.pk if office_pk is None else office_pk
         office = next((o for o in offices if o.pk == wanted), None)
         if office is None and office_pk is None and offices:
             office = offices[0]

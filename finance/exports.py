@@ -306,4 +306,5 @@ def statement_pdf(statement: Statement) -> bytes:
             "line_headers": line_headers(),
         },
     )
-    return HTML(string=html, base_url=None).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=None).write_pdf()
+    return pdf

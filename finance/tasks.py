@@ -15,7 +15,7 @@ from mutualaid.tenancy import unscoped
 def draft_all_remittances() -> int:
     """Beat, on the 1st: start one province's drafting per province. Reads only the provinces'
     ids; each province's work runs in its own scope."""
-    with unscoped():
+    with unscoped():  # a beat fan-out: no office asks, and it reads only the provinces' ids
         provinces = list(Organisation.objects.filter(kind=OrgKind.PROVINCE).values_list("pk", flat=True))
     for province_id in provinces:
         draft_remittances.delay(org_id=province_id)

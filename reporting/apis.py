@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from mutualaid import dates
 from mutualaid.drf import HasPermission, whole_number
 from mutualaid.models import Organisation
+from mutualaid.requests import request_office
 from reporting import exports
 from reporting.models import Snapshot
 from reporting.rankings import ranking_plan_list, rankings
@@ -29,7 +30,7 @@ from reporting.selectors import node_get, overview_figures_get
 def _node(request: Request) -> Organisation:
     """The node asked for (`?office=`), if it is in the caller's tree; the caller's own otherwise."""
     try:
-        return node_get(office=request.query_params.get("office", ""), default=request.user.org)
+        return node_get(office=request.query_params.get("office", ""), default=request_office(request))
     except ValidationError:
         raise Http404 from None
 

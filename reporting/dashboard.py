@@ -235,8 +235,8 @@ def _live_by_month(node: Organisation, *, start: date, end: date) -> dict[date, 
         .annotate(claims=Count("pk"), paid=Sum("payout"))
         .order_by()
     )
-    for row in paid:
-        buckets[row["bucket"]].update(claims=row["claims"], paid=row["paid"] or ZERO)
+    for claims in paid:
+        buckets[claims["bucket"]].update(claims=claims["claims"], paid=claims["paid"] or ZERO)
     return buckets
 
 

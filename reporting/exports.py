@@ -109,7 +109,8 @@ def _pdf(template: str, context: dict[str, Any]) -> bytes:
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
-    return HTML(string=render_to_string(template, context), base_url=None).write_pdf()
+    pdf: bytes = HTML(string=render_to_string(template, context), base_url=None).write_pdf()
+    return pdf
 
 
 def overview_pdf(figures: dict[str, Any]) -> bytes:

@@ -12,6 +12,7 @@ API and the frozen snapshots.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,9 @@ from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
 from reporting.figures import Window, child_path, ratio
 from reporting.models import Target
+
+# A grouped row of enrollments or claims, and the cell figures each of its sums adds to.
+Group = tuple[Mapping[str, Any], dict[str, tuple[str, str]]]
 
 
 def overview(*, node: Organisation, month: date) -> dict[str, Any]:
@@ -65,7 +69,7 @@ def overview(*, node: Organisation, month: date) -> dict[str, Any]:
     }
 
 
-def _groups(node: Organisation, window: Window) -> list[tuple[dict[str, Any], dict[str, tuple[str, str]]]]:
+def _groups(node: Organisation, window: Window) -> list[Group]:
     """The enrollments and the paid claims under the node, grouped by child, period and whether
     the row falls in the year, each with the figures it adds to.
 
@@ -89,7 +93,8 @@ def _groups(node: Organisation, window: Window) -> list[tuple[dict[str, Any], di
         .annotate(claims=Count("*"), paid=Sum("payout"))
         .order_by()
     )
-    return [(row, _PEOPLE) for row in people] + [(row, _CLAIMS) for row in claims]
+    groups: list[Group] = [(row, _PEOPLE) for row in people]
+    return groups + [(row, _CLAIMS) for row in claims]
 
 
 def _periods_and_plans(period_ids: set[int]) -> dict[int, tuple[int, str]]:
@@ -101,9 +106,7 @@ def _periods_and_plans(period_ids: set[int]) -> dict[int, tuple[int, str]]:
         }
 
 
-def _cells(
-    groups: list[tuple[dict[str, Any], dict[str, tuple[str, str]]]], periods: dict[int, tuple[int, str]]
-) -> dict[tuple[str, int], dict[str, Any]]:
+def _cells(groups: list[Group], periods: dict[int, tuple[int, str]]) -> dict[tuple[str, int], dict[str, Any]]:
     """The groups added up by child and plan, over all years and over the year so far."""
     cells: dict[tuple[str, int], dict[str, Any]] = {}
     for row, keys in groups:

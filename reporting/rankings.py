@@ -21,6 +21,7 @@ the background jobs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -79,7 +80,7 @@ def ranking_plan_list(*, node: Organisation) -> list[Plan]:
     """The plans a node's figures can be ranked in: those run by the node and the offices above
     it, and those run by offices below it (a city's own plans, for the province)."""
     ancestors = node.ancestor_ids()
-    with unscoped():  # plans of the offices above are not tenant data of the node
+    with unscoped():  # the plans of the offices above the node, which run them, lie outside its scope
         above = list(Plan.objects.filter(org_id__in=ancestors))
     below = list(Plan.objects.filter(org_path__startswith=node.path).exclude(org_id__in=ancestors))
     return sorted(above + below, key=lambda p: (not p.is_active, p.name, p.pk))
@@ -137,7 +138,7 @@ def _headcounts(node: Organisation) -> dict[str, int]:
     )
 
 
-def _enrolled(node: Organisation, plan: Plan, window: Year) -> dict[str, dict[str, Any]]:
+def _enrolled(node: Organisation, plan: Plan, window: Year) -> dict[str, Mapping[str, Any]]:
     """People and premium enrolled this year, and people enrolled last year to the same month."""
     this_year = Q(created_at__gte=window.start(), created_at__lt=window.end())
     last_year = Q(created_at__gte=window.start(1), created_at__lt=window.end(1))
@@ -172,7 +173,7 @@ def _paid(node: Organisation, plan: Plan, window: Year) -> dict[str, Decimal]:
     )
 
 
-def _renewal(node: Organisation, plan: Plan, year: int) -> dict[str, dict[str, Any]]:
+def _renewal(node: Organisation, plan: Plan, year: int) -> dict[str, Mapping[str, Any]]:
     """Of the people of last year's period, how many hold an active enrollment in this year's
     period under the same child (matched by the blind index of the ID number)."""
     renewed_now = Enrollment.objects.filter(
@@ -202,7 +203,7 @@ def _row(
     premium_year: Decimal | None,
     people_last_year: int,
     headcount: int,
-    renewal: dict[str, Any],
+    renewal: Mapping[str, Any],
     paid_year: Decimal | None,
     target: Target | None,
 ) -> dict[str, Any]:

@@ -163,7 +163,8 @@ def target_set(
     """An office sets the annual target of one of its child offices or units."""
     if not actor.has_perm("reporting.targets"):
         raise PermissionDenied(_("Your roles do not allow this."))
-    if target_org.parent_id != actor.org_id:
+    office = actor.org
+    if office is None or target_org.parent_id != office.pk:
         raise PermissionDenied(_("Targets are set by the office directly above."))
     if people is None and premium is None and coverage_rate is None:
         raise ValidationError(_("Set a target in people, premium or coverage rate."))
@@ -171,6 +172,6 @@ def target_set(
         target_org=target_org,
         plan=plan,
         year=year,
-        defaults={"org": actor.org, "people": people, "premium": premium, "coverage_rate": coverage_rate},
+        defaults={"org": office, "people": people, "premium": premium, "coverage_rate": coverage_rate},
     )
     return target

@@ -17,7 +17,7 @@ from reporting.models import SnapshotKind
 def rollup_all() -> int:
     """Beat, on the configured day: each city's roll-up of last month (and of the quarter just
     ended), each in its own scope. Reads only the cities' ids."""
-    with unscoped():
+    with unscoped():  # a beat fan-out: no office asks, and it reads only the cities' ids
         cities = list(
             Organisation.objects.filter(kind__in=[OrgKind.CITY, OrgKind.INDUSTRY]).values_list("pk", flat=True)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -17,6 +18,7 @@ from finance.models import BankLine, BankStatement, JournalLine
 from finance.selectors import bank
 from finance.services import reconciliation
 from finance.views.base import books_office, show_error
+from mutualaid.requests import request_user
 from mutualaid.views import StaffView, attach_errors
 
 
@@ -62,7 +64,7 @@ class BankListView(StaffView):
         books_office(request)
         if request.POST.get("action") == "rematch":
             try:
-                count = reconciliation.bank_lines_rematch(actor=request.user)  # type: ignore[arg-type]
+                count = reconciliation.bank_lines_rematch(actor=request_user(request))
             except (ValidationError, PermissionDenied) as error:
                 show_error(request, error)
             else:
@@ -74,7 +76,7 @@ class BankListView(StaffView):
         upload = form.cleaned_data["file"]
         try:
             statement = reconciliation.statement_import(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
                 data=upload.read(),
                 filename=upload.name,
             )
@@ -93,6 +95,11 @@ class BankListView(StaffView):
         return redirect("finance:bank_detail", statement_pk=statement.pk)
 
 
+def _closest_to(line: BankLine) -> Callable[[JournalLine], tuple[int, int]]:
+    """Ledger lines closest in date to the bank line first, then the oldest."""
+    return lambda ledger: (abs((ledger.posted_on - line.booked_on).days), ledger.pk)
+
+
 class BankDetailView(StaffView):
     """A statement's lines with the ledger entry each is matched to, or a choice to match it."""
 
@@ -108,7 +115,7 @@ class BankDetailView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         statement = self._statement()
-        user = self.request.user
+        user = request_user(self.request)
         lines = list(bank.statement_line_list(statement=statement))
         may_match = user.has_perm("finance.post") and statement.org_id == user.org_id
         choices = (
@@ -121,10 +128,7 @@ class BankDetailView(StaffView):
         rows = [
             (
                 line,
-                sorted(
-                    choices.get(line.amount, []),
-                    key=lambda ledger, line=line: (abs((ledger.posted_on - line.booked_on).days), ledger.pk),
-                ),
+                sorted(choices.get(line.amount, []), key=_closest_to(line)),
             )
             for line in lines
         ]
@@ -144,12 +148,12 @@ class BankDetailView(StaffView):
             raise Http404(_("No such line in this statement.")) from None
         try:
             if request.POST.get("action") == "unmatch":
-                reconciliation.bank_line_unmatch(actor=request.user, bank_line=bank_line)  # type: ignore[arg-type]
+                reconciliation.bank_line_unmatch(actor=request_user(request), bank_line=bank_line)
                 messages.success(request, _("Row %(row)s is unmatched.") % {"row": bank_line.row_number})
             else:
                 ledger_line = self._ledger_line(request.POST.get("ledger_line", ""))
                 reconciliation.bank_line_match(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request_user(request),
                     bank_line=bank_line,
                     ledger_line=ledger_line,
                 )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from finance.rules import MONEY_OFFICES
 from mutualaid.models import Organisation
+from mutualaid.requests import request_user
 
 
 def show_error(request: HttpRequest, error: ValidationError | PermissionDenied) -> None:
@@ -22,7 +23,7 @@ def show_error(request: HttpRequest, error: ValidationError | PermissionDenied) 
 
 def books_office(request: HttpRequest) -> Organisation:
     """The caller's own office, which must keep books (a unit has none)."""
-    office = getattr(request.user, "org", None)
+    office = request_user(request).org
     if office is None or office.kind not in MONEY_OFFICES:
         raise Http404(_("Your office keeps no books."))
     return office

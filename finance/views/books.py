@@ -15,6 +15,7 @@ from finance.selectors import books
 from finance.services.ledger import entry_reverse
 from finance.views.base import show_error
 from mutualaid import dates
+from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 
 
@@ -26,12 +27,12 @@ class BooksView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = self.request.user
+        own = request_office(self.request)
         params = self.request.GET
-        offices = list(books.book_office_list(root=user.org))
+        offices = list(books.book_office_list(root=own))
         chosen = params.get("office", "")
         office = next((o for o in offices if str(o.pk) == chosen), None) or (
-            user.org if user.org in offices else (offices[0] if offices else None)
+            own if own in offices else (offices[0] if offices else None)
         )
         if office is None:
             raise Http404(_("Your office keeps no books."))
@@ -78,7 +79,7 @@ class EntryView(StaffView):
     def post(self, request: HttpRequest, entry_pk: int) -> HttpResponse:
         entry = self._entry()
         try:
-            reversal = entry_reverse(actor=request.user, entry=entry, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+            reversal = entry_reverse(actor=request_user(request), entry=entry, reason=request.POST.get("reason", ""))
         except (ValidationError, PermissionDenied) as error:
             show_error(request, error)
             return redirect("finance:entry", entry_pk=entry.pk)

@@ -22,6 +22,7 @@ from finance.selectors.budgets import budget_execution_list
 from finance.services.budgets import FIRST_YEAR, LAST_YEAR, budget_amount_parse, budget_set
 from finance.views.base import books_office
 from mutualaid import dates
+from mutualaid.requests import request_user
 from mutualaid.views import StaffView, attach_errors
 
 AMOUNT_MESSAGE = gettext_lazy("Enter the budget in yuan: a number of 0 or more with at most two decimals.")
@@ -109,7 +110,7 @@ class BudgetView(StaffView):
             data = form.cleaned_data
             try:
                 budget = budget_set(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request_user(request),
                     plan=form.plans[data["plan"]],
                     year=data["year"],
                     account=data["account"],

@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from claims.models import PaymentBatch
 from enrollment.models import Plan
 from finance.models import APPROVAL_LAYERS, PaymentKind, PaymentRequest
 from finance.selectors.books import book_plan_list
@@ -20,6 +21,7 @@ from finance.services import payments
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.models import Organisation
+from mutualaid.requests import request_office, request_user
 from mutualaid.twofactor import reauth_redirect
 from mutualaid.views import StaffView, attach_errors
 
@@ -33,9 +35,11 @@ LAYER_LABELS = {
 
 class PaymentForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("For"), choices=PaymentKind.choices)
-    plan = forms.ModelChoiceField(label=gettext_lazy("Plan"), queryset=Plan.objects.none())
-    claims_batch = forms.ModelChoiceField(
-        label=gettext_lazy("Claims payment batch"), queryset=PaymentRequest.objects.none(), required=False
+    plan: forms.ModelChoiceField[Plan] = forms.ModelChoiceField(
+        label=gettext_lazy("Plan"), queryset=Plan.objects.none()
+    )
+    claims_batch: forms.ModelChoiceField[PaymentBatch] = forms.ModelChoiceField(
+        label=gettext_lazy("Claims payment batch"), queryset=PaymentBatch.objects.none(), required=False
     )
     amount = forms.DecimalField(
         label=gettext_lazy("Amount (yuan)"),
@@ -64,17 +68,17 @@ class PaymentListView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        office = self.request.user.org
+        office = request_office(self.request)
         context.setdefault("form", PaymentForm(office=office))
         context["payments"] = payment_list()[:200]
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = PaymentForm(request.POST, office=request.user.org)
+        form = PaymentForm(request.POST, office=request_office(request))
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         try:
-            payment = payments.payment_prepare(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            payment = payments.payment_prepare(actor=request_user(request), **form.cleaned_data)
         except ValidationError as error:
             attach_errors(form, error)
             return self.render_to_response(self.get_context_data(form=form))
@@ -98,7 +102,7 @@ class PaymentDetailView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         payment = self._payment()
-        user = self.request.user
+        user = request_user(self.request)
         layer = payments.payment_next_layer(payment=payment) if payment.status == "pending" else None
         signed = {a.layer: a for a in payment.approvals.select_related("approver")}
         context.update(
@@ -127,11 +131,11 @@ class PaymentDetailView(StaffView):
                 # Signing a payment takes a password and code confirmed within REAUTH_SECONDS.
                 if (reauth := reauth_redirect(request, back_to=request.path)) is not None:
                     return reauth
-                payments.payment_approve(actor=request.user, payment=payment, version=version)  # type: ignore[arg-type]
+                payments.payment_approve(actor=request_user(request), payment=payment, version=version)
                 messages.success(request, _("Approved."))
             elif action == "reject":
                 payments.payment_reject(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request_user(request),
                     payment=payment,
                     version=version,
                     reason=request.POST.get("reason", ""),
@@ -139,7 +143,7 @@ class PaymentDetailView(StaffView):
                 messages.success(request, _("Rejected."))
             elif action == "paid":
                 payments.payment_mark_paid(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request_user(request),
                     payment=payment,
                     paid_on=forms.DateField().clean(request.POST.get("paid_on", "")),
                     bank_reference=request.POST.get("bank_reference", ""),

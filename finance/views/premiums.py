@@ -16,6 +16,7 @@ from finance.selectors.premiums import receivable_list
 from finance.services.premiums import premium_receive
 from finance.views.base import show_error
 from mutualaid import dates
+from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 
 
@@ -27,7 +28,7 @@ class PremiumsView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(policies=receivable_list(office=self.request.user.org), today=dates.business_today())
+        context.update(policies=receivable_list(office=request_office(self.request)), today=dates.business_today())
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -38,7 +39,7 @@ class PremiumsView(StaffView):
         try:
             received_on = forms.DateField().clean(request.POST.get("received_on", ""))
             premium_receive(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
                 policy=policy,
                 received_on=received_on,
                 bank_reference=request.POST.get("bank_reference", ""),

@@ -18,6 +18,7 @@ from finance.selectors.remittances import remittance_incoming_list, remittance_l
 from finance.services.remittances import remittance_confirm, remittance_draft, remittance_receive
 from finance.views.base import show_error
 from mutualaid import dates
+from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 
 
@@ -27,7 +28,7 @@ class RemittanceListView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        office = self.request.user.org
+        office = request_office(self.request)
         context.update(
             own=remittance_list(office=office),
             incoming=remittance_incoming_list(office=office)[:200],
@@ -44,7 +45,7 @@ class RemittanceListView(StaffView):
                 raise ValidationError(_("Choose the month of the report."))
             if not request.user.has_perm("finance.remit"):
                 raise PermissionDenied(_("Your roles do not allow this."))
-            report = remittance_draft(actor=request.user, office=request.user.org, month=month)  # type: ignore[arg-type]
+            report = remittance_draft(actor=request_user(request), office=request_office(request), month=month)
         except (ValidationError, PermissionDenied) as error:
             show_error(request, error)
             return redirect("finance:remittance_list")
@@ -66,7 +67,7 @@ class RemittanceDetailView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         report = self._report()
-        user = self.request.user
+        user = request_user(self.request)
         context.update(
             report=report,
             below=report.consolidates.select_related("org").order_by("org__path"),
@@ -84,7 +85,7 @@ class RemittanceDetailView(StaffView):
         report = self._report()
         try:
             if request.POST.get("action") == "receive":
-                remittance_receive(actor=request.user, remittance=report)  # type: ignore[arg-type]
+                remittance_receive(actor=request_user(request), remittance=report)
                 messages.success(request, _("Remittance received and booked."))
             else:
                 try:
@@ -92,7 +93,7 @@ class RemittanceDetailView(StaffView):
                 except InvalidOperation:
                     raise ValidationError({"amount": _("Enter the amount transferred, in yuan.")}) from None
                 remittance_confirm(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request_user(request),
                     remittance=report,
                     amount=amount,
                     bank_reference=request.POST.get("bank_reference", ""),

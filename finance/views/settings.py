@@ -17,6 +17,7 @@ from finance.services.ledger import month_close
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.officesettings import office_settings
+from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 
 
@@ -36,10 +37,10 @@ class SettingsView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        current = office_settings(FinanceSettings, self.request.user.org)
+        current = office_settings(FinanceSettings, request_office(self.request))
         context.setdefault("form", SettingsForm(instance=current))
         context["last_month"] = dates.last_month()
-        context["closed"] = ClosedMonth.objects.filter(org=self.request.user.org).order_by("-month")[:24]
+        context["closed"] = ClosedMonth.objects.filter(org=request_office(self.request)).order_by("-month")[:24]
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -48,17 +49,17 @@ class SettingsView(StaffView):
                 month = dates.parse_month(request.POST.get("month", ""))
                 if month is None:
                     raise ValidationError(_("Choose the month to close."))
-                month_close(actor=request.user, month=month)  # type: ignore[arg-type]
+                month_close(actor=request_user(request), month=month)
                 messages.success(request, _("The month is closed."))
             except (ValidationError, PermissionDenied) as error:
                 show_error(request, error)
             return redirect("finance:settings")
-        current = office_settings(FinanceSettings, request.user.org)
+        current = office_settings(FinanceSettings, request_office(request))
         form = SettingsForm(request.POST, instance=current)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         saved = form.save(commit=False)
-        saved.org = request.user.org
+        saved.org = request_office(request)
         saved.save()
         messages.success(request, _("Settings saved."))
         return redirect("finance:settings")

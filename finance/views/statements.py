@@ -15,6 +15,7 @@ from finance import exports
 from finance.selectors.books import book_office_list, book_plan_list
 from mutualaid import dates
 from mutualaid.models import Organisation
+from mutualaid.requests import request_office
 from mutualaid.views import StaffView
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,14 +40,14 @@ def statement_filters(request: HttpRequest) -> StatementFilters:
     """The office (one of the caller's tree that keeps books), plan and month asked for. An
     office or plan outside what the caller may read is a 404, never a silent other statement."""
     params = request.GET
-    offices = list(book_office_list(root=request.user.org))
+    offices = list(book_office_list(root=request_office(request)))
     chosen = params.get("office", "")
     if chosen:
         office = next((o for o in offices if str(o.pk) == chosen), None)
         if office is None:
             raise Http404(_("No such office keeping books in your office's tree."))
     else:
-        office = next((o for o in offices if o.pk == request.user.org_id), offices[0] if offices else None)
+        office = next((o for o in offices if o.pk == request_office(request).pk), offices[0] if offices else None)
         if office is None:
             raise Http404(_("Your office keeps no books."))
     plans = book_plan_list(office=office)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from mutualaid import dates
 from mutualaid.models import Organisation
+from mutualaid.requests import request_office
 from reporting.exports import Document
 from reporting.selectors import node_get
 
@@ -18,7 +19,7 @@ from reporting.selectors import node_get
 def node_asked(request: HttpRequest) -> Organisation:
     """The node asked for (`?office=`), if it is in the user's tree; the user's own otherwise."""
     try:
-        return node_get(office=request.GET.get("office", ""), default=getattr(request.user, "org", None))
+        return node_get(office=request.GET.get("office", ""), default=request_office(request))
     except ValidationError:
         raise Http404(_("No such office in your tree.")) from None
 

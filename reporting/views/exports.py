@@ -10,6 +10,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from mutualaid import dates
+from mutualaid.requests import request_user
 from mutualaid.views import StaffView
 from reporting import jobs, rankings
 from reporting.models import ExportKind
@@ -32,7 +34,7 @@ class ExportListView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        office = self.request.user.org
+        office = request_user(self.request).org
         context.update(
             exports=export_job_list(office=office)[:50] if office else [],
             kinds=ExportKind.choices,
@@ -47,11 +49,11 @@ class ExportListView(StaffView):
 
         params = {key: request.POST.get(key, "") for key in ("office", "month", "year", "plan", "sort")}
         try:
-            job = jobs.export_job_create(actor=request.user, kind=request.POST.get("kind", ""), params=params)  # type: ignore[arg-type]
+            job = jobs.export_job_create(actor=request_user(request), kind=request.POST.get("kind", ""), params=params)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("reporting:exports")
-        user = request.user
+        user = request_user(request)
         transaction.on_commit(lambda: export.delay(org_id=job.org_id, export_pk=job.pk, actor_id=user.pk))
         messages.success(
             request, _("The export is being prepared. You can leave this page; the file will be listed here.")
@@ -66,14 +68,15 @@ class ExportProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "reporting.view"
     raise_exception = True
 
-    def get(self, request: HttpRequest, export_pk: int) -> HttpResponse:
-        job = export_job_list(office=request.user.org).filter(pk=export_pk).first() if request.user.org else None
+    def get(self, request: HttpRequest, export_pk: int) -> HttpResponseBase:
+        office = request_user(request).org
+        job = export_job_list(office=office).filter(pk=export_pk).first() if office else None
         if job is None:
             raise Http404(_("No such export of your office."))
         if request.GET.get("download"):
             if not (job.status == "done" and job.file):
                 raise Http404(_("This export is not ready yet."))
-            return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename or job.file.name)
+            return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename or job.file.name or "")
         return JsonResponse(
             {
                 "status": job.status,

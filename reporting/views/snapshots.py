@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from mutualaid import dates
+from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 from reporting.models import Snapshot
 from reporting.selectors import snapshot_submission_list
@@ -27,7 +28,7 @@ class SnapshotListView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        office = self.request.user.org
+        office = request_office(self.request)
         month = month_asked(self.request)
         context.update(
             month=month,
@@ -45,16 +46,16 @@ class SnapshotListView(StaffView):
         try:
             if month is None:
                 raise ValidationError(_("Choose the month."))
-            office = request.user.org
+            office = request_office(request)
             if office.parent_id is None:
-                snapshot = snapshot_consolidate(province=office, period=month, actor=request.user)  # type: ignore[arg-type]
+                snapshot = snapshot_consolidate(province=office, period=month, actor=request_user(request))
                 created = True
             else:
                 snapshot, created = snapshot_rollup(
                     office=office,
                     period=month,
-                    actor=request.user,
-                    reason=request.POST.get("reason", ""),  # type: ignore[arg-type]
+                    actor=request_user(request),
+                    reason=request.POST.get("reason", ""),
                 )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

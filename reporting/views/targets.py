@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mutualaid.models import Organisation
+from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 from reporting import jobs, rankings
 from reporting.models import Target
@@ -48,7 +49,7 @@ class TargetsView(StaffView):
     permission_required = "reporting.view"
 
     def _choice(self, data: Any) -> tuple[int | None, Any, list[Any]]:
-        office = self.request.user.org
+        office = request_office(self.request)
         plans = rankings.ranking_plan_list(node=office)
         year = jobs.parse_year(data.get("year")) if data.get("year") else timezone.localdate().year
         wanted = data.get("plan", "")
@@ -56,7 +57,7 @@ class TargetsView(StaffView):
         return year, plan, plans
 
     def _rows(self, year: int | None, plan: Any) -> list[TargetRow]:
-        office = self.request.user.org
+        office = request_office(self.request)
         children = list(Organisation.objects.filter(parent=office).order_by("path"))
         targets = {}
         if year and plan:
@@ -99,14 +100,14 @@ class TargetsView(StaffView):
         wanted = _posted_rows(request.POST)
         children = {o.pk: o for o in Organisation.objects.filter(pk__in=wanted)}
         existing = (
-            {t.target_org_id: t for t in Target.objects.filter(org=request.user.org, plan=plan, year=year)}
+            {t.target_org_id: t for t in Target.objects.filter(org=request_office(request), plan=plan, year=year)}
             if year and plan
             else {}
         )
         figures: list[tuple[Organisation, dict[str, Any]]] = []
         for pk, fields in wanted.items():
             child = children.get(pk)
-            if child is None or child.parent_id != request.user.org_id:
+            if child is None or child.parent_id != request_office(request).pk:
                 errors.append(
                     _("%(office)s is not directly below your office: targets are set only for those directly below.")
                     % {"office": child.name if child else f"#{pk}"}
@@ -126,11 +127,11 @@ class TargetsView(StaffView):
             figures.append((child, parsed))
         if not errors and not figures:
             errors.append(_("Set a target in people, premium or coverage rate."))
-        if not errors:
+        if not errors and year is not None:
             try:
                 with transaction.atomic():
                     for child, parsed in figures:
-                        target_set(actor=request.user, target_org=child, plan=plan, year=year, **parsed)  # type: ignore[arg-type]
+                        target_set(actor=request_user(request), target_org=child, plan=plan, year=year, **parsed)
             except (ValidationError, PermissionDenied) as error:
                 errors += error.messages if isinstance(error, ValidationError) else [str(error)]
         if errors:
