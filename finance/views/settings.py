@@ -37,10 +37,10 @@ class SettingsView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        current = office_settings(FinanceSettings, request_office(self.request))
-        context.setdefault("form", SettingsForm(instance=current))
+        office = request_office(self.request)
+        context.setdefault("form", SettingsForm(instance=office_settings(FinanceSettings, office)))
         context["last_month"] = dates.last_month()
-        context["closed"] = ClosedMonth.objects.filter(org=request_office(self.request)).order_by("-month")[:24]
+        context["closed"] = ClosedMonth.objects.filter(org=office).order_by("-month")[:24]
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -54,12 +54,12 @@ class SettingsView(StaffView):
             except (ValidationError, PermissionDenied) as error:
                 show_error(request, error)
             return redirect("finance:settings")
-        current = office_settings(FinanceSettings, request_office(request))
-        form = SettingsForm(request.POST, instance=current)
+        office = request_office(request)
+        form = SettingsForm(request.POST, instance=office_settings(FinanceSettings, office))
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         saved = form.save(commit=False)
-        saved.org = request_office(request)
+        saved.org = office
         saved.save()
         messages.success(request, _("Settings saved."))
         return redirect("finance:settings")

@@ -40,14 +40,15 @@ def statement_filters(request: HttpRequest) -> StatementFilters:
     """The office (one of the caller's tree that keeps books), plan and month asked for. An
     office or plan outside what the caller may read is a 404, never a silent other statement."""
     params = request.GET
-    offices = list(book_office_list(root=request_office(request)))
+    own = request_office(request)
+    offices = list(book_office_list(root=own))
     chosen = params.get("office", "")
     if chosen:
         office = next((o for o in offices if str(o.pk) == chosen), None)
         if office is None:
             raise Http404(_("No such office keeping books in your office's tree."))
     else:
-        office = next((o for o in offices if o.pk == request_office(request).pk), offices[0] if offices else None)
+        office = next((o for o in offices if o.pk == own.pk), offices[0] if offices else None)
         if office is None:
             raise Http404(_("Your office keeps no books."))
     plans = book_plan_list(office=office)

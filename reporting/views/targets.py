@@ -91,6 +91,7 @@ class TargetsView(StaffView):
     def post(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("reporting.targets"):
             raise PermissionDenied(_("Your roles do not allow this."))
+        office = request_office(request)
         year, plan, _plans = self._choice(request.POST)
         errors: list[str] = []
         if year is None:
@@ -100,14 +101,14 @@ class TargetsView(StaffView):
         wanted = _posted_rows(request.POST)
         children = {o.pk: o for o in Organisation.objects.filter(pk__in=wanted)}
         existing = (
-            {t.target_org_id: t for t in Target.objects.filter(org=request_office(request), plan=plan, year=year)}
+            {t.target_org_id: t for t in Target.objects.filter(org=office, plan=plan, year=year)}
             if year and plan
             else {}
         )
         figures: list[tuple[Organisation, dict[str, Any]]] = []
         for pk, fields in wanted.items():
             child = children.get(pk)
-            if child is None or child.parent_id != request_office(request).pk:
+            if child is None or child.parent_id != office.pk:
                 errors.append(
                     _("%(office)s is not directly below your office: targets are set only for those directly below.")
                     % {"office": child.name if child else f"#{pk}"}
