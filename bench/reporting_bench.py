@@ -9,7 +9,7 @@ province leader and an API client; and the province's snapshots of the two years
 month it times, as the monthly beat would have left them. Then measures, in the same run:
 
 1. ours: the province's roll-up of the month before the latest closed one
-   (`reporting.services.rollup`: the overview computed, its checksum, the snapshot stored; the
+   (`reporting.services.snapshot_rollup`: the overview computed, its checksum, the snapshot stored; the
    snapshot of an earlier run is removed first, so every run times a real roll-up), and the
    floor, a bare `GROUP BY` of the 5,000,000 enrollments by city;
 2. the overview page (HTML, session cookie), the overview API (token) and the leaders'
@@ -201,7 +201,7 @@ def _prepare(province_state: dict[str, int]) -> dict[str, Any]:
 
 def closed_months() -> list[date]:
     """Every closed month of the data, the latest first."""
-    from reporting.services import last_month
+    from mutualaid.dates import last_month
 
     month, months = last_month(), []
     while month.year >= 2022:
@@ -239,7 +239,7 @@ def roll_up_history(state: dict[str, Any], fresh: date) -> None:
     started = time.perf_counter()
     with org_scope(province, actor_id=leader.pk):
         for month in todo:
-            services.rollup(office=province, period=month, actor=leader)
+            services.snapshot_rollup(office=province, period=month, actor=leader)
     print(f"  rolled up in {time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -268,7 +268,7 @@ def run_rollup(state: dict[str, Any], month: date) -> dict[str, Any]:
     target = month
     with org_scope(province, actor_id=leader.pk):
         started = time.perf_counter()
-        snapshot, created = services.rollup(office=province, period=target, actor=leader)
+        snapshot, created = services.snapshot_rollup(office=province, period=target, actor=leader)
         elapsed = time.perf_counter() - started
     return {
         "seconds": elapsed,

@@ -337,9 +337,9 @@ class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):
             return _download(data, "application/pdf", policy.number + "-" + _("application form") + ".pdf")
         if document == "members.pdf":
             data = documents.member_list_pdf(policy)
-            return _download(data, "application/pdf", f"{policy.number}-{_('member list')}.pdf")
+            return _download(data, "application/pdf", policy.number + "-" + _("member list") + ".pdf")
         if document == "members.xlsx":
-            return _xlsx(documents.member_list_xlsx(policy), f"{policy.number}-{_('member list')}.xlsx")
+            return _xlsx(documents.member_list_xlsx(policy), policy.number + "-" + _("member list") + ".xlsx")
         raise Http404
 
 

@@ -19,10 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from finance import selectors, services
 from finance.models import Account, JournalEntry, JournalLine, PaymentApproval, PaymentRequest, Remittance
+from finance.selectors.books import account_balance_list, book_office_list, book_plan_list
+from finance.selectors.payments import payment_list
 from mutualaid import dates
 from mutualaid.drf import HasPermission, whole_number
+from mutualaid.requests import request_office
 
 FILTERS = [
     OpenApiParameter("office", OpenApiTypes.INT, description="An office of your tree that keeps books."),
@@ -109,7 +111,7 @@ class EntryList(generics.ListAPIView):
         if plan is not None:
             entries = entries.filter(plan_id=plan)
         if month is not None:
-            entries = entries.filter(posted_on__gte=month, posted_on__lt=services.due_date(month).replace(day=1))
+            entries = entries.filter(posted_on__gte=month, posted_on__lt=dates.add_months(month, 1))
         return entries
 
     @extend_schema(parameters=FILTERS)
@@ -153,9 +155,10 @@ class Balances(APIView):
 
     @extend_schema(parameters=FILTERS, responses={200: BalancesSerializer})
     def get(self, request: Request, version: str = "v1") -> Response:
-        offices = list(selectors.book_offices(root=request.user.org))
+        own = request_office(request)
+        offices = list(book_office_list(root=own))
         office_pk = _int_param(request, "office")
-        wanted = request.user.org_id if office_pk is None else office_pk
+        wanted = own.pk if office_pk is None else office_pk
         office = next((o for o in offices if o.pk == wanted), None)
         if office is None and office_pk is None and offices:
             office = offices[0]
@@ -164,11 +167,11 @@ class Balances(APIView):
         plan_pk = _int_param(request, "plan")
         plan = None
         if plan_pk is not None:
-            plan = next((p for p in selectors.book_plans(office=office) if p.pk == plan_pk), None)
+            plan = next((p for p in book_plan_list(office=office) if p.pk == plan_pk), None)
             if plan is None:
                 raise Http404
         month = _month_param(request) or dates.month_start(dates.business_today())
-        rows = selectors.account_rows(office=office, plan=plan, month=month)
+        rows = account_balance_list(office=office, plan=plan, month=month)
         data = {"office": office, "plan": plan, "month": f"{month:%Y-%m}", "rows": rows}
         return Response(BalancesSerializer(data).data)
 
@@ -273,7 +276,7 @@ class PaymentList(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[PaymentRequest]:
         approvals = PaymentApproval.objects.select_related("approver").order_by("approved_at", "pk")
         return (
-            selectors.payment_list()
+            payment_list()
             .select_related("entry")
             .prefetch_related(Prefetch("approvals", queryset=approvals))
             .order_by("-prepared_at", "-pk")

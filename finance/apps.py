@@ -11,7 +11,8 @@ class FinanceConfig(AppConfig):
         ledger's protection, the subscribers that book what lower apps do, and the demo's money."""
         from claims.events import ClaimsBatchExporting, ClaimsBatchPaid
         from enrollment.events import PolicyIssued
-        from finance import demo, permissions, services
+        from finance import demo, permissions
+        from finance.services import claims_batches, premiums
         from mutualaid import events
         from mutualaid.dbguard import guard_ledger
         from mutualaid.demo import register_demo
@@ -39,7 +40,7 @@ class FinanceConfig(AppConfig):
             }
         )
         guard_ledger("finance.JournalEntry", "finance.JournalLine")
-        events.subscribe(PolicyIssued, services.on_policy_issued)
-        events.subscribe(ClaimsBatchExporting, services.on_claims_batch_exporting)
-        events.subscribe(ClaimsBatchPaid, services.on_claims_batch_paid)
+        events.subscribe(PolicyIssued, premiums.on_policy_issued)
+        events.subscribe(ClaimsBatchExporting, claims_batches.on_claims_batch_exporting)
+        events.subscribe(ClaimsBatchPaid, claims_batches.on_claims_batch_paid)
         register_demo(demo.seed_step)

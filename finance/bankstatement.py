@@ -155,10 +155,10 @@ def _xlsx_rows(data: bytes, filename: str) -> tuple[list[list[object]], int]:
                 )
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
-            sheets = []
+            sheets: list[tuple[list[list[object]], int]] = []
             for name in book.sheet_names:
                 sheet = book.get_sheet_by_name(name)
-                rows = [list(row) for row in sheet.iter_rows()]
+                rows: list[list[object]] = [list(row) for row in sheet.iter_rows()]
                 sheets.append((rows, sheet.start[1] if sheet.start else 0))
         finally:
             book.close()

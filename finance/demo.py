@@ -5,16 +5,18 @@ own logins."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 
 from django.utils import timezone
 
 from claims.models import Claim
 from claims.services import payment as claims
 from enrollment.models import Policy
-from finance import services
+from finance.services import payments, premiums, remittances
 from mutualaid import dates
-from mutualaid.models import User
+from mutualaid.models import Organisation, User
 from mutualaid.tenancy import org_scope, unscoped
 
 
@@ -24,7 +26,7 @@ def seed_step() -> None:
 
 
 def seed() -> bool:
-    with unscoped():
+    with unscoped():  # seeding: the demo's logins and objects of every office, before any scope
         if Claim.objects.filter(status="paid").exists():
             return False
         users = {u.username: u for u in User.auth_objects.filter(username__in=DEMO_USERS)}
@@ -33,30 +35,30 @@ def seed() -> bool:
     if policy is None or approved is None:
         return False
     today = dates.business_today()
-    last_month = dates.month_start(dates.month_start(today) - timedelta(days=1))
-    with unscoped():
+    last_month = dates.last_month()
+    with unscoped():  # seeding: the demo policy is dated last month, so that it has a month to remit
         Policy.objects.filter(pk=policy.pk).update(
             issued_at=datetime(last_month.year, last_month.month, 12, 10, tzinfo=timezone.get_current_timezone())
         )
         policy.refresh_from_db()
     agent, city = users["yanta_agent"], users["xian_finance_head"]
-    with org_scope(agent.org, actor_id=agent.pk):
-        services.premium_receive(actor=agent, policy=policy, received_on=today, bank_reference="CCB-YT-PREM-0001")
-        report = services.remittance_draft(actor=agent, office=agent.org, month=last_month)
-        services.remittance_confirm(
+    with _acting(agent) as agent_point:
+        premiums.premium_receive(actor=agent, policy=policy, received_on=today, bank_reference="CCB-YT-PREM-0001")
+        report = remittances.remittance_draft(actor=agent, office=agent_point, month=last_month)
+        remittances.remittance_confirm(
             actor=agent,
             remittance=report,
             amount=report.amount_due,
             bank_reference="CCB-YT-REM-0001",
             remitted_on=today,
         )
-    with org_scope(city.org, actor_id=city.pk):
-        services.remittance_receive(actor=city, remittance=report)
+    with _acting(city):
+        remittances.remittance_receive(actor=city, remittance=report)
 
     finance = users["xian_finance"]
-    with org_scope(finance.org, actor_id=finance.pk):
+    with _acting(finance):
         batch = claims.batch_create(actor=finance, claim_ids=[approved.pk])
-        payment = services.payment_prepare(
+        payment = payments.payment_prepare(
             actor=finance,
             plan=approved.period.plan,
             kind="claims_batch",
@@ -67,12 +69,21 @@ def seed() -> bool:
         )
     for username in ("xian_head", "xian_finance_head", "xian_leader"):
         approver = users[username]
-        with org_scope(approver.org, actor_id=approver.pk):
-            payment = services.payment_approve(actor=approver, payment=payment, version=payment.version)
-    with org_scope(finance.org, actor_id=finance.pk):
+        with _acting(approver):
+            payment = payments.payment_approve(actor=approver, payment=payment, version=payment.version)
+    with _acting(finance):
         claims.batch_export(actor=finance, batch=batch)
         claims.batch_mark_paid(actor=finance, batch=batch, paid_on=today, bank_reference="CCB-XA-PAY-0001")
     return True
+
+
+@contextmanager
+def _acting(user: User) -> Iterator[Organisation]:
+    """The scope of a demo login's office, as its requests would enter it."""
+    if user.org is None:
+        raise ValueError(f"the demo login {user.username} has no office")
+    with org_scope(user.org, actor_id=user.pk):
+        yield user.org
 
 
 DEMO_USERS = ["yanta_agent", "xian_finance", "xian_finance_head", "xian_head", "xian_leader"]

@@ -25,9 +25,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from enrollment.models import Plan
-from finance import selectors
 from finance.models import DEBIT_NORMAL, Account, JournalEntry
-from finance.services import ZERO
+from finance.rules import ZERO
+from finance.selectors.books import account_balance_list, entry_list
 from mutualaid.models import Organisation
 
 _THIN = Side(style="thin", color="FF999999")
@@ -124,7 +124,7 @@ class Statement:
 def statement_for(*, office: Organisation, plan: Plan | None, month: date) -> Statement:
     """The statement of an office (one of the caller's tree) for a plan, or all, and a month."""
     balances = []
-    for row in selectors.account_rows(office=office, plan=plan, month=month):
+    for row in account_balance_list(office=office, plan=plan, month=month):
         opening = _sides(row.account, row.opening)
         closing = _sides(row.account, row.closing)
         balances.append(
@@ -139,7 +139,7 @@ def statement_for(*, office: Organisation, plan: Plan | None, month: date) -> St
                 closing_credit=closing[1],
             )
         )
-    entries = list(selectors.month_entries(office=office, plan=plan, month=month))
+    entries = list(entry_list(office=office, plan=plan, month=month))
     return Statement(
         office=office, plan=plan, month=month, balances=balances, lines=_lines(entries), entry_count=len(entries)
     )
@@ -306,4 +306,5 @@ def statement_pdf(statement: Statement) -> bytes:
             "line_headers": line_headers(),
         },
     )
-    return HTML(string=html, base_url=None).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=None).write_pdf()
+    return pdf

@@ -1,18 +1,22 @@
-from django.urls import include, path
+from django.urls import path
 
-from finance import views
+from finance.views import bank, books, budgets, payments, premiums, remittances, settings, statements
 
 app_name = "finance"
 
 urlpatterns = [
-    path("", views.BooksView.as_view(), name="books"),
-    path("entries/<int:entry_pk>/", views.EntryView.as_view(), name="entry"),
-    path("premiums/", views.PremiumsView.as_view(), name="premiums"),
-    path("remittances/", views.RemittanceListView.as_view(), name="remittance_list"),
-    path("remittances/<int:remittance_pk>/", views.RemittanceDetailView.as_view(), name="remittance_detail"),
-    path("payments/", views.PaymentListView.as_view(), name="payment_list"),
-    path("payments/<int:payment_pk>/", views.PaymentDetailView.as_view(), name="payment_detail"),
-    path("settings/", views.SettingsView.as_view(), name="settings"),
-    path("", include("finance.urls_bank")),
-    path("", include("finance.urls_reports")),
+    path("", books.BooksView.as_view(), name="books"),
+    path("entries/<int:entry_pk>/", books.EntryView.as_view(), name="entry"),
+    path("premiums/", premiums.PremiumsView.as_view(), name="premiums"),
+    path("remittances/", remittances.RemittanceListView.as_view(), name="remittance_list"),
+    path("remittances/<int:remittance_pk>/", remittances.RemittanceDetailView.as_view(), name="remittance_detail"),
+    path("payments/", payments.PaymentListView.as_view(), name="payment_list"),
+    path("payments/<int:payment_pk>/", payments.PaymentDetailView.as_view(), name="payment_detail"),
+    path("settings/", settings.SettingsView.as_view(), name="settings"),
+    path("bank/", bank.BankListView.as_view(), name="bank_list"),
+    path("bank/<int:statement_pk>/", bank.BankDetailView.as_view(), name="bank_detail"),
+    path("statement/", statements.StatementView.as_view(), name="statement"),
+    path("statement.xlsx", statements.StatementXlsxView.as_view(), name="statement_xlsx"),
+    path("statement.pdf", statements.StatementPdfView.as_view(), name="statement_pdf"),
+    path("budget/", budgets.BudgetView.as_view(), name="budget"),
 ]

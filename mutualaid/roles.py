@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Protocol
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
@@ -113,7 +113,7 @@ def role_fits_node(role: str, kind: str) -> bool:
 
 
 class HasPerm(Protocol):
-    def has_perm(self, perm: str, obj: Any = ...) -> bool: ...
+    def has_perm(self, perm: str, /) -> bool: ...
 
 
 def require_permission(actor: HasPerm, perm: str) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.urls import path
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
@@ -18,9 +20,19 @@ from rest_framework.views import APIView
 from mutualaid import dates
 from mutualaid.drf import HasPermission, whole_number
 from mutualaid.models import Organisation
-from reporting import exports, services
+from mutualaid.requests import request_office
+from reporting import exports
 from reporting.models import Snapshot
-from reporting.views import XLSX
+from reporting.rankings import ranking_plan_list, rankings
+from reporting.selectors import node_get, overview_figures_get
+
+
+def _node(request: Request) -> Organisation:
+    """The node asked for (`?office=`), if it is in the caller's tree; the caller's own otherwise."""
+    try:
+        return node_get(office=request.query_params.get("office", ""), default=request_office(request))
+    except ValidationError:
+        raise Http404 from None
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
@@ -59,19 +71,15 @@ class OverviewApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request, version: str = "v1") -> Any:
-        office = request.query_params.get("office", "")
-        try:
-            node = Organisation.objects.get(pk=int(office)) if office else request.user.org
-        except (Organisation.DoesNotExist, ValueError):
-            raise Http404 from None
+        node = _node(request)
         month_text = request.query_params.get("month", "")
         month = dates.parse_month(month_text) if month_text else dates.last_month()
         if month is None:
             raise ApiValidationError({"month": ["Give the month as YYYY-MM."]})
-        figures, _snapshot = services.figures_for(node=node, month=month)
+        figures, _snapshot = overview_figures_get(node=node, month=month)
         export = request.query_params.get("export", "")
         if export == "xlsx":
-            return HttpResponse(exports.overview_workbook(figures), content_type=XLSX)
+            return HttpResponse(exports.overview_workbook(figures), content_type=exports.XLSX)
         if export == "pdf":
             return HttpResponse(exports.overview_pdf(figures), content_type="application/pdf")
         return Response(figures)
@@ -94,16 +102,9 @@ class RankingsApi(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request, version: str = "v1") -> Any:
-        from django.utils import timezone
-
-        from reporting.rankings import plans_for, rankings
-
         params = request.query_params
-        try:
-            node = Organisation.objects.get(pk=int(params["office"])) if params.get("office") else request.user.org
-        except (Organisation.DoesNotExist, ValueError):
-            raise Http404 from None
-        plan = next((p for p in plans_for(node=node) if str(p.pk) == params.get("plan", "")), None)
+        node = _node(request)
+        plan = next((p for p in ranking_plan_list(node=node) if str(p.pk) == params.get("plan", "")), None)
         if plan is None:
             raise ApiValidationError({"plan": ["Choose a plan offered in this tree."]})
         year_text = params.get("year", "")
@@ -113,7 +114,7 @@ class RankingsApi(APIView):
         figures = rankings(node=node, plan=plan, year=year)
         export = params.get("export", "")
         if export == "xlsx":
-            return HttpResponse(exports.rankings_workbook(figures), content_type=XLSX)
+            return HttpResponse(exports.rankings_workbook(figures), content_type=exports.XLSX)
         if export == "pdf":
             return HttpResponse(exports.rankings_pdf(figures), content_type="application/pdf")
         return Response(figures)

@@ -12,7 +12,6 @@ page, its `json_script` for the charts, and any later export.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
@@ -24,25 +23,19 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from claims.lifecycle import CLOCK_RUNNING
-from claims.models import Claim, ClaimSettings, ClaimStatus, OfficeDay
+from claims.models import Claim, ClaimStatus
 from claims.selectors import risk_list
-from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment
-from finance.services import remittance_warnings
+from finance.selectors.remittances import remittance_warning_list
 from mutualaid import dates
 from mutualaid.models import Organisation
-from mutualaid.tenancy import unscoped
 from mutualaid.tenantcache import remember
+from reporting.figures import ZERO, Window, money, ratio
 from reporting.models import Snapshot, SnapshotKind
-from reporting.overview import ZERO, Window, _ratio
-from reporting.services import figures_for
+from reporting.selectors import overview_figures_get
+from reporting.turnaround import turnaround
 
 TREND_MONTHS = 12
-CENT = Decimal("0.01")
-
-
-def _money(value: Decimal | None) -> str:
-    return str((value or ZERO).quantize(CENT))
 
 
 def _change(value: Decimal | int, before: Decimal | int) -> str | None:
@@ -92,9 +85,9 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
 
     now = {key: year_to_date(window, key) for key in ("people", "premium", "claims", "paid")}
     before = {key: year_to_date(last_year, key) for key in ("people", "premium", "claims", "paid")}
-    loss_now = _ratio(now["paid"], now["premium"])
-    loss_before = _ratio(before["paid"], before["premium"])
-    figures, _snapshot = figures_for(node=node, month=window.month)
+    loss_now = ratio(now["paid"], now["premium"])
+    loss_before = ratio(before["paid"], before["premium"])
+    figures, _snapshot = overview_figures_get(node=node, month=window.month)
     warnings = held_back(node=node, today=today)
     outstanding = sum((Decimal(w["outstanding"]) for w in warnings), ZERO)
     flagged, codes = _risk_flags(node)
@@ -119,7 +112,7 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
                 "change": str(Decimal(loss_now) - Decimal(loss_before)) if loss_now and loss_before else None,
             },
             "remittances_outstanding": {
-                "value": _money(outstanding),
+                "value": money(outstanding),
                 "offices": len({w["office_id"] for w in warnings if Decimal(w["outstanding"]) > 0}),
             },
             "risk_flags": {"value": flagged},
@@ -129,9 +122,9 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
             {
                 "month": f"{bucket:%Y-%m}",
                 "people": buckets[bucket]["people"],
-                "premium": _money(buckets[bucket]["premium"]),
+                "premium": money(buckets[bucket]["premium"]),
                 "claims": buckets[bucket]["claims"],
-                "paid": _money(buckets[bucket]["paid"]),
+                "paid": money(buckets[bucket]["paid"]),
             }
             for bucket in (dates.add_months(window.month, n) for n in range(1 - TREND_MONTHS, 1))
         ],
@@ -148,7 +141,7 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
             }
             for row in figures["totals"]
         ],
-        "turnaround": _turnaround(node, window),
+        "turnaround": turnaround(node=node, window=window),
         "remittances": warnings,
         "risk_flags": [{"code": code, "claims": count} for code, count in codes.most_common()],
     }
@@ -157,7 +150,7 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
 def _compare(now: dict[str, Any], before: dict[str, Any], key: str) -> dict[str, Any]:
     """A year-to-date figure, the same period of last year, and the change."""
     value, prior = now[key], before[key]
-    shown = _money if isinstance(value, Decimal) else int
+    shown = money if isinstance(value, Decimal) else int
     return {"value": shown(value), "before": shown(prior), "change": _change(value, prior)}
 
 
@@ -243,8 +236,8 @@ def _live_by_month(node: Organisation, *, start: date, end: date) -> dict[date, 
         .annotate(claims=Count("pk"), paid=Sum("payout"))
         .order_by()
     )
-    for row in paid:
-        buckets[row["bucket"]].update(claims=row["claims"], paid=row["paid"] or ZERO)
+    for claims in paid:
+        buckets[claims["bucket"]].update(claims=claims["claims"], paid=claims["paid"] or ZERO)
     return buckets
 
 
@@ -270,10 +263,10 @@ def _children(figures: dict[str, Any], node: Organisation) -> list[dict[str, Any
             child["target_people"] = (child["target_people"] or 0) + row["target_people"]
     children = []
     for child in found.values():
-        child["completion_people"] = _ratio(child["people_year"], child["target_people"])
-        child["loss_ratio"] = _ratio(child["paid_year"], child["premium_year"])
-        child["premium_year"] = _money(child["premium_year"])
-        child["paid_year"] = _money(child["paid_year"])
+        child["completion_people"] = ratio(child["people_year"], child["target_people"])
+        child["loss_ratio"] = ratio(child["paid_year"], child["premium_year"])
+        child["premium_year"] = money(child["premium_year"])
+        child["paid_year"] = money(child["paid_year"])
         child["is_node"] = child["office_id"] == node.pk
         children.append(child)
     return children
@@ -287,10 +280,10 @@ def held_back(*, node: Organisation, today: date, months: int = 6) -> list[dict[
             "office_name": warning.office.name,
             "month": f"{warning.month:%Y-%m}",
             "problem": warning.problem,
-            "amount_due": _money(warning.amount_due),
-            "outstanding": _money(warning.outstanding),
+            "amount_due": money(warning.amount_due),
+            "outstanding": money(warning.outstanding),
         }
-        for warning in remittance_warnings(office=node, months=months, today=today)
+        for warning in remittance_warning_list(office=node, months=months, today=today)
     ]
 
 
@@ -301,117 +294,3 @@ def _risk_flags(node: Organisation) -> tuple[int, Counter[str]]:
     for flags in claims:
         codes.update({flag.get("code", "") for flag in flags})
     return len(claims), codes
-
-
-def percentile(claims_by_days: Counter[int], share: Decimal) -> int:
-    """The nearest-rank percentile of the days claims took (share 0.9: 90 % took at most this
-    long), from how many claims took each number of days."""
-    return _at_rank(claims_by_days, max(1, math.ceil(share * sum(claims_by_days.values()))))
-
-
-def median(claims_by_days: Counter[int]) -> float:
-    """The median of the days claims took (the mean of the two middle claims for an even count,
-    as `statistics.median`), from how many claims took each number of days."""
-    count = sum(claims_by_days.values())
-    return (_at_rank(claims_by_days, (count + 1) // 2) + _at_rank(claims_by_days, count // 2 + 1)) / 2
-
-
-def _at_rank(claims_by_days: Counter[int], rank: int) -> int:
-    """The days of the `rank`-th quickest claim (from 1)."""
-    seen = 0
-    for days in sorted(claims_by_days):
-        seen += claims_by_days[days]
-        if seen >= rank:
-            return days
-    raise ValueError("rank beyond the number of claims")
-
-
-def _days(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else round(float(value), 1)
-
-
-def _turnaround(node: Organisation, window: Window) -> dict[str, Any]:
-    """Working days from complete documents to payment of the claims paid in the month, by
-    reviewing office, against that office's target.
-
-    The days and targets are read for all reviewing offices at once (three queries) rather than
-    through `office_settings`/`office_calendar` per office, which would cost two
-    queries for each city under a province; the calendar rule is the same (the office's days and
-    those its ancestors declare on top of the statutory calendar) and so is `between`.
-    """
-    # Claims with the same office and dates take the same number of days: counted once each
-    # (a province pays tens of thousands of claims a month over a few dozen dates).
-    rows = list(
-        Claim.objects.filter(
-            org_path__startswith=node.path,
-            status=ClaimStatus.PAID,
-            paid_on__gte=window.month,
-            paid_on__lt=window.end,
-            documents_complete_on__isnull=False,
-        )
-        .values_list("review_office_id", "documents_complete_on", "paid_on")
-        .annotate(claims=Count("*"))
-        .order_by()
-    )  # read from the covering index alone, joined to nothing: a few milliseconds at a province
-    with unscoped():  # the reviewing office may be above the node (the province for its plans)
-        offices = {
-            pk: (name, path)
-            for pk, name, path in Organisation.objects.filter(pk__in={row[0] for row in rows}).values_list(
-                "pk", "name", "path"
-            )
-        }
-    default_target = ClaimSettings._meta.get_field("target_days").get_default()
-    # The ids from the root down to each reviewing office, read off its path as Organisation does.
-    ancestors = {pk: [int(step) for step in path.split(".") if step] for pk, (_name, path) in offices.items()}
-    targets: dict[int, int] = {}
-    declared: dict[int, list[tuple[date, bool]]] = defaultdict(list)
-    if offices:
-        # Reviewing offices (a city, or the province for its own plans) and the offices above
-        # them lie outside a city's scope: read only their settings and declared days.
-        with unscoped():
-            targets = dict(ClaimSettings.objects.filter(org_id__in=offices).values_list("org_id", "target_days"))
-            above = {pk for ids in ancestors.values() for pk in ids}
-            for org_id, day, is_workday in OfficeDay.objects.filter(org_id__in=above).values_list(
-                "org_id", "day", "is_workday"
-            ):
-                declared[org_id].append((day, is_workday))
-    calendars = {}
-    for office_id, ids in ancestors.items():
-        days = [entry for pk in ids for entry in declared.get(pk, [])]
-        calendars[office_id] = WorkdayCalendar(
-            closed=[d for d, open_ in days if not open_], open_days=[d for d, open_ in days if open_]
-        )
-    # How many claims of each reviewing office took each number of working days.
-    taken: dict[int, Counter[int]] = defaultdict(Counter)
-    for office_id, complete, paid, claims in rows:
-        taken[office_id][calendars[office_id].between(complete, paid)] += claims
-    by_office = []
-    everything: Counter[int] = Counter()
-    within_all = 0
-    for office_id, days in sorted(taken.items(), key=lambda item: offices[item[0]][1]):
-        target = targets.get(office_id, default_target)
-        within = sum(claims for taken_days, claims in days.items() if taken_days <= target)
-        within_all += within
-        everything.update(days)
-        count = sum(days.values())
-        by_office.append(
-            {
-                "office_id": office_id,
-                "office_name": offices[office_id][0],
-                "claims": count,
-                "median": _days(median(days)),
-                "p90": percentile(days, Decimal("0.9")),
-                "target_days": target,
-                "within_target": within,
-                "share_within": _ratio(within, count),
-            }
-        )
-    count = sum(everything.values())
-    return {
-        "claims": count,
-        "median": _days(median(everything)) if everything else None,
-        "p90": percentile(everything, Decimal("0.9")) if everything else None,
-        "within_target": within_all,
-        "share_within": _ratio(within_all, count),
-        "offices": by_office,
-    }

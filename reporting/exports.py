@@ -1,9 +1,12 @@
-"""The overview as the xlsx that offices hand to leaders: the office and month in the title,
-Chinese headers, one row per child office and plan, a totals row per plan."""
+"""The overview and the rankings as the documents offices hand to leaders, xlsx and PDF: the
+office and period in the title, Chinese headers, one row per child office (and plan), totals.
+The same documents are downloaded directly and prepared by the background exports."""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +14,13 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from reporting.rankings import SORTS
+from enrollment.models import Plan
+from mutualaid.models import Organisation
+from reporting import rankings
+from reporting.overview import overview
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
 
 _THIN = Side(style="thin", color="FF999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -100,7 +109,8 @@ def _pdf(template: str, context: dict[str, Any]) -> bytes:
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
-    return HTML(string=render_to_string(template, context), base_url=None).write_pdf()
+    pdf: bytes = HTML(string=render_to_string(template, context), base_url=None).write_pdf()
+    return pdf
 
 
 def overview_pdf(figures: dict[str, Any]) -> bytes:
@@ -176,7 +186,7 @@ def rankings_subtitle(figures: dict[str, Any]) -> str:
 
 
 def _sort_label(key: str) -> str:
-    return str(SORTS.get(key, key))
+    return str(rankings.SORTS.get(key, key))
 
 
 def rankings_workbook(figures: dict[str, Any]) -> bytes:
@@ -233,3 +243,29 @@ def rankings_pdf(figures: dict[str, Any]) -> bytes:
             "printed": timezone.localdate(),
         },
     )
+
+
+@dataclass(frozen=True)
+class Document:
+    data: bytes
+    filename: str
+    content_type: str
+
+
+# The documents, as downloaded and as the background exports prepare them --------------------------
+
+
+def overview_document(*, node: Organisation, month: date, pdf: bool) -> Document:
+    figures = overview(node=node, month=month)
+    name = _("Enrollment and claims overview") + f"-{node.name}-{month:%Y-%m}"
+    if pdf:
+        return Document(overview_pdf(figures), f"{name}.pdf", PDF)
+    return Document(overview_workbook(figures), f"{name}.xlsx", XLSX)
+
+
+def rankings_document(*, node: Organisation, plan: Plan, year: int, sort: str, pdf: bool) -> Document:
+    figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort)
+    name = _("Rankings") + f"-{node.name}-{plan.name}-{year}"
+    if pdf:
+        return Document(rankings_pdf(figures), f"{name}.pdf", PDF)
+    return Document(rankings_workbook(figures), f"{name}.xlsx", XLSX)

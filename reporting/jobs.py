@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,19 +29,9 @@ from mutualaid import dates
 from mutualaid.models import Organisation, User
 from reporting import exports, rankings
 from reporting.models import ExportJob, ExportKind, ExportStatus
-from reporting.overview import overview
+from reporting.selectors import node_get
 
 logger = logging.getLogger(__name__)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PDF = "application/pdf"
-
-
-@dataclass(frozen=True)
-class Document:
-    data: bytes
-    filename: str
-    content_type: str
 
 
 def parse_year(value: Any) -> int | None:
@@ -54,19 +42,9 @@ def parse_year(value: Any) -> int | None:
     return year if 2000 <= year <= 2100 else None
 
 
-def node_get(office: Any, *, default: Organisation) -> Organisation:
-    """The node asked for, if the active scope holds it; a missing value means `default`."""
-    if office in (None, ""):
-        return default
-    try:
-        return Organisation.objects.get(pk=int(office))
-    except (Organisation.DoesNotExist, TypeError, ValueError):
-        raise ValidationError(_("No such office in your tree.")) from None
-
-
 def plan_get(plan: Any, *, node: Organisation) -> Any:
     """One of the plans the node can be ranked in; the first when none is asked for."""
-    plans = rankings.plans_for(node=node)
+    plans = rankings.ranking_plan_list(node=node)
     if plan in (None, "") and plans:
         return plans[0]
     found = next((p for p in plans if str(p.pk) == str(plan)), None)
@@ -75,31 +53,12 @@ def plan_get(plan: Any, *, node: Organisation) -> Any:
     return found
 
 
-# Building the documents (shared by the direct downloads and the jobs) --------------------------
-
-
-def overview_document(*, node: Organisation, month: date, pdf: bool) -> Document:
-    figures = overview(node=node, month=month)
-    name = _("Enrollment and claims overview") + f"-{node.name}-{month:%Y-%m}"
-    if pdf:
-        return Document(exports.overview_pdf(figures), f"{name}.pdf", PDF)
-    return Document(exports.overview_workbook(figures), f"{name}.xlsx", XLSX)
-
-
-def rankings_document(*, node: Organisation, plan: Any, year: int, sort: str, pdf: bool) -> Document:
-    figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort)
-    name = f"{_('Rankings')}-{node.name}-{plan.name}-{year}"
-    if pdf:
-        return Document(exports.rankings_pdf(figures), f"{name}.pdf", PDF)
-    return Document(exports.rankings_workbook(figures), f"{name}.xlsx", XLSX)
-
-
 # Jobs --------------------------------------------------------------------------------------------
 
 
-def _params(kind: str, raw: dict[str, Any], *, actor: User) -> tuple[dict[str, Any], str]:
+def _params(kind: str, raw: dict[str, Any], *, office: Organisation) -> tuple[dict[str, Any], str]:
     """Checked, normalised parameters and the job's title. Lookups run in the actor's scope."""
-    node = node_get(raw.get("office"), default=actor.org)
+    node = node_get(office=raw.get("office"), default=office)
     if kind in {ExportKind.OVERVIEW_XLSX, ExportKind.OVERVIEW_PDF}:
         month = dates.parse_month(raw.get("month", "")) if raw.get("month") else dates.last_month()
         if month is None:
@@ -116,15 +75,16 @@ def _params(kind: str, raw: dict[str, Any], *, actor: User) -> tuple[dict[str, A
 def export_job_create(*, actor: User, kind: str, params: dict[str, Any]) -> ExportJob:
     if not actor.has_perm("reporting.view"):
         raise PermissionDenied(_("Your roles do not allow this."))
-    if actor.org is None:
+    office = actor.org
+    if office is None:
         raise PermissionDenied(_("Your account is not attached to an office."))
     if kind not in ExportKind.values:
         raise ValidationError(_("Choose what to export."))
-    checked, title = _params(kind, params, actor=actor)
-    return ExportJob.objects.create(org=actor.org, kind=kind, params=checked, title=title, created_by=actor)
+    checked, title = _params(kind, params, office=office)
+    return ExportJob.objects.create(org=office, kind=kind, params=checked, title=title, created_by=actor)
 
 
-def _build(job: ExportJob, step: Callable[[int], None]) -> Document:
+def _build(job: ExportJob, step: Callable[[int], None]) -> exports.Document:
     """The job's document, from its stored parameters (read again in the job's scope)."""
     params = job.params
     node = Organisation.objects.get(pk=params["office"])
@@ -134,10 +94,12 @@ def _build(job: ExportJob, step: Callable[[int], None]) -> Document:
         month = dates.parse_month(params["month"])
         if month is None:
             raise ValidationError(_("Give the month as YYYY-MM."))
-        return overview_document(node=node, month=month, pdf=pdf)
+        return exports.overview_document(node=node, month=month, pdf=pdf)
     plan = plan_get(params["plan"], node=node)
     step(30)
-    return rankings_document(node=node, plan=plan, year=int(params["year"]), sort=params.get("sort", ""), pdf=pdf)
+    return exports.rankings_document(
+        node=node, plan=plan, year=int(params["year"]), sort=params.get("sort", ""), pdf=pdf
+    )
 
 
 def export_job_run(*, job: ExportJob) -> ExportJob:
@@ -161,7 +123,7 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
         job.refresh_from_db()
         return job
     step(90)
-    suffix = "pdf" if document.content_type == PDF else "xlsx"
+    suffix = "pdf" if document.content_type == exports.PDF else "xlsx"
     storage = job.file.storage
     name = storage.save(f"reports/{job.pk}/attempt-{job.attempt}.{suffix}", ContentFile(document.data))
     won = current.update(
@@ -188,7 +150,3 @@ def _remove_leftovers(storage: Any, *, folder: str, keep: str) -> None:
         path = f"{folder}/{file}"
         if path != keep:
             storage.delete(path)
-
-
-def export_job_list(*, office: Organisation) -> Any:
-    return ExportJob.objects.filter(org=office).select_related("created_by").order_by("-created_at")

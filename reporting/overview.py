@@ -12,79 +12,33 @@ API and the frozen snapshots.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
-from django.db.models.functions import Substr
-from django.utils import timezone
 
 from claims.models import Claim, ClaimStatus
 from enrollment.models import Enrollment, Period
 from finance.models import Remittance
 from mutualaid.models import Organisation
+from mutualaid.tenancy import unscoped
+from reporting.figures import Window, child_path, ratio
 from reporting.models import Target
 
-ZERO = Decimal("0.00")
-STEP = 7  # one level of the materialised path: six digits and a dot
-
-
-@dataclass(frozen=True)
-class Window:
-    """A closed month: from the start of its year to the end of the month."""
-
-    month: date
-
-    @property
-    def year_start(self) -> date:
-        return self.month.replace(month=1, day=1)
-
-    @property
-    def end(self) -> date:
-        """The first day after the month."""
-        return date(self.month.year + (self.month.month == 12), self.month.month % 12 + 1, 1)
-
-    def aware(self, day: date) -> datetime:
-        return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _ratio(part: Decimal | int, whole: Decimal | int | None) -> str | None:
-    if not whole:
-        return None
-    return str((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")))
+# A grouped row of enrollments or claims, and the cell figures each of its sums adds to.
+Group = tuple[Mapping[str, Any], dict[str, tuple[str, str]]]
 
 
 def overview(*, node: Organisation, month: date) -> dict[str, Any]:
     """The overview of `node` for `month` (any day of it)."""
     window = Window(month.replace(day=1))
-    prefix = len(node.path) + STEP
     children = {
         child.path: child
         for child in Organisation.objects.filter(parent=node).order_by("path").only("pk", "name", "path")
     }
-    # One pass over each table, grouped by child, period and whether the row falls in the year:
-    # three sums per row instead of six, no join, and few enough groups for PostgreSQL to hash
-    # them (grouping by the period's plan through a join made it estimate hundreds of thousands
-    # of groups and sort every row on disk). The halves are added up below.
-    in_year = ExpressionWrapper(Q(created_at__gte=window.aware(window.year_start)), output_field=BooleanField())
-    people = (
-        Enrollment.objects.filter(org_path__startswith=node.path, created_at__lt=window.aware(window.end))
-        .annotate(child=Substr("org_path", 1, prefix), in_year=in_year)
-        .values("child", "period_id", "in_year")
-        .annotate(people=Count("*"), shares=Sum("shares"), premium=Sum("premium"))
-        .order_by()
-    )
-    paid_in_year = ExpressionWrapper(Q(paid_on__gte=window.year_start), output_field=BooleanField())
-    claims = (
-        Claim.objects.filter(org_path__startswith=node.path, status=ClaimStatus.PAID, paid_on__lt=window.end)
-        .annotate(child=Substr("org_path", 1, prefix), in_year=paid_in_year)
-        .values("child", "period_id", "in_year")
-        .annotate(claims=Count("*"), paid=Sum("payout"))
-        .order_by()
-    )
-    groups = [(row, _PEOPLE) for row in people] + [(row, _CLAIMS) for row in claims]
+    groups = _groups(node, window)
     targets = {
         (t.target_org_id, t.plan_id): t
         for t in Target.objects.filter(target_org__parent=node, year=window.month.year).select_related("plan")
@@ -92,17 +46,68 @@ def overview(*, node: Organisation, month: date) -> dict[str, Any]:
     remittances = {
         r.org_id: r for r in Remittance.objects.filter(org__parent=node, month=window.month).only("org_id", "status")
     }
-    from mutualaid.tenancy import unscoped
-
-    with unscoped():  # periods and plans belong to the offices above, which run them
-        periods = {
-            pk: (plan_id, name)
-            for pk, plan_id, name in Period.objects.filter(
-                pk__in={row["period_id"] for row, _keys in groups}
-            ).values_list("pk", "plan_id", "plan__name")
-        }
+    periods = _periods_and_plans({row["period_id"] for row, _keys in groups})
     plans = {plan_id: name for plan_id, name in periods.values()}
     plans.update((t.plan_id, t.plan.name) for t in targets.values())
+    cells = _cells(groups, periods)
+    plan_ids = sorted({plan for _child, plan in cells} | {plan for _org, plan in targets})
+    rows = _child_rows(children, cells, plan_ids, plans, targets, remittances)
+    # Rows of the node itself (policies of units directly below are under their child path; a
+    # node's own rows exist only for a unit node).
+    for cell in (cell for (path, _plan), cell in cells.items() if path not in children):
+        plan_id = cell["period__plan_id"]
+        row = _row(cell, None)
+        row.update(office_id=node.pk, office_name=node.name, plan_id=plan_id, plan_name=plans.get(plan_id, ""))
+        rows.append(row)
+    return {
+        "office": {"id": node.pk, "name": node.name},
+        "month": f"{window.month:%Y-%m}",
+        "year": window.month.year,
+        "plans": [{"id": plan_id, "name": plans.get(plan_id, "")} for plan_id in plan_ids],
+        "rows": rows,
+        "totals": _total_rows(node, window, rows, plan_ids, plans),
+    }
+
+
+def _groups(node: Organisation, window: Window) -> list[Group]:
+    """The enrollments and the paid claims under the node, grouped by child, period and whether
+    the row falls in the year, each with the figures it adds to.
+
+    One pass over each table: three sums per row instead of six, no join, and few enough groups
+    for PostgreSQL to hash them (grouping by the period's plan through a join made it estimate
+    hundreds of thousands of groups and sort every row on disk). The halves are added up by
+    `_cells`."""
+    in_year = ExpressionWrapper(Q(created_at__gte=window.aware(window.year_start)), output_field=BooleanField())
+    people = (
+        Enrollment.objects.filter(org_path__startswith=node.path, created_at__lt=window.aware(window.end))
+        .annotate(child=child_path(node), in_year=in_year)
+        .values("child", "period_id", "in_year")
+        .annotate(people=Count("*"), shares=Sum("shares"), premium=Sum("premium"))
+        .order_by()
+    )
+    paid_in_year = ExpressionWrapper(Q(paid_on__gte=window.year_start), output_field=BooleanField())
+    claims = (
+        Claim.objects.filter(org_path__startswith=node.path, status=ClaimStatus.PAID, paid_on__lt=window.end)
+        .annotate(child=child_path(node), in_year=paid_in_year)
+        .values("child", "period_id", "in_year")
+        .annotate(claims=Count("*"), paid=Sum("payout"))
+        .order_by()
+    )
+    groups: list[Group] = [(row, _PEOPLE) for row in people]
+    return groups + [(row, _CLAIMS) for row in claims]
+
+
+def _periods_and_plans(period_ids: set[int]) -> dict[int, tuple[int, str]]:
+    """Each period's plan and the plan's name."""
+    with unscoped():  # periods and plans belong to the offices above, which run them
+        return {
+            pk: (plan_id, name)
+            for pk, plan_id, name in Period.objects.filter(pk__in=period_ids).values_list("pk", "plan_id", "plan__name")
+        }
+
+
+def _cells(groups: list[Group], periods: dict[int, tuple[int, str]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """The groups added up by child and plan, over all years and over the year so far."""
     cells: dict[tuple[str, int], dict[str, Any]] = {}
     for row, keys in groups:
         plan_id = periods[row["period_id"]][0]
@@ -112,10 +117,20 @@ def overview(*, node: Organisation, month: date) -> dict[str, Any]:
             cell[every] = cell.get(every, 0) + value
             if row["in_year"]:
                 cell[year] = cell.get(year, 0) + value
-    plan_ids = sorted({plan for _child, plan in cells} | {plan for _org, plan in targets})
+    return cells
 
+
+def _child_rows(
+    children: dict[str, Organisation],
+    cells: dict[tuple[str, int], dict[str, Any]],
+    plan_ids: list[int],
+    plans: dict[int, str],
+    targets: dict[tuple[int, int], Target],
+    remittances: dict[int, Remittance],
+) -> list[dict[str, Any]]:
+    """A row per child office and plan with figures or a target, with the child's remittance of
+    the month."""
     rows = []
-    totals: dict[int, dict[str, Any]] = {}
     for path, child in children.items():
         for plan_id in plan_ids:
             cell = cells.get((path, plan_id), {})
@@ -132,34 +147,24 @@ def overview(*, node: Organisation, month: date) -> dict[str, Any]:
                 remittance=report.status if report else None,
             )
             rows.append(row)
-            _add(totals.setdefault(plan_id, {}), row)
-    # Rows of the node itself (policies of units directly below are under their child path; a
-    # node's own rows exist only for a unit node).
-    own = [cell for (path, _plan), cell in cells.items() if path not in children]
-    for cell in own:
-        plan_id = cell["period__plan_id"]
-        row = _row(cell, None)
-        row.update(office_id=node.pk, office_name=node.name, plan_id=plan_id, plan_name=plans.get(plan_id, ""))
-        rows.append(row)
-        _add(totals.setdefault(plan_id, {}), row)
+    return rows
+
+
+def _total_rows(
+    node: Organisation, window: Window, rows: list[dict[str, Any]], plan_ids: list[int], plans: dict[int, str]
+) -> list[dict[str, Any]]:
+    """A row per plan: the rows of the plan added up, against the node's own target."""
+    totals: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        _add(totals.setdefault(row["plan_id"], {}), row)
     node_targets = {t.plan_id: t for t in Target.objects.filter(target_org=node, year=window.month.year)}
     total_rows = []
     for plan_id in plan_ids:
         summed = totals.get(plan_id, {})
-        total = _row(
-            {key: summed.get(key, 0) for key in _SUMMED},
-            node_targets.get(plan_id),
-        )
+        total = _row({key: summed.get(key, 0) for key in _SUMMED}, node_targets.get(plan_id))
         total.update(plan_id=plan_id, plan_name=plans.get(plan_id, ""))
         total_rows.append(total)
-    return {
-        "office": {"id": node.pk, "name": node.name},
-        "month": f"{window.month:%Y-%m}",
-        "year": window.month.year,
-        "plans": [{"id": plan_id, "name": plans.get(plan_id, "")} for plan_id in plan_ids],
-        "rows": rows,
-        "totals": total_rows,
-    }
+    return total_rows
 
 
 # The figure of a group → the cell's figure over all years and over the year so far.
@@ -191,9 +196,9 @@ def _row(cell: dict[str, Any], target: Target | None) -> dict[str, Any]:
     row = {key: number(key) for key in _SUMMED}
     row["target_people"] = target.people if target else None
     row["target_premium"] = str(target.premium) if target and target.premium is not None else None
-    row["completion_people"] = _ratio(row["people_year"], target.people if target else None)
-    row["completion_premium"] = _ratio(Decimal(row["premium_year"]), target.premium if target else None)
-    row["loss_ratio"] = _ratio(Decimal(row["paid_year"]), Decimal(row["premium_year"]))
+    row["completion_people"] = ratio(row["people_year"], target.people if target else None)
+    row["completion_premium"] = ratio(Decimal(row["premium_year"]), target.premium if target else None)
+    row["loss_ratio"] = ratio(Decimal(row["paid_year"]), Decimal(row["premium_year"]))
     return row
 
 

@@ -21,13 +21,13 @@ the background jobs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,11 +35,8 @@ from claims.models import Claim, ClaimStatus
 from enrollment.models import Enrollment, EnrollmentStatus, Plan
 from mutualaid.models import Organisation, OrgKind
 from mutualaid.tenancy import unscoped
+from reporting.figures import CENT, aware, child_path, ratio
 from reporting.models import Target
-
-STEP = 7  # one level of the materialised path: six digits and a dot
-CENT = Decimal("0.01")
-RATIO = Decimal("0.0001")
 
 # What the rankings may be sorted by (highest first), with its label.
 SORTS: dict[str, Any] = {
@@ -68,32 +65,22 @@ class Year:
         return cls(year, today.month if year == today.year else 12)
 
     def start(self, back: int = 0) -> datetime:
-        return _aware(date(self.year - back, 1, 1))
+        return aware(date(self.year - back, 1, 1))
 
     def end(self, back: int = 0) -> datetime:
         """The first moment after the month reached, `back` years earlier."""
         year = self.year - back
-        return _aware(date(year + (self.through == 12), self.through % 12 + 1, 1))
+        return aware(date(year + (self.through == 12), self.through % 12 + 1, 1))
 
     def end_day(self) -> date:
         return date(self.year + (self.through == 12), self.through % 12 + 1, 1)
 
 
-def _aware(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def ratio(part: Decimal | int, whole: Decimal | int | None) -> str | None:
-    if not whole:
-        return None
-    return str((Decimal(part) / Decimal(whole)).quantize(RATIO))
-
-
-def plans_for(*, node: Organisation) -> list[Plan]:
+def ranking_plan_list(*, node: Organisation) -> list[Plan]:
     """The plans a node's figures can be ranked in: those run by the node and the offices above
     it, and those run by offices below it (a city's own plans, for the province)."""
     ancestors = node.ancestor_ids()
-    with unscoped():  # plans of the offices above are not tenant data of the node
+    with unscoped():  # the plans of the offices above the node, which run them, lie outside its scope
         above = list(Plan.objects.filter(org_id__in=ancestors))
     below = list(Plan.objects.filter(org_path__startswith=node.path).exclude(org_id__in=ancestors))
     return sorted(above + below, key=lambda p: (not p.is_active, p.name, p.pk))
@@ -104,66 +91,15 @@ def rankings(
 ) -> dict[str, Any]:
     """The ranked children of `node` in `plan` for `year` (to the current month for this year)."""
     window = Year.of(year, today or timezone.localdate())
-    prefix = len(node.path) + STEP
     sort = sort if sort in SORTS else DEFAULT_SORT
     children = list(
         Organisation.objects.filter(parent=node).order_by("path").only("pk", "name", "path", "kind", "headcount")
     )
-    headcounts = dict(
-        Organisation.objects.filter(path__startswith=node.path, kind=OrgKind.UNIT, headcount__isnull=False)
-        .annotate(child=Substr("path", 1, prefix))
-        .values("child")
-        .annotate(total=Sum("headcount"))
-        .values_list("child", "total")
-    )
-    this_year = Q(created_at__gte=window.start(), created_at__lt=window.end())
-    last_year = Q(created_at__gte=window.start(1), created_at__lt=window.end(1))
-    enrolled = {
-        row["child"]: row
-        for row in Enrollment.objects.filter(org_path__startswith=node.path, period__plan=plan)
-        .filter(this_year | last_year)
-        .annotate(child=Substr("org_path", 1, prefix))
-        .values("child")
-        .annotate(
-            people_year=Count("pk", filter=this_year),
-            premium_year=Sum("premium", filter=this_year),
-            people_last_year=Count("pk", filter=last_year),
-        )
-    }
-    paid = dict(
-        Claim.objects.filter(
-            org_path__startswith=node.path,
-            period__plan=plan,
-            status=ClaimStatus.PAID,
-            paid_on__gte=date(year, 1, 1),
-            paid_on__lt=window.end_day(),
-        )
-        .annotate(child=Substr("org_path", 1, prefix))
-        .values("child")
-        .annotate(total=Sum("payout"))
-        .values_list("child", "total")
-    )
-    renewed_now = Enrollment.objects.filter(
-        id_hash=OuterRef("id_hash"),
-        status=EnrollmentStatus.ACTIVE,
-        period__plan=plan,
-        period__starts_on__year=year,
-        org_path__startswith=OuterRef("child"),
-    )
-    renewal = {
-        row["child"]: row
-        for row in Enrollment.objects.filter(
-            org_path__startswith=node.path, period__plan=plan, period__starts_on__year=year - 1
-        )
-        .annotate(child=Substr("org_path", 1, prefix))
-        .values("child")
-        .annotate(
-            base=Count("id_hash", distinct=True),
-            renewed=Count("id_hash", distinct=True, filter=Exists(renewed_now)),
-        )
-    }
+    headcounts = _headcounts(node)
+    enrolled = _enrolled(node, plan, window)
+    paid = _paid(node, plan, window)
+    renewal = _renewal(node, plan, year)
     targets = {t.target_org_id: t for t in Target.objects.filter(target_org__parent=node, plan=plan, year=year)}
-
     rows = []
     for child in children:
         figures = enrolled.get(child.path, {})
@@ -191,13 +127,83 @@ def rankings(
     }
 
 
+def _headcounts(node: Organisation) -> dict[str, int]:
+    """The staff headcount of the units under each child."""
+    return dict(
+        Organisation.objects.filter(path__startswith=node.path, kind=OrgKind.UNIT, headcount__isnull=False)
+        .annotate(child=child_path(node, "path"))
+        .values("child")
+        .annotate(total=Sum("headcount"))
+        .values_list("child", "total")
+    )
+
+
+def _enrolled(node: Organisation, plan: Plan, window: Year) -> dict[str, Mapping[str, Any]]:
+    """People and premium enrolled this year, and people enrolled last year to the same month."""
+    this_year = Q(created_at__gte=window.start(), created_at__lt=window.end())
+    last_year = Q(created_at__gte=window.start(1), created_at__lt=window.end(1))
+    return {
+        row["child"]: row
+        for row in Enrollment.objects.filter(org_path__startswith=node.path, period__plan=plan)
+        .filter(this_year | last_year)
+        .annotate(child=child_path(node))
+        .values("child")
+        .annotate(
+            people_year=Count("pk", filter=this_year),
+            premium_year=Sum("premium", filter=this_year),
+            people_last_year=Count("pk", filter=last_year),
+        )
+    }
+
+
+def _paid(node: Organisation, plan: Plan, window: Year) -> dict[str, Decimal]:
+    """Claims paid in the year, to the end of the month reached."""
+    return dict(
+        Claim.objects.filter(
+            org_path__startswith=node.path,
+            period__plan=plan,
+            status=ClaimStatus.PAID,
+            paid_on__gte=date(window.year, 1, 1),
+            paid_on__lt=window.end_day(),
+        )
+        .annotate(child=child_path(node))
+        .values("child")
+        .annotate(total=Sum("payout"))
+        .values_list("child", "total")
+    )
+
+
+def _renewal(node: Organisation, plan: Plan, year: int) -> dict[str, Mapping[str, Any]]:
+    """Of the people of last year's period, how many hold an active enrollment in this year's
+    period under the same child (matched by the blind index of the ID number)."""
+    renewed_now = Enrollment.objects.filter(
+        id_hash=OuterRef("id_hash"),
+        status=EnrollmentStatus.ACTIVE,
+        period__plan=plan,
+        period__starts_on__year=year,
+        org_path__startswith=OuterRef("child"),
+    )
+    return {
+        row["child"]: row
+        for row in Enrollment.objects.filter(
+            org_path__startswith=node.path, period__plan=plan, period__starts_on__year=year - 1
+        )
+        .annotate(child=child_path(node))
+        .values("child")
+        .annotate(
+            base=Count("id_hash", distinct=True),
+            renewed=Count("id_hash", distinct=True, filter=Exists(renewed_now)),
+        )
+    }
+
+
 def _row(
     *,
     people_year: int,
     premium_year: Decimal | None,
     people_last_year: int,
     headcount: int,
-    renewal: dict[str, Any],
+    renewal: Mapping[str, Any],
     paid_year: Decimal | None,
     target: Target | None,
 ) -> dict[str, Any]:

@@ -27,9 +27,9 @@ from enrollment.models import Plan
 from mutualaid import dates
 from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, OrgKind, User
-from mutualaid.tenancy import unscoped
 from reporting.models import Snapshot, SnapshotKind, Target
 from reporting.overview import overview
+from reporting.selectors import snapshot_submission_list
 
 # Bumped whenever what a snapshot contains or how a figure is computed changes, so that a
 # snapshot says which rules made it.
@@ -55,19 +55,17 @@ def quarterly_claims(*, node: Organisation, quarter: date) -> dict[str, Any]:
         Claim.objects.filter(
             org_path__startswith=node.path, status=ClaimStatus.PAID, paid_on__gte=quarter, paid_on__lt=end
         )
-        .values("period__plan_id")
+        .values("period__plan_id", "period__plan__name")
         .annotate(claims=Count("pk"), paid=Sum("payout"), self_paid=Sum("self_paid"))
         .order_by("period__plan_id")
     )
-    with unscoped():
-        names = dict(Plan.objects.values_list("pk", "name"))
     return {
         "office": {"id": node.pk, "name": node.name},
         "quarter": f"{quarter.year}Q{(quarter.month - 1) // 3 + 1}",
         "rows": [
             {
                 "plan_id": row["period__plan_id"],
-                "plan_name": names.get(row["period__plan_id"], ""),
+                "plan_name": row["period__plan__name"],
                 "claims": row["claims"],
                 "paid": str(row["paid"] or Decimal("0.00")),
                 "self_paid": str(row["self_paid"] or Decimal("0.00")),
@@ -78,7 +76,7 @@ def quarterly_claims(*, node: Organisation, quarter: date) -> dict[str, Any]:
 
 
 @transaction.atomic
-def rollup(
+def snapshot_rollup(
     *, office: Organisation, period: date, kind: str = SnapshotKind.MONTHLY, actor: User | None = None, reason: str = ""
 ) -> tuple[Snapshot, bool]:
     """Freeze the office's figures for a closed month (or quarter); returns (snapshot, created)."""
@@ -132,46 +130,14 @@ def rollup(
     return snapshot, True
 
 
-def figures_for(*, node: Organisation, month: date) -> tuple[dict[str, Any], Snapshot | None]:
-    """The overview of a node for a month: the latest submitted snapshot when there is one (the
-    figures the office sent up, read in one query), otherwise computed from the live data."""
-    start = dates.month_start(month)
-    snapshot = (
-        Snapshot.objects.filter(org=node, kind=SnapshotKind.MONTHLY, period_start=start).order_by("-revision").first()
-    )
-    if snapshot is not None:
-        return snapshot.figures, snapshot
-    return overview(node=node, month=start), None
-
-
-def cities_of(province: Organisation) -> list[Organisation]:
-    with unscoped():
-        return list(
-            Organisation.objects.filter(parent=province, kind__in=[OrgKind.CITY, OrgKind.INDUSTRY]).order_by("path")
-        )
-
-
-def submission_status(
-    *, province: Organisation, period: date, kind: str = SnapshotKind.MONTHLY
-) -> list[dict[str, Any]]:
-    """Each city's latest snapshot of the period, or None: the province sees who is late."""
-    start = dates.quarter_start(period) if kind == SnapshotKind.QUARTERLY_CLAIMS else dates.month_start(period)
-    cities = cities_of(province)
-    latest: dict[int, Snapshot] = {}
-    with unscoped():
-        for snapshot in Snapshot.objects.filter(org__in=cities, kind=kind, period_start=start).order_by("revision"):
-            latest[snapshot.org_id] = snapshot
-    return [{"office": city, "snapshot": latest.get(city.pk)} for city in cities]
-
-
 @transaction.atomic
-def consolidate(
+def snapshot_consolidate(
     *, province: Organisation, period: date, kind: str = SnapshotKind.MONTHLY, actor: User | None = None
 ) -> Snapshot:
     """The province's snapshot, once every city is in; refused naming the cities still out."""
     missing = [
         row["office"].name
-        for row in submission_status(province=province, period=period, kind=kind)
+        for row in snapshot_submission_list(province=province, period=period, kind=kind)
         if row["snapshot"] is None
     ]
     if missing:
@@ -179,7 +145,7 @@ def consolidate(
             _("Not every city has submitted %(period)s yet: %(cities)s.")
             % {"period": f"{period:%Y-%m}", "cities": "、".join(missing)}
         )
-    snapshot, _created = rollup(office=province, period=period, kind=kind, actor=actor)
+    snapshot, _created = snapshot_rollup(office=province, period=period, kind=kind, actor=actor)
     return snapshot
 
 
@@ -197,7 +163,8 @@ def target_set(
     """An office sets the annual target of one of its child offices or units."""
     if not actor.has_perm("reporting.targets"):
         raise PermissionDenied(_("Your roles do not allow this."))
-    if target_org.parent_id != actor.org_id:
+    office = actor.org
+    if office is None or target_org.parent_id != office.pk:
         raise PermissionDenied(_("Targets are set by the office directly above."))
     if people is None and premium is None and coverage_rate is None:
         raise ValidationError(_("Set a target in people, premium or coverage rate."))
@@ -205,6 +172,6 @@ def target_set(
         target_org=target_org,
         plan=plan,
         year=year,
-        defaults={"org": actor.org, "people": people, "premium": premium, "coverage_rate": coverage_rate},
+        defaults={"org": office, "people": people, "premium": premium, "coverage_rate": coverage_rate},
     )
     return target

@@ -17,7 +17,7 @@ from reporting.models import SnapshotKind
 def rollup_all() -> int:
     """Beat, on the configured day: each city's roll-up of last month (and of the quarter just
     ended), each in its own scope. Reads only the cities' ids."""
-    with unscoped():
+    with unscoped():  # a beat fan-out: no office asks, and it reads only the cities' ids
         cities = list(
             Organisation.objects.filter(kind__in=[OrgKind.CITY, OrgKind.INDUSTRY]).values_list("pk", flat=True)
         )
@@ -41,7 +41,7 @@ def rollup_office(*, org_id: int, period: str, actor_id: int | None = None) -> s
         kinds.append(SnapshotKind.QUARTERLY_CLAIMS)
     for kind in kinds:
         try:
-            snapshot, created = services.rollup(office=office, period=start, kind=kind)
+            snapshot, created = services.snapshot_rollup(office=office, period=start, kind=kind)
         except ValidationError as error:  # nothing to roll up, or a correction needs a person
             results.append(f"{kind}: {' '.join(error.messages)}")
             continue
@@ -56,7 +56,7 @@ def consolidate_province(*, org_id: int, period: str, actor_id: int | None = Non
     province = Organisation.objects.get(pk=org_id)
     start = date.fromisoformat(period)
     try:
-        snapshot = services.consolidate(province=province, period=start)
+        snapshot = services.snapshot_consolidate(province=province, period=start)
     except ValidationError as error:
         return " ".join(error.messages)
     return f"r{snapshot.revision}"

@@ -1,13 +1,19 @@
-from django.urls import include, path
+from django.urls import path
 
-from reporting import views
+from reporting.views import dashboard, exports, overview, rankings, snapshots, targets
 
 app_name = "reporting"
 
 urlpatterns = [
-    path("overview/", views.OverviewView.as_view(), name="overview"),
-    path("overview.xlsx", views.OverviewWorkbookView.as_view(), name="overview_xlsx"),
-    path("snapshots/", views.SnapshotListView.as_view(), name="snapshots"),
-    path("", include("reporting.urls_dashboard")),
-    path("", include("reporting.urls_rankings")),
+    path("overview/", overview.OverviewView.as_view(), name="overview"),
+    path("overview.xlsx", overview.OverviewWorkbookView.as_view(), name="overview_xlsx"),
+    path("overview.pdf", overview.OverviewPdfView.as_view(), name="overview_pdf"),
+    path("snapshots/", snapshots.SnapshotListView.as_view(), name="snapshots"),
+    path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
+    path("targets/", targets.TargetsView.as_view(), name="targets"),
+    path("rankings/", rankings.RankingsView.as_view(), name="rankings"),
+    path("rankings.xlsx", rankings.RankingsDownloadView.as_view(pdf=False), name="rankings_xlsx"),
+    path("rankings.pdf", rankings.RankingsDownloadView.as_view(pdf=True), name="rankings_pdf"),
+    path("exports/", exports.ExportListView.as_view(), name="exports"),
+    path("exports/<int:export_pk>/", exports.ExportProgressView.as_view(), name="export"),
 ]

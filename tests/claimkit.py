@@ -158,7 +158,7 @@ def approve(people: Reviewers, claim: Claim) -> Claim:
 
 def approve_payment(people: Reviewers, batch: Any) -> Any:
     """The batch's payment, prepared by finance and approved by three other people in layers."""
-    from finance import services as finance
+    from finance.services import payments as finance
 
     with org_scope(people.finance.org, actor_id=people.finance.pk):
         payment = finance.payment_prepare(

@@ -8,8 +8,8 @@ from typing import Any
 from django.utils import timezone
 
 from enrollment.models import Policy
-from finance import services
 from finance.models import Remittance
+from finance.services import remittances
 from mutualaid import dates
 from mutualaid.tenancy import org_scope, unscoped
 
@@ -31,18 +31,20 @@ def last_month_report(city: Any) -> Remittance:
     move_policy_to(city.policy, month)
     agent = city.county_agent
     with org_scope(agent.org, actor_id=agent.pk):
-        return services.remittance_draft(actor=agent, office=agent.org, month=month)
+        return remittances.remittance_draft(actor=agent, office=agent.org, month=month)
 
 
 def bank_statement(city: Any) -> Any:
     """A one-line statement of the city's dedicated account; the counterparty is the unit, so a
     leak of the statement shows as the unit's name."""
-    from finance import reconcile
+    from finance.services import reconciliation
 
     day = dates.business_today() - timedelta(days=3)
     data = f"交易日期,收入金额,支出金额,对方户名,摘要,流水号\n{day},100.00,,{city.unit.name},保费,{city.city.code}-R1\n"
     with org_scope(city.city, actor_id=city.office_user.pk):
-        return reconcile.statement_import(actor=city.office_user, data=data.encode(), filename=f"{city.city.code}.csv")
+        return reconciliation.statement_import(
+            actor=city.office_user, data=data.encode(), filename=f"{city.city.code}.csv"
+        )
 
 
 def enrolled_last_month(city: Any) -> None:
@@ -59,5 +61,5 @@ def city_snapshot(city: Any) -> Any:
 
     enrolled_last_month(city)
     with org_scope(city.city, actor_id=city.office_user.pk):
-        snapshot, _created = reporting.rollup(office=city.city, period=last_month(), actor=city.office_user)
+        snapshot, _created = reporting.snapshot_rollup(office=city.city, period=last_month(), actor=city.office_user)
     return snapshot

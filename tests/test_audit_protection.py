@@ -19,7 +19,7 @@ from django.db import DatabaseError, connection, transaction
 
 from claims.services.review import claim_review
 from enrollment.services.enrollments import enrollment_reveal_id
-from finance import services as finance_services
+from finance.services import payments as finance_payments
 from mutualaid.audit import audit_event_list
 from mutualaid.dbguard import audit_tables, event_tables
 from mutualaid.models import AuditNote, AuditNoteKind, OrgKind
@@ -226,7 +226,7 @@ def test_a_refused_payment_approval_is_recorded_and_an_allowed_one_is_not(claims
     a = claims_ready.a
     finance = a.reviewers.finance
     with org_scope(a.city, actor_id=finance.pk):
-        payment = finance_services.payment_prepare(
+        payment = finance_payments.payment_prepare(
             actor=finance,
             plan=a.plan,
             kind="management_fee",
@@ -235,8 +235,8 @@ def test_a_refused_payment_approval_is_recorded_and_an_allowed_one_is_not(claims
             purpose="办公用品",
         )
         with pytest.raises(PermissionDenied):
-            finance_services.payment_approve(actor=finance, payment=payment, version=payment.version)
-        finance_services.payment_approve(actor=a.reviewers.head, payment=payment, version=payment.version)
+            finance_payments.payment_approve(actor=finance, payment=payment, version=payment.version)
+        finance_payments.payment_approve(actor=a.reviewers.head, payment=payment, version=payment.version)
     [note] = _refusals()
     assert (note.actor, note.action) == (finance, "finance.approve")
     assert note.target == f"finance.PaymentRequest:{payment.pk}"

@@ -374,14 +374,14 @@ def test_a_reauth_page_never_sends_elsewhere(tree: Tree) -> None:
 def test_approving_a_payment_asks_for_password_and_code_again_after_the_limit(tree: Tree) -> None:
     from decimal import Decimal
 
-    from finance import services as finance_services
     from finance.models import PaymentRequest
+    from finance.services import payments as finance_payments
     from tests import claimkit
 
     tree.a.with_enrollment(100)  # the policy's premium leaves room for a management fee
     people = claimkit.reviewers(tree.a.city, "xa")
     with org_scope(tree.a.city, actor_id=people.finance.pk):
-        payment = finance_services.payment_prepare(
+        payment = finance_payments.payment_prepare(
             actor=people.finance,
             plan=tree.a.plan,
             kind="management_fee",

@@ -25,16 +25,18 @@ from claims.models import Claim, ClaimSettings
 from claims.selectors import office_calendar
 from claims.services.office import claim_settings_save, office_day_set
 from enrollment.models import Enrollment
-from finance import services as finance_services
+from finance.rules import remittance_due_date
+from finance.services import remittances as finance_remittances
 from mutualaid import dates
 from mutualaid.dates import add_months
 from mutualaid.officesettings import office_settings
 from mutualaid.tenancy import ScopeError, org_scope, unscoped
 from mutualaid.tenantcache import office_key
 from reporting import services as reporting_services
-from reporting import views_dashboard
-from reporting.dashboard import dashboard, held_back, median, percentile
+from reporting.dashboard import dashboard, held_back
 from reporting.overview import overview
+from reporting.turnaround import median, percentile
+from reporting.views import dashboard as dashboard_views
 from tests import claimkit, finkit
 from tests.browser import login, page, screenshot  # noqa: F401 - the fixture
 from tests.conftest import Tree
@@ -193,13 +195,13 @@ def test_premium_held_back_is_what_the_office_would_have_to_remit(june: Tree) ->
     finkit.move_policy_to(june.a.policy, earlier)
     agent = june.a.county_agent
     with org_scope(agent.org, actor_id=agent.pk):
-        report = finance_services.remittance_draft(actor=agent, office=agent.org, month=earlier)
-        finance_services.remittance_confirm(
+        report = finance_remittances.remittance_draft(actor=agent, office=agent.org, month=earlier)
+        finance_remittances.remittance_confirm(
             actor=agent,
             remittance=report,
             amount=Decimal("60.00"),
             bank_reference="B-1",
-            remitted_on=finance_services.due_date(earlier) - timedelta(days=1),
+            remitted_on=remittance_due_date(earlier) - timedelta(days=1),
         )
     finkit.move_policy_to(june.a.policy, later)  # and nothing reported for it
     today = dates.business_today()
@@ -212,7 +214,7 @@ def test_premium_held_back_is_what_the_office_would_have_to_remit(june: Tree) ->
     assert june.a.county.pk not in below
     # Drafting the missing report asks for what the warning said was owed.
     with org_scope(agent.org, actor_id=agent.pk):
-        drafted = finance_services.remittance_draft(actor=agent, office=agent.org, month=later)
+        drafted = finance_remittances.remittance_draft(actor=agent, office=agent.org, month=later)
     assert drafted.amount_due == Decimal("100.00")
 
 
@@ -235,7 +237,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(june: Tree, django_as
 def _roll_up(tree: Tree, *months: date) -> None:
     with org_scope(tree.a.city):
         for month in months:
-            reporting_services.rollup(office=tree.a.city, period=month)
+            reporting_services.snapshot_rollup(office=tree.a.city, period=month)
 
 
 def test_rolled_up_months_are_read_from_the_snapshots_with_the_same_figures(june: Tree) -> None:
@@ -349,7 +351,7 @@ def test_the_page_in_chinese_shows_the_figures_and_draws_charts_from_our_static_
 def test_without_the_chart_library_the_page_keeps_its_tables_and_says_how_to_get_charts(
     june: Tree, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(views_dashboard, "ECHARTS", "vendor/echarts/not-installed.js")
+    monkeypatch.setattr(dashboard_views, "ECHARTS", "vendor/echarts/not-installed.js")
     client = Client()
     client.force_login(june.a.office_user)
     html = client.get(reverse("reporting:dashboard"), {"month": "2026-06"}).content.decode()
@@ -385,7 +387,7 @@ def test_a_month_not_yet_over_shows_last_month(june: Tree) -> None:
 
 
 def test_every_message_of_the_dashboard_has_chinese() -> None:
-    sources = ["reporting/views_dashboard.py", "reporting/dashboard.py"]
+    sources = ["reporting/views/dashboard.py", "reporting/dashboard.py", "reporting/turnaround.py"]
     msgids: set[str] = set()
     for source in sources:
         msgids |= set(msgids_of(source, frozenset({"_", "gettext_lazy"}), strict=True))

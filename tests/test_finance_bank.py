@@ -21,10 +21,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from finance import reconcile, services
 from finance.bankstatement import StatementError, StatementRow, parse
 from finance.models import Account, BankLine, BankStatement, EntryKind, JournalLine
-from finance.services import credit, debit
+from finance.selectors import bank as bank_reads
+from finance.services import reconciliation
+from finance.services.ledger import credit, debit, entry_post
 from mutualaid import dates
 from mutualaid.models import Organisation, User
 from mutualaid.tenancy import org_scope, unscoped
@@ -267,7 +268,7 @@ def _book(
         kind, legs = EntryKind.CLAIMS_PAID, [debit(Account.CLAIMS_PAID, -value), credit(Account.BANK, -value)]
     office = office or tree.a.city
     with org_scope(tree.a.city, actor_id=tree.a.office_user.pk):
-        entry = services.post(
+        entry = entry_post(
             actor=tree.a.office_user,
             office=office,
             plan=tree.a.plan,
@@ -289,7 +290,7 @@ def _line(day: date, amount: str, reference: str = "", counterparty: str = "ç”²å
 def _import(tree: Tree, data: bytes, filename: str = "statement.csv", user: User | None = None) -> BankStatement:
     user = user or tree.a.office_user
     with org_scope(user.org, actor_id=user.pk):
-        return reconcile.statement_import(actor=user, data=data, filename=filename)
+        return reconciliation.statement_import(actor=user, data=data, filename=filename)
 
 
 def _counts() -> tuple[int, int]:
@@ -399,8 +400,8 @@ def test_matching_again_matches_what_was_posted_since_and_nothing_twice(bank: Tr
     assert _matched(bank) == {4: None, 5: None}
     later = _book(bank, "later", "-20.00", DAY + timedelta(days=1))
     with org_scope(bank.a.city, actor_id=bank.a.office_user.pk):
-        assert reconcile.rematch(actor=bank.a.office_user) == 1
-        assert reconcile.match(office=bank.a.city) == 0
+        assert reconciliation.bank_lines_rematch(actor=bank.a.office_user) == 1
+        assert reconciliation.bank_lines_match(office=bank.a.city) == 0
     assert _matched(bank) == {4: None, 5: later.pk}
 
 
@@ -411,9 +412,9 @@ def test_the_unmatched_lists_show_both_sides_within_the_statements_period(bank: 
     _book(bank, "after", "400.00", DAY + timedelta(days=10))  # after them: not yet a difference
     _import(bank, _csv([_line(DAY, "100.00"), _line(DAY, "12.34", "BANK-ONLY"), _line(DAY + timedelta(days=5), "1")]))
     with org_scope(bank.a.city):
-        bank_only = list(reconcile.unmatched_bank_lines(office=bank.a.city))
-        ledger_only = list(reconcile.unmatched_ledger_lines(office=bank.a.city))
-        summary = reconcile.reconciliation(office=bank.a.city)
+        bank_only = list(bank_reads.bank_line_unmatched_list(office=bank.a.city))
+        ledger_only = list(bank_reads.ledger_line_unmatched_list(office=bank.a.city))
+        summary = bank_reads.reconciliation_get(office=bank.a.city)
     assert [(x.reference, x.amount) for x in bank_only] == [("BANK-ONLY", D("12.34")), ("", D("1.00"))]
     assert [x.pk for x in ledger_only] == [books_only.pk] and matched.pk not in [x.pk for x in ledger_only]
     assert (summary.in_bank_only.count, summary.in_bank_only.total) == (2, D("13.34"))
@@ -428,10 +429,10 @@ def test_a_wrong_match_is_undone_and_the_line_matched_by_hand(bank: Tree) -> Non
     with org_scope(bank.a.city, actor_id=user.pk):
         line = BankLine.objects.get(org=bank.a.city)
         assert line.matched_id == wrong.pk
-        reconcile.unmatch(actor=user, bank_line=line)
+        reconciliation.bank_line_unmatch(actor=user, bank_line=line)
         line.refresh_from_db()
         assert line.matched_id is None
-        reconcile.match_manually(actor=user, bank_line=line, ledger_line=right)
+        reconciliation.bank_line_match(actor=user, bank_line=line, ledger_line=right)
         line.refresh_from_db()
         assert line.matched_id == right.pk
 
@@ -445,16 +446,16 @@ def test_a_match_by_hand_refuses_another_amount_another_office_and_a_line_taken(
     with org_scope(bank.a.city, actor_id=user.pk), translation.override("en"):
         line = BankLine.objects.get(org=bank.a.city, row_number=4)
         with pytest.raises(ValidationError, match="amounts differ"):
-            reconcile.match_manually(actor=user, bank_line=line, ledger_line=other_amount)
+            reconciliation.bank_line_match(actor=user, bank_line=line, ledger_line=other_amount)
         with pytest.raises(PermissionDenied):
-            reconcile.match_manually(actor=user, bank_line=line, ledger_line=agent_point)
+            reconciliation.bank_line_match(actor=user, bank_line=line, ledger_line=agent_point)
         with pytest.raises(PermissionDenied):
-            reconcile.match_manually(actor=bank.a.county_agent, bank_line=line, ledger_line=agent_point)
+            reconciliation.bank_line_match(actor=bank.a.county_agent, bank_line=line, ledger_line=agent_point)
         other_line = BankLine.objects.get(org=bank.a.city, row_number=5)
         assert other_line.matched_id == taken.pk
         other_line.matched = None
         with pytest.raises(ValidationError, match="already matched"):
-            reconcile.match_manually(actor=user, bank_line=other_line, ledger_line=taken)
+            reconciliation.bank_line_match(actor=user, bank_line=other_line, ledger_line=taken)
         assert BankLine.objects.get(pk=line.pk).matched_id is None
 
 
@@ -575,7 +576,13 @@ def test_a_sibling_office_neither_sees_nor_changes_our_statements(bank: Tree) ->
 
 # Translations -----------------------------------------------------------------------------------------
 
-SOURCES = ("finance/bankstatement.py", "finance/reconcile.py", "finance/views_bank.py")
+SOURCES = (
+    "finance/bankstatement.py",
+    "finance/services/reconciliation.py",
+    "finance/selectors/bank.py",
+    "finance/views/bank.py",
+    "finance/views/base.py",
+)
 TEMPLATES = ("templates/finance/bank_list.html", "templates/finance/bank_detail.html")
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 

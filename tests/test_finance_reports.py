@@ -1,7 +1,7 @@
 """Statements (page, xlsx, PDF), budgets against actuals, and the finance API.
 
 City A's agent point (its county) books each policy's premium as receivable when the policy is
-issued; the tests add entries of their own through finance.services.post, so every figure the
+issued; the tests add entries of their own through finance.services.ledger.entry_post, so every figure the
 statements and budgets show can be worked out by hand here.
 """
 
@@ -20,9 +20,11 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
 
-from finance import budgets, services
 from finance.models import Account, Budget, EntryKind, JournalEntry, PaymentKind
-from finance.services import credit, debit
+from finance.selectors.budgets import budget_execution_list
+from finance.services.budgets import budget_set
+from finance.services.ledger import credit, debit, entry_post
+from finance.services.payments import payment_approve, payment_prepare
 from mutualaid import dates
 from mutualaid.roles import Role
 from mutualaid.tenancy import org_scope, unscoped
@@ -42,7 +44,7 @@ def _chinese_or_not_yet_compiled(text: str, msgid: str) -> bool:
 
 def _post(city: City, office, on: date, legs, memo: str = "测试凭证", kind: str = EntryKind.PREMIUM_RECEIVED):  # type: ignore[no-untyped-def]
     with org_scope(city.city, actor_id=city.office_user.pk):
-        return services.post(
+        return entry_post(
             actor=city.office_user,
             office=office,
             plan=city.plan,
@@ -274,17 +276,13 @@ def test_budget_against_actual_is_the_years_postings_on_each_accounts_normal_sid
     city = city_books.a
     year = dates.business_today().year
     with org_scope(city.city, actor_id=city.office_user.pk):
-        budgets.budget_set(
+        budget_set(
             actor=city.office_user, plan=city.plan, year=year, account=Account.PREMIUM_INCOME, amount=D("1000.00")
         )
-        budgets.budget_set(
-            actor=city.office_user, plan=city.plan, year=year, account=Account.CLAIMS_PAID, amount=D("300")
-        )
+        budget_set(actor=city.office_user, plan=city.plan, year=year, account=Account.CLAIMS_PAID, amount=D("300"))
         # Setting it again changes the one row.
-        budgets.budget_set(
-            actor=city.office_user, plan=city.plan, year=year, account=Account.CLAIMS_PAID, amount=D("200.00")
-        )
-        rows = {r.account: r for r in budgets.budget_vs_actual(office=city.city, plan=city.plan, year=year)}
+        budget_set(actor=city.office_user, plan=city.plan, year=year, account=Account.CLAIMS_PAID, amount=D("200.00"))
+        rows = {r.account: r for r in budget_execution_list(office=city.city, plan=city.plan, year=year)}
         assert Budget.objects.filter(org=city.city, account=Account.CLAIMS_PAID).count() == 1
 
     income = rows[Account.PREMIUM_INCOME]
@@ -353,16 +351,12 @@ def test_the_service_refuses_bad_input_as_a_whole_and_another_offices_plan(city_
     tree.b.with_enrollment(200)
     with org_scope(city.city, actor_id=city.office_user.pk):
         with pytest.raises(ValidationError) as refused:
-            budgets.budget_set(actor=city.office_user, plan=tree.b.plan, year=1999, account="9999", amount=D("-3"))
+            budget_set(actor=city.office_user, plan=tree.b.plan, year=1999, account="9999", amount=D("-3"))
         assert set(refused.value.message_dict) == {"plan", "year", "account", "amount"}
         with pytest.raises(ValidationError):
-            budgets.budget_set(
-                actor=city.office_user, plan=city.plan, year=2026, account=Account.BANK, amount=D("1.001")
-            )
+            budget_set(actor=city.office_user, plan=city.plan, year=2026, account=Account.BANK, amount=D("1.001"))
         with pytest.raises(PermissionDenied):
-            budgets.budget_set(
-                actor=city.county_agent, plan=city.plan, year=2026, account=Account.BANK, amount=D("1.00")
-            )
+            budget_set(actor=city.county_agent, plan=city.plan, year=2026, account=Account.BANK, amount=D("1.00"))
     response = _client(city.county_agent).post(
         reverse("finance:budget"), {"plan": city.plan.pk, "year": 2026, "account": Account.BANK, "amount": "1.00"}
     )
@@ -445,7 +439,7 @@ def test_the_remittances_and_payments_apis_give_the_callers_tree_with_the_approv
     head = UserFactory(username="xa_head2", display_name="甲XA审批人", org=city.city, roles=[Role.OFFICE_HEAD])
     # A management fee within the cap (5 percent of this year's premium), approved by one layer.
     with org_scope(city.city, actor_id=city.office_user.pk):
-        payment = services.payment_prepare(
+        payment = payment_prepare(
             actor=city.office_user,
             plan=city.plan,
             kind=PaymentKind.MANAGEMENT_FEE,
@@ -453,7 +447,7 @@ def test_the_remittances_and_payments_apis_give_the_callers_tree_with_the_approv
             payee="某公司",
             purpose="办公",
         )
-        services.payment_approve(actor=head, payment=payment, version=payment.version)
+        payment_approve(actor=head, payment=payment, version=payment.version)
     from tests import finkit
 
     report = finkit.last_month_report(city)
@@ -496,7 +490,14 @@ def test_the_finance_api_needs_the_finance_view_role(books: Tree) -> None:
 
 # --- Translations ------------------------------------------------------------------------------
 
-SOURCES = ["finance/exports.py", "finance/budgets.py", "finance/views_reports.py", "finance/apis.py"]
+SOURCES = [
+    "finance/exports.py",
+    "finance/services/budgets.py",
+    "finance/selectors/budgets.py",
+    "finance/views/statements.py",
+    "finance/views/budgets.py",
+    "finance/apis.py",
+]
 TEMPLATES = [
     "templates/finance/statement.html",
     "templates/finance/budget.html",

@@ -24,7 +24,7 @@ from enrollment.services.plans import period_create
 from mutualaid.models import OrgKind
 from mutualaid.roles import Role
 from mutualaid.tenancy import org_scope, unscoped
-from reporting import jobs
+from reporting import exports, jobs
 from reporting.models import ExportJob, Target
 from reporting.rankings import rankings
 from reporting.tasks import export
@@ -425,7 +425,7 @@ def test_a_stale_run_cannot_finish_a_job_a_later_run_has_taken_over(
     job = _job(ranked, "overview_xlsx")
     build = jobs._build
 
-    def overtaken(job: ExportJob, step: Any) -> jobs.Document:
+    def overtaken(job: ExportJob, step: Any) -> exports.Document:
         document = build(job, step)
         with unscoped():  # meanwhile the task was delivered again and claimed the job
             ExportJob.objects.filter(pk=job.pk).update(attempt=job.attempt + 1)
@@ -462,7 +462,14 @@ def test_an_export_task_needs_its_office(ranked: Tree, media: Path) -> None:
 
 # Chinese ---------------------------------------------------------------------------------------
 
-SOURCES = ("reporting/rankings.py", "reporting/jobs.py", "reporting/views_rankings.py", "reporting/exports.py")
+SOURCES = (
+    "reporting/rankings.py",
+    "reporting/jobs.py",
+    "reporting/views/targets.py",
+    "reporting/views/rankings.py",
+    "reporting/views/exports.py",
+    "reporting/exports.py",
+)
 TEMPLATES = (
     "templates/reporting/targets.html",
     "templates/reporting/rankings.html",

@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 from enrollment.models import Enrollment
 from mutualaid import dates
 from mutualaid.tenancy import org_scope, unscoped
-from reporting import services
+from reporting import selectors, services
 from reporting.models import Snapshot
 from reporting.overview import overview
 from reporting.tasks import rollup_all
@@ -68,8 +68,8 @@ def test_targets_give_the_completion_rate(paid: Tree) -> None:
 def test_a_roll_up_is_frozen_and_running_it_again_changes_nothing(paid: Tree) -> None:
     head = paid.a.office_user
     with org_scope(paid.a.city, actor_id=head.pk):
-        first, created = services.rollup(office=paid.a.city, period=LAST, actor=head)
-        again, created_again = services.rollup(office=paid.a.city, period=LAST, actor=head)
+        first, created = services.snapshot_rollup(office=paid.a.city, period=LAST, actor=head)
+        again, created_again = services.snapshot_rollup(office=paid.a.city, period=LAST, actor=head)
     assert created and not created_again and again.pk == first.pk
     assert first.rules_version == services.RULES_VERSION and len(first.checksum) == 64
     assert first.figures["rows"][0]["people_all"] == 2
@@ -80,16 +80,18 @@ def test_a_roll_up_is_frozen_and_running_it_again_changes_nothing(paid: Tree) ->
 def test_a_correction_is_a_new_revision_with_a_reason_and_the_old_one_stays(paid: Tree) -> None:
     head = paid.a.office_user
     with org_scope(paid.a.city, actor_id=head.pk):
-        first, _created = services.rollup(office=paid.a.city, period=LAST, actor=head)
+        first, _created = services.snapshot_rollup(office=paid.a.city, period=LAST, actor=head)
     # A late enrollment of last month changes the figures.
     moment = datetime(LAST.year, LAST.month, 20, tzinfo=timezone.get_current_timezone())
     with unscoped():
         Enrollment.objects.filter(pk=paid.a.enrollment.pk).update(created_at=moment, shares=2)
     with org_scope(paid.a.city, actor_id=head.pk):
         with pytest.raises(ValidationError) as caught:
-            services.rollup(office=paid.a.city, period=LAST, actor=head)
+            services.snapshot_rollup(office=paid.a.city, period=LAST, actor=head)
         assert "1" in str(caught.value) and len(caught.value.messages) == 1
-        second, created = services.rollup(office=paid.a.city, period=LAST, actor=head, reason="补录一名会员的份数")
+        second, created = services.snapshot_rollup(
+            office=paid.a.city, period=LAST, actor=head, reason="补录一名会员的份数"
+        )
     assert created and second.revision == 2 and second.reason == "补录一名会员的份数"
     with unscoped():
         assert Snapshot.objects.get(pk=first.pk).figures == first.figures
@@ -99,23 +101,23 @@ def test_bad_roll_ups_are_refused(paid: Tree) -> None:
     head = paid.a.office_user
     with org_scope(paid.a.city, actor_id=head.pk):
         with pytest.raises(ValidationError):  # the month is not over
-            services.rollup(office=paid.a.city, period=dates.business_today(), actor=head)
+            services.snapshot_rollup(office=paid.a.city, period=dates.business_today(), actor=head)
         with pytest.raises(ValidationError):  # an agent point does not roll up
-            services.rollup(office=paid.a.county, period=LAST, actor=head)
+            services.snapshot_rollup(office=paid.a.county, period=LAST, actor=head)
     with org_scope(paid.b.city, actor_id=paid.b.office_user.pk), pytest.raises(ValidationError) as caught:
-        services.rollup(office=paid.b.city, period=LAST, actor=paid.b.office_user)  # nothing there
+        services.snapshot_rollup(office=paid.b.city, period=LAST, actor=paid.b.office_user)  # nothing there
     assert paid.b.city.name in str(caught.value)
 
 
 def test_the_province_consolidates_only_when_every_city_is_in(paid: Tree) -> None:
     province = paid.province
     with org_scope(paid.a.city):
-        services.rollup(office=paid.a.city, period=LAST)
+        services.snapshot_rollup(office=paid.a.city, period=LAST)
     with org_scope(province), pytest.raises(ValidationError) as caught:
-        services.consolidate(province=province, period=LAST)
+        services.snapshot_consolidate(province=province, period=LAST)
     assert paid.b.city.name in str(caught.value)
     with org_scope(province):
-        status = services.submission_status(province=province, period=LAST)
+        status = selectors.snapshot_submission_list(province=province, period=LAST)
     assert [(row["office"].pk, row["snapshot"] is not None) for row in status] == [
         (paid.a.city.pk, True),
         (paid.b.city.pk, False),
@@ -146,7 +148,7 @@ def test_the_overview_page_and_its_workbook_are_chinese_with_totals(paid: Tree) 
 
 def test_the_province_pulls_the_overview_and_snapshots_and_a_city_cannot_read_its_sibling(paid: Tree) -> None:
     with org_scope(paid.a.city):
-        services.rollup(office=paid.a.city, period=LAST)
+        services.snapshot_rollup(office=paid.a.city, period=LAST)
     province = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=paid.province_user).key}")
     figures = province.get(
         reverse("api_reporting_overview", kwargs={"version": "v1"}), {"month": f"{LAST:%Y-%m}"}
@@ -165,8 +167,8 @@ def test_the_province_pulls_the_overview_and_snapshots_and_a_city_cannot_read_it
 
 def test_a_closed_month_is_read_from_its_snapshot(paid: Tree) -> None:
     with org_scope(paid.a.city):
-        snapshot, _created = services.rollup(office=paid.a.city, period=LAST)
-        figures, used = services.figures_for(node=paid.a.city, month=LAST)
+        snapshot, _created = services.snapshot_rollup(office=paid.a.city, period=LAST)
+        figures, used = selectors.overview_figures_get(node=paid.a.city, month=LAST)
     assert used is not None and used.pk == snapshot.pk and figures == snapshot.figures
     client = Client()
     client.force_login(paid.a.office_user)

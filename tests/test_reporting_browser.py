@@ -27,7 +27,7 @@ def test_a_leader_reads_the_dashboard_and_the_overview_and_downloads_them(claims
     finkit.enrolled_last_month(tree.a)
     month = f"{finkit.last_month():%Y-%m}"
     with org_scope(tree.a.city):
-        snapshot, _created = services.rollup(office=tree.a.city, period=finkit.last_month())
+        snapshot, _created = services.snapshot_rollup(office=tree.a.city, period=finkit.last_month())
     (row,) = snapshot.figures["rows"]
 
     login(page, people.leader)

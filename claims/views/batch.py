@@ -96,6 +96,6 @@ class BatchTransferView(StaffView):
         except PermissionDenied:
             raise Http404(_("No such payment batch in your office's tree.")) from None
         response = HttpResponse(data, content_type=XLSX)
-        filename = f"{_('Payment batch')}-{batch.number}.xlsx"
+        filename = _("Payment batch") + f"-{batch.number}.xlsx"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
         return response

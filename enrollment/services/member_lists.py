@@ -270,6 +270,6 @@ def renewal_list_create(*, actor: User, policy: Policy, period: Period, keep: se
         unit=policy.org,
         period=period,
         data=data,
-        filename=f"{_('Renewal')}-{policy.number}.xlsx",
+        filename=_("Renewal") + f"-{policy.number}.xlsx",
         kind=ListKind.RENEWAL,
     )

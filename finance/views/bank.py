@@ -1,7 +1,8 @@
-"""Thin HTML views of bank reconciliation over finance.reconcile."""
+"""Bank reconciliation: importing a statement, and matching its lines with the books."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -12,25 +13,13 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from finance import bankstatement, reconcile
+from finance import bankstatement
 from finance.models import BankLine, BankStatement, JournalLine
-from finance.services import MONEY_OFFICES
-from mutualaid.models import Organisation
+from finance.selectors import bank
+from finance.services import reconciliation
+from finance.views.base import books_office, show_error
+from mutualaid.requests import request_user
 from mutualaid.views import StaffView, attach_errors
-
-
-def _errors(request: HttpRequest, error: ValidationError | PermissionDenied) -> None:
-    if isinstance(error, PermissionDenied):
-        messages.error(request, str(error) or _("Your roles do not allow this."))
-    else:
-        messages.error(request, " ".join(error.messages))
-
-
-def _office(request: HttpRequest) -> Organisation:
-    office = request.user.org  # type: ignore[union-attr]
-    if office is None or office.kind not in MONEY_OFFICES:
-        raise Http404(_("Your office keeps no books."))
-    return office
 
 
 class StatementForm(forms.Form):
@@ -60,24 +49,24 @@ class BankListView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        office = _office(self.request)
+        office = books_office(self.request)
         context.setdefault("form", StatementForm())
         context.update(
             office=office,
-            statements=reconcile.statement_list(office=office)[:100],
-            reconciliation=reconcile.reconciliation(office=office),
-            list_limit=reconcile.LIST_LIMIT,
+            statements=bank.statement_list(office=office)[:100],
+            reconciliation=bank.reconciliation_get(office=office),
+            list_limit=bank.LIST_LIMIT,
             may_import=self.request.user.has_perm("finance.post"),
         )
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        _office(request)
+        books_office(request)
         if request.POST.get("action") == "rematch":
             try:
-                count = reconcile.rematch(actor=request.user)  # type: ignore[arg-type]
+                count = reconciliation.bank_lines_rematch(actor=request_user(request))
             except (ValidationError, PermissionDenied) as error:
-                _errors(request, error)
+                show_error(request, error)
             else:
                 messages.success(request, _("%(count)s more lines matched.") % {"count": count})
             return redirect("finance:bank_list")
@@ -86,8 +75,8 @@ class BankListView(StaffView):
             return self.render_to_response(self.get_context_data(form=form))
         upload = form.cleaned_data["file"]
         try:
-            statement = reconcile.statement_import(
-                actor=request.user,  # type: ignore[arg-type]
+            statement = reconciliation.statement_import(
+                actor=request_user(request),
                 data=upload.read(),
                 filename=upload.name,
             )
@@ -95,7 +84,7 @@ class BankListView(StaffView):
             attach_errors(form, error)
             return self.render_to_response(self.get_context_data(form=form))
         except PermissionDenied as error:
-            _errors(request, error)
+            show_error(request, error)
             return redirect("finance:bank_list")
         matched = statement.lines.filter(matched__isnull=False).count()
         messages.success(
@@ -104,6 +93,11 @@ class BankListView(StaffView):
             % {"name": statement.original_name, "lines": statement.line_count, "matched": matched},
         )
         return redirect("finance:bank_detail", statement_pk=statement.pk)
+
+
+def _closest_to(line: BankLine) -> Callable[[JournalLine], tuple[int, int]]:
+    """Ledger lines closest in date to the bank line first, then the oldest."""
+    return lambda ledger: (abs((ledger.posted_on - line.booked_on).days), ledger.pk)
 
 
 class BankDetailView(StaffView):
@@ -121,11 +115,11 @@ class BankDetailView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         statement = self._statement()
-        user = self.request.user
-        lines = list(reconcile.statement_lines(statement=statement))
+        user = request_user(self.request)
+        lines = list(bank.statement_line_list(statement=statement))
         may_match = user.has_perm("finance.post") and statement.org_id == user.org_id
         choices = (
-            reconcile.match_choices(
+            bank.ledger_line_unmatched_by_amount(
                 office=statement.org, amounts={line.amount for line in lines if line.matched_id is None}
             )
             if may_match
@@ -134,10 +128,7 @@ class BankDetailView(StaffView):
         rows = [
             (
                 line,
-                sorted(
-                    choices.get(line.amount, []),
-                    key=lambda ledger, line=line: (abs((ledger.posted_on - line.booked_on).days), ledger.pk),
-                ),
+                sorted(choices.get(line.amount, []), key=_closest_to(line)),
             )
             for line in lines
         ]
@@ -157,12 +148,12 @@ class BankDetailView(StaffView):
             raise Http404(_("No such line in this statement.")) from None
         try:
             if request.POST.get("action") == "unmatch":
-                reconcile.unmatch(actor=request.user, bank_line=bank_line)  # type: ignore[arg-type]
+                reconciliation.bank_line_unmatch(actor=request_user(request), bank_line=bank_line)
                 messages.success(request, _("Row %(row)s is unmatched.") % {"row": bank_line.row_number})
             else:
                 ledger_line = self._ledger_line(request.POST.get("ledger_line", ""))
-                reconcile.match_manually(
-                    actor=request.user,  # type: ignore[arg-type]
+                reconciliation.bank_line_match(
+                    actor=request_user(request),
                     bank_line=bank_line,
                     ledger_line=ledger_line,
                 )
@@ -172,7 +163,7 @@ class BankDetailView(StaffView):
                     % {"row": bank_line.row_number, "number": ledger_line.entry.number},
                 )
         except (ValidationError, PermissionDenied) as error:
-            _errors(request, error)
+            show_error(request, error)
         return redirect("finance:bank_detail", statement_pk=statement.pk)
 
     @staticmethod

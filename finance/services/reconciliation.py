@@ -1,5 +1,6 @@
-"""Bank reconciliation of an office's dedicated account: imported statements, their lines matched
-to the ledger's bank lines (account 1001), and what is left unmatched on either side.
+"""Bank reconciliation of an office's dedicated account: statements imported, and their lines
+matched to the ledger's bank lines (account 1001). What is left unmatched on either side is read
+by finance.selectors.bank.
 
 A bank line is the money of at most one ledger line, and a ledger line the money of at most one
 bank line (a one-to-one key on BankLine.matched): the database refuses a double match whatever
@@ -13,25 +14,21 @@ and its credit money out, so its signed amount is debit - credit.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from finance import bankstatement
 from finance.models import Account, BankLine, BankStatement, JournalLine
-from finance.services import MONEY_OFFICES, ZERO
+from finance.rules import MONEY_OFFICES
+from finance.selectors.bank import signed_amount
 from mutualaid.models import Organisation, User
 from mutualaid.roles import require_permission
 
 MATCH_DAYS = 3  # how far apart the bank's date and the books' date may be for a match by amount
-LIST_LIMIT = 500  # rows shown of each unmatched side; the totals count them all
 
 
 def _own_office(actor: User) -> Organisation:
@@ -44,10 +41,6 @@ def _own_office(actor: User) -> Organisation:
 def _lock(office: Organisation) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"bank-match:{office.pk}"])
-
-
-def _signed(line: JournalLine) -> Decimal:
-    return line.debit - line.credit
 
 
 # Import ---------------------------------------------------------------------------------------------
@@ -142,7 +135,7 @@ def statement_import(*, actor: User, data: bytes, filename: str) -> BankStatemen
         )
         for row in rows
     )
-    match(office=office)
+    bank_lines_match(office=office)
     return statement
 
 
@@ -165,7 +158,7 @@ def _pick(line: BankLine, candidates: list[JournalLine]) -> JournalLine | None:
 
 
 @transaction.atomic
-def match(*, office: Organisation) -> int:
+def bank_lines_match(*, office: Organisation) -> int:
     """Match the office's unmatched bank lines to its unmatched ledger bank lines: first by the
     bank's reference with the same signed amount, then by the same signed amount within
     MATCH_DAYS days. Each ledger line is used once. Returns how many bank lines were matched."""
@@ -177,8 +170,8 @@ def match(*, office: Organisation) -> int:
         return 0
     ledger = _ledger_candidates(office)
     by_amount: dict[Decimal, list[JournalLine]] = {}
-    for line in ledger:
-        by_amount.setdefault(_signed(line), []).append(line)
+    for candidate in ledger:
+        by_amount.setdefault(signed_amount(candidate), []).append(candidate)
     used: set[int] = set()
     matched: list[BankLine] = []
 
@@ -203,14 +196,14 @@ def match(*, office: Organisation) -> int:
 
 
 @transaction.atomic
-def rematch(*, actor: User) -> int:
+def bank_lines_rematch(*, actor: User) -> int:
     """Match again, after entries were posted for lines of statements already imported."""
     require_permission(actor, "finance.post")
-    return match(office=_own_office(actor))
+    return bank_lines_match(office=_own_office(actor))
 
 
 @transaction.atomic
-def unmatch(*, actor: User, bank_line: BankLine) -> BankLine:
+def bank_line_unmatch(*, actor: User, bank_line: BankLine) -> BankLine:
     """Undo a wrong match; both lines are unmatched again."""
     require_permission(actor, "finance.post")
     office = _own_office(actor)
@@ -226,7 +219,7 @@ def unmatch(*, actor: User, bank_line: BankLine) -> BankLine:
 
 
 @transaction.atomic
-def match_manually(*, actor: User, bank_line: BankLine, ledger_line: JournalLine) -> BankLine:
+def bank_line_match(*, actor: User, bank_line: BankLine, ledger_line: JournalLine) -> BankLine:
     """Match a bank line to a ledger bank line of the same office and the same signed amount,
     whatever their dates and references."""
     require_permission(actor, "finance.post")
@@ -235,13 +228,13 @@ def match_manually(*, actor: User, bank_line: BankLine, ledger_line: JournalLine
         raise PermissionDenied(_("Only lines of your own office's statement and books can be matched."))
     if ledger_line.account != Account.BANK:
         raise ValidationError(_("Only a line of account 1001, the dedicated bank account, can be matched."))
-    if _signed(ledger_line) != bank_line.amount:
+    if signed_amount(ledger_line) != bank_line.amount:
         raise ValidationError(
             _(
                 "The amounts differ: %(bank)s in the bank, %(books)s in the books. Only lines of the same amount "
                 "are matched; correct the books with a reversing entry if the posting is wrong."
             )
-            % {"bank": bank_line.amount, "books": _signed(ledger_line)}
+            % {"bank": bank_line.amount, "books": signed_amount(ledger_line)}
         )
     _lock(office)
     locked = BankLine.objects.select_for_update().get(pk=bank_line.pk)
@@ -256,104 +249,3 @@ def match_manually(*, actor: User, bank_line: BankLine, ledger_line: JournalLine
     locked.matched = ledger_line
     locked.save(update_fields=["matched"])
     return locked
-
-
-# Reads ----------------------------------------------------------------------------------------------
-
-
-def unmatched_bank_lines(*, office: Organisation) -> QuerySet[BankLine]:
-    """In the bank, not in the books."""
-    return (
-        BankLine.objects.filter(org=office, matched__isnull=True)
-        .select_related("statement")
-        .order_by("booked_on", "row_number", "pk")
-    )
-
-
-def covered_period(*, office: Organisation) -> tuple[date | None, date | None]:
-    """The first and last dates of the office's imported statement lines."""
-    found = BankLine.objects.filter(org=office).aggregate(first=Min("booked_on"), last=Max("booked_on"))
-    return found["first"], found["last"]
-
-
-def unmatched_ledger_lines(*, office: Organisation) -> QuerySet[JournalLine]:
-    """In the books, not in the bank: the unmatched ledger bank lines dated within the period the
-    imported statements cover. Before the first statement's lines the bank has not been shown, and
-    after its last one the money may simply not have arrived yet; neither is a difference."""
-    first, last = covered_period(office=office)
-    lines = JournalLine.objects.filter(org=office, account=Account.BANK, bank_line__isnull=True)
-    if first is None or last is None:
-        return lines.none()
-    return (
-        lines.filter(posted_on__gte=first, posted_on__lte=last)
-        .select_related("entry", "plan")
-        .annotate(amount=F("debit") - F("credit"))
-        .order_by("posted_on", "pk")
-    )
-
-
-@dataclass(frozen=True)
-class Side:
-    lines: list[Any]
-    count: int
-    total: Decimal
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    covered_from: date | None
-    covered_to: date | None
-    in_bank_only: Side
-    in_books_only: Side
-
-
-def reconciliation(*, office: Organisation) -> Reconciliation:
-    """Both unmatched sides, each with its count and total over all its lines."""
-    bank = unmatched_bank_lines(office=office)
-    books = unmatched_ledger_lines(office=office)
-    bank_sums = bank.aggregate(count=Count("pk"), total=Sum("amount"))
-    book_sums = books.order_by().aggregate(count=Count("pk"), debit=Sum("debit"), credit=Sum("credit"))
-    first, last = covered_period(office=office)
-    return Reconciliation(
-        covered_from=first,
-        covered_to=last,
-        in_bank_only=Side(list(bank[:LIST_LIMIT]), bank_sums["count"], bank_sums["total"] or ZERO),
-        in_books_only=Side(
-            list(books[:LIST_LIMIT]),
-            book_sums["count"],
-            (book_sums["debit"] or ZERO) - (book_sums["credit"] or ZERO),
-        ),
-    )
-
-
-def statement_list(*, office: Organisation) -> QuerySet[BankStatement]:
-    return (
-        BankStatement.objects.filter(org=office)
-        .select_related("imported_by")
-        .annotate(
-            matched_count=Count("lines", filter=Q(lines__matched__isnull=False)),
-            first_day=Min("lines__booked_on"),
-            last_day=Max("lines__booked_on"),
-        )
-        .order_by("-imported_at", "-pk")
-    )
-
-
-def statement_lines(*, statement: BankStatement) -> QuerySet[BankLine]:
-    return statement.lines.select_related("matched__entry").order_by("row_number")
-
-
-def match_choices(*, office: Organisation, amounts: set[Decimal]) -> dict[Decimal, list[JournalLine]]:
-    """The unmatched ledger bank lines of the office, by signed amount, for the manual match."""
-    if not amounts:
-        return {}
-    lines = (
-        JournalLine.objects.filter(org=office, account=Account.BANK, bank_line__isnull=True)
-        .filter(Q(debit__in=[a for a in amounts if a > 0]) | Q(credit__in=[-a for a in amounts if a < 0]))
-        .select_related("entry")
-        .order_by("posted_on", "pk")
-    )
-    found: dict[Decimal, list[JournalLine]] = {}
-    for line in lines:
-        found.setdefault(_signed(line), []).append(line)
-    return found

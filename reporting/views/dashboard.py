@@ -17,7 +17,7 @@ from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.views import StaffView
 from reporting.dashboard import dashboard
-from reporting.views import _node
+from reporting.views.base import node_asked
 
 ECHARTS = "vendor/echarts/echarts.min.js"
 
@@ -165,7 +165,7 @@ class DashboardView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        node = _node(self.request)
+        node = node_asked(self.request)
         latest = dates.last_month()
         month = min(dates.parse_month(self.request.GET.get("month", "")) or latest, latest)
         figures = dashboard(node=node, month=month, today=dates.business_today())

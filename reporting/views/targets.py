@@ -1,5 +1,5 @@
-"""Thin HTML views: annual targets, the year's rankings, the overview as PDF, and exports
-prepared in the background."""
+"""The annual targets of the offices and units directly below an office: office heads set them,
+a table at a time (all rows at once, all or nothing)."""
 
 from __future__ import annotations
 
@@ -7,43 +7,25 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views import View
 
-from mutualaid import dates
 from mutualaid.models import Organisation
+from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
-from reporting import exports, jobs, rankings, services
-from reporting.models import ExportKind, Target
+from reporting import jobs, rankings
+from reporting.models import Target
+from reporting.services import target_set
 
 ROW_FIELD = re.compile(r"^(people|premium|coverage)_(\d+)$")
 HUNDRED = Decimal(100)
-
-
-def _download(document: jobs.Document) -> HttpResponse:
-    response = HttpResponse(document.data, content_type=document.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(document.filename)}"
-    return response
-
-
-def _node(request: HttpRequest) -> Organisation:
-    try:
-        return jobs.node_get(request.GET.get("office", ""), default=request.user.org)
-    except ValidationError:
-        raise Http404(_("No such office in your tree.")) from None
-
-
-# Targets -----------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -67,15 +49,15 @@ class TargetsView(StaffView):
     permission_required = "reporting.view"
 
     def _choice(self, data: Any) -> tuple[int | None, Any, list[Any]]:
-        office = self.request.user.org
-        plans = rankings.plans_for(node=office)
+        office = request_office(self.request)
+        plans = rankings.ranking_plan_list(node=office)
         year = jobs.parse_year(data.get("year")) if data.get("year") else timezone.localdate().year
         wanted = data.get("plan", "")
         plan = next((p for p in plans if str(p.pk) == wanted), None) if wanted else (plans[0] if plans else None)
         return year, plan, plans
 
     def _rows(self, year: int | None, plan: Any) -> list[TargetRow]:
-        office = self.request.user.org
+        office = request_office(self.request)
         children = list(Organisation.objects.filter(parent=office).order_by("path"))
         targets = {}
         if year and plan:
@@ -109,6 +91,7 @@ class TargetsView(StaffView):
     def post(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("reporting.targets"):
             raise PermissionDenied(_("Your roles do not allow this."))
+        office = request_office(request)
         year, plan, _plans = self._choice(request.POST)
         errors: list[str] = []
         if year is None:
@@ -118,14 +101,14 @@ class TargetsView(StaffView):
         wanted = _posted_rows(request.POST)
         children = {o.pk: o for o in Organisation.objects.filter(pk__in=wanted)}
         existing = (
-            {t.target_org_id: t for t in Target.objects.filter(org=request.user.org, plan=plan, year=year)}
+            {t.target_org_id: t for t in Target.objects.filter(org=office, plan=plan, year=year)}
             if year and plan
             else {}
         )
         figures: list[tuple[Organisation, dict[str, Any]]] = []
         for pk, fields in wanted.items():
             child = children.get(pk)
-            if child is None or child.parent_id != request.user.org_id:
+            if child is None or child.parent_id != office.pk:
                 errors.append(
                     _("%(office)s is not directly below your office: targets are set only for those directly below.")
                     % {"office": child.name if child else f"#{pk}"}
@@ -145,11 +128,11 @@ class TargetsView(StaffView):
             figures.append((child, parsed))
         if not errors and not figures:
             errors.append(_("Set a target in people, premium or coverage rate."))
-        if not errors:
+        if not errors and year is not None:
             try:
                 with transaction.atomic():
                     for child, parsed in figures:
-                        services.target_set(actor=request.user, target_org=child, plan=plan, year=year, **parsed)  # type: ignore[arg-type]
+                        target_set(actor=request_user(request), target_org=child, plan=plan, year=year, **parsed)
             except (ValidationError, PermissionDenied) as error:
                 errors += error.messages if isinstance(error, ValidationError) else [str(error)]
         if errors:
@@ -222,131 +205,3 @@ def _amount(text: str, *, top: Decimal) -> Decimal | bool | None:
     if not value.is_finite() or value <= 0 or value > top or -int(value.as_tuple().exponent) > 2:
         return False
     return value
-
-
-# Rankings ----------------------------------------------------------------------------------------
-
-
-def _ranking_choice(request: HttpRequest) -> tuple[Organisation, Any, int, str, list[Any]]:
-    node = _node(request)
-    year = jobs.parse_year(request.GET.get("year")) or timezone.localdate().year
-    plans = rankings.plans_for(node=node)
-    wanted = request.GET.get("plan", "")
-    plan = next((p for p in plans if str(p.pk) == wanted), None) if wanted else (plans[0] if plans else None)
-    if wanted and plan is None:
-        raise Http404(_("Choose a plan."))
-    sort = request.GET.get("sort", "")
-    return node, plan, year, sort if sort in rankings.SORTS else rankings.DEFAULT_SORT, plans
-
-
-class RankingsView(StaffView):
-    template_name = "reporting/rankings.html"
-    permission_required = "reporting.view"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        node, plan, year, sort, plans = _ranking_choice(self.request)
-        figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort) if plan else None
-        cols = exports.ranking_columns()
-        context.update(
-            node=node,
-            plan=plan,
-            plans=plans,
-            year=year,
-            sort=sort,
-            sorts=rankings.SORTS,
-            figures=figures,
-            columns=cols,
-            rows=[(row, [exports.display(row.get(k), f) for k, _h, f in cols]) for row in figures["rows"]]
-            if figures
-            else [],
-            total=[exports.display(figures["total"].get(k), f) for k, _h, f in cols] if figures else [],
-            query=urlencode({"office": node.pk, "year": year, "plan": plan.pk if plan else "", "sort": sort}),
-            parent=Organisation.objects.filter(pk=node.parent_id).first() if node.parent_id else None,
-        )
-        return context
-
-
-class RankingsDownloadView(StaffView):
-    permission_required = "reporting.view"
-    pdf = False
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        node, plan, year, sort, _plans = _ranking_choice(request)
-        if plan is None:
-            raise Http404(_("Choose a plan."))
-        return _download(jobs.rankings_document(node=node, plan=plan, year=year, sort=sort, pdf=self.pdf))
-
-
-class OverviewPdfView(StaffView):
-    permission_required = "reporting.view"
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        month = dates.parse_month(request.GET.get("month", "")) or dates.last_month()
-        return _download(jobs.overview_document(node=_node(request), month=month, pdf=True))
-
-
-# Exports in the background ----------------------------------------------------------------------
-
-
-class ExportListView(StaffView):
-    """The office's exports with their progress; POST starts one (from here or from the overview
-    and rankings pages, with their parameters)."""
-
-    template_name = "reporting/exports.html"
-    permission_required = "reporting.view"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        office = self.request.user.org
-        context.update(
-            exports=jobs.export_job_list(office=office)[:50] if office else [],
-            kinds=ExportKind.choices,
-            plans=rankings.plans_for(node=office) if office else [],
-            month=dates.last_month(),
-            year=timezone.localdate().year,
-        )
-        return context
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        from reporting.tasks import export
-
-        params = {key: request.POST.get(key, "") for key in ("office", "month", "year", "plan", "sort")}
-        try:
-            job = jobs.export_job_create(actor=request.user, kind=request.POST.get("kind", ""), params=params)  # type: ignore[arg-type]
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("reporting:exports")
-        user = request.user
-        transaction.on_commit(lambda: export.delay(org_id=job.org_id, export_pk=job.pk, actor_id=user.pk))
-        messages.success(
-            request, _("The export is being prepared. You can leave this page; the file will be listed here.")
-        )
-        return redirect("reporting:exports")
-
-
-class ExportProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """The job's progress as JSON, or its file with `?download=1` once done. Only the office
-    that asked for it sees it."""
-
-    permission_required = "reporting.view"
-    raise_exception = True
-
-    def get(self, request: HttpRequest, export_pk: int) -> HttpResponse:
-        job = jobs.export_job_list(office=request.user.org).filter(pk=export_pk).first() if request.user.org else None
-        if job is None:
-            raise Http404(_("No such export of your office."))
-        if request.GET.get("download"):
-            if not (job.status == "done" and job.file):
-                raise Http404(_("This export is not ready yet."))
-            return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename or job.file.name)
-        return JsonResponse(
-            {
-                "status": job.status,
-                "progress": job.progress,
-                "done": job.finished,
-                "download": f"{reverse('reporting:export', kwargs={'export_pk': job.pk})}?download=1"
-                if job.status == "done"
-                else None,
-            }
-        )

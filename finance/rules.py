@@ -1,0 +1,27 @@
+"""The bookkeeping rules the writes and the reads of finance share: money to the fen, which
+offices keep books, the side an account's balance stands on, and when a month's premium is due
+above."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from finance.models import DEBIT_NORMAL
+from mutualaid import dates
+from mutualaid.models import OrgKind
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+# The kinds of office that hold plan money and so keep books.
+MONEY_OFFICES = (OrgKind.PROVINCE, OrgKind.CITY, OrgKind.INDUSTRY, OrgKind.COUNTY)
+
+
+def normal_balance(account: str, debits: Decimal, credits: Decimal) -> Decimal:
+    """A balance on the account's normal side: assets and expenses debit, the rest credit."""
+    return debits - credits if account in DEBIT_NORMAL else credits - debits
+
+
+def remittance_due_date(month: date) -> date:
+    """A month's premium is remitted to the office above by the 25th of the following month."""
+    return dates.add_months(month, 1).replace(day=25)

@@ -1,0 +1,118 @@
+"""Reads of premium remittances: an office's own reports, those sent to it, and the premium held
+back below it (保费滞留)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.db.models import DateField, QuerySet, Sum
+from django.db.models.functions import Substr, TruncMonth
+from django.utils import timezone
+
+from enrollment.models import Policy
+from finance.models import Remittance, RemittanceStatus
+from finance.rules import MONEY_OFFICES, ZERO, remittance_due_date
+from mutualaid import dates
+from mutualaid.models import Organisation
+
+
+def remittance_list(*, office: Organisation) -> QuerySet[Remittance]:
+    """The office's own reports, newest month first."""
+    return Remittance.objects.filter(org=office).order_by("-month")
+
+
+def remittance_incoming_list(*, office: Organisation) -> QuerySet[Remittance]:
+    """The reports of the offices below sent to this office."""
+    return Remittance.objects.filter(to_office=office).select_related("org").order_by("-month", "org__path")
+
+
+@dataclass(frozen=True)
+class RemittanceWarning:
+    office: Organisation
+    month: date
+    problem: str  # missing | late | short
+    amount_due: Decimal
+    outstanding: Decimal
+    report: Remittance | None
+
+
+def remittance_warning_list(
+    *, office: Organisation, months: int = 6, today: date | None = None
+) -> list[RemittanceWarning]:
+    """Premium held back below the office (保费滞留): for each money-holding office directly below
+    and each of the last `months` finished months, a report not drafted or not remitted after the
+    25th, remitted short, or late.
+
+    Three queries whatever the number of offices below (the finance page and the leaders'
+    dashboard of a province read it): the offices, their reports, and the premium of the months
+    without a report, grouped by office and month. Read in the caller's scope, which holds the
+    office (its own page, or a dashboard of a node of the caller's tree).
+    """
+    today = today or dates.business_today()
+    checked = [dates.add_months(dates.month_start(today), -back) for back in range(1, months + 1)]
+    children = list(Organisation.objects.filter(parent=office, kind__in=MONEY_OFFICES).order_by("path"))
+    reports = {
+        (r.org_id, r.month): r for r in Remittance.objects.filter(org__in=children, month__in=checked).order_by()
+    }
+    premium = _premium_by_child_and_month(office, children, checked) if children else {}
+    found: list[RemittanceWarning] = []
+    for child in children:
+        for month in checked:
+            warning = _warning(child, month, reports.get((child.pk, month)), premium, today)
+            if warning is not None:
+                found.append(warning)
+    return found
+
+
+def _warning(
+    child: Organisation,
+    month: date,
+    report: Remittance | None,
+    premium: dict[tuple[str, date], Decimal],
+    today: date,
+) -> RemittanceWarning | None:
+    due_on = remittance_due_date(month)
+    if report is None or report.status == RemittanceStatus.DRAFT:
+        if today <= due_on:
+            return None
+        due = (
+            premium.get((child.path, month), ZERO)
+            if report is None
+            else sum((Decimal(line["amount"]) for line in report.lines), ZERO)
+        )
+        return RemittanceWarning(child, month, "missing", due, due, report) if due > 0 else None
+    if report.amount_remitted < report.amount_due:
+        outstanding = report.amount_due - report.amount_remitted
+        return RemittanceWarning(child, month, "short", report.amount_due, outstanding, report)
+    if report.remitted_on and report.remitted_on > due_on:
+        return RemittanceWarning(child, month, "late", report.amount_due, ZERO, report)
+    return None
+
+
+def _premium_by_child_and_month(
+    office: Organisation, children: list[Organisation], months: list[date]
+) -> dict[tuple[str, date], Decimal]:
+    """What each child office owes for each of `months` (most recent first), as the drafting of a
+    report (finance.services.remittances) counts it office by office: the premium of the month's
+    policies in its tree for plans run by `office` or above. One grouped query; keyed by the
+    child's path and the month."""
+    start = timezone.make_aware(datetime.combine(months[-1], time.min))
+    end = timezone.make_aware(datetime.combine(dates.add_months(months[0], 1), time.min))
+    rows = (
+        Policy.objects.filter(
+            org_path__startswith=office.path,
+            issued_at__gte=start,
+            issued_at__lt=end,
+            period__plan__org_id__in=office.ancestor_ids(),
+        )
+        .annotate(
+            child=Substr("org_path", 1, len(children[0].path)),
+            bucket=TruncMonth("issued_at", output_field=DateField()),
+        )
+        .values("child", "bucket")
+        .annotate(amount=Sum("premium"))
+        .order_by()
+    )
+    return {(row["child"], row["bucket"]): row["amount"] or ZERO for row in rows}

@@ -1,0 +1,230 @@
+"""Outgoing payments from the dedicated account: prepared by one person, approved in layers by
+three others (office head, finance head, leader in charge), then booked when the bank pays.
+Management fees stay under the office's cap, and a reserve draw under the reserve held."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from claims.models import PaymentBatch
+from enrollment.models import Plan, Policy
+from finance.models import (
+    APPROVAL_LAYERS,
+    Account,
+    EntryKind,
+    FinanceSettings,
+    JournalLine,
+    PaymentApproval,
+    PaymentKind,
+    PaymentRequest,
+    PaymentStatus,
+)
+from finance.rules import CENT, ZERO, normal_balance
+from finance.services.ledger import acting_office, balance_get, books_lock, credit, debit, entry_post, number_next
+from mutualaid import dates
+from mutualaid.audit import records_refusals
+from mutualaid.models import Organisation, User
+from mutualaid.officesettings import office_settings
+from mutualaid.roles import require_permission
+
+
+def _fee_room(office: Organisation, plan: Plan, year: int) -> Decimal:
+    """What may still be spent on management fees this year: the office's cap as a share of the
+    premium of its tree's policies of the year, less the fees already posted. Read in the
+    caller's scope: the office paying the fees is the caller's own."""
+    ratio = office_settings(FinanceSettings, office).fee_cap_ratio
+    premium = (
+        Policy.objects.filter(org_path__startswith=office.path, period__plan=plan, issued_at__year=year).aggregate(
+            total=Sum("premium")
+        )["total"]
+        or ZERO
+    )
+    spent = JournalLine.objects.filter(
+        org=office, plan=plan, account=Account.MANAGEMENT_FEE, posted_on__year=year
+    ).aggregate(debit=Sum("debit"), credit=Sum("credit"))
+    fees = normal_balance(Account.MANAGEMENT_FEE, spent["debit"] or ZERO, spent["credit"] or ZERO)
+    return (premium * ratio).quantize(CENT) - fees
+
+
+def _fee_refused(room: Decimal, amount: Decimal) -> str:
+    return _("The management fee cap leaves %(room)s yuan this year for this plan; %(amount)s yuan is refused.") % {
+        "room": max(room, ZERO),
+        "amount": amount,
+    }
+
+
+def _reserve_refused(available: Decimal) -> str:
+    return _("The reserve fund holds %(available)s yuan for this plan.") % {"available": available}
+
+
+def _check_within_limits(office: Organisation, plan: Plan, kind: str, amount: Decimal, errors: dict[str, str]) -> None:
+    if kind == PaymentKind.MANAGEMENT_FEE:
+        room = _fee_room(office, plan, dates.business_today().year)
+        if amount > room:
+            errors["amount"] = _fee_refused(room, amount)
+    elif kind == PaymentKind.RESERVE_DRAW:
+        available = balance_get(office=office, plan=plan, account=Account.RESERVE_FUND)
+        if amount > available:
+            errors["amount"] = _reserve_refused(available)
+
+
+@transaction.atomic
+def payment_prepare(
+    *,
+    actor: User,
+    plan: Plan,
+    kind: str,
+    amount: Decimal | None,
+    payee: str,
+    purpose: str,
+    claims_batch: PaymentBatch | None = None,
+    meeting: str = "",
+    meeting_on: date | None = None,
+) -> PaymentRequest:
+    """Prepare an outgoing payment for approval; whoever prepares it may not approve it."""
+    require_permission(actor, "finance.prepare")
+    office = acting_office(actor)
+    errors: dict[str, str] = {}
+    if kind not in PaymentKind.values:
+        errors["kind"] = _("Choose what the payment is for.")
+    if kind == PaymentKind.CLAIMS_BATCH:
+        if claims_batch is None or claims_batch.org_id != office.pk:
+            errors["claims_batch"] = _("Choose a payment batch of your office.")
+        else:
+            amount = claims_batch.total
+            if PaymentRequest.objects.filter(claims_batch=claims_batch).exists():
+                errors["claims_batch"] = _("This batch already has a payment.")
+    if amount is None or amount <= 0 or amount != amount.quantize(CENT):
+        errors["amount"] = _("Enter an amount above 0, in yuan with at most two decimals.")
+    if not payee.strip():
+        errors["payee"] = _("Enter who is paid.")
+    if not purpose.strip():
+        errors["purpose"] = _("Enter what the payment is for.")
+    decision_from = office_settings(FinanceSettings, office).collective_decision_from
+    if amount and amount >= decision_from and not (meeting.strip() and meeting_on):
+        errors["meeting"] = _(
+            "From %(limit)s yuan a payment needs the record of the collective decision: enter the meeting and its date."
+        ) % {"limit": decision_from}
+    if not errors and amount is not None:
+        _check_within_limits(office, plan, kind, amount, errors)
+    if errors or amount is None:
+        raise ValidationError(errors)
+    return PaymentRequest.objects.create(
+        org=office,
+        number=number_next(sequence="finance_payment_number_seq", prefix="FK"),
+        plan=plan,
+        kind=kind,
+        amount=amount,
+        payee=payee.strip()[:100],
+        purpose=purpose.strip()[:200],
+        claims_batch=claims_batch,
+        meeting=meeting.strip()[:120],
+        meeting_on=meeting_on,
+        prepared_by=actor,
+    )
+
+
+def payment_next_layer(*, payment: PaymentRequest) -> tuple[str, str] | None:
+    """The next layer to sign and the permission it takes, or None once every layer has signed."""
+    done = set(payment.approvals.values_list("layer", flat=True))
+    return next(((layer, perm) for layer, perm in APPROVAL_LAYERS if layer not in done), None)
+
+
+@records_refusals("finance.approve", target="payment")
+@transaction.atomic
+def payment_approve(*, actor: User, payment: PaymentRequest, version: int) -> PaymentRequest:
+    """Sign the next layer: office head, then finance head, then the leader in charge, three
+    different people, none of them the one who prepared the payment."""
+    locked = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
+    if locked.version != version:
+        raise ValidationError(
+            _("Someone else acted on payment %(number)s a moment ago; nothing was applied. Reload the page.")
+            % {"number": locked.number}
+        )
+    if locked.status != PaymentStatus.PENDING:
+        raise ValidationError(_("Payment %(number)s is not awaiting approval.") % {"number": locked.number})
+    if locked.org_id != actor.org_id:
+        raise PermissionDenied(_("Payments are approved by the office that makes them."))
+    layer = payment_next_layer(payment=locked)
+    if layer is None:  # cannot happen for a pending payment; refuse rather than approve twice
+        raise ValidationError(_("Payment %(number)s is not awaiting approval.") % {"number": locked.number})
+    name, perm = layer
+    require_permission(actor, perm)
+    if actor.pk == locked.prepared_by_id:
+        raise PermissionDenied(_("You prepared this payment, so you may not approve it."))
+    if locked.approvals.filter(approver=actor).exists():
+        raise PermissionDenied(_("You have already approved this payment; another person must sign this layer."))
+    PaymentApproval.objects.create(org=locked.org, payment=locked, layer=name, approver=actor)
+    if payment_next_layer(payment=locked) is None:
+        locked.status = PaymentStatus.APPROVED
+    locked.version += 1
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def payment_reject(*, actor: User, payment: PaymentRequest, version: int, reason: str) -> PaymentRequest:
+    """Refuse the payment at the layer awaiting a signature, with the reason."""
+    locked = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
+    layer = payment_next_layer(payment=locked)
+    if locked.version != version or locked.status != PaymentStatus.PENDING or layer is None:
+        raise ValidationError(_("Payment %(number)s is not awaiting approval.") % {"number": locked.number})
+    require_permission(actor, layer[1])
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the rejection.")})
+    locked.status, locked.reason, locked.version = PaymentStatus.REJECTED, reason.strip()[:300], locked.version + 1
+    locked.save()
+    return locked
+
+
+def _check_still_within_limits(payment: PaymentRequest, paid_on: date) -> None:
+    """The cap and the reserve again, under the books' lock: other payments may have been booked
+    since this one was prepared."""
+    books_lock(office=payment.org, plan=payment.plan)
+    if payment.kind == PaymentKind.MANAGEMENT_FEE:
+        room = _fee_room(payment.org, payment.plan, paid_on.year)
+        if payment.amount > room:
+            raise ValidationError(_fee_refused(room, payment.amount))
+    else:
+        available = balance_get(office=payment.org, plan=payment.plan, account=Account.RESERVE_FUND)
+        if payment.amount > available:
+            raise ValidationError(_reserve_refused(available))
+
+
+@transaction.atomic
+def payment_mark_paid(*, actor: User, payment: PaymentRequest, paid_on: date, bank_reference: str) -> PaymentRequest:
+    """The bank made an approved payment (fees, reserve draws): booked out of the dedicated
+    account. A claims batch is marked paid on its batch page instead."""
+    require_permission(actor, "finance.post")
+    locked = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
+    if locked.org_id != actor.org_id:
+        raise PermissionDenied(_("Payments are made by the office that prepared them."))
+    if locked.kind == PaymentKind.CLAIMS_BATCH:
+        raise ValidationError(_("A claims batch is marked paid on its batch page, when the bank confirms it."))
+    if locked.status != PaymentStatus.APPROVED:
+        raise ValidationError(_("Only an approved payment can be paid."))
+    if not bank_reference.strip():
+        raise ValidationError({"bank_reference": _("Enter the bank's reference of the payment.")})
+    _check_still_within_limits(locked, paid_on)
+    fee = locked.kind == PaymentKind.MANAGEMENT_FEE
+    account = Account.MANAGEMENT_FEE if fee else Account.RESERVE_FUND
+    locked.entry = entry_post(
+        actor=actor,
+        office=locked.org,
+        plan=locked.plan,
+        kind=EntryKind.MANAGEMENT_FEE if fee else EntryKind.RESERVE_DRAW,
+        posted_on=paid_on,
+        memo=f"{locked.number} {locked.payee}: {locked.purpose}",
+        legs=[debit(account, locked.amount), credit(Account.BANK, locked.amount)],
+        key=f"payment:{locked.pk}",
+        bank_reference=bank_reference.strip(),
+    )
+    locked.status, locked.version = PaymentStatus.PAID, locked.version + 1
+    locked.save()
+    return locked

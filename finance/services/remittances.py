@@ -1,0 +1,226 @@
+"""Premium remittances up the tree (上解保费): each month an office below drafts its report of
+the month's premium for the plans run above it, confirms the transfer with the bank's reference,
+and the office above receives it (setting the reserve aside where it runs the plan)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
+
+from enrollment.models import Plan, Policy
+from finance.models import Account, EntryKind, FinanceSettings, Remittance, RemittanceStatus
+from finance.rules import CENT, MONEY_OFFICES, ZERO, remittance_due_date
+from finance.services.ledger import credit, debit, entry_post, office_pools
+from mutualaid import dates
+from mutualaid.faults import pause_point
+from mutualaid.models import Organisation, User
+from mutualaid.officesettings import office_settings
+from mutualaid.roles import require_permission
+from mutualaid.tenancy import unscoped
+
+
+def _month_lines(office: Organisation, month: date) -> list[dict[str, Any]]:
+    """The policies of the month in the office's tree, by plan, for plans run above the office.
+    Read in the caller's scope, which holds the office's tree (the office itself drafting, or its
+    province's monthly task)."""
+    policies = (
+        Policy.objects.filter(
+            org_path__startswith=office.path, issued_at__date__gte=month, issued_at__date__lt=dates.add_months(month, 1)
+        )
+        .exclude(period__plan__org_id=office.pk)
+        .filter(period__plan__org_id__in=office.ancestor_ids())
+        .values("period__plan_id", "period__plan__name")
+        .annotate(policies=Count("pk"), members=Sum("member_count"), shares=Sum("share_count"), amount=Sum("premium"))
+        .order_by("period__plan__name")
+    )
+    return [
+        {
+            "plan": row["period__plan_id"],
+            "plan_name": row["period__plan__name"],
+            "policies": row["policies"],
+            "members": row["members"] or 0,
+            "shares": row["shares"] or 0,
+            "amount": str(row["amount"] or ZERO),
+        }
+        for row in policies
+    ]
+
+
+@transaction.atomic
+def remittance_draft(*, actor: User | None, office: Organisation, month: date) -> Remittance:
+    """Draft (or redraft, while not yet remitted) the office's report for a month; `actor` is
+    None when the monthly task drafts it."""
+    month = dates.month_start(month)
+    if office.kind not in MONEY_OFFICES or office.parent_id is None:
+        raise ValidationError(_("Only agent points and city offices remit premium to an office above."))
+    if month >= dates.month_start(dates.business_today()):
+        raise ValidationError(
+            _("%(month)s is not over yet: its report is drafted from the 1st of the next month.")
+            % {"month": f"{month:%Y-%m}"}
+        )
+    lines = _month_lines(office, month)
+    if not lines:
+        raise ValidationError(
+            _("No policy of a plan run above %(office)s was issued in %(month)s: there is nothing to remit.")
+            % {"office": office.name, "month": f"{month:%Y-%m}"}
+        )
+    amount = sum((Decimal(line["amount"]) for line in lines), ZERO)
+    # Two draftings at once (a second beat, a person redrafting while the task runs) would both
+    # find no report and both insert one: the second waits here and redrafts the first's instead.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"remittance:{office.pk}:{month}"])
+    with unscoped():  # the office above, which the report goes to, lies outside the office's scope
+        parent = Organisation.objects.get(pk=office.parent_id)
+    report = Remittance.objects.select_for_update().filter(org=office, month=month).first()
+    below = list(Remittance.objects.filter(org__parent=office, month=month))
+    pause_point("finance.remittance_draft")
+    if report is None:
+        report = Remittance.objects.create(
+            org=office,
+            month=month,
+            to_office=parent,
+            due_on=remittance_due_date(month),
+            lines=lines,
+            amount_due=amount,
+        )
+    elif report.status == RemittanceStatus.DRAFT:
+        report.lines, report.amount_due = lines, amount
+        report.save(update_fields=["lines", "amount_due"])
+    report.consolidates.set(below)
+    return report
+
+
+def _check_transfer(report: Remittance, amount: Decimal, bank_reference: str, remitted_on: date) -> None:
+    errors = {}
+    if not bank_reference.strip():
+        errors["bank_reference"] = _("Enter the bank's reference of the transfer.")
+    if amount <= 0 or amount != amount.quantize(CENT):
+        errors["amount"] = _("Enter the amount transferred, in yuan with at most two decimals.")
+    elif amount > report.amount_due:
+        errors["amount"] = _("The amount is more than the %(due)s yuan due: check the transfer.") % {
+            "due": report.amount_due
+        }
+    if remitted_on > dates.business_today():
+        errors["remitted_on"] = _("The transfer date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def remittance_confirm(
+    *, actor: User, remittance: Remittance, amount: Decimal, bank_reference: str, remitted_on: date
+) -> Remittance:
+    """The office transferred the month's premium to the office above: confirmed with the bank's
+    reference, and booked (due to the office above, out of the bank) plan by plan."""
+    require_permission(actor, "finance.remit")
+    report = Remittance.objects.select_for_update().get(pk=remittance.pk)
+    if report.org_id != actor.org_id:
+        raise PermissionDenied(_("Only %(office)s confirms its own remittance.") % {"office": report.org.name})
+    if report.status != RemittanceStatus.DRAFT:
+        raise ValidationError(_("This remittance has already been confirmed."))
+    _check_transfer(report, amount, bank_reference, remitted_on)
+    report.status, report.amount_remitted = RemittanceStatus.REMITTED, amount
+    report.bank_reference, report.remitted_on, report.confirmed_by = bank_reference.strip(), remitted_on, actor
+    report.save()
+    plans = _plans(report)
+    above = report.to_office
+    for plan_id, part in _allocate(report, amount):
+        plan = plans[plan_id]
+        entry_post(
+            actor=actor,
+            office=report.org,
+            plan=plan,
+            kind=EntryKind.REMITTED,
+            posted_on=remitted_on,
+            memo=_("Premium of %(month)s remitted to %(office)s")
+            % {"month": f"{report.month:%Y-%m}", "office": above.name},
+            legs=[debit(Account.DUE_TO_ABOVE, part), credit(Account.BANK, part)],
+            key=f"remit:{report.pk}:{plan_id}",
+            bank_reference=report.bank_reference,
+        )
+        # The office above is owed the money from now on: income where it runs the plan,
+        # otherwise due further up; the bank side follows when the money arrives.
+        entry_post(
+            actor=actor,
+            office=above,
+            plan=plan,
+            kind=EntryKind.REMITTANCE_RECEIVED,
+            posted_on=remitted_on,
+            memo=_("Premium of %(month)s remitted by %(office)s, in transit")
+            % {"month": f"{report.month:%Y-%m}", "office": report.org.name},
+            legs=[
+                debit(Account.DUE_FROM_BELOW, part),
+                credit(Account.PREMIUM_INCOME if office_pools(office=above, plan=plan) else Account.DUE_TO_ABOVE, part),
+            ],
+            key=f"remit-above:{report.pk}:{plan_id}",
+            bank_reference=report.bank_reference,
+        )
+    return report
+
+
+def _plans(report: Remittance) -> dict[int, Plan]:
+    with unscoped():  # the plans of a report are run by offices above the remitting office
+        return Plan.objects.in_bulk([line["plan"] for line in report.lines])
+
+
+def _allocate(report: Remittance, amount: Decimal) -> list[tuple[int, Decimal]]:
+    """A short transfer pays the plans in the report's order, each in full while it lasts."""
+    parts, left = [], amount
+    for line in report.lines:
+        part = min(left, Decimal(line["amount"]))
+        if part > 0:
+            parts.append((line["plan"], part))
+        left -= part
+    return parts
+
+
+@transaction.atomic
+def remittance_receive(*, actor: User, remittance: Remittance, received_on: date | None = None) -> Remittance:
+    """The office above confirms the money arrived: in its books, into the bank and as income
+    where it runs the plan (with the reserve set aside), otherwise as due further up."""
+    require_permission(actor, "finance.post")
+    report = Remittance.objects.select_for_update().get(pk=remittance.pk)
+    if report.to_office_id != actor.org_id:
+        raise PermissionDenied(_("This remittance is received by %(office)s.") % {"office": report.to_office.name})
+    if report.status != RemittanceStatus.REMITTED:
+        raise ValidationError(_("Only a remittance confirmed by the office below can be received."))
+    received_on = received_on or dates.business_today()
+    office = report.to_office
+    reserve_ratio = office_settings(FinanceSettings, office).reserve_ratio
+    plans = _plans(report)
+    for plan_id, part in _allocate(report, report.amount_remitted):
+        plan = plans[plan_id]
+        memo = _("Premium of %(month)s from %(office)s") % {"month": f"{report.month:%Y-%m}", "office": report.org.name}
+        entry_post(
+            actor=actor,
+            office=office,
+            plan=plan,
+            kind=EntryKind.REMITTANCE_RECEIVED,
+            posted_on=received_on,
+            memo=memo,
+            legs=[debit(Account.BANK, part), credit(Account.DUE_FROM_BELOW, part)],
+            key=f"receive:{report.pk}:{plan_id}",
+            bank_reference=report.bank_reference,
+        )
+        reserve = (part * reserve_ratio).quantize(CENT, rounding=ROUND_HALF_UP)
+        if office_pools(office=office, plan=plan) and reserve > 0:
+            entry_post(
+                actor=actor,
+                office=office,
+                plan=plan,
+                kind=EntryKind.REMITTANCE_RECEIVED,
+                posted_on=received_on,
+                memo=_("Reserve set aside: %(ratio)s of %(amount)s yuan")
+                % {"ratio": f"{(reserve_ratio * 100).normalize():f}%", "amount": part},
+                legs=[debit(Account.RESERVE_PROVISION, reserve), credit(Account.RESERVE_FUND, reserve)],
+                key=f"reserve:{report.pk}:{plan_id}",
+            )
+    report.status, report.received_on, report.received_by = RemittanceStatus.RECEIVED, received_on, actor
+    report.save()
+    return report

@@ -1,0 +1,51 @@
+"""The premiums an office collects from its units, and their arrival in the bank."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from enrollment.models import Policy
+from finance.selectors.premiums import receivable_list
+from finance.services.premiums import premium_receive
+from finance.views.base import show_error
+from mutualaid import dates
+from mutualaid.requests import request_office, request_user
+from mutualaid.views import StaffView
+
+
+class PremiumsView(StaffView):
+    """The premiums this office collects from its units, and their arrival in the bank."""
+
+    template_name = "finance/premiums.html"
+    permission_required = "finance.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(policies=receivable_list(office=request_office(self.request)), today=dates.business_today())
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            policy = Policy.objects.get(pk=int(request.POST.get("policy", "0") or 0))
+        except (Policy.DoesNotExist, ValueError):
+            raise Http404(_("No such policy in your office's tree.")) from None
+        try:
+            received_on = forms.DateField().clean(request.POST.get("received_on", ""))
+            premium_receive(
+                actor=request_user(request),
+                policy=policy,
+                received_on=received_on,
+                bank_reference=request.POST.get("bank_reference", ""),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            show_error(request, error)
+        else:
+            messages.success(request, _("Premium of policy %(number)s booked as received.") % {"number": policy.number})
+        return redirect("finance:premiums")

@@ -1,0 +1,105 @@
+"""Premium remittances: an office's own reports and those sent to it, drafting, confirming the
+transfer and receiving it."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from finance.models import Remittance, RemittanceStatus
+from finance.selectors.remittances import remittance_incoming_list, remittance_list, remittance_warning_list
+from finance.services.remittances import remittance_confirm, remittance_draft, remittance_receive
+from finance.views.base import show_error
+from mutualaid import dates
+from mutualaid.requests import request_office, request_user
+from mutualaid.views import StaffView
+
+
+class RemittanceListView(StaffView):
+    template_name = "finance/remittance_list.html"
+    permission_required = "finance.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        office = request_office(self.request)
+        context.update(
+            own=remittance_list(office=office),
+            incoming=remittance_incoming_list(office=office)[:200],
+            warnings=remittance_warning_list(office=office),
+            last_month=dates.last_month(),
+            may_remit=self.request.user.has_perm("finance.remit") and office.parent_id is not None,
+        )
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        month = dates.parse_month(request.POST.get("month", ""))
+        try:
+            if month is None:
+                raise ValidationError(_("Choose the month of the report."))
+            if not request.user.has_perm("finance.remit"):
+                raise PermissionDenied(_("Your roles do not allow this."))
+            report = remittance_draft(actor=request_user(request), office=request_office(request), month=month)
+        except (ValidationError, PermissionDenied) as error:
+            show_error(request, error)
+            return redirect("finance:remittance_list")
+        return redirect("finance:remittance_detail", remittance_pk=report.pk)
+
+
+class RemittanceDetailView(StaffView):
+    template_name = "finance/remittance_detail.html"
+    permission_required = "finance.view"
+
+    def _report(self) -> Remittance:
+        try:
+            return Remittance.objects.select_related("org", "to_office", "confirmed_by", "received_by").get(
+                pk=self.kwargs["remittance_pk"]
+            )
+        except Remittance.DoesNotExist:
+            raise Http404(_("No such remittance in your office's tree.")) from None
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        report = self._report()
+        user = request_user(self.request)
+        context.update(
+            report=report,
+            below=report.consolidates.select_related("org").order_by("org__path"),
+            today=dates.business_today(),
+            may_confirm=report.status == RemittanceStatus.DRAFT
+            and report.org_id == user.org_id
+            and user.has_perm("finance.remit"),
+            may_receive=report.status == RemittanceStatus.REMITTED
+            and report.to_office_id == user.org_id
+            and user.has_perm("finance.post"),
+        )
+        return context
+
+    def post(self, request: HttpRequest, remittance_pk: int) -> HttpResponse:
+        report = self._report()
+        try:
+            if request.POST.get("action") == "receive":
+                remittance_receive(actor=request_user(request), remittance=report)
+                messages.success(request, _("Remittance received and booked."))
+            else:
+                try:
+                    amount = Decimal(request.POST.get("amount", "").replace(",", "").strip())
+                except InvalidOperation:
+                    raise ValidationError({"amount": _("Enter the amount transferred, in yuan.")}) from None
+                remittance_confirm(
+                    actor=request_user(request),
+                    remittance=report,
+                    amount=amount,
+                    bank_reference=request.POST.get("bank_reference", ""),
+                    remitted_on=forms.DateField().clean(request.POST.get("remitted_on", "")),
+                )
+                messages.success(request, _("Remittance confirmed and booked."))
+        except (ValidationError, PermissionDenied) as error:
+            show_error(request, error)
+        return redirect("finance:remittance_detail", remittance_pk=report.pk)

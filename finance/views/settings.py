@@ -1,0 +1,65 @@
+"""An office's finance settings, and closing a month of its books."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from finance.models import ClosedMonth, FinanceSettings
+from finance.services.ledger import month_close
+from finance.views.base import show_error
+from mutualaid import dates
+from mutualaid.officesettings import office_settings
+from mutualaid.requests import request_office, request_user
+from mutualaid.views import StaffView
+
+
+class SettingsForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = FinanceSettings
+        fields = ["reserve_ratio", "fee_cap_ratio", "collective_decision_from"]
+        help_texts = {
+            "reserve_ratio": gettext_lazy("For example 0.1 sets aside 10 percent of each premium received."),
+            "fee_cap_ratio": gettext_lazy("For example 0.05: fees of a plan may not pass 5 percent of its premium."),
+        }
+
+
+class SettingsView(StaffView):
+    template_name = "finance/settings.html"
+    permission_required = "finance.configure"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        office = request_office(self.request)
+        context.setdefault("form", SettingsForm(instance=office_settings(FinanceSettings, office)))
+        context["last_month"] = dates.last_month()
+        context["closed"] = ClosedMonth.objects.filter(org=office).order_by("-month")[:24]
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if request.POST.get("action") == "close":
+            try:
+                month = dates.parse_month(request.POST.get("month", ""))
+                if month is None:
+                    raise ValidationError(_("Choose the month to close."))
+                month_close(actor=request_user(request), month=month)
+                messages.success(request, _("The month is closed."))
+            except (ValidationError, PermissionDenied) as error:
+                show_error(request, error)
+            return redirect("finance:settings")
+        office = request_office(request)
+        form = SettingsForm(request.POST, instance=office_settings(FinanceSettings, office))
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        saved = form.save(commit=False)
+        saved.org = office
+        saved.save()
+        messages.success(request, _("Settings saved."))
+        return redirect("finance:settings")

@@ -1,0 +1,66 @@
+"""The year's rankings of a node's children on screen, and as xlsx and PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mutualaid.models import Organisation
+from mutualaid.views import StaffView
+from reporting import exports, jobs, rankings
+from reporting.views.base import download, node_asked
+
+
+def _ranking_choice(request: HttpRequest) -> tuple[Organisation, Any, int, str, list[Any]]:
+    node = node_asked(request)
+    year = jobs.parse_year(request.GET.get("year")) or timezone.localdate().year
+    plans = rankings.ranking_plan_list(node=node)
+    wanted = request.GET.get("plan", "")
+    plan = next((p for p in plans if str(p.pk) == wanted), None) if wanted else (plans[0] if plans else None)
+    if wanted and plan is None:
+        raise Http404(_("Choose a plan."))
+    sort = request.GET.get("sort", "")
+    return node, plan, year, sort if sort in rankings.SORTS else rankings.DEFAULT_SORT, plans
+
+
+class RankingsView(StaffView):
+    template_name = "reporting/rankings.html"
+    permission_required = "reporting.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        node, plan, year, sort, plans = _ranking_choice(self.request)
+        figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort) if plan else None
+        cols = exports.ranking_columns()
+        context.update(
+            node=node,
+            plan=plan,
+            plans=plans,
+            year=year,
+            sort=sort,
+            sorts=rankings.SORTS,
+            figures=figures,
+            columns=cols,
+            rows=[(row, [exports.display(row.get(k), f) for k, _h, f in cols]) for row in figures["rows"]]
+            if figures
+            else [],
+            total=[exports.display(figures["total"].get(k), f) for k, _h, f in cols] if figures else [],
+            query=urlencode({"office": node.pk, "year": year, "plan": plan.pk if plan else "", "sort": sort}),
+            parent=Organisation.objects.filter(pk=node.parent_id).first() if node.parent_id else None,
+        )
+        return context
+
+
+class RankingsDownloadView(StaffView):
+    permission_required = "reporting.view"
+    pdf = False
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        node, plan, year, sort, _plans = _ranking_choice(request)
+        if plan is None:
+            raise Http404(_("Choose a plan."))
+        return download(exports.rankings_document(node=node, plan=plan, year=year, sort=sort, pdf=self.pdf))
