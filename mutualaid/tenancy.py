@@ -59,8 +59,12 @@ if TYPE_CHECKING:
     class TenantManager(models.Manager[_M]):
         """Rows whose `org_path` lies in the active scope."""
 
+        def with_scopes_disabled(self) -> TenantManager[_M]: ...
+
     class NodeManager(models.Manager[_M]):
         """Organisation nodes whose own `path` lies in the active scope."""
+
+        def with_scopes_disabled(self) -> NodeManager[_M]: ...
 
     class TenantUserManager(UserManager[_U]):
         """Accounts whose `org_path` lies in the active scope (with UserManager's methods)."""

@@ -97,3 +97,70 @@ def test_a_role_must_fit_its_node(tree: Tree) -> None:
 
     with unscoped(), pytest.raises(ValidationError):
         user_create(username="wrong", password="Xy-12345678", org=tree.a.unit, roles=[Role.CLAIMS_OFFICER])
+
+
+# Every place that reads every office's rows (`unscoped()`), with how many calls it makes: a new
+# one is a decision. Add it here, with a comment at the call that says why the whole tree is read.
+PINNED_UNSCOPED = {
+    "claims/demo.py::seed": 1,  # seeding the demo
+    "claims/selectors.py::office_calendar": 1,  # days declared by the offices above
+    "claims/selectors.py::period_schedule": 1,  # the schedule is kept by the office that runs the plan
+    "claims/selectors.py::schedule_list": 1,  # schedules of the periods offered from above
+    "claims/services/calculation.py::_facts": 1,  # a member's earlier claims anywhere in the province
+    "claims/services/calculation.py::_membership_year": 1,  # a member's enrollments anywhere in the province
+    "claims/services/calculation.py::claim_flags": 1,  # duplicate invoices anywhere in the province
+    "claims/services/payment.py::batch_mark_paid": 1,  # freezing a schedule of the office above
+    "claims/services/registration.py::_review_office": 1,  # the reviewing city above the agent
+    "enrollment/selectors.py::period_get_offered": 1,  # a period run by the office above
+    "enrollment/selectors.py::period_list_offered": 1,  # periods run by the offices above
+    "enrollment/selectors.py::plan_list_exclusive": 1,  # plans of the offices above that exclude each other
+    "enrollment/selectors.py::plan_list_offered": 1,  # plans run by the offices above
+    "enrollment/services/approval.py::member_list_approve": 1,  # locking a period of the province above
+    "enrollment/validation.py::_office_names": 1,  # which city holds a duplicate
+    "finance/demo.py::seed": 2,  # seeding the demo
+    "finance/selectors/books.py::book_plan_list": 1,  # plans of the offices above
+    "finance/services/claims_batches.py::on_claims_batch_paid": 1,  # plans pooled above the paying office
+    "finance/services/ledger.py::_check_open": 1,  # the books posted into may lie above the actor
+    "finance/services/ledger.py::_entry_with_key": 1,  # idempotency keys are unique across all books
+    "finance/services/remittances.py::_plans": 1,  # plans of the offices above
+    "finance/services/remittances.py::remittance_draft": 1,  # the office the report goes to
+    "finance/tasks.py::draft_all_remittances": 1,  # beat fan-out over office ids
+    "finance/views/payments.py::PaymentForm.__init__": 1,  # plans of the offices above, as a form's choices
+    "mutualaid/audit.py::audit_event_list": 1,  # actors' and their nodes' names above the reader
+    "mutualaid/audit.py::audit_refusal": 1,  # the note belongs to the actor's node
+    "mutualaid/management/commands/apply_retention.py::Command.handle": 1,  # operator's command
+    "mutualaid/management/commands/reencrypt_pii.py::Command.handle": 1,  # operator's command
+    "mutualaid/management/commands/seed_demo.py::Command.handle": 1,  # operator's command
+    "mutualaid/middleware.py::TenantScopeMiddleware.__call__": 1,  # superusers' admin
+    "mutualaid/officesettings.py::office_settings": 1,  # the governing office's settings
+    "mutualaid/retention.py::run_offices": 1,  # office ids for the nightly tasks
+    "mutualaid/scopedtask.py::ScopedTask.__call__": 1,  # the office a task enters
+    "reporting/overview.py::_periods_and_plans": 1,  # periods and plans of the offices above
+    "reporting/rankings.py::ranking_plan_list": 1,  # plans of the offices above
+    "reporting/tasks.py::rollup_all": 1,  # beat fan-out over office ids
+    "reporting/turnaround.py::_calendars_and_targets": 1,  # reviewing offices' settings and days
+    "reporting/turnaround.py::_reviewing_offices": 1,  # reviewing offices above the node
+}
+
+
+def test_every_unscoped_call_says_why_and_is_a_pinned_site() -> None:
+    from tests.unscoped_sites import site_counts, unscoped_sites
+
+    silent = [f"{site.module}:{site.line} ({site.function})" for site in unscoped_sites() if not site.commented]
+    assert not silent, "say why at each unscoped() call, in a comment on its line or the line above:\n" + "\n".join(
+        silent
+    )
+    assert dict(site_counts()) == PINNED_UNSCOPED
+
+
+def test_no_code_reaches_around_the_scoped_managers() -> None:
+    """`_base_manager` reads every office's rows without saying so: use a commented unscoped()."""
+    from tests.unscoped_sites import PACKAGES, ROOT
+
+    found = [
+        f"{path.relative_to(ROOT)}"
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts and "_base_manager" in path.read_text(encoding="utf-8")
+    ]
+    assert not found, found

@@ -23,8 +23,10 @@ def _is_unscoped(node: ast.AST) -> bool:
     if not isinstance(node, ast.Call):
         return False
     func = node.func
+    # `unscoped()` around a block, or a manager's `with_scopes_disabled()` for a lazy queryset
+    # (a form's choices, read after the block would have ended).
     return (isinstance(func, ast.Name) and func.id == "unscoped") or (
-        isinstance(func, ast.Attribute) and func.attr == "unscoped"
+        isinstance(func, ast.Attribute) and func.attr in {"unscoped", "with_scopes_disabled"}
     )
 
 
@@ -36,7 +38,7 @@ def _walk(node: ast.AST, names: list[str], path: Path, lines: list[str], found: 
         if _is_unscoped(child):
             line = child.lineno
             here, above = lines[line - 1], lines[line - 2] if line >= 2 else ""
-            commented = "#" in here.split("unscoped()", 1)[1] or above.strip().startswith("#")
+            commented = "#" in here[child.col_offset :] or above.strip().startswith("#")
             found.append(Site(str(path.relative_to(ROOT)), ".".join(names) or "<module>", line, commented))
         _walk(child, names, path, lines, found)
 

@@ -57,8 +57,8 @@ class PaymentForm(forms.Form):
         super().__init__(*args, **kwargs)
         plan_ids = [p.pk for p in book_plan_list(office=office)]
         # Plans belong to the office that runs them, often above this one: the choice is limited
-        # to the plans this office keeps books for, read without the scope.
-        self.fields["plan"].queryset = Plan._base_manager.filter(pk__in=plan_ids)  # type: ignore[attr-defined]
+        # to the plans this office keeps books for, read without the scope (the form reads it later).
+        self.fields["plan"].queryset = Plan.objects.with_scopes_disabled().filter(pk__in=plan_ids)  # type: ignore[attr-defined]
         self.fields["claims_batch"].queryset = claims_batch_unpaid_list(office=office)  # type: ignore[attr-defined]
 
 
