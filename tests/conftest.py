@@ -185,6 +185,41 @@ def claims_ready(tree: Tree) -> Tree:
     return tree
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """pytest-django's test database; under pytest-xdist, a copy of one migrated template for
+    each worker (tests/testdb.py)."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tests import testdb
+
+    verbosity = request.config.option.verbose
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        shared = tmp_path_factory.getbasetemp().parent
+        with django_db_blocker.unblock():
+            original = testdb.worker_database_create(worker, shared, verbosity)
+        yield
+        with django_db_blocker.unblock():
+            testdb.worker_database_destroy(worker, shared, verbosity, original=original)
+        return
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        databases = setup_databases(verbosity=verbosity, interactive=False, keepdb=keepdb)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(databases, verbosity=verbosity)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def flush_past_the_audit_guards() -> Iterator[None]:
     """The audit and ledger tables refuse TRUNCATE (mutualaid/dbguard.py), and TRUNCATE is how the
