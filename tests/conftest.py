@@ -185,6 +185,25 @@ def claims_ready(tree: Tree) -> Tree:
     return tree
 
 
+# Modules of long tests (minutes of walking every route as every role, the API fuzz, the
+# browser journeys): they start first among the database tests, so that the test processes do not
+# end with one of them running alone while the other has nothing left.
+LONG_FIRST = ("tests/test_isolation.py", "tests/test_api_fuzz.py")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own order (database tests, then transactional)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that need no database first: under pytest-xdist the first process runs them
+    while the second migrates the test database's template (tests/testdb.py). Then the long
+    modules, then the rest, each module's tests kept together and in their order."""
+
+    def order(item: pytest.Item) -> tuple[bool, bool]:
+        database = "django_db_setup" in getattr(item, "fixturenames", ())
+        return database, not item.nodeid.startswith(LONG_FIRST)
+
+    items.sort(key=order)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request: pytest.FixtureRequest,
@@ -217,7 +236,10 @@ def django_db_setup(
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():
-            teardown_databases(databases, verbosity=verbosity)
+            try:
+                teardown_databases(databases, verbosity=verbosity)
+            except Exception as error:  # as pytest-django's own: a leftover database is no test's failure
+                request.node.warn(pytest.PytestWarning(f"the test database was not dropped: {error!r}"))
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -248,12 +270,19 @@ def empty_cache() -> None:
 
 @pytest.fixture(autouse=True)
 def tasks_run_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Tasks run in the test's process, except in the tests that start a real worker."""
+    """Tasks run in the test's process, except in the tests that start a real worker.
+
+    Celery's in-process `apply_async` sets a process-wide flag around each call that makes
+    `.get()` refuse to wait (as inside a task); two threads doing it at once (tests/test_faults.py)
+    can leave it set, which would fail every later test of the process: each test starts clear."""
+    from celery._state import _set_task_join_will_block
+
     from config.celery import app
 
     eager = request.node.get_closest_marker("worker") is None
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = eager or previous
+    _set_task_join_will_block(False)
     yield
     app.conf.task_always_eager = previous
 

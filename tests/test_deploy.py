@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS = (ROOT / "mutualaid" / "settings.py").read_text()
+SETTINGS = (ROOT / "config" / "settings.py").read_text()
 
 
 def _production_env() -> dict[str, str]:

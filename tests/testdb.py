@@ -24,10 +24,12 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def _drop(name: str) -> None:
+    """Drop the database even if a connection a test left open (a thread's, a child process's)
+    still holds it."""
     from django.db import connection
 
     with connection._nodb_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)}")
+        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)} WITH (FORCE)")
 
 
 def _template(worker: str) -> str:
@@ -61,9 +63,13 @@ def worker_database_create(worker: str, shared: Path, verbosity: int) -> str:
 
 def worker_database_destroy(worker: str, shared: Path, verbosity: int, *, original: str) -> None:
     """Drop the worker's copy, and the template with the last copy."""
-    from django.db import connection
+    from django.conf import settings
+    from django.db import connections
 
-    connection.creation.destroy_test_db(original, verbosity=verbosity)
+    own = connections["default"].settings_dict["NAME"]
+    connections.close_all()
+    _drop(own)
+    settings.DATABASES["default"]["NAME"] = connections["default"].settings_dict["NAME"] = original
     with _locked(shared):
         done = shared / "test-database.done"
         count = len(done.read_text()) + 1 if done.exists() else 1
