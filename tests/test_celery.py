@@ -101,5 +101,5 @@ def test_a_prefork_worker_prints_cards_in_render_processes_of_its_own(
     with unscoped():
         job = CardPrintJob.objects.get(pk=job.pk)
     assert (job.status, job.card_count) == ("done", 2)
-    pdf = PdfReader(io.BytesIO(pii.decrypt_bytes((Path(settings.MEDIA_ROOT) / job.file.name).read_bytes())))
+    pdf = PdfReader(io.BytesIO(pii.decrypt_bytes((Path(settings.MEDIA_ROOT) / str(job.file.name)).read_bytes())))
     assert tree.a.members[0]["name"] in "".join(page.extract_text() for page in pdf.pages)
