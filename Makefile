@@ -1,5 +1,5 @@
 # The two commands of the README. Everything else they need, they install themselves.
-.PHONY: demo test lint bench
+.PHONY: demo test lint bench stop
 
 demo:
 	@scripts/demo.sh
@@ -13,3 +13,7 @@ lint:
 # Enrollment benchmark: a 100,000-row list against 5,000,000 enrollments (README, "Speed").
 bench:
 	@scripts/bootstrap.sh && .venv/bin/python bench/enrollment_bench.py $(ARGS)
+
+# The private PostgreSQL and Redis under .local/ keep running between commands; this ends them.
+stop:
+	@.venv/bin/python -m config.devservices stop

@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Django's command-line utility.
 
-When DATABASE_URL is unset, a private PostgreSQL under .local/ is started first, so that
-`python manage.py …` works on a machine with no database server installed.
+When DATABASE_URL or REDIS_URL is unset, a private PostgreSQL or Redis under .local/ is started
+first (config/devservices.py), so that `python manage.py …` works on a machine with no server
+installed.
 """
 
 import os
@@ -11,10 +12,9 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    if not os.environ.get("DATABASE_URL"):
-        from config.devdb import ensure_database
+    from config.devservices import ensure_environment
 
-        os.environ["DATABASE_URL"] = ensure_database()
+    ensure_environment()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

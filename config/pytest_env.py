@@ -1,17 +1,40 @@
 """pytest plugin (loaded with `-p` before Django's settings are read): test environment.
 
-Plain `pytest` works on a machine without a database server: when DATABASE_URL is unset, the
-private embedded PostgreSQL is started, as `manage.py` does.
+Plain `pytest` works on a machine without a database or Redis server: when DATABASE_URL or
+REDIS_URL is unset, the private server is started, as `manage.py` does (config/devservices.py).
+
+Under pytest-xdist each worker process gets a Redis database and a Celery queue of its own (the
+database of REDIS_URL plus the worker's number): a test empties the cache, which empties its
+whole Redis database, and a real worker one test starts must not take another test's tasks.
+pytest-django gives each worker its own test database the same way (`test_<name>_gw0`, …).
 """
 
 import os
+from urllib.parse import urlsplit, urlunsplit
+
+from config.devservices import ensure_environment
 
 os.environ.setdefault("MUTUALAID_TESTING", "1")
 os.environ.setdefault("HTTPS_ONLY", "0")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")  # Playwright's sync API runs an event loop
 # Cards render inline in tests; test_documents runs the separate-process path on purpose.
 os.environ.setdefault("CARD_RENDER_PROCESSES", "0")
-if not os.environ.get("DATABASE_URL"):
-    from config.devdb import ensure_database
 
-    os.environ["DATABASE_URL"] = ensure_database()
+
+def _worker_number() -> int | None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", … (unset without xdist)
+    return int(worker[2:]) if worker.startswith("gw") else None
+
+
+def _redis_database(url: str, offset: int) -> str:
+    """The same server, the database `offset` places after the URL's own."""
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) + offset
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+ensure_environment()
+_number = _worker_number()
+if _number is not None:
+    os.environ["REDIS_URL"] = _redis_database(os.environ["REDIS_URL"], _number)
+    os.environ["CELERY_QUEUE"] = f"{os.environ.get('CELERY_QUEUE', 'celery')}-gw{_number}"

@@ -1,8 +1,9 @@
 """Settings, read from the environment (twelve-factor, as cookiecutter-django does).
 
 Environment: DATABASE_URL (required; manage.py and the tests start a private PostgreSQL when it
-is unset), REDIS_URL (optional: without it background jobs run in-process and the cache is
-local memory), SECRET_KEY (required unless DEBUG), DEBUG, ALLOWED_HOSTS, HTTPS_ONLY.
+is unset), REDIS_URL (manage.py and the tests start a private Redis when it is unset; a process
+without it has a local-memory cache and sends no job anywhere), SECRET_KEY (required unless
+DEBUG), DEBUG, ALLOWED_HOSTS, HTTPS_ONLY.
 """
 
 from __future__ import annotations
@@ -271,11 +272,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Celery: JSON only, time limits on every task, Redis as broker. Without REDIS_URL the tasks run
-# in-process so that the demo needs no server.
+# Celery: JSON only, time limits on every task, Redis as broker. Jobs run on a worker, in the demo
+# as in an office; only a test asks for them to run in its own process (tests/conftest.py).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

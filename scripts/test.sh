@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs the whole test suite. Without DATABASE_URL the private embedded PostgreSQL is used; CI
-# sets DATABASE_URL and REDIS_URL to the machine's own servers.
+# Runs the whole test suite, spread over one pytest-xdist worker per core (TEST_WORKERS, default
+# `auto`; `make test ARGS="-n 0 …"` runs in one process). Without DATABASE_URL and REDIS_URL the
+# private embedded PostgreSQL and Redis are used (config/devservices.py); CI sets both to the
+# machine's own servers. Each worker has its own test database, Redis database and Celery queue.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --browser
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-auto}" --dist worksteal "$@"

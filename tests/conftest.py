@@ -20,6 +20,7 @@ from mutualaid.tenancy import org_scope, unscoped
 from tests.factories import OrganisationFactory, UserFactory
 
 ALL_OFFICE_ROLES = sorted(role.value for role in OFFICE_ROLES)
+TEMPLATE = pytest.StashKey[Any]()  # the process migrating the template of the workers' databases
 
 
 @dataclass
@@ -185,6 +186,93 @@ def claims_ready(tree: Tree) -> Tree:
     return tree
 
 
+# Modules of long tests (minutes of walking every route as every role, the API fuzz): among the
+# database tests they start first, shared out between the test processes, so that no process ends
+# with one of them running alone while the others have nothing left.
+LONG_FIRST = ("tests/test_isolation.py", "tests/test_api_fuzz.py")
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    return "django_db_setup" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own order (database tests, then transactional)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test process starts with tests that need no database (while the template database is
+    migrated: tests/testdb.py), then takes its share of the long modules, then the rest.
+
+    pytest-xdist's `worksteal` gives each process an equal run of consecutive tests, then lets an
+    idle process take half of what another has left: the runs are laid out here one after the
+    other, each module's tests in their order."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    free = [item for item in items if not _uses_database(item)]
+    long = [item for item in items if _uses_database(item) and item.nodeid.startswith(LONG_FIRST)]
+    rest = [item for item in items if _uses_database(item) and not item.nodeid.startswith(LONG_FIRST)]
+    runs: list[list[pytest.Item]] = [free[i::workers] + long[i::workers] for i in range(workers)]
+    remaining = len(items)
+    for i, run in enumerate(runs):
+        size = remaining // (workers - i)  # what worksteal gives the i-th process
+        take = max(0, size - len(run))
+        run += rest[:take]
+        rest = rest[take:]
+        remaining -= len(run)
+    runs[-1] += rest
+    items[:] = [item for run in runs for item in run]
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist starts the workers, which inherit its variable
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if session.config.pluginmanager.hasplugin("dsession") and not session.config.option.collectonly:
+        from tests import testdb
+
+        session.config.stash[TEMPLATE] = testdb.template_start()
+
+
+@pytest.hookimpl(trylast=True)  # after the workers have ended
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    process = session.config.stash.get(TEMPLATE, None)
+    if process is not None:
+        from tests import testdb
+
+        testdb.template_finish(process)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's test database; under pytest-xdist, each worker's copy of the template
+    (tests/testdb.py)."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tests import testdb
+
+    verbosity = request.config.option.verbose
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and testdb.TEMPLATE_ENV in os.environ:
+        with django_db_blocker.unblock():
+            original = testdb.worker_database_create(worker, verbosity)
+        yield
+        with django_db_blocker.unblock():
+            testdb.worker_database_destroy(original=original)
+        return
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        databases = setup_databases(verbosity=verbosity, interactive=False, keepdb=keepdb)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            try:
+                teardown_databases(databases, verbosity=verbosity)
+            except Exception as error:  # as pytest-django's own: a leftover database is no test's failure
+                request.node.warn(pytest.PytestWarning(f"the test database was not dropped: {error!r}"))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def flush_past_the_audit_guards() -> Iterator[None]:
     """The audit and ledger tables refuse TRUNCATE (mutualaid/dbguard.py), and TRUNCATE is how the
@@ -197,7 +285,7 @@ def flush_past_the_audit_guards() -> Iterator[None]:
     def execute_sql_flush(self: DatabaseOperations, sql_list: list[str]) -> None:
         original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
 
-    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign,assignment]
     yield
     DatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
 
@@ -213,12 +301,19 @@ def empty_cache() -> None:
 
 @pytest.fixture(autouse=True)
 def tasks_run_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Tasks run in the test's process, except in the tests that start a real worker."""
+    """Tasks run in the test's process, except in the tests that start a real worker.
+
+    Celery's in-process `apply_async` sets a process-wide flag around each call that makes
+    `.get()` refuse to wait (as inside a task); two threads doing it at once (tests/test_faults.py)
+    can leave it set, which would fail every later test of the process: each test starts clear."""
+    from celery._state import _set_task_join_will_block  # type: ignore[attr-defined]
+
     from config.celery import app
 
     eager = request.node.get_closest_marker("worker") is None
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = eager or previous
+    _set_task_join_will_block(False)
     yield
     app.conf.task_always_eager = previous
 

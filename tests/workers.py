@@ -17,8 +17,10 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{host}{port}/{db['NAME']}"
 
 
-def worker_command(*, hostname: str, queue: str | None = None) -> list[str]:
-    """One solo worker, quiet, without the cluster chatter a single worker does not need."""
+def worker_command(*, hostname: str, queue: str | None = None, pool: str = "solo") -> list[str]:
+    """One worker, quiet, without the cluster chatter a single worker does not need: a solo pool
+    (the task runs in the worker's own process) unless the test asks for the prefork pool, where
+    a task runs in a pool process as docker-compose's worker runs it."""
     command = [
         sys.executable,
         "-m",
@@ -26,7 +28,7 @@ def worker_command(*, hostname: str, queue: str | None = None) -> list[str]:
         "-A",
         "config",
         "worker",
-        "--pool=solo",
+        f"--pool={pool}",
         "--concurrency=1",
         "--without-gossip",
         "--without-mingle",
