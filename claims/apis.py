@@ -11,7 +11,7 @@ from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import selectors
-from claims.models import BenefitSchedule, CareType, Claim, ClaimStep, DocumentKind, PaymentBatch
+from claims.models import BatchStatus, BenefitSchedule, CareType, Claim, ClaimStep, DocumentKind, PaymentBatch
 from claims.services.documents import claim_add_documents, document_check
 from claims.services.figures import Figures, Payee
 from claims.services.registration import claim_register
@@ -320,9 +320,18 @@ class ScheduleDetail(APIView):
 
 
 class BatchSerializer(serializers.ModelSerializer):
+    """A batch and what has become of its claims; its payment is finance's (finance/payments/)."""
+
+    status = serializers.SerializerMethodField()
+    paid_on = serializers.DateField(read_only=True, allow_null=True)
+
     class Meta:
         model = PaymentBatch
-        fields = ["id", "number", "status", "claim_count", "total", "created_at", "exported_at", "paid_on"]
+        fields = ["id", "number", "status", "claim_count", "total", "created_at", "paid_on"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=BatchStatus.choices))
+    def get_status(self, batch: PaymentBatch) -> str:
+        return str(BatchStatus.OPEN if getattr(batch, "awaiting", 0) else BatchStatus.PAID)
 
 
 class BatchList(generics.ListAPIView):

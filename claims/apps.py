@@ -27,7 +27,7 @@ class ClaimsConfig(AppConfig):
         from mutualaid import events, pii
         from mutualaid.demo import register_demo
         from mutualaid.nav import NavItem, register_nav
-        from mutualaid.panels import MEMBER_PANELS
+        from mutualaid.panels import register_panel
         from mutualaid.retention import register_rules
         from mutualaid.roles import register_permissions
         from mutualaid.routes import register_url_objects
@@ -51,8 +51,7 @@ class ClaimsConfig(AppConfig):
             }
         )
         events.subscribe(ClaimsBatchPaid, tasks.notify_members_when_paid)
-        if member_claims_panel not in MEMBER_PANELS:
-            MEMBER_PANELS.append(member_claims_panel)
+        register_panel("enrollment.member", member_claims_panel)
         pii.register_encrypted("claims.Claim", columns=("diagnosis_cipher", "account_cipher"))
         pii.register_encrypted("claims.ClaimDocument", file=True)
         register_rules(*retention.RULES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from claims.models import PaymentBatch
 from mutualaid.events import Event
@@ -10,18 +11,11 @@ from mutualaid.models import User
 
 
 @dataclass(frozen=True)
-class ClaimsBatchExporting(Event):
-    """A claims batch's bank-transfer workbook is about to be produced; a subscriber that raises
-    (a `ValidationError` saying why) refuses it. The batch row is locked."""
-
-    batch: PaymentBatch
-    actor: User  # who asked for the workbook
-
-
-@dataclass(frozen=True)
 class ClaimsBatchPaid(Event):
-    """The bank confirmed a claims batch: its claims are paid, `batch.paid_on` and
-    `batch.bank_reference` are set. Inside the confirmation's transaction."""
+    """The bank paid a claims batch and finance booked it: the batch's claims are paid. Inside the
+    booking's transaction."""
 
     batch: PaymentBatch
-    actor: User  # who recorded the bank's confirmation
+    actor: User  # who recorded the bank's payment
+    paid_on: date  # the day the bank paid
+    bank_reference: str  # the bank's reference of the transfer

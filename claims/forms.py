@@ -127,8 +127,3 @@ class OfficeDayForm(forms.Form):
         coerce=lambda value: value == "1",
     )
     note = forms.CharField(label=_("Note"), max_length=100, required=False)
-
-
-class MarkPaidForm(forms.Form):
-    paid_on = forms.DateField(label=_("Paid on"), widget=DATE)
-    bank_reference = forms.CharField(label=_("Bank reference"), max_length=60)

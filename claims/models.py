@@ -336,27 +336,25 @@ class ClaimStep(TenantOwned):
 
 
 class BatchStatus(models.TextChoices):
-    OPEN = "open", _("Prepared")
-    EXPORTED = "exported", _("Sent to the bank")
+    """What has become of a batch's claims (derived from them, never stored): the payment itself,
+    its approval, transfer and booking, is finance's (finance.PaymentRequest)."""
+
+    OPEN = "open", _("Awaiting payment")
     PAID = "paid", _("Paid")
 
 
 @pghistory.track()
 class PaymentBatch(TenantOwned):
-    """Approved claims paid together by one bank transfer file of the paying office."""
+    """Approved claims of the paying office gathered to be paid by one bank transfer. Claims owns
+    the batch and its claims; finance owns the batch's payment (approval in layers, the transfer
+    file sent to the bank, the bank's payment booked), and settles the claims through
+    `claims.services.payment.batch_settle` when the bank has paid."""
 
     number = models.CharField(_("batch number"), max_length=24, unique=True)
-    status = models.CharField(_("status"), max_length=8, choices=BatchStatus.choices, default=BatchStatus.OPEN)
     claim_count = models.PositiveIntegerField(_("claims"), default=0)
     total = models.DecimalField(_("total"), default=Decimal("0"), **MONEY)
     created_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    exported_at = models.DateTimeField(null=True, blank=True)
-    paid_on = models.DateField(_("paid on"), null=True, blank=True)
-    confirmed_by = models.ForeignKey(
-        "mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("payment batch")

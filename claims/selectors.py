@@ -7,7 +7,7 @@ from datetime import date
 from typing import TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from claims.lifecycle import CLOCK_RUNNING, REQUIRED_DOCUMENTS, REVIEW_LEVELS
@@ -199,7 +199,15 @@ def office_day_list(*, office: Organisation) -> QuerySet[OfficeDay]:
 
 
 def batch_list() -> QuerySet[PaymentBatch]:
-    return PaymentBatch.objects.select_related("org", "created_by").order_by("-created_at")
+    """The batches of the caller's tree, newest first, each with `paid_on`: the day its claims
+    were paid, or None while they await payment (the payment itself is finance's)."""
+    return (
+        PaymentBatch.objects.select_related("org", "created_by")
+        .annotate(
+            paid_on=Max("claims__paid_on"), awaiting=Count("claims", filter=Q(claims__status=ClaimStatus.IN_BATCH))
+        )
+        .order_by("-created_at")
+    )
 
 
 # Benefit schedules ------------------------------------------------------------------------------

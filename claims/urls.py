@@ -14,7 +14,6 @@ urlpatterns = [
     path("schedules/<int:period_pk>/", schedule.ScheduleEditView.as_view(), name="schedule_edit"),
     path("batches/", batch.BatchListView.as_view(), name="batch_list"),
     path("batches/<int:batch_pk>/", batch.BatchDetailView.as_view(), name="batch_detail"),
-    path("batches/<int:batch_pk>/transfer.xlsx", batch.BatchTransferView.as_view(), name="batch_transfer"),
     path("<int:claim_pk>/", claim.ClaimDetailView.as_view(), name="claim_detail"),
     path("<int:claim_pk>/edit/", claim.ClaimAmendView.as_view(), name="claim_amend"),
     path("<int:claim_pk>/review/", claim.ClaimReviewView.as_view(), name="claim_review"),

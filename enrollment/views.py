@@ -23,7 +23,7 @@ from enrollment.services import approval, cards, enrollments, member_lists, plan
 from enrollment.tasks import check_member_list, print_cards
 from enrollment.workbook.columns import COLUMNS
 from enrollment.workbook.template import build_template
-from mutualaid.panels import MEMBER_PANELS, render_panels
+from mutualaid.panels import render_panels
 from mutualaid.twofactor import reauth_redirect
 from mutualaid.views import StaffView, attach_errors
 
@@ -403,7 +403,7 @@ class MemberView(StaffView):
         context.update(
             member=enrollment,
             enrollments=selectors.enrollment_list_of_person(enrollment=enrollment),
-            panels=render_panels(MEMBER_PANELS, self.request, enrollment),
+            panels=render_panels("enrollment.member", self.request, enrollment),
         )
         return context
 

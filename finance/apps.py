@@ -8,15 +8,17 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         """Register with the core what finance adds: permissions, menu entries, URL objects, the
-        ledger's protection, the subscribers that book what lower apps do, and the demo's money."""
-        from claims.events import ClaimsBatchExporting, ClaimsBatchPaid
+        ledger's protection, the subscriber that books the premium of an issued policy, the claims
+        batch page's payment panel, and the demo's money."""
         from enrollment.events import PolicyIssued
         from finance import demo, permissions
-        from finance.services import claims_batches, premiums
+        from finance.services import premiums
+        from finance.views import payments
         from mutualaid import events
         from mutualaid.dbguard import guard_ledger
         from mutualaid.demo import register_demo
         from mutualaid.nav import NavItem, register_nav
+        from mutualaid.panels import register_panel
         from mutualaid.roles import register_permissions
         from mutualaid.routes import register_url_objects
 
@@ -37,10 +39,10 @@ class FinanceConfig(AppConfig):
                 "remittance_pk": "finance.Remittance",
                 "payment_pk": "finance.PaymentRequest",
                 "statement_pk": "finance.BankStatement",
+                "batch_pk": "claims.PaymentBatch",  # a claims batch's payment
             }
         )
         guard_ledger("finance.JournalEntry", "finance.JournalLine")
         events.subscribe(PolicyIssued, premiums.on_policy_issued)
-        events.subscribe(ClaimsBatchExporting, claims_batches.on_claims_batch_exporting)
-        events.subscribe(ClaimsBatchPaid, claims_batches.on_claims_batch_paid)
+        register_panel("claims.batch", payments.batch_payment_panel)
         register_demo(demo.seed_step)

@@ -59,21 +59,16 @@ def seed() -> bool:
     with _acting(finance):
         batch = claims.batch_create(actor=finance, claim_ids=[approved.pk])
         payment = payments.payment_prepare(
-            actor=finance,
-            plan=approved.period.plan,
-            kind="claims_batch",
-            amount=None,
-            payee="理赔代发",
-            purpose=f"理赔付款批次 {batch.number}",
-            claims_batch=batch,
+            actor=finance, plan=None, kind="claims_batch", amount=None, payee="", purpose="", claims_batch=batch
         )
     for username in ("xian_head", "xian_finance_head", "xian_leader"):
         approver = users[username]
         with _acting(approver):
             payment = payments.payment_approve(actor=approver, payment=payment, version=payment.version)
     with _acting(finance):
-        claims.batch_export(actor=finance, batch=batch)
-        claims.batch_mark_paid(actor=finance, batch=batch, paid_on=today, bank_reference="CCB-XA-PAY-0001")
+        payments.payment_transfer_file(actor=finance, payment=payment)
+        payment = payments.payment_mark_sent(actor=finance, payment=payment, version=payment.version)
+        payments.payment_mark_paid(actor=finance, payment=payment, paid_on=today, bank_reference="CCB-XA-PAY-0001")
     return True
 
 

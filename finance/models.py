@@ -212,8 +212,12 @@ class PaymentKind(models.TextChoices):
 
 
 class PaymentStatus(models.TextChoices):
+    """The one record of where a payment stands, claims batches included: pending → approved →
+    (for a claims batch, its transfer file) sent to the bank → paid; or rejected."""
+
     PENDING = "pending", _("Awaiting approval")
     APPROVED = "approved", _("Approved for payment")
+    SENT = "sent", _("Sent to the bank")
     REJECTED = "rejected", _("Not approved")
     PAID = "paid", _("Paid out")
 
@@ -232,13 +236,18 @@ class PaymentRequest(TenantOwned):
     layers by three others (office head, finance head, leader in charge)."""
 
     number = models.CharField(_("payment number"), max_length=24, unique=True)
-    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    # A claims batch may pay claims of several plans (each booked to its own plan): its payment
+    # names a plan only when all its claims share one.
+    plan = models.ForeignKey(
+        "enrollment.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plan")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=PaymentKind.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
     payee = models.CharField(_("payee"), max_length=100)
     purpose = models.CharField(_("purpose"), max_length=200)
-    claims_batch = models.OneToOneField(
-        "claims.PaymentBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="payment_request"
+    # A batch has one payment at a time: after a rejection it may be prepared again.
+    claims_batch = models.ForeignKey(
+        "claims.PaymentBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
     meeting = models.CharField(_("collective decision (meeting)"), max_length=120, blank=True)
     meeting_on = models.DateField(_("meeting date"), null=True, blank=True)
@@ -247,13 +256,29 @@ class PaymentRequest(TenantOwned):
     prepared_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
     prepared_at = models.DateTimeField(auto_now_add=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent to the bank"), null=True, blank=True)
+    sent_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    paid_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
     entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-prepared_at"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(plan__isnull=False) | Q(kind="claims_batch"), name="payment_plan_unless_claims_batch"
+            ),
+            models.CheckConstraint(
+                condition=Q(claims_batch__isnull=True) | Q(kind="claims_batch"), name="payment_batch_only_for_claims"
+            ),
+            models.UniqueConstraint(
+                fields=["claims_batch"], condition=~Q(status="rejected"), name="payment_one_live_per_batch"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -1,12 +1,14 @@
 """Sections that higher apps add to pages of lower ones, so the dependency stays one way.
 
 The member page belongs to enrollment, but what a member claimed belongs to claims, which sits
-above it. Claims registers a panel here when it is loaded; the member page renders whatever is
-registered, without importing claims.
+above it; a claims batch's page belongs to claims, but the batch's payment belongs to finance.
+The higher app registers a panel for the lower app's page when it loads; the page renders
+whatever is registered under its name, without importing the higher app.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -17,12 +19,18 @@ from django.utils.safestring import SafeString, mark_safe
 # A panel takes the request and the page's object and returns (template name, context), or
 # None when it has nothing to show to this user.
 Panel = Callable[[HttpRequest, Any], tuple[str, dict[str, Any]] | None]
-MEMBER_PANELS: list[Panel] = []
+_PANELS: dict[str, list[Panel]] = defaultdict(list)
 
 
-def render_panels(panels: list[Panel], request: HttpRequest, obj: Any) -> SafeString:
+def register_panel(page: str, panel: Panel) -> None:
+    """Show `panel` on the page named `page` (the page's app names it, e.g. "enrollment.member")."""
+    if panel not in _PANELS[page]:
+        _PANELS[page].append(panel)
+
+
+def render_panels(page: str, request: HttpRequest, obj: Any) -> SafeString:
     parts = []
-    for panel in panels:
+    for panel in _PANELS[page]:
         found = panel(request, obj)
         if found is not None:
             template, context = found

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from claims.models import BenefitSchedule, Claim
 from claims.services.documents import Upload, document_check
 from claims.services.figures import Figures, Payee
-from claims.services.payment import batch_create, batch_export, batch_mark_paid
+from claims.services.payment import batch_create
 from claims.services.registration import claim_register
 from claims.services.review import claim_review
 from claims.services.schedules import schedule_save
@@ -157,17 +157,18 @@ def approve(people: Reviewers, claim: Claim) -> Claim:
 
 
 def approve_payment(people: Reviewers, batch: Any) -> Any:
-    """The batch's payment, prepared by finance and approved by three other people in layers."""
+    """The batch's payment, prepared by finance (from the batch: nothing typed) and approved by
+    three other people in layers."""
     from finance.services import payments as finance
 
     with org_scope(people.finance.org, actor_id=people.finance.pk):
         payment = finance.payment_prepare(
             actor=people.finance,
-            plan=batch.claims.first().period.plan,
+            plan=None,
             kind="claims_batch",
             amount=None,
-            payee="理赔代发",
-            purpose=f"理赔付款批次 {batch.number}",
+            payee="",
+            purpose="",
             claims_batch=batch,
             meeting="2026年第11次主任办公会",
             meeting_on=date(2026, 11, 2),
@@ -179,10 +180,16 @@ def approve_payment(people: Reviewers, batch: Any) -> Any:
 
 
 def pay(people: Reviewers, claims: list[Claim], on: date = date(2026, 11, 20)) -> Any:
+    """Claims paid as an office pays them: a batch, its payment approved in layers, the transfer
+    file sent to the bank, the bank's payment booked. Returns the batch."""
+    from finance.services import payments as finance_payments
+
     finance = people.finance
     with org_scope(finance.org, actor_id=finance.pk):
         batch = batch_create(actor=finance, claim_ids=[c.pk for c in claims])
-    approve_payment(people, batch)
+    payment = approve_payment(people, batch)
     with org_scope(finance.org, actor_id=finance.pk):
-        batch_export(actor=finance, batch=batch)
-        return batch_mark_paid(actor=finance, batch=batch, paid_on=on, bank_reference="BANK-REF-1")
+        finance_payments.payment_transfer_file(actor=finance, payment=payment)
+        payment = finance_payments.payment_mark_sent(actor=finance, payment=payment, version=payment.version)
+        finance_payments.payment_mark_paid(actor=finance, payment=payment, paid_on=on, bank_reference="BANK-REF-1")
+    return batch

@@ -20,7 +20,7 @@ from claims.services.callback import claim_callback
 from claims.services.documents import claim_add_documents, document_check
 from claims.services.notifications import claim_notify_paid
 from claims.services.office import office_day_set
-from claims.services.payment import batch_create, batch_export, batch_mark_paid
+from claims.services.payment import batch_create, batch_settle
 from claims.services.registration import claim_amend
 from claims.services.review import claim_review
 from enrollment.models import Enrollment
@@ -475,29 +475,36 @@ def test_the_overdue_queue_lists_claims_past_their_target(claims_ready: Tree, mo
 # Payment ---------------------------------------------------------------------------------------
 
 
-def test_a_batch_exports_the_transfers_is_paid_notifies_and_freezes_the_schedule(
+def test_a_batch_is_paid_through_its_payment_notifies_and_freezes_the_schedule(
     claims_ready: Tree, caplog: pytest.LogCaptureFixture
 ) -> None:
+    from finance.models import PaymentStatus
+    from finance.services import payments
+
     people = claims_ready.a.reviewers
     claim = claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
     finance = people.finance
     with org_scope(claims_ready.a.city, actor_id=finance.pk):
         batch = batch_create(actor=finance, claim_ids=[claim.pk])
         assert batch.total == Decimal("2080") and batch.claim_count == 1
-        with pytest.raises(ValidationError):  # not sent to the bank yet
-            batch_mark_paid(actor=finance, batch=batch, paid_on=date(2026, 11, 2), bank_reference="R1")
-        with pytest.raises(ValidationError) as caught:  # its payment is not approved yet
-            batch_export(actor=finance, batch=batch)
-        assert "分管领导" in str(caught.value) or "leader" in str(caught.value)
-    claimkit.approve_payment(people, batch)
+    payment = claimkit.approve_payment(people, batch)
+    assert payment.amount == Decimal("2080") and payment.plan == claims_ready.a.plan  # nothing typed
     with org_scope(claims_ready.a.city, actor_id=finance.pk):
-        data = batch_export(actor=finance, batch=batch)
+        with pytest.raises(ValidationError):  # the transfer file has not gone to the bank yet
+            payments.payment_mark_paid(actor=finance, payment=payment, paid_on=date(2026, 11, 2), bank_reference="R1")
+        data = payments.payment_transfer_file(actor=finance, payment=payment)
         sheet = load_workbook(io.BytesIO(data)).active
         rows = [row for row in sheet.iter_rows(values_only=True) if row and row[0] is not None]
         assert rows[2][3] == "6222020200112233445"
         assert rows[2][4] == 2080 and rows[-1][4] == 2080
+        payment = payments.payment_mark_sent(actor=finance, payment=payment, version=payment.version)
         with caplog.at_level("INFO", logger="mutualaid.notify"), django_capture_on_commit():
-            batch_mark_paid(actor=finance, batch=batch, paid_on=date(2026, 11, 2), bank_reference="R1")
+            payment = payments.payment_mark_paid(
+                actor=finance, payment=payment, paid_on=date(2026, 11, 2), bank_reference="R1"
+            )
+        with pytest.raises(ValidationError):  # settled once only
+            batch_settle(actor=finance, batch=batch, paid_on=date(2026, 11, 2), bank_reference="R1")
+    assert payment.status == PaymentStatus.PAID and payment.paid_on == date(2026, 11, 2)
     with unscoped():
         paid = Claim.objects.get(pk=claim.pk)
         schedule = BenefitSchedule.objects.get(period=claims_ready.a.period)

@@ -109,11 +109,13 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
 
     with unscoped():
         claimkit.approve_payment(people, PaymentBatch.objects.get())
+    page.reload()
     with page.expect_download() as download:
         page.click("[data-testid=transfer-link]")
     sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     assert sheet["D4"].value == "6222020200112233445" and sheet["E4"].value == 2080
-    page.reload()
+    page.click("[data-testid=mark-sent]")
+    page.wait_for_selector("[data-testid=mark-paid]")
     page.fill("input[name=bank_reference]", "ICBC-20261102-01")
     page.click("text=银行已确认：标记为已付款")
     page.wait_for_selector("text=批次已标记为已付款")

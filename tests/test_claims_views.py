@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 from rest_framework.authtoken.models import Token
 
 from claims.models import Claim, ClaimStatus
-from mutualaid.tenancy import unscoped
+from finance.services import payments
+from mutualaid.tenancy import org_scope, unscoped
 from tests import claimkit
 from tests.conftest import Tree
 
@@ -150,7 +151,9 @@ def test_the_member_page_lists_the_person_s_claims(claims_ready: Tree) -> None:
     assert 'data-testid="member-claims"' in body and claim.number in body
 
 
-def test_a_batch_downloads_as_a_transfer_workbook_and_is_marked_paid(claims_ready: Tree) -> None:
+def test_a_batch_is_submitted_for_payment_from_its_page_then_sent_and_marked_paid(claims_ready: Tree) -> None:
+    from finance.models import PaymentRequest, PaymentStatus
+
     people = claims_ready.a.reviewers
     claim = claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
     finance = _login(people.finance)
@@ -158,17 +161,35 @@ def test_a_batch_downloads_as_a_transfer_workbook_and_is_marked_paid(claims_read
     assert response.status_code == 302
     detail_url = response["Location"]
     batch_pk = int(detail_url.rstrip("/").split("/")[-1])
-    from claims.models import PaymentBatch
-
+    page = finance.get(detail_url).content.decode()
+    assert 'data-testid="prepare-payment"' in page and 'data-testid="transfer-link"' not in page
+    submitted = finance.post(reverse("finance:batch_payment", kwargs={"batch_pk": batch_pk}))
+    assert submitted.status_code == 302 and submitted["Location"] == detail_url
     with unscoped():
-        claimkit.approve_payment(people, PaymentBatch.objects.get(pk=batch_pk))
-    workbook = finance.get(reverse("claims:batch_transfer", kwargs={"batch_pk": batch_pk}))
+        payment = PaymentRequest.objects.get(claims_batch_id=batch_pk)
+    assert payment.amount == Decimal("2080") and payment.status == PaymentStatus.PENDING
+    page = finance.get(detail_url).content.decode()
+    assert "审批" in page and 'data-testid="transfer-link"' not in page  # said why, offered nothing yet
+    transfer = reverse("finance:payment_transfer", kwargs={"payment_pk": payment.pk})
+    assert finance.get(transfer).status_code == 302  # refused with the reason before approval
+    for approver in (people.head, people.finance_head, people.leader):
+        with org_scope(approver.org, actor_id=approver.pk):
+            payments.payment_approve(actor=approver, payment=payment, version=payment.version)
+            payment.refresh_from_db()
+    workbook = finance.get(transfer)
     sheet = load_workbook(io.BytesIO(workbook.content)).active
     assert sheet["A1"].value.startswith("付款批次") or "batch" in sheet["A1"].value.lower()
     assert sheet["D4"].value == "6222020200112233445" and sheet["D4"].number_format == "@"
-    finance.post(detail_url, {"paid_on": "2026-11-02", "bank_reference": "ICBC-20261102-01"})
+    with unscoped():
+        assert PaymentRequest.objects.get(pk=payment.pk).status == PaymentStatus.APPROVED  # the GET changed nothing
+    pay_url = reverse("finance:payment_detail", kwargs={"payment_pk": payment.pk})
+    sent = finance.post(pay_url, {"action": "sent", "version": payment.version, "back": "batch"})
+    assert sent["Location"] == detail_url
+    finance.post(pay_url, {"action": "paid", "paid_on": "2026-11-02", "bank_reference": "ICBC-20261102-01"})
     with unscoped():
         assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.PAID
+        assert PaymentRequest.objects.get(pk=payment.pk).status == PaymentStatus.PAID
+    assert 'data-testid="batch-status"' in finance.get(detail_url).content.decode()
 
 
 def test_the_schedule_editor_validates_previews_and_saves(claims_ready: Tree) -> None:

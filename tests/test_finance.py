@@ -360,3 +360,44 @@ def test_the_monthly_task_drafts_every_office_s_report_once(books: Tree) -> None
     with unscoped():
         reports = list(Remittance.objects.values_list("org_id", "month", "amount_due"))
     assert reports == [(books.a.county.pk, finkit.last_month(), books.a.policy.premium)]
+
+
+def test_a_claims_batch_s_payment_takes_the_batch_s_figures_and_may_be_prepared_again_after_a_rejection(
+    books: Tree,
+) -> None:
+    from claims.services.payment import batch_create
+
+    people = books.a.reviewers
+    claimkit.set_schedule(books.a.office_user, books.a.period)
+    claim = claimkit.approve(people, claimkit.register(books.a.unit_agent, books.a.enrollment))
+    finance = people.finance
+    with org_scope(finance.org, actor_id=finance.pk):
+        batch = batch_create(actor=finance, claim_ids=[claim.pk])
+    with pytest.raises(ValidationError) as caught:  # an amount typed wrong is refused, never replaced
+        _prepare(books, kind="claims_batch", claims_batch=batch, plan=None, amount=Decimal("999.00"))
+    assert "amount" in caught.value.message_dict
+    with pytest.raises(ValidationError) as caught:  # a batch belongs only to a claims batch's payment
+        _prepare(books, claims_batch=batch)
+    assert "claims_batch" in caught.value.message_dict
+    first = _prepare(books, kind="claims_batch", claims_batch=batch, plan=None, amount=None, payee="", purpose="")
+    assert (first.amount, first.plan, batch.number in first.payee) == (batch.total, books.a.plan, True)
+    with pytest.raises(ValidationError):  # one payment under way at a time
+        _prepare(books, kind="claims_batch", claims_batch=batch, plan=None, amount=None)
+    with org_scope(people.head.org, actor_id=people.head.pk):
+        payments.payment_reject(actor=people.head, payment=first, version=first.version, reason="会议纪要缺页")
+    second = _prepare(books, kind="claims_batch", claims_batch=batch, plan=None, amount=None, payee="", purpose="")
+    with org_scope(finance.org, actor_id=finance.pk):
+        with pytest.raises(ValidationError):  # not approved: no transfer file, nothing sent
+            payments.payment_transfer_file(actor=finance, payment=second)
+        with pytest.raises(ValidationError):
+            payments.payment_mark_sent(actor=finance, payment=second, version=second.version)
+        with pytest.raises(ValidationError):  # a fee has no transfer file to send
+            fee = _prepare(books)
+            payments.payment_mark_sent(actor=finance, payment=fee, version=fee.version)
+    with unscoped():
+        assert list(
+            PaymentRequest.objects.filter(claims_batch=batch).values_list("status", flat=True).order_by("pk")
+        ) == [
+            "rejected",
+            "pending",
+        ]

@@ -644,7 +644,7 @@ def test_a_county_agent_gets_nothing_of_a_sibling_agent_point_of_its_own_city(wa
 # Object URLs only the owning office answers, each for a stated reason; an office above still
 # reads the rows behind them on its own pages.
 OWNER_ONLY = {
-    "claims:batch_transfer",  # a GET that acts: the download marks the batch as sent to the bank
+    "finance:payment_transfer",  # the transfer file (full account numbers) is the paying office's
     "reporting:export",  # a prepared file is the requesting office's own (it may ask for the same)
 }
 

@@ -109,7 +109,7 @@ PINNED_UNSCOPED = {
     "claims/services/calculation.py::_facts": 1,  # a member's earlier claims anywhere in the province
     "claims/services/calculation.py::_membership_year": 1,  # a member's enrollments anywhere in the province
     "claims/services/calculation.py::claim_flags": 1,  # duplicate invoices anywhere in the province
-    "claims/services/payment.py::batch_mark_paid": 1,  # freezing a schedule of the office above
+    "claims/services/payment.py::batch_settle": 1,  # freezing a schedule of the office above
     "claims/services/registration.py::_review_office": 1,  # the reviewing city above the agent
     "enrollment/selectors.py::period_get_offered": 1,  # a period run by the office above
     "enrollment/selectors.py::period_list_offered": 1,  # periods run by the offices above
@@ -119,7 +119,8 @@ PINNED_UNSCOPED = {
     "enrollment/validation.py::_office_names": 1,  # which city holds a duplicate
     "finance/demo.py::seed": 2,  # seeding the demo
     "finance/selectors/books.py::book_plan_list": 1,  # plans of the offices above
-    "finance/services/claims_batches.py::on_claims_batch_paid": 1,  # plans pooled above the paying office
+    "finance/services/claims_batches.py::batch_payment_book": 1,  # plans pooled above the paying office
+    "finance/services/claims_batches.py::batch_payment_defaults": 1,  # the plan pooled above the paying office
     "finance/services/ledger.py::_check_open": 1,  # the books posted into may lie above the actor
     "finance/services/ledger.py::_entry_with_key": 1,  # idempotency keys are unique across all books
     "finance/services/remittances.py::_plans": 1,  # plans of the offices above

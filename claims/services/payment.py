@@ -1,6 +1,6 @@
-"""Paying approved claims: a payment batch of the office's approved claims, its bank-transfer
-workbook, and the bank's confirmation that pays every claim of it (finance/ books it, by the
-events this module publishes)."""
+"""Paying approved claims: a payment batch gathers the office's approved claims; once finance has
+had the batch's payment approved, sent the transfer file (claims/exports.py) and booked the
+bank's payment, it settles the batch here, which pays every claim of it."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims.events import ClaimsBatchExporting, ClaimsBatchPaid
-from claims.models import BatchStatus, BenefitSchedule, Claim, ClaimStatus, Level, PaymentBatch, StepAction
+from claims.events import ClaimsBatchPaid
+from claims.models import BenefitSchedule, Claim, ClaimStatus, Level, PaymentBatch, StepAction
 from claims.services._shared import next_number, record_step
 from mutualaid import dates, events
 from mutualaid.models import User
@@ -57,52 +57,33 @@ def batch_create(*, actor: User, claim_ids: Iterable[int]) -> PaymentBatch:
 
 
 @transaction.atomic
-def batch_export(*, actor: User, batch: PaymentBatch) -> bytes:
-    """The bank-transfer workbook of the batch (full account numbers: it goes to the bank)."""
+def batch_settle(*, actor: User, batch: PaymentBatch, paid_on: date, bank_reference: str) -> PaymentBatch:
+    """The bank has paid the batch's transfer: every claim of it is paid on that day, its members
+    are told, and the schedules they were paid under are frozen.
+
+    Called by finance when it books the batch's payment (finance owns the payment: its approval,
+    the transfer file sent to the bank, the booking); whoever confirms the bank's payment must
+    hold claims' payment permission too. Every claim must still be awaiting payment, so a batch
+    is never settled twice.
+    """
     require_permission(actor, "claims.pay")
     locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.org_id != actor.org_id:
         raise PermissionDenied(_("The batch belongs to another office."))
-    from claims.exports import transfer_workbook
-
-    events.publish(ClaimsBatchExporting(batch=locked, actor=actor))
-    data = transfer_workbook(locked, locked.claims.order_by("number"))
-    if locked.status == BatchStatus.OPEN:
-        locked.status = BatchStatus.EXPORTED
-    locked.exported_at = timezone.now()
-    locked.save()
-    return data
-
-
-@transaction.atomic
-def batch_mark_paid(*, actor: User, batch: PaymentBatch, paid_on: date, bank_reference: str) -> PaymentBatch:
-    """The bank confirmed the transfer: every claim of the batch is paid, its members notified,
-    and the schedules they were paid under are frozen."""
-    require_permission(actor, "claims.pay")
-    locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
-    if locked.org_id != actor.org_id:
-        raise PermissionDenied(_("The batch belongs to another office."))
-    if locked.status == BatchStatus.PAID:
-        raise ValidationError(_("Batch %(number)s is already marked paid.") % {"number": locked.number})
-    if locked.status != BatchStatus.EXPORTED:
-        raise ValidationError(_("Download the transfer workbook and send it to the bank first."))
-    if not bank_reference.strip():
-        raise ValidationError({"bank_reference": _("Enter the bank's reference of the transfer.")})
     if paid_on > dates.business_today():
         raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
-    locked.status, locked.paid_on, locked.confirmed_by = BatchStatus.PAID, paid_on, actor
-    locked.bank_reference = bank_reference.strip()[:60]
-    locked.save()
-    claims = list(locked.claims.select_for_update().select_related("enrollment"))
-    now = timezone.now()
+    claims = list(locked.claims.select_for_update().order_by("pk"))
+    if any(claim.status != ClaimStatus.IN_BATCH for claim in claims):
+        raise ValidationError(_("Batch %(number)s is already marked paid.") % {"number": locked.number})
+    reference = bank_reference.strip()[:60]
     for claim in claims:
         claim.status, claim.paid_on, claim.version = ClaimStatus.PAID, paid_on, claim.version + 1
         claim.save(update_fields=["status", "paid_on", "version"])
-        record_step(claim, level=Level.PAYMENT, action=StepAction.PAID, actor=actor, note=locked.bank_reference)
+        record_step(claim, level=Level.PAYMENT, action=StepAction.PAID, actor=actor, note=reference)
     with unscoped():  # the schedule may be kept by the office above the one that pays (the plan's)
         BenefitSchedule.objects.filter(period_id__in={c.period_id for c in claims}, frozen_at__isnull=True).update(
-            frozen_at=now
+            frozen_at=timezone.now()
         )
     # Members are told after the commit (claims.tasks.notify_members_when_paid listens).
-    events.publish(ClaimsBatchPaid(batch=locked, actor=actor))
+    events.publish(ClaimsBatchPaid(batch=locked, actor=actor, paid_on=paid_on, bank_reference=reference))
     return locked

@@ -1,10 +1,9 @@
-"""Payment batches: the office's batches and the approved claims it may put in one, a batch's
-page where the bank's confirmation is recorded, and its bank-transfer workbook."""
+"""Payment batches: the office's batches and the approved claims it may put in one, and a batch's
+page (with its payment, which finance adds)."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,14 +13,11 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from claims import selectors
-from claims.forms import MarkPaidForm
 from claims.models import PaymentBatch
-from claims.services.payment import batch_create, batch_export, batch_mark_paid
+from claims.services.payment import batch_create
 from claims.views._shared import show_errors
-from mutualaid import dates
+from mutualaid.panels import render_panels
 from mutualaid.views import StaffView
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class BatchListView(StaffView):
@@ -56,6 +52,9 @@ def _batch(pk: int) -> PaymentBatch:
 
 
 class BatchDetailView(StaffView):
+    """A batch and its claims; its payment (approval, transfer file, the bank's payment) is
+    finance's, shown in the panel finance registers for this page."""
+
     template_name = "claims/batch_detail.html"
     permission_required = "claims.view"
 
@@ -65,37 +64,6 @@ class BatchDetailView(StaffView):
         context.update(
             batch=batch,
             claims=batch.claims.select_related("org").order_by("number"),
-            today=dates.business_today(),
-            may_pay=self.request.user.has_perm("claims.pay") and batch.org_id == self.request.user.org_id,
+            panels=render_panels("claims.batch", self.request, batch),
         )
         return context
-
-    def post(self, request: HttpRequest, batch_pk: int) -> HttpResponse:
-        batch = _batch(batch_pk)
-        form = MarkPaidForm(request.POST)
-        try:
-            if not form.is_valid():
-                raise ValidationError(_("Enter the payment date and the bank's reference of the transfer."))
-            batch_mark_paid(actor=request.user, batch=batch, **form.cleaned_data)  # type: ignore[arg-type]
-        except (ValidationError, PermissionDenied) as error:
-            show_errors(request, error)
-        else:
-            messages.success(request, _("Batch marked paid; the members are being notified."))
-        return redirect("claims:batch_detail", batch_pk=batch_pk)
-
-
-class BatchTransferView(StaffView):
-    """The bank-transfer workbook; downloading it marks the batch as sent to the bank."""
-
-    permission_required = "claims.pay"
-
-    def get(self, request: HttpRequest, batch_pk: int) -> HttpResponse:
-        batch = _batch(batch_pk)
-        try:
-            data = batch_export(actor=request.user, batch=batch)  # type: ignore[arg-type]
-        except PermissionDenied:
-            raise Http404(_("No such payment batch in your office's tree.")) from None
-        response = HttpResponse(data, content_type=XLSX)
-        filename = _("Payment batch") + f"-{batch.number}.xlsx"
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-        return response

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from claims.models import BatchStatus, PaymentBatch
-from finance.models import PaymentRequest
+from claims.models import PaymentBatch
+from finance.models import PaymentRequest, PaymentStatus
 from mutualaid.models import Organisation
 
 
@@ -18,5 +18,12 @@ def payment_list(*, office: Organisation | None = None) -> QuerySet[PaymentReque
 
 
 def claims_batch_unpaid_list(*, office: Organisation) -> QuerySet[PaymentBatch]:
-    """The office's claims batches that have no payment yet and are not paid."""
-    return PaymentBatch.objects.filter(org=office, payment_request__isnull=True).exclude(status=BatchStatus.PAID)
+    """The office's claims batches without a payment under way (none yet, or only rejected ones)."""
+    live = PaymentRequest.objects.filter(claims_batch=OuterRef("pk")).exclude(status=PaymentStatus.REJECTED)
+    return PaymentBatch.objects.filter(org=office).exclude(Exists(live)).order_by("-created_at")
+
+
+def batch_payment_get(*, batch: PaymentBatch) -> PaymentRequest | None:
+    """The batch's payment under way or made (a rejected one only if nothing replaced it)."""
+    payments = PaymentRequest.objects.filter(claims_batch=batch).select_related("prepared_by", "sent_by", "paid_by")
+    return payments.exclude(status=PaymentStatus.REJECTED).first() or payments.order_by("-prepared_at").first()

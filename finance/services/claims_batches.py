@@ -1,67 +1,76 @@
-"""What finance does when claims pays a batch: the batch goes to the bank only once its payment
-is approved in layers, and the bank's payment is booked out of the dedicated account.
-
-Both subscribers run inside the publisher's transaction, in the scope of the office that pays
-the batch (claims lets only that office export it or mark it paid), where the batch's payment
-request lies too.
+"""What is particular to paying a claims batch. Finance owns the batch's payment like any other
+(finance/services/payments.py: prepared, approved in layers, paid); for a batch the payment's
+amount, payee and purpose come from the batch, the bank receives a transfer file of the batch's
+payees, and when the bank has paid, the claims are settled (claims' own service) and the payouts
+booked per plan out of the dedicated account, in one transaction.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from claims.events import ClaimsBatchExporting, ClaimsBatchPaid
+from claims.exports import transfer_workbook
+from claims.models import PaymentBatch
+from claims.services.payment import batch_settle
 from enrollment.models import Plan
-from finance.models import Account, EntryKind, JournalEntry, PaymentRequest, PaymentStatus
+from finance.models import Account, EntryKind, JournalEntry, PaymentRequest
 from finance.rules import ZERO
 from finance.services.ledger import credit, debit, entry_post
+from mutualaid.models import User
 from mutualaid.tenancy import unscoped
 
 
-def on_claims_batch_exporting(event: ClaimsBatchExporting) -> None:
-    """A claims batch goes to the bank only once its payment is approved in layers."""
-    batch = event.batch
-    payment = PaymentRequest.objects.filter(claims_batch=batch).first()
-    if payment is None or payment.status not in (PaymentStatus.APPROVED, PaymentStatus.PAID):
-        raise ValidationError(
-            _(
-                "The payment of batch %(number)s has not been approved by the office head, the finance head and the "
-                "leader: prepare it under Finance → Payments first."
-            )
-            % {"number": batch.number}
-        )
+def batch_payment_defaults(*, batch: PaymentBatch) -> tuple[Decimal, str, str, Plan | None]:
+    """The amount, payee, purpose and plan of a batch's payment: nothing is typed by hand."""
+    plan_ids = set(batch.claims.values_list("period__plan_id", flat=True))
+    plan = None
+    if len(plan_ids) == 1:
+        with unscoped():  # a plan is run by the office that pools it, often above the paying office
+            plan = Plan.objects.get(pk=plan_ids.pop())
+    payee = _("Members of claims batch %(number)s") % {"number": batch.number}
+    purpose = _("Claims payment batch %(number)s") % {"number": batch.number}
+    return batch.total, payee[:100], purpose[:200], plan
 
 
-def on_claims_batch_paid(event: ClaimsBatchPaid) -> None:
-    """The bank paid a claims batch: claims paid out of the dedicated account, per plan."""
-    batch, actor = event.batch, event.actor
-    if batch.paid_on is None:
-        raise ValueError("a claims batch is dated before it is published as paid")
+def batch_transfer_file(*, payment: PaymentRequest) -> bytes:
+    """The bank-transfer workbook of the batch the payment pays (full account numbers: it goes to
+    the bank)."""
+    batch = payment.claims_batch
+    if batch is None:
+        raise ValidationError(_("Only a claims batch's payment has a transfer file."))
+    return transfer_workbook(batch, batch.claims.order_by("number"))
+
+
+def batch_payment_book(
+    *, actor: User, payment: PaymentRequest, paid_on: date, bank_reference: str
+) -> JournalEntry | None:
+    """The bank paid the batch: its claims are settled, and the payouts booked out of the
+    dedicated account, one entry per plan. Returns the first entry (the payment's link to the books)."""
+    batch = payment.claims_batch
+    if batch is None:
+        raise ValidationError(_("Only a claims batch's payment has a transfer file."))
+    batch_settle(actor=actor, batch=batch, paid_on=paid_on, bank_reference=bank_reference)
     by_plan: dict[int, Decimal] = {}
     for plan_id, payout in batch.claims.values_list("period__plan_id", "payout"):
         by_plan[plan_id] = by_plan.get(plan_id, ZERO) + payout
     with unscoped():  # a plan is run by the office that pools it, often above the paying office
         plans = Plan.objects.in_bulk(list(by_plan))
-    payment = PaymentRequest.objects.select_for_update().filter(claims_batch=batch).first()
-    entries: list[JournalEntry] = []
-    for plan_id, amount in sorted(by_plan.items()):
-        entries.append(
-            entry_post(
-                actor=actor,
-                office=batch.org,
-                plan=plans[plan_id],
-                kind=EntryKind.CLAIMS_PAID,
-                posted_on=batch.paid_on,
-                memo=_("Claims payment batch %(number)s") % {"number": batch.number},
-                legs=[debit(Account.CLAIMS_PAID, amount), credit(Account.BANK, amount)],
-                key=f"claims-batch:{batch.pk}:{plan_id}",
-                bank_reference=batch.bank_reference,
-            )
+    entries = [
+        entry_post(
+            actor=actor,
+            office=batch.org,
+            plan=plans[plan_id],
+            kind=EntryKind.CLAIMS_PAID,
+            posted_on=paid_on,
+            memo=_("Claims payment batch %(number)s") % {"number": batch.number},
+            legs=[debit(Account.CLAIMS_PAID, amount), credit(Account.BANK, amount)],
+            key=f"claims-batch:{batch.pk}:{plan_id}",
+            bank_reference=bank_reference,
         )
-    if payment is not None and payment.status == PaymentStatus.APPROVED:
-        PaymentRequest.objects.filter(pk=payment.pk).update(
-            status=PaymentStatus.PAID, entry=entries[0] if entries else None, version=payment.version + 1
-        )
+        for plan_id, amount in sorted(by_plan.items())
+    ]
+    return entries[0] if entries else None

@@ -1,5 +1,7 @@
 """Outgoing payments from the dedicated account: prepared by one person, approved in layers by
-three others (office head, finance head, leader in charge), then booked when the bank pays.
+three others (office head, finance head, leader in charge), then booked when the bank pays. A
+claims batch's payment goes the same way, with its transfer file sent to the bank in between
+(finance/services/claims_batches.py).
 Management fees stay under the office's cap, and a reserve draw under the reserve held."""
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims.models import PaymentBatch
@@ -19,6 +22,7 @@ from finance.models import (
     Account,
     EntryKind,
     FinanceSettings,
+    JournalEntry,
     JournalLine,
     PaymentApproval,
     PaymentKind,
@@ -26,6 +30,7 @@ from finance.models import (
     PaymentStatus,
 )
 from finance.rules import CENT, ZERO, normal_balance
+from finance.services.claims_batches import batch_payment_book, batch_payment_defaults, batch_transfer_file
 from finance.services.ledger import acting_office, balance_get, books_lock, credit, debit, entry_post, number_next
 from mutualaid import dates
 from mutualaid.audit import records_refusals
@@ -78,7 +83,7 @@ def _check_within_limits(office: Organisation, plan: Plan, kind: str, amount: De
 def payment_prepare(
     *,
     actor: User,
-    plan: Plan,
+    plan: Plan | None,
     kind: str,
     amount: Decimal | None,
     payee: str,
@@ -97,9 +102,21 @@ def payment_prepare(
         if claims_batch is None or claims_batch.org_id != office.pk:
             errors["claims_batch"] = _("Choose a payment batch of your office.")
         else:
-            amount = claims_batch.total
-            if PaymentRequest.objects.filter(claims_batch=claims_batch).exists():
+            live = PaymentRequest.objects.filter(claims_batch=claims_batch).exclude(status=PaymentStatus.REJECTED)
+            if live.exists():
                 errors["claims_batch"] = _("This batch already has a payment.")
+            total, default_payee, default_purpose, batch_plan = batch_payment_defaults(batch=claims_batch)
+            if amount is not None and amount != total:
+                errors["amount"] = _(
+                    "A batch is paid in full: its payment is the batch's total, %(total)s yuan "
+                    "(leave the amount empty)."
+                ) % {"total": total}
+            amount, plan = total, batch_plan
+            payee, purpose = payee.strip() or default_payee, purpose.strip() or default_purpose
+    elif claims_batch is not None:
+        errors["claims_batch"] = _("Only a payment for a claims batch names a batch.")
+    if kind != PaymentKind.CLAIMS_BATCH and plan is None:
+        errors["plan"] = _("Choose the plan the payment is made for.")
     if amount is None or amount <= 0 or amount != amount.quantize(CENT):
         errors["amount"] = _("Enter an amount above 0, in yuan with at most two decimals.")
     if not payee.strip():
@@ -111,7 +128,7 @@ def payment_prepare(
         errors["meeting"] = _(
             "From %(limit)s yuan a payment needs the record of the collective decision: enter the meeting and its date."
         ) % {"limit": decision_from}
-    if not errors and amount is not None:
+    if not errors and amount is not None and plan is not None:
         _check_within_limits(office, plan, kind, amount, errors)
     if errors or amount is None:
         raise ValidationError(errors)
@@ -183,48 +200,109 @@ def payment_reject(*, actor: User, payment: PaymentRequest, version: int, reason
     return locked
 
 
-def _check_still_within_limits(payment: PaymentRequest, paid_on: date) -> None:
+def _check_still_within_limits(payment: PaymentRequest, plan: Plan, paid_on: date) -> None:
     """The cap and the reserve again, under the books' lock: other payments may have been booked
     since this one was prepared."""
-    books_lock(office=payment.org, plan=payment.plan)
+    books_lock(office=payment.org, plan=plan)
     if payment.kind == PaymentKind.MANAGEMENT_FEE:
-        room = _fee_room(payment.org, payment.plan, paid_on.year)
+        room = _fee_room(payment.org, plan, paid_on.year)
         if payment.amount > room:
             raise ValidationError(_fee_refused(room, payment.amount))
     else:
-        available = balance_get(office=payment.org, plan=payment.plan, account=Account.RESERVE_FUND)
+        available = balance_get(office=payment.org, plan=plan, account=Account.RESERVE_FUND)
         if payment.amount > available:
             raise ValidationError(_reserve_refused(available))
 
 
-@transaction.atomic
-def payment_mark_paid(*, actor: User, payment: PaymentRequest, paid_on: date, bank_reference: str) -> PaymentRequest:
-    """The bank made an approved payment (fees, reserve draws): booked out of the dedicated
-    account. A claims batch is marked paid on its batch page instead."""
-    require_permission(actor, "finance.post")
+def _lock_own(actor: User, payment: PaymentRequest, version: int | None = None) -> PaymentRequest:
+    """The payment, locked, if the actor's office makes it and (when given) nobody acted since."""
     locked = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
     if locked.org_id != actor.org_id:
         raise PermissionDenied(_("Payments are made by the office that prepared them."))
-    if locked.kind == PaymentKind.CLAIMS_BATCH:
-        raise ValidationError(_("A claims batch is marked paid on its batch page, when the bank confirms it."))
+    if version is not None and locked.version != version:
+        raise ValidationError(
+            _("Someone else acted on payment %(number)s a moment ago; nothing was applied. Reload the page.")
+            % {"number": locked.number}
+        )
+    return locked
+
+
+def payment_transfer_file(*, actor: User, payment: PaymentRequest) -> bytes:
+    """The bank-transfer workbook of a claims batch's payment, once the payment is approved in
+    layers (it changes nothing: sending it is recorded by `payment_mark_sent`)."""
+    require_permission(actor, "finance.post")
+    if payment.org_id != actor.org_id:
+        raise PermissionDenied(_("Payments are made by the office that prepared them."))
+    if payment.status not in (PaymentStatus.APPROVED, PaymentStatus.SENT, PaymentStatus.PAID):
+        raise ValidationError(
+            _(
+                "The transfer file of payment %(number)s is made once the office head, the finance head and the "
+                "leader have approved it."
+            )
+            % {"number": payment.number}
+        )
+    return batch_transfer_file(payment=payment)
+
+
+@transaction.atomic
+def payment_mark_sent(*, actor: User, payment: PaymentRequest, version: int) -> PaymentRequest:
+    """The transfer file of an approved claims batch's payment went to the bank."""
+    require_permission(actor, "finance.post")
+    locked = _lock_own(actor, payment, version)
+    if locked.kind != PaymentKind.CLAIMS_BATCH:
+        raise ValidationError(_("Only a claims batch's payment has a transfer file."))
     if locked.status != PaymentStatus.APPROVED:
-        raise ValidationError(_("Only an approved payment can be paid."))
-    if not bank_reference.strip():
-        raise ValidationError({"bank_reference": _("Enter the bank's reference of the payment.")})
-    _check_still_within_limits(locked, paid_on)
-    fee = locked.kind == PaymentKind.MANAGEMENT_FEE
-    account = Account.MANAGEMENT_FEE if fee else Account.RESERVE_FUND
-    locked.entry = entry_post(
-        actor=actor,
-        office=locked.org,
-        plan=locked.plan,
-        kind=EntryKind.MANAGEMENT_FEE if fee else EntryKind.RESERVE_DRAW,
-        posted_on=paid_on,
-        memo=f"{locked.number} {locked.payee}: {locked.purpose}",
-        legs=[debit(account, locked.amount), credit(Account.BANK, locked.amount)],
-        key=f"payment:{locked.pk}",
-        bank_reference=bank_reference.strip(),
-    )
-    locked.status, locked.version = PaymentStatus.PAID, locked.version + 1
+        raise ValidationError(_("Only an approved payment can be sent to the bank."))
+    locked.status, locked.sent_at, locked.sent_by = PaymentStatus.SENT, timezone.now(), actor
+    locked.version += 1
     locked.save()
     return locked
+
+
+@transaction.atomic
+def payment_mark_paid(*, actor: User, payment: PaymentRequest, paid_on: date, bank_reference: str) -> PaymentRequest:
+    """The bank made an approved payment: booked out of the dedicated account. A claims batch's
+    payment is paid once its transfer file has gone to the bank, and paying it settles its claims."""
+    require_permission(actor, "finance.post")
+    locked = _lock_own(actor, payment)
+    batch = locked.kind == PaymentKind.CLAIMS_BATCH
+    if locked.status == PaymentStatus.PAID:
+        raise ValidationError(_("Payment %(number)s is already booked as paid.") % {"number": locked.number})
+    if batch and locked.status != PaymentStatus.SENT:
+        raise ValidationError(_("Send the transfer file to the bank first, and record that it was sent."))
+    if not batch and locked.status != PaymentStatus.APPROVED:
+        raise ValidationError(_("Only an approved payment can be paid."))
+    reference = bank_reference.strip()[:60]
+    if not reference:
+        raise ValidationError({"bank_reference": _("Enter the bank's reference of the payment.")})
+    if paid_on > dates.business_today():
+        raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+    if batch:
+        locked.entry = batch_payment_book(actor=actor, payment=locked, paid_on=paid_on, bank_reference=reference)
+    else:
+        locked.entry = _book(actor, locked, paid_on, reference)
+    locked.status, locked.paid_on, locked.paid_by = PaymentStatus.PAID, paid_on, actor
+    locked.bank_reference, locked.version = reference, locked.version + 1
+    locked.save()
+    return locked
+
+
+def _book(actor: User, payment: PaymentRequest, paid_on: date, reference: str) -> JournalEntry:
+    """A fee or a reserve draw, out of the dedicated account, within the cap or the reserve."""
+    plan = payment.plan
+    if plan is None:  # the database refuses such a payment; say so rather than book nothing
+        raise ValidationError(_("Choose the plan the payment is made for."))
+    _check_still_within_limits(payment, plan, paid_on)
+    fee = payment.kind == PaymentKind.MANAGEMENT_FEE
+    account = Account.MANAGEMENT_FEE if fee else Account.RESERVE_FUND
+    return entry_post(
+        actor=actor,
+        office=payment.org,
+        plan=plan,
+        kind=EntryKind.MANAGEMENT_FEE if fee else EntryKind.RESERVE_DRAW,
+        posted_on=paid_on,
+        memo=f"{payment.number} {payment.payee}: {payment.purpose}",
+        legs=[debit(account, payment.amount), credit(Account.BANK, payment.amount)],
+        key=f"payment:{payment.pk}",
+        bank_reference=reference,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -13,19 +14,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claims.models import PaymentBatch
+from claims.selectors import batch_list
 from enrollment.models import Plan
-from finance.models import APPROVAL_LAYERS, PaymentKind, PaymentRequest
+from finance.models import APPROVAL_LAYERS, FinanceSettings, PaymentKind, PaymentRequest, PaymentStatus
 from finance.selectors.books import book_plan_list
-from finance.selectors.payments import claims_batch_unpaid_list, payment_list
+from finance.selectors.payments import batch_payment_get, claims_batch_unpaid_list, payment_list
 from finance.services import payments
 from finance.views.base import show_error
 from mutualaid import dates
-from mutualaid.models import Organisation
+from mutualaid.models import Organisation, User
+from mutualaid.officesettings import office_settings
 from mutualaid.requests import request_office, request_user
 from mutualaid.twofactor import reauth_redirect
 from mutualaid.views import StaffView, attach_errors
 
 DATE = forms.DateInput(attrs={"type": "date"})
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LAYER_LABELS = {
     "office_head": gettext_lazy("Office head"),
     "finance_head": gettext_lazy("Finance head"),
@@ -36,7 +40,10 @@ LAYER_LABELS = {
 class PaymentForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("For"), choices=PaymentKind.choices)
     plan: forms.ModelChoiceField[Plan] = forms.ModelChoiceField(
-        label=gettext_lazy("Plan"), queryset=Plan.objects.none()
+        label=gettext_lazy("Plan"),
+        queryset=Plan.objects.none(),
+        required=False,
+        help_text=gettext_lazy("For a claims batch the plan of its claims is taken."),
     )
     claims_batch: forms.ModelChoiceField[PaymentBatch] = forms.ModelChoiceField(
         label=gettext_lazy("Claims payment batch"), queryset=PaymentBatch.objects.none(), required=False
@@ -48,8 +55,8 @@ class PaymentForm(forms.Form):
         required=False,
         help_text=gettext_lazy("For a claims batch the batch's total is taken."),
     )
-    payee = forms.CharField(label=gettext_lazy("Payee"), max_length=100)
-    purpose = forms.CharField(label=gettext_lazy("Purpose"), max_length=200)
+    payee = forms.CharField(label=gettext_lazy("Payee"), max_length=100, required=False)
+    purpose = forms.CharField(label=gettext_lazy("Purpose"), max_length=200, required=False)
     meeting = forms.CharField(label=gettext_lazy("Collective decision (meeting)"), max_length=120, required=False)
     meeting_on = forms.DateField(label=gettext_lazy("Meeting date"), widget=DATE, required=False)
 
@@ -114,11 +121,7 @@ class PaymentDetailView(StaffView):
             and user.pk != payment.prepared_by_id
             and user.pk not in {a.approver_id for a in signed.values()},
             layer_label=LAYER_LABELS[layer[0]] if layer else "",
-            may_pay=payment.status == "approved"
-            and payment.kind != PaymentKind.CLAIMS_BATCH
-            and user.has_perm("finance.post")
-            and user.org_id == payment.org_id,
-            today=dates.business_today(),
+            **payment_actions(user, payment),
         )
         return context
 
@@ -141,6 +144,9 @@ class PaymentDetailView(StaffView):
                     reason=request.POST.get("reason", ""),
                 )
                 messages.success(request, _("Rejected."))
+            elif action == "sent":
+                payments.payment_mark_sent(actor=request_user(request), payment=payment, version=version)
+                messages.success(request, _("Recorded: the transfer file went to the bank."))
             elif action == "paid":
                 payments.payment_mark_paid(
                     actor=request_user(request),
@@ -148,7 +154,105 @@ class PaymentDetailView(StaffView):
                     paid_on=forms.DateField().clean(request.POST.get("paid_on", "")),
                     bank_reference=request.POST.get("bank_reference", ""),
                 )
-                messages.success(request, _("Payment booked as paid."))
+                if payment.kind == PaymentKind.CLAIMS_BATCH:
+                    messages.success(request, _("Batch marked paid; the members are being notified."))
+                else:
+                    messages.success(request, _("Payment booked as paid."))
         except (ValidationError, PermissionDenied) as error:
             show_error(request, error)
-        return redirect("finance:payment_detail", payment_pk=payment.pk)
+        return _back(request, payment)
+
+
+def payment_actions(user: User, payment: PaymentRequest) -> dict[str, Any]:
+    """What the user may do next with a payment after its approval (the payment page and a claims
+    batch's page offer the same)."""
+    own = user.org_id == payment.org_id and user.has_perm("finance.post")
+    batch = payment.kind == PaymentKind.CLAIMS_BATCH
+    status = payment.status
+    return {
+        "may_download": own and batch and status in (PaymentStatus.APPROVED, PaymentStatus.SENT, PaymentStatus.PAID),
+        "may_send": own and batch and status == PaymentStatus.APPROVED,
+        "may_pay": own and status == (PaymentStatus.SENT if batch else PaymentStatus.APPROVED),
+        "today": dates.business_today(),
+    }
+
+
+def _back(request: HttpRequest, payment: PaymentRequest) -> HttpResponse:
+    """Back to the page the action was taken on: the payment's, or its claims batch's."""
+    if request.POST.get("back") == "batch" and payment.claims_batch_id:
+        return redirect("claims:batch_detail", batch_pk=payment.claims_batch_id)
+    return redirect("finance:payment_detail", payment_pk=payment.pk)
+
+
+class PaymentTransferView(StaffView):
+    """The bank-transfer workbook of a claims batch's approved payment. Downloading it changes
+    nothing: that it went to the bank is recorded by a button (a POST) on the same page."""
+
+    permission_required = "finance.post"
+
+    def get(self, request: HttpRequest, payment_pk: int) -> HttpResponse:
+        try:
+            payment = payment_list().get(pk=payment_pk)
+            data = payments.payment_transfer_file(actor=request_user(request), payment=payment)
+        except (PaymentRequest.DoesNotExist, PermissionDenied):
+            raise Http404(_("No such payment in your office's tree.")) from None
+        except ValidationError as error:
+            show_error(request, error)
+            return redirect("finance:payment_detail", payment_pk=payment_pk)
+        response = HttpResponse(data, content_type=XLSX)
+        filename = (
+            _("Payment batch") + f"-{payment.claims_batch.number if payment.claims_batch else payment.number}.xlsx"
+        )
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        return response
+
+
+class BatchPaymentView(StaffView):
+    """From a claims batch's page: its payment prepared for approval with the batch's total,
+    payee and purpose (nothing typed but the collective decision, where the amount needs one)."""
+
+    permission_required = "finance.prepare"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, batch_pk: int) -> HttpResponse:
+        try:
+            batch = batch_list().get(pk=batch_pk)
+        except PaymentBatch.DoesNotExist:
+            raise Http404(_("No such payment batch in your office's tree.")) from None
+        meeting_on = forms.DateField(required=False, widget=DATE)
+        try:
+            payment = payments.payment_prepare(
+                actor=request_user(request),
+                plan=None,
+                kind=PaymentKind.CLAIMS_BATCH,
+                amount=None,
+                payee="",
+                purpose="",
+                claims_batch=batch,
+                meeting=request.POST.get("meeting", ""),
+                meeting_on=meeting_on.clean(request.POST.get("meeting_on", "")),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            show_error(request, error)
+        else:
+            messages.success(request, _("Payment %(number)s prepared for approval.") % {"number": payment.number})
+        return redirect("claims:batch_detail", batch_pk=batch_pk)
+
+
+def batch_payment_panel(request: HttpRequest, batch: PaymentBatch) -> tuple[str, dict[str, Any]] | None:
+    """The payment part of a claims batch's page (registered for claims' page "claims.batch")."""
+    user = request_user(request)
+    if not (user.has_perm("finance.view") or user.has_perm("claims.pay")):
+        return None
+    payment = batch_payment_get(batch=batch)
+    context: dict[str, Any] = {"batch": batch, "payment": payment}
+    if payment is not None:
+        done = {a.layer for a in payment.approvals.all()}
+        context["layers"] = [(LAYER_LABELS[name], name in done) for name, _perm in APPROVAL_LAYERS]
+        context.update(payment_actions(user, payment))
+    live = payment is not None and payment.status != PaymentStatus.REJECTED
+    context["may_prepare"] = (
+        not live and batch.awaiting > 0 and user.has_perm("finance.prepare") and user.org_id == batch.org_id
+    )
+    context["decision_from"] = office_settings(FinanceSettings, batch.org).collective_decision_from
+    return "finance/partials/batch_payment.html", context
