@@ -8,7 +8,7 @@ test:
 	@scripts/test.sh $(ARGS)
 
 lint:
-	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports && DEBUG=1 .venv/bin/mypy
 
 # Enrollment benchmark: a 100,000-row list against 5,000,000 enrollments (README, "Speed").
 bench:
