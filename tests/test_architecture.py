@@ -71,3 +71,22 @@ def test_no_message_is_translated_inside_an_f_string() -> None:
                         if isinstance(call, ast.Call) and getattr(call.func, "id", "") in translators:
                             found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not found, found
+
+
+def test_no_production_module_over_600_lines_and_no_function_over_80() -> None:
+    """A module holds one topic and a function one step (README, "Design"): past these sizes it
+    becomes a package, or named steps."""
+    too_long = []
+    for package in ("config", "mutualaid", *HIGHER_APPS):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8")
+            if (lines := len(text.splitlines())) > 600:
+                too_long.append(f"{path.relative_to(ROOT)}: {lines} lines")
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    length = (node.end_lineno or node.lineno) - node.lineno + 1
+                    if length > 80:
+                        too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {length} lines")
+    assert not too_long, too_long
