@@ -14,8 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mutualaid.drf import HasPermission, caller
+from mutualaid.drf import HasPermission
 from mutualaid.models import Organisation, User
+from mutualaid.requests import request_user
 from mutualaid.selectors import org_subtree
 
 
@@ -69,4 +70,4 @@ class Me(APIView):
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request, version: str = "v1") -> Response:
-        return Response(MeSerializer(caller(request)).data)
+        return Response(MeSerializer(request_user(request)).data)

@@ -11,12 +11,10 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 
 from mutualaid.middleware import enter_user_scope
-from mutualaid.models import User
 
 
 class ScopedTokenAuthentication(TokenAuthentication):
@@ -51,11 +49,3 @@ class HasPermission(permissions.BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         perm = getattr(view, "required_permission", "api.access")
         return bool(request.user and request.user.is_authenticated and request.user.has_perm(perm))
-
-
-def caller(request: Request) -> User:
-    """The account making the request, which the permission classes have authenticated."""
-    user = request.user
-    if not isinstance(user, User):
-        raise NotAuthenticated()
-    return user
