@@ -37,7 +37,7 @@ def test_the_core_names_no_higher_app_not_even_in_a_string() -> None:
 
 def test_the_core_templates_name_no_higher_app() -> None:
     pattern = re.compile(rf"['\"]({'|'.join(HIGHER_APPS)})[.:]")
-    core = [ROOT / "templates" / "base.html", *(ROOT / "templates" / "mutualaid").glob("*.html")]
+    core = [ROOT / "templates" / "base.html", *(ROOT / "mutualaid" / "templates" / "mutualaid").glob("*.html")]
     found = [f"{path.name}: {match.group(0)}" for path in core for match in pattern.finditer(path.read_text())]
     assert not found, found
 

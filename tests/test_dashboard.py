@@ -391,7 +391,7 @@ def test_every_message_of_the_dashboard_has_chinese() -> None:
     msgids: set[str] = set()
     for source in sources:
         msgids |= set(msgids_of(source, frozenset({"_", "gettext_lazy"}), strict=True))
-    text = (ROOT / "templates" / "reporting" / "dashboard.html").read_text(encoding="utf-8")
+    text = (ROOT / "reporting" / "templates" / "reporting" / "dashboard.html").read_text(encoding="utf-8")
     msgids |= set(re.findall(r'{% translate "([^"]+)" %}', text)) | set(re.findall(r"{% translate '([^']+)' %}", text))
     for body in re.findall(r"{% blocktranslate[^%]*%}(.*?){% endblocktranslate %}", text, re.S):
         msgids.add(re.sub(r"{{ (\w+) }}", r"%(\1)s", body))

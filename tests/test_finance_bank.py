@@ -583,7 +583,7 @@ SOURCES = (
     "finance/views/bank.py",
     "finance/views/base.py",
 )
-TEMPLATES = ("templates/finance/bank_list.html", "templates/finance/bank_detail.html")
+TEMPLATES = ("finance/templates/finance/bank_list.html", "finance/templates/finance/bank_detail.html")
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 

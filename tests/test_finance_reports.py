@@ -499,9 +499,9 @@ SOURCES = [
     "finance/apis.py",
 ]
 TEMPLATES = [
-    "templates/finance/statement.html",
-    "templates/finance/budget.html",
-    "templates/finance/pdf/statement.html",
+    "finance/templates/finance/statement.html",
+    "finance/templates/finance/budget.html",
+    "finance/templates/finance/pdf/statement.html",
 ]
 
 

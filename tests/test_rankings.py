@@ -471,11 +471,11 @@ SOURCES = (
     "reporting/exports.py",
 )
 TEMPLATES = (
-    "templates/reporting/targets.html",
-    "templates/reporting/rankings.html",
-    "templates/reporting/exports.html",
-    "templates/reporting/pdf/overview.html",
-    "templates/reporting/pdf/rankings.html",
+    "reporting/templates/reporting/targets.html",
+    "reporting/templates/reporting/rankings.html",
+    "reporting/templates/reporting/exports.html",
+    "reporting/templates/reporting/pdf/overview.html",
+    "reporting/templates/reporting/pdf/rankings.html",
 )
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 from django.test import Client
 from django.urls import reverse
@@ -16,7 +15,15 @@ from django.urls import reverse
 from tests.conftest import Tree
 from tests.test_deploy import ROOT, _production_env
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# The project's templates and each app's own (<app>/templates/).
+TEMPLATE_FILES = [
+    path
+    for folder in (
+        ROOT / "templates",
+        *(ROOT / app / "templates" for app in ("mutualaid", "enrollment", "claims", "finance", "reporting")),
+    )
+    for path in folder.rglob("*.html")
+]
 
 
 def _policy(response: object) -> dict[str, str]:
@@ -51,8 +58,8 @@ def test_pages_behind_the_login_send_them_too(tree: Tree) -> None:
 def test_no_template_has_inline_script_event_handlers_or_style() -> None:
     inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.IGNORECASE)
     offenders = [
-        f"{path.relative_to(TEMPLATES)}: {match.group(0)}"
-        for path in TEMPLATES.rglob("*.html")
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in TEMPLATE_FILES
         # PDFs are drawn by WeasyPrint on the server, never served to a browser as HTML.
         if "pdf" not in path.parts
         for match in inline.finditer(path.read_text())
