@@ -15,7 +15,7 @@ from django.conf import settings
 from pypdf import PdfReader
 
 from enrollment.models import CardPrintJob
-from enrollment.services import card_job_create
+from enrollment.services.cards import card_job_create
 from enrollment.tasks import print_cards
 from mutualaid import pii
 from mutualaid.tasks import org_stats
