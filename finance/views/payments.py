@@ -12,9 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_stubs_ext import WithAnnotations
 
 from claims.models import PaymentBatch
-from claims.selectors import batch_list
+from claims.selectors import BatchFigures, batch_list
 from enrollment.models import Plan
 from finance.models import APPROVAL_LAYERS, FinanceSettings, PaymentKind, PaymentRequest, PaymentStatus
 from finance.selectors.books import book_plan_list
@@ -239,7 +240,9 @@ class BatchPaymentView(StaffView):
         return redirect("claims:batch_detail", batch_pk=batch_pk)
 
 
-def batch_payment_panel(request: HttpRequest, batch: PaymentBatch) -> tuple[str, dict[str, Any]] | None:
+def batch_payment_panel(
+    request: HttpRequest, batch: WithAnnotations[PaymentBatch, BatchFigures]
+) -> tuple[str, dict[str, Any]] | None:
     """The payment part of a claims batch's page (registered for claims' page "claims.batch")."""
     user = request_user(request)
     if not (user.has_perm("finance.view") or user.has_perm("claims.pay")):
