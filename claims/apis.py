@@ -261,8 +261,7 @@ class ClaimDocuments(APIView):
 class ScheduleSerializer(serializers.Serializer[Any]):
     period = serializers.IntegerField(source="pk")
     plan = serializers.CharField(source="plan.name")
-    # DRF's metaclass takes declared fields off the class, so this does not replace Field.label:
-    # the stubs cannot say so.
+    # Named like Field.label, which it does not replace: DRF's metaclass takes fields off the class.
     label = serializers.CharField()  # type: ignore[assignment]
     version = serializers.SerializerMethodField()
     frozen = serializers.SerializerMethodField()

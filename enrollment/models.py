@@ -132,7 +132,7 @@ class ListKind(models.TextChoices):
 @pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
-    pghistory.ManualEvent("list_downloaded"),  # type: ignore[no-untyped-call] # pghistory is untyped
+    pghistory.ManualEvent("list_downloaded"),  # type: ignore[no-untyped-call] # pghistory leaves its __init__ unannotated
     exclude=["progress"],
 )
 class MemberList(TenantOwned):
@@ -274,7 +274,7 @@ class EnrollmentStatus(models.TextChoices):
 # stores a 100,000-row list. Every later change (cancellation, correction) is tracked.
 @pghistory.track(
     pghistory.UpdateEvent(),
-    pghistory.ManualEvent("id_revealed"),  # type: ignore[no-untyped-call] # pghistory is untyped
+    pghistory.ManualEvent("id_revealed"),  # type: ignore[no-untyped-call] # pghistory leaves its __init__ unannotated
     exclude=["id_cipher", "phone_cipher"],
 )
 class Enrollment(TenantOwned):

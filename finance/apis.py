@@ -134,8 +134,7 @@ class EntryDetail(generics.RetrieveAPIView[JournalEntry]):
 
 class BalanceRowSerializer(serializers.Serializer[Any]):
     account = serializers.ChoiceField(choices=Account.choices)
-    # DRF's metaclass takes declared fields off the class, so this does not replace Field.label:
-    # the stubs cannot say so.
+    # Named like Field.label, which it does not replace: DRF's metaclass takes fields off the class.
     label = serializers.CharField()  # type: ignore[assignment]
     opening = serializers.DecimalField(max_digits=14, decimal_places=2)
     debit = serializers.DecimalField(max_digits=14, decimal_places=2)

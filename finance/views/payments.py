@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from django import forms
@@ -66,8 +66,10 @@ class PaymentForm(forms.Form):
         plan_ids = [p.pk for p in book_plan_list(office=office)]
         # Plans belong to the office that runs them, often above this one: the choice is limited
         # to the plans this office keeps books for, read without the scope (the form reads it later).
-        self.fields["plan"].queryset = Plan.objects.with_scopes_disabled().filter(pk__in=plan_ids)  # type: ignore[attr-defined]
-        self.fields["claims_batch"].queryset = claims_batch_unpaid_list(office=office)  # type: ignore[attr-defined]
+        plans = Plan.objects.with_scopes_disabled().filter(pk__in=plan_ids)
+        cast("forms.ModelChoiceField[Plan]", self.fields["plan"]).queryset = plans
+        batches = claims_batch_unpaid_list(office=office)
+        cast("forms.ModelChoiceField[PaymentBatch]", self.fields["claims_batch"]).queryset = batches
 
 
 class PaymentListView(StaffView):
