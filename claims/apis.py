@@ -29,6 +29,8 @@ from claims.services.review import claim_review
 from claims.services.schedules import schedule_save
 from enrollment.models import Enrollment, Period
 from mutualaid.drf import HasPermission
+from mutualaid.models import Organisation
+from mutualaid.requests import request_office, request_user
 
 
 def _api_error(error: ValidationError | PermissionDenied) -> Exception:
@@ -37,7 +39,7 @@ def _api_error(error: ValidationError | PermissionDenied) -> Exception:
     return ApiValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(serializers.ModelSerializer[ClaimStep]):
     actor = serializers.CharField(source="actor.__str__")
 
     class Meta:
@@ -45,10 +47,12 @@ class StepSerializer(serializers.ModelSerializer):
         fields = ["level", "action", "actor", "at", "note"]
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(serializers.ModelSerializer[Claim]):
     """Masked ID and account numbers only; the diagnosis is given on the detail endpoint."""
 
-    unit = serializers.PrimaryKeyRelatedField(source="org", read_only=True)
+    unit: serializers.PrimaryKeyRelatedField[Organisation] = serializers.PrimaryKeyRelatedField(
+        source="org", read_only=True
+    )
     unit_name = serializers.CharField(source="org.name", read_only=True)
     review_office_name = serializers.CharField(source="review_office.name", read_only=True)
 
@@ -111,7 +115,7 @@ class ClaimDetailSerializer(ClaimSerializer):
         ]
 
 
-class RegisterSerializer(serializers.Serializer):
+class RegisterSerializer(serializers.Serializer[Any]):
     enrollment = serializers.IntegerField()
     care_type = serializers.ChoiceField(choices=CareType.choices)
     admitted_on = serializers.DateField()
@@ -132,13 +136,13 @@ class RegisterSerializer(serializers.Serializer):
     account_number = serializers.CharField(max_length=40)
 
 
-class ReviewSerializer(serializers.Serializer):
+class ReviewSerializer(serializers.Serializer[Any]):
     action = serializers.ChoiceField(choices=["pass", "return", "reject"])
     version = serializers.IntegerField()
     reason = serializers.CharField(required=False, default="", allow_blank=True)
 
 
-class DocumentUploadSerializer(serializers.Serializer):
+class DocumentUploadSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
     file = serializers.FileField()
 
@@ -151,7 +155,7 @@ class DocumentUploadSerializer(serializers.Serializer):
         ]
     )
 )
-class ClaimList(generics.ListCreateAPIView):
+class ClaimList(generics.ListCreateAPIView[Claim]):
     """Claims in scope (`?status=`, `?q=` claim number, name or full ID number); POST registers
     one (JSON), documents follow through the claim's documents endpoint."""
 
@@ -180,13 +184,13 @@ class ClaimList(generics.ListCreateAPIView):
         )
         payee = Payee(name=data["payee_name"], bank_name=data["bank_name"], account_number=data["account_number"])
         try:
-            claim = claim_register(actor=request.user, enrollment=enrollment, figures=figures, payee=payee)
+            claim = claim_register(actor=request_user(request), enrollment=enrollment, figures=figures, payee=payee)
         except (ValidationError, PermissionDenied) as error:
             raise _api_error(error) from None
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
 
-class ClaimDetail(generics.RetrieveAPIView):
+class ClaimDetail(generics.RetrieveAPIView[Claim]):
     serializer_class = ClaimDetailSerializer
     permission_classes = [HasPermission]
     required_permission = "claims.view"
@@ -219,7 +223,11 @@ class ClaimReview(APIView):
         data = form.validated_data
         try:
             claim = claim_review(
-                actor=request.user, claim=claim, version=data["version"], action=data["action"], reason=data["reason"]
+                actor=request_user(request),
+                claim=claim,
+                version=data["version"],
+                action=data["action"],
+                reason=data["reason"],
             )
         except ValidationError as error:
             current = Claim.objects.filter(pk=claim_pk).values_list("version", flat=True).first()
@@ -244,22 +252,24 @@ class ClaimDocuments(APIView):
         form.is_valid(raise_exception=True)
         try:
             upload = document_check(kind=form.validated_data["kind"], upload=form.validated_data["file"])
-            claim = claim_add_documents(actor=request.user, claim=claim, documents=[upload])
+            claim = claim_add_documents(actor=request_user(request), claim=claim, documents=[upload])
         except (ValidationError, PermissionDenied) as error:
             raise _api_error(error) from None
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
 
-class ScheduleSerializer(serializers.Serializer):
+class ScheduleSerializer(serializers.Serializer[Any]):
     period = serializers.IntegerField(source="pk")
     plan = serializers.CharField(source="plan.name")
-    label = serializers.CharField()
+    # Named like Field.label, which it does not replace: DRF's metaclass takes fields off the class.
+    label = serializers.CharField()  # type: ignore[assignment]
     version = serializers.SerializerMethodField()
     frozen = serializers.SerializerMethodField()
     rules = serializers.SerializerMethodField()
 
     def _schedule(self, period: Period) -> BenefitSchedule | None:
-        return self.context["schedules"].get(period.pk)
+        schedules: dict[int, BenefitSchedule] = self.context["schedules"]
+        return schedules.get(period.pk)
 
     def get_version(self, period: Period) -> int | None:
         schedule = self._schedule(period)
@@ -282,7 +292,7 @@ class ScheduleList(APIView):
 
     @extend_schema(responses={200: ScheduleSerializer(many=True)})
     def get(self, request: Request, version: str = "v1") -> Response:
-        rows = selectors.schedule_list(org=request.user.org)
+        rows = selectors.schedule_list(org=request_office(request))
         schedules = {period.pk: schedule for period, schedule in rows if schedule}
         data = ScheduleSerializer([p for p, _s in rows], many=True, context={"schedules": schedules}).data
         return Response(data)
@@ -297,14 +307,14 @@ class ScheduleDetail(APIView):
 
     def _period(self, request: Request, period_pk: int) -> Period:
         try:
-            return selectors.schedule_period_get(org=request.user.org, pk=period_pk)
+            return selectors.schedule_period_get(org=request_office(request), pk=period_pk)
         except Period.DoesNotExist:
             raise Http404 from None
 
     @extend_schema(responses={200: ScheduleSerializer})
     def get(self, request: Request, period_pk: int, version: str = "v1") -> Response:
         period = self._period(request, period_pk)
-        found = {p.pk: s for p, s in selectors.schedule_list(org=request.user.org) if s}
+        found = {p.pk: s for p, s in selectors.schedule_list(org=request_office(request)) if s}
         return Response(ScheduleSerializer(period, context={"schedules": found}).data)
 
     @extend_schema(request={"application/json": {"type": "object"}}, responses={200: ScheduleSerializer})
@@ -313,13 +323,13 @@ class ScheduleDetail(APIView):
         if not isinstance(request.data, dict):
             raise ApiValidationError({"rules": [_("The schedule must be a JSON object of field names and values.")]})
         try:
-            schedule = schedule_save(actor=request.user, period=period, rules_data=dict(request.data))
+            schedule = schedule_save(actor=request_user(request), period=period, rules_data=dict(request.data))
         except (ValidationError, PermissionDenied) as error:
             raise _api_error(error) from None
         return Response(ScheduleSerializer(period, context={"schedules": {period.pk: schedule}}).data)
 
 
-class BatchSerializer(serializers.ModelSerializer):
+class BatchSerializer(serializers.ModelSerializer[PaymentBatch]):
     """A batch and what has become of its claims; its payment is finance's (finance/payments/)."""
 
     status = serializers.SerializerMethodField()
@@ -334,7 +344,7 @@ class BatchSerializer(serializers.ModelSerializer):
         return str(BatchStatus.OPEN if getattr(batch, "awaiting", 0) else BatchStatus.PAID)
 
 
-class BatchList(generics.ListAPIView):
+class BatchList(generics.ListAPIView[PaymentBatch]):
     serializer_class = BatchSerializer
     permission_classes = [HasPermission]
     required_permission = "claims.view"

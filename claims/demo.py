@@ -18,8 +18,9 @@ from claims.services.review import claim_review
 from claims.services.schedules import schedule_save
 from enrollment.models import Enrollment, Period
 from mutualaid import dates
+from mutualaid.demo import demo_acting
 from mutualaid.models import User
-from mutualaid.tenancy import org_scope, unscoped
+from mutualaid.tenancy import unscoped
 
 SCHEDULE = {
     "segments": [{"upto": None, "ratio": "0.8"}],
@@ -68,7 +69,7 @@ def seed(*, period: Period) -> int:
     if (today - period.starts_on).days < 60 or len(members) < 6:
         return 0
     head = users["sheng_head"]
-    with org_scope(head.org, actor_id=head.pk):
+    with demo_acting(head):
         schedule_save(actor=head, period=period, rules_data=SCHEDULE)
     agent = users["yanta_agent"]
     levels = [users["xian_claims"], users["xian_supervisor"], users["xian_compliance"]]
@@ -107,12 +108,12 @@ def seed(*, period: Period) -> int:
             invoices=(f"61{admitted:%Y%m%d}{index:04d}",),
         )
         payee = Payee(name=member.name, bank_name="中国建设银行西安雁塔支行", account_number=f"62170036{index:011d}")
-        with org_scope(agent.org, actor_id=agent.pk):
+        with demo_acting(agent):
             claim = claim_register(
                 actor=agent, enrollment=member, figures=figures, payee=payee, documents=_documents(kinds)
             )
         for reviewer in levels[:passed]:
-            with org_scope(reviewer.org, actor_id=reviewer.pk):
+            with demo_acting(reviewer):
                 current = Claim.objects.get(pk=claim.pk)
                 claim = claim_review(actor=reviewer, claim=current, version=current.version, action="pass")
         made.append(claim)

@@ -4,12 +4,18 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from claims.models import CallbackOutcome, CareType, DocumentKind
 from claims.services.figures import Figures, Payee
+from mutualaid.money import MONEY
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _amount(label: StrOrPromise, *, initial: int | None = None) -> forms.DecimalField:
+    """An amount in yuan as the money columns hold it (mutualaid/money.py), never negative."""
+    return forms.DecimalField(label=label, initial=initial, min_value=0, **MONEY)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -39,11 +45,11 @@ class FiguresForm(forms.Form):
     discharged_on = forms.DateField(label=_("Discharge date"), widget=DATE, required=False)
     hospital = forms.CharField(label=_("Hospital"), max_length=100)
     diagnosis = forms.CharField(label=_("Diagnosis"), max_length=200)
-    total_cost = forms.DecimalField(label=_("Total cost"), **MONEY)
-    insurance_paid = forms.DecimalField(label=_("Paid by basic medical insurance"), **MONEY)
-    deductible_part = forms.DecimalField(label=_("Deductible (起付) part"), initial=0, **MONEY)
-    self_paid = forms.DecimalField(label=_("Self-paid by ratio (自付)"), initial=0, **MONEY)
-    not_covered = forms.DecimalField(label=_("Not covered (自费)"), initial=0, **MONEY)
+    total_cost = _amount(_("Total cost"))
+    insurance_paid = _amount(_("Paid by basic medical insurance"))
+    deductible_part = _amount(_("Deductible (起付) part"), initial=0)
+    self_paid = _amount(_("Self-paid by ratio (自付)"), initial=0)
+    not_covered = _amount(_("Not covered (自费)"), initial=0)
     invoices = forms.CharField(
         label=_("Invoice numbers"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -110,10 +116,11 @@ class SettingsForm(forms.Form):
     claims_per_member = forms.IntegerField(
         label=_("Flag more than this many claims by one member in a period"), min_value=1, max_value=100
     )
-    large_amount = forms.DecimalField(label=_("Flag a payout above this amount (yuan)"), **MONEY)
+    large_amount = _amount(_("Flag a payout above this amount (yuan)"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("target_days") and data.get("limit_days") and data["limit_days"] < data["target_days"]:
             self.add_error("limit_days", _("The hard limit must not be shorter than the target."))
         return data

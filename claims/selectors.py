@@ -9,6 +9,7 @@ from typing import TypedDict
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
+from django_stubs_ext import WithAnnotations
 
 from claims.lifecycle import CLOCK_RUNNING, REQUIRED_DOCUMENTS, REVIEW_LEVELS
 from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimStatus, ClaimStep, Level, OfficeDay, PaymentBatch
@@ -198,7 +199,14 @@ def office_day_list(*, office: Organisation) -> QuerySet[OfficeDay]:
 # Payment batches --------------------------------------------------------------------------------
 
 
-def batch_list() -> QuerySet[PaymentBatch]:
+class BatchFigures(TypedDict):
+    """What `batch_list` adds to each batch."""
+
+    paid_on: date | None
+    awaiting: int
+
+
+def batch_list() -> QuerySet[WithAnnotations[PaymentBatch, BatchFigures]]:
     """The batches of the caller's tree, newest first, each with `paid_on`: the day its claims
     were paid, or None while they await payment (the payment itself is finance's)."""
     return (

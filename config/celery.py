@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from multiprocessing.process import AuthenticationString  # type: ignore[attr-defined]
+from multiprocessing.process import AuthenticationString  # type: ignore[attr-defined] # private: typeshed omits it
 from typing import Any
 
 from celery import Celery
@@ -25,5 +25,6 @@ def pool_processes_may_start_processes(**_kwargs: Any) -> None:
     office runs it) is a daemon, which Python forbids to start processes, and carries billiard's
     key, which Python's own `spawn` refuses to hand on: it becomes an ordinary parent."""
     process = multiprocessing.current_process()
-    process._config["daemon"] = False  # type: ignore[attr-defined]
-    process._config["authkey"] = AuthenticationString(process.authkey)  # type: ignore[attr-defined]
+    # `_config` is multiprocessing's private state of a process, which typeshed does not declare.
+    process._config["daemon"] = False  # type: ignore[attr-defined] # private, see above
+    process._config["authkey"] = AuthenticationString(process.authkey)  # type: ignore[attr-defined] # private

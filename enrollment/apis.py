@@ -25,9 +25,10 @@ from enrollment.services.member_lists import member_list_upload
 from enrollment.tasks import check_member_list
 from mutualaid.drf import HasPermission, whole_number
 from mutualaid.models import Organisation, OrgKind
+from mutualaid.requests import request_office, request_user
 
 
-class PeriodSerializer(serializers.ModelSerializer):
+class PeriodSerializer(serializers.ModelSerializer[Period]):
     plan = serializers.CharField(source="plan.name")
     plan_kind = serializers.CharField(source="plan.kind")
 
@@ -49,8 +50,10 @@ class PeriodSerializer(serializers.ModelSerializer):
         ]
 
 
-class MemberListSerializer(serializers.ModelSerializer):
-    unit = serializers.PrimaryKeyRelatedField(source="org", read_only=True)
+class MemberListSerializer(serializers.ModelSerializer[MemberList]):
+    unit: serializers.PrimaryKeyRelatedField[Organisation] = serializers.PrimaryKeyRelatedField(
+        source="org", read_only=True
+    )
     unit_name = serializers.CharField(source="org.name", read_only=True)
     policy = serializers.CharField(source="policy.number", read_only=True, default=None)
 
@@ -74,7 +77,7 @@ class MemberListSerializer(serializers.ModelSerializer):
         ]
 
 
-class UploadSerializer(serializers.Serializer):
+class UploadSerializer(serializers.Serializer[Any]):
     unit = serializers.IntegerField()
     period = serializers.IntegerField()
     file = serializers.FileField()
@@ -90,8 +93,10 @@ class UploadSerializer(serializers.Serializer):
         return upload
 
 
-class PolicySerializer(serializers.ModelSerializer):
-    unit = serializers.PrimaryKeyRelatedField(source="org", read_only=True)
+class PolicySerializer(serializers.ModelSerializer[Policy]):
+    unit: serializers.PrimaryKeyRelatedField[Organisation] = serializers.PrimaryKeyRelatedField(
+        source="org", read_only=True
+    )
     unit_name = serializers.CharField(source="org.name", read_only=True)
 
     class Meta:
@@ -114,7 +119,7 @@ class PolicySerializer(serializers.ModelSerializer):
         ]
 
 
-class EnrollmentSerializer(serializers.ModelSerializer):
+class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
     """Only the masked ID number leaves the server."""
 
     class Meta:
@@ -135,7 +140,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class PeriodList(generics.ListAPIView):
+class PeriodList(generics.ListAPIView[Period]):
     """Plan periods the caller's node may enrol into."""
 
     serializer_class = PeriodSerializer
@@ -144,10 +149,10 @@ class PeriodList(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self) -> Any:
-        return selectors.period_list_offered(org=self.request.user.org)
+        return selectors.period_list_offered(org=request_office(self.request))
 
 
-class MemberListList(generics.ListCreateAPIView):
+class MemberListList(generics.ListCreateAPIView[MemberList]):
     """Lists in scope; POST a workbook (multipart: unit, period, file) to have it checked."""
 
     serializer_class = MemberListSerializer
@@ -171,14 +176,14 @@ class MemberListList(generics.ListCreateAPIView):
         try:
             period = selectors.period_get_offered(unit=unit, period_id=form.validated_data["period"])
             member_list, created = member_list_upload(
-                actor=request.user, unit=unit, period=period, data=upload.read(), filename=upload.name
+                actor=request_user(request), unit=unit, period=period, data=upload.read(), filename=upload.name
             )
         except ValidationError as error:
             raise ApiValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages) from None
         except PermissionDenied as error:
             raise ApiPermissionDenied(str(error)) from None
         if created:
-            user = request.user
+            user = request_user(request)
             transaction.on_commit(
                 lambda: check_member_list.delay(org_id=user.org_id, member_list_id=member_list.pk, actor_id=user.pk)
             )
@@ -187,7 +192,7 @@ class MemberListList(generics.ListCreateAPIView):
         )
 
 
-class MemberListDetail(generics.RetrieveAPIView):
+class MemberListDetail(generics.RetrieveAPIView[MemberList]):
     """One list with its row-by-row report."""
 
     serializer_class = MemberListSerializer
@@ -202,7 +207,7 @@ class MemberListDetail(generics.RetrieveAPIView):
 @extend_schema_view(
     get=extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Policy number or unit name.")])
 )
-class PolicyList(generics.ListAPIView):
+class PolicyList(generics.ListAPIView[Policy]):
     serializer_class = PolicySerializer
     permission_classes = [HasPermission]
     required_permission = "enrollment.view"
@@ -211,7 +216,7 @@ class PolicyList(generics.ListAPIView):
         return selectors.policy_list(search=self.request.query_params.get("q", ""))
 
 
-class PolicyDetail(generics.RetrieveAPIView):
+class PolicyDetail(generics.RetrieveAPIView[Policy]):
     serializer_class = PolicySerializer
     permission_classes = [HasPermission]
     required_permission = "enrollment.view"
@@ -229,7 +234,7 @@ class PolicyDetail(generics.RetrieveAPIView):
         ]
     )
 )
-class EnrollmentList(generics.ListAPIView):
+class EnrollmentList(generics.ListAPIView[Enrollment]):
     """Enrollments in scope; `?policy=<id>` for one policy's members, `?q=` for a full ID number or
     an exact name."""
 

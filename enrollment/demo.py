@@ -14,9 +14,9 @@ from enrollment.models import Plan, PlanKind
 from enrollment.services import approval, member_lists, plans
 from enrollment.workbook.columns import COLUMNS
 from mutualaid import dates
+from mutualaid.demo import demo_acting
 from mutualaid.idcheck import Gender, make_resident_id
-from mutualaid.models import Organisation, User
-from mutualaid.tenancy import org_scope
+from mutualaid.models import User
 
 PLAN_NAME = "职工住院医疗互助保障"
 
@@ -28,7 +28,7 @@ def seed() -> str | None:
     head = User.auth_objects.get(username="sheng_head")
     city_head = User.auth_objects.get(username="xian_head")
     agent = User.auth_objects.get(username="qinchuan_agent")
-    with org_scope(_node(head), actor_id=head.pk):
+    with demo_acting(head):
         plan = plans.plan_create(actor=head, name=PLAN_NAME, kind=PlanKind.INPATIENT)
         period = plans.period_create(
             actor=head,
@@ -43,23 +43,15 @@ def seed() -> str | None:
             subsidy_amount=Decimal("15.00"),
             unit_ratio=Decimal("0.500"),
         )
-    unit = _node(agent)
-    with org_scope(unit, actor_id=agent.pk):
+    with demo_acting(agent) as unit:
         member_list, _created = member_lists.member_list_upload(
             actor=agent, unit=unit, period=period, data=_workbook(plan.name), filename="参保人员名单-演示.xlsx"
         )
         checked = member_lists.member_list_check(member_list=member_list, viewer=unit)
         member_lists.member_list_submit(actor=agent, member_list=checked)
-    with org_scope(_node(city_head), actor_id=city_head.pk):
+    with demo_acting(city_head):
         policy = approval.member_list_approve(actor=city_head, member_list=checked)
     return f"已出具演示保单 / demo policy issued: {policy.number}"
-
-
-def _node(user: User) -> Organisation:
-    """The demo's staff all sit at a node (mutualaid's demo seeds them so)."""
-    if user.org is None:
-        raise LookupError(f"The demo user {user.username} has no node.")
-    return user.org
 
 
 def _workbook(plan_name: str) -> bytes:

@@ -28,7 +28,7 @@ class PlanForm(forms.Form):
     )
 
 
-class PeriodForm(forms.ModelForm):
+class PeriodForm(forms.ModelForm[Period]):
     class Meta:
         model = Period
         fields = ["label", *FROZEN_FIELDS]  # every rule of a period, frozen once a policy is issued

@@ -130,7 +130,10 @@ class ListKind(models.TextChoices):
 
 
 @pghistory.track(
-    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.ManualEvent("list_downloaded"), exclude=["progress"]
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.ManualEvent("list_downloaded"),  # type: ignore[no-untyped-call] # pghistory leaves its __init__ unannotated
+    exclude=["progress"],
 )
 class MemberList(TenantOwned):
     """A member list (参保人员名单) uploaded by a unit for one period; nothing of it becomes an
@@ -269,7 +272,11 @@ class EnrollmentStatus(models.TextChoices):
 # Insertions are traceable through the approved list and its policy (both tracked) and the row
 # number each enrollment keeps; a per-row insert trigger would double the cost of the COPY that
 # stores a 100,000-row list. Every later change (cancellation, correction) is tracked.
-@pghistory.track(pghistory.UpdateEvent(), pghistory.ManualEvent("id_revealed"), exclude=["id_cipher", "phone_cipher"])
+@pghistory.track(
+    pghistory.UpdateEvent(),
+    pghistory.ManualEvent("id_revealed"),  # type: ignore[no-untyped-call] # pghistory leaves its __init__ unannotated
+    exclude=["id_cipher", "phone_cipher"],
+)
 class Enrollment(TenantOwned):
     """One person's enrollment in one plan period through their unit."""
 

@@ -24,6 +24,7 @@ from finance.selectors.books import account_balance_list, book_office_list, book
 from finance.selectors.payments import payment_list
 from mutualaid import dates
 from mutualaid.drf import HasPermission, whole_number
+from mutualaid.models import Organisation, User
 from mutualaid.requests import request_office
 
 FILTERS = [
@@ -53,7 +54,7 @@ def _month_param(request: Request) -> Any:
     return month
 
 
-class LineSerializer(serializers.ModelSerializer):
+class LineSerializer(serializers.ModelSerializer[JournalLine]):
     account_label = serializers.CharField(source="get_account_display", read_only=True)
 
     class Meta:
@@ -61,8 +62,10 @@ class LineSerializer(serializers.ModelSerializer):
         fields = ["account", "account_label", "debit", "credit"]
 
 
-class JournalEntrySerializer(serializers.ModelSerializer):
-    office = serializers.PrimaryKeyRelatedField(source="org", read_only=True)
+class JournalEntrySerializer(serializers.ModelSerializer[JournalEntry]):
+    office: serializers.PrimaryKeyRelatedField[Organisation] = serializers.PrimaryKeyRelatedField(
+        source="org", read_only=True
+    )
     office_name = serializers.CharField(source="org.name", read_only=True)
     plan_name = serializers.CharField(source="plan.name", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
@@ -95,7 +98,7 @@ def _entries() -> QuerySet[JournalEntry]:
     )
 
 
-class EntryList(generics.ListAPIView):
+class EntryList(generics.ListAPIView[JournalEntry]):
     """Journal entries of the offices in your tree, newest first, each with its lines."""
 
     serializer_class = JournalEntrySerializer
@@ -119,7 +122,7 @@ class EntryList(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class EntryDetail(generics.RetrieveAPIView):
+class EntryDetail(generics.RetrieveAPIView[JournalEntry]):
     serializer_class = JournalEntrySerializer
     permission_classes = [HasPermission]
     required_permission = "finance.view"
@@ -129,16 +132,17 @@ class EntryDetail(generics.RetrieveAPIView):
         return _entries()
 
 
-class BalanceRowSerializer(serializers.Serializer):
+class BalanceRowSerializer(serializers.Serializer[Any]):
     account = serializers.ChoiceField(choices=Account.choices)
-    label = serializers.CharField()
+    # Named like Field.label, which it does not replace: DRF's metaclass takes fields off the class.
+    label = serializers.CharField()  # type: ignore[assignment]
     opening = serializers.DecimalField(max_digits=14, decimal_places=2)
     debit = serializers.DecimalField(max_digits=14, decimal_places=2)
     credit = serializers.DecimalField(max_digits=14, decimal_places=2)
     closing = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class BalancesSerializer(serializers.Serializer):
+class BalancesSerializer(serializers.Serializer[Any]):
     office = serializers.IntegerField(source="office.pk")
     office_name = serializers.CharField(source="office.name")
     plan = serializers.IntegerField(source="plan.pk", allow_null=True, default=None)
@@ -176,7 +180,7 @@ class Balances(APIView):
         return Response(BalancesSerializer(data).data)
 
 
-class RemittanceLineSerializer(serializers.Serializer):
+class RemittanceLineSerializer(serializers.Serializer[Any]):
     plan = serializers.IntegerField()
     plan_name = serializers.CharField()
     policies = serializers.IntegerField()
@@ -185,8 +189,10 @@ class RemittanceLineSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class RemittanceSerializer(serializers.ModelSerializer):
-    office = serializers.PrimaryKeyRelatedField(source="org", read_only=True)
+class RemittanceSerializer(serializers.ModelSerializer[Remittance]):
+    office: serializers.PrimaryKeyRelatedField[Organisation] = serializers.PrimaryKeyRelatedField(
+        source="org", read_only=True
+    )
     office_name = serializers.CharField(source="org.name", read_only=True)
     to_office_name = serializers.CharField(source="to_office.name", read_only=True)
     lines = RemittanceLineSerializer(many=True, read_only=True)
@@ -212,7 +218,7 @@ class RemittanceSerializer(serializers.ModelSerializer):
         ]
 
 
-class RemittanceList(generics.ListAPIView):
+class RemittanceList(generics.ListAPIView[Remittance]):
     """The premium remittance reports of the offices in your tree, newest month first."""
 
     serializer_class = RemittanceSerializer
@@ -223,20 +229,22 @@ class RemittanceList(generics.ListAPIView):
         return Remittance.objects.select_related("org", "to_office").order_by("-month", "org_path", "pk")
 
 
-class ApprovalSerializer(serializers.ModelSerializer):
-    approver = serializers.StringRelatedField()
+class ApprovalSerializer(serializers.ModelSerializer[PaymentApproval]):
+    approver: serializers.StringRelatedField[User] = serializers.StringRelatedField()
 
     class Meta:
         model = PaymentApproval
         fields = ["layer", "approver", "approved_at"]
 
 
-class PaymentSerializer(serializers.ModelSerializer):
-    office = serializers.PrimaryKeyRelatedField(source="org", read_only=True)
+class PaymentSerializer(serializers.ModelSerializer[PaymentRequest]):
+    office: serializers.PrimaryKeyRelatedField[Organisation] = serializers.PrimaryKeyRelatedField(
+        source="org", read_only=True
+    )
     office_name = serializers.CharField(source="org.name", read_only=True)
     plan_name = serializers.CharField(source="plan.name", read_only=True)
     claims_batch = serializers.CharField(source="claims_batch.number", read_only=True, default=None, allow_null=True)
-    prepared_by = serializers.StringRelatedField()
+    prepared_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
     entry = serializers.CharField(source="entry.number", read_only=True, default=None, allow_null=True)
     approvals = ApprovalSerializer(many=True, read_only=True)
 
@@ -266,7 +274,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         ]
 
 
-class PaymentList(generics.ListAPIView):
+class PaymentList(generics.ListAPIView[PaymentRequest]):
     """Payments of the offices in your tree, newest first, with the approvals signed so far."""
 
     serializer_class = PaymentSerializer

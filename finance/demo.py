@@ -5,8 +5,6 @@ own logins."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 from django.utils import timezone
@@ -16,8 +14,9 @@ from claims.services import payment as claims
 from enrollment.models import Policy
 from finance.services import payments, premiums, remittances
 from mutualaid import dates
-from mutualaid.models import Organisation, User
-from mutualaid.tenancy import org_scope, unscoped
+from mutualaid.demo import demo_acting
+from mutualaid.models import User
+from mutualaid.tenancy import unscoped
 
 
 def seed_step() -> None:
@@ -42,7 +41,7 @@ def seed() -> bool:
         )
         policy.refresh_from_db()
     agent, city = users["yanta_agent"], users["xian_finance_head"]
-    with _acting(agent) as agent_point:
+    with demo_acting(agent) as agent_point:
         premiums.premium_receive(actor=agent, policy=policy, received_on=today, bank_reference="CCB-YT-PREM-0001")
         report = remittances.remittance_draft(actor=agent, office=agent_point, month=last_month)
         remittances.remittance_confirm(
@@ -52,33 +51,24 @@ def seed() -> bool:
             bank_reference="CCB-YT-REM-0001",
             remitted_on=today,
         )
-    with _acting(city):
+    with demo_acting(city):
         remittances.remittance_receive(actor=city, remittance=report)
 
     finance = users["xian_finance"]
-    with _acting(finance):
+    with demo_acting(finance):
         batch = claims.batch_create(actor=finance, claim_ids=[approved.pk])
         payment = payments.payment_prepare(
             actor=finance, plan=None, kind="claims_batch", amount=None, payee="", purpose="", claims_batch=batch
         )
     for username in ("xian_head", "xian_finance_head", "xian_leader"):
         approver = users[username]
-        with _acting(approver):
+        with demo_acting(approver):
             payment = payments.payment_approve(actor=approver, payment=payment, version=payment.version)
-    with _acting(finance):
+    with demo_acting(finance):
         payments.payment_transfer_file(actor=finance, payment=payment)
         payment = payments.payment_mark_sent(actor=finance, payment=payment, version=payment.version)
         payments.payment_mark_paid(actor=finance, payment=payment, paid_on=today, bank_reference="CCB-XA-PAY-0001")
     return True
-
-
-@contextmanager
-def _acting(user: User) -> Iterator[Organisation]:
-    """The scope of a demo login's office, as its requests would enter it."""
-    if user.org is None:
-        raise ValueError(f"the demo login {user.username} has no office")
-    with org_scope(user.org, actor_id=user.pk):
-        yield user.org
 
 
 DEMO_USERS = ["yanta_agent", "xian_finance", "xian_finance_head", "xian_head", "xian_leader"]

@@ -10,9 +10,8 @@ from django.http import HttpRequest
 from mutualaid.models import Organisation, User
 
 
-# The stubs make ModelAdmin generic, Django does not (no runtime subscript without django-stubs-ext).
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     list_display = ["code", "name", "kind", "parent", "headcount", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
@@ -23,6 +22,6 @@ class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class MutualaidUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class MutualaidUserAdmin(UserAdmin[User]):
     list_display = ["username", "display_name", "org", "roles", "is_active"]
     fieldsets = (*(UserAdmin.fieldsets or ()), ("互助保障", {"fields": ("org", "display_name", "roles")}))

@@ -23,7 +23,9 @@ from mutualaid.selectors import org_subtree
 class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
     # The province has none. `parent` is also DRF's name for a field's enclosing serializer; the
     # serializer's metaclass takes declared fields out of the class, so only the type checker sees it.
-    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # type: ignore[assignment,var-annotated]
+    parent: serializers.PrimaryKeyRelatedField[Organisation] = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        read_only=True, allow_null=True
+    )
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:

@@ -6,7 +6,11 @@ is there already, or it is too early in the year)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from mutualaid.models import Organisation, User
+from mutualaid.tenancy import org_scope
 
 DemoStep = Callable[[], str | None]
 _STEPS: list[DemoStep] = []
@@ -19,3 +23,13 @@ def register_demo(step: DemoStep) -> None:
 
 def demo_steps() -> list[DemoStep]:
     return list(_STEPS)
+
+
+@contextmanager
+def demo_acting(user: User) -> Iterator[Organisation]:
+    """The scope of a demo login's office, as its requests would enter it: the steps act through
+    the services, as that login, inside it."""
+    if user.org is None:
+        raise ValueError(f"the demo login {user.username} has no office")
+    with org_scope(user.org, actor_id=user.pk):
+        yield user.org

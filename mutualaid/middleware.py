@@ -9,6 +9,8 @@ from contextlib import ExitStack
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.middleware.locale import LocaleMiddleware
@@ -22,7 +24,7 @@ LOGIN_AT = "mutualaid_login_at"
 REFRESHED_AT = "mutualaid_refreshed_at"
 
 
-def enter_user_scope(request: HttpRequest, user: object) -> None:
+def enter_user_scope(request: HttpRequest, user: AbstractBaseUser | AnonymousUser) -> None:
     """Enter `user`'s organisation scope until the end of this request.
 
     Called by the middleware for session users and by the API's token authentication (which
@@ -32,8 +34,10 @@ def enter_user_scope(request: HttpRequest, user: object) -> None:
     org = getattr(user, "org", None)
     if stack is None or org is None or getattr(request, "_tenant_scoped", False):
         return
-    stack.enter_context(org_scope(org, actor_id=user.pk))  # type: ignore[attr-defined]
-    request._tenant_scoped = True  # type: ignore[attr-defined]
+    stack.enter_context(org_scope(org, actor_id=user.pk))
+    # `_tenant_stack` and `_tenant_scoped` are this module's marks on the request, which
+    # HttpRequest does not declare.
+    request._tenant_scoped = True  # type: ignore[attr-defined] # our mark, see above
 
 
 class RejectNullCharactersMiddleware:
@@ -66,7 +70,7 @@ class TenantScopeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with ExitStack() as stack:
-            request._tenant_stack = stack  # type: ignore[attr-defined]
+            request._tenant_stack = stack  # type: ignore[attr-defined] # our mark, see enter_user_scope
             user = request.user
             if user.is_authenticated:
                 if getattr(user, "org_id", None):
@@ -76,7 +80,7 @@ class TenantScopeMiddleware:
             try:
                 return self.get_response(request)
             finally:
-                request._tenant_stack = None  # type: ignore[attr-defined]
+                request._tenant_stack = None  # type: ignore[attr-defined] # our mark, see enter_user_scope
 
 
 def refresh_interval() -> float:

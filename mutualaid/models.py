@@ -95,7 +95,7 @@ class Organisation(models.Model):
 @pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
-    pghistory.ManualEvent("otp_reset"),  # type: ignore[no-untyped-call] # pghistory is untyped
+    pghistory.ManualEvent("otp_reset"),  # type: ignore[no-untyped-call] # pghistory leaves its __init__ unannotated
     exclude=["password", "last_login"],
 )
 class User(AbstractUser):
@@ -117,6 +117,8 @@ class User(AbstractUser):
     # Django's authentication looks users up before any scope exists, through the default
     # manager; everything the product shows goes through `objects`, which is scoped.
     auth_objects = UserManager()
+    # The stubs type the manager made here as TenantUserManager[Self], which a ClassVar may not
+    # name; User has no subclasses, so it is TenantUserManager[User].
     objects: ClassVar[TenantUserManager[User]] = TenantUserManager()  # type: ignore[assignment]
 
     class Meta:

@@ -84,7 +84,7 @@ def _text(value: object) -> str:
     return raw.strip()
 
 
-class _TextWidget(widgets.Widget):  # type: ignore[misc]
+class _TextWidget(widgets.Widget):  # type: ignore[misc] # import-export is untyped: Widget is Any
     def clean(self, value: object, row: Any = None, **kwargs: Any) -> str:
         text = _text(value)
         if not text:
@@ -95,7 +95,7 @@ class _TextWidget(widgets.Widget):  # type: ignore[misc]
         return "" if value is None else str(value)
 
 
-class _ParentWidget(widgets.Widget):  # type: ignore[misc]
+class _ParentWidget(widgets.Widget):  # type: ignore[misc] # import-export is untyped: Widget is Any
     """The unit's parent by its code, among the agent points and offices of the actor's tree."""
 
     def __init__(self) -> None:
@@ -121,7 +121,7 @@ class _ParentWidget(widgets.Widget):  # type: ignore[misc]
         return "" if value is None else value.code
 
 
-class _CreditCodeWidget(widgets.Widget):  # type: ignore[misc]
+class _CreditCodeWidget(widgets.Widget):  # type: ignore[misc] # import-export is untyped: Widget is Any
     def clean(self, value: object, row: Any = None, **kwargs: Any) -> str:
         if isinstance(value, str):
             _text(value)
@@ -134,7 +134,7 @@ class _CreditCodeWidget(widgets.Widget):  # type: ignore[misc]
         return "" if value is None else str(value)
 
 
-class _HeadcountWidget(widgets.Widget):  # type: ignore[misc]
+class _HeadcountWidget(widgets.Widget):  # type: ignore[misc] # import-export is untyped: Widget is Any
     def clean(self, value: object, row: Any = None, **kwargs: Any) -> int:
         if isinstance(value, str):
             value = _text(value)
@@ -153,7 +153,7 @@ class _HeadcountWidget(widgets.Widget):  # type: ignore[misc]
 # --- The resource -------------------------------------------------------------------------------
 
 
-class _UnitLoader(instance_loaders.BaseInstanceLoader):  # type: ignore[misc]
+class _UnitLoader(instance_loaders.BaseInstanceLoader):  # type: ignore[misc] # import-export is untyped
     """The units the file names, by code, in one query of the actor's tree (not one per row)."""
 
     def __init__(self, resource: UnitResource, dataset: tablib.Dataset) -> None:
@@ -173,7 +173,7 @@ def _code_or_none(value: object) -> str | None:
         return None
 
 
-class UnitResource(resources.ModelResource):  # type: ignore[misc]
+class UnitResource(resources.ModelResource):  # type: ignore[misc] # import-export is untyped
     code = fields.Field(attribute="code", column_name="code", widget=_TextWidget())
     name = fields.Field(attribute="name", column_name="name", widget=_TextWidget())
     parent = fields.Field(attribute="parent", column_name="parent", widget=_ParentWidget())

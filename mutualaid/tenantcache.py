@@ -36,8 +36,8 @@ def remember(node: Organisation, parts: tuple[Any, ...], compute: Callable[[], T
     key = office_key(node, *parts)
     if seconds <= 0:
         return compute()
-    found = cache.get(key)
+    found: T | None = cache.get(key)
     if found is None:
         found = compute()
         cache.set(key, found, seconds)
-    return found  # type: ignore[no-any-return]
+    return found

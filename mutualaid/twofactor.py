@@ -180,7 +180,8 @@ class TwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if (
-            user_needs_two_factor(user)
+            isinstance(user, User)
+            and user_needs_two_factor(user)
             and not is_verified(user)
             and request.path not in _paths("otp_verify", "otp_setup", "logout", "set_language")
         ):
@@ -189,7 +190,7 @@ class TwoFactorMiddleware:
                     {"detail": _("Two-factor verification is required: enter your code on the website first.")},
                     status=403,
                 )
-            target = "otp_verify" if confirmed_device(user) else "otp_setup"  # type: ignore[arg-type]
+            target = "otp_verify" if confirmed_device(user) else "otp_setup"
             return HttpResponseRedirect(reverse(target) + "?" + urlencode({"next": request.get_full_path()}))
         return self.get_response(request)
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from mutualaid import dates
+from mutualaid.requests import request_user
 from mutualaid.resources import MAX_FILE_MB, MAX_ROWS, UnitImport, unit_export, unit_import
 from mutualaid.spreadsheets import SpreadsheetError
 
@@ -45,7 +46,7 @@ class UnitExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
     raise_exception = True
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        response = HttpResponse(unit_export(actor=request.user), content_type=XLSX)  # type: ignore[arg-type]
+        response = HttpResponse(unit_export(actor=request_user(request)), content_type=XLSX)
         name = _("Employer units") + f"-{dates.business_today():%Y-%m-%d}.xlsx"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return response
@@ -71,7 +72,7 @@ class UnitImportView(LoginRequiredMixin, PermissionRequiredMixin, View):
             return self._page(request, form)
         data = form.cleaned_data["file"]
         try:
-            report = unit_import(actor=request.user, data=data, dry_run=True)  # type: ignore[arg-type]
+            report = unit_import(actor=request_user(request), data=data, dry_run=True)
         except SpreadsheetError as error:
             form.add_error("file", error.message)
             return self._page(request, form)
@@ -84,7 +85,7 @@ class UnitImportView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if encoded is None:
             messages.error(request, _("Check the file first: upload it, read the outcome of each row, then import."))
             return redirect("unit_import")
-        report = unit_import(actor=request.user, data=base64.b64decode(encoded), dry_run=False)  # type: ignore[arg-type]
+        report = unit_import(actor=request_user(request), data=base64.b64decode(encoded), dry_run=False)
         if not report.written:
             return self._page(request, UnitImportForm(), report=report)
         messages.success(

@@ -33,8 +33,8 @@ class LoginView(auth_views.LoginView):
         """An approver goes on to the code page (or enrolment), then to where they were going."""
         url = super().get_success_url()
         user = self.request.user
-        if twofactor.user_needs_two_factor(user):
-            step = "otp_verify" if twofactor.confirmed_device(user) else "otp_setup"  # type: ignore[arg-type]
+        if isinstance(user, User) and twofactor.user_needs_two_factor(user):
+            step = "otp_verify" if twofactor.confirmed_device(user) else "otp_setup"
             return reverse(step) + "?" + urlencode({"next": url})
         return url
 

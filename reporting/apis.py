@@ -35,7 +35,7 @@ def _node(request: Request) -> Organisation:
         raise Http404 from None
 
 
-class SnapshotSerializer(serializers.ModelSerializer):
+class SnapshotSerializer(serializers.ModelSerializer[Snapshot]):
     office = serializers.IntegerField(source="org_id")
     office_name = serializers.CharField(source="org.name")
 
@@ -129,7 +129,7 @@ class RankingsApi(APIView):
         ]
     )
 )
-class SnapshotList(generics.ListAPIView):
+class SnapshotList(generics.ListAPIView[Snapshot]):
     """Frozen snapshots of the caller's tree (`?office=&kind=&period=YYYY-MM`), every revision."""
 
     serializer_class = SnapshotSerializer
@@ -151,7 +151,7 @@ class SnapshotList(generics.ListAPIView):
         return qs
 
 
-class SnapshotDetail(generics.RetrieveAPIView):
+class SnapshotDetail(generics.RetrieveAPIView[Snapshot]):
     serializer_class = SnapshotSerializer
     permission_classes = [HasPermission]
     required_permission = "reporting.view"

@@ -11,12 +11,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django_stubs_ext import WithAnnotations
 
 from claims import selectors
 from claims.models import PaymentBatch
+from claims.selectors import BatchFigures
 from claims.services.payment import batch_create
 from claims.views._shared import show_errors
 from mutualaid.panels import render_panels
+from mutualaid.requests import request_office
 from mutualaid.views import StaffView
 
 
@@ -29,14 +32,16 @@ class BatchListView(StaffView):
         user = self.request.user
         context["batches"] = Paginator(selectors.batch_list(), 50).get_page(self.request.GET.get("page"))
         context["payable"] = (
-            list(selectors.claim_list_payable(office=user.org)[:500]) if user.has_perm("claims.pay") else []
+            list(selectors.claim_list_payable(office=request_office(self.request))[:500])
+            if user.has_perm("claims.pay")
+            else []
         )
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
         ids = [int(v) for v in request.POST.getlist("claim") if v.isdigit()]
         try:
-            batch = batch_create(actor=request.user, claim_ids=ids)  # type: ignore[arg-type]
+            batch = batch_create(actor=self.request.user, claim_ids=ids)
         except (ValidationError, PermissionDenied) as error:
             show_errors(request, error)
             return redirect("claims:batch_list")
@@ -44,7 +49,8 @@ class BatchListView(StaffView):
         return redirect("claims:batch_detail", batch_pk=batch.pk)
 
 
-def _batch(pk: int) -> PaymentBatch:
+def _batch(pk: int) -> WithAnnotations[PaymentBatch, BatchFigures]:
+    """With the figures of `batch_list`, which finance's panel on the batch's page reads."""
     try:
         return selectors.batch_list().get(pk=pk)
     except PaymentBatch.DoesNotExist:

@@ -57,7 +57,7 @@ class ClaimListView(StaffView):
             status=status if status in ClaimStatus.values else "",
             search=search,
             queue=queue,
-            actor=self.request.user,  # type: ignore[arg-type]
+            actor=self.request.user,
         )
         context.update(
             page=Paginator(claims, 50).get_page(params.get("page")),
@@ -124,7 +124,7 @@ class ClaimRegisterView(StaffView):
             return self.render_to_response(self.get_context_data(**context))
         try:
             claim = claim_register(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=self.request.user,
                 enrollment=chosen,
                 figures=form.figures(),
                 payee=form.payee(),
@@ -144,7 +144,7 @@ class ClaimDetailView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         claim = _claim(self.kwargs["claim_pk"])
-        access = selectors.claim_review_access(claim=claim, actor=self.request.user)  # type: ignore[arg-type]
+        access = selectors.claim_review_access(claim=claim, actor=self.request.user)
         context.update(
             claim=claim,
             diagnosis=selectors.claim_diagnosis(claim=claim),
@@ -174,7 +174,7 @@ class ClaimReviewView(StaffView):
             if not version.isdigit():
                 raise ValidationError(_("Reload the page and try again."))
             claim = claim_review(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=self.request.user,
                 claim=claim,
                 version=int(version),
                 action=request.POST.get("action", ""),
@@ -200,7 +200,7 @@ class ClaimDocumentsView(StaffView):
         try:
             if not form.is_valid():
                 raise ValidationError(_("Choose PDF, JPG or PNG files."))
-            claim = claim_add_documents(actor=request.user, claim=claim, documents=_uploads(form))  # type: ignore[arg-type]
+            claim = claim_add_documents(actor=self.request.user, claim=claim, documents=_uploads(form))
         except (ValidationError, PermissionDenied) as error:
             show_errors(request, error)
         else:
@@ -218,7 +218,7 @@ class ClaimCallbackView(StaffView):
         try:
             if not form.is_valid():
                 raise ValidationError(_("Choose how the call went."))
-            claim_callback(actor=request.user, claim=claim, **form.cleaned_data)  # type: ignore[arg-type]
+            claim_callback(actor=self.request.user, claim=claim, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
             show_errors(request, error)
         else:
@@ -268,7 +268,7 @@ class ClaimAmendView(StaffView):
         if form.is_valid():
             try:
                 claim_amend(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=self.request.user,
                     claim=claim,
                     version=int(version) if version.isdigit() else -1,
                     figures=form.figures(),

@@ -18,6 +18,7 @@ from claims.services.office import claim_settings_save, office_day_remove, offic
 from claims.views._shared import show_errors
 from mutualaid import dates
 from mutualaid.officesettings import office_settings
+from mutualaid.requests import request_office
 from mutualaid.views import StaffView
 
 
@@ -29,7 +30,7 @@ class DeadlinesView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        office = self.request.user.org
+        office = request_office(self.request)
         context.update(
             summary=selectors.deadline_summary(office=office),
             settings=office_settings(ClaimSettings, office),
@@ -49,11 +50,12 @@ class SettingsView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        current = office_settings(ClaimSettings, self.request.user.org)
+        office = request_office(self.request)
+        current = office_settings(ClaimSettings, office)
         fields = ("target_days", "limit_days", "early_claim_days", "claims_per_member", "large_amount")
         context.setdefault("form", SettingsForm(initial={name: getattr(current, name) for name in fields}))
         context.setdefault("day_form", OfficeDayForm())
-        context["days"] = selectors.office_day_list(office=self.request.user.org)
+        context["days"] = selectors.office_day_list(office=office)
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -63,17 +65,17 @@ class SettingsView(StaffView):
                 form = SettingsForm(request.POST)
                 if not form.is_valid():
                     return self.render_to_response(self.get_context_data(form=form))
-                claim_settings_save(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                claim_settings_save(actor=self.request.user, **form.cleaned_data)
                 messages.success(request, _("Settings saved; the due dates of running claims follow them."))
             elif action == "add_day":
                 day_form = OfficeDayForm(request.POST)
                 if not day_form.is_valid():
                     return self.render_to_response(self.get_context_data(day_form=day_form))
-                office_day_set(actor=request.user, **day_form.cleaned_data)  # type: ignore[arg-type]
+                office_day_set(actor=self.request.user, **day_form.cleaned_data)
                 messages.success(request, _("Day saved."))
             elif action == "remove_day":
                 day = OfficeDayForm(request.POST).fields["day"].clean(request.POST.get("day", ""))
-                office_day_remove(actor=request.user, day=day)  # type: ignore[arg-type]
+                office_day_remove(actor=self.request.user, day=day)
                 messages.success(request, _("Day removed."))
         except (ValidationError, PermissionDenied) as error:
             show_errors(request, error)

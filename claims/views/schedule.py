@@ -22,6 +22,7 @@ from claims.benefits.schedule import Schedule
 from claims.models import CareType
 from claims.services.schedules import schedule_save
 from enrollment.models import Period
+from mutualaid.requests import request_office
 from mutualaid.views import StaffView
 
 
@@ -31,7 +32,7 @@ class ScheduleListView(StaffView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["rows"] = selectors.schedule_list(org=self.request.user.org)
+        context["rows"] = selectors.schedule_list(org=request_office(self.request))
         return context
 
 
@@ -80,7 +81,7 @@ class ScheduleEditView(StaffView):
 
     def _period(self) -> Period:
         try:
-            return selectors.schedule_period_get(org=self.request.user.org, pk=self.kwargs["period_pk"])
+            return selectors.schedule_period_get(org=request_office(self.request), pk=self.kwargs["period_pk"])
         except Period.DoesNotExist:
             raise Http404(_("No such period offered in your office's tree.")) from None
 
@@ -124,7 +125,7 @@ class ScheduleEditView(StaffView):
             return self.render_to_response(self._context(period, text, request.POST, problem=problem))
         if request.POST.get("action") == "save":
             try:
-                schedule_save(actor=request.user, period=period, rules_data=data)  # type: ignore[arg-type]
+                schedule_save(actor=self.request.user, period=period, rules_data=data)
             except ValidationError as error:
                 return self.render_to_response(
                     self._context(period, text, request.POST, problem=" ".join(error.messages))

@@ -19,5 +19,6 @@ def receivable_list(*, office: Organisation) -> QuerySet[Policy]:
         Policy.objects.filter(org__parent=office).select_related("org", "period__plan").order_by("-issued_at")[:300]
     )
     for policy in policies:
+        # The flag rides on the row for the template; Policy (enrollment's) declares no such field.
         policy.received = f"premium:{policy.pk}" in keys  # type: ignore[attr-defined]
     return policies

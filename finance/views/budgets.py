@@ -3,7 +3,7 @@ the budget of an account."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -50,8 +50,8 @@ class BudgetForm(forms.Form):
     def __init__(self, *args: Any, plans: list[Plan], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.plans = {p.pk: p for p in plans}
-        field = self.fields["plan"]
-        field.choices = [(p.pk, p.name) for p in plans]  # type: ignore[attr-defined]
+        field = cast(forms.TypedChoiceField, self.fields["plan"])
+        field.choices = [(p.pk, p.name) for p in plans]
         field.error_messages["invalid_choice"] = _("Choose a plan your office keeps books for.")
 
     def clean_amount(self) -> Any:

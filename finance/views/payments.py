@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from django import forms
@@ -12,9 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_stubs_ext import WithAnnotations
 
 from claims.models import PaymentBatch
-from claims.selectors import batch_list
+from claims.selectors import BatchFigures, batch_list
 from enrollment.models import Plan
 from finance.models import APPROVAL_LAYERS, FinanceSettings, PaymentKind, PaymentRequest, PaymentStatus
 from finance.selectors.books import book_plan_list
@@ -65,8 +66,10 @@ class PaymentForm(forms.Form):
         plan_ids = [p.pk for p in book_plan_list(office=office)]
         # Plans belong to the office that runs them, often above this one: the choice is limited
         # to the plans this office keeps books for, read without the scope (the form reads it later).
-        self.fields["plan"].queryset = Plan.objects.with_scopes_disabled().filter(pk__in=plan_ids)  # type: ignore[attr-defined]
-        self.fields["claims_batch"].queryset = claims_batch_unpaid_list(office=office)  # type: ignore[attr-defined]
+        plans = Plan.objects.with_scopes_disabled().filter(pk__in=plan_ids)
+        cast("forms.ModelChoiceField[Plan]", self.fields["plan"]).queryset = plans
+        batches = claims_batch_unpaid_list(office=office)
+        cast("forms.ModelChoiceField[PaymentBatch]", self.fields["claims_batch"]).queryset = batches
 
 
 class PaymentListView(StaffView):
@@ -239,7 +242,9 @@ class BatchPaymentView(StaffView):
         return redirect("claims:batch_detail", batch_pk=batch_pk)
 
 
-def batch_payment_panel(request: HttpRequest, batch: PaymentBatch) -> tuple[str, dict[str, Any]] | None:
+def batch_payment_panel(
+    request: HttpRequest, batch: WithAnnotations[PaymentBatch, BatchFigures]
+) -> tuple[str, dict[str, Any]] | None:
     """The payment part of a claims batch's page (registered for claims' page "claims.batch")."""
     user = request_user(request)
     if not (user.has_perm("finance.view") or user.has_perm("claims.pay")):

@@ -21,7 +21,7 @@ from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 
 
-class SettingsForm(forms.ModelForm):  # type: ignore[type-arg]
+class SettingsForm(forms.ModelForm[FinanceSettings]):
     class Meta:
         model = FinanceSettings
         fields = ["reserve_ratio", "fee_cap_ratio", "collective_decision_from"]
