@@ -28,7 +28,7 @@ from claims.services.registration import claim_register
 from claims.services.review import claim_review
 from claims.services.schedules import schedule_save
 from enrollment.models import Enrollment, Period
-from mutualaid.drf import HasPermission
+from mutualaid.drf import HasPermission, money_field
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office, request_user
 
@@ -122,11 +122,11 @@ class RegisterSerializer(serializers.Serializer[Any]):
     discharged_on = serializers.DateField(required=False, allow_null=True)
     hospital = serializers.CharField(max_length=100)
     diagnosis = serializers.CharField(max_length=200)
-    total_cost = serializers.DecimalField(max_digits=14, decimal_places=2)
-    insurance_paid = serializers.DecimalField(max_digits=14, decimal_places=2)
-    deductible_part = serializers.DecimalField(max_digits=14, decimal_places=2)
-    self_paid = serializers.DecimalField(max_digits=14, decimal_places=2)
-    not_covered = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total_cost = money_field()
+    insurance_paid = money_field()
+    deductible_part = money_field()
+    self_paid = money_field()
+    not_covered = money_field()
     invoices = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list)
     member_category = serializers.CharField(required=False, default="", allow_blank=True)
     severity = serializers.CharField(required=False, default="", allow_blank=True)

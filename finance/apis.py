@@ -23,7 +23,7 @@ from finance.models import Account, JournalEntry, JournalLine, PaymentApproval, 
 from finance.selectors.books import account_balance_list, book_office_list, book_plan_list
 from finance.selectors.payments import payment_list
 from mutualaid import dates
-from mutualaid.drf import HasPermission, whole_number
+from mutualaid.drf import HasPermission, money_field, whole_number
 from mutualaid.models import Organisation, User
 from mutualaid.requests import request_office
 
@@ -62,12 +62,18 @@ class LineSerializer(serializers.ModelSerializer[JournalLine]):
         fields = ["account", "account_label", "debit", "credit"]
 
 
-class JournalEntrySerializer(serializers.ModelSerializer[JournalEntry]):
+class OfficePlanFields(serializers.Serializer[Any]):
+    """The office a row belongs to and the plan it is for, by id and by name (a claims batch's
+    payment may pay several plans: no plan)."""
+
     office: serializers.PrimaryKeyRelatedField[Organisation] = serializers.PrimaryKeyRelatedField(
         source="org", read_only=True
     )
     office_name = serializers.CharField(source="org.name", read_only=True)
-    plan_name = serializers.CharField(source="plan.name", read_only=True)
+    plan_name = serializers.CharField(source="plan.name", read_only=True, default=None, allow_null=True)
+
+
+class JournalEntrySerializer(OfficePlanFields, serializers.ModelSerializer[JournalEntry]):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     reverses = serializers.CharField(source="reverses.number", read_only=True, default=None, allow_null=True)
     lines = LineSerializer(many=True, read_only=True)
@@ -136,10 +142,10 @@ class BalanceRowSerializer(serializers.Serializer[Any]):
     account = serializers.ChoiceField(choices=Account.choices)
     # Named like Field.label, which it does not replace: DRF's metaclass takes fields off the class.
     label = serializers.CharField()  # type: ignore[assignment]
-    opening = serializers.DecimalField(max_digits=14, decimal_places=2)
-    debit = serializers.DecimalField(max_digits=14, decimal_places=2)
-    credit = serializers.DecimalField(max_digits=14, decimal_places=2)
-    closing = serializers.DecimalField(max_digits=14, decimal_places=2)
+    opening = money_field()
+    debit = money_field()
+    credit = money_field()
+    closing = money_field()
 
 
 class BalancesSerializer(serializers.Serializer[Any]):
@@ -186,7 +192,7 @@ class RemittanceLineSerializer(serializers.Serializer[Any]):
     policies = serializers.IntegerField()
     members = serializers.IntegerField()
     shares = serializers.IntegerField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    amount = money_field()
 
 
 class RemittanceSerializer(serializers.ModelSerializer[Remittance]):
@@ -237,12 +243,7 @@ class ApprovalSerializer(serializers.ModelSerializer[PaymentApproval]):
         fields = ["layer", "approver", "approved_at"]
 
 
-class PaymentSerializer(serializers.ModelSerializer[PaymentRequest]):
-    office: serializers.PrimaryKeyRelatedField[Organisation] = serializers.PrimaryKeyRelatedField(
-        source="org", read_only=True
-    )
-    office_name = serializers.CharField(source="org.name", read_only=True)
-    plan_name = serializers.CharField(source="plan.name", read_only=True)
+class PaymentSerializer(OfficePlanFields, serializers.ModelSerializer[PaymentRequest]):
     claims_batch = serializers.CharField(source="claims_batch.number", read_only=True, default=None, allow_null=True)
     prepared_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
     entry = serializers.CharField(source="entry.number", read_only=True, default=None, allow_null=True)
@@ -269,6 +270,9 @@ class PaymentSerializer(serializers.ModelSerializer[PaymentRequest]):
             "prepared_by",
             "prepared_at",
             "reason",
+            "sent_at",
+            "paid_on",
+            "bank_reference",
             "entry",
             "approvals",
         ]

@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import permissions
+from rest_framework import permissions, serializers
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 
 from mutualaid.middleware import enter_user_scope
+from mutualaid.money import MONEY
 
 
 class ScopedTokenAuthentication(TokenAuthentication):
@@ -49,3 +50,8 @@ class HasPermission(permissions.BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         perm = getattr(view, "required_permission", "api.access")
         return bool(request.user and request.user.is_authenticated and request.user.has_perm(perm))
+
+
+def money_field(**options: Any) -> serializers.DecimalField:
+    """A money amount in an API body or answer: yuan with the database's digits (mutualaid/money.py)."""
+    return serializers.DecimalField(**MONEY, **options)
