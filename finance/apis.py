@@ -104,12 +104,17 @@ def _entries() -> QuerySet[JournalEntry]:
     )
 
 
-class EntryList(generics.ListAPIView[JournalEntry]):
+class FinanceReading(APIView):
+    """The finance API is read by whoever may see the books of the caller's tree."""
+
+    permission_classes = [HasPermission]
+    required_permission = "finance.view"
+
+
+class EntryList(FinanceReading, generics.ListAPIView[JournalEntry]):
     """Journal entries of the offices in your tree, newest first, each with its lines."""
 
     serializer_class = JournalEntrySerializer
-    permission_classes = [HasPermission]
-    required_permission = "finance.view"
 
     def get_queryset(self) -> QuerySet[JournalEntry]:
         entries = _entries().order_by("-posted_on", "-pk")
@@ -128,10 +133,8 @@ class EntryList(generics.ListAPIView[JournalEntry]):
         return super().get(request, *args, **kwargs)
 
 
-class EntryDetail(generics.RetrieveAPIView[JournalEntry]):
+class EntryDetail(FinanceReading, generics.RetrieveAPIView[JournalEntry]):
     serializer_class = JournalEntrySerializer
-    permission_classes = [HasPermission]
-    required_permission = "finance.view"
     lookup_url_kwarg = "entry_pk"
 
     def get_queryset(self) -> QuerySet[JournalEntry]:
@@ -156,12 +159,9 @@ class BalancesSerializer(serializers.Serializer[Any]):
     rows = BalanceRowSerializer(many=True)
 
 
-class Balances(APIView):
+class Balances(FinanceReading):
     """Each account's opening balance, the month's debits and credits, and the closing balance,
     on the account's normal side (as on the books page)."""
-
-    permission_classes = [HasPermission]
-    required_permission = "finance.view"
 
     @extend_schema(parameters=FILTERS, responses={200: BalancesSerializer})
     def get(self, request: Request, version: str = "v1") -> Response:
@@ -224,12 +224,10 @@ class RemittanceSerializer(serializers.ModelSerializer[Remittance]):
         ]
 
 
-class RemittanceList(generics.ListAPIView[Remittance]):
+class RemittanceList(FinanceReading, generics.ListAPIView[Remittance]):
     """The premium remittance reports of the offices in your tree, newest month first."""
 
     serializer_class = RemittanceSerializer
-    permission_classes = [HasPermission]
-    required_permission = "finance.view"
 
     def get_queryset(self) -> QuerySet[Remittance]:
         return Remittance.objects.select_related("org", "to_office").order_by("-month", "org_path", "pk")
@@ -278,12 +276,10 @@ class PaymentSerializer(OfficePlanFields, serializers.ModelSerializer[PaymentReq
         ]
 
 
-class PaymentList(generics.ListAPIView[PaymentRequest]):
+class PaymentList(FinanceReading, generics.ListAPIView[PaymentRequest]):
     """Payments of the offices in your tree, newest first, with the approvals signed so far."""
 
     serializer_class = PaymentSerializer
-    permission_classes = [HasPermission]
-    required_permission = "finance.view"
 
     def get_queryset(self) -> QuerySet[PaymentRequest]:
         approvals = PaymentApproval.objects.select_related("approver").order_by("approved_at", "pk")
