@@ -55,6 +55,13 @@ def _value(row: dict[str, Any], key: str) -> Any:
     return Decimal(value) if isinstance(value, str) else value
 
 
+def _remittance_label(row: dict[str, Any]) -> str:
+    """The remittance's state as people read it (the figures keep its key)."""
+    from finance.models import RemittanceStatus
+
+    return str(dict(RemittanceStatus.choices).get(row.get("remittance") or "", ""))
+
+
 def overview_workbook(figures: dict[str, Any]) -> bytes:
     book = Workbook()
     sheet = book.active
@@ -75,7 +82,7 @@ def overview_workbook(figures: dict[str, Any]) -> bytes:
     row_number = 3
     for row in figures["rows"]:
         row_number += 1
-        values = [row["office_name"], row["plan_name"], row.get("remittance") or ""]
+        values = [row["office_name"], row["plan_name"], _remittance_label(row)]
         values += [_value(row, key) for key, _header, _fmt in cols]
         for index, value in enumerate(values, start=1):
             number_format = cols[index - 4][2] if index > 3 else None
@@ -115,16 +122,13 @@ def overview_pdf(figures: dict[str, Any]) -> bytes:
     of the workbook, a totals row per plan."""
     from django.utils import timezone
 
-    from finance.models import RemittanceStatus
-
-    labels = dict(RemittanceStatus.choices)
     cols = columns()
     rows = [
         (
             row["office_name"],
             row["plan_name"],
             [display(row.get(key), fmt) for key, _header, fmt in cols],
-            labels.get(row.get("remittance") or "", ""),
+            _remittance_label(row),
         )
         for row in figures["rows"]
     ]
