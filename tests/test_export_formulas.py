@@ -38,22 +38,10 @@ from mutualaid.spreadsheets import write
 from mutualaid.tenancy import org_scope, unscoped
 from tests.conftest import City
 from tests.test_isolation import POLICY_DOCUMENTS, SESSION_ENDERS, _url, all_routes
+from tests.test_spreadsheet_writer import HOSTILE_STARTS, as_read
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITER = ROOT / "mutualaid" / "spreadsheets" / "write.py"
-
-HOSTILE_STARTS = (
-    '=HYPERLINK("http://x","y")',
-    "+1+1",
-    "-2+3",
-    "@SUM(A1)",
-    "\t=1",
-    "\r=1",
-    "＝1+1",
-    "＋1＋1",
-    "－2",
-    "＠SUM(A1)",
-)
 
 # Text fields a person types (an office, an agent, a member through their unit, a bank's file).
 TYPED: dict[str, tuple[str, ...]] = {
@@ -486,11 +474,6 @@ def _is_file(response: Any) -> bool:
         or kind.startswith("text/csv")
         or any(suffix in disposition for suffix in (".xlsx", ".xls", ".csv"))
     )
-
-
-def as_read(text: str) -> str:
-    """What an xlsx reader gives back: XML turns a carriage return into a line feed."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _workbook_problems(data: bytes, expects: tuple[str, ...]) -> list[str]:
