@@ -4,7 +4,6 @@ enrollment page has something to show."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +16,8 @@ from mutualaid import dates
 from mutualaid.demo import demo_acting
 from mutualaid.idcheck import Gender, make_resident_id
 from mutualaid.models import User
+from mutualaid.spreadsheets import write
+from mutualaid.spreadsheets.write import COUNT
 
 PLAN_NAME = "职工住院医疗互助保障"
 
@@ -58,16 +59,16 @@ def _workbook(plan_name: str) -> bytes:
     """The unit's list of 24 members as an agent fills in the template."""
     book = Workbook()
     sheet = book.active
-    sheet.append([c.header for c in COLUMNS])
+    for column, header in enumerate((c.header for c in COLUMNS), start=1):
+        write.cell(sheet, 1, column, header)
     surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢"
     for i in range(24):
         sex: Gender = "M" if i % 2 else "F"
         born = date(1970 + i, 1 + i % 12, 1 + i % 27)
         number = make_resident_id(region="610113", birth_date=born, sequence=100 + i, gender=sex)
         name = surnames[i] + ("建华" if sex == "M" else "秀英")
-        sheet.append(
-            [i + 1, name, number, "男" if sex == "M" else "女", None, f"139{29000000 + i}", plan_name, 1, "是", None]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        gender = "男" if sex == "M" else "女"
+        values = (i + 1, name, number, gender, None, f"139{29000000 + i}", plan_name, 1, "是", None)
+        for column, value in enumerate(values, start=1):
+            write.cell(sheet, i + 2, column, value, COUNT if isinstance(value, int) else None)
+    return write.save(book)

@@ -1,9 +1,9 @@
 """Printed documents of a policy: member cards (保障卡, rendered by `cardrender`), the application
-form (投保单) and the member list, as PDF (WeasyPrint) and xlsx."""
+form (投保单) and the member list, as PDF (WeasyPrint) and xlsx (through
+`mutualaid.spreadsheets.write`: members' names are text, never formulas)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator
 
 from django.template.loader import render_to_string
@@ -13,6 +13,8 @@ from openpyxl import Workbook
 
 from enrollment.cardrender import Card, cards_pdf, html_pdf
 from enrollment.models import Enrollment, EnrollmentStatus, Policy
+from mutualaid.spreadsheets import write
+from mutualaid.spreadsheets.write import COUNT, MONEY
 
 
 def card_number(policy_number: str, row_number: int) -> str:
@@ -66,7 +68,8 @@ def member_list_pdf(policy: Policy) -> bytes:
 def member_list_xlsx(policy: Policy) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Members"))
-    sheet.append([f"{policy.org.name} · {policy.period.plan.name} · {policy.period.label} · {policy.number}"])
+    title = f"{policy.org.name} · {policy.period.plan.name} · {policy.period.label} · {policy.number}"
+    sheet.append([write.streamed(sheet, title)])
     headers = [
         _("Row"),
         _("Full name"),
@@ -77,20 +80,18 @@ def member_list_xlsx(policy: Policy) -> bytes:
         _("Coverage"),
         _("Status"),
     ]
-    sheet.append(headers)
+    sheet.append([write.streamed(sheet, header) for header in headers])
+    formats = (COUNT, None, None, None, COUNT, MONEY, None, None)
     for e in Enrollment.objects.filter(policy=policy).order_by("row_number").iterator(chunk_size=2000):
-        sheet.append(
-            [
-                e.row_number,
-                e.name,
-                e.id_masked,
-                _("Male") if e.gender == "M" else _("Female"),
-                e.shares,
-                e.premium,
-                f"{e.starts_on:%Y-%m-%d} — {e.ends_on:%Y-%m-%d}",
-                e.get_status_display(),
-            ]
+        values = (
+            e.row_number,
+            e.name,
+            e.id_masked,
+            _("Male") if e.gender == "M" else _("Female"),
+            e.shares,
+            e.premium,
+            f"{e.starts_on:%Y-%m-%d} — {e.ends_on:%Y-%m-%d}",
+            e.get_status_display(),
         )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        sheet.append([write.streamed(sheet, v, f) for v, f in zip(values, formats, strict=True)])
+    return write.save(book)

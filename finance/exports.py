@@ -5,12 +5,12 @@ The balances are laid out as accountants print them: the opening balance, the mo
 and credits and the closing balance, each balance in the debit or the credit column by the side
 it stands on. So every column can be totalled, and the totals show at a glance that the books
 balance (opening debits equal opening credits, and so on). Every line of the entries carries its
-entry's number, so each figure of the month can be traced to the entry it comes from.
+entry's number, so each figure of the month can be traced to the entry it comes from. Memos,
+references and names go in as text through `mutualaid.spreadsheets.write`, never as formulas.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,13 +29,12 @@ from finance.models import DEBIT_NORMAL, Account, JournalEntry
 from finance.rules import ZERO
 from finance.selectors.books import account_balance_list, entry_list
 from mutualaid.models import Organisation
+from mutualaid.spreadsheets import write
+from mutualaid.spreadsheets.write import DATE, MONEY, TEXT
 
 _THIN = Side(style="thin", color="FF999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="FFDDEBF7")
-_MONEY = "#,##0.00"
-_TEXT = "@"
-_DATE = "yyyy-mm-dd"
 _LABELS = dict(Account.choices)
 
 
@@ -210,13 +209,12 @@ def _title(statement: Statement, what: str) -> str:
 
 
 def _sheet_head(sheet: Worksheet, title: str, subtitle: str, headers: tuple[str, ...], widths: tuple[int, ...]) -> None:
-    sheet["A1"] = title
-    sheet["A1"].font = Font(bold=True, size=14)
+    write.cell(sheet, 1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-    sheet["A2"] = subtitle
+    write.cell(sheet, 2, 1, subtitle)
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(headers))
     for column, (text, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        cell = sheet.cell(row=3, column=column, value=text)
+        cell = write.cell(sheet, 3, column, text)
         cell.font, cell.fill, cell.border = Font(bold=True), _HEADER_FILL, _BORDER
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
         sheet.column_dimensions[cell.column_letter].width = width
@@ -225,19 +223,15 @@ def _sheet_head(sheet: Worksheet, title: str, subtitle: str, headers: tuple[str,
 
 def _put(sheet: Worksheet, row: int, values: tuple[object, ...], formats: tuple[str | None, ...]) -> None:
     for column, (value, number_format) in enumerate(zip(values, formats, strict=True), start=1):
-        cell = sheet.cell(row=row, column=column, value=value)
-        cell.border = _BORDER
-        if number_format:
-            cell.number_format = number_format
+        write.cell(sheet, row, column, value, number_format).border = _BORDER
 
 
 def _totals(sheet: Worksheet, row: int, label_columns: int, figures: tuple[Decimal, ...], width: int) -> None:
-    sheet.cell(row=row, column=1, value=_("Total")).font = Font(bold=True)
+    write.cell(sheet, row, 1, _("Total")).font = Font(bold=True)
     if label_columns > 1:
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=label_columns)
     for offset, figure in enumerate(figures):
-        cell = sheet.cell(row=row, column=label_columns + 1 + offset, value=figure)
-        cell.font, cell.number_format = Font(bold=True), _MONEY
+        write.cell(sheet, row, label_columns + 1 + offset, figure, MONEY).font = Font(bold=True)
     for column in range(1, width + 1):
         sheet.cell(row=row, column=column).border = _BORDER
 
@@ -253,10 +247,10 @@ def statement_workbook(statement: Statement) -> bytes:
     headers = balance_headers()
     _sheet_head(sheet, _title(statement, _("Account balances")), printed, headers, (10, 26, 15, 15, 15, 15, 15, 15))
     row = 3
-    text2: tuple[str | None, ...] = (_TEXT, _TEXT)
+    text2: tuple[str | None, ...] = (TEXT, TEXT)
     for balance in statement.balances:
         row += 1
-        _put(sheet, row, (balance.account, balance.name, *balance.figures), (*text2, *(_MONEY,) * 6))
+        _put(sheet, row, (balance.account, balance.name, *balance.figures), (*text2, *(MONEY,) * 6))
     _totals(sheet, row + 1, 2, statement.balance_totals, len(headers))
 
     sheet = book.create_sheet(_("Entries"))
@@ -269,7 +263,7 @@ def statement_workbook(statement: Statement) -> bytes:
         headers,
         (18, 11, 16, 16, 36, 10, 22, 14, 14, 18, 18),
     )
-    formats = (_TEXT, _DATE, _TEXT, _TEXT, _TEXT, _TEXT, _TEXT, _MONEY, _MONEY, _TEXT, _TEXT)
+    formats = (TEXT, DATE, TEXT, TEXT, TEXT, TEXT, TEXT, MONEY, MONEY, TEXT, TEXT)
     row = 3
     for line in statement.lines:
         row += 1
@@ -288,10 +282,7 @@ def statement_workbook(statement: Statement) -> bytes:
         )
         _put(sheet, row, values, formats)
     _totals(sheet, row + 1, 7, statement.line_totals, len(headers))
-
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return write.save(book)
 
 
 def statement_pdf(statement: Statement) -> bytes:

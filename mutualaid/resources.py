@@ -36,7 +36,8 @@ from mutualaid import services
 from mutualaid.idcheck import IdError, check_credit_code, normalise_credit_code
 from mutualaid.models import ALLOWED_PARENT_KINDS, Organisation, OrgKind, User
 from mutualaid.roles import require_permission
-from mutualaid.spreadsheets import FORMULA_STARTS, Column, read_table, workbook_bytes
+from mutualaid.spreadsheets.read import read_table
+from mutualaid.spreadsheets.write import FORMULA_STARTS, Column, workbook_bytes
 
 logger = logging.getLogger(__name__)
 

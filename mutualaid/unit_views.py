@@ -23,7 +23,7 @@ from django.views import View
 from mutualaid import dates
 from mutualaid.requests import request_user
 from mutualaid.resources import MAX_FILE_MB, MAX_ROWS, UnitImport, unit_export, unit_import
-from mutualaid.spreadsheets import SpreadsheetError
+from mutualaid.spreadsheets.read import SpreadsheetError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHECKED_FILE = "unit_import_file"

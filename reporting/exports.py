@@ -1,10 +1,11 @@
 """The overview and the rankings as the documents offices hand to leaders, xlsx and PDF: the
 office and period in the title, Chinese headers, one row per child office (and plan), totals.
-The same documents are downloaded directly and prepared by the background exports."""
+The same documents are downloaded directly and prepared by the background exports. Office and
+plan names go into the workbooks as text through `mutualaid.spreadsheets.write`, figures as
+numbers in the product's formats."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,6 +17,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from enrollment.models import Plan
 from mutualaid.models import Organisation
+from mutualaid.spreadsheets import write
+from mutualaid.spreadsheets.write import COUNT, MONEY, PERCENT
 from reporting import rankings
 from reporting.overview import overview
 
@@ -30,18 +33,18 @@ _FILL = PatternFill("solid", fgColor="FFDDEBF7")
 def columns() -> list[tuple[str, str, str]]:
     """(key, header, format) of each figure column, shared by the page and the workbook."""
     return [
-        ("people_all", _("Enrolled, all years"), "#,##0"),
-        ("people_year", _("Enrolled this year"), "#,##0"),
-        ("shares_year", _("Shares this year"), "#,##0"),
-        ("premium_all", _("Premium, all years"), "#,##0.00"),
-        ("premium_year", _("Premium this year"), "#,##0.00"),
-        ("target_people", _("Target (people)"), "#,##0"),
-        ("completion_people", _("Completion"), "0.0%"),
-        ("claims_all", _("Claims, all years"), "#,##0"),
-        ("paid_all", _("Paid, all years"), "#,##0.00"),
-        ("claims_year", _("Claims this year"), "#,##0"),
-        ("paid_year", _("Paid this year"), "#,##0.00"),
-        ("loss_ratio", _("Loss ratio"), "0.0%"),
+        ("people_all", _("Enrolled, all years"), COUNT),
+        ("people_year", _("Enrolled this year"), COUNT),
+        ("shares_year", _("Shares this year"), COUNT),
+        ("premium_all", _("Premium, all years"), MONEY),
+        ("premium_year", _("Premium this year"), MONEY),
+        ("target_people", _("Target (people)"), COUNT),
+        ("completion_people", _("Completion"), PERCENT),
+        ("claims_all", _("Claims, all years"), COUNT),
+        ("paid_all", _("Paid, all years"), MONEY),
+        ("claims_year", _("Claims this year"), COUNT),
+        ("paid_year", _("Paid this year"), MONEY),
+        ("loss_ratio", _("Loss ratio"), PERCENT),
     ]
 
 
@@ -50,6 +53,13 @@ def _value(row: dict[str, Any], key: str) -> Any:
     if value is None:
         return None
     return Decimal(value) if isinstance(value, str) else value
+
+
+def _remittance_label(row: dict[str, Any]) -> str:
+    """The remittance's state as people read it (the figures keep its key)."""
+    from finance.models import RemittanceStatus
+
+    return str(dict(RemittanceStatus.choices).get(row.get("remittance") or "", ""))
 
 
 def overview_workbook(figures: dict[str, Any]) -> bytes:
@@ -61,36 +71,30 @@ def overview_workbook(figures: dict[str, Any]) -> bytes:
         "office": figures["office"]["name"],
         "month": figures["month"],
     }
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    write.cell(sheet, 1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=3 + len(cols))
     headers = [_("Office"), _("Plan"), _("Remittance"), *[header for _key, header, _fmt in cols]]
     for index, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=3, column=index, value=header)
+        cell = write.cell(sheet, 3, index, header)
         cell.font, cell.fill, cell.border = Font(bold=True), _FILL, _BORDER
         cell.alignment = Alignment(wrap_text=True, horizontal="center")
         sheet.column_dimensions[cell.column_letter].width = 22 if index <= 2 else 14
     row_number = 3
     for row in figures["rows"]:
         row_number += 1
-        values = [row["office_name"], row["plan_name"], row.get("remittance") or ""]
+        values = [row["office_name"], row["plan_name"], _remittance_label(row)]
         values += [_value(row, key) for key, _header, _fmt in cols]
         for index, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row_number, column=index, value=value)
-            cell.border = _BORDER
-            if index > 3:
-                cell.number_format = cols[index - 4][2]
+            number_format = cols[index - 4][2] if index > 3 else None
+            write.cell(sheet, row_number, index, value, number_format).border = _BORDER
     for total in figures["totals"]:
         row_number += 1
         values = [_("Total"), total["plan_name"], ""] + [_value(total, key) for key, _h, _f in cols]
         for index, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row_number, column=index, value=value)
+            cell = write.cell(sheet, row_number, index, value, cols[index - 4][2] if index > 3 else None)
             cell.border, cell.font = _BORDER, Font(bold=True)
-            if index > 3:
-                cell.number_format = cols[index - 4][2]
     sheet.freeze_panes = "D4"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return write.save(book)
 
 
 def display(value: Any, fmt: str) -> str:
@@ -118,16 +122,13 @@ def overview_pdf(figures: dict[str, Any]) -> bytes:
     of the workbook, a totals row per plan."""
     from django.utils import timezone
 
-    from finance.models import RemittanceStatus
-
-    labels = dict(RemittanceStatus.choices)
     cols = columns()
     rows = [
         (
             row["office_name"],
             row["plan_name"],
             [display(row.get(key), fmt) for key, _header, fmt in cols],
-            labels.get(row.get("remittance") or "", ""),
+            _remittance_label(row),
         )
         for row in figures["rows"]
     ]
@@ -153,20 +154,20 @@ def overview_pdf(figures: dict[str, Any]) -> bytes:
 def ranking_columns() -> list[tuple[str, str, str]]:
     """(key, header, format) of each figure of the rankings, shared by the page and the exports."""
     return [
-        ("people_year", _("Enrolled this year"), "#,##0"),
-        ("target_people", _("Target (people)"), "#,##0"),
-        ("completion_people", _("Completion (people)"), "0.0%"),
-        ("premium_year", _("Premium this year"), "#,##0.00"),
-        ("target_premium", _("Target (premium)"), "#,##0.00"),
-        ("completion_premium", _("Completion (premium)"), "0.0%"),
-        ("headcount", _("Union members"), "#,##0"),
-        ("coverage", _("Coverage rate"), "0.0%"),
-        ("target_coverage", _("Target coverage rate"), "0.0%"),
-        ("people_last_year", _("Enrolled last year, same months"), "#,##0"),
-        ("growth", _("Growth on last year"), "0.0%"),
-        ("renewal", _("Renewal rate"), "0.0%"),
-        ("paid_year", _("Paid this year"), "#,##0.00"),
-        ("loss_ratio", _("Loss ratio"), "0.0%"),
+        ("people_year", _("Enrolled this year"), COUNT),
+        ("target_people", _("Target (people)"), COUNT),
+        ("completion_people", _("Completion (people)"), PERCENT),
+        ("premium_year", _("Premium this year"), MONEY),
+        ("target_premium", _("Target (premium)"), MONEY),
+        ("completion_premium", _("Completion (premium)"), PERCENT),
+        ("headcount", _("Union members"), COUNT),
+        ("coverage", _("Coverage rate"), PERCENT),
+        ("target_coverage", _("Target coverage rate"), PERCENT),
+        ("people_last_year", _("Enrolled last year, same months"), COUNT),
+        ("growth", _("Growth on last year"), PERCENT),
+        ("renewal", _("Renewal rate"), PERCENT),
+        ("paid_year", _("Paid this year"), MONEY),
+        ("loss_ratio", _("Loss ratio"), PERCENT),
     ]
 
 
@@ -196,12 +197,12 @@ def rankings_workbook(figures: dict[str, Any]) -> bytes:
     sheet = book.active
     sheet.title = _("Rankings")
     cols = ranking_columns()
-    sheet.cell(row=1, column=1, value=rankings_title(figures)).font = Font(bold=True, size=14)
+    write.cell(sheet, 1, 1, rankings_title(figures)).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2 + len(cols))
-    sheet.cell(row=2, column=1, value=rankings_subtitle(figures))
+    write.cell(sheet, 2, 1, rankings_subtitle(figures))
     headers = [_("Rank"), _("Office"), *[header for _key, header, _fmt in cols]]
     for index, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=3, column=index, value=header)
+        cell = write.cell(sheet, 3, index, header)
         cell.font, cell.fill, cell.border = Font(bold=True), _FILL, _BORDER
         cell.alignment = Alignment(wrap_text=True, horizontal="center")
         sheet.column_dimensions[cell.column_letter].width = 8 if index == 1 else 24 if index == 2 else 14
@@ -212,16 +213,13 @@ def rankings_workbook(figures: dict[str, Any]) -> bytes:
         values = [row["rank"], _("Total") if total else row["office_name"]]
         values += [_value(row, key) for key, _header, _fmt in cols]
         for index, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row_number, column=index, value=value)
+            number_format = cols[index - 3][2] if index > 2 else COUNT  # the rank is a count
+            cell = write.cell(sheet, row_number, index, value, number_format)
             cell.border = _BORDER
             if total:
                 cell.font = Font(bold=True)
-            if index > 2:
-                cell.number_format = cols[index - 3][2]
     sheet.freeze_panes = "C4"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return write.save(book)
 
 
 def rankings_pdf(figures: dict[str, Any]) -> bytes:

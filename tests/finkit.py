@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,10 +42,13 @@ def bank_statement(city: Any) -> Any:
     from finance.services import reconciliation
 
     day = dates.business_today() - timedelta(days=3)
-    data = f"交易日期,收入金额,支出金额,对方户名,摘要,流水号\n{day},100.00,,{city.unit.name},保费,{city.city.code}-R1\n"
+    lines = io.StringIO()  # quoted as a bank quotes it: a unit's name may hold a comma or a quote
+    writer = csv.writer(lines, lineterminator="\n")
+    writer.writerow(["交易日期", "收入金额", "支出金额", "对方户名", "摘要", "流水号"])
+    writer.writerow([day, "100.00", "", city.unit.name, "保费", f"{city.city.code}-R1"])
     with org_scope(city.city, actor_id=city.office_user.pk):
         return reconciliation.statement_import(
-            actor=city.office_user, data=data.encode(), filename=f"{city.city.code}.csv"
+            actor=city.office_user, data=lines.getvalue().encode(), filename=f"{city.city.code}.csv"
         )
 
 

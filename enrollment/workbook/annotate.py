@@ -9,8 +9,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -19,7 +20,8 @@ from enrollment.workbook.columns import COLUMN_BY_KEY, COLUMNS, COMMENT_AUTHOR, 
 from enrollment.workbook.errors import corrupt_error
 from enrollment.workbook.headers import HEADER_SEARCH_ROWS, find_header, header_text, missing_headers_error
 from enrollment.workbook.template import new_layout
-from enrollment.workbook.writing import BORDER, make_comment, put, put_text, save
+from enrollment.workbook.writing import AS_TYPED, BORDER, make_comment
+from mutualaid.spreadsheets import write
 
 _PROBLEM_FILL_RGB = "FFFFD5D5"
 _PROBLEM_FILL = PatternFill(fill_type="solid", fgColor=_PROBLEM_FILL_RGB)
@@ -44,8 +46,7 @@ def _mark_problems(
 ) -> None:
     """Light-red fill and a comment on every cell with a problem, a summary on the header of every
     column with problems, and the row's messages in the 错误说明 column."""
-    header_cell = sheet.cell(row=header_row, column=errors_column)
-    header_cell.value = ERRORS_HEADER
+    header_cell = write.cell(sheet, header_row, errors_column, ERRORS_HEADER)
     header_cell.font = Font(bold=True, color="FFC00000")
     header_cell.fill = _ERRORS_FILL
     header_cell.border = BORDER
@@ -77,8 +78,7 @@ def _mark_problems(
         if row != header_row and lines:
             cell = sheet.cell(row=row, column=errors_column)
             if not isinstance(cell, MergedCell):
-                put_text(cell, "\n".join(lines))
-                cell.alignment = wrap
+                write.text(cell, "\n".join(lines)).alignment = wrap
     for key, count in per_column.items():
         cell = sheet.cell(row=header_row, column=columns[key])
         if isinstance(cell, MergedCell):
@@ -95,9 +95,10 @@ def annotate_workbook(data: bytes, problems: list[CellProblem]) -> bytes:
         with warnings.catch_warnings():
             # openpyxl warns about Excel features it drops (e.g. extension lists); nothing to act on.
             warnings.simplefilter("ignore", UserWarning)
-            book = load_workbook(io.BytesIO(data), rich_text=True)
+            book = load_workbook(io.BytesIO(data), rich_text=True, keep_links=False)
     except Exception as exc:
         raise corrupt_error() from exc
+    _nothing_runs(book)
     for sheet in book.worksheets:
         # Iterating the stored cells, not a rectangle: openpyxl creates every cell a rectangle
         # touches, and a stray format in column XFD would make that 16,384 columns wide.
@@ -130,8 +131,20 @@ def annotate_workbook(data: bytes, problems: list[CellProblem]) -> bytes:
             errors_column=errors_column or last_used + 1,
             problems=problems,
         )
-        return save(book)
+        return write.save(book)
     raise missing_headers_error(None, None)
+
+
+def _nothing_runs(book: Workbook) -> None:
+    """The unit's file goes to the office that checks it: a formula the unit typed comes back as
+    its text (it is reported as a problem anyway), text that would run once edited gets the quote
+    prefix, and conditional formats (formulas Excel evaluates on opening) and links to other
+    workbooks (dropped on loading) go."""
+    for sheet in book.worksheets:
+        for cell in sheet._cells.values():
+            if isinstance(cell, Cell):
+                write.keep_as_text(cell)
+        sheet.conditional_formatting = ConditionalFormattingList()
 
 
 def _clear_old_mark(cell: Cell | MergedCell, *, is_errors_cell: bool) -> None:
@@ -139,7 +152,7 @@ def _clear_old_mark(cell: Cell | MergedCell, *, is_errors_cell: bool) -> None:
     if isinstance(cell, MergedCell):
         return
     if is_errors_cell:
-        cell.value = None
+        write.clear(cell)
         return
     if cell.comment is not None and cell.comment.author == COMMENT_AUTHOR:
         cell.comment = None
@@ -160,7 +173,7 @@ def rows_workbook(
         for key, value in raw.values.items():
             column = layout.columns.get(key)
             if column is not None:
-                put(layout.sheet.cell(row=target, column=column), value)
+                write.cell(layout.sheet, target, column, value, AS_TYPED)
     moved = [CellProblem(new_row[p.row], p.column, p.code, p.message) for p in problems if p.row in new_row]
     _mark_problems(
         layout.sheet,
@@ -169,4 +182,4 @@ def rows_workbook(
         errors_column=len(COLUMNS) + 1,
         problems=moved,
     )
-    return save(layout.book)
+    return write.save(layout.book)

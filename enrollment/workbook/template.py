@@ -26,7 +26,8 @@ from enrollment.workbook.columns import (
     SHEET_NAME,
     YES_NO,
 )
-from enrollment.workbook.writing import BORDER, HEADER_FILL, make_comment, put, put_text, save
+from enrollment.workbook.writing import AS_TYPED, BORDER, HEADER_FILL, make_comment
+from mutualaid.spreadsheets import write
 
 TEMPLATE_ROWS = 2000  # rows pre-formatted (text ID/phone columns, drop-downs) below the header
 
@@ -72,9 +73,9 @@ def _title(book: Workbook, sheet: Worksheet, *, unit_name: str, period_label: st
     book.properties.title = ILLEGAL_CHARACTERS_RE.sub("", title)
     book.properties.creator = _("Mutual-aid protection platform")
     sheet.merge_cells(f"A1:{get_column_letter(len(COLUMNS))}1")
-    put_text(sheet["A1"], title)
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    top = write.cell(sheet, 1, 1, title)
+    top.font = Font(bold=True, size=14)
+    top.alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 30
 
 
@@ -83,7 +84,7 @@ def _headers(sheet: Worksheet, *, header_row: int) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, column in enumerate(COLUMNS, start=1):
         columns[column.key] = index
-        cell = sheet.cell(row=header_row, column=index, value=column.header)
+        cell = write.cell(sheet, header_row, index, column.header)
         cell.font = Font(bold=True, color="FFC00000" if column.required else "FF000000")
         cell.fill = HEADER_FILL
         cell.border = BORDER
@@ -153,7 +154,7 @@ def _plan_list_formula(book: Workbook, plans: list[str]) -> str:
         return f'"{inline}"'
     options = book.create_sheet(OPTIONS_SHEET_NAME)
     for index, plan in enumerate(plans, start=1):
-        put_text(options.cell(row=index, column=1), plan)
+        write.cell(options, index, 1, plan)
     options.sheet_state = "hidden"
     return f"'{OPTIONS_SHEET_NAME}'!$A$1:$A${len(plans)}"
 
@@ -163,8 +164,7 @@ def _instructions(book: Workbook) -> None:
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 10
     sheet.column_dimensions["C"].width = 90
-    sheet["A1"] = _("How to fill in the member list")
-    sheet["A1"].font = Font(bold=True, size=14)
+    write.cell(sheet, 1, 1, _("How to fill in the member list")).font = Font(bold=True, size=14)
     steps = [
         _("Fill in one member per row on the sheet “%(sheet)s”, starting below the header row.")
         % {"sheet": SHEET_NAME},
@@ -187,17 +187,14 @@ def _instructions(book: Workbook) -> None:
     ]
     row = 3
     for number, step in enumerate(steps, start=1):
-        cell = sheet.cell(row=row, column=1, value=f"{number}.")
-        cell.alignment = Alignment(vertical="top")
-        merged = sheet.cell(row=row, column=2)
-        merged.value = step
-        merged.alignment = Alignment(wrap_text=True, vertical="top")
+        write.cell(sheet, row, 1, f"{number}.").alignment = Alignment(vertical="top")
+        write.cell(sheet, row, 2, step).alignment = Alignment(wrap_text=True, vertical="top")
         sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=3)
         row += 1
     row += 1
     titles = (_("Column header"), _("Required or optional"), _("How to fill it in"))
     for column_index, text in enumerate(titles, start=1):
-        cell = sheet.cell(row=row, column=column_index, value=text)
+        cell = write.cell(sheet, row, column_index, text)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.border = BORDER
@@ -205,7 +202,7 @@ def _instructions(book: Workbook) -> None:
         row += 1
         cells = (column.header, _("required") if column.required else _("optional"), str(column.note))
         for column_index, text in enumerate(cells, start=1):
-            cell = sheet.cell(row=row, column=column_index, value=text)
+            cell = write.cell(sheet, row, column_index, text)
             cell.border = BORDER
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
@@ -231,7 +228,6 @@ def build_template(*, plans: list[str], unit_name: str, period_label: str) -> by
     layout = new_layout(plans=plans, unit_name=unit_name, period_label=period_label, data_rows=0)
     example_font = Font(italic=True, color="FF808080")
     for key, value in _example_values(plans).items():
-        cell = layout.sheet.cell(row=layout.first_data_row, column=layout.columns[key])
-        put(cell, value)
+        cell = write.cell(layout.sheet, layout.first_data_row, layout.columns[key], value, AS_TYPED)
         cell.font = example_font
-    return save(layout.book)
+    return write.save(layout.book)

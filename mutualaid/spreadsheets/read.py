@@ -1,33 +1,22 @@
-"""The small workbooks offices exchange with the product for reference data (the units of an
-office's tree): written so that nothing in them runs, read so that nothing in them is trusted.
-
-- What a person typed is written as text (openpyxl data type "s"): a name starting with "=", "+",
-  "-", "@", a tab or a CR is never a formula in the file a finance officer opens, and a code such
-  as 0012 keeps its zeros.
-- An upload is bounded before it is read (its size, the size of its unpacked parts, its rows),
-  formula cells are read as their text, never as the value Excel cached for them, and every way
-  the file can be wrong ends in a `SpreadsheetError` whose message says what to do.
-
-The member lists of enrollment are far larger and have their own reader (enrollment's workbook).
+"""The small workbooks offices send back for reference data (the units of an office's tree),
+read so that nothing in them is trusted: an upload is bounded before it is read (its size, the
+size of its unpacked parts, its rows), formula cells are read as their text, never as the value
+Excel cached for them, and every way the file can be wrong ends in a `SpreadsheetError` whose
+message says what to do. They are written by `mutualaid.spreadsheets.write`.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import TYPE_STRING
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from mutualaid.spreadsheets.write import Column
+
 UNPACKED_LIMIT_MB = 50
 
 
@@ -37,47 +26,6 @@ class SpreadsheetError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a workbook: `key` names it for programs, `header` for people (in the active
-    language; `headers` are every spelling the reader accepts), `text` whether its cells are text,
-    `required` whether an upload must have it."""
-
-    key: str
-    header: str | Promise
-    headers: frozenset[str]
-    text: bool = True
-    width: int = 16
-    required: bool = True
-
-
-def workbook_bytes(*, title: str, columns: Sequence[Column], rows: Iterable[Sequence[object]]) -> bytes:
-    """An xlsx of one sheet: a bold header row, then `rows`; text columns hold text cells only."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    for number, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(number)].width = column.width
-    header = [_text_cell(sheet, column.header) for column in columns]
-    for cell in header:
-        cell.font = Font(bold=True)
-    sheet.append(header)
-    for row in rows:
-        sheet.append(
-            [_text_cell(sheet, value) if column.text else value for column, value in zip(columns, row, strict=True)]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _text_cell(sheet: Any, value: object) -> Any:
-    """A write-only cell that holds `value` as text, whatever it starts with: openpyxl makes a
-    string starting with "=" a formula unless the cell's type is set back to text."""
-    cell = WriteOnlyCell(sheet, value="" if value is None else str(value))
-    cell.data_type = TYPE_STRING
-    return cell
 
 
 def read_table(data: bytes, *, columns: Sequence[Column], max_rows: int) -> list[tuple[int, dict[str, object]]]:
