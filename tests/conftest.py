@@ -189,7 +189,7 @@ def claims_ready(tree: Tree) -> Tree:
 # Modules of long tests (minutes of walking every route as every role, the API fuzz): among the
 # database tests they start first, shared out between the test processes, so that no process ends
 # with one of them running alone while the others have nothing left.
-LONG_FIRST = ("tests/test_isolation.py", "tests/test_api_fuzz.py")
+LONG_FIRST = ("tests/test_isolation.py", "tests/test_api_fuzz.py", "tests/test_export_formulas.py")
 
 
 def _uses_database(item: pytest.Item) -> bool:
