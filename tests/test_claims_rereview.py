@@ -75,9 +75,7 @@ def test_a_document_added_after_a_pass_sends_the_claim_back_to_the_first_level(c
     claim = claimkit.act(people.supervisor, claimkit.act(people.officer, claim))
     assert claim.status == ClaimStatus.FINAL_REVIEW
     with org_scope(agent.org, actor_id=agent.pk):
-        claim = claim_add_documents(
-            actor=agent, claim=claim, documents=[claimkit.upload("other", name="补充发票.pdf")]
-        )
+        claim = claim_add_documents(actor=agent, claim=claim, documents=[claimkit.upload("other", name="补充发票.pdf")])
     assert claim.status == ClaimStatus.FIRST_REVIEW
     added, reopened = _history(claim)[-2:]
     assert added[1] == "documents" and "补充发票.pdf" in added[2]
@@ -102,7 +100,9 @@ def test_a_change_before_any_pass_keeps_the_claim_where_it_is(claims_ready: Tree
 def test_one_person_one_level_holds_within_each_round_and_intake_in_every_round(claims_ready: Tree) -> None:
     people = claims_ready.a.reviewers
     agent = claims_ready.a.unit_agent
-    both = UserFactory(username="xa_both_levels", org=claims_ready.a.city, roles=["claims_officer", "claims_supervisor"])
+    both = UserFactory(
+        username="xa_both_levels", org=claims_ready.a.city, roles=["claims_officer", "claims_supervisor"]
+    )
     claim = claimkit.register(agent, claims_ready.a.enrollment)
     claim = claimkit.act(both, claimkit.act(people.officer, claim))  # round 1: `both` passes the second level
     claim = _amend(agent, claim, not_covered=Decimal("12.01"), total_cost=Decimal("9900.00"))

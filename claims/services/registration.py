@@ -130,7 +130,11 @@ def _figure_changes(claim: Claim, figures: Figures, invoices: Sequence[str]) -> 
         if old != new:
             changes.append(
                 _("%(field)s %(old)s → %(new)s")
-                % {"field": Claim._meta.get_field(name).verbose_name, "old": _shown(name, old), "new": _shown(name, new)}
+                % {
+                    "field": Claim._meta.get_field(name).verbose_name,
+                    "old": _shown(name, old),
+                    "new": _shown(name, new),
+                }
             )
     if claim_diagnosis(claim=claim) != figures.diagnosis.strip():
         changes.append(_("Diagnosis changed"))
