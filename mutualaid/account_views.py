@@ -138,7 +138,7 @@ class OtpSetupView(_SecondStep):
         if user.is_authenticated:
             if not twofactor.user_needs_two_factor(user) or twofactor.is_verified(user):
                 return HttpResponseRedirect(_next_url(request))
-            if twofactor.confirmed_device(user) is not None:  # type: ignore[arg-type]
+            if twofactor.confirmed_device(user) is not None:
                 return HttpResponseRedirect(reverse("otp_verify") + "?" + request.GET.urlencode())
         return super().dispatch(request, *args, **kwargs)
 

@@ -307,7 +307,7 @@ def role_grant_record(*, user: User, role: str, granted_by: User | None, confirm
 
 
 def _has_authenticator(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def enrolment_code_digest(code: str) -> str:

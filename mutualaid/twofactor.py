@@ -141,7 +141,8 @@ def totp_device_confirm(*, request: HttpRequest, device: TOTPDevice, token: str)
     if not verify_code(request=request, device=device, token=token):
         return False
     enrolment = request.session.pop(ENROLMENT, None) or {}
-    used = EnrolmentCode.objects.filter(pk=enrolment.get("code"), user=device.user, used_at__isnull=True).update(
+    code_id = int(enrolment.get("code") or 0)
+    used = EnrolmentCode.objects.filter(pk=code_id, user=device.user, used_at__isnull=True).update(
         used_at=timezone.now()
     )
     if not used:

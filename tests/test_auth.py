@@ -200,7 +200,9 @@ def test_an_approver_without_an_authenticator_enrols_with_a_qr_code_and_the_secr
     first = client.get(response["Location"]).content.decode()
     assert "绑定码" in first and "<svg" not in first  # no secret before the enrolment code
     assert not TOTPDevice.objects.filter(user=approver).exists()
-    assert client.post(response["Location"], {"code": _enrolment_code(tree, approver)})["Location"] == response["Location"]
+    assert (
+        client.post(response["Location"], {"code": _enrolment_code(tree, approver)})["Location"] == response["Location"]
+    )
     page = client.get(response["Location"]).content.decode()
     device = TOTPDevice.objects.get(user=approver, confirmed=False)
     assert "设置两步验证" in page and "<svg" in page and 'class="segno"' in page

@@ -139,14 +139,18 @@ def test_the_pending_grants_page_offers_confirm_to_a_second_person_only(tree: Tr
     pending = page.split('data-testid="pending-grants"', 1)[1].split("</ul>", 1)[0]
     assert 'value="confirm"' not in pending and 'value="refuse"' in pending  # the granter may withdraw only
     leader = User.auth_objects.get(username="xa_leader2")
-    refused = client.post(reverse("user_grant_decide", kwargs={"user_pk": leader.pk}), {"role": "leader", "action": "confirm"})
+    refused = client.post(
+        reverse("user_grant_decide", kwargs={"user_pk": leader.pk}), {"role": "leader", "action": "confirm"}
+    )
     assert refused.status_code == 302 and _pending(leader, "leader").status == GrantStatus.PENDING
 
     above = Client()
     above.force_login(tree.province_user)
     pending = above.get(reverse("grant_list")).content.decode().split('data-testid="pending-grants"', 1)[1]
     assert 'value="confirm"' in pending.split("</ul>", 1)[0]
-    shown = above.post(reverse("user_grant_decide", kwargs={"user_pk": leader.pk}), {"role": "leader", "action": "confirm"})
+    shown = above.post(
+        reverse("user_grant_decide", kwargs={"user_pk": leader.pk}), {"role": "leader", "action": "confirm"}
+    )
     assert shown.status_code == 200 and "绑定码" in shown.content.decode()
     assert re.search(r'data-testid="enrolment-code">\d{5} \d{5}<', shown.content.decode())
     assert _fresh(leader).roles == ["leader"]
@@ -166,9 +170,8 @@ def test_a_new_approver_enrols_only_with_the_code_the_second_person_received(tre
     assert "绑定码" in page and "<svg" not in page and not TOTPDevice.objects.filter(user=leader).exists()
     wrong = client.post(reverse("otp_setup"), {"code": "12345 67890"})
     assert wrong.status_code == 200 and "绑定码错误" in wrong.content.decode()
-    with pytest.raises(PermissionDenied) as caught:  # nor may the creator issue another code
-        with org_scope(head.org, actor_id=head.pk):
-            enrolment_code_issue(actor=head, user=leader)
+    with pytest.raises(PermissionDenied) as caught, org_scope(head.org, actor_id=head.pk):
+        enrolment_code_issue(actor=head, user=leader)  # nor may the creator issue another code
     assert "创建了该账户" in str(caught.value)
 
     # The approver types the code they were told, then sees the secret and confirms it.
@@ -289,4 +292,7 @@ def test_an_office_above_cannot_reject_a_child_office_s_payment(books: Tree) -> 
     head = books.a.reviewers.head  # the office's own head still may
     with org_scope(head.org, actor_id=head.pk):
         current = PaymentRequest.objects.get(pk=payment.pk)
-        assert payments.payment_reject(actor=head, payment=current, version=current.version, reason="缺会议纪要").status == "rejected"
+        assert (
+            payments.payment_reject(actor=head, payment=current, version=current.version, reason="缺会议纪要").status
+            == "rejected"
+        )

@@ -109,6 +109,11 @@ def claim_register(
 _OTHER_FIELDS = ("care_type", "admitted_on", "discharged_on", "hospital", "member_category", "severity", "illness_days")
 
 
+def _label(name: str) -> str:
+    field = Claim._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
 def _shown(name: str, value: object) -> str:
     if value is None or value == "":
         return "—"
@@ -131,7 +136,7 @@ def _figure_changes(claim: Claim, figures: Figures, invoices: Sequence[str]) -> 
             changes.append(
                 _("%(field)s %(old)s → %(new)s")
                 % {
-                    "field": Claim._meta.get_field(name).verbose_name,
+                    "field": _label(name),
                     "old": _shown(name, old),
                     "new": _shown(name, new),
                 }
