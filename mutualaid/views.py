@@ -269,7 +269,9 @@ def _show_code(request: HttpRequest, issued: services.IssuedCode) -> HttpRespons
     """The enrolment code, shown once to the person who received it, never stored in clear."""
     from django.shortcuts import render
 
-    return render(request, "mutualaid/enrolment_code.html", {"issued": issued})
+    response = render(request, "mutualaid/enrolment_code.html", {"issued": issued})
+    response["Cache-Control"] = "no-store"  # not kept by the browser for its back button
+    return response
 
 
 class UserGrantDecideView(LoginRequiredMixin, PermissionRequiredMixin, View):

@@ -121,3 +121,22 @@ def test_one_person_one_level_holds_within_each_round_and_intake_in_every_round(
     other = _amend(agent, other, invoices=("INV0002", "INV0003"), admitted_on=claim.discharged_on)
     with pytest.raises(PermissionDenied):
         claimkit.act(head, other)
+
+
+def test_a_claim_in_a_payment_batch_can_no_longer_change(claims_ready: Tree) -> None:
+    """What the payment's approvers sign (the batch's total) cannot move under them."""
+    from claims.services.payment import batch_create
+
+    people = claims_ready.a.reviewers
+    agent = claims_ready.a.unit_agent
+    claim = claimkit.approve(people, claimkit.register(agent, claims_ready.a.enrollment))
+    with org_scope(people.finance.org, actor_id=people.finance.pk):
+        batch = batch_create(actor=people.finance, claim_ids=[claim.pk])
+    with pytest.raises(ValidationError):
+        _amend(agent, claim, self_paid=Decimal("10287.99"), total_cost=Decimal("18000.00"))
+    with org_scope(agent.org, actor_id=agent.pk), pytest.raises(ValidationError):
+        claim_add_documents(actor=agent, claim=Claim.objects.get(pk=claim.pk), documents=[claimkit.upload("other")])
+    with unscoped():
+        assert Claim.objects.get(pk=claim.pk).payout == Decimal("2080")
+        batch.refresh_from_db()
+    assert batch.total == Decimal("2080")
