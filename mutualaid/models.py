@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.roles import Role, needs_two_factor
-from mutualaid.tenancy import NodeManager, TenantManager, TenantUserManager
+from mutualaid.tenancy import NodeManager, TenantManager, TenantOwned, TenantUserManager
 
 PATH_STEP = 6  # digits per level: "000001.000007." is node 7 under node 1
 
@@ -208,7 +208,7 @@ class GrantStatus(models.TextChoices):
 
 
 @pghistory.track()
-class RoleGrant(models.Model):
+class RoleGrant(TenantOwned):
     """A role that approves (claims review, payments, member lists) given to an account. The
     account holds it only once a second person has confirmed the grant: someone who may manage
     accounts in the office above, or a second one in the same office, never the granter and never
@@ -232,17 +232,12 @@ class RoleGrant(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    # The grantee's node: the grant is seen by its office and the offices above.
-    org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, editable=False)
+    # `org` is the grantee's node: the grant is seen by its office and the offices above.
 
-    objects = TenantManager()
-
-    class Meta:
+    class Meta(TenantOwned.Meta):
         verbose_name = _("role grant")
         verbose_name_plural = _("role grants")
         ordering = ["-granted_at", "-pk"]
-        indexes = [models.Index(fields=["org_path"], name="rolegrant_subtree", opclasses=["varchar_pattern_ops"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "role"], condition=models.Q(status="pending"), name="rolegrant_one_pending_per_role"
@@ -252,14 +247,10 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         return f"{self.user} {self.role}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.org_path = self.org.path
-        super().save(*args, **kwargs)
-
 
 # The code itself is never kept, only its keyed digest; the trail records who issued it and when.
 @pghistory.track(exclude=["code_digest"])
-class EnrolmentCode(models.Model):
+class EnrolmentCode(TenantOwned):
     """A one-time code without which a new approver cannot enrol an authenticator: issued to a
     second person (never the account's creator, who chose its first password), who hands it to
     the approver in person or by phone. Valid for ENROLMENT_CODE_DAYS, once."""
@@ -270,19 +261,12 @@ class EnrolmentCode(models.Model):
     issued_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
-    org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, editable=False)
 
-    objects = TenantManager()
-
-    class Meta:
+    class Meta(TenantOwned.Meta):
         verbose_name = _("enrolment code")
         verbose_name_plural = _("enrolment codes")
+        # Django allows index names of 30 characters; the base's generated one is longer.
         indexes = [models.Index(fields=["org_path"], name="enrolcode_subtree", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return f"{self.user} {self.issued_at:%Y-%m-%d}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.org_path = self.org.path
-        super().save(*args, **kwargs)

@@ -274,14 +274,9 @@ def _show_code(request: HttpRequest, issued: services.IssuedCode) -> HttpRespons
     return response
 
 
-class UserGrantDecideView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """Confirm (after a fresh password and code) or refuse a pending grant of one account's role."""
-
-    request: AuthenticatedRequest
-
-    permission_required = "users.manage"
-    raise_exception = True
-    http_method_names = ["post"]
+class UserGrantDecideView(UserActionView):
+    """Confirm (after a fresh password and code) or refuse a pending grant of one account's role:
+    an account action whose answer may be the enrolment code page."""
 
     def post(self, request: HttpRequest, user_pk: int) -> HttpResponse:
         actor = self.request.user
@@ -311,14 +306,9 @@ class UserGrantDecideView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return _show_code(request, issued) if issued is not None else HttpResponseRedirect(reverse("grant_list"))
 
 
-class UserEnrolmentCodeView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """Issue a new enrolment code (after a fresh password and code) and show it once."""
-
-    request: AuthenticatedRequest
-
-    permission_required = "users.manage"
-    raise_exception = True
-    http_method_names = ["post"]
+class UserEnrolmentCodeView(UserActionView):
+    """Issue a new enrolment code (after a fresh password and code) and show it once: an account
+    action whose answer is the code page, not the accounts list."""
 
     def post(self, request: HttpRequest, user_pk: int) -> HttpResponse:
         try:
