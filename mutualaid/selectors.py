@@ -67,7 +67,7 @@ def user_list(*, org: Organisation | None = None, search: str = "") -> QuerySet[
 
 def role_grant_list(*, status: str = GrantStatus.PENDING) -> QuerySet[RoleGrant]:
     """Grants of roles that approve, in scope (the grantees' offices and those below)."""
-    return RoleGrant.objects.filter(status=status).select_related("user", "org", "granted_by", "decided_by")
+    return RoleGrant.objects.filter(status=status).select_related("user__org", "org", "granted_by", "decided_by")
 
 
 def user_list_awaiting_enrolment() -> QuerySet[User]:
