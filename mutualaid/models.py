@@ -122,7 +122,8 @@ class User(AbstractUser):
     )
     # Wrong second-factor codes (and enrolment codes) since the last good one, kept across password
     # logins: at AXES_FAILURE_LIMIT the second step is locked for AXES_COOLOFF_TIME after the last.
-    otp_failures = models.PositiveSmallIntegerField(default=0, editable=False)
+    # A database default too: rows written without the field (raw SQL, older code) start at 0.
+    otp_failures = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
     otp_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Django's authentication looks users up before any scope exists, through the default
