@@ -308,6 +308,9 @@ class StepAction(models.TextChoices):
     REGISTER = "register", _("Registered")
     AMEND = "amend", _("Figures changed")
     DOCUMENTS = "documents", _("Documents added")
+    # A figure, a document or the payee changed after a pass: the claim starts the review again
+    # at the first level, and the passes before this step no longer count (claims/services/_shared.py).
+    REOPEN = "reopen", _("Sent back to first review")
     PASS = "pass", _("Passed")
     RETURN = "return", _("Returned for documents")
     REJECT = "reject", _("Rejected")
@@ -325,7 +328,8 @@ class ClaimStep(TenantOwned):
     action = models.CharField(_("action"), max_length=10, choices=StepAction.choices)
     actor = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    # Long enough for an amendment's every old → new figure and invoice.
+    note = models.CharField(_("note"), max_length=1000, blank=True)
 
     class Meta(TenantOwned.Meta):
         ordering = ["at", "pk"]

@@ -17,7 +17,7 @@ class EnrollmentConfig(AppConfig):
         from mutualaid.roles import register_permissions
         from mutualaid.routes import register_url_objects
 
-        register_permissions(permissions.PERMISSIONS)
+        register_permissions(permissions.PERMISSIONS, deciding=permissions.DECIDING)
         register_nav(
             NavItem(_("Member lists"), "enrollment:list_list", "enrollment.view", 20),
             NavItem(_("Policies"), "enrollment:policy_list", "enrollment.view", 21),

@@ -10,3 +10,6 @@ PERMISSIONS = {
     "enrollment.approve": frozenset({Role.OFFICE_HEAD}),
     "enrollment.cancel": frozenset({Role.OFFICE_HEAD, Role.COUNTY_AGENT, Role.UNIT_AGENT}),
 }
+
+# Approving a member list issues a policy: its role is granted by two people, as approvals are.
+DECIDING = ("enrollment.approve",)

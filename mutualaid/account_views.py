@@ -30,6 +30,18 @@ class CodeForm(forms.Form):
     )
 
 
+class EnrolmentCodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Enrolment code"),
+        max_length=20,
+        help_text=gettext_lazy(
+            "Ten digits, given to you in person or by phone by whoever confirmed your role (the office above, or a "
+            "second office head), never by the person who created your account."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
 class ReauthForm(forms.Form):
     password = forms.CharField(
         label=gettext_lazy("Password"),
@@ -68,6 +80,14 @@ def _refused(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+def _code_error(user: User) -> str:
+    """What a refused code is told: the lock and until when, or that the code was wrong."""
+    until = twofactor.second_step_locked_until(User.auth_objects.get(pk=user.pk))
+    if until is not None:
+        return twofactor.locked_message(until)
+    return _("The code is wrong or has expired. Wait for a new code and try again.")
+
+
 class _SecondStep(LoginRequiredMixin, FormView[CodeForm]):
     request: AuthenticatedRequest
     form_class = CodeForm
@@ -97,15 +117,18 @@ class OtpVerifyView(_SecondStep):
             return HttpResponseRedirect(_next_url(self.request))
         if (gone := _refused(self.request)) is not None:
             return gone
-        form.add_error("token", _("The code is wrong or has expired. Wait for a new code and try again."))
+        form.add_error("token", _code_error(self.request.user))
         return self.form_invalid(form)
 
 
 class OtpSetupView(_SecondStep):
-    """Enrolment at the first login: scan the QR code (or type the secret), confirm one code.
+    """Enrolment at the first login: the enrolment code a second person gave, then the QR code
+    (or the secret typed in), confirmed by one code of the new authenticator.
 
     Only possible while the account has no confirmed device: a password alone never adds a
-    second device; after a lost phone an office head resets the old one.
+    second device; after a lost phone an office head resets the old one. No secret is drawn
+    before a valid enrolment code, so whoever knows the password alone (the account's creator)
+    cannot enrol an authenticator of their own.
     """
 
     template_name = "registration/otp_setup.html"
@@ -119,21 +142,44 @@ class OtpSetupView(_SecondStep):
                 return HttpResponseRedirect(reverse("otp_verify") + "?" + request.GET.urlencode())
         return super().dispatch(request, *args, **kwargs)
 
+    def _device(self) -> Any:
+        return twofactor.enrolment_device(request=self.request, user=self.request.user)
+
+    def get_form(self, form_class: Any = None) -> Any:
+        if self._device() is None:
+            return EnrolmentCodeForm(**self.get_form_kwargs())
+        return CodeForm(**self.get_form_kwargs())
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        device = twofactor.totp_device_start(user=self.request.user)
+        device = self._device()
+        if device is None:
+            return super().get_context_data(**kwargs)
         return super().get_context_data(
             qr_svg=twofactor.qr_svg(device), secret=twofactor.secret_base32(device), **kwargs
         )
 
-    def form_valid(self, form: CodeForm) -> HttpResponse:
-        device = twofactor.totp_device_start(user=self.request.user)
-        token = form.cleaned_data["token"]
-        if twofactor.totp_device_confirm(request=self.request, device=device, token=token):
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = self.request.user
+        device = self._device()
+        if device is None:
+            if twofactor.enrolment_code_redeem(request=self.request, user=user, code=form.cleaned_data["code"]):
+                return HttpResponseRedirect(self.request.get_full_path())
+            if (gone := _refused(self.request)) is not None:
+                return gone
+            until = twofactor.second_step_locked_until(User.auth_objects.get(pk=user.pk))
+            form.add_error(
+                "code",
+                twofactor.locked_message(until)
+                if until is not None
+                else _("This enrolment code is wrong, used or expired. Ask for a new one if it does not work."),
+            )
+            return self.form_invalid(form)
+        if twofactor.totp_device_confirm(request=self.request, device=device, token=form.cleaned_data["token"]):
             messages.success(self.request, _("Your authenticator is set up. Use its code at every login."))
             return HttpResponseRedirect(_next_url(self.request))
         if (gone := _refused(self.request)) is not None:
             return gone
-        form.add_error("token", _("The code is wrong or has expired. Wait for a new code and try again."))
+        form.add_error("token", _code_error(user))
         return self.form_invalid(form)
 
 
@@ -170,7 +216,7 @@ class ReauthView(LoginRequiredMixin, FormView[ReauthForm]):
             ):
                 if (gone := _refused(request)) is not None:
                     return gone
-                form.add_error("token", _("The code is wrong or has expired. Wait for a new code and try again."))
+                form.add_error("token", _code_error(user))
                 return self.form_invalid(form)
         twofactor.mark_confirmed(request)
         return HttpResponseRedirect(_next_url(request))

@@ -53,7 +53,15 @@ class UserCreateForm(forms.Form):
     )
     display_name = forms.CharField(label=_("Full name"), max_length=50)
     org = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
-    roles = forms.MultipleChoiceField(label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "A role that approves claims, payments or member lists is held only once a second person confirms it "
+            "(the office above, or another office head of this office)."
+        ),
+    )
     password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput, strip=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -1,4 +1,6 @@
-"""The core: the organisation tree (which is the tenancy), users and their roles."""
+"""The core: the organisation tree (which is the tenancy), users, their roles, the grants of the
+roles that approve (confirmed by a second person) and the one-time codes that let a new approver
+enrol an authenticator."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.roles import Role, needs_two_factor
-from mutualaid.tenancy import NodeManager, TenantManager, TenantUserManager
+from mutualaid.tenancy import NodeManager, TenantManager, TenantOwned, TenantUserManager
 
 PATH_STEP = 6  # digits per level: "000001.000007." is node 7 under node 1
 
@@ -92,11 +94,12 @@ class Organisation(models.Model):
 
 
 # "otp_reset" records an office head clearing someone's authenticator (mutualaid/twofactor.py).
+# The second step's failure counter changes at every wrong code: not worth an audit event each.
 @pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
     pghistory.ManualEvent("otp_reset"),  # type: ignore[no-untyped-call] # pghistory leaves its __init__ unannotated
-    exclude=["password", "last_login"],
+    exclude=["password", "last_login", "otp_failures", "otp_failed_at"],
 )
 class User(AbstractUser):
     """A person (or the provincial office's machine client) at one node, with roles."""
@@ -113,6 +116,15 @@ class User(AbstractUser):
     display_name = models.CharField(_("full name"), max_length=50, blank=True)
     roles = ArrayField(models.CharField(max_length=32, choices=Role.choices), default=list, blank=True)
     password_changed_at = models.DateTimeField(null=True, blank=True)
+    # Who created the account chose its first password: they never issue its enrolment code.
+    created_by = models.ForeignKey(
+        "self", verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Wrong second-factor codes (and enrolment codes) since the last good one, kept across password
+    # logins: at AXES_FAILURE_LIMIT the second step is locked for AXES_COOLOFF_TIME after the last.
+    # A database default too: rows written without the field (raw SQL, older code) start at 0.
+    otp_failures = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    otp_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Django's authentication looks users up before any scope exists, through the default
     # manager; everything the product shows goes through `objects`, which is scoped.
@@ -190,3 +202,74 @@ class AuditNote(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.org_path = self.org.path if self.org is not None else ""
         super().save(*args, **kwargs)
+
+
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REFUSED = "refused", _("Refused")
+
+
+@pghistory.track()
+class RoleGrant(TenantOwned):
+    """A role that approves (claims review, payments, member lists) given to an account. The
+    account holds it only once a second person has confirmed the grant: someone who may manage
+    accounts in the office above, or a second one in the same office, never the granter and never
+    the grantee (mutualaid/services.py). Who granted each approver's role is also what keeps one
+    person from standing behind every signature of a payment."""
+
+    user = models.ForeignKey(User, verbose_name=_("account"), on_delete=models.PROTECT, related_name="grants")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    status = models.CharField(_("status"), max_length=10, choices=GrantStatus.choices, default=GrantStatus.PENDING)
+    # None: seeded by the operator (the first accounts of an installation, the demo).
+    granted_by = models.ForeignKey(
+        User, verbose_name=_("granted by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("confirmed or refused by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # `org` is the grantee's node: the grant is seen by its office and the offices above.
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        ordering = ["-granted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=models.Q(status="pending"), name="rolegrant_one_pending_per_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role}"
+
+
+# The code itself is never kept, only its keyed digest; the trail records who issued it and when.
+@pghistory.track(exclude=["code_digest"])
+class EnrolmentCode(TenantOwned):
+    """A one-time code without which a new approver cannot enrol an authenticator: issued to a
+    second person (never the account's creator, who chose its first password), who hands it to
+    the approver in person or by phone. Valid for ENROLMENT_CODE_DAYS, once."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="enrolment_codes")
+    code_digest = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+        # Django allows index names of 30 characters; the base's generated one is longer.
+        indexes = [models.Index(fields=["org_path"], name="enrolcode_subtree", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.issued_at:%Y-%m-%d}"

@@ -58,20 +58,38 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 # Permissions that approve claims or payments: whoever holds one logs in with a second factor
 # (TOTP) and confirms again before the most sensitive actions.
 APPROVAL_PERMISSIONS: set[str] = set()
+# Permissions that decide without being approvals of claims or payments (a member list's approval):
+# like the approvals, a role holding one is held only once a second person confirms its grant.
+DECIDING_PERMISSIONS: set[str] = set()
 
 
-def register_permissions(permissions: dict[str, frozenset[Role]], *, approvals: Iterable[str] = ()) -> None:
-    """Add an app's permissions (and which of them approve claims or payments). Declaring the same
-    permission twice with other roles is a programming error, refused at start-up."""
+def register_permissions(
+    permissions: dict[str, frozenset[Role]], *, approvals: Iterable[str] = (), deciding: Iterable[str] = ()
+) -> None:
+    """Add an app's permissions (and which of them approve claims or payments, or otherwise decide
+    and so are granted by two people). Declaring the same permission twice with other roles is a
+    programming error, refused at start-up."""
     for name, granted in permissions.items():
         if PERMISSIONS.get(name, granted) != granted:
             raise ImproperlyConfigured(f"Permission {name} is declared twice with different roles.")
         PERMISSIONS[name] = granted
-    unknown = set(approvals) - set(PERMISSIONS)
+    unknown = (set(approvals) | set(deciding)) - set(PERMISSIONS)
     if unknown:
         raise ImproperlyConfigured(f"Approval permissions that are not declared: {sorted(unknown)}")
     APPROVAL_PERMISSIONS.update(approvals)
+    DECIDING_PERMISSIONS.update(deciding)
     _permissions_for.cache_clear()
+
+
+def approving_roles() -> frozenset[Role]:
+    """The roles whose grant a second person must confirm: every role that approves claims or
+    payments or decides on a member list (mutualaid/services.py, `role_grant`)."""
+    held = APPROVAL_PERMISSIONS | DECIDING_PERMISSIONS
+    return frozenset(role for perm in held for role in PERMISSIONS[perm])
+
+
+def roles_holding(perm: str) -> frozenset[str]:
+    return frozenset(role.value for role in PERMISSIONS.get(perm, frozenset()))
 
 
 def two_factor_roles() -> frozenset[Role]:

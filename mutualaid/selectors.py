@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.models import GrantStatus, Organisation, OrgKind, RoleGrant, User
+from mutualaid.roles import roles_holding, two_factor_roles
 
 
 def org_subtree(*, root: Organisation | None = None, kind: str = "", search: str = "") -> QuerySet[Organisation]:
@@ -60,3 +63,39 @@ def user_list(*, org: Organisation | None = None, search: str = "") -> QuerySet[
     if search:
         qs = qs.filter(Q(username__icontains=search) | Q(display_name__icontains=search))
     return qs.order_by("org_path", "username")
+
+
+def role_grant_list(*, status: str = GrantStatus.PENDING) -> QuerySet[RoleGrant]:
+    """Grants of roles that approve, in scope (the grantees' offices and those below)."""
+    return RoleGrant.objects.filter(status=status).select_related("user__org", "org", "granted_by", "decided_by")
+
+
+def user_list_awaiting_enrolment() -> QuerySet[User]:
+    """Active approvers in scope without an authenticator, with when their current enrolment code
+    (if one was issued) stops working."""
+    now = timezone.now()
+    return (
+        User.objects.filter(is_active=True, roles__overlap=[role.value for role in two_factor_roles()])
+        .exclude(Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
+        .annotate(
+            code_until=Max(
+                "enrolment_codes__expires_at",
+                filter=Q(enrolment_codes__used_at__isnull=True, enrolment_codes__expires_at__gt=now),
+            )
+        )
+        .select_related("org")
+        .order_by("org_path", "username")
+    )
+
+
+def role_granted_by(*, user: User, permission: str) -> User | None:
+    """Who granted the role through which `user` holds `permission` (its latest confirmed grant),
+    or None when nobody recorded did (seeded accounts). The granter may sit in an office above."""
+    held = roles_holding(permission) & set(user.roles)
+    grant = (
+        RoleGrant.objects.filter(user=user, role__in=held, status=GrantStatus.CONFIRMED)
+        .select_related("granted_by")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    return grant.granted_by if grant is not None else None

@@ -6,6 +6,15 @@ an approver whose session is not verified on the code pages, and anyone whose pa
 than PASSWORD_MAX_AGE_DAYS on the password change page. Token authentication (the api_client
 role's machine access) never has a session user at this point and passes untouched.
 
+Wrong codes are counted per account, across password logins (`User.otp_failures`): at
+AXES_FAILURE_LIMIT the second step is locked for AXES_COOLOFF_TIME after the last wrong code, as
+django-axes locks a username after wrong passwords, so knowing the password does not buy endless
+guesses. A wrong code also counts toward axes' own lockout of the username.
+
+Enrolment: an approver without an authenticator first types the one-time enrolment code a second
+person received (mutualaid/services.py); only then is a secret drawn, bound to that session, and
+the first good code of the new authenticator uses the enrolment code up.
+
 Re-authentication: every password (+ code) confirmation stamps the session with its time; an
 action that needs a recent one sends the user to the re-authentication page when the stamp is
 older than REAUTH_SECONDS and brings them back to the page (a POST is never replayed).
@@ -15,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +33,6 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, user_logged_in, user_login_failed
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -34,11 +42,14 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from mutualaid.models import User
+from mutualaid.models import EnrolmentCode, User
 from mutualaid.roles import needs_two_factor
+from mutualaid.services import enrolment_code_digest, user_require_manager
 
 Handler = Callable[[HttpRequest], HttpResponse]
 CONFIRMED_AT = "mutualaid_confirmed_at"
+# The enrolment code this session typed, and the device drawn for it (mutualaid/account_views.py).
+ENROLMENT = "mutualaid_enrolment"
 DEVICE_NAME = "authenticator"
 
 
@@ -56,16 +67,86 @@ def confirmed_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
-def totp_device_start(*, user: User) -> TOTPDevice:
-    """The device being enrolled: the same unconfirmed secret until it is confirmed, so that
-    reloading the page does not invalidate what the person has already scanned."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+def second_step_locked_until(user: User) -> datetime | None:
+    """When the second step of `user` opens again after too many wrong codes, or None if open."""
+    failed_at = user.otp_failed_at
+    if failed_at is None or user.otp_failures < settings.AXES_FAILURE_LIMIT:
+        return None
+    until: datetime = failed_at + settings.AXES_COOLOFF_TIME
+    return until if until > timezone.now() else None
+
+
+def locked_message(until: datetime) -> str:
+    return _(
+        "Too many wrong codes: the second step of this account is locked until %(time)s (%(minutes)s minutes "
+        "after the last wrong code), whatever the password. If these attempts were not yours, tell your office head."
+    ) % {
+        "time": timezone.localtime(until).strftime("%H:%M"),
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+
+
+def _count_failure(request: HttpRequest, user: User) -> None:
+    """One more wrong code for the account (the count starts again once a cool-off has passed
+    since the last one), and one more failure for axes' lockout of the username."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = User.auth_objects.select_for_update().get(pk=user.pk)
+        stale = locked.otp_failed_at is None or now - locked.otp_failed_at >= settings.AXES_COOLOFF_TIME
+        locked.otp_failures = 1 if stale else locked.otp_failures + 1
+        locked.otp_failed_at = now
+        locked.save(update_fields=["otp_failures", "otp_failed_at"])
+    user.otp_failures, user.otp_failed_at = locked.otp_failures, locked.otp_failed_at
+    user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
+    if getattr(request, "axes_locked_out", False):
+        logout(request)
+
+
+def _count_success(user: User) -> None:
+    if user.otp_failures:
+        User.auth_objects.filter(pk=user.pk).update(otp_failures=0, otp_failed_at=None)
+        user.otp_failures, user.otp_failed_at = 0, None
+
+
+def enrolment_code_redeem(*, request: HttpRequest, user: User, code: str) -> TOTPDevice | None:
+    """The enrolment code typed at the first login: when it is valid, a new secret is drawn for
+    this session alone (any secret shown before is thrown away) and returned; a wrong code counts
+    like a wrong authenticator code. None also while the second step is locked."""
+    if second_step_locked_until(user) is not None:
+        return None
+    entry = EnrolmentCode.objects.filter(
+        user=user,
+        code_digest=enrolment_code_digest(code),
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).first()
+    if entry is None:
+        _count_failure(request, user)
+        return None
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    request.session[ENROLMENT] = {"code": entry.pk, "device": device.pk}
+    return device
+
+
+def enrolment_device(*, request: HttpRequest, user: User) -> TOTPDevice | None:
+    """The device this session drew after a valid enrolment code, if any."""
+    enrolment = request.session.get(ENROLMENT) or {}
+    return TOTPDevice.objects.filter(user=user, confirmed=False, pk=enrolment.get("device")).first()
 
 
 def totp_device_confirm(*, request: HttpRequest, device: TOTPDevice, token: str) -> bool:
-    """Confirm an enrolled device with its first code; the session is then verified."""
+    """Confirm an enrolled device with its first code, using up the enrolment code it was drawn
+    for (refused if another session used it meanwhile); the session is then verified."""
     if not verify_code(request=request, device=device, token=token):
+        return False
+    enrolment = request.session.pop(ENROLMENT, None) or {}
+    code_id = int(enrolment.get("code") or 0)
+    used = EnrolmentCode.objects.filter(pk=code_id, user=device.user, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
+    if not used:
+        device.delete()
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -76,18 +157,18 @@ def totp_device_confirm(*, request: HttpRequest, device: TOTPDevice, token: str)
 
 
 def verify_code(*, request: HttpRequest, device: TOTPDevice, token: str) -> bool:
-    """Check a code; a wrong one counts toward the account lockout like a wrong password.
-
-    django-otp slows the device down after each failure (1 s, 2 s, 4 s, …, kept on the device
-    until a good code), which bounds guessing even across new password logins; axes counts the
-    failure against the username, and at the limit the session ends on the lockout page.
-    """
+    """Check a code, unless the account's second step is locked; a wrong one counts toward that
+    lock (kept across password logins) and toward axes' lockout of the username, which ends the
+    session at its limit. django-otp also slows the device down after each failure (1 s, 2 s,
+    4 s, …, kept on the device until a good code)."""
+    user = User.auth_objects.get(pk=device.user_id)  # the counter as it is now, not as the request began
+    if second_step_locked_until(user) is not None:
+        return False
     token = "".join(token.split())
     if token.isdigit() and device.verify_token(token):
+        _count_success(user)
         return True
-    user_login_failed.send(sender=__name__, credentials={"username": device.user.get_username()}, request=request)
-    if getattr(request, "axes_locked_out", False):
-        logout(request)
+    _count_failure(request, user)
     return False
 
 
@@ -102,11 +183,9 @@ def code_login(*, request: HttpRequest, device: TOTPDevice, token: str) -> bool:
 @transaction.atomic
 def totp_device_reset(*, user: User, actor: User) -> int:
     """An office head clears someone's authenticator (lost phone); they enrol again at their
-    next login, and a session verified with the old device stops being verified at once."""
-    if actor.org is None or user.org is None or not user.org.path.startswith(actor.org.path):
-        raise PermissionDenied(_("You may only manage accounts inside your own office's tree."))
-    if not actor.has_perm("users.manage"):
-        raise PermissionDenied(_("Your roles do not allow managing accounts."))
+    next login with a new enrolment code (which someone who did not create the account issues),
+    and a session verified with the old device stops being verified at once."""
+    user_require_manager(actor=actor, user=user)
     deleted, _details = TOTPDevice.objects.filter(user=user).delete()
     pghistory.create_event(user, label="otp_reset")
     return int(deleted)

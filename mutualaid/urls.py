@@ -32,6 +32,9 @@ urlpatterns = [
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/<int:user_pk>/toggle-active/", views.UserToggleActiveView.as_view(), name="user_toggle_active"),
     path("users/<int:user_pk>/reset-otp/", account_views.OtpResetView.as_view(), name="user_otp_reset"),
+    path("users/grants/", views.GrantListView.as_view(), name="grant_list"),
+    path("users/<int:user_pk>/grants/", views.UserGrantDecideView.as_view(), name="user_grant_decide"),
+    path("users/<int:user_pk>/enrolment-code/", views.UserEnrolmentCodeView.as_view(), name="user_enrolment_code"),
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -21,7 +21,8 @@ from django.views.generic import FormView, TemplateView
 from mutualaid import selectors, services, twofactor
 from mutualaid.audit import audit_event_list
 from mutualaid.forms import LoginForm, OrgCreateForm, UserCreateForm
-from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.models import GrantStatus, Organisation, OrgKind, RoleGrant, User
+from mutualaid.roles import Role
 
 
 class LoginView(auth_views.LoginView):
@@ -179,6 +180,17 @@ class UserCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView[UserC
             attach_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Account %(username)s created.") % {"username": user.username})
+        waiting = [str(Role(g.role).label) for g in RoleGrant.objects.filter(user=user, status=GrantStatus.PENDING)]
+        if waiting:
+            messages.info(
+                self.request,
+                _(
+                    "The roles %(roles)s approve, so a second person must confirm them (someone who manages accounts "
+                    "in the office above, or another one in this office); until then the account does not hold them."
+                )
+                % {"roles": "、".join(waiting)},
+            )
+            return redirect("grant_list")
         return redirect("user_list")
 
 
@@ -215,6 +227,102 @@ class UserToggleActiveView(UserActionView):
     def act(self, target: User) -> str:
         services.user_set_active(user=target, active=not target.is_active, actor=self.request.user)
         return _("Account %(username)s updated.") % {"username": target.username}
+
+
+class GrantListView(StaffView):
+    """Roles that approve awaiting a second person's confirmation, and approvers awaiting an
+    enrolment code: each with the buttons the reader may press, or why they may not."""
+
+    template_name = "mutualaid/grant_list.html"
+    permission_required = "users.manage"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        actor = self.request.user
+        grants = list(selectors.role_grant_list()[:200])
+        for grant in grants:
+            grant.why_not = _refusal(lambda g=grant: services.role_grant_check_confirmer(actor=actor, grant=g))  # type: ignore[attr-defined]
+            grant.may_withdraw = grant.granted_by_id == actor.pk  # type: ignore[attr-defined]
+        waiting = list(selectors.user_list_awaiting_enrolment()[:200])
+        for account in waiting:
+            account.why_not = _refusal(  # type: ignore[attr-defined]
+                lambda u=account: services.enrolment_code_check_issuer(actor=actor, user=u)
+            )
+        context.update(grants=grants, waiting=waiting)
+        return context
+
+
+def _error_text(error: PermissionDenied | ValidationError) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+def _refusal(check: Any) -> str:
+    """The reason a check refuses the reader, or "" when it lets them through."""
+    try:
+        check()
+    except (PermissionDenied, ValidationError) as error:
+        return _error_text(error)
+    return ""
+
+
+def _show_code(request: HttpRequest, issued: services.IssuedCode) -> HttpResponse:
+    """The enrolment code, shown once to the person who received it, never stored in clear."""
+    from django.shortcuts import render
+
+    response = render(request, "mutualaid/enrolment_code.html", {"issued": issued})
+    response["Cache-Control"] = "no-store"  # not kept by the browser for its back button
+    return response
+
+
+class UserGrantDecideView(UserActionView):
+    """Confirm (after a fresh password and code) or refuse a pending grant of one account's role:
+    an account action whose answer may be the enrolment code page."""
+
+    def post(self, request: HttpRequest, user_pk: int) -> HttpResponse:
+        actor = self.request.user
+        try:
+            grant = RoleGrant.objects.select_related("user").get(
+                user__pk=user_pk, role=request.POST.get("role", ""), status=GrantStatus.PENDING
+            )
+        except RoleGrant.DoesNotExist:
+            if not User.objects.filter(pk=user_pk).exists():
+                raise Http404(_("No such account in your office's tree.")) from None
+            messages.error(request, _("This role no longer awaits confirmation for the account. Reload the page."))
+            return HttpResponseRedirect(reverse("grant_list"))
+        confirming = request.POST.get("action") == "confirm"
+        if confirming and (back := twofactor.reauth_redirect(request, back_to=reverse("grant_list"))) is not None:
+            return back
+        label = {"username": grant.user.username, "role": Role(grant.role).label}
+        try:
+            if not confirming:
+                services.role_grant_refuse(actor=actor, grant=grant)
+                messages.success(request, _("The role %(role)s was not given to %(username)s.") % label)
+                return HttpResponseRedirect(reverse("grant_list"))
+            issued = services.role_grant_confirm(actor=actor, grant=grant)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _error_text(error))
+            return HttpResponseRedirect(reverse("grant_list"))
+        messages.success(request, _("%(username)s now holds the role %(role)s.") % label)
+        return _show_code(request, issued) if issued is not None else HttpResponseRedirect(reverse("grant_list"))
+
+
+class UserEnrolmentCodeView(UserActionView):
+    """Issue a new enrolment code (after a fresh password and code) and show it once: an account
+    action whose answer is the code page, not the accounts list."""
+
+    def post(self, request: HttpRequest, user_pk: int) -> HttpResponse:
+        try:
+            target = User.objects.get(pk=user_pk)
+        except User.DoesNotExist:
+            raise Http404(_("No such account in your office's tree.")) from None
+        if (back := twofactor.reauth_redirect(request, back_to=reverse("grant_list"))) is not None:
+            return back
+        try:
+            issued = services.enrolment_code_issue(actor=self.request.user, user=target)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _error_text(error))
+            return HttpResponseRedirect(reverse("grant_list"))
+        return _show_code(request, issued)
 
 
 class AuditListView(StaffView):

@@ -18,7 +18,7 @@ from mutualaid.audit import audit_event_list
 from mutualaid.middleware import LOGIN_AT, REFRESHED_AT, refresh_interval
 from mutualaid.models import User
 from mutualaid.roles import Role, needs_two_factor, two_factor_roles
-from mutualaid.services import user_set_active
+from mutualaid.services import enrolment_code_issue, user_set_active
 from mutualaid.tenancy import org_scope
 from tests.conftest import Tree
 from tests.factories import PASSWORD, UserFactory
@@ -185,11 +185,24 @@ def test_the_roles_that_approve_claims_or_payments_need_a_second_factor() -> Non
     assert needs_two_factor(["auditor", "finance_officer"])
 
 
+def _enrolment_code(tree: Tree, user: User) -> str:
+    """The code a second person (the province, which did not create the account) hands over."""
+    issuer = tree.province_user
+    with org_scope(issuer.org, actor_id=issuer.pk):
+        return enrolment_code_issue(actor=issuer, user=user).code
+
+
 def test_an_approver_without_an_authenticator_enrols_with_a_qr_code_and_the_secret(tree: Tree) -> None:
     approver = _approver(tree)
     client = Client()
     response = _login(client, approver.username, PASSWORD)
     assert response["Location"] == reverse("otp_setup") + "?next=%2F"
+    first = client.get(response["Location"]).content.decode()
+    assert "绑定码" in first and "<svg" not in first  # no secret before the enrolment code
+    assert not TOTPDevice.objects.filter(user=approver).exists()
+    assert (
+        client.post(response["Location"], {"code": _enrolment_code(tree, approver)})["Location"] == response["Location"]
+    )
     page = client.get(response["Location"]).content.decode()
     device = TOTPDevice.objects.get(user=approver, confirmed=False)
     assert "设置两步验证" in page and "<svg" in page and 'class="segno"' in page
@@ -249,6 +262,27 @@ def test_wrong_codes_count_toward_the_lockout_and_end_the_session(tree: Tree) ->
     device.throttling_failure_timestamp = None
     device.save()
     assert _login(Client(), approver.username, PASSWORD).status_code == 429  # and so is the password
+
+
+def test_wrong_codes_lock_the_second_step_across_password_logins(tree: Tree) -> None:
+    """Each new password login resets axes' count; the count of wrong codes is the account's."""
+    approver = _approver(tree)
+    device = confirmed_device(approver)
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client = Client()
+        assert _login(client, approver.username, PASSWORD).status_code == 302
+        response = client.post(reverse("otp_verify"), {"token": "000000"})
+        TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)  # django-otp's delay aside
+    assert response.status_code == 200 and "已锁定" in response.content.decode()
+    client = Client()
+    assert _login(client, approver.username, PASSWORD).status_code == 302  # the password opens the first step
+    refused = client.post(reverse("otp_verify"), {"token": code_for(device)})
+    assert refused.status_code == 200 and "已锁定" in refused.content.decode() and "30 分钟" in refused.content.decode()
+    assert client.get(reverse("org_tree"))["Location"].startswith(reverse("otp_verify"))
+    cooled = timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
+    User.auth_objects.filter(pk=approver.pk).update(otp_failed_at=cooled)
+    assert client.post(reverse("otp_verify"), {"token": code_for(device)}).status_code == 302
+    assert User.auth_objects.get(pk=approver.pk).otp_failures == 0
 
 
 def test_the_authenticator_slows_down_after_a_wrong_code(tree: Tree) -> None:
@@ -450,6 +484,7 @@ def test_an_approver_with_an_old_password_enrols_first_then_changes_it(tree: Tre
     client = Client()
     setup = _login(client, approver.username, PASSWORD)["Location"]
     assert client.get(setup).status_code == 200
+    client.post(setup, {"code": _enrolment_code(tree, approver)})
     device = TOTPDevice.objects.get(user=approver)
     done = client.post(setup, {"token": code_for(device)})
     assert client.get(done["Location"])["Location"] == reverse("password_change")

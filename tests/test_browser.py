@@ -12,6 +12,14 @@ from tests.twofactor import code_from_secret
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _enrolment_code(tree: Tree) -> str:
+    from mutualaid.services import enrolment_code_issue
+    from mutualaid.tenancy import org_scope
+
+    with org_scope(tree.province, actor_id=tree.province_user.pk):
+        return enrolment_code_issue(actor=tree.province_user, user=tree.a.office_user).code
+
+
 def test_a_city_officer_logs_in_and_lands_on_a_chinese_home_page(tree: Tree, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     page.goto(page.base_url + "/")
     assert "/accounts/login/" in page.url
@@ -21,9 +29,12 @@ def test_a_city_officer_logs_in_and_lands_on_a_chinese_home_page(tree: Tree, pag
     page.fill("#id_username", tree.a.office_user.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].primary")
-    # An office head approves payments: the first login enrols an authenticator app.
+    # An office head approves payments: the first login enrols an authenticator app, with the
+    # enrolment code the office above issued.
     page.wait_for_url("**/accounts/otp/setup/**")
     assert page.locator("h1").inner_text() == "设置两步验证登录"
+    page.fill("#id_code", _enrolment_code(tree))
+    page.click("button[type=submit].primary")
     assert page.locator("[data-testid=otp-qr] svg").count() == 1
     screenshot(page, "01b-two-factor-enrolment")
     page.fill("#id_token", code_from_secret(page.locator("[data-testid=otp-secret]").inner_text()))

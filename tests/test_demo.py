@@ -54,3 +54,24 @@ def test_the_demo_approvers_have_an_authenticator_whose_secret_is_printed(db: No
     device = TOTPDevice.objects.get(user=head, confirmed=True)
     assert device.verify_token(totp(base64.b32decode(DEMO_TOTP_SECRET)))
     assert not TOTPDevice.objects.filter(user=agent).exists()
+
+
+def test_the_demo_approvers_roles_were_granted_by_one_person_and_confirmed_by_another(db: None) -> None:
+    from mutualaid.models import GrantStatus, RoleGrant
+    from mutualaid.services import role_needs_second_person
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # again: no second grant
+    with unscoped():
+        grants = {
+            (g.user.username, g.role): g for g in RoleGrant.objects.select_related("user", "granted_by", "decided_by")
+        }
+        approvers = [u for u in User.auth_objects.all() if any(role_needs_second_person(r) for r in u.roles)]
+    assert {(u.username, r) for u in approvers for r in u.roles if role_needs_second_person(r)} == set(grants)
+    assert all(g.status == GrantStatus.CONFIRMED for g in grants.values())
+    operator_seeded = {name for (name, _role), g in grants.items() if g.decided_by is None}
+    assert operator_seeded == {"sheng_head", "sheng_deputy"}
+    for (name, _role), grant in grants.items():
+        assert grant.granted_by != grant.decided_by or name == "sheng_head", name
+    finance_head = grants[("xian_finance_head", "finance_head")]
+    assert (finance_head.granted_by.username, finance_head.decided_by.username) == ("xian_head", "sheng_head")

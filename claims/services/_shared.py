@@ -1,6 +1,14 @@
 """What every claims workflow uses: the claim's row lock with its version check, the advisory
-locks that serialise one person's claims, the claim and batch numbers, the step records and the
-rule that one person acts at one level of a claim."""
+locks that serialise one person's claims, the claim and batch numbers, the step records, the
+rule that one person acts at one level of a claim, and the rule that a change after a pass sends
+the claim back to the first level.
+
+A pass covers the figures, documents and payee the reviewer saw. When any of them changes after
+a pass, the claim starts its review again at the first level (a "round"): the passes of earlier
+rounds no longer count, so the same people may pass again, and one person still acts at one level
+within a round. Intake (registration, and changes made at intake) counts in every round: whoever
+entered the papers never reviews them.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +16,11 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from claims.lifecycle import REVIEW_LEVELS
-from claims.models import Claim, ClaimStep, Level
+from claims.models import Claim, ClaimStatus, ClaimStep, Level, StepAction
 from mutualaid import dates
 from mutualaid.models import User
 from mutualaid.roles import require_permission
@@ -63,7 +72,45 @@ def next_number(sequence: str, prefix: str) -> str:
 
 
 def record_step(claim: Claim, *, level: str, action: str, actor: User, note: str = "") -> None:
-    ClaimStep.objects.create(org=claim.org, claim=claim, level=level, action=action, actor=actor, note=note[:300])
+    ClaimStep.objects.create(org=claim.org, claim=claim, level=level, action=action, actor=actor, note=note[:1000])
+
+
+def _round_start(claim: Claim) -> int | None:
+    """The step that began the current review round (the last time a change sent the claim back
+    to the first level), or None in the first round."""
+    return (
+        ClaimStep.objects.filter(claim=claim, action=StepAction.REOPEN)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def passed_this_round(claim: Claim) -> bool:
+    """Whether a reviewer has passed the claim since it last started its review."""
+    passes = ClaimStep.objects.filter(claim=claim, action=StepAction.PASS)
+    start = _round_start(claim)
+    return (passes.filter(pk__gt=start) if start is not None else passes).exists()
+
+
+def reopen_after_change(claim: Claim, *, actor: User, level: str) -> bool:
+    """After a figure, a document or the payee changed: if a reviewer had passed the claim, it
+    goes back to the first level and a step says so (the caller has recorded what changed). The
+    working-day clock keeps running: the documents were complete, and the office's second look is
+    the office's time, not the member's. Returns whether the claim was sent back."""
+    if not passed_this_round(claim):
+        return False
+    if claim.status in REVIEW_LEVELS:
+        claim.status = ClaimStatus.FIRST_REVIEW
+    claim.needs_leader = False
+    record_step(
+        claim,
+        level=level,
+        action=StepAction.REOPEN,
+        actor=actor,
+        note=_("The passes before this change no longer count: the claim is reviewed again from the first level."),
+    )
+    return True
 
 
 def acting_level(actor: User, claim: Claim) -> str:
@@ -77,8 +124,12 @@ def acting_level(actor: User, claim: Claim) -> str:
 
 
 def check_one_level(actor: User, claim: Claim, level: str) -> None:
-    """Refuse an actor who already acted on the claim at another level (payment excepted)."""
+    """Refuse an actor who already acted on the claim at another level (payment excepted) in this
+    round; intake counts in every round."""
     other = ClaimStep.objects.filter(claim=claim, actor=actor).exclude(level=level).exclude(level=Level.PAYMENT)
+    start = _round_start(claim)
+    if start is not None:
+        other = other.filter(Q(level=Level.INTAKE) | Q(pk__gte=start))
     earlier = other.first()
     if earlier is not None:
         raise PermissionDenied(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from claims.lifecycle import OPEN_STATUSES
 from claims.models import Claim, ClaimDocument, ClaimSettings, ClaimStatus, DocumentKind, StepAction
 from claims.selectors import claim_missing_documents, office_calendar
-from claims.services._shared import acting_level, check_one_level, lock_claim, record_step
+from claims.services._shared import acting_level, check_one_level, lock_claim, record_step, reopen_after_change
 from mutualaid import dates, pii
 from mutualaid.models import User
 from mutualaid.officesettings import office_settings
@@ -107,7 +107,8 @@ def clock_start_if_complete(*, claim: Claim) -> None:
 
 @transaction.atomic
 def claim_add_documents(*, actor: User, claim: Claim, documents: Sequence[Upload]) -> Claim:
-    """Add scans to a claim until it is approved; the last required one starts the clock."""
+    """Add scans to a claim until it is approved; the last required one starts the clock. A
+    document added after a pass sends the claim back to the first level (the pass did not see it)."""
     if not documents:
         raise ValidationError({"documents": _("Choose at least one scanned document to add.")})
     locked = lock_claim(claim, None)
@@ -116,8 +117,11 @@ def claim_add_documents(*, actor: User, claim: Claim, documents: Sequence[Upload
     level = acting_level(actor, locked)
     check_one_level(actor, locked, level)
     documents_store(claim=locked, uploads=documents, actor=actor)
-    names = ", ".join(str(DocumentKind(d.kind).label) for d in documents)
+    names = ", ".join(
+        _("%(kind)s “%(name)s”") % {"kind": DocumentKind(d.kind).label, "name": d.name} for d in documents
+    )
     record_step(locked, level=level, action=StepAction.DOCUMENTS, actor=actor, note=names)
+    reopen_after_change(locked, actor=actor, level=level)
     clock_start_if_complete(claim=locked)
     locked.version += 1
     locked.save()

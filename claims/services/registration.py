@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from claims.lifecycle import OPEN_STATUSES
-from claims.models import Claim, ClaimInvoice, Level, StepAction
-from claims.selectors import period_schedule
+from claims.models import CareType, Claim, ClaimInvoice, Level, StepAction
+from claims.selectors import claim_diagnosis, period_schedule
 from claims.services._shared import (
     acting_level,
     check_one_level,
@@ -23,6 +23,7 @@ from claims.services._shared import (
     lock_person,
     next_number,
     record_step,
+    reopen_after_change,
 )
 from claims.services.calculation import claim_refresh
 from claims.services.documents import Upload, clock_start_if_complete, documents_store
@@ -104,9 +105,57 @@ def claim_register(
     return claim
 
 
+# The figures an amendment may change besides the amounts, with how each is written in the history.
+_OTHER_FIELDS = ("care_type", "admitted_on", "discharged_on", "hospital", "member_category", "severity", "illness_days")
+
+
+def _label(name: str) -> str:
+    field = Claim._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
+def _shown(name: str, value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if name in (*SETTLEMENT_FIELDS, "payout"):
+        return f"{value:,.2f}"
+    if name == "care_type":
+        return str(CareType(str(value)).label)
+    return str(value)
+
+
+def _figure_changes(claim: Claim, figures: Figures, invoices: Sequence[str]) -> list[str]:
+    """What an amendment changes, each as "field old → new" for the claim's history; the
+    diagnosis is named but not quoted (it is sensitive and stored encrypted)."""
+    changes = []
+    for name in (*SETTLEMENT_FIELDS, *_OTHER_FIELDS):
+        old, new = getattr(claim, name), getattr(figures, name)
+        if isinstance(new, str):
+            new = new.strip()
+        if old != new:
+            changes.append(
+                _("%(field)s %(old)s → %(new)s")
+                % {
+                    "field": _label(name),
+                    "old": _shown(name, old),
+                    "new": _shown(name, new),
+                }
+            )
+    if claim_diagnosis(claim=claim) != figures.diagnosis.strip():
+        changes.append(_("Diagnosis changed"))
+    before = list(claim.invoices.order_by("pk").values_list("number", flat=True))
+    if added := [number for number in invoices if number not in before]:
+        changes.append(_("Invoices added: %(numbers)s") % {"numbers": ", ".join(added)})
+    if removed := [number for number in before if number not in invoices]:
+        changes.append(_("Invoices removed: %(numbers)s") % {"numbers": ", ".join(removed)})
+    return changes
+
+
 @transaction.atomic
 def claim_amend(*, actor: User, claim: Claim, version: int, figures: Figures, note: str = "") -> Claim:
-    """Correct the figures before approval; the payout and the flags are computed again."""
+    """Correct the figures before approval; the payout and the flags are computed again, the
+    history names every figure changed (old → new), and a claim a reviewer had passed goes back to
+    the first level, since that pass covered figures the reviewer never saw."""
     locked = lock_claim(claim, version)
     if locked.status not in OPEN_STATUSES:
         raise ValidationError(_("The claim is approved; its figures can no longer change."))
@@ -115,6 +164,9 @@ def claim_amend(*, actor: User, claim: Claim, version: int, figures: Figures, no
     invoices = figures_check(figures=figures, enrollment=locked.enrollment)
     lock_person(locked)
     lock_invoices(locked.province_id, invoices)
+    changes = _figure_changes(locked, figures, invoices)
+    if not changes:
+        raise ValidationError(_("Nothing was changed: correct a figure, or go back to the claim."))
     before = locked.payout
     for name in (*SETTLEMENT_FIELDS, "care_type", "admitted_on", "discharged_on", "member_category", "severity"):
         setattr(locked, name, getattr(figures, name))
@@ -123,8 +175,13 @@ def claim_amend(*, actor: User, claim: Claim, version: int, figures: Figures, no
     locked.illness_days = figures.illness_days
     _set_invoices(locked, invoices)
     claim_refresh(claim=locked)
-    text = _("Payout %(before)s → %(after)s yuan") % {"before": before, "after": locked.payout}
-    record_step(locked, level=level, action=StepAction.AMEND, actor=actor, note=f"{text}. {note}".strip())
+    changes.append(
+        _("Payout %(before)s → %(after)s yuan")
+        % {"before": _shown("payout", before), "after": _shown("payout", locked.payout)}
+    )
+    text = "; ".join([*changes, note.strip()] if note.strip() else changes)
+    record_step(locked, level=level, action=StepAction.AMEND, actor=actor, note=text)
+    reopen_after_change(locked, actor=actor, level=level)
     locked.version += 1
     locked.save()
     return locked

@@ -37,6 +37,7 @@ from mutualaid.audit import records_refusals
 from mutualaid.models import Organisation, User
 from mutualaid.officesettings import office_settings
 from mutualaid.roles import require_permission
+from mutualaid.selectors import role_granted_by
 
 
 def _fee_room(office: Organisation, plan: Plan, year: int) -> Decimal:
@@ -177,6 +178,9 @@ def payment_approve(*, actor: User, payment: PaymentRequest, version: int) -> Pa
         raise PermissionDenied(_("You prepared this payment, so you may not approve it."))
     if locked.approvals.filter(approver=actor).exists():
         raise PermissionDenied(_("You have already approved this payment; another person must sign this layer."))
+    signed = [*locked.approvals.select_related("approver"), PaymentApproval(layer=name, approver=actor)]
+    if len(signed) == len(APPROVAL_LAYERS):
+        _check_not_one_granter(signed)
     PaymentApproval.objects.create(org=locked.org, payment=locked, layer=name, approver=actor)
     if payment_next_layer(payment=locked) is None:
         locked.status = PaymentStatus.APPROVED
@@ -185,13 +189,36 @@ def payment_approve(*, actor: User, payment: PaymentRequest, version: int) -> Pa
     return locked
 
 
+def _check_not_one_granter(signed: list[PaymentApproval]) -> None:
+    """Refuse the last signature when one person granted (confirmed grants) the approving role of
+    every signer: three accounts made by one office head are not three people."""
+    perms = dict(APPROVAL_LAYERS)
+    granters = [role_granted_by(user=a.approver, permission=perms[a.layer]) for a in signed]
+    first = granters[0]
+    if first is None or any(granter is None or granter.pk != first.pk for granter in granters):
+        return
+    raise PermissionDenied(
+        _(
+            "Everyone who signs this payment was given their approving role by the same person (%(name)s); one "
+            "person may not stand behind every signature. The last layer must be signed by someone whose role "
+            "another person granted."
+        )
+        % {"name": first}
+    )
+
+
+@records_refusals("finance.reject", target="payment")
 @transaction.atomic
 def payment_reject(*, actor: User, payment: PaymentRequest, version: int, reason: str) -> PaymentRequest:
-    """Refuse the payment at the layer awaiting a signature, with the reason."""
+    """Refuse the payment at the layer awaiting a signature, with the reason: only whoever may
+    sign that layer, in the office that makes the payment (an office above reads a child office's
+    payments but neither approves nor rejects them)."""
     locked = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
     layer = payment_next_layer(payment=locked)
     if locked.version != version or locked.status != PaymentStatus.PENDING or layer is None:
         raise ValidationError(_("Payment %(number)s is not awaiting approval.") % {"number": locked.number})
+    if locked.org_id != actor.org_id:
+        raise PermissionDenied(_("Payments are approved or rejected by the office that makes them."))
     require_permission(actor, layer[1])
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the rejection.")})

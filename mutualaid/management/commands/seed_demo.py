@@ -1,5 +1,8 @@
 """Load the demo province: a provincial office, two cities with three agent points each, an
-industry branch, employer units with headcounts, and one login per role."""
+industry branch, employer units with headcounts, and one login per role, each approving role
+recorded as granted by one demo person and confirmed by a second (as mutualaid/services.py
+requires of an office), so that the payment approvals of the demo come from three people whose
+roles were not all granted by the same person."""
 
 from __future__ import annotations
 
@@ -15,9 +18,9 @@ from rest_framework.authtoken.models import Token
 
 from mutualaid.demo import demo_steps
 from mutualaid.idcheck import make_credit_code
-from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.models import Organisation, OrgKind, RoleGrant, User
 from mutualaid.roles import Role
-from mutualaid.services import org_create, user_create
+from mutualaid.services import org_create, role_grant_record, role_needs_second_person, user_create
 from mutualaid.tenancy import unscoped
 
 DEMO_PASSWORD = "Demo-2026-huzhu"  # noqa: S105 - printed for the demo on purpose
@@ -104,6 +107,7 @@ TREE: list[tuple[str, str, str, list[Any]]] = [
 # (username, display name, node code, roles)
 LOGINS: list[tuple[str, str, str, list[Role]]] = [
     ("sheng_head", "王建国", "61", [Role.OFFICE_HEAD]),
+    ("sheng_deputy", "钱立新", "61", [Role.OFFICE_HEAD]),
     ("sheng_leader", "李卫东", "61", [Role.LEADER]),
     ("sheng_claims", "张丽", "61", [Role.CLAIMS_OFFICER]),
     ("sheng_supervisor", "赵敏", "61", [Role.CLAIMS_SUPERVISOR]),
@@ -123,6 +127,32 @@ LOGINS: list[tuple[str, str, str, list[Role]]] = [
     ("yanta_agent", "马晓", "610113", [Role.COUNTY_AGENT]),
     ("qinchuan_agent", "林静", "610113001", [Role.UNIT_AGENT]),
 ]
+
+
+def _demo_granters(username: str, code: str) -> tuple[str | None, str | None]:
+    """Who granted a demo login's approving roles and who confirmed them (None: the operator, for
+    the province's first two heads): an office's own head grants, the office above confirms; the
+    province's staff and the city heads are granted by its head and confirmed by its deputy."""
+    if username == "sheng_head":
+        return None, None
+    if username == "sheng_deputy":
+        return "sheng_head", None
+    if code == "61" or (username.endswith("_head") and not username.endswith("finance_head")):
+        return "sheng_head", "sheng_deputy"
+    return f"{username.split('_')[0]}_head", "sheng_head"
+
+
+def _demo_grants(users: dict[str, tuple[User, str]]) -> None:
+    for username, (user, code) in users.items():
+        granter, confirmer = _demo_granters(username, code)
+        for role in user.roles:
+            if role_needs_second_person(role) and not RoleGrant.objects.filter(user=user, role=role).exists():
+                role_grant_record(
+                    user=user,
+                    role=role,
+                    granted_by=users[granter][0] if granter else None,
+                    confirmed_by=users[confirmer][0] if confirmer else None,
+                )
 
 
 def _demo_authenticator(user: User) -> None:
@@ -150,6 +180,7 @@ class Command(BaseCommand):
                 province = org_create(code="61", name="陕西省职工互助保障办事处", kind=OrgKind.PROVINCE, parent=None)
                 self._add(province, TREE)
             rows = []
+            made: dict[str, tuple[User, str]] = {}
             for username, name, code, roles in LOGINS:
                 org = Organisation.objects.get(code=code)
                 user = User.auth_objects.filter(username=username).first()
@@ -165,6 +196,8 @@ class Command(BaseCommand):
                 if user.needs_two_factor:
                     _demo_authenticator(user)
                 rows.append((username, "、".join(user.role_labels()), org.name, token, user.needs_two_factor))
+                made[username] = (user, code)
+            _demo_grants(made)
             said = [line for step in demo_steps() if (line := step())]
         for line in said:
             self.stdout.write(line)
