@@ -140,3 +140,27 @@ def test_a_claim_in_a_payment_batch_can_no_longer_change(claims_ready: Tree) -> 
         assert Claim.objects.get(pk=claim.pk).payout == Decimal("2080")
         batch.refresh_from_db()
     assert batch.total == Decimal("2080")
+
+
+def test_the_clerk_is_told_when_a_change_sends_the_claim_back(claims_ready: Tree) -> None:
+    from django.contrib.messages import get_messages
+    from django.test import Client
+    from django.urls import reverse
+
+    people = claims_ready.a.reviewers
+    claim = claimkit.act(people.officer, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
+    client = Client()
+    client.force_login(claims_ready.a.unit_agent)
+    url = reverse("claims:claim_amend", kwargs={"claim_pk": claim.pk})
+    form = client.get(url).context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    # A thousand yuan more self-paid, and the total with it (the parts must add up).
+    data.update(
+        self_paid=str(Decimal(str(data["self_paid"])) + 1000),
+        total_cost=str(Decimal(str(data["total_cost"])) + 1000),
+        version=claim.version,
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("退回初审" in text for text in said), said

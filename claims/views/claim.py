@@ -200,11 +200,14 @@ class ClaimDocumentsView(StaffView):
         try:
             if not form.is_valid():
                 raise ValidationError(_("Choose PDF, JPG or PNG files."))
+            before = claim.status
             claim = claim_add_documents(actor=self.request.user, claim=claim, documents=_uploads(form))
         except (ValidationError, PermissionDenied) as error:
             show_errors(request, error)
         else:
             messages.success(request, _("Documents added."))
+            if _sent_back(before, claim.status):
+                messages.warning(request, _("It had passed a review: it goes back to the first level."))
         return redirect("claims:claim_detail", claim_pk=claim_pk)
 
 
@@ -267,7 +270,8 @@ class ClaimAmendView(StaffView):
         version = request.POST.get("version", "")
         if form.is_valid():
             try:
-                claim_amend(
+                before = claim.status
+                amended = claim_amend(
                     actor=self.request.user,
                     claim=claim,
                     version=int(version) if version.isdigit() else -1,
@@ -280,6 +284,8 @@ class ClaimAmendView(StaffView):
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Figures changed; the payout was computed again."))
+                if _sent_back(before, amended.status):
+                    messages.warning(request, _("It had passed a review: it goes back to the first level."))
                 return redirect("claims:claim_detail", claim_pk=claim.pk)
         return self.render_to_response(self.get_context_data(claim=claim, form=form))
 
@@ -292,3 +298,8 @@ class RiskView(StaffView):
         context = super().get_context_data(**kwargs)
         context["page"] = Paginator(selectors.risk_list(), 50).get_page(self.request.GET.get("page"))
         return context
+
+
+def _sent_back(before: str, after: str) -> bool:
+    """A change after a pass sent the claim from a later level back to the first."""
+    return before != after and after == ClaimStatus.FIRST_REVIEW
