@@ -5,7 +5,7 @@ the audit trail of who got which document of which record with how many people's
 The documents that carry them: a member list's checked workbook and its rows to correct (every
 row's ID and phone), a claims batch's bank-transfer workbook (every payee's account), a claim's
 ID card and bank card copies. The walk at the end finds every response that carries a full number
-and checks it is one of these. See SECURITY.md (Isolation: full personal numbers).
+and checks it is one of these. See SECURITY.md (Full ID, phone and account numbers).
 """
 
 from __future__ import annotations
