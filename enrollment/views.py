@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -12,7 +13,9 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views import View
 from django.views.generic import FormView
 
@@ -25,6 +28,7 @@ from enrollment.workbook.columns import COLUMNS
 from enrollment.workbook.template import build_template
 from mutualaid.panels import render_panels
 from mutualaid.requests import request_office, request_user
+from mutualaid.reveal import confirmation_needed
 from mutualaid.tenancy import TenantOwned
 from mutualaid.twofactor import reauth_redirect
 from mutualaid.views import StaffView, attach_errors
@@ -219,28 +223,36 @@ class ListProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
         )
 
 
-class ListAnnotatedView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """The uploaded workbook with its full ID numbers: see `member_lists.member_list_download`."""
+class ListWorkbookView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """The uploaded workbook made into a document with every row's full ID and phone numbers:
+    for who may have it (`member_lists.member_list_may_download`), after a fresh confirmation of
+    their password, recorded in the audit trail (mutualaid/reveal.py)."""
 
     permission_required = "enrollment.view"
     raise_exception = True
+    build: Callable[..., bytes]
+    name: str
 
     def get(self, request: HttpRequest, list_pk: int) -> HttpResponse:
         member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
-        data = member_lists.member_list_download_annotated(actor=request_user(request), member_list=member_list)
-        return _xlsx(data, _("checked") + "-" + member_list.original_name)
+        user = request_user(request)
+        if member_lists.member_list_may_download(actor=user, member_list=member_list):
+            back_to = reverse("enrollment:list_detail", kwargs={"list_pk": member_list.pk})
+            if (confirm := confirmation_needed(request, back_to=back_to)) is not None:
+                return confirm
+        # Refused (and the refusal recorded) by the service for someone who may not have it.
+        data = type(self).build(actor=user, member_list=member_list)
+        return _xlsx(data, _(self.name) + "-" + member_list.original_name)
 
 
-class ListFailedRowsView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """The uploaded workbook with its full ID numbers: see `member_lists.member_list_download`."""
+class ListAnnotatedView(ListWorkbookView):
+    build = member_lists.member_list_download_annotated
+    name = gettext_noop("checked")
 
-    permission_required = "enrollment.view"
-    raise_exception = True
 
-    def get(self, request: HttpRequest, list_pk: int) -> HttpResponse:
-        member_list = _get(MemberList, list_pk, _("No such list in your office's tree."))
-        data = member_lists.member_list_download_failed_rows(actor=request_user(request), member_list=member_list)
-        return _xlsx(data, _("rows to correct") + "-" + member_list.original_name)
+class ListFailedRowsView(ListWorkbookView):
+    build = member_lists.member_list_download_failed_rows
+    name = gettext_noop("rows to correct")
 
 
 class ListActionView(LoginRequiredMixin, View):

@@ -5,13 +5,14 @@ recorded whatever code path made it (ORM, bulk writes, COPY, raw SQL), and the e
 append-only (PGHISTORY_APPEND_ONLY installs triggers that refuse UPDATE and DELETE). The acting
 user and node are attached by `org_scope` through pghistory's context. This module reads the
 trail back, limited to the caller's subtree, and records what is not a change of a row: an
-authorisation refused on a sensitive action, and what a retention run anonymised (AuditNote).
+authorisation refused on a sensitive action, what a retention run anonymised, and a document with
+full ID, phone or account numbers handed out (AuditNote).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
@@ -19,10 +20,12 @@ from typing import Any, ParamSpec, TypeVar
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pghistory.models import Events
 
 from mutualaid.models import AuditNote, AuditNoteKind, Organisation, User
-from mutualaid.tenancy import current_org_path, unscoped
+from mutualaid.tenancy import TenantOwned, current_org_path, unscoped
 
 EVENT_LABELS = {
     "insert": "created",
@@ -31,6 +34,14 @@ EVENT_LABELS = {
     "id_revealed": "id_revealed",
     "list_downloaded": "list_downloaded",
     "otp_reset": "otp_reset",
+}
+DISCLOSED = "disclosed"  # the action of a row for a document with full numbers handed out
+
+# The full numbers a document may carry, as the audit page names them.
+FULL_NUMBERS = {
+    "id_number": gettext_lazy("ID numbers"),
+    "phone": gettext_lazy("phone numbers"),
+    "account": gettext_lazy("bank account numbers"),
 }
 
 P = ParamSpec("P")
@@ -77,25 +88,42 @@ def audit_event_list(*, model: str = "", limit: int = 200) -> list[AuditRow]:
         users = {u.pk: str(u) for u in User.auth_objects.filter(pk__in=user_ids)}
         orgs = {o.pk: o.name for o in Organisation.objects.filter(pk__in=org_ids)}
 
-    rows = []
-    for event, context in zip(events, contexts, strict=True):
-        data = event.pgh_data or {}
-        diff = event.pgh_diff or {}
-        rows.append(
-            AuditRow(
-                at=event.pgh_created_at,
-                action=EVENT_LABELS.get(event.pgh_label, event.pgh_label),
-                model=_model_label(event.pgh_obj_model),
-                object_id=str(event.pgh_obj_id),
-                object_label=str(
-                    data.get("name") or data.get("username") or data.get("code") or data.get("target") or ""
-                ),
-                actor=users.get(int(context.get("user") or 0), ""),
-                actor_org=orgs.get(int(context.get("org") or 0), ""),
-                changes=[(field, before, after) for field, (before, after) in sorted(diff.items())],
-            )
-        )
-    return rows
+    return [_row(event, context, users, orgs) for event, context in zip(events, contexts, strict=True)]
+
+
+def _row(event: Any, context: dict[str, Any], users: dict[int, str], orgs: dict[int, str]) -> AuditRow:
+    data = event.pgh_data or {}
+    diff = event.pgh_diff or {}
+    action = EVENT_LABELS.get(event.pgh_label, event.pgh_label)
+    model, object_id = event.pgh_obj_model, str(event.pgh_obj_id)
+    label = str(data.get("name") or data.get("username") or data.get("code") or data.get("target") or "")
+    if model == AuditNote._meta.label and data.get("kind") == AuditNoteKind.DISCLOSED:
+        # Shown as what happened to the record whose numbers went out, not as a note created.
+        model, _sep, object_id = str(data.get("target", "")).partition(":")
+        action, label = DISCLOSED, _disclosure(data.get("detail") or {})
+    return AuditRow(
+        at=event.pgh_created_at,
+        action=action,
+        model=_model_label(model),
+        object_id=object_id,
+        object_label=label,
+        actor=users.get(int(context.get("user") or 0), ""),
+        actor_org=orgs.get(int(context.get("org") or 0), ""),
+        changes=[(field, before, after) for field, (before, after) in sorted(diff.items())],
+    )
+
+
+def _disclosure(detail: dict[str, Any]) -> str:
+    """Which document of which record, and how many people's full numbers, in the reader's language."""
+    numbers = _(", ").join(str(FULL_NUMBERS[n]) for n in detail.get("numbers", []) if n in FULL_NUMBERS)
+    document = str(detail.get("document") or "")
+    values = {"document": _(document) if document else "", "label": detail.get("label", ""), "numbers": numbers}
+    if detail.get("people") is None:
+        return _("%(document)s “%(label)s”: the full %(numbers)s of every row of the uploaded file") % values
+    return _("%(document)s “%(label)s”: the full %(numbers)s of %(people)s people") % {
+        **values,
+        "people": detail["people"],
+    }
 
 
 def audit_refusal(*, actor: User, action: str, target: Model | None = None, reason: str = "") -> AuditNote:
@@ -142,4 +170,24 @@ def retention_recorded(*, office: Organisation, counts: dict[str, int]) -> Audit
     """Record what one retention run anonymised in `office`'s part of the tree, kind by kind."""
     return AuditNote.objects.create(
         kind=AuditNoteKind.RETENTION, org=office, action="retention.apply", detail={"counts": counts}
+    )
+
+
+def audit_disclosure(
+    *, actor: User, record: TenantOwned, document: str, label: str, people: int | None, numbers: Sequence[str]
+) -> AuditNote:
+    """Record that `actor` was handed `document` of `record` (shown as `label`) with the full
+    `numbers` of `people` people (None: not known, for a file that could not be read as a list).
+    `document` is an English msgid the caller marks with gettext_noop: it is stored as written and
+    shown in the reader's language. The note belongs to the record's office, so that office and
+    every office above it (the downloader's among them) see it on the audit page."""
+    if not numbers or set(numbers) - FULL_NUMBERS.keys():
+        raise ValueError(f"numbers must be some of {sorted(FULL_NUMBERS)}, not {numbers!r}")
+    return AuditNote.objects.create(
+        kind=AuditNoteKind.DISCLOSED,
+        org_id=record.org_id,
+        actor_id=actor.pk,
+        action="pii.disclosed",
+        target=f"{record._meta.label}:{record.pk}",
+        detail={"document": document, "label": label[:200], "people": people, "numbers": list(numbers)},
     )

@@ -169,18 +169,21 @@ class User(AbstractUser):
 class AuditNoteKind(models.TextChoices):
     REFUSED = "refused", _("Authorisation refused")
     RETENTION = "retention", _("Expired personal data anonymised")
+    DISCLOSED = "disclosed", _("Full personal data handed out")
 
 
 # Only insertions are recorded: the notes themselves are append-only (mutualaid/dbguard.py).
 @pghistory.track(pghistory.InsertEvent())
 class AuditNote(models.Model):
     """What the audit trail must hold that is not a change of a row: an authorisation refused on a
-    sensitive action (revealing an ID number, reviewing a claim, approving a payment), and what
-    a retention run anonymised. Written by mutualaid/audit.py, never changed or deleted."""
+    sensitive action (revealing an ID number, reviewing a claim, approving a payment), what a
+    retention run anonymised, and a document with full ID, phone or account numbers handed out
+    (mutualaid/reveal.py). Written by mutualaid/audit.py, never changed or deleted."""
 
     kind = models.CharField(_("kind"), max_length=12, choices=AuditNoteKind.choices)
-    # The office the note belongs to (the actor's node, or the office a retention run was for);
-    # the audit page shows it to that office and the offices above it.
+    # The office the note belongs to (the actor's node, the office a retention run was for, or the
+    # owner of the record whose personal data was handed out); the audit page shows it to that
+    # office and the offices above it.
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     org_path = models.CharField(max_length=255, blank=True, editable=False)
     actor = models.ForeignKey("User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.test import Client
 from django.urls import reverse
-from pghistory.models import Events
 
+from mutualaid.models import AuditNote, AuditNoteKind
 from mutualaid.roles import Role
 from mutualaid.tenancy import unscoped
 from tests import claimkit
@@ -50,8 +50,10 @@ def test_the_uploaded_workbook_goes_back_only_to_who_corrects_it_and_who_may_rev
         assert _login(tree.b.office_user).get(url).status_code == 404
     assert url in _login(ours.county_agent).get(detail).content.decode()
     with unscoped():
-        downloads = Events.objects.filter(pgh_label="list_downloaded", pgh_obj_id=str(member_list.pk))
-        who = sorted(event.pgh_context["user"] for event in downloads)
+        downloads = AuditNote.objects.filter(
+            kind=AuditNoteKind.DISCLOSED, target=f"enrollment.MemberList:{member_list.pk}"
+        )
+        who = sorted(note.actor_id or 0 for note in downloads)
     assert who == sorted(user.pk for user in allowed for _name in range(2))
 
 

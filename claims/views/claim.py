@@ -11,7 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from claims import selectors
 from claims.forms import CallbackForm, ClaimForm, DocumentsForm, FiguresForm
@@ -24,6 +26,9 @@ from claims.services.review import claim_review
 from claims.views._shared import show_errors
 from enrollment.models import Enrollment
 from mutualaid import dates, idcheck
+from mutualaid.audit import audit_disclosure
+from mutualaid.requests import request_user
+from mutualaid.reveal import confirmation_needed
 from mutualaid.views import StaffView, attach_errors
 
 NOT_FOUND = _("No such claim in your office's tree.")
@@ -229,8 +234,17 @@ class ClaimCallbackView(StaffView):
         return redirect("claims:claim_detail", claim_pk=claim_pk)
 
 
+# Copies whose very content is a full number: given as a revealed ID number is (mutualaid/reveal.py).
+# The audit page names them as stored here, in the reader's language.
+FULL_NUMBER_COPIES = {
+    DocumentKind.ID_CARD.value: (gettext_noop("ID card copy of claim"), "id_number"),
+    DocumentKind.BANK_CARD.value: (gettext_noop("Bank card copy of claim"), "account"),
+}
+
+
 class ClaimDocumentView(StaffView):
-    """A scanned document, decrypted for someone who may see the claim."""
+    """A scanned document, decrypted for someone who may see the claim; an ID card or bank card
+    copy only after a fresh confirmation of the password, and recorded in the audit trail."""
 
     permission_required = "claims.view"
 
@@ -242,7 +256,21 @@ class ClaimDocumentView(StaffView):
             raise Http404(NOT_FOUND) from None
         if not document.file:  # deleted when its retention period ended
             raise Http404(NOT_FOUND)
+        copy = FULL_NUMBER_COPIES.get(document.kind)
+        if copy is not None:
+            back_to = reverse("claims:claim_detail", kwargs={"claim_pk": claim.pk})
+            if (confirm := confirmation_needed(request, back_to=back_to)) is not None:
+                return confirm
         response = HttpResponse(selectors.document_content(document=document), content_type=document.content_type)
+        if copy is not None:
+            audit_disclosure(
+                actor=request_user(request),
+                record=document,
+                document=copy[0],
+                label=claim.number,
+                people=1,
+                numbers=[copy[1]],
+            )
         response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(document.original_name)}"
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import hashlib
 
-import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from enrollment import selectors
 from enrollment.models import (
@@ -31,7 +31,7 @@ from enrollment.workbook.columns import CellProblem, RawRow
 from enrollment.workbook.errors import WorkbookError
 from enrollment.workbook.read import read_member_list
 from mutualaid import pii
-from mutualaid.audit import records_refusals
+from mutualaid.audit import audit_disclosure, records_refusals
 from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.roles import require_permission
@@ -86,34 +86,60 @@ def member_list_may_download(*, actor: User, member_list: MemberList) -> bool:
 
 @records_refusals("enrollment.list_download", target="member_list")
 def member_list_download(*, actor: User, member_list: MemberList) -> bytes:
-    """The uploaded workbook, decrypted, for someone who may have it; every download is recorded
-    in the audit trail (who, when, from which node, which list), as a revealed ID number is."""
+    """The uploaded workbook, decrypted, for someone who may have it (a refusal is recorded).
+    What is made of it and handed out is recorded by the two downloads below."""
     if not member_list_may_download(actor=actor, member_list=member_list):
         raise PermissionDenied(
             _("Only the unit's agents, who uploaded the list, and those who may see full ID numbers can download it.")
         )
-    pghistory.create_event(member_list, label="list_downloaded")
     return member_list_file_read(member_list=member_list)
 
 
+# The documents as the audit page names them (stored in English, shown in the reader's language).
+ANNOTATED = gettext_noop("Checked workbook of member list")
+FAILED_ROWS = gettext_noop("Rows to correct of member list")
+FULL_NUMBERS = ("id_number", "phone")
+
+
 def member_list_download_annotated(*, actor: User, member_list: MemberList) -> bytes:
-    """The unit's own workbook with the problems of the last check marked where they were typed."""
+    """The unit's own workbook with the problems of the last check marked where they were typed:
+    every row's full ID and phone numbers, recorded in the audit trail as a revealed ID is."""
     original = member_list_download(actor=actor, member_list=member_list)
-    return annotate_workbook(original, _cell_problems(member_list))
+    data = annotate_workbook(original, _cell_problems(member_list))
+    # Until the list is read and checked, nobody knows how many rows the file holds.
+    checked = member_list.status not in {ListStatus.VALIDATING, ListStatus.FAILED}
+    people = member_list.row_count if checked else None
+    _record(actor, member_list, ANNOTATED, people)
+    return data
 
 
 def member_list_download_failed_rows(*, actor: User, member_list: MemberList) -> bytes:
     """A fresh list of only the rows with problems, marked, to correct and send as a
-    supplementary list."""
+    supplementary list; recorded in the audit trail with the number of rows it holds."""
     problems = _cell_problems(member_list)
     failed = {p.row for p in problems}
-    parsed = read_member_list(member_list_download(actor=actor, member_list=member_list))
-    return rows_workbook(
-        rows=[r for r in parsed.rows if r.number in failed],
+    original = member_list_download(actor=actor, member_list=member_list)
+    # A file that could not be read has no cell problems: nothing to read again.
+    rows = [r for r in read_member_list(original).rows if r.number in failed] if failed else []
+    data = rows_workbook(
+        rows=rows,
         problems=problems,
         unit_name=member_list.org.name,
         period_label=member_list.period.label,
         plans=[member_list.period.plan.name],
+    )
+    _record(actor, member_list, FAILED_ROWS, len(rows))
+    return data
+
+
+def _record(actor: User, member_list: MemberList, document: str, people: int | None) -> None:
+    audit_disclosure(
+        actor=actor,
+        record=member_list,
+        document=document,
+        label=member_list.original_name,
+        people=people,
+        numbers=FULL_NUMBERS,
     )
 
 

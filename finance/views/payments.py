@@ -10,8 +10,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django_stubs_ext import WithAnnotations
 
 from claims.models import PaymentBatch
@@ -23,14 +24,18 @@ from finance.selectors.payments import batch_payment_get, claims_batch_unpaid_li
 from finance.services import payments
 from finance.views.base import show_error
 from mutualaid import dates
+from mutualaid.audit import audit_disclosure
 from mutualaid.models import Organisation, User
 from mutualaid.officesettings import office_settings
 from mutualaid.requests import request_office, request_user
+from mutualaid.reveal import confirmation_needed
 from mutualaid.twofactor import reauth_redirect
 from mutualaid.views import StaffView, attach_errors
 
 DATE = forms.DateInput(attrs={"type": "date"})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The transfer file as the audit page names it (stored in English, shown in the reader's language).
+TRANSFER_FILE = gettext_noop("Bank-transfer workbook of payment batch")
 LAYER_LABELS = {
     "office_head": gettext_lazy("Office head"),
     "finance_head": gettext_lazy("Finance head"),
@@ -188,24 +193,38 @@ def _back(request: HttpRequest, payment: PaymentRequest) -> HttpResponse:
 
 
 class PaymentTransferView(StaffView):
-    """The bank-transfer workbook of a claims batch's approved payment. Downloading it changes
-    nothing: that it went to the bank is recorded by a button (a POST) on the same page."""
+    """The bank-transfer workbook of a claims batch's approved payment: every payee's full bank
+    account number, so it is handed out after a fresh confirmation of the password (and code) and
+    recorded in the audit trail (mutualaid/reveal.py). Downloading it changes nothing: that it
+    went to the bank is recorded by a button (a POST) on the same page."""
 
     permission_required = "finance.post"
 
     def get(self, request: HttpRequest, payment_pk: int) -> HttpResponse:
+        user = request_user(request)
         try:
             payment = payment_list().get(pk=payment_pk)
-            data = payments.payment_transfer_file(actor=request_user(request), payment=payment)
+            if payment_actions(user, payment)["may_download"]:
+                back_to = reverse("finance:payment_detail", kwargs={"payment_pk": payment.pk})
+                if (confirm := confirmation_needed(request, back_to=back_to)) is not None:
+                    return confirm
+            data = payments.payment_transfer_file(actor=user, payment=payment)
         except (PaymentRequest.DoesNotExist, PermissionDenied):
             raise Http404(_("No such payment in your office's tree.")) from None
         except ValidationError as error:
             show_error(request, error)
             return redirect("finance:payment_detail", payment_pk=payment_pk)
-        response = HttpResponse(data, content_type=XLSX)
-        filename = (
-            _("Payment batch") + f"-{payment.claims_batch.number if payment.claims_batch else payment.number}.xlsx"
+        batch = payment.claims_batch
+        audit_disclosure(
+            actor=user,
+            record=payment,
+            document=TRANSFER_FILE,
+            label=batch.number if batch else payment.number,
+            people=batch.claims.count() if batch else 0,
+            numbers=["account"],
         )
+        response = HttpResponse(data, content_type=XLSX)
+        filename = _("Payment batch") + f"-{batch.number if batch else payment.number}.xlsx"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
         return response
 
