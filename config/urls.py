@@ -3,9 +3,9 @@ one versioned prefix."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
 from claims.apis import api_urls as claims_api_urls
+from config.schema import SchemaView
 from enrollment.apis import api_urls as enrollment_api_urls
 from finance.apis import api_urls as finance_api_urls
 from mutualaid.urls import api_urls as core_api_urls
@@ -21,7 +21,7 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     re_path(r"^api/(?P<version>v1)/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api_schema"),
+    path("api/schema/", SchemaView.as_view(api_version="v1"), name="api_schema"),
     path("admin/", admin.site.urls),
 ]
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -224,8 +226,14 @@ def _example_values(plans: Sequence[str]) -> dict[str, object]:
 
 
 def build_template(*, plans: list[str], unit_name: str, period_label: str) -> bytes:
-    """The blank member list a unit downloads, with one grey example row."""
-    layout = new_layout(plans=plans, unit_name=unit_name, period_label=period_label, data_rows=0)
+    """The blank member list a unit downloads, with one grey example row. It depends only on its
+    arguments and the language, and agents download it again and again: built once for each."""
+    return _template(tuple(plans), unit_name, period_label, translation.get_language())
+
+
+@lru_cache(maxsize=128)
+def _template(plans: tuple[str, ...], unit_name: str, period_label: str, language: str | None) -> bytes:
+    layout = new_layout(plans=list(plans), unit_name=unit_name, period_label=period_label, data_rows=0)
     example_font = Font(italic=True, color="FF808080")
     for key, value in _example_values(plans).items():
         cell = write.cell(layout.sheet, layout.first_data_row, layout.columns[key], value, AS_TYPED)
