@@ -84,6 +84,7 @@ NOT_TYPED: dict[str, str] = {
     "mutualaid.Organisation.path": "the materialised path of ids",
     "mutualaid.Organisation.credit_code": "checked against the national standard's check digit on input",
     "mutualaid.User.password": "a hash",
+    "mutualaid.EnrolmentCode.code_digest": "a hash of the one-time enrolment code",
     "mutualaid.AuditNote.action": "the product's name of what was done",
     "mutualaid.AuditNote.target": "the product's reference to a row",
     "enrollment.MemberList.file_sha256": "a digest",
