@@ -15,7 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,7 +28,7 @@ from claims.services.registration import claim_register
 from claims.services.review import claim_review
 from claims.services.schedules import schedule_save
 from enrollment.models import Enrollment, Period
-from mutualaid.drf import HasPermission, money_field
+from mutualaid.drf import BoundedJSONParser, HasPermission, WholeNumberField, money_field
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office, request_user
 
@@ -116,7 +116,7 @@ class ClaimDetailSerializer(ClaimSerializer):
 
 
 class RegisterSerializer(serializers.Serializer[Any]):
-    enrollment = serializers.IntegerField()
+    enrollment = WholeNumberField()
     care_type = serializers.ChoiceField(choices=CareType.choices)
     admitted_on = serializers.DateField()
     discharged_on = serializers.DateField(required=False, allow_null=True)
@@ -127,10 +127,12 @@ class RegisterSerializer(serializers.Serializer[Any]):
     deductible_part = money_field()
     self_paid = money_field()
     not_covered = money_field()
-    invoices = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list)
-    member_category = serializers.CharField(required=False, default="", allow_blank=True)
-    severity = serializers.CharField(required=False, default="", allow_blank=True)
-    illness_days = serializers.IntegerField(required=False, default=0, min_value=0)
+    invoices = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=50
+    )
+    member_category = serializers.CharField(required=False, default="", allow_blank=True, max_length=30)
+    severity = serializers.CharField(required=False, default="", allow_blank=True, max_length=30)
+    illness_days = WholeNumberField(required=False, default=0, max_value=36_500)  # a lifetime of days
     payee_name = serializers.CharField(max_length=50)
     bank_name = serializers.CharField(max_length=60)
     account_number = serializers.CharField(max_length=40)
@@ -138,8 +140,8 @@ class RegisterSerializer(serializers.Serializer[Any]):
 
 class ReviewSerializer(serializers.Serializer[Any]):
     action = serializers.ChoiceField(choices=["pass", "return", "reject"])
-    version = serializers.IntegerField()
-    reason = serializers.CharField(required=False, default="", allow_blank=True)
+    version = WholeNumberField()
+    reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=300)
 
 
 class DocumentUploadSerializer(serializers.Serializer[Any]):
@@ -162,7 +164,7 @@ class ClaimList(generics.ListCreateAPIView[Claim]):
     serializer_class = ClaimSerializer
     permission_classes = [HasPermission]
     required_permission = "claims.view"
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def get_queryset(self) -> Any:
         params = self.request.query_params
@@ -213,7 +215,7 @@ class ClaimReview(APIView):
 
     permission_classes = [HasPermission]
     required_permission = "claims.view"
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(request=ReviewSerializer, responses={200: ClaimSerializer})
     def post(self, request: Request, claim_pk: int, version: str = "v1") -> Response:
@@ -303,7 +305,7 @@ class ScheduleDetail(APIView):
 
     permission_classes = [HasPermission]
     required_permission = "claims.view"
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def _period(self, request: Request, period_pk: int) -> Period:
         try:

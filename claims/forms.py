@@ -8,6 +8,7 @@ from django_stubs_ext import StrOrPromise
 
 from claims.models import CallbackOutcome, CareType, DocumentKind
 from claims.services.figures import Figures, Payee
+from mutualaid.badinput import StrictNumbers
 from mutualaid.money import MONEY
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -37,7 +38,7 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-class FiguresForm(forms.Form):
+class FiguresForm(StrictNumbers, forms.Form):
     """The figures of a claim, as on the discharge record and the settlement statement."""
 
     care_type = forms.ChoiceField(label=_("Kind of care"), choices=CareType.choices, initial=CareType.INPATIENT)
@@ -80,7 +81,7 @@ class FiguresForm(forms.Form):
         )
 
 
-class DocumentsForm(forms.Form):
+class DocumentsForm(StrictNumbers, forms.Form):
     """One file input per kind of document, so that the kind is never guessed."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -102,12 +103,12 @@ class ClaimForm(FiguresForm, DocumentsForm):
         return Payee(name=data["payee_name"], bank_name=data["bank_name"], account_number=data["account_number"])
 
 
-class CallbackForm(forms.Form):
+class CallbackForm(StrictNumbers, forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=CallbackOutcome.choices)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class SettingsForm(forms.Form):
+class SettingsForm(StrictNumbers, forms.Form):
     target_days = forms.IntegerField(label=_("Target in working days"), min_value=1, max_value=60)
     limit_days = forms.IntegerField(label=_("Hard limit in working days"), min_value=1, max_value=120)
     early_claim_days = forms.IntegerField(
@@ -126,7 +127,7 @@ class SettingsForm(forms.Form):
         return data
 
 
-class OfficeDayForm(forms.Form):
+class OfficeDayForm(StrictNumbers, forms.Form):
     day = forms.DateField(label=_("Date"), widget=DATE)
     is_workday = forms.TypedChoiceField(
         label=_("The office is"),

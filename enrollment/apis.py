@@ -23,7 +23,8 @@ from enrollment import selectors
 from enrollment.models import Enrollment, MemberList, Period, Policy
 from enrollment.services.member_lists import member_list_upload
 from enrollment.tasks import check_member_list
-from mutualaid.drf import HasPermission, whole_number
+from mutualaid.badinput import whole_number
+from mutualaid.drf import HasPermission, WholeNumberField
 from mutualaid.models import Organisation, OrgKind
 from mutualaid.requests import request_office, request_user
 
@@ -78,8 +79,8 @@ class MemberListSerializer(serializers.ModelSerializer[MemberList]):
 
 
 class UploadSerializer(serializers.Serializer[Any]):
-    unit = serializers.IntegerField()
-    period = serializers.IntegerField()
+    unit = WholeNumberField()
+    period = WholeNumberField()
     file = serializers.FileField()
 
     def validate_file(self, upload: Any) -> Any:

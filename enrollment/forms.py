@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import ClaimsReviewedBy, Period, PlanKind, SubsidyKind
 from enrollment.services.plans import FROZEN_FIELDS
+from mutualaid.badinput import StrictNumbers
 from mutualaid.models import Organisation, OrgKind
 
 
-class PlanForm(forms.Form):
+class PlanForm(StrictNumbers, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60)
     kind = forms.ChoiceField(label=_("Kind"), choices=PlanKind.choices)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -28,7 +29,7 @@ class PlanForm(forms.Form):
     )
 
 
-class PeriodForm(forms.ModelForm[Period]):
+class PeriodForm(StrictNumbers, forms.ModelForm[Period]):
     class Meta:
         model = Period
         fields = ["label", *FROZEN_FIELDS]  # every rule of a period, frozen once a policy is issued
@@ -54,7 +55,7 @@ class PeriodForm(forms.ModelForm[Period]):
         return data
 
 
-class UploadForm(forms.Form):
+class UploadForm(StrictNumbers, forms.Form):
     unit: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
         label=_("Unit"), queryset=Organisation.objects.none()
     )

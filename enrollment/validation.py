@@ -23,6 +23,7 @@ from enrollment.models import Period, Plan
 from enrollment.selectors import plan_list_exclusive
 from enrollment.workbook.columns import CellProblem, ParsedList
 from mutualaid import idcheck, pii
+from mutualaid.badinput import whole_numbers
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
 
@@ -327,7 +328,7 @@ def _apply_holdings(rows: list[CheckedRow], holdings: Holdings, plan: Plan, view
 
 
 def _office_names(segments: set[str]) -> dict[str, str]:
-    ids = [int(s) for s in segments if s.isdigit()]
+    ids = whole_numbers(segments)
     if not ids:
         return {}
     with unscoped():  # a duplicate may sit in another city, outside the scope: only city offices' names are read

@@ -26,6 +26,7 @@ from enrollment.services import approval, cards, enrollments, member_lists, plan
 from enrollment.tasks import check_member_list, print_cards
 from enrollment.workbook.columns import COLUMNS
 from enrollment.workbook.template import build_template
+from mutualaid.badinput import whole_number, whole_numbers
 from mutualaid.panels import render_panels
 from mutualaid.requests import request_office, request_user
 from mutualaid.reveal import confirmation_needed
@@ -116,9 +117,7 @@ class TemplateDownloadView(LoginRequiredMixin, PermissionRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         office = request_office(request)
         periods = {p.pk: p for p in selectors.period_list_offered(org=office)}
-        period = (
-            periods.get(int(request.GET.get("period", "0") or 0)) if request.GET.get("period", "").isdigit() else None
-        )
+        period = periods.get(whole_number(request.GET.get("period", "")) or 0)
         plan_names = [period.plan.name] if period else sorted({p.plan.name for p in periods.values()})
         data = build_template(plans=plan_names, unit_name=office.name, period_label=period.label if period else "")
         return _xlsx(data, _("Member list template") + ".xlsx")
@@ -383,7 +382,7 @@ class CardJobView(StaffView):
         user = self.request.user
         periods = {p.pk: p for p in selectors.period_list_offered(org=request_office(request))}
         wanted = request.POST.get("period", "")
-        period = periods.get(int(wanted)) if wanted.isdigit() else None
+        period = periods.get(whole_number(wanted) or 0)
         if period is None:
             messages.error(request, _("Choose a plan period."))
             return redirect("enrollment:card_jobs")
@@ -436,7 +435,9 @@ class MemberView(StaffView):
                 context = self.get_context_data(revealed=number)
                 return self.render_to_response(context)
             target = _get(
-                Enrollment, int(request.POST.get("enrollment", "0") or 0), _("No such member in your office's tree.")
+                Enrollment,
+                whole_number(request.POST.get("enrollment", "")) or 0,
+                _("No such member in your office's tree."),
             )
             enrollments.enrollment_cancel(actor=user, enrollment=target, reason=request.POST.get("reason", ""))
             messages.success(request, _("The enrollment was cancelled."))
@@ -470,8 +471,8 @@ class RenewalView(StaffView):
         policy = self._policy()
         periods = {p.pk: p for p in selectors.period_list_later(policy=policy)}
         wanted = request.POST.get("period", "")
-        period = periods.get(int(wanted)) if wanted.isdigit() else None
-        keep = {int(v) for v in request.POST.getlist("keep") if v.isdigit()}
+        period = periods.get(whole_number(wanted) or 0)
+        keep = set(whole_numbers(request.POST.getlist("keep")))
         user = self.request.user
         if period is None:
             messages.error(request, _("Choose a later period of the same plan."))

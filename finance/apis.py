@@ -23,7 +23,8 @@ from finance.models import Account, JournalEntry, JournalLine, PaymentApproval, 
 from finance.selectors.books import account_balance_list, book_office_list, book_plan_list
 from finance.selectors.payments import payment_list
 from mutualaid import dates
-from mutualaid.drf import HasPermission, money_field, whole_number
+from mutualaid.badinput import whole_number
+from mutualaid.drf import HasPermission, money_field
 from mutualaid.models import Organisation, User
 from mutualaid.requests import request_office
 

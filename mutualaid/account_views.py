@@ -18,11 +18,12 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from mutualaid import twofactor
+from mutualaid.badinput import StrictNumbers
 from mutualaid.models import User
 from mutualaid.views import AuthenticatedRequest, UserActionView
 
 
-class CodeForm(forms.Form):
+class CodeForm(StrictNumbers, forms.Form):
     token = forms.CharField(
         label=gettext_lazy("Six-digit code"),
         max_length=12,
@@ -30,7 +31,7 @@ class CodeForm(forms.Form):
     )
 
 
-class EnrolmentCodeForm(forms.Form):
+class EnrolmentCodeForm(StrictNumbers, forms.Form):
     code = forms.CharField(
         label=gettext_lazy("Enrolment code"),
         max_length=20,
@@ -42,7 +43,7 @@ class EnrolmentCodeForm(forms.Form):
     )
 
 
-class ReauthForm(forms.Form):
+class ReauthForm(StrictNumbers, forms.Form):
     password = forms.CharField(
         label=gettext_lazy("Password"),
         strip=False,

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import permissions, serializers
+from rest_framework import exceptions, parsers, permissions, serializers
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 
+from mutualaid.badinput import BIGINT_MAX, whole_number
 from mutualaid.middleware import enter_user_scope
 from mutualaid.money import MONEY
 
@@ -35,11 +36,34 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
     max_limit = 1000
 
 
-def whole_number(value: str) -> int | None:
-    """A query parameter as an id or a year, if it is one: ASCII digits, as many as a bigint holds.
-    str.isdigit() also accepts "²", which int() refuses, and int() of 5,000 digits raises."""
-    text = value.strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+JSON_MAX_DEPTH = 32  # no body the API takes is deeper than a benefit schedule's rules (about 6)
+
+
+def _depth(value: Any, limit: int) -> int:
+    """How deep `value` nests, counted up to `limit + 1` only."""
+    if limit < 0 or not isinstance(value, (dict, list)):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
+
+
+class BoundedJSONParser(parsers.JSONParser):
+    """DRF's JSON parser with a depth limit: Python's decoder raises RecursionError (a 500) on a
+    thousand nested arrays, and a deep body costs every recursive walk of it after. Parses as DRF
+    does (NaN and Infinity are refused there), then answers 400 for anything nested deeper than
+    JSON_MAX_DEPTH. The size is bounded before: DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            data = None
+        else:
+            if _depth(data, JSON_MAX_DEPTH) <= JSON_MAX_DEPTH:
+                return data
+        raise exceptions.ParseError(
+            _("The JSON body is nested too deeply: at most %(depth)s levels.") % {"depth": JSON_MAX_DEPTH}
+        )
 
 
 class HasPermission(permissions.BasePermission):
@@ -50,6 +74,21 @@ class HasPermission(permissions.BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         perm = getattr(view, "required_permission", "api.access")
         return bool(request.user and request.user.is_authenticated and request.user.has_perm(perm))
+
+
+class WholeNumberField(serializers.IntegerField):
+    """An id, a version or a count in a body: a JSON integer or a string of ASCII digits, from 0
+    to a bigint's largest by default. DRF's own takes "１２" and "٣" as 12 and 3, and True as 1."""
+
+    def __init__(self, **options: Any) -> None:
+        options.setdefault("min_value", 0)
+        options.setdefault("max_value", BIGINT_MAX)
+        super().__init__(**options)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or (isinstance(data, str) and whole_number(data) is None):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
 
 
 def money_field(**options: Any) -> serializers.DecimalField:

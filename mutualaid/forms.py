@@ -8,6 +8,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from mutualaid.badinput import StrictNumbers
 from mutualaid.models import Organisation, OrgKind
 from mutualaid.roles import Role
 
@@ -26,7 +27,7 @@ class LoginForm(AuthenticationForm):
         )
 
 
-class OrgCreateForm(forms.Form):
+class OrgCreateForm(StrictNumbers, forms.Form):
     parent = forms.ModelChoiceField(label=_("Parent"), queryset=Organisation.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=[c for c in OrgKind.choices if c[0] != OrgKind.PROVINCE])
     code = forms.CharField(label=_("Code"), max_length=32)
@@ -44,7 +45,7 @@ class OrgCreateForm(forms.Form):
         ).order_by("path")
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(StrictNumbers, forms.Form):
     username = forms.RegexField(
         label=_("Username"),
         max_length=150,

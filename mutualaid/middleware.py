@@ -12,7 +12,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -38,25 +38,6 @@ def enter_user_scope(request: HttpRequest, user: AbstractBaseUser | AnonymousUse
     # `_tenant_stack` and `_tenant_scoped` are this module's marks on the request, which
     # HttpRequest does not declare.
     request._tenant_scoped = True  # type: ignore[attr-defined] # our mark, see above
-
-
-class RejectNullCharactersMiddleware:
-    """Refuse a query string holding a NUL character. PostgreSQL can neither store nor compare
-    text containing one, so `?q=%00` would end in a database error (a 500) at whichever filter it
-    reaches; form and API fields already refuse it through their validators."""
-
-    def __init__(self, get_response: Handler) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "%00" in request.META.get("QUERY_STRING", "") and any(
-            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
-        ):
-            message = _("The request contains a null character (NUL), which is not allowed.")
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message}, status=400)
-            return HttpResponseBadRequest(message)
-        return self.get_response(request)
 
 
 class TenantScopeMiddleware:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from mutualaid import dates
+from mutualaid.badinput import StrictNumbers
 from mutualaid.requests import request_user
 from mutualaid.resources import MAX_FILE_MB, MAX_ROWS, UnitImport, unit_export, unit_import
 from mutualaid.spreadsheets.read import SpreadsheetError
@@ -29,7 +30,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHECKED_FILE = "unit_import_file"
 
 
-class UnitImportForm(forms.Form):
+class UnitImportForm(StrictNumbers, forms.Form):
     file = forms.FileField(label=gettext_lazy("Workbook of units (xlsx)"))
 
     def clean_file(self) -> bytes:

@@ -18,7 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mutualaid import dates
-from mutualaid.drf import HasPermission, whole_number
+from mutualaid.badinput import whole_number
+from mutualaid.drf import HasPermission
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office
 from reporting import exports

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mutualaid import dates
+from mutualaid.badinput import whole_number
 from mutualaid.models import Organisation, User
 from reporting import exports, rankings
 from reporting.models import ExportJob, ExportKind, ExportStatus
@@ -35,11 +36,8 @@ logger = logging.getLogger(__name__)
 
 
 def parse_year(value: Any) -> int | None:
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        return None
-    return year if 2000 <= year <= 2100 else None
+    year = whole_number(value)
+    return year if year is not None and 2000 <= year <= 2100 else None
 
 
 def plan_get(plan: Any, *, node: Organisation) -> Any:

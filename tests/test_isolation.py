@@ -547,6 +547,13 @@ def walk_tree(
     """`enrolled_tree`, built once for the walks of this module inside a transaction that is
     rolled back at its end; each test runs in a savepoint of it, as in Django's TestCase. Its
     files go to a folder of its own, which no other test run can overwrite."""
+    with built_walk_tree(django_db_blocker, tmp_path_factory) as tree:
+        yield tree
+
+
+@contextmanager
+def built_walk_tree(django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tree]:
+    """The walk's tree, for the other walks of the product (tests/test_bad_input.py) too."""
     from django.db import transaction
     from django.test import override_settings
 

@@ -18,6 +18,7 @@ from claims.models import PaymentBatch
 from claims.selectors import BatchFigures
 from claims.services.payment import batch_create
 from claims.views._shared import show_errors
+from mutualaid.badinput import whole_numbers
 from mutualaid.panels import render_panels
 from mutualaid.requests import request_office
 from mutualaid.views import StaffView
@@ -39,7 +40,7 @@ class BatchListView(StaffView):
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        ids = [int(v) for v in request.POST.getlist("claim") if v.isdigit()]
+        ids = whole_numbers(request.POST.getlist("claim"))
         try:
             batch = batch_create(actor=self.request.user, claim_ids=ids)
         except (ValidationError, PermissionDenied) as error:

@@ -27,6 +27,7 @@ from claims.views._shared import show_errors
 from enrollment.models import Enrollment
 from mutualaid import dates, idcheck
 from mutualaid.audit import audit_disclosure
+from mutualaid.badinput import whole_number
 from mutualaid.requests import request_user
 from mutualaid.reveal import confirmation_needed
 from mutualaid.views import StaffView, attach_errors
@@ -176,12 +177,12 @@ class ClaimReviewView(StaffView):
         claim = _claim(claim_pk)
         version = request.POST.get("version", "")
         try:
-            if not version.isdigit():
+            if (number := whole_number(version)) is None:
                 raise ValidationError(_("Reload the page and try again."))
             claim = claim_review(
                 actor=self.request.user,
                 claim=claim,
-                version=int(version),
+                version=number,
                 action=request.POST.get("action", ""),
                 reason=request.POST.get("reason", ""),
             )
@@ -302,7 +303,7 @@ class ClaimAmendView(StaffView):
                 amended = claim_amend(
                     actor=self.request.user,
                     claim=claim,
-                    version=int(version) if version.isdigit() else -1,
+                    version=whole_number(version) if whole_number(version) is not None else -1,
                     figures=form.figures(),
                     note=request.POST.get("note", ""),
                 )

@@ -4,7 +4,6 @@ a period's rules and previews them on an example claim before saving."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from claims.benefits.schedule import Schedule
 from claims.models import CareType
 from claims.services.schedules import schedule_save
 from enrollment.models import Period
+from mutualaid.badinput import amount, whole_number
 from mutualaid.requests import request_office
 from mutualaid.views import StaffView
 
@@ -51,25 +51,43 @@ _EXAMPLE_FIELDS = (
 )
 
 
+_EXAMPLE_AMOUNTS = ("self_paid", "deductible_part", "paid_before_in_period")
+_EXAMPLE_COUNTS = {
+    "days_in_hospital": "0",
+    "shares": "1",
+    "membership_year": "1",
+    "admission_order": "1",
+    "illness_days": "0",
+}
+
+
 def _example_claim(data: Any) -> tuple[ClaimFacts | None, dict[str, str], str]:
     """The example claim of the preview, from the form; a problem is named, never raised."""
     values = {name: str(data.get(name, default)).strip() for name, default in _EXAMPLE_FIELDS}
+    # The claim's own columns bound what an example may hold: amounts as money, counts as days.
+    amounts = {name: amount(values[name] or "0") for name in _EXAMPLE_AMOUNTS}
+    counts = {name: whole_number(values[name] or default, most=36_500) for name, default in _EXAMPLE_COUNTS.items()}
+    money = {name: value for name, value in amounts.items() if value is not None and value >= 0}
+    whole = {name: value for name, value in counts.items() if value is not None}
+    problem = _("The example claim needs amounts of 0 or more and whole numbers of days and shares.")
+    if len(money) < len(amounts) or len(whole) < len(counts):
+        return None, values, problem
     try:
         claim = ClaimFacts(
             care_type=values["care_type"] or "inpatient",
-            self_paid=Decimal(values["self_paid"] or "0"),
-            deductible_part=Decimal(values["deductible_part"] or "0"),
-            days_in_hospital=int(values["days_in_hospital"] or 0),
-            shares=int(values["shares"] or 1),
-            membership_year=int(values["membership_year"] or 1),
-            admission_order=int(values["admission_order"] or 1),
-            paid_before_in_period=Decimal(values["paid_before_in_period"] or "0"),
+            self_paid=money["self_paid"],
+            deductible_part=money["deductible_part"],
+            days_in_hospital=whole["days_in_hospital"],
+            shares=whole["shares"],
+            membership_year=whole["membership_year"],
+            admission_order=whole["admission_order"],
+            paid_before_in_period=money["paid_before_in_period"],
             member_category=values["member_category"],
             severity=values["severity"],
-            illness_days=int(values["illness_days"] or 0),
+            illness_days=whole["illness_days"],
         )
-    except (ValueError, InvalidOperation):
-        return None, values, _("The example claim needs amounts of 0 or more and whole numbers of days and shares.")
+    except ValueError:  # the calculator's own checks: a care type it does not know, no shares
+        return None, values, problem
     return claim, values, ""
 
 

@@ -18,11 +18,12 @@ from finance.models import BankLine, BankStatement, JournalLine
 from finance.selectors import bank
 from finance.services import reconciliation
 from finance.views.base import books_office, show_error
+from mutualaid.badinput import StrictNumbers, whole_number
 from mutualaid.requests import request_user
 from mutualaid.views import StaffView, attach_errors
 
 
-class StatementForm(forms.Form):
+class StatementForm(StrictNumbers, forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Bank statement (xlsx or csv)"),
         help_text=gettext_lazy(
@@ -143,8 +144,8 @@ class BankDetailView(StaffView):
     def post(self, request: HttpRequest, statement_pk: int) -> HttpResponse:
         statement = self._statement()
         try:
-            bank_line = BankLine.objects.get(statement=statement, pk=int(request.POST.get("bank_line", "") or 0))
-        except (BankLine.DoesNotExist, ValueError):
+            bank_line = BankLine.objects.get(statement=statement, pk=whole_number(request.POST.get("bank_line")) or 0)
+        except BankLine.DoesNotExist:
             raise Http404(_("No such line in this statement.")) from None
         try:
             if request.POST.get("action") == "unmatch":
@@ -168,9 +169,9 @@ class BankDetailView(StaffView):
 
     @staticmethod
     def _ledger_line(value: str) -> JournalLine:
-        if not value.isdigit():
+        if (pk := whole_number(value)) is None:
             raise ValidationError(_("Choose the entry in the books to match the line with."))
         try:
-            return JournalLine.objects.select_related("entry").get(pk=int(value))
+            return JournalLine.objects.select_related("entry").get(pk=pk)
         except JournalLine.DoesNotExist:
             raise ValidationError(_("Choose the entry in the books to match the line with.")) from None

@@ -22,13 +22,14 @@ from finance.selectors.budgets import budget_execution_list
 from finance.services.budgets import FIRST_YEAR, LAST_YEAR, budget_amount_parse, budget_set
 from finance.views.base import books_office
 from mutualaid import dates
+from mutualaid.badinput import StrictNumbers, whole_number
 from mutualaid.requests import request_user
 from mutualaid.views import StaffView, attach_errors
 
 AMOUNT_MESSAGE = gettext_lazy("Enter the budget in yuan: a number of 0 or more with at most two decimals.")
 
 
-class BudgetForm(forms.Form):
+class BudgetForm(StrictNumbers, forms.Form):
     plan = forms.TypedChoiceField(coerce=int, widget=forms.HiddenInput)
     year = forms.IntegerField(
         widget=forms.HiddenInput,
@@ -78,9 +79,10 @@ class BudgetView(StaffView):
         year = dates.business_today().year
         if params.get("year", ""):
             text = params["year"].strip()
-            if not (text.isdigit() and FIRST_YEAR <= int(text) <= LAST_YEAR):
+            asked = whole_number(text)
+            if asked is None or not FIRST_YEAR <= asked <= LAST_YEAR:
                 raise Http404(_("Enter the year as four digits."))
-            year = int(text)
+            year = asked
         return plan, year
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from finance.services import payments
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.audit import audit_disclosure
+from mutualaid.badinput import StrictNumbers, whole_number
 from mutualaid.models import Organisation, User
 from mutualaid.officesettings import office_settings
 from mutualaid.requests import request_office, request_user
@@ -43,7 +44,7 @@ LAYER_LABELS = {
 }
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(StrictNumbers, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("For"), choices=PaymentKind.choices)
     plan: forms.ModelChoiceField[Plan] = forms.ModelChoiceField(
         label=gettext_lazy("Plan"),
@@ -136,7 +137,8 @@ class PaymentDetailView(StaffView):
     def post(self, request: HttpRequest, payment_pk: int) -> HttpResponse:
         payment = self._payment()
         action = request.POST.get("action", "")
-        version = int(request.POST.get("version", "0") or 0) if request.POST.get("version", "").isdigit() else -1
+        version = whole_number(request.POST.get("version"))
+        version = -1 if version is None else version
         try:
             if action == "approve":
                 # Signing a payment takes a password and code confirmed within REAUTH_SECONDS.

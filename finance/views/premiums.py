@@ -16,6 +16,7 @@ from finance.selectors.premiums import receivable_list
 from finance.services.premiums import premium_receive
 from finance.views.base import show_error
 from mutualaid import dates
+from mutualaid.badinput import whole_number
 from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 
@@ -33,8 +34,8 @@ class PremiumsView(StaffView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
-            policy = Policy.objects.get(pk=int(request.POST.get("policy", "0") or 0))
-        except (Policy.DoesNotExist, ValueError):
+            policy = Policy.objects.get(pk=whole_number(request.POST.get("policy")) or 0)
+        except Policy.DoesNotExist:
             raise Http404(_("No such policy in your office's tree.")) from None
         try:
             received_on = forms.DateField().clean(request.POST.get("received_on", ""))

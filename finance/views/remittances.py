@@ -3,7 +3,6 @@ transfer and receiving it."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -18,6 +17,7 @@ from finance.selectors.remittances import remittance_incoming_list, remittance_l
 from finance.services.remittances import remittance_confirm, remittance_draft, remittance_receive
 from finance.views.base import show_error
 from mutualaid import dates
+from mutualaid.badinput import amount as parse_amount
 from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 
@@ -88,10 +88,9 @@ class RemittanceDetailView(StaffView):
                 remittance_receive(actor=request_user(request), remittance=report)
                 messages.success(request, _("Remittance received and booked."))
             else:
-                try:
-                    amount = Decimal(request.POST.get("amount", "").replace(",", "").strip())
-                except InvalidOperation:
-                    raise ValidationError({"amount": _("Enter the amount transferred, in yuan.")}) from None
+                amount = parse_amount(request.POST.get("amount", "").replace(",", ""))
+                if amount is None:
+                    raise ValidationError({"amount": _("Enter the amount transferred, in yuan.")})
                 remittance_confirm(
                     actor=request_user(request),
                     remittance=report,

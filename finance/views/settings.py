@@ -16,12 +16,13 @@ from finance.models import ClosedMonth, FinanceSettings
 from finance.services.ledger import month_close
 from finance.views.base import show_error
 from mutualaid import dates
+from mutualaid.badinput import StrictNumbers
 from mutualaid.officesettings import office_settings
 from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 
 
-class SettingsForm(forms.ModelForm[FinanceSettings]):
+class SettingsForm(StrictNumbers, forms.ModelForm[FinanceSettings]):
     class Meta:
         model = FinanceSettings
         fields = ["reserve_ratio", "fee_cap_ratio", "collective_decision_from"]
