@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 
-from mutualaid.roles import permissions_for
+from mutualaid.roles import held_permissions
 
 
 class RoleBackend(ModelBackend):
@@ -20,7 +20,7 @@ class RoleBackend(ModelBackend):
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous:
             return set()
-        return set(permissions_for(getattr(user_obj, "roles", []) or []))
+        return set(held_permissions(user_obj))
 
     def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
         return perm in self.get_all_permissions(user_obj, obj)

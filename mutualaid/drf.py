@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from mutualaid.badinput import BIGINT_MAX, whole_number
 from mutualaid.middleware import enter_user_scope
 from mutualaid.money import MONEY
+from mutualaid.roles import BY_TOKEN_WITHOUT_SECOND_FACTOR, needs_two_factor
 
 
 class ScopedTokenAuthentication(TokenAuthentication):
@@ -26,6 +27,9 @@ class ScopedTokenAuthentication(TokenAuthentication):
         result = super().authenticate(request)
         if result is not None:
             enter_user_scope(request._request, result[0])
+            # A token is one factor: an approver's token acts without the approving permissions.
+            if needs_two_factor(list(getattr(result[0], "roles", []) or [])):
+                setattr(result[0], BY_TOKEN_WITHOUT_SECOND_FACTOR, True)
         return result
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
@@ -134,7 +134,29 @@ class HasPerm(Protocol):
     def has_perm(self, perm: str, /) -> bool: ...
 
 
+# The mark ScopedTokenAuthentication (mutualaid/drf.py) puts on an approver who came in by an API
+# token: a token has no second factor, so such a user holds none of APPROVAL_PERMISSIONS for the
+# request (RoleBackend leaves them out, `require_permission` says why).
+BY_TOKEN_WITHOUT_SECOND_FACTOR = "by_token_without_second_factor"  # noqa: S105 # an attribute, not a secret
+
+
+def held_permissions(user: Any) -> frozenset[str]:
+    """The permissions `user`'s roles grant for this request: without the approving ones when the
+    user is an approver who came in by an API token."""
+    held = permissions_for(list(getattr(user, "roles", []) or []))
+    if getattr(user, BY_TOKEN_WITHOUT_SECOND_FACTOR, False):
+        return held - APPROVAL_PERMISSIONS
+    return held
+
+
 def require_permission(actor: HasPerm, perm: str) -> None:
     """Refuse the action unless `actor` holds `perm`: the first line of every service that writes."""
     if not actor.has_perm(perm):
+        if perm in APPROVAL_PERMISSIONS and getattr(actor, BY_TOKEN_WITHOUT_SECOND_FACTOR, False):
+            raise PermissionDenied(
+                gettext(
+                    "An API token cannot approve: this account approves with a second factor. "
+                    "Sign in to the site to approve, or have an API client account do the rest."
+                )
+            )
         raise PermissionDenied(gettext("Your roles do not allow this."))

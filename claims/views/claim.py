@@ -296,14 +296,14 @@ class ClaimAmendView(StaffView):
     def post(self, request: HttpRequest, claim_pk: int) -> HttpResponse:
         claim = _claim(claim_pk)
         form = FiguresForm(request.POST)
-        version = request.POST.get("version", "")
+        version = whole_number(request.POST.get("version", ""))
         if form.is_valid():
             try:
                 before = claim.status
                 amended = claim_amend(
                     actor=self.request.user,
                     claim=claim,
-                    version=whole_number(version) if whole_number(version) is not None else -1,
+                    version=-1 if version is None else version,
                     figures=form.figures(),
                     note=request.POST.get("note", ""),
                 )
