@@ -25,7 +25,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.conftest import Tree
 
-EXAMPLES_PER_OPERATION = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))  # more for a deeper run by hand
+# The budget, a setting: examples per operation (and sequences of linked calls in the stateful
+# test). Small for `make test`; .ci/run sets a larger one; by hand, API_FUZZ_EXAMPLES=200.
+EXAMPLES_PER_OPERATION = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
 
 
 @pytest.fixture
@@ -68,6 +70,36 @@ def test_every_operation_answers_without_server_errors_as_its_schema_says(  # ty
     case, token_headers: dict[str, str]
 ) -> None:
     case.call_and_validate(headers=token_headers, checks=[not_a_server_error, response_schema_conformance])
+
+
+def test_linked_operations_called_in_sequence_answer_without_server_errors(
+    api_schema: Any, token_headers: dict[str, str]
+) -> None:
+    """Stateful: schemathesis chains operations by the links it infers from the schema (a claim
+    registered, then read, reviewed and given a document by its id; a list uploaded, then read),
+    each call with generated valid and invalid data (both generation modes are its default)."""
+    machine = api_schema.as_state_machine()
+    called: list[str] = []
+
+    class Linked(machine):  # type: ignore[misc,valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            called.append(f"{case.method} {case.path}")
+            return {"headers": token_headers}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=[not_a_server_error], transport_kwargs=kwargs or None)
+
+    Linked.run(
+        settings=settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            stateful_step_count=4,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # The links were followed: operations on an object reached by the id another one answered.
+    assert any("{claim_pk}" in call for call in called) and any(call.startswith("POST") for call in called), called
 
 
 # ---------------------------------------------------------------------------------------------

@@ -62,16 +62,18 @@ HOSTILE = [
     str(2**63),  # one past the largest bigint
     "a\x00b",  # PostgreSQL text cannot hold NUL
 ]
+# The values tried in each query key a view reads: one of each kind above.
+QUERY_HOSTILE = ["１２", "²", "10000-01", "1899-12", "-0", "NaN", "1e308", "9" * 50, str(2**63), "a\x00b"]
 # The values tried in each field of each form (every value, in every field at once, too).
-FIELD_HOSTILE = ["１２", "²", "10000-01", "NaN", "1e308", "9" * 50, "-0", "a\x00b"]
+FIELD_HOSTILE = ["１２", "²", "10000-01", "NaN", "1e308", "9" * 50, "a\x00b"]
 
 
 @pytest.fixture(scope="module")
 def walk_tree(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Tree]:
-    """The isolation walk's tree (two cities with every kind of row), built once for the module."""
-    with built_walk_tree(django_db_blocker, tmp_path_factory) as tree:
+    """The isolation walk's tree (a city with every kind of row), built once for the module."""
+    with built_walk_tree(django_db_blocker, tmp_path_factory, one_city=True) as tree:
         yield tree
 
 
@@ -129,28 +131,32 @@ def test_every_query_key_a_view_reads_takes_every_hostile_value_without_a_server
     with ServerErrors() as errors:
         _walk_queries(walk_tree, clients, errors)
     assert not errors, "\n".join(errors)
-    assert errors.tried > 300, errors.tried  # the walk found the views' parameters
+    assert errors.tried > 200, errors.tried  # the walk found the views' parameters
     assert not errors.wrote, errors.wrote
 
 
 def _walk_queries(walk_tree: Tree, clients: dict[str, Client], errors: ServerErrors) -> None:
+    """Pages by session, the API by token (the views behind both ways in are the same). A PDF or
+    a workbook takes each value in all its keys at once: it reads them through its page's parser,
+    and each rendering costs a second."""
     for route in all_routes():
         url = _city_b_url(walk_tree, route)
         if "get" not in _verbs(url) or route.name == "api_schema":  # the schema reads no parameter itself
             continue
-        for auth, client in clients.items():
-            if auth == "token" and not url.startswith("/api/"):
-                continue
-            with _reads() as read:
-                client.get(url)
-            for key in _route_keys(read):
-                written = _writes()
-                for value in HOSTILE:
-                    response = client.get(url, {key: value})
-                    errors.check(response, f"GET {url}?{key}={value!r} ({auth})")
-                    errors.tried += 1
-                if _writes() != written:
-                    errors.wrote.append(f"GET {url}?{key}= ({auth})")
+        auth = "token" if url.startswith("/api/") else "session"
+        client = clients[auth]
+        with _reads() as read:
+            kind = client.get(url).get("Content-Type", "")
+        keys = _route_keys(read)
+        groups = [[key] for key in keys] if kind.startswith(("text/html", "application/json")) else [keys]
+        for group in [g for g in groups if g]:
+            written = _writes()
+            for value in QUERY_HOSTILE:
+                response = client.get(url, dict.fromkeys(group, value))
+                errors.check(response, f"GET {url}?{'&'.join(group)}={value!r} ({auth})")
+                errors.tried += 1
+            if _writes() != written:
+                errors.wrote.append(f"GET {url}?{group} ({auth})")
 
 
 # --- Forms, as the pages show them ------------------------------------------------------------
@@ -258,7 +264,7 @@ def _walk_forms(client: Client, forms: dict[tuple[str, str], Form], errors: Serv
         pressed = dict([button.split("=", 1)]) if button != "=" else {}
         bodies = [({**form.fields, name: value}, name, value) for name in form.fields for value in FIELD_HOSTILE]
         if form.typed:
-            bodies += [(dict.fromkeys(form.fields, value), "every field", value) for value in HOSTILE]
+            bodies += [(dict.fromkeys(form.fields, value), "every field", value) for value in QUERY_HOSTILE]
         for body, name, value in bodies:
             written = _writes()
             response = client.post(action, {**body, **pressed})

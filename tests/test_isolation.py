@@ -552,8 +552,11 @@ def walk_tree(
 
 
 @contextmanager
-def built_walk_tree(django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tree]:
-    """The walk's tree, for the other walks of the product (tests/test_bad_input.py) too."""
+def built_walk_tree(
+    django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory, *, one_city: bool = False
+) -> Iterator[Tree]:
+    """The walk's tree, for the other walks of the product (tests/test_bad_input.py) too; with
+    `one_city`, city B alone (`tree.a` is city B too), for a walk that needs no stranger."""
     from django.db import transaction
     from django.test import override_settings
 
@@ -572,10 +575,13 @@ def built_walk_tree(django_db_blocker: Any, tmp_path_factory: pytest.TempPathFac
                 province_user=UserFactory(
                     username="province_office", display_name="省办主任", org=province, roles=ALL_OFFICE_ROLES
                 ),
-                a=_city(province, "XA", "甲XA西安"),
-                b=_city(province, "BJ", "乙BJ宝鸡"),
+                a=_city(province, "BJ", "乙BJ宝鸡") if one_city else _city(province, "XA", "甲XA西安"),
+                b=_city(province, "BJ", "乙BJ宝鸡") if not one_city else None,  # type: ignore[arg-type] # set below
             )
-        tree.a.with_enrollment(100).with_claim().with_finance()
+            if one_city:
+                tree.b = tree.a
+        if not one_city:
+            tree.a.with_enrollment(100).with_claim().with_finance()
         tree.b.with_enrollment(200).with_claim().with_finance()
         app.conf.task_always_eager = eager
         yield tree
