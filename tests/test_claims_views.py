@@ -264,14 +264,16 @@ def test_the_api_registers_adds_documents_and_reviews_with_a_409_on_a_stale_vers
     assert refused.status_code == 400
     review_url = reverse("api_claim_review", kwargs={"version": "v1", "claim_pk": claim["id"]})
     version = added.json()["version"]
-    officer = _token(people.officer)
+    # Reviewers act through the API signed in (password and code): an approver's token cannot
+    # approve (tests/test_api_tokens.py).
+    officer, supervisor = Client(), Client()
+    officer.force_login(people.officer)
+    supervisor.force_login(people.supervisor)
     assert (
         officer.post(review_url, {"action": "pass", "version": version}, content_type="application/json").status_code
         == 200
     )
-    stale = _token(people.supervisor).post(
-        review_url, {"action": "pass", "version": version}, content_type="application/json"
-    )
+    stale = supervisor.post(review_url, {"action": "pass", "version": version}, content_type="application/json")
     assert stale.status_code == 409
     detail = officer.get(reverse("api_claim_detail", kwargs={"version": "v1", "claim_pk": claim["id"]})).json()
     assert detail["diagnosis"] == "肺炎" and [s["action"] for s in detail["steps"]][-1] == "pass"
