@@ -14,7 +14,8 @@ length in API bodies, and JSON nested a thousand levels. One layer refuses them 
 - the API's write endpoints get hostile values in every field of their bodies, numbers past a
   bigint, strings past the column, deep and large JSON.
 
-No answer is a server error and nothing is written. See SECURITY.md, "Bad input answers 400".
+No answer is a server error, and a hostile value in a query or in a field that is no free text
+writes nothing. See SECURITY.md, "Bad input answers 400, never 500".
 """
 
 from __future__ import annotations
@@ -394,7 +395,7 @@ def test_json_nested_a_thousand_levels_or_past_the_size_limit_is_refused_with_a_
     for body in ["[" * 1000 + "]" * 1000, '{"a":' * 1000 + "1" + "}" * 1000, "[" * 100_000]:
         response = client.post(url, body, content_type="application/json")
         assert response.status_code == 400, response.status_code
-        assert "嵌套" in response.json()["detail"] or "JSON" in response.json()["detail"]
+        assert "嵌套" in response.json()["detail"]
     for body in ['{"total_cost": NaN}', '{"total_cost": Infinity}', '{"a": "' + "x" * (11 * 1024 * 1024) + '"}']:
         assert client.post(url, body, content_type="application/json").status_code == 400
     period = walk_tree.b.period.pk
@@ -420,4 +421,4 @@ def test_a_bad_month_or_number_in_a_query_is_refused_with_a_chinese_message(
     client = _clients(walk_tree)["token"]
     response = client.get("/api/v1/finance/entries/", {"month": value})
     assert response.status_code == 400
-    assert "month" in response.json()
+    assert any("\u4e00" <= char <= "\u9fff" for char in str(response.json()["month"]))
