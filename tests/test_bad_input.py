@@ -382,6 +382,15 @@ def test_every_field_of_the_apis_bodies_takes_every_hostile_value_with_a_400(wal
     assert not wrong, "\n".join(wrong)
 
 
+def test_an_account_number_in_full_width_or_other_digits_is_refused(walk_tree: Tree, db: None) -> None:
+    """A bank reads only 0 to 9: "６２２２…" would be stored and sent as an account no bank has."""
+    client = _clients(walk_tree)["token"]
+    for account in ["６２２２０００００１１１１２２２２", "٦٢٢٢٠٠٠٠١١١١٢٢٢٢", "6222²00011112222"]:
+        body = {**_claim_body(walk_tree), "account_number": account}
+        response = client.post("/api/v1/claims/", body, content_type="application/json")
+        assert response.status_code == 400 and "account_number" in response.json(), account
+
+
 def test_ids_past_a_bigint_in_api_paths_are_not_found(walk_tree: Tree, db: None) -> None:
     client = _clients(walk_tree)["token"]
     for url in [f"/api/v1/claims/{2**63}/", f"/api/v1/orgs/{10**30}/"]:

@@ -120,7 +120,7 @@ def payee_check(*, payee: Payee) -> str:
         errors["payee_name"] = _("Enter the name of the account holder.")
     if not payee.bank_name.strip():
         errors["bank_name"] = _("Enter the bank and branch of the account.")
-    if not (account.isdigit() and 8 <= len(account) <= 30):
+    if not (account.isascii() and account.isdigit() and 8 <= len(account) <= 30):  # "６２２２" is no account
         errors["account_number"] = _("The account number must be 8 to 30 digits: copy it from the bank card.")
     if errors:
         raise ValidationError(errors)
