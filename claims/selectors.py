@@ -7,7 +7,7 @@ from datetime import date
 from typing import TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 from django_stubs_ext import WithAnnotations
 
@@ -26,7 +26,7 @@ from mutualaid.tenancy import unscoped
 
 def claim_list(*, status: str = "", search: str = "", queue: str = "", actor: User | None = None) -> QuerySet[Claim]:
     """Claims in scope, newest first; `queue="mine"` is what waits for the actor's own levels at
-    their office, `queue="overdue"` what has passed its target date."""
+    their office (or was handed to them), `queue="overdue"` what has passed its target date."""
     qs = Claim.objects.select_related("org", "review_office", "period__plan")
     if status:
         qs = qs.filter(status=status)
@@ -34,7 +34,12 @@ def claim_list(*, status: str = "", search: str = "", queue: str = "", actor: Us
         statuses = [s for s, (_level, perm) in REVIEW_LEVELS.items() if actor.has_perm(perm)]
         if actor.has_perm("claims.pay"):
             statuses.append(ClaimStatus.APPROVED)
-        qs = qs.filter(review_office_id=actor.org_id, status__in=statuses)
+        # A level handed to one person is in their queue alone, whatever their roles.
+        handed = Q(assigned_status=F("status"))
+        qs = qs.filter(
+            (Q(review_office_id=actor.org_id, status__in=statuses) & ~(handed & ~Q(assignee_id=actor.pk)))
+            | (handed & Q(assignee_id=actor.pk))
+        )
     elif queue == "overdue":
         qs = qs.filter(status__in=CLOCK_RUNNING, target_due_on__lt=dates.business_today())
     search = search.strip()

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from claims.models import Claim, ClaimStatus, ClaimStep, Level, PaymentBatch, StepAction
-from claims.selectors import claim_list_nobody_can_take, level_candidates
+from claims.selectors import claim_list, claim_list_nobody_can_take, level_candidates
 from claims.services.handoff import claim_override, claim_reassign
 from finance.models import PaymentRequest, PaymentStatus
 from finance.services import payments
@@ -139,6 +139,9 @@ def test_the_office_head_hands_the_level_on_and_only_that_person_decides_it(smal
     assert 'data-testid="handed-to"' in page and "第二理赔员" in page
     with pytest.raises(PermissionDenied, match="第二理赔员"):
         claimkit.act(third, claim)
+    with org_scope(small.a.city):
+        assert [c.pk for c in claim_list(queue="mine", actor=second)] == [claim.pk]
+        assert [c.pk for c in claim_list(queue="mine", actor=third)] == []
     claim = claimkit.act(second, claim)
     assert claim.status == ClaimStatus.SECOND_REVIEW and claim.handed_to_id is None
     # Handing a level on is not acting at one: the head still signs the payment, the supervisor
@@ -232,6 +235,8 @@ def test_the_override_never_lets_the_office_head_decide_two_levels(small: Tree) 
     claim = claimkit.register(people.officer, small.a.enrollment)
     with org_scope(small.a.city, actor_id=people.head.pk):
         claim_override(actor=people.head, claim=_fresh(claim), version=_fresh(claim).version, reason="本处仅一名理赔员")
+    with org_scope(small.a.city):
+        assert [c.pk for c in claim_list(queue="mine", actor=people.head)] == [claim.pk]
     claim = claimkit.act(people.head, claim)
     assert claim.status == ClaimStatus.SECOND_REVIEW
     # The supervisor leaves: nobody may decide the second level, and the head decided the first.
