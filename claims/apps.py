@@ -37,6 +37,7 @@ class ClaimsConfig(AppConfig):
             NavItem(_("Claims"), "claims:claim_list", "claims.view", 40),
             NavItem(_("Register a claim"), "claims:claim_register", "claims.register", 41),
             NavItem(_("Claims deadlines"), "claims:deadlines", "claims.view", 42),
+            NavItem(_("Claims nobody can review"), "claims:nobody_can_take", "claims.assign", 42),
             NavItem(_("Risk flags"), "claims:risk", "claims.view", 43),
             NavItem(_("Payment batches"), "claims:batch_list", "claims.view", 44),
             NavItem(_("Benefit schedules"), "claims:schedule_list", "claims.view", 45),

@@ -9,7 +9,9 @@ required document is in, and stops at payment.
 
 from __future__ import annotations
 
-from claims.models import CareType, ClaimStatus, DocumentKind, Level
+from collections.abc import Iterable
+
+from claims.models import CareType, ClaimStatus, ClaimStep, DocumentKind, Level, StepAction
 
 # The review levels in order, the status a claim waits in at each, and who may act there.
 REVIEW_LEVELS: dict[str, tuple[Level, str]] = {
@@ -40,3 +42,28 @@ REQUIRED_DOCUMENTS: dict[str, tuple[str, ...]] = {
     CareType.CRITICAL_ILLNESS: (DocumentKind.DIAGNOSIS,),
     CareType.DEATH: (DocumentKind.DEATH,),
 }
+
+
+# Steps at these levels decide nothing about the claim: they do not bar anyone from a level.
+NOT_A_LEVEL = (Level.PAYMENT, Level.HANDOFF)
+
+
+def barred_from_level(steps: Iterable[ClaimStep], level: str, round_start: int | None) -> dict[int, str]:
+    """Who may not act at `level` of a claim, given its steps in order: each person who acted at
+    another level in this round (intake in every round), with the first such level. The one rule
+    that the review, the hand-offs and the queue of claims nobody can take all read."""
+    barred: dict[int, str] = {}
+    for step in steps:
+        if step.level == level or step.level in NOT_A_LEVEL:
+            continue
+        if round_start is not None and step.level != Level.INTAKE and step.pk < round_start:
+            continue
+        barred.setdefault(step.actor_id, step.level)
+    return barred
+
+
+def round_start_in(steps: Iterable[ClaimStep]) -> int | None:
+    """The step that began the current review round (the last change that sent the claim back to
+    the first level), or None in the first round."""
+    reopens = [step.pk for step in steps if step.action == StepAction.REOPEN]
+    return max(reopens) if reopens else None

@@ -168,6 +168,20 @@ class Claim(TenantOwned):
     schedule_version = models.PositiveIntegerField(default=0)
     flags = models.JSONField(default=list, blank=True)
     needs_leader = models.BooleanField(_("large claim"), default=False)
+    # Who decides the level the claim waits at, when the office head or the supervisor handed it
+    # to one person (claims/services/handoff.py): only while the claim still waits in
+    # `assigned_status`; `assignee_overrides` when the office head decides it without the level's
+    # role, because nobody who holds it may (an override with a written reason).
+    assignee = models.ForeignKey(
+        "mutualaid.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    assigned_status = models.CharField(max_length=16, choices=ClaimStatus.choices, blank=True)
+    assignee_overrides = models.BooleanField(default=False)
 
     documents_complete_on = models.DateField(_("documents complete on"), null=True, blank=True)
     target_due_on = models.DateField(_("target date"), null=True, blank=True)
@@ -245,6 +259,12 @@ class Claim(TenantOwned):
     def blocking_flags(self) -> list[dict[str, str]]:
         return [flag for flag in self.flags if flag.get("blocking")]
 
+    @property
+    def handed_to_id(self) -> int | None:
+        """The one person who decides the level the claim waits at, if it was handed on (an
+        assignment holds at the level it was made for only)."""
+        return self.assignee_id if self.assignee_id is not None and self.assigned_status == self.status else None
+
 
 class ClaimInvoice(TenantOwned):
     """An invoice number of a claim, searchable across the province for re-used invoices."""
@@ -302,6 +322,8 @@ class Level(models.TextChoices):
     FINAL = "final", _("Compliance review")
     LEADER = "leader", _("Leader approval")
     PAYMENT = "payment", _("Payment")
+    # Handing a level to another person decides nothing: it does not count as acting at a level.
+    HANDOFF = "handoff", _("Hand-off")
 
 
 class StepAction(models.TextChoices):
@@ -317,6 +339,9 @@ class StepAction(models.TextChoices):
     BATCH = "batch", _("Put in a payment batch")
     PAID = "paid", _("Paid")
     CALLBACK = "callback", _("Phone callback")
+    REASSIGN = "reassign", _("Handed to another person")
+    # Nobody who holds the level's role may decide it: the office head does, with a written reason.
+    OVERRIDE = "override", _("Decided by the office head (override)")
 
 
 class ClaimStep(TenantOwned):

@@ -16,7 +16,18 @@ PERMISSIONS = {
     "claims.pay": frozenset({Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
     "claims.callback": frozenset({Role.CLAIMS_OFFICER, Role.CLAIMS_SUPERVISOR}),
     "claims.configure": frozenset({Role.OFFICE_HEAD}),
+    # Small offices: hand the level a claim waits at to another person who may decide it, and,
+    # where nobody may, let the office head decide it with a written reason (an override).
+    "claims.assign": frozenset({Role.OFFICE_HEAD, Role.CLAIMS_SUPERVISOR}),
+    "claims.override": frozenset({Role.OFFICE_HEAD}),
 }
 
 # Whoever holds one of these logs in with a second factor.
-APPROVALS = ("claims.review_first", "claims.review_second", "claims.review_final", "claims.review_leader", "claims.pay")
+APPROVALS = (
+    "claims.review_first",
+    "claims.review_second",
+    "claims.review_final",
+    "claims.review_leader",
+    "claims.override",
+    "claims.pay",
+)

@@ -7,17 +7,18 @@ from datetime import date
 from typing import TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 from django_stubs_ext import WithAnnotations
 
-from claims.lifecycle import CLOCK_RUNNING, REQUIRED_DOCUMENTS, REVIEW_LEVELS
+from claims.lifecycle import CLOCK_RUNNING, REQUIRED_DOCUMENTS, REVIEW_LEVELS, barred_from_level, round_start_in
 from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimStatus, ClaimStep, Level, OfficeDay, PaymentBatch
 from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment, Period
 from enrollment.selectors import period_list_offered
 from mutualaid import dates, idcheck, pii
 from mutualaid.models import Organisation, User
+from mutualaid.roles import roles_holding
 from mutualaid.tenancy import unscoped
 
 # Claims -----------------------------------------------------------------------------------------
@@ -25,7 +26,7 @@ from mutualaid.tenancy import unscoped
 
 def claim_list(*, status: str = "", search: str = "", queue: str = "", actor: User | None = None) -> QuerySet[Claim]:
     """Claims in scope, newest first; `queue="mine"` is what waits for the actor's own levels at
-    their office, `queue="overdue"` what has passed its target date."""
+    their office (or was handed to them), `queue="overdue"` what has passed its target date."""
     qs = Claim.objects.select_related("org", "review_office", "period__plan")
     if status:
         qs = qs.filter(status=status)
@@ -33,7 +34,12 @@ def claim_list(*, status: str = "", search: str = "", queue: str = "", actor: Us
         statuses = [s for s, (_level, perm) in REVIEW_LEVELS.items() if actor.has_perm(perm)]
         if actor.has_perm("claims.pay"):
             statuses.append(ClaimStatus.APPROVED)
-        qs = qs.filter(review_office_id=actor.org_id, status__in=statuses)
+        # A level handed to one person is in their queue alone, whatever their roles.
+        handed = Q(assigned_status=F("status"))
+        qs = qs.filter(
+            (Q(review_office_id=actor.org_id, status__in=statuses) & ~(handed & ~Q(assignee_id=actor.pk)))
+            | (handed & Q(assignee_id=actor.pk))
+        )
     elif queue == "overdue":
         qs = qs.filter(status__in=CLOCK_RUNNING, target_due_on__lt=dates.business_today())
     search = search.strip()
@@ -78,10 +84,14 @@ def claim_review_access(*, claim: Claim, actor: User) -> ReviewAccess:
     if waiting is None:
         return ReviewAccess(level=None, acted_elsewhere=False, can_review=False)
     level, perm = waiting
-    acted_elsewhere = (
-        ClaimStep.objects.filter(claim=claim, actor=actor).exclude(level__in=[level, Level.PAYMENT]).exists()
-    )
-    can_review = actor.has_perm(perm) and actor.org_id == claim.review_office_id and not acted_elsewhere
+    steps = list(claim.steps.order_by("pk"))
+    acted_elsewhere = actor.pk in barred_from_level(steps, level, round_start_in(steps))
+    handed_to = claim.handed_to_id
+    if handed_to is None:
+        allowed = actor.has_perm(perm)
+    else:  # the level was handed to one person (claims/services/handoff.py)
+        allowed = handed_to == actor.pk and actor.has_perm("claims.override" if claim.assignee_overrides else perm)
+    can_review = allowed and actor.org_id == claim.review_office_id and not acted_elsewhere
     return ReviewAccess(level=level, acted_elsewhere=acted_elsewhere, can_review=can_review)
 
 
@@ -256,3 +266,77 @@ def schedule_period_get(*, org: Organisation, pk: int) -> Period:
         if period.pk == pk:
             return period
     raise Period.DoesNotExist
+
+
+# Who may decide a claim's level (small offices) ------------------------------------------------
+
+
+def _deciders(office: Organisation) -> list[User]:
+    """The office's active people who hold a review role, for the hand-offs."""
+    review_roles = {role for _level, perm in REVIEW_LEVELS.values() for role in roles_holding(perm)}
+    return list(
+        User.objects.filter(org=office, is_active=True, roles__overlap=sorted(review_roles)).order_by(
+            "display_name", "username"
+        )
+    )
+
+
+def _candidates(claim: Claim, steps: list[ClaimStep], deciders: list[User], status: str = "") -> list[User]:
+    waiting = REVIEW_LEVELS.get(status or claim.status)
+    if waiting is None:
+        return []
+    level, perm = waiting
+    barred = barred_from_level(steps, level, round_start_in(steps))
+    roles = roles_holding(perm)
+    return [user for user in deciders if roles.intersection(user.roles) and user.pk not in barred]
+
+
+def level_candidates(*, claim: Claim, status: str = "") -> list[User]:
+    """The people of the reviewing office who may decide the level the claim waits at (or the
+    level of `status`): they hold the level's role and did not act on the claim at another level
+    (one person, one level)."""
+    steps = list(claim.steps.order_by("pk"))
+    return _candidates(claim, steps, _deciders(claim.review_office), status)
+
+
+@dataclass(frozen=True)
+class HandOff:
+    """What a claim's page offers the office head or the supervisor for the level it waits at."""
+
+    allowed: bool  # the reader may hand the level on
+    candidates: list[User]  # the people it may be handed to
+    may_override: bool  # nobody may decide it, and the reader is an office head
+
+
+def claim_handoff(*, claim: Claim, actor: User) -> HandOff:
+    if (
+        claim.status not in REVIEW_LEVELS
+        or not actor.has_perm("claims.assign")
+        or actor.org_id != claim.review_office_id
+    ):
+        return HandOff(allowed=False, candidates=[], may_override=False)
+    candidates = level_candidates(claim=claim)
+    return HandOff(
+        allowed=True, candidates=candidates, may_override=not candidates and actor.has_perm("claims.override")
+    )
+
+
+def claim_list_nobody_can_take(*, office: Organisation, limit: int = 500) -> list[Claim]:
+    """The office's claims waiting at a level that nobody who holds its role may decide (the
+    registrar was the only one, say): for the office head, who hands the level on or decides it.
+    Three queries, whatever the number of claims."""
+    claims = list(
+        Claim.objects.filter(review_office=office, status__in=list(REVIEW_LEVELS))
+        .select_related("org", "period__plan", "assignee")
+        .order_by("registered_at", "pk")[:limit]
+    )
+    steps: dict[int, list[ClaimStep]] = {claim.pk: [] for claim in claims}
+    for step in ClaimStep.objects.filter(claim__in=claims).order_by("pk"):
+        steps[step.claim_id].append(step)
+    deciders = _deciders(office)
+    return [claim for claim in claims if not _candidates(claim, steps[claim.pk], deciders)]
+
+
+def office_people(*, office: Organisation, role: str) -> list[User]:
+    """The office's active people who hold the role (the office heads a warning names)."""
+    return list(User.objects.filter(org=office, is_active=True, roles__contains=[role]).order_by("pk"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims.views import batch, claim, office, schedule
+from claims.views import batch, claim, handoff, office, schedule
 
 app_name = "claims"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", claim.ClaimListView.as_view(), name="claim_list"),
     path("new/", claim.ClaimRegisterView.as_view(), name="claim_register"),
     path("risk/", claim.RiskView.as_view(), name="risk"),
+    path("nobody/", handoff.NobodyCanTakeView.as_view(), name="nobody_can_take"),
     path("deadlines/", office.DeadlinesView.as_view(), name="deadlines"),
     path("settings/", office.SettingsView.as_view(), name="settings"),
     path("schedules/", schedule.ScheduleListView.as_view(), name="schedule_list"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("<int:claim_pk>/", claim.ClaimDetailView.as_view(), name="claim_detail"),
     path("<int:claim_pk>/edit/", claim.ClaimAmendView.as_view(), name="claim_amend"),
     path("<int:claim_pk>/review/", claim.ClaimReviewView.as_view(), name="claim_review"),
+    path("<int:claim_pk>/handoff/", handoff.ClaimHandoffView.as_view(), name="claim_handoff"),
     path("<int:claim_pk>/documents/", claim.ClaimDocumentsView.as_view(), name="claim_documents"),
     path("<int:claim_pk>/documents/<int:document_pk>/", claim.ClaimDocumentView.as_view(), name="claim_document"),
     path("<int:claim_pk>/callback/", claim.ClaimCallbackView.as_view(), name="claim_callback"),

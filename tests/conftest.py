@@ -189,7 +189,14 @@ def claims_ready(tree: Tree) -> Tree:
 # Modules of long tests (minutes of walking every route as every role, the API fuzz): among the
 # database tests they start first, shared out between the test processes, so that no process ends
 # with one of them running alone while the others have nothing left.
-LONG_FIRST = ("tests/test_isolation.py", "tests/test_api_fuzz.py", "tests/test_export_formulas.py")
+# The long modules and their rough cost in seconds of one core: each is run whole by one process,
+# so that its module-wide fixture (a tree of two cities, built in 15-20 s) is built once.
+LONG_FIRST = {
+    "tests/test_isolation.py": 150,
+    "tests/test_api_fuzz.py": 35,
+    "tests/test_full_personal_data.py": 25,
+    "tests/test_export_formulas.py": 20,
+}
 
 
 def _uses_database(item: pytest.Item) -> bool:
@@ -203,12 +210,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     pytest-xdist's `worksteal` gives each process an equal run of consecutive tests, then lets an
     idle process take half of what another has left: the runs are laid out here one after the
-    other, each module's tests in their order."""
+    other, each module's tests in their order; each long module goes whole to the process with the
+    least long work so far."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    long_modules = tuple(LONG_FIRST)
     free = [item for item in items if not _uses_database(item)]
-    long = [item for item in items if _uses_database(item) and item.nodeid.startswith(LONG_FIRST)]
-    rest = [item for item in items if _uses_database(item) and not item.nodeid.startswith(LONG_FIRST)]
-    runs: list[list[pytest.Item]] = [free[i::workers] + long[i::workers] for i in range(workers)]
+    rest = [item for item in items if _uses_database(item) and not item.nodeid.startswith(long_modules)]
+    runs: list[list[pytest.Item]] = [free[i::workers] for i in range(workers)]
+    load = [0] * workers
+    for module, cost in sorted(LONG_FIRST.items(), key=lambda pair: -pair[1]):
+        lightest = load.index(min(load))
+        runs[lightest] += [item for item in items if _uses_database(item) and item.nodeid.startswith(module)]
+        load[lightest] += cost
     remaining = len(items)
     for i, run in enumerate(runs):
         size = remaining // (workers - i)  # what worksteal gives the i-th process

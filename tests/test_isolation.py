@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.views import View
 from rest_framework.authtoken.models import Token
 
 from mutualaid.models import Organisation, User
@@ -292,13 +293,16 @@ def _path(obj: Any) -> str:
 
 def _verbs(url: str) -> list[str]:
     """The verbs the route's view accepts (a verb it has no handler for answers 405 before any
-    lookup); every verb for a plain function view."""
+    lookup); every verb for a plain function view. A class view without a `head` of its own
+    answers HEAD with its `get` (View.setup), so GET walks that handler once; Django's own
+    `View.options` answers from the class alone (its Allow header) and reads nothing, so it is
+    walked where a view (every DRF view) has an `options` of its own."""
     view = getattr(resolve(url).func, "view_class", None)
     if view is None:
         return VERBS
     handled = {verb for verb in view.http_method_names if hasattr(view, verb)}
-    if "get" in handled:
-        handled.add("head")  # View.setup answers HEAD with the GET handler
+    if getattr(view, "options", None) is View.options:
+        handled.discard("options")
     return [verb for verb in VERBS if verb in handled]
 
 
@@ -517,6 +521,7 @@ def _forge_queries_as(tree: Tree, walker: Walker, *, one_at_a_time: bool, share:
             with _reads() as read:
                 client.get(url, dict.fromkeys(FORGED_PARAMS, MISSING), headers=headers)
             params = [p for p in FORGED_PARAMS if p in read]
+            fakes: dict[tuple[str, ...], tuple[Any, ...]] = {}  # the answer to ids that exist nowhere
             for city in _foreign_cities(tree, walker):
                 offered = [p for p in params if _offered_to(walker, [f"{FORGED_PARAMS[p]}_pk"], city)]
                 forged = {p: getattr(city, FORGED_PARAMS[p]) for p in params if p not in offered}
@@ -527,11 +532,13 @@ def _forge_queries_as(tree: Tree, walker: Walker, *, one_at_a_time: bool, share:
                 groups = [[p] for p in forged] if single else [list(forged)] if forged else []
                 for group in groups:
                     real = client.get(url, {p: forged[p] for p in group}, headers=headers)
-                    fake = client.get(url, dict.fromkeys(group, MISSING), headers=headers)
+                    if tuple(group) not in fakes:
+                        fake = client.get(url, dict.fromkeys(group, MISSING), headers=headers)
+                        fakes[tuple(group)] = _answer(fake, url)[:3]
                     where = f"{walker.role}: GET {url}?{group}={city.city.code} ({auth})"
                     assert real.status_code < 500, where
                     _assert_no_leak(_text(real), ours, where)
-                    assert _answer(real, url)[:3] == _answer(fake, url)[:3], where
+                    assert _answer(real, url)[:3] == fakes[tuple(group)], where
 
 
 def test_the_walk_covers_the_core_routes() -> None:

@@ -16,10 +16,9 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from claims.lifecycle import REVIEW_LEVELS
+from claims.lifecycle import REVIEW_LEVELS, barred_from_level
 from claims.models import Claim, ClaimStatus, ClaimStep, Level, StepAction
 from mutualaid import dates
 from mutualaid.models import User
@@ -103,6 +102,7 @@ def reopen_after_change(claim: Claim, *, actor: User, level: str) -> bool:
     if claim.status in REVIEW_LEVELS:
         claim.status = ClaimStatus.FIRST_REVIEW
     claim.needs_leader = False
+    clear_handoff(claim)
     record_step(
         claim,
         level=level,
@@ -124,18 +124,22 @@ def acting_level(actor: User, claim: Claim) -> str:
 
 
 def check_one_level(actor: User, claim: Claim, level: str) -> None:
-    """Refuse an actor who already acted on the claim at another level (payment excepted) in this
-    round; intake counts in every round."""
-    other = ClaimStep.objects.filter(claim=claim, actor=actor).exclude(level=level).exclude(level=Level.PAYMENT)
-    start = _round_start(claim)
-    if start is not None:
-        other = other.filter(Q(level=Level.INTAKE) | Q(pk__gte=start))
-    earlier = other.first()
+    """Refuse an actor who already acted on the claim at another level (payment and hand-offs
+    excepted) in this round; intake counts in every round."""
+    own = ClaimStep.objects.filter(claim=claim, actor=actor).order_by("pk")
+    earlier = barred_from_level(own, level, _round_start(claim)).get(actor.pk)
     if earlier is not None:
         raise PermissionDenied(
             _(
                 "You already acted on this claim at the level “%(level)s”; one person may act at one level only. "
                 "Another colleague must do this."
             )
-            % {"level": earlier.get_level_display()}
+            % {"level": Level(earlier).label}
         )
+
+
+def clear_handoff(claim: Claim) -> None:
+    """The claim moved: whoever the level it left was handed to decides nothing more."""
+    claim.assignee = None
+    claim.assigned_status = ""
+    claim.assignee_overrides = False

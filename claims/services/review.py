@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from claims.lifecycle import NEXT_STATUS, REVIEW_LEVELS
 from claims.models import Claim, ClaimStatus, StepAction
-from claims.services._shared import check_one_level, lock_claim, lock_person, record_step
+from claims.services._shared import check_one_level, clear_handoff, lock_claim, lock_person, record_step
 from claims.services.calculation import claim_refresh
 from mutualaid.audit import records_refusals
 from mutualaid.models import User
@@ -30,7 +30,7 @@ def claim_review(*, actor: User, claim: Claim, version: int, action: str, reason
             % {"number": locked.number, "status": locked.get_status_display()}
         )
     level, perm = REVIEW_LEVELS[locked.status]
-    require_permission(actor, perm)
+    _check_decider(actor, locked, perm)
     if actor.org_id != locked.review_office_id:
         raise PermissionDenied(
             _("Claims of this plan are reviewed by %(office)s.") % {"office": locked.review_office.name}
@@ -51,9 +51,25 @@ def claim_review(*, actor: User, claim: Claim, version: int, action: str, reason
     else:
         raise ValidationError(_("Unknown action: pass, return or reject."))
     record_step(locked, level=level, action=_STEP_ACTIONS[action], actor=actor, note=reason)
+    clear_handoff(locked)
     locked.version += 1
     locked.save()
     return locked
+
+
+def _check_decider(actor: User, claim: Claim, perm: str) -> None:
+    """The level's role, or, where the level was handed to one person, that person alone (the
+    office head without the role, after an override)."""
+    handed_to = claim.handed_to_id
+    if handed_to is not None and handed_to != actor.pk:
+        raise PermissionDenied(
+            _("This level of claim %(number)s was handed to %(name)s: only they decide it now.")
+            % {"number": claim.number, "name": claim.assignee}
+        )
+    if handed_to is not None and claim.assignee_overrides:
+        require_permission(actor, "claims.override")
+    else:
+        require_permission(actor, perm)
 
 
 def _pass(claim: Claim) -> None:

@@ -23,7 +23,7 @@ from claims.services.callback import claim_callback
 from claims.services.documents import Upload, claim_add_documents, document_check
 from claims.services.registration import claim_amend, claim_register
 from claims.services.review import claim_review
-from claims.views._shared import show_errors
+from claims.views._shared import registration_warning, show_errors
 from enrollment.models import Enrollment
 from mutualaid import dates, idcheck
 from mutualaid.audit import audit_disclosure
@@ -140,6 +140,8 @@ class ClaimRegisterView(StaffView):
             attach_errors(form, error)
             return self.render_to_response(self.get_context_data(**context))
         messages.success(request, _("Claim %(number)s registered.") % {"number": claim.number})
+        if warning := registration_warning(claim, request_user(request)):
+            messages.warning(request, warning)
         return redirect("claims:claim_detail", claim_pk=claim.pk)
 
 
@@ -165,6 +167,7 @@ class ClaimDetailView(StaffView):
             documents_form=DocumentsForm(),
             callback_form=CallbackForm(),
             care_types=dict(CareType.choices),
+            handoff=selectors.claim_handoff(claim=claim, actor=request_user(self.request)),
         )
         return context
 
