@@ -194,6 +194,7 @@ def claims_ready(tree: Tree) -> Tree:
 LONG_FIRST = {
     "tests/test_isolation.py": 150,
     "tests/test_api_fuzz.py": 35,
+    "tests/test_bad_input.py": 40,
     "tests/test_full_personal_data.py": 25,
     "tests/test_export_formulas.py": 20,
 }
