@@ -128,6 +128,7 @@ class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
             "id",
             "policy",
             "row_number",
+            "number",
             "name",
             "id_masked",
             "gender",
