@@ -247,7 +247,13 @@ def test_rolled_up_months_are_read_from_the_snapshots_with_the_same_figures(june
     with CaptureQueriesContext(connection) as read:
         _figures(june)
     # March to June come from their snapshots; only the months before March are computed live.
-    enrolled = [q["sql"] for q in read.captured_queries if 'FROM "enrollment_enrollment"' in q["sql"]]
+    # (The premium held back below is finance's, read from the members by month as the remittance
+    # counts them: the one query that filters on the plans run above.)
+    enrolled = [
+        q["sql"]
+        for q in read.captured_queries
+        if 'FROM "enrollment_enrollment"' in q["sql"] and '"enrollment_plan"."org_id" IN' not in q["sql"]
+    ]
     assert len(enrolled) == 1
 
 
