@@ -257,3 +257,51 @@ def test_approving_a_list_twice_makes_no_second_endorsement(endorsed: Tree) -> N
         member_list_approve(actor=a.office_user, member_list=approved)
     with unscoped():
         assert Endorsement.objects.filter(policy=a.policy).count() == 1
+
+
+def test_the_issue_and_the_endorsement_are_received_each_for_its_own_premium(endorsed: Tree) -> None:
+    from finance.services import ledger, premiums
+
+    a = endorsed.a
+    agent = a.county_agent
+
+    def receivable() -> Decimal:
+        with unscoped():
+            return ledger.balance_get(office=a.county, plan=a.plan, account=Account.PREMIUM_RECEIVABLE)
+
+    assert receivable() == a.policy.premium == Decimal("5000.00")
+    with time_machine.travel(DECEMBER, tick=False), org_scope(agent.org, actor_id=agent.pk):
+        premiums.premium_receive(actor=agent, policy=a.policy, received_on=date(2026, 12, 10), bank_reference="B-1")
+        assert receivable() == a.endorsement.premium
+        with pytest.raises(ValidationError):  # a receipt needs the bank's reference
+            premiums.endorsement_premium_receive(
+                actor=agent, endorsement=a.endorsement, received_on=date(2026, 12, 10), bank_reference=" "
+            )
+        assert receivable() == a.endorsement.premium
+        premiums.endorsement_premium_receive(
+            actor=agent, endorsement=a.endorsement, received_on=date(2026, 12, 10), bank_reference="B-2"
+        )
+    assert receivable() == 0
+
+
+@time_machine.travel(datetime(2026, 12, 11, 10, tzinfo=SHANGHAI), tick=False)
+def test_the_premiums_page_books_an_endorsement_s_receipt_and_refuses_bad_input(endorsed: Tree) -> None:
+    a, b = endorsed.a, endorsed.b
+    url = reverse("finance:premiums")
+    key = f"endorsement-premium:{a.endorsement.pk}"
+    agent = _login(a.county_agent)
+    page = agent.get(url)
+    assert page.status_code == 200 and a.endorsement.number in page.content.decode()
+    stranger = _login(b.county_agent).post(
+        url, {"endorsement": a.endorsement.pk, "received_on": "2026-12-10", "bank_reference": "X"}
+    )
+    assert stranger.status_code == 404
+    blank = agent.post(
+        url, {"endorsement": a.endorsement.pk, "received_on": "2026-12-10", "bank_reference": ""}, follow=True
+    )
+    assert "流水号" in blank.content.decode() or "reference" in blank.content.decode()
+    with unscoped():
+        assert not JournalEntry.objects.filter(idempotency_key=key).exists()
+    agent.post(url, {"endorsement": a.endorsement.pk, "received_on": "2026-12-10", "bank_reference": "B-9"})
+    with unscoped():
+        assert JournalEntry.objects.get(idempotency_key=key).bank_reference == "B-9"
