@@ -1,7 +1,8 @@
-"""The office's decision on a submitted list. Approval issues the unit's policy (or extends it),
-freezes the period's rules and turns the passing rows into enrollments in one transaction; the
-province-wide duplicate check is repeated under a lock when another list may have enrolled the
-same people since this one was checked. Sending back needs a reason for the unit."""
+"""The office's decision on a submitted list. Approval issues the unit's policy (or, for a unit
+that has one for the period, records the list as its endorsement), freezes the period's rules
+and turns the passing rows into enrollments in one transaction; the province-wide duplicate
+check is repeated under a lock when another list may have enrolled the same people since this
+one was checked. Sending back needs a reason for the unit."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ def member_list_reject(*, actor: User, member_list: MemberList, reason: str) -> 
 
 @transaction.atomic
 def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
-    """Issue (or extend) the unit's policy and store the passing rows as enrollments."""
+    """Issue the unit's policy (or endorse the one it has) and store the passing rows as
+    enrollments, numbered after the policy's highest member number."""
     require_permission(actor, "enrollment.approve")
     locked = MemberList.objects.select_for_update().get(pk=member_list.pk)
     office = _check_approver(actor, locked)
