@@ -82,7 +82,7 @@ class City:
         self.policy = enrol(self.unit_agent, self.office_user, self.unit, offer.period, self.members)
         with unscoped():
             self.member_list = MemberList.objects.get(policy=self.policy)
-            self.enrollment = self.policy.enrollments.order_by("row_number").first()
+            self.enrollment = self.policy.enrollments.order_by("number").first()
         from enrollment.services.cards import card_job_create, card_job_run
         from mutualaid.tenancy import org_scope
 
@@ -129,10 +129,12 @@ class City:
 
     def with_endorsement(self) -> City:
         """A supplementary list of one more member approved into the policy: an endorsement."""
-        from enrollment.models import Endorsement
+        from enrollment.models import Endorsement, Plan
         from tests.lists import enrol, person
 
-        extra = person(self.offset + 50, name=f"{self.city.name[:6]}补充会员")
+        with unscoped():  # the plan's name as it stands now (a test may have renamed it)
+            plan_name = Plan.objects.get(pk=self.plan.pk).name
+        extra = person(self.offset + 50, name=f"{self.city.name[:6]}补充会员", plan=plan_name)
         enrol(self.unit_agent, self.office_user, self.unit, self.period, [extra])
         self.members.append(extra)
         with unscoped():
