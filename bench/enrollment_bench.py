@@ -239,16 +239,36 @@ def _load_rows(existing: int, units: list, old, current, province_id: int) -> No
             cursor.execute(
                 """
                 INSERT INTO enrollment_enrollment (org_id, org_path, province_id, period_id, plan_kind, policy_id,
-                    member_list_id, row_number, name, id_cipher, id_hash, id_masked, gender, birth_date,
+                    member_list_id, row_number, number, name, id_cipher, id_hash, id_masked, gender, birth_date,
                     phone_cipher, shares, starts_on, ends_on, premium, member_part, unit_part, union_part, status,
                     cancel_reason, created_at)
-                SELECT %s, %s, %s, %s, 'inpatient', %s, %s, g.i - %s + 2, '会员' || g.i,
+                SELECT %s, %s, %s, %s, 'inpatient', %s, %s, g.i - %s + 2, g.i - %s + 1, '会员' || g.i,
                        decode(md5('c' || g.i), 'hex'), decode(md5('h' || g.i), 'hex'), '6101**********0000', 'F',
                        date '1980-01-01' + (g.i %% 9000), NULL, 1, %s, %s, 50, 50, 0, 0, 'active', '', now()
                 FROM generate_series(%s, %s) AS g(i)
                 """,
-                [org_id, org_path, province_id, period_id, policy_id, list_id, first, starts_on, ends_on, first, last],
+                [
+                    org_id,
+                    org_path,
+                    province_id,
+                    period_id,
+                    policy_id,
+                    list_id,
+                    first,
+                    first,
+                    starts_on,
+                    ends_on,
+                    first,
+                    last,
+                ],
             )
+        cursor.execute(
+            """
+            UPDATE enrollment_policy p SET last_member_number = m.top
+            FROM (SELECT policy_id, max(number) AS top FROM enrollment_enrollment GROUP BY policy_id) m
+            WHERE m.policy_id = p.id
+            """
+        )
         cursor.execute("SET session_replication_role = DEFAULT")
 
 

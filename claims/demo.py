@@ -64,7 +64,7 @@ def seed(*, period: Period) -> int:
             return 0
         users = {u.username: u for u in User.auth_objects.filter(username__startswith="xian_")}
         users.update({u.username: u for u in User.auth_objects.filter(username__in=["sheng_head", "yanta_agent"])})
-        members = list(Enrollment.objects.filter(period=period).order_by("row_number")[:6])
+        members = list(Enrollment.objects.filter(period=period).order_by("number")[:6])
     today = dates.business_today()
     if (today - period.starts_on).days < 60 or len(members) < 6:
         return 0

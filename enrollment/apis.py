@@ -129,6 +129,7 @@ class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
             "id",
             "policy",
             "row_number",
+            "number",
             "name",
             "id_masked",
             "gender",

@@ -30,6 +30,7 @@ class EnrollmentConfig(AppConfig):
                 "plan_pk": "enrollment.Plan",
                 "list_pk": "enrollment.MemberList",
                 "policy_pk": "enrollment.Policy",
+                "endorsement_pk": "enrollment.Endorsement",
                 "job_pk": "enrollment.CardPrintJob",
                 "enrollment_pk": "enrollment.Enrollment",
             }

@@ -17,14 +17,16 @@ from mutualaid.spreadsheets import write
 from mutualaid.spreadsheets.write import COUNT, MONEY
 
 
-def card_number(policy_number: str, row_number: int) -> str:
-    return f"{policy_number}-{row_number:05d}"
+def card_number(policy_number: str, member_number: int) -> str:
+    """A member card's number: the policy's number and the member's number on it, which is
+    theirs alone on the policy and never given again (README, "Member numbers")."""
+    return f"{policy_number}-{member_number:05d}"
 
 
 def cards_for(enrollments: Iterable[Enrollment]) -> Iterator[Card]:
     for e in enrollments:
         yield Card(
-            number=card_number(e.policy.number, e.row_number),
+            number=card_number(e.policy.number, e.number or 0),
             name=e.name,
             id_masked=e.id_masked,
             plan=e.period.plan.name,
@@ -41,7 +43,7 @@ def policy_cards_pdf(policy: Policy) -> bytes:
     members = (
         Enrollment.objects.filter(policy=policy, status=EnrollmentStatus.ACTIVE)
         .select_related("policy", "period__plan", "org")
-        .order_by("row_number")
+        .order_by("number")
     )
     return cards_pdf(cards_for(members), office=policy.issued_by_office.name)
 
@@ -56,11 +58,16 @@ def application_form_pdf(policy: Policy) -> bytes:
 
 
 def member_list_pdf(policy: Policy) -> bytes:
-    members = Enrollment.objects.filter(policy=policy).order_by("row_number")
+    members = Enrollment.objects.filter(policy=policy).order_by("number")
     return html_pdf(
         render_to_string(
             "enrollment/pdf/member_list.html",
-            {"policy": policy, "members": members, "printed": timezone.localdate()},
+            {
+                "policy": policy,
+                "members": members,
+                "endorsements": dict(policy.endorsements.values_list("member_list_id", "number")),
+                "printed": timezone.localdate(),
+            },
         )
     )
 
@@ -71,7 +78,7 @@ def member_list_xlsx(policy: Policy) -> bytes:
     title = f"{policy.org.name} · {policy.period.plan.name} · {policy.period.label} · {policy.number}"
     sheet.append([write.streamed(sheet, title)])
     headers = [
-        _("Row"),
+        _("Member No."),
         _("Full name"),
         _("ID number"),
         _("Gender"),
@@ -82,9 +89,9 @@ def member_list_xlsx(policy: Policy) -> bytes:
     ]
     sheet.append([write.streamed(sheet, header) for header in headers])
     formats = (COUNT, None, None, None, COUNT, MONEY, None, None)
-    for e in Enrollment.objects.filter(policy=policy).order_by("row_number").iterator(chunk_size=2000):
+    for e in Enrollment.objects.filter(policy=policy).order_by("number").iterator(chunk_size=2000):
         values = (
-            e.row_number,
+            e.number,
             e.name,
             e.id_masked,
             _("Male") if e.gender == "M" else _("Female"),

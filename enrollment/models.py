@@ -253,12 +253,55 @@ class Policy(TenantOwned):
     member_part = models.DecimalField(_("paid by members"), default=Decimal("0"), **MONEY)
     unit_part = models.DecimalField(_("paid by the unit"), default=Decimal("0"), **MONEY)
     union_part = models.DecimalField(_("union subsidy"), default=Decimal("0"), **MONEY)
+    # The highest member (card) number given on this policy: the next list's members are
+    # numbered after it, so a number is never given twice, even after a cancellation.
+    last_member_number = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("policy")
         verbose_name_plural = _("policies")
         ordering = ["-issued_at"]
         constraints = [models.UniqueConstraint(fields=["org", "period"], name="one_policy_per_unit_and_period")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+@pghistory.track()
+class Endorsement(TenantOwned):
+    """An endorsement (批单): a supplementary list approved into a policy already issued. It has
+    its own number, takes effect on the day of its approval, and its members and premium count in
+    that month (finance and reporting), not in the policy's month of issue."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="endorsements", verbose_name=_("policy"))
+    member_list = models.OneToOneField(
+        MemberList, on_delete=models.PROTECT, related_name="endorsement", verbose_name=_("member list")
+    )
+    sequence = models.PositiveSmallIntegerField()
+    number = models.CharField(_("endorsement number"), max_length=48, unique=True)
+    effective_on = models.DateField(_("effective from"))
+    premium_month = models.DateField(_("premium month"))
+    member_count = models.PositiveIntegerField(_("members"), default=0)
+    share_count = models.PositiveIntegerField(_("shares"), default=0)
+    premium = models.DecimalField(_("premium"), default=Decimal("0"), **MONEY)
+    member_part = models.DecimalField(_("paid by members"), default=Decimal("0"), **MONEY)
+    unit_part = models.DecimalField(_("paid by the unit"), default=Decimal("0"), **MONEY)
+    union_part = models.DecimalField(_("union subsidy"), default=Decimal("0"), **MONEY)
+    first_member_number = models.PositiveIntegerField(_("first member number"), default=0)
+    last_member_number = models.PositiveIntegerField(_("last member number"), default=0)
+    issued_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, related_name="+")
+    issued_at = models.DateTimeField(_("issued at"))
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("endorsement")
+        verbose_name_plural = _("endorsements")
+        ordering = ["policy_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "sequence"], name="endorsement_sequence_once_per_policy"),
+            models.CheckConstraint(
+                condition=Q(last_member_number__gte=models.F("first_member_number")), name="endorsement_number_range"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -294,7 +337,12 @@ class Enrollment(TenantOwned):
     )
     # Scoped lookups use org_path's index, a unit's members the policy index.
     org = models.ForeignKey("mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The row of the uploaded workbook, to trace a member back to the list a person sent.
     row_number = models.PositiveIntegerField()
+    # The member's number on the policy, printed on the card (policy number + five digits):
+    # unique on the policy and never reused (Policy.last_member_number). Required by a check
+    # rather than NOT NULL: the history table mirrors the column and keeps rows from before it.
+    number = models.PositiveIntegerField(_("member number"), null=True)
     name = models.CharField(_("name"), max_length=50)
     id_cipher = models.BinaryField()
     id_hash = models.BinaryField()
@@ -324,9 +372,12 @@ class Enrollment(TenantOwned):
             # A person's cancelled enrollments; the active ones are found through the unique index
             # below. Two partial indexes instead of one full one: storing a list touches only one.
             models.Index(fields=["id_hash"], condition=Q(status="cancelled"), name="enrollment_person_cancelled"),
-            models.Index(fields=["policy", "row_number"], name="enrollment_policy_rows"),
         ]
         constraints = [
+            # A member's card number is theirs alone on the policy; the index also serves the
+            # policy's members in order.
+            models.UniqueConstraint(fields=["policy", "number"], name="member_number_once_per_policy"),
+            models.CheckConstraint(condition=Q(number__isnull=False), name="enrollment_has_member_number"),
             # One active enrollment per person, plan and period, whoever uploads it. Overlaps
             # with another plan of the same kind, or with a plan declared mutually exclusive,
             # are refused by approval under a lock per province and kind of plan (services).

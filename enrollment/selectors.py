@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from enrollment.models import (
     ApprovalWatermark,
     CardPrintJob,
+    Endorsement,
     Enrollment,
     EnrollmentStatus,
     MemberList,
@@ -133,8 +134,8 @@ def enrollment_search(*, query: str) -> QuerySet[Enrollment]:
 
 
 def enrollment_list(*, policy_id: int | None = None, active_only: bool = False) -> QuerySet[Enrollment]:
-    """Enrollments in scope in the order of their lists, of one policy if `policy_id` is given."""
-    qs = Enrollment.objects.order_by("policy_id", "row_number")
+    """Enrollments in scope by member number on their policy, of one policy if `policy_id` is given."""
+    qs = Enrollment.objects.order_by("policy_id", "number")
     if policy_id is not None:
         qs = qs.filter(policy_id=policy_id)
     return qs.filter(status=EnrollmentStatus.ACTIVE) if active_only else qs
@@ -186,3 +187,15 @@ def policy_renewal_rates(*, policies: list[Policy]) -> dict[int, RenewalRate]:
             [[p.pk for p in policies]],
         )
         return {policy_id: RenewalRate(renewed, before) for policy_id, before, renewed in cursor.fetchall()}
+
+
+def endorsement_list(*, policy_id: int) -> QuerySet[Endorsement]:
+    """A policy's endorsements in scope, in their order."""
+    return Endorsement.objects.filter(policy_id=policy_id).order_by("sequence")
+
+
+def endorsement_members(*, endorsement: Endorsement) -> QuerySet[Enrollment]:
+    """The members an endorsement added to its policy, by member number."""
+    return Enrollment.objects.filter(
+        policy_id=endorsement.policy_id, member_list_id=endorsement.member_list_id
+    ).order_by("number")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("lists/<int:list_pk>/<str:action>/", views.ListActionView.as_view(), name="list_action"),
     path("policies/", views.PolicyListView.as_view(), name="policy_list"),
     path("policies/<int:policy_pk>/", views.PolicyDetailView.as_view(), name="policy_detail"),
+    path("endorsements/<int:endorsement_pk>/", views.EndorsementDetailView.as_view(), name="endorsement_detail"),
     path("policies/<int:policy_pk>/renew/", views.RenewalView.as_view(), name="renewal"),
     path(
         "policies/<int:policy_pk>/<str:document>",

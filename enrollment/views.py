@@ -21,7 +21,7 @@ from django.views.generic import FormView
 
 from enrollment import documents, selectors
 from enrollment.forms import PeriodForm, PlanForm, UploadForm
-from enrollment.models import CardPrintJob, Enrollment, ListStatus, MemberList, Plan, Policy
+from enrollment.models import CardPrintJob, Endorsement, Enrollment, ListStatus, MemberList, Plan, Policy
 from enrollment.services import approval, cards, enrollments, member_lists, plans
 from enrollment.tasks import check_member_list, print_cards
 from enrollment.workbook.columns import COLUMNS
@@ -318,7 +318,22 @@ class PolicyDetailView(StaffView):
             page=Paginator(members, 100).get_page(self.request.GET.get("page")),
             renewal=rate,
             renewal_percent=rate.percent if rate else None,
+            endorsements=selectors.endorsement_list(policy_id=policy.pk),
         )
+        return context
+
+
+class EndorsementDetailView(StaffView):
+    """An endorsement (批单): its number, dates, figures and the members it added."""
+
+    template_name = "enrollment/endorsement_detail.html"
+    permission_required = "enrollment.view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        endorsement = _get(Endorsement, self.kwargs["endorsement_pk"], _("No such endorsement in your office's tree."))
+        members = selectors.endorsement_members(endorsement=endorsement)
+        context.update(endorsement=endorsement, page=Paginator(members, 100).get_page(self.request.GET.get("page")))
         return context
 
 

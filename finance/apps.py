@@ -10,7 +10,7 @@ class FinanceConfig(AppConfig):
         """Register with the core what finance adds: permissions, menu entries, URL objects, the
         ledger's protection, the subscriber that books the premium of an issued policy, the claims
         batch page's payment panel, and the demo's money."""
-        from enrollment.events import PolicyIssued
+        from enrollment.events import EndorsementIssued, PolicyIssued
         from finance import demo, permissions
         from finance.services import premiums
         from finance.views import payments
@@ -44,5 +44,6 @@ class FinanceConfig(AppConfig):
         )
         guard_ledger("finance.JournalEntry", "finance.JournalLine")
         events.subscribe(PolicyIssued, premiums.on_policy_issued)
+        events.subscribe(EndorsementIssued, premiums.on_endorsement_issued)
         register_panel("claims.batch", payments.batch_payment_panel)
         register_demo(demo.seed_step)

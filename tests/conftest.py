@@ -38,6 +38,9 @@ class City:
     card_job: Any = None
     enrollment: Any = None
     members: list[dict[str, Any]] = field(default_factory=list)
+    offset: int = 0
+    # Built by `with_finance()` last: a supplementary list of one member, approved as an endorsement.
+    endorsement: Any = None
     # Built by `with_claim()`: reviewers of the city, a schedule, a claim paid in a batch.
     reviewers: Any = None
     period: Any = None
@@ -73,12 +76,13 @@ class City:
 
         offer = offer_plan(self.office_user)
         label = self.city.name[:6]
+        self.offset = offset
         self.members = [person(offset + i, name=f"{label}会员{i}") for i in range(2)]
         self.plan = offer.plan
         self.policy = enrol(self.unit_agent, self.office_user, self.unit, offer.period, self.members)
         with unscoped():
             self.member_list = MemberList.objects.get(policy=self.policy)
-            self.enrollment = self.policy.enrollments.order_by("row_number").first()
+            self.enrollment = self.policy.enrollments.order_by("number").first()
         from enrollment.services.cards import card_job_create, card_job_run
         from mutualaid.tenancy import org_scope
 
@@ -121,6 +125,20 @@ class City:
         with org_scope(self.city, actor_id=self.office_user.pk):
             job = jobs.export_job_create(actor=self.office_user, kind="rankings_xlsx", params={"plan": self.plan.pk})
             self.export_job = jobs.export_job_run(job=job)
+        return self.with_endorsement()
+
+    def with_endorsement(self) -> City:
+        """A supplementary list of one more member approved into the policy: an endorsement."""
+        from enrollment.models import Endorsement, Plan
+        from tests.lists import enrol, person
+
+        with unscoped():  # the plan's name as it stands now (a test may have renamed it)
+            plan_name = Plan.objects.get(pk=self.plan.pk).name
+        extra = person(self.offset + 50, name=f"{self.city.name[:6]}补充会员", plan=plan_name)
+        enrol(self.unit_agent, self.office_user, self.unit, self.period, [extra])
+        self.members.append(extra)
+        with unscoped():
+            self.endorsement = Endorsement.objects.filter(policy=self.policy).order_by("-sequence").first()
         return self
 
 

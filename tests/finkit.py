@@ -21,10 +21,14 @@ def last_month() -> Any:
 
 
 def move_policy_to(policy: Policy, month: Any) -> None:
-    """Policies are issued 'now' by the fixtures; a remittance needs a finished month."""
+    """Policies are issued 'now' by the fixtures; a remittance needs a finished month. Its members
+    took effect with it, and money counts them in that month."""
+    from enrollment.models import Enrollment
+
     issued = datetime(month.year, month.month, 10, 10, 0, tzinfo=timezone.get_current_timezone())
     with unscoped():
         Policy.objects.filter(pk=policy.pk).update(issued_at=issued)
+        Enrollment.objects.filter(policy=policy).update(created_at=issued)
 
 
 def last_month_report(city: Any) -> Remittance:

@@ -51,6 +51,10 @@ def member_workbook(rows: list[dict[str, Any]]) -> bytes:
     sheet.append([c.header for c in COLUMNS])
     for row in rows:
         sheet.append([row.get(c.key) for c in COLUMNS])
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if isinstance(cell.value, str):  # text as typed, even a plan named "=…" by a hostile test
+                cell.data_type = "s"
     for cell in sheet["C"][1:]:
         cell.number_format = "@"
     buffer = io.BytesIO()

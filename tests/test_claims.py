@@ -33,7 +33,7 @@ from tests.conftest import Tree
 
 def _second_member(tree: Tree) -> Enrollment:
     with unscoped():
-        return tree.a.policy.enrollments.order_by("row_number")[1]
+        return tree.a.policy.enrollments.order_by("number")[1]
 
 
 def _count() -> tuple[int, int]:

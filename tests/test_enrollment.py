@@ -40,7 +40,7 @@ def test_a_clean_list_becomes_a_policy_with_its_enrollments(tree: Tree, offer: O
     assert policy.number == f"{tree.a.city.code}-2026-000001"
     assert (policy.member_count, policy.share_count, policy.premium) == (5, 5, Decimal("250.00"))
     with org_scope(tree.a.unit):
-        enrollments = list(Enrollment.objects.filter(policy=policy).order_by("row_number"))
+        enrollments = list(Enrollment.objects.filter(policy=policy).order_by("number"))
     assert [e.name for e in enrollments] == [f"职工{i}" for i in range(5)]
     assert enrollments[0].id_masked == pii.mask_id(person(0)["id_number"])
     assert pii.decrypt(enrollments[0].id_cipher) == person(0)["id_number"]
@@ -363,7 +363,7 @@ def test_a_renewal_drops_leavers_keeps_the_rest_and_shows_the_rate(tree: Tree, o
             min_participation=Decimal("0"),
         )
     with org_scope(tree.a.unit):
-        members = list(Enrollment.objects.filter(policy=policy).order_by("row_number"))
+        members = list(Enrollment.objects.filter(policy=policy).order_by("number"))
     client = Client()
     client.force_login(tree.a.unit_agent)
     response = client.post(

@@ -92,6 +92,7 @@ NOT_TYPED: dict[str, str] = {
     "enrollment.ListRow.gender": "M or F, from the ID number",
     "enrollment.ApprovalWatermark.plan_kind": "the product's plan kind",
     "enrollment.Policy.number": "numbered by the product",
+    "enrollment.Endorsement.number": "numbered by the product: the policy's number and a sequence",
     "enrollment.Enrollment.id_masked": "made from a checked ID number",
     "enrollment.Enrollment.gender": "M or F, from the ID number",
     "enrollment.CardPrintJob.error": "the product's message",

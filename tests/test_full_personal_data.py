@@ -250,7 +250,7 @@ def test_every_response_with_full_numbers_asks_for_a_fresh_confirmation_and_is_r
     tree = enrolled_tree
     _list_to_correct(tree)
     with unscoped():
-        second = tree.a.policy.enrollments.order_by("row_number").last()
+        second = tree.a.policy.enrollments.order_by("number")[1]
     _approved_payment(tree, second)
     urls = _every_response(tree)
     with unscoped():

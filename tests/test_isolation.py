@@ -53,6 +53,7 @@ HOLDERS = {
     "policy": "enrollment.Policy",
     "card_job": "enrollment.CardPrintJob",
     "enrollment": "enrollment.Enrollment",
+    "endorsement": "enrollment.Endorsement",
     "period": "enrollment.Period",
     "claim": "claims.Claim",
     "document": "claims.ClaimDocument",

@@ -9,6 +9,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from mutualaid.idcheck import make_credit_code
+
 BEFORE = [("claims", "0003_paid_on_covering_index"), ("finance", "0002_payment_status_labels")]
 AFTER = [("claims", "0004_batch_payment_moves_to_finance"), ("finance", "0003_payment_sent_paid_and_reference")]
 
@@ -71,3 +73,129 @@ def test_a_batch_s_sent_and_paid_facts_move_onto_its_payment() -> None:
         "FK2": ("sent", sent_at, None, ""),
         "FK3": ("paid", sent_at, date(2026, 11, 2), "R1"),
     }
+
+
+ENROLLMENT_BEFORE = [("enrollment", "0003_cardprintjob_attempt")]
+CREDIT = make_credit_code(seventeen="91610113MA6T00001")
+
+
+def _old_enrollments(apps, *, policy, member_list, rows, stored_at):  # type: ignore[no-untyped-def]
+    enrollments = apps.get_model("enrollment", "Enrollment")
+    for row in rows:
+        enrollments.objects.create(
+            org=policy.org,
+            org_path=policy.org_path,
+            province_id=policy.org_id,
+            period=policy.period,
+            plan_kind="inpatient",
+            policy=policy,
+            member_list=member_list,
+            row_number=row,
+            name=f"会员{member_list.pk}-{row}",
+            id_cipher=b"x",
+            id_hash=f"{member_list.pk}-{row}".encode(),
+            id_masked="610113********0000",
+            gender="F",
+            birth_date=date(1980, 1, 1),
+            shares=1,
+            starts_on=policy.starts_on,
+            ends_on=policy.ends_on,
+            premium=Decimal("50.00"),
+            member_part=Decimal("50.00"),
+            unit_part=Decimal("0"),
+            union_part=Decimal("0"),
+        )
+    enrollments.objects.filter(member_list=member_list).update(created_at=stored_at)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_supplementary_lists_merged_before_endorsements_become_endorsements_with_new_member_numbers() -> None:
+    """A policy's first list keeps the numbers its cards were printed with; a later list merged
+    into it becomes endorsement -P01, dated on its approval's business day in Shanghai, and its
+    members are numbered after the first list's."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(ENROLLMENT_BEFORE)
+    old = executor.loader.project_state(ENROLLMENT_BEFORE).apps
+    nodes, users = old.get_model("mutualaid", "Organisation"), old.get_model("mutualaid", "User")
+    plans, periods = old.get_model("enrollment", "Plan"), old.get_model("enrollment", "Period")
+    lists, policies = old.get_model("enrollment", "MemberList"), old.get_model("enrollment", "Policy")
+    province = nodes.objects.create(code="M2P", name="省", kind="province", path="000002.", depth=0)
+    city = nodes.objects.create(code="M2", name="市", kind="city", path="000002.000001.", depth=1, parent=province)
+    unit = nodes.objects.create(
+        code="M2U",
+        name="厂",
+        kind="unit",
+        path="000002.000001.000001.",
+        depth=2,
+        parent=city,
+        credit_code=CREDIT,
+        headcount=10,
+    )
+    user = users._default_manager.create(username="m_head", org=city, org_path=city.path)
+    plan = plans.objects.create(org=city, org_path=city.path, name="住院", kind="inpatient")
+    period = periods.objects.create(
+        org=city,
+        org_path=city.path,
+        plan=plan,
+        label="2026",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        premium_per_share=Decimal("50.00"),
+    )
+    issued = datetime(2026, 11, 12, 2, tzinfo=UTC)
+    # 16:30 UTC on 30 November is 1 December in Shanghai: the endorsement is December's.
+    merged = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
+    policy = policies.objects.create(
+        org=unit,
+        org_path=unit.path,
+        number="M2-2026-000001",
+        period=period,
+        issued_by_office=city,
+        issued_by=user,
+        issued_at=issued,
+        starts_on=period.starts_on,
+        ends_on=period.ends_on,
+    )
+    made = []
+    for name, decided_at in (("初始.xlsx", issued), ("补充.xlsx", merged)):
+        made.append(
+            lists.objects.create(
+                org=unit,
+                org_path=unit.path,
+                period=period,
+                kind="initial" if name == "初始.xlsx" else "supplementary",
+                status="approved",
+                original_name=name,
+                file_sha256=name,
+                uploaded_by=user,
+                decided_by=user,
+                decided_at=decided_at,
+                policy=policy,
+            )
+        )
+    _old_enrollments(old, policy=policy, member_list=made[0], rows=range(2, 5), stored_at=issued)
+    _old_enrollments(old, policy=policy, member_list=made[1], rows=range(2, 4), stored_at=merged)
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from enrollment.models import Endorsement, Enrollment, Policy
+    from mutualaid.tenancy import unscoped
+
+    with unscoped():  # the test's own rows, read back without an office
+        numbers = dict(Enrollment.objects.filter(policy_id=policy.pk).values_list("name", "number"))
+        endorsement = Endorsement.objects.get(policy_id=policy.pk)
+        last = Policy.objects.get(pk=policy.pk).last_member_number
+    first, second = made
+    assert numbers == {
+        f"会员{first.pk}-2": 2,
+        f"会员{first.pk}-3": 3,
+        f"会员{first.pk}-4": 4,
+        f"会员{second.pk}-2": 5,
+        f"会员{second.pk}-3": 6,
+    }
+    assert last == 6
+    assert endorsement.number == "M2-2026-000001-P01" and endorsement.member_list_id == second.pk
+    assert endorsement.effective_on == date(2026, 12, 1) and endorsement.premium_month == date(2026, 12, 1)
+    assert (endorsement.member_count, endorsement.premium) == (2, Decimal("100.00"))
+    assert (endorsement.first_member_number, endorsement.last_member_number) == (5, 6)

@@ -92,7 +92,7 @@ def test_expired_personal_data_is_anonymised_and_the_rest_is_untouched(expired: 
     a = expired.a
     gone, kept = a.members[0], a.members[1]
     with unscoped():
-        second = a.policy.enrollments.order_by("row_number")[1]
+        second = a.policy.enrollments.order_by("number")[1]
         second_before = Enrollment.objects.filter(pk=second.pk).values().get()
 
     counts = _run(a)

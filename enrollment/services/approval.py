@@ -1,7 +1,8 @@
-"""The office's decision on a submitted list. Approval issues the unit's policy (or extends it),
-freezes the period's rules and turns the passing rows into enrollments in one transaction; the
-province-wide duplicate check is repeated under a lock when another list may have enrolled the
-same people since this one was checked. Sending back needs a reason for the unit."""
+"""The office's decision on a submitted list. Approval issues the unit's policy (or, for a unit
+that has one for the period, records the list as its endorsement), freezes the period's rules
+and turns the passing rows into enrollments in one transaction; the province-wide duplicate
+check is repeated under a lock when another list may have enrolled the same people since this
+one was checked. Sending back needs a reason for the unit."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment import selectors
-from enrollment.events import PolicyIssued
+from enrollment.events import EndorsementIssued, PolicyIssued
 from enrollment.models import (
     ApprovalWatermark,
     Enrollment,
@@ -29,6 +30,7 @@ from enrollment.models import (
     SubsidyKind,
 )
 from enrollment.rules import PremiumSplit, premium_split, subsidy_for
+from enrollment.services.endorsements import endorsement_record
 from mutualaid import dates, events
 from mutualaid.models import Organisation, User
 from mutualaid.roles import require_permission
@@ -51,7 +53,8 @@ def member_list_reject(*, actor: User, member_list: MemberList, reason: str) -> 
 
 @transaction.atomic
 def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
-    """Issue (or extend) the unit's policy and store the passing rows as enrollments."""
+    """Issue the unit's policy (or endorse the one it has) and store the passing rows as
+    enrollments, numbered after the policy's highest member number."""
     require_permission(actor, "enrollment.approve")
     locked = MemberList.objects.select_for_update().get(pk=member_list.pk)
     office = _check_approver(actor, locked)
@@ -61,7 +64,7 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     now = timezone.now()
     if today > period.ends_on:
         raise ValidationError(_("The period has ended; lists can no longer be approved for it."))
-    policy, starts_on = _policy_issue_or_extend(
+    policy, starts_on, issued_now = _policy_issue_or_extend(
         actor=actor, office=office, unit=locked.org, period=period, today=today, now=now
     )
     if period.frozen_at is None:
@@ -70,13 +73,23 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     split = _premium_split(locked, period, today)
     province_id = locked.org.ancestor_ids()[0]
     _refuse_people_enrolled_meanwhile(locked, period, province_id)
-    _enrollments_insert(locked, period, policy, province_id=province_id, starts_on=starts_on, split=split, now=now)
+    first_number = policy.last_member_number + 1
+    stored = _enrollments_insert(
+        locked, period, policy, province_id=province_id, starts_on=starts_on, split=split, now=now
+    )
+    policy.last_member_number += stored
     _policy_totals_update(policy)
     locked.status = ListStatus.APPROVED
     locked.decided_by, locked.decided_at, locked.policy = actor, now, policy
     locked.save(update_fields=["status", "decided_by", "decided_at", "policy"])
     ListRow.objects.filter(member_list=locked).delete()
-    events.publish(PolicyIssued(policy=policy, actor=actor))
+    if issued_now:
+        events.publish(PolicyIssued(policy=policy, actor=actor))
+    else:
+        endorsement = endorsement_record(
+            actor=actor, policy=policy, member_list=locked, first_number=first_number, today=today, now=now
+        )
+        events.publish(EndorsementIssued(endorsement=endorsement, actor=actor))
     return policy
 
 
@@ -92,12 +105,13 @@ def _check_approver(actor: User, member_list: MemberList) -> Organisation:
 
 def _policy_issue_or_extend(
     *, actor: User, office: Organisation, unit: Organisation, period: Period, today: date, now: datetime
-) -> tuple[Policy, date]:
-    """The unit's policy for the period, issued now if it has none, and the day the list's
-    members are covered from: the period's start for a new policy, else today at the earliest."""
+) -> tuple[Policy, date, bool]:
+    """The unit's policy for the period, issued now if it has none, the day the list's members
+    are covered from (the period's start for a new policy, else today at the earliest), and
+    whether the policy was issued now (otherwise the list endorses it)."""
     policy = Policy.objects.select_for_update().filter(org=unit, period=period).first()
     if policy is not None:
-        return policy, max(period.starts_on, today)
+        return policy, max(period.starts_on, today), False
     policy = Policy.objects.create(
         org=unit,
         number=_next_policy_number(office, now.astimezone(timezone.get_current_timezone()).year),
@@ -108,7 +122,7 @@ def _policy_issue_or_extend(
         starts_on=period.starts_on,
         ends_on=period.ends_on,
     )
-    return policy, period.starts_on
+    return policy, period.starts_on, True
 
 
 def _next_policy_number(office: Organisation, year: int) -> str:
@@ -190,19 +204,22 @@ def _enrollments_insert(
     starts_on: date,
     split: PremiumSplit,
     now: datetime,
-) -> None:
-    """The passing staging rows become enrollments in one INSERT … SELECT; the database's
-    one-active-enrollment index refuses a person enrolled through another list meanwhile."""
+) -> int:
+    """The passing staging rows become enrollments in one INSERT … SELECT, numbered on the
+    policy after its highest number so far in the workbook's order (the policy row is locked);
+    the database's one-active-enrollment index refuses a person enrolled through another list
+    meanwhile. Returns how many were stored."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 """
                 INSERT INTO enrollment_enrollment (
                     org_id, org_path, province_id, period_id, plan_kind, policy_id, member_list_id, row_number,
-                    name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, shares,
+                    number, name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, shares,
                     starts_on, ends_on, premium, member_part, unit_part, union_part, status, cancel_reason,
                     created_at)
                 SELECT org_id, org_path, %s, %s, %s, %s, member_list_id, row_number,
+                       %s + row_number() OVER (ORDER BY row_number),
                        name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, shares,
                        %s, %s, %s, %s, %s, %s, 'active', '', %s
                 FROM enrollment_listrow WHERE member_list_id = %s AND ok
@@ -212,6 +229,7 @@ def _enrollments_insert(
                     period.pk,
                     period.plan.kind,
                     policy.pk,
+                    policy.last_member_number,
                     starts_on,
                     period.ends_on,
                     split.premium,
@@ -222,10 +240,12 @@ def _enrollments_insert(
                     member_list.pk,
                 ],
             )
+            stored: int = cursor.rowcount
     except IntegrityError as error:
         if "one_active_enrollment" not in str(error):
             raise
         raise ValidationError(_enrolled_meanwhile_message()) from error
+    return stored
 
 
 def _policy_totals_update(policy: Policy) -> None:

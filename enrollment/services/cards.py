@@ -49,7 +49,7 @@ def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
     members = (
         Enrollment.objects.filter(org_path__startswith=job.org_path, period=job.period, status=EnrollmentStatus.ACTIVE)
         .select_related("policy", "period__plan", "org")
-        .order_by("org_path", "policy_id", "row_number")
+        .order_by("org_path", "policy_id", "number")
     )
     total = members.count()
     writer = PdfWriter()

@@ -11,7 +11,7 @@ from django.db.models import DateField, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
-from enrollment.models import Policy
+from enrollment.models import Enrollment, EnrollmentStatus
 from finance.models import Remittance, RemittanceStatus
 from finance.rules import MONEY_OFFICES, ZERO, remittance_due_date
 from mutualaid import dates
@@ -95,21 +95,22 @@ def _premium_by_child_and_month(
     office: Organisation, children: list[Organisation], months: list[date]
 ) -> dict[tuple[str, date], Decimal]:
     """What each child office owes for each of `months` (most recent first), as the drafting of a
-    report (finance.services.remittances) counts it office by office: the premium of the month's
-    policies in its tree for plans run by `office` or above. One grouped query; keyed by the
-    child's path and the month."""
+    report (finance.services.remittances) counts it office by office: the premium of the active
+    members stored in the month (by a policy's issue or by an endorsement) in its tree for plans
+    run by `office` or above. One grouped query; keyed by the child's path and the month."""
     start = timezone.make_aware(datetime.combine(months[-1], time.min))
     end = timezone.make_aware(datetime.combine(dates.add_months(months[0], 1), time.min))
     rows = (
-        Policy.objects.filter(
+        Enrollment.objects.filter(
             org_path__startswith=office.path,
-            issued_at__gte=start,
-            issued_at__lt=end,
+            status=EnrollmentStatus.ACTIVE,
+            created_at__gte=start,
+            created_at__lt=end,
             period__plan__org_id__in=office.ancestor_ids(),
         )
         .annotate(
             child=Substr("org_path", 1, len(children[0].path)),
-            bucket=TruncMonth("issued_at", output_field=DateField()),
+            bucket=TruncMonth("created_at", output_field=DateField()),
         )
         .values("child", "bucket")
         .annotate(amount=Sum("premium"))

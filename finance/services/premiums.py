@@ -4,14 +4,16 @@ into the bank when the unit pays."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from enrollment.events import PolicyIssued
-from enrollment.models import Policy
+from enrollment.events import EndorsementIssued, PolicyIssued
+from enrollment.models import Endorsement, Plan, Policy
 from finance.models import Account, EntryKind, JournalEntry
 from finance.services.ledger import Leg, acting_office, credit, debit, entry_post, office_pools
 from mutualaid.models import Organisation, User
@@ -29,25 +31,25 @@ def collecting_office_get(*, unit: Organisation) -> Organisation:
     return Organisation.objects.get(pk=unit.parent_id)
 
 
+def _receivable_legs(*, office: Organisation, plan: Plan, premium: Decimal, union: Decimal) -> list[Leg]:
+    """Premium receivable: income where the collecting office runs the plan (the union's
+    subsidy as subsidy income), otherwise due to the office above."""
+    if not office_pools(office=office, plan=plan):
+        return [debit(Account.PREMIUM_RECEIVABLE, premium), credit(Account.DUE_TO_ABOVE, premium)]
+    legs = [debit(Account.PREMIUM_RECEIVABLE, premium), credit(Account.PREMIUM_INCOME, premium - union)]
+    if union > 0:
+        legs.append(credit(Account.SUBSIDY_INCOME, union))
+    return legs
+
+
 def on_policy_issued(event: PolicyIssued) -> None:
-    """A policy makes its premium receivable in the books of the office that collects it: as
-    income where that office runs the plan, otherwise as due to the office above."""
+    """A policy makes its premium receivable in the books of the office that collects it, on
+    the day it was issued."""
     policy, actor = event.policy, event.actor
     if policy.premium <= 0:
         return
     office = collecting_office_get(unit=policy.org)
     plan = policy.period.plan
-    union = policy.union_part
-    legs: list[Leg]
-    if office_pools(office=office, plan=plan):
-        legs = [
-            debit(Account.PREMIUM_RECEIVABLE, policy.premium),
-            credit(Account.PREMIUM_INCOME, policy.premium - union),
-        ]
-        if union > 0:
-            legs.append(credit(Account.SUBSIDY_INCOME, union))
-    else:
-        legs = [debit(Account.PREMIUM_RECEIVABLE, policy.premium), credit(Account.DUE_TO_ABOVE, policy.premium)]
     entry_post(
         actor=actor,
         office=office,
@@ -55,21 +57,55 @@ def on_policy_issued(event: PolicyIssued) -> None:
         kind=EntryKind.POLICY_ISSUED,
         posted_on=timezone.localdate(policy.issued_at),
         memo=_("Policy %(number)s of %(unit)s") % {"number": policy.number, "unit": policy.org.name},
-        legs=legs,
+        legs=_receivable_legs(office=office, plan=plan, premium=policy.premium, union=policy.union_part),
         key=f"policy:{policy.pk}",
     )
 
 
-@transaction.atomic
-def premium_receive(*, actor: User, policy: Policy, received_on: date, bank_reference: str) -> JournalEntry:
-    """The unit's premium arrived in the dedicated account."""
-    require_permission(actor, "finance.remit")
+def on_endorsement_issued(event: EndorsementIssued) -> None:
+    """An endorsement makes its own premium receivable on its effective date: in its month's
+    books, never in the month the policy was issued."""
+    endorsement, actor = event.endorsement, event.actor
+    if endorsement.premium <= 0:
+        return
+    policy = endorsement.policy
+    office = collecting_office_get(unit=policy.org)
+    plan = policy.period.plan
+    entry_post(
+        actor=actor,
+        office=office,
+        plan=plan,
+        kind=EntryKind.POLICY_ISSUED,
+        posted_on=endorsement.effective_on,
+        memo=_("Endorsement %(number)s of %(unit)s") % {"number": endorsement.number, "unit": policy.org.name},
+        legs=_receivable_legs(office=office, plan=plan, premium=endorsement.premium, union=endorsement.union_part),
+        key=f"endorsement:{endorsement.pk}",
+    )
+
+
+def _check_receipt(actor: User, policy: Policy, bank_reference: str) -> Organisation:
     office = collecting_office_get(unit=policy.org)
     own = acting_office(actor)
     if office.pk != own.pk and not office.path.startswith(own.path):
         raise PermissionDenied(_("The premium of this policy is collected by %(office)s.") % {"office": office.name})
     if not bank_reference.strip():
         raise ValidationError({"bank_reference": _("Enter the bank's reference of the payment.")})
+    return office
+
+
+def policy_issue_premium(*, policy: Policy) -> Decimal:
+    """The premium of the policy's issue: its premium less what its endorsements added, which
+    each endorsement makes receivable (and is paid) on its own."""
+    added = Endorsement.objects.filter(policy=policy).aggregate(total=Sum("premium"))["total"]
+    return policy.premium - (added or Decimal("0"))
+
+
+@transaction.atomic
+def premium_receive(*, actor: User, policy: Policy, received_on: date, bank_reference: str) -> JournalEntry:
+    """The unit's premium of the policy's issue arrived in the dedicated account."""
+    require_permission(actor, "finance.remit")
+    office = _check_receipt(actor, policy, bank_reference)
+    amount = policy_issue_premium(policy=policy)
     return entry_post(
         actor=actor,
         office=office,
@@ -77,7 +113,28 @@ def premium_receive(*, actor: User, policy: Policy, received_on: date, bank_refe
         kind=EntryKind.PREMIUM_RECEIVED,
         posted_on=received_on,
         memo=_("Premium of policy %(number)s received") % {"number": policy.number},
-        legs=[debit(Account.BANK, policy.premium), credit(Account.PREMIUM_RECEIVABLE, policy.premium)],
+        legs=[debit(Account.BANK, amount), credit(Account.PREMIUM_RECEIVABLE, amount)],
         key=f"premium:{policy.pk}",
+        bank_reference=bank_reference.strip(),
+    )
+
+
+@transaction.atomic
+def endorsement_premium_receive(
+    *, actor: User, endorsement: Endorsement, received_on: date, bank_reference: str
+) -> JournalEntry:
+    """The unit's premium of an endorsement arrived in the dedicated account."""
+    require_permission(actor, "finance.remit")
+    policy = endorsement.policy
+    office = _check_receipt(actor, policy, bank_reference)
+    return entry_post(
+        actor=actor,
+        office=office,
+        plan=policy.period.plan,
+        kind=EntryKind.PREMIUM_RECEIVED,
+        posted_on=received_on,
+        memo=_("Premium of endorsement %(number)s received") % {"number": endorsement.number},
+        legs=[debit(Account.BANK, endorsement.premium), credit(Account.PREMIUM_RECEIVABLE, endorsement.premium)],
+        key=f"endorsement-premium:{endorsement.pk}",
         bank_reference=bank_reference.strip(),
     )

@@ -1,0 +1,54 @@
+"""Endorsements (批单): a supplementary list approved into a policy already issued is recorded
+with its own number, effective date and premium month, so that its members and premium count
+in the month it took effect, not in the policy's month of issue."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+
+from enrollment.models import Endorsement, Enrollment, MemberList, Policy
+from mutualaid import dates
+from mutualaid.models import User
+
+
+def endorsement_number(*, policy: Policy, sequence: int) -> str:
+    """The policy's number and the endorsement's place on it: 'XA-2026-000001-P01'."""
+    return f"{policy.number}-P{sequence:02d}"
+
+
+def endorsement_record(
+    *, actor: User, policy: Policy, member_list: MemberList, first_number: int, today: date, now: datetime
+) -> Endorsement:
+    """The endorsement of a list just stored into `policy` (locked by the approval, so two
+    endorsements of one policy take their sequence one after the other)."""
+    sequence = Endorsement.objects.filter(policy=policy).count() + 1
+    totals = Enrollment.objects.filter(member_list=member_list, policy=policy).aggregate(
+        members=Count("id"),
+        shares=Sum("shares"),
+        premium=Sum("premium"),
+        member_part=Sum("member_part"),
+        unit_part=Sum("unit_part"),
+        union_part=Sum("union_part"),
+    )
+    return Endorsement.objects.create(
+        org=policy.org,
+        policy=policy,
+        member_list=member_list,
+        sequence=sequence,
+        number=endorsement_number(policy=policy, sequence=sequence),
+        effective_on=today,
+        premium_month=dates.month_start(today),
+        member_count=totals["members"],
+        share_count=totals["shares"] or 0,
+        premium=totals["premium"] or Decimal("0"),
+        member_part=totals["member_part"] or Decimal("0"),
+        unit_part=totals["unit_part"] or Decimal("0"),
+        union_part=totals["union_part"] or Decimal("0"),
+        first_member_number=first_number,
+        last_member_number=max(first_number, policy.last_member_number),
+        issued_by=actor,
+        issued_at=now,
+    )
