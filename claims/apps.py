@@ -14,6 +14,13 @@ def member_claims_panel(request: HttpRequest, enrollment: Any) -> tuple[str, dic
     return "claims/partials/member_claims.html", {"claims": person_claims(enrollment=enrollment)}
 
 
+def member_register_panel(request: HttpRequest, enrollment: Any) -> tuple[str, dict[str, Any]] | None:
+    """The member page's "Register a claim", with the member chosen: the ID is not typed again."""
+    if not request.user.has_perm("claims.register"):
+        return None
+    return "claims/partials/member_register.html", {"member": enrollment}
+
+
 class ClaimsConfig(AppConfig):
     name = "claims"
     verbose_name = _("Claims")
@@ -52,7 +59,9 @@ class ClaimsConfig(AppConfig):
             }
         )
         events.subscribe(ClaimsBatchPaid, tasks.notify_members_when_paid)
+        register_panel("enrollment.member", member_register_panel)
         register_panel("enrollment.member", member_claims_panel)
+        pii.register_encrypted("claims.PendingUpload", file=True)
         pii.register_encrypted("claims.Claim", columns=("diagnosis_cipher", "account_cipher"))
         pii.register_encrypted("claims.ClaimDocument", file=True)
         register_rules(*retention.RULES)

@@ -315,6 +315,30 @@ class ClaimDocument(TenantOwned):
         return self.original_name
 
 
+class PendingUpload(TenantOwned):
+    """A scan sent with a registration form that was then refused, kept (encrypted, checked as any
+    scan) for that form only: its uploader and office, and the form's draft id. Attached when the
+    form is finally accepted, removed when the clerk unticks it or after a day."""
+
+    draft = models.UUIDField()
+    kind = models.CharField(_("kind"), max_length=12, choices=DocumentKind.choices)
+    file = models.FileField(upload_to="claims/pending/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("mutualaid.User", on_delete=models.CASCADE, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("pending scan")
+        verbose_name_plural = _("pending scans")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class Level(models.TextChoices):
     INTAKE = "intake", _("Intake")
     FIRST = "first", _("First review")

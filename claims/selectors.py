@@ -12,7 +12,17 @@ from django.utils.translation import gettext as _
 from django_stubs_ext import WithAnnotations
 
 from claims.lifecycle import CLOCK_RUNNING, REQUIRED_DOCUMENTS, REVIEW_LEVELS, barred_from_level, round_start_in
-from claims.models import BenefitSchedule, Claim, ClaimDocument, ClaimStatus, ClaimStep, Level, OfficeDay, PaymentBatch
+from claims.models import (
+    BenefitSchedule,
+    Claim,
+    ClaimDocument,
+    ClaimStatus,
+    ClaimStep,
+    Level,
+    OfficeDay,
+    PaymentBatch,
+    PendingUpload,
+)
 from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment, Period
 from enrollment.selectors import period_list_offered
@@ -118,6 +128,26 @@ def person_enrollments(*, id_number: str) -> QuerySet[Enrollment]:
         .select_related("org", "period__plan", "policy")
         .order_by("-starts_on")
     )
+
+
+def member_enrollments(*, enrollment: Enrollment) -> QuerySet[Enrollment]:
+    """The enrollments in scope of the person of `enrollment`, newest first (registration from
+    the member page, where the full ID number is not typed again)."""
+    return (
+        Enrollment.objects.filter(id_hash=enrollment.id_hash)
+        .select_related("org", "period__plan", "policy")
+        .order_by("-starts_on")
+    )
+
+
+def pending_uploads(*, actor: User, draft: str) -> QuerySet[PendingUpload]:
+    """The scans kept for one registration form of this user at their office: nobody else's."""
+    return PendingUpload.objects.filter(uploaded_by=actor, org_id=actor.org_id, draft=draft)
+
+
+def pending_content(*, pending: PendingUpload) -> bytes:
+    with pending.file.open("rb") as stored:
+        return pii.decrypt_bytes(stored.read())
 
 
 def risk_list() -> QuerySet[Claim]:

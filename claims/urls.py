@@ -1,12 +1,13 @@
 from django.urls import path
 
-from claims.views import batch, claim, handoff, office, schedule
+from claims.views import batch, claim, handoff, office, register, schedule
 
 app_name = "claims"
 
 urlpatterns = [
     path("", claim.ClaimListView.as_view(), name="claim_list"),
-    path("new/", claim.ClaimRegisterView.as_view(), name="claim_register"),
+    path("new/", register.ClaimRegisterView.as_view(), name="claim_register"),
+    path("new/member/<int:enrollment_pk>/", register.ClaimRegisterView.as_view(), name="claim_register_member"),
     path("risk/", claim.RiskView.as_view(), name="risk"),
     path("nobody/", handoff.NobodyCanTakeView.as_view(), name="nobody_can_take"),
     path("deadlines/", office.DeadlinesView.as_view(), name="deadlines"),

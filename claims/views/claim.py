@@ -16,16 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from claims import selectors
-from claims.forms import CallbackForm, ClaimForm, DocumentsForm, FiguresForm
+from claims.forms import CallbackForm, DocumentsForm, FiguresForm
 from claims.lifecycle import OPEN_STATUSES
 from claims.models import CareType, Claim, ClaimDocument, ClaimStatus, DocumentKind
 from claims.services.callback import claim_callback
 from claims.services.documents import Upload, claim_add_documents, document_check
-from claims.services.registration import claim_amend, claim_register
+from claims.services.registration import claim_amend
 from claims.services.review import claim_review
-from claims.views._shared import registration_warning, show_errors
-from enrollment.models import Enrollment
-from mutualaid import dates, idcheck
+from claims.views._shared import show_errors
+from mutualaid import dates
 from mutualaid.audit import audit_disclosure
 from mutualaid.badinput import whole_number
 from mutualaid.requests import request_user
@@ -77,72 +76,6 @@ class ClaimListView(StaffView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.render_to_response(self.get_context_data(**kwargs))
-
-
-class ClaimRegisterView(StaffView):
-    """Find the member by full ID number, choose the covering enrollment, enter the papers."""
-
-    template_name = "claims/register.html"
-    permission_required = "claims.register"
-
-    def _enrollments(self, id_number: str) -> tuple[list[Enrollment], str]:
-        if not id_number.strip():
-            return [], ""
-        try:
-            found = list(selectors.person_enrollments(id_number=id_number))
-        except idcheck.IdError as error:
-            return [], str(error)
-        if not found:
-            return [], _("Nobody with this ID number is enrolled in your office's tree: check the number.")
-        return found, ""
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self._found("", [], "")
-
-    def _found(self, id_number: str, enrollments: list[Enrollment], problem: str) -> HttpResponse:
-        initial = {"payee_name": enrollments[0].name} if enrollments else {}
-        return self.render_to_response(
-            self.get_context_data(
-                form=ClaimForm(initial=initial),
-                id_number=id_number,
-                enrollments=enrollments,
-                problem=problem,
-                chosen_pk="",  # every variable set: a failed lookup logs the context, number included
-            )
-        )
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        """The ID number arrives by POST only, both to find the member and to register: in a
-        query string it would be kept by server logs and the browser's history."""
-        id_number = request.POST.get("id_number", "")
-        enrollments, problem = self._enrollments(id_number)
-        if request.POST.get("step") == "find":
-            return self._found(id_number, enrollments, problem)
-        form = ClaimForm(request.POST, request.FILES)
-        chosen = {str(e.pk): e for e in enrollments}.get(request.POST.get("enrollment", ""))
-        context = {"form": form, "id_number": id_number, "enrollments": enrollments, "problem": problem}
-        if chosen is None:
-            form.is_valid()
-            form.add_error(None, _("Choose the enrollment that covers this care."))
-            return self.render_to_response(self.get_context_data(**context, chosen_pk=""))
-        context["chosen_pk"] = chosen.pk
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(**context))
-        try:
-            claim = claim_register(
-                actor=self.request.user,
-                enrollment=chosen,
-                figures=form.figures(),
-                payee=form.payee(),
-                documents=_uploads(form),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return self.render_to_response(self.get_context_data(**context))
-        messages.success(request, _("Claim %(number)s registered.") % {"number": claim.number})
-        if warning := registration_warning(claim, request_user(request)):
-            messages.warning(request, warning)
-        return redirect("claims:claim_detail", claim_pk=claim.pk)
 
 
 class ClaimDetailView(StaffView):
