@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from claims.models import Claim, ClaimDocument, PendingUpload
 from tests import claimkit
+from tests.browser import login, page  # noqa: F401 - the fixture
 from tests.conftest import Tree
 
 
@@ -127,10 +129,10 @@ def test_another_user_neither_sees_nor_attaches_the_kept_scans(claims_ready: Tre
     body = _refused_with_two_scans(_login(claims_ready.a.county_agent), claims_ready)
     other = _login(claims_ready.a.office_user)
     url = _member_form(claims_ready)
-    page = other.post(
+    seen = other.post(
         url, _papers(claims_ready.a.enrollment.pk, draft=_draft(body), keep=_kept(body), discharged_on="2026-03-01")
     ).content.decode()
-    assert "出院小结.pdf" not in page and not _kept(page)
+    assert "出院小结.pdf" not in seen and not _kept(seen)
     done = other.post(url, _papers(claims_ready.a.enrollment.pk, draft=_draft(body), keep=_kept(body)))
     assert done.status_code == 302
     from mutualaid.tenancy import unscoped
@@ -186,8 +188,8 @@ def test_the_member_page_offers_registration_with_the_member_chosen(claims_ready
     assert 'name="id_number"' not in form  # the ID is not typed again
     assert f'name="enrollment" value="{claims_ready.a.enrollment.pk}"' in form
     supervisor = _login(claims_ready.a.reviewers.supervisor)  # reviews, does not register
-    page = supervisor.get(member_page)
-    assert page.status_code == 200 and 'data-testid="register-claim"' not in page.content.decode()
+    shown = supervisor.get(member_page)
+    assert shown.status_code == 200 and 'data-testid="register-claim"' not in shown.content.decode()
     assert supervisor.get(_member_form(claims_ready)).status_code == 403
 
 
@@ -197,3 +199,24 @@ def test_a_sibling_office_gets_404_on_the_member_s_form(claims_ready: Tree) -> N
     refused = stranger.post(_member_form(claims_ready), _papers(claims_ready.a.enrollment.pk))
     assert refused.status_code == 404
     assert _claims_and_documents() == (0, 0)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_the_member_page_starts_the_form_and_the_marks_follow_the_kind_of_care(
+    tree: Tree,
+    page,  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    tree.a.with_enrollment(3)
+    claimkit.set_schedule(tree.a.office_user, tree.a.period)
+    login(page, tree.a.county_agent)
+    page.goto(page.base_url + reverse("enrollment:member", kwargs={"enrollment_pk": tree.a.enrollment.pk}))
+    page.click("[data-testid=register-claim]")
+    page.wait_for_selector("[data-testid=chosen-member]")
+    assert page.locator("input[name=id_number]").count() == 0
+    discharge = page.locator("label[for=id_doc_discharge] .required-mark")
+    death = page.locator("label[for=id_doc_death] .required-mark")
+    assert discharge.is_visible() and not death.is_visible()
+    page.select_option("#id_care_type", "death")  # the page's own script, allowed by the CSP
+    death.wait_for(state="visible")
+    assert not discharge.is_visible()
