@@ -4,10 +4,12 @@ dates, hospital and the review steps stay: they are what the reports and the led
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import Claim, ClaimDocument, ClaimStatus, ClaimStep
+from claims.models import Claim, ClaimDocument, ClaimStatus, ClaimStep, PendingUpload
 from mutualaid.retention import Period, Pseudonym, Rule, delete_files, in_batches, placeholder, start_of
 
 
@@ -58,7 +60,22 @@ def _delete_documents(queryset: QuerySet[ClaimDocument]) -> int:
     return in_batches(queryset, apply)
 
 
+def _pending(period: Period) -> QuerySet[PendingUpload]:
+    """Scans kept for a refused registration form that nobody sent again since the day before."""
+    return PendingUpload.objects.filter(uploaded_at__lt=start_of(period.today - timedelta(days=1)))
+
+
+def _delete_pending(queryset: QuerySet[PendingUpload]) -> int:
+    def apply(keys: list[int]) -> int:
+        rows = PendingUpload.objects.filter(pk__in=keys)
+        delete_files(PendingUpload.file.field.storage, rows.values_list("file", flat=True))
+        return rows.delete()[0]
+
+    return in_batches(queryset, apply)
+
+
 RULES = [
     Rule("claims", _("Claims' names, diagnoses and bank accounts"), _claims, _anonymise_claims),
     Rule("claim_documents", _("Claims' scanned documents"), _documents, _delete_documents),
+    Rule("claim_pending_scans", _("Scans left on a refused claim registration form"), _pending, _delete_pending),
 ]

@@ -142,6 +142,28 @@ def test_another_user_neither_sees_nor_attaches_the_kept_scans(claims_ready: Tre
         assert PendingUpload.objects.count() == 2  # still the agent's, untouched
 
 
+def test_scans_left_on_a_refused_form_are_deleted_by_the_nightly_retention_after_a_day(claims_ready: Tree) -> None:
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from mutualaid import dates
+    from mutualaid.retention import retention_apply
+    from mutualaid.tenancy import org_scope, unscoped
+
+    _refused_with_two_scans(_login(claims_ready.a.county_agent), claims_ready)
+    with unscoped():
+        old, fresh = PendingUpload.objects.order_by("pk")
+        PendingUpload.objects.filter(pk=old.pk).update(uploaded_at=timezone.now() - timedelta(days=3))
+    with org_scope(claims_ready.a.city):
+        counts = retention_apply(office=claims_ready.a.city, today=dates.business_today())
+    assert counts["claim_pending_scans"] == 1
+    with unscoped():
+        assert list(PendingUpload.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not default_storage.exists(old.file.name) and default_storage.exists(fresh.file.name)
+
+
 def test_the_required_documents_of_the_kind_of_care_are_marked(claims_ready: Tree) -> None:
     body = _login(claims_ready.a.county_agent).get(_member_form(claims_ready)).content.decode()
     marks = _marked(body)
