@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from enrollment.models import (
@@ -15,13 +17,17 @@ from enrollment.models import (
     Endorsement,
     Enrollment,
     EnrollmentStatus,
+    ListRow,
     MemberList,
     Period,
     Plan,
     Policy,
+    SubsidyKind,
 )
+from enrollment.rules import PremiumSplit, premium_split, subsidy_for
 from mutualaid import idcheck, pii
-from mutualaid.models import Organisation
+from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.roles import roles_holding
 from mutualaid.tenancy import unscoped
 
 
@@ -199,3 +205,82 @@ def endorsement_members(*, endorsement: Endorsement) -> QuerySet[Enrollment]:
     return Enrollment.objects.filter(
         policy_id=endorsement.policy_id, member_list_id=endorsement.member_list_id
     ).order_by("number")
+
+
+# What an approver sees before deciding a list (and who that is) ---------------------------------
+
+
+def member_list_premium_split(*, member_list: MemberList, period: Period, today: date) -> PremiumSplit:
+    """Each member's premium and its parts as approval stores them. Every member of a unit holds
+    the same number of shares, so one split serves the list; a staged subsidy goes by `today`."""
+    shares = ListRow.objects.filter(member_list=member_list, ok=True).values_list("shares", flat=True).first() or 1
+    subsidy = subsidy_for(
+        kind=period.subsidy_kind,
+        amount=period.subsidy_amount,
+        stages=period.subsidy_stages,
+        enrolled_on=today if period.subsidy_kind == SubsidyKind.STAGED else period.starts_on,
+    )
+    return premium_split(
+        shares=shares, premium_per_share=period.premium_per_share, subsidy=subsidy, unit_ratio=period.unit_ratio
+    )
+
+
+@dataclass(frozen=True)
+class ApprovalPreview:
+    """The figures approving a submitted list would store, computed as the approval computes them."""
+
+    members: int  # the rows that passed, which become enrollments
+    by_shares: list[tuple[int, int]]  # (shares, members holding that many), by shares
+    each: PremiumSplit  # one member's premium and its parts
+    total: PremiumSplit  # the list's premium and its parts
+    policy: Policy | None  # the unit's policy for the period, which the list would endorse; None: a new one
+
+
+def member_list_rows(*, member_list: MemberList) -> QuerySet[ListRow]:
+    """The rows that passed, in the workbook's order, with masked ID numbers only."""
+    return (
+        ListRow.objects.filter(member_list=member_list, ok=True)
+        .only("row_number", "name", "id_masked", "gender", "birth_date", "shares")
+        .order_by("row_number")
+    )
+
+
+def member_list_approval_preview(*, member_list: MemberList, today: date) -> ApprovalPreview:
+    period = member_list.period
+    counts = (
+        ListRow.objects.filter(member_list=member_list, ok=True)
+        .values_list("shares")
+        .annotate(n=Count("id"))
+        .order_by("shares")
+    )
+    by_shares = [(shares or 1, n) for shares, n in counts]
+    members = sum(n for _shares, n in by_shares)
+    each = member_list_premium_split(member_list=member_list, period=period, today=today)
+    total = PremiumSplit(
+        *(part * members for part in (each.premium, each.union_part, each.unit_part, each.member_part))
+    )
+    policy = Policy.objects.filter(org_id=member_list.org_id, period_id=member_list.period_id).first()
+    return ApprovalPreview(members=members, by_shares=by_shares, each=each, total=total, policy=policy)
+
+
+OFFICE_KINDS = (OrgKind.PROVINCE, OrgKind.CITY, OrgKind.INDUSTRY)
+
+
+def member_list_approvers(*, member_list: MemberList) -> list[User]:
+    """Who may approve the list: the active people holding the approving permission at the
+    nearest office above the unit that has any (one query). Only their names are shown; the
+    office sits above an agent's scope, so the accounts are read through the unscoped
+    authentication manager, limited to the unit's own ancestors."""
+    ancestors = member_list.org.ancestor_ids()[:-1]
+    people = list(
+        User.auth_objects.filter(
+            org_id__in=ancestors,
+            org__kind__in=OFFICE_KINDS,
+            is_active=True,
+            roles__overlap=sorted(roles_holding("enrollment.approve")),
+        )
+        .only("display_name", "username", "org_path")
+        .order_by("display_name", "username")
+    )
+    nearest = max((len(user.org_path) for user in people), default=0)
+    return [user for user in people if len(user.org_path) == nearest]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import views
+from enrollment import approval_views, views
 
 app_name = "enrollment"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("lists/<int:list_pk>/progress/", views.ListProgressView.as_view(), name="list_progress"),
     path("lists/<int:list_pk>/checked.xlsx", views.ListAnnotatedView.as_view(), name="list_annotated"),
     path("lists/<int:list_pk>/to-correct.xlsx", views.ListFailedRowsView.as_view(), name="list_failed_rows"),
+    path("lists/<int:list_pk>/approval/", approval_views.ListApprovalView.as_view(), name="list_approval"),
     path("lists/<int:list_pk>/<str:action>/", views.ListActionView.as_view(), name="list_action"),
     path("policies/", views.PolicyListView.as_view(), name="policy_list"),
     path("policies/<int:policy_pk>/", views.PolicyDetailView.as_view(), name="policy_detail"),

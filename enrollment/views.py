@@ -207,6 +207,9 @@ class ListDetailView(StaffView):
             and user.org.is_office,
             passed_rows=member_list.row_count - member_list.error_row_count,
             can_download=member_lists.member_list_may_download(actor=user, member_list=member_list),
+            approvers=selectors.member_list_approvers(member_list=member_list)
+            if member_list.status == ListStatus.SUBMITTED
+            else [],
         )
         return context
 
@@ -255,7 +258,7 @@ class ListFailedRowsView(ListWorkbookView):
 
 
 class ListActionView(LoginRequiredMixin, View):
-    """Submit, approve or send back a list (POST only)."""
+    """Submit or send back a list (POST only); approving is the approval page's."""
 
     http_method_names = ["post"]
 
@@ -271,9 +274,8 @@ class ListActionView(LoginRequiredMixin, View):
                 )
                 messages.success(request, _("The list was sent to the office for approval."))
             elif action == "approve":
-                policy = approval.member_list_approve(actor=user, member_list=member_list)
-                messages.success(request, _("Approved: policy %(number)s.") % {"number": policy.number})
-                return redirect("enrollment:policy_detail", policy_pk=policy.pk)
+                # Approving takes the approval page's confirmation that the list was checked.
+                return redirect("enrollment:list_approval", list_pk=member_list.pk)
             elif action == "reject":
                 reason = request.POST.get("reason", "")  # the service refuses an empty reason
                 approval.member_list_reject(actor=user, member_list=member_list, reason=reason)

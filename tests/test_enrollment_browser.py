@@ -61,12 +61,17 @@ def test_an_agent_corrects_a_list_and_the_office_issues_cards(tree: Tree, page, 
     screenshot(page, "12-report-clean")
     page.click("text=提交审核")
     page.wait_for_selector("text=名单已提交办事处审核")
+    assert tree.a.office_user.display_name in page.locator("[data-testid=approvers]").inner_text()
     list_url = page.url
     page.click("text=退出")
 
     login(page, tree.a.office_user)
     page.goto(list_url)
+    page.click("text=核对并审核")
+    page.wait_for_selector("[data-testid=rows]")
+    assert page.locator("[data-testid=member-count]").inner_text() == "6"
     screenshot(page, "13-office-reviews")
+    page.check("input[name=confirmed]")
     page.click("text=审核通过并出具保单")
     page.wait_for_selector("[data-testid=members]")
     assert page.locator("[data-testid=members] tbody tr").count() == 6

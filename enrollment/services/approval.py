@@ -27,9 +27,8 @@ from enrollment.models import (
     Period,
     Policy,
     PolicySequence,
-    SubsidyKind,
 )
-from enrollment.rules import PremiumSplit, premium_split, subsidy_for
+from enrollment.rules import PremiumSplit
 from enrollment.services.endorsements import endorsement_record
 from mutualaid import dates, events
 from mutualaid.models import Organisation, User
@@ -70,7 +69,7 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     if period.frozen_at is None:
         period.frozen_at = now
         period.save(update_fields=["frozen_at"])
-    split = _premium_split(locked, period, today)
+    split = selectors.member_list_premium_split(member_list=locked, period=period, today=today)
     province_id = locked.org.ancestor_ids()[0]
     _refuse_people_enrolled_meanwhile(locked, period, province_id)
     first_number = policy.last_member_number + 1
@@ -132,20 +131,6 @@ def _next_policy_number(office: Organisation, year: int) -> str:
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])
     return f"{office.code}-{year}-{sequence.last_value:06d}"
-
-
-def _premium_split(member_list: MemberList, period: Period, today: date) -> PremiumSplit:
-    """Every member of a unit holds the same number of shares, so one split serves the list."""
-    shares = ListRow.objects.filter(member_list=member_list, ok=True).values_list("shares", flat=True).first() or 1
-    subsidy = subsidy_for(
-        kind=period.subsidy_kind,
-        amount=period.subsidy_amount,
-        stages=period.subsidy_stages,
-        enrolled_on=today if period.subsidy_kind == SubsidyKind.STAGED else period.starts_on,
-    )
-    return premium_split(
-        shares=shares, premium_per_share=period.premium_per_share, subsidy=subsidy, unit_ratio=period.unit_ratio
-    )
 
 
 def _enrolled_meanwhile_message() -> str:
