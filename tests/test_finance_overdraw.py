@@ -5,10 +5,12 @@ a written reason, recorded on the payment, on the page and through the API alike
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -18,6 +20,7 @@ from finance.selectors.books import account_balance_list
 from finance.services import ledger, payments
 from finance.services.ledger import credit, debit
 from mutualaid import dates
+from mutualaid.models import Organisation
 from mutualaid.tenancy import org_scope, unscoped
 from tests import claimkit
 from tests.conftest import Tree
@@ -27,6 +30,10 @@ TODAY = dates.business_today()
 
 @pytest.fixture
 def books(tree: Tree) -> Tree:
+    return _fund(tree)
+
+
+def _fund(tree: Tree) -> Tree:
     """City A runs the plan and holds 50.00 yuan in its bank account; its fee cap is the whole
     premium (100.00), so that only the bank balance stands in a fee's way."""
     tree.a.with_enrollment(100)
@@ -207,4 +214,41 @@ def test_a_sibling_office_gets_404_on_the_page_and_the_api(books: Tree) -> None:
     body = {"paid_on": f"{TODAY:%Y-%m-%d}", "bank_reference": "X", "overdraw_reason": "别人的款项"}
     answer = _api(stranger).post(url, json.dumps(body), content_type="application/json")
     assert answer.status_code == 404
+    assert _fresh(payment).status == PaymentStatus.APPROVED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_booked_while_another_posting_holds_the_office_waits_and_sees_it(tree: Tree) -> None:
+    """Another payment out of the same bank account is being booked (it holds the office's row
+    lock, as `payment_mark_paid` does): this one waits for it, then reads the lower balance."""
+    _fund(tree)
+    payment = _approved_fee(tree, "30.00")
+    holding, go_on = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def other_payment() -> None:
+        try:
+            with transaction.atomic(), org_scope(tree.a.city, actor_id=tree.a.office_user.pk):
+                office = Organisation.objects.select_for_update(no_key=True).filter(pk=tree.a.city.pk)
+                list(office.values_list("pk"))
+                fee = Decimal("40.00")
+                _bank(tree, "other", debit(Account.MANAGEMENT_FEE, fee), credit(Account.BANK, fee))
+                holding.set()
+                go_on.wait(10)
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_payment)
+    thread.start()
+    assert holding.wait(10), errors
+    threading.Timer(1.0, go_on.set).start()  # the other booking commits a second later
+    finance = tree.a.reviewers.finance
+    with org_scope(tree.a.city, actor_id=finance.pk), pytest.raises(ValidationError) as refused:
+        payments.payment_mark_paid(actor=finance, payment=payment, paid_on=TODAY, bank_reference="R-9")
+    thread.join()
+    assert not errors, errors
+    message = " ".join(refused.value.messages)
+    assert "10.00" in message and "20.00" in message  # the balance after the other booking (50 - 40), the shortfall
     assert _fresh(payment).status == PaymentStatus.APPROVED
