@@ -1,19 +1,21 @@
-"""The finance API (`/api/v1/finance/…`), read-only and in the caller's scope: the journal with
-its lines, the balances of an office's books for a month, the premium remittance reports and the
-payments with their approvals. Every read goes through the scoped managers, so another office's
-rows cannot come back, whatever the filters say."""
+"""The finance API (`/api/v1/finance/…`), in the caller's scope: the journal with its lines, the
+balances of an office's books for a month, the premium remittance reports and the payments with
+their approvals; one write, booking an approved payment as paid. Every read goes through the
+scoped managers, so another office's rows cannot come back, whatever the filters say."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,11 +24,12 @@ from rest_framework.views import APIView
 from finance.models import Account, JournalEntry, JournalLine, PaymentApproval, PaymentRequest, Remittance
 from finance.selectors.books import account_balance_list, book_office_list, book_plan_list
 from finance.selectors.payments import payment_list
+from finance.services.payments import payment_mark_paid
 from mutualaid import dates
 from mutualaid.badinput import whole_number
-from mutualaid.drf import HasPermission, money_field
+from mutualaid.drf import BoundedJSONParser, HasPermission, money_field
 from mutualaid.models import Organisation, User
-from mutualaid.requests import request_office
+from mutualaid.requests import request_office, request_user
 
 FILTERS = [
     OpenApiParameter("office", OpenApiTypes.INT, description="An office of your tree that keeps books."),
@@ -150,6 +153,7 @@ class BalanceRowSerializer(serializers.Serializer[Any]):
     debit = money_field()
     credit = money_field()
     closing = money_field()
+    overdrawn = serializers.BooleanField(help_text="A bank or cash account below zero at the month's end.")
 
 
 class BalancesSerializer(serializers.Serializer[Any]):
@@ -273,6 +277,8 @@ class PaymentSerializer(OfficePlanFields, serializers.ModelSerializer[PaymentReq
             "paid_on",
             "bank_reference",
             "entry",
+            "overdraw_reason",
+            "overdraw_shortfall",
             "approvals",
         ]
 
@@ -292,10 +298,43 @@ class PaymentList(FinanceReading, generics.ListAPIView[PaymentRequest]):
         )
 
 
+class PaidSerializer(serializers.Serializer[Any]):
+    paid_on = serializers.DateField()
+    bank_reference = serializers.CharField(max_length=60)
+    overdraw_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class PaymentPaid(APIView):
+    """The bank made an approved payment: book it as paid (as the payment page's button does). A
+    payment that takes the office's bank account below zero, counting the other approved payments
+    not yet paid, is refused (400) unless `overdraw_reason` says why, in 5 characters or more."""
+
+    permission_classes = [HasPermission]
+    required_permission = "finance.post"
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(request=PaidSerializer, responses={200: PaymentSerializer})
+    def post(self, request: Request, payment_pk: int, version: str = "v1") -> Response:
+        try:
+            payment = payment_list().get(pk=payment_pk)
+        except PaymentRequest.DoesNotExist:
+            raise Http404 from None
+        form = PaidSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            paid = payment_mark_paid(actor=request_user(request), payment=payment, **form.validated_data)
+        except ValidationError as error:
+            return Response({"detail": error.messages}, status=status.HTTP_400_BAD_REQUEST)
+        except PermissionDenied as error:
+            raise ApiPermissionDenied(str(error) or None) from None
+        return Response(PaymentSerializer(payment_list().get(pk=paid.pk)).data)
+
+
 api_urls = [
     path("finance/entries/", EntryList.as_view(), name="api_finance_entries"),
     path("finance/entries/<int:entry_pk>/", EntryDetail.as_view(), name="api_finance_entry"),
     path("finance/balances/", Balances.as_view(), name="api_finance_balances"),
     path("finance/remittances/", RemittanceList.as_view(), name="api_finance_remittances"),
     path("finance/payments/", PaymentList.as_view(), name="api_finance_payments"),
+    path("finance/payments/<int:payment_pk>/paid/", PaymentPaid.as_view(), name="api_finance_payment_paid"),
 ]

@@ -68,7 +68,15 @@ def seed() -> bool:
     with demo_acting(finance):
         payments.payment_transfer_file(actor=finance, payment=payment)
         payment = payments.payment_mark_sent(actor=finance, payment=payment, version=payment.version)
-        payments.payment_mark_paid(actor=finance, payment=payment, paid_on=today, bank_reference="CCB-XA-PAY-0001")
+        # The province pools the premium while the city pays the claims: the city's bank account
+        # goes below zero, which finance confirms with its reason (shown on the payment's page).
+        payments.payment_mark_paid(
+            actor=finance,
+            payment=payment,
+            paid_on=today,
+            bank_reference="CCB-XA-PAY-0001",
+            overdraw_reason="省级统筹，保费已上解；理赔款由市专户先行垫付，待省级拨回",
+        )
     return True
 
 

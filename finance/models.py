@@ -262,6 +262,12 @@ class PaymentRequest(TenantOwned):
     paid_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
     entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Paid although it took the dedicated bank account below zero (counting the other approved
+    # payments not yet paid): who confirmed it, when, and why.
+    overdraw_reason = models.CharField(_("reason for overdrawing the bank account"), max_length=300, blank=True)
+    overdraw_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    overdraw_at = models.DateTimeField(_("overdraft confirmed at"), null=True, blank=True)
+    overdraw_shortfall = models.DecimalField(_("shortfall"), null=True, blank=True, **MONEY)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("payment")

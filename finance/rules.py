@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from finance.models import DEBIT_NORMAL
+from finance.models import DEBIT_NORMAL, Account
 from mutualaid import dates
 from mutualaid.models import OrgKind
 
@@ -15,6 +15,14 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # The kinds of office that hold plan money and so keep books.
 MONEY_OFFICES = (OrgKind.PROVINCE, OrgKind.CITY, OrgKind.INDUSTRY, OrgKind.COUNTY)
+# The accounts of the chart that hold money at the bank or in cash: their balance may not go
+# below zero unseen (the chart has one, the dedicated bank account).
+CASH_ACCOUNTS = frozenset({Account.BANK})
+
+
+def money_text(value: Decimal) -> str:
+    """An amount as a person reads it everywhere in the product: 12,345.60 (and -12,345.60)."""
+    return f"{value.quantize(CENT):,.2f}"
 
 
 def normal_balance(account: str, debits: Decimal, credits: Decimal) -> Decimal:

@@ -191,5 +191,8 @@ def pay(people: Reviewers, claims: list[Claim], on: date = date(2026, 11, 20)) -
     with org_scope(finance.org, actor_id=finance.pk):
         finance_payments.payment_transfer_file(actor=finance, payment=payment)
         payment = finance_payments.payment_mark_sent(actor=finance, payment=payment, version=payment.version)
-        finance_payments.payment_mark_paid(actor=finance, payment=payment, paid_on=on, bank_reference="BANK-REF-1")
+        # A city that pays claims of a plan pooled above goes below zero in its bank account: confirmed.
+        finance_payments.payment_mark_paid(
+            actor=finance, payment=payment, paid_on=on, bank_reference="BANK-REF-1", overdraw_reason="理赔先行垫付"
+        )
     return batch

@@ -499,8 +499,12 @@ def test_a_batch_is_paid_through_its_payment_notifies_and_freezes_the_schedule(
         assert rows[2][4] == 2080 and rows[-1][4] == 2080
         payment = payments.payment_mark_sent(actor=finance, payment=payment, version=payment.version)
         with caplog.at_level("INFO", logger="mutualaid.notify"), django_capture_on_commit():
-            payment = payments.payment_mark_paid(
-                actor=finance, payment=payment, paid_on=date(2026, 11, 2), bank_reference="R1"
+            payment = payments.payment_mark_paid(  # the plan is pooled, the city's bank account empty: confirmed
+                actor=finance,
+                payment=payment,
+                paid_on=date(2026, 11, 2),
+                bank_reference="R1",
+                overdraw_reason="理赔先行垫付",
             )
         with pytest.raises(ValidationError):  # settled once only
             batch_settle(actor=finance, batch=batch, paid_on=date(2026, 11, 2), bank_reference="R1")

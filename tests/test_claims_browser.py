@@ -117,6 +117,9 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
     page.click("[data-testid=mark-sent]")
     page.wait_for_selector("[data-testid=mark-paid]")
     page.fill("input[name=bank_reference]", "ICBC-20261102-01")
+    # The plan is pooled above: the city's bank account would go below zero, which is confirmed.
+    assert "低于零" in page.locator("[data-testid=overdraft-warning]").inner_text()
+    page.fill("[data-testid=overdraw-reason]", "省级统筹，理赔先行垫付")
     page.click("text=银行已确认：标记为已付款")
     page.wait_for_selector("text=批次已标记为已付款")
     assert page.locator("[data-testid=batch-status]").inner_text() == "已赔付"

@@ -185,7 +185,12 @@ def test_a_batch_is_submitted_for_payment_from_its_page_then_sent_and_marked_pai
     pay_url = reverse("finance:payment_detail", kwargs={"payment_pk": payment.pk})
     sent = finance.post(pay_url, {"action": "sent", "version": payment.version, "back": "batch"})
     assert sent["Location"] == detail_url
-    finance.post(pay_url, {"action": "paid", "paid_on": "2026-11-02", "bank_reference": "ICBC-20261102-01"})
+    paid = {"action": "paid", "paid_on": "2026-11-02", "bank_reference": "ICBC-20261102-01"}
+    refused = finance.post(pay_url, paid, follow=True).content.decode()  # the city's bank account is empty
+    assert "低于零" in refused and 'data-testid="overdraw-reason"' in refused
+    with unscoped():
+        assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.IN_BATCH
+    finance.post(pay_url, {**paid, "overdraw_reason": "省级统筹，理赔先行垫付"})
     with unscoped():
         assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.PAID
         assert PaymentRequest.objects.get(pk=payment.pk).status == PaymentStatus.PAID

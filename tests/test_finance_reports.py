@@ -431,6 +431,7 @@ def test_the_balances_api_gives_the_account_rows_of_an_office_in_the_tree(books:
         "debit": "40.00",
         "credit": "0.00",
         "closing": "1274.56",
+        "overdrawn": False,
     }
 
 

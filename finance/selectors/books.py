@@ -11,7 +11,7 @@ from django.db.models import QuerySet, Sum
 
 from enrollment.models import Plan
 from finance.models import Account, JournalEntry, JournalLine
-from finance.rules import MONEY_OFFICES, ZERO, normal_balance
+from finance.rules import CASH_ACCOUNTS, MONEY_OFFICES, ZERO, normal_balance
 from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.tenancy import unscoped
@@ -25,6 +25,11 @@ class AccountRow:
     debit: Decimal
     credit: Decimal
     closing: Decimal
+
+    @property
+    def overdrawn(self) -> bool:
+        """A bank or cash account that stands below zero at the end of the month shown."""
+        return self.account in CASH_ACCOUNTS and self.closing < 0
 
 
 def account_balance_list(*, office: Organisation, plan: Plan | None, month: date) -> list[AccountRow]:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 
 from claims.models import PaymentBatch
-from finance.models import PaymentRequest, PaymentStatus
+from finance.models import Account, JournalLine, PaymentRequest, PaymentStatus
+from finance.rules import ZERO, normal_balance
 from mutualaid.models import Organisation
+
+# Approved and on its way out of the bank account, not yet booked as paid.
+UNPAID = (PaymentStatus.APPROVED, PaymentStatus.SENT)
 
 
 def payment_list(*, office: Organisation | None = None) -> QuerySet[PaymentRequest]:
@@ -27,3 +34,43 @@ def batch_payment_get(*, batch: PaymentBatch) -> PaymentRequest | None:
     """The batch's payment under way or made (a rejected one only if nothing replaced it)."""
     payments = PaymentRequest.objects.filter(claims_batch=batch).select_related("prepared_by", "sent_by", "paid_by")
     return payments.exclude(status=PaymentStatus.REJECTED).first() or payments.order_by("-prepared_at").first()
+
+
+@dataclass(frozen=True)
+class Overdraft:
+    """What paying a payment does to its office's dedicated bank account: the balance booked now
+    (every plan's share of the one account), the other approved payments not yet paid out of it,
+    and this payment."""
+
+    account: str
+    balance: Decimal
+    committed: Decimal
+    amount: Decimal
+
+    @property
+    def after(self) -> Decimal:
+        return self.balance - self.committed - self.amount
+
+    @property
+    def shortfall(self) -> Decimal:
+        return max(-self.after, ZERO)
+
+
+def payment_overdraft_get(*, payment: PaymentRequest) -> Overdraft:
+    """The bank account's balance against this payment and the others approved but not yet paid
+    (read in the caller's scope: the office paying is the caller's own). The service that books
+    the payment reads it again under the office's lock."""
+    sums = JournalLine.objects.filter(org_id=payment.org_id, account=Account.BANK).aggregate(
+        debit=Sum("debit"), credit=Sum("credit")
+    )
+    others = (
+        PaymentRequest.objects.filter(org_id=payment.org_id, status__in=UNPAID)
+        .exclude(pk=payment.pk)
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return Overdraft(
+        account=Account.BANK,
+        balance=normal_balance(Account.BANK, sums["debit"] or ZERO, sums["credit"] or ZERO),
+        committed=others or ZERO,
+        amount=payment.amount,
+    )

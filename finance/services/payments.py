@@ -29,7 +29,8 @@ from finance.models import (
     PaymentRequest,
     PaymentStatus,
 )
-from finance.rules import CENT, ZERO, normal_balance
+from finance.rules import CENT, ZERO, money_text, normal_balance
+from finance.selectors.payments import Overdraft, payment_overdraft_get
 from finance.services.claims_batches import batch_payment_book, batch_payment_defaults, batch_transfer_file
 from finance.services.ledger import acting_office, balance_get, books_lock, credit, debit, entry_post, number_next
 from mutualaid import dates
@@ -38,6 +39,9 @@ from mutualaid.models import Organisation, User
 from mutualaid.officesettings import office_settings
 from mutualaid.roles import require_permission
 from mutualaid.selectors import role_granted_by
+
+# The fewest characters of the reason for paying out of a bank account that goes below zero.
+OVERDRAW_REASON_MIN = 5
 
 
 def _fee_room(office: Organisation, plan: Plan, year: int) -> Decimal:
@@ -287,9 +291,12 @@ def payment_mark_sent(*, actor: User, payment: PaymentRequest, version: int) -> 
 
 
 @transaction.atomic
-def payment_mark_paid(*, actor: User, payment: PaymentRequest, paid_on: date, bank_reference: str) -> PaymentRequest:
+def payment_mark_paid(
+    *, actor: User, payment: PaymentRequest, paid_on: date, bank_reference: str, overdraw_reason: str = ""
+) -> PaymentRequest:
     """The bank made an approved payment: booked out of the dedicated account. A claims batch's
-    payment is paid once its transfer file has gone to the bank, and paying it settles its claims."""
+    payment is paid once its transfer file has gone to the bank, and paying it settles its claims.
+    A payment that takes the bank account below zero is booked only with a written reason."""
     require_permission(actor, "finance.post")
     locked = _lock_own(actor, payment)
     batch = locked.kind == PaymentKind.CLAIMS_BATCH
@@ -304,6 +311,7 @@ def payment_mark_paid(*, actor: User, payment: PaymentRequest, paid_on: date, ba
         raise ValidationError({"bank_reference": _("Enter the bank's reference of the payment.")})
     if paid_on > dates.business_today():
         raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+    _check_overdraft(actor, locked, overdraw_reason)
     if batch:
         locked.entry = batch_payment_book(actor=actor, payment=locked, paid_on=paid_on, bank_reference=reference)
     else:
@@ -312,6 +320,42 @@ def payment_mark_paid(*, actor: User, payment: PaymentRequest, paid_on: date, ba
     locked.bank_reference, locked.version = reference, locked.version + 1
     locked.save()
     return locked
+
+
+def _check_overdraft(actor: User, payment: PaymentRequest, reason: str) -> None:
+    """Refuse a payment that takes the office's bank account below zero (with the other approved
+    payments not yet paid) unless a reason is given; with one, who gave it is recorded on the
+    payment. The balance is read under a row lock of the office that owns the account, so two
+    payments booked at once see each other (FOR NO KEY UPDATE: rows pointing at the office are
+    still written meanwhile)."""
+    list(Organisation.objects.select_for_update(no_key=True).filter(pk=payment.org_id).values_list("pk"))
+    overdraft = payment_overdraft_get(payment=payment)
+    if overdraft.shortfall <= 0:
+        return
+    reason = reason.strip()
+    if len(reason) < OVERDRAW_REASON_MIN:
+        raise ValidationError(overdraft_refused(payment, overdraft), code="overdraw")
+    payment.overdraw_reason, payment.overdraw_by = reason[:300], actor
+    payment.overdraw_at, payment.overdraw_shortfall = timezone.now(), overdraft.shortfall
+
+
+def overdraft_refused(payment: PaymentRequest, overdraft: Overdraft) -> str:
+    """Why a payment is not booked without a confirmation: the account, its balance, the shortfall."""
+    return _(
+        "Paying %(number)s would take %(account)s of %(office)s below zero: its balance is %(balance)s yuan, "
+        "other approved payments not yet paid come to %(committed)s yuan, and this payment of %(amount)s yuan "
+        "leaves a shortfall of %(shortfall)s yuan. To pay anyway, confirm with a written reason "
+        "(at least %(least)s characters)."
+    ) % {
+        "number": payment.number,
+        "account": Account(overdraft.account).label,
+        "office": payment.org.name,
+        "balance": money_text(overdraft.balance),
+        "committed": money_text(overdraft.committed),
+        "amount": money_text(overdraft.amount),
+        "shortfall": money_text(overdraft.shortfall),
+        "least": OVERDRAW_REASON_MIN,
+    }
 
 
 def _book(actor: User, payment: PaymentRequest, paid_on: date, reference: str) -> JournalEntry:

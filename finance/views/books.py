@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from finance.models import JournalEntry
+from finance.rules import money_text
 from finance.selectors import books
 from finance.services.ledger import entry_reverse
 from finance.views.base import show_error
@@ -40,13 +41,15 @@ class BooksView(StaffView):
         plan = next((p for p in plans if str(p.pk) == params.get("plan", "")), None)
         month = dates.parse_month(params.get("month", "")) or dates.month_start(dates.business_today())
         debits, credits = books.trial_balance_get(office=office)
+        rows = books.account_balance_list(office=office, plan=plan, month=month)
         context.update(
+            overdrawn=[(row.label, money_text(row.closing)) for row in rows if row.overdrawn],
             offices=offices,
             office=office,
             plans=plans,
             plan=plan,
             month=month,
-            rows=books.account_balance_list(office=office, plan=plan, month=month),
+            rows=rows,
             entries=books.entry_list(office=office, plan=plan, month=month),
             debits=debits,
             credits=credits,

@@ -19,8 +19,14 @@ from claims.models import PaymentBatch
 from claims.selectors import BatchFigures, batch_list
 from enrollment.models import Plan
 from finance.models import APPROVAL_LAYERS, FinanceSettings, PaymentKind, PaymentRequest, PaymentStatus
+from finance.rules import money_text
 from finance.selectors.books import book_plan_list
-from finance.selectors.payments import batch_payment_get, claims_batch_unpaid_list, payment_list
+from finance.selectors.payments import (
+    batch_payment_get,
+    claims_batch_unpaid_list,
+    payment_list,
+    payment_overdraft_get,
+)
 from finance.services import payments
 from finance.views.base import show_error
 from mutualaid import dates
@@ -130,6 +136,7 @@ class PaymentDetailView(StaffView):
             and user.pk != payment.prepared_by_id
             and user.pk not in {a.approver_id for a in signed.values()},
             layer_label=LAYER_LABELS[layer[0]] if layer else "",
+            overdraw_shortfall=money_text(payment.overdraw_shortfall) if payment.overdraw_shortfall else "",
             **payment_actions(user, payment),
         )
         return context
@@ -163,6 +170,7 @@ class PaymentDetailView(StaffView):
                     payment=payment,
                     paid_on=forms.DateField().clean(request.POST.get("paid_on", "")),
                     bank_reference=request.POST.get("bank_reference", ""),
+                    overdraw_reason=request.POST.get("overdraw_reason", ""),
                 )
                 if payment.kind == PaymentKind.CLAIMS_BATCH:
                     messages.success(request, _("Batch marked paid; the members are being notified."))
@@ -179,10 +187,17 @@ def payment_actions(user: User, payment: PaymentRequest) -> dict[str, Any]:
     own = user.org_id == payment.org_id and user.has_perm("finance.post")
     batch = payment.kind == PaymentKind.CLAIMS_BATCH
     status = payment.status
+    may_send = own and batch and status == PaymentStatus.APPROVED
+    may_pay = own and status == (PaymentStatus.SENT if batch else PaymentStatus.APPROVED)
+    # Warned before the transfer file goes and asked for a reason when booking it paid.
+    overdraft = payment_overdraft_get(payment=payment) if may_send or may_pay else None
+    short = overdraft is not None and overdraft.shortfall > 0
     return {
         "may_download": own and batch and status in (PaymentStatus.APPROVED, PaymentStatus.SENT, PaymentStatus.PAID),
-        "may_send": own and batch and status == PaymentStatus.APPROVED,
-        "may_pay": own and status == (PaymentStatus.SENT if batch else PaymentStatus.APPROVED),
+        "may_send": may_send,
+        "may_pay": may_pay,
+        "overdraft_warning": payments.overdraft_refused(payment, overdraft) if overdraft is not None and short else "",
+        "overdraw_least": payments.OVERDRAW_REASON_MIN,
         "today": dates.business_today(),
     }
 
