@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from mutualaid.money import MONEY
@@ -75,6 +76,31 @@ class StrictNumbers(forms.BaseForm):
                 self.add_error(name, _("Enter the number in the digits 0 to 9."))
 
 
+# Query-string keys that name a row by its id, and the ones that name a year or a month, as every
+# page of the product reads them. A page asked with one of them holding something that cannot be
+# an id, a year or a month answers 400 naming the key, instead of its default (the API has its own
+# serializers and answers 400 in JSON from them).
+ID_KEYS = ("office", "parent", "unit", "plan", "period", "policy", "list", "enrollment", "claim", "batch")
+YEARS = range(1900, 3000)
+
+
+def _bad_query_key(request: HttpRequest) -> str | None:
+    """The first query key of a page whose value cannot be what the key names, or None."""
+    from mutualaid.dates import parse_month
+
+    for key in ID_KEYS:
+        value = request.GET.get(key, "")
+        if value.strip() and whole_number(value) is None:
+            return key
+    year = request.GET.get("year", "")
+    if year.strip() and whole_number(year) not in YEARS:
+        return "year"
+    month = request.GET.get("month", "")
+    if month.strip() and parse_month(month) is None:
+        return "month"
+    return None
+
+
 def _holds_nul(request: HttpRequest) -> bool:
     if "%00" in request.META.get("QUERY_STRING", "") and _any_nul(request.GET.lists()):
         return True
@@ -108,4 +134,11 @@ class BadInputMiddleware:
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=400)
             return HttpResponseBadRequest(message)
+        if not request.path.startswith("/api/") and (key := _bad_query_key(request)) is not None:
+            message = _(
+                "The address asks for %(key)s=%(value)s, which is not a valid %(key)s: an id is written in the "
+                "digits 0 to 9, a year as four digits, a month as YYYY-MM. Correct the address or open the page "
+                "from the menu."
+            ) % {"key": key, "value": request.GET.get(key, "")[:40]}
+            return HttpResponseBadRequest(render_to_string("400_query.html", {"message": message}))
         return self.get_response(request)

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from mutualaid import dates
+from mutualaid.badinput import whole_number
 from mutualaid.models import Organisation, OrgKind
 from reporting.models import ExportJob, Snapshot, SnapshotKind
 from reporting.overview import overview
@@ -23,8 +24,8 @@ def node_get(*, office: object, default: Organisation) -> Organisation:
     if office in (None, ""):
         return default
     try:
-        return Organisation.objects.get(pk=int(str(office)))
-    except (Organisation.DoesNotExist, ValueError):
+        return Organisation.objects.get(pk=whole_number(office))
+    except Organisation.DoesNotExist:
         raise ValidationError(_("No such office in your tree.")) from None
 
 

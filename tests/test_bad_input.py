@@ -431,3 +431,29 @@ def test_a_bad_month_or_number_in_a_query_is_refused_with_a_chinese_message(
     response = client.get("/api/v1/finance/entries/", {"month": value})
     assert response.status_code == 400
     assert any("\u4e00" <= char <= "\u9fff" for char in str(response.json()["month"]))
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        ({"period": "²"}, "period"),
+        ({"office": "١٢"}, "office"),
+        ({"plan": "１"}, "plan"),
+        ({"year": "10000"}, "year"),
+        ({"year": "0"}, "year"),
+        ({"month": "9999-13"}, "month"),
+        ({"month": "2026-1"}, "month"),
+    ],
+)
+def test_a_page_asked_for_a_malformed_id_year_or_month_answers_400_naming_the_key(
+    walk_tree: Tree, db: None, query: dict[str, str], key: str
+) -> None:
+    """Pages, like the API, refuse a query value that cannot be what its key names, in Chinese and
+    naming the key, instead of quietly showing their default (mutualaid/badinput.py)."""
+    client = _clients(walk_tree)["session"]
+    for path in ("/reporting/overview/", "/finance/"):
+        response = client.get(path, query)
+        text = response.content.decode()
+        assert response.status_code == 400, (path, query)
+        assert f"{key}=" in text and "数字" in text, text
+    assert client.get("/reporting/overview/", {"month": "2026-10", "office": ""}).status_code == 200
