@@ -24,7 +24,7 @@ def node_get(*, office: object, default: Organisation) -> Organisation:
     if office in (None, ""):
         return default
     try:
-        return Organisation.objects.get(pk=whole_number(office))
+        return Organisation.objects.get(pk=whole_number(office) or 0)  # 0: no row has it
     except Organisation.DoesNotExist:
         raise ValidationError(_("No such office in your tree.")) from None
 
