@@ -29,6 +29,9 @@ class ClaimsConfig(AppConfig):
         """Register with the core what claims adds: permissions, menu entries, URL objects, the
         member page's panel, the members' payout messages, encrypted personal data, retention
         rules and the demo's claims."""
+        from mutualaid.badinput import register_query_ids
+
+        register_query_ids("claim", "batch")
         from claims import demo, permissions, retention, tasks
         from claims.events import ClaimsBatchPaid
         from mutualaid import events, pii

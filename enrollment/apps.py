@@ -9,6 +9,9 @@ class EnrollmentConfig(AppConfig):
     def ready(self) -> None:
         """Register with the core what enrollment adds: permissions, menu entries, URL objects,
         encrypted personal data, retention rules and the demo's data."""
+        from mutualaid.badinput import register_query_ids
+
+        register_query_ids("plan", "period", "policy", "list", "enrollment")
         from enrollment import demo, permissions, retention
         from mutualaid import pii
         from mutualaid.demo import register_demo

@@ -80,15 +80,21 @@ class StrictNumbers(forms.BaseForm):
 # page of the product reads them. A page asked with one of them holding something that cannot be
 # an id, a year or a month answers 400 naming the key, instead of its default (the API has its own
 # serializers and answers 400 in JSON from them).
-ID_KEYS = ("office", "parent", "unit", "plan", "period", "policy", "list", "enrollment", "claim", "batch")
+# The core's keys; each app adds the keys of its own rows from its AppConfig.ready().
+ID_KEYS: set[str] = {"office", "parent", "unit"}
 YEARS = range(1900, 3000)
+
+
+def register_query_ids(*keys: str) -> None:
+    """Query-string keys by which the app's pages are asked for one of its rows by id."""
+    ID_KEYS.update(keys)
 
 
 def _bad_query_key(request: HttpRequest) -> str | None:
     """The first query key of a page whose value cannot be what the key names, or None."""
     from mutualaid.dates import parse_month
 
-    for key in ID_KEYS:
+    for key in sorted(ID_KEYS):
         value = request.GET.get(key, "")
         if value.strip() and whole_number(value) is None:
             return key
