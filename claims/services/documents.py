@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from claims.lifecycle import OPEN_STATUSES
-from claims.models import Claim, ClaimDocument, ClaimSettings, ClaimStatus, DocumentKind, StepAction
+from claims.models import Claim, ClaimDocument, ClaimSettings, ClaimStatus, DocumentKind, PendingUpload, StepAction
 from claims.selectors import claim_missing_documents, office_calendar
 from claims.services._shared import acting_level, check_one_level, lock_claim, record_step, reopen_after_change
 from mutualaid import dates, pii
@@ -75,21 +75,23 @@ def _image_opens(data: bytes) -> bool:
     return True
 
 
+def scan_save(row: ClaimDocument | PendingUpload, *, upload: Upload, actor: User, stem: str) -> None:
+    """Save a checked upload into a scan row (a claim's document, or one kept for a refused form):
+    what was uploaded, its digest, and the file encrypted."""
+    row.kind = upload.kind
+    row.original_name = upload.name
+    row.content_type = upload.content_type
+    row.size = len(upload.data)
+    row.sha256 = hashlib.sha256(upload.data).hexdigest()
+    row.uploaded_by = actor
+    row.file.save(f"{stem}-{upload.kind}.bin", ContentFile(pii.encrypt_bytes(upload.data)), save=False)
+    row.save()
+
+
 def documents_store(*, claim: Claim, uploads: Iterable[Upload], actor: User) -> None:
     """Store checked uploads with the claim, encrypted, with the digest of what was uploaded."""
     for upload in uploads:
-        document = ClaimDocument(
-            org=claim.org,
-            claim=claim,
-            kind=upload.kind,
-            original_name=upload.name,
-            content_type=upload.content_type,
-            size=len(upload.data),
-            sha256=hashlib.sha256(upload.data).hexdigest(),
-            uploaded_by=actor,
-        )
-        document.file.save(f"{claim.number}-{upload.kind}.bin", ContentFile(pii.encrypt_bytes(upload.data)), save=False)
-        document.save()
+        scan_save(ClaimDocument(org=claim.org, claim=claim), upload=upload, actor=actor, stem=claim.number)
 
 
 def clock_start_if_complete(*, claim: Claim) -> None:

@@ -7,21 +7,18 @@ encrypted, and visible to their uploader at their office only, under the form's 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Sequence
 from datetime import timedelta
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from claims.models import Claim, PendingUpload
 from claims.selectors import pending_content, pending_uploads
-from claims.services.documents import Upload
+from claims.services.documents import Upload, scan_save
 from claims.services.figures import Figures, Payee
 from claims.services.registration import claim_register
 from enrollment.models import Enrollment
-from mutualaid import pii
 from mutualaid.models import User
 
 # A scan left on a form nobody sent again is removed after this long.
@@ -49,18 +46,7 @@ def pending_uploads_keep(*, actor: User, draft: str, keep: Collection[int], uplo
     stale = mine.filter(uploaded_at__lt=timezone.now() - PENDING_KEPT_FOR)
     _delete(list(stale | pending_uploads(actor=actor, draft=draft).exclude(pk__in=keep)))
     for upload in uploads:
-        row = PendingUpload(
-            org=actor.org,
-            draft=draft,
-            kind=upload.kind,
-            original_name=upload.name,
-            content_type=upload.content_type,
-            size=len(upload.data),
-            sha256=hashlib.sha256(upload.data).hexdigest(),
-            uploaded_by=actor,
-        )
-        row.file.save(f"{draft}-{upload.kind}.bin", ContentFile(pii.encrypt_bytes(upload.data)), save=False)
-        row.save()
+        scan_save(PendingUpload(org=actor.org, draft=draft), upload=upload, actor=actor, stem=draft)
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.events import EndorsementIssued, PolicyIssued
-from enrollment.models import Endorsement, Plan, Policy
+from enrollment.models import Endorsement, Period, Plan, Policy
 from finance.models import Account, EntryKind, JournalEntry
 from finance.services.ledger import Leg, acting_office, credit, debit, entry_post, office_pools
 from mutualaid.models import Organisation, User
@@ -42,22 +42,44 @@ def _receivable_legs(*, office: Organisation, plan: Plan, premium: Decimal, unio
     return legs
 
 
-def on_policy_issued(event: PolicyIssued) -> None:
-    """A policy makes its premium receivable in the books of the office that collects it, on
-    the day it was issued."""
-    policy, actor = event.policy, event.actor
-    if policy.premium <= 0:
+def _receivable_post(
+    *,
+    actor: User,
+    unit: Organisation,
+    period: Period,
+    premium: Decimal,
+    union: Decimal,
+    posted_on: date,
+    memo: str,
+    key: str,
+) -> None:
+    """A unit's premium made receivable in the books of the office that collects it."""
+    if premium <= 0:
         return
-    office = collecting_office_get(unit=policy.org)
-    plan = policy.period.plan
+    office = collecting_office_get(unit=unit)
     entry_post(
         actor=actor,
         office=office,
-        plan=plan,
+        plan=period.plan,
         kind=EntryKind.POLICY_ISSUED,
+        posted_on=posted_on,
+        memo=memo,
+        legs=_receivable_legs(office=office, plan=period.plan, premium=premium, union=union),
+        key=key,
+    )
+
+
+def on_policy_issued(event: PolicyIssued) -> None:
+    """A policy makes its premium receivable on the day it was issued."""
+    policy = event.policy
+    _receivable_post(
+        actor=event.actor,
+        unit=policy.org,
+        period=policy.period,
+        premium=policy.premium,
+        union=policy.union_part,
         posted_on=timezone.localdate(policy.issued_at),
         memo=_("Policy %(number)s of %(unit)s") % {"number": policy.number, "unit": policy.org.name},
-        legs=_receivable_legs(office=office, plan=plan, premium=policy.premium, union=policy.union_part),
         key=f"policy:{policy.pk}",
     )
 
@@ -65,20 +87,15 @@ def on_policy_issued(event: PolicyIssued) -> None:
 def on_endorsement_issued(event: EndorsementIssued) -> None:
     """An endorsement makes its own premium receivable on its effective date: in its month's
     books, never in the month the policy was issued."""
-    endorsement, actor = event.endorsement, event.actor
-    if endorsement.premium <= 0:
-        return
-    policy = endorsement.policy
-    office = collecting_office_get(unit=policy.org)
-    plan = policy.period.plan
-    entry_post(
-        actor=actor,
-        office=office,
-        plan=plan,
-        kind=EntryKind.POLICY_ISSUED,
+    endorsement, policy = event.endorsement, event.endorsement.policy
+    _receivable_post(
+        actor=event.actor,
+        unit=policy.org,
+        period=policy.period,
+        premium=endorsement.premium,
+        union=endorsement.union_part,
         posted_on=endorsement.effective_on,
         memo=_("Endorsement %(number)s of %(unit)s") % {"number": endorsement.number, "unit": policy.org.name},
-        legs=_receivable_legs(office=office, plan=plan, premium=endorsement.premium, union=endorsement.union_part),
         key=f"endorsement:{endorsement.pk}",
     )
 
