@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from finance.models import DEBIT_NORMAL, Account
-from mutualaid import dates
+from mutualaid import dates, numbers
 from mutualaid.models import OrgKind
 
 CENT = Decimal("0.01")
@@ -22,7 +22,7 @@ CASH_ACCOUNTS = frozenset({Account.BANK})
 
 def money_text(value: Decimal) -> str:
     """An amount as a person reads it everywhere in the product: 12,345.60 (and -12,345.60)."""
-    return f"{value.quantize(CENT):,.2f}"
+    return numbers.money_text(value)
 
 
 def normal_balance(account: str, debits: Decimal, credits: Decimal) -> Decimal:

@@ -1,0 +1,62 @@
+"""One number format wherever a person reads a figure: web pages, workbooks, PDFs, calculation lines.
+
+- money: thousands separators and two decimals, `12,345.60` (`-12,345.60` below zero);
+- a share (a ratio such as 0.8951): one decimal and a percent sign, `89.5%`;
+- a date a person reads: `2026年12月6日` (files and the API keep ISO dates).
+
+Templates use the filters of `{% load numbers %}` (mutualaid/templatetags/numbers.py), code that
+writes workbooks and PDFs calls these functions: both give the same text.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils import timezone
+
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def money_text(value: object, *, blank: str = "") -> str:
+    """An amount in yuan: 12,345.60; `blank` for no amount (None, '', not a number)."""
+    number = _decimal(value)
+    if number is None:
+        return blank
+    return f"{number.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+
+
+def percent_text(share: object, *, blank: str = "") -> str:
+    """A share as a percentage with one decimal: 0.8951 → 89.5%."""
+    number = _decimal(share)
+    if number is None:
+        return blank
+    return f"{(number * 100).quantize(TENTH, rounding=ROUND_HALF_UP):,.1f}%"
+
+
+def date_text(value: date | datetime | None, *, blank: str = "") -> str:
+    """A date as a person reads it: 2026年12月6日 (a datetime is read in the business time zone)."""
+    if value is None:
+        return blank
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def count_text(value: object, *, blank: str = "") -> str:
+    """A count of people, claims or shares with thousands separators: 12,345."""
+    number = _decimal(value)
+    if number is None:
+        return blank
+    return f"{number.quantize(Decimal(1), rounding=ROUND_HALF_UP):,.0f}"

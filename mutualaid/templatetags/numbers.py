@@ -1,0 +1,34 @@
+"""`{% load numbers %}`: `{{ amount|money }}`, `{{ share|percent }}`, `{{ day|cn_date }}`, `{{ n|count }}`.
+
+The same text as mutualaid.numbers gives workbooks and PDFs (one number format everywhere).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django import template
+
+from mutualaid import numbers
+
+register = template.Library()
+
+
+@register.filter
+def money(value: object) -> str:
+    return numbers.money_text(value)
+
+
+@register.filter
+def percent(value: object) -> str:
+    return numbers.percent_text(value)
+
+
+@register.filter
+def cn_date(value: date | datetime | None) -> str:
+    return numbers.date_text(value)
+
+
+@register.filter
+def count(value: object) -> str:
+    return numbers.count_text(value)
