@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = (ROOT / "config" / "settings.py").read_text()
@@ -60,13 +61,27 @@ def test_compose_runs_every_part_of_the_product() -> None:
     assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]
 
 
+def test_compose_runs_a_worker_for_every_queue_and_each_queue_once() -> None:
+    from config.celery import queue_of
+
+    consumed: list[str] = []
+    for name, service in _compose()["services"].items():
+        if name.startswith("worker"):
+            (queues,) = [part for part in service["command"] if part.startswith("--queues=")]
+            consumed += queues.removeprefix("--queues=").split(",")
+    # docker-compose sets no CELERY_QUEUE: the deployment's default queue is Celery's own name.
+    every = {"celery", *(f"celery.{kind}" for kind in settings.WORK_QUEUE_KINDS)}
+    assert sorted(consumed) == sorted(every)
+    assert queue_of("documents") == f"{settings.CELERY_TASK_DEFAULT_QUEUE}.documents"
+
+
 def test_compose_has_health_checks_and_named_volumes() -> None:
     compose = _compose()
     for name in ("db", "redis", "web"):
         assert "healthcheck" in compose["services"][name], name
     assert set(compose["volumes"]) >= {"pgdata", "media"}
     assert "pgdata:/var/lib/postgresql/data" in compose["services"]["db"]["volumes"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-documents", "worker-reports", "beat"):
         depends = compose["services"][name]["depends_on"]
         assert depends["db"]["condition"] == "service_healthy"
 
@@ -78,7 +93,7 @@ def test_compose_sets_every_environment_variable_the_settings_require() -> None:
     )
     assert required <= read
     compose = _compose()
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-documents", "worker-reports", "beat"):
         env = compose["services"][name]["environment"]
         assert required <= set(env), name
         assert set(env) <= read, f"{name} sets variables the settings never read: {set(env) - read}"

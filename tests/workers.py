@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db import connection
 
 
@@ -36,4 +37,7 @@ def worker_command(*, hostname: str, queue: str | None = None, pool: str = "solo
         "--loglevel=WARNING",
         f"--hostname={hostname}",
     ]
-    return command + ([f"--queues={queue}"] if queue else [])
+    if not queue:  # the worker's own settings name its queues: the default one and one per kind of work
+        return command
+    kinds = ",".join(f"{queue}.{kind}" for kind in settings.WORK_QUEUE_KINDS)
+    return [*command, f"--queues={queue},{kinds}"]
