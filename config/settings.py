@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mutualaid.middleware.TenantScopeMiddleware",
     "axes.middleware.AxesMiddleware",
+    "mutualaid.replica.ReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -138,6 +139,13 @@ if not os.environ.get("DATABASE_URL"):
     )
 DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A PostgreSQL streaming replica for reporting reads (mutualaid/replica.py): dashboards, overviews,
+# rankings and the provincial pull API read there; writes and everything else stay on the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=60)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["mutualaid.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

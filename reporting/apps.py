@@ -10,6 +10,7 @@ class ReportingConfig(AppConfig):
         """Register with the core what reporting adds: permissions, menu entries, URL objects and
         retention rules."""
         from mutualaid.nav import NavItem, register_nav
+        from mutualaid.replica import register_replica_routes
         from mutualaid.retention import register_rules
         from mutualaid.roles import register_permissions
         from mutualaid.routes import register_url_objects
@@ -26,3 +27,18 @@ class ReportingConfig(AppConfig):
         )
         register_url_objects({"snapshot_pk": "reporting.Snapshot", "export_pk": "reporting.ExportJob"})
         register_rules(*retention.RULES)
+        # Pages and API calls that only read figures: on a replica when there is one.
+        register_replica_routes(
+            "reporting:dashboard",
+            "reporting:overview",
+            "reporting:overview_xlsx",
+            "reporting:overview_pdf",
+            "reporting:snapshots",
+            "reporting:rankings",
+            "reporting:rankings_xlsx",
+            "reporting:rankings_pdf",
+            "api_reporting_overview",
+            "api_reporting_rankings",
+            "api_reporting_snapshots",
+            "api_reporting_snapshot",
+        )

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from mutualaid import dates
 from mutualaid.badinput import whole_number
 from mutualaid.models import Organisation, User
+from mutualaid.replica import replica_reads
 from reporting import exports, rankings
 from reporting.models import ExportJob, ExportKind, ExportStatus
 from reporting.selectors import node_get
@@ -113,7 +114,8 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
         current.update(progress=progress)
 
     try:
-        document = _build(job, step)
+        with replica_reads():  # the figures from the replica when there is one; the job's own row stays on the primary
+            document = _build(job, step)
     except Exception as error:
         logger.exception("export %s failed", job.pk)
         message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
