@@ -146,6 +146,16 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["mutualaid.replica.ReplicaRouter"]
+# Behind PgBouncer in transaction pooling (docker-compose), consecutive transactions of one
+# connection may run on different server connections: what outlives a transaction must not be
+# used. The product takes only transaction-scoped advisory locks and `set_config(…, true)`, binds
+# parameters on the client (psycopg's default in Django: no prepared statements), and PgBouncer
+# carries the time zone and encoding over; the one thing left, a server-side cursor held open
+# across transactions by `.iterator()`, is turned off here (Django then reads such rows client
+# side). tests/test_pgbouncer.py proves it against a real PgBouncer.
+if env_bool("DATABASE_TRANSACTION_POOLING", False):
+    for _alias in DATABASES.values():
+        _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -4,14 +4,15 @@
 #   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   WeasyPrint (PDFs); without
 #                                   harfbuzz-subset one card takes 11 s instead of 0.13 s
 #   fonts-noto-cjk                  Chinese text in PDFs and browser screenshots
-#   chromium                        browser tests (only with --browser)
+#   chromium pgbouncer              browser tests and the connection-pooler test (only with --browser,
+#                                   which the test command passes)
 #   nginx-light                     the reverse proxy of the reporting benchmark (only with --bench)
 # As root it runs apt-get; otherwise it prints the one command to run.
 set -euo pipefail
 
 packages=(gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
 if [ "${1:-}" = "--browser" ]; then
-  packages+=(chromium)
+  packages+=(chromium pgbouncer)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(nginx-light)

@@ -61,6 +61,14 @@ def test_compose_runs_every_part_of_the_product() -> None:
     assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]
 
 
+def test_compose_pools_connections_in_transaction_mode_and_migrates_directly() -> None:
+    services = _compose()["services"]
+    pooler = services["pgbouncer"]["environment"]
+    assert services["pgbouncer"]["image"].startswith("edoburu/pgbouncer:")
+    assert pooler["POOL_MODE"] == "transaction" and pooler["DB_HOST"] == "db"
+    assert "@db:5432/" in services["migrate"]["environment"]["DATABASE_URL"]  # DDL and roles: no pooler
+
+
 def test_compose_runs_a_worker_for_every_queue_and_each_queue_once() -> None:
     from config.celery import queue_of
 
@@ -97,5 +105,6 @@ def test_compose_sets_every_environment_variable_the_settings_require() -> None:
         env = compose["services"][name]["environment"]
         assert required <= set(env), name
         assert set(env) <= read, f"{name} sets variables the settings never read: {set(env) - read}"
-        assert env["DATABASE_URL"].startswith("postgres://") and "@db:5432/" in env["DATABASE_URL"]
+        assert env["DATABASE_URL"].startswith("postgres://") and "@pgbouncer:6432/" in env["DATABASE_URL"]
+        assert env["DATABASE_TRANSACTION_POOLING"] == "1"
         assert env["REDIS_URL"].startswith("redis://redis:6379")
