@@ -89,6 +89,10 @@ def test_transaction_pooling_turns_server_side_cursors_off() -> None:
     code = "from django.conf import settings; print(settings.DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS'))"
     env = {**os.environ, "DATABASE_TRANSACTION_POOLING": "1", "DJANGO_SETTINGS_MODULE": "config.settings"}
     out = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert out.stdout.strip() == "True", out.stderr[-2000:]
