@@ -82,6 +82,18 @@ class FinanceSettings(TenantOwned):
     collective_decision_from = models.DecimalField(
         _("payments from this amount need a collective decision"), default=Decimal("100000"), **MONEY
     )
+    # When the offices directly below remit a month's premium to this office: by this day of the
+    # following month. Agent points report to their city first, and the city's consolidated report
+    # to the province falls due after them (finance/rules.py, REMITTANCE_DUE_DAY).
+    remittance_due_day = models.PositiveSmallIntegerField(
+        _("offices below remit by this day of the following month"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_(
+            "Empty: the 15th for agent points reporting to a city, the 25th for cities reporting to a province."
+        ),
+    )
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("finance settings")

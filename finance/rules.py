@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from finance.models import DEBIT_NORMAL, Account
+from finance.models import DEBIT_NORMAL, Account, FinanceSettings
 from mutualaid import dates, numbers
-from mutualaid.models import OrgKind
+from mutualaid.models import Organisation, OrgKind
+from mutualaid.officesettings import office_settings
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -30,6 +31,24 @@ def normal_balance(account: str, debits: Decimal, credits: Decimal) -> Decimal:
     return debits - credits if account in DEBIT_NORMAL else credits - debits
 
 
-def remittance_due_date(month: date) -> date:
-    """A month's premium is remitted to the office above by the 25th of the following month."""
-    return dates.add_months(month, 1).replace(day=25)
+# By default an agent point remits a month's premium to its city by the 15th of the following
+# month and the city its consolidated report to the province by the 25th, after its agent points;
+# the office above may set its own day (FinanceSettings.remittance_due_day).
+REMITTANCE_DUE_DAY = {OrgKind.CITY: 15, OrgKind.INDUSTRY: 15, OrgKind.PROVINCE: 25}
+
+
+def default_due_day(receiver: Organisation) -> int:
+    """The default day by which the offices below `receiver` remit (the 25th for a province)."""
+    return REMITTANCE_DUE_DAY.get(receiver.kind, 25)
+
+
+def remittance_due_dates(months: list[date], *, receiver: Organisation) -> list[date]:
+    """The days by which each month's premium reaches `receiver`, the office above the one
+    remitting (one query: the receiver's settings)."""
+    day = office_settings(FinanceSettings, receiver).remittance_due_day or default_due_day(receiver)
+    return [dates.add_months(month, 1).replace(day=day) for month in months]
+
+
+def remittance_due_date(month: date, *, receiver: Organisation) -> date:
+    """The day by which a month's premium reaches `receiver`, the office above the one remitting."""
+    return remittance_due_dates([month], receiver=receiver)[0]

@@ -202,7 +202,7 @@ def test_the_agent_point_remits_its_month_and_the_city_receives_it_with_the_rese
     premium = books.a.policy.premium
     report = finkit.last_month_report(books.a)
     assert report.amount_due == premium
-    assert report.due_on.day == 25 and report.due_on.month == TODAY.month
+    assert report.due_on.day == 15 and report.due_on.month == TODAY.month  # an agent point: by the 15th
     assert report.lines[0]["members"] == 2 and report.to_office_id == books.a.city.pk
     agent = books.a.county_agent
     with org_scope(agent.org, actor_id=agent.pk):

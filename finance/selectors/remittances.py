@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from enrollment.models import Enrollment, EnrollmentStatus
 from finance.models import Remittance, RemittanceStatus
-from finance.rules import MONEY_OFFICES, ZERO, remittance_due_date
+from finance.rules import MONEY_OFFICES, ZERO, remittance_due_dates
 from mutualaid import dates
 from mutualaid.models import Organisation
 
@@ -42,12 +42,13 @@ def remittance_warning_list(
     *, office: Organisation, months: int = 6, today: date | None = None
 ) -> list[RemittanceWarning]:
     """Premium held back below the office (保费滞留): for each money-holding office directly below
-    and each of the last `months` finished months, a report not drafted or not remitted after the
-    25th, remitted short, or late.
+    and each of the last `months` finished months, a report not drafted or not remitted after its
+    due day (the office's own, or by default the 15th from agent points, the 25th from cities),
+    remitted short, or late.
 
-    Three queries whatever the number of offices below (the finance page and the leaders'
-    dashboard of a province read it): the offices, their reports, and the premium of the months
-    without a report, grouped by office and month. Read in the caller's scope, which holds the
+    Four queries whatever the number of offices below (the finance page and the leaders'
+    dashboard of a province read it): the office's settings, the offices, their reports, and the
+    premium of the months without a report, grouped by office and month. Read in the caller's scope, which holds the
     office (its own page, or a dashboard of a node of the caller's tree).
     """
     today = today or dates.business_today()
@@ -57,10 +58,11 @@ def remittance_warning_list(
         (r.org_id, r.month): r for r in Remittance.objects.filter(org__in=children, month__in=checked).order_by()
     }
     premium = _premium_by_child_and_month(office, children, checked) if children else {}
+    due_on = dict(zip(checked, remittance_due_dates(checked, receiver=office), strict=True))
     found: list[RemittanceWarning] = []
     for child in children:
         for month in checked:
-            warning = _warning(child, month, reports.get((child.pk, month)), premium, today)
+            warning = _warning(child, month, reports.get((child.pk, month)), premium, today, due_on[month])
             if warning is not None:
                 found.append(warning)
     return found
@@ -72,8 +74,8 @@ def _warning(
     report: Remittance | None,
     premium: dict[tuple[str, date], Decimal],
     today: date,
+    due_on: date,
 ) -> RemittanceWarning | None:
-    due_on = remittance_due_date(month)
     if report is None or report.status == RemittanceStatus.DRAFT:
         if today <= due_on:
             return None

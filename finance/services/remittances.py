@@ -92,7 +92,7 @@ def remittance_draft(*, actor: User | None, office: Organisation, month: date) -
             org=office,
             month=month,
             to_office=parent,
-            due_on=remittance_due_date(month),
+            due_on=remittance_due_date(month, receiver=parent),
             lines=lines,
             amount_due=amount,
         )

@@ -13,23 +13,46 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from finance.models import ClosedMonth, FinanceSettings
+from finance.rules import default_due_day
 from finance.services.ledger import month_close
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.badinput import StrictNumbers
+from mutualaid.models import Organisation
 from mutualaid.officesettings import office_settings
 from mutualaid.requests import request_office, request_user
+from mutualaid.tenancy import unscoped
 from mutualaid.views import StaffView
 
 
 class SettingsForm(StrictNumbers, forms.ModelForm[FinanceSettings]):
     class Meta:
         model = FinanceSettings
-        fields = ["reserve_ratio", "fee_cap_ratio", "collective_decision_from"]
+        fields = ["reserve_ratio", "fee_cap_ratio", "collective_decision_from", "remittance_due_day"]
         help_texts = {
             "reserve_ratio": gettext_lazy("For example 0.1 sets aside 10 percent of each premium received."),
             "fee_cap_ratio": gettext_lazy("For example 0.05: fees of a plan may not pass 5 percent of its premium."),
         }
+
+    def clean_remittance_due_day(self) -> int | None:
+        """Agent points report to their city before the city reports to the province: a city's day
+        for its agent points falls before the day its own office above set for it."""
+        day: int | None = self.cleaned_data.get("remittance_due_day")
+        office = self.instance.org
+        if day is None or office.parent_id is None:
+            return day
+        with unscoped():  # the office above's settings: its due day governs this office's own report
+            parent = Organisation.objects.get(pk=office.parent_id)
+        parent_day = office_settings(FinanceSettings, parent).remittance_due_day or default_due_day(parent)
+        if day >= parent_day:
+            raise ValidationError(
+                _(
+                    "Offices below must remit before your own report is due to %(office)s on day %(day)s of the "
+                    "month: choose a day before %(day)s."
+                )
+                % {"office": parent.name, "day": parent_day}
+            )
+        return day
 
 
 class SettingsView(StaffView):
