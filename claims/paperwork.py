@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,7 +29,7 @@ from mutualaid.paperwork import Signature, signatures
 # The levels at which a claim is decided, in order, and what a reviewer may decide there.
 DECIDING_LEVELS = (Level.FIRST, Level.SECOND, Level.FINAL, Level.LEADER)
 # What each decision reads as on the form (审批意见), in the words offices write there.
-DECISIONS = {
+DECISIONS: dict[str, Promise] = {
     StepAction.PASS: gettext_lazy("Agreed"),
     StepAction.RETURN: gettext_lazy("Returned for more documents"),
     StepAction.REJECT: gettext_lazy("Rejected: no payout"),

@@ -68,7 +68,7 @@ def payment_approvals(payment: PaymentRequest) -> list[Approval]:
         label = str(LAYER_LABELS[name])
         if name in signed:
             approval = signed[name]
-            rows.append(Approval(label, str(approval.approver), approval.approved_at, _("Approved")))
+            rows.append(Approval(label, str(approval.approver), approval.approved_at, _("Agreed")))
         elif refused:
             who, at = _rejection(payment)
             rows.append(Approval(label, str(who) if who else "", at, _("Not approved"), payment.reason))
