@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims.views import batch, claim, handoff, office, register, schedule
+from claims.views import batch, claim, handoff, office, paperwork, register, schedule
 
 app_name = "claims"
 
@@ -22,5 +22,7 @@ urlpatterns = [
     path("<int:claim_pk>/handoff/", handoff.ClaimHandoffView.as_view(), name="claim_handoff"),
     path("<int:claim_pk>/documents/", claim.ClaimDocumentsView.as_view(), name="claim_documents"),
     path("<int:claim_pk>/documents/<int:document_pk>/", claim.ClaimDocumentView.as_view(), name="claim_document"),
+    path("<int:claim_pk>/approval-form.pdf", paperwork.ClaimApprovalFormView.as_view(), name="claim_approval_form"),
+    path("<int:claim_pk>/notice.pdf", paperwork.ClaimNoticeView.as_view(), name="claim_notice"),
     path("<int:claim_pk>/callback/", claim.ClaimCallbackView.as_view(), name="claim_callback"),
 ]

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from enrollment.cardrender import Card, cards_pdf, html_pdf
 from enrollment.models import Enrollment, EnrollmentStatus, Policy
+from mutualaid.paperwork import report_signatures
 from mutualaid.spreadsheets import write
 from mutualaid.spreadsheets.write import COUNT, MONEY
 
@@ -58,7 +59,10 @@ def application_form_pdf(policy: Policy) -> bytes:
 
 
 def member_list_pdf(policy: Policy) -> bytes:
+    """一览表 of the policy's members, signed at its foot: filled in by whoever sent the unit's
+    first list, reviewed by whoever approved it and issued the policy; the person in charge signs."""
     members = Enrollment.objects.filter(policy=policy).order_by("number")
+    first_list = policy.lists.select_related("uploaded_by").order_by("created_at", "pk").first()
     return html_pdf(
         render_to_string(
             "enrollment/pdf/member_list.html",
@@ -67,6 +71,9 @@ def member_list_pdf(policy: Policy) -> bytes:
                 "members": members,
                 "endorsements": dict(policy.endorsements.values_list("member_list_id", "number")),
                 "printed": timezone.localdate(),
+                "signatures": report_signatures(
+                    filled_by=first_list.uploaded_by if first_list else None, reviewed_by=policy.issued_by
+                ),
             },
         )
     )

@@ -28,7 +28,8 @@ from enrollment.models import Plan
 from finance.models import DEBIT_NORMAL, Account, JournalEntry
 from finance.rules import ZERO
 from finance.selectors.books import account_balance_list, entry_list
-from mutualaid.models import Organisation
+from mutualaid.models import Organisation, User
+from mutualaid.paperwork import report_signatures
 from mutualaid.spreadsheets import write
 from mutualaid.spreadsheets.write import DATE, MONEY, TEXT
 
@@ -285,8 +286,10 @@ def statement_workbook(statement: Statement) -> bytes:
     return write.save(book)
 
 
-def statement_pdf(statement: Statement) -> bytes:
-    """A4 landscape, in Chinese, with the office and month in the title and page numbers."""
+def statement_pdf(statement: Statement, *, filled_by: User | None = None) -> bytes:
+    """A4 landscape, in Chinese, with the office and month in the title and page numbers, and the
+    blocks to sign at its foot: filled in by whoever prints it, reviewed by and the person in
+    charge on blank lines."""
     from weasyprint import HTML
 
     html = render_to_string(
@@ -295,6 +298,7 @@ def statement_pdf(statement: Statement) -> bytes:
             "statement": statement,
             "balance_headers": balance_headers(),
             "line_headers": line_headers(),
+            "signatures": report_signatures(filled_by=filled_by),
         },
     )
     pdf: bytes = HTML(string=html, base_url=None).write_pdf()

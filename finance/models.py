@@ -240,6 +240,11 @@ APPROVAL_LAYERS: tuple[tuple[str, str], ...] = (
     ("finance_head", "finance.approve_finance"),
     ("leader", "finance.approve_leader"),
 )
+LAYER_LABELS = {
+    "office_head": _("Office head"),
+    "finance_head": _("Finance head"),
+    "leader": _("Leader in charge"),
+}
 
 
 @pghistory.track()

@@ -13,6 +13,11 @@ urlpatterns = [
     path("payments/", payments.PaymentListView.as_view(), name="payment_list"),
     path("payments/<int:payment_pk>/", payments.PaymentDetailView.as_view(), name="payment_detail"),
     path("payments/<int:payment_pk>/transfer.xlsx", payments.PaymentTransferView.as_view(), name="payment_transfer"),
+    path(
+        "payments/<int:payment_pk>/approval-form.pdf",
+        payments.PaymentApprovalFormView.as_view(),
+        name="payment_approval_form",
+    ),
     path("batches/<int:batch_pk>/payment/", payments.BatchPaymentView.as_view(), name="batch_payment"),
     path("settings/", settings.SettingsView.as_view(), name="settings"),
     path("bank/", bank.BankListView.as_view(), name="bank_list"),

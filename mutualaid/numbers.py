@@ -2,7 +2,9 @@
 
 - money: thousands separators and two decimals, `12,345.60` (`-12,345.60` below zero);
 - a share (a ratio such as 0.8951): one decimal and a percent sign, `89.5%`;
-- a date a person reads: `2026年12月6日` (files and the API keep ISO dates).
+- a date a person reads: `2026年12月6日` (files and the API keep ISO dates);
+- an amount in Chinese capitals (大写) as forms and notices write it beside the figures:
+  `壹仟贰佰叁拾肆元伍角整`.
 
 Templates use the filters of `{% load numbers %}` (mutualaid/templatetags/numbers.py), code that
 writes workbooks and PDFs calls these functions: both give the same text.
@@ -35,6 +37,23 @@ def money_text(value: object, *, blank: str = "") -> str:
     if number is None:
         return blank
     return f"{number.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+
+
+def money_capitals(value: object, *, blank: str = "") -> str:
+    """An amount in Chinese capitals (人民币大写), as the payment rules (《支付结算办法》) write
+    it: 整 after an amount that ends at 元 or 角, none after 分 (1234.50 → 壹仟贰佰叁拾肆元伍角整,
+    1000.05 → 壹仟元零伍分); `blank` for no amount. The words are cn2an's; only 整 after 角,
+    which cn2an leaves out, is ours."""
+    number = _decimal(value)
+    if number is None:
+        return blank
+    from cn2an import an2cn  # loaded on first use: only the paperwork needs it
+
+    number = number.quantize(CENT, rounding=ROUND_HALF_UP)
+    text: str = an2cn(f"{abs(number):f}", "rmb")
+    if text.endswith("角"):
+        text += "整"
+    return ("负" if number < 0 else "") + text
 
 
 def percent_text(share: object, *, blank: str = "") -> str:

@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from enrollment.models import Plan
 from mutualaid.models import Organisation
+from mutualaid.paperwork import report_signatures
 from mutualaid.spreadsheets import write
 from mutualaid.spreadsheets.write import COUNT, MONEY, PERCENT
 from reporting import rankings
@@ -110,9 +111,12 @@ def display(value: Any, fmt: str) -> str:
 
 
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
+    """A report for the meeting, with the blocks to sign at its foot (填表人, 审核人, 负责人: blank
+    lines, as a report may be prepared by a background job for nobody in particular)."""
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
+    context = {**context, "signatures": report_signatures()}
     pdf: bytes = HTML(string=render_to_string(template, context), base_url=None).write_pdf()
     return pdf
 

@@ -322,6 +322,7 @@ def test_the_rankings_workbook_and_pdf_are_for_the_year_end_assessment(ranked: T
     text = _pdf_text(pdf.content)
     assert ranked.a.city.name in text and str(YEAR) in text and ranked.a.plan.name in text
     assert ranked.a.county.name in text and "合计" in text and "50.0%" in text and "2,080.00" in text
+    assert "填表人" in text and "审核人" in text and "负责人" in text  # the blocks to sign, on blank lines
 
 
 def test_the_overview_pdf_has_the_office_and_month_in_the_title_and_a_totals_row(ranked: Tree) -> None:
@@ -333,6 +334,7 @@ def test_the_overview_pdf_has_the_office_and_month_in_the_title_and_a_totals_row
     text = _pdf_text(response.content)
     assert "参保、理赔情况一览表" in text and ranked.a.city.name in text and f"{YEAR}-11" in text
     assert ranked.a.county.name in text and "合计" in text and "本年赔付金额" in text
+    assert "填表人" in text and "审核人" in text and "负责人" in text and "日期" in text
 
 
 @pytest.fixture

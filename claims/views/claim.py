@@ -19,6 +19,7 @@ from claims import selectors
 from claims.forms import CallbackForm, DocumentsForm, FiguresForm
 from claims.lifecycle import OPEN_STATUSES
 from claims.models import CareType, Claim, ClaimDocument, ClaimStatus, DocumentKind
+from claims.paperwork import notice_refusal
 from claims.services.callback import claim_callback
 from claims.services.documents import Upload, claim_add_documents, document_check
 from claims.services.registration import claim_amend
@@ -101,6 +102,7 @@ class ClaimDetailView(StaffView):
             callback_form=CallbackForm(),
             care_types=dict(CareType.choices),
             handoff=selectors.claim_handoff(claim=claim, actor=request_user(self.request)),
+            notice_refusal=notice_refusal(claim),
         )
         return context
 

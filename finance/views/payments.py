@@ -18,7 +18,8 @@ from django_stubs_ext import WithAnnotations
 from claims.models import PaymentBatch
 from claims.selectors import BatchFigures, batch_list
 from enrollment.models import Plan
-from finance.models import APPROVAL_LAYERS, FinanceSettings, PaymentKind, PaymentRequest, PaymentStatus
+from finance.models import APPROVAL_LAYERS, LAYER_LABELS, FinanceSettings, PaymentKind, PaymentRequest, PaymentStatus
+from finance.paperwork import payment_approval_form_pdf
 from finance.rules import money_text
 from finance.selectors.books import book_plan_list
 from finance.selectors.payments import (
@@ -43,11 +44,6 @@ DATE = forms.DateInput(attrs={"type": "date"})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The transfer file as the audit page names it (stored in English, shown in the reader's language).
 TRANSFER_FILE = gettext_noop("Bank-transfer workbook of payment batch")
-LAYER_LABELS = {
-    "office_head": gettext_lazy("Office head"),
-    "finance_head": gettext_lazy("Finance head"),
-    "leader": gettext_lazy("Leader in charge"),
-}
 
 
 class PaymentForm(StrictNumbers, forms.Form):
@@ -297,3 +293,20 @@ def batch_payment_panel(
     )
     context["decision_from"] = office_settings(FinanceSettings, batch.org).collective_decision_from
     return "finance/partials/batch_payment.html", context
+
+
+class PaymentApprovalFormView(StaffView):
+    """付款审批单 of a payment of the caller's tree, whatever its state (printed to be signed
+    before approval, filed after it)."""
+
+    permission_required = "finance.view"
+
+    def get(self, request: HttpRequest, payment_pk: int) -> HttpResponse:
+        try:
+            payment = payment_list().get(pk=payment_pk)
+        except PaymentRequest.DoesNotExist:
+            raise Http404(_("No such payment in your office's tree.")) from None
+        response = HttpResponse(payment_approval_form_pdf(payment=payment), content_type="application/pdf")
+        filename = _("Payment approval form") + f"-{payment.number}.pdf"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        return response

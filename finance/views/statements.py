@@ -15,7 +15,7 @@ from finance import exports
 from finance.selectors.books import book_office_list, book_plan_list
 from mutualaid import dates
 from mutualaid.models import Organisation
-from mutualaid.requests import request_office
+from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -104,4 +104,5 @@ class StatementPdfView(StaffView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         filters = statement_filters(request)
         statement = exports.statement_for(office=filters.office, plan=filters.plan, month=filters.month)
-        return _download(exports.statement_pdf(statement), "application/pdf", filters, "pdf")
+        pdf = exports.statement_pdf(statement, filled_by=request_user(request))
+        return _download(pdf, "application/pdf", filters, "pdf")

@@ -1,4 +1,5 @@
-"""`{% load numbers %}`: `{{ amount|money }}`, `{{ share|percent }}`, `{{ day|cn_date }}`, `{{ n|count }}`.
+"""`{% load numbers %}`: `{{ amount|money }}`, `{{ share|percent }}`, `{{ day|cn_date }}`, `{{ n|count }}`,
+`{{ amount|capitals }}` (人民币大写).
 
 The same text as mutualaid.numbers gives workbooks and PDFs (one number format everywhere).
 """
@@ -32,3 +33,8 @@ def cn_date(value: date | datetime | None) -> str:
 @register.filter
 def count(value: object) -> str:
     return numbers.count_text(value)
+
+
+@register.filter
+def capitals(value: object) -> str:
+    return numbers.money_capitals(value)
