@@ -215,6 +215,9 @@ LONG_FIRST = {
     "tests/test_bad_input.py": 40,
     "tests/test_full_personal_data.py": 25,
     "tests/test_export_formulas.py": 20,
+    # A real PostgreSQL primary and standby, a real PgBouncer, each with a second Django process.
+    "tests/test_replica.py": 60,
+    "tests/test_pgbouncer.py": 45,
 }
 
 
