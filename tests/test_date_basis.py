@@ -215,3 +215,44 @@ def test_the_pull_api_refuses_a_month_not_yet_begun_and_gives_the_current_one_to
     assert current.status_code == 200
     (total,) = current.json()["totals"]
     assert total["people_year"] == 5
+
+
+def test_the_demo_dashboard_shows_its_data_and_agrees_with_the_books(db: None) -> None:
+    """`make demo`'s province and city open their dashboard on the current month with the demo's
+    policy (approved last month, as a whole) and its paid claim, the same figures as their books."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from mutualaid import dates
+    from mutualaid.models import Organisation, OrgKind
+
+    call_command("seed_demo", stdout=StringIO())
+    today = dates.business_today()
+    with unscoped():
+        city = Organisation.objects.get(kind=OrgKind.CITY, name__startswith="西安")
+        province = Organisation.objects.get(pk=city.parent_id)
+        policy = Policy.objects.get()
+        year = date(today.year, 1, 1)
+        books_premium = JournalLine.objects.filter(
+            org__path__startswith=city.path,
+            account=Account.PREMIUM_RECEIVABLE,
+            entry__kind=EntryKind.POLICY_ISSUED,
+            posted_on__gte=year,
+        ).aggregate(total=Sum("debit"))["total"] or Decimal("0.00")
+        books_paid = JournalLine.objects.filter(
+            org__path__startswith=city.path, account=Account.CLAIMS_PAID, posted_on__gte=year
+        ).aggregate(total=Sum("debit"))["total"] or Decimal("0.00")
+        issued = policy.issued_at.astimezone(SHANGHAI).date()
+        entry_day = JournalLine.objects.filter(
+            account=Account.PREMIUM_RECEIVABLE, entry__idempotency_key=f"policy:{policy.pk}"
+        ).values_list("posted_on", flat=True)
+        assert set(entry_day) == {issued} and dates.month_start(issued) == dates.last_month()
+    for node in (province, city):
+        with org_scope(node):
+            figures = dashboard(node=node, month=dates.month_start(today), today=today)
+        headline = figures["headline"]
+        if today.month > 1:  # in January the demo's policy is last year's
+            assert headline["people"]["value"] == 24
+            assert Decimal(headline["premium"]["value"]) == books_premium == policy.premium
+        assert Decimal(headline["paid"]["value"]) == books_paid
