@@ -256,3 +256,44 @@ def test_the_demo_dashboard_shows_its_data_and_agrees_with_the_books(db: None) -
             assert headline["people"]["value"] == 24
             assert Decimal(headline["premium"]["value"]) == books_premium == policy.premium
         assert Decimal(headline["paid"]["value"]) == books_paid
+
+
+def test_an_approval_across_midnight_dates_the_endorsement_its_members_and_its_books_on_one_day(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The approval read the business date just before midnight and the clock just after: the
+    endorsement, its members and its premium receivable still fall on one day."""
+    from django.utils import timezone
+
+    from enrollment.models import Enrollment
+    from mutualaid import dates
+
+    a = tree.a
+    offer = offer_plan(a.office_user)
+    with time_machine.travel(NOVEMBER, tick=False):
+        policy = enrol(a.unit_agent, a.office_user, a.unit, offer.period, [person(i) for i in range(2)])
+    with time_machine.travel(datetime(2026, 12, 1, 0, 0, 1, tzinfo=SHANGHAI), tick=False):
+        from enrollment.services.approval import member_list_approve
+        from enrollment.services.member_lists import member_list_submit
+        from tests.lists import upload_and_check
+
+        checked = upload_and_check(a.unit_agent, a.unit, offer.period, [person(i) for i in range(2, 4)])
+        with org_scope(a.unit_agent.org, actor_id=a.unit_agent.pk):
+            member_list_submit(actor=a.unit_agent, member_list=checked)
+        late = iter([date(2026, 11, 30)])  # the approval's first reading of the date, a moment earlier
+        monkeypatch.setattr(dates, "business_today", lambda: next(late, None) or timezone.localdate())
+        with org_scope(a.office_user.org, actor_id=a.office_user.pk):
+            member_list_approve(actor=a.office_user, member_list=checked)
+    with unscoped():
+        endorsement = Endorsement.objects.get(policy=policy)
+        stored = {
+            timezone.localdate(moment)
+            for moment in Enrollment.objects.filter(member_list_id=checked.pk).values_list("created_at", flat=True)
+        }
+        posted = set(
+            JournalLine.objects.filter(
+                account=Account.PREMIUM_RECEIVABLE, entry__idempotency_key=f"endorsement:{endorsement.pk}"
+            ).values_list("posted_on", flat=True)
+        )
+    assert stored == posted == {endorsement.effective_on} == {date(2026, 12, 1)}
+    assert endorsement.premium_month == date(2026, 12, 1)
