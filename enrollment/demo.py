@@ -4,16 +4,17 @@ enrollment page has something to show."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from openpyxl import Workbook
 
 from enrollment.models import Plan, PlanKind
 from enrollment.services import approval, member_lists, plans
 from enrollment.workbook.columns import COLUMNS
 from mutualaid import dates
-from mutualaid.demo import demo_acting
+from mutualaid.demo import demo_acting, demo_clock
 from mutualaid.idcheck import Gender, make_resident_id
 from mutualaid.models import User
 from mutualaid.spreadsheets import write
@@ -44,14 +45,19 @@ def seed() -> str | None:
             subsidy_amount=Decimal("15.00"),
             unit_ratio=Decimal("0.500"),
         )
-    with demo_acting(agent) as unit:
-        member_list, _created = member_lists.member_list_upload(
-            actor=agent, unit=unit, period=period, data=_workbook(plan.name), filename="参保人员名单-演示.xlsx"
-        )
-        checked = member_lists.member_list_check(member_list=member_list, viewer=unit)
-        member_lists.member_list_submit(actor=agent, member_list=checked)
-    with demo_acting(city_head):
-        policy = approval.member_list_approve(actor=city_head, member_list=checked)
+    # The unit's list was sent and approved on the 12th of last month, so that the demo has a
+    # month to remit: its policy, its members and its premium receivable in the books all carry
+    # that day (one date basis, README "Which month a figure belongs to").
+    last_month = dates.last_month()
+    with demo_clock(datetime(last_month.year, last_month.month, 12, 10, tzinfo=timezone.get_current_timezone())):
+        with demo_acting(agent) as unit:
+            member_list, _created = member_lists.member_list_upload(
+                actor=agent, unit=unit, period=period, data=_workbook(plan.name), filename="参保人员名单-演示.xlsx"
+            )
+            checked = member_lists.member_list_check(member_list=member_list, viewer=unit)
+            member_lists.member_list_submit(actor=agent, member_list=checked)
+        with demo_acting(city_head):
+            policy = approval.member_list_approve(actor=city_head, member_list=checked)
     return f"已出具演示保单 / demo policy issued: {policy.number}"
 
 

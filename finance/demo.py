@@ -5,13 +5,9 @@ own logins."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.utils import timezone
-
 from claims.models import Claim
 from claims.services import payment as claims
-from enrollment.models import Enrollment, Policy
+from enrollment.models import Policy
 from finance.services import payments, premiums, remittances
 from mutualaid import dates
 from mutualaid.demo import demo_acting
@@ -35,12 +31,7 @@ def seed() -> bool:
         return False
     today = dates.business_today()
     last_month = dates.last_month()
-    with unscoped():  # seeding: the demo policy is dated last month, so that it has a month to remit
-        moment = datetime(last_month.year, last_month.month, 12, 10, tzinfo=timezone.get_current_timezone())
-        Policy.objects.filter(pk=policy.pk).update(issued_at=moment)
-        # Its members took effect with it: money and figures count them in that month.
-        Enrollment.objects.filter(policy=policy).update(created_at=moment)
-        policy.refresh_from_db()
+    # The demo policy was issued last month (enrollment/demo.py): its premium is that month's to remit.
     agent, city = users["yanta_agent"], users["xian_finance_head"]
     with demo_acting(agent) as agent_point:
         premiums.premium_receive(actor=agent, policy=policy, received_on=today, bank_reference="CCB-YT-PREM-0001")

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from unittest import mock
+
+from django.utils import timezone
 
 from mutualaid.models import Organisation, User
 from mutualaid.tenancy import org_scope
@@ -33,3 +37,18 @@ def demo_acting(user: User) -> Iterator[Organisation]:
         raise ValueError(f"the demo login {user.username} has no office")
     with org_scope(user.org, actor_id=user.pk):
         yield user.org
+
+
+@contextmanager
+def demo_clock(moment: datetime) -> Iterator[None]:
+    """The product's clock stands at `moment` (timezone.now, and so the business date) while the
+    demo does what an office did earlier: everything it stores, and the books it posts, carry
+    that day together, as they would have had the office done it then. For the demo only."""
+    real_now = timezone.now
+    start = real_now()
+
+    def now() -> datetime:
+        return moment + (real_now() - start)  # the clock runs on from `moment`
+
+    with mock.patch.object(timezone, "now", now):
+        yield

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
@@ -66,7 +67,11 @@ class OverviewApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("office", OpenApiTypes.INT),
-            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM, a closed month by default the last"),
+            OpenApiParameter(
+                "month",
+                OpenApiTypes.STR,
+                description="YYYY-MM: the last closed month by default; the current month gives its figures to date",
+            ),
             OpenApiParameter("export", OpenApiTypes.STR, enum=["xlsx", "pdf"]),
         ],
         responses={200: OpenApiTypes.OBJECT},
@@ -77,6 +82,15 @@ class OverviewApi(APIView):
         month = dates.parse_month(month_text) if month_text else dates.last_month()
         if month is None:
             raise ApiValidationError({"month": ["Give the month as YYYY-MM."]})
+        if month > dates.month_start(dates.business_today()):
+            raise ApiValidationError(
+                {
+                    "month": [
+                        _("%(month)s has not begun yet: ask for the current month or an earlier one.")
+                        % {"month": month_text}
+                    ]
+                }
+            )
         figures, _snapshot = overview_figures_get(node=node, month=month)
         export = request.query_params.get("export", "")
         if export == "xlsx":

@@ -1,4 +1,4 @@
-"""The leaders' dashboard (领导驾驶舱) of one node for a closed month.
+"""The leaders' dashboard (领导驾驶舱) of one node for a month: a closed one, or the current one to date.
 
 What a leader needs on the 1st of the month, at a glance: the year so far against the same
 period last year, twelve months of trend, the child offices and plans side by side, how fast

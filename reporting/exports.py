@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from enrollment.models import Plan
+from mutualaid import dates, numbers
 from mutualaid.models import Organisation
 from mutualaid.paperwork import report_signatures
 from mutualaid.spreadsheets import write
@@ -63,15 +64,24 @@ def _remittance_label(row: dict[str, Any]) -> str:
     return str(dict(RemittanceStatus.choices).get(row.get("remittance") or "", ""))
 
 
+def overview_title(figures: dict[str, Any]) -> str:
+    """The overview's office and month, and the day its figures run to when the month is not over."""
+    title = _("Enrollment and claims overview — %(office)s, %(month)s") % {
+        "office": figures["office"]["name"],
+        "month": figures["month"],
+    }
+    today = dates.business_today()
+    if figures["month"] == f"{today:%Y-%m}":
+        title += _(" (as of %(date)s)") % {"date": numbers.date_text(today)}
+    return title
+
+
 def overview_workbook(figures: dict[str, Any]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Overview")
     cols = columns()
-    title = _("Enrollment and claims overview — %(office)s, %(month)s") % {
-        "office": figures["office"]["name"],
-        "month": figures["month"],
-    }
+    title = overview_title(figures)
     write.cell(sheet, 1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=3 + len(cols))
     headers = [_("Office"), _("Plan"), _("Remittance"), *[header for _key, header, _fmt in cols]]
@@ -139,10 +149,7 @@ def overview_pdf(figures: dict[str, Any]) -> bytes:
     totals = [
         (total["plan_name"], [display(total.get(key), fmt) for key, _h, fmt in cols]) for total in figures["totals"]
     ]
-    title = _("Enrollment and claims overview — %(office)s, %(month)s") % {
-        "office": figures["office"]["name"],
-        "month": figures["month"],
-    }
+    title = overview_title(figures)
     return _pdf(
         "reporting/pdf/overview.html",
         {

@@ -386,11 +386,15 @@ def test_the_charts_draw_in_a_browser_from_our_own_files(june: Tree, page) -> No
     assert not errors
 
 
-def test_a_month_not_yet_over_shows_last_month(june: Tree) -> None:
+def test_the_current_month_is_shown_to_date_and_a_month_not_yet_begun_is_refused(june: Tree) -> None:
     client = Client()
     client.force_login(june.a.office_user)
-    response = client.get(reverse("reporting:dashboard"), {"month": "2999-01"})
-    assert response.context["figures"]["month"] == f"{finkit.last_month():%Y-%m}"
+    current = dates.month_start(dates.business_today())
+    response = client.get(reverse("reporting:dashboard"), {"month": f"{current:%Y-%m}"})
+    assert response.context["figures"]["month"] == f"{current:%Y-%m}" and response.context["as_of"]
+    assert client.get(reverse("reporting:dashboard")).context["figures"]["month"] == f"{current:%Y-%m}"
+    refused = client.get(reverse("reporting:dashboard"), {"month": "2999-01"})
+    assert refused.status_code == 400 and "2999-01" in refused.content.decode()
 
 
 def test_every_message_of_the_dashboard_has_chinese() -> None:

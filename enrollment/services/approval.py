@@ -86,7 +86,7 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
         events.publish(PolicyIssued(policy=policy, actor=actor))
     else:
         endorsement = endorsement_record(
-            actor=actor, policy=policy, member_list=locked, first_number=first_number, today=today, now=now
+            actor=actor, policy=policy, member_list=locked, first_number=first_number, now=now
         )
         events.publish(EndorsementIssued(endorsement=endorsement, actor=actor))
     return policy

@@ -4,10 +4,11 @@ in the month it took effect, not in the policy's month of issue."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from enrollment.models import Endorsement, Enrollment, MemberList, Policy
 from mutualaid import dates
@@ -20,10 +21,13 @@ def endorsement_number(*, policy: Policy, sequence: int) -> str:
 
 
 def endorsement_record(
-    *, actor: User, policy: Policy, member_list: MemberList, first_number: int, today: date, now: datetime
+    *, actor: User, policy: Policy, member_list: MemberList, first_number: int, now: datetime
 ) -> Endorsement:
     """The endorsement of a list just stored into `policy` (locked by the approval, so two
-    endorsements of one policy take their sequence one after the other)."""
+    endorsements of one policy take their sequence one after the other). It takes effect on the
+    business date of `now`, the moment the approval wrote on its members (`Enrollment.created_at`):
+    an approval that runs across midnight dates both on the same side of it."""
+    today = timezone.localdate(now)
     sequence = Endorsement.objects.filter(policy=policy).count() + 1
     totals = Enrollment.objects.filter(member_list=member_list, policy=policy).aggregate(
         members=Count("id"),

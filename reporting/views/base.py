@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from mutualaid import dates
@@ -24,9 +27,45 @@ def node_asked(request: HttpRequest) -> Organisation:
         raise Http404(_("No such office in your tree.")) from None
 
 
-def month_asked(request: HttpRequest) -> date:
-    """The month asked for (`?month=YYYY-MM`), the last month that is over otherwise."""
-    return dates.parse_month(request.GET.get("month", "")) or dates.last_month()
+class FutureMonthError(Exception):
+    """A month asked for that has not begun: there is no figure of it to show."""
+
+    def __init__(self, month: date) -> None:
+        super().__init__(f"{month:%Y-%m}")
+        self.month = month
+
+
+def month_asked(request: HttpRequest, *, default: date | None = None) -> date:
+    """The month asked for (`?month=YYYY-MM`), otherwise `default`, otherwise the current month
+    (to date, Asia/Shanghai). A month that has not begun raises FutureMonthError (a 400 through
+    RefusesFutureMonths)."""
+    current = dates.month_start(dates.business_today())
+    month = dates.parse_month(request.GET.get("month", "")) or default or current
+    if month > current:
+        raise FutureMonthError(month)
+    return month
+
+
+def as_of(month: date) -> date | None:
+    """Today, for the month that is not yet over (its figures run to today); None for a closed one."""
+    today = dates.business_today()
+    return today if dates.month_start(today) == month else None
+
+
+class RefusesFutureMonths:
+    """A page of figures that answers a month not yet begun with a 400 in Chinese naming the
+    month and what to choose, as a malformed month is answered (mutualaid/badinput.py)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return] # a mixin of a View
+        except FutureMonthError as refused:
+            current = dates.month_start(dates.business_today())
+            message = _(
+                "The address asks for month=%(month)s, which has not begun yet: figures run to today at the "
+                "latest. Choose %(current)s or an earlier month."
+            ) % {"month": f"{refused.month:%Y-%m}", "current": f"{current:%Y-%m}"}
+            return HttpResponseBadRequest(render_to_string("400_query.html", {"message": message}, request=request))
 
 
 def download(document: Document) -> HttpResponse:

@@ -17,7 +17,7 @@ from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.views import StaffView
 from reporting.dashboard import dashboard
-from reporting.views.base import node_asked
+from reporting.views.base import RefusesFutureMonths, as_of, month_asked, node_asked
 
 ECHARTS = "vendor/echarts/echarts.min.js"
 
@@ -156,9 +156,10 @@ def chart_data(figures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class DashboardView(StaffView):
+class DashboardView(RefusesFutureMonths, StaffView):
     """The leaders' dashboard of the user's node, or of a node of their tree (`?office=`), for a
-    closed month (`?month=YYYY-MM`, last month by default; a month not yet over is not shown)."""
+    month (`?month=YYYY-MM`): the current month to date by default; a month not yet begun is
+    refused with a 400."""
 
     template_name = "reporting/dashboard.html"
     permission_required = "reporting.view"
@@ -166,13 +167,13 @@ class DashboardView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         node = node_asked(self.request)
-        latest = dates.last_month()
-        month = min(dates.parse_month(self.request.GET.get("month", "")) or latest, latest)
+        month = month_asked(self.request)
         figures = dashboard(node=node, month=month, today=dates.business_today())
         turnaround = figures["turnaround"]
         context.update(
             node=node,
-            latest=latest,
+            latest=dates.month_start(dates.business_today()),
+            as_of=as_of(month),
             figures=figures,
             read_at=datetime.fromisoformat(figures["read_at"]),
             cards=headline_cards(figures),

@@ -9,11 +9,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from finance.models import RemittanceStatus
+from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.views import StaffView
 from reporting import exports
 from reporting.selectors import overview_figures_get
-from reporting.views.base import download, month_asked, node_asked
+from reporting.views.base import RefusesFutureMonths, as_of, download, month_asked, node_asked
 
 REMITTANCE_LABELS = dict(RemittanceStatus.choices)
 NO_FIGURE = mark_safe('<span class="muted">—</span>')  # a constant
@@ -24,7 +25,7 @@ def _cells(row: dict[str, Any], cols: list[tuple[str, str, str]]) -> list[Any]:
     return [NO_FIGURE if row.get(key) is None else row[key] for key, _header, _fmt in cols]
 
 
-class OverviewView(StaffView):
+class OverviewView(RefusesFutureMonths, StaffView):
     template_name = "reporting/overview.html"
     permission_required = "reporting.view"
 
@@ -37,6 +38,8 @@ class OverviewView(StaffView):
         context.update(
             node=node,
             month=month,
+            as_of=as_of(month),
+            latest=dates.month_start(dates.business_today()),
             figures=figures,
             snapshot=snapshot,
             columns=cols,
@@ -52,7 +55,7 @@ class OverviewView(StaffView):
         return context
 
 
-class OverviewWorkbookView(StaffView):
+class OverviewWorkbookView(RefusesFutureMonths, StaffView):
     """The overview as the office sent it up (or live), as xlsx."""
 
     permission_required = "reporting.view"
@@ -65,7 +68,7 @@ class OverviewWorkbookView(StaffView):
         return download(exports.Document(exports.overview_workbook(figures), name, exports.XLSX))
 
 
-class OverviewPdfView(StaffView):
+class OverviewPdfView(RefusesFutureMonths, StaffView):
     """The overview computed live, as PDF."""
 
     permission_required = "reporting.view"

@@ -17,10 +17,10 @@ from mutualaid.views import StaffView
 from reporting.models import Snapshot
 from reporting.selectors import snapshot_submission_list
 from reporting.services import snapshot_consolidate, snapshot_rollup
-from reporting.views.base import month_asked
+from reporting.views.base import RefusesFutureMonths, month_asked
 
 
-class SnapshotListView(StaffView):
+class SnapshotListView(RefusesFutureMonths, StaffView):
     """The office's snapshots and, for a province, which cities have submitted the month."""
 
     template_name = "reporting/snapshots.html"
@@ -29,7 +29,7 @@ class SnapshotListView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         office = request_office(self.request)
-        month = month_asked(self.request)
+        month = month_asked(self.request, default=dates.last_month())  # a roll-up is of a closed month
         context.update(
             month=month,
             snapshots=Snapshot.objects.select_related("org", "created_by").order_by(
