@@ -46,10 +46,10 @@ BASE_LABELS: dict[str, Promise] = {
 }
 
 PAYER_LABELS: dict[str, Promise] = {
-    "serious_illness_insurance": gettext_lazy("critical-illness insurance"),
-    "medical_assistance": gettext_lazy("medical assistance"),
-    "other_mutual_aid": gettext_lazy("another mutual-aid plan"),
-    "commercial_insurance": gettext_lazy("commercial insurance"),
+    "serious_illness_paid": gettext_lazy("critical-illness insurance"),
+    "medical_assistance_paid": gettext_lazy("medical assistance"),
+    "other_mutual_aid_paid": gettext_lazy("another mutual-aid plan"),
+    "commercial_insurance_paid": gettext_lazy("commercial insurance"),
 }
 
 

@@ -19,12 +19,14 @@ LONG_COVERED = 10**6
 
 @dataclass(frozen=True)
 class Earlier:
-    """One of the member's earlier accepted claims in the period (or the calendar year)."""
+    """One of the member's earlier accepted claims: in the period, or (`in_period` False) in
+    another period of the plan in the same calendar year, which only a per_year threshold counts."""
 
     care_type: str
     paid: Decimal
     base: Decimal
     admitted_on: date | None = None
+    in_period: bool = True
 
 
 @dataclass(frozen=True)
@@ -117,17 +119,22 @@ def before(schedule: Schedule, rules: Schedule, claim: Claim) -> Before:
         return Before(claim.claims_before_in_period, claim.paid_before_in_period, claim.self_paid_before_in_period)
     kind = claim.care_type
     group = cap_group(schedule, kind)
-    same_kind = [item for item in claim.earlier if item.care_type == kind]
+    period = [item for item in claim.earlier if item.in_period]
+    same_kind = [item for item in period if item.care_type == kind]
     in_group = [
         item
-        for item in claim.earlier
+        for item in period
         if item.care_type == kind
         or (item.care_type in schedule.covered_care and cap_group(schedule, item.care_type) == group)
     ]
     cumulative = same_kind
     if rules.threshold_basis == "per_year" and claim.admitted_on is not None:
         year = claim.admitted_on.year
-        cumulative = [item for item in same_kind if item.admitted_on is not None and item.admitted_on.year == year]
+        cumulative = [
+            item
+            for item in claim.earlier
+            if item.care_type == kind and item.admitted_on is not None and item.admitted_on.year == year
+        ]
     return Before(
         count=len(same_kind),
         paid=sum((item.paid for item in in_group), ZERO),
