@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from claims.benefits.calculate import Claim, Earlier, Result, calculate
 from claims.benefits.checks import ScheduleError
 from claims.benefits.editor import PRESETS
-from claims.benefits.schedule import MEDICAL_CARE, Schedule
+from claims.benefits.schedule import Schedule
 from claims.benefits.upgrade import upgrade
 from claims.models import Claim as ClaimRow
 from claims.models import ClaimStatus

@@ -199,7 +199,6 @@ class Schedule:
     def _check_kinds(self) -> None:
         """Each kind's terms build a valid schedule, name a covered kind once, and kinds that share a
         cap group share one cap (otherwise which cap would limit their sum?)."""
-        seen: set[str] = set()
         for terms in self.kinds:
             if terms.kind not in CARE_TYPES:
                 raise ScheduleError(
@@ -214,11 +213,10 @@ class Schedule:
                     )
                     % {"kind": terms.kind}
                 )
-            seen.add(terms.kind)
         caps: dict[str, tuple[str, tuple[object, object]]] = {}
         for kind in self.covered_care:
-            terms, rules = self.for_kind(kind)
-            group = terms.cap_group if terms is not None else ""
+            own, rules = self.for_kind(kind)
+            group = own.cap_group if own is not None else ""
             cap = (rules.cap_per_share_per_period, rules.cap_per_period)
             if group in caps and caps[group][1] != cap:
                 raise ScheduleError(
