@@ -148,7 +148,7 @@ def test_each_kind_pays_by_its_own_terms_and_is_labelled_by_its_own_name() -> No
     assert outpatient.payout == D("1600.00")
     assert "Self-paid %" not in " ".join(_labels(outpatient))
     assert any(
-        label.endswith("1,300 yuan in the period is not paid, 1,300 yuan of it in this claim")
+        label.endswith("1,300 yuan in the year is not paid, 1,300 yuan of it in this claim")
         for label in _labels(outpatient)
     )
     assert any("8,000.00 × 20% = 1,600.00" in label for label in _labels(outpatient))

@@ -109,10 +109,12 @@ def _cumulative_parts(schedule: Schedule, before: Decimal, this: Decimal) -> tup
     claim pays f(before + this) − f(before), which for progressive segments is, slice by slice,
     the part of the slice that this claim's base fills."""
     total = before + this
-    notes = [explain.cumulative_total(total, this)]
+    year = schedule.threshold_basis == "per_year"
+    notes = [explain.cumulative_total(total, this, year=year)]
     deductible = schedule.plan_deductible
     if deductible > 0:
-        notes.append(explain.cumulative_deductible(deductible, min(deductible, total) - min(deductible, before)))
+        taken = min(deductible, total) - min(deductible, before)
+        notes.append(explain.cumulative_deductible(deductible, taken, year=year))
     start, end = max(ZERO, before - deductible), max(ZERO, total - deductible)
     parts: list[Part] = []
     low = ZERO

@@ -128,14 +128,24 @@ def band(amount: Decimal, low: Decimal, high: Decimal | None, ratio: Decimal) ->
     return _("Whole self-paid amount of %(amount)s yuan (band %(low)s–%(high)s yuan) × %(ratio)s") % values
 
 
-def cumulative_total(total: Decimal, amount: Decimal) -> str:
+def cumulative_total(total: Decimal, amount: Decimal, *, year: bool = False) -> str:
+    if year:
+        return _("Cumulative base in the calendar year %(total)s yuan, of which this claim %(amount)s yuan") % {
+            "total": _yuan(total),
+            "amount": _yuan(amount),
+        }
     return _("Cumulative self-paid in the period %(total)s yuan, of which this claim %(amount)s yuan") % {
         "total": _yuan(total),
         "amount": _yuan(amount),
     }
 
 
-def cumulative_deductible(amount: Decimal, taken: Decimal) -> str:
+def cumulative_deductible(amount: Decimal, taken: Decimal, *, year: bool = False) -> str:
+    if year:
+        return _(
+            "Plan deductible on the calendar year's cumulative base: the first %(amount)s yuan in the year is "
+            "not paid, %(taken)s yuan of it in this claim"
+        ) % {"amount": _yuan(amount), "taken": _yuan(taken)}
     return _(
         "Plan deductible on the cumulative self-paid amount: the first %(amount)s yuan in the period is not "
         "paid, %(taken)s yuan of it in this claim"
