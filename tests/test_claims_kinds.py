@@ -25,6 +25,7 @@ from claims.benefits.schedule import Schedule
 from claims.benefits.upgrade import upgrade
 from claims.models import Claim as ClaimRow
 from claims.models import ClaimStatus
+from claims.services.registration import claim_amend
 from mutualaid.tenancy import org_scope, unscoped
 from tests import claimkit, test_claims_rules
 from tests.conftest import Tree
@@ -644,3 +645,24 @@ def test_a_stay_into_the_cover_is_taken_only_where_the_schedule_pays_it(claims_r
     assert claim.payout == (D("2287.99") * 7 / 9 * D("0.5")).quantize(D("0.01"))
     with org_scope(tree.a.office_user.org, actor_id=tree.a.office_user.pk), unscoped():
         assert ClaimRow.objects.get(pk=claim.pk).benefit_base == D("2287.99")
+
+
+def test_an_amendment_enters_another_payer_and_the_payout_falls_to_the_burden_left(claims_ready: Tree) -> None:
+    tree = claims_ready
+    rules = {"segments": [{"upto": None, "ratio": "1"}], "base": "after_other_payers"}
+    claimkit.set_schedule(tree.a.office_user, tree.a.period, rules)
+    people = tree.a.reviewers
+    claim = claimkit.register(tree.a.unit_agent, tree.a.enrollment)
+    # 10,000 − 7,000 = 3,000 borne by the member, all of it paid at 100%.
+    assert claim.payout == D("3000.00")
+    with org_scope(tree.a.city, actor_id=people.officer.pk):
+        claim = claim_amend(
+            actor=people.officer,
+            claim=claim,
+            version=claim.version,
+            figures=claimkit.figures(serious_illness_paid=D("2500.00")),
+        )
+    assert claim.payout == D("500.00") and claim.serious_illness_paid == D("2500.00")
+    with unscoped():
+        history = " ".join(step.note for step in claim.steps.all())
+    assert "2,500.00" in history
