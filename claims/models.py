@@ -159,11 +159,19 @@ class Claim(TenantOwned):
     not_covered = models.DecimalField(_("not covered"), **MONEY)
     # What other payers paid of the member's burden (their own papers), deducted where the plan
     # pays on the burden left after them, and never over-compensated.
-    serious_illness_paid = models.DecimalField(_("paid by critical-illness insurance"), default=Decimal(0), **MONEY)
-    medical_assistance_paid = models.DecimalField(_("paid by medical assistance"), default=Decimal(0), **MONEY)
-    other_mutual_aid_paid = models.DecimalField(_("paid by another mutual-aid plan"), default=Decimal(0), **MONEY)
-    commercial_insurance_paid = models.DecimalField(_("paid by commercial insurance"), default=Decimal(0), **MONEY)
-    disability_grade = models.PositiveSmallIntegerField(_("disability grade"), default=0)
+    serious_illness_paid = models.DecimalField(
+        _("paid by critical-illness insurance"), default=Decimal(0), db_default=Decimal(0), **MONEY
+    )
+    medical_assistance_paid = models.DecimalField(
+        _("paid by medical assistance"), default=Decimal(0), db_default=Decimal(0), **MONEY
+    )
+    other_mutual_aid_paid = models.DecimalField(
+        _("paid by another mutual-aid plan"), default=Decimal(0), db_default=Decimal(0), **MONEY
+    )
+    commercial_insurance_paid = models.DecimalField(
+        _("paid by commercial insurance"), default=Decimal(0), db_default=Decimal(0), **MONEY
+    )
+    disability_grade = models.PositiveSmallIntegerField(_("disability grade"), default=0, db_default=0)
     # The amount the kind's ratios were paid on when the payout was last computed (its cumulative
     # threshold adds the earlier claims' bases); None for a kind paid without a base.
     benefit_base = models.DecimalField(_("benefit base"), null=True, blank=True, **MONEY)
