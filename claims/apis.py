@@ -4,6 +4,7 @@ schedules are read and written as the same JSON the browser editor shows."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -78,6 +79,12 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
             "deductible_part",
             "self_paid",
             "not_covered",
+            "serious_illness_paid",
+            "medical_assistance_paid",
+            "other_mutual_aid_paid",
+            "commercial_insurance_paid",
+            "disability_grade",
+            "benefit_base",
             "status",
             "version",
             "payout",
@@ -133,6 +140,11 @@ class RegisterSerializer(serializers.Serializer[Any]):
     member_category = serializers.CharField(required=False, default="", allow_blank=True, max_length=30)
     severity = serializers.CharField(required=False, default="", allow_blank=True, max_length=30)
     illness_days = WholeNumberField(required=False, default=0, max_value=36_500)  # a lifetime of days
+    disability_grade = WholeNumberField(required=False, default=0, max_value=10)
+    serious_illness_paid = money_field(required=False, default=Decimal(0), min_value=Decimal(0))
+    medical_assistance_paid = money_field(required=False, default=Decimal(0), min_value=Decimal(0))
+    other_mutual_aid_paid = money_field(required=False, default=Decimal(0), min_value=Decimal(0))
+    commercial_insurance_paid = money_field(required=False, default=Decimal(0), min_value=Decimal(0))
     payee_name = serializers.CharField(max_length=50)
     bank_name = serializers.CharField(max_length=60)
     account_number = serializers.CharField(max_length=40)

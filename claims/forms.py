@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -7,16 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from claims.models import CallbackOutcome, CareType, DocumentKind
-from claims.services.figures import Figures, Payee
+from claims.services.figures import OTHER_PAYER_FIELDS, Figures, Payee
 from mutualaid.badinput import StrictNumbers
 from mutualaid.money import MONEY
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-def _amount(label: StrOrPromise, *, initial: int | None = None) -> forms.DecimalField:
+def _amount(label: StrOrPromise, *, initial: int | None = None, required: bool = True) -> forms.DecimalField:
     """An amount in yuan as the money columns hold it (mutualaid/money.py), never negative."""
-    return forms.DecimalField(label=label, initial=initial, min_value=0, **MONEY)
+    return forms.DecimalField(label=label, initial=initial, min_value=0, required=required, **MONEY)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -60,6 +61,13 @@ class FiguresForm(StrictNumbers, forms.Form):
     member_category = forms.CharField(label=_("Member category"), max_length=30, required=False)
     severity = forms.CharField(label=_("Severity (critical illness)"), max_length=30, required=False)
     illness_days = forms.IntegerField(label=_("Days of illness allowance"), min_value=0, initial=0, required=False)
+    disability_grade = forms.IntegerField(
+        label=_("Disability grade (1 to 10)"), min_value=0, max_value=10, initial=0, required=False
+    )
+    serious_illness_paid = _amount(_("Paid by critical-illness insurance (大病保险)"), initial=0, required=False)
+    medical_assistance_paid = _amount(_("Paid by medical assistance (医疗救助)"), initial=0, required=False)
+    other_mutual_aid_paid = _amount(_("Paid by another mutual-aid plan"), initial=0, required=False)
+    commercial_insurance_paid = _amount(_("Paid by commercial insurance"), initial=0, required=False)
 
     def figures(self) -> Figures:
         data = self.cleaned_data
@@ -78,6 +86,8 @@ class FiguresForm(StrictNumbers, forms.Form):
             member_category=data.get("member_category", ""),
             severity=data.get("severity", ""),
             illness_days=data.get("illness_days") or 0,
+            disability_grade=data.get("disability_grade") or 0,
+            **{name: data.get(name) or Decimal(0) for name in OTHER_PAYER_FIELDS},
         )
 
 

@@ -96,6 +96,13 @@ class CareType(models.TextChoices):
     DIALYSIS = "dialysis", _("Dialysis")
     CRITICAL_ILLNESS = "critical_illness", _("Critical illness")
     DEATH = "death", _("Death")
+    OUTPATIENT = "outpatient", _("General outpatient care")
+    OUTPATIENT_CHRONIC = "outpatient_chronic", _("Outpatient special and chronic diseases")
+    ACCIDENT_MEDICAL = "accident_medical", _("Accident medical care")
+    DISABILITY = "disability", _("Disability")
+    ACCIDENTAL_DEATH = "accidental_death", _("Accidental death")
+    WOMEN_SPECIAL_ILLNESS = "women_special_illness", _("Women workers' special illness")
+    MATERNITY = "maternity", _("Maternity")
 
 
 class ClaimStatus(models.TextChoices):
@@ -150,6 +157,24 @@ class Claim(TenantOwned):
     deductible_part = models.DecimalField(_("deductible (起付) part"), **MONEY)
     self_paid = models.DecimalField(_("self-paid by ratio"), **MONEY)
     not_covered = models.DecimalField(_("not covered"), **MONEY)
+    # What other payers paid of the member's burden (their own papers), deducted where the plan
+    # pays on the burden left after them, and never over-compensated.
+    serious_illness_paid = models.DecimalField(
+        _("paid by critical-illness insurance"), default=Decimal(0), db_default=Decimal(0), **MONEY
+    )
+    medical_assistance_paid = models.DecimalField(
+        _("paid by medical assistance"), default=Decimal(0), db_default=Decimal(0), **MONEY
+    )
+    other_mutual_aid_paid = models.DecimalField(
+        _("paid by another mutual-aid plan"), default=Decimal(0), db_default=Decimal(0), **MONEY
+    )
+    commercial_insurance_paid = models.DecimalField(
+        _("paid by commercial insurance"), default=Decimal(0), db_default=Decimal(0), **MONEY
+    )
+    disability_grade = models.PositiveSmallIntegerField(_("disability grade"), default=0, db_default=0)
+    # The amount the kind's ratios were paid on when the payout was last computed (its cumulative
+    # threshold adds the earlier claims' bases); None for a kind paid without a base.
+    benefit_base = models.DecimalField(_("benefit base"), null=True, blank=True, **MONEY)
 
     payee_name = models.CharField(_("payee"), max_length=50)
     bank_name = models.CharField(_("bank"), max_length=60)

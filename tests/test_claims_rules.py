@@ -20,7 +20,7 @@ from claims.benefits.calculate import Claim, Line, Result, calculate
 from claims.benefits.checks import ScheduleError
 from claims.benefits.editor import FIELD_HELP, PRESETS
 from claims.benefits.money import round_money
-from claims.benefits.schedule import CARE_TYPES, MEDICAL_CARE, Schedule
+from claims.benefits.schedule import CARE_TYPES, DEATH_CARE, LUMP_SUM_CARE, MEDICAL_CARE, Schedule
 from tests.translations import catalogue, chinese_of, msgids_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,9 +80,9 @@ JINHUA = {
 def test_jinhua_period_2_pays_each_slice_of_self_paid_at_its_own_ratio() -> None:
     result = calculate(Schedule.from_dict(JINHUA), Claim(self_paid=D(12000)))
     assert [(line.label, line.amount) for line in result.lines] == [
-        ("Self-paid 0–5,000 yuan part × 50%", D("2500.00")),
-        ("Self-paid 5,000–10,000 yuan part × 60%", D("3000.00")),
-        ("Self-paid part above 10,000 yuan × 70%", D("1400.00")),
+        ("Self-paid 0–5,000 yuan part × 50%: 5,000.00 × 50% = 2,500.00", D("2500.00")),
+        ("Self-paid 5,000–10,000 yuan part × 60%: 5,000.00 × 60% = 3,000.00", D("3000.00")),
+        ("Self-paid part above 10,000 yuan × 70%: 2,000.00 × 70% = 1,400.00", D("1400.00")),
     ]
     assert result.payout == D("6900.00")
     assert result.cap_left_after == D("23100.00")
@@ -104,7 +104,9 @@ def test_jinhua_pays_the_hospital_deductible_part_at_half_and_caps_per_share() -
 def test_multiply_by_shares_multiplies_the_medical_part_and_says_so() -> None:
     schedule = Schedule.from_dict({**JINHUA, "multiply_by_shares": True})
     result = calculate(schedule, Claim(self_paid=D(4000), shares=3))
-    assert result.lines[0].label == "Self-paid 0–5,000 yuan part × 50% × 3 shares"
+    assert result.lines[0].label == (
+        "Self-paid 0–5,000 yuan part × 50%: 4,000.00 × 50% × 3 shares: 2,000.00 yuan/share × 3 shares = 6,000.00"
+    )
     assert result.payout == D("6000.00")
 
 
@@ -115,7 +117,9 @@ def test_band_mode_pays_the_whole_amount_at_the_ratio_of_its_band() -> None:
     assert calculate(schedule, Claim(self_paid=D(5000))).payout == D("2500.00")
     high = calculate(schedule, Claim(self_paid=D(8000)))
     assert high.payout == D("5600.00")
-    assert high.lines[0].label == "Whole self-paid amount of 8,000 yuan (band above 5,000 yuan) × 70%"
+    assert high.lines[0].label == (
+        "Whole self-paid amount of 8,000 yuan (band above 5,000 yuan) × 70%: 8,000.00 × 70% = 5,600.00"
+    )
 
 
 def test_plan_deductible_comes_off_the_self_paid_amount_first() -> None:
@@ -225,7 +229,7 @@ def test_inner_mongolia_pays_outpatient_radiotherapy_chemotherapy_and_dialysis(c
     result = calculate(Schedule.from_dict(INNER_MONGOLIA), Claim(self_paid=D(1000), care_type=care))
     # 1,000 × 40% = 400; no day in hospital, so no allowance.
     assert result.payout == D("400.00")
-    assert [line.label for line in result.lines] == ["Self-paid amount × 40%"]
+    assert [line.label for line in result.lines] == ["Self-paid amount × 40%: 1,000.00 × 40% = 400.00"]
 
 
 def test_inner_mongolia_pays_the_allowance_of_the_membership_year_and_at_least_200() -> None:
@@ -305,7 +309,7 @@ def test_the_first_matching_variant_replaces_the_fields_it_sets_and_says_so(
     claim = Claim(self_paid=D(1000), days_in_hospital=5, admission_order=order, member_category=category)
     result = calculate(schedule, claim)
     assert result.payout == D(payout)
-    assert result.lines[0].label == first_line
+    assert result.lines[0].label.startswith(first_line)
     assert _sum_lines(result) == result.payout
 
 
@@ -363,8 +367,14 @@ def test_cumulative_thresholds_pay_each_slice_of_the_period_once_across_two_clai
     # The period now stands at 12,000: 7,000–10,000 × 60% = 1,800; 10,000–12,000 × 70% = 1,400.
     assert [(line.label, line.amount) for line in second.lines] == [
         ("Cumulative self-paid in the period 12,000 yuan, of which this claim 5,000 yuan", D("0.00")),
-        ("Cumulative self-paid 5,000–10,000 yuan part: 3,000 yuan of this claim × 60%", D("1800.00")),
-        ("Cumulative self-paid part above 10,000 yuan: 2,000 yuan of this claim × 70%", D("1400.00")),
+        (
+            "Cumulative self-paid 5,000–10,000 yuan part: 3,000 yuan of this claim × 60%: 3,000.00 × 60% = 1,800.00",
+            D("1800.00"),
+        ),
+        (
+            "Cumulative self-paid part above 10,000 yuan: 2,000 yuan of this claim × 70%: 2,000.00 × 70% = 1,400.00",
+            D("1400.00"),
+        ),
     ]
     # 3,700 + 3,200 = 6,900, what one claim of 12,000 pays.
     assert first.payout + second.payout == calculate(schedule, Claim(self_paid=D(12000))).payout == D("6900.00")
@@ -482,7 +492,7 @@ def test_critical_illness_lump_sums_multiply_by_shares_and_the_allowance_by_allo
     result = calculate(schedule, Claim(care_type="critical_illness", illness_days=45, shares=2))
     # 3,000 × 2 + 1,000 × 45/30 = 7,500.
     assert result.payout == D("7500.00")
-    assert result.lines[0].label == "Critical illness lump sum × 2 shares"
+    assert result.lines[0].label == "Critical illness lump sum × 2 shares: 3,000.00 yuan/share × 2 shares = 6,000.00"
     per_share = Schedule.from_dict({**HUZHOU, "allowance_per_share": True})
     # 3,000 + 1,500 × 2 = 6,000.
     assert calculate(per_share, Claim(care_type="critical_illness", illness_days=45, shares=2)).payout == D("6000.00")
@@ -509,7 +519,7 @@ def test_a_death_in_the_period_pays_the_condolence() -> None:
     assert [(line.label, line.amount) for line in result.lines] == [("Death condolence", D("3000.00"))]
     shares = calculate(Schedule.from_dict({**DEATH, "multiply_by_shares": True}), Claim(care_type="death", shares=3))
     assert shares.payout == D("9000.00")
-    assert shares.lines[0].label == "Death condolence × 3 shares"
+    assert shares.lines[0].label == "Death condolence × 3 shares: 3,000.00 yuan/share × 3 shares = 9,000.00"
 
 
 @pytest.mark.parametrize(("paid_before", "payout"), [("0", "10000.00"), ("4000", "6000.00"), ("12000", "0.00")])
@@ -758,6 +768,7 @@ ratios = st.decimals(min_value=0, max_value=1, places=2, allow_nan=False, allow_
 UNITS = {"fen_half_up": D("0.01"), "jiao_half_up": D("0.1"), "yuan_half_up": D(1), "yuan_down": D(1)}
 CATEGORIES = ["", "worker", "retired"]
 SEVERITY_TABLE = {"severe": 5000, "mild": "1999.99"}
+GRADES = ["1", "0.9", "0.8", "0.7", "0.6", "0.5", "0.4", "0.3", "0.2", "0.1"]
 
 
 @st.composite
@@ -821,12 +832,13 @@ def schedule_data(draw: st.DrawFn, *, mode: str | None = None, minimum: bool = T
         "threshold_basis": draw(st.sampled_from(["per_admission", "cumulative"]))
         if segment_mode == "progressive"
         else "per_admission",
-        "critical_illness": draw(critical_illness_sections()) if "critical_illness" in covered else None,
+        "critical_illness": draw(critical_illness_sections()) if covered & set(LUMP_SUM_CARE) else None,
         "death": draw(
             st.sampled_from([{"condolence": 3000}, {"top_up_to": 20000}, {"condolence": 3000, "top_up_to": 20000}])
         )
-        if "death" in covered
+        if covered & set(DEATH_CARE)
         else None,
+        "disability": {"sum_insured": 100000, "grade_ratios": GRADES} if "disability" in covered else None,
     }
     variants = []
     for when in draw(
@@ -873,6 +885,7 @@ def claims(draw: st.DrawFn, *, care: tuple[str, ...] = CARE_TYPES) -> Claim:
         member_category=draw(st.sampled_from(CATEGORIES)),
         severity=draw(st.sampled_from(["", "severe", "mild", "moderate"])),
         illness_days=draw(st.integers(min_value=0, max_value=400)),
+        disability_grade=draw(st.integers(min_value=0, max_value=10)),
     )
 
 
@@ -890,9 +903,12 @@ def _most_paid(rules: Schedule, claim: Claim) -> Decimal:
     factor = claim.shares if rules.multiply_by_shares else 1
     if claim.care_type in MEDICAL_CARE:
         return (claim.self_paid + claim.deductible_part) * factor + _allowance(rules, claim)
-    if claim.care_type == "death":
+    if claim.care_type in DEATH_CARE:
         assert rules.death is not None
         return max(rules.death.condolence or D(0), rules.death.top_up_to or D(0)) * factor
+    if claim.care_type == "disability":
+        assert rules.disability is not None
+        return rules.disability.sum_insured * factor
     section = rules.critical_illness
     assert section is not None
     lump = max(
@@ -1041,4 +1057,5 @@ def test_labels_come_out_in_chinese_when_the_catalogue_has_them() -> None:
         label = calculate(schedule, Claim(self_paid=D(12000))).lines[0].label
     expected = zh["Self-paid %(low)s–%(high)s yuan part × %(ratio)s"] % {"low": "0", "high": "5,000", "ratio": "50%"}
     # Before `compilemessages` has run, the catalogue falls back to the English msgid.
-    assert label in (expected, "Self-paid 0–5,000 yuan part × 50%")
+    assert label.startswith((expected, "Self-paid 0–5,000 yuan part × 50%"))
+    assert label.endswith("5,000.00 × 50% = 2,500.00")

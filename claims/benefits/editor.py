@@ -147,10 +147,11 @@ FIELD_HELP: tuple[FieldHelp, ...] = (
     FieldHelp(
         "waiting_days",
         gettext_lazy(
-            "Waiting (observation) period in days from the start of cover; a claim inside it is refused. "
-            "Example: 90, or 0 for none (Inner Mongolia)."
+            "Waiting (observation) period in days from the start of cover; a claim inside it is refused. The "
+            "period's waiting period applies (set it on the period); here, inside kinds or variants, a number "
+            "replaces it for those claims. Example: 0 for accident medical care, which has none."
         ),
-        90,
+        0,
     ),
     FieldHelp(
         "threshold_basis",
@@ -185,6 +186,63 @@ FIELD_HELP: tuple[FieldHelp, ...] = (
             "larger is paid. Example: a condolence of 3,000 (Shaoxing)."
         ),
         {"condolence": 3000},
+    ),
+    FieldHelp(
+        "base",
+        gettext_lazy(
+            "What the ratios are paid on: self_paid (the self-paid amount within the policy scope), "
+            "whole_self_paid (total expense less the fund), total_cost, fund_paid, after_other_payers (the burden "
+            "left after the fund, critical-illness insurance, medical assistance, another mutual-aid plan and "
+            "commercial insurance) or fund_derived (from the fund's payment and fund_ratio, at most the receipts). "
+            "Example: after_other_payers."
+        ),
+        "after_other_payers",
+    ),
+    FieldHelp(
+        "fund_ratio",
+        gettext_lazy(
+            "The basic scheme's ratio of the policy-scope expense, used by base fund_derived where the statement "
+            "shows only the fund's payment. Example: 0.8."
+        ),
+        "0.8",
+    ),
+    FieldHelp(
+        "stay_before_cover",
+        gettext_lazy(
+            "A stay that began before the cover started: not_paid, from_cover_date (the covered days' share of "
+            "the base and of the allowance) or in_full (no observation period, as in Inner Mongolia). Example: "
+            "in_full."
+        ),
+        "in_full",
+    ),
+    FieldHelp(
+        "disability",
+        gettext_lazy(
+            "What disability pays: the sum_insured for grade 1 and grade_ratios, 10 shares of it from grade 1 to "
+            "grade 10. Example: 100,000 with grade 10 paid at 10 percent."
+        ),
+        {"sum_insured": 100000, "grade_ratios": ["1", "0.9", "0.8", "0.7", "0.6", "0.5", "0.4", "0.3", "0.2", "0.1"]},
+    ),
+    FieldHelp(
+        "kinds",
+        gettext_lazy(
+            "Terms of each kind of care: its label on the settlement form, its cap_group (kinds with the same "
+            "group share one period cap) and any schedule field that replaces the schedule's own for it; each "
+            "kind's max_claims_per_period counts its own claims only. Example: general outpatient with a "
+            "threshold of 1,300 per calendar year at 20 percent."
+        ),
+        {
+            "inpatient": {"label": "住院医疗互助金", "cap_group": "inpatient"},
+        },
+    ),
+    FieldHelp(
+        "versions",
+        gettext_lazy(
+            "Rules that change within the period: from starts_on the fields in set replace the schedule's own "
+            "for admissions on or after that date; the settlement names the version applied. Example: a "
+            "threshold of 1,000 from 1 July (Quzhou)."
+        ),
+        [{"starts_on": "2026-07-01", "label": "新起付线", "set": {"plan_deductible": 1000}}],
     ),
 )
 
@@ -241,7 +299,7 @@ PRESETS: dict[str, Preset] = {
             "allowance_by_membership_year": [10, 20, 30],
             "minimum_payout": 200,
             "covered_care": ["inpatient", "outpatient_radiotherapy", "outpatient_chemotherapy", "dialysis"],
-            "waiting_days": 0,
+            "stay_before_cover": "in_full",
         },
     ),
     "huzhou_critical_illness": Preset(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from claims.benefits.checks import listing
 from claims.benefits.sections import Conditions
+from mutualaid.numbers import money_text
 
 CARE_TYPE_LABELS: dict[str, Promise] = {
     "inpatient": gettext_lazy("inpatient care"),
@@ -26,6 +27,29 @@ CARE_TYPE_LABELS: dict[str, Promise] = {
     "dialysis": gettext_lazy("dialysis"),
     "critical_illness": gettext_lazy("critical illness"),
     "death": gettext_lazy("death"),
+    "outpatient": gettext_lazy("general outpatient care"),
+    "outpatient_chronic": gettext_lazy("outpatient special and chronic diseases"),
+    "accident_medical": gettext_lazy("accident medical care"),
+    "disability": gettext_lazy("disability"),
+    "accidental_death": gettext_lazy("accidental death"),
+    "women_special_illness": gettext_lazy("women workers' special illness"),
+    "maternity": gettext_lazy("maternity"),
+}
+
+BASE_LABELS: dict[str, Promise] = {
+    "self_paid": gettext_lazy("self-paid amount within the policy scope"),
+    "whole_self_paid": gettext_lazy("whole self-paid amount"),
+    "total_cost": gettext_lazy("total expense"),
+    "fund_paid": gettext_lazy("the fund's payment"),
+    "after_other_payers": gettext_lazy("burden left after the other payers"),
+    "fund_derived": gettext_lazy("self-paid amount derived from the fund's payment"),
+}
+
+PAYER_LABELS: dict[str, Promise] = {
+    "serious_illness_paid": gettext_lazy("critical-illness insurance"),
+    "medical_assistance_paid": gettext_lazy("medical assistance"),
+    "other_mutual_aid_paid": gettext_lazy("another mutual-aid plan"),
+    "commercial_insurance_paid": gettext_lazy("commercial insurance"),
 }
 
 
@@ -104,14 +128,24 @@ def band(amount: Decimal, low: Decimal, high: Decimal | None, ratio: Decimal) ->
     return _("Whole self-paid amount of %(amount)s yuan (band %(low)s–%(high)s yuan) × %(ratio)s") % values
 
 
-def cumulative_total(total: Decimal, amount: Decimal) -> str:
+def cumulative_total(total: Decimal, amount: Decimal, *, year: bool = False) -> str:
+    if year:
+        return _("Cumulative base in the calendar year %(total)s yuan, of which this claim %(amount)s yuan") % {
+            "total": _yuan(total),
+            "amount": _yuan(amount),
+        }
     return _("Cumulative self-paid in the period %(total)s yuan, of which this claim %(amount)s yuan") % {
         "total": _yuan(total),
         "amount": _yuan(amount),
     }
 
 
-def cumulative_deductible(amount: Decimal, taken: Decimal) -> str:
+def cumulative_deductible(amount: Decimal, taken: Decimal, *, year: bool = False) -> str:
+    if year:
+        return _(
+            "Plan deductible on the calendar year's cumulative base: the first %(amount)s yuan in the year is "
+            "not paid, %(taken)s yuan of it in this claim"
+        ) % {"amount": _yuan(amount), "taken": _yuan(taken)}
     return _(
         "Plan deductible on the cumulative self-paid amount: the first %(amount)s yuan in the period is not "
         "paid, %(taken)s yuan of it in this claim"
@@ -156,11 +190,16 @@ def allowance_limited(most: Decimal) -> str:
 # --- Critical illness and death ----------------------------------------------------------------
 
 
-def lump_sum() -> str:
+def lump_sum(kind: str = "") -> str:
+    """The lump sum, named by its own kind (`kind` "" for critical illness by its standard name)."""
+    if kind:
+        return _("%(kind)s: lump sum") % {"kind": kind}
     return _("Critical illness lump sum")
 
 
-def lump_sum_for_severity(severity: str) -> str:
+def lump_sum_for_severity(severity: str, kind: str = "") -> str:
+    if kind:
+        return _("%(kind)s: lump sum for %(severity)s") % {"kind": kind, "severity": severity}
     return _("Critical illness lump sum for severity %(severity)s") % {"severity": severity}
 
 
@@ -196,7 +235,9 @@ def illness_allowance(days: int, illness_days: int, months: int, monthly: Decima
     return _("Critical illness allowance: %(days)s days × %(monthly)s yuan a month ÷ %(per_month)s days") % values
 
 
-def condolence() -> str:
+def condolence(kind: str = "") -> str:
+    if kind:
+        return _("%(kind)s: condolence") % {"kind": kind}
     return _("Death condolence")
 
 
@@ -253,3 +294,126 @@ def unknown_severity(severity: str, known: Iterable[str]) -> str:
         "Refused: the severity %(severity)s is not in the plan's critical illness table; the known "
         "severities are %(known)s."
     ) % {"severity": severity or "—", "known": listing(known)}
+
+
+# --- Arithmetic a member can redo ---------------------------------------------------------------
+
+
+def money(amount: Decimal) -> str:
+    """An amount in a formula, in the one number format of the product: 12,345.60."""
+    return money_text(amount)
+
+
+def kind_label(kind: str, label: str = "") -> str:
+    """The benefit's own name: the schedule's label for the kind, or the kind's standard name."""
+    return label or str(CARE_TYPE_LABELS[kind])
+
+
+def with_formula(label: str, formula: str) -> str:
+    """A line's words and its arithmetic: "Self-paid amount × 20%: (9,300.00 − 1,300.00) × 20%"."""
+    return _("%(line)s: %(formula)s") % {"line": label, "formula": formula} if formula else label
+
+
+def product_formula(amount: Decimal, ratio: Decimal, *, minus: Decimal | None = None) -> str:
+    """amount × ratio, or (amount − minus) × ratio."""
+    if minus:
+        return f"({money(amount)} − {money(minus)}) × {_percent(ratio)}"
+    return f"{money(amount)} × {_percent(ratio)}"
+
+
+def per_share_formula(amount: Decimal, shares: int) -> str:
+    return _("%(amount)s yuan/share × %(shares)s shares") % {"amount": money(amount), "shares": shares}
+
+
+def sum_formula(amounts: list[Decimal], total: Decimal) -> str:
+    return " + ".join(money(amount) for amount in amounts) + f" = {money(total)}"
+
+
+def difference_formula(first: Decimal, minus: list[Decimal], result: Decimal) -> str:
+    return " − ".join([money(first), *(money(amount) for amount in minus)]) + f" = {money(result)}"
+
+
+def burden_formula(total: Decimal, fund: Decimal, others: list[tuple[str, Decimal]]) -> str:
+    """Total expense − the fund's payment − each other payer, each named."""
+    parts = [_("total expense %(amount)s") % {"amount": money(total)}]
+    parts.append(_("fund %(amount)s") % {"amount": money(fund)})
+    for payer, amount in others:
+        parts.append(f"{PAYER_LABELS.get(payer, payer)} {money(amount)}")
+    return " − ".join(parts)
+
+
+def derived_formula(fund: Decimal, ratio: Decimal, total: Decimal, amount: Decimal) -> str:
+    return _("%(fund)s ÷ %(ratio)s − %(fund)s, at most receipts %(total)s − %(fund)s, = %(amount)s") % {
+        "fund": money(fund),
+        "ratio": _percent(ratio),
+        "total": money(total),
+        "amount": money(amount),
+    }
+
+
+def base_note(base: str, formula: str) -> str:
+    return _("Base: %(base)s, %(formula)s") % {"base": BASE_LABELS[base], "formula": formula}
+
+
+def base_line(label: str, base: str) -> str:
+    """A flat ratio on a base other than the self-paid amount."""
+    return _("%(base)s × ratio (%(kind)s)") % {"base": BASE_LABELS[base], "kind": label}
+
+
+def version_applies(number: int, starts_on: object, label: str) -> str:
+    values = {"number": number, "date": starts_on, "label": label or "—"}
+    return _("Version %(number)s of the schedule applies, for admissions from %(date)s (%(label)s)") % values
+
+
+def kind_applies(label: str) -> str:
+    return _("Benefit: %(kind)s") % {"kind": label}
+
+
+def limited_to_burden(formula: str, amount: Decimal) -> str:
+    return _("Limited to what the member bore after the other payers: %(formula)s = %(amount)s") % {
+        "formula": formula,
+        "amount": money(amount),
+    }
+
+
+def stay_before_cover(days: int, covered: int, total: int) -> str:
+    return _("The stay began %(days)s days before the cover started: %(covered)s of its %(total)s days are covered") % {
+        "days": days,
+        "covered": covered,
+        "total": total,
+    }
+
+
+def prorated_base(base: Decimal, covered: int, total: int, amount: Decimal) -> str:
+    return _("Base for the covered days: %(base)s × %(covered)s/%(total)s = %(amount)s") % {
+        "base": money(base),
+        "covered": covered,
+        "total": total,
+        "amount": money(amount),
+    }
+
+
+def disability(label: str, grade: int, total: Decimal, ratio: Decimal) -> str:
+    return _("%(kind)s, grade %(grade)s: %(sum)s × %(ratio)s") % {
+        "kind": label,
+        "grade": grade,
+        "sum": money(total),
+        "ratio": _percent(ratio),
+    }
+
+
+def not_before_cover(days: int) -> str:
+    return _(
+        "Refused: the stay began %(days)s days before the cover started, and the plan does not pay a stay that "
+        "began before cover."
+    ) % {"days": days}
+
+
+def missing_total(base: str) -> str:
+    return _("Refused for now: the base is the %(base)s, and the claim has no total expense: enter it.") % {
+        "base": BASE_LABELS[base]
+    }
+
+
+def no_grade() -> str:
+    return _("Refused for now: enter the disability grade, 1 to 10, from the appraisal.")

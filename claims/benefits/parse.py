@@ -8,13 +8,25 @@ arithmetic. The values are checked when the parts are built (sections.py, schedu
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from claims.benefits.checks import ScheduleError, in_variant, listing
-from claims.benefits.sections import CONDITIONS, Band, Conditions, CriticalIllness, Death, Segment, Variant
+from claims.benefits.sections import (
+    CONDITIONS,
+    Band,
+    Conditions,
+    CriticalIllness,
+    Death,
+    Disability,
+    KindTerms,
+    Segment,
+    Variant,
+    Version,
+)
 
 # The schedule's fields by the kind of JSON value each takes.
 AMOUNT_FIELDS = (
@@ -25,10 +37,12 @@ AMOUNT_FIELDS = (
     "minimum_payout",
     "daily_allowance",
     "allowance_max_amount",
+    "fund_ratio",
 )
-_NULLABLE_AMOUNTS = frozenset({"cap_per_share_per_period", "cap_per_period", "allowance_max_amount"})
+_NULLABLE_AMOUNTS = frozenset({"cap_per_share_per_period", "cap_per_period", "allowance_max_amount", "fund_ratio"})
 _INT_FIELDS = ("allowance_from_day", "allowance_max_days", "max_claims_per_period", "waiting_days")
-_NULLABLE_INTS = frozenset({"allowance_max_days", "max_claims_per_period"})
+_NULLABLE_INTS = frozenset({"allowance_max_days", "max_claims_per_period", "waiting_days"})
+_TEXT_FIELDS = ("segment_mode", "rounding", "threshold_basis", "base", "stay_before_cover")
 BOOL_FIELDS = ("allowance_per_share", "caps_include_allowance", "multiply_by_shares")
 FIELDS = frozenset(
     {
@@ -44,6 +58,11 @@ FIELDS = frozenset(
         "variants",
         "critical_illness",
         "death",
+        "base",
+        "stay_before_cover",
+        "disability",
+        "kinds",
+        "versions",
     }
 )
 
@@ -86,7 +105,7 @@ def parse_fields(data: object) -> dict[str, Any]:
         if name in data:
             value = data[name]
             kwargs[name] = None if (value is None and name in _NULLABLE_INTS) else _parse_int(name, value)
-    for name in ("segment_mode", "rounding", "threshold_basis", *BOOL_FIELDS):
+    for name in (*_TEXT_FIELDS, *BOOL_FIELDS):
         if name in data:
             kwargs[name] = data[name]
     if "covered_care" in data:
@@ -100,8 +119,14 @@ def parse_fields(data: object) -> dict[str, Any]:
         kwargs["critical_illness"] = _parse_critical_illness(data["critical_illness"])
     if "death" in data:
         kwargs["death"] = _parse_death(data["death"])
+    if "disability" in data:
+        kwargs["disability"] = _parse_disability(data["disability"])
     if "variants" in data:
         kwargs["variants"] = _parse_variants(data["variants"])
+    if "kinds" in data:
+        kwargs["kinds"] = _parse_kinds(data["kinds"])
+    if "versions" in data:
+        kwargs["versions"] = _parse_versions(data["versions"])
     return kwargs
 
 
@@ -291,3 +316,120 @@ def _parse_variant(entry: object) -> Variant:
     if "variants" in changes:
         raise ScheduleError(_("set cannot contain variants: list every variant at the top level."))
     return Variant(when=Conditions(**conditions), set=tuple(parse_fields(changes).items()))
+
+
+def _parse_disability(value: object) -> Disability | None:
+    """{"sum_insured": 100000, "grade_ratios": [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]}."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) != {"sum_insured", "grade_ratios"}:
+        raise ScheduleError(
+            _(
+                "disability must be an object with exactly sum_insured (the sum for grade 1) and grade_ratios "
+                "(10 shares of it, grade 1 first): check the schedule."
+            )
+        )
+    ratios = value["grade_ratios"]
+    if not isinstance(ratios, list | tuple):
+        raise ScheduleError(
+            _(
+                "disability.grade_ratios (shares of the sum by grade) must list 10 ratios, grade 1 first: "
+                "check the list."
+            )
+        )
+    return Disability(
+        sum_insured=_parse_decimal("disability.sum_insured", value["sum_insured"]),
+        grade_ratios=tuple(_parse_decimal("disability.grade_ratios", ratio) for ratio in ratios),
+    )
+
+
+def _set_of(where: str, changes: object, *, forbidden: tuple[str, ...]) -> tuple[tuple[str, Any], ...]:
+    """The schedule fields a kind or a version replaces, parsed like the schedule's own."""
+    if not isinstance(changes, Mapping):
+        raise ScheduleError(
+            _("%(where)s must be an object of schedule fields and their values: check the schedule.") % {"where": where}
+        )
+    for name in forbidden:
+        if name in changes:
+            raise ScheduleError(
+                _("%(where)s cannot contain %(name)s: give it at the top level of the schedule.")
+                % {"where": where, "name": name}
+            )
+    return tuple(parse_fields(changes).items())
+
+
+def _text(where: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ScheduleError(_("%(where)s must be text: check the value.") % {"where": where})
+    return value.strip()
+
+
+def _parse_kinds(value: object) -> tuple[KindTerms, ...]:
+    """{"outpatient": {"label": "普通门诊", "cap_group": "outpatient", "plan_deductible": 1300, …}, …}."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise ScheduleError(
+            _("kinds must be an object of kinds of care and their terms, such as outpatient: check the schedule.")
+        )
+    kinds = []
+    for kind, terms in value.items():
+        where = f"kinds.{kind}"
+        if not isinstance(terms, Mapping):
+            raise ScheduleError(
+                _("%(where)s must be an object of schedule fields and their values: check the schedule.")
+                % {"where": where}
+            )
+        fields = {name: item for name, item in terms.items() if name not in ("label", "cap_group")}
+        try:
+            changes = _set_of(where, fields, forbidden=("kinds", "versions", "covered_care"))
+        except ScheduleError as error:
+            raise ScheduleError(f"{where}: {error.message}") from None
+        kinds.append(
+            KindTerms(
+                kind=str(kind),
+                label=_text(f"{where}.label", terms.get("label", "")),
+                cap_group=_text(f"{where}.cap_group", terms.get("cap_group", "")),
+                set=changes,
+            )
+        )
+    return tuple(kinds)
+
+
+def _parse_versions(value: object) -> tuple[Version, ...]:
+    """[{"starts_on": "2026-07-01", "label": "新起付线", "set": {"plan_deductible": 1000}}, …]."""
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise ScheduleError(_("versions must be a list of entries with starts_on and set: check the schedule."))
+    versions = []
+    for number, entry in enumerate(value, start=1):
+        where = _("versions, item %(number)s") % {"number": number}
+        if (
+            not isinstance(entry, Mapping)
+            or not {"starts_on", "set"} <= set(entry)
+            or set(entry)
+            - {
+                "starts_on",
+                "label",
+                "set",
+            }
+        ):
+            raise ScheduleError(
+                _("%(where)s must have starts_on, set and optionally label: check the schedule.") % {"where": where}
+            )
+        try:
+            starts_on = date.fromisoformat(str(entry["starts_on"]))
+        except ValueError:
+            raise ScheduleError(
+                _("%(where)s: starts_on (effective from) must be a date such as 2026-07-01: check the value.")
+                % {"where": where}
+            ) from None
+        try:
+            changes = _set_of(where, entry["set"], forbidden=("versions",))
+        except ScheduleError as error:
+            raise ScheduleError(f"{where}: {error.message}") from None
+        versions.append(
+            Version(starts_on=starts_on, label=_text(f"{where}.label", entry.get("label", "")), set=changes)
+        )
+    return tuple(versions)

@@ -5,6 +5,7 @@ field is written back as JSON."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -300,10 +301,72 @@ def dump_field(name: str, value: Any) -> Any:
         return [str(amount) for amount in value]
     if name == "covered_care":
         return list(value)
-    if name == "variants":
-        return [variant.to_dict() for variant in value]
-    if isinstance(value, CriticalIllness | Death):
+    if name in ("variants", "versions"):
+        return [item.to_dict() for item in value]
+    if name == "kinds":
+        return {terms.kind: terms.to_dict() for terms in value}
+    if isinstance(value, CriticalIllness | Death | Disability):
         return value.to_dict()
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+@dataclass(frozen=True)
+class Disability:
+    """Disability by grade: grade 1 to 10, each paid as its share of `sum_insured` (grade 1 the
+    heaviest), as the national table of grades sets it out."""
+
+    sum_insured: Decimal
+    grade_ratios: tuple[Decimal, ...]
+
+    def __post_init__(self) -> None:
+        check_amount("disability.sum_insured", self.sum_insured)
+        if len(self.grade_ratios) != 10:
+            raise ScheduleError(
+                _(
+                    "disability.grade_ratios (shares of the sum by grade) must list 10 ratios, grade 1 first: "
+                    "check the list."
+                )
+            )
+        for grade, ratio in enumerate(self.grade_ratios, start=1):
+            check_ratio(f"disability.grade_ratios[{grade}]", ratio)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sum_insured": str(self.sum_insured), "grade_ratios": [str(ratio) for ratio in self.grade_ratios]}
+
+
+@dataclass(frozen=True)
+class KindTerms:
+    """The terms of one kind of care: its own name on the settlement form, the cap group it shares
+    a period cap with, and the schedule fields (`set`) that replace the schedule's own for it."""
+
+    kind: str
+    label: str = ""
+    cap_group: str = ""
+    set: tuple[tuple[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {name: dump_field(name, value) for name, value in self.set}
+        if self.label:
+            data["label"] = self.label
+        if self.cap_group:
+            data["cap_group"] = self.cap_group
+        return data
+
+
+@dataclass(frozen=True)
+class Version:
+    """Rules that apply to admissions from `starts_on` on (a new deductible from 1 July, say): the
+    schedule fields in `set` replace the schedule's own for those claims."""
+
+    starts_on: date
+    label: str = ""
+    set: tuple[tuple[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"starts_on": self.starts_on.isoformat()}
+        if self.label:
+            data["label"] = self.label
+        data["set"] = {name: dump_field(name, value) for name, value in self.set}
+        return data

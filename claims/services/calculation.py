@@ -17,11 +17,12 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from claims.benefits.calculate import Claim as ClaimFacts
-from claims.benefits.calculate import Result, calculate
+from claims.benefits.calculate import Earlier, Result, calculate
 from claims.benefits.schedule import Schedule
 from claims.lifecycle import ACCEPTED_STATUSES
 from claims.models import Claim, ClaimInvoice, ClaimSettings, ClaimStatus
 from claims.selectors import period_schedule
+from claims.services.figures import OTHER_PAYER_FIELDS
 from enrollment.models import Enrollment
 from mutualaid.officesettings import office_settings
 from mutualaid.tenancy import unscoped
@@ -48,6 +49,28 @@ def _membership_year(claim: Claim) -> int:
         ) or 1
 
 
+def _earlier(claim: Claim) -> tuple[Earlier, ...]:
+    """The person's accepted claims of this plan in the period, and those of its other periods
+    admitted in the same calendar year (for a per-year threshold): kind, payout, base, date."""
+    with unscoped():  # the person's claims held by other offices count too: figures only
+        rows = (
+            _others(claim)
+            .filter(status__in=ACCEPTED_STATUSES, period__plan_id=claim.period.plan_id)
+            .filter(Q(period=claim.period) | Q(admitted_on__year=claim.admitted_on.year))
+            .values_list("care_type", "payout", "benefit_base", "self_paid", "admitted_on", "period_id")
+        )
+        return tuple(
+            Earlier(
+                care_type=kind,
+                paid=paid,
+                base=self_paid if base is None else base,
+                admitted_on=admitted,
+                in_period=period_id == claim.period_id,
+            )
+            for kind, paid, base, self_paid, admitted, period_id in rows
+        )
+
+
 def _facts(claim: Claim) -> ClaimFacts:
     """The claim's figures as the engine reads them, with what the member had before in the period."""
     with unscoped():  # the person's claims held by other offices count against the cap: sums and counts only
@@ -60,6 +83,7 @@ def _facts(claim: Claim) -> ClaimFacts:
             .filter(Q(admitted_on__lt=claim.admitted_on) | Q(admitted_on=claim.admitted_on, pk__lt=claim.pk or 0))
             .count()
         )
+    cover_starts = claim.enrollment.starts_on
     return ClaimFacts(
         self_paid=claim.self_paid,
         deductible_part=claim.deductible_part,
@@ -70,11 +94,20 @@ def _facts(claim: Claim) -> ClaimFacts:
         claims_before_in_period=accepted["count"],
         self_paid_before_in_period=accepted["self_paid"] or Decimal(0),
         care_type=claim.care_type,
-        days_since_cover_start=(claim.admitted_on - claim.enrollment.starts_on).days,
+        days_since_cover_start=max(0, (claim.admitted_on - cover_starts).days),
+        days_before_cover=max(0, (cover_starts - claim.admitted_on).days),
+        waiting_days=claim.period.waiting_days,
         admission_order=earlier + 1,
         member_category=claim.member_category,
         severity=claim.severity,
         illness_days=claim.illness_days,
+        admitted_on=claim.admitted_on,
+        total_cost=claim.total_cost,
+        fund_paid=claim.insurance_paid,
+        not_covered=claim.not_covered,
+        other_payers=tuple((name, getattr(claim, name)) for name in OTHER_PAYER_FIELDS),
+        earlier=_earlier(claim),
+        disability_grade=claim.disability_grade,
     )
 
 
@@ -88,6 +121,7 @@ def claim_calculate(*, claim: Claim) -> Result:
     claim.cap_left_after = result.cap_left_after
     claim.refused_reason = result.refused_reason or ""
     claim.schedule_version = schedule_row.version
+    claim.benefit_base = result.base
     return result
 
 

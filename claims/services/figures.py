@@ -12,13 +12,22 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from claims.benefits.schedule import MEDICAL_CARE
-from claims.models import CareType
+from claims.benefits.checks import ScheduleError
+from claims.benefits.schedule import MEDICAL_CARE, Schedule
+from claims.models import BenefitSchedule, CareType
 from enrollment.models import Enrollment, EnrollmentStatus
 from mutualaid import dates
+from mutualaid.tenancy import unscoped
 
 # The amounts of the settlement statement, which add up to its total.
 SETTLEMENT_FIELDS = ("total_cost", "insurance_paid", "deductible_part", "self_paid", "not_covered")
+# What other payers paid of the member's burden, from their own papers.
+OTHER_PAYER_FIELDS = (
+    "serious_illness_paid",
+    "medical_assistance_paid",
+    "other_mutual_aid_paid",
+    "commercial_insurance_paid",
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,11 @@ class Figures:
     member_category: str = ""
     severity: str = ""
     illness_days: int = 0
+    serious_illness_paid: Decimal = Decimal(0)
+    medical_assistance_paid: Decimal = Decimal(0)
+    other_mutual_aid_paid: Decimal = Decimal(0)
+    commercial_insurance_paid: Decimal = Decimal(0)
+    disability_grade: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,7 +75,9 @@ def figures_check(*, figures: Figures, enrollment: Enrollment) -> list[str]:
         errors["admitted_on"] = _("The admission date %(date)s is in the future: check the discharge record.") % {
             "date": figures.admitted_on
         }
-    elif not enrollment.starts_on <= figures.admitted_on <= enrollment.ends_on:
+    elif not enrollment.starts_on <= figures.admitted_on <= enrollment.ends_on and not _stay_into_cover(
+        figures, enrollment
+    ):
         errors["admitted_on"] = _(
             "The admission date %(date)s is outside the member's coverage (%(start)s to %(end)s): "
             "check the date or choose the enrollment that covers it."
@@ -107,9 +123,58 @@ def figures_check(*, figures: Figures, enrollment: Enrollment) -> list[str]:
         errors["invoices"] = _("An invoice number is longer than 40 characters: check it.")
     if figures.illness_days < 0:
         errors["illness_days"] = _("Enter 0 or more days.")
+    _check_other_payers(figures, errors)
+    if figures.care_type == CareType.DISABILITY and not 1 <= figures.disability_grade <= 10:
+        errors["disability_grade"] = _("Enter the disability grade from the appraisal, 1 (heaviest) to 10.")
+    elif not 0 <= figures.disability_grade <= 10:
+        errors["disability_grade"] = _("The disability grade is 1 to 10, or 0 when there is none: check it.")
     if errors:
         raise ValidationError(errors)
     return invoices
+
+
+def _stay_into_cover(figures: Figures, enrollment: Enrollment) -> bool:
+    """A hospital stay that began before the cover and ended inside it, of a kind whose schedule
+    pays such a stay (stay_before_cover from_cover_date or in_full): accepted here, and the
+    calculation says how much of it is paid. Under not_paid it is refused as outside the cover."""
+    discharged = figures.discharged_on
+    if not (
+        figures.care_type in MEDICAL_CARE
+        and figures.admitted_on < enrollment.starts_on
+        and discharged is not None
+        and enrollment.starts_on <= discharged <= enrollment.ends_on
+    ):
+        return False
+    with unscoped():  # the schedule is kept by the office above the member's unit
+        row = BenefitSchedule.objects.filter(period_id=enrollment.period_id).first()
+    if row is None:
+        return False
+    try:
+        _version, dated = Schedule.from_dict(row.rules).for_date(figures.admitted_on)
+        _terms, rules = dated.for_kind(figures.care_type)
+    except ScheduleError:
+        return False
+    return rules.stay_before_cover != "not_paid"
+
+
+def _check_other_payers(figures: Figures, errors: dict[str, str]) -> None:
+    """Each other payer's amount is a sum of money, and together they cannot exceed what the
+    member bore after the fund (total cost less the basic insurance's payment)."""
+    for name in OTHER_PAYER_FIELDS:
+        value = getattr(figures, name)
+        if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+            errors[name] = _("Enter an amount of 0 or more, as printed on the other payer's settlement.")
+        elif value != value.quantize(Decimal("0.01")):
+            errors[name] = _("Enter the amount in yuan with at most two decimals (fen).")
+    if any(name in errors for name in (*OTHER_PAYER_FIELDS, "total_cost", "insurance_paid")):
+        return
+    others = sum((getattr(figures, name) for name in OTHER_PAYER_FIELDS), Decimal(0))
+    bore = figures.total_cost - figures.insurance_paid
+    if others > bore:
+        errors["serious_illness_paid"] = _(
+            "The other payers paid %(others)s yuan in all, more than the %(bore)s yuan left after the basic "
+            "insurance (total cost less its payment): check the other payers' settlements."
+        ) % {"others": others, "bore": bore}
 
 
 def payee_check(*, payee: Payee) -> str:

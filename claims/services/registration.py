@@ -27,7 +27,15 @@ from claims.services._shared import (
 )
 from claims.services.calculation import claim_refresh
 from claims.services.documents import Upload, clock_start_if_complete, documents_store
-from claims.services.figures import SETTLEMENT_FIELDS, Figures, Payee, account_mask, figures_check, payee_check
+from claims.services.figures import (
+    OTHER_PAYER_FIELDS,
+    SETTLEMENT_FIELDS,
+    Figures,
+    Payee,
+    account_mask,
+    figures_check,
+    payee_check,
+)
 from enrollment.models import Enrollment
 from mutualaid import pii
 from mutualaid.models import Organisation, OrgKind, User
@@ -85,6 +93,8 @@ def claim_register(
         member_category=figures.member_category.strip(),
         severity=figures.severity.strip(),
         illness_days=figures.illness_days,
+        disability_grade=figures.disability_grade,
+        **{name: getattr(figures, name) for name in OTHER_PAYER_FIELDS},
         payee_name=payee.name.strip()[:50],
         bank_name=payee.bank_name.strip()[:60],
         account_cipher=pii.encrypt(account),
@@ -106,7 +116,17 @@ def claim_register(
 
 
 # The figures an amendment may change besides the amounts, with how each is written in the history.
-_OTHER_FIELDS = ("care_type", "admitted_on", "discharged_on", "hospital", "member_category", "severity", "illness_days")
+_OTHER_FIELDS = (
+    "care_type",
+    "admitted_on",
+    "discharged_on",
+    "hospital",
+    "member_category",
+    "severity",
+    "illness_days",
+    "disability_grade",
+    *OTHER_PAYER_FIELDS,
+)
 
 
 def _label(name: str) -> str:
@@ -117,7 +137,7 @@ def _label(name: str) -> str:
 def _shown(name: str, value: object) -> str:
     if value is None or value == "":
         return "—"
-    if name in (*SETTLEMENT_FIELDS, "payout"):
+    if name in (*SETTLEMENT_FIELDS, *OTHER_PAYER_FIELDS, "payout"):
         return f"{value:,.2f}"
     if name == "care_type":
         return str(CareType(str(value)).label)
@@ -168,7 +188,16 @@ def claim_amend(*, actor: User, claim: Claim, version: int, figures: Figures, no
     if not changes:
         raise ValidationError(_("Nothing was changed: correct a figure, or go back to the claim."))
     before = locked.payout
-    for name in (*SETTLEMENT_FIELDS, "care_type", "admitted_on", "discharged_on", "member_category", "severity"):
+    for name in (
+        *SETTLEMENT_FIELDS,
+        *OTHER_PAYER_FIELDS,
+        "care_type",
+        "admitted_on",
+        "discharged_on",
+        "member_category",
+        "severity",
+        "disability_grade",
+    ):
         setattr(locked, name, getattr(figures, name))
     locked.hospital = figures.hospital.strip()[:100]
     locked.diagnosis_cipher = pii.encrypt(figures.diagnosis.strip())

@@ -27,6 +27,7 @@ def schedule_save(*, actor: User, period: Period, rules_data: dict[str, Any]) ->
         parsed = Schedule.from_dict(rules_data)
     except ScheduleError as error:
         raise ValidationError({"rules": error.message}) from None
+    schedule_check_period(parsed, period)
     existing = BenefitSchedule.objects.select_for_update().filter(period=period).first()
     if existing is None:
         return BenefitSchedule.objects.create(
@@ -39,3 +40,30 @@ def schedule_save(*, actor: User, period: Period, rules_data: dict[str, Any]) ->
     existing.rules, existing.updated_by, existing.version = parsed.to_dict(), actor, existing.version + 1
     existing.save()
     return existing
+
+
+def schedule_check_period(schedule: Schedule, period: Period) -> None:
+    """What only the period can tell: each version starts inside it, and the waiting period is the
+    period's own (a kind or a variant may replace it, the schedule as a whole may not, so that
+    there is one place to read it)."""
+    if schedule.waiting_days is not None:
+        raise ValidationError(
+            {
+                "rules": _(
+                    "waiting_days (the waiting period) is set on the period, not in the schedule: remove it here "
+                    "and enter %(days)s days on the period's form; kinds and variants may still replace it."
+                )
+                % {"days": schedule.waiting_days}
+            }
+        )
+    for number, version in enumerate(schedule.versions, start=1):
+        if not period.starts_on < version.starts_on <= period.ends_on:
+            raise ValidationError(
+                {
+                    "rules": _(
+                        "versions, item %(number)s: starts_on (effective from) %(date)s is outside the period "
+                        "%(start)s to %(end)s, or on its first day: choose a date inside it, after its first day."
+                    )
+                    % {"number": number, "date": version.starts_on, "start": period.starts_on, "end": period.ends_on}
+                }
+            )

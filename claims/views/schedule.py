@@ -4,6 +4,8 @@ a period's rules and previews them on an example claim before saving."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -48,17 +50,39 @@ _EXAMPLE_FIELDS = (
     ("member_category", ""),
     ("severity", ""),
     ("illness_days", "0"),
+    ("disability_grade", "0"),
+    ("admitted_on", ""),
+    ("total_cost", ""),
+    ("insurance_paid", "0"),
+    ("other_payers_paid", "0"),
 )
 
 
-_EXAMPLE_AMOUNTS = ("self_paid", "deductible_part", "paid_before_in_period")
+_EXAMPLE_AMOUNTS = ("self_paid", "deductible_part", "paid_before_in_period", "insurance_paid", "other_payers_paid")
 _EXAMPLE_COUNTS = {
     "days_in_hospital": "0",
     "shares": "1",
     "membership_year": "1",
     "admission_order": "1",
     "illness_days": "0",
+    "disability_grade": "0",
 }
+
+
+def _example_extras(values: dict[str, str]) -> tuple[dict[str, Any], bool]:
+    """The admission date and the total cost of the example, both optional; False: one is bad."""
+    extras: dict[str, Any] = {}
+    if values["admitted_on"]:
+        try:
+            extras["admitted_on"] = date.fromisoformat(values["admitted_on"])
+        except ValueError:
+            return {}, False
+    if values["total_cost"]:
+        total = amount(values["total_cost"])
+        if total is None or total < 0:
+            return {}, False
+        extras["total_cost"] = total
+    return extras, True
 
 
 def _example_claim(data: Any) -> tuple[ClaimFacts | None, dict[str, str], str]:
@@ -70,7 +94,8 @@ def _example_claim(data: Any) -> tuple[ClaimFacts | None, dict[str, str], str]:
     money = {name: value for name, value in amounts.items() if value is not None and value >= 0}
     whole = {name: value for name, value in counts.items() if value is not None}
     problem = _("The example claim needs amounts of 0 or more and whole numbers of days and shares.")
-    if len(money) < len(amounts) or len(whole) < len(counts):
+    extras, good = _example_extras(values)
+    if len(money) < len(amounts) or len(whole) < len(counts) or not good:
         return None, values, problem
     try:
         claim = ClaimFacts(
@@ -85,6 +110,10 @@ def _example_claim(data: Any) -> tuple[ClaimFacts | None, dict[str, str], str]:
             member_category=values["member_category"],
             severity=values["severity"],
             illness_days=whole["illness_days"],
+            disability_grade=whole["disability_grade"],
+            fund_paid=money["insurance_paid"],
+            other_payers=(("other_mutual_aid_paid", money["other_payers_paid"]),),
+            **extras,
         )
     except ValueError:  # the calculator's own checks: a care type it does not know, no shares
         return None, values, problem
@@ -157,6 +186,8 @@ class ScheduleEditView(StaffView):
         except ScheduleError as error:
             return self.render_to_response(self._context(period, text, request.POST, problem=error.message))
         example, _values, problem = _example_claim(request.POST)
+        if example is not None:  # the waiting period is the period's
+            example = replace(example, waiting_days=period.waiting_days)
         result = calculate(schedule, example) if example is not None else None
         return self.render_to_response(
             self._context(period, text, request.POST, problem=problem, result=result, valid=True)
