@@ -44,3 +44,12 @@ class EnrollmentConfig(AppConfig):
         pii.register_encrypted("enrollment.CardPrintJob", file=True)
         register_rules(*retention.RULES)
         register_demo(demo.seed)
+        from enrollment import notices, tasks
+        from enrollment.events import EndorsementIssued, PolicyIssued
+        from mutualaid import events
+        from mutualaid.notices import register_notice_kinds
+
+        register_notice_kinds(*notices.KINDS)
+        events.subscribe(PolicyIssued, tasks.on_list_approved)
+        events.subscribe(EndorsementIssued, tasks.on_list_approved)
+        register_nav(NavItem(_("Renewal notices"), "enrollment:renewal_notices", "notices.manage", 25))
