@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -141,10 +142,15 @@ def renewal_pdf(*, policy: Policy) -> bytes:
 
 
 def renewal_due(*, office: Organisation, today: date) -> list[Policy]:
-    """The office's policies whose period ends within its notice days from today."""
+    """The office's policies whose period ends within its notice days from today, but for units
+    that have already renewed (a policy of the same plan starting after this one)."""
     days = office_settings(RenewalSettings, office).days_before
+    renewed = Policy.objects.filter(
+        org=OuterRef("org"), period__plan=OuterRef("period__plan"), starts_on__gt=OuterRef("starts_on")
+    )
     return list(
         Policy.objects.filter(issued_by_office=office, ends_on__gte=today, ends_on__lte=today + timedelta(days=days))
+        .exclude(Exists(renewed))
         .select_related("org", "period__plan", "issued_by_office")
         .order_by("ends_on", "number")
     )
