@@ -18,25 +18,27 @@ from mutualaid.tasks import deliver_notices
 def deliver_after_commit(*, office_id: int, notice_ids: Sequence[int], actor_id: int | None = None) -> None:
     """Hand the notices to delivery tasks once the transaction that made them has committed, in
     chunks, so that a failing provider can never undo the action and a large list is many small
-    tasks."""
+    tasks. Robust: a broker that cannot be reached is logged, and the action that committed is not
+    answered with an error (its notices wait in the log, to be sent again from there)."""
     ids = list(notice_ids)
     for start in range(0, len(ids), DELIVERY_CHUNK):
         chunk = ids[start : start + DELIVERY_CHUNK]
         transaction.on_commit(
-            lambda chunk=chunk: deliver_notices.delay(org_id=office_id, notice_ids=chunk, actor_id=actor_id)  # type: ignore[misc]
+            lambda chunk=chunk: deliver_notices.delay(org_id=office_id, notice_ids=chunk, actor_id=actor_id),  # type: ignore[misc]
+            robust=True,
         )
 
 
 @transaction.atomic
 def notice_retry(*, actor: User, notice: Notice) -> Notice:
-    """Send a failed notice again, now; a notice that was sent, or waits already, is refused."""
+    """Send a notice that failed, or still waits (its task was lost), now; a sent one is refused."""
     require_permission(actor, "notices.manage")
     if actor.org is None:
         raise PermissionDenied(_("Your roles do not allow this."))
     locked = Notice.objects.select_for_update().get(pk=notice.pk)
-    if locked.status != NoticeStatus.FAILED:
+    if locked.status not in (NoticeStatus.FAILED, NoticeStatus.PENDING):
         raise ValidationError(
-            _("Notice %(reference)s is “%(status)s”: only a failed notice can be sent again.")
+            _("Notice %(reference)s is “%(status)s”: only a notice that failed or still waits can be sent again.")
             % {"reference": locked.reference, "status": locked.get_status_display()}
         )
     deliver_after_commit(office_id=actor.org.pk, notice_ids=[locked.pk], actor_id=actor.pk)

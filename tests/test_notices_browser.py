@@ -14,13 +14,13 @@ from tests.conftest import Tree
 from tests.test_notices import FlakyBackend, flaky  # noqa: F401 - the fixture
 
 
-def _looked_at(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def _looked_at(tab, name: str) -> None:  # type: ignore[no-untyped-def]
     """The page at a laptop's and a phone's width, with nothing wider than the screen."""
     for width, height in ((1366, 900), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        tab.set_viewport_size({"width": width, "height": height})
+        overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{name} is {overflow}px wider than a {width}px screen"
-        screenshot(page, f"{name}-{width}")
+        screenshot(tab, f"{name}-{width}")
 
 
 @pytest.mark.browser
@@ -30,7 +30,7 @@ def test_an_office_head_sends_a_failed_notice_again_and_words_a_notice_of_its_ow
     flaky: type[FlakyBackend],  # noqa: F811
 ) -> None:
     a = claims_ready.a
-    flaky.failures = 100
+    flaky.failures = 100  # the provider is down: the delivery after the commit fails (its task would retry)
     claim = claimkit.register(a.unit_agent, a.enrollment, documents=[claimkit.upload("invoice")])
     with unscoped():
         notice = Notice.objects.get(reference=claim.number)
