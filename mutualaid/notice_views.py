@@ -71,6 +71,7 @@ class NoticeRetryView(StaffView):
     """Send one failed notice again, now."""
 
     permission_required = "notices.manage"
+    http_method_names = ["post"]
 
     def post(self, request: HttpRequest, notice_pk: int) -> HttpResponse:
         notice = get_object_or_404(Notice.objects.all(), pk=notice_pk)
@@ -81,9 +82,6 @@ class NoticeRetryView(StaffView):
             return redirect("notice_list")
         messages.success(request, _("Notice %(reference)s is being sent again.") % {"reference": notice.reference})
         return redirect("notice_list")
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        raise Http404
 
 
 def _own_office(request: HttpRequest) -> Organisation:
