@@ -42,6 +42,7 @@ class EnrollmentConfig(AppConfig):
         pii.register_encrypted("enrollment.ListRow", columns=("id_cipher", "phone_cipher"))
         pii.register_encrypted("enrollment.MemberList", file=True)
         pii.register_encrypted("enrollment.CardPrintJob", file=True)
+        pii.register_encrypted("enrollment.UnitContact", columns=("phone_cipher",))
         register_rules(*retention.RULES)
         register_demo(demo.seed)
         from enrollment import notices, tasks
