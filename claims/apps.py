@@ -62,6 +62,10 @@ class ClaimsConfig(AppConfig):
             }
         )
         events.subscribe(ClaimsBatchPaid, tasks.notify_members_when_paid)
+        from claims.notices import KINDS
+        from mutualaid.notices import register_notice_kinds
+
+        register_notice_kinds(*KINDS)
         register_panel("enrollment.member", member_register_panel)
         register_panel("enrollment.member", member_claims_panel)
         pii.register_encrypted("claims.PendingUpload", file=True)

@@ -350,6 +350,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every night at 03:15, what has passed its retention period is anonymised (mutualaid/retention.py).
     "retention": {"task": "mutualaid.retention_all", "schedule": crontab(minute=15, hour=3)},
+    # Every morning at 08:00, the renewal notices units are owed (enrollment/notices.py), once each.
+    "renewal-notices": {"task": "enrollment.renewal_notices_all", "schedule": crontab(minute=0, hour=8)},
 }
 
 PGHISTORY_APPEND_ONLY = True

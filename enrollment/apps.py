@@ -42,5 +42,15 @@ class EnrollmentConfig(AppConfig):
         pii.register_encrypted("enrollment.ListRow", columns=("id_cipher", "phone_cipher"))
         pii.register_encrypted("enrollment.MemberList", file=True)
         pii.register_encrypted("enrollment.CardPrintJob", file=True)
+        pii.register_encrypted("enrollment.UnitContact", columns=("phone_cipher",))
         register_rules(*retention.RULES)
         register_demo(demo.seed)
+        from enrollment import notices, tasks
+        from enrollment.events import EndorsementIssued, PolicyIssued
+        from mutualaid import events
+        from mutualaid.notices import register_notice_kinds
+
+        register_notice_kinds(*notices.KINDS)
+        events.subscribe(PolicyIssued, tasks.on_list_approved)
+        events.subscribe(EndorsementIssued, tasks.on_list_approved)
+        register_nav(NavItem(_("Renewal notices"), "enrollment:renewal_notices", "notices.manage", 25))

@@ -58,6 +58,11 @@ def seed() -> str | None:
             member_lists.member_list_submit(actor=agent, member_list=checked)
         with demo_acting(city_head):
             policy = approval.member_list_approve(actor=city_head, member_list=checked)
+    with demo_acting(city_head):
+        # The unit's contact, so that its renewal notice (in December) has someone to go to.
+        from enrollment.notices import unit_contact_save
+
+        unit_contact_save(actor=city_head, unit=policy.org, name="秦川工会王会计", phone="13991230001")
     return f"已出具演示保单 / demo policy issued: {policy.number}"
 
 

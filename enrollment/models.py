@@ -423,3 +423,32 @@ class CardPrintJob(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.period} ({self.get_status_display()})"
+
+
+@pghistory.track()
+class RenewalSettings(TenantOwned):
+    """How many days before a period ends an office sends its units the renewal notice (续保通知)."""
+
+    days_before = models.PositiveSmallIntegerField(
+        _("days before the period ends"), default=30, validators=[MinValueValidator(1), MaxValueValidator(180)]
+    )
+
+    class Meta(TenantOwned.Meta):
+        constraints = [models.UniqueConstraint(fields=["org"], name="renewal_settings_once_per_office")]
+        indexes = [
+            models.Index(fields=["org_path"], name="renewal_settings_subtree", opclasses=["varchar_pattern_ops"])
+        ]
+
+
+@pghistory.track(exclude=["phone_cipher"])
+class UnitContact(TenantOwned):
+    """The person at a unit who receives the unit's notices (the renewal notice); `org` is the unit."""
+
+    name = models.CharField(_("contact person"), max_length=50)
+    phone_cipher = models.BinaryField()
+    phone_masked = models.CharField(_("phone"), max_length=20)
+    updated_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [models.UniqueConstraint(fields=["org"], name="unit_contact_once_per_unit")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import approval_views, views
+from enrollment import approval_views, notice_views, views
 
 app_name = "enrollment"
 
@@ -26,6 +26,7 @@ urlpatterns = [
         views.PolicyDocumentView.as_view(),
         name="policy_document",
     ),
+    path("renewal-notices/", notice_views.RenewalNoticesView.as_view(), name="renewal_notices"),
     path("members/", views.MemberSearchView.as_view(), name="member_search"),
     path("members/<int:enrollment_pk>/", views.MemberView.as_view(), name="member"),
     path("cards/", views.CardJobView.as_view(), name="card_jobs"),

@@ -371,6 +371,12 @@ class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if document == "members.pdf":
             data = documents.member_list_pdf(policy)
             return _download(data, "application/pdf", policy.number + "-" + _("member list") + ".pdf")
+        if document == "renewal.pdf":
+            from enrollment.notices import renewal_pdf
+
+            return _download(
+                renewal_pdf(policy=policy), "application/pdf", policy.number + "-" + _("renewal notice") + ".pdf"
+            )
         if document == "members.xlsx":
             return _xlsx(documents.member_list_xlsx(policy), policy.number + "-" + _("member list") + ".xlsx")
         raise Http404

@@ -11,6 +11,10 @@ class MutualaidConfig(AppConfig):
         from mutualaid import twofactor  # noqa: F401
 
         self._guard_the_database()
+        from mutualaid import pii
+
+        # The notices' phone numbers and texts (which name the person), for `manage.py reencrypt_pii`.
+        pii.register_encrypted("mutualaid.Notice", columns=("phone_cipher", "text_cipher"))
 
     def _guard_the_database(self) -> None:
         """The audit and ledger tables' triggers are (re)installed after every migrate; importing

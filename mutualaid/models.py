@@ -276,3 +276,54 @@ class EnrolmentCode(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.user} {self.issued_at:%Y-%m-%d}"
+
+
+class NoticeTemplate(TenantOwned):
+    """An office's own wording of one kind of notice (mutualaid/notices.py). An office without
+    its own row uses the nearest office above that has one, or the product's default."""
+
+    kind = models.CharField(_("kind of notice"), max_length=40)
+    text = models.CharField(_("message text"), max_length=500)
+    updated_by = models.ForeignKey("User", on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [models.UniqueConstraint(fields=["org", "kind"], name="notice_template_once_per_office")]
+        indexes = [models.Index(fields=["org_path"], name="notice_template_subtree", opclasses=["varchar_pattern_ops"])]
+
+
+class NoticeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    NO_PHONE = "no_phone", _("No phone number")
+
+
+class Notice(TenantOwned):
+    """One message to one person, as rendered when it was due, and what became of it.
+
+    `org` is the node the message is about (the member's unit, the claim's unit), so that the
+    office above reads it in its subtree. The phone number and the text (which names the person)
+    are encrypted; the log shows them masked. `key` makes a notice happen once: the same
+    enrollment, claim step or unit and period never queues a second one.
+    """
+
+    kind = models.CharField(_("kind of notice"), max_length=40)
+    key = models.CharField(max_length=120, unique=True)
+    reference = models.CharField(_("reference"), max_length=60)
+    recipient_masked = models.CharField(_("recipient"), max_length=60)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
+    phone_cipher = models.BinaryField(null=True)
+    text_cipher = models.BinaryField()
+    link = models.CharField(max_length=200, blank=True)  # a document that goes with it (a renewal list)
+    status = models.CharField(_("status"), max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("error"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        indexes = [
+            *TenantOwned.Meta.indexes,
+            models.Index(fields=["org_path", "kind", "status"], name="notice_filter"),
+        ]

@@ -28,6 +28,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Organisations"), "org_tree", "org.view", 10),
     NavItem(_("Accounts"), "user_list", "users.view", 90),
     NavItem(_("Audit trail"), "audit_list", "audit.view", 91),
+    NavItem(_("Notices sent"), "notice_list", "notices.view", 92),
+    NavItem(_("Notice wording"), "notice_templates", "notices.manage", 93),
 ]
 
 

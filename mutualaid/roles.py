@@ -51,6 +51,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.view": frozenset({Role.OFFICE_HEAD, Role.AUDITOR, Role.COMPLIANCE}),
     # Seeing a full resident ID number; every reveal is recorded in the audit trail.
     "pii.reveal": frozenset({Role.OFFICE_HEAD, Role.CLAIMS_OFFICER, Role.COMPLIANCE}),
+    # The log of notices sent to members and units in one's subtree; the office's own wording of them.
+    "notices.view": frozenset(
+        {Role.OFFICE_HEAD, Role.AUDITOR, Role.COMPLIANCE, Role.CLAIMS_OFFICER, Role.CLAIMS_SUPERVISOR}
+    ),
+    "notices.manage": frozenset({Role.OFFICE_HEAD}),
     # Machine access to the versioned API.
     "api.access": EVERY_HUMAN_ROLE | {Role.API_CLIENT},
 }

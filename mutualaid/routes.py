@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 URL_OBJECTS: dict[str, str] = {
     "org_pk": "mutualaid.Organisation",
     "user_pk": "mutualaid.User",
+    "notice_pk": "mutualaid.Notice",
 }
 
 

@@ -34,3 +34,20 @@ def retention_office(*, org_id: int, actor_id: int | None = None) -> dict[str, i
     from mutualaid.retention import retention_apply
 
     return retention_apply(office=org_get(pk=org_id))
+
+
+@shared_task(
+    base=ScopedTask,
+    name="mutualaid.deliver_notices",
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=6,
+    acks_late=True,
+)
+def deliver_notices(*, org_id: int, notice_ids: list[int], actor_id: int | None = None) -> int:
+    """Send the notices of these ids still due. A backend's failure leaves them failed and raises,
+    and the task runs again after 30 s, 1, 2, 4 … minutes; what was sent is never sent again."""
+    from mutualaid.notices import notices_deliver
+
+    return notices_deliver(notice_ids=notice_ids)

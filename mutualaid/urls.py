@@ -4,7 +4,7 @@ config/urls.py mounts them beside the domain apps'."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from mutualaid import account_views, apis, unit_views, views
+from mutualaid import account_views, apis, notice_views, unit_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -36,6 +36,10 @@ urlpatterns = [
     path("users/<int:user_pk>/grants/", views.UserGrantDecideView.as_view(), name="user_grant_decide"),
     path("users/<int:user_pk>/enrolment-code/", views.UserEnrolmentCodeView.as_view(), name="user_enrolment_code"),
     path("audit/", views.AuditListView.as_view(), name="audit_list"),
+    path("notices/", notice_views.NoticeListView.as_view(), name="notice_list"),
+    path("notices/<int:notice_pk>/retry/", notice_views.NoticeRetryView.as_view(), name="notice_retry"),
+    path("notices/wording/", notice_views.NoticeTemplateListView.as_view(), name="notice_templates"),
+    path("notices/wording/<str:kind>/", notice_views.NoticeTemplateEditView.as_view(), name="notice_template_edit"),
     path("healthz", views.healthz, name="healthz"),
 ]
 

@@ -45,6 +45,7 @@ class City:
     reviewers: Any = None
     period: Any = None
     claim: Any = None
+    notice: Any = None  # the notice telling the claim's member it was registered
     document: Any = None
     batch: Any = None
     # Built by `with_finance()`: the county's ledger entry for the policy, last month's report.
@@ -94,6 +95,7 @@ class City:
     def with_claim(self) -> City:
         """A claim of the unit's first member, through the three levels and paid in a batch."""
         from claims.models import ClaimDocument
+        from mutualaid.models import Notice
         from tests import claimkit
 
         label = self.city.name[:6]
@@ -107,6 +109,7 @@ class City:
         with unscoped():
             self.claim = type(claim).objects.get(pk=claim.pk)
             self.document = ClaimDocument.objects.filter(claim=claim).first()
+            self.notice = Notice.objects.filter(reference=claim.number).order_by("pk").first()
         return self
 
     def with_finance(self) -> City:

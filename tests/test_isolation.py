@@ -48,6 +48,7 @@ PREFERRED = {"org_pk": "county", "user_pk": "county_agent"}
 
 # What each of the City fixture's loosely typed attributes holds.
 HOLDERS = {
+    "notice": "mutualaid.Notice",
     "plan": "enrollment.Plan",
     "member_list": "enrollment.MemberList",
     "policy": "enrollment.Policy",
@@ -80,7 +81,7 @@ def _object_kwargs() -> dict[str, str]:
 
 
 OBJECT_KWARGS: dict[str, str] = _object_kwargs()
-FIXED_KWARGS = {"version": "v1", "action": "approve", "document": "cards.pdf"}
+FIXED_KWARGS = {"version": "v1", "action": "approve", "document": "cards.pdf", "kind": "claim_paid"}
 # Namespaces and routes outside the walk, each for a stated reason.
 SKIPPED_NAMESPACES = {"admin"}  # superusers only; tested in test_admin_is_for_superusers_only
 SKIPPED_ROUTES = {"set_language"}  # sets a cookie; reads no data (tested in test_i18n)

@@ -116,6 +116,7 @@ PINNED_UNSCOPED = {
     "enrollment/selectors.py::plan_list_exclusive": 1,  # plans of the offices above that exclude each other
     "enrollment/selectors.py::plan_list_offered": 1,  # plans run by the offices above
     "enrollment/services/approval.py::member_list_approve": 1,  # locking a period of the province above
+    "enrollment/tasks.py::renewal_notices_all": 1,  # beat fan-out over office ids
     "enrollment/validation.py::_office_names": 1,  # which city holds a duplicate
     "finance/demo.py::seed": 2,  # seeding the demo
     "finance/selectors/books.py::book_plan_list": 1,  # plans of the offices above
@@ -134,6 +135,8 @@ PINNED_UNSCOPED = {
     "mutualaid/management/commands/reencrypt_pii.py::Command.handle": 1,  # operator's command
     "mutualaid/management/commands/seed_demo.py::Command.handle": 1,  # operator's command
     "mutualaid/middleware.py::TenantScopeMiddleware.__call__": 1,  # superusers' admin
+    "mutualaid/notices.py::notices_prepare": 1,  # notice keys are unique across offices
+    "mutualaid/notices.py::template_effective": 1,  # the wording of the offices above the sender
     "mutualaid/officesettings.py::office_settings": 1,  # the governing office's settings
     "mutualaid/retention.py::run_offices": 1,  # office ids for the nightly tasks
     "mutualaid/scopedtask.py::ScopedTask.__call__": 1,  # the office a task enters

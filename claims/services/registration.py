@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from claims.lifecycle import OPEN_STATUSES
 from claims.models import CareType, Claim, ClaimInvoice, Level, StepAction
-from claims.selectors import claim_diagnosis, period_schedule
+from claims.notices import notice_claim_registered
+from claims.selectors import claim_diagnosis, claim_missing_documents, period_schedule
 from claims.services._shared import (
     acting_level,
     check_one_level,
@@ -39,6 +40,7 @@ from claims.services.figures import (
 from enrollment.models import Enrollment
 from mutualaid import pii
 from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.noticesend import deliver_after_commit
 from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
 
@@ -112,6 +114,8 @@ def claim_register(
     claim_refresh(claim=claim)
     clock_start_if_complete(claim=claim)
     claim.save()
+    told = notice_claim_registered(claim=claim, missing=claim_missing_documents(claim=claim))
+    deliver_after_commit(office_id=actor.org_id or claim.org_id, notice_ids=told, actor_id=actor.pk)
     return claim
 
 

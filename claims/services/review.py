@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 
 from claims.lifecycle import NEXT_STATUS, REVIEW_LEVELS
 from claims.models import Claim, ClaimStatus, StepAction
+from claims.notices import notice_claim_decided
 from claims.services._shared import check_one_level, clear_handoff, lock_claim, lock_person, record_step
 from claims.services.calculation import claim_refresh
 from mutualaid.audit import records_refusals
 from mutualaid.models import User
+from mutualaid.noticesend import deliver_after_commit
 from mutualaid.roles import require_permission
 
 _STEP_ACTIONS = {"pass": StepAction.PASS, "return": StepAction.RETURN, "reject": StepAction.REJECT}
@@ -54,6 +56,9 @@ def claim_review(*, actor: User, claim: Claim, version: int, action: str, reason
     clear_handoff(locked)
     locked.version += 1
     locked.save()
+    if action in ("return", "reject"):
+        told = notice_claim_decided(claim=locked, action=action)
+        deliver_after_commit(office_id=actor.org_id or locked.org_id, notice_ids=told, actor_id=actor.pk)
     return locked
 
 
