@@ -436,6 +436,16 @@ class CardPrintJob(TenantOwned):
     """Printing the cards of a whole office (tens of thousands) as one PDF, in the background."""
 
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
+    # What is printed: the whole office's tree, or one unit of it; every member, only those
+    # enrolled after `since` (the previous print of the same selection), or one endorsement's.
+    unit = models.ForeignKey(
+        "mutualaid.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    endorsement = models.ForeignKey("Endorsement", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    only_new = models.BooleanField(_("only members new since the last print"), default=False)
+    since = models.DateTimeField(null=True, blank=True)
+    # The selection as one string: while a job of it runs, asking again answers with that job.
+    selection = models.CharField(max_length=80, default="", blank=True)
     status = models.CharField(_("status"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     card_count = models.PositiveIntegerField(_("cards"), default=0)
@@ -452,6 +462,13 @@ class CardPrintJob(TenantOwned):
         verbose_name_plural = _("card printing")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["org_path"], name="cardjob_subtree", opclasses=["varchar_pattern_ops"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "selection"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_running_card_job_per_selection",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.period} ({self.get_status_display()})"

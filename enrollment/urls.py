@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import approval_views, views
+from enrollment import approval_views, card_views, views
 
 app_name = "enrollment"
 
@@ -28,6 +28,6 @@ urlpatterns = [
     ),
     path("members/", views.MemberSearchView.as_view(), name="member_search"),
     path("members/<int:enrollment_pk>/", views.MemberView.as_view(), name="member"),
-    path("cards/", views.CardJobView.as_view(), name="card_jobs"),
-    path("cards/<int:job_pk>/", views.CardJobProgressView.as_view(), name="card_job"),
+    path("cards/", card_views.CardJobView.as_view(), name="card_jobs"),
+    path("cards/<int:job_pk>/", card_views.CardJobProgressView.as_view(), name="card_job"),
 ]

@@ -22,9 +22,9 @@ from django.views.generic import FormView
 
 from enrollment import documents, selectors
 from enrollment.forms import PeriodForm, PlanForm, UploadForm
-from enrollment.models import CardPrintJob, Endorsement, Enrollment, ListStatus, MemberList, Plan, Policy
-from enrollment.services import approval, cards, corrections, enrollments, member_lists, plans
-from enrollment.tasks import check_member_list, print_cards
+from enrollment.models import Endorsement, Enrollment, ListStatus, MemberList, Plan, Policy
+from enrollment.services import approval, corrections, enrollments, member_lists, plans
+from enrollment.tasks import check_member_list
 from enrollment.workbook.columns import COLUMNS
 from enrollment.workbook.template import build_template
 from mutualaid.badinput import whole_number, whole_numbers
@@ -438,45 +438,6 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
-
-
-class CardJobView(StaffView):
-    """Cards for a whole office: start a background job, follow it, download one PDF."""
-
-    template_name = "enrollment/card_jobs.html"
-    permission_required = "enrollment.view"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        org = self.request.user.org
-        context["periods"] = selectors.period_list_offered(org=org) if org else []
-        context["jobs"] = selectors.card_job_list()
-        return context
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        user = self.request.user
-        periods = {p.pk: p for p in selectors.period_list_offered(org=request_office(request))}
-        wanted = request.POST.get("period", "")
-        period = periods.get(whole_number(wanted) or 0)
-        if period is None:
-            messages.error(request, _("Choose a plan period."))
-            return redirect("enrollment:card_jobs")
-        job = cards.card_job_create(actor=user, period=period)
-        transaction.on_commit(lambda: print_cards.delay(org_id=user.org_id, job_id=job.pk, actor_id=user.pk))
-        messages.success(request, _("Printing started. You can leave this page; the file will be listed here."))
-        return redirect("enrollment:card_jobs")
-
-
-class CardJobProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    permission_required = "enrollment.view"
-    raise_exception = True
-
-    def get(self, request: HttpRequest, job_pk: int) -> HttpResponse:
-        job = _get(CardPrintJob, job_pk, _("No such print job in your office's tree."))
-        if request.GET.get("download") and job.file:
-            data = cards.card_job_file_read(job=job)
-            return _download(data, "application/pdf", _("member cards") + f"-{job.pk}.pdf")
-        return JsonResponse({"status": job.status, "progress": job.progress, "done": job.status in {"done", "failed"}})
 
 
 class MemberView(StaffView):
