@@ -120,7 +120,7 @@ def card_job_members(job: CardPrintJob) -> QuerySet[Enrollment]:
     )
     if job.unit_id is not None:
         members = members.filter(org_id=job.unit_id)
-    if job.endorsement_id is not None:
+    if job.endorsement is not None:
         members = members.filter(member_list_id=job.endorsement.member_list_id)
     if job.since is not None:
         members = members.filter(created_at__gt=job.since)

@@ -216,11 +216,8 @@ def member_list_check(*, member_list: MemberList, viewer: Organisation) -> Membe
     existing = Enrollment.objects.filter(org=unit, period=period, status=EnrollmentStatus.ACTIVE)
     # A correction of an approved list replaces that list's members: they neither hold the
     # people again (重复参保) nor count towards the unit's participation or fixed shares.
-    replaced = (
-        member_list.corrects_id
-        if member_list.corrects_id and member_list.corrects.status in {ListStatus.APPROVED}
-        else None
-    )
+    corrects = member_list.corrects
+    replaced = corrects.pk if corrects is not None and corrects.status == ListStatus.APPROVED else None
     if replaced is not None:
         existing = existing.exclude(member_list_id=replaced)
     fixed_shares = existing.values_list("shares", flat=True).first() if policy else None

@@ -257,10 +257,10 @@ def _problem_sheet(book: Workbook, rows: list[RawRow], problems: list[CellProble
         raw = raw_by_number.get(problem.row)
         column_name = COLUMN_BY_KEY[problem.column].header if problem.column in COLUMN_BY_KEY else _("Whole row")
         typed = _typed(raw, problem.column) if problem.column in COLUMN_BY_KEY else ""
-        for column, value in enumerate([problem.row, new_row[problem.row]], start=1):
-            write.cell(sheet, line, column, value, write.COUNT)
-        for column, text in enumerate([column_name, typed, problem.message], start=3):
-            write.text(sheet.cell(row=line, column=column), text)
+        for place, number in enumerate([problem.row, new_row[problem.row]], start=1):
+            write.cell(sheet, line, place, number, write.COUNT)
+        for place, text in enumerate([column_name, typed, problem.message], start=3):
+            write.text(sheet.cell(row=line, column=place), text)
         line += 1
-    for column, width in zip("ABCDE", (16, 14, 16, 28, 70), strict=True):
-        sheet.column_dimensions[column].width = width
+    for letter, width in zip("ABCDE", (16, 14, 16, 28, 70), strict=True):
+        sheet.column_dimensions[letter].width = width
