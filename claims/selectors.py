@@ -101,7 +101,9 @@ def claim_review_access(*, claim: Claim, actor: User) -> ReviewAccess:
         allowed = actor.has_perm(perm)
     else:  # the level was handed to one person (claims/services/handoff.py)
         allowed = handed_to == actor.pk and actor.has_perm("claims.override" if claim.assignee_overrides else perm)
-    can_review = allowed and actor.org_id == claim.review_office_id and not acted_elsewhere
+    # The head of the office above who overrode a level its own heads may not decide (escalated).
+    here = actor.org_id == claim.review_office_id or (handed_to == actor.pk and claim.assignee_overrides)
+    can_review = allowed and here and not acted_elsewhere
     return ReviewAccess(level=level, acted_elsewhere=acted_elsewhere, can_review=can_review)
 
 

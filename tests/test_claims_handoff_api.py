@@ -130,6 +130,8 @@ def test_a_claim_registered_by_the_only_office_head_is_escalated_to_the_office_a
     assert [(row["number"], row["escalated"]) for row in listed] == [(claim.number, True)]
     done = _post(province_head, claim, action="override", reason="西安办事处唯一主任登记，省办代审")
     assert done.status_code == 200, done.json()
+    page = _api(province_head).get(f"/claims/{claim.pk}/")
+    assert page.status_code == 200 and 'name="action" value="pass"' in page.content.decode()
     review = _api(province_head).post(
         f"/api/v1/claims/{claim.pk}/review/",
         {"action": "pass", "version": _fresh(claim).version},
