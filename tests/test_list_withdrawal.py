@@ -177,6 +177,11 @@ def test_approving_the_correction_of_a_list_not_yet_approved_supersedes_it_and_l
 ) -> None:
     original = _submitted(offered, [person(i) for i in range(3)])
     correction = _correction(offered, original, [person(i) for i in range(4)])
+    approval_page = _login(offered.a.office_user).get(
+        reverse("enrollment:list_approval", kwargs={"list_pk": correction.pk})
+    )
+    assert 'data-testid="approval-corrects"' in approval_page.content.decode()
+    assert "原名单即被替代" in approval_page.content.decode()
     policy = _approve(offered, correction)
     superseded = _reload(original)
     assert superseded.status == ListStatus.SUPERSEDED and superseded.superseded_by_id == correction.pk
