@@ -22,9 +22,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import selectors
+from claims.lifecycle import REVIEW_LEVELS
 from claims.models import BatchStatus, BenefitSchedule, CareType, Claim, ClaimStep, DocumentKind, PaymentBatch
 from claims.services.documents import claim_add_documents, document_check
 from claims.services.figures import Figures, Payee
+from claims.services.handoff import claim_override, claim_reassign
 from claims.services.registration import claim_register
 from claims.services.review import claim_review
 from claims.services.schedules import schedule_save
@@ -272,6 +274,100 @@ class ClaimDocuments(APIView):
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
 
+class HandoffSerializer(serializers.Serializer[Any]):
+    """`reassign`: hand the level to `assignee` (one of the claim page's people); `override`: the
+    office head decides the level, with `reason` (at least five characters)."""
+
+    action = serializers.ChoiceField(choices=["reassign", "override"])
+    version = WholeNumberField()
+    assignee = WholeNumberField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=300)
+
+
+class HandedClaimSerializer(ClaimSerializer):
+    """A claim with who decides the level it waits at."""
+
+    waiting_level = serializers.SerializerMethodField()
+    handed_to = serializers.SerializerMethodField()
+    handed_to_name = serializers.SerializerMethodField()
+    overrides = serializers.SerializerMethodField()
+    escalated = serializers.SerializerMethodField()
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [
+            *ClaimSerializer.Meta.fields,
+            "waiting_level",
+            "handed_to",
+            "handed_to_name",
+            "overrides",
+            "escalated",
+        ]
+
+    def get_waiting_level(self, claim: Claim) -> str:
+        waiting = REVIEW_LEVELS.get(claim.status)
+        return str(waiting[0].label) if waiting else ""
+
+    def get_handed_to(self, claim: Claim) -> int | None:
+        return claim.handed_to_id
+
+    def get_handed_to_name(self, claim: Claim) -> str:
+        return str(claim.assignee) if claim.handed_to_id else ""
+
+    def get_overrides(self, claim: Claim) -> bool:
+        return bool(claim.handed_to_id and claim.assignee_overrides)
+
+    def get_escalated(self, claim: Claim) -> bool:
+        """Waiting for an override at the office above: the reviewing office's heads may not."""
+        return bool(getattr(claim, "escalated", False))
+
+
+class ClaimHandoff(APIView):
+    """Hand the level the claim waits at to one person, or decide it as office head (override),
+    with the browser's rules: the claims supervisor or office head of the reviewing office (the
+    office above when its heads acted on the claim at another level), `version` as read (409 when
+    the claim moved meanwhile); a refusal is 400/403 with the reason and changes nothing."""
+
+    permission_classes = [HasPermission]
+    required_permission = "claims.assign"
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(request=HandoffSerializer, responses={200: HandedClaimSerializer})
+    def post(self, request: Request, claim_pk: int, version: str = "v1") -> Response:
+        claim = _claim_or_404(claim_pk)
+        form = HandoffSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        actor = request_user(request)
+        try:
+            if data["action"] == "reassign":
+                if data["assignee"] is None:
+                    raise ValidationError({"assignee": _("Choose the person who decides this level.")})
+                claim = claim_reassign(actor=actor, claim=claim, version=data["version"], assignee_id=data["assignee"])
+            else:
+                claim = claim_override(actor=actor, claim=claim, version=data["version"], reason=data["reason"])
+        except ValidationError as error:
+            current = Claim.objects.filter(pk=claim_pk).values_list("version", flat=True).first()
+            if current != data["version"]:
+                return Response({"detail": error.messages}, status=status.HTTP_409_CONFLICT)
+            raise _api_error(error) from None
+        except PermissionDenied as error:
+            raise _api_error(error) from None
+        return Response(HandedClaimSerializer(claim).data)
+
+
+class NobodyCanTake(APIView):
+    """无人可审的理赔: the caller's office's claims waiting at a level that nobody who holds its
+    role may decide, and those escalated from the offices directly below (`escalated`)."""
+
+    permission_classes = [HasPermission]
+    required_permission = "claims.assign"
+
+    @extend_schema(responses={200: HandedClaimSerializer(many=True)})
+    def get(self, request: Request, version: str = "v1") -> Response:
+        claims = selectors.claim_list_nobody_can_take(office=request_office(request))
+        return Response(HandedClaimSerializer(claims, many=True).data)
+
+
 class ScheduleSerializer(serializers.Serializer[Any]):
     period = serializers.IntegerField(source="pk")
     plan = serializers.CharField(source="plan.name")
@@ -372,6 +468,8 @@ api_urls = [
     path("claims/<int:claim_pk>/", ClaimDetail.as_view(), name="api_claim_detail"),
     path("claims/<int:claim_pk>/review/", ClaimReview.as_view(), name="api_claim_review"),
     path("claims/<int:claim_pk>/documents/", ClaimDocuments.as_view(), name="api_claim_documents"),
+    path("claims/<int:claim_pk>/handoff/", ClaimHandoff.as_view(), name="api_claim_handoff"),
+    path("claims/nobody-can-take/", NobodyCanTake.as_view(), name="api_claims_nobody_can_take"),
     path("claim-schedules/", ScheduleList.as_view(), name="api_schedule_list"),
     path("claim-schedules/<int:period_pk>/", ScheduleDetail.as_view(), name="api_schedule_detail"),
     path("payment-batches/", BatchList.as_view(), name="api_batch_list"),

@@ -101,7 +101,9 @@ def claim_review_access(*, claim: Claim, actor: User) -> ReviewAccess:
         allowed = actor.has_perm(perm)
     else:  # the level was handed to one person (claims/services/handoff.py)
         allowed = handed_to == actor.pk and actor.has_perm("claims.override" if claim.assignee_overrides else perm)
-    can_review = allowed and actor.org_id == claim.review_office_id and not acted_elsewhere
+    # The head of the office above who overrode a level its own heads may not decide (escalated).
+    here = actor.org_id == claim.review_office_id or (handed_to == actor.pk and claim.assignee_overrides)
+    can_review = allowed and here and not acted_elsewhere
     return ReviewAccess(level=level, acted_elsewhere=acted_elsewhere, can_review=can_review)
 
 
@@ -303,9 +305,13 @@ def schedule_period_get(*, org: Organisation, pk: int) -> Period:
 
 def _deciders(office: Organisation) -> list[User]:
     """The office's active people who hold a review role, for the hand-offs."""
+    return _deciders_of(office.pk)
+
+
+def _deciders_of(office_id: int) -> list[User]:
     review_roles = {role for _level, perm in REVIEW_LEVELS.values() for role in roles_holding(perm)}
     return list(
-        User.objects.filter(org=office, is_active=True, roles__overlap=sorted(review_roles)).order_by(
+        User.objects.filter(org_id=office_id, is_active=True, roles__overlap=sorted(review_roles)).order_by(
             "display_name", "username"
         )
     )
@@ -339,32 +345,73 @@ class HandOff:
 
 
 def claim_handoff(*, claim: Claim, actor: User) -> HandOff:
-    if (
-        claim.status not in REVIEW_LEVELS
-        or not actor.has_perm("claims.assign")
-        or actor.org_id != claim.review_office_id
-    ):
+    if claim.status not in REVIEW_LEVELS or not actor.has_perm("claims.assign"):
         return HandOff(allowed=False, candidates=[], may_override=False)
+    if actor.org_id != claim.review_office_id:
+        # The office above overrides a level the reviewing office's own heads may not decide.
+        escalated = actor.org_id == claim.review_office.parent_id and not level_candidates(claim=claim)
+        may = escalated and actor.has_perm("claims.override") and claim_override_office_id(claim=claim) == actor.org_id
+        return HandOff(allowed=may, candidates=[], may_override=may)
     candidates = level_candidates(claim=claim)
     return HandOff(
         allowed=True, candidates=candidates, may_override=not candidates and actor.has_perm("claims.override")
     )
 
 
+def _overriders(offices: list[int]) -> dict[int, list[User]]:
+    """The active people of these offices who may override (the office heads)."""
+    found: dict[int, list[User]] = {pk: [] for pk in offices}
+    roles = sorted(roles_holding("claims.override"))
+    for user in User.objects.filter(org_id__in=offices, is_active=True, roles__overlap=roles).order_by("pk"):
+        found[user.org_id].append(user)  # type: ignore[index]
+    return found
+
+
+def _override_office_id(claim: Claim, steps: list[ClaimStep], overriders: list[User]) -> int:
+    """Where the override of the level a claim waits at is made: its reviewing office, unless
+    every office head there acted on the claim at another level (the head registered it, say);
+    then the office directly above, so that the claim always has a way out."""
+    level = REVIEW_LEVELS[claim.status][0]
+    barred = barred_from_level(steps, level, round_start_in(steps))
+    parent = claim.review_office.parent_id
+    if parent is None or any(user.pk not in barred for user in overriders):
+        return claim.review_office_id
+    return parent
+
+
+def claim_override_office_id(*, claim: Claim) -> int:
+    """The office whose head may override the level the claim waits at (`_override_office_id`)."""
+    steps = list(claim.steps.order_by("pk"))
+    return _override_office_id(claim, steps, _overriders([claim.review_office_id])[claim.review_office_id])
+
+
 def claim_list_nobody_can_take(*, office: Organisation, limit: int = 500) -> list[Claim]:
     """The office's claims waiting at a level that nobody who holds its role may decide (the
-    registrar was the only one, say): for the office head, who hands the level on or decides it.
-    Three queries, whatever the number of claims."""
+    registrar was the only one, say): for the office head, who hands the level on or decides it;
+    and the claims of the offices directly below whose own heads may not override them (escalated
+    here, `_override_office_id`). A few queries, whatever the number of claims."""
+    waiting = list(REVIEW_LEVELS)
     claims = list(
-        Claim.objects.filter(review_office=office, status__in=list(REVIEW_LEVELS))
-        .select_related("org", "period__plan", "assignee")
+        Claim.objects.filter(Q(review_office=office) | Q(review_office__parent=office), status__in=waiting)
+        .select_related("org", "period__plan", "assignee", "review_office")
         .order_by("registered_at", "pk")[:limit]
     )
     steps: dict[int, list[ClaimStep]] = {claim.pk: [] for claim in claims}
     for step in ClaimStep.objects.filter(claim__in=claims).order_by("pk"):
         steps[step.claim_id].append(step)
-    deciders = _deciders(office)
-    return [claim for claim in claims if not _candidates(claim, steps[claim.pk], deciders)]
+    offices = sorted({claim.review_office_id for claim in claims})
+    deciders = {pk: _deciders_of(pk) for pk in offices} if offices else {}
+    overriders = _overriders(offices)
+    stuck = []
+    for claim in claims:
+        if _candidates(claim, steps[claim.pk], deciders[claim.review_office_id]):
+            continue
+        escalated = claim.review_office_id != office.pk
+        if escalated and _override_office_id(claim, steps[claim.pk], overriders[claim.review_office_id]) != office.pk:
+            continue
+        claim.escalated = escalated  # type: ignore[attr-defined] # for the page and the API
+        stuck.append(claim)
+    return stuck
 
 
 def office_people(*, office: Organisation, role: str) -> list[User]:

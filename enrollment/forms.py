@@ -61,6 +61,8 @@ class UploadForm(StrictNumbers, forms.Form):
     )
     period = forms.TypedChoiceField(label=_("Plan and period"), coerce=int)
     file = forms.FileField(label=_("Member list (xlsx)"))
+    # The list this upload corrects (a correction of list X), set from that list's page.
+    corrects = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, periods: list[Period], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -121,6 +121,8 @@ class ListStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     FAILED = "failed", _("Could not be read")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    SUPERSEDED = "superseded", _("Superseded by its correction")
 
 
 class ListKind(models.TextChoices):
@@ -161,13 +163,36 @@ class MemberList(TenantOwned):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(_("reason"), max_length=300, blank=True)
     policy = models.ForeignKey("Policy", on_delete=models.PROTECT, null=True, blank=True, related_name="lists")
+    # A list withdrawn before approval (by its uploader or the office) counts nowhere; it keeps
+    # its file and report, and can be copied into a new upload (copy_of on the copy).
+    withdrawn_by = models.ForeignKey(
+        "mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("reason for the withdrawal"), max_length=300, blank=True)
+    copy_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="copies", verbose_name=_("copy of")
+    )
+    # A correction names the list it corrects; its approval supersedes that list (superseded_by).
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections", verbose_name=_("corrects")
+    )
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("superseded by")
+    )
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("member list")
         verbose_name_plural = _("member lists")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["org", "period", "file_sha256"], name="member_list_same_file_once"),
+            # A withdrawn list does not hold its file: the same workbook may be uploaded again.
+            models.UniqueConstraint(
+                fields=["org", "period", "file_sha256"],
+                condition=~Q(status="withdrawn"),
+                name="member_list_same_file_once",
+            ),
+            models.CheckConstraint(condition=~Q(corrects=models.F("id")), name="member_list_not_its_own_correction"),
         ]
 
     def __str__(self) -> str:
@@ -291,6 +316,13 @@ class Endorsement(TenantOwned):
     last_member_number = models.PositiveIntegerField(_("last member number"), default=0)
     issued_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, related_name="+")
     issued_at = models.DateTimeField(_("issued at"))
+    # A correction's endorsement also ends the members of the list it supersedes who are not on
+    # the correction, and corrects in place those who are: `premium` (and its parts) is then the
+    # net change, negative when more premium ends than is added, so the money already issued is
+    # never rewritten, only changed by this endorsement in its own month.
+    ended_count = models.PositiveIntegerField(_("members ended"), default=0)
+    ended_premium = models.DecimalField(_("premium ended"), default=Decimal("0"), **MONEY)
+    corrected_count = models.PositiveIntegerField(_("members corrected"), default=0)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("endorsement")
@@ -404,6 +436,16 @@ class CardPrintJob(TenantOwned):
     """Printing the cards of a whole office (tens of thousands) as one PDF, in the background."""
 
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
+    # What is printed: the whole office's tree, or one unit of it; every member, only those
+    # enrolled after `since` (the previous print of the same selection), or one endorsement's.
+    unit = models.ForeignKey(
+        "mutualaid.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    endorsement = models.ForeignKey("Endorsement", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    only_new = models.BooleanField(_("only members new since the last print"), default=False)
+    since = models.DateTimeField(null=True, blank=True)
+    # The selection as one string: while a job of it runs, asking again answers with that job.
+    selection = models.CharField(max_length=80, default="", blank=True)
     status = models.CharField(_("status"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     card_count = models.PositiveIntegerField(_("cards"), default=0)
@@ -420,6 +462,13 @@ class CardPrintJob(TenantOwned):
         verbose_name_plural = _("card printing")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["org_path"], name="cardjob_subtree", opclasses=["varchar_pattern_ops"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "selection"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_running_card_job_per_selection",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.period} ({self.get_status_display()})"

@@ -118,7 +118,7 @@ def member_list_list(*, status: str = "") -> QuerySet[MemberList]:
 
 def card_job_list(*, limit: int = 20) -> QuerySet[CardPrintJob]:
     """The latest print jobs in scope, newest first."""
-    return CardPrintJob.objects.select_related("period__plan").order_by("-created_at")[:limit]
+    return CardPrintJob.objects.select_related("period__plan", "unit", "endorsement").order_by("-created_at")[:limit]
 
 
 def policy_list(*, search: str = "") -> QuerySet[Policy]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import approval_views, notice_views, views
+from enrollment import approval_views, card_views, notice_views, views
 
 app_name = "enrollment"
 
@@ -29,6 +29,6 @@ urlpatterns = [
     path("renewal-notices/", notice_views.RenewalNoticesView.as_view(), name="renewal_notices"),
     path("members/", views.MemberSearchView.as_view(), name="member_search"),
     path("members/<int:enrollment_pk>/", views.MemberView.as_view(), name="member"),
-    path("cards/", views.CardJobView.as_view(), name="card_jobs"),
-    path("cards/<int:job_pk>/", views.CardJobProgressView.as_view(), name="card_job"),
+    path("cards/", card_views.CardJobView.as_view(), name="card_jobs"),
+    path("cards/<int:job_pk>/", card_views.CardJobProgressView.as_view(), name="card_job"),
 ]

@@ -76,11 +76,13 @@ def check_list(
     viewer_path: str,
     existing_unit_members: int = 0,
     fixed_shares: int | None = None,
+    replaced_list_id: int | None = None,
 ) -> CheckResult:
     """Every problem of every row, plus the problems of the list as a whole.
 
     `existing_unit_members` counts the unit's active enrollments in this period already (for a
-    supplementary list); `fixed_shares` is the share count the unit's policy already has.
+    supplementary list); `fixed_shares` is the share count the unit's policy already has;
+    `replaced_list_id` is the approved list a correction replaces, whose members hold nobody.
     """
     plan = period.plan
     rows = [_check_identity(raw.number, raw.values, period) for raw in parsed.rows]
@@ -95,7 +97,9 @@ def check_list(
             _check_details(row, raw.values, period, plan)
             _encrypt(row)
 
-    held = _while(lambda: _province_holdings(hashed, period, plan, unit), the_rest, parallel=len(rows))
+    held = _while(
+        lambda: _province_holdings(hashed, period, plan, unit, replaced_list_id), the_rest, parallel=len(rows)
+    )
     _check_duplicates_in_file(rows)
     _check_share_counts(rows, period, fixed_shares)
     _apply_holdings(hashed, held, plan, viewer_path)
@@ -271,7 +275,9 @@ def _check_share_counts(rows: list[CheckedRow], period: Period, fixed_shares: in
 Holdings = tuple[dict[bytes, tuple[str, str, str]], dict[str, str], dict[str, str]]
 
 
-def _province_holdings(rows: list[CheckedRow], period: Period, plan: Plan, unit: Organisation) -> Holdings:
+def _province_holdings(
+    rows: list[CheckedRow], period: Period, plan: Plan, unit: Organisation, replaced_list_id: int | None
+) -> Holdings:
     """重复参保 and 二选一: one query over every enrollment in the province.
 
     It deliberately reads outside the uploader's subtree (a duplicate may sit in any city);
@@ -289,8 +295,9 @@ def _province_holdings(rows: list[CheckedRow], period: Period, plan: Plan, unit:
             FROM enrollment_enrollment e JOIN mutualaid_organisation o ON o.id = e.org_id
             WHERE e.province_id = %s AND e.status = 'active' AND e.plan_kind = ANY(%s)
               AND e.starts_on <= %s AND e.ends_on >= %s AND e.id_hash = ANY(%s)
+              AND e.member_list_id IS DISTINCT FROM %s
             """,
-            [province_id, kinds, period.ends_on, period.starts_on, [row.id_hash for row in rows]],
+            [province_id, kinds, period.ends_on, period.starts_on, [row.id_hash for row in rows], replaced_list_id],
         )
         held = {bytes(h): (kind, path, name) for h, kind, path, name in cursor.fetchall()}
     offices = _office_names({path.split(".")[1] for _k, path, _n in held.values() if path.count(".") > 1})

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -21,9 +22,9 @@ from django.views.generic import FormView
 
 from enrollment import documents, selectors
 from enrollment.forms import PeriodForm, PlanForm, UploadForm
-from enrollment.models import CardPrintJob, Endorsement, Enrollment, ListStatus, MemberList, Plan, Policy
-from enrollment.services import approval, cards, enrollments, member_lists, plans
-from enrollment.tasks import check_member_list, print_cards
+from enrollment.models import Endorsement, Enrollment, ListStatus, MemberList, Plan, Policy
+from enrollment.services import approval, corrections, enrollments, member_lists, plans
+from enrollment.tasks import check_member_list
 from enrollment.workbook.columns import COLUMNS
 from enrollment.workbook.template import build_template
 from mutualaid.badinput import whole_number, whole_numbers
@@ -149,9 +150,30 @@ class UploadView(LoginRequiredMixin, PermissionRequiredMixin, FormView[UploadFor
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "periods": self._periods()}
 
+    def _corrects(self) -> MemberList | None:
+        """The list this upload corrects, from the page's address or the form; 404 outside the tree."""
+        raw = self.request.POST.get("corrects") or self.request.GET.get("corrects")
+        if not raw:
+            return None
+        pk = whole_number(raw)
+        if pk is None:
+            raise Http404(_("No such list in your office's tree."))
+        return _get(MemberList, pk, _("No such list in your office's tree."))
+
     def get_initial(self) -> dict[str, Any]:
         org = request_user(self.request).org
-        return {"unit": org.pk} if org and org.kind == "unit" else {}
+        initial: dict[str, Any] = {"unit": org.pk} if org and org.kind == "unit" else {}
+        if (corrects := self._corrects()) is not None:
+            initial.update(unit=corrects.org_id, period=corrects.period_id, corrects=corrects.pk)
+        return initial
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "corrects": self._corrects()}
+
+    def form_invalid(self, form: UploadForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
     def form_valid(self, form: UploadForm) -> HttpResponse:
         user = request_user(self.request)
@@ -165,6 +187,7 @@ class UploadView(LoginRequiredMixin, PermissionRequiredMixin, FormView[UploadFor
                 period=period,
                 data=upload.read(),
                 filename=upload.name,
+                corrects=self._corrects(),
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -210,6 +233,11 @@ class ListDetailView(StaffView):
             approvers=selectors.member_list_approvers(member_list=member_list)
             if member_list.status == ListStatus.SUBMITTED
             else [],
+            can_withdraw=corrections.member_list_may_withdraw(actor=user, member_list=member_list),
+            can_correct=user.has_perm("enrollment.upload") and member_list.status in corrections.CORRECTABLE,
+            can_copy=user.has_perm("enrollment.upload") and member_list.status == ListStatus.WITHDRAWN,
+            corrections=list(member_list.corrections.order_by("created_at")),
+            copies=list(member_list.copies.order_by("created_at")),
         )
         return context
 
@@ -257,6 +285,16 @@ class ListFailedRowsView(ListWorkbookView):
     name = gettext_noop("rows to correct")
 
 
+# Refused withdrawals and copies answer with the list's page and the reason, as 4xx.
+REFUSED_IN_PLACE = {"withdraw", "copy"}
+
+
+def _list_page(request: HttpRequest, member_list: MemberList, *, status: int) -> HttpResponse:
+    view = ListDetailView()
+    view.setup(request, list_pk=member_list.pk)
+    return TemplateResponse(request, ListDetailView.template_name, view.get_context_data(), status=status)
+
+
 class ListActionView(LoginRequiredMixin, View):
     """Submit or send back a list (POST only); approving is the approval page's."""
 
@@ -280,13 +318,33 @@ class ListActionView(LoginRequiredMixin, View):
                 reason = request.POST.get("reason", "")  # the service refuses an empty reason
                 approval.member_list_reject(actor=user, member_list=member_list, reason=reason)
                 messages.success(request, _("The list was sent back to the unit."))
+            elif action == "withdraw":
+                reason = request.POST.get("reason", "")  # the service refuses an empty reason
+                corrections.member_list_withdraw(actor=user, member_list=member_list, reason=reason)
+                messages.success(request, _("The list was withdrawn: nothing of it counts any more."))
+            elif action == "copy":
+                return self._copy(request, user, member_list)
             else:
                 raise Http404
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+            if action in REFUSED_IN_PLACE:
+                return _list_page(request, member_list, status=400)
         except PermissionDenied as error:
             messages.error(request, str(error) or _("Your roles do not allow this."))
+            if action in REFUSED_IN_PLACE:
+                return _list_page(request, member_list, status=403)
         return redirect("enrollment:list_detail", list_pk=member_list.pk)
+
+    def _copy(self, request: HttpRequest, user: Any, member_list: MemberList) -> HttpResponse:
+        """A withdrawn list's workbook uploaded again as a new list, checked afresh."""
+        copy, created = member_lists.member_list_copy(actor=user, member_list=member_list)
+        if created:
+            transaction.on_commit(
+                lambda: check_member_list.delay(org_id=user.org_id, member_list_id=copy.pk, actor_id=user.pk)
+            )
+        messages.success(request, _("The withdrawn list was copied into a new upload, which is being checked."))
+        return redirect("enrollment:list_detail", list_pk=copy.pk)
 
 
 class PolicyListView(StaffView):
@@ -386,45 +444,6 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
-
-
-class CardJobView(StaffView):
-    """Cards for a whole office: start a background job, follow it, download one PDF."""
-
-    template_name = "enrollment/card_jobs.html"
-    permission_required = "enrollment.view"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        org = self.request.user.org
-        context["periods"] = selectors.period_list_offered(org=org) if org else []
-        context["jobs"] = selectors.card_job_list()
-        return context
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        user = self.request.user
-        periods = {p.pk: p for p in selectors.period_list_offered(org=request_office(request))}
-        wanted = request.POST.get("period", "")
-        period = periods.get(whole_number(wanted) or 0)
-        if period is None:
-            messages.error(request, _("Choose a plan period."))
-            return redirect("enrollment:card_jobs")
-        job = cards.card_job_create(actor=user, period=period)
-        transaction.on_commit(lambda: print_cards.delay(org_id=user.org_id, job_id=job.pk, actor_id=user.pk))
-        messages.success(request, _("Printing started. You can leave this page; the file will be listed here."))
-        return redirect("enrollment:card_jobs")
-
-
-class CardJobProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    permission_required = "enrollment.view"
-    raise_exception = True
-
-    def get(self, request: HttpRequest, job_pk: int) -> HttpResponse:
-        job = _get(CardPrintJob, job_pk, _("No such print job in your office's tree."))
-        if request.GET.get("download") and job.file:
-            data = cards.card_job_file_read(job=job)
-            return _download(data, "application/pdf", _("member cards") + f"-{job.pk}.pdf")
-        return JsonResponse({"status": job.status, "progress": job.progress, "done": job.status in {"done", "failed"}})
 
 
 class MemberView(StaffView):

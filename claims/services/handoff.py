@@ -5,6 +5,11 @@ office's only claims officer has nobody for its first review. The rule stays; th
 the claims supervisor hands the level to another person of the office who may decide it, and
 where nobody may, the office head decides it after an override with a written reason. Both are
 steps in the claim's history; the override never lets one person decide two levels of a claim.
+
+The way out when the office head cannot override either (the head registered the claim, or
+decided another level of it, and is the office's only head): the override passes to an office
+head of the office directly above (`selectors.claim_override_office_id`), whose queue of claims
+nobody can take lists it; that head then decides the level as the one it was handed to.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from claims.lifecycle import REVIEW_LEVELS
 from claims.models import Claim, Level, StepAction
-from claims.selectors import level_candidates
+from claims.selectors import claim_override_office_id, level_candidates
 from claims.services._shared import check_one_level, lock_claim, record_step
 from mutualaid.audit import records_refusals
 from mutualaid.models import User
@@ -24,10 +29,11 @@ from mutualaid.roles import require_permission
 OVERRIDE_REASON_MIN = 5
 
 
-def _waiting_level(actor: User, claim: Claim, perm: str) -> Level:
-    """The level the claim waits at, refused unless the actor may hand it on at the reviewing office."""
+def _waiting_level(actor: User, claim: Claim, perm: str, *, office_id: int | None = None) -> Level:
+    """The level the claim waits at, refused unless the actor may hand it on at the reviewing
+    office (or override it at `office_id`, the office above when the reviewing office's heads may not)."""
     require_permission(actor, perm)
-    if actor.org_id != claim.review_office_id:
+    if actor.org_id not in {claim.review_office_id, office_id}:
         raise PermissionDenied(
             _("Claims of this plan are reviewed by %(office)s.") % {"office": claim.review_office.name}
         )
@@ -78,7 +84,8 @@ def claim_override(*, actor: User, claim: Claim, version: int, reason: str) -> C
     """Where nobody who holds the level's role may decide it, the office head decides it, with
     the reason written in the claim's history; never a second level of the same claim."""
     locked = lock_claim(claim, version)
-    level = _waiting_level(actor, locked, "claims.override")
+    office_id = claim_override_office_id(claim=locked) if locked.status in REVIEW_LEVELS else None
+    level = _waiting_level(actor, locked, "claims.override", office_id=office_id)
     reason = reason.strip()
     if len(reason) < OVERRIDE_REASON_MIN:
         raise ValidationError(

@@ -33,7 +33,9 @@ def claim_review(*, actor: User, claim: Claim, version: int, action: str, reason
         )
     level, perm = REVIEW_LEVELS[locked.status]
     _check_decider(actor, locked, perm)
-    if actor.org_id != locked.review_office_id:
+    # The head of the office above who overrode a level the reviewing office could not decide.
+    escalated = locked.handed_to_id == actor.pk and locked.assignee_overrides
+    if actor.org_id != locked.review_office_id and not escalated:
         raise PermissionDenied(
             _("Claims of this plan are reviewed by %(office)s.") % {"office": locked.review_office.name}
         )

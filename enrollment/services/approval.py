@@ -29,8 +29,9 @@ from enrollment.models import (
     PolicySequence,
 )
 from enrollment.rules import PremiumSplit
+from enrollment.services import corrections
 from enrollment.services.endorsements import endorsement_record
-from mutualaid import dates, events
+from mutualaid import events
 from mutualaid.models import Organisation, User
 from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
@@ -57,10 +58,12 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     require_permission(actor, "enrollment.approve")
     locked = MemberList.objects.select_for_update().get(pk=member_list.pk)
     office = _check_approver(actor, locked)
+    original = corrections.original_lock(locked)
+    replaced = original if original is not None and original.status == ListStatus.APPROVED else None
     with unscoped():  # the period belongs to the office that pools the plan, maybe above the approver
         period = Period.objects.select_related("plan").select_for_update(of=("self",)).get(pk=locked.period_id)
-    today = dates.business_today()
     now = timezone.now()
+    today = timezone.localdate(now)  # the business date of the moment the members are stored
     if today > period.ends_on:
         raise ValidationError(_("The period has ended; lists can no longer be approved for it."))
     policy, starts_on, issued_now = _policy_issue_or_extend(
@@ -71,7 +74,12 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
         period.save(update_fields=["frozen_at"])
     split = selectors.member_list_premium_split(member_list=locked, period=period, today=today)
     province_id = locked.org.ancestor_ids()[0]
-    _refuse_people_enrolled_meanwhile(locked, period, province_id)
+    _refuse_people_enrolled_meanwhile(locked, period, province_id, replaced)
+    replacement = (
+        corrections.original_members_replace(correction=locked, original=replaced, today=today)
+        if replaced is not None
+        else None
+    )
     first_number = policy.last_member_number + 1
     stored = _enrollments_insert(
         locked, period, policy, province_id=province_id, starts_on=starts_on, split=split, now=now
@@ -82,11 +90,18 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     locked.decided_by, locked.decided_at, locked.policy = actor, now, policy
     locked.save(update_fields=["status", "decided_by", "decided_at", "policy"])
     ListRow.objects.filter(member_list=locked).delete()
+    if original is not None:
+        corrections.original_supersede(original=original, correction=locked)
     if issued_now:
         events.publish(PolicyIssued(policy=policy, actor=actor))
     else:
         endorsement = endorsement_record(
-            actor=actor, policy=policy, member_list=locked, first_number=first_number, now=now
+            actor=actor,
+            policy=policy,
+            member_list=locked,
+            first_number=first_number,
+            now=now,
+            replacement=replacement,
         )
         events.publish(EndorsementIssued(endorsement=endorsement, actor=actor))
     return policy
@@ -140,7 +155,9 @@ def _enrolled_meanwhile_message() -> str:
     )
 
 
-def _refuse_people_enrolled_meanwhile(member_list: MemberList, period: Period, province_id: int) -> None:
+def _refuse_people_enrolled_meanwhile(
+    member_list: MemberList, period: Period, province_id: int, replaced: MemberList | None
+) -> None:
     """The province-wide duplicate check again, at approval, under a transaction lock per
     province and kind of plan: two approvals that could enrol the same person wait for each
     other, and the second sees what the first stored. (The unique index catches the same
@@ -162,6 +179,8 @@ def _refuse_people_enrolled_meanwhile(member_list: MemberList, period: Period, p
         ApprovalWatermark.objects.filter(province_id=province_id, plan_kind=kind).update(
             version=models.F("version") + 1
         )
+    # A correction checked before its original's approval finds the counters changed by it, and
+    # is searched again here, without the people of the list it replaces.
     if unchanged:
         return
     with connection.cursor() as cursor:
@@ -171,10 +190,11 @@ def _refuse_people_enrolled_meanwhile(member_list: MemberList, period: Period, p
             WHERE r.member_list_id = %s AND r.ok AND EXISTS (
                 SELECT 1 FROM enrollment_enrollment e
                 WHERE e.id_hash = r.id_hash AND e.province_id = %s AND e.status = 'active'
-                  AND e.plan_kind = ANY(%s) AND e.starts_on <= %s AND e.ends_on >= %s)
+                  AND e.plan_kind = ANY(%s) AND e.starts_on <= %s AND e.ends_on >= %s
+                  AND e.member_list_id IS DISTINCT FROM %s)
             LIMIT 1
             """,
-            [member_list.pk, province_id, kinds, period.ends_on, period.starts_on],
+            [member_list.pk, province_id, kinds, period.ends_on, period.starts_on, replaced.pk if replaced else None],
         )
         if cursor.fetchone():
             raise ValidationError(_enrolled_meanwhile_message())

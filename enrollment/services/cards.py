@@ -1,33 +1,130 @@
-"""Member cards for a whole office: a background job renders every active member of a period in
-the office's subtree into one PDF, stored encrypted (the cards carry names and masked IDs)."""
+"""Member cards: a background job renders the active members of a period in the office's subtree
+(all of them, one unit's, only those new since the last print, or one endorsement's) into one
+PDF, stored encrypted (the cards carry names and masked IDs)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from io import BytesIO
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypdf import PdfWriter
 
 from enrollment.cardrender import cards_pdf_chunks
 from enrollment.documents import cards_for
-from enrollment.models import CardPrintJob, Enrollment, EnrollmentStatus, JobStatus, Period
-from mutualaid import pii
+from enrollment.models import CardPrintJob, Endorsement, Enrollment, EnrollmentStatus, JobStatus, Period
+from mutualaid import numbers, pii
 from mutualaid.faults import pause_point
-from mutualaid.models import User
+from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.roles import require_permission
 
 
-@transaction.atomic
+def _selection(period: Period, unit: Organisation | None, endorsement: Endorsement | None, only_new: bool) -> str:
+    return ":".join(
+        [
+            str(period.pk),
+            str(unit.pk if unit else "-"),
+            str(endorsement.pk if endorsement else "-"),
+            "new" if only_new else "all",
+        ]
+    )
+
+
 def card_job_create(*, actor: User, period: Period) -> CardPrintJob:
+    """A job printing every active member of the period in the office's tree."""
+    return card_job_request(actor=actor, period=period)[0]
+
+
+def card_job_request(
+    *,
+    actor: User,
+    period: Period,
+    unit: Organisation | None = None,
+    endorsement: Endorsement | None = None,
+    only_new: bool = False,
+) -> tuple[CardPrintJob, bool]:
+    """A print job for the office's tree or one unit of it: every active member, only those
+    enrolled since the last finished print of the same unit (or of the whole tree), or the
+    members of one endorsement. Returns (job, created): while a job of the same selection is
+    queued or running, asking again answers with that job instead of printing twice."""
     require_permission(actor, "enrollment.view")
-    if actor.org is None:
+    office = actor.org
+    if office is None:
         raise PermissionDenied(_("Your account is not attached to an office."))
-    return CardPrintJob.objects.create(org=actor.org, period=period, created_by=actor)
+    if unit is not None and (unit.kind != OrgKind.UNIT or not unit.path.startswith(office.path)):
+        raise ValidationError({"unit": _("Choose a unit of your office's tree.")})
+    if endorsement is not None:
+        if endorsement.policy.period_id != period.pk or not endorsement.org_path.startswith(office.path):
+            raise ValidationError({"endorsement": _("This endorsement is not of the chosen plan period.")})
+        unit, only_new = endorsement.policy.org, False
+    selection = _selection(period, unit, endorsement, only_new)
+    running = CardPrintJob.objects.filter(org=office, selection=selection, status__in=RUNNING).first()
+    if running is not None:
+        return running, False
+    since = _last_print(office, period, unit) if only_new else None
+    job = CardPrintJob(
+        org=office,
+        period=period,
+        unit=unit,
+        endorsement=endorsement,
+        only_new=only_new,
+        since=since,
+        selection=selection,
+        created_by=actor,
+    )
+    if not card_job_members(job).exists():
+        raise ValidationError(_nothing_to_print(only_new=only_new, since=since))
+    try:
+        with transaction.atomic():
+            job.save()
+    except IntegrityError:  # the same selection asked for at the same moment: that job answers
+        return CardPrintJob.objects.get(org=office, selection=selection, status__in=RUNNING), False
+    return job, True
+
+
+RUNNING = [JobStatus.QUEUED, JobStatus.RUNNING]
+
+
+def _last_print(office: Organisation, period: Period, unit: Organisation | None) -> datetime | None:
+    """When the last finished print that covered these members started: a print of the whole
+    tree covers each unit; the members enrolled after it are the new ones."""
+    covering = Q(unit__isnull=True, endorsement__isnull=True)
+    if unit is not None:
+        covering |= Q(unit=unit, endorsement__isnull=True)
+    last = (
+        CardPrintJob.objects.filter(covering, org=office, period=period, status=JobStatus.DONE)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return last
+
+
+def _nothing_to_print(*, only_new: bool, since: datetime | None) -> str:
+    if only_new and since is not None:
+        return _("No member was enrolled since the last print (%(when)s): there is nothing new to print.") % {
+            "when": numbers.date_text(timezone.localdate(since)) + timezone.localtime(since).strftime(" %H:%M")
+        }
+    return _("No active member matches this choice: there is nothing to print.")
+
+
+def card_job_members(job: CardPrintJob) -> QuerySet[Enrollment]:
+    """The active members a job prints, in the order of the cards."""
+    members = Enrollment.objects.filter(
+        org_path__startswith=job.org_path, period_id=job.period_id, status=EnrollmentStatus.ACTIVE
+    )
+    if job.unit_id is not None:
+        members = members.filter(org_id=job.unit_id)
+    if job.endorsement is not None:
+        members = members.filter(member_list_id=job.endorsement.member_list_id)
+    if job.since is not None:
+        members = members.filter(created_at__gt=job.since)
+    return members
 
 
 def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
@@ -47,7 +144,7 @@ def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
     job.refresh_from_db()
     current = CardPrintJob.objects.filter(pk=job.pk, attempt=job.attempt, status=JobStatus.RUNNING)
     members = (
-        Enrollment.objects.filter(org_path__startswith=job.org_path, period=job.period, status=EnrollmentStatus.ACTIVE)
+        card_job_members(job)
         .select_related("policy", "period__plan", "org")
         .order_by("org_path", "policy_id", "number")
     )

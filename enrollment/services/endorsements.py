@@ -11,6 +11,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from enrollment.models import Endorsement, Enrollment, MemberList, Policy
+from enrollment.services.corrections import Replacement
 from mutualaid import dates
 from mutualaid.models import User
 
@@ -21,13 +22,22 @@ def endorsement_number(*, policy: Policy, sequence: int) -> str:
 
 
 def endorsement_record(
-    *, actor: User, policy: Policy, member_list: MemberList, first_number: int, now: datetime
+    *,
+    actor: User,
+    policy: Policy,
+    member_list: MemberList,
+    first_number: int,
+    now: datetime,
+    replacement: Replacement | None = None,
 ) -> Endorsement:
     """The endorsement of a list just stored into `policy` (locked by the approval, so two
     endorsements of one policy take their sequence one after the other). It takes effect on the
     business date of `now`, the moment the approval wrote on its members (`Enrollment.created_at`):
-    an approval that runs across midnight dates both on the same side of it."""
+    an approval that runs across midnight dates both on the same side of it. A correction's
+    endorsement also records the members it ended and corrected; its premium is then the net
+    change (what it adds less what it ends)."""
     today = timezone.localdate(now)
+    ended = replacement or Replacement()
     sequence = Endorsement.objects.filter(policy=policy).count() + 1
     totals = Enrollment.objects.filter(member_list=member_list, policy=policy).aggregate(
         members=Count("id"),
@@ -47,10 +57,13 @@ def endorsement_record(
         premium_month=dates.month_start(today),
         member_count=totals["members"],
         share_count=totals["shares"] or 0,
-        premium=totals["premium"] or Decimal("0"),
-        member_part=totals["member_part"] or Decimal("0"),
-        unit_part=totals["unit_part"] or Decimal("0"),
-        union_part=totals["union_part"] or Decimal("0"),
+        premium=(totals["premium"] or Decimal("0")) - ended.ended_premium,
+        member_part=(totals["member_part"] or Decimal("0")) - ended.ended_parts["member_part"],
+        unit_part=(totals["unit_part"] or Decimal("0")) - ended.ended_parts["unit_part"],
+        union_part=(totals["union_part"] or Decimal("0")) - ended.ended_parts["union_part"],
+        ended_count=ended.ended,
+        ended_premium=ended.ended_premium,
+        corrected_count=ended.corrected,
         first_member_number=first_number,
         last_member_number=max(first_number, policy.last_member_number),
         issued_by=actor,

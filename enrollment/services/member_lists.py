@@ -25,6 +25,7 @@ from enrollment.models import (
     Period,
     Policy,
 )
+from enrollment.services import corrections
 from enrollment.validation import CheckedRow, check_list
 from enrollment.workbook.annotate import annotate_workbook, rows_workbook
 from enrollment.workbook.columns import CellProblem, RawRow
@@ -39,17 +40,36 @@ from mutualaid.roles import require_permission
 
 @transaction.atomic
 def member_list_upload(
-    *, actor: User, unit: Organisation, period: Period, data: bytes, filename: str, kind: str = ListKind.INITIAL
+    *,
+    actor: User,
+    unit: Organisation,
+    period: Period,
+    data: bytes,
+    filename: str,
+    kind: str = ListKind.INITIAL,
+    corrects: MemberList | None = None,
+    copy_of: MemberList | None = None,
 ) -> tuple[MemberList, bool]:
-    """Store an uploaded file as a list to check. Returns (list, created); uploading the same
-    file again for the same unit and period returns the list it already is."""
+    """Store an uploaded file as a list to check, maybe as the correction of another list.
+    Returns (list, created); uploading the same file again for the same unit and period returns
+    the list it already is (a withdrawn list does not count)."""
     require_permission(actor, "enrollment.upload")
     if unit.kind != OrgKind.UNIT or actor.org is None or not unit.path.startswith(actor.org.path):
         raise PermissionDenied(_("You may only upload lists for units in your own tree."))
     if not data:
         raise ValidationError({"file": _("The file is empty.")})
     digest = hashlib.sha256(data).hexdigest()
-    existing = MemberList.objects.filter(org=unit, period=period, file_sha256=digest).first()
+    existing = (
+        MemberList.objects.filter(org=unit, period=period, file_sha256=digest)
+        .exclude(status=ListStatus.WITHDRAWN)
+        .first()
+    )
+    if corrects is not None:
+        if existing is not None and existing.pk == corrects.pk:
+            raise ValidationError(
+                {"file": _("This file is the list you are correcting: a list cannot be its own correction.")}
+            )
+        corrections.correction_target_check(actor=actor, correction_of=corrects, unit_id=unit.pk, period_id=period.pk)
     if existing is not None:
         return existing, False
     if kind == ListKind.INITIAL and Policy.objects.filter(org=unit, period=period).exists():
@@ -61,11 +81,33 @@ def member_list_upload(
         original_name=filename[:200],
         file_sha256=digest,
         uploaded_by=actor,
+        corrects=corrects,
+        copy_of=copy_of,
     )
     # The workbook holds full ID numbers: it is stored encrypted like the database columns.
     member_list.file.save(f"{unit.pk}-{digest[:16]}.xlsx.enc", ContentFile(pii.encrypt_bytes(data)), save=False)
     member_list.save()
     return member_list, True
+
+
+def member_list_copy(*, actor: User, member_list: MemberList) -> tuple[MemberList, bool]:
+    """A withdrawn list's workbook uploaded again as a new list (its correction link kept), to
+    be checked afresh: the way back from a withdrawal made by mistake."""
+    if member_list.status != ListStatus.WITHDRAWN:
+        raise ValidationError(_("Only a withdrawn list can be copied into a new upload."))
+    corrects = member_list.corrects
+    if corrects is not None and corrects.status not in corrections.CORRECTABLE:
+        corrects = None
+    return member_list_upload(
+        actor=actor,
+        unit=member_list.org,
+        period=member_list.period,
+        data=member_list_file_read(member_list=member_list),
+        filename=member_list.original_name,
+        kind=member_list.kind,
+        corrects=corrects,
+        copy_of=member_list,
+    )
 
 
 def member_list_file_read(*, member_list: MemberList) -> bytes:
@@ -172,6 +214,12 @@ def member_list_check(*, member_list: MemberList, viewer: Organisation) -> Membe
     unit = member_list.org
     policy = Policy.objects.filter(org=unit, period=period).first()
     existing = Enrollment.objects.filter(org=unit, period=period, status=EnrollmentStatus.ACTIVE)
+    # A correction of an approved list replaces that list's members: they neither hold the
+    # people again (重复参保) nor count towards the unit's participation or fixed shares.
+    corrects = member_list.corrects
+    replaced = corrects.pk if corrects is not None and corrects.status == ListStatus.APPROVED else None
+    if replaced is not None:
+        existing = existing.exclude(member_list_id=replaced)
     fixed_shares = existing.values_list("shares", flat=True).first() if policy else None
     kinds = selectors.plan_kinds_exclusive(plan=period.plan)
     # Read before the province is searched: approval compares them to know whether to search again.
@@ -183,6 +231,7 @@ def member_list_check(*, member_list: MemberList, viewer: Organisation) -> Membe
         viewer_path=viewer.path,
         existing_unit_members=existing.count(),
         fixed_shares=fixed_shares,
+        replaced_list_id=replaced,
     )
     _set_progress(member_list.pk, 70)
 

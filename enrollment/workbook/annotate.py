@@ -175,11 +175,92 @@ def rows_workbook(
             if column is not None:
                 write.cell(layout.sheet, target, column, value, AS_TYPED)
     moved = [CellProblem(new_row[p.row], p.column, p.code, p.message) for p in problems if p.row in new_row]
+    errors_column = len(COLUMNS) + 1
     _mark_problems(
         layout.sheet,
         header_row=layout.header_row,
         columns=layout.columns,
-        errors_column=len(COLUMNS) + 1,
+        errors_column=errors_column,
         problems=moved,
     )
+    if problems:
+        _point_at_the_original(layout.sheet, rows, problems, new_row, errors_column)
+        _problem_sheet(layout.book, rows, problems, new_row)
     return write.save(layout.book)
+
+
+def _typed(raw: RawRow | None, key: str) -> str:
+    """What the unit typed in the cell, as a person reads it ("" for an empty cell)."""
+    value = raw.values.get(key) if raw is not None else None
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value)
+
+
+def _problem_line(problem: CellProblem, raw: RawRow | None) -> str:
+    if problem.column == ROW or problem.column not in COLUMN_BY_KEY:
+        return problem.message
+    typed = _typed(raw, problem.column)
+    shown = _("“%(value)s”") % {"value": typed} if typed else _("(empty)")
+    return _("%(column)s, typed %(value)s: %(message)s") % {
+        "column": COLUMN_BY_KEY[problem.column].header,
+        "value": shown,
+        "message": problem.message,
+    }
+
+
+def _point_at_the_original(
+    sheet: Worksheet, rows: list[RawRow], problems: list[CellProblem], new_row: dict[int, int], errors_column: int
+) -> None:
+    """Each row's 错误说明 names the row of the uploaded sheet it came from, the column as the
+    template names it, what was typed and what to do; the reader skips this column on upload."""
+    raw_by_number = {raw.number: raw for raw in rows}
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for original, row_problems in sorted(_problems_by_row(problems).items()):
+        if original not in new_row:
+            continue
+        lines = [_("Row %(row)s of the uploaded sheet") % {"row": original}]
+        for problem in row_problems:
+            line = _problem_line(problem, raw_by_number.get(original))
+            if line not in lines:
+                lines.append(line)
+        write.text(sheet.cell(row=new_row[original], column=errors_column), "\n".join(lines)).alignment = wrap
+
+
+def _problem_sheet(book: Workbook, rows: list[RawRow], problems: list[CellProblem], new_row: dict[int, int]) -> None:
+    """A second sheet listing every problem, one a line, in the order of the uploaded sheet. It
+    has no member-list header, so uploading the corrected file reads the first sheet only."""
+    sheet = book.create_sheet(_("Problem list"))
+    raw_by_number = {raw.number: raw for raw in rows}
+    write.cell(
+        sheet,
+        1,
+        1,
+        _(
+            "Correct the red cells on the first sheet (each has a comment), then upload this file as it is: "
+            "the 错误说明 column and this sheet are not read."
+        ),
+    )
+    headers = [
+        _("Row of the uploaded sheet"),
+        _("Row in this file"),
+        _("Column"),
+        _("What was typed"),
+        _("Problem and what to do"),
+    ]
+    for column, header in enumerate(headers, start=1):
+        write.cell(sheet, 3, column, header).font = Font(bold=True)
+    line = 4
+    for problem in sorted(problems, key=lambda p: (p.row, p.column)):
+        if problem.row not in new_row:
+            continue
+        raw = raw_by_number.get(problem.row)
+        column_name = COLUMN_BY_KEY[problem.column].header if problem.column in COLUMN_BY_KEY else _("Whole row")
+        typed = _typed(raw, problem.column) if problem.column in COLUMN_BY_KEY else ""
+        for place, number in enumerate([problem.row, new_row[problem.row]], start=1):
+            write.cell(sheet, line, place, number, write.COUNT)
+        for place, text in enumerate([column_name, typed, problem.message], start=3):
+            write.text(sheet.cell(row=line, column=place), text)
+        line += 1
+    for letter, width in zip("ABCDE", (16, 14, 16, 28, 70), strict=True):
+        sheet.column_dimensions[letter].width = width

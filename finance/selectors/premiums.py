@@ -32,7 +32,7 @@ def receivable_list(*, office: Organisation) -> QuerySet[Policy]:
 def endorsement_receivable_list(*, office: Organisation) -> list[Endorsement]:
     """Endorsements whose premium this office collects, newest first, with whether it arrived."""
     endorsements = list(
-        Endorsement.objects.filter(policy__org__parent=office)
+        Endorsement.objects.filter(policy__org__parent=office, premium__gt=0)
         .select_related("policy__org", "policy__period__plan")
         .order_by("-issued_at")[:300]
     )

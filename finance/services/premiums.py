@@ -53,18 +53,23 @@ def _receivable_post(
     memo: str,
     key: str,
 ) -> None:
-    """A unit's premium made receivable in the books of the office that collects it."""
-    if premium <= 0:
+    """A unit's premium made receivable in the books of the office that collects it. A negative
+    premium (a correction's endorsement that ends more than it adds) takes the difference back
+    by the opposite entry, in its own month: what was booked before is never rewritten."""
+    if premium == 0:
         return
     office = collecting_office_get(unit=unit)
+    legs = _receivable_legs(office=office, plan=period.plan, premium=abs(premium), union=abs(union))
+    if premium < 0:
+        legs = [Leg(account=leg.account, debit=leg.credit, credit=leg.debit) for leg in legs]
     entry_post(
         actor=actor,
         office=office,
         plan=period.plan,
-        kind=EntryKind.POLICY_ISSUED,
+        kind=EntryKind.POLICY_ISSUED if premium > 0 else EntryKind.REVERSAL,
         posted_on=posted_on,
         memo=memo,
-        legs=_receivable_legs(office=office, plan=period.plan, premium=premium, union=union),
+        legs=legs,
         key=key,
     )
 
@@ -144,6 +149,11 @@ def endorsement_premium_receive(
     require_permission(actor, "finance.remit")
     policy = endorsement.policy
     office = _check_receipt(actor, policy, bank_reference)
+    if endorsement.premium <= 0:
+        raise ValidationError(
+            _("Endorsement %(number)s adds no premium to collect: it ends more members than it adds.")
+            % {"number": endorsement.number}
+        )
     return entry_post(
         actor=actor,
         office=office,
