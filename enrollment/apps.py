@@ -22,11 +22,11 @@ class EnrollmentConfig(AppConfig):
 
         register_permissions(permissions.PERMISSIONS, deciding=permissions.DECIDING)
         register_nav(
-            NavItem(_("Member lists"), "enrollment:list_list", "enrollment.view", 20),
-            NavItem(_("Policies"), "enrollment:policy_list", "enrollment.view", 21),
-            NavItem(_("Member search"), "enrollment:member_search", "enrollment.view", 22),
-            NavItem(_("Card printing"), "enrollment:card_jobs", "enrollment.view", 23),
-            NavItem(_("Plans"), "enrollment:plan_list", "enrollment.view", 24),
+            NavItem(_("Member lists"), "enrollment:list_list", "enrollment.view", 20, "underwriting"),
+            NavItem(_("Policies"), "enrollment:policy_list", "enrollment.view", 21, "underwriting"),
+            NavItem(_("Member search"), "enrollment:member_search", "enrollment.view", 22, "underwriting"),
+            NavItem(_("Card printing"), "enrollment:card_jobs", "enrollment.view", 23, "underwriting"),
+            NavItem(_("Plans"), "enrollment:plan_list", "enrollment.view", 24, "underwriting"),
         )
         register_url_objects(
             {
@@ -44,3 +44,7 @@ class EnrollmentConfig(AppConfig):
         pii.register_encrypted("enrollment.CardPrintJob", file=True)
         register_rules(*retention.RULES)
         register_demo(demo.seed)
+        from enrollment.todo import enrollment_todo
+        from mutualaid.todo import register_todo
+
+        register_todo(enrollment_todo)

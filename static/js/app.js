@@ -1,7 +1,24 @@
 // Behaviour every page may use, kept out of the HTML so that the Content-Security-Policy can
-// forbid inline script and inline style: confirmation prompts, "select all" boxes, progress bar
+// forbid inline script and inline style: the phone menu's button, confirmation prompts, "select all" boxes, progress bar
 // widths and the indentation of the organisation tree come from data- attributes.
 (function () {
+  function menu(open) {
+    const button = document.querySelector(".menu-button");
+    if (!button) return;
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    document.documentElement.classList.toggle("nav-open", open);
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target instanceof Element ? event.target.closest(".menu-button") : null;
+    if (button) menu(button.getAttribute("aria-expanded") !== "true");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.documentElement.classList.contains("nav-open")) {
+      menu(false);
+      const button = document.querySelector(".menu-button");
+      if (button) button.focus();
+    }
+  });
   document.addEventListener("submit", function (event) {
     const form = event.target;
     if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
