@@ -42,6 +42,25 @@
       indent.style.setProperty("--base", indent.dataset.base || "0");
     }
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", layout);
-  else layout();
+  // A table wider than its box scrolls inside it (app.css); a keyboard user scrolls it once it
+  // can take the focus, so such a box is made focusable, and made ordinary again when it fits.
+  function scrollables() {
+    for (const box of document.querySelectorAll(".content table, .table-wrap")) {
+      const scrolls = box.scrollWidth > box.clientWidth + 1 && window.getComputedStyle(box).overflowX !== "visible";
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.tabIndex = 0;
+        box.dataset.scrollFocus = "1";
+      } else if (!scrolls && box.dataset.scrollFocus) {
+        box.removeAttribute("tabindex");
+        delete box.dataset.scrollFocus;
+      }
+    }
+  }
+  function ready() {
+    layout();
+    scrollables();
+  }
+  window.addEventListener("resize", scrollables);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
 })();
