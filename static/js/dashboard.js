@@ -40,8 +40,8 @@
     chart.setOption(Object.assign({
       color: colours,
       textStyle: { fontFamily: font },
-      legend: { top: 0 },
-      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis", formatter: tooltip, className: "chart-tooltip" },
     }, option));
     charts.push(chart);
