@@ -82,3 +82,15 @@ def test_the_home_page_reads_in_the_same_number_of_queries_whatever_waits(
     with django_assert_num_queries(len(before.captured_queries)):
         page = client.get(reverse("home")).content.decode()
     assert "待我审批的参保名单" in page
+
+
+def test_a_city_sees_its_own_roll_up_and_remittance_due_and_the_province_the_cities_late(claims_ready: Tree) -> None:
+    city = _todo(claims_ready.a.office_user)
+    assert city["本处月度报表未上报"][0] == 1 and city["本处月度报表未上报"][1].startswith(
+        "/reporting/snapshots/?month="
+    )
+    assert city["本处待上解的保费"] == (1, "/finance/remittances/")
+    province = _todo(claims_ready.province_user)
+    assert province["未上报月度报表的市级代办处"][0] == 2  # both cities of the tree, neither has sent it
+    assert "本处待上解的保费" not in province  # the province remits to nobody
+    assert "本处月度报表未上报" not in _todo(claims_ready.a.county_agent)  # a county rolls nothing up

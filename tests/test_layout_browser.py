@@ -176,6 +176,22 @@ def test_every_page_of_every_roles_menu_fits_a_phone(demo_site: Site) -> None:
     assert not demo_site.refused, demo_site.refused
 
 
+def test_the_widest_menu_fits_the_narrowest_phone_and_a_window_just_past_the_folded_menu(demo_site: Site) -> None:
+    """360 px (the narrowest phone), 801 px (the menu beside the page again, the page at its
+    narrowest) and 1920 px, for the office head, whose menu has every page."""
+    too_wide = []
+    for width in (360, 801, 1920):
+        page = demo_site.page_for("xian_head", {"width": width, "height": 900})
+        page.goto(demo_site.url + "/")
+        for path in _menu(page):
+            page.goto(demo_site.url + path, wait_until="domcontentloaded")
+            found = page.evaluate(OVERFLOW_JS)
+            if found["scroll"] > found["width"]:
+                too_wide.append(f"{width} px {path}: {found['scroll']} px, {found['worst']}")
+        page.context.close()
+    assert not too_wide, "pages wider than the window:\n" + "\n".join(too_wide)
+
+
 def test_the_phone_menu_opens_behind_its_button_and_closes_with_escape(demo_site: Site) -> None:
     page = demo_site.page_for("xian_head", PHONE)
     page.goto(demo_site.url + "/")

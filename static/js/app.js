@@ -44,8 +44,20 @@
   }
   // A table wider than its box scrolls inside it (app.css); a keyboard user scrolls it once it
   // can take the focus, so such a box is made focusable, and made ordinary again when it fits.
+  function wrapTables() {
+    // Every table of the page in a box of its own that scrolls sideways (.table-wrap), so that a
+    // wide table never widens the page: at any window width, not only a phone's.
+    for (const table of document.querySelectorAll(".content table")) {
+      const parent = table.parentElement;
+      if (!parent || parent.classList.contains("table-wrap") || table.closest(".chart")) continue;
+      const box = document.createElement("div");
+      box.className = "table-wrap";
+      parent.insertBefore(box, table);
+      box.appendChild(table);
+    }
+  }
   function scrollables() {
-    for (const box of document.querySelectorAll(".content table, .table-wrap")) {
+    for (const box of document.querySelectorAll(".table-wrap, .content table")) {
       const scrolls = box.scrollWidth > box.clientWidth + 1 && window.getComputedStyle(box).overflowX !== "visible";
       if (scrolls && !box.hasAttribute("tabindex")) {
         box.tabIndex = 0;
@@ -58,6 +70,7 @@
   }
   function ready() {
     layout();
+    wrapTables();
     scrollables();
   }
   window.addEventListener("resize", scrollables);
