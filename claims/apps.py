@@ -44,14 +44,14 @@ class ClaimsConfig(AppConfig):
 
         register_permissions(permissions.PERMISSIONS, approvals=permissions.APPROVALS)
         register_nav(
-            NavItem(_("Claims"), "claims:claim_list", "claims.view", 40),
-            NavItem(_("Register a claim"), "claims:claim_register", "claims.register", 41),
-            NavItem(_("Claims deadlines"), "claims:deadlines", "claims.view", 42),
-            NavItem(_("Claims nobody can review"), "claims:nobody_can_take", "claims.assign", 42),
-            NavItem(_("Risk flags"), "claims:risk", "claims.view", 43),
-            NavItem(_("Payment batches"), "claims:batch_list", "claims.view", 44),
-            NavItem(_("Benefit schedules"), "claims:schedule_list", "claims.view", 45),
-            NavItem(_("Claims settings"), "claims:settings", "claims.configure", 46),
+            NavItem(_("Claims"), "claims:claim_list", "claims.view", 40, "settlement"),
+            NavItem(_("Register a claim"), "claims:claim_register", "claims.register", 41, "settlement"),
+            NavItem(_("Claims deadlines"), "claims:deadlines", "claims.view", 42, "settlement"),
+            NavItem(_("Claims nobody can review"), "claims:nobody_can_take", "claims.assign", 42, "settlement"),
+            NavItem(_("Risk flags"), "claims:risk", "claims.view", 43, "settlement"),
+            NavItem(_("Payment batches"), "claims:batch_list", "claims.view", 44, "settlement"),
+            NavItem(_("Benefit schedules"), "claims:schedule_list", "claims.view", 45, "settlement"),
+            NavItem(_("Claims settings"), "claims:settings", "claims.configure", 46, "settlement"),
         )
         register_url_objects(
             {
@@ -73,3 +73,7 @@ class ClaimsConfig(AppConfig):
         pii.register_encrypted("claims.ClaimDocument", file=True)
         register_rules(*retention.RULES)
         register_demo(demo.seed_step)
+        from claims.todo import claims_todo
+        from mutualaid.todo import register_todo
+
+        register_todo(claims_todo)

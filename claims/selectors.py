@@ -41,15 +41,7 @@ def claim_list(*, status: str = "", search: str = "", queue: str = "", actor: Us
     if status:
         qs = qs.filter(status=status)
     if queue == "mine" and actor is not None:
-        statuses = [s for s, (_level, perm) in REVIEW_LEVELS.items() if actor.has_perm(perm)]
-        if actor.has_perm("claims.pay"):
-            statuses.append(ClaimStatus.APPROVED)
-        # A level handed to one person is in their queue alone, whatever their roles.
-        handed = Q(assigned_status=F("status"))
-        qs = qs.filter(
-            (Q(review_office_id=actor.org_id, status__in=statuses) & ~(handed & ~Q(assignee_id=actor.pk)))
-            | (handed & Q(assignee_id=actor.pk))
-        )
+        qs = qs.filter(claim_queue_mine(actor=actor))
     elif queue == "overdue":
         qs = qs.filter(status__in=CLOCK_RUNNING, target_due_on__lt=dates.business_today())
     search = search.strip()
@@ -61,6 +53,19 @@ def claim_list(*, status: str = "", search: str = "", queue: str = "", actor: Us
         else:
             qs = qs.filter(id_hash=pii.blind_index(number))
     return qs.order_by("-registered_at", "-pk")
+
+
+def claim_queue_mine(*, actor: User) -> Q:
+    """What waits for the actor: the claims at their own levels at their office, or handed to
+    them (the claims list's queue "mine" and the home page's count)."""
+    statuses = [s for s, (_level, perm) in REVIEW_LEVELS.items() if actor.has_perm(perm)]
+    if actor.has_perm("claims.pay"):
+        statuses.append(ClaimStatus.APPROVED)
+    # A level handed to one person is in their queue alone, whatever their roles.
+    handed = Q(assigned_status=F("status"))
+    return (Q(review_office_id=actor.org_id, status__in=statuses) & ~(handed & ~Q(assignee_id=actor.pk))) | (
+        handed & Q(assignee_id=actor.pk)
+    )
 
 
 def claim_get(*, pk: int) -> Claim:

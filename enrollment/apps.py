@@ -22,11 +22,11 @@ class EnrollmentConfig(AppConfig):
 
         register_permissions(permissions.PERMISSIONS, deciding=permissions.DECIDING)
         register_nav(
-            NavItem(_("Member lists"), "enrollment:list_list", "enrollment.view", 20),
-            NavItem(_("Policies"), "enrollment:policy_list", "enrollment.view", 21),
-            NavItem(_("Member search"), "enrollment:member_search", "enrollment.view", 22),
-            NavItem(_("Card printing"), "enrollment:card_jobs", "enrollment.view", 23),
-            NavItem(_("Plans"), "enrollment:plan_list", "enrollment.view", 24),
+            NavItem(_("Member lists"), "enrollment:list_list", "enrollment.view", 20, "underwriting"),
+            NavItem(_("Policies"), "enrollment:policy_list", "enrollment.view", 21, "underwriting"),
+            NavItem(_("Member search"), "enrollment:member_search", "enrollment.view", 22, "underwriting"),
+            NavItem(_("Card printing"), "enrollment:card_jobs", "enrollment.view", 23, "underwriting"),
+            NavItem(_("Plans"), "enrollment:plan_list", "enrollment.view", 24, "underwriting"),
         )
         register_url_objects(
             {
@@ -53,4 +53,8 @@ class EnrollmentConfig(AppConfig):
         register_notice_kinds(*notices.KINDS)
         events.subscribe(PolicyIssued, tasks.on_list_approved)
         events.subscribe(EndorsementIssued, tasks.on_list_approved)
-        register_nav(NavItem(_("Renewal notices"), "enrollment:renewal_notices", "notices.manage", 25))
+        register_nav(NavItem(_("Renewal notices"), "enrollment:renewal_notices", "notices.manage", 25, "underwriting"))
+        from enrollment.todo import enrollment_todo
+        from mutualaid.todo import register_todo
+
+        register_todo(enrollment_todo)

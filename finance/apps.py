@@ -24,14 +24,14 @@ class FinanceConfig(AppConfig):
 
         register_permissions(permissions.PERMISSIONS, approvals=permissions.APPROVALS)
         register_nav(
-            NavItem(_("Books"), "finance:books", "finance.view", 50),
-            NavItem(_("Premiums"), "finance:premiums", "finance.view", 51),
-            NavItem(_("Premium remittances"), "finance:remittance_list", "finance.view", 52),
-            NavItem(_("Payments"), "finance:payment_list", "finance.view", 53),
-            NavItem(_("Bank reconciliation"), "finance:bank_list", "finance.view", 54),
-            NavItem(_("Statement"), "finance:statement", "finance.view", 55),
-            NavItem(_("Budget"), "finance:budget", "finance.view", 56),
-            NavItem(_("Finance settings"), "finance:settings", "finance.configure", 57),
+            NavItem(_("Books"), "finance:books", "finance.view", 50, "money"),
+            NavItem(_("Premiums"), "finance:premiums", "finance.view", 51, "money"),
+            NavItem(_("Premium remittances"), "finance:remittance_list", "finance.view", 52, "money"),
+            NavItem(_("Payments"), "finance:payment_list", "finance.view", 53, "money"),
+            NavItem(_("Bank reconciliation"), "finance:bank_list", "finance.view", 54, "money"),
+            NavItem(_("Statement"), "finance:statement", "finance.view", 55, "money"),
+            NavItem(_("Budget"), "finance:budget", "finance.view", 56, "money"),
+            NavItem(_("Finance settings"), "finance:settings", "finance.configure", 57, "money"),
         )
         register_url_objects(
             {
@@ -47,3 +47,8 @@ class FinanceConfig(AppConfig):
         events.subscribe(EndorsementIssued, premiums.on_endorsement_issued)
         register_panel("claims.batch", payments.batch_payment_panel)
         register_demo(demo.seed_step)
+        from finance.todo import payments_todo, remittances_todo
+        from mutualaid.todo import register_todo
+
+        register_todo(payments_todo)
+        register_todo(remittances_todo)

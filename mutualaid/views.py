@@ -22,7 +22,9 @@ from mutualaid import selectors, services, twofactor
 from mutualaid.audit import audit_event_list
 from mutualaid.forms import LoginForm, OrgCreateForm, UserCreateForm
 from mutualaid.models import GrantStatus, Organisation, OrgKind, RoleGrant, User
+from mutualaid.requests import request_user
 from mutualaid.roles import Role
+from mutualaid.todo import todo_groups
 
 
 class LoginView(auth_views.LoginView):
@@ -70,6 +72,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         if user.org_id is not None:
             org = selectors.org_get(pk=user.org_id)
             context["org"] = org
+            context["todo_groups"] = todo_groups(user=request_user(self.request))
             context["stats"] = selectors.org_subtree_stats(root=org)
             context["children"] = selectors.org_subtree(root=org).filter(depth=org.depth + 1)
         return context

@@ -18,12 +18,12 @@ class ReportingConfig(AppConfig):
 
         register_permissions(permissions.PERMISSIONS)
         register_nav(
-            NavItem(_("Leaders' dashboard"), "reporting:dashboard", "reporting.view", 30),
-            NavItem(_("Monthly overview"), "reporting:overview", "reporting.view", 31),
-            NavItem(_("Monthly roll-ups"), "reporting:snapshots", "reporting.view", 32),
-            NavItem(_("Annual targets"), "reporting:targets", "reporting.view", 33),
-            NavItem(_("Rankings"), "reporting:rankings", "reporting.view", 34),
-            NavItem(_("Exports"), "reporting:exports", "reporting.view", 35),
+            NavItem(_("Leaders' dashboard"), "reporting:dashboard", "reporting.view", 30, "reports"),
+            NavItem(_("Monthly overview"), "reporting:overview", "reporting.view", 31, "reports"),
+            NavItem(_("Monthly roll-ups"), "reporting:snapshots", "reporting.view", 32, "reports"),
+            NavItem(_("Annual targets"), "reporting:targets", "reporting.view", 33, "reports"),
+            NavItem(_("Rankings"), "reporting:rankings", "reporting.view", 34, "reports"),
+            NavItem(_("Exports"), "reporting:exports", "reporting.view", 35, "reports"),
         )
         register_url_objects({"snapshot_pk": "reporting.Snapshot", "export_pk": "reporting.ExportJob"})
         register_rules(*retention.RULES)
@@ -42,3 +42,7 @@ class ReportingConfig(AppConfig):
             "api_reporting_snapshots",
             "api_reporting_snapshot",
         )
+        from mutualaid.todo import register_todo
+        from reporting.todo import reports_todo
+
+        register_todo(reports_todo)

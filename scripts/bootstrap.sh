@@ -69,6 +69,13 @@ if command -v npm >/dev/null 2>&1; then
     mkdir -p "$(dirname "$vendor")"
     cp node_modules/echarts/dist/echarts.min.js "$vendor"
   fi
+  # axe-core, the accessibility checker the browser tests run in the page (served from here, as
+  # the Content-Security-Policy allows scripts from this site only).
+  axe="static/vendor/axe-core/axe.min.js"
+  if [ -f node_modules/axe-core/axe.min.js ] && ! cmp -s node_modules/axe-core/axe.min.js "$axe"; then
+    mkdir -p "$(dirname "$axe")"
+    cp node_modules/axe-core/axe.min.js "$axe"
+  fi
 elif [ ! -f "$vendor" ]; then
   echo "未安装 npm，页面将不显示图表 / npm is missing: pages will show tables without charts (install Node.js 18+ and npm)" >&2
 fi

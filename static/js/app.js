@@ -1,7 +1,24 @@
 // Behaviour every page may use, kept out of the HTML so that the Content-Security-Policy can
-// forbid inline script and inline style: confirmation prompts, "select all" boxes, progress bar
+// forbid inline script and inline style: the phone menu's button, confirmation prompts, "select all" boxes, progress bar
 // widths and the indentation of the organisation tree come from data- attributes.
 (function () {
+  function menu(open) {
+    const button = document.querySelector(".menu-button");
+    if (!button) return;
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    document.documentElement.classList.toggle("nav-open", open);
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target instanceof Element ? event.target.closest(".menu-button") : null;
+    if (button) menu(button.getAttribute("aria-expanded") !== "true");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.documentElement.classList.contains("nav-open")) {
+      menu(false);
+      const button = document.querySelector(".menu-button");
+      if (button) button.focus();
+    }
+  });
   document.addEventListener("submit", function (event) {
     const form = event.target;
     if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
@@ -25,6 +42,38 @@
       indent.style.setProperty("--base", indent.dataset.base || "0");
     }
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", layout);
-  else layout();
+  // A table wider than its box scrolls inside it (app.css); a keyboard user scrolls it once it
+  // can take the focus, so such a box is made focusable, and made ordinary again when it fits.
+  function wrapTables() {
+    // Every table of the page in a box of its own that scrolls sideways (.table-wrap), so that a
+    // wide table never widens the page: at any window width, not only a phone's.
+    for (const table of document.querySelectorAll(".content table")) {
+      const parent = table.parentElement;
+      if (!parent || parent.classList.contains("table-wrap") || table.closest(".chart")) continue;
+      const box = document.createElement("div");
+      box.className = "table-wrap";
+      parent.insertBefore(box, table);
+      box.appendChild(table);
+    }
+  }
+  function scrollables() {
+    for (const box of document.querySelectorAll(".table-wrap, .content table")) {
+      const scrolls = box.scrollWidth > box.clientWidth + 1 && window.getComputedStyle(box).overflowX !== "visible";
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.tabIndex = 0;
+        box.dataset.scrollFocus = "1";
+      } else if (!scrolls && box.dataset.scrollFocus) {
+        box.removeAttribute("tabindex");
+        delete box.dataset.scrollFocus;
+      }
+    }
+  }
+  function ready() {
+    layout();
+    wrapTables();
+    scrollables();
+  }
+  window.addEventListener("resize", scrollables);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
 })();

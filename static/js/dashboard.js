@@ -15,6 +15,23 @@
   const colours = ["#b42318", "#2f6fde", "#1f7a3d", "#b54708"];
   const charts = [];
 
+  // The tooltip's text, built here rather than by ECharts: its own markers are spans with inline
+  // style="…", which the Content-Security-Policy refuses (the marker would be missing). Ours carry
+  // a class per series colour (app.css, .chart-marker-N); every name is escaped, as it is
+  // written into the tooltip's HTML.
+  function escape(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+  function tooltip(params) {
+    const list = Array.isArray(params) ? params : [params];
+    if (!list.length) return "";
+    const head = '<div class="chart-tip-head">' + escape(list[0].axisValueLabel || list[0].name || "") + "</div>";
+    return head + list.map((item) =>
+      '<div class="chart-tip-row"><span class="chart-marker chart-marker-' + (item.seriesIndex % colours.length) + '"></span>' +
+      '<span class="chart-tip-name">' + escape(item.seriesName) + '</span><span class="chart-tip-value">' +
+      escape(format.format(Number(item.value))) + "</span></div>").join("");
+  }
+
   function draw(id, option, rows) {
     const element = document.getElementById(id);
     if (!element) return;
@@ -23,9 +40,9 @@
     chart.setOption(Object.assign({
       color: colours,
       textStyle: { fontFamily: font },
-      legend: { top: 0 },
-      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis", valueFormatter: (value) => format.format(value) },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },
+      tooltip: { trigger: "axis", formatter: tooltip, className: "chart-tooltip" },
     }, option));
     charts.push(chart);
   }
@@ -50,7 +67,7 @@
     if (!rows.length) return;
     const names = rows.map((row) => row.name).reverse();
     draw(id, {
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (value) => format.format(value) },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: tooltip, className: "chart-tooltip" },
       xAxis: { type: "value", axisLabel: { formatter: (value) => format.format(value) } },
       yAxis: { type: "category", data: names, axisLabel: { width: 160, overflow: "truncate" } },
       series: [

@@ -1,0 +1,72 @@
+"""What waits in finance for the person on the home page (registered with mutualaid.todo)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from finance.models import APPROVAL_LAYERS, PaymentApproval, PaymentRequest, PaymentStatus, Remittance, RemittanceStatus
+from finance.rules import MONEY_OFFICES, remittance_due_date
+from finance.selectors.remittances import remittance_warning_list
+from mutualaid import dates
+from mutualaid.models import OrgKind, User
+from mutualaid.numbers import date_text
+from mutualaid.todo import Todo
+
+
+def payments_todo(user: User) -> list[Todo]:
+    """The office's pending payments whose next layer is one the user signs, that the user
+    neither prepared nor signed already (as finance.services.payments.payment_approve checks).
+    The layers are signed in order, so a payment with n signatures waits for layer n. One query."""
+    layers = [place for place, (_name, perm) in enumerate(APPROVAL_LAYERS) if user.has_perm(perm)]
+    if user.org_id is None or not layers:
+        return []
+    signed_by_me = PaymentApproval.objects.filter(payment=OuterRef("pk"), approver_id=user.pk)
+    count = (
+        PaymentRequest.objects.filter(org_id=user.org_id, status=PaymentStatus.PENDING)
+        .exclude(prepared_by_id=user.pk)
+        .annotate(signed=Count("approvals"))
+        .filter(signed__in=layers)
+        .exclude(Exists(signed_by_me))
+        .count()
+    )
+    url = reverse("finance:payment_list") + "?" + urlencode({"status": PaymentStatus.PENDING})
+    return [Todo("money", _("Payments waiting for your approval"), count, url)]
+
+
+def remittances_todo(user: User) -> list[Todo]:
+    """The office's own premium remittance for last month while it is not sent (due by the 25th,
+    late after), the reports from below to confirm as received, and the offices below that hold
+    premium back (missing, late or short reports: remittance_warning_list, three queries)."""
+    office = user.org
+    if office is None or office.kind not in MONEY_OFFICES or not user.has_perm("finance.view"):
+        return []
+    month = dates.last_month()
+    due_on = remittance_due_date(month)
+    sent = (RemittanceStatus.REMITTED, RemittanceStatus.RECEIVED)
+    counts = Remittance.objects.aggregate(
+        own_sent=Count("pk", filter=Q(org=office, month=month, status__in=sent)),
+        incoming=Count("pk", filter=Q(to_office=office, status=RemittanceStatus.REMITTED)),
+    )
+    url = reverse("finance:remittance_list")
+    found = []
+    if user.has_perm("finance.remit") and office.parent_id is not None:
+        late = dates.business_today() > due_on
+        found.append(
+            Todo(
+                "money",
+                _("Your premium remittance to send"),
+                0 if counts["own_sent"] else 1,
+                url,
+                urgent=late,
+                note=_("%(month)s, due by %(day)s") % {"month": month.strftime("%Y-%m"), "day": date_text(due_on)},
+            )
+        )
+    if user.has_perm("finance.post"):
+        found.append(Todo("money", _("Remittances from below to confirm as received"), counts["incoming"], url))
+    if office.kind != OrgKind.COUNTY:  # a county has no money-holding office below
+        late_below = len(remittance_warning_list(office=office))
+        found.append(Todo("money", _("Remittances missing, late or short below you"), late_below, url, urgent=True))
+    return found

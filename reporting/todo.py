@@ -1,0 +1,33 @@
+"""What waits in reporting for the person on the home page (registered with mutualaid.todo)."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from mutualaid import dates
+from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.todo import Todo
+from reporting.models import Snapshot, SnapshotKind
+from reporting.services import REPORTING_OFFICES
+
+
+def reports_todo(user: User) -> list[Todo]:
+    """Last month's roll-up not yet submitted: for a city office its own, for the province the
+    cities that have not sent theirs (逾期未上报 once the month is over). One query."""
+    office = user.org
+    if office is None or office.kind not in REPORTING_OFFICES or not user.has_perm("reporting.rollup"):
+        return []
+    month = dates.last_month()
+    url = reverse("reporting:snapshots") + "?" + urlencode({"month": month.strftime("%Y-%m")})
+    submitted = Snapshot.objects.filter(org=OuterRef("pk"), kind=SnapshotKind.MONTHLY, period_start=month)
+    if office.parent_id is None:
+        label = _("Cities whose monthly roll-up is not yet submitted")
+        offices = Organisation.objects.filter(parent=office, kind__in=[OrgKind.CITY, OrgKind.INDUSTRY])
+    else:
+        label = _("Your monthly roll-up not yet submitted")
+        offices = Organisation.objects.filter(pk=office.pk)
+    count = offices.exclude(Exists(submitted)).count()
+    return [Todo("reports", label, count, url, urgent=True, note=month.strftime("%Y-%m"))]

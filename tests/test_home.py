@@ -1,0 +1,96 @@
+"""The home page: what waits for the person logged in, by area, each with its count and a link to
+the list filtered to exactly those rows; counted in the user's office tree, in a fixed number of
+queries."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from enrollment.services.member_lists import member_list_submit
+from mutualaid.models import User
+from mutualaid.tenancy import org_scope
+from tests import claimkit
+from tests.conftest import Tree
+from tests.lists import person, upload_and_check
+
+
+def _todo(user: User) -> dict[str, tuple[int, str]]:
+    """The home page's to-do items as the user sees them: label → (count, link)."""
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("home")).content.decode()
+    items = re.findall(
+        r'<a href="([^"]+)">\s*<span class="todo-count">([\d,]+)</span>\s*<span class="todo-label">([^<]+)', page
+    )
+    return {label.strip(): (int(count.replace(",", "")), href.replace("&amp;", "&")) for href, count, label in items}
+
+
+def _submitted_list(tree: Tree, first: int) -> None:
+    a = tree.a
+    checked = upload_and_check(a.unit_agent, a.unit, a.period, [person(first + i) for i in range(2)])
+    with org_scope(a.unit_agent.org, actor_id=a.unit_agent.pk):
+        member_list_submit(actor=a.unit_agent, member_list=checked)
+
+
+def test_a_first_level_reviewer_finds_the_claim_waiting_for_them_in_one_click(claims_ready: Tree) -> None:
+    a = claims_ready.a
+    claimkit.register(a.unit_agent, a.enrollment)
+    officer = _todo(a.reviewers.officer)
+    assert officer["待我审核的理赔"] == (1, "/claims/?queue=mine")
+    assert officer["超期理赔"] == (0, "/claims/?queue=overdue")
+    # The supervisor's level is the next one: nothing waits for them yet.
+    assert _todo(a.reviewers.supervisor)["待我审核的理赔"][0] == 0
+    # The link opens the list of exactly that claim.
+    client = Client()
+    client.force_login(a.reviewers.officer)
+    assert client.get("/claims/?queue=mine").content.decode().count('href="/claims/') >= 1
+
+
+def test_an_office_head_finds_the_lists_waiting_for_approval_and_a_sibling_city_does_not(claims_ready: Tree) -> None:
+    _submitted_list(claims_ready, 700)
+    head = _todo(claims_ready.a.office_user)
+    assert head["待我审批的参保名单"] == (1, "/enrollment/lists/?status=submitted")
+    assert _todo(claims_ready.b.office_user)["待我审批的参保名单"][0] == 0  # the stranger's tree has none
+    # A unit's agent approves nothing: the item is not theirs.
+    assert "待我审批的参保名单" not in _todo(claims_ready.a.unit_agent)
+
+
+def test_roles_without_work_here_get_a_word_instead_of_empty_boxes(claims_ready: Tree) -> None:
+    client = Client()
+    client.force_login(claims_ready.a.reviewers.compliance)
+    page = client.get(reverse("home")).content.decode()
+    assert "待办事项" in page and 'class="todo-count"' in page  # their level's queue, even when empty
+
+
+def test_the_home_page_reads_in_the_same_number_of_queries_whatever_waits(
+    claims_ready: Tree, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    a = claims_ready.a
+    client = Client()
+    client.force_login(a.office_user)  # every office role: every provider answers
+    client.get(reverse("home"))  # the session and the permissions read once, as on any later page
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(reverse("home")).status_code == 200
+    claimkit.register(a.unit_agent, a.enrollment)
+    claimkit.register(a.unit_agent, a.enrollment, invoices=("INV-2",))
+    _submitted_list(claims_ready, 800)
+    with django_assert_num_queries(len(before.captured_queries)):
+        page = client.get(reverse("home")).content.decode()
+    assert "待我审批的参保名单" in page
+
+
+def test_a_city_sees_its_own_roll_up_and_remittance_due_and_the_province_the_cities_late(claims_ready: Tree) -> None:
+    city = _todo(claims_ready.a.office_user)
+    assert city["本处月度报表未上报"][0] == 1 and city["本处月度报表未上报"][1].startswith(
+        "/reporting/snapshots/?month="
+    )
+    assert city["本处待上解的保费"] == (1, "/finance/remittances/")
+    province = _todo(claims_ready.province_user)
+    assert province["未上报月度报表的市级代办处"][0] == 2  # both cities of the tree, neither has sent it
+    assert "本处待上解的保费" not in province  # the province remits to nobody
+    assert "本处月度报表未上报" not in _todo(claims_ready.a.county_agent)  # a county rolls nothing up

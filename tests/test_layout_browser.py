@@ -1,0 +1,258 @@
+"""Every page a role's menu offers fits a phone, and the main pages pass axe-core.
+
+The demo province (`manage.py seed_demo`: every role, a plan, an approved list, a claim in each
+state of the review, remittances and a payment) is built once for this module and served by a
+server of the module's own, so that its tests share it: pytest-django's live_server would make
+each test transactional and empty the database after it. The database is emptied at the end.
+One Chromium for the module; each role logs in through a session made on the server side (the
+login pages have tests of their own: tests/test_auth.py, tests/test_browser.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import StringIO
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, SCREENSHOTS
+
+pytestmark = pytest.mark.browser
+
+# One login per role of the demo, at the office where the role works (the province's head sees
+# the cities' roll-ups, a city's head its counties, an agent point and a unit their own).
+DEMO_LOGINS = (
+    "sheng_head",
+    "sheng_leader",
+    "sheng_auditor",
+    "xian_head",
+    "xian_claims",
+    "xian_supervisor",
+    "xian_compliance",
+    "xian_finance",
+    "xian_finance_head",
+    "yanta_agent",
+    "qinchuan_agent",
+)
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 768}
+# The width of the page against the window's, and the widest element past the window's edge
+# (outside any box that scrolls on its own), to say what to fix.
+OVERFLOW_JS = """() => {
+  const width = window.innerWidth;
+  const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
+    return false; };
+  let worst = null;
+  for (const el of document.body.querySelectorAll('*')) {
+    const right = el.getBoundingClientRect().right;
+    if (right > width + 1 && !scrolls(el) && (!worst || right > worst.right)) {
+      const classes = typeof el.className === 'string' ? el.className.trim().replace(/ +/g, '.') : '';
+      worst = {right: Math.round(right), what: el.tagName.toLowerCase() + (classes ? '.' + classes : '')};
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, width, worst};
+}"""
+
+
+@dataclass
+class Site:
+    url: str
+    browser: Any
+    refused: list[str]
+    outside: list[str]
+
+    def page_for(self, username: str, viewport: dict[str, int]) -> Any:
+        """A browser tab logged in as the demo's `username`, past the two-factor step."""
+        from mutualaid.models import User
+        from mutualaid.tenancy import unscoped
+
+        with unscoped():
+            user = User.auth_objects.get(username=username)
+        client = Client()
+        client.force_login(user)  # marked verified (tests/conftest.py), as the code page would
+        context = self.browser.new_context(locale="zh-CN", viewport=viewport)
+        host = urlparse(self.url).hostname
+        session = client.cookies["sessionid"].value
+        context.add_cookies([{"name": "sessionid", "value": session, "domain": host, "path": "/"}])
+
+        def guard(route: Any) -> None:
+            if urlparse(route.request.url).hostname in LOCAL_HOSTS:
+                route.continue_()
+            else:
+                self.outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.on("console", lambda message: self._csp(message.text))
+        return page
+
+    def _csp(self, text: str) -> None:
+        if "Content Security Policy" in text:
+            self.refused.append(text)
+
+
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup: None, django_db_blocker: Any) -> Iterator[Site]:
+    if not shutil.which(CHROMIUM):
+        pytest.fail("Chromium is required: apt-get install chromium (scripts/system-packages.sh --browser)")
+    from playwright.sync_api import sync_playwright
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        call_command("seed_demo", stdout=StringIO())
+        server = LiveServer("127.0.0.1")
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                site = Site(url=server.url, browser=browser, refused=[], outside=[])
+                yield site
+                browser.close()
+        finally:
+            server.stop()
+            call_command("flush", interactive=False, verbosity=0)
+    assert not site.outside, f"requests left 127.0.0.1: {site.outside}"
+
+
+def _menu(page: Any) -> list[str]:
+    return page.eval_on_selector_all("nav.sidebar a", "links => links.map(a => a.getAttribute('href'))")
+
+
+def _detail_pages() -> list[str]:
+    """Pages the menu leads to in one more click, where the demo has one to show: a member list
+    (its approval), a policy, a member, a claim, a payment batch, a remittance, a payment."""
+    from claims.models import Claim, PaymentBatch
+    from enrollment.models import Enrollment, MemberList, Policy
+    from finance.models import PaymentRequest, Remittance
+    from mutualaid.tenancy import unscoped
+
+    pages = []
+    with unscoped():
+        for model, name, key in (
+            (MemberList, "enrollment:list_detail", "list_pk"),
+            (Policy, "enrollment:policy_detail", "policy_pk"),
+            (Enrollment, "enrollment:member", "enrollment_pk"),
+            (Claim, "claims:claim_detail", "claim_pk"),
+            (PaymentBatch, "claims:batch_detail", "batch_pk"),
+            (Remittance, "finance:remittance_detail", "remittance_pk"),
+            (PaymentRequest, "finance:payment_detail", "payment_pk"),
+        ):
+            found = model.objects.order_by("pk").values_list("pk", flat=True).first()
+            if found is not None:
+                pages.append(reverse(name, kwargs={key: found}))
+    return pages
+
+
+def test_every_page_of_every_roles_menu_fits_a_phone(demo_site: Site) -> None:
+    details = _detail_pages()
+    assert len(details) >= 6, details  # the demo has something behind each of them
+    too_wide = []
+    opened = 0
+    for username in DEMO_LOGINS:
+        page = demo_site.page_for(username, PHONE)
+        page.goto(demo_site.url + "/")
+        menu = _menu(page)
+        assert menu, username
+        for path in [*menu, *details]:
+            response = page.goto(demo_site.url + path, wait_until="domcontentloaded")
+            if path in details and response.status != 200:
+                continue  # not this role's (a 403 or 404 has its own tests)
+            assert response.status == 200, (username, path, response.status)
+            opened += 1
+            found = page.evaluate(OVERFLOW_JS)
+            if found["scroll"] > found["width"]:
+                too_wide.append(f"{username} {path}: {found['scroll']} px, {found['worst']}")
+        page.context.close()
+    assert opened > 150
+    assert not too_wide, "pages wider than a 390 px phone:\n" + "\n".join(too_wide)
+    assert not demo_site.refused, demo_site.refused
+
+
+def test_the_widest_menu_fits_the_narrowest_phone_and_a_window_just_past_the_folded_menu(demo_site: Site) -> None:
+    """360 px (the narrowest phone), 801 px (the menu beside the page again, the page at its
+    narrowest) and 1920 px, for the office head, whose menu has every page."""
+    too_wide = []
+    for width in (360, 801, 1920):
+        page = demo_site.page_for("xian_head", {"width": width, "height": 900})
+        page.goto(demo_site.url + "/")
+        for path in _menu(page):
+            page.goto(demo_site.url + path, wait_until="domcontentloaded")
+            found = page.evaluate(OVERFLOW_JS)
+            if found["scroll"] > found["width"]:
+                too_wide.append(f"{width} px {path}: {found['scroll']} px, {found['worst']}")
+        page.context.close()
+    assert not too_wide, "pages wider than the window:\n" + "\n".join(too_wide)
+
+
+def test_the_phone_menu_opens_behind_its_button_and_closes_with_escape(demo_site: Site) -> None:
+    page = demo_site.page_for("xian_head", PHONE)
+    page.goto(demo_site.url + "/")
+    nav, button = page.locator("nav.sidebar"), page.locator("[data-testid=menu-button]")
+    assert not nav.is_visible() and button.get_attribute("aria-expanded") == "false"
+    button.click()
+    assert nav.is_visible() and button.get_attribute("aria-expanded") == "true"
+    areas = nav.locator(".nav-area").all_inner_texts()
+    assert areas == ["承保", "理赔", "财务", "报表", "系统"]
+    _shot(page, "layout-phone-menu-open")
+    page.keyboard.press("Escape")
+    assert not nav.is_visible()
+    page.context.close()
+    desktop = demo_site.page_for("yanta_agent", DESKTOP)
+    desktop.goto(demo_site.url + "/")
+    assert desktop.locator("nav.sidebar").is_visible() and not desktop.locator("[data-testid=menu-button]").is_visible()
+    menu = desktop.locator("nav.sidebar").inner_text()
+    assert "参保名单" in menu and "账户管理" not in menu and "财务设置" not in menu  # what an agent point's roles allow
+    desktop.context.close()
+
+
+def _shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+# The main pages, for the axe-core check (each at a phone's width and a laptop's).
+MAIN_PAGES = (
+    ("xian_head", "home"),
+    ("xian_head", "enrollment:list_list"),
+    ("xian_claims", "claims:claim_list"),
+    ("xian_claims", "claim"),
+    ("sheng_leader", "reporting:dashboard"),
+    ("xian_finance", "finance:books"),
+    ("xian_finance", "finance:payment_list"),
+)
+
+
+def test_the_main_pages_have_no_serious_or_critical_accessibility_violation(demo_site: Site) -> None:
+    from claims.models import Claim
+    from mutualaid.tenancy import unscoped
+
+    with unscoped():
+        claim = Claim.objects.order_by("pk").first()
+    assert claim is not None
+    found = []
+    for viewport in (DESKTOP, PHONE):
+        for username, name in MAIN_PAGES:
+            page = demo_site.page_for(username, viewport)
+            path = reverse("claims:claim_detail", kwargs={"claim_pk": claim.pk}) if name == "claim" else reverse(name)
+            assert page.goto(demo_site.url + path).status == 200, path
+            # axe-core from the product's own static files (scripts/bootstrap.sh copies it there)
+            page.add_script_tag(url=demo_site.url + "/static/vendor/axe-core/axe.min.js")
+            violations = page.evaluate(
+                """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+                  .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                  .map(v => v.id + ' (' + v.impact + '): '
+                    + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))"""
+            )
+            found += [f"{username} {path} {viewport['width']}px: {v}" for v in violations]
+            _shot(page, f"layout-{viewport['width']}-{username}-{name.replace(':', '-')}")
+            page.context.close()
+    assert not found, "axe-core found:\n" + "\n".join(found)
+    assert not demo_site.refused, demo_site.refused
