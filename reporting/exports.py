@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from enrollment.models import Plan
+from mutualaid.downloads import file_name
 from mutualaid.models import Organisation
 from mutualaid.spreadsheets import write
 from mutualaid.spreadsheets.write import COUNT, MONEY, PERCENT
@@ -255,15 +256,15 @@ class Document:
 
 def overview_document(*, node: Organisation, month: date, pdf: bool) -> Document:
     figures = overview(node=node, month=month)
-    name = _("Enrollment and claims overview") + f"-{node.name}-{month:%Y-%m}"
+    name = _("Enrollment and claims overview")
     if pdf:
-        return Document(overview_pdf(figures), f"{name}.pdf", PDF)
-    return Document(overview_workbook(figures), f"{name}.xlsx", XLSX)
+        return Document(overview_pdf(figures), file_name(name, node.name, f"{month:%Y-%m}", suffix="pdf"), PDF)
+    return Document(overview_workbook(figures), file_name(name, node.name, f"{month:%Y-%m}", suffix="xlsx"), XLSX)
 
 
 def rankings_document(*, node: Organisation, plan: Plan, year: int, sort: str, pdf: bool) -> Document:
     figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort)
-    name = _("Rankings") + f"-{node.name}-{plan.name}-{year}"
+    parts = (_("Rankings"), node.name, plan.name, year)
     if pdf:
-        return Document(rankings_pdf(figures), f"{name}.pdf", PDF)
-    return Document(rankings_workbook(figures), f"{name}.xlsx", XLSX)
+        return Document(rankings_pdf(figures), file_name(*parts, suffix="pdf"), PDF)
+    return Document(rankings_workbook(figures), file_name(*parts, suffix="xlsx"), XLSX)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any, cast
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -32,6 +31,7 @@ from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.audit import audit_disclosure
 from mutualaid.badinput import StrictNumbers, whole_number
+from mutualaid.downloads import attachment, file_name
 from mutualaid.models import Organisation, User
 from mutualaid.officesettings import office_settings
 from mutualaid.requests import request_office, request_user
@@ -240,10 +240,8 @@ class PaymentTransferView(StaffView):
             people=batch.claims.count() if batch else 0,
             numbers=["account"],
         )
-        response = HttpResponse(data, content_type=XLSX)
-        filename = _("Payment batch") + f"-{batch.number if batch else payment.number}.xlsx"
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-        return response
+        name = file_name(_("Payment batch"), batch.number if batch else payment.number, suffix="xlsx")
+        return attachment(data, content_type=XLSX, name=name)
 
 
 class BatchPaymentView(StaffView):

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from finance.models import RemittanceStatus
+from mutualaid.downloads import file_name
 from mutualaid.models import Organisation
 from mutualaid.views import StaffView
 from reporting import exports
@@ -61,7 +62,7 @@ class OverviewWorkbookView(StaffView):
         node = node_asked(request)
         month = month_asked(request)
         figures, _snapshot = overview_figures_get(node=node, month=month)
-        name = _("Enrollment and claims overview") + f"-{node.name}-{month:%Y-%m}.xlsx"
+        name = file_name(_("Enrollment and claims overview"), node.name, f"{month:%Y-%m}", suffix="xlsx")
         return download(exports.Document(exports.overview_workbook(figures), name, exports.XLSX))
 
 
