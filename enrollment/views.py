@@ -242,7 +242,8 @@ class ListWorkbookView(LoginRequiredMixin, PermissionRequiredMixin, View):
                 return confirm
         # Refused (and the refusal recorded) by the service for someone who may not have it.
         data = type(self).build(actor=user, member_list=member_list)
-        return _xlsx(data, _(self.name) + "-" + member_list.original_name)
+        stem = member_list.original_name.removesuffix(".xlsx").removesuffix(".XLSX")
+        return _xlsx(data, file_name(_(self.name), stem, suffix="xlsx"))
 
 
 class ListAnnotatedView(ListWorkbookView):

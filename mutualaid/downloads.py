@@ -25,7 +25,10 @@ def file_name(title: object, *parts: object, suffix: str) -> str:
 
 
 def _ascii_fallback(name: str) -> str:
-    stem, _dot, suffix = name.rpartition(".")
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    suffix = re.sub(r"[^A-Za-z0-9]+", "", suffix)
     plain = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     plain = re.sub(r"[^A-Za-z0-9._-]+", "_", plain).strip("_-.") or "download"
     return f"{plain}.{suffix}" if suffix else plain
