@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from enrollment.models import Plan
+from mutualaid import numbers
 from mutualaid.downloads import file_name
 from mutualaid.models import Organisation
 from mutualaid.spreadsheets import write
@@ -70,7 +71,7 @@ def overview_workbook(figures: dict[str, Any]) -> bytes:
     cols = columns()
     title = _("Enrollment and claims overview — %(office)s, %(month)s") % {
         "office": figures["office"]["name"],
-        "month": figures["month"],
+        "month": numbers.month_text(figures["month"]),
     }
     write.cell(sheet, 1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=3 + len(cols))
@@ -100,14 +101,11 @@ def overview_workbook(figures: dict[str, Any]) -> bytes:
 
 def display(value: Any, fmt: str) -> str:
     """A figure as printed in a PDF, by the column's spreadsheet format."""
-    if value is None or value == "":
-        return "—"
-    number = Decimal(value) if isinstance(value, str) else value
-    if fmt.endswith("%"):
-        return f"{Decimal(number) * 100:.1f}%"
-    if fmt.endswith(".00"):
-        return f"{Decimal(number):,.2f}"
-    return f"{int(number):,}"
+    if fmt == PERCENT:
+        return numbers.percent_text(value, blank="—")
+    if fmt == MONEY:
+        return numbers.money_text(value, blank="—")
+    return numbers.count_text(value, blank="—")
 
 
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
@@ -138,7 +136,7 @@ def overview_pdf(figures: dict[str, Any]) -> bytes:
     ]
     title = _("Enrollment and claims overview — %(office)s, %(month)s") % {
         "office": figures["office"]["name"],
-        "month": figures["month"],
+        "month": numbers.month_text(figures["month"]),
     }
     return _pdf(
         "reporting/pdf/overview.html",
@@ -182,7 +180,7 @@ def rankings_title(figures: dict[str, Any]) -> str:
 
 def rankings_subtitle(figures: dict[str, Any]) -> str:
     return _("Figures to the end of %(month)s; ranked by %(sort)s.") % {
-        "month": figures["through"],
+        "month": numbers.month_text(figures["through"]),
         "sort": _sort_label(figures["sort"]),
     }
 

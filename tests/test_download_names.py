@@ -15,7 +15,8 @@ from django.test import Client
 from django.urls import reverse
 
 from mutualaid.downloads import content_disposition, file_name
-from tests.test_export_formulas import EXPORTS, Fetch, Fixture, _clients, hostile_tree  # noqa: F401 (fixture)
+from tests.test_export_formulas import EXPORTS, Fetch, Fixture, _clients
+from tests.test_export_formulas import hostile_tree as hostile_tree  # the module-scoped fixture
 
 FILENAME_STAR = re.compile(r"filename\*=UTF-8''([^;]+)")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -85,7 +86,7 @@ def test_a_name_without_a_suffix_still_has_an_ascii_fallback() -> None:
 
 def test_the_header_carries_the_utf8_name_and_an_ascii_fallback() -> None:
     header = content_disposition("参保理赔一览表-甲市-2026-11.xlsx")
-    assert header.startswith("attachment; filename=\"")
+    assert header.startswith('attachment; filename="')
     assert "filename*=UTF-8''%E5%8F%82" in header
     assert unquote(FILENAME_STAR.search(header).group(1)) == "参保理赔一览表-甲市-2026-11.xlsx"  # type: ignore[union-attr]
     assert all(ord(ch) < 128 for ch in header)

@@ -31,6 +31,7 @@ from claims.services.figures import SETTLEMENT_FIELDS, Figures, Payee, account_m
 from enrollment.models import Enrollment
 from mutualaid import pii
 from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.numbers import money_text
 from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
 
@@ -118,7 +119,7 @@ def _shown(name: str, value: object) -> str:
     if value is None or value == "":
         return "—"
     if name in (*SETTLEMENT_FIELDS, "payout"):
-        return f"{value:,.2f}"
+        return money_text(value)
     if name == "care_type":
         return str(CareType(str(value)).label)
     return str(value)

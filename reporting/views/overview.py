@@ -21,8 +21,9 @@ NO_FIGURE = mark_safe('<span class="muted">—</span>')  # a constant
 
 
 def _cells(row: dict[str, Any], cols: list[tuple[str, str, str]]) -> list[Any]:
-    """A row's figures in the order of the columns, a dash where there is none (no target)."""
-    return [NO_FIGURE if row.get(key) is None else row[key] for key, _header, _fmt in cols]
+    """A row's figures in the order of the columns, in the product's number format (as the PDF
+    prints them), a dash where there is none (no target)."""
+    return [NO_FIGURE if row.get(key) is None else exports.display(row[key], fmt) for key, _header, fmt in cols]
 
 
 class OverviewView(StaffView):
