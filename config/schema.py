@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.decorators import csp_update
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,3 +38,9 @@ class DocsView(SpectacularSwaggerSplitView):
     page runs under the product's CSP (script-src and style-src 'self') with no CDN."""
 
     template_name = "drf_spectacular/swagger_ui.html"
+
+    @method_decorator(csp_update({"img-src": ["data:"]}))
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """Swagger UI's stylesheet draws its icons as inline SVG (data: images): allowed on this
+        page only; scripts and styles stay 'self'."""
+        return super().dispatch(request, *args, **kwargs)
