@@ -177,11 +177,11 @@ def audit_model_choices() -> list[tuple[str, str]]:
     """The kinds of record the trail holds (app_label.Model, and its name), by name."""
     from pghistory.models import Event
 
-    tracked = {
-        model.pgh_tracked_model._meta.label: str(model.pgh_tracked_model._meta.verbose_name)
-        for model in apps.get_models()
-        if issubclass(model, Event) and getattr(model, "pgh_tracked_model", None) is not None
-    }
+    tracked: dict[str, str] = {}
+    for model in apps.get_models():
+        target: Any = getattr(model, "pgh_tracked_model", None) if issubclass(model, Event) else None
+        if target is not None:
+            tracked[target._meta.label] = str(target._meta.verbose_name)
     return sorted(tracked.items(), key=lambda item: item[1])
 
 

@@ -83,7 +83,8 @@ def value_text(model_path: str, name: str, value: Any, *, names: dict[tuple[str,
     if isinstance(field, models.DateField | models.DateTimeField):
         return _dated(field, value) or str(value)
     if isinstance(field, models.ForeignKey):
-        target = field.related_model._meta.label if field.related_model else ""  # type: ignore[union-attr]
+        related: Any = field.related_model
+        target = related._meta.label if related is not None else ""
         known = (names or {}).get((target, int(value))) if str(value).isdigit() else None
         return known or f"#{value}"
     return _short(_json_text(value))

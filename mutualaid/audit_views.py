@@ -21,10 +21,16 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        everyone = [("", _("Everyone"))]
-        self.fields["actor"].choices = everyone + [(u.pk, f"{u} · {u.org.name if u.org else ''}") for u in user_list()]
-        self.fields["action"].choices = [("", _("Every action")), *ACTION_CHOICES]
-        self.fields["model"].choices = [("", _("Every kind of record")), *audit_model_choices()]
+        people: list[tuple[object, str]] = [("", str(_("Everyone")))]
+        people += [(u.pk, f"{u} · {u.org.name if u.org else ''}") for u in user_list()]
+        self._choose("actor", people)
+        self._choose("action", [("", _("Every action")), *ACTION_CHOICES])
+        self._choose("model", [("", _("Every kind of record")), *audit_model_choices()])
+
+    def _choose(self, name: str, choices: list[Any]) -> None:
+        field = self.fields[name]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = choices
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
