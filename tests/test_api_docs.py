@@ -135,3 +135,21 @@ def test_the_docs_page_runs_in_the_browser_under_the_csp_with_no_request_outside
         assert "/api/docs/" in page.url
         assert page.locator("[data-path='/api/v1/reporting/overview/']").count() >= 1
         screenshot(page, f"api-docs-{width}")
+
+
+def test_a_month_or_year_not_begun_is_refused_in_chinese(tree: Tree) -> None:
+    from mutualaid import dates
+
+    client = Client()
+    client.force_login(tree.a.office_user)
+    today = dates.business_today()
+    future = f"{today.year + 1}-01"
+    overview = client.get(reverse("api_reporting_overview", kwargs={"version": "v1"}), {"month": future})
+    assert overview.status_code == 400
+    assert overview.json() == {"month": [f"{future} 尚未开始：请查询本月或之前的月份。"]}
+    snapshots = client.get(reverse("api_reporting_snapshots", kwargs={"version": "v1"}), {"period": future})
+    assert snapshots.status_code == 400 and "尚未开始" in snapshots.json()["period"][0]
+    bad = client.get(reverse("api_reporting_overview", kwargs={"version": "v1"}), {"month": "2026-13"})
+    assert bad.status_code == 400 and "YYYY-MM" in bad.json()["month"][0] and "请按" in bad.json()["month"][0]
+    this_month = client.get(reverse("api_reporting_overview", kwargs={"version": "v1"}), {"month": f"{today:%Y-%m}"})
+    assert this_month.status_code == 200
