@@ -207,7 +207,7 @@ def test_the_policy_page_lists_its_endorsement_and_the_endorsement_page_its_memb
     url = reverse("enrollment:endorsement_detail", kwargs={"endorsement_pk": a.endorsement.pk})
     page = _login(a.office_user).get(url)
     assert page.status_code == 200
-    assert a.endorsement.number in page.content.decode() and "2026-12" in page.content.decode()
+    assert a.endorsement.number in page.content.decode() and "2026年12月" in page.content.decode()
 
 
 def test_a_sibling_office_gets_404_for_the_endorsement(endorsed: Tree) -> None:
