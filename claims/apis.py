@@ -193,7 +193,7 @@ class ClaimList(generics.ListCreateAPIView[Claim]):
         data = form.validated_data
         enrollment = Enrollment.objects.filter(pk=data["enrollment"]).first()
         if enrollment is None:  # outside the caller's scope: as if it did not exist
-            raise ApiValidationError({"enrollment": ["No such enrollment in your office's tree."]})
+            raise ApiValidationError({"enrollment": [_("No such enrollment in your office's tree.")]})
         figures = Figures(
             **{name: data.get(name) for name in Figures.__dataclass_fields__ if name != "invoices"},
             invoices=data["invoices"],

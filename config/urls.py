@@ -3,9 +3,10 @@ one versioned prefix."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from claims.apis import api_urls as claims_api_urls
-from config.schema import SchemaView
+from config.schema import DocsView, SchemaView
 from enrollment.apis import api_urls as enrollment_api_urls
 from finance.apis import api_urls as finance_api_urls
 from mutualaid.urls import api_urls as core_api_urls
@@ -22,6 +23,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     re_path(r"^api/(?P<version>v1)/", include(api_v1)),
     path("api/schema/", SchemaView.as_view(api_version="v1"), name="api_schema"),
+    path("api/docs/", DocsView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/", RedirectView.as_view(pattern_name="api_docs", permanent=False), name="api_root"),
     path("admin/", admin.site.urls),
 ]
 

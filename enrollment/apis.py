@@ -173,7 +173,7 @@ class MemberListList(generics.ListCreateAPIView[MemberList]):
         form.is_valid(raise_exception=True)
         unit = Organisation.objects.filter(pk=form.validated_data["unit"], kind=OrgKind.UNIT).first()
         if unit is None:  # outside the caller's scope, or not a unit: as if it did not exist
-            raise ApiValidationError({"unit": ["No such unit in your office's tree."]})
+            raise ApiValidationError({"unit": [_("No such unit in your office's tree.")]})
         upload = form.validated_data["file"]
         try:
             period = selectors.period_get_offered(unit=unit, period_id=form.validated_data["period"])

@@ -4,7 +4,6 @@ since the last print, or one endorsement; follow it while it runs; download one 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
@@ -20,6 +19,7 @@ from enrollment.models import CardPrintJob, Endorsement, JobStatus
 from enrollment.services import cards
 from enrollment.tasks import print_cards
 from mutualaid.badinput import whole_number
+from mutualaid.downloads import attachment, file_name
 from mutualaid.models import Organisation, OrgKind
 from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
@@ -116,8 +116,6 @@ class CardJobProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
             raise Http404(_("No such print job in your office's tree."))
         if request.GET.get("download") and job.file:
             data = cards.card_job_file_read(job=job)
-            response = HttpResponse(data, content_type="application/pdf")
-            filename = _("member cards") + f"-{job.pk}.pdf"
-            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-            return response
+            name = file_name(_("member cards"), job.pk, suffix="pdf")
+            return attachment(data, content_type="application/pdf", name=name)
         return JsonResponse(_job_state(job))

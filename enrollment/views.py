@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
@@ -28,6 +27,7 @@ from enrollment.tasks import check_member_list
 from enrollment.workbook.columns import COLUMNS
 from enrollment.workbook.template import build_template
 from mutualaid.badinput import whole_number, whole_numbers
+from mutualaid.downloads import attachment, file_name
 from mutualaid.panels import render_panels
 from mutualaid.requests import request_office, request_user
 from mutualaid.reveal import confirmation_needed
@@ -39,9 +39,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return attachment(data, content_type=XLSX, name=filename)
 
 
 _M = TypeVar("_M", bound=TenantOwned)
@@ -121,7 +119,7 @@ class TemplateDownloadView(LoginRequiredMixin, PermissionRequiredMixin, View):
         period = periods.get(whole_number(request.GET.get("period", "")) or 0)
         plan_names = [period.plan.name] if period else sorted({p.plan.name for p in periods.values()})
         data = build_template(plans=plan_names, unit_name=office.name, period_label=period.label if period else "")
-        return _xlsx(data, _("Member list template") + ".xlsx")
+        return _xlsx(data, file_name(_("Member list template"), suffix="xlsx"))
 
 
 class ListListView(StaffView):
@@ -272,7 +270,8 @@ class ListWorkbookView(LoginRequiredMixin, PermissionRequiredMixin, View):
                 return confirm
         # Refused (and the refusal recorded) by the service for someone who may not have it.
         data = type(self).build(actor=user, member_list=member_list)
-        return _xlsx(data, _(self.name) + "-" + member_list.original_name)
+        stem = member_list.original_name.removesuffix(".xlsx").removesuffix(".XLSX")
+        return _xlsx(data, file_name(_(self.name), stem, suffix="xlsx"))
 
 
 class ListAnnotatedView(ListWorkbookView):
@@ -422,28 +421,28 @@ class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):
         policy = _get(Policy, policy_pk, _("No such policy in your office's tree."))
         if document == "cards.pdf":
             data = documents.policy_cards_pdf(policy)
-            return _download(data, "application/pdf", policy.number + "-" + _("member cards") + ".pdf")
+            return _download(data, "application/pdf", file_name(_("member cards"), policy.number, suffix="pdf"))
         if document == "application.pdf":
             data = documents.application_form_pdf(policy)
-            return _download(data, "application/pdf", policy.number + "-" + _("application form") + ".pdf")
+            return _download(data, "application/pdf", file_name(_("application form"), policy.number, suffix="pdf"))
         if document == "members.pdf":
             data = documents.member_list_pdf(policy)
-            return _download(data, "application/pdf", policy.number + "-" + _("member list") + ".pdf")
+            return _download(data, "application/pdf", file_name(_("member list"), policy.number, suffix="pdf"))
         if document == "renewal.pdf":
             from enrollment.notices import renewal_pdf
 
             return _download(
-                renewal_pdf(policy=policy), "application/pdf", policy.number + "-" + _("renewal notice") + ".pdf"
+                renewal_pdf(policy=policy),
+                "application/pdf",
+                file_name(_("renewal notice"), policy.number, suffix="pdf"),
             )
         if document == "members.xlsx":
-            return _xlsx(documents.member_list_xlsx(policy), policy.number + "-" + _("member list") + ".xlsx")
+            return _xlsx(documents.member_list_xlsx(policy), file_name(_("member list"), policy.number, suffix="xlsx"))
         raise Http404
 
 
 def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return attachment(data, content_type=content_type, name=filename)
 
 
 class MemberView(StaffView):

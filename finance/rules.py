@@ -11,6 +11,7 @@ from finance.models import DEBIT_NORMAL, Account, FinanceSettings
 from mutualaid import dates, numbers
 from mutualaid.models import Organisation, OrgKind
 from mutualaid.officesettings import office_settings
+from mutualaid.tenancy import unscoped
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -34,7 +35,7 @@ def normal_balance(account: str, debits: Decimal, credits: Decimal) -> Decimal:
 # By default an agent point remits a month's premium to its city by the 15th of the following
 # month and the city its consolidated report to the province by the 25th, after its agent points;
 # the office above may set its own day (FinanceSettings.remittance_due_day).
-REMITTANCE_DUE_DAY = {OrgKind.CITY: 15, OrgKind.INDUSTRY: 15, OrgKind.PROVINCE: 25}
+REMITTANCE_DUE_DAY: dict[str, int] = {OrgKind.CITY: 15, OrgKind.INDUSTRY: 15, OrgKind.PROVINCE: 25}
 
 
 def default_due_day(receiver: Organisation) -> int:
@@ -52,3 +53,12 @@ def remittance_due_dates(months: list[date], *, receiver: Organisation) -> list[
 def remittance_due_date(month: date, *, receiver: Organisation) -> date:
     """The day by which a month's premium reaches `receiver`, the office above the one remitting."""
     return remittance_due_dates([month], receiver=receiver)[0]
+
+
+def own_remittance_due_date(month: date, *, office: Organisation) -> date:
+    """The day by which `office`'s own report of `month` reaches the office above it."""
+    if office.parent_id is None:
+        raise ValueError("an office without one above remits nothing")
+    with unscoped():  # the office above, whose day governs the report, lies outside the office's scope
+        receiver = Organisation.objects.get(pk=office.parent_id)
+    return remittance_due_date(month, receiver=receiver)

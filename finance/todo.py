@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from finance.models import APPROVAL_LAYERS, PaymentApproval, PaymentRequest, PaymentStatus, Remittance, RemittanceStatus
-from finance.rules import MONEY_OFFICES, remittance_due_date
+from finance.rules import MONEY_OFFICES, own_remittance_due_date
 from finance.selectors.remittances import remittance_warning_list
 from mutualaid import dates
 from mutualaid.models import OrgKind, User
@@ -44,7 +44,7 @@ def remittances_todo(user: User) -> list[Todo]:
     if office is None or office.kind not in MONEY_OFFICES or not user.has_perm("finance.view"):
         return []
     month = dates.last_month()
-    due_on = remittance_due_date(month)
+    due_on = own_remittance_due_date(month, office=office) if office.parent_id else None
     sent = (RemittanceStatus.REMITTED, RemittanceStatus.RECEIVED)
     counts = Remittance.objects.aggregate(
         own_sent=Count("pk", filter=Q(org=office, month=month, status__in=sent)),
@@ -53,7 +53,7 @@ def remittances_todo(user: User) -> list[Todo]:
     url = reverse("finance:remittance_list")
     found = []
     if user.has_perm("finance.remit") and office.parent_id is not None:
-        late = dates.business_today() > due_on
+        late = due_on is not None and dates.business_today() > due_on
         found.append(
             Todo(
                 "money",

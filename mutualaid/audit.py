@@ -14,16 +14,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pghistory.models import Events
 
+from mutualaid.audit_display import change_rows
 from mutualaid.models import AuditNote, AuditNoteKind, Organisation, User
 from mutualaid.tenancy import TenantOwned, current_org_path, unscoped
 
@@ -36,6 +38,16 @@ EVENT_LABELS = {
     "otp_reset": "otp_reset",
 }
 DISCLOSED = "disclosed"  # the action of a row for a document with full numbers handed out
+# The actions the audit page filters by, in words.
+ACTION_CHOICES = [
+    ("created", gettext_lazy("created")),
+    ("changed", gettext_lazy("changed")),
+    ("deleted", gettext_lazy("deleted")),
+    ("id_revealed", gettext_lazy("full ID number shown")),
+    (DISCLOSED, gettext_lazy("full personal data handed out")),
+    ("list_downloaded", gettext_lazy("member list with full ID numbers downloaded")),
+    ("otp_reset", gettext_lazy("authenticator reset")),
+]
 
 # The full numbers a document may carry, as the audit page names them.
 FULL_NUMBERS = {
@@ -57,7 +69,7 @@ class AuditRow:
     object_label: str
     actor: str
     actor_org: str
-    changes: list[tuple[str, Any, Any]]
+    changes: list[tuple[str, str, str]]
 
 
 def _model_label(model_path: str) -> str:
@@ -67,7 +79,40 @@ def _model_label(model_path: str) -> str:
         return model_path
 
 
-def audit_event_list(*, model: str = "", limit: int = 200) -> list[AuditRow]:
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the audit page is narrowed to: a person (user id), an action (a key of
+    `ACTION_CHOICES`), a kind of record (app_label.Model) and a range of days (business dates)."""
+
+    actor: int | None = None
+    action: str = ""
+    model: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def _filtered(qs: Any, filters: AuditFilters) -> Any:
+    if filters.model:
+        qs = qs.filter(pgh_obj_model=filters.model)
+    if filters.actor is not None:
+        qs = qs.filter(Q(pgh_context__user=filters.actor) | Q(pgh_context__user=str(filters.actor)))
+    if filters.action == DISCLOSED:
+        qs = qs.filter(pgh_obj_model=AuditNote._meta.label, pgh_data__kind=AuditNoteKind.DISCLOSED)
+    elif filters.action:
+        labels = [label for label, action in EVENT_LABELS.items() if action == filters.action]
+        qs = qs.filter(pgh_label__in=labels)
+    if filters.since is not None:
+        qs = qs.filter(pgh_created_at__gte=_start_of(filters.since))
+    if filters.until is not None:
+        qs = qs.filter(pgh_created_at__lt=_start_of(filters.until + timedelta(days=1)))
+    return qs
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def audit_event_list(*, model: str = "", filters: AuditFilters | None = None, limit: int = 200) -> list[AuditRow]:
     """The most recent events on records inside the active scope, newest first.
 
     A record's place in the tree is read from its own snapshot (`path` for nodes, `org_path`
@@ -75,32 +120,47 @@ def audit_event_list(*, model: str = "", limit: int = 200) -> list[AuditRow]:
     """
     root = current_org_path()
     qs = Events.objects.filter(Q(pgh_data__path__startswith=root) | Q(pgh_data__org_path__startswith=root))
-    if model:
-        qs = qs.filter(pgh_obj_model=model)
+    qs = _filtered(qs, filters or AuditFilters(model=model))
     events = list(qs.order_by("-pgh_created_at")[:limit])
 
     contexts = [e.pgh_context or {} for e in events]
     user_ids = {int(c["user"]) for c in contexts if c.get("user")}
     org_ids = {int(c["org"]) for c in contexts if c.get("org")}
+    for event in events:  # people and offices a change points to, named on the page
+        for field, values in (event.pgh_diff or {}).items():
+            ids = {int(v) for v in values if isinstance(v, int) or (isinstance(v, str) and v.isdigit())}
+            if field in {"org_id", "parent_id", "target_org_id", "issued_by_office_id"}:
+                org_ids |= ids
+            elif field.endswith("_by_id") or field in {"user_id", "actor_id"}:
+                user_ids |= ids
     # Names of actors and of their nodes may sit above the caller's scope (a province officer
     # changing a city's record): they are shown, the records of other offices are not.
     with unscoped():
         users = {u.pk: str(u) for u in User.auth_objects.filter(pk__in=user_ids)}
         orgs = {o.pk: o.name for o in Organisation.objects.filter(pk__in=org_ids)}
+    names = {("mutualaid.User", pk): name for pk, name in users.items()}
+    names |= {("mutualaid.Organisation", pk): name for pk, name in orgs.items()}
 
-    return [_row(event, context, users, orgs) for event, context in zip(events, contexts, strict=True)]
+    return [_row(event, context, users, orgs, names) for event, context in zip(events, contexts, strict=True)]
 
 
-def _row(event: Any, context: dict[str, Any], users: dict[int, str], orgs: dict[int, str]) -> AuditRow:
+def _row(
+    event: Any,
+    context: dict[str, Any],
+    users: dict[int, str],
+    orgs: dict[int, str],
+    names: dict[tuple[str, int], str],
+) -> AuditRow:
     data = event.pgh_data or {}
     diff = event.pgh_diff or {}
     action = EVENT_LABELS.get(event.pgh_label, event.pgh_label)
     model, object_id = event.pgh_obj_model, str(event.pgh_obj_id)
+    changes = change_rows(model, diff, names=names)
     label = str(data.get("name") or data.get("username") or data.get("code") or data.get("target") or "")
     if model == AuditNote._meta.label and data.get("kind") == AuditNoteKind.DISCLOSED:
         # Shown as what happened to the record whose numbers went out, not as a note created.
         model, _sep, object_id = str(data.get("target", "")).partition(":")
-        action, label = DISCLOSED, _disclosure(data.get("detail") or {})
+        action, label, changes = DISCLOSED, _disclosure(data.get("detail") or {}), []
     return AuditRow(
         at=event.pgh_created_at,
         action=action,
@@ -109,8 +169,20 @@ def _row(event: Any, context: dict[str, Any], users: dict[int, str], orgs: dict[
         object_label=label,
         actor=users.get(int(context.get("user") or 0), ""),
         actor_org=orgs.get(int(context.get("org") or 0), ""),
-        changes=[(field, before, after) for field, (before, after) in sorted(diff.items())],
+        changes=changes,
     )
+
+
+def audit_model_choices() -> list[tuple[str, str]]:
+    """The kinds of record the trail holds (app_label.Model, and its name), by name."""
+    from pghistory.models import Event
+
+    tracked: dict[str, str] = {}
+    for model in apps.get_models():
+        target: Any = getattr(model, "pgh_tracked_model", None) if issubclass(model, Event) else None
+        if target is not None:
+            tracked[target._meta.label] = str(target._meta.verbose_name)
+    return sorted(tracked.items(), key=lambda item: item[1])
 
 
 def _disclosure(detail: dict[str, Any]) -> str:

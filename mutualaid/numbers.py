@@ -73,6 +73,26 @@ def date_text(value: date | datetime | None, *, blank: str = "") -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def month_text(value: date | str | None, *, blank: str = "") -> str:
+    """A month as a person reads it: 2026年11月 (from a date, or from YYYY-MM as files and the API keep it)."""
+    if value is None or value == "":
+        return blank
+    if isinstance(value, str):
+        year, _dash, month = value.partition("-")
+        if not (year.isascii() and year.isdigit() and month[:2].isascii() and month[:2].isdigit()):
+            return value
+        return f"{int(year)}年{int(month[:2])}月"
+    return f"{value.year}年{value.month}月"
+
+
+def datetime_text(value: datetime | None, *, seconds: bool = False, blank: str = "") -> str:
+    """A moment as a person reads it, in the business time zone: 2026年12月6日 14:05."""
+    if value is None:
+        return blank
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{date_text(local)} {local:%H:%M:%S}" if seconds else f"{date_text(local)} {local:%H:%M}"
+
+
 def count_text(value: object, *, blank: str = "") -> str:
     """A count of people, claims or shares with thousands separators: 12,345."""
     number = _decimal(value)

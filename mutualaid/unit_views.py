@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 from typing import Any
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.views import View
 
 from mutualaid import dates
 from mutualaid.badinput import StrictNumbers
+from mutualaid.downloads import attachment, file_name
 from mutualaid.requests import request_user
 from mutualaid.resources import MAX_FILE_MB, MAX_ROWS, UnitImport, unit_export, unit_import
 from mutualaid.spreadsheets.read import SpreadsheetError
@@ -47,10 +47,8 @@ class UnitExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
     raise_exception = True
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        response = HttpResponse(unit_export(actor=request_user(request)), content_type=XLSX)
-        name = _("Employer units") + f"-{dates.business_today():%Y-%m-%d}.xlsx"
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-        return response
+        name = file_name(_("Employer units"), f"{dates.business_today():%Y-%m-%d}", suffix="xlsx")
+        return attachment(unit_export(actor=request_user(request)), content_type=XLSX, name=name)
 
 
 class UnitImportView(LoginRequiredMixin, PermissionRequiredMixin, View):

@@ -4,7 +4,7 @@ config/urls.py mounts them beside the domain apps'."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from mutualaid import account_views, apis, notice_views, unit_views, views
+from mutualaid import account_views, apis, audit_views, notice_views, unit_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -35,7 +35,7 @@ urlpatterns = [
     path("users/grants/", views.GrantListView.as_view(), name="grant_list"),
     path("users/<int:user_pk>/grants/", views.UserGrantDecideView.as_view(), name="user_grant_decide"),
     path("users/<int:user_pk>/enrolment-code/", views.UserEnrolmentCodeView.as_view(), name="user_enrolment_code"),
-    path("audit/", views.AuditListView.as_view(), name="audit_list"),
+    path("audit/", audit_views.AuditListView.as_view(), name="audit_list"),
     path("notices/", notice_views.NoticeListView.as_view(), name="notice_list"),
     path("notices/<int:notice_pk>/retry/", notice_views.NoticeRetryView.as_view(), name="notice_retry"),
     path("notices/wording/", notice_views.NoticeTemplateListView.as_view(), name="notice_templates"),

@@ -19,7 +19,6 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from mutualaid import selectors, services, twofactor
-from mutualaid.audit import audit_event_list
 from mutualaid.forms import LoginForm, OrgCreateForm, UserCreateForm
 from mutualaid.models import GrantStatus, Organisation, OrgKind, RoleGrant, User
 from mutualaid.requests import request_user
@@ -326,16 +325,6 @@ class UserEnrolmentCodeView(UserActionView):
             messages.error(request, _error_text(error))
             return HttpResponseRedirect(reverse("grant_list"))
         return _show_code(request, issued)
-
-
-class AuditListView(StaffView):
-    template_name = "mutualaid/audit_list.html"
-    permission_required = "audit.view"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["rows"] = audit_event_list()
-        return context
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -20,12 +20,13 @@ from rest_framework.views import APIView
 
 from mutualaid import dates
 from mutualaid.badinput import whole_number
+from mutualaid.downloads import attachment, file_name
 from mutualaid.drf import HasPermission
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office
-from reporting import exports
+from reporting import api_schemas, exports
 from reporting.models import Snapshot
-from reporting.rankings import ranking_plan_list, rankings
+from reporting.rankings import DEFAULT_SORT, ranking_plan_list, rankings
 from reporting.selectors import node_get, overview_figures_get
 
 
@@ -58,6 +59,22 @@ class SnapshotSerializer(serializers.ModelSerializer[Snapshot]):
         ]
 
 
+def _month(request: Request, key: str) -> date | None:
+    """The month asked for as `key=YYYY-MM` (None if not asked); 400 in Chinese for one that is
+    no month, or one that has not begun (its figures would be made up of nothing)."""
+    text = request.query_params.get(key, "")
+    if not text:
+        return None
+    month = dates.parse_month(text)
+    if month is None:
+        raise ApiValidationError({key: [_("Give the month as YYYY-MM, for example 2026-11.")]})
+    if month > dates.month_start(dates.business_today()):
+        raise ApiValidationError(
+            {key: [_("%(month)s has not begun yet: ask for this month or one before it.") % {"month": text}]}
+        )
+    return month
+
+
 class OverviewApi(APIView):
     """The overview of a node of the caller's tree for a month (`?office=&month=YYYY-MM`)."""
 
@@ -66,37 +83,30 @@ class OverviewApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("office", OpenApiTypes.INT),
+            OpenApiParameter("office", OpenApiTypes.INT, description="An office of your tree; your own by default."),
             OpenApiParameter(
                 "month",
                 OpenApiTypes.STR,
-                description="YYYY-MM: the last closed month by default; the current month gives its figures to date",
+                description=(
+                    "YYYY-MM, not after this month: the last closed month by default; "
+                    "the current month gives its figures to date."
+                ),
             ),
-            OpenApiParameter("export", OpenApiTypes.STR, enum=["xlsx", "pdf"]),
+            api_schemas.EXPORT,
+            api_schemas.FILE_NAME,
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses=api_schemas.figures_or_file(api_schemas.OverviewSerializer),
     )
     def get(self, request: Request, version: str = "v1") -> Any:
         node = _node(request)
-        month_text = request.query_params.get("month", "")
-        month = dates.parse_month(month_text) if month_text else dates.last_month()
-        if month is None:
-            raise ApiValidationError({"month": ["Give the month as YYYY-MM."]})
-        if month > dates.month_start(dates.business_today()):
-            raise ApiValidationError(
-                {
-                    "month": [
-                        _("%(month)s has not begun yet: ask for the current month or an earlier one.")
-                        % {"month": month_text}
-                    ]
-                }
-            )
+        month = _month(request, "month") or dates.last_month()
         figures, _snapshot = overview_figures_get(node=node, month=month)
         export = request.query_params.get("export", "")
-        if export == "xlsx":
-            return HttpResponse(exports.overview_workbook(figures), content_type=exports.XLSX)
-        if export == "pdf":
-            return HttpResponse(exports.overview_pdf(figures), content_type="application/pdf")
+        if export in {"xlsx", "pdf"}:
+            name = file_name(_("Enrollment and claims overview"), node.name, f"{month:%Y-%m}", suffix=export)
+            if export == "pdf":
+                return attachment(exports.overview_pdf(figures), content_type=exports.PDF, name=name)
+            return attachment(exports.overview_workbook(figures), content_type=exports.XLSX, name=name)
         return Response(figures)
 
 
@@ -109,30 +119,35 @@ class RankingsApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("office", OpenApiTypes.INT),
+            OpenApiParameter("office", OpenApiTypes.INT, description="An office of your tree; your own by default."),
             OpenApiParameter("plan", OpenApiTypes.INT, required=True),
-            OpenApiParameter("year", OpenApiTypes.INT),
-            OpenApiParameter("export", OpenApiTypes.STR, enum=["xlsx", "pdf"]),
+            OpenApiParameter("year", OpenApiTypes.INT, description="This year by default."),
+            api_schemas.EXPORT,
+            api_schemas.FILE_NAME,
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses=api_schemas.figures_or_file(api_schemas.RankingsSerializer),
     )
     def get(self, request: Request, version: str = "v1") -> Any:
         params = request.query_params
         node = _node(request)
         plan = next((p for p in ranking_plan_list(node=node) if str(p.pk) == params.get("plan", "")), None)
         if plan is None:
-            raise ApiValidationError({"plan": ["Choose a plan offered in this tree."]})
+            raise ApiValidationError({"plan": [_("Choose a plan offered in this tree.")]})
         year_text = params.get("year", "")
-        year = whole_number(year_text) if year_text else timezone.localdate().year
+        year = whole_number(year_text) if year_text else dates.business_today().year
         if year is None or not 1900 <= year <= 2999:
-            raise ApiValidationError({"year": ["Give the year as four digits."]})
-        figures = rankings(node=node, plan=plan, year=year)
+            raise ApiValidationError({"year": [_("Give the year as four digits.")]})
+        if year > dates.business_today().year:
+            raise ApiValidationError(
+                {"year": [_("%(year)s has not begun yet: ask for this year or one before it.") % {"year": year}]}
+            )
         export = params.get("export", "")
-        if export == "xlsx":
-            return HttpResponse(exports.rankings_workbook(figures), content_type=exports.XLSX)
-        if export == "pdf":
-            return HttpResponse(exports.rankings_pdf(figures), content_type="application/pdf")
-        return Response(figures)
+        if export in {"xlsx", "pdf"}:
+            document = exports.rankings_document(
+                node=node, plan=plan, year=year, sort=DEFAULT_SORT, pdf=export == "pdf"
+            )
+            return attachment(document.data, content_type=document.content_type, name=document.filename)
+        return Response(rankings(node=node, plan=plan, year=year))
 
 
 @extend_schema_view(
@@ -158,10 +173,7 @@ class SnapshotList(generics.ListAPIView[Snapshot]):
             qs = qs.filter(org_id=office)
         if params.get("kind"):
             qs = qs.filter(kind=params["kind"])
-        if params.get("period"):
-            month = dates.parse_month(params["period"])
-            if month is None:
-                raise ApiValidationError({"period": ["Give the period as YYYY-MM."]})
+        if (month := _month(self.request, "period")) is not None:
             qs = qs.filter(period_start=month)
         return qs
 

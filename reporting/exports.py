@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from enrollment.models import Plan
 from mutualaid import dates, numbers
+from mutualaid.downloads import file_name
 from mutualaid.models import Organisation
 from mutualaid.paperwork import report_signatures
 from mutualaid.spreadsheets import write
@@ -68,7 +69,7 @@ def overview_title(figures: dict[str, Any]) -> str:
     """The overview's office and month, and the day its figures run to when the month is not over."""
     title = _("Enrollment and claims overview — %(office)s, %(month)s") % {
         "office": figures["office"]["name"],
-        "month": figures["month"],
+        "month": numbers.month_text(figures["month"]),
     }
     today = dates.business_today()
     if figures["month"] == f"{today:%Y-%m}":
@@ -110,14 +111,11 @@ def overview_workbook(figures: dict[str, Any]) -> bytes:
 
 def display(value: Any, fmt: str) -> str:
     """A figure as printed in a PDF, by the column's spreadsheet format."""
-    if value is None or value == "":
-        return "—"
-    number = Decimal(value) if isinstance(value, str) else value
-    if fmt.endswith("%"):
-        return f"{Decimal(number) * 100:.1f}%"
-    if fmt.endswith(".00"):
-        return f"{Decimal(number):,.2f}"
-    return f"{int(number):,}"
+    if fmt == PERCENT:
+        return numbers.percent_text(value, blank="—")
+    if fmt == MONEY:
+        return numbers.money_text(value, blank="—")
+    return numbers.count_text(value, blank="—")
 
 
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
@@ -192,7 +190,7 @@ def rankings_title(figures: dict[str, Any]) -> str:
 
 def rankings_subtitle(figures: dict[str, Any]) -> str:
     return _("Figures to the end of %(month)s; ranked by %(sort)s.") % {
-        "month": figures["through"],
+        "month": numbers.month_text(figures["through"]),
         "sort": _sort_label(figures["sort"]),
     }
 
@@ -266,15 +264,15 @@ class Document:
 
 def overview_document(*, node: Organisation, month: date, pdf: bool) -> Document:
     figures = overview(node=node, month=month)
-    name = _("Enrollment and claims overview") + f"-{node.name}-{month:%Y-%m}"
+    name = _("Enrollment and claims overview")
     if pdf:
-        return Document(overview_pdf(figures), f"{name}.pdf", PDF)
-    return Document(overview_workbook(figures), f"{name}.xlsx", XLSX)
+        return Document(overview_pdf(figures), file_name(name, node.name, f"{month:%Y-%m}", suffix="pdf"), PDF)
+    return Document(overview_workbook(figures), file_name(name, node.name, f"{month:%Y-%m}", suffix="xlsx"), XLSX)
 
 
 def rankings_document(*, node: Organisation, plan: Plan, year: int, sort: str, pdf: bool) -> Document:
     figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort)
-    name = _("Rankings") + f"-{node.name}-{plan.name}-{year}"
+    parts = (_("Rankings"), node.name, plan.name, year)
     if pdf:
-        return Document(rankings_pdf(figures), f"{name}.pdf", PDF)
-    return Document(rankings_workbook(figures), f"{name}.xlsx", XLSX)
+        return Document(rankings_pdf(figures), file_name(*parts, suffix="pdf"), PDF)
+    return Document(rankings_workbook(figures), file_name(*parts, suffix="xlsx"), XLSX)

@@ -45,7 +45,8 @@ def test_a_change_is_recorded_with_before_and_after(tree: Tree) -> None:
     with org_scope(tree.a.city):
         rows = audit_event_list()
     row = next(r for r in rows if r.action == "changed" and r.object_label == tree.a.unit_agent.username)
-    assert ("is_active", True, False) in row.changes
+    # The field by its label and the values in words, as the audit page shows them.
+    assert ("启用", "是", "否") in row.changes, row.changes
     assert row.actor == tree.a.office_user.display_name
 
 

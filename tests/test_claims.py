@@ -51,7 +51,7 @@ def test_a_claim_with_its_documents_goes_to_first_review_with_the_shaoxing_payou
     assert claim.payout == Decimal("2080")
     amounts = [Decimal(line["amount"]) for line in claim.calculation]
     assert sum(amounts) == claim.payout
-    assert any("80%" in line["label"] and Decimal(line["amount"]) == 1830 for line in claim.calculation)
+    assert any("80.0%" in line["label"] and Decimal(line["amount"]) == 1830 for line in claim.calculation)
     assert any("25" in line["label"] and Decimal(line["amount"]) == 250 for line in claim.calculation)
     assert claim.review_office_id == claims_ready.a.city.pk
     assert claim.documents_complete_on == dates.business_today()

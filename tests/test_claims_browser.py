@@ -71,7 +71,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
     assert "材料不全，时限尚未开始计算" in page.content()
     assert page.locator("[data-testid=payout]").inner_text() == "2080.00"
     calculation = page.locator("[data-testid=calculation]").inner_text()
-    assert "80%" in calculation and "25" in calculation
+    assert "80.0%" in calculation and "25" in calculation
     screenshot(page, "21-claim-incomplete")
     page.set_input_files("#id_doc_discharge", str(scans["discharge"]))
     page.click("text=上传")

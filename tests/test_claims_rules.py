@@ -58,8 +58,8 @@ SHAOXING = {
 def test_shaoxing_pays_80_percent_of_self_paid_to_the_yuan_plus_25_yuan_a_day(rounding: str) -> None:
     schedule = Schedule.from_dict({**SHAOXING, "rounding": rounding})
     result = calculate(schedule, Claim(self_paid=D("2287.99"), days_in_hospital=10))
-    assert _line(result, "Self-paid amount × 80%").amount == D("1830")
-    assert _line(result, "Hospital allowance: 10 days × 25 yuan").amount == D("250")
+    assert _line(result, "Self-paid amount × 80.0%").amount == D("1830")
+    assert _line(result, "Hospital allowance: 10 days × 25.00 yuan").amount == D("250")
     assert result.payout == D("2080")
     assert len(result.lines) == 2
     assert result.cap_left_after is None and result.refused_reason is None
@@ -91,13 +91,13 @@ def test_jinhua_period_2_pays_each_slice_of_self_paid_at_its_own_ratio() -> None
 def test_jinhua_pays_the_hospital_deductible_part_at_half_and_caps_per_share() -> None:
     schedule = Schedule.from_dict(JINHUA)
     result = calculate(schedule, Claim(self_paid=D(12000), deductible_part=D(1000)))
-    assert _line(result, "Hospital deductible part of 1,000 yuan × 50%").amount == D("500.00")
+    assert _line(result, "Hospital deductible part of 1,000.00 yuan × 50.0%").amount == D("500.00")
     assert result.payout == D("7400.00")
 
     big = calculate(schedule, Claim(self_paid=D(100000), shares=2, paid_before_in_period=D(40000)))
     # 2 shares: cap 60,000, of which 20,000 is left; the computed 2,500 + 3,000 + 63,000 = 68,500 is cut to it.
     assert big.payout == D("20000.00")
-    assert _line(big, "Limited to the 20,000 yuan left").amount == D("20000.00") - D("68500.00")
+    assert _line(big, "Limited to the 20,000.00 yuan left").amount == D("20000.00") - D("68500.00")
     assert big.cap_left_after == D(0)
 
 
@@ -136,7 +136,7 @@ def test_quzhou_pays_at_least_50_yuan_when_something_is_due() -> None:
     )
     small = calculate(schedule, Claim(self_paid=D(60)))
     assert small.payout == D(50)
-    assert _line(small, "Raised to the minimum payout of 50 yuan").amount == D(20)
+    assert _line(small, "Raised to the minimum payout of 50.00 yuan").amount == D(20)
     assert calculate(schedule, Claim(self_paid=D(0))).payout == D(0)
     assert calculate(schedule, Claim(self_paid=D(300))).payout == D(150)
 
@@ -195,7 +195,7 @@ def test_allowance_starts_on_day_n_and_stops_after_the_most_days(days: int, paid
     result = calculate(schedule, Claim(self_paid=D(0), days_in_hospital=days))
     assert result.payout == D(30 * paid_days).quantize(D("0.01"))
     if paid_days:
-        assert result.lines[0].label == f"Hospital allowance from day 4: {paid_days} days × 30 yuan"
+        assert result.lines[0].label == f"Hospital allowance from day 4: {paid_days} days × 30.00 yuan"
 
 
 def test_allowance_per_share_multiplies_the_daily_amount() -> None:
@@ -239,7 +239,7 @@ def test_inner_mongolia_pays_the_allowance_of_the_membership_year_and_at_least_2
     # 100 × 40% = 40 is raised to the minimum of 200.
     small = calculate(schedule, Claim(self_paid=D(100)))
     assert small.payout == D("200.00")
-    assert _line(small, "Raised to the minimum payout of 200 yuan").amount == D("160.00")
+    assert _line(small, "Raised to the minimum payout of 200.00 yuan").amount == D("160.00")
 
 
 def test_a_care_type_the_plan_does_not_cover_is_refused_and_named() -> None:
@@ -290,7 +290,7 @@ VARIANTS = {
     ("order", "category", "payout", "first_line"),
     [
         # No variant: 1,000 × 80% + 5 days × 20 = 900.
-        (1, "", "900.00", "Self-paid amount × 80%"),
+        (1, "", "900.00", "Self-paid amount × 80.0%"),
         # 2nd admission: 1,000 × 60% + 100 = 700.
         (2, "", "700.00", "Rules for admission no. 2 in the period apply (variant 1)"),
         # 3rd and later: 1,000 × 50%, no allowance.
@@ -400,8 +400,8 @@ def test_the_plan_deductible_applies_once_to_the_cumulative_self_paid_amount() -
     second = calculate(schedule, Claim(self_paid=D(1000), self_paid_before_in_period=D(300)))
     # 200 yuan of the deductible is left for this claim: (1,000 − 200) × 60% = 480.
     assert _line(second, "Plan deductible on the cumulative self-paid amount").label == (
-        "Plan deductible on the cumulative self-paid amount: the first 500 yuan in the period is not paid, "
-        "200 yuan of it in this claim"
+        "Plan deductible on the cumulative self-paid amount: the first 500.00 yuan in the period is not paid, "
+        "200.00 yuan of it in this claim"
     )
     assert second.payout == D("480.00")
     # Per admission the deductible would be taken again: (1,000 − 500) × 60% = 300.
@@ -416,8 +416,8 @@ def test_the_hospital_allowance_is_limited_to_its_most_per_claim() -> None:
     schedule = Schedule.from_dict({"daily_allowance": 30, "allowance_max_amount": 200})
     result = calculate(schedule, Claim(days_in_hospital=10))
     # 10 days × 30 = 300, limited to 200.
-    assert _line(result, "Hospital allowance: 10 days × 30 yuan").amount == D("300.00")
-    assert _line(result, "Hospital allowance limited to 200 yuan for the claim").amount == D("-100.00")
+    assert _line(result, "Hospital allowance: 10 days × 30.00 yuan").amount == D("300.00")
+    assert _line(result, "Hospital allowance limited to 200.00 yuan for the claim").amount == D("-100.00")
     assert result.payout == D("200.00")
     assert calculate(schedule, Claim(days_in_hospital=5)).payout == D("150.00")
 
@@ -448,7 +448,7 @@ def test_huzhou_pays_3000_and_1000_a_month_prorated_by_day_for_up_to_6_months(da
 def test_huzhou_says_when_the_allowance_stops_at_6_months() -> None:
     result = calculate(Schedule.from_dict(HUZHOU), Claim(care_type="critical_illness", illness_days=200))
     assert result.lines[1].label == (
-        "Critical illness allowance, limited to 6 months: 180 of 200 days × 1,000 yuan a month ÷ 30 days"
+        "Critical illness allowance, limited to 6 months: 180 of 200 days × 1,000.00 yuan a month ÷ 30 days"
     )
 
 
@@ -527,14 +527,16 @@ def test_a_death_can_top_up_what_the_period_paid_to_a_total(paid_before: str, pa
     schedule = Schedule.from_dict({"covered_care": ["death"], "death": {"top_up_to": 10000}})
     result = calculate(schedule, Claim(care_type="death", paid_before_in_period=D(paid_before)))
     assert result.payout == D(payout)
-    assert result.lines[0].label == f"Topped up to 10,000 yuan: {D(paid_before):,} yuan already paid in the period"
+    assert (
+        result.lines[0].label == f"Topped up to 10,000.00 yuan: {D(paid_before):,.2f} yuan already paid in the period"
+    )
 
 
 @pytest.mark.parametrize(
     ("paid_before", "payout", "paid_line"),
     [
         # 10,000 − 4,000 = 6,000 beats the condolence of 3,000.
-        ("4000", "6000.00", "Topped up to 10,000 yuan: 4,000 yuan already paid in the period"),
+        ("4000", "6000.00", "Topped up to 10,000.00 yuan: 4,000.00 yuan already paid in the period"),
         # 10,000 − 8,000 = 2,000 is less than the condolence of 3,000.
         ("8000", "3000.00", "Death condolence"),
     ],
@@ -546,7 +548,7 @@ def test_with_a_condolence_and_a_top_up_the_larger_is_paid_and_explained(
     result = calculate(schedule, Claim(care_type="death", paid_before_in_period=D(paid_before)))
     assert result.payout == D(payout)
     assert result.lines[0].label == paid_line
-    assert result.lines[1].label.startswith("The larger of the condolence of 3,000 yuan and the top-up of")
+    assert result.lines[1].label.startswith("The larger of the condolence of 3,000.00 yuan and the top-up of")
     assert result.lines[1].amount == D(0)
 
 
@@ -1044,7 +1046,7 @@ def test_every_message_has_chinese_with_the_same_placeholders_and_full_width_pun
         assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(msgid)), msgid
         bare = PLACEHOLDER.sub("", text)
         assert not any(mark in bare for mark in ",:;()!?"), text
-        # A bare % ("80% of") makes xgettext flag the msgid python-format, and msgfmt --check then refuses
+        # A bare % ("80.0% of") makes xgettext flag the msgid python-format, and msgfmt --check then refuses
         # a Chinese text that does not repeat the same "directive": write "percent" and "％" instead.
         assert "%" not in PLACEHOLDER.sub("", msgid) and "%" not in bare, msgid
         assert text.endswith("。") == msgid.endswith("."), text
@@ -1055,7 +1057,11 @@ def test_labels_come_out_in_chinese_when_the_catalogue_has_them() -> None:
     zh = catalogue()
     with translation.override("zh-hans"):
         label = calculate(schedule, Claim(self_paid=D(12000))).lines[0].label
-    expected = zh["Self-paid %(low)s–%(high)s yuan part × %(ratio)s"] % {"low": "0", "high": "5,000", "ratio": "50%"}
+    expected = zh["Self-paid %(low)s–%(high)s yuan part × %(ratio)s"] % {
+        "low": "0.00",
+        "high": "5,000.00",
+        "ratio": "50.0%",
+    }
     # Before `compilemessages` has run, the catalogue falls back to the English msgid.
     assert label.startswith((expected, "Self-paid 0–5,000 yuan part × 50%"))
     assert label.endswith("5,000.00 × 50% = 2,500.00")

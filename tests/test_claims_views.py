@@ -64,7 +64,7 @@ def test_an_agent_finds_the_member_by_id_and_registers_a_claim_with_documents(cl
         assert sorted(claim.invoices.values_list("number", flat=True)) == ["INV0001", "INV0002"]
     assert claim.status == ClaimStatus.FIRST_REVIEW and claim.payout == Decimal("2080")
     detail = agent.get(response["Location"]).content.decode()
-    assert "2080" in detail and "6222***********3445" in detail and "6222020200112233445" not in detail
+    assert "2,080.00" in detail and "6222***********3445" in detail and "6222020200112233445" not in detail
 
 
 def test_a_bad_form_names_the_field_and_saves_nothing(claims_ready: Tree) -> None:
@@ -208,7 +208,7 @@ def test_the_schedule_editor_validates_previews_and_saves(claims_ready: Tree) ->
     assert 'data-testid="schedule-problem"' in broken.content.decode()
     rules = json.dumps({"segments": [{"upto": None, "ratio": "0.8"}], "rounding": "yuan_half_up"})
     preview = head.post(url, {"rules": rules, "action": "preview", "self_paid": "2287.99", "care_type": "inpatient"})
-    assert 'data-testid="preview"' in preview.content.decode() and "1830" in preview.content.decode()
+    assert 'data-testid="preview"' in preview.content.decode() and "1,830.00" in preview.content.decode()
     saved = head.post(url, {"rules": rules, "action": "save"})
     assert saved.status_code == 302
     from claims.models import BenefitSchedule

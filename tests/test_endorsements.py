@@ -201,13 +201,13 @@ def test_the_policy_page_lists_its_endorsement_and_the_endorsement_page_its_memb
     policy_page = _login(a.office_user).get(reverse("enrollment:policy_detail", kwargs={"policy_pk": a.policy.pk}))
     assert policy_page.status_code == 200
     body = policy_page.content.decode()
-    assert a.endorsement.number in body and "2026-12-10" in body
+    assert a.endorsement.number in body and "2026年12月10日" in body
     numbers = re.findall(r'<tr><td class="num">(\d+)</td><td><a href="/enrollment/members/', body)
     assert len(numbers) == len(set(numbers)) == 2 * PER_LIST
     url = reverse("enrollment:endorsement_detail", kwargs={"endorsement_pk": a.endorsement.pk})
     page = _login(a.office_user).get(url)
     assert page.status_code == 200
-    assert a.endorsement.number in page.content.decode() and "2026-12" in page.content.decode()
+    assert a.endorsement.number in page.content.decode() and "2026年12月" in page.content.decode()
 
 
 def test_a_sibling_office_gets_404_for_the_endorsement(endorsed: Tree) -> None:

@@ -96,8 +96,9 @@ def test_the_approval_page_shows_masked_rows_shares_and_the_premium_the_approval
     expected = {"premium": "3,000.00", "union_part": "450.00", "unit_part": "1,020.00", "member_part": "1,530.00"}
     for part, figure in shown.items():
         stored = getattr(policy, part)
-        assert Decimal(figure.lstrip("¥").replace(",", "")) == stored, part
-        assert figure.lstrip("¥") in {expected[part], expected[part].replace(",", "")}, part
+        # The one money format, with its unit after it.
+        assert figure == f"{expected[part]} 元", part
+        assert Decimal(figure.removesuffix(" 元").replace(",", "")) == stored, part
     assert policy.member_count == MEMBERS
 
 

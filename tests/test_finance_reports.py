@@ -198,7 +198,7 @@ def test_the_statement_pdf_names_the_office_and_month_and_shows_each_entry_numbe
     reader = PdfReader(io.BytesIO(response.content))
     text = "".join(page.extract_text() for page in reader.pages)
     assert city.county.name in text and f"{_this_month():%Y-%m}" in text
-    assert entry.number in text and "1234.56" in text
+    assert entry.number in text and "1,234.56" in text
     box = reader.pages[0].mediabox
     assert box.width > box.height  # A4 landscape
     assert "1 / " in text  # page numbers
@@ -223,7 +223,7 @@ def test_the_statement_page_shows_the_figures_and_links_both_downloads_in_few_qu
         response = client.get(reverse("finance:statement"), _query(city))
     body = response.content.decode()
     assert response.status_code == 200
-    assert _policy_entry(city).number in body and "1274.56" not in body and "1279.56" in body
+    assert _policy_entry(city).number in body and "1,274.56" not in body and "1,279.56" in body
     assert f"{reverse('finance:statement_xlsx')}?office={city.county.pk}&amp;plan=&amp;month=" in body
     assert reverse("finance:statement_pdf") in body
 

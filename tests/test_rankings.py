@@ -332,7 +332,7 @@ def test_the_overview_pdf_has_the_office_and_month_in_the_title_and_a_totals_row
     box = reader.pages[0].mediabox
     assert box.width > box.height  # A4 landscape
     text = _pdf_text(response.content)
-    assert "参保、理赔情况一览表" in text and ranked.a.city.name in text and f"{YEAR}-11" in text
+    assert "参保、理赔情况一览表" in text and ranked.a.city.name in text and f"{YEAR}年11月" in text
     assert ranked.a.county.name in text and "合计" in text and "本年赔付金额" in text
     assert "填表人" in text and "审核人" in text and "负责人" in text and "日期" in text
 

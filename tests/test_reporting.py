@@ -141,7 +141,7 @@ def test_the_overview_page_and_its_workbook_are_chinese_with_totals(paid: Tree) 
     assert "参保" in page and paid.a.county.name in page and 'data-testid="overview"' in page
     data = client.get(reverse("reporting:overview_xlsx"), {"month": f"{LAST:%Y-%m}"}).content
     sheet = load_workbook(io.BytesIO(data)).active
-    assert paid.a.city.name in sheet["A1"].value and f"{LAST:%Y-%m}" in sheet["A1"].value
+    assert paid.a.city.name in sheet["A1"].value and f"{LAST.year}年{LAST.month}月" in sheet["A1"].value
     rows = [r for r in sheet.iter_rows(values_only=True) if r and r[0]]
     assert rows[-1][0] == "合计" and Decimal(str(rows[-1][7])) == Decimal("100.00")
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from claims.benefits.checks import listing
 from claims.benefits.sections import Conditions
-from mutualaid.numbers import money_text
+from mutualaid.numbers import money_text, percent_text
 
 CARE_TYPE_LABELS: dict[str, Promise] = {
     "inpatient": gettext_lazy("inpatient care"),
@@ -54,13 +54,21 @@ PAYER_LABELS: dict[str, Promise] = {
 
 
 def _yuan(amount: Decimal) -> str:
-    """An amount for a label: thousands separators, no exponent, no needless trailing zeros."""
-    return f"{amount.normalize():,f}"
+    """An amount for a label in the product's one money format (1,760.00), as the line amounts
+    beside it are shown."""
+    return money_text(amount)
+
+
+def _exact(amount: Decimal) -> str:
+    """An exact figure before rounding: the money format, with every decimal it has past the fen."""
+    if amount == amount.quantize(Decimal("0.01")):
+        return money_text(amount)
+    return f"{amount:,f}"
 
 
 def _percent(ratio: Decimal) -> str:
-    """A ratio for a label, 0.8 → "80%", because the offices' rule books speak in percent."""
-    return f"{(ratio * 100).normalize():f}%"
+    """A ratio for a label, 0.8 → "80.0%", in the product's one percent format."""
+    return percent_text(ratio)
 
 
 # --- Rounding, shares, variants ----------------------------------------------------------------
@@ -74,7 +82,7 @@ def rounded(label: str, exact: Decimal, rule: str) -> str:
         "yuan_half_up": _("rounded to the yuan"),
         "yuan_down": _("rounded down to the yuan"),
     }[rule]
-    return _("%(line)s = %(exact)s yuan, %(how)s") % {"line": label, "exact": _yuan(exact), "how": how}
+    return _("%(line)s = %(exact)s yuan, %(how)s") % {"line": label, "exact": _exact(exact), "how": how}
 
 
 def times_shares(label: str, shares: int) -> str:

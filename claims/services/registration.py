@@ -41,6 +41,7 @@ from enrollment.models import Enrollment
 from mutualaid import pii
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.noticesend import deliver_after_commit
+from mutualaid.numbers import money_text
 from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
 
@@ -142,7 +143,7 @@ def _shown(name: str, value: object) -> str:
     if value is None or value == "":
         return "—"
     if name in (*SETTLEMENT_FIELDS, *OTHER_PAYER_FIELDS, "payout"):
-        return f"{value:,.2f}"
+        return money_text(value)
     if name == "care_type":
         return str(CareType(str(value)).label)
     return str(value)

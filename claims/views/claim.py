@@ -4,7 +4,6 @@ callback, amendment), and the list of claims with risk flags."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +27,7 @@ from claims.views._shared import show_errors
 from mutualaid import dates
 from mutualaid.audit import audit_disclosure
 from mutualaid.badinput import whole_number
+from mutualaid.downloads import content_disposition
 from mutualaid.requests import request_user
 from mutualaid.reveal import confirmation_needed
 from mutualaid.views import StaffView, attach_errors
@@ -210,7 +210,7 @@ class ClaimDocumentView(StaffView):
                 people=1,
                 numbers=[copy[1]],
             )
-        response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(document.original_name)}"
+        response["Content-Disposition"] = content_disposition(document.original_name, inline=True)
         response["X-Content-Type-Options"] = "nosniff"
         return response
 

@@ -4,23 +4,20 @@ office's claim is a 404)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from claims.paperwork import claim_approval_form_pdf, claim_notice_pdf, notice_refusal
 from claims.views.claim import ClaimDetailView, _claim
+from mutualaid.downloads import attachment, file_name
 from mutualaid.views import StaffView
 
 PDF = "application/pdf"
 
 
 def pdf_download(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=PDF)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return attachment(data, content_type=PDF, name=filename)
 
 
 class ClaimApprovalFormView(StaffView):
@@ -28,7 +25,9 @@ class ClaimApprovalFormView(StaffView):
 
     def get(self, request: HttpRequest, claim_pk: int) -> HttpResponse:
         claim = _claim(claim_pk)
-        return pdf_download(claim_approval_form_pdf(claim=claim), _("Claim approval form") + f"-{claim.number}.pdf")
+        return pdf_download(
+            claim_approval_form_pdf(claim=claim), file_name(_("Claim approval form"), claim.number, suffix="pdf")
+        )
 
 
 class ClaimNoticeView(ClaimDetailView):
@@ -39,4 +38,6 @@ class ClaimNoticeView(ClaimDetailView):
         if refusal := notice_refusal(claim):
             messages.error(request, refusal)
             return self.render_to_response(self.get_context_data(), status=409)
-        return pdf_download(claim_notice_pdf(claim=claim), _("Payout notice") + f"-{claim.number}-{claim.name}.pdf")
+        return pdf_download(
+            claim_notice_pdf(claim=claim), file_name(_("Payout notice"), claim.number, claim.name, suffix="pdf")
+        )

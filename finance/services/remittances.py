@@ -20,6 +20,7 @@ from finance.services.ledger import credit, debit, entry_post, office_pools
 from mutualaid import dates
 from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, User
+from mutualaid.numbers import money_text, percent_text
 from mutualaid.officesettings import office_settings
 from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
@@ -224,7 +225,7 @@ def remittance_receive(*, actor: User, remittance: Remittance, received_on: date
                 kind=EntryKind.REMITTANCE_RECEIVED,
                 posted_on=received_on,
                 memo=_("Reserve set aside: %(ratio)s of %(amount)s yuan")
-                % {"ratio": f"{(reserve_ratio * 100).normalize():f}%", "amount": part},
+                % {"ratio": percent_text(reserve_ratio), "amount": money_text(part)},
                 legs=[debit(Account.RESERVE_PROVISION, reserve), credit(Account.RESERVE_FUND, reserve)],
                 key=f"reserve:{report.pk}:{plan_id}",
             )

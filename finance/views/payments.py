@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any, cast
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -33,6 +32,7 @@ from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.audit import audit_disclosure
 from mutualaid.badinput import StrictNumbers, whole_number
+from mutualaid.downloads import attachment, file_name
 from mutualaid.models import Organisation, User
 from mutualaid.officesettings import office_settings
 from mutualaid.requests import request_office, request_user
@@ -236,10 +236,8 @@ class PaymentTransferView(StaffView):
             people=batch.claims.count() if batch else 0,
             numbers=["account"],
         )
-        response = HttpResponse(data, content_type=XLSX)
-        filename = _("Payment batch") + f"-{batch.number if batch else payment.number}.xlsx"
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-        return response
+        name = file_name(_("Payment batch"), batch.number if batch else payment.number, suffix="xlsx")
+        return attachment(data, content_type=XLSX, name=name)
 
 
 class BatchPaymentView(StaffView):
@@ -306,7 +304,5 @@ class PaymentApprovalFormView(StaffView):
             payment = payment_list().get(pk=payment_pk)
         except PaymentRequest.DoesNotExist:
             raise Http404(_("No such payment in your office's tree.")) from None
-        response = HttpResponse(payment_approval_form_pdf(payment=payment), content_type="application/pdf")
-        filename = _("Payment approval form") + f"-{payment.number}.pdf"
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-        return response
+        name = file_name(_("Payment approval form"), payment.number, suffix="pdf")
+        return attachment(payment_approval_form_pdf(payment=payment), content_type="application/pdf", name=name)

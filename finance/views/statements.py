@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from enrollment.models import Plan
 from finance import exports
 from finance.selectors.books import book_office_list, book_plan_list
 from mutualaid import dates
+from mutualaid.downloads import attachment, file_name
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
@@ -65,10 +66,8 @@ def statement_filters(request: HttpRequest) -> StatementFilters:
 
 
 def _download(data: bytes, content_type: str, filters: StatementFilters, suffix: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    filename = _("Statement") + f"-{filters.office.name}-{filters.month:%Y-%m}.{suffix}"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    name = file_name(_("Statement"), filters.office.name, f"{filters.month:%Y-%m}", suffix=suffix)
+    return attachment(data, content_type=content_type, name=name)
 
 
 class StatementView(StaffView):

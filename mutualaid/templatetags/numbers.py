@@ -1,5 +1,5 @@
-"""`{% load numbers %}`: `{{ amount|money }}`, `{{ share|percent }}`, `{{ day|cn_date }}`, `{{ n|count }}`,
-`{{ amount|capitals }}` (人民币大写).
+"""`{% load numbers %}`: `{{ amount|money }}`, `{{ share|percent }}`, `{{ day|cn_date }}`, `{{ month|cn_month }}`,
+`{{ moment|cn_datetime }}`, `{{ n|count }}`, `{{ amount|capitals }}` (人民币大写).
 
 The same text as mutualaid.numbers gives workbooks and PDFs (one number format everywhere).
 """
@@ -28,6 +28,17 @@ def percent(value: object) -> str:
 @register.filter
 def cn_date(value: date | datetime | None) -> str:
     return numbers.date_text(value)
+
+
+@register.filter
+def cn_month(value: date | str | None) -> str:
+    return numbers.month_text(value)
+
+
+@register.filter
+def cn_datetime(value: datetime | None, arg: str = "") -> str:
+    """`{{ moment|cn_datetime }}` 2026年12月6日 14:05; `{{ moment|cn_datetime:"seconds" }}` with the seconds."""
+    return numbers.datetime_text(value, seconds=arg == "seconds")
 
 
 @register.filter

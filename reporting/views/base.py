@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -13,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from mutualaid import dates
+from mutualaid.downloads import attachment
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office
 from reporting.exports import Document
@@ -69,6 +69,4 @@ class RefusesFutureMonths:
 
 
 def download(document: Document) -> HttpResponse:
-    response = HttpResponse(document.data, content_type=document.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(document.filename)}"
-    return response
+    return attachment(document.data, content_type=document.content_type, name=document.filename)

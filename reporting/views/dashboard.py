@@ -13,7 +13,7 @@ from django.templatetags.static import static
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from mutualaid import dates
+from mutualaid import dates, numbers
 from mutualaid.models import Organisation
 from mutualaid.views import StaffView
 from reporting.dashboard import dashboard
@@ -48,11 +48,11 @@ def charts_available() -> bool:
 
 
 def amount(value: str | Decimal) -> str:
-    return f"{Decimal(value):,.2f}"
+    return numbers.money_text(value)
 
 
 def percent(ratio: str | None) -> str:
-    return "—" if ratio is None else f"{Decimal(ratio) * 100:,.1f}%"
+    return numbers.percent_text(ratio, blank="—")
 
 
 def _signed(value: Decimal, suffix: str) -> str:
@@ -78,7 +78,7 @@ def headline_cards(figures: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "key": "people",
             "label": _("Enrolled this year"),
-            "value": f"{head['people']['value']:,}",
+            "value": numbers.count_text(head["people"]["value"]),
             "compare": True,
             "change": change(head["people"]["change"]),
         },
@@ -116,13 +116,13 @@ def headline_cards(figures: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "key": "risk",
             "label": _("Risk flags"),
-            "value": f"{head['risk_flags']['value']:,}",
+            "value": numbers.count_text(head["risk_flags"]["value"]),
             "note": _("open claims with a flag"),
         },
         {
             "key": "overdue",
             "label": _("Past the target"),
-            "value": f"{head['overdue']['value']:,}",
+            "value": numbers.count_text(head["overdue"]["value"]),
             "note": _("claims in review now; %(count)s past the hard limit") % {"count": head["overdue"]["past_limit"]},
         },
         {

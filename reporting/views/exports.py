@@ -18,11 +18,16 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from mutualaid import dates
+from mutualaid.downloads import content_disposition
 from mutualaid.requests import request_user
 from mutualaid.views import StaffView
-from reporting import jobs, rankings
+from reporting import exports, jobs, rankings
 from reporting.models import ExportKind
 from reporting.selectors import export_job_list
+
+
+def _content_type(name: str) -> str:
+    return exports.PDF if name.lower().endswith(".pdf") else exports.XLSX
 
 
 class ExportListView(StaffView):
@@ -76,7 +81,9 @@ class ExportProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if request.GET.get("download"):
             if not (job.status == "done" and job.file):
                 raise Http404(_("This export is not ready yet."))
-            return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename or job.file.name or "")
+            response = FileResponse(job.file.open("rb"), content_type=_content_type(job.filename))
+            response["Content-Disposition"] = content_disposition(job.filename or _("Export") + ".xlsx")
+            return response
         return JsonResponse(
             {
                 "status": job.status,

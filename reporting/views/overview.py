@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from finance.models import RemittanceStatus
 from mutualaid import dates
+from mutualaid.downloads import file_name
 from mutualaid.models import Organisation
 from mutualaid.views import StaffView
 from reporting import exports
@@ -21,8 +22,9 @@ NO_FIGURE = mark_safe('<span class="muted">—</span>')  # a constant
 
 
 def _cells(row: dict[str, Any], cols: list[tuple[str, str, str]]) -> list[Any]:
-    """A row's figures in the order of the columns, a dash where there is none (no target)."""
-    return [NO_FIGURE if row.get(key) is None else row[key] for key, _header, _fmt in cols]
+    """A row's figures in the order of the columns, in the product's number format (as the PDF
+    prints them), a dash where there is none (no target)."""
+    return [NO_FIGURE if row.get(key) is None else exports.display(row[key], fmt) for key, _header, fmt in cols]
 
 
 class OverviewView(RefusesFutureMonths, StaffView):
@@ -64,7 +66,7 @@ class OverviewWorkbookView(RefusesFutureMonths, StaffView):
         node = node_asked(request)
         month = month_asked(request)
         figures, _snapshot = overview_figures_get(node=node, month=month)
-        name = _("Enrollment and claims overview") + f"-{node.name}-{month:%Y-%m}.xlsx"
+        name = file_name(_("Enrollment and claims overview"), node.name, f"{month:%Y-%m}", suffix="xlsx")
         return download(exports.Document(exports.overview_workbook(figures), name, exports.XLSX))
 
 

@@ -1,0 +1,96 @@
+"""The audit trail page reads in words and can be narrowed: by person, action, kind of record and
+days; field labels and values instead of column names and JSON; the office column on one line."""
+
+from __future__ import annotations
+
+import re
+
+from django.test import Client
+from django.urls import reverse
+
+from mutualaid import dates
+from mutualaid.audit_display import value_text
+from tests.browser import login, page, screenshot  # noqa: F401 - the fixture
+from tests.conftest import Tree
+
+
+def _page(client: Client, query: str = "") -> str:
+    response = client.get(reverse("audit_list") + query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _rows(html: str) -> list[str]:
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [row for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S) if 'colspan="6"' not in row]
+
+
+def _office_client(tree: Tree) -> Client:
+    client = Client()
+    client.force_login(tree.a.office_user)
+    client.post(reverse("user_toggle_active", kwargs={"user_pk": tree.a.unit_agent.pk}))
+    return client
+
+
+def test_a_change_reads_as_field_labels_and_values_in_words(tree: Tree) -> None:
+    html = _page(_office_client(tree), f"?actor={tree.a.office_user.pk}&action=changed")
+    [row] = [r for r in _rows(html) if tree.a.unit_agent.username in r]
+    assert "启用</span>：是 → 否" in row
+    assert "is_active" not in row and "True" not in row and "{" not in row
+    assert 'class="nowrap" data-testid="audit-office">' + tree.a.city.name in row
+
+
+def test_each_filter_narrows_the_trail(tree: Tree) -> None:
+    client = _office_client(tree)
+    everything = _rows(_page(client))
+    assert len(everything) > 1
+    changed = _rows(_page(client, "?action=changed"))
+    assert changed and all("修改" in r or "changed" in r for r in changed)
+    assert len(changed) < len(everything)
+    mine = _rows(_page(client, f"?actor={tree.a.office_user.pk}"))
+    assert mine and all(tree.a.office_user.display_name in r for r in mine)
+    assert _rows(_page(client, f"?actor={tree.a.county_agent.pk}")) == []  # did nothing
+    users = _rows(_page(client, "?model=mutualaid.User"))
+    assert users and all("用户" in r for r in users) and len(users) < len(everything)
+    tomorrow = dates.business_today().toordinal() + 1
+    from datetime import date
+
+    later = date.fromordinal(tomorrow).isoformat()
+    assert "没有符合筛选条件的记录" in _page(client, f"?since={later}") and not _rows(_page(client, f"?since={later}"))
+    today = dates.business_today().isoformat()
+    assert len(_rows(_page(client, f"?since={today}&until={today}"))) == len(everything)
+
+
+def test_a_reversed_range_is_named_and_the_filters_are_labelled(tree: Tree) -> None:
+    client = _office_client(tree)
+    html = _page(client, "?since=2026-12-06&until=2026-12-01")
+    assert "结束日期早于开始日期" in html
+    for name in ("actor", "action", "model", "since", "until"):
+        assert f'<label for="id_{name}">' in html
+    assert _page(client, "?actor=abc").count("<tr>") >= 1  # a person who is no id: the list, unfiltered
+
+
+def test_a_stranger_s_people_are_not_offered_as_a_filter(tree: Tree) -> None:
+    html = _page(_office_client(tree))
+    assert tree.b.office_user.display_name not in html
+
+
+def test_values_in_words() -> None:
+    assert value_text("mutualaid.User", "is_active", True) == "是"
+    assert value_text("mutualaid.Organisation", "kind", "unit") not in {"unit", ""}
+    assert value_text("mutualaid.Unknown", "x", {"a": 1, "b": [1, 2]}) == "a: 1; b: 1, 2"
+    assert value_text("mutualaid.User", "is_active", None) == "—"
+
+
+def test_the_audit_page_in_the_browser_keeps_the_office_on_one_line(tree: Tree, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    _office_client(tree)
+    login(page, tree.a.office_user)
+    for width, height in ((1366, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(page.base_url + reverse("audit_list") + "?action=changed")
+        office = page.locator("[data-testid=audit-office]").first
+        lines = office.evaluate(
+            "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; }"
+        )
+        assert lines == 1, f"the office {office.inner_text()!r} takes {lines} lines at {width} px"
+        screenshot(page, f"audit-{width}")
