@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "django_tables2",
+    "django_filters",
     "mutualaid",
     "enrollment",
     "claims",
