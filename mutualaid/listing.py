@@ -84,6 +84,27 @@ class DayColumn(tables.Column):
         return timezone.localtime(value).date() if hasattr(value, "tzinfo") and value.tzinfo else value
 
 
+class MomentColumn(tables.Column):
+    """A moment in the business time zone: 2026-12-06 09:30 on the page and in the workbook."""
+
+    number_format = "yyyy-mm-dd hh:mm"
+
+    def render(self, value: Any) -> str:
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+
+    def value(self, value: Any) -> Any:
+        return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+class MonthColumn(DayColumn):
+    """A month (kept as its first day): 2026年11月 on the page, a date shown as 2026-11 in the workbook."""
+
+    number_format = "yyyy-mm"
+
+    def render(self, value: Any) -> str:
+        return f"{value.year}年{value.month}月"
+
+
 class StatusColumn(tables.Column):
     """A status as its tag on the page, its words in the workbook."""
 
@@ -131,9 +152,10 @@ def office_filter(**kwargs: Any) -> django_filters.ModelChoiceFilter:
     def under(queryset: QuerySet[Any], name: str, office: Organisation | None) -> QuerySet[Any]:
         return queryset.filter(org_path__startswith=office.path) if office is not None else queryset
 
-    kwargs.setdefault("label", gettext_lazy("Office"))
-    kwargs.setdefault("empty_label", gettext_lazy("All offices"))
-    return django_filters.ModelChoiceFilter(queryset=lambda request: office_choices(), method=under, **kwargs)
+    kwargs.setdefault("label", gettext_lazy("Office or agent point"))
+    kwargs.setdefault("empty_label", gettext_lazy("All offices and agent points"))
+    kwargs.setdefault("method", under)
+    return django_filters.ModelChoiceFilter(queryset=lambda request: office_choices(), **kwargs)
 
 
 def date_range(field_name: str, label: str | Promise) -> django_filters.DateFromToRangeFilter:
@@ -300,7 +322,9 @@ __all__ = [
     "ListPage",
     "ListTable",
     "Model",
+    "MomentColumn",
     "MoneyColumn",
+    "MonthColumn",
     "StatusColumn",
     "date_range",
     "office_filter",

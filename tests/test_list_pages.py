@@ -61,9 +61,22 @@ def _book(response: Any) -> list[list[Any]]:
     return [[cell.value for cell in row] for row in sheet.iter_rows()]
 
 
+PAGES = (
+    "claims:claim_list",
+    "claims:batch_list",
+    "enrollment:list_list",
+    "enrollment:policy_list",
+    "enrollment:member_search",
+    "finance:payment_list",
+    "finance:remittance_list",
+    "user_list",
+    "org_tree",
+)
+
+
 def test_smoke(walk: Tree, db: None) -> None:
     client = _client(walk.a.office_user)
-    for name in ("claims:claim_list", "claims:batch_list", "enrollment:list_list", "enrollment:policy_list", "enrollment:member_search"):
+    for name in PAGES:
         response = client.get(reverse(name))
         assert response.status_code == 200, response.content[:3000]
         open(f"/tmp/tables/{name.replace(':', '_')}.html", "wb").write(response.content)
