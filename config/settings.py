@@ -92,6 +92,9 @@ INSTALLED_APPS = [
     "reporting",
 ]
 
+# The list pages' table markup (mutualaid/listing.py): the product's pager with the total.
+DJANGO_TABLES2_TEMPLATE = "partials/list_table.html"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "mutualaid.badinput.BadInputMiddleware",

@@ -26,13 +26,12 @@ import django_filters
 import django_tables2 as tables
 from django import forms
 from django.core.paginator import EmptyPage
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.functional import Promise
 from django.utils.html import format_html
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mutualaid import dates
@@ -123,6 +122,14 @@ class ListTable(tables.Table):
         template_name = "partials/list_table.html"
         attrs = {"class": "table"}
         empty_text = gettext_lazy("Nothing matches these filters.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # django-tables2 does not pass a Meta on to subclasses that declare none (the template is
+        # the settings' DJANGO_TABLES2_TEMPLATE): the defaults here.
+        kwargs.setdefault("empty_text", self._meta.empty_text or ListTable.Meta.empty_text)
+        if not self._meta.attrs:
+            kwargs.setdefault("attrs", ListTable.Meta.attrs)
+        super().__init__(*args, **kwargs)
 
 
 # --- Filters -------------------------------------------------------------------------------------
@@ -306,29 +313,17 @@ def table_workbook(table: tables.Table, *, title: str) -> bytes:
     return write.workbook_bytes(title=title, columns=sheet_columns, rows=rows)
 
 
-def scoped_choice(queryset: QuerySet[Any]) -> Any:
-    """A ModelChoiceFilter's queryset that is made when the request is read (inside its scope)."""
-    return lambda request: queryset.all()
-
-
-def refused_message() -> str:
-    return _("A filter names something outside your office's tree or is not valid: nothing is shown.")
-
-
 __all__ = [
     "CountColumn",
     "DayColumn",
     "ListFilter",
     "ListPage",
     "ListTable",
-    "Model",
     "MomentColumn",
     "MoneyColumn",
     "MonthColumn",
     "StatusColumn",
     "date_range",
     "office_filter",
-    "refused_message",
-    "scoped_choice",
     "table_workbook",
 ]
