@@ -20,7 +20,12 @@ from mutualaid.requests import request_office
 
 
 def _periods(request: HttpRequest) -> list[Period]:
-    return selectors.period_list_uploadable(org=request_office(request))
+    """Read once per request: the plan and the period filter of a page both start from them."""
+    cached: list[Period] | None = getattr(request, "_list_periods", None)
+    if cached is None:
+        cached = selectors.period_list_uploadable(org=request_office(request))
+        request._list_periods = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def plan_choices(request: HttpRequest) -> QuerySet[Plan]:
