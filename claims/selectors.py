@@ -44,14 +44,7 @@ def claim_list(*, status: str = "", search: str = "", queue: str = "", actor: Us
         qs = qs.filter(claim_queue_mine(actor=actor))
     elif queue == "overdue":
         qs = qs.filter(status__in=CLOCK_RUNNING, target_due_on__lt=dates.business_today())
-    search = search.strip()
-    if search:
-        try:
-            number = idcheck.parse_resident_id(search).number
-        except idcheck.IdError:
-            qs = qs.filter(Q(number=search) | Q(name=search))
-        else:
-            qs = qs.filter(id_hash=pii.blind_index(number))
+    qs = claim_search(qs, search=search)
     return qs.order_by("-registered_at", "-pk")
 
 
@@ -66,6 +59,16 @@ def claim_queue_mine(*, actor: User) -> Q:
     return (Q(review_office_id=actor.org_id, status__in=statuses) & ~(handed & ~Q(assignee_id=actor.pk))) | (
         handed & Q(assignee_id=actor.pk)
     )
+def claim_search(qs: QuerySet[Claim], *, search: str) -> QuerySet[Claim]:
+    """`qs` narrowed to a claim number, a full name, or a full ID number (by its blind index)."""
+    search = search.strip()
+    if not search:
+        return qs
+    try:
+        number = idcheck.parse_resident_id(search).number
+    except idcheck.IdError:
+        return qs.filter(Q(number=search) | Q(name=search))
+    return qs.filter(id_hash=pii.blind_index(number))
 
 
 def claim_get(*, pk: int) -> Claim:
@@ -110,6 +113,22 @@ def claim_review_access(*, claim: Claim, actor: User) -> ReviewAccess:
     here = actor.org_id == claim.review_office_id or (handed_to == actor.pk and claim.assignee_overrides)
     can_review = allowed and here and not acted_elsewhere
     return ReviewAccess(level=level, acted_elsewhere=acted_elsewhere, can_review=can_review)
+
+
+def claim_next_to_review(*, actor: User, status: str, after: Claim) -> Claim | None:
+    """The next claim waiting for `actor` at the level they just acted at (`status`): in their
+    queue, earliest target date first, one they may review (they have not acted at another level
+    of it). None when none is left. A few candidates are read, each checked as its page checks."""
+    candidates = (
+        claim_list(queue="mine", actor=actor)
+        .filter(status=status)
+        .exclude(pk=after.pk)
+        .order_by(F("target_due_on").asc(nulls_last=True), "registered_at", "pk")
+    )
+    for claim in candidates[:10]:
+        if claim_review_access(claim=claim, actor=actor).can_review:
+            return claim
+    return None
 
 
 def document_content(*, document: ClaimDocument) -> bytes:

@@ -85,12 +85,17 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "django_tables2",
+    "django_filters",
     "mutualaid",
     "enrollment",
     "claims",
     "finance",
     "reporting",
 ]
+
+# The list pages' table markup (mutualaid/listing.py): the product's pager with the total.
+DJANGO_TABLES2_TEMPLATE = "partials/list_table.html"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -220,6 +220,7 @@ class ListRow(TenantOwned):
     gender = models.CharField(max_length=1, blank=True)
     birth_date = models.DateField(null=True)
     phone_cipher = models.BinaryField(null=True)
+    phone_tail_hash = models.BinaryField(null=True)  # see Enrollment.phone_tail_hash
     shares = models.PositiveSmallIntegerField(null=True)
     remarks = models.CharField(max_length=200, blank=True)
 
@@ -350,7 +351,7 @@ class EnrollmentStatus(models.TextChoices):
 @pghistory.track(
     pghistory.UpdateEvent(),
     pghistory.ManualEvent("id_revealed"),  # type: ignore[no-untyped-call] # pghistory leaves its __init__ unannotated
-    exclude=["id_cipher", "phone_cipher"],
+    exclude=["id_cipher", "phone_cipher", "phone_tail_hash"],
 )
 class Enrollment(TenantOwned):
     """One person's enrollment in one plan period through their unit."""
@@ -382,6 +383,9 @@ class Enrollment(TenantOwned):
     gender = models.CharField(_("gender"), max_length=1)
     birth_date = models.DateField(_("birth date"))
     phone_cipher = models.BinaryField(null=True)
+    # The blind index of the phone's last four digits (`pii.phone_tail_index`): staff find a member
+    # by what a caller reads out, and nothing of the number is stored in clear.
+    phone_tail_hash = models.BinaryField(null=True)
     shares = models.PositiveSmallIntegerField(_("shares"))
     starts_on = models.DateField(_("covered from"))
     ends_on = models.DateField(_("covered until"))
@@ -404,6 +408,7 @@ class Enrollment(TenantOwned):
             # A person's cancelled enrollments; the active ones are found through the unique index
             # below. Two partial indexes instead of one full one: storing a list touches only one.
             models.Index(fields=["id_hash"], condition=Q(status="cancelled"), name="enrollment_person_cancelled"),
+            models.Index(fields=["phone_tail_hash"], name="enrollment_phone_tail"),
         ]
         constraints = [
             # A member's card number is theirs alone on the policy; the index also serves the

@@ -31,7 +31,7 @@ def _anonymise_enrollments(queryset: QuerySet[Enrollment]) -> int:
 
     def apply(keys: list[int]) -> int:
         return Enrollment.objects.filter(pk__in=keys).update(
-            name=name, id_cipher=b"", id_hash=Pseudonym(), id_masked="", phone_cipher=None
+            name=name, id_cipher=b"", id_hash=Pseudonym(), id_masked="", phone_cipher=None, phone_tail_hash=None
         )
 
     return in_batches(queryset, apply)

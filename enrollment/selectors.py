@@ -139,6 +139,29 @@ def enrollment_search(*, query: str) -> QuerySet[Enrollment]:
     return qs.filter(_person(pii.blind_index(number))).order_by("-starts_on")
 
 
+def member_rows() -> QuerySet[Enrollment]:
+    """Every enrollment in scope, by name, for the member search page to narrow."""
+    return Enrollment.objects.select_related("org", "period__plan", "policy").order_by("name", "-starts_on", "pk")
+
+
+def member_find(qs: QuerySet[Enrollment], *, text: str) -> QuerySet[Enrollment]:
+    """`qs` narrowed to a full ID number (by its blind index) or to names containing `text`."""
+    text = text.strip()
+    if not text:
+        return qs
+    try:
+        number = idcheck.parse_resident_id(text).number
+    except idcheck.IdError:
+        return qs.filter(name__contains=text)
+    return qs.filter(_person(pii.blind_index(number)))
+
+
+def member_with_phone_tail(qs: QuerySet[Enrollment], *, digits: str) -> QuerySet[Enrollment]:
+    """`qs` narrowed to members whose phone ends in these four digits (by their blind index)."""
+    index = pii.phone_tail_index(digits)
+    return qs.filter(phone_tail_hash=index) if index is not None else qs.none()
+
+
 def enrollment_list(*, policy_id: int | None = None, active_only: bool = False) -> QuerySet[Enrollment]:
     """Enrollments in scope by member number on their policy, of one policy if `policy_id` is given."""
     qs = Enrollment.objects.order_by("policy_id", "number")

@@ -44,6 +44,7 @@ class CheckedRow:
     remarks: str = ""
     id_cipher: bytes | None = None
     phone_cipher: bytes | None = None
+    phone_tail_hash: bytes | None = None
     problems: list[CellProblem] = field(default_factory=list)
 
     @property
@@ -135,6 +136,7 @@ def _encrypt(row: CheckedRow) -> None:
         row.id_cipher = pii.encrypt(row.id_number)
     if row.phone:
         row.phone_cipher = pii.encrypt(row.phone)
+        row.phone_tail_hash = pii.phone_tail_index(row.phone)
 
 
 def _text(values: dict[str, Any], key: str) -> str:

@@ -10,12 +10,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views import View
 from django.views.generic import FormView
 
@@ -23,11 +24,21 @@ from enrollment import documents, selectors
 from enrollment.forms import PeriodForm, PlanForm, UploadForm
 from enrollment.models import Endorsement, Enrollment, ListStatus, MemberList, Plan, Policy
 from enrollment.services import approval, corrections, enrollments, member_lists, plans
+from enrollment.tables import (
+    MemberFilter,
+    MemberListFilter,
+    MemberListTable,
+    MemberTable,
+    PolicyFilter,
+    PolicyTable,
+)
 from enrollment.tasks import check_member_list
 from enrollment.workbook.columns import COLUMNS
 from enrollment.workbook.template import build_template
+from mutualaid import pii
 from mutualaid.badinput import whole_number, whole_numbers
 from mutualaid.downloads import attachment, file_name
+from mutualaid.listing import ListPage
 from mutualaid.panels import render_panels
 from mutualaid.requests import request_office, request_user
 from mutualaid.reveal import confirmation_needed
@@ -122,18 +133,16 @@ class TemplateDownloadView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return _xlsx(data, file_name(_("Member list template"), suffix="xlsx"))
 
 
-class ListListView(StaffView):
+class ListListView(ListPage):
     template_name = "enrollment/list_list.html"
     permission_required = "enrollment.view"
+    table_class = MemberListTable
+    filter_class = MemberListFilter
+    title = gettext_lazy("Member lists")
+    export_name = gettext_lazy("Member lists")
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        status = self.request.GET.get("status", "")
-        lists = selectors.member_list_list(status=status if status in ListStatus.values else "")
-        context.update(
-            page=Paginator(lists, 50).get_page(self.request.GET.get("page")), statuses=ListStatus.choices, status=status
-        )
-        return context
+    def queryset(self) -> QuerySet[Any]:
+        return selectors.member_list_list()
 
 
 class UploadView(LoginRequiredMixin, PermissionRequiredMixin, FormView[UploadForm]):
@@ -346,21 +355,21 @@ class ListActionView(LoginRequiredMixin, View):
         return redirect("enrollment:list_detail", list_pk=copy.pk)
 
 
-class PolicyListView(StaffView):
-    template_name = "enrollment/policy_list.html"
+class PolicyListView(ListPage):
     permission_required = "enrollment.view"
+    table_class = PolicyTable
+    filter_class = PolicyFilter
+    title = gettext_lazy("Policies")
+    export_name = gettext_lazy("Policies")
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        q = self.request.GET.get("q", "").strip()
-        page = Paginator(selectors.policy_list(search=q), 50).get_page(self.request.GET.get("page"))
-        rates = selectors.policy_renewal_rates(policies=list(page))
-        for policy in page:
-            rate = rates.get(policy.pk)
-            # The figure rides on the row for the template; Policy declares no such field.
-            policy.renewal_percent = rate.percent if rate else None  # type: ignore[attr-defined]
-        context.update(page=page, q=q)
-        return context
+    def queryset(self) -> QuerySet[Any]:
+        return selectors.policy_list()
+
+    def prepare(self, records: list[Any]) -> None:
+        rates = selectors.policy_renewal_rates(policies=records)
+        for policy in records:
+            # The figure rides on the row for the table; Policy declares no such field.
+            policy.renewal = rates.get(policy.pk)
 
 
 class PolicyDetailView(StaffView):
@@ -396,19 +405,30 @@ class EndorsementDetailView(StaffView):
         return context
 
 
-class MemberSearchView(StaffView):
+class MemberSearchView(ListPage):
+    """Members in scope, found by part of the name or a full ID number (POSTed: never in the query
+    string), the unit's name, the last four digits of the phone, status, office, plan and period;
+    ID numbers and phones masked."""
+
     template_name = "enrollment/member_search.html"
     permission_required = "enrollment.view"
+    table_class = MemberTable
+    filter_class = MemberFilter
+    title = gettext_lazy("Member search")
+    export_name = gettext_lazy("Members")
+    search_label = gettext_lazy("Part of the name, or the full ID number")
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        # A full ID number is searched by POST only: a query string ends up in logs and history.
-        q = self.request.POST.get("q", "").strip()
-        context.update(q=q, results=list(selectors.enrollment_search(query=q)[:200]) if q else [])
-        return context
+    def queryset(self) -> QuerySet[Any]:
+        return selectors.member_rows()
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.render_to_response(self.get_context_data(**kwargs))
+    def searched(self, rows: QuerySet[Any], text: str) -> QuerySet[Any]:
+        return selectors.member_find(rows, text=text)
+
+    def prepare(self, records: list[Any]) -> None:
+        for member in records:
+            # Shown masked, as on the member's page; Enrollment declares no such field.
+            phone = pii.decrypt(member.phone_cipher) if member.phone_cipher else ""
+            member.phone_masked = pii.mask_phone(phone) if phone else ""
 
 
 class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):

@@ -96,6 +96,13 @@ def blind_index(value: str) -> bytes:
     return hmac.new(_index_key(), value.encode(), hashlib.sha256).digest()[:INDEX_BYTES]
 
 
+def phone_tail_index(number: str) -> bytes | None:
+    """The blind index of a phone number's last four digits (None without four digits): what a
+    member search by "the last digits of the phone" compares, with nothing of the number in clear."""
+    digits = "".join(c for c in number if c.isascii() and c.isdigit())
+    return blind_index("phone-tail:" + digits[-4:]) if len(digits) >= 4 else None
+
+
 def mask_id(number: str) -> str:
     """4401**********123X: enough to tell people apart on a list, not enough to misuse."""
     if len(number) < 8:

@@ -4,7 +4,7 @@ config/urls.py mounts them beside the domain apps'."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from mutualaid import account_views, apis, audit_views, notice_views, unit_views, views
+from mutualaid import account_views, apis, audit_views, list_views, notice_views, unit_views, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -23,12 +23,12 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
         name="password_change_done",
     ),
-    path("orgs/", views.OrgTreeView.as_view(), name="org_tree"),
+    path("orgs/", list_views.OrgTreeView.as_view(), name="org_tree"),
     path("orgs/new/", views.OrgCreateView.as_view(), name="org_create"),
     path("orgs/units.xlsx", unit_views.UnitExportView.as_view(), name="unit_export"),
     path("orgs/units/import/", unit_views.UnitImportView.as_view(), name="unit_import"),
     path("orgs/<int:org_pk>/", views.OrgDetailView.as_view(), name="org_detail"),
-    path("users/", views.UserListView.as_view(), name="user_list"),
+    path("users/", list_views.UserListView.as_view(), name="user_list"),
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/<int:user_pk>/toggle-active/", views.UserToggleActiveView.as_view(), name="user_toggle_active"),
     path("users/<int:user_pk>/reset-otp/", account_views.OtpResetView.as_view(), name="user_otp_reset"),

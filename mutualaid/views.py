@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
@@ -20,7 +19,7 @@ from django.views.generic import FormView, TemplateView
 
 from mutualaid import selectors, services, twofactor
 from mutualaid.forms import LoginForm, OrgCreateForm, UserCreateForm
-from mutualaid.models import GrantStatus, Organisation, OrgKind, RoleGrant, User
+from mutualaid.models import GrantStatus, Organisation, RoleGrant, User
 from mutualaid.requests import request_user
 from mutualaid.roles import Role
 from mutualaid.todo import todo_groups
@@ -77,22 +76,6 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class OrgTreeView(StaffView):
-    template_name = "mutualaid/org_tree.html"
-    permission_required = "org.view"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        kind = self.request.GET.get("kind", "")
-        search = self.request.GET.get("q", "").strip()
-        nodes = selectors.org_subtree(kind=kind if kind in OrgKind.values else "", search=search)
-        page = Paginator(nodes, 200).get_page(self.request.GET.get("page"))
-        org = self.request.user.org
-        base_depth = org.depth if org is not None else 0
-        context.update(page=page, kinds=OrgKind.choices, kind=kind, q=search, base_depth=base_depth)
-        return context
-
-
 class OrgDetailView(StaffView):
     template_name = "mutualaid/org_detail.html"
     permission_required = "org.view"
@@ -145,18 +128,6 @@ class OrgCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView[OrgCre
             return self.form_invalid(form)
         messages.success(self.request, _("Added %(name)s.") % {"name": org.name})
         return redirect("org_detail", org_pk=org.pk)
-
-
-class UserListView(StaffView):
-    template_name = "mutualaid/user_list.html"
-    permission_required = "users.view"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        search = self.request.GET.get("q", "").strip()
-        page = Paginator(selectors.user_list(search=search), 100).get_page(self.request.GET.get("page"))
-        context.update(page=page, q=search)
-        return context
 
 
 class UserCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView[UserCreateForm]):

@@ -438,6 +438,73 @@ def _api_rankings(fx: Fixture) -> list[Fetch]:
     return [Fetch(f"{url}?office={c.city.pk}&plan={c.plan.pk}&export=xlsx", (c.city.name, c.plan.name))]
 
 
+def _fresh(instance: Any) -> Any:
+    with unscoped():
+        return type(instance).objects.get(pk=instance.pk)
+
+
+def _list_page(name: str, *texts: Callable[[Fixture], tuple[str, ...]]) -> Callable[[Fixture], list[Fetch]]:
+    """A list page's download of the whole view (mutualaid/listing.py), with the texts it shows."""
+
+    def fetches(fx: Fixture) -> list[Fetch]:
+        expects = tuple(text for make in texts for text in make(fx))
+        return [Fetch(reverse(name) + "?export=xlsx", expects)]
+
+    return fetches
+
+
+def _unit_plan(fx: Fixture) -> tuple[str, ...]:
+    c = fx.city
+    return (_fresh(c.unit).name, _fresh(c.plan).name)
+
+
+def _claim_texts(fx: Fixture) -> tuple[str, ...]:
+    return (_fresh(fx.city.claim).name,)
+
+
+def _period_texts(fx: Fixture) -> tuple[str, ...]:
+    return (_fresh(fx.city.period).label,)
+
+
+def _member_names(fx: Fixture) -> tuple[str, ...]:
+    return _names(fx.city.policy)
+
+
+def _list_names(fx: Fixture) -> tuple[str, ...]:
+    return (_fresh(fx.city.member_list).original_name,)
+
+
+def _city_name(fx: Fixture) -> tuple[str, ...]:
+    return (_fresh(fx.city.city).name,)
+
+
+def _payee(fx: Fixture) -> tuple[str, ...]:
+    from finance.models import PaymentRequest
+
+    with unscoped():
+        return tuple(PaymentRequest.objects.filter(org=fx.city.city).values_list("payee", flat=True))
+
+
+def _incoming(fx: Fixture) -> tuple[str, ...]:
+    from finance.models import Remittance
+
+    with unscoped():
+        reports = Remittance.objects.filter(to_office=fx.city.city).select_related("org")
+        return tuple(text for r in reports for text in (r.org.name, r.bank_reference) if text)
+
+
+def _people(fx: Fixture) -> tuple[str, ...]:
+    c = fx.city
+    users = [_fresh(u) for u in (c.office_user, c.county_agent, c.unit_agent)]
+    return tuple(text for u in users for text in (u.username, u.display_name))
+
+
+def _nodes(fx: Fixture) -> tuple[str, ...]:
+    c = fx.city
+    nodes = [_fresh(n) for n in (c.city, c.county, c.unit)]
+    return tuple(text for n in nodes for text in (n.name, n.code))
+
+
 # Every route that hands out a workbook or csv file, with the downloads that show hostile texts.
 EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "unit_export": _unit_export,
@@ -452,6 +519,15 @@ EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "reporting:export": _export_job,
     "api_reporting_overview": _api_overview,
     "api_reporting_rankings": _api_rankings,
+    "claims:claim_list": _list_page("claims:claim_list", _claim_texts, _unit_plan),
+    "claims:batch_list": _list_page("claims:batch_list", _city_name),
+    "enrollment:list_list": _list_page("enrollment:list_list", _list_names, _unit_plan, _period_texts),
+    "enrollment:policy_list": _list_page("enrollment:policy_list", _unit_plan, _period_texts),
+    "enrollment:member_search": _list_page("enrollment:member_search", _member_names, _unit_plan),
+    "finance:payment_list": _list_page("finance:payment_list", _city_name, _payee),
+    "finance:remittance_list": _list_page("finance:remittance_list", _incoming),
+    "user_list": _list_page("user_list", _people),
+    "org_tree": _list_page("org_tree", _nodes),
 }
 # The query parameters that ask a page or an API route for a file instead.
 FILE_ASKS = ["export=xlsx", "export=csv", "format=xlsx", "format=csv", "download=1"]

@@ -48,7 +48,8 @@ def test_a_month_s_premium_goes_up_the_tree_and_a_payment_is_approved_in_layers(
     # City A receives it, then drafts its own report, which consolidates the agent point's, and remits.
     login(page, people.finance_head)
     page.click('nav >> text="保费上解"')
-    page.click(f"[data-testid=incoming] >> text={month}")
+    shown = finkit.last_month()
+    page.click(f"[data-testid=incoming] >> text={shown.year}年{shown.month}月")
     page.click("text=款项已到账：记为已收")
     page.wait_for_selector("text=上解款已收到并记账")
     page.click('nav >> text="保费上解"')

@@ -111,6 +111,8 @@ PINNED_UNSCOPED = {
     "claims/services/calculation.py::claim_flags": 1,  # duplicate invoices anywhere in the province
     "claims/services/payment.py::batch_settle": 1,  # freezing a schedule of the office above
     "claims/services/registration.py::_review_office": 1,  # the reviewing city above the agent
+    "enrollment/listing.py::period_choices": 1,  # a list filter's periods, by ids read in scope
+    "enrollment/listing.py::plan_choices": 1,  # a list filter's plans, by ids read in scope
     "enrollment/selectors.py::period_get_offered": 1,  # a period run by the office above
     "enrollment/selectors.py::period_list_offered": 1,  # periods run by the offices above
     "enrollment/selectors.py::plan_list_exclusive": 1,  # plans of the offices above that exclude each other

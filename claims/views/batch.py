@@ -7,34 +7,44 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_stubs_ext import WithAnnotations
 
 from claims import selectors
+from claims.listing import BatchFilter, BatchTable
 from claims.models import PaymentBatch
 from claims.selectors import BatchFigures
 from claims.services.payment import batch_create
 from claims.views._shared import show_errors
 from mutualaid.badinput import whole_numbers
+from mutualaid.listing import ListPage
 from mutualaid.panels import render_panels
 from mutualaid.requests import request_office
 from mutualaid.views import StaffView
 
 
-class BatchListView(StaffView):
+class BatchListView(ListPage):
+    """The payment batches in scope, and for whoever pays, the approved claims to put in one."""
+
     template_name = "claims/batch_list.html"
     permission_required = "claims.view"
+    table_class = BatchTable
+    filter_class = BatchFilter
+    title = gettext_lazy("Payment batches")
+    export_name = gettext_lazy("Payment batches")
+
+    def queryset(self) -> QuerySet[Any]:
+        return selectors.batch_list()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = self.request.user
-        context["batches"] = Paginator(selectors.batch_list(), 50).get_page(self.request.GET.get("page"))
         context["payable"] = (
             list(selectors.claim_list_payable(office=request_office(self.request))[:500])
-            if user.has_perm("claims.pay")
+            if self.request.user.has_perm("claims.pay")
             else []
         )
         return context

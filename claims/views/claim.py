@@ -8,15 +8,17 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from claims import selectors
 from claims.forms import CallbackForm, DocumentsForm, FiguresForm
 from claims.lifecycle import OPEN_STATUSES
+from claims.listing import ClaimFilter, ClaimTable
 from claims.models import CareType, Claim, ClaimDocument, ClaimStatus, DocumentKind
 from claims.paperwork import notice_refusal
 from claims.services.callback import claim_callback
@@ -24,10 +26,10 @@ from claims.services.documents import Upload, claim_add_documents, document_chec
 from claims.services.registration import claim_amend
 from claims.services.review import claim_review
 from claims.views._shared import show_errors
-from mutualaid import dates
 from mutualaid.audit import audit_disclosure
 from mutualaid.badinput import whole_number
 from mutualaid.downloads import content_disposition
+from mutualaid.listing import ListPage
 from mutualaid.requests import request_user
 from mutualaid.reveal import confirmation_needed
 from mutualaid.views import StaffView, attach_errors
@@ -47,36 +49,30 @@ def _uploads(form: DocumentsForm) -> list[Upload]:
     return [document_check(kind=kind, upload=upload) for kind, upload in form.uploads()]
 
 
-class ClaimListView(StaffView):
+class ClaimListView(ListPage):
+    """Claims in scope: every claim, those waiting for the reader (`?queue=mine`) or past their
+    target date (`?queue=overdue`), filtered, sorted, searched by number, name or full ID number."""
+
     template_name = "claims/claim_list.html"
     permission_required = "claims.view"
+    table_class = ClaimTable
+    filter_class = ClaimFilter
+    title = gettext_lazy("Claims")
+    export_name = gettext_lazy("Claims")
+    search_label = gettext_lazy("Claim number, full name or full ID number")
+
+    def queryset(self) -> QuerySet[Claim]:
+        return selectors.claim_list(queue=self._queue(), actor=self.request.user)
+
+    def searched(self, rows: QuerySet[Any], text: str) -> QuerySet[Any]:
+        return selectors.claim_search(rows, search=text)
+
+    def _queue(self) -> str:
+        queue = self.request.GET.get("queue", "")
+        return queue if queue in {"mine", "overdue"} else ""
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        params = self.request.POST if self.request.method == "POST" else self.request.GET
-        status = params.get("status", "")
-        queue = params.get("queue", "")
-        # The search may be a full ID number: it is only read from a POSTed form, never from
-        # the query string, where server logs and the browser's history would keep it.
-        search = self.request.POST.get("q", "").strip()
-        claims = selectors.claim_list(
-            status=status if status in ClaimStatus.values else "",
-            search=search,
-            queue=queue,
-            actor=self.request.user,
-        )
-        context.update(
-            page=Paginator(claims, 50).get_page(params.get("page")),
-            statuses=ClaimStatus.choices,
-            status=status,
-            queue=queue,
-            search=search,
-            today=dates.business_today(),
-        )
-        return context
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.render_to_response(self.get_context_data(**kwargs))
+        return {**super().get_context_data(**kwargs), "queue": self._queue()}
 
 
 class ClaimDetailView(StaffView):
@@ -113,6 +109,7 @@ class ClaimReviewView(StaffView):
 
     def post(self, request: HttpRequest, claim_pk: int) -> HttpResponse:
         claim = _claim(claim_pk)
+        level_status = claim.status
         version = request.POST.get("version", "")
         try:
             if (number := whole_number(version)) is None:
@@ -126,12 +123,26 @@ class ClaimReviewView(StaffView):
             )
         except (ValidationError, PermissionDenied) as error:
             show_errors(request, error)
-        else:
-            messages.success(
-                request,
-                _("Claim %(number)s: %(status)s.") % {"number": claim.number, "status": claim.get_status_display()},
-            )
-        return redirect("claims:claim_detail", claim_pk=claim_pk)
+            return redirect("claims:claim_detail", claim_pk=claim_pk)
+        done = _("Claim %(number)s: %(status)s.") % {"number": claim.number, "status": claim.get_status_display()}
+        return _next_after_review(request, done=done, level_status=level_status, claim=claim)
+
+
+def _next_after_review(request: HttpRequest, *, done: str, level_status: str, claim: Claim) -> HttpResponse:
+    """The reviewer goes on to the next claim waiting for them at the same level, or to their
+    queue when none is left, with what was done and where they are now."""
+    following = selectors.claim_next_to_review(actor=request_user(request), status=level_status, after=claim)
+    if following is None:
+        messages.success(request, done + " " + _("No other claim waits for you at this level: here is your queue."))
+        return redirect(reverse("claims:claim_list") + "?queue=mine")
+    messages.success(
+        request,
+        done
+        + " "
+        + _("Next claim waiting for you at this level: %(number)s (%(name)s).")
+        % {"number": following.number, "name": following.name},
+    )
+    return redirect("claims:claim_detail", claim_pk=following.pk)
 
 
 class ClaimDocumentsView(StaffView):

@@ -220,12 +220,14 @@ def _enrollments_insert(
                 """
                 INSERT INTO enrollment_enrollment (
                     org_id, org_path, province_id, period_id, plan_kind, policy_id, member_list_id, row_number,
-                    number, name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, shares,
+                    number, name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, phone_tail_hash,
+                    shares,
                     starts_on, ends_on, premium, member_part, unit_part, union_part, status, cancel_reason,
                     created_at)
                 SELECT org_id, org_path, %s, %s, %s, %s, member_list_id, row_number,
                        %s + row_number() OVER (ORDER BY row_number),
-                       name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, shares,
+                       name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, phone_tail_hash,
+                       shares,
                        %s, %s, %s, %s, %s, %s, 'active', '', %s
                 FROM enrollment_listrow WHERE member_list_id = %s AND ok
                 """,

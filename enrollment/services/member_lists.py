@@ -257,7 +257,7 @@ def _copy_rows(member_list: MemberList, rows: list[CheckedRow]) -> None:
     """Staging rows by COPY: the ID and phone are encrypted here, never stored in clear."""
     columns = (
         "org_id, org_path, member_list_id, row_number, ok, name, id_cipher, id_hash, id_masked, gender, "
-        "birth_date, phone_cipher, shares, remarks"
+        "birth_date, phone_cipher, phone_tail_hash, shares, remarks"
     )
     with connection.cursor() as cursor, cursor.copy(f"COPY enrollment_listrow ({columns}) FROM STDIN") as copy:
         for row in rows:
@@ -275,6 +275,7 @@ def _copy_rows(member_list: MemberList, rows: list[CheckedRow]) -> None:
                     row.gender,
                     row.birth_date,
                     row.phone_cipher,
+                    row.phone_tail_hash,
                     row.shares,
                     row.remarks,
                 )

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -28,11 +29,13 @@ from finance.selectors.payments import (
     payment_overdraft_get,
 )
 from finance.services import payments
+from finance.tables import PaymentFilter, PaymentTable
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.audit import audit_disclosure
 from mutualaid.badinput import StrictNumbers, whole_number
 from mutualaid.downloads import attachment, file_name
+from mutualaid.listing import ListPage
 from mutualaid.models import Organisation, User
 from mutualaid.officesettings import office_settings
 from mutualaid.requests import request_office, request_user
@@ -80,15 +83,20 @@ class PaymentForm(StrictNumbers, forms.Form):
         cast("forms.ModelChoiceField[PaymentBatch]", self.fields["claims_batch"]).queryset = batches
 
 
-class PaymentListView(StaffView):
+class PaymentListView(ListPage):
     template_name = "finance/payment_list.html"
     permission_required = "finance.view"
+    table_class = PaymentTable
+    filter_class = PaymentFilter
+    title = gettext_lazy("Payments from the dedicated account")
+    export_name = gettext_lazy("Payments")
+
+    def queryset(self) -> QuerySet[Any]:
+        return payment_list()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        office = request_office(self.request)
-        context.setdefault("form", PaymentForm(office=office))
-        context["payments"] = payment_list()[:200]
+        context.setdefault("form", PaymentForm(office=request_office(self.request)))
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:

@@ -8,30 +8,43 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finance.models import Remittance, RemittanceStatus
 from finance.selectors.remittances import remittance_incoming_list, remittance_list, remittance_warning_list
 from finance.services.remittances import remittance_confirm, remittance_draft, remittance_receive
+from finance.tables import RemittanceFilter, RemittanceTable
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.badinput import amount as parse_amount
+from mutualaid.listing import ListPage
 from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 
 
-class RemittanceListView(StaffView):
+class RemittanceListView(ListPage):
+    """The office's own reports to the office above, and the reports of the offices below sent to
+    it: the list to sort, filter and download."""
+
     template_name = "finance/remittance_list.html"
     permission_required = "finance.view"
+    table_class = RemittanceTable
+    filter_class = RemittanceFilter
+    title = gettext_lazy("Premium remittances")
+    export_name = gettext_lazy("Premium remittances from below")
+
+    def queryset(self) -> QuerySet[Any]:
+        return remittance_incoming_list(office=request_office(self.request))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         office = request_office(self.request)
         context.update(
-            own=remittance_list(office=office),
-            incoming=remittance_incoming_list(office=office)[:200],
+            own=remittance_list(office=office).select_related("to_office"),
             warnings=remittance_warning_list(office=office),
             last_month=dates.last_month(),
             may_remit=self.request.user.has_perm("finance.remit") and office.parent_id is not None,

@@ -1,0 +1,155 @@
+"""The columns and filters of enrollment's list pages (see mutualaid/listing.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import django_filters
+import django_tables2 as tables
+from django.core.validators import RegexValidator
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from enrollment import selectors
+from enrollment.listing import period_filter, plan_filter
+from enrollment.models import Enrollment, EnrollmentStatus, ListStatus, MemberList, Policy
+from mutualaid.listing import (
+    CountColumn,
+    DayColumn,
+    ListFilter,
+    ListTable,
+    MoneyColumn,
+    StatusColumn,
+    date_range,
+    office_filter,
+)
+from mutualaid.numbers import percent_text
+
+
+class MemberListTable(ListTable):
+    created_at = DayColumn(_("Uploaded"))
+    unit = tables.Column(_("Unit"), accessor="org__name")
+    period = tables.Column(_("Plan and period"), accessor="period", order_by=("period__plan__name", "period__label"))
+    original_name = tables.Column(_("File"), linkify=("enrollment:list_detail", {"list_pk": tables.A("pk")}))
+    row_count = CountColumn(_("Rows"))
+    error_row_count = CountColumn(_("Rows with errors"))
+    status = StatusColumn(_("Status"))
+
+    def render_period(self, record: MemberList) -> str:
+        return f"{record.period.plan.name} · {record.period.label}"
+
+    def value_period(self, record: MemberList) -> str:
+        return self.render_period(record)
+
+
+class MemberListFilter(ListFilter):
+    status = django_filters.ChoiceFilter(choices=ListStatus.choices, label=_("Status"), empty_label=_("All statuses"))
+    office = office_filter()
+    plan = plan_filter()
+    period = period_filter()
+    uploaded = date_range("created_at", _("Uploaded"))
+
+    class Meta:
+        model = MemberList
+        fields: list[str] = []
+
+
+class PolicyTable(ListTable):
+    number = tables.Column(_("Policy number"), linkify=("enrollment:policy_detail", {"policy_pk": tables.A("pk")}))
+    unit = tables.Column(_("Unit"), accessor="org__name")
+    period = tables.Column(_("Plan and period"), accessor="period", order_by=("period__plan__name", "period__label"))
+    member_count = CountColumn(_("Members"))
+    share_count = CountColumn(_("Shares"))
+    premium = MoneyColumn(_("Premium (yuan)"))
+    renewal = tables.Column(_("Renewal rate"), accessor="pk", orderable=False, attrs={"td": {"class": "num"}})
+    issued_at = DayColumn(_("Issued at"))
+
+    def render_period(self, record: Policy) -> str:
+        return f"{record.period.plan.name} · {record.period.label}"
+
+    def value_period(self, record: Policy) -> str:
+        return self.render_period(record)
+
+    def render_renewal(self, record: Policy) -> str:
+        rate = getattr(record, "renewal", None)
+        return percent_text(Decimal(rate.renewed) / rate.before) if rate and rate.before else "—"
+
+    def value_renewal(self, record: Policy) -> str:
+        return self.render_renewal(record)
+
+
+def _number_or_unit(queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+    value = value.strip()
+    return queryset.filter(Q(number__icontains=value) | Q(org__name__icontains=value)) if value else queryset
+
+
+class PolicyFilter(ListFilter):
+    q = django_filters.CharFilter(method=_number_or_unit, label=_("Policy number or unit"))
+    office = office_filter()
+    plan = plan_filter()
+    period = period_filter()
+    issued = date_range("issued_at", _("Issued at"))
+
+    class Meta:
+        model = Policy
+        fields: list[str] = []
+
+
+class MemberTable(ListTable):
+    name = tables.Column(_("Full name"), linkify=("enrollment:member", {"enrollment_pk": tables.A("pk")}))
+    id_masked = tables.Column(_("ID number"), orderable=False)
+    phone = tables.Column(_("Phone"), accessor="pk", orderable=False)
+    unit = tables.Column(_("Unit"), accessor="org__name")
+    period = tables.Column(_("Plan and period"), accessor="period", order_by=("period__plan__name", "period__label"))
+    shares = CountColumn(_("Shares"))
+    starts_on = DayColumn(_("Covered from"))
+    ends_on = DayColumn(_("Covered until"))
+    policy = tables.Column(
+        _("Policy"),
+        accessor="policy__number",
+        linkify=lambda record: reverse("enrollment:policy_detail", kwargs={"policy_pk": record.policy_id}),
+    )
+    status = StatusColumn(_("Status"))
+
+    def render_period(self, record: Enrollment) -> str:
+        return f"{record.period.plan.name} · {record.period.label}"
+
+    def value_period(self, record: Enrollment) -> str:
+        return self.render_period(record)
+
+    def render_phone(self, record: Enrollment) -> str:
+        return getattr(record, "phone_masked", "") or "—"
+
+    def value_phone(self, record: Enrollment) -> str:
+        return getattr(record, "phone_masked", "")
+
+
+PHONE_TAIL = RegexValidator(r"^[0-9]{4}$", _("Enter the last four digits of the phone, in the digits 0 to 9."))
+
+
+def _unit_name(queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+    value = value.strip()
+    return queryset.filter(org__name__icontains=value) if value else queryset
+
+
+def _phone_tail(queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+    return selectors.member_with_phone_tail(queryset, digits=value) if value else queryset
+
+
+class MemberFilter(ListFilter):
+    unit_name = django_filters.CharFilter(method=_unit_name, label=_("Unit name"))
+    phone = django_filters.CharFilter(
+        method=_phone_tail, label=_("Last 4 digits of the phone"), validators=[PHONE_TAIL], max_length=4
+    )
+    status = django_filters.ChoiceFilter(
+        choices=EnrollmentStatus.choices, label=_("Status"), empty_label=_("All statuses")
+    )
+    office = office_filter()
+    plan = plan_filter()
+    period = period_filter()
+
+    class Meta:
+        model = Enrollment
+        fields: list[str] = []

@@ -1,0 +1,78 @@
+"""The columns and filters of finance's list pages (see mutualaid/listing.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.listing import plan_filter
+from finance.models import PaymentKind, PaymentRequest, PaymentStatus, Remittance, RemittanceStatus
+from mutualaid.listing import (
+    DayColumn,
+    ListFilter,
+    ListTable,
+    MoneyColumn,
+    MonthColumn,
+    StatusColumn,
+    date_range,
+    office_filter,
+)
+
+
+class PaymentTable(ListTable):
+    number = tables.Column(_("Payment"), linkify=("finance:payment_detail", {"payment_pk": tables.A("pk")}))
+    office = tables.Column(_("Office"), accessor="org__name")
+    kind = tables.Column(_("For"))
+    batch = tables.Column(_("Claims batch"), accessor="claims_batch__number", default="")
+    plan = tables.Column(_("Plan"), accessor="plan__name", default="")
+    payee = tables.Column(_("Payee"))
+    amount = MoneyColumn(_("Amount (yuan)"))
+    prepared_at = DayColumn(_("Prepared"))
+    prepared_by = tables.Column(_("Prepared by"), accessor="prepared_by", order_by=("prepared_by__username",))
+    status = StatusColumn(_("Status"))
+
+
+class PaymentFilter(ListFilter):
+    status = django_filters.ChoiceFilter(
+        choices=PaymentStatus.choices, label=_("Status"), empty_label=_("All statuses")
+    )
+    kind = django_filters.ChoiceFilter(choices=PaymentKind.choices, label=_("For"), empty_label=_("All kinds"))
+    office = office_filter()
+    plan = plan_filter(field_name="plan")
+    prepared = date_range("prepared_at", _("Prepared"))
+
+    class Meta:
+        model = PaymentRequest
+        fields: list[str] = []
+
+
+class RemittanceTable(ListTable):
+    month = MonthColumn(_("Month"), linkify=("finance:remittance_detail", {"remittance_pk": tables.A("pk")}))
+    office = tables.Column(_("Office"), accessor="org__name", order_by=("org__path",))
+    amount_due = MoneyColumn(_("Due (yuan)"))
+    amount_remitted = MoneyColumn(_("Remitted (yuan)"))
+    due_on = DayColumn(_("Due by"))
+    remitted_on = DayColumn(_("Remitted on"), default="")
+    bank_reference = tables.Column(_("Bank reference"), default="")
+    status = StatusColumn(_("Status"))
+
+    class Meta(ListTable.Meta):
+        attrs = {"class": "table", "data-testid": "incoming"}
+
+    def render_remitted_on(self, value: Any) -> str:
+        return DayColumn().render(value)
+
+
+class RemittanceFilter(ListFilter):
+    status = django_filters.ChoiceFilter(
+        choices=RemittanceStatus.choices, label=_("Status"), empty_label=_("All statuses")
+    )
+    office = office_filter()
+    months = date_range("month", _("Month"))
+
+    class Meta:
+        model = Remittance
+        fields: list[str] = []

@@ -1,0 +1,329 @@
+"""The list pages of the product: sorted by a column, filtered, paged with the total, and
+downloaded as a workbook of exactly what the page shows (issue 16).
+
+A list page is a `ListPage` view naming a django-tables2 `Table` (the columns, how each sorts and
+shows its value) and a django-filter `FilterSet` (the filters), over a queryset that comes from the
+app's scoped selector. What a person asks for can only narrow that queryset:
+
+- the queryset starts from the selector, inside the request's organisation scope;
+- a filter naming a row the person cannot see (an office, a plan or a period of another tree) is
+  refused by its form field (its choices are what the scope holds) and the page shows nothing, with
+  the form's message, rather than dropping the filter and showing everything;
+- a malformed id in the query string is answered 400 before the view runs (mutualaid/badinput.py).
+
+`?export=xlsx` with the same query string gives every row of the view (all pages, same filters and
+sort) through the product's one workbook writer (mutualaid/spreadsheets/write.py): text a person
+typed is a text cell, money and counts are numbers in the product's format, dates are dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import django_filters
+import django_tables2 as tables
+from django import forms
+from django.core.paginator import EmptyPage
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.functional import Promise
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
+
+from mutualaid import dates
+from mutualaid.models import Organisation, OrgKind
+from mutualaid.numbers import count_text, date_text, money_text
+from mutualaid.spreadsheets import write
+from mutualaid.views import StaffView
+
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# --- Columns: what a cell shows on the page, and what it holds in the workbook ------------------
+
+
+class MoneyColumn(tables.Column):
+    """An amount in yuan: 12,345.60 on the page, a number in the money format in the workbook."""
+
+    number_format = write.MONEY
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("attrs", {"th": {"class": "num"}, "td": {"class": "num"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: Any) -> str:
+        return money_text(value)
+
+    def value(self, value: Any) -> Any:
+        return value
+
+
+class CountColumn(MoneyColumn):
+    """A count (people, rows, shares): 1,234 on the page, a number in the workbook."""
+
+    number_format = write.COUNT
+
+    def render(self, value: Any) -> str:
+        return count_text(value)
+
+
+class DayColumn(tables.Column):
+    """A date (or the business day of a moment): 2026年12月6日 on the page, a date in the workbook."""
+
+    number_format = write.DATE
+
+    def render(self, value: Any) -> str:
+        return date_text(value)
+
+    def value(self, value: Any) -> Any:
+        return timezone.localtime(value).date() if hasattr(value, "tzinfo") and value.tzinfo else value
+
+
+class MomentColumn(tables.Column):
+    """A moment in the business time zone: 2026-12-06 09:30 on the page and in the workbook."""
+
+    number_format = "yyyy-mm-dd hh:mm"
+
+    def render(self, value: Any) -> str:
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+
+    def value(self, value: Any) -> Any:
+        return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+class MonthColumn(DayColumn):
+    """A month (kept as its first day): 2026年11月 on the page, a date shown as 2026-11 in the workbook."""
+
+    number_format = "yyyy-mm"
+
+    def render(self, value: Any) -> str:
+        return f"{value.year}年{value.month}月"
+
+
+class StatusColumn(tables.Column):
+    """A status as its tag on the page, its words in the workbook."""
+
+    def render(self, value: Any, record: Any, bound_column: Any) -> str:
+        code = getattr(record, bound_column.accessor.split(".")[-1], "")
+        return format_html('<span class="tag status-{}">{}</span>', code, value)
+
+    def value(self, value: Any) -> Any:
+        return value
+
+
+class ListTable(tables.Table):
+    """The product's table: its markup (partials/list_table.html), and words for an empty list."""
+
+    class Meta:
+        template_name = "partials/list_table.html"
+        attrs = {"class": "table"}
+        empty_text = gettext_lazy("Nothing matches these filters.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # django-tables2 does not pass a Meta on to subclasses that declare none (the template is
+        # the settings' DJANGO_TABLES2_TEMPLATE): the defaults here.
+        kwargs.setdefault("empty_text", self._meta.empty_text or ListTable.Meta.empty_text)
+        if not self._meta.attrs:
+            kwargs.setdefault("attrs", ListTable.Meta.attrs)
+        super().__init__(*args, **kwargs)
+
+
+# --- Filters -------------------------------------------------------------------------------------
+
+
+class ListFilter(django_filters.FilterSet):
+    """A filter form whose choices are what the caller's scope holds (see the module's docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            field.required = False
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("aria-label", field.label)
+            elif isinstance(field.widget, forms.TextInput):
+                field.widget.attrs.setdefault("placeholder", field.label)
+
+
+def office_choices() -> QuerySet[Organisation]:
+    """The offices and agent points in scope (units are found by name)."""
+    return Organisation.objects.exclude(kind=OrgKind.UNIT).order_by("path")
+
+
+def office_filter(**kwargs: Any) -> django_filters.ModelChoiceFilter:
+    """Rows of an office's subtree (the office itself, its agent points and units)."""
+
+    def under(queryset: QuerySet[Any], name: str, office: Organisation | None) -> QuerySet[Any]:
+        return queryset.filter(org_path__startswith=office.path) if office is not None else queryset
+
+    kwargs.setdefault("label", gettext_lazy("Office or agent point"))
+    kwargs.setdefault("empty_label", gettext_lazy("All offices and agent points"))
+    kwargs.setdefault("method", under)
+    return django_filters.ModelChoiceFilter(queryset=lambda request: office_choices(), **kwargs)
+
+
+def date_range(field_name: str, label: str | Promise) -> django_filters.DateFromToRangeFilter:
+    """From a day to a day (both kept); a moment is compared by its business day."""
+    lookup = f"{field_name}__date" if field_name.endswith("_at") else field_name
+    return django_filters.DateFromToRangeFilter(
+        field_name=lookup, label=label, widget=django_filters.widgets.RangeWidget(attrs={"type": "date"})
+    )
+
+
+# --- The page ------------------------------------------------------------------------------------
+
+
+class ListPage(StaffView):
+    """A list page: `queryset()` from the app's scoped selector, `table_class`, `filter_class`,
+    and the name of its download (`export_name`, in the active language)."""
+
+    template_name = "partials/list_page.html"
+    table_class: ClassVar[type[ListTable]]
+    filter_class: ClassVar[type[ListFilter] | None] = None
+    export_name: ClassVar[str | Promise]
+    title: ClassVar[str | Promise]
+    page_size = PAGE_SIZE
+    # A search that may hold a full ID number is POSTed, never put in the query string, where
+    # server logs and the browser's history would keep it; its placeholder says what it finds.
+    search_label: ClassVar[str | Promise | None] = None
+
+    def queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def searched(self, rows: QuerySet[Any], text: str) -> QuerySet[Any]:
+        return rows
+
+    def prepare(self, records: list[Any]) -> None:
+        """Figures of the shown rows that take one query for all of them (set on each record)."""
+
+    def search_text(self) -> str:
+        if self.search_label is None or self.request.method != "POST":
+            return ""
+        return self.request.POST.get("q", "").strip()[:100]
+
+    def filtered(self) -> tuple[QuerySet[Any], ListFilter | None]:
+        """The selector's rows narrowed by the filters; none at all when a filter is refused."""
+        rows = self.queryset()
+        if text := self.search_text():
+            rows = self.searched(rows, text)
+        if self.filter_class is None:
+            return rows, None
+        params = self.request.GET.copy()
+        for key in ("page", "sort", "export"):
+            params.pop(key, None)
+        filterset = self.filter_class(params or None, queryset=rows, request=self.request)
+        if filterset.is_bound and not filterset.is_valid():
+            return rows.none(), filterset
+        return filterset.qs, filterset
+
+    def table(self, *, paged: bool) -> tuple[ListTable, ListFilter | None]:
+        rows, filterset = self.filtered()
+        table = self.table_class(rows, request=self.request)
+        sort = self.request.GET.get("sort", "")
+        if sort:
+            table.order_by = sort  # an unknown column is ignored by django-tables2
+        if paged:
+            try:
+                table.paginate(page=_page_number(self.request), per_page=self.page_size)
+            except EmptyPage:  # past the last page (the list got shorter): its last page
+                table.paginate(page=table.paginator.num_pages, per_page=self.page_size)
+            self.prepare([row.record for row in table.page.object_list])
+        else:
+            self.prepare(list(table.data))
+        return table, filterset
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.GET.get("export") == "xlsx":
+            return self.export()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.search_label is None:
+            return HttpResponseNotAllowed(["GET"])
+        if request.POST.get("export") == "xlsx":
+            return self.export()
+        return self.render_to_response(self.get_context_data(**kwargs))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        table, filterset = self.table(paged=True)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        query.pop("export", None)
+        here = query.urlencode()
+        query["export"] = "xlsx"
+        context.update(
+            table=table,
+            filter=filterset,
+            total=table.paginator.count,
+            export_query=query.urlencode(),
+            here_query=here,
+            search=self.search_text(),
+            search_label=self.search_label,
+            title=self.title,
+            refused=filterset is not None and filterset.is_bound and not filterset.is_valid(),
+        )
+        return context
+
+    def export(self) -> HttpResponse:
+        table, _filterset = self.table(paged=False)
+        data = table_workbook(table, title=force_str(self.export_name))
+        filename = f"{force_str(self.export_name)}-{dates.business_today():%Y%m%d}.xlsx"
+        response = HttpResponse(data, content_type=XLSX)
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        return response
+
+
+def _page_number(request: HttpRequest) -> int:
+    from mutualaid.badinput import whole_number
+
+    return max(1, whole_number(request.GET.get("page", "1"), most=10**6) or 1)
+
+
+def table_workbook(table: tables.Table, *, title: str) -> bytes:
+    """Every row of `table` in its order, its columns as the page shows them; through the writer."""
+    columns = [column for column in table.columns if not column.column.exclude_from_export]
+    sheet_columns: list[write.Column] = []
+    for column in columns:
+        number_format = getattr(column.column, "number_format", None)
+        sheet_columns.append(
+            write.Column(
+                key=column.name,
+                header=force_str(column.header),
+                headers=frozenset(),
+                text=number_format is None,
+                width=14 if number_format else 22,
+                number_format=number_format or write.COUNT,
+            )
+        )
+    rows: list[Sequence[object]] = []
+    for row in table.rows:
+        values: list[object] = []
+        for column, spec in zip(columns, sheet_columns, strict=True):
+            value = row.get_cell_value(column.name)
+            if spec.text:
+                value = "" if value is None or value == table.default else force_str(value)
+            elif value == table.default or value == "":
+                value = None
+            values.append(value)
+        rows.append(values)
+    return write.workbook_bytes(title=title, columns=sheet_columns, rows=rows)
+
+
+__all__ = [
+    "CountColumn",
+    "DayColumn",
+    "ListFilter",
+    "ListPage",
+    "ListTable",
+    "MomentColumn",
+    "MoneyColumn",
+    "MonthColumn",
+    "StatusColumn",
+    "date_range",
+    "office_filter",
+    "table_workbook",
+]

@@ -1,0 +1,112 @@
+"""Member search: by part of the name or a full ID number (POSTed, never in the address), the
+unit's name and the last four digits of the phone; results masked and within the reader's tree."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from mutualaid.models import User
+from tests.conftest import Tree
+
+URL = "/enrollment/members/"
+
+
+def _login(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _rows(page: str) -> str:
+    """The results table's body (the search box shows what was typed)."""
+    return page.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+
+
+@pytest.fixture
+def tree_with_members(tree: Tree) -> Tree:
+    tree.a.with_enrollment(100)
+    tree.b.with_enrollment(200)
+    return tree
+
+
+def test_the_address_is_the_member_search(tree_with_members: Tree) -> None:
+    assert reverse("enrollment:member_search") == URL
+
+
+def test_part_of_a_name_finds_the_members_masked(tree_with_members: Tree) -> None:
+    a = tree_with_members.a
+    page = _login(a.office_user).post(URL, {"q": "会员1"}).content.decode()
+    assert a.members[1]["name"] in page and a.members[0]["name"] not in page
+    number, phone = a.members[1]["id_number"], a.members[1]["phone"]
+    assert number not in page and phone not in page
+    assert number[:4] + "*" * 10 + number[-4:] in page
+    assert phone[:3] + "****" + phone[-4:] in page
+
+
+def test_a_full_id_number_finds_the_member_and_is_not_put_in_the_address(tree_with_members: Tree) -> None:
+    a = tree_with_members.a
+    response = _login(a.office_user).post(URL, {"q": a.members[0]["id_number"]})
+    page = response.content.decode()
+    assert a.members[0]["name"] in page and a.members[1]["name"] not in page
+    links = " ".join(re.findall(r'(?:href|action)="[^"]*"', page))
+    assert a.members[0]["id_number"] not in links  # sorting, paging and the download keep it out of the address
+
+
+def test_the_last_four_digits_of_the_phone_find_the_member(tree_with_members: Tree) -> None:
+    a = tree_with_members.a
+    tail = a.members[1]["phone"][-4:]
+    page = _login(a.office_user).get(URL, {"phone": tail}).content.decode()
+    assert a.members[1]["name"] in page and a.members[0]["name"] not in page
+
+
+def test_the_unit_name_narrows_the_members(tree_with_members: Tree) -> None:
+    a = tree_with_members.a
+    client = _login(a.office_user)
+    assert a.members[0]["name"] in client.get(URL, {"unit_name": "机械厂"}).content.decode()
+    assert a.members[0]["name"] not in client.get(URL, {"unit_name": "没有这个单位"}).content.decode()
+
+
+def test_another_office_s_member_is_not_found_by_name_id_or_phone(tree_with_members: Tree) -> None:
+    a, b = tree_with_members.a, tree_with_members.b
+    client = _login(a.office_user)
+    stranger = b.members[0]
+    for page in (
+        client.post(URL, {"q": stranger["name"]}),
+        client.post(URL, {"q": stranger["id_number"]}),
+        client.get(URL, {"phone": stranger["phone"][-4:]}),
+        client.get(URL, {"unit_name": b.unit.name}),
+    ):
+        assert page.status_code == 200
+        assert stranger["name"] not in _rows(page.content.decode())
+
+
+def test_a_phone_tail_that_is_not_four_digits_shows_nothing_and_says_why(tree_with_members: Tree) -> None:
+    a = tree_with_members.a
+    page = _login(a.office_user).get(URL, {"phone": "12a4"}).content.decode()
+    assert a.members[0]["name"] not in page
+    assert "手机号码后4位" in page or "0 到 9" in page or "0到9" in page
+
+
+def test_the_unit_agent_finds_only_their_unit_s_members(tree_with_members: Tree) -> None:
+    a = tree_with_members.a
+    page = _login(a.unit_agent).get(URL).content.decode()
+    assert all(member["name"] in page for member in a.members)
+    assert tree_with_members.b.members[0]["name"] not in page
+
+
+def test_the_search_downloads_as_a_workbook_of_what_it_found(tree_with_members: Tree) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    a = tree_with_members.a
+    response = _login(a.office_user).post(URL, {"q": "会员1", "export": "xlsx"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    names = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    assert names == [a.members[1]["name"]]
+    assert "filename*=UTF-8''" in response["Content-Disposition"] and "%E4" in response["Content-Disposition"]
