@@ -376,6 +376,9 @@ RETENTION_CLAIM_YEARS = int(os.environ.get("RETENTION_CLAIM_YEARS", 10))
 RETENTION_MEMBER_LIST_DAYS = int(os.environ.get("RETENTION_MEMBER_LIST_DAYS", 90))
 RETENTION_EXPORT_DAYS = int(os.environ.get("RETENTION_EXPORT_DAYS", 30))
 RETENTION_CARD_DAYS = int(os.environ.get("RETENTION_CARD_DAYS", 30))
+# The phone number and text of a notice sent (mutualaid/notice_retention.py): six months, the
+# Cybersecurity Law's minimum for network logs (art. 21), after which the log keeps no personal data.
+RETENTION_NOTICE_DAYS = int(os.environ.get("RETENTION_NOTICE_DAYS", 183))
 RETENTION_AUDIT_MONTHS = int(os.environ.get("RETENTION_AUDIT_MONTHS", 30 * 12))
 # The login role the application connects as in production (`manage.py create_app_role`).
 DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "mutualaid_app")

@@ -15,6 +15,10 @@ class MutualaidConfig(AppConfig):
 
         # The notices' phone numbers and texts (which name the person), for `manage.py reencrypt_pii`.
         pii.register_encrypted("mutualaid.Notice", columns=("phone_cipher", "text_cipher"))
+        from mutualaid import notice_retention
+        from mutualaid.retention import register_rules
+
+        register_rules(*notice_retention.RULES)
 
     def _guard_the_database(self) -> None:
         """The audit and ledger tables' triggers are (re)installed after every migrate; importing

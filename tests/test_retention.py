@@ -106,6 +106,7 @@ def test_expired_personal_data_is_anonymised_and_the_rest_is_untouched(expired: 
         "claim_documents": counts["claim_documents"],
         "export_files": 1,
         "claim_pending_scans": 0,
+        "notices": 0,  # the notices of this tree were sent today
     }
     assert counts["claim_documents"] >= 1
     with unscoped():
@@ -261,3 +262,24 @@ def test_the_pages_of_anonymised_records_still_open(expired: Tree, client: Clien
     assert "（已匿名）" in claim.content.decode() and "（已匿名）" in member.content.decode()
     scan = reverse("claims:claim_document", kwargs={"claim_pk": a.claim.pk, "document_pk": a.document.pk})
     assert client.get(scan).status_code == 404
+
+
+def test_a_notice_keeps_its_log_row_but_not_its_phone_and_text_after_six_months(expired: Tree) -> None:
+    from mutualaid.models import Notice, NoticeStatus
+
+    a = expired.a
+    with unscoped():
+        notices = Notice.objects.filter(org_path__startswith=a.city.path).order_by("pk")
+        old, waiting = notices[0], notices[1]
+        Notice.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=400))
+        Notice.objects.filter(pk=waiting.pk).update(
+            created_at=timezone.now() - timedelta(days=400), status=NoticeStatus.PENDING
+        )
+    assert _run(a)["notices"] == 1
+    with unscoped():
+        old = Notice.objects.get(pk=old.pk)
+        waiting = Notice.objects.get(pk=waiting.pk)
+    assert bytes(old.text_cipher) == b"" and old.phone_cipher is None
+    assert old.recipient_masked and old.reference and old.status != NoticeStatus.PENDING  # the log row stays
+    assert bytes(waiting.text_cipher) != b""  # a notice still to be sent keeps what it needs
+    assert _run(a)["notices"] == 0  # and a second run finds nothing
