@@ -59,6 +59,8 @@ def claim_queue_mine(*, actor: User) -> Q:
     return (Q(review_office_id=actor.org_id, status__in=statuses) & ~(handed & ~Q(assignee_id=actor.pk))) | (
         handed & Q(assignee_id=actor.pk)
     )
+
+
 def claim_search(qs: QuerySet[Claim], *, search: str) -> QuerySet[Claim]:
     """`qs` narrowed to a claim number, a full name, or a full ID number (by its blind index)."""
     search = search.strip()

@@ -9,7 +9,10 @@ whole Redis database, and a real worker one test starts must not take another te
 pytest-django gives each worker its own test database the same way (`test_<name>_gw0`, …).
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
 from config.devservices import ensure_environment
@@ -34,6 +37,12 @@ def _redis_database(url: str, offset: int) -> str:
 
 
 ensure_environment()
+# Each test process stores uploads and generated files in a directory of its own, removed when it
+# ends: a file one worker's test deletes (retention, a withdrawn list) cannot be another's, and a
+# run leaves nothing behind in the project's media/. The workers a test starts inherit it.
+if "MEDIA_ROOT" not in os.environ:
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="mutualaid-test-media-")
+    atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], ignore_errors=True)
 _number = _worker_number()
 if _number is not None:
     os.environ["REDIS_URL"] = _redis_database(os.environ["REDIS_URL"], _number)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 import django_filters
 import django_tables2 as tables
@@ -35,6 +34,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
 from mutualaid import dates
+from mutualaid.downloads import attachment, file_name
 from mutualaid.models import Organisation, OrgKind
 from mutualaid.numbers import count_text, date_text, money_text
 from mutualaid.spreadsheets import write
@@ -271,10 +271,8 @@ class ListPage(StaffView):
     def export(self) -> HttpResponse:
         table, _filterset = self.table(paged=False)
         data = table_workbook(table, title=force_str(self.export_name))
-        filename = f"{force_str(self.export_name)}-{dates.business_today():%Y%m%d}.xlsx"
-        response = HttpResponse(data, content_type=XLSX)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-        return response
+        name = file_name(self.export_name, f"{dates.business_today():%Y%m%d}", suffix="xlsx")
+        return attachment(data, content_type=XLSX, name=name)
 
 
 def _page_number(request: HttpRequest) -> int:

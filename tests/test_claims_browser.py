@@ -69,7 +69,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
     page.wait_for_selector("[data-testid=claim-status]")
     assert page.locator("[data-testid=claim-status]").inner_text() == "材料不全"
     assert "材料不全，时限尚未开始计算" in page.content()
-    assert page.locator("[data-testid=payout]").inner_text() == "2080.00"
+    assert page.locator("[data-testid=payout]").inner_text() == "2,080.00"
     calculation = page.locator("[data-testid=calculation]").inner_text()
     assert "80.0%" in calculation and "25" in calculation
     screenshot(page, "21-claim-incomplete")
@@ -87,13 +87,16 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
         (people.compliance, "已审批，待付款", "24-final-review"),
     ):
         login(page, user)
-        page.click('nav >> text="理赔"')
+        page.click('nav a:text-is("理赔")')  # the link, not the area's heading
         page.click("[data-testid=queue-mine]")
         page.click(f"a[href='{claim_url.replace(page.base_url, '')}']")
         page.wait_for_selector("[data-testid=review]")
         screenshot(page, shot)
         page.click("[data-testid=review] >> text=通过")
-        page.wait_for_selector("[data-testid=claim-status]")
+        # No other claim waits at this level: the reviewer is back at their queue, told what changed.
+        page.wait_for_selector("text=本级已没有其他待您审核的理赔")
+        assert status in page.content()
+        page.goto(claim_url)
         assert page.locator("[data-testid=claim-status]").inner_text() == status
         _logout(page)
 
@@ -132,7 +135,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
         claim = Claim.objects.get()
     page.goto(page.base_url + f"/enrollment/members/{claim.enrollment_id}/")
     claims = page.locator("[data-testid=member-claims]").inner_text()
-    assert claim.number in claims and "已赔付" in claims and "2080.00" in claims
+    assert claim.number in claims and "已赔付" in claims and "2,080.00" in claims
     screenshot(page, "27-member-claims")
     page.goto(claim_url)
     history = page.locator("[data-testid=history]").inner_text()

@@ -140,7 +140,7 @@ def test_each_kind_pays_by_its_own_terms_and_is_labelled_by_its_own_name() -> No
     # (9,300 − 500) × 60% = 5,280 and 5 days × 20.
     assert inpatient.payout == D("5380.00")
     assert _labels(inpatient)[0] == "Benefit: 住院医疗互助金"
-    assert "Self-paid amount × 60%: (9,300.00 − 500.00) × 60% = 5,280.00" in _labels(inpatient)
+    assert "Self-paid amount × 60.0%: (9,300.00 − 500.00) × 60.0% = 5,280.00" in _labels(inpatient)
 
     outpatient = calculate(
         schedule, Claim(care_type="outpatient", self_paid=D(9300), admitted_on=date(2026, 3, 1), earlier=())
@@ -149,7 +149,7 @@ def test_each_kind_pays_by_its_own_terms_and_is_labelled_by_its_own_name() -> No
     assert outpatient.payout == D("1600.00")
     assert "Self-paid %" not in " ".join(_labels(outpatient))
     assert any(
-        label.endswith("1,300 yuan in the year is not paid, 1,300 yuan of it in this claim")
+        label.endswith("1,300.00 yuan in the year is not paid, 1,300.00 yuan of it in this claim")
         for label in _labels(outpatient)
     )
     assert any("8,000.00 × 20% = 1,600.00" in label for label in _labels(outpatient))
@@ -165,7 +165,7 @@ def test_disability_pays_its_grades_share_of_the_sum_by_shares() -> None:
     result = calculate(_city(), Claim(care_type="disability", disability_grade=8, shares=4, earlier=()))
     # 10,000 × 30% = 3,000 a share, × 4 shares = 12,000, cut to the accident group's cap of 10,000.
     assert _labels(result)[1] == (
-        "意外伤残, grade 8: 10,000.00 × 30%: 10,000.00 × 30% × 4 shares: 3,000.00 yuan/share × 4 shares = 12,000.00"
+        "意外伤残, grade 8: 10,000.00 × 30.0%: 10,000.00 × 30.0% × 4 shares: 3,000.00 yuan/share × 4 shares = 12,000.00"
     )
     assert result.payout == D("10000.00")
     refused = calculate(_city(), Claim(care_type="disability", disability_grade=0, earlier=()))
@@ -252,7 +252,7 @@ def test_the_base_derived_from_the_fund_is_capped_by_the_receipts_and_says_so() 
     # 12,000 ÷ 50% − 12,000 = 12,000, but the receipts leave only 20,000 − 12,000 = 8,000.
     result = calculate(schedule, Claim(**SETTLEMENT))
     assert result.base == D(8000) and result.payout == D("8000.00")
-    assert _labels(result)[0].startswith("Base: self-paid amount derived from the fund's payment, 12,000.00 ÷ 50%")
+    assert _labels(result)[0].startswith("Base: self-paid amount derived from the fund's payment, 12,000.00 ÷ 50.0%")
 
 
 def test_seed_004_the_payout_never_exceeds_what_the_member_bore_after_other_payers() -> None:

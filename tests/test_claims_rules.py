@@ -80,9 +80,9 @@ JINHUA = {
 def test_jinhua_period_2_pays_each_slice_of_self_paid_at_its_own_ratio() -> None:
     result = calculate(Schedule.from_dict(JINHUA), Claim(self_paid=D(12000)))
     assert [(line.label, line.amount) for line in result.lines] == [
-        ("Self-paid 0–5,000 yuan part × 50%: 5,000.00 × 50% = 2,500.00", D("2500.00")),
-        ("Self-paid 5,000–10,000 yuan part × 60%: 5,000.00 × 60% = 3,000.00", D("3000.00")),
-        ("Self-paid part above 10,000 yuan × 70%: 2,000.00 × 70% = 1,400.00", D("1400.00")),
+        ("Self-paid 0.00–5,000.00 yuan part × 50.0%: 5,000.00 × 50.0% = 2,500.00", D("2500.00")),
+        ("Self-paid 5,000.00–10,000.00 yuan part × 60.0%: 5,000.00 × 60.0% = 3,000.00", D("3000.00")),
+        ("Self-paid part above 10,000.00 yuan × 70.0%: 2,000.00 × 70.0% = 1,400.00", D("1400.00")),
     ]
     assert result.payout == D("6900.00")
     assert result.cap_left_after == D("23100.00")
@@ -105,7 +105,8 @@ def test_multiply_by_shares_multiplies_the_medical_part_and_says_so() -> None:
     schedule = Schedule.from_dict({**JINHUA, "multiply_by_shares": True})
     result = calculate(schedule, Claim(self_paid=D(4000), shares=3))
     assert result.lines[0].label == (
-        "Self-paid 0–5,000 yuan part × 50%: 4,000.00 × 50% × 3 shares: 2,000.00 yuan/share × 3 shares = 6,000.00"
+        "Self-paid 0.00–5,000.00 yuan part × 50.0%: 4,000.00 × 50.0% × 3 shares: "
+        "2,000.00 yuan/share × 3 shares = 6,000.00"
     )
     assert result.payout == D("6000.00")
 
@@ -118,7 +119,7 @@ def test_band_mode_pays_the_whole_amount_at_the_ratio_of_its_band() -> None:
     high = calculate(schedule, Claim(self_paid=D(8000)))
     assert high.payout == D("5600.00")
     assert high.lines[0].label == (
-        "Whole self-paid amount of 8,000 yuan (band above 5,000 yuan) × 70%: 8,000.00 × 70% = 5,600.00"
+        "Whole self-paid amount of 8,000.00 yuan (band above 5,000.00 yuan) × 70.0%: 8,000.00 × 70.0% = 5,600.00"
     )
 
 
@@ -229,7 +230,7 @@ def test_inner_mongolia_pays_outpatient_radiotherapy_chemotherapy_and_dialysis(c
     result = calculate(Schedule.from_dict(INNER_MONGOLIA), Claim(self_paid=D(1000), care_type=care))
     # 1,000 × 40% = 400; no day in hospital, so no allowance.
     assert result.payout == D("400.00")
-    assert [line.label for line in result.lines] == ["Self-paid amount × 40%: 1,000.00 × 40% = 400.00"]
+    assert [line.label for line in result.lines] == ["Self-paid amount × 40.0%: 1,000.00 × 40.0% = 400.00"]
 
 
 def test_inner_mongolia_pays_the_allowance_of_the_membership_year_and_at_least_200() -> None:
@@ -366,13 +367,15 @@ def test_cumulative_thresholds_pay_each_slice_of_the_period_once_across_two_clai
     second = calculate(schedule, Claim(self_paid=D(5000), self_paid_before_in_period=D(7000)))
     # The period now stands at 12,000: 7,000–10,000 × 60% = 1,800; 10,000–12,000 × 70% = 1,400.
     assert [(line.label, line.amount) for line in second.lines] == [
-        ("Cumulative self-paid in the period 12,000 yuan, of which this claim 5,000 yuan", D("0.00")),
+        ("Cumulative self-paid in the period 12,000.00 yuan, of which this claim 5,000.00 yuan", D("0.00")),
         (
-            "Cumulative self-paid 5,000–10,000 yuan part: 3,000 yuan of this claim × 60%: 3,000.00 × 60% = 1,800.00",
+            "Cumulative self-paid 5,000.00–10,000.00 yuan part: 3,000.00 yuan of this claim × 60.0%: "
+            "3,000.00 × 60.0% = 1,800.00",
             D("1800.00"),
         ),
         (
-            "Cumulative self-paid part above 10,000 yuan: 2,000 yuan of this claim × 70%: 2,000.00 × 70% = 1,400.00",
+            "Cumulative self-paid part above 10,000.00 yuan: 2,000.00 yuan of this claim × 70.0%: "
+            "2,000.00 × 70.0% = 1,400.00",
             D("1400.00"),
         ),
     ]
@@ -1063,5 +1066,5 @@ def test_labels_come_out_in_chinese_when_the_catalogue_has_them() -> None:
         "ratio": "50.0%",
     }
     # Before `compilemessages` has run, the catalogue falls back to the English msgid.
-    assert label.startswith((expected, "Self-paid 0–5,000 yuan part × 50%"))
-    assert label.endswith("5,000.00 × 50% = 2,500.00")
+    assert label.startswith((expected, "Self-paid 0.00–5,000.00 yuan part × 50.0%"))
+    assert label.endswith("5,000.00 × 50.0% = 2,500.00")

@@ -350,7 +350,7 @@ def test_submitting_a_batch_for_approval_prepares_its_payment_with_the_batch_s_t
     claim, batch_pk, finance = _batch(small)
     page = finance.get(reverse("claims:batch_detail", kwargs={"batch_pk": batch_pk})).content.decode()
     form = page[page.index('data-testid="batch-payment"') :]
-    assert "2080" in form and 'name="amount"' not in form  # nothing to type
+    assert "2,080.00" in form and 'name="amount"' not in form  # nothing to type
     # A typed amount is not read: the payment is the batch's total.
     finance.post(reverse("finance:batch_payment", kwargs={"batch_pk": batch_pk}), {"amount": "1.00"})
     with unscoped():

@@ -188,7 +188,7 @@ def test_the_overview_opens_on_the_current_month_to_date_and_its_files_say_so(mo
     from openpyxl import load_workbook
 
     title = load_workbook(BytesIO(workbook.content)).active.cell(1, 1).value
-    assert "2026-12" in title and "截至 2026年12月15日" in title
+    assert "2026年12月" in title and "截至 2026年12月15日" in title
 
 
 @pytest.mark.parametrize("name", ["reporting:dashboard", "reporting:overview", "reporting:overview_xlsx"])

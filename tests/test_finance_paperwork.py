@@ -54,8 +54,9 @@ def test_the_payment_approval_form_has_payee_amount_claims_approvals_and_the_mee
     people = claims_ready.a.reviewers
     response = _form(people.finance, batch_payment)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == "attachment; filename*=UTF-8''" + quote(
-        f"付款审批单-{batch_payment.number}.pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Disposition"].endswith(
+        "filename*=UTF-8''" + quote(f"付款审批单-{batch_payment.number}.pdf")
     )
     text = pdf_text(response.content)
     assert "付款审批单" in text and claims_ready.a.city.name in text and batch_payment.number in text

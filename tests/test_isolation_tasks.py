@@ -22,6 +22,7 @@ from tests.conftest import Tree
 # Beat fan-outs: started by the schedule with no office, they may only read the ids of offices
 # (unscoped, since no office is asking) and start one ScopedTask per office.
 FAN_OUTS = {
+    "enrollment.renewal_notices_all",  # one enrollment.renewal_notices_office per issuing office
     "finance.draft_all_remittances",  # one finance.draft_remittances per province
     "reporting.rollup_all",  # one reporting.rollup_office per city or industry office
     "mutualaid.retention_all",  # one mutualaid.retention_office per office

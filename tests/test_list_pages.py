@@ -71,7 +71,7 @@ PAGES = {
     "enrollment:policy_list": 12,
     "enrollment:member_search": 11,
     "finance:payment_list": 13,
-    "finance:remittance_list": 11,
+    "finance:remittance_list": 12,  # with the office's due day for the reports from below
     "user_list": 7,
     "org_tree": 7,
 }
@@ -90,7 +90,7 @@ def test_each_list_page_shows_its_total_and_downloads_the_same_rows(walk: Tree, 
     )
     assert len(rows) - 1 == total > 0
     disposition = client.get(reverse(name) + "?export=xlsx")["Content-Disposition"]
-    assert disposition.startswith("attachment; filename*=UTF-8''%E")  # a Chinese file name
+    assert "filename*=UTF-8''%E" in disposition  # a Chinese file name (and an ASCII fallback)
 
 
 @pytest.mark.parametrize("name", PAGES)

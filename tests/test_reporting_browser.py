@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from mutualaid import numbers
 from mutualaid.tenancy import org_scope
 from reporting import services
 from tests import claimkit, finkit
@@ -26,6 +27,7 @@ def test_a_leader_reads_the_dashboard_and_the_overview_and_downloads_them(claims
     claimkit.pay(people, [claim])
     finkit.enrolled_last_month(tree.a)
     month = f"{finkit.last_month():%Y-%m}"
+    month_read = numbers.month_text(finkit.last_month())  # as the files' titles write it: 2026年11月
     with org_scope(tree.a.city):
         snapshot, _created = services.snapshot_rollup(office=tree.a.city, period=finkit.last_month())
     (row,) = snapshot.figures["rows"]
@@ -49,8 +51,8 @@ def test_a_leader_reads_the_dashboard_and_the_overview_and_downloads_them(claims
     with page.expect_download() as xlsx:
         page.click("[data-testid=overview-xlsx]")
     sheet = load_workbook(io.BytesIO(Path(xlsx.value.path()).read_bytes())).active
-    assert tree.a.city.name in sheet["A1"].value and month in sheet["A1"].value
+    assert tree.a.city.name in sheet["A1"].value and month_read in sheet["A1"].value
     with page.expect_download() as pdf:
         page.click("[data-testid=overview-pdf]")
     text = "".join(p.extract_text() for p in PdfReader(Path(pdf.value.path())).pages)
-    assert tree.a.city.name in text.replace("\n", "") and month in text and "合计" in text
+    assert tree.a.city.name in text.replace("\n", "") and month_read in text.replace("\n", "") and "合计" in text

@@ -265,12 +265,16 @@ def test_the_pages_of_anonymised_records_still_open(expired: Tree, client: Clien
 
 
 def test_a_notice_keeps_its_log_row_but_not_its_phone_and_text_after_six_months(expired: Tree) -> None:
+    from claims.notices import notice_claim_decided, notice_claims_paid
     from mutualaid.models import Notice, NoticeStatus
 
     a = expired.a
     with unscoped():
-        notices = Notice.objects.filter(org_path__startswith=a.city.path).order_by("pk")
-        old, waiting = notices[0], notices[1]
+        claim = Claim.objects.select_related("enrollment").get(pk=a.claim.pk)
+        [sent] = notice_claims_paid(claims=[claim])
+        Notice.objects.filter(pk=sent).update(status=NoticeStatus.SENT)
+        [pending] = notice_claim_decided(claim=claim, action="return")
+        old, waiting = Notice.objects.get(pk=sent), Notice.objects.get(pk=pending)
         Notice.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=400))
         Notice.objects.filter(pk=waiting.pk).update(
             created_at=timezone.now() - timedelta(days=400), status=NoticeStatus.PENDING

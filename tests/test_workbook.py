@@ -687,8 +687,10 @@ def test_rows_workbook_round_trips_and_carries_the_problems() -> None:
     assert sheet[f"{errors}2"].value == ERRORS_HEADER
     assert sheet[f"{LETTER['id_number']}3"].fill.fgColor.rgb == annotate._PROBLEM_FILL_RGB
     assert "Text" in sheet[f"{LETTER['id_number']}3"].comment.text
-    assert "证件号码：" in sheet[f"{errors}3"].value
-    assert sheet[f"{errors}4"].value == "This member is already insured for the period."
+    # Each row says which row of the uploaded sheet it came from, then the column as the template
+    # names it, what was typed and what to do (the test runs in English: the msgids).
+    assert sheet[f"{errors}3"].value.startswith("Row 5 of the uploaded sheet\n证件号码, typed")
+    assert sheet[f"{errors}4"].value.endswith("This member is already insured for the period.")
     assert sheet[f"{errors}5"].value is None
     assert sheet[f"{LETTER['id_number']}5"].number_format == "@"
 

@@ -31,7 +31,7 @@ from enrollment.models import (
 from enrollment.rules import PremiumSplit
 from enrollment.services import corrections
 from enrollment.services.endorsements import endorsement_record
-from mutualaid import events
+from mutualaid import dates, events
 from mutualaid.models import Organisation, User
 from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
@@ -62,8 +62,8 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     replaced = original if original is not None and original.status == ListStatus.APPROVED else None
     with unscoped():  # the period belongs to the office that pools the plan, maybe above the approver
         period = Period.objects.select_related("plan").select_for_update(of=("self",)).get(pk=locked.period_id)
+    today = dates.business_today()
     now = timezone.now()
-    today = timezone.localdate(now)  # the business date of the moment the members are stored
     if today > period.ends_on:
         raise ValidationError(_("The period has ended; lists can no longer be approved for it."))
     policy, starts_on, issued_now = _policy_issue_or_extend(
