@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -184,8 +185,8 @@ class RenewalRate(NamedTuple):
     before: int  # members of the previous policy
 
     @property
-    def percent(self) -> int | None:
-        return round(100 * self.renewed / self.before) if self.before else None
+    def share(self) -> Decimal | None:
+        return Decimal(self.renewed) / self.before if self.before else None
 
 
 def policy_renewal_rates(*, policies: list[Policy]) -> dict[int, RenewalRate]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import django_filters
@@ -74,7 +73,7 @@ class PolicyTable(ListTable):
 
     def render_renewal(self, record: Policy) -> str:
         rate = getattr(record, "renewal", None)
-        return percent_text(Decimal(rate.renewed) / rate.before) if rate and rate.before else "—"
+        return percent_text(rate.share, blank="—") if rate else "—"
 
     def value_renewal(self, record: Policy) -> str:
         return self.render_renewal(record)

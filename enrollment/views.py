@@ -385,7 +385,7 @@ class PolicyDetailView(StaffView):
             policy=policy,
             page=Paginator(members, 100).get_page(self.request.GET.get("page")),
             renewal=rate,
-            renewal_percent=rate.percent if rate else None,
+            renewal_share=rate.share if rate else None,
             endorsements=selectors.endorsement_list(policy_id=policy.pk),
         )
         return context
