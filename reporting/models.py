@@ -166,9 +166,7 @@ class Proposal(TenantOwned):
     adopted_meeting = models.CharField(_("meeting"), max_length=100, blank=True)
     adopted_on = models.DateField(_("decided on"), null=True, blank=True)
     adopted_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    adopted_run = models.ForeignKey(
-        "SimulationRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    adopted_run = models.ForeignKey("SimulationRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("proposal")

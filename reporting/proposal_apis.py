@@ -186,7 +186,10 @@ class SimulationStartApi(APIView):
         user = request_user(request)
         try:
             run = simulations.simulation_start(
-                actor=user, proposal=proposal, period_ids=body.validated_data["periods"], years=body.validated_data["years"]
+                actor=user,
+                proposal=proposal,
+                period_ids=body.validated_data["periods"],
+                years=body.validated_data["years"],
             )
         except (ValidationError, PermissionDenied) as error:
             raise _api_error(error) from None

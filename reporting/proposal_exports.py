@@ -103,7 +103,8 @@ def chart_data(items: list[Compared]) -> dict[str, Any]:
                 "premium_proposed": num(figure(item, "premium_proposed")),
                 "histogram": [b["claims"] for b in results["histogram"]] if results else [],
                 "fund": [
-                    num(row["fund_end"]) for row in (results["projection"]["rows"] if results else [])
+                    num(row["fund_end"])
+                    for row in (results["projection"]["rows"] if results else [])
                     if row["rules"] == "proposed"
                 ],
             }

@@ -57,7 +57,10 @@ def proposal_create(*, actor: User, plan: Plan, name: str, base_period: Period |
     schedule = BenefitSchedule.objects.filter(period=period).first()
     if schedule is None:
         raise ValidationError(
-            {"base_period": _("%(period)s has no benefit schedule to copy: enter its schedule first.") % {"period": period}}
+            {
+                "base_period": _("%(period)s has no benefit schedule to copy: enter its schedule first.")
+                % {"period": period}
+            }
         )
     name = name.strip()
     if not name:
@@ -65,7 +68,9 @@ def proposal_create(*, actor: User, plan: Plan, name: str, base_period: Period |
     if len(name) > 60:
         raise ValidationError({"name": _("The name is longer than 60 characters: shorten it.")})
     if Proposal.objects.filter(plan=plan, name=name).exists():
-        raise ValidationError({"name": _("The plan already has a proposal named %(name)s: choose another name.") % {"name": name}})
+        raise ValidationError(
+            {"name": _("The plan already has a proposal named %(name)s: choose another name.") % {"name": name}}
+        )
     try:
         with transaction.atomic():
             return Proposal.objects.create(
@@ -81,7 +86,9 @@ def proposal_create(*, actor: User, plan: Plan, name: str, base_period: Period |
                 created_by=actor,
             )
     except IntegrityError:  # the same name, created at the same moment
-        raise ValidationError({"name": _("The plan already has a proposal named %(name)s: choose another name.") % {"name": name}}) from None
+        raise ValidationError(
+            {"name": _("The plan already has a proposal named %(name)s: choose another name.") % {"name": name}}
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,9 @@ def check_rules(proposal: Proposal, rules: Any) -> dict[str, Any]:
 
 def _check_money(errors: dict[str, str], terms: Terms) -> None:
     premium = terms.premium_per_share
-    if premium is not None and (not premium.is_finite() or premium <= 0 or premium != premium.quantize(Decimal("0.01"))):
+    if premium is not None and (
+        not premium.is_finite() or premium <= 0 or premium != premium.quantize(Decimal("0.01"))
+    ):
         errors["premium_per_share"] = _("Enter the premium per share in yuan, above 0, with at most two decimals.")
     elif premium is not None and premium >= Decimal("1000000"):
         errors["premium_per_share"] = _("The premium per share is below 1,000,000 yuan: check the figure.")
@@ -155,7 +164,9 @@ def proposal_update(*, actor: User, proposal: Proposal, version: int, terms: Ter
     if locked.adopted:
         raise ValidationError(_("This proposal has been adopted; it can no longer be changed."))
     if locked.version != version:
-        raise ValidationError(_("Someone else changed this proposal meanwhile: reload the page and make the change again."))
+        raise ValidationError(
+            _("Someone else changed this proposal meanwhile: reload the page and make the change again.")
+        )
     errors: dict[str, str] = {}
     rules = locked.rules
     if terms.rules is not None:
@@ -208,7 +219,9 @@ def proposal_adopt(
             "Adopt a proposal after a finished simulation of it as it stands now: start a simulation and wait for it."
         )
     if not meeting.strip() or len(meeting) > 100:
-        errors["meeting"] = _("Name the meeting that decided (集体研究), such as 2026年第3次主任办公会, in at most 100 characters.")
+        errors["meeting"] = _(
+            "Name the meeting that decided (集体研究), such as 2026年第3次主任办公会, in at most 100 characters."
+        )
     if not label.strip() or len(label) > 40:
         errors["label"] = _("Give the new period a label of at most 40 characters, such as 2027年度.")
     if errors:

@@ -196,7 +196,9 @@ def recalculate(schedule: Schedule, inputs: Inputs, *, step: Callable[[float], N
             person, history = who, []
         period_id, admitted = row["period_id"], row["admitted_on"]
         earlier = tuple(
-            Earlier(care_type=e.care_type, paid=e.paid, base=e.base, admitted_on=e.admitted_on, in_period=pid == period_id)
+            Earlier(
+                care_type=e.care_type, paid=e.paid, base=e.base, admitted_on=e.admitted_on, in_period=pid == period_id
+            )
             for pid, e in history
             if pid == period_id or (e.admitted_on is not None and e.admitted_on.year == admitted.year)
         )

@@ -54,7 +54,10 @@ def _periods(proposal: Proposal, period_ids: Sequence[Any]) -> list[Period]:
     periods = list(Period.objects.filter(plan=proposal.plan, pk__in=wanted, starts_on__lte=today).order_by("starts_on"))
     if len(periods) != len(wanted):
         raise ValidationError(
-            {"periods": _("Only periods of %(plan)s that have begun can be re-run: choose from the list.") % {"plan": proposal.plan.name}}
+            {
+                "periods": _("Only periods of %(plan)s that have begun can be re-run: choose from the list.")
+                % {"plan": proposal.plan.name}
+            }
         )
     claims = Claim.objects.filter(period__in=periods, status__in=ACCEPTED_STATUSES)
     if not claims.exists():
@@ -77,7 +80,9 @@ def simulation_start(*, actor: User, proposal: Proposal, period_ids: Sequence[An
         raise ValidationError({"years": _("Project the fund for 1, 2 or 3 years.")})
     periods = _periods(proposal, period_ids)
     busy = _("A simulation of this proposal is already running: wait for it to finish.")
-    if SimulationRun.objects.filter(proposal=proposal, status__in=[SimulationStatus.QUEUED, SimulationStatus.RUNNING]).exists():
+    if SimulationRun.objects.filter(
+        proposal=proposal, status__in=[SimulationStatus.QUEUED, SimulationStatus.RUNNING]
+    ).exists():
         raise ValidationError(busy)
     try:
         with transaction.atomic():
@@ -113,7 +118,9 @@ def simulation_figures(*, run: SimulationRun, step: Any = None) -> dict[str, Any
     tick = step or (lambda _share: None)
     inputs = simulation.load_inputs(periods=periods)
     if not inputs.claims:
-        raise ValidationError(_("The chosen periods have no approved or paid claim to re-run: choose periods with claims."))
+        raise ValidationError(
+            _("The chosen periods have no approved or paid claim to re-run: choose periods with claims.")
+        )
     tick(0.15)
     found = simulation.recalculate(schedule, inputs, step=lambda share: tick(0.15 + 0.75 * share))
     office = proposal.plan.org
@@ -185,7 +192,9 @@ def latest_result(*, proposal: Proposal) -> SimulationRun | None:
 
 
 def proposal_list(*, office: Organisation) -> QuerySet[Proposal]:
-    return Proposal.objects.filter(org=office).select_related("plan", "base_period").order_by("plan__name", "created_at")
+    return (
+        Proposal.objects.filter(org=office).select_related("plan", "base_period").order_by("plan__name", "created_at")
+    )
 
 
 def proposal_get(*, office: Organisation, pk: Any) -> Proposal:

@@ -114,7 +114,9 @@ def test_the_proposed_premium_reprices_every_enrollment(banded: Tree) -> None:
     assert (total["enrolled"], total["shares"]) == (members, shares)
     assert Decimal(total["premium_now"]) == premium_now
     assert Decimal(total["premium_proposed"]) == Decimal("60.00") * shares
-    assert Decimal(total["loss_ratio_proposed"]) == (Decimal("9000") / (Decimal(60) * shares)).quantize(Decimal("0.0001"))
+    assert Decimal(total["loss_ratio_proposed"]) == (Decimal("9000") / (Decimal(60) * shares)).quantize(
+        Decimal("0.0001")
+    )
     projection = run.results["projection"]
     assert projection["years"] == 3 and len(projection["rows"]) == 6
     keep = 1 - Decimal(projection["reserve_share"])
@@ -130,7 +132,7 @@ def _checksums() -> dict[str, str]:
         tables = [row[0] for row in cursor.fetchall() if row[0] not in own]
         found = {}
         for table in tables:
-            cursor.execute(f'SELECT md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) FROM "{table}" t')  # noqa: S608 # table names from the catalogue
+            cursor.execute(f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{table}\" t")  # noqa: S608 # table names from the catalogue
             found[table] = cursor.fetchone()[0]
     return found
 
@@ -218,12 +220,16 @@ def test_periods_with_no_claims_are_refused(claims_ready: Tree) -> None:
 def test_adopting_a_proposal_creates_the_next_period_from_it(banded: Tree) -> None:
     proposal = _proposal(banded, premium="55.00")
     user = banded.a.office_user
-    with org_scope(banded.a.city, actor_id=user.pk):
-        with pytest.raises(ValidationError, match="finished simulation"):
-            run = SimulationRun(proposal=proposal, status=SimulationStatus.QUEUED, proposal_version=proposal.version)
-            proposals.proposal_adopt(
-                actor=user, proposal=proposal, run=run, label="2027年度", meeting="主任办公会", decided_on=date(2026, 12, 1)
-            )
+    with org_scope(banded.a.city, actor_id=user.pk), pytest.raises(ValidationError, match="finished simulation"):
+        run = SimulationRun(proposal=proposal, status=SimulationStatus.QUEUED, proposal_version=proposal.version)
+        proposals.proposal_adopt(
+            actor=user,
+            proposal=proposal,
+            run=run,
+            label="2027年度",
+            meeting="主任办公会",
+            decided_on=date(2026, 12, 1),
+        )
     run = _simulate(banded, proposal)
     with org_scope(banded.a.city, actor_id=user.pk):
         period = proposals.proposal_adopt(

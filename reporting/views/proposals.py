@@ -64,7 +64,8 @@ class ProposalListView(StaffView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         user = request_user(request)
-        plan = Plan.objects.filter(org=user.org, pk=whole_number(request.POST.get("plan"))).first() if user.org else None
+        number = whole_number(request.POST.get("plan"))
+        plan = Plan.objects.filter(org=user.org, pk=number).first() if user.org and number is not None else None
         if plan is None:
             messages.error(request, _("Choose one of your office's plans."))
             return redirect("reporting:proposals")
@@ -163,12 +164,12 @@ class ProposalView(StaffView):
                     terms=terms,
                 )
             except ValidationError as error:
-                problems = error.message_dict if hasattr(error, "error_dict") else {"": " ".join(error.messages)}
+                found = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+                problems = {key: " ".join(texts) for key, texts in found.items()}
             except PermissionDenied as error:
                 problems = {"": str(error)}
         if problems:
-            flat = {key: " ".join(v) if isinstance(v, list) else v for key, v in problems.items()}
-            context = self._context(proposal, problems=flat, rules_text=request.POST.get("rules", ""))
+            context = self._context(proposal, problems=problems, rules_text=request.POST.get("rules", ""))
             return self.render_to_response(context, status=400)
         messages.success(request, _("Proposal saved. Start a simulation to see what it would have cost."))
         return redirect("reporting:proposal", proposal_pk=proposal.pk)
@@ -179,7 +180,10 @@ class ProposalView(StaffView):
         user = request_user(request)
         try:
             run = simulations.simulation_start(
-                actor=user, proposal=proposal, period_ids=request.POST.getlist("periods"), years=request.POST.get("years")
+                actor=user,
+                proposal=proposal,
+                period_ids=request.POST.getlist("periods"),
+                years=request.POST.get("years"),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -196,7 +200,10 @@ class ProposalView(StaffView):
         decided = simulations.decided_on(request.POST.get("decided_on", ""))
         if run is None or decided is None:
             text = (
-                _("Adopt a proposal after a finished simulation of it as it stands now: start a simulation and wait for it.")
+                _(
+                    "Adopt a proposal after a finished simulation of it as it stands now: start a simulation and "
+                    "wait for it."
+                )
                 if run is None
                 else _("Enter the date of the meeting as YYYY-MM-DD.")
             )
@@ -217,7 +224,9 @@ class ProposalView(StaffView):
         except PermissionDenied as error:
             messages.error(request, str(error))
             return redirect("reporting:proposal", proposal_pk=proposal.pk)
-        messages.success(request, _("Adopted: %(period)s has been created from the proposal.") % {"period": period.label})
+        messages.success(
+            request, _("Adopted: %(period)s has been created from the proposal.") % {"period": period.label}
+        )
         return redirect("reporting:proposal", proposal_pk=proposal.pk)
 
 
