@@ -122,13 +122,13 @@ class ProposalListApi(APIView):
     required_permission = "reporting.proposals"
 
     @extend_schema(responses=ProposalOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request, version: str = "v1") -> Response:
         office = request_user(request).org
         items = simulations.proposal_list(office=office) if office else Proposal.objects.none()
         return Response(ProposalOut(items, many=True).data)
 
     @extend_schema(request=ProposalIn, responses={201: ProposalOut})
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request, version: str = "v1") -> Response:
         body = ProposalIn(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -166,7 +166,7 @@ class ProposalDetailApi(APIView):
     required_permission = "reporting.proposals"
 
     @extend_schema(responses=ProposalOut)
-    def get(self, request: Request, proposal_pk: int) -> Response:
+    def get(self, request: Request, proposal_pk: int, version: str = "v1") -> Response:
         return Response(ProposalOut(_office_proposal(request, proposal_pk)).data)
 
 
@@ -177,7 +177,7 @@ class SimulationStartApi(APIView):
     required_permission = "reporting.proposals"
 
     @extend_schema(request=RunIn, responses={202: RunOut})
-    def post(self, request: Request, proposal_pk: int) -> Response:
+    def post(self, request: Request, proposal_pk: int, version: str = "v1") -> Response:
         from reporting.tasks import simulate
 
         proposal = _office_proposal(request, proposal_pk)
@@ -204,7 +204,7 @@ class SimulationDetailApi(APIView):
     required_permission = "reporting.proposals"
 
     @extend_schema(responses=RunOut)
-    def get(self, request: Request, simulation_pk: int) -> Response:
+    def get(self, request: Request, simulation_pk: int, version: str = "v1") -> Response:
         office = request_user(request).org
         run = SimulationRun.objects.filter(org=office, pk=simulation_pk).first() if office else None
         if run is None:

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db.models import Count, Sum
 
+from claims.benefits import explain
 from claims.benefits.calculate import Claim as Facts
 from claims.benefits.calculate import Earlier, Result, calculate
 from claims.benefits.schedule import Schedule
@@ -183,6 +184,11 @@ def _keep_top(found: Recalculated, change: Decimal, index: int, row: dict[str, A
 def recalculate(schedule: Schedule, inputs: Inputs, *, step: Callable[[float], None] | None = None) -> Recalculated:
     """Every claim under `schedule`, each member's in admission order: what the earlier ones paid
     under the schedule counts before the later ones, as in the real calculation."""
+    with explain.one_language():
+        return _recalculate(schedule, inputs, step)
+
+
+def _recalculate(schedule: Schedule, inputs: Inputs, step: Callable[[float], None] | None) -> Recalculated:
     found = Recalculated()
     period_starts = {p.pk: p.starts_on for p in inputs.periods}
     history: list[tuple[int, Earlier]] = []

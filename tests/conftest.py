@@ -142,7 +142,9 @@ class City:
             self.proposal = proposals.proposal_create(
                 actor=self.office_user, plan=self.plan, name=f"{self.city.name[:6]}方案"
             )
-            run = simulations.simulation_start(actor=self.office_user, proposal=self.proposal, period_ids=[self.period.pk])
+            run = simulations.simulation_start(
+                actor=self.office_user, proposal=self.proposal, period_ids=[self.period.pk]
+            )
             self.simulation = simulations.simulation_run(run=run)
         return self
 
