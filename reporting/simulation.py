@@ -16,6 +16,8 @@ difference is the proposal's payout less that.
 from __future__ import annotations
 
 import heapq
+import os
+import pickle
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -181,21 +183,97 @@ def _keep_top(found: Recalculated, change: Decimal, index: int, row: dict[str, A
         heapq.heapreplace(found.top, (key, -index, entry))
 
 
-def recalculate(schedule: Schedule, inputs: Inputs, *, step: Callable[[float], None] | None = None) -> Recalculated:
+def recalculate(
+    schedule: Schedule, inputs: Inputs, *, step: Callable[[float], None] | None = None, workers: int | None = None
+) -> Recalculated:
     """Every claim under `schedule`, each member's in admission order: what the earlier ones paid
-    under the schedule counts before the later ones, as in the real calculation."""
+    under the schedule counts before the later ones, as in the real calculation.
+
+    From PARALLEL_FROM claims on, the members are shared out between one process per core (a
+    member's claims always in one process), forked after the inputs are loaded: the children
+    only compute, and hand their outcomes back through a pipe."""
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(inputs.claims) >= PARALLEL_FROM else 1
     with explain.one_language():
-        return _recalculate(schedule, inputs, step)
+        if workers <= 1 or not hasattr(os, "fork"):
+            return _recalculate(schedule, inputs, inputs.claims, 0, step)
+        return _forked(schedule, inputs, workers, step)
 
 
-def _recalculate(schedule: Schedule, inputs: Inputs, step: Callable[[float], None] | None) -> Recalculated:
+PARALLEL_FROM = 20_000  # claims; below it starting processes costs more than it saves
+_PERSON = _CLAIM_FIELDS.index("id_hash")
+
+
+def _chunks(claims: list[tuple[Any, ...]], count: int) -> list[tuple[int, list[tuple[Any, ...]]]]:
+    """(offset, rows) of about equal parts, cut between two members."""
+    size = len(claims) // count + 1
+    cuts = [0]
+    for part in range(1, count):
+        at = max(cuts[-1], min(len(claims), part * size))
+        while 0 < at < len(claims) and claims[at][_PERSON] == claims[at - 1][_PERSON]:
+            at += 1
+        cuts.append(at)
+    cuts.append(len(claims))
+    return [(cuts[i], claims[cuts[i] : cuts[i + 1]]) for i in range(count) if cuts[i] < cuts[i + 1]]
+
+
+def _forked(schedule: Schedule, inputs: Inputs, workers: int, step: Callable[[float], None] | None) -> Recalculated:
+    parts = _chunks(inputs.claims, workers)
+    children: list[tuple[int, int]] = []
+    for offset, rows in parts[1:]:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: computes, writes its result and leaves without any clean-up
+            os.close(read)  # (the parent's database connection must not be closed from here)
+            code = 1
+            try:
+                data = pickle.dumps(_recalculate(schedule, inputs, rows, offset, None))
+                with os.fdopen(write, "wb") as sink:
+                    sink.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        children.append((pid, read))
+    offset, rows = parts[0]
+    share = len(rows) / max(1, len(inputs.claims))
+    mine = _recalculate(schedule, inputs, rows, offset, None if step is None else lambda done: step(done * share))
+    found = Recalculated(outcomes=mine.outcomes, top=mine.top)
+    failed = False
+    for pid, read in children:
+        with os.fdopen(read, "rb") as source:
+            data = source.read()
+        _pid, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            failed = True
+            continue
+        part: Recalculated = pickle.loads(data)  # noqa: S301 # written by our own child process just now
+        found.outcomes.extend(part.outcomes)
+        for item in part.top:
+            if len(found.top) < TOP:
+                heapq.heappush(found.top, item)
+            elif item[:2] > found.top[0][:2]:
+                heapq.heapreplace(found.top, item)
+    if failed:
+        raise RuntimeError("a simulation process ended without its result")
+    return found
+
+
+def _recalculate(
+    schedule: Schedule,
+    inputs: Inputs,
+    claims: list[tuple[Any, ...]],
+    offset: int,
+    step: Callable[[float], None] | None,
+) -> Recalculated:
     found = Recalculated()
     period_starts = {p.pk: p.starts_on for p in inputs.periods}
     history: list[tuple[int, Earlier]] = []
     person: bytes | None = None
-    total = len(inputs.claims) or 1
+    total = len(claims) or 1
     every = max(1, total // 50)
-    for index, values in enumerate(inputs.claims):
+    for number, values in enumerate(claims):
+        index = offset + number
         row = dict(zip(_CLAIM_FIELDS, values, strict=True))
         who = bytes(row["id_hash"])
         if who != person:
@@ -219,8 +297,8 @@ def _recalculate(schedule: Schedule, inputs: Inputs, step: Callable[[float], Non
         found.outcomes.append(Outcome(row["org_path"], who, row["payout"], result.payout))
         if change:
             _keep_top(found, change, index, row, result)
-        if step is not None and index % every == 0:
-            step(index / total)
+        if step is not None and number % every == 0:
+            step(number / total)
     return found
 
 

@@ -251,3 +251,20 @@ def test_adopting_a_proposal_creates_the_next_period_from_it(banded: Tree) -> No
             proposals.proposal_adopt(
                 actor=user, proposal=proposal, run=run, label="2028年度", meeting="会", decided_on=date(2026, 12, 2)
             )
+
+
+def test_shared_out_between_processes_the_claims_give_the_same_result(banded: Tree) -> None:
+    from claims.benefits.schedule import Schedule
+    from reporting import simulation
+
+    proposal = _proposal(banded)
+    with org_scope(banded.a.city, actor_id=banded.a.office_user.pk):
+        inputs = simulation.load_inputs(periods=[banded.a.period])
+    schedule = Schedule.from_dict(proposal.rules)
+    alone = simulation.recalculate(schedule, inputs, workers=1)
+    shared = simulation.recalculate(schedule, inputs, workers=2)
+    assert len(simulation._chunks(inputs.claims, 2)) == 2  # the two members, one per process
+    assert [(o.person, o.now, o.proposed) for o in shared.outcomes] == [
+        (o.person, o.now, o.proposed) for o in alone.outcomes
+    ]
+    assert sorted(shared.top, key=lambda item: item[:2]) == sorted(alone.top, key=lambda item: item[:2])
