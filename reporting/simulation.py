@@ -193,7 +193,7 @@ def recalculate(
     member's claims always in one process), forked after the inputs are loaded: the children
     only compute, and hand their outcomes back through a pipe."""
     if workers is None:
-        workers = (os.cpu_count() or 1) if len(inputs.claims) >= PARALLEL_FROM else 1
+        workers = min(MOST_WORKERS, _cores()) if len(inputs.claims) >= PARALLEL_FROM else 1
     with explain.one_language():
         if workers <= 1 or not hasattr(os, "fork"):
             return _recalculate(schedule, inputs, inputs.claims, 0, step)
@@ -201,6 +201,15 @@ def recalculate(
 
 
 PARALLEL_FROM = 20_000  # claims; below it starting processes costs more than it saves
+MOST_WORKERS = 8
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's share, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
 _PERSON = _CLAIM_FIELDS.index("id_hash")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -79,6 +79,7 @@ def simulation_start(*, actor: User, proposal: Proposal, period_ids: Sequence[An
     if not 1 <= horizon <= 3:
         raise ValidationError({"years": _("Project the fund for 1, 2 or 3 years.")})
     periods = _periods(proposal, period_ids)
+    _abandon_stale(proposal)
     busy = _("A simulation of this proposal is already running: wait for it to finish.")
     if SimulationRun.objects.filter(
         proposal=proposal, status__in=[SimulationStatus.QUEUED, SimulationStatus.RUNNING]
@@ -96,6 +97,25 @@ def simulation_start(*, actor: User, proposal: Proposal, period_ids: Sequence[An
             )
     except IntegrityError:  # started twice at the same moment: the index lets one through
         raise ValidationError(busy) from None
+
+
+# A run still queued or running this long after it started was cut off for good (its worker
+# gone and the task not delivered again): well past the task's time limit (settings).
+STALE_AFTER = timedelta(minutes=60)
+
+
+def _abandon_stale(proposal: Proposal) -> None:
+    """Mark as failed the runs of `proposal` that can no longer finish, so that a new one may
+    start; an attempt of one that wakes up later cannot write (its status is no longer running)."""
+    SimulationRun.objects.filter(
+        proposal=proposal,
+        status__in=[SimulationStatus.QUEUED, SimulationStatus.RUNNING],
+        created_at__lt=timezone.now() - STALE_AFTER,
+    ).update(
+        status=SimulationStatus.FAILED,
+        error=_("This simulation stopped before it finished; nothing of it is shown. Start it again."),
+        finished_at=timezone.now(),
+    )
 
 
 def _offices(plan_office: Organisation) -> dict[str, tuple[int, str]]:

@@ -268,3 +268,21 @@ def test_shared_out_between_processes_the_claims_give_the_same_result(banded: Tr
         (o.person, o.now, o.proposed) for o in alone.outcomes
     ]
     assert sorted(shared.top, key=lambda item: item[:2]) == sorted(alone.top, key=lambda item: item[:2])
+
+
+def test_a_run_cut_off_for_good_gives_way_to_a_new_one_after_an_hour(banded: Tree) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    proposal = _proposal(banded)
+    user = banded.a.office_user
+    with org_scope(banded.a.city, actor_id=user.pk):
+        old = simulations.simulation_start(actor=user, proposal=proposal, period_ids=[banded.a.period.pk])
+        SimulationRun.objects.filter(pk=old.pk).update(
+            status=SimulationStatus.RUNNING, attempt=1, created_at=timezone.now() - timedelta(hours=2)
+        )
+        new = simulations.simulation_start(actor=user, proposal=proposal, period_ids=[banded.a.period.pk])
+        old.refresh_from_db()
+        assert old.status == SimulationStatus.FAILED and old.results == {} and "Start it again" in old.error
+        assert simulations.simulation_run(run=new).status == SimulationStatus.DONE
