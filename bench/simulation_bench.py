@@ -244,7 +244,9 @@ def run_ours(state: dict[str, int]) -> dict[str, Any]:
         # The same again by phase: the inputs read, the claims re-run, the rest.
         phases: dict[str, float] = {}
         clock = time.perf_counter()
-        inputs = simulation.load_inputs(periods=[proposal.base_period])
+        inputs = simulation.load_inputs(
+            periods=[proposal.base_period], years=simulation.uses_membership_years(proposal.rules)
+        )
         phases["load"] = round(time.perf_counter() - clock, 2)
         clock = time.perf_counter()
         simulation.recalculate(Schedule.from_dict(proposal.rules), inputs)

@@ -80,9 +80,22 @@ class Inputs:
     periods: list[Period]
 
 
-def load_inputs(*, periods: Sequence[Period]) -> Inputs:
-    """The claims accepted in `periods`, their members' years in the plan and the periods'
-    enrollments, in four queries, read in the caller's scope (the office that runs the plan)."""
+def uses_membership_years(rules: Any) -> bool:
+    """Whether a schedule (its JSON, with its kinds, variants and versions) pays by the member's
+    years in the plan, the one rule that needs them (claims/benefits/calculate.py `_allowance`)."""
+    if isinstance(rules, dict):
+        if rules.get("allowance_by_membership_year"):
+            return True
+        return any(uses_membership_years(value) for value in rules.values())
+    if isinstance(rules, list):
+        return any(uses_membership_years(value) for value in rules)
+    return False
+
+
+def load_inputs(*, periods: Sequence[Period], years: bool = True) -> Inputs:
+    """The claims accepted in `periods`, their members' years in the plan (unless `years` is
+    False: the rules do not need them) and the periods' enrollments, in at most four queries, read
+    in the caller's scope (the office that runs the plan)."""
     ids = [p.pk for p in periods]
     plan_id = periods[0].plan_id
     claims = Claim.objects.filter(period_id__in=ids, status__in=ACCEPTED_STATUSES)
@@ -97,10 +110,10 @@ def load_inputs(*, periods: Sequence[Period]) -> Inputs:
         .values_list("id_hash", "period__starts_on")
         .distinct()
     )
-    years: dict[bytes, list[date]] = defaultdict(list)
-    for person, starts in enrolled:
-        years[bytes(person)].append(starts)
-    for starts_list in years.values():
+    found: dict[bytes, list[date]] = defaultdict(list)
+    for person, starts in enrolled if years else ():
+        found[bytes(person)].append(starts)
+    for starts_list in found.values():
         starts_list.sort()
     grouped = (
         Enrollment.objects.filter(period_id__in=ids, status=EnrollmentStatus.ACTIVE)
@@ -109,7 +122,7 @@ def load_inputs(*, periods: Sequence[Period]) -> Inputs:
         .order_by()
         .values_list("org_path", "shares", "starts_on", "members", "premium", "subsidy")
     )
-    return Inputs(claims=rows, years=dict(years), enrollments=[tuple(r) for r in grouped], periods=list(periods))
+    return Inputs(claims=rows, years=dict(found), enrollments=[tuple(r) for r in grouped], periods=list(periods))
 
 
 def _facts(row: dict[str, Any], earlier: tuple[Earlier, ...], order: int, year: int) -> Facts:
@@ -210,20 +223,21 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
 
+
 _PERSON = _CLAIM_FIELDS.index("id_hash")
 
 
 def _chunks(claims: list[tuple[Any, ...]], count: int) -> list[tuple[int, list[tuple[Any, ...]]]]:
-    """(offset, rows) of about equal parts, cut between two members."""
-    size = len(claims) // count + 1
+    """(offset, rows) of about equal parts, each cut where a member's claims begin."""
+    starts = [i for i in range(1, len(claims)) if claims[i][_PERSON] != claims[i - 1][_PERSON]]
     cuts = [0]
     for part in range(1, count):
-        at = max(cuts[-1], min(len(claims), part * size))
-        while 0 < at < len(claims) and claims[at][_PERSON] == claims[at - 1][_PERSON]:
-            at += 1
-        cuts.append(at)
+        target = part * len(claims) / count
+        later = [s for s in starts if s > cuts[-1]]
+        if later:
+            cuts.append(min(later, key=lambda s: abs(s - target)))
     cuts.append(len(claims))
-    return [(cuts[i], claims[cuts[i] : cuts[i + 1]]) for i in range(count) if cuts[i] < cuts[i + 1]]
+    return [(cuts[i], claims[cuts[i] : cuts[i + 1]]) for i in range(len(cuts) - 1) if cuts[i] < cuts[i + 1]]
 
 
 def _forked(schedule: Schedule, inputs: Inputs, workers: int, step: Callable[[float], None] | None) -> Recalculated:

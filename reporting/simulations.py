@@ -136,7 +136,7 @@ def simulation_figures(*, run: SimulationRun, step: Any = None) -> dict[str, Any
     except ScheduleError as error:
         raise ValidationError(error.message) from None
     tick = step or (lambda _share: None)
-    inputs = simulation.load_inputs(periods=periods)
+    inputs = simulation.load_inputs(periods=periods, years=simulation.uses_membership_years(proposal.rules))
     if not inputs.claims:
         raise ValidationError(
             _("The chosen periods have no approved or paid claim to re-run: choose periods with claims.")

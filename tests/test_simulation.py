@@ -154,7 +154,7 @@ def test_a_second_start_while_one_runs_is_refused(banded: Tree) -> None:
     user = banded.a.office_user
     with org_scope(banded.a.city, actor_id=user.pk):
         simulations.simulation_start(actor=user, proposal=proposal, period_ids=[banded.a.period.pk])
-        with pytest.raises(ValidationError, match="already running"):
+        with pytest.raises(ValidationError, match="已有测算正在进行"):
             simulations.simulation_start(actor=user, proposal=proposal, period_ids=[banded.a.period.pk])
         assert SimulationRun.objects.filter(proposal=proposal).count() == 1
 
@@ -199,7 +199,7 @@ def test_bad_input_is_refused_and_changes_nothing(banded: Tree, tree: Tree) -> N
         assert proposal.rules["segments"][0]["ratio"] == "0.4" and proposal.premium_per_share == Decimal("50.00")
         # The real period's schedule was never touched by the drafts.
         assert BenefitSchedule.objects.get(period=banded.a.period).rules["segments"][0]["ratio"] == "0.3"
-        with pytest.raises(ValidationError, match="re-run"):
+        with pytest.raises(ValidationError, match="至少选择"):
             simulations.simulation_start(actor=user, proposal=proposal, period_ids=[])
         with pytest.raises(ValidationError):
             simulations.simulation_start(actor=user, proposal=proposal, period_ids=[banded.a.period.pk], years=5)
@@ -213,14 +213,14 @@ def test_periods_with_no_claims_are_refused(claims_ready: Tree) -> None:
     user = tree.a.office_user
     with org_scope(tree.a.city, actor_id=user.pk):
         proposal = proposals.proposal_create(actor=user, plan=tree.a.plan, name="方案一")
-        with pytest.raises(ValidationError, match="no approved or paid claim"):
+        with pytest.raises(ValidationError, match="没有已审核通过或已支付的理赔"):
             simulations.simulation_start(actor=user, proposal=proposal, period_ids=[tree.a.period.pk])
 
 
 def test_adopting_a_proposal_creates_the_next_period_from_it(banded: Tree) -> None:
     proposal = _proposal(banded, premium="55.00")
     user = banded.a.office_user
-    with org_scope(banded.a.city, actor_id=user.pk), pytest.raises(ValidationError, match="finished simulation"):
+    with org_scope(banded.a.city, actor_id=user.pk), pytest.raises(ValidationError, match="完成一次测算"):
         run = SimulationRun(proposal=proposal, status=SimulationStatus.QUEUED, proposal_version=proposal.version)
         proposals.proposal_adopt(
             actor=user,
@@ -247,7 +247,7 @@ def test_adopting_a_proposal_creates_the_next_period_from_it(banded: Tree) -> No
         assert proposal.adopted_period == period and proposal.adopted_run == run
         assert proposal.adopted_meeting == "2026年第12次主任办公会" and proposal.adopted_on == date(2026, 12, 1)
         assert Period.objects.get(pk=banded.a.period.pk).premium_per_share == Decimal("50.00")
-        with pytest.raises(ValidationError, match="already been adopted"):
+        with pytest.raises(ValidationError, match="已被采纳"):
             proposals.proposal_adopt(
                 actor=user, proposal=proposal, run=run, label="2028年度", meeting="会", decided_on=date(2026, 12, 2)
             )
@@ -284,5 +284,15 @@ def test_a_run_cut_off_for_good_gives_way_to_a_new_one_after_an_hour(banded: Tre
         )
         new = simulations.simulation_start(actor=user, proposal=proposal, period_ids=[banded.a.period.pk])
         old.refresh_from_db()
-        assert old.status == SimulationStatus.FAILED and old.results == {} and "Start it again" in old.error
+        assert old.status == SimulationStatus.FAILED and old.results == {} and "重新开始" in old.error
         assert simulations.simulation_run(run=new).status == SimulationStatus.DONE
+
+
+def test_the_members_years_are_read_only_for_rules_that_pay_by_them() -> None:
+    from reporting.simulation import uses_membership_years
+
+    assert not uses_membership_years(BANDS)
+    assert uses_membership_years({**BANDS, "allowance_by_membership_year": ["10", "20", "30"]})
+    nested = {**BANDS, "kinds": [{"kind": "inpatient", "set": {"allowance_by_membership_year": ["10"]}}]}
+    assert uses_membership_years(nested)
+    assert not uses_membership_years({**BANDS, "allowance_by_membership_year": []})
