@@ -26,6 +26,7 @@ WORK_KINDS: dict[str, str] = {
     "reporting.rollup_office": "reports",
     "reporting.consolidate_province": "reports",
     "reporting.export": "reports",
+    "reporting.simulate": "reports",
     "finance.draft_all_remittances": "reports",
     "finance.draft_remittances": "reports",
     "claims.notify_paid": "notifications",

@@ -26,6 +26,7 @@ from mutualaid.models import Organisation
 from mutualaid.requests import request_office
 from reporting import api_schemas, exports
 from reporting.models import Snapshot
+from reporting.proposal_apis import api_urls as proposal_api_urls
 from reporting.rankings import DEFAULT_SORT, ranking_plan_list, rankings
 from reporting.selectors import node_get, overview_figures_get
 
@@ -194,3 +195,6 @@ api_urls = [
     path("reporting/snapshots/", SnapshotList.as_view(), name="api_reporting_snapshots"),
     path("reporting/snapshots/<int:snapshot_pk>/", SnapshotDetail.as_view(), name="api_reporting_snapshot"),
 ]
+
+# The proposals and their simulations (reporting/proposal_apis.py).
+api_urls += proposal_api_urls

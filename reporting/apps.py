@@ -24,8 +24,16 @@ class ReportingConfig(AppConfig):
             NavItem(_("Annual targets"), "reporting:targets", "reporting.view", 33, "reports"),
             NavItem(_("Rankings"), "reporting:rankings", "reporting.view", 34, "reports"),
             NavItem(_("Exports"), "reporting:exports", "reporting.view", 35, "reports"),
+            NavItem(_("Rule-change proposals"), "reporting:proposals", "reporting.proposals", 36, "reports"),
         )
-        register_url_objects({"snapshot_pk": "reporting.Snapshot", "export_pk": "reporting.ExportJob"})
+        register_url_objects(
+            {
+                "snapshot_pk": "reporting.Snapshot",
+                "export_pk": "reporting.ExportJob",
+                "proposal_pk": "reporting.Proposal",
+                "simulation_pk": "reporting.SimulationRun",
+            }
+        )
         register_rules(*retention.RULES)
         # Pages and API calls that only read figures: on a replica when there is one.
         register_replica_routes(

@@ -8,12 +8,14 @@ with a reason, and the earlier revision stays readable.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pghistory
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from mutualaid.money import MONEY_TOTAL
+from mutualaid.money import MONEY, MONEY_TOTAL
 from mutualaid.tenancy import TenantOwned
 
 
@@ -133,3 +135,104 @@ class ExportJob(TenantOwned):
     @property
     def finished(self) -> bool:
         return self.status in {ExportStatus.DONE, ExportStatus.FAILED}
+
+
+@pghistory.track()
+class Proposal(TenantOwned):
+    """A draft of a plan's next period (方案): its benefit schedule as the engine's data, its premium
+    per share and its subsidy. It is drafted from a period of the plan and never touches that
+    period: only adopting it creates a period, the next one, from it. `org` is the office that runs
+    the plan; `version` goes up with each edit, so a simulation says which draft it measured."""
+
+    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    base_period = models.ForeignKey(
+        "enrollment.Period", on_delete=models.PROTECT, related_name="+", verbose_name=_("drafted from")
+    )
+    name = models.CharField(_("name"), max_length=60)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    rules = models.JSONField(_("rules"))
+    premium_per_share = models.DecimalField(_("premium per share"), **MONEY)
+    subsidy_kind = models.CharField(_("subsidy"), max_length=8, default="none")
+    subsidy_amount = models.DecimalField(_("subsidy per member"), default=Decimal("0"), **MONEY)
+    subsidy_stages = models.JSONField(_("subsidy stages"), default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The decision (集体研究) that adopted it, and what it made.
+    adopted_period = models.OneToOneField(
+        "enrollment.Period", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    adopted_meeting = models.CharField(_("meeting"), max_length=100, blank=True)
+    adopted_on = models.DateField(_("decided on"), null=True, blank=True)
+    adopted_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    adopted_run = models.ForeignKey("SimulationRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "name"], name="proposal_name_once_per_plan"),
+            models.CheckConstraint(condition=Q(premium_per_share__gt=0), name="proposal_premium_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def adopted(self) -> bool:
+        return self.adopted_period_id is not None
+
+
+class SimulationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+@pghistory.track(exclude=["progress"])
+class SimulationRun(TenantOwned):
+    """One re-run of past periods' claims and enrollments under a proposal (reporting/simulation.py).
+
+    Claimed and finished like the exports (`attempt`, reporting/jobs.py): the result is written
+    once, with the status done, by the attempt that still owns the run, so a run killed half-way
+    never shows a partial result; while one runs for a proposal a second is refused (constraint)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="runs", verbose_name=_("proposal"))
+    proposal_version = models.PositiveIntegerField()
+    periods = models.JSONField(_("periods"), default=list)
+    years = models.PositiveSmallIntegerField(_("years projected"), default=3)
+    status = models.CharField(
+        _("status"), max_length=8, choices=SimulationStatus.choices, default=SimulationStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    attempt = models.PositiveSmallIntegerField(default=0)
+    results = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("simulation")
+        verbose_name_plural = _("simulations")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["org_path"], name="simulation_subtree", opclasses=["varchar_pattern_ops"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_running_simulation_per_proposal",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="simulation_progress_is_a_percentage"),
+            models.CheckConstraint(condition=Q(years__gte=1) & Q(years__lte=3), name="simulation_years_1_to_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {SimulationStatus.DONE, SimulationStatus.FAILED}

@@ -7,4 +7,6 @@ PERMISSIONS = {
     "reporting.view": STAFF_ROLES | {Role.API_CLIENT},
     "reporting.rollup": frozenset({Role.OFFICE_HEAD, Role.FINANCE_HEAD}),
     "reporting.targets": frozenset({Role.OFFICE_HEAD}),
+    # Drafting a plan's next period and simulating it; adopting one also needs plans.manage.
+    "reporting.proposals": frozenset({Role.OFFICE_HEAD, Role.FINANCE_HEAD, Role.API_CLIENT}),
 }

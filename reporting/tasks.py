@@ -70,3 +70,14 @@ def export(*, org_id: int, export_pk: int, actor_id: int | None = None) -> str:
     from reporting.models import ExportJob
 
     return jobs.export_job_run(job=ExportJob.objects.get(pk=export_pk)).status
+
+
+@shared_task(base=ScopedTask, name="reporting.simulate", acks_late=True, reject_on_worker_lost=True)
+def simulate(*, org_id: int, run_pk: int, actor_id: int | None = None) -> str:
+    """Re-run past claims and enrollments under a proposal, in the scope of the office that runs
+    the plan. Idempotent: a finished run is not redone, and one cut off half-way starts again from
+    scratch, its partial work never shown (reporting/simulations.py)."""
+    from reporting.models import SimulationRun
+    from reporting.simulations import simulation_run
+
+    return simulation_run(run=SimulationRun.objects.get(pk=run_pk)).status

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting.views import dashboard, exports, overview, rankings, snapshots, targets
+from reporting.views import dashboard, exports, overview, proposals, rankings, snapshots, targets
 
 app_name = "reporting"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("rankings.pdf", rankings.RankingsDownloadView.as_view(pdf=True), name="rankings_pdf"),
     path("exports/", exports.ExportListView.as_view(), name="exports"),
     path("exports/<int:export_pk>/", exports.ExportProgressView.as_view(), name="export"),
+    path("proposals/", proposals.ProposalListView.as_view(), name="proposals"),
+    path("proposals/compare/", proposals.CompareView.as_view(), name="proposal_compare"),
+    path("proposals/<int:proposal_pk>/", proposals.ProposalView.as_view(), name="proposal"),
+    path("simulations/<int:simulation_pk>/", proposals.SimulationProgressView.as_view(), name="simulation"),
 ]

@@ -55,6 +55,9 @@ class City:
     statement: Any = None
     snapshot: Any = None
     export_job: Any = None
+    # Built by `with_finance()`: a proposal of the plan's next period and a finished simulation of it.
+    proposal: Any = None
+    simulation: Any = None
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a response to another office."""
@@ -128,7 +131,22 @@ class City:
         with org_scope(self.city, actor_id=self.office_user.pk):
             job = jobs.export_job_create(actor=self.office_user, kind="rankings_xlsx", params={"plan": self.plan.pk})
             self.export_job = jobs.export_job_run(job=job)
+        self.with_proposal()
         return self.with_endorsement()
+
+    def with_proposal(self) -> City:
+        """A proposal of the plan's next period, drafted from its period, and a simulation of it."""
+        from reporting import proposals, simulations
+
+        with org_scope(self.city, actor_id=self.office_user.pk):
+            self.proposal = proposals.proposal_create(
+                actor=self.office_user, plan=self.plan, name=f"{self.city.name[:6]}方案"
+            )
+            run = simulations.simulation_start(
+                actor=self.office_user, proposal=self.proposal, period_ids=[self.period.pk]
+            )
+            self.simulation = simulations.simulation_run(run=run)
+        return self
 
     def with_endorsement(self) -> City:
         """A supplementary list of one more member approved into the policy: an endorsement."""

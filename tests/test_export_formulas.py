@@ -76,6 +76,7 @@ TYPED: dict[str, tuple[str, ...]] = {
     "finance.BankStatement": ("original_name",),
     "finance.BankLine": ("reference", "counterparty", "description"),
     "reporting.Snapshot": ("reason",),
+    "reporting.Proposal": ("name", "note", "adopted_meeting"),
 }
 # Overwritten last: the builders derive other values from them (usernames, invoice numbers).
 LATE = {("mutualaid.Organisation", "code")}
@@ -127,6 +128,8 @@ NOT_TYPED: dict[str, str] = {
     "reporting.ExportJob.title": "made from names that are checked where they are typed",
     "reporting.ExportJob.filename": "made by the product",
     "reporting.ExportJob.error": "the product's message",
+    "reporting.Proposal.subsidy_kind": "one of the product's choices, checked by the service",
+    "reporting.SimulationRun.error": "the product's message",
 }
 APPS = ("mutualaid", "enrollment", "claims", "finance", "reporting")
 

@@ -65,6 +65,8 @@ HOLDERS = {
     "statement": "finance.BankStatement",
     "snapshot": "reporting.Snapshot",
     "export_job": "reporting.ExportJob",
+    "proposal": "reporting.Proposal",
+    "simulation": "reporting.SimulationRun",
 }
 
 
@@ -668,6 +670,12 @@ def test_a_county_agent_gets_nothing_of_a_sibling_agent_point_of_its_own_city(wa
 OWNER_ONLY = {
     "finance:payment_transfer",  # the transfer file (full account numbers) is the paying office's
     "reporting:export",  # a prepared file is the requesting office's own (it may ask for the same)
+    # A proposal under deliberation is the plan office's own draft, and so are its simulations.
+    "reporting:proposal",
+    "reporting:simulation",
+    "api_reporting_proposal",
+    "api_reporting_simulation_start",
+    "api_reporting_simulation",
 }
 
 

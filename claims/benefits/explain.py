@@ -9,16 +9,42 @@ rounded keeps the exact figure, so that the member can redo the sum by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from claims.benefits.checks import listing
 from claims.benefits.sections import Conditions
 from mutualaid.numbers import money_text, percent_text
+
+# While a bulk run (a simulation re-running a period's claims) is inside `one_language()`, each
+# message is looked up in the catalogue once: the lookup costs more than the rest of a line.
+_looked_up: ContextVar[dict[str, str] | None] = ContextVar("explain_looked_up", default=None)
+
+
+@contextmanager
+def one_language() -> Iterator[None]:
+    """Within it the active language does not change, so each message's translation is kept."""
+    token = _looked_up.set({})
+    try:
+        yield
+    finally:
+        _looked_up.reset(token)
+
+
+def _(message: str) -> str:
+    found = _looked_up.get()
+    if found is None:
+        return gettext(message)
+    text = found.get(message)
+    if text is None:
+        text = found[message] = gettext(message)
+    return text
+
 
 CARE_TYPE_LABELS: dict[str, Promise] = {
     "inpatient": gettext_lazy("inpatient care"),
