@@ -58,7 +58,7 @@ OVERFLOW_JS = """() => {
       worst = {right: Math.round(right), what: el.tagName.toLowerCase() + (classes ? '.' + classes : '')};
     }
   }
-  return {scroll: document.documentElement.scrollWidth, width, worst};
+  return {scroll: document.scrollingElement.scrollWidth, width, worst};
 }"""
 
 
