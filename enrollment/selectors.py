@@ -116,6 +116,11 @@ def member_list_list(*, status: str = "") -> QuerySet[MemberList]:
     return qs.order_by("-created_at")
 
 
+def card_job_rows() -> QuerySet[CardPrintJob]:
+    """The print jobs in scope, newest first (the card printing page's list)."""
+    return CardPrintJob.objects.select_related("period__plan", "unit", "endorsement").order_by("-created_at", "-pk")
+
+
 def card_job_list(*, limit: int = 20) -> QuerySet[CardPrintJob]:
     """The latest print jobs in scope, newest first."""
     return CardPrintJob.objects.select_related("period__plan", "unit", "endorsement").order_by("-created_at")[:limit]

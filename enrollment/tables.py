@@ -10,16 +10,19 @@ import django_tables2 as tables
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from enrollment import selectors
 from enrollment.listing import period_filter, plan_filter
-from enrollment.models import Enrollment, EnrollmentStatus, ListStatus, MemberList, Policy
+from enrollment.models import CardPrintJob, Enrollment, EnrollmentStatus, JobStatus, ListStatus, MemberList, Policy
 from mutualaid.listing import (
     CountColumn,
     DayColumn,
+    JobStatusColumn,
     ListFilter,
     ListTable,
+    MomentColumn,
     MoneyColumn,
     StatusColumn,
     date_range,
@@ -152,4 +155,54 @@ class MemberFilter(ListFilter):
 
     class Meta:
         model = Enrollment
+        fields: list[str] = []
+
+
+class CardJobTable(ListTable):
+    created_at = MomentColumn(_("Started"))
+    period = tables.Column(
+        _("Plan and period"), accessor="period__plan__name", order_by=("period__plan__name", "period__starts_on")
+    )
+    cards_of = tables.Column(_("Cards of"), accessor="pk", orderable=False)
+    card_count = CountColumn(_("Cards"))
+    status = JobStatusColumn(_("Status"))
+    download = tables.Column("", accessor="pk", orderable=False, exclude_from_export=True)
+
+    class Meta(ListTable.Meta):
+        attrs = {"class": "table", "data-testid": "card-jobs"}
+        row_attrs = {"data-job-url": lambda record: reverse("enrollment:card_job", kwargs={"job_pk": record.pk})}
+
+    def render_period(self, value: str, record: CardPrintJob) -> str:
+        return f"{value} · {record.period.label}"
+
+    def value_period(self, value: str, record: CardPrintJob) -> str:
+        return self.render_period(value, record)
+
+    def render_cards_of(self, record: CardPrintJob) -> str:
+        if record.endorsement_id:
+            shown = f"{_('Endorsement')} {record.endorsement.number}" if record.endorsement else ""
+        elif record.unit_id:
+            shown = record.unit.name if record.unit else ""
+        else:
+            shown = str(_("Every unit"))
+        return f"{shown} · {_('new since the last print')}" if record.only_new else shown
+
+    def value_cards_of(self, record: CardPrintJob) -> str:
+        return self.render_cards_of(record)
+
+    def render_download(self, record: CardPrintJob) -> Any:
+        if not record.file:
+            return ""
+        url = reverse("enrollment:card_job", kwargs={"job_pk": record.pk})
+        return format_html('<a href="{}?download=1">{}</a>', url, _("Download"))
+
+
+class CardJobFilter(ListFilter):
+    status = django_filters.ChoiceFilter(choices=JobStatus.choices, label=_("Status"), empty_label=_("All statuses"))
+    office = office_filter()
+    plan = plan_filter()
+    started = date_range("created_at", _("Started"))
+
+    class Meta:
+        model = CardPrintJob
         fields: list[str] = []

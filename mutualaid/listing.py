@@ -125,6 +125,27 @@ class StatusColumn(tables.Column):
         return value
 
 
+class JobStatusColumn(tables.Column):
+    """A background job's status: its progress bar while it runs (static/js/jobs.js follows the
+    rows carrying `data-job-url`), its words and any error once it has ended."""
+
+    def render(self, value: Any, record: Any) -> str:
+        if record.status in {"queued", "running"}:
+            return format_html(
+                '<div class="progress compact"><div class="bar" data-progress="{}"></div></div>'
+                '<span class="muted small" data-testid="job-status">{} <span data-figure>{}</span>%</span>',
+                record.progress,
+                value,
+                record.progress,
+            )
+        if record.error:
+            return format_html('{} <span class="muted small">{}</span>', value, record.error)
+        return str(value)
+
+    def value(self, value: Any, record: Any) -> str:
+        return f"{value} {record.error}".strip()
+
+
 class ListTable(tables.Table):
     """The product's table: its markup (partials/list_table.html), and words for an empty list."""
 
@@ -347,6 +368,7 @@ def table_workbook(table: tables.Table, *, title: str) -> bytes:
 __all__ = [
     "CountColumn",
     "DayColumn",
+    "JobStatusColumn",
     "ListFilter",
     "ListPage",
     "ListTable",

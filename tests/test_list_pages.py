@@ -82,6 +82,9 @@ PAGES = {
     "claims:risk": 10,
     "claims:nobody_can_take": 9,  # who may decide each level, a few queries for all the claims
     "reporting:snapshots": 7,
+    "finance:bank_list": 14,  # with what is in the bank and not in the books, and the other way round
+    "enrollment:card_jobs": 13,  # with the periods and units to print for
+    "reporting:exports": 10,
 }
 # Pages whose rows the walk does not make (tests/test_claims_staffing.py makes a claim nobody can
 # review): their total is checked against the download all the same.
