@@ -180,12 +180,13 @@ class CardJobTable(ListTable):
 
     def render_cards_of(self, record: CardPrintJob) -> str:
         if record.endorsement_id:
-            shown = f"{_('Endorsement')} {record.endorsement.number}" if record.endorsement else ""
+            endorsement = str(_("Endorsement"))
+            shown = " ".join((endorsement, record.endorsement.number)) if record.endorsement else ""
         elif record.unit_id:
             shown = record.unit.name if record.unit else ""
         else:
             shown = str(_("Every unit"))
-        return f"{shown} · {_('new since the last print')}" if record.only_new else shown
+        return " · ".join((shown, str(_("new since the last print")))) if record.only_new else shown
 
     def value_cards_of(self, record: CardPrintJob) -> str:
         return self.render_cards_of(record)
