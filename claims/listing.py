@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 import django_tables2 as tables
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,7 @@ from claims.lifecycle import CLOCK_RUNNING, REVIEW_LEVELS
 from claims.models import Claim, ClaimStatus, PaymentBatch
 from claims.selectors import DEADLINE_FILTERS, NEAR_DAYS, claim_deadline
 from enrollment.listing import period_filter, plan_filter
+from enrollment.models import Period
 from mutualaid import dates
 from mutualaid.listing import (
     CountColumn,
@@ -25,6 +27,7 @@ from mutualaid.listing import (
     date_range,
     office_filter,
 )
+from mutualaid.numbers import money_text
 
 
 class ClaimTable(ListTable):
@@ -286,4 +289,52 @@ class NobodyFilter(ListFilter):
 
     class Meta:
         model = Claim
+        fields: list[str] = []
+
+
+class ScheduleTable(ListTable):
+    plan = tables.Column(_("Plan"), accessor="plan__name")
+    label = tables.Column(_("Period"))
+    starts_on = DayColumn(_("Starts on"))
+    ends_on = DayColumn(_("Ends on"))
+    office = tables.Column(_("Office"), accessor="plan__org__name")
+    reviewed_by = tables.Column(_("Claims reviewed by"), accessor="plan__claims_reviewed_by")
+    schedule = tables.Column(_("Schedule"), accessor="pk", orderable=False)
+
+    class Meta(ListTable.Meta):
+        attrs = {"class": "table", "data-testid": "schedules"}
+
+    def render_reviewed_by(self, record: Any) -> Any:
+        shown = record.plan.get_claims_reviewed_by_display()
+        if not record.plan.large_claim_amount:
+            return shown
+        note = _("leader from %(amount)s yuan") % {"amount": money_text(record.plan.large_claim_amount)}
+        return format_html('{}<br><span class="muted small">{}</span>', shown, note)
+
+    def value_reviewed_by(self, record: Any) -> str:
+        return str(record.plan.get_claims_reviewed_by_display())
+
+    def _words(self, record: Any) -> str:
+        schedule = getattr(record, "schedule", None)
+        if schedule is None:
+            return str(_("not entered"))
+        shown = str(_("version %(version)s") % {"version": schedule.version})
+        return " ".join((shown, str(_("frozen")))) if schedule.frozen_at else shown
+
+    def render_schedule(self, record: Any) -> Any:
+        url = reverse("claims:schedule_edit", kwargs={"period_pk": record.pk})
+        kind = "warn" if getattr(record, "schedule", None) is None else ""
+        return format_html('<a href="{}"><span class="tag {}">{}</span></a>', url, kind, self._words(record))
+
+    def value_schedule(self, record: Any) -> str:
+        return self._words(record)
+
+
+class ScheduleFilter(ListFilter):
+    plan = plan_filter(field_name="plan")
+    office = office_filter()
+    starts = date_range("starts_on", _("Starts on"))
+
+    class Meta:
+        model = Period
         fields: list[str] = []

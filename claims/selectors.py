@@ -349,6 +349,18 @@ def schedule_list(*, org: Organisation) -> list[tuple[Period, BenefitSchedule | 
     return [(p, schedules.get(p.pk)) for p in sorted(merged.values(), key=lambda p: (p.plan.name, p.starts_on))]
 
 
+def schedule_rows(*, org: Organisation) -> tuple[QuerySet[Period], dict[int, BenefitSchedule]]:
+    """schedule_list as rows to sort, filter and page, and the schedule of each period by its id."""
+    found = schedule_list(org=org)
+    rows = (
+        Period.objects.with_scopes_disabled()  # the ids come from schedule_list: offered to the office or its own
+        .filter(pk__in=[period.pk for period, _schedule in found])
+        .select_related("plan__org")
+        .order_by("plan__name", "starts_on", "pk")
+    )
+    return rows, {period.pk: schedule for period, schedule in found if schedule is not None}
+
+
 def schedule_period_get(*, org: Organisation, pk: int) -> Period:
     """A period whose schedule the office may read: one of its own plans or offered to it."""
     for period, _schedule in schedule_list(org=org):

@@ -85,6 +85,8 @@ PAGES = {
     "finance:bank_list": 14,  # with what is in the bank and not in the books, and the other way round
     "enrollment:card_jobs": 13,  # with the periods and units to print for
     "reporting:exports": 10,
+    "claims:schedule_list": 0,
+    "enrollment:plan_list": 0,
 }
 # Pages whose rows the walk does not make (tests/test_claims_staffing.py makes a claim nobody can
 # review): their total is checked against the download all the same.
@@ -245,3 +247,26 @@ def test_a_posted_search_is_kept_by_the_sort_the_pages_and_the_filters(
     elsewhere = client.get(reverse("claims:claim_list"), {"found": token}).content.decode()
     assert "搜索" in elsewhere.split('role="status"', 1)[1][:200]
     assert "共 3 条" in client.get(url).content.decode()
+
+
+def test_a_policy_s_members_sort_filter_page_and_download_as_the_page_shows(
+    walk: Tree, db: None, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    from enrollment.views import PolicyDetailView
+
+    client = _client(walk.a.office_user)
+    url = reverse("enrollment:policy_detail", kwargs={"policy_pk": walk.a.policy.pk})
+    rows = _book(client.get(url, {"export": "xlsx", "sort": "-name"}))
+    names = [row[1] for row in rows[1:]]
+    assert len(names) == 3 and names == sorted(names, reverse=True)
+    assert "共 1 条" in client.get(url, {"name": "补充"}).content.decode()
+    assert len(_book(client.get(url, {"name": "补充", "export": "xlsx"}))) == 2
+    monkeypatch.setattr(PolicyDetailView, "page_size", 2)
+    second = client.get(url, {"page": "2", "sort": "name"}).content.decode()
+    assert "第 2 页" in second and "共 3 条" in second and names[0] in second.split("<tbody", 1)[1]
+    client.get(url)
+    with django_assert_num_queries(0):
+        assert client.get(url).status_code == 200
+    # City B's policy: not found, its download neither.
+    theirs = reverse("enrollment:policy_detail", kwargs={"policy_pk": walk.b.policy.pk})
+    assert client.get(theirs).status_code == 404 and client.get(theirs, {"export": "xlsx"}).status_code == 404
