@@ -85,8 +85,8 @@ PAGES = {
     "finance:bank_list": 14,  # with what is in the bank and not in the books, and the other way round
     "enrollment:card_jobs": 13,  # with the periods and units to print for
     "reporting:exports": 10,
-    "claims:schedule_list": 0,
-    "enrollment:plan_list": 0,
+    "claims:schedule_list": 13,  # the periods offered from above and their schedules, read once
+    "enrollment:plan_list": 10,  # with the periods of the plans shown, read once
 }
 # Pages whose rows the walk does not make (tests/test_claims_staffing.py makes a claim nobody can
 # review): their total is checked against the download all the same.
@@ -265,7 +265,7 @@ def test_a_policy_s_members_sort_filter_page_and_download_as_the_page_shows(
     second = client.get(url, {"page": "2", "sort": "name"}).content.decode()
     assert "第 2 页" in second and "共 3 条" in second and names[0] in second.split("<tbody", 1)[1]
     client.get(url)
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(14):  # the policy, its renewal rate and endorsements, one page of members
         assert client.get(url).status_code == 200
     # City B's policy: not found, its download neither.
     theirs = reverse("enrollment:policy_detail", kwargs={"policy_pk": walk.b.policy.pk})
