@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 from django_stubs_ext import WithAnnotations
 
@@ -43,7 +43,7 @@ def claim_list(*, status: str = "", search: str = "", queue: str = "", actor: Us
     if queue == "mine" and actor is not None:
         qs = qs.filter(claim_queue_mine(actor=actor))
     elif queue == "overdue":
-        qs = qs.filter(status__in=CLOCK_RUNNING, target_due_on__lt=dates.business_today())
+        qs = qs.filter(claim_deadline("overdue"))
     qs = claim_search(qs, search=search)
     return qs.order_by("-registered_at", "-pk")
 
@@ -196,6 +196,37 @@ def claim_list_overdue(*, office: Organisation) -> QuerySet[Claim]:
     )
 
 
+# "Near": a claim whose target date falls within this many days from today (the home page's
+# to-do and the deadlines page's filter say the same).
+NEAR_DAYS = 3
+DEADLINE_FILTERS = ("overdue", "past_limit", "near", "today")
+
+
+def claim_deadline(due: str, *, today: date | None = None) -> Q:
+    """Claims on the clock, narrowed to those past their target (`overdue`), past the hard limit
+    (`past_limit`), due from today to NEAR_DAYS ahead (`near`) or due today (`today`)."""
+    today = today or dates.business_today()
+    running = Q(status__in=CLOCK_RUNNING)
+    if due == "overdue":
+        return running & Q(target_due_on__lt=today)
+    if due == "past_limit":
+        return running & Q(limit_due_on__lt=today)
+    if due == "near":
+        return running & Q(target_due_on__gte=today, target_due_on__lte=today + timedelta(days=NEAR_DAYS))
+    if due == "today":
+        return running & Q(target_due_on=today)
+    return running
+
+
+def claim_list_running() -> QuerySet[Claim]:
+    """The claims on the clock in scope, the nearest target date first (the deadlines page)."""
+    return (
+        Claim.objects.filter(status__in=CLOCK_RUNNING)
+        .select_related("org", "review_office", "period__plan")
+        .order_by("target_due_on", "pk")
+    )
+
+
 def claim_list_payable(*, office: Organisation) -> QuerySet[Claim]:
     return (
         Claim.objects.filter(review_office=office, status=ClaimStatus.APPROVED)
@@ -318,6 +349,18 @@ def schedule_list(*, org: Organisation) -> list[tuple[Period, BenefitSchedule | 
     return [(p, schedules.get(p.pk)) for p in sorted(merged.values(), key=lambda p: (p.plan.name, p.starts_on))]
 
 
+def schedule_rows(*, org: Organisation) -> tuple[QuerySet[Period], dict[int, BenefitSchedule]]:
+    """schedule_list as rows to sort, filter and page, and the schedule of each period by its id."""
+    found = schedule_list(org=org)
+    rows = (
+        Period.objects.with_scopes_disabled()  # the ids come from schedule_list: offered to the office or its own
+        .filter(pk__in=[period.pk for period, _schedule in found])
+        .select_related("plan__org")
+        .order_by("plan__name", "starts_on", "pk")
+    )
+    return rows, {period.pk: schedule for period, schedule in found if schedule is not None}
+
+
 def schedule_period_get(*, org: Organisation, pk: int) -> Period:
     """A period whose schedule the office may read: one of its own plans or offered to it."""
     for period, _schedule in schedule_list(org=org):
@@ -438,6 +481,17 @@ def claim_list_nobody_can_take(*, office: Organisation, limit: int = 500) -> lis
         claim.escalated = escalated  # type: ignore[attr-defined] # for the page and the API
         stuck.append(claim)
     return stuck
+
+
+def claim_rows_nobody_can_take(*, office: Organisation) -> QuerySet[Claim]:
+    """claim_list_nobody_can_take as rows to sort, filter and page, each with `escalated`."""
+    ids = [claim.pk for claim in claim_list_nobody_can_take(office=office)]
+    return (
+        Claim.objects.filter(pk__in=ids)
+        .annotate(escalated=ExpressionWrapper(~Q(review_office_id=office.pk), output_field=BooleanField()))
+        .select_related("org", "period__plan", "assignee", "review_office")
+        .order_by("registered_at", "pk")
+    )
 
 
 def office_people(*, office: Organisation, role: str) -> list[User]:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from claims.lifecycle import CLOCK_RUNNING, REVIEW_LEVELS
+from claims.lifecycle import REVIEW_LEVELS
 from claims.models import Claim, ClaimStatus
-from claims.selectors import claim_queue_mine
+from claims.selectors import NEAR_DAYS, claim_deadline, claim_queue_mine
 from mutualaid import dates
 from mutualaid.models import User
 from mutualaid.todo import Todo
 
-# "Near": a claim whose target date falls within this many days from today.
-NEAR_DAYS = 3
 # Who watches the office's clock: the reviewers, whoever hands levels on, and the payers.
 WATCHERS = ("claims.assign", "claims.pay", *(perm for _level, perm in REVIEW_LEVELS.values()))
 
@@ -33,13 +29,13 @@ def claims_todo(user: User) -> list[Todo]:
     if not (watcher or registrar):
         return []
     today = dates.business_today()
-    running = Q(status__in=CLOCK_RUNNING)
+    overdue = claim_deadline("overdue", today=today)
     mine = claim_queue_mine(actor=user)
     counts = Claim.objects.aggregate(
         mine=Count("pk", filter=mine),
-        mine_overdue=Count("pk", filter=mine & running & Q(target_due_on__lt=today)),
-        overdue=Count("pk", filter=running & Q(target_due_on__lt=today)),
-        near=Count("pk", filter=running & Q(target_due_on__gte=today, target_due_on__lte=today + timedelta(NEAR_DAYS))),
+        mine_overdue=Count("pk", filter=mine & overdue),
+        overdue=Count("pk", filter=overdue),
+        near=Count("pk", filter=claim_deadline("near", today=today)),
         incomplete=Count("pk", filter=Q(status=ClaimStatus.INCOMPLETE)),
     )
     claims = reverse("claims:claim_list")
@@ -66,7 +62,7 @@ def claims_todo(user: User) -> list[Todo]:
                 "settlement",
                 _("Claims due within %(days)s days") % {"days": NEAR_DAYS},
                 counts["near"],
-                reverse("claims:deadlines"),
+                f"{reverse('claims:deadlines')}?{urlencode({'due': 'near'})}",
             ),
         ]
     if registrar:

@@ -9,20 +9,23 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from enrollment import selectors
 from enrollment.models import CardPrintJob, Endorsement, JobStatus
 from enrollment.services import cards
+from enrollment.tables import CardJobFilter, CardJobTable
 from enrollment.tasks import print_cards
 from mutualaid.badinput import whole_number
 from mutualaid.downloads import attachment, file_name
+from mutualaid.listing import ListPage
 from mutualaid.models import Organisation, OrgKind
 from mutualaid.requests import request_office, request_user
-from mutualaid.views import StaffView
 
 RUNNING = {JobStatus.QUEUED, JobStatus.RUNNING}
 
@@ -38,22 +41,28 @@ def _job_state(job: CardPrintJob) -> dict[str, Any]:
     }
 
 
-class CardJobView(StaffView):
-    """The jobs of the office's tree; POST starts one (or answers with the same one still running)."""
+class CardJobView(ListPage):
+    """The jobs of the office's tree to sort, filter and download; POST starts one (or answers
+    with the same one still running)."""
 
     template_name = "enrollment/card_jobs.html"
     permission_required = "enrollment.view"
+    table_class = CardJobTable
+    filter_class = CardJobFilter
+    title = gettext_lazy("Card printing")
+    export_name = gettext_lazy("Card print jobs")
+
+    def queryset(self) -> QuerySet[CardPrintJob]:
+        return selectors.card_job_rows()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         org = self.request.user.org
-        jobs = list(selectors.card_job_list())
         endorsement = self._endorsement(self.request.GET.get("endorsement"))
         context.update(
             periods=selectors.period_list_offered(org=org) if org else [],
             units=Organisation.objects.filter(kind=OrgKind.UNIT).order_by("path")[:2000],
-            jobs=jobs,
-            busy=any(job.status in RUNNING for job in jobs),
+            busy=self.queryset().filter(status__in=RUNNING).exists(),
             endorsement=endorsement,
             chosen=self.request.POST if self.request.method == "POST" else {},
         )

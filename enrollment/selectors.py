@@ -48,6 +48,17 @@ def plan_list_offered(*, org: Organisation) -> list[Plan]:
         return list(Plan.objects.filter(org_id__in=org.ancestor_ids(), is_active=True).order_by("name"))
 
 
+def plan_rows(*, org: Organisation) -> QuerySet[Plan]:
+    """The plans of the node and those offered to it (plan_list_offered), as rows to sort and filter."""
+    ids = [plan.pk for plan in [*plan_list_offered(org=org), *plan_list_own(org=org)]]
+    return (
+        Plan.objects.with_scopes_disabled()  # the ids come from plan_list_offered and the node's own plans
+        .filter(pk__in=ids)
+        .select_related("org")
+        .order_by("name", "pk")
+    )
+
+
 def plan_list_own(*, org: Organisation) -> list[Plan]:
     return list(Plan.objects.filter(org=org))
 
@@ -115,6 +126,11 @@ def member_list_list(*, status: str = "") -> QuerySet[MemberList]:
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at")
+
+
+def card_job_rows() -> QuerySet[CardPrintJob]:
+    """The print jobs in scope, newest first (the card printing page's list)."""
+    return CardPrintJob.objects.select_related("period__plan", "unit", "endorsement").order_by("-created_at", "-pk")
 
 
 def card_job_list(*, limit: int = 20) -> QuerySet[CardPrintJob]:

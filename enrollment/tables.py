@@ -9,22 +9,35 @@ import django_tables2 as tables
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from enrollment import selectors
 from enrollment.listing import period_filter, plan_filter
-from enrollment.models import Enrollment, EnrollmentStatus, ListStatus, MemberList, Policy
+from enrollment.models import (
+    CardPrintJob,
+    Enrollment,
+    EnrollmentStatus,
+    JobStatus,
+    ListStatus,
+    MemberList,
+    Plan,
+    PlanKind,
+    Policy,
+)
 from mutualaid.listing import (
     CountColumn,
     DayColumn,
+    JobStatusColumn,
     ListFilter,
     ListTable,
+    MomentColumn,
     MoneyColumn,
     StatusColumn,
     date_range,
     office_filter,
 )
-from mutualaid.numbers import percent_text
+from mutualaid.numbers import date_text, money_text, percent_text
 
 
 class MemberListTable(ListTable):
@@ -151,4 +164,146 @@ class MemberFilter(ListFilter):
 
     class Meta:
         model = Enrollment
+        fields: list[str] = []
+
+
+class CardJobTable(ListTable):
+    created_at = MomentColumn(_("Started"))
+    period = tables.Column(
+        _("Plan and period"), accessor="period__plan__name", order_by=("period__plan__name", "period__starts_on")
+    )
+    cards_of = tables.Column(_("Cards of"), accessor="pk", orderable=False)
+    card_count = CountColumn(_("Cards"))
+    status = JobStatusColumn(_("Status"))
+    download = tables.Column("", accessor="pk", orderable=False, exclude_from_export=True)
+
+    class Meta(ListTable.Meta):
+        attrs = {"class": "table", "data-testid": "card-jobs"}
+        row_attrs = {"data-job-url": lambda record: reverse("enrollment:card_job", kwargs={"job_pk": record.pk})}
+
+    def render_period(self, value: str, record: CardPrintJob) -> str:
+        return f"{value} · {record.period.label}"
+
+    def value_period(self, value: str, record: CardPrintJob) -> str:
+        return self.render_period(value, record)
+
+    def render_cards_of(self, record: CardPrintJob) -> str:
+        if record.endorsement_id:
+            endorsement = str(_("Endorsement"))
+            shown = " ".join((endorsement, record.endorsement.number)) if record.endorsement else ""
+        elif record.unit_id:
+            shown = record.unit.name if record.unit else ""
+        else:
+            shown = str(_("Every unit"))
+        return " · ".join((shown, str(_("new since the last print")))) if record.only_new else shown
+
+    def value_cards_of(self, record: CardPrintJob) -> str:
+        return self.render_cards_of(record)
+
+    def render_download(self, record: CardPrintJob) -> Any:
+        if not record.file:
+            return ""
+        url = reverse("enrollment:card_job", kwargs={"job_pk": record.pk})
+        return format_html('<a href="{}?download=1">{}</a>', url, _("Download"))
+
+
+class CardJobFilter(ListFilter):
+    status = django_filters.ChoiceFilter(choices=JobStatus.choices, label=_("Status"), empty_label=_("All statuses"))
+    office = office_filter()
+    plan = plan_filter()
+    started = date_range("created_at", _("Started"))
+
+    class Meta:
+        model = CardPrintJob
+        fields: list[str] = []
+
+
+class PolicyMemberTable(ListTable):
+    number = CountColumn(_("Member No."))
+    name = tables.Column(_("Full name"), linkify=("enrollment:member", {"enrollment_pk": tables.A("pk")}))
+    id_masked = tables.Column(_("ID number"), orderable=False)
+    gender = tables.Column(_("Gender"))
+    shares = CountColumn(_("Shares"))
+    premium = MoneyColumn(_("Premium (yuan)"))
+    starts_on = DayColumn(_("Covered from"))
+    ends_on = DayColumn(_("Covered until"))
+    status = StatusColumn(_("Status"))
+
+    class Meta(ListTable.Meta):
+        attrs = {"class": "table", "data-testid": "members"}
+
+    def render_gender(self, value: str) -> str:
+        return str(_("Male") if value == "M" else _("Female"))
+
+    def value_gender(self, value: str) -> str:
+        return self.render_gender(value)
+
+
+class PolicyMemberFilter(ListFilter):
+    name = django_filters.CharFilter(field_name="name", lookup_expr="contains", label=_("Part of the name"))
+    status = django_filters.ChoiceFilter(
+        choices=EnrollmentStatus.choices, label=_("Status"), empty_label=_("All statuses")
+    )
+    covered = date_range("starts_on", _("Covered from"))
+
+    class Meta:
+        model = Enrollment
+        fields: list[str] = []
+
+
+class PlanTable(ListTable):
+    name = tables.Column(_("Plan"))
+    kind = tables.Column(_("Kind"))
+    office = tables.Column(_("Office"), accessor="org__name", order_by=("org__path",))
+    periods = tables.Column(_("Periods"), accessor="pk", orderable=False)
+    actions = tables.Column("", accessor="pk", orderable=False, exclude_from_export=True)
+
+    class Meta(ListTable.Meta):
+        attrs = {"class": "table", "data-testid": "plans"}
+
+    def render_periods(self, record: Plan) -> Any:
+        periods = getattr(record, "shown_periods", [])
+        if not periods:
+            return format_html('<span class="muted">{}</span>', _("No period yet."))
+        template = reverse("enrollment:template")
+        items = format_html_join(
+            "",
+            '<li>{} <span class="muted small">{} — {} · {} {}</span>{} <a href="{}?period={}">{}</a></li>',
+            (
+                (
+                    period.label,
+                    date_text(period.starts_on),
+                    date_text(period.ends_on),
+                    money_text(period.premium_per_share),
+                    _("yuan per share"),
+                    format_html(' <span class="tag off">{}</span>', _("Frozen")) if period.frozen_at else "",
+                    template,
+                    period.pk,
+                    _("Template"),
+                )
+                for period in periods
+            ),
+        )
+        return format_html('<ul class="periods">{}</ul>', items)
+
+    def value_periods(self, record: Plan) -> str:
+        return "; ".join(
+            " ".join((period.label, date_text(period.starts_on), "—", date_text(period.ends_on)))
+            for period in getattr(record, "shown_periods", [])
+        )
+
+    def render_actions(self, record: Plan) -> Any:
+        if not getattr(record, "may_add_period", False):
+            return ""
+        url = reverse("enrollment:period_create", kwargs={"plan_pk": record.pk})
+        return format_html('<a class="button" href="{}">{}</a>', url, _("New period"))
+
+
+class PlanFilter(ListFilter):
+    name = django_filters.CharFilter(field_name="name", lookup_expr="contains", label=_("Part of the name"))
+    kind = django_filters.ChoiceFilter(choices=PlanKind.choices, label=_("Kind"), empty_label=_("Every kind"))
+    office = office_filter()
+
+    class Meta:
+        model = Plan
         fields: list[str] = []

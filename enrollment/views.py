@@ -29,7 +29,11 @@ from enrollment.tables import (
     MemberListFilter,
     MemberListTable,
     MemberTable,
+    PlanFilter,
+    PlanTable,
     PolicyFilter,
+    PolicyMemberFilter,
+    PolicyMemberTable,
     PolicyTable,
 )
 from enrollment.tasks import check_member_list
@@ -63,20 +67,26 @@ def _get(model: type[_M], pk: int, message: str) -> _M:
         raise Http404(message) from None
 
 
-class PlanListView(StaffView):
+class PlanListView(ListPage):
+    """The plans the office offers or may join, each with its periods, to sort, filter and download."""
+
     template_name = "enrollment/plan_list.html"
     permission_required = "enrollment.view"
+    table_class = PlanTable
+    filter_class = PlanFilter
+    title = gettext_lazy("Plans")
+    export_name = gettext_lazy("Plans")
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        org = self.request.user.org
-        own = selectors.plan_list_own(org=org) if org else []
-        offered = selectors.plan_list_offered(org=org) if org else []
-        every_plan = {p.pk: p for p in [*offered, *own]}.values()
-        periods = {p.pk: p for p in selectors.period_list_offered(org=org)} if org else {}
-        context["plans"] = [(plan, [p for p in periods.values() if p.plan_id == plan.pk]) for plan in every_plan]
-        context["own_ids"] = {p.pk for p in own}
-        return context
+    def queryset(self) -> QuerySet[Any]:
+        return selectors.plan_rows(org=request_office(self.request))
+
+    def prepare(self, records: list[Any]) -> None:
+        office = request_office(self.request)
+        periods = selectors.period_list_offered(org=office)
+        may_manage = self.request.user.has_perm("plans.manage")
+        for plan in records:
+            plan.shown_periods = [period for period in periods if period.plan_id == plan.pk]
+            plan.may_add_period = may_manage and plan.org_id == office.pk
 
 
 class PlanCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView[PlanForm]):
@@ -372,18 +382,32 @@ class PolicyListView(ListPage):
             policy.renewal = rates.get(policy.pk)
 
 
-class PolicyDetailView(StaffView):
+class PolicyDetailView(ListPage):
+    """A policy: its documents, renewal, endorsements, and its members to sort, filter, page and
+    download (the members of exactly this view; the policy's own member list is a document)."""
+
     template_name = "enrollment/policy_detail.html"
     permission_required = "enrollment.view"
+    table_class = PolicyMemberTable
+    filter_class = PolicyMemberFilter
+    title = gettext_lazy("Policy")
+    export_name = gettext_lazy("Members of the policy")
+
+    def policy(self) -> Policy:
+        if not hasattr(self, "_policy"):
+            self._policy = _get(Policy, self.kwargs["policy_pk"], _("No such policy in your office's tree."))
+        return self._policy
+
+    def queryset(self) -> QuerySet[Any]:
+        return selectors.enrollment_list(policy_id=self.policy().pk)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        policy = _get(Policy, self.kwargs["policy_pk"], _("No such policy in your office's tree."))
-        members = selectors.enrollment_list(policy_id=policy.pk)
+        policy = self.policy()
         rate = selectors.policy_renewal_rates(policies=[policy]).get(policy.pk)
         context.update(
+            title=" ".join((str(_("Policy")), policy.number)),
             policy=policy,
-            page=Paginator(members, 100).get_page(self.request.GET.get("page")),
             renewal=rate,
             renewal_share=rate.share if rate else None,
             endorsements=selectors.endorsement_list(policy_id=policy.pk),

@@ -9,11 +9,13 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.listing import plan_filter
-from finance.models import PaymentKind, PaymentRequest, PaymentStatus, Remittance, RemittanceStatus
+from finance.models import BankStatement, PaymentKind, PaymentRequest, PaymentStatus, Remittance, RemittanceStatus
 from mutualaid.listing import (
+    CountColumn,
     DayColumn,
     ListFilter,
     ListTable,
+    MomentColumn,
     MoneyColumn,
     MonthColumn,
     StatusColumn,
@@ -75,4 +77,26 @@ class RemittanceFilter(ListFilter):
 
     class Meta:
         model = Remittance
+        fields: list[str] = []
+
+
+class BankStatementTable(ListTable):
+    original_name = tables.Column(_("File"), linkify=("finance:bank_detail", {"statement_pk": tables.A("pk")}))
+    first_day = DayColumn(_("First day"))
+    last_day = DayColumn(_("Last day"))
+    line_count = CountColumn(_("Statement lines"))
+    matched_count = CountColumn(_("Matched"))
+    imported_at = MomentColumn(_("Imported"))
+    imported_by = tables.Column(_("Imported by"), order_by=("imported_by__display_name",))
+
+    class Meta(ListTable.Meta):
+        attrs = {"class": "table", "data-testid": "bank-statements"}
+
+
+class BankStatementFilter(ListFilter):
+    office = office_filter()
+    imported = date_range("imported_at", _("Imported"))
+
+    class Meta:
+        model = BankStatement
         fields: list[str] = []

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from finance.models import APPROVAL_LAYERS, PaymentApproval, PaymentRequest, PaymentStatus, Remittance, RemittanceStatus
+from finance.models import APPROVAL_LAYERS, Remittance, RemittanceStatus
 from finance.rules import MONEY_OFFICES, own_remittance_due_date
+from finance.selectors.payments import payment_queue_mine
 from finance.selectors.remittances import remittance_warning_list
 from mutualaid import dates
 from mutualaid.models import OrgKind, User
@@ -20,19 +21,10 @@ def payments_todo(user: User) -> list[Todo]:
     """The office's pending payments whose next layer is one the user signs, that the user
     neither prepared nor signed already (as finance.services.payments.payment_approve checks).
     The layers are signed in order, so a payment with n signatures waits for layer n. One query."""
-    layers = [place for place, (_name, perm) in enumerate(APPROVAL_LAYERS) if user.has_perm(perm)]
-    if user.org_id is None or not layers:
+    if user.org_id is None or not any(user.has_perm(perm) for _name, perm in APPROVAL_LAYERS):
         return []
-    signed_by_me = PaymentApproval.objects.filter(payment=OuterRef("pk"), approver_id=user.pk)
-    count = (
-        PaymentRequest.objects.filter(org_id=user.org_id, status=PaymentStatus.PENDING)
-        .exclude(prepared_by_id=user.pk)
-        .annotate(signed=Count("approvals"))
-        .filter(signed__in=layers)
-        .exclude(Exists(signed_by_me))
-        .count()
-    )
-    url = reverse("finance:payment_list") + "?" + urlencode({"status": PaymentStatus.PENDING})
+    count = payment_queue_mine(actor=user).count()
+    url = reverse("finance:payment_list") + "?" + urlencode({"queue": "mine"})
     return [Todo("money", _("Payments waiting for your approval"), count, url)]
 
 
@@ -59,14 +51,29 @@ def remittances_todo(user: User) -> list[Todo]:
                 "money",
                 _("Your premium remittance to send"),
                 0 if counts["own_sent"] else 1,
-                url,
+                f"{url}#own-reports",
                 urgent=late,
                 note=_("%(month)s, due by %(day)s") % {"month": month.strftime("%Y-%m"), "day": date_text(due_on)},
             )
         )
     if user.has_perm("finance.post"):
-        found.append(Todo("money", _("Remittances from below to confirm as received"), counts["incoming"], url))
+        found.append(
+            Todo(
+                "money",
+                _("Remittances from below to confirm as received"),
+                counts["incoming"],
+                f"{url}?{urlencode({'status': RemittanceStatus.REMITTED})}",
+            )
+        )
     if office.kind != OrgKind.COUNTY:  # a county has no money-holding office below
         late_below = len(remittance_warning_list(office=office))
-        found.append(Todo("money", _("Remittances missing, late or short below you"), late_below, url, urgent=True))
+        found.append(
+            Todo(
+                "money",
+                _("Remittances missing, late or short below you"),
+                late_below,
+                f"{url}#remittance-warnings",
+                urgent=True,
+            )
+        )
     return found

@@ -11,6 +11,13 @@ app's scoped selector. What a person asks for can only narrow that queryset:
   the form's message, rather than dropping the filter and showing everything;
 - a malformed id in the query string is answered 400 before the view runs (mutualaid/badinput.py).
 
+A search (a claim number, a name, a full ID number) is POSTed, never put in the query string,
+where server logs and the browser's history would keep it. The page it answers carries it on: the
+text is kept in the person's session under a random token, and the page's links (the columns'
+sort, the pages, the filters' form, the download) carry `found=<token>`, so that sorting, paging
+and filtering keep the search; a token of another page or an expired session finds nothing kept
+and the list is shown unsearched, with a word saying so.
+
 `?export=xlsx` with the same query string gives every row of the view (all pages, same filters and
 sort) through the product's one workbook writer (mutualaid/spreadsheets/write.py): text a person
 typed is a text cell, money and counts are numbers in the product's format, dates are dates.
@@ -18,6 +25,7 @@ typed is a text cell, money and counts are numbers in the product's format, date
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -41,6 +49,8 @@ from mutualaid.spreadsheets import write
 from mutualaid.views import StaffView
 
 PAGE_SIZE = 50
+SEARCHES = "list_searches"  # the session's key: {token: [path, text]}, the last KEPT_SEARCHES
+KEPT_SEARCHES = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- Columns: what a cell shows on the page, and what it holds in the workbook ------------------
@@ -113,6 +123,27 @@ class StatusColumn(tables.Column):
 
     def value(self, value: Any) -> Any:
         return value
+
+
+class JobStatusColumn(tables.Column):
+    """A background job's status: its progress bar while it runs (static/js/jobs.js follows the
+    rows carrying `data-job-url`), its words and any error once it has ended."""
+
+    def render(self, value: Any, record: Any) -> str:
+        if record.status in {"queued", "running"}:
+            return format_html(
+                '<div class="progress compact"><div class="bar" data-progress="{}"></div></div>'
+                '<span class="muted small" data-testid="job-status">{} <span data-figure>{}</span>%</span>',
+                record.progress,
+                value,
+                record.progress,
+            )
+        if record.error:
+            return format_html('{} <span class="muted small">{}</span>', value, record.error)
+        return str(value)
+
+    def value(self, value: Any, record: Any) -> str:
+        return f"{value} {record.error}".strip()
 
 
 class ListTable(tables.Table):
@@ -200,9 +231,26 @@ class ListPage(StaffView):
         """Figures of the shown rows that take one query for all of them (set on each record)."""
 
     def search_text(self) -> str:
-        if self.search_label is None or self.request.method != "POST":
+        if self.search_label is None:
             return ""
-        return self.request.POST.get("q", "").strip()[:100]
+        if self.request.method == "POST":
+            return self.request.POST.get("q", "").strip()[:100]
+        kept = self.request.session.get(SEARCHES, {}).get(self.request.GET.get("found", ""))
+        return str(kept[1]) if kept and kept[0] == self.request.path else ""
+
+    def _keep_search(self, text: str) -> None:
+        """The POSTed search kept under a new token, which the page's links then carry."""
+        query = self.request.GET.copy()
+        query.pop("found", None)
+        query.pop("page", None)
+        if text:
+            kept = dict(self.request.session.get(SEARCHES, {}))
+            token = secrets.token_urlsafe(9)
+            kept[token] = [self.request.path, text]
+            self.request.session[SEARCHES] = dict(list(kept.items())[-KEPT_SEARCHES:])
+            query["found"] = token
+        query._mutable = False
+        self.request.GET = query  # type: ignore[assignment] # read-only again, as Django's own
 
     def filtered(self) -> tuple[QuerySet[Any], ListFilter | None]:
         """The selector's rows narrowed by the filters; none at all when a filter is refused."""
@@ -212,7 +260,7 @@ class ListPage(StaffView):
         if self.filter_class is None:
             return rows, None
         params = self.request.GET.copy()
-        for key in ("page", "sort", "export"):
+        for key in ("page", "sort", "export", "found"):
             params.pop(key, None)
         filterset = self.filter_class(params or None, queryset=rows, request=self.request)
         if filterset.is_bound and not filterset.is_valid():
@@ -245,23 +293,29 @@ class ListPage(StaffView):
             return HttpResponseNotAllowed(["GET"])
         if request.POST.get("export") == "xlsx":
             return self.export()
+        self._keep_search(self.search_text())
         return self.render_to_response(self.get_context_data(**kwargs))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         table, filterset = self.table(paged=True)
+        search = self.search_text()
         query = self.request.GET.copy()
-        query.pop("page", None)
-        query.pop("export", None)
+        for key in ("page", "export", *(() if search else ("found",))):
+            query.pop(key, None)
         here = query.urlencode()
+        unsearched = query.copy()
+        unsearched.pop("found", None)
         query["export"] = "xlsx"
         context.update(
+            unsearched_query=unsearched.urlencode(),
             table=table,
             filter=filterset,
             total=table.paginator.count,
             export_query=query.urlencode(),
             here_query=here,
-            search=self.search_text(),
+            search=search,
+            search_lost=bool(self.request.GET.get("found")) and not search,
             search_label=self.search_label,
             title=self.title,
             refused=filterset is not None and filterset.is_bound and not filterset.is_valid(),
@@ -314,6 +368,7 @@ def table_workbook(table: tables.Table, *, title: str) -> bytes:
 __all__ = [
     "CountColumn",
     "DayColumn",
+    "JobStatusColumn",
     "ListFilter",
     "ListPage",
     "ListTable",

@@ -21,7 +21,7 @@ def reports_todo(user: User) -> list[Todo]:
     if office is None or office.kind not in REPORTING_OFFICES or not user.has_perm("reporting.rollup"):
         return []
     month = dates.last_month()
-    url = reverse("reporting:snapshots") + "?" + urlencode({"month": month.strftime("%Y-%m")})
+    url = reverse("reporting:snapshots") + "?" + urlencode({"month": month.strftime("%Y-%m")}) + "#submissions"
     submitted = Snapshot.objects.filter(org=OuterRef("pk"), kind=SnapshotKind.MONTHLY, period_start=month)
     if office.parent_id is None:
         label = _("Cities whose monthly roll-up is not yet submitted")

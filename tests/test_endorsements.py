@@ -202,7 +202,14 @@ def test_the_policy_page_lists_its_endorsement_and_the_endorsement_page_its_memb
     assert policy_page.status_code == 200
     body = policy_page.content.decode()
     assert a.endorsement.number in body and "2026年12月10日" in body
-    numbers = re.findall(r'<tr><td class="num">(\d+)</td><td><a href="/enrollment/members/', body)
+    assert f"共 {2 * PER_LIST} 条" in body  # the list's and the endorsement's members, paged
+    from openpyxl import load_workbook
+
+    client = _login(a.office_user)
+    book = client.get(reverse("enrollment:policy_detail", kwargs={"policy_pk": a.policy.pk}), {"export": "xlsx"})
+    numbers = [
+        row[0] for row in load_workbook(io.BytesIO(book.content)).worksheets[0].iter_rows(min_row=2, values_only=True)
+    ]
     assert len(numbers) == len(set(numbers)) == 2 * PER_LIST
     url = reverse("enrollment:endorsement_detail", kwargs={"endorsement_pk": a.endorsement.pk})
     page = _login(a.office_user).get(url)

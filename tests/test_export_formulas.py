@@ -457,6 +457,21 @@ def _list_page(name: str, *texts: Callable[[Fixture], tuple[str, ...]]) -> Calla
     return fetches
 
 
+def _policy_members(fx: Fixture) -> list[Fetch]:
+    url = reverse("enrollment:policy_detail", kwargs={"policy_pk": fx.city.policy.pk})
+    return [Fetch(url + "?export=xlsx", _member_names(fx))]
+
+
+def _plan_period(fx: Fixture) -> tuple[str, ...]:
+    return (_fresh(fx.city.plan).name, _fresh(fx.city.period).label)
+
+
+def _nothing(fx: Fixture) -> tuple[str, ...]:
+    """A list whose rows the hostile tree does not make (claims on the clock or flagged): its
+    header, and no formula."""
+    return ()
+
+
 def _unit_plan(fx: Fixture) -> tuple[str, ...]:
     c = fx.city
     return (_fresh(c.unit).name, _fresh(c.plan).name)
@@ -532,6 +547,16 @@ EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "finance:remittance_list": _list_page("finance:remittance_list", _incoming),
     "user_list": _list_page("user_list", _people),
     "org_tree": _list_page("org_tree", _nodes),
+    "claims:deadlines": _list_page("claims:deadlines", _nothing),
+    "claims:risk": _list_page("claims:risk", _nothing),
+    "claims:nobody_can_take": _list_page("claims:nobody_can_take", _nothing),
+    "claims:schedule_list": _list_page("claims:schedule_list", _plan_period),
+    "enrollment:plan_list": _list_page("enrollment:plan_list", _plan_period),
+    "enrollment:card_jobs": _list_page("enrollment:card_jobs", _plan_period),
+    "enrollment:policy_detail": _policy_members,
+    "finance:bank_list": _list_page("finance:bank_list", _nothing),
+    "reporting:exports": _list_page("reporting:exports", _nothing),
+    "reporting:snapshots": _list_page("reporting:snapshots", _city_name),
 }
 # The query parameters that ask a page or an API route for a file instead.
 FILE_ASKS = ["export=xlsx", "export=csv", "format=xlsx", "format=csv", "download=1"]

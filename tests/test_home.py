@@ -89,8 +89,70 @@ def test_a_city_sees_its_own_roll_up_and_remittance_due_and_the_province_the_cit
     assert city["本处月度报表未上报"][0] == 1 and city["本处月度报表未上报"][1].startswith(
         "/reporting/snapshots/?month="
     )
-    assert city["本处待上解的保费"] == (1, "/finance/remittances/")
+    assert city["本处待上解的保费"] == (1, "/finance/remittances/#own-reports")
     province = _todo(claims_ready.province_user)
     assert province["未上报月度报表的市级代办处"][0] == 2  # both cities of the tree, neither has sent it
     assert "本处待上解的保费" not in province  # the province remits to nobody
     assert "本处月度报表未上报" not in _todo(claims_ready.a.county_agent)  # a county rolls nothing up
+
+
+def _shown(client: Client, url: str, *, month: str) -> int:
+    """How many rows the page a to-do item opens shows for it: the list's total, or the rows of
+    the part of the page its anchor names."""
+    path, _hash, anchor = url.partition("#")
+    response = client.get(path)
+    assert response.status_code == 200, url
+    body = response.content.decode()
+    if anchor == "remittance-warnings":
+        if 'id="remittance-warnings"' not in body:
+            return 0
+        part = body.split('id="remittance-warnings"', 1)[1].split("</section>", 1)[0]
+        return part.split("<tbody>", 1)[1].count("<tr>")
+    if anchor == "own-reports":  # last month's own report, unless it was sent
+        part = body.split('data-testid="own-reports"', 1)[1].split("</table>", 1)[0]
+        rows = [row for row in part.split("<tr>") if month in row]
+        return 0 if any("status-remitted" in row or "status-received" in row for row in rows) else 1
+    if anchor == "submissions":
+        if 'id="submissions"' in body:  # the province: the cities whose month is not in
+            return body.split('id="submissions"', 1)[1].split("</table>", 1)[0].count('class="tag block"')
+        own = body.split('data-testid="snapshots"', 1)[1].split("</table>", 1)[0]
+        return 0 if month in own else 1
+    total = body.split('data-testid="list-total">', 1)[1].split("</span>", 1)[0].split()[1]
+    return int(total.replace(",", ""))
+
+
+def test_every_link_of_the_home_page_opens_exactly_the_rows_it_counts(enrolled_tree: Tree) -> None:
+    """For each role of city A, its county and the province: each to-do item's link shows as many
+    rows as the item counts (payments waiting for *my* approval, not every pending one; claims due
+    within three days on the deadlines page, filtered to those)."""
+    from datetime import timedelta
+
+    from claims.models import Claim
+    from mutualaid import dates
+    from mutualaid.tenancy import unscoped
+
+    a = enrolled_tree.a
+    near = claimkit.register(a.unit_agent, a.enrollment, invoices=("NEAR-1",))
+    late = claimkit.register(a.unit_agent, a.enrollment, invoices=("LATE-1",))
+    claimkit.register(a.unit_agent, a.enrollment, invoices=("LATER-1",))  # due well after three days
+    today = dates.business_today()
+    with unscoped():
+        Claim.objects.filter(pk=near.pk).update(target_due_on=today + timedelta(days=2))
+        Claim.objects.filter(pk=late.pk).update(target_due_on=today - timedelta(days=1))
+    _submitted_list(enrolled_tree, 900)
+    month = f"{dates.last_month().year}年{dates.last_month().month}月"
+    people = [a.office_user, *vars(a.reviewers).values(), a.county_agent, a.unit_agent, enrolled_tree.province_user]
+    counted = 0
+    for user in people:
+        client = Client()
+        client.force_login(user)
+        for label, (count, url) in _todo(user).items():
+            assert _shown(client, url, month=month) == count, (user.username, label, url)
+            counted += count
+    assert counted >= 8  # something waits behind most of the links
+    near_link = _todo(a.office_user)["3 天内到期的理赔"]
+    assert near_link == (1, "/claims/deadlines/?due=near")
+    client = Client()
+    client.force_login(a.office_user)
+    body = client.get(near_link[1]).content.decode()
+    assert near.number in body and late.number not in body

@@ -1,4 +1,5 @@
-"""Every page a role's menu offers fits a phone, and the main pages pass axe-core.
+"""Every page a role's menu offers (and every page its home page's to-do items open) fits a
+phone, and the main pages pass axe-core.
 
 The demo province (`manage.py seed_demo`: every role, a plan, an approved list, a claim in each
 state of the review, remittances and a payment) is built once for this module and served by a
@@ -58,7 +59,7 @@ OVERFLOW_JS = """() => {
       worst = {right: Math.round(right), what: el.tagName.toLowerCase() + (classes ? '.' + classes : '')};
     }
   }
-  return {scroll: document.documentElement.scrollWidth, width, worst};
+  return {scroll: document.scrollingElement.scrollWidth, width, worst};
 }"""
 
 
@@ -161,7 +162,9 @@ def test_every_page_of_every_roles_menu_fits_a_phone(demo_site: Site) -> None:
         page.goto(demo_site.url + "/")
         menu = _menu(page)
         assert menu, username
-        for path in [*menu, *details]:
+        # What the home page's to-do items open (a list filtered to what they count), as well.
+        todo = page.eval_on_selector_all("a:has(.todo-count)", "links => links.map(a => a.getAttribute('href'))")
+        for path in dict.fromkeys([*menu, *(link.split("#")[0] for link in todo), *details]):
             response = page.goto(demo_site.url + path, wait_until="domcontentloaded")
             if path in details and response.status != 200:
                 continue  # not this role's (a 403 or 404 has its own tests)

@@ -106,6 +106,7 @@ PINNED_UNSCOPED = {
     "claims/selectors.py::office_calendar": 1,  # days declared by the offices above
     "claims/selectors.py::period_schedule": 1,  # the schedule is kept by the office that runs the plan
     "claims/selectors.py::schedule_list": 1,  # schedules of the periods offered from above
+    "claims/selectors.py::schedule_rows": 1,  # those periods as rows, by the ids schedule_list read
     "claims/services/figures.py::_stay_into_cover": 1,  # the schedule kept by the office above the unit
     "claims/services/calculation.py::_earlier": 1,  # the person's claims held by other offices: figures only
     "claims/services/calculation.py::_facts": 1,  # a member's earlier claims anywhere in the province
@@ -119,6 +120,7 @@ PINNED_UNSCOPED = {
     "enrollment/selectors.py::period_list_offered": 1,  # periods run by the offices above
     "enrollment/selectors.py::plan_list_exclusive": 1,  # plans of the offices above that exclude each other
     "enrollment/selectors.py::plan_list_offered": 1,  # plans run by the offices above
+    "enrollment/selectors.py::plan_rows": 1,  # those plans as rows, by the ids plan_list_offered read
     "enrollment/services/approval.py::member_list_approve": 1,  # locking a period of the province above
     "enrollment/tasks.py::renewal_notices_all": 1,  # beat fan-out over office ids
     "enrollment/validation.py::_office_names": 1,  # which city holds a duplicate

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -18,7 +17,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from claims import selectors
 from claims.forms import CallbackForm, DocumentsForm, FiguresForm
 from claims.lifecycle import OPEN_STATUSES
-from claims.listing import ClaimFilter, ClaimTable
+from claims.listing import ClaimFilter, ClaimTable, RiskFilter, RiskTable
 from claims.models import CareType, Claim, ClaimDocument, ClaimStatus, DocumentKind
 from claims.paperwork import notice_refusal
 from claims.services.callback import claim_callback
@@ -268,14 +267,18 @@ class ClaimAmendView(StaffView):
         return self.render_to_response(self.get_context_data(claim=claim, form=form))
 
 
-class RiskView(StaffView):
+class RiskView(ListPage):
+    """Open claims with an abnormal-claim sign, blocking or a warning, to sort and filter."""
+
     template_name = "claims/risk.html"
     permission_required = "claims.view"
+    table_class = RiskTable
+    filter_class = RiskFilter
+    title = gettext_lazy("Risk flags")
+    export_name = gettext_lazy("Risk flags")
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["page"] = Paginator(selectors.risk_list(), 50).get_page(self.request.GET.get("page"))
-        return context
+    def queryset(self) -> QuerySet[Claim]:
+        return selectors.risk_list()
 
 
 def _sent_back(before: str, after: str) -> bool:

@@ -7,18 +7,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claims import selectors
-from claims.lifecycle import REVIEW_LEVELS
-from claims.models import Level
+from claims.listing import NobodyFilter, NobodyTable
+from claims.models import Claim
 from claims.services.handoff import claim_override, claim_reassign
 from claims.views.claim import ClaimDetailView, _claim
 from mutualaid.badinput import whole_number
+from mutualaid.listing import ListPage
 from mutualaid.requests import request_office, request_user
-from mutualaid.views import StaffView
 
 
 class ClaimHandoffView(ClaimDetailView):
@@ -63,19 +65,18 @@ class ClaimHandoffView(ClaimDetailView):
         return redirect("claims:claim_detail", claim_pk=claim_pk)
 
 
-class NobodyCanTakeView(StaffView):
+class NobodyCanTakeView(ListPage):
     """无人可审的理赔: the office's claims waiting at a level nobody who holds its role may decide."""
 
     template_name = "claims/nobody.html"
     permission_required = "claims.assign"
+    table_class = NobodyTable
+    filter_class = NobodyFilter
+    title = gettext_lazy("Claims nobody can review")
+    export_name = gettext_lazy("Claims nobody can review")
+
+    def queryset(self) -> QuerySet[Claim]:
+        return selectors.claim_rows_nobody_can_take(office=request_office(self.request))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        office = request_office(self.request)
-        claims = selectors.claim_list_nobody_can_take(office=office)
-        context.update(
-            claims=[(claim, REVIEW_LEVELS[claim.status][0].label) for claim in claims],
-            office=office,
-            levels=dict(Level.choices),
-        )
-        return context
+        return {**super().get_context_data(**kwargs), "office": request_office(self.request)}

@@ -7,26 +7,39 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claims import selectors
 from claims.forms import OfficeDayForm, SettingsForm
-from claims.models import ClaimSettings
+from claims.listing import DeadlineFilter, DeadlineTable
+from claims.models import Claim, ClaimSettings
 from claims.services.office import claim_settings_save, office_day_remove, office_day_set
 from claims.views._shared import show_errors
 from mutualaid import dates
+from mutualaid.listing import ListPage
 from mutualaid.officesettings import office_settings
 from mutualaid.requests import request_office
 from mutualaid.views import StaffView
 
 
-class DeadlinesView(StaffView):
-    """The office's clock: what runs, what is past the target and past the hard limit."""
+class DeadlinesView(ListPage):
+    """The office's clock: its figures, the reviewing offices of the tree, and the claims on the
+    clock to sort and filter (past the target, past the hard limit, due within a few days: the
+    home page's to-do opens it filtered to those)."""
 
     template_name = "claims/deadlines.html"
     permission_required = "claims.view"
+    table_class = DeadlineTable
+    filter_class = DeadlineFilter
+    title = gettext_lazy("Claims deadlines")
+    export_name = gettext_lazy("Claims deadlines")
+
+    def queryset(self) -> QuerySet[Claim]:
+        return selectors.claim_list_running()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -34,7 +47,6 @@ class DeadlinesView(StaffView):
         context.update(
             summary=selectors.deadline_summary(office=office),
             settings=office_settings(ClaimSettings, office),
-            overdue=selectors.claim_list_overdue(office=office)[:200],
             offices=selectors.deadline_list_by_office(),
             today=dates.business_today(),
             calendar_known=selectors.office_calendar(office=office).knows_year(dates.business_today().year),

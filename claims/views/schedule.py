@@ -10,9 +10,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claims import selectors
 from claims.benefits.calculate import Claim as ClaimFacts
@@ -20,22 +22,33 @@ from claims.benefits.calculate import calculate
 from claims.benefits.checks import ScheduleError
 from claims.benefits.editor import FIELD_HELP, PRESETS
 from claims.benefits.schedule import Schedule
+from claims.listing import ScheduleFilter, ScheduleTable
 from claims.models import CareType
 from claims.services.schedules import schedule_save
 from enrollment.models import Period
 from mutualaid.badinput import amount, whole_number
+from mutualaid.listing import ListPage
 from mutualaid.requests import request_office
 from mutualaid.views import StaffView
 
 
-class ScheduleListView(StaffView):
+class ScheduleListView(ListPage):
+    """The plan periods offered to the office or run in its tree, each with its schedule."""
+
     template_name = "claims/schedule_list.html"
     permission_required = "claims.view"
+    table_class = ScheduleTable
+    filter_class = ScheduleFilter
+    title = gettext_lazy("Benefit schedules")
+    export_name = gettext_lazy("Benefit schedules")
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["rows"] = selectors.schedule_list(org=request_office(self.request))
-        return context
+    def queryset(self) -> QuerySet[Any]:
+        rows, self._schedules = selectors.schedule_rows(org=request_office(self.request))
+        return rows
+
+    def prepare(self, records: list[Any]) -> None:
+        for period in records:
+            period.schedule = self._schedules.get(period.pk)
 
 
 _EXAMPLE_FIELDS = (

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 
 from claims.models import PaymentBatch
-from finance.models import Account, JournalLine, PaymentRequest, PaymentStatus
+from finance.models import APPROVAL_LAYERS, Account, JournalLine, PaymentApproval, PaymentRequest, PaymentStatus
 from finance.rules import ZERO, normal_balance
-from mutualaid.models import Organisation
+from mutualaid.models import Organisation, User
 
 # Approved and on its way out of the bank account, not yet booked as paid.
 UNPAID = (PaymentStatus.APPROVED, PaymentStatus.SENT)
@@ -22,6 +22,24 @@ def payment_list(*, office: Organisation | None = None) -> QuerySet[PaymentReque
     if office is not None:
         qs = qs.filter(org=office)
     return qs.order_by("-prepared_at")
+
+
+def payment_queue_mine(*, actor: User) -> QuerySet[PaymentRequest]:
+    """The office's pending payments whose next layer is one the actor signs, that the actor
+    neither prepared nor signed already (as finance.services.payments.payment_approve checks).
+    The layers are signed in order, so a payment with n signatures waits for layer n: the home
+    page counts these, and the payments list's "waiting for me" shows them."""
+    layers = [place for place, (_name, perm) in enumerate(APPROVAL_LAYERS) if actor.has_perm(perm)]
+    if actor.org_id is None or not layers:
+        return PaymentRequest.objects.none()
+    signed_by_me = PaymentApproval.objects.filter(payment=OuterRef("pk"), approver_id=actor.pk)
+    return (
+        PaymentRequest.objects.filter(org_id=actor.org_id, status=PaymentStatus.PENDING)
+        .exclude(prepared_by_id=actor.pk)
+        .annotate(signed=Count("approvals"))
+        .filter(signed__in=layers)
+        .exclude(Exists(signed_by_me))
+    )
 
 
 def claims_batch_unpaid_list(*, office: Organisation) -> QuerySet[PaymentBatch]:

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -17,8 +18,10 @@ from finance import bankstatement
 from finance.models import BankLine, BankStatement, JournalLine
 from finance.selectors import bank
 from finance.services import reconciliation
+from finance.tables import BankStatementFilter, BankStatementTable
 from finance.views.base import books_office, show_error
 from mutualaid.badinput import StrictNumbers, whole_number
+from mutualaid.listing import ListPage
 from mutualaid.requests import request_user
 from mutualaid.views import StaffView, attach_errors
 
@@ -42,11 +45,19 @@ class StatementForm(StrictNumbers, forms.Form):
         return upload
 
 
-class BankListView(StaffView):
-    """Import a statement; what is in the bank but not in the books, and the other way round."""
+class BankListView(ListPage):
+    """Import a statement; the imported statements to sort, filter and download; what is in the
+    bank but not in the books, and the other way round."""
 
     template_name = "finance/bank_list.html"
     permission_required = "finance.view"
+    table_class = BankStatementTable
+    filter_class = BankStatementFilter
+    title = gettext_lazy("Bank reconciliation")
+    export_name = gettext_lazy("Bank statements")
+
+    def queryset(self) -> QuerySet[BankStatement]:
+        return bank.statement_list(office=books_office(self.request))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -54,7 +65,7 @@ class BankListView(StaffView):
         context.setdefault("form", StatementForm())
         context.update(
             office=office,
-            statements=bank.statement_list(office=office)[:100],
+            statements=self.queryset().exists(),
             reconciliation=bank.reconciliation_get(office=office),
             list_limit=bank.LIST_LIMIT,
             may_import=self.request.user.has_perm("finance.post"),

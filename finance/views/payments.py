@@ -27,6 +27,7 @@ from finance.selectors.payments import (
     claims_batch_unpaid_list,
     payment_list,
     payment_overdraft_get,
+    payment_queue_mine,
 )
 from finance.services import payments
 from finance.tables import PaymentFilter, PaymentTable
@@ -92,11 +93,17 @@ class PaymentListView(ListPage):
     export_name = gettext_lazy("Payments")
 
     def queryset(self) -> QuerySet[Any]:
+        if self._queue() == "mine":  # the home page's "payments waiting for your approval"
+            return payment_list().filter(pk__in=payment_queue_mine(actor=request_user(self.request)).values("pk"))
         return payment_list()
+
+    def _queue(self) -> str:
+        return "mine" if self.request.GET.get("queue") == "mine" else ""
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.setdefault("form", PaymentForm(office=request_office(self.request)))
+        context["queue"] = self._queue()
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:

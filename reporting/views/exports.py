@@ -9,20 +9,23 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from mutualaid import dates
 from mutualaid.downloads import content_disposition
-from mutualaid.requests import request_user
-from mutualaid.views import StaffView
+from mutualaid.listing import ListPage
+from mutualaid.requests import request_office, request_user
 from reporting import exports, jobs, rankings
-from reporting.models import ExportKind
+from reporting.listing import ExportFilter, ExportTable
+from reporting.models import ExportJob, ExportKind, ExportStatus
 from reporting.selectors import export_job_list
 
 
@@ -30,18 +33,25 @@ def _content_type(name: str) -> str:
     return exports.PDF if name.lower().endswith(".pdf") else exports.XLSX
 
 
-class ExportListView(StaffView):
-    """The office's exports with their progress; POST starts one (from here or from the overview
-    and rankings pages, with their parameters)."""
+class ExportListView(ListPage):
+    """The office's exports with their progress, to sort, filter and download as a list; POST
+    starts one (from here or from the overview and rankings pages, with their parameters)."""
 
     template_name = "reporting/exports.html"
     permission_required = "reporting.view"
+    table_class = ExportTable
+    filter_class = ExportFilter
+    title = gettext_lazy("Exports")
+    export_name = gettext_lazy("Exports")
+
+    def queryset(self) -> QuerySet[ExportJob]:
+        return export_job_list(office=request_office(self.request))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         office = request_user(self.request).org
         context.update(
-            exports=export_job_list(office=office)[:50] if office else [],
+            running=self.queryset().filter(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]).exists(),
             kinds=ExportKind.choices,
             plans=rankings.ranking_plan_list(node=office) if office else [],
             month=dates.last_month(),

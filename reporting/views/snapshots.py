@@ -7,24 +7,35 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mutualaid import dates
+from mutualaid.listing import ListPage
 from mutualaid.requests import request_office, request_user
-from mutualaid.views import StaffView
+from reporting.listing import SnapshotFilter, SnapshotTable
 from reporting.models import Snapshot
 from reporting.selectors import snapshot_submission_list
 from reporting.services import snapshot_consolidate, snapshot_rollup
 from reporting.views.base import RefusesFutureMonths, month_asked
 
 
-class SnapshotListView(RefusesFutureMonths, StaffView):
-    """The office's snapshots and, for a province, which cities have submitted the month."""
+class SnapshotListView(RefusesFutureMonths, ListPage):
+    """The office's snapshots (to sort, filter and download) and, for a province, which cities
+    have submitted the month (`?month=`)."""
 
     template_name = "reporting/snapshots.html"
     permission_required = "reporting.view"
+    table_class = SnapshotTable
+    filter_class = SnapshotFilter
+    title = gettext_lazy("Monthly roll-ups")
+    export_name = gettext_lazy("Monthly roll-ups")
+
+    def queryset(self) -> QuerySet[Snapshot]:
+        return Snapshot.objects.select_related("org", "created_by").order_by("-period_start", "org__path", "-revision")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -32,9 +43,6 @@ class SnapshotListView(RefusesFutureMonths, StaffView):
         month = month_asked(self.request, default=dates.last_month())  # a roll-up is of a closed month
         context.update(
             month=month,
-            snapshots=Snapshot.objects.select_related("org", "created_by").order_by(
-                "-period_start", "org__path", "-revision"
-            )[:200],
             status=snapshot_submission_list(province=office, period=month) if office.parent_id is None else [],
         )
         return context
