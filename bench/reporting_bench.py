@@ -133,7 +133,8 @@ def _prepare(province_state: dict[str, int]) -> dict[str, Any]:
                 deductible_part, self_paid, not_covered, payee_name, bank_name, account_cipher, account_masked,
                 status, version, payout, calculation, refused_reason, schedule_version, flags, needs_leader,
                 documents_complete_on, target_due_on, limit_due_on, reason, registered_by_id, registered_at,
-                approved_at, paid_on, notified_at, callback_outcome, callback_note)
+                approved_at, paid_on, notified_at, callback_outcome, callback_note, assigned_status,
+                assignee_overrides)
             WITH picked AS (
                 SELECT e.id, e.org_id, e.org_path, e.province_id, e.period_id, e.id_hash, e.name, e.id_masked,
                        row_number() OVER (ORDER BY e.id) AS n,
@@ -164,7 +165,7 @@ def _prepare(province_state: dict[str, int]) -> dict[str, Any]:
                    false, m.paid - 3, m.paid + 4, m.paid + 39, '', %(registrar)s,
                    ((m.paid - m.wait + 1) + time '10:00') AT TIME ZONE 'Asia/Shanghai',
                    ((m.paid - 2) + time '15:00') AT TIME ZONE 'Asia/Shanghai', m.paid,
-                   (m.paid + time '18:00') AT TIME ZONE 'Asia/Shanghai', '', ''
+                   (m.paid + time '18:00') AT TIME ZONE 'Asia/Shanghai', '', '', '', false
             FROM money m JOIN mutualaid_organisation city ON city.path = substr(m.org_path, 1, 14)
             """,
             {"latest": yesterday, "count": CLAIMS, "registrar": province_state["head"]},
