@@ -18,12 +18,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, DateField, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from claims.lifecycle import CLOCK_RUNNING
-from claims.models import Claim
+from claims.models import Claim, ClaimStatus
 from claims.selectors import risk_list
+from enrollment.models import Enrollment
 from finance.selectors.remittances import remittance_warning_list
 from mutualaid import dates
 from mutualaid.models import Organisation
@@ -213,9 +215,41 @@ def _snapshot_year_to_date(node: Organisation, months: list[date]) -> dict[date,
 def _live_by_month(node: Organisation, *, start: date, end: date) -> dict[date, dict[str, Any]]:
     """The monthly figures of the node from its running figures (`reporting.running`: kept by the
     database as lists are approved and claims paid), one indexed read whatever the size of the
-    tree."""
+    tree; from the rows themselves with `REPORTING_FROM_ROWS`."""
+    if settings.REPORTING_FROM_ROWS:
+        return _rows_by_month(node, start=start, end=end)
     buckets: dict[date, dict[str, Any]] = defaultdict(_empty)
     buckets.update(running.monthly_flows(node, start=start, end=end))
+    return buckets
+
+
+def _rows_by_month(node: Organisation, *, start: date, end: date) -> dict[date, dict[str, Any]]:
+    """The monthly figures computed from the rows under the node: two grouped queries."""
+    month_of = {"output_field": DateField()}
+    buckets: dict[date, dict[str, Any]] = defaultdict(_empty)
+    window = Window(start)
+    enrolled = (
+        Enrollment.objects.filter(
+            org_path__startswith=node.path, created_at__gte=window.aware(start), created_at__lt=window.aware(end)
+        )
+        .annotate(bucket=TruncMonth("created_at", **month_of))
+        .values("bucket")
+        .annotate(people=Count("pk"), premium=Sum("premium"))
+        .order_by()
+    )
+    for row in enrolled:
+        buckets[row["bucket"]].update(people=row["people"], premium=row["premium"] or ZERO)
+    paid = (
+        Claim.objects.filter(
+            org_path__startswith=node.path, status=ClaimStatus.PAID, paid_on__gte=start, paid_on__lt=end
+        )
+        .annotate(bucket=TruncMonth("paid_on", **month_of))
+        .values("bucket")
+        .annotate(claims=Count("pk"), paid=Sum("payout"))
+        .order_by()
+    )
+    for claims in paid:
+        buckets[claims["bucket"]].update(claims=claims["claims"], paid=claims["paid"] or ZERO)
     return buckets
 
 

@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 
 from claims.models import Claim, ClaimStatus
@@ -36,10 +37,12 @@ from reporting.models import Target
 Group = tuple[Mapping[str, Any], dict[str, tuple[str, str]]]
 
 
-def overview(*, node: Organisation, month: date, from_rows: bool = False) -> dict[str, Any]:
+def overview(*, node: Organisation, month: date, from_rows: bool | None = None) -> dict[str, Any]:
     """The overview of `node` for `month` (any day of it), from the running figures, or
-    recomputed from the rows with `from_rows`."""
+    recomputed from the rows with `from_rows` (by default as `REPORTING_FROM_ROWS` says)."""
     window = Window(month.replace(day=1))
+    if from_rows is None:
+        from_rows = settings.REPORTING_FROM_ROWS
     children = {
         child.path: child
         for child in Organisation.objects.filter(parent=node).order_by("path").only("pk", "name", "path")

@@ -257,3 +257,19 @@ def test_the_overview_reads_the_running_figures_from_the_replica_when_there_is_o
         replica._reading.reset(token)
     assert router.db_for_write(MonthFigure) == "default"
     assert {"reporting:overview", "reporting:dashboard", "api_reporting_overview"} <= replica.replica_routes()
+
+
+def test_reading_from_the_rows_instead_gives_the_same_pages(busy: Tree, settings: Any) -> None:
+    """REPORTING_FROM_ROWS (the fallback, and the benchmark's alternative) changes only the cost."""
+    from reporting.dashboard import dashboard
+
+    def read() -> list[dict[str, Any]]:
+        with time_machine.travel(MID_DECEMBER, tick=False), org_scope(busy.province):
+            return [
+                {**dashboard(node=node, month=date(2026, 12, 1), today=date(2026, 12, 15)), "read_at": None}
+                for node in (busy.province, busy.a.city, busy.b.unit)
+            ] + [overview(node=node, month=date(2026, 11, 1)) for node in (busy.province, busy.a.county)]
+
+    kept = read()
+    settings.REPORTING_FROM_ROWS = True
+    assert read() == kept
