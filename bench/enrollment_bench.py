@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT / "bench" / "data"
-BENCH_DB = "mutualaid_bench"
+# Its own database; BENCH_DATABASE names another (engineers sharing one server keep theirs apart).
+BENCH_DB = os.environ.get("BENCH_DATABASE", "mutualaid_bench")
 
 
 def _setup_django(database_url: str) -> None:
@@ -204,9 +205,9 @@ def _load_rows(existing: int, units: list, old, current, province_id: int) -> No
             """
             INSERT INTO enrollment_memberlist (org_id, org_path, period_id, kind, status, file, original_name,
                 file_sha256, uploaded_by_id, progress, row_count, error_row_count, list_problems, cell_problems,
-                passed_only, created_at, decision_note, checked_versions)
+                passed_only, created_at, decision_note, checked_versions, withdrawal_reason)
             SELECT u.org_id, u.org_path, p.id, 'initial', 'approved', 'bench.xlsx', 'bench.xlsx', md5(u.n::text || p.id),
-                   (SELECT id FROM mutualaid_user LIMIT 1), 100, 0, 0, '[]', '[]', false, now(), '', '{}'
+                   (SELECT id FROM mutualaid_user LIMIT 1), 100, 0, 0, '[]', '[]', false, now(), '', '{}', ''
             FROM bench_units u CROSS JOIN (VALUES (%s), (%s)) AS p(id)
             """,
             [old.pk, current.pk],
@@ -214,9 +215,10 @@ def _load_rows(existing: int, units: list, old, current, province_id: int) -> No
         cursor.execute(
             """
             INSERT INTO enrollment_policy (org_id, org_path, number, period_id, issued_by_office_id, issued_by_id,
-                issued_at, starts_on, ends_on, member_count, share_count, premium, member_part, unit_part, union_part)
+                issued_at, starts_on, ends_on, member_count, share_count, premium, member_part, unit_part, union_part,
+                last_member_number)
             SELECT l.org_id, l.org_path, 'B-' || l.id, l.period_id, l.org_id, l.uploaded_by_id, now(),
-                   pe.starts_on, pe.ends_on, 0, 0, 0, 0, 0, 0
+                   pe.starts_on, pe.ends_on, 0, 0, 0, 0, 0, 0, 0
             FROM enrollment_memberlist l JOIN enrollment_period pe ON pe.id = l.period_id
             """
         )

@@ -1,10 +1,11 @@
 """Benchmark: the monthly overview of a province of 5,000,000 enrollments and 300,000 paid claims.
 
     .venv/bin/python bench/reporting_bench.py [--users 20] [--seconds 20] [--workers 4] [--direct]
+        [--skip-alternative] [--skip-load]
 
-Reuses the synthetic province of bench/enrollment_bench.py (database `mutualaid_bench`, built
-once) and adds to it, once, by SQL: the enrollments' creation dates spread over 2022–2026 (so
-"this year" and "all years" differ), 300,000 paid claims, annual targets of the cities, a
+Reuses the synthetic province of bench/enrollment_bench.py (database `mutualaid_bench`, or
+`BENCH_DATABASE`, built once) and adds to it, once, by SQL: the enrollments' creation dates
+spread over 2022–2026 (so "this year" and "all years" differ), 300,000 paid claims, annual targets of the cities, a
 province leader and an API client; and the province's snapshots of the two years before the
 month it times, as the monthly beat would have left them. Then measures, in the same run:
 
@@ -12,15 +13,21 @@ month it times, as the monthly beat would have left them. Then measures, in the 
    (`reporting.services.snapshot_rollup`: the overview computed, its checksum, the snapshot stored; the
    snapshot of an earlier run is removed first, so every run times a real roll-up), and the
    floor, a bare `GROUP BY` of the 5,000,000 enrollments by city;
-2. the overview page (HTML, session cookie), the overview API (token) and the leaders'
+2. the province's overview of the current month and of the latest closed month (neither rolled
+   up) in this process, from the running monthly figures and recomputed from the rows: timed,
+   and compared field by field (the bench loads its rows with the triggers off, so the running
+   figures are rebuilt from the rows once, timed, when they lag);
+3. the overview page (HTML, session cookie), the overview API (token) and the leaders'
    dashboard under `--users` concurrent users, with autocannon (bench/package.json) against
    nginx in front of gunicorn's sync workers, as docker-compose.yml deploys it (nginx comes with
-   `scripts/system-packages.sh --bench`; without it, gunicorn alone, see `Server`): for the
-   month just rolled up (what leaders read after the roll-up), back to back
-   and at one request a second per user, and for the latest month, which has no snapshot and
-   is computed live (every user loads it once, all at the same moment). The dashboard keeps its
-   figures for DASHBOARD_CACHE_SECONDS in each worker's cache (a deployment with REDIS_URL
-   shares one): under load it is read from there, as leaders opening it in the same minute are.
+   `scripts/system-packages.sh --bench`; without it, gunicorn alone, see `Server`), back to back
+   and at one request a second per user: for the month just rolled up (read from its snapshot)
+   and for the current month (not rolled up: read from the running monthly figures); then the
+   alternative, the current month computed from the rows as before the running figures
+   (`REPORTING_FROM_ROWS=1`, a server of its own; every user loads it once, all at the same
+   moment; `--skip-alternative` leaves it out). The dashboard keeps its figures for
+   DASHBOARD_CACHE_SECONDS in each worker's cache (a deployment with REDIS_URL shares one):
+   under load it is read from there, as leaders opening it in the same minute are.
 
 It is a measurement, not a test: it exits 0 even when a goal is missed.
 """
@@ -38,6 +45,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import date, datetime, timedelta
@@ -56,7 +64,8 @@ EXISTING = 5_000_000
 CLAIMS = 300_000
 PASSWORD = "Bench-Passw0rd!"  # noqa: S105 - a synthetic account of the bench database
 ROLLUP_GOAL = 3.0  # seconds
-P95_GOAL = 300.0  # milliseconds
+P95_GOAL = 300.0  # milliseconds, a rolled-up month
+CURRENT_P95_GOAL = 500.0  # milliseconds, the current month (issue 20)
 FLOOR_SQL = "SELECT substr(org_path, 1, 14), count(*), sum(premium) FROM enrollment_enrollment GROUP BY 1"
 
 
@@ -133,7 +142,8 @@ def _prepare(province_state: dict[str, int]) -> dict[str, Any]:
                 deductible_part, self_paid, not_covered, payee_name, bank_name, account_cipher, account_masked,
                 status, version, payout, calculation, refused_reason, schedule_version, flags, needs_leader,
                 documents_complete_on, target_due_on, limit_due_on, reason, registered_by_id, registered_at,
-                approved_at, paid_on, notified_at, callback_outcome, callback_note)
+                approved_at, paid_on, notified_at, callback_outcome, callback_note, assigned_status,
+                assignee_overrides)
             WITH picked AS (
                 SELECT e.id, e.org_id, e.org_path, e.province_id, e.period_id, e.id_hash, e.name, e.id_masked,
                        row_number() OVER (ORDER BY e.id) AS n,
@@ -164,7 +174,7 @@ def _prepare(province_state: dict[str, int]) -> dict[str, Any]:
                    false, m.paid - 3, m.paid + 4, m.paid + 39, '', %(registrar)s,
                    ((m.paid - m.wait + 1) + time '10:00') AT TIME ZONE 'Asia/Shanghai',
                    ((m.paid - 2) + time '15:00') AT TIME ZONE 'Asia/Shanghai', m.paid,
-                   (m.paid + time '18:00') AT TIME ZONE 'Asia/Shanghai', '', ''
+                   (m.paid + time '18:00') AT TIME ZONE 'Asia/Shanghai', '', '', '', false
             FROM money m JOIN mutualaid_organisation city ON city.path = substr(m.org_path, 1, 14)
             """,
             {"latest": yesterday, "count": CLAIMS, "registrar": province_state["head"]},
@@ -368,7 +378,7 @@ class Server:
     every connection, and autocannon then mismeasures): which worker holds which of the users'
     connections is then the kernel's choice, and the fullest worker's users wait."""
 
-    def __init__(self, url: str, *, workers: int, users: int, direct: bool) -> None:
+    def __init__(self, url: str, *, workers: int, users: int, direct: bool, from_rows: bool = False) -> None:
         self.proxied = not direct and shutil.which("nginx") is not None
         self.workers = workers
         self.threads = 1 if self.proxied else -(-users // workers)
@@ -383,6 +393,9 @@ class Server:
             MUTUALAID_TESTING="1",
             ALLOWED_HOSTS="127.0.0.1",
             HTTPS_ONLY="0",
+            # The alternative: a month not rolled up computed from the rows, as before the running
+            # monthly figures.
+            REPORTING_FROM_ROWS="1" if from_rows else "",
         )
         port = free_port()
         bind = f"unix:{self.socket}" if self.proxied else f"127.0.0.1:{port}"
@@ -471,22 +484,36 @@ def _code(key: str) -> str:
     return f"{totp(bytes.fromhex(key)):06d}"
 
 
+class _Stay(urllib.request.HTTPRedirectHandler):
+    """Redirects are not followed: the login only needs where each step sends the user (the home
+    page it ends on is not what the bench measures)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 def _post_form(opener: urllib.request.OpenerDirector, url: str, fields: dict[str, str]) -> str:
-    """GET the form at `url`, POST `fields` with its CSRF token; returns the final URL."""
+    """GET the form at `url`, POST `fields` with its CSRF token; returns where the answer sends
+    the user."""
     with opener.open(url, timeout=30) as response:
         form = response.read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
     assert token, f"no CSRF token on {url}"
     body = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token.group(1)}).encode()
-    with opener.open(url, data=body, timeout=30) as response:
-        response.read()
-        return response.geturl()
+    try:
+        with opener.open(url, data=body, timeout=30) as response:
+            response.read()
+            return str(response.geturl())
+    except urllib.error.HTTPError as answer:
+        if answer.code not in (302, 303):
+            raise
+        return urllib.parse.urljoin(url, answer.headers["Location"])
 
 
 def login(base: str, username: str, key: str) -> str:
     """A real login through the login form and the code page; returns the session's Cookie header."""
     jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _Stay())
     landed = _post_form(opener, f"{base}/accounts/login/", {"username": username, "password": PASSWORD})
     if "/accounts/otp/" in landed:
         landed = _post_form(opener, landed, {"token": _code(key)})
@@ -520,15 +547,20 @@ def run_pages(
     url: str,
     state: dict[str, Any],
     *,
-    live: date,
+    current: date,
     frozen: date,
     users: int,
     seconds: int,
     workers: int,
     direct: bool,
+    alternative: bool,
 ) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
-    """Page and API, for the frozen month and the live one, and the dashboard if it is there."""
-    from django.urls import NoReverseMatch, reverse
+    """Page, API and dashboard: for the month rolled up (read from its snapshot) and for the
+    current month (not rolled up: read from the running monthly figures), back to back and at a
+    person's pace; then, with `alternative`, the current month computed from the rows as before
+    the running figures (`REPORTING_FROM_ROWS=1`, a server of its own), every user once, all at
+    the same moment (each request takes seconds)."""
+    from django.urls import reverse
 
     from mutualaid.tenancy import unscoped
     from reporting.models import Snapshot
@@ -538,60 +570,96 @@ def run_pages(
             Snapshot.objects.filter(org_id=state["province"], period_start=frozen).order_by("-revision").first()
         )
     assert frozen_figures is not None, frozen
-    try:
-        dashboard_path: str | None = reverse("reporting:dashboard")
-    except NoReverseMatch:
-        dashboard_path = None
+    dashboard_path = reverse("reporting:dashboard")
     ensure_load_tool()
+    office = state["province"]
+    api_headers = {"authorization": f"Token {state['token']}", "accept": "application/json"}
+
+    def cases(month: date, cookies: list[str]) -> list[tuple[str, str, list[str], dict[str, str]]]:
+        query = f"?office={office}&month={month:%Y-%m}"
+        return [
+            ("page", f"/reporting/overview/{query}", cookies, {}),
+            ("API", f"/api/v1/reporting/overview/{query}", [], api_headers),
+            ("dashboard", f"{dashboard_path}{query}", cookies, {}),
+        ]
+
+    results: list[tuple[str, dict[str, Any]]] = []
     server = Server(url, workers=workers, users=users, direct=direct)
     base = server.base
-    print(f"  server: {server.describe()}", flush=True)
+    described = server.describe()
+    print(f"  server: {described}", flush=True)
     try:
         cookies = [login(base, username, key) for username, key in leaders(state, users)]
-        api_headers = {"authorization": f"Token {state['token']}", "accept": "application/json"}
-        office = state["province"]
-        cases: list[tuple[str, str, list[str], dict[str, str], bool]] = []
-        for label, month, live_mode in (("snapshot", frozen, False), ("live", live, True)):
-            query = f"?office={office}&month={month:%Y-%m}"
-            cases.append((f"page, {label} {month:%Y-%m}", f"/reporting/overview/{query}", cookies, {}, live_mode))
-            cases.append(
-                (f"API, {label} {month:%Y-%m}", f"/api/v1/reporting/overview/{query}", [], api_headers, live_mode)
-            )
-        if dashboard_path:
-            for label, month, live_mode in (("snapshot", frozen, False), ("live", live, True)):
-                cases.append(
-                    (
-                        f"dashboard, {label} {month:%Y-%m}",
-                        f"{dashboard_path}?office={office}&month={month:%Y-%m}",
-                        cookies,
-                        {},
-                        live_mode,
-                    )
-                )
-        results = []
-        for label, path, case_cookies, headers, live_mode in cases:
-            # One request first: it must succeed, and the API must serve the snapshot's figures.
-            first = {"cookie": case_cookies[0]} if case_cookies else headers
-            status, body = fetch(base + path, first)
-            assert status == 200, (label, status)
-            if path.startswith("/api/"):
-                served = json.loads(body)
-                assert (served == frozen_figures.figures) != live_mode, label
-            # Live requests take seconds each: every user loads the page once, all at once. The
-            # others run for a while after a few seconds of warming up (each worker thread's
-            # first request opens its database connection).
-            if not live_mode:
+        for label, month in (("snapshot", frozen), ("current", current)):
+            for kind, path, case_cookies, headers in cases(month, cookies):
+                name = f"{kind}, {label} {month:%Y-%m}"
+                # One request first: it must succeed, and the API must serve the snapshot's figures
+                # for the month rolled up, the running figures (not the snapshot's) for the current.
+                first = {"cookie": case_cookies[0]} if case_cookies else headers
+                status, body = fetch(base + path, first)
+                assert status == 200, (name, status)
+                if kind == "API":
+                    assert (json.loads(body) == frozen_figures.figures) == (label == "snapshot"), name
+                # A few seconds of warming up (each worker's first request opens its connection).
                 load(base + path, users=users, cookies=case_cookies, headers=headers, duration=3)
-            mode = {"amount": users} if live_mode else {"duration": seconds}
-            print(f"  load: {label} …", flush=True)
-            results.append((label, load(base + path, users=users, cookies=case_cookies, headers=headers, **mode)))
-            if not live_mode:
+                print(f"  load: {name} …", flush=True)
+                results.append(
+                    (name, load(base + path, users=users, cookies=case_cookies, headers=headers, duration=seconds))
+                )
                 # The same users at a human pace: each asks once a second rather than back to back.
                 paced = load(base + path, users=users, cookies=case_cookies, headers=headers, duration=seconds, rate=1)
-                results.append((f"{label}, 1/s each", paced))
-        return server.describe(), results
+                results.append((f"{name}, 1/s each", paced))
     finally:
         server.stop()
+    if not alternative:
+        return described, results
+    server = Server(url, workers=workers, users=users, direct=direct, from_rows=True)
+    base = server.base
+    try:
+        cookies = [login(base, username, key) for username, key in leaders(state, users)]
+        for kind, path, case_cookies, headers in cases(current, cookies):
+            name = f"{kind}, current {current:%Y-%m} from the rows"
+            print(f"  load: {name} (the alternative) …", flush=True)
+            results.append((name, load(base + path, users=users, cookies=case_cookies, headers=headers, amount=users)))
+    finally:
+        server.stop()
+    return described, results
+
+
+def check_running_figures(state: dict[str, Any], months: list[date]) -> list[dict[str, Any]]:
+    """The province's overview of each month from the running figures and recomputed from the
+    rows, timed in this process: they must be equal. Rows the bench loaded with the triggers off
+    (its own bulk loads) leave the running figures behind: they are rebuilt first, once, and
+    timed."""
+    from mutualaid.models import Organisation
+    from mutualaid.tenancy import org_scope, unscoped
+    from reporting import running
+    from reporting.overview import overview
+
+    with unscoped():
+        province = Organisation.objects.get(pk=state["province"])
+    checks = []
+    with org_scope(province):
+        for month in months:
+            started = time.perf_counter()
+            rows = overview(node=province, month=month, from_rows=True)
+            from_rows = time.perf_counter() - started
+            started = time.perf_counter()
+            kept = overview(node=province, month=month, from_rows=False)
+            from_running = time.perf_counter() - started
+            if kept != rows and not checks:
+                started = time.perf_counter()
+                written = running.rebuild()
+                print(
+                    f"  the running figures lagged the rows the bench loaded with the triggers off: "
+                    f"rebuilt ({written:,} rows) in {time.perf_counter() - started:.1f} s",
+                    flush=True,
+                )
+                started = time.perf_counter()
+                kept = overview(node=province, month=month, from_rows=False)
+                from_running = time.perf_counter() - started
+            checks.append({"month": month, "equal": kept == rows, "rows": from_rows, "running": from_running})
+    return checks
 
 
 # Report --------------------------------------------------------------------------------------
@@ -606,6 +674,11 @@ def main() -> None:
         "--direct", action="store_true", help="gunicorn alone with threaded workers, even where nginx is installed"
     )
     parser.add_argument("--skip-load", action="store_true", help="only the roll-up and its floor")
+    parser.add_argument(
+        "--skip-alternative",
+        action="store_true",
+        help="not the current month computed from the rows (20 users at once take minutes)",
+    )
     args = parser.parse_args()
     if not args.skip_load and not shutil.which("node"):
         raise SystemExit("node is needed for the load tool (autocannon)")
@@ -615,10 +688,14 @@ def main() -> None:
     eb._setup_django(url)
     state = prepare(eb.build_province(EXISTING))
 
+    from mutualaid import dates
+
     load_before = os.getloadavg()[0]
-    live, fresh = pick_months()
+    current = dates.month_start(dates.business_today())
+    latest, fresh = pick_months()
     roll_up_history(state, fresh)
     forget_snapshots(state, fresh)
+    checks = check_running_figures(state, [current, latest])
     floor_times = run_floor(4)[1:]  # the first read brings the table into memory
     rollup = run_rollup(state, fresh)
     floor = min(floor_times)
@@ -628,12 +705,13 @@ def main() -> None:
         else run_pages(
             url,
             state,
-            live=live,
+            current=current,
             frozen=rollup["month"],
             users=args.users,
             seconds=args.seconds,
             workers=args.workers,
             direct=args.direct,
+            alternative=not args.skip_alternative,
         )
     )
 
@@ -656,14 +734,22 @@ def main() -> None:
         + f" {floor:9.2f}   (runs: {', '.join(f'{t:.2f}' for t in floor_times)})"
     )
     print(f"ours / floor: {rollup['seconds'] / floor:.1f}x")
+    print()
+    print("the province's overview of a month not rolled up, in this process (no server):")
+    for check in checks:
+        print(
+            f"  {check['month']:%Y-%m}: from the running figures {check['running'] * 1000:.0f} ms, "
+            f"recomputed from the rows {check['rows']:.2f} s; "
+            f"{'equal, every field' if check['equal'] else 'DIFFERENT'}"
+        )
     if pages:
         print()
         print(f"{args.users} concurrent users, autocannon; {server}")
-        print(f"{'':40} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'failed':>7}")
+        print(f"{'':52} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'failed':>7}")
         for label, result in pages:
             failed = result["non2xx"] + result["errors"] + result["timeouts"]
             print(
-                f"{label:40} {result['p50']:8.0f} {result['p95']:8.0f} {result['p99']:8.0f} "
+                f"{label:52} {result['p50']:8.0f} {result['p95']:8.0f} {result['p99']:8.0f} "
                 f"{result['rps']:8.1f} {result['count']:9d} {failed:7d}"
             )
     print()
@@ -672,19 +758,24 @@ def main() -> None:
         f"goal 1, roll-up under {ROLLUP_GOAL:.0f} s: {verdict} ({rollup['seconds']:.2f} s, {rollup['seconds'] / floor:.1f}x the floor)"
     )
     if pages:
-        served = [(label, r) for label, r in pages if "snapshot" in label and "1/s" not in label]
-        paced = ", ".join(f"{label.split(',')[0]} {r['p95']:.0f} ms" for label, r in pages if "1/s" in label)
-        worst = max(served, key=lambda item: item[1]["p95"])
-        live_p95 = ", ".join(f"{r['p95'] / 1000:.1f} s" for label, r in pages if "live" in label)
-        ok = all(r["p95"] < P95_GOAL and not (r["non2xx"] + r["errors"] + r["timeouts"]) for _label, r in served)
-        print(
-            f"goal 2, page and API p95 under {P95_GOAL:.0f} ms with {args.users} users (from the snapshot): "
-            f"{'met' if ok else 'MISSED'} (worst p95 {worst[1]['p95']:.0f} ms, {worst[0]}); "
-            f"computed live instead: p95 {live_p95}"
-        )
+        back_to_back = [(label, r) for label, r in pages if "1/s" not in label and "from the rows" not in label]
+        for goal, which in ((P95_GOAL, "snapshot"), (CURRENT_P95_GOAL, "current")):
+            served = [(label, r) for label, r in back_to_back if which in label]
+            worst = max(served, key=lambda item: item[1]["p95"])
+            ok = all(r["p95"] < goal and not (r["non2xx"] + r["errors"] + r["timeouts"]) for _label, r in served)
+            print(
+                f"goal, page, API and dashboard of the {which} month, p95 under {goal:.0f} ms with {args.users} "
+                f"users back to back: {'met' if ok else 'MISSED'} (worst p95 {worst[1]['p95']:.0f} ms, {worst[0]})"
+            )
+        paced = ", ".join(f"{label.rsplit(',', 1)[0]} {r['p95']:.0f} ms" for label, r in pages if "1/s" in label)
         print(f"  the same users asking once a second each (not back to back): p95 {paced}")
-        if not any(label.startswith("dashboard") for label, _r in pages):
-            print("dashboard: no /reporting/dashboard/ route in this checkout, not measured")
+        rows = ", ".join(
+            f"{label.split(',')[0]} {r['p95'] / 1000:.1f} s" for label, r in pages if "from the rows" in label
+        )
+        if rows:
+            print(f"  the alternative, the current month computed from the rows (20 users at once): p95 {rows}")
+    if not all(check["equal"] for check in checks):
+        print("the running figures DIFFER from the rows: see above")
 
 
 if __name__ == "__main__":

@@ -387,6 +387,10 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # How long the leaders' dashboard keeps a month's own figures (year so far, trends, offices, plans,
 # turnaround) per office before reading them again; a new roll-up shows at once (reporting/dashboard.py).
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 60))
+# Read the overview's and the dashboard's live figures from the enrollments and claims themselves
+# instead of the running monthly figures the database keeps (reporting/running.py): seconds per
+# page at a province rather than milliseconds. A fallback, and the benchmark's alternative.
+REPORTING_FROM_ROWS = os.environ.get("REPORTING_FROM_ROWS", "") == "1"
 
 MEMBER_LIST_MAX_ROWS = int(os.environ.get("MEMBER_LIST_MAX_ROWS", 200_000))
 # Member cards of a whole office are rendered by this many short-lived processes (0: inline);

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -66,14 +67,14 @@ def _remittance_label(row: dict[str, Any]) -> str:
 
 
 def overview_title(figures: dict[str, Any]) -> str:
-    """The overview's office and month, and the day its figures run to when the month is not over."""
+    """The overview's office and month, and the moment its figures run to when the month is not over."""
     title = _("Enrollment and claims overview — %(office)s, %(month)s") % {
         "office": figures["office"]["name"],
         "month": numbers.month_text(figures["month"]),
     }
     today = dates.business_today()
-    if figures["month"] == f"{today:%Y-%m}":
-        title += _(" (as of %(date)s)") % {"date": numbers.date_text(today)}
+    if figures["month"] == f"{today:%Y-%m}":  # the running figures, to the moment they were read
+        title += _(" (as of %(date)s)") % {"date": numbers.datetime_text(timezone.now())}
     return title
 
 

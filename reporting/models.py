@@ -236,3 +236,45 @@ class SimulationRun(TenantOwned):
     @property
     def finished(self) -> bool:
         return self.status in {SimulationStatus.DONE, SimulationStatus.FAILED}
+
+
+class MonthFigure(TenantOwned):
+    """The running figures of one node's subtree (the node and everything under it), one plan
+    period and one month: the people, shares and premium taken on in the month (by the approval's
+    business date, Asia/Shanghai, as `Enrollment.created_at`) and the claims paid in it (by
+    `Claim.paid_on`). Every node above a row holds it: the province, its city, the county, the
+    unit.
+
+    Kept by the database itself, in the transaction of every write to the enrollments and the
+    claims (statement triggers with transition tables, reporting/migrations/0003): a list
+    approved, an endorsement, a withdrawal, a claims batch paid, a retention run or a hand
+    correction each move the figures of every node above the rows they changed, by the rows they
+    changed, and a row left all zero is removed. The overview, the dashboard and the pull API read
+    a node's row and its children's (`parent_path`) instead of the millions of enrollments under
+    it, so the current month answers as fast as a rolled-up one. `reporting.running` rebuilds
+    them from the rows, and every roll-up checks them against its full recomputation.
+    """
+
+    # The path of the node's parent ('' for the province): a node's children are one index lookup.
+    parent_path = models.CharField(max_length=255, editable=False)
+    period = models.ForeignKey("enrollment.Period", on_delete=models.PROTECT, related_name="+", db_index=False)
+    month = models.DateField()
+    people = models.BigIntegerField(default=0)
+    shares = models.BigIntegerField(default=0)
+    premium = models.DecimalField(default=0, **MONEY_TOTAL)
+    claims = models.BigIntegerField(default=0)
+    paid = models.DecimalField(default=0, **MONEY_TOTAL)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("running monthly figure")
+        verbose_name_plural = _("running monthly figures")
+        indexes = [
+            *TenantOwned.Meta.indexes,
+            models.Index(fields=["parent_path", "month"], name="month_figure_children"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["org_path", "period", "month"], name="month_figure_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_path} {self.period_id} {self.month:%Y-%m}"

@@ -86,6 +86,7 @@ LATE = {("mutualaid.Organisation", "code")}
 NOT_TYPED: dict[str, str] = {
     "*.org_path": "the owner's materialised path of ids",
     "mutualaid.Organisation.path": "the materialised path of ids",
+    "reporting.MonthFigure.parent_path": "the materialised path of the node's parent, copied by the database",
     "mutualaid.Organisation.credit_code": "checked against the national standard's check digit on input",
     "mutualaid.User.password": "a hash",
     "mutualaid.EnrolmentCode.code_digest": "a hash of the one-time enrolment code",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mutualaid import dates
@@ -46,10 +47,13 @@ def month_asked(request: HttpRequest, *, default: date | None = None) -> date:
     return month
 
 
-def as_of(month: date) -> date | None:
-    """Today, for the month that is not yet over (its figures run to today); None for a closed one."""
-    today = dates.business_today()
-    return today if dates.month_start(today) == month else None
+def as_of(month: date, *, read_at: datetime | None = None) -> datetime | None:
+    """For the month that is not yet over, the moment its figures were read (now, or `read_at`
+    for figures kept a moment in the cache): the running figures include every list approved and
+    claim paid until then. None for a closed month."""
+    if dates.month_start(dates.business_today()) != month:
+        return None
+    return read_at or timezone.now()
 
 
 class RefusesFutureMonths:

@@ -173,7 +173,7 @@ class DashboardView(RefusesFutureMonths, StaffView):
         context.update(
             node=node,
             latest=dates.month_start(dates.business_today()),
-            as_of=as_of(month),
+            as_of=as_of(month, read_at=datetime.fromisoformat(figures["read_at"])),
             figures=figures,
             read_at=datetime.fromisoformat(figures["read_at"]),
             cards=headline_cards(figures),
