@@ -19,6 +19,7 @@ urlpatterns = [
     path("enrollment/", include("enrollment.urls")),
     path("claims/", include("claims.urls")),
     path("finance/", include("finance.urls")),
+    path("public/", include("finance.public_urls")),
     path("reporting/", include("reporting.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     re_path(r"^api/(?P<version>v1)/", include(api_v1)),

@@ -13,7 +13,7 @@ page, its `json_script` for the charts, and any later export.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,7 @@ from claims.models import Claim, ClaimStatus
 from claims.selectors import risk_list
 from enrollment.models import Enrollment
 from finance.selectors.remittances import remittance_warning_list
+from finance.selectors.solvency import solvency_warnings
 from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.tenantcache import remember
@@ -91,6 +92,8 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
     warnings = held_back(node=node, today=today)
     outstanding = sum((Decimal(w["outstanding"]) for w in warnings), ZERO)
     flagged, codes = _risk_flags(node)
+    # The plans whose fund has left its band of reasonable surplus (合理结余), as the books stand today.
+    solvency = solvency_warnings(node=node, on=min(today, dates.add_months(window.month, 1) - timedelta(days=1)))
     clock = Claim.objects.filter(org_path__startswith=node.path, status__in=CLOCK_RUNNING).aggregate(
         overdue=Count("pk", filter=Q(target_due_on__lt=today)),
         past_limit=Count("pk", filter=Q(limit_due_on__lt=today)),
@@ -116,6 +119,7 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
                 "offices": len({w["office_id"] for w in warnings if Decimal(w["outstanding"]) > 0}),
             },
             "risk_flags": {"value": flagged},
+            "solvency": {"value": len(solvency)},
             "overdue": {"value": clock["overdue"], "past_limit": clock["past_limit"]},
         },
         "trends": [
@@ -129,6 +133,7 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
             for bucket in (dates.add_months(window.month, n) for n in range(1 - TREND_MONTHS, 1))
         ],
         "children": _children(figures, node),
+        "solvency": solvency,
         "plans": [
             {
                 "id": row["plan_id"],
