@@ -161,7 +161,7 @@ def premium_payment_book(
 
 
 def _refund_checks(actor: User, receipt: PremiumReceipt, bank_reference: str, reason: str) -> Organisation:
-    require_permission(actor, "finance.post")
+    require_permission(actor, "finance.remit")  # who books a unit's premium books its refund
     office = acting_office(actor)
     if receipt.org_id != office.pk:
         raise PermissionDenied(

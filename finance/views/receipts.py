@@ -60,7 +60,7 @@ class ReceiptDetailView(StaffView):
         context.update(
             receipt=receipt,
             refunds=list(receipt.refunds.order_by("sequence")),
-            may_refund=user.has_perm("finance.post") and user.org_id == receipt.org_id and not receipt.original_id,
+            may_refund=user.has_perm("finance.remit") and user.org_id == receipt.org_id and not receipt.original_id,
             today=dates.business_today(),
         )
         return context
