@@ -55,6 +55,9 @@ class City:
     statement: Any = None
     snapshot: Any = None
     export_job: Any = None
+    # Built by `with_stewardship()`: a receipt for part of the unit's premium, a fund statement drafted.
+    receipt: Any = None
+    fund_statement: Any = None
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a response to another office."""
@@ -64,6 +67,8 @@ class City:
         found += [u.username for u in users] + [u.display_name for u in users]
         if self.policy is not None:
             found.append(self.policy.number)
+        if self.fund_statement is not None:
+            found.append(self.fund_statement.public_token)
         if self.claim is not None:
             found += [self.claim.number, self.claim.hospital, "6222020200112233445", self.batch.number]
             found += [u.username for u in vars(self.reviewers).values()]
@@ -129,6 +134,32 @@ class City:
             job = jobs.export_job_create(actor=self.office_user, kind="rankings_xlsx", params={"plan": self.plan.pk})
             self.export_job = jobs.export_job_run(job=job)
         return self.with_endorsement()
+
+    def with_stewardship(self) -> City:
+        """Part of the policy's premium received by the agent point, with its receipt, and the
+        city's statement to members of last year's third quarter drafted."""
+        from decimal import Decimal
+
+        from finance.models import PremiumReceipt
+        from finance.services import premiums, publication
+        from mutualaid import dates
+
+        agent = self.county_agent
+        with org_scope(agent.org, actor_id=agent.pk):
+            premiums.premium_receive(
+                actor=agent,
+                policy=self.policy,
+                received_on=dates.business_today(),
+                bank_reference=f"{self.city.code}-PREM-1",
+                amount=Decimal("10.00"),
+            )
+        with unscoped():
+            self.receipt = PremiumReceipt.objects.filter(policy=self.policy).order_by("pk").first()
+        with org_scope(self.city, actor_id=self.office_user.pk):
+            self.fund_statement = publication.statement_draft(
+                actor=self.office_user, period="quarter", year=2026, quarter=3
+            )
+        return self
 
     def with_endorsement(self) -> City:
         """A supplementary list of one more member approved into the policy: an endorsement."""
