@@ -261,7 +261,7 @@ def test_the_public_page_shows_only_the_published_statement_of_its_own_office(pa
         # City B's staff cannot approve or read city A's statement inside the product.
         with pytest.raises(PermissionDenied):
             _act(publication.statement_approve, b.reviewers.head, ours)
-        stranger = _login(b.office_user)
+        stranger = _login(b.office_user)  # logged in now: a session of last year has expired
         assert (
             stranger.get(reverse("finance:fund_statement_detail", kwargs={"fund_statement_pk": ours.pk})).status_code
             == 404
@@ -269,8 +269,8 @@ def test_the_public_page_shows_only_the_published_statement_of_its_own_office(pa
 
 
 def test_the_statement_pages_draft_approve_and_publish_with_messages(paid: Tree) -> None:
-    drafter, approver = _login(paid.a.office_user), _login(paid.a.reviewers.head)
     with time_machine.travel(NEXT_YEAR, tick=False):
+        drafter, approver = _login(paid.a.office_user), _login(paid.a.reviewers.head)
         bad = drafter.post(
             reverse("finance:fund_statement_list"),
             {"period": "quarter", "year": str(TODAY.year), "quarter": "5"},

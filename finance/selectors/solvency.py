@@ -125,10 +125,10 @@ def solvency_list(*, node: Organisation, on: date | None = None) -> list[Solvenc
         JournalLine.objects.filter(org_path__startswith=node.path, posted_on__lte=on)
         .values("org_id", "org__name", "org__path", "plan_id", "plan__name", "plan__org_id", "account")
         .annotate(
-            debit=Sum("debit"),
-            credit=Sum("credit"),
-            debit_12=Sum("debit", filter=recent),
-            credit_12=Sum("credit", filter=recent),
+            debits=Sum("debit"),
+            credits=Sum("credit"),
+            debits_12=Sum("debit", filter=recent),
+            credits_12=Sum("credit", filter=recent),
         )
         .order_by("org__path", "plan__name", "plan_id")
     )
@@ -144,7 +144,7 @@ def solvency_list(*, node: Organisation, on: date | None = None) -> list[Solvenc
                 line["plan__name"],
                 line["plan__org_id"] == line["org_id"],
             )
-        _add(row, line["account"], line["debit"] or ZERO, line["credit"] or ZERO, dict(line))
+        _add(row, line["account"], line["debits"] or ZERO, line["credits"] or ZERO, dict(line))
     kept = [row for row in rows.values() if row.pools or row.claims_12m > 0]
     settings = {s.org_id: s for s in FinanceSettings.objects.filter(org_id__in={row.office_id for row in kept})}
     for row in kept:
@@ -156,7 +156,7 @@ def solvency_list(*, node: Organisation, on: date | None = None) -> list[Solvenc
 
 
 def _add(row: Solvency, account: str, debit: Decimal, credit: Decimal, line: dict[str, Any]) -> None:
-    recent = (line["debit_12"] or ZERO, line["credit_12"] or ZERO)
+    recent = (line["debits_12"] or ZERO, line["credits_12"] or ZERO)
     if account == Account.RESERVE_FUND:
         row.reserve += credit - debit
     elif account.startswith("1"):

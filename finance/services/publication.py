@@ -75,10 +75,10 @@ def statement_figures(*, office: Organisation, starts_on: date, ends_on: date) -
     """Per plan of the office's own books: the period's flows, the claims paid and members taken
     on in its tree, and the fund at the end (as the solvency page reads it)."""
     sums = {
-        (row["plan_id"], row["account"]): (row["debit"] or ZERO, row["credit"] or ZERO, row["plan__name"])
+        (row["plan_id"], row["account"]): (row["debits"] or ZERO, row["credits"] or ZERO, row["plan__name"])
         for row in JournalLine.objects.filter(org=office, posted_on__gte=starts_on, posted_on__lte=ends_on)
         .values("plan_id", "plan__name", "account")
-        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .annotate(debits=Sum("debit"), credits=Sum("credit"))
         .order_by()
     }
     funds = {row.plan_id: row for row in solvency_list(node=office, on=ends_on) if row.office_id == office.pk}
