@@ -169,8 +169,6 @@ def _add(row: Solvency, account: str, debit: Decimal, credit: Decimal, line: dic
         row.income_12m += recent[1] - recent[0]
     if account == Account.CLAIMS_PAID:
         row.claims_12m += recent[0] - recent[1]
-    if account == Account.RESERVE_FUND:
-        row.fund_balance += credit - debit
 
 
 def solvency_warnings(*, node: Organisation, on: date | None = None) -> list[dict[str, Any]]:
