@@ -69,6 +69,12 @@ def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]
     )
 
 
+def _solvency(node: Organisation, window: Window, today: date) -> list[dict[str, Any]]:
+    """The plans whose fund has left its band of reasonable surplus (合理结余) at the month's end,
+    or today in a month not yet over, as the books stand."""
+    return solvency_warnings(node=node, on=min(today, window.end - timedelta(days=1)))
+
+
 def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any]:
     last_year = Window(date(window.month.year - 1, window.month.month, 1))
     submitted = _snapshot_year_to_date(
@@ -92,8 +98,6 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
     warnings = held_back(node=node, today=today)
     outstanding = sum((Decimal(w["outstanding"]) for w in warnings), ZERO)
     flagged, codes = _risk_flags(node)
-    # The plans whose fund has left its band of reasonable surplus (合理结余), as the books stand today.
-    solvency = solvency_warnings(node=node, on=min(today, dates.add_months(window.month, 1) - timedelta(days=1)))
     clock = Claim.objects.filter(org_path__startswith=node.path, status__in=CLOCK_RUNNING).aggregate(
         overdue=Count("pk", filter=Q(target_due_on__lt=today)),
         past_limit=Count("pk", filter=Q(limit_due_on__lt=today)),
@@ -119,7 +123,6 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
                 "offices": len({w["office_id"] for w in warnings if Decimal(w["outstanding"]) > 0}),
             },
             "risk_flags": {"value": flagged},
-            "solvency": {"value": len(solvency)},
             "overdue": {"value": clock["overdue"], "past_limit": clock["past_limit"]},
         },
         "trends": [
@@ -133,7 +136,7 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
             for bucket in (dates.add_months(window.month, n) for n in range(1 - TREND_MONTHS, 1))
         ],
         "children": _children(figures, node),
-        "solvency": solvency,
+        "solvency": _solvency(node, window, today),
         "plans": [
             {
                 "id": row["plan_id"],

@@ -72,7 +72,7 @@ PAGES = {
     "enrollment:member_search": 11,
     "finance:payment_list": 13,
     "finance:remittance_list": 12,  # with the office's due day for the reports from below
-    "finance:receipt_list": 9,
+    "finance:receipt_list": 10,
     "user_list": 7,
     "org_tree": 7,
 }
