@@ -136,7 +136,7 @@ class City:
         return self.with_endorsement()
 
     def with_stewardship(self) -> City:
-        """Part of the policy's premium received by the agent point, with its receipt, and the
+        """Part of the endorsement's premium received by the agent point, with its receipt, and the
         city's statement to members of last year's third quarter drafted."""
         from decimal import Decimal
 
@@ -145,16 +145,16 @@ class City:
         from mutualaid import dates
 
         agent = self.county_agent
-        with org_scope(agent.org, actor_id=agent.pk):
-            premiums.premium_receive(
+        with org_scope(agent.org, actor_id=agent.pk):  # the endorsement's: the walk's forms pay the policy's
+            premiums.endorsement_premium_receive(
                 actor=agent,
-                policy=self.policy,
+                endorsement=self.endorsement,
                 received_on=dates.business_today(),
                 bank_reference=f"{self.city.code}-PREM-1",
                 amount=Decimal("10.00"),
             )
         with unscoped():
-            self.receipt = PremiumReceipt.objects.filter(policy=self.policy).order_by("pk").first()
+            self.receipt = PremiumReceipt.objects.filter(endorsement=self.endorsement).order_by("pk").first()
         with org_scope(self.city, actor_id=self.office_user.pk):
             self.fund_statement = publication.statement_draft(
                 actor=self.office_user, period="quarter", year=2026, quarter=3
