@@ -9,16 +9,25 @@ from claims.apis import api_urls as claims_api_urls
 from config.schema import DocsView, SchemaView
 from enrollment.apis import api_urls as enrollment_api_urls
 from finance.apis import api_urls as finance_api_urls
+from finance.fundapis import api_urls as finance_fund_api_urls
 from mutualaid.urls import api_urls as core_api_urls
 from reporting.apis import api_urls as reporting_api_urls
 
-api_v1 = [*core_api_urls, *enrollment_api_urls, *claims_api_urls, *finance_api_urls, *reporting_api_urls]
+api_v1 = [
+    *core_api_urls,
+    *enrollment_api_urls,
+    *claims_api_urls,
+    *finance_api_urls,
+    *finance_fund_api_urls,
+    *reporting_api_urls,
+]
 
 urlpatterns = [
     path("", include("mutualaid.urls")),
     path("enrollment/", include("enrollment.urls")),
     path("claims/", include("claims.urls")),
     path("finance/", include("finance.urls")),
+    path("public/", include("finance.public_urls")),
     path("reporting/", include("reporting.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     re_path(r"^api/(?P<version>v1)/", include(api_v1)),

@@ -32,6 +32,9 @@ class FinanceConfig(AppConfig):
             NavItem(_("Statement"), "finance:statement", "finance.view", 55, "money"),
             NavItem(_("Budget"), "finance:budget", "finance.view", 56, "money"),
             NavItem(_("Finance settings"), "finance:settings", "finance.configure", 57, "money"),
+            NavItem(_("Premium receipts"), "finance:receipt_list", "finance.view", 58, "money"),
+            NavItem(_("Solvency"), "finance:solvency", "finance.view", 59, "money"),
+            NavItem(_("Fund statements"), "finance:fund_statement_list", "finance.view", 60, "money"),
         )
         register_url_objects(
             {
@@ -40,6 +43,8 @@ class FinanceConfig(AppConfig):
                 "payment_pk": "finance.PaymentRequest",
                 "statement_pk": "finance.BankStatement",
                 "batch_pk": "claims.PaymentBatch",  # a claims batch's payment
+                "receipt_pk": "finance.PremiumReceipt",
+                "fund_statement_pk": "finance.FundStatement",
             }
         )
         guard_ledger("finance.JournalEntry", "finance.JournalLine")

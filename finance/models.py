@@ -57,6 +57,7 @@ class EntryKind(models.TextChoices):
     CLAIMS_PAID = "claims_paid", _("Claims paid")
     MANAGEMENT_FEE = "management_fee", _("Management fee")
     RESERVE_DRAW = "reserve_draw", _("Reserve fund drawn")
+    PREMIUM_REFUNDED = "premium_refunded", _("Premium paid back to a unit")
     REVERSAL = "reversal", _("Reversal")
 
 
@@ -93,6 +94,38 @@ class FinanceSettings(TenantOwned):
         help_text=_(
             "Empty: the 15th for agent points reporting to a city, the 25th for cities reporting to a province."
         ),
+    )
+
+    # The band of reasonable surplus (合理结余) each plan's fund is held to (finance/solvency.py):
+    # enough to pay its claims for some months, not so much that members' money lies idle; and
+    # a loss ratio that neither drains the fund nor shows that the plan gives too little back.
+    surplus_months_min = models.DecimalField(
+        _("fund covers at least this many months of payouts"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("3.0"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(600))],
+    )
+    surplus_months_max = models.DecimalField(
+        _("fund covers at most this many months of payouts"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("12.0"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(600))],
+    )
+    loss_ratio_min = models.DecimalField(
+        _("lowest reasonable loss ratio"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.5000"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(5))],
+    )
+    loss_ratio_max = models.DecimalField(
+        _("highest reasonable loss ratio"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.9000"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(5))],
     )
 
     class Meta(TenantOwned.Meta):
@@ -385,3 +418,129 @@ class BankLine(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.booked_on} {self.amount}"
+
+
+class ReceiptKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipt")
+    REFUND = "refund", _("Refund (red receipt)")
+
+
+class PremiumReceipt(TenantOwned):
+    """A numbered receipt (收据) the collecting office gives a unit for one payment of premium, or
+    the red receipt (红字收据) of money paid back, pointing at the receipt it refunds.
+
+    Numbered per office and year without gaps (finance/services/receipts.py) and written once:
+    the database refuses UPDATE and DELETE; a refund is a receipt of its own."""
+
+    number = models.CharField(_("receipt number"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(_("kind"), max_length=10, choices=ReceiptKind.choices, default=ReceiptKind.RECEIPT)
+    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    unit = models.ForeignKey(
+        "mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    policy = models.ForeignKey(
+        "enrollment.Policy", on_delete=models.PROTECT, related_name="+", verbose_name=_("policy")
+    )
+    endorsement = models.ForeignKey(
+        "enrollment.Endorsement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("endorsement"),
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    # What the policy's issue (or the endorsement) made receivable, and what was still owed after
+    # this receipt: a partial payment says so on its paper.
+    premium_due = models.DecimalField(_("premium due"), **MONEY)
+    outstanding_after = models.DecimalField(_("still owed after this payment"), **MONEY)
+    received_on = models.DateField(_("date"))
+    bank_reference = models.CharField(_("bank reference"), max_length=60)
+    original = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds", verbose_name=_("refunds")
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "year", "sequence"], name="receipt_number_once_per_office_year"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(kind="receipt", original__isnull=True) | Q(kind="refund", original__isnull=False),
+                name="receipt_refund_names_its_original",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def signed_amount(self) -> Decimal:
+        """The amount as the books see it: a refund in red, below zero."""
+        return -self.amount if self.kind == ReceiptKind.REFUND else self.amount
+
+
+class StatementPeriod(models.TextChoices):
+    QUARTER = "quarter", _("Quarter")
+    YEAR = "year", _("Year")
+
+
+class StatementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved, not yet published")
+    PUBLISHED = "published", _("Published")
+
+
+@pghistory.track()
+class FundStatement(TenantOwned):
+    """The statement (公示) an office publishes to its members of a quarter or a year: the fund
+    and each plan's results, in figures only (no person is named).
+
+    The figures are frozen when it is drafted, so what the approver read is what is published;
+    approved by someone other than its drafter, then published at an unguessable address."""
+
+    period = models.CharField(_("period"), max_length=8, choices=StatementPeriod.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"), default=0)  # 0 for a year's statement
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=StatementStatus.choices, default=StatementStatus.DRAFT
+    )
+    # {"plans": [{"plan": id, "name": str, "premium": "0.00", ...}], "totals": {...}}
+    figures = models.JSONField(default=dict)
+    note = models.CharField(_("note to members"), max_length=500, blank=True)
+    public_token = models.CharField(max_length=64, unique=True)
+    drafted_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    drafted_at = models.DateTimeField(_("drafted at"))
+    approved_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        "mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("fund statement")
+        verbose_name_plural = _("fund statements")
+        ordering = ["-ends_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "period", "year", "quarter"], name="fund_statement_once"),
+            models.CheckConstraint(
+                condition=Q(period="year", quarter=0) | Q(period="quarter", quarter__gte=1, quarter__lte=4),
+                name="fund_statement_quarter_fits_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.period == StatementPeriod.YEAR:
+            return _("%(year)s annual statement") % {"year": self.year}
+        return _("%(year)s Q%(quarter)s statement") % {"year": self.year, "quarter": self.quarter}

@@ -16,6 +16,8 @@ PERMISSIONS = {
     "finance.approve_finance": frozenset({Role.FINANCE_HEAD}),
     "finance.approve_leader": frozenset({Role.LEADER}),
     "finance.configure": frozenset({Role.OFFICE_HEAD, Role.FINANCE_HEAD}),
+    # Approving and publishing the fund's statement to members (公示); drafting is finance.post.
+    "finance.publish": frozenset({Role.OFFICE_HEAD, Role.FINANCE_HEAD, Role.LEADER}),
 }
 
 # Whoever holds one of these logs in with a second factor.

@@ -9,7 +9,16 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.listing import plan_filter
-from finance.models import BankStatement, PaymentKind, PaymentRequest, PaymentStatus, Remittance, RemittanceStatus
+from finance.models import (
+    BankStatement,
+    PaymentKind,
+    PaymentRequest,
+    PaymentStatus,
+    PremiumReceipt,
+    ReceiptKind,
+    Remittance,
+    RemittanceStatus,
+)
 from mutualaid.listing import (
     CountColumn,
     DayColumn,
@@ -99,4 +108,28 @@ class BankStatementFilter(ListFilter):
 
     class Meta:
         model = BankStatement
+        fields: list[str] = []
+
+
+class ReceiptTable(ListTable):
+    number = tables.Column(_("Receipt number"), linkify=("finance:receipt_detail", {"receipt_pk": tables.A("pk")}))
+    kind = StatusColumn(_("Kind"))
+    office = tables.Column(_("Office"), accessor="org__name", order_by=("org__path",))
+    unit = tables.Column(_("Unit"), accessor="unit__name")
+    plan = tables.Column(_("Plan"), accessor="plan__name")
+    policy = tables.Column(_("Policy"), accessor="policy__number")
+    received_on = DayColumn(_("Date"))
+    amount = MoneyColumn(_("Amount (yuan)"), accessor="signed_amount", order_by=("amount",))
+    outstanding_after = MoneyColumn(_("Still owed (yuan)"))
+    bank_reference = tables.Column(_("Bank reference"))
+
+
+class ReceiptFilter(ListFilter):
+    kind = django_filters.ChoiceFilter(choices=ReceiptKind.choices, label=_("Kind"), empty_label=_("All kinds"))
+    office = office_filter()
+    plan = plan_filter(field_name="plan")
+    received = date_range("received_on", _("Date"))
+
+    class Meta:
+        model = PremiumReceipt
         fields: list[str] = []

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from finance.views import bank, books, budgets, payments, premiums, remittances, settings, statements
+from finance.views import (
+    bank,
+    books,
+    budgets,
+    fund_statements,
+    payments,
+    premiums,
+    receipts,
+    remittances,
+    settings,
+    solvency,
+    statements,
+)
 
 app_name = "finance"
 
@@ -26,4 +38,19 @@ urlpatterns = [
     path("statement.xlsx", statements.StatementXlsxView.as_view(), name="statement_xlsx"),
     path("statement.pdf", statements.StatementPdfView.as_view(), name="statement_pdf"),
     path("budget/", budgets.BudgetView.as_view(), name="budget"),
+    path("receipts/", receipts.ReceiptListView.as_view(), name="receipt_list"),
+    path("receipts/<int:receipt_pk>/", receipts.ReceiptDetailView.as_view(), name="receipt_detail"),
+    path("receipts/<int:receipt_pk>/receipt.pdf", receipts.ReceiptPdfView.as_view(), name="receipt_pdf"),
+    path("solvency/", solvency.SolvencyView.as_view(), name="solvency"),
+    path("publication/", fund_statements.FundStatementListView.as_view(), name="fund_statement_list"),
+    path(
+        "publication/<int:fund_statement_pk>/",
+        fund_statements.FundStatementDetailView.as_view(),
+        name="fund_statement_detail",
+    ),
+    path(
+        "publication/<int:fund_statement_pk>/statement.pdf",
+        fund_statements.FundStatementPdfView.as_view(),
+        name="fund_statement_pdf",
+    ),
 ]

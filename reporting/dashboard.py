@@ -13,7 +13,7 @@ page, its `json_script` for the charts, and any later export.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,7 @@ from claims.models import Claim, ClaimStatus
 from claims.selectors import risk_list
 from enrollment.models import Enrollment
 from finance.selectors.remittances import remittance_warning_list
+from finance.selectors.solvency import solvency_warnings
 from mutualaid import dates
 from mutualaid.models import Organisation
 from mutualaid.tenantcache import remember
@@ -67,6 +68,12 @@ def dashboard(*, node: Organisation, month: date, today: date) -> dict[str, Any]
         lambda: _dashboard(node, window, today),
         seconds=settings.DASHBOARD_CACHE_SECONDS,
     )
+
+
+def _solvency(node: Organisation, window: Window, today: date) -> list[dict[str, Any]]:
+    """The plans whose fund has left its band of reasonable surplus (合理结余) at the month's end,
+    or today in a month not yet over, as the books stand."""
+    return solvency_warnings(node=node, on=min(today, window.end - timedelta(days=1)))
 
 
 def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any]:
@@ -130,6 +137,7 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
             for bucket in (dates.add_months(window.month, n) for n in range(1 - TREND_MONTHS, 1))
         ],
         "children": _children(figures, node),
+        "solvency": _solvency(node, window, today),
         "plans": [
             {
                 "id": row["plan_id"],

@@ -58,6 +58,9 @@ class City:
     # Built by `with_finance()`: a proposal of the plan's next period and a finished simulation of it.
     proposal: Any = None
     simulation: Any = None
+    # Built by `with_stewardship()`: a receipt for part of the unit's premium, a fund statement drafted.
+    receipt: Any = None
+    fund_statement: Any = None
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a response to another office."""
@@ -67,6 +70,8 @@ class City:
         found += [u.username for u in users] + [u.display_name for u in users]
         if self.policy is not None:
             found.append(self.policy.number)
+        if self.fund_statement is not None:
+            found.append(self.fund_statement.public_token)
         if self.claim is not None:
             found += [self.claim.number, self.claim.hospital, "6222020200112233445", self.batch.number]
             found += [u.username for u in vars(self.reviewers).values()]
@@ -146,6 +151,31 @@ class City:
                 actor=self.office_user, proposal=self.proposal, period_ids=[self.period.pk]
             )
             self.simulation = simulations.simulation_run(run=run)
+
+    def with_stewardship(self) -> City:
+        """Part of the endorsement's premium received by the agent point, with its receipt, and the
+        city's statement to members of last year's third quarter drafted."""
+        from decimal import Decimal
+
+        from finance.models import PremiumReceipt
+        from finance.services import premiums, publication
+        from mutualaid import dates
+
+        agent = self.county_agent
+        with org_scope(agent.org, actor_id=agent.pk):  # the endorsement's: the walk's forms pay the policy's
+            premiums.endorsement_premium_receive(
+                actor=agent,
+                endorsement=self.endorsement,
+                received_on=dates.business_today(),
+                bank_reference=f"{self.city.code}-PREM-1",
+                amount=Decimal("10.00"),
+            )
+        with unscoped():
+            self.receipt = PremiumReceipt.objects.filter(endorsement=self.endorsement).order_by("pk").first()
+        with org_scope(self.city, actor_id=self.office_user.pk):
+            self.fund_statement = publication.statement_draft(
+                actor=self.office_user, period="quarter", year=2026, quarter=3
+            )
         return self
 
     def with_endorsement(self) -> City:

@@ -75,6 +75,8 @@ TYPED: dict[str, tuple[str, ...]] = {
     "finance.PaymentRequest": ("payee", "purpose", "meeting", "reason", "bank_reference", "overdraw_reason"),
     "finance.BankStatement": ("original_name",),
     "finance.BankLine": ("reference", "counterparty", "description"),
+    "finance.PremiumReceipt": ("bank_reference", "reason"),
+    "finance.FundStatement": ("note",),
     "reporting.Snapshot": ("reason",),
     "reporting.Proposal": ("name", "note", "adopted_meeting"),
 }
@@ -85,6 +87,8 @@ LATE = {("mutualaid.Organisation", "code")}
 # choices and the history (event) tables are left out: a choice is the product's own label.
 NOT_TYPED: dict[str, str] = {
     "*.org_path": "the owner's materialised path of ids",
+    "finance.PremiumReceipt.number": "the office's code, the year and a sequence number",
+    "finance.FundStatement.public_token": "a random token the product draws",
     "mutualaid.Organisation.path": "the materialised path of ids",
     "reporting.MonthFigure.parent_path": "the materialised path of the node's parent, copied by the database",
     "mutualaid.Organisation.credit_code": "checked against the national standard's check digit on input",
@@ -307,7 +311,12 @@ def hostile_tree(
         with unscoped():
             province = OrganisationFactory(code="P61", name="示范省办事处", kind=OrgKind.PROVINCE)
             city = _city(province, "XA", "甲XA西安")
-        steps: list[Callable[[], Any]] = [lambda: city.with_enrollment(100), city.with_claim, city.with_finance]
+        steps: list[Callable[[], Any]] = [
+            lambda: city.with_enrollment(100),
+            city.with_claim,
+            city.with_finance,
+            city.with_stewardship,
+        ]
         for step in steps:
             hostile.apply()
             _refresh(city)
@@ -513,6 +522,13 @@ def _incoming(fx: Fixture) -> tuple[str, ...]:
         return tuple(text for r in reports for text in (r.org.name, r.bank_reference) if text)
 
 
+def _receipt_references(fx: Fixture) -> tuple[str, ...]:
+    from finance.models import PremiumReceipt
+
+    with unscoped():
+        return tuple(PremiumReceipt.objects.filter(policy=fx.city.policy).values_list("bank_reference", flat=True))
+
+
 def _people(fx: Fixture) -> tuple[str, ...]:
     c = fx.city
     users = [_fresh(u) for u in (c.office_user, c.county_agent, c.unit_agent)]
@@ -546,6 +562,7 @@ EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "enrollment:member_search": _list_page("enrollment:member_search", _member_names, _unit_plan),
     "finance:payment_list": _list_page("finance:payment_list", _city_name, _payee),
     "finance:remittance_list": _list_page("finance:remittance_list", _incoming),
+    "finance:receipt_list": _list_page("finance:receipt_list", _unit_plan, _receipt_references),
     "user_list": _list_page("user_list", _people),
     "org_tree": _list_page("org_tree", _nodes),
     "claims:deadlines": _list_page("claims:deadlines", _nothing),

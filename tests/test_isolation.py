@@ -67,6 +67,8 @@ HOLDERS = {
     "export_job": "reporting.ExportJob",
     "proposal": "reporting.Proposal",
     "simulation": "reporting.SimulationRun",
+    "receipt": "finance.PremiumReceipt",
+    "fund_statement": "finance.FundStatement",
 }
 
 
@@ -83,7 +85,16 @@ def _object_kwargs() -> dict[str, str]:
 
 
 OBJECT_KWARGS: dict[str, str] = _object_kwargs()
-FIXED_KWARGS = {"version": "v1", "action": "approve", "document": "cards.pdf", "kind": "claim_paid"}
+# `token`: the public address of a published fund statement (公示), the one page without a login;
+# a made-up token answers 404 to everyone (tests/test_fund_stewardship.py shows only the office's
+# published statement is reached by its own token).
+FIXED_KWARGS = {
+    "version": "v1",
+    "action": "approve",
+    "document": "cards.pdf",
+    "kind": "claim_paid",
+    "token": "not-a-published-statement-token",
+}
 # Namespaces and routes outside the walk, each for a stated reason.
 SKIPPED_NAMESPACES = {"admin"}  # superusers only; tested in test_admin_is_for_superusers_only
 SKIPPED_ROUTES = {"set_language"}  # sets a cookie; reads no data (tested in test_i18n)
@@ -592,8 +603,8 @@ def built_walk_tree(
             if one_city:
                 tree.b = tree.a
         if not one_city:
-            tree.a.with_enrollment(100).with_claim().with_finance()
-        tree.b.with_enrollment(200).with_claim().with_finance()
+            tree.a.with_enrollment(100).with_claim().with_finance().with_stewardship()
+        tree.b.with_enrollment(200).with_claim().with_finance().with_stewardship()
         app.conf.task_always_eager = eager
         yield tree
         transaction.set_rollback(True)

@@ -42,8 +42,8 @@ def walk(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tree]:
                 a=_city(province, "XA", "甲XA西安"),
                 b=_city(province, "BJ", "乙BJ宝鸡"),
             )
-        tree.a.with_enrollment(100).with_claim().with_finance()
-        tree.b.with_enrollment(200).with_claim().with_finance()
+        tree.a.with_enrollment(100).with_claim().with_finance().with_stewardship()
+        tree.b.with_enrollment(200).with_claim().with_finance().with_stewardship()
         from tests import claimkit
 
         for city in (tree.a, tree.b):  # on the clock, its invoice the paid claim's: a risk flag
@@ -76,6 +76,7 @@ PAGES = {
     "enrollment:member_search": 11,
     "finance:payment_list": 13,
     "finance:remittance_list": 12,  # with the office's due day for the reports from below
+    "finance:receipt_list": 10,
     "user_list": 7,
     "org_tree": 7,
     "claims:deadlines": 14,  # with the office's figures, its reviewing offices and its calendar

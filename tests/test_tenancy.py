@@ -126,6 +126,7 @@ PINNED_UNSCOPED = {
     "enrollment/validation.py::_office_names": 1,  # which city holds a duplicate
     "finance/demo.py::seed": 1,  # seeding the demo
     "finance/selectors/books.py::book_plan_list": 1,  # plans of the offices above
+    "finance/selectors/publication.py::fund_statement_published_get": 1,  # the public page: a token, no login
     "finance/services/claims_batches.py::batch_payment_book": 1,  # plans pooled above the paying office
     "finance/services/claims_batches.py::batch_payment_defaults": 1,  # the plan pooled above the paying office
     "finance/services/ledger.py::_check_open": 1,  # the books posted into may lie above the actor

@@ -16,6 +16,7 @@ from enrollment.events import EndorsementIssued, PolicyIssued
 from enrollment.models import Endorsement, Period, Plan, Policy
 from finance.models import Account, EntryKind, JournalEntry
 from finance.services.ledger import Leg, acting_office, credit, debit, entry_post, office_pools
+from finance.services.receipts import premium_payment_book
 from mutualaid.models import Organisation, User
 from mutualaid.roles import require_permission
 
@@ -123,29 +124,37 @@ def policy_issue_premium(*, policy: Policy) -> Decimal:
 
 
 @transaction.atomic
-def premium_receive(*, actor: User, policy: Policy, received_on: date, bank_reference: str) -> JournalEntry:
-    """The unit's premium of the policy's issue arrived in the dedicated account."""
+def premium_receive(
+    *, actor: User, policy: Policy, received_on: date, bank_reference: str, amount: Decimal | None = None
+) -> JournalEntry:
+    """The unit paid premium of the policy's issue into the dedicated account: all it owes
+    (`amount` None) or a part, each payment with its numbered receipt."""
     require_permission(actor, "finance.remit")
     office = _check_receipt(actor, policy, bank_reference)
-    amount = policy_issue_premium(policy=policy)
-    return entry_post(
+    return premium_payment_book(
         actor=actor,
         office=office,
-        plan=policy.period.plan,
-        kind=EntryKind.PREMIUM_RECEIVED,
-        posted_on=received_on,
+        policy=policy,
+        endorsement=None,
+        due=policy_issue_premium(policy=policy),
+        amount=amount,
+        received_on=received_on,
+        bank_reference=bank_reference,
+        base_key=f"premium:{policy.pk}",
         memo=_("Premium of policy %(number)s received") % {"number": policy.number},
-        legs=[debit(Account.BANK, amount), credit(Account.PREMIUM_RECEIVABLE, amount)],
-        key=f"premium:{policy.pk}",
-        bank_reference=bank_reference.strip(),
     )
 
 
 @transaction.atomic
 def endorsement_premium_receive(
-    *, actor: User, endorsement: Endorsement, received_on: date, bank_reference: str
+    *,
+    actor: User,
+    endorsement: Endorsement,
+    received_on: date,
+    bank_reference: str,
+    amount: Decimal | None = None,
 ) -> JournalEntry:
-    """The unit's premium of an endorsement arrived in the dedicated account."""
+    """The unit paid premium of an endorsement into the dedicated account, all or a part."""
     require_permission(actor, "finance.remit")
     policy = endorsement.policy
     office = _check_receipt(actor, policy, bank_reference)
@@ -154,14 +163,15 @@ def endorsement_premium_receive(
             _("Endorsement %(number)s adds no premium to collect: it ends more members than it adds.")
             % {"number": endorsement.number}
         )
-    return entry_post(
+    return premium_payment_book(
         actor=actor,
         office=office,
-        plan=policy.period.plan,
-        kind=EntryKind.PREMIUM_RECEIVED,
-        posted_on=received_on,
+        policy=policy,
+        endorsement=endorsement,
+        due=endorsement.premium,
+        amount=amount,
+        received_on=received_on,
+        bank_reference=bank_reference,
+        base_key=f"endorsement-premium:{endorsement.pk}",
         memo=_("Premium of endorsement %(number)s received") % {"number": endorsement.number},
-        legs=[debit(Account.BANK, endorsement.premium), credit(Account.PREMIUM_RECEIVABLE, endorsement.premium)],
-        key=f"endorsement-premium:{endorsement.pk}",
-        bank_reference=bank_reference.strip(),
     )

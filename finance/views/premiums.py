@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -16,9 +17,23 @@ from finance.selectors.premiums import endorsement_receivable_list, receivable_l
 from finance.services.premiums import endorsement_premium_receive, premium_receive
 from finance.views.base import show_error
 from mutualaid import dates
+from mutualaid.badinput import amount as parse_amount
 from mutualaid.badinput import whole_number
 from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
+
+
+def _amount(request: HttpRequest) -> Decimal | None:
+    """The amount of a partial payment as typed; left empty, all that is owed."""
+    text = request.POST.get("amount", "").strip()
+    if not text:
+        return None
+    value = parse_amount(text)
+    if value is None or value <= 0:
+        raise ValidationError(
+            {"amount": _("Enter the amount received in yuan, for example 1200.50, or leave it empty.")}
+        )
+    return value
 
 
 class PremiumsView(StaffView):
@@ -51,6 +66,7 @@ class PremiumsView(StaffView):
                 policy=policy,
                 received_on=received_on,
                 bank_reference=request.POST.get("bank_reference", ""),
+                amount=_amount(request),
             )
         except (ValidationError, PermissionDenied) as error:
             show_error(request, error)
@@ -72,6 +88,7 @@ class PremiumsView(StaffView):
                 endorsement=endorsement,
                 received_on=received_on,
                 bank_reference=request.POST.get("bank_reference", ""),
+                amount=_amount(request),
             )
         except (ValidationError, PermissionDenied) as error:
             show_error(request, error)

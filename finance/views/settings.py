@@ -28,11 +28,40 @@ from mutualaid.views import StaffView
 class SettingsForm(StrictNumbers, forms.ModelForm[FinanceSettings]):
     class Meta:
         model = FinanceSettings
-        fields = ["reserve_ratio", "fee_cap_ratio", "collective_decision_from", "remittance_due_day"]
+        fields = [
+            "reserve_ratio",
+            "fee_cap_ratio",
+            "collective_decision_from",
+            "remittance_due_day",
+            "surplus_months_min",
+            "surplus_months_max",
+            "loss_ratio_min",
+            "loss_ratio_max",
+        ]
         help_texts = {
             "reserve_ratio": gettext_lazy("For example 0.1 sets aside 10 percent of each premium received."),
             "fee_cap_ratio": gettext_lazy("For example 0.05: fees of a plan may not pass 5 percent of its premium."),
+            "surplus_months_min": gettext_lazy("A fund covering fewer months of claims paid is warned about."),
+            "surplus_months_max": gettext_lazy("A fund covering more months holds members' money idle: warned about."),
+            "loss_ratio_min": gettext_lazy(
+                "For example 0.5: a plan paying back less than half its premium is warned about."
+            ),
+            "loss_ratio_max": gettext_lazy("For example 0.9: a plan paying out more than 90 percent is warned about."),
         }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("surplus_months_min"), data.get("surplus_months_max")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "surplus_months_max", _("The most months must be at least the fewest (%(low)s).") % {"low": low}
+            )
+        low, high = data.get("loss_ratio_min"), data.get("loss_ratio_max")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "loss_ratio_max", _("The highest loss ratio must be at least the lowest (%(low)s).") % {"low": low}
+            )
+        return data
 
     def clean_remittance_due_day(self) -> int | None:
         """Agent points report to their city before the city reports to the province: a city's day

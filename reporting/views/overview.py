@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from finance.models import RemittanceStatus
+from finance.selectors.solvency import solvency_warnings
 from mutualaid import dates
 from mutualaid.downloads import file_name
 from mutualaid.models import Organisation
@@ -52,6 +54,11 @@ class OverviewView(RefusesFutureMonths, StaffView):
             totals=[(row, _cells(row, cols)) for row in figures["totals"]],
             ratio_keys={"completion_people", "loss_ratio"},
             children=Organisation.objects.filter(parent=node).order_by("path"),
+            # The plans whose fund has left its band of reasonable surplus at the month's end
+            # (today in a month not yet over), from the books as they stand.
+            solvency=solvency_warnings(
+                node=node, on=min(dates.business_today(), dates.add_months(month, 1) - timedelta(days=1))
+            ),
             parent=Organisation.objects.filter(pk=node.parent_id).first() if node.parent_id else None,
         )
         return context
