@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finance.views import bank, books, budgets, payments, premiums, remittances, settings, statements
+from finance.views import bank, books, budgets, payments, premiums, recoveries, remittances, settings, statements
 
 app_name = "finance"
 
@@ -26,4 +26,6 @@ urlpatterns = [
     path("statement.xlsx", statements.StatementXlsxView.as_view(), name="statement_xlsx"),
     path("statement.pdf", statements.StatementPdfView.as_view(), name="statement_pdf"),
     path("budget/", budgets.BudgetView.as_view(), name="budget"),
+    path("recoveries/", recoveries.RecoveryListView.as_view(), name="recovery_list"),
+    path("recoveries/<int:recovery_pk>/", recoveries.RecoveryDetailView.as_view(), name="recovery_detail"),
 ]
