@@ -173,9 +173,10 @@ class Rechecks(APIView):
 
 def _recheck(pk: int) -> Recheck:
     try:
-        return selectors.recheck_list().get(pk=pk)
+        found: Recheck = selectors.recheck_list().get(pk=pk)
     except Recheck.DoesNotExist:
         raise Http404 from None
+    return found
 
 
 class RecheckDetail(APIView):

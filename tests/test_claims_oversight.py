@@ -4,6 +4,7 @@ and an overpayment followed as a recovery in the paying office's books to its re
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -263,3 +264,24 @@ def test_the_recheck_pages_draw_and_record_findings(paid: Tree) -> None:
     # The city office below does not see the province's re-checks.
     city = _login(paid.a.office_user)
     assert city.get(reverse("claims:recheck_detail", kwargs={"recheck_pk": recheck.pk})).status_code == 404
+
+
+def test_callback_outcomes_are_counted_in_the_monthly_overview(paid: Tree) -> None:
+    from claims.services.callback import claim_callback
+    from reporting.overview import overview
+
+    officer = paid.a.reviewers.officer
+    with org_scope(paid.a.city, actor_id=officer.pk):
+        claim_callback(actor=officer, claim=paid.a.claim, outcome="complaint", note="到账晚了")
+        figures = overview(node=paid.a.city, month=date(2026, 11, 1))
+        december = overview(node=paid.a.city, month=date(2026, 12, 1))
+    assert figures["callbacks"]["month"] == {"satisfied": 0, "complaint": 1, "not_reached": 0, "none": 0}
+    assert december["callbacks"]["month"]["complaint"] == 0 and december["callbacks"]["year"]["complaint"] == 1
+    page = _login(paid.a.office_user).get(reverse("reporting:overview") + "?month=2026-11").content.decode()
+    assert 'data-testid="callbacks"' in page
+    pdf = _login(paid.a.office_user).get(reverse("reporting:overview_pdf") + "?month=2026-11")
+    assert pdf.status_code == 200
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "回访" in text or "callback" in text.lower()

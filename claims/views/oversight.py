@@ -32,7 +32,9 @@ RECHECK_NOT_FOUND = gettext_lazy("No such re-check in your office's tree.")
 
 
 def _form_errors(form: Any) -> ValidationError:
-    return ValidationError([f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()])
+    return ValidationError(
+        [f"{form.fields[name].label}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()]
+    )
 
 
 class ClaimHospitalCheckView(StaffView):
@@ -130,9 +132,10 @@ class RecheckListView(ListPage):
 
 def _recheck(pk: int) -> Recheck:
     try:
-        return selectors.recheck_list().get(pk=pk)
+        found: Recheck = selectors.recheck_list().get(pk=pk)
     except Recheck.DoesNotExist:
         raise Http404(RECHECK_NOT_FOUND) from None
+    return found
 
 
 class RecheckDetailView(StaffView):

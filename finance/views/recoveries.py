@@ -96,7 +96,7 @@ class RecoveryDetailView(StaffView):
         try:
             if not form.is_valid():
                 raise ValidationError(
-                    [f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()]
+                    [f"{form.fields[name].label}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()]
                 )
             recovery_repay(actor=request_user(request), recovery=recovery, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:

@@ -50,6 +50,7 @@ class OverviewView(RefusesFutureMonths, StaffView):
                 for row in figures["rows"]
             ],
             totals=[(row, _cells(row, cols)) for row in figures["totals"]],
+            callbacks=exports.callback_rows(figures),
             ratio_keys={"completion_people", "loss_ratio"},
             children=Organisation.objects.filter(parent=node).order_by("path"),
             parent=Organisation.objects.filter(pk=node.parent_id).first() if node.parent_id else None,
