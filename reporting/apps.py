@@ -24,8 +24,19 @@ class ReportingConfig(AppConfig):
             NavItem(_("Annual targets"), "reporting:targets", "reporting.view", 33, "reports"),
             NavItem(_("Rankings"), "reporting:rankings", "reporting.view", 34, "reports"),
             NavItem(_("Exports"), "reporting:exports", "reporting.view", 35, "reports"),
+            NavItem(_("Audit findings and rectification"), "reporting:finding_list", "oversight.view", 36, "reports"),
         )
-        register_url_objects({"snapshot_pk": "reporting.Snapshot", "export_pk": "reporting.ExportJob"})
+        register_url_objects(
+            {
+                "snapshot_pk": "reporting.Snapshot",
+                "export_pk": "reporting.ExportJob",
+                "finding_pk": "reporting.AuditFinding",
+                "evidence_pk": "reporting.FindingEvidence",
+            }
+        )
+        from mutualaid import pii
+
+        pii.register_encrypted("reporting.FindingEvidence", file=True)
         register_rules(*retention.RULES)
         # Pages and API calls that only read figures: on a replica when there is one.
         register_replica_routes(
@@ -43,6 +54,7 @@ class ReportingConfig(AppConfig):
             "api_reporting_snapshot",
         )
         from mutualaid.todo import register_todo
-        from reporting.todo import reports_todo
+        from reporting.todo import findings_todo, reports_todo
 
         register_todo(reports_todo)
+        register_todo(findings_todo)

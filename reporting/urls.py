@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting.views import dashboard, exports, overview, rankings, snapshots, targets
+from reporting.views import dashboard, exports, oversight, overview, rankings, snapshots, targets
 
 app_name = "reporting"
 
@@ -16,4 +16,12 @@ urlpatterns = [
     path("rankings.pdf", rankings.RankingsDownloadView.as_view(pdf=True), name="rankings_pdf"),
     path("exports/", exports.ExportListView.as_view(), name="exports"),
     path("exports/<int:export_pk>/", exports.ExportProgressView.as_view(), name="export"),
+    path("findings/", oversight.FindingListView.as_view(), name="finding_list"),
+    path("findings/<int:finding_pk>/", oversight.FindingDetailView.as_view(), name="finding_detail"),
+    path(
+        "findings/<int:finding_pk>/evidence/<int:evidence_pk>/",
+        oversight.FindingEvidenceView.as_view(),
+        name="finding_evidence",
+    ),
+    path("leaving-audit/", oversight.LeavingAuditView.as_view(), name="leaving_audit"),
 ]
