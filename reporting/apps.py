@@ -25,6 +25,8 @@ class ReportingConfig(AppConfig):
             NavItem(_("Rankings"), "reporting:rankings", "reporting.view", 34, "reports"),
             NavItem(_("Exports"), "reporting:exports", "reporting.view", 35, "reports"),
             NavItem(_("Audit findings and rectification"), "reporting:finding_list", "oversight.view", 36, "reports"),
+            NavItem(_("Archive register"), "reporting:archive_list", "oversight.view", 37, "reports"),
+            NavItem(_("Documents exchanged"), "reporting:letter_list", "oversight.view", 38, "reports"),
         )
         register_url_objects(
             {
@@ -32,11 +34,14 @@ class ReportingConfig(AppConfig):
                 "export_pk": "reporting.ExportJob",
                 "finding_pk": "reporting.AuditFinding",
                 "evidence_pk": "reporting.FindingEvidence",
+                "volume_pk": "reporting.ArchiveVolume",
+                "letter_pk": "reporting.Correspondence",
             }
         )
         from mutualaid import pii
 
         pii.register_encrypted("reporting.FindingEvidence", file=True)
+        pii.register_encrypted("reporting.Correspondence", file=True)
         register_rules(*retention.RULES)
         # Pages and API calls that only read figures: on a replica when there is one.
         register_replica_routes(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting.views import dashboard, exports, oversight, overview, rankings, snapshots, targets
+from reporting.views import archives, dashboard, exports, oversight, overview, rankings, snapshots, targets
 
 app_name = "reporting"
 
@@ -24,4 +24,9 @@ urlpatterns = [
         name="finding_evidence",
     ),
     path("leaving-audit/", oversight.LeavingAuditView.as_view(), name="leaving_audit"),
+    path("archives/", archives.ArchiveListView.as_view(), name="archive_list"),
+    path("archives/register.pdf", archives.ArchiveRegisterPdfView.as_view(), name="archive_register_pdf"),
+    path("archives/<int:volume_pk>/cover.pdf", archives.ArchiveCoverView.as_view(), name="archive_cover"),
+    path("letters/", archives.LetterListView.as_view(), name="letter_list"),
+    path("letters/<int:letter_pk>/", archives.LetterFileView.as_view(), name="letter_file"),
 ]
