@@ -76,6 +76,15 @@ TYPED: dict[str, tuple[str, ...]] = {
     "finance.BankStatement": ("original_name",),
     "finance.BankLine": ("reference", "counterparty", "description"),
     "reporting.Snapshot": ("reason",),
+    "claims.HospitalCheck": ("checker", "place", "findings"),
+    "claims.HospitalCheckDocument": ("original_name",),
+    "claims.Recheck": ("note",),
+    "claims.RecheckItem": ("note",),
+    "finance.Recovery": ("reason",),
+    "finance.RecoveryRepayment": ("bank_reference",),
+    "reporting.AuditFinding": ("title", "detail", "rectification"),
+    "reporting.FindingEvidence": ("original_name",),
+    "reporting.Correspondence": ("reference", "title", "counterpart", "original_name"),
 }
 # Overwritten last: the builders derive other values from them (usernames, invoice numbers).
 LATE = {("mutualaid.Organisation", "code")}
@@ -127,6 +136,17 @@ NOT_TYPED: dict[str, str] = {
     "reporting.ExportJob.title": "made from names that are checked where they are typed",
     "reporting.ExportJob.filename": "made by the product",
     "reporting.ExportJob.error": "the product's message",
+    "claims.HospitalCheckDocument.content_type": "sniffed from the file",
+    "claims.HospitalCheckDocument.sha256": "a digest",
+    "finance.Recovery.number": "numbered by the product",
+    "finance.Recovery.reference": "the product's reference of the finding it comes from",
+    "finance.RecoveryRepayment.idempotency_key": "the product's key (a form's or a client's token, never shown)",
+    "reporting.FindingEvidence.content_type": "sniffed from the file",
+    "reporting.FindingEvidence.sha256": "a digest",
+    "reporting.Correspondence.content_type": "sniffed from the file",
+    "reporting.Correspondence.sha256": "a digest",
+    "reporting.ArchiveVolume.number": "made by the product from an office's code, the year and the plan's id",
+    "reporting.ArchiveVolume.title": "made from names that are checked where they are typed",
 }
 APPS = ("mutualaid", "enrollment", "claims", "finance", "reporting")
 
@@ -303,7 +323,12 @@ def hostile_tree(
         with unscoped():
             province = OrganisationFactory(code="P61", name="示范省办事处", kind=OrgKind.PROVINCE)
             city = _city(province, "XA", "甲XA西安")
-        steps: list[Callable[[], Any]] = [lambda: city.with_enrollment(100), city.with_claim, city.with_finance]
+        steps: list[Callable[[], Any]] = [
+            lambda: city.with_enrollment(100),
+            city.with_claim,
+            city.with_finance,
+            city.with_oversight,
+        ]
         for step in steps:
             hostile.apply()
             _refresh(city)
@@ -506,6 +531,23 @@ def _nodes(fx: Fixture) -> tuple[str, ...]:
     return tuple(text for n in nodes for text in (n.name, n.code))
 
 
+def _recovery_texts(fx: Fixture) -> tuple[str, ...]:
+    return (_fresh(fx.city.claim).name,)
+
+
+def _finding_texts(fx: Fixture) -> tuple[str, ...]:
+    return (_fresh(fx.city.finding).title,)
+
+
+def _volume_texts(fx: Fixture) -> tuple[str, ...]:
+    return (_fresh(fx.city.volume).title,)
+
+
+def _letter_texts(fx: Fixture) -> tuple[str, ...]:
+    letter = _fresh(fx.city.letter)
+    return (letter.reference, letter.title, letter.counterpart)
+
+
 # Every route that hands out a workbook or csv file, with the downloads that show hostile texts.
 EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "unit_export": _unit_export,
@@ -528,6 +570,11 @@ EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "finance:payment_list": _list_page("finance:payment_list", _city_name, _payee),
     "finance:remittance_list": _list_page("finance:remittance_list", _incoming),
     "user_list": _list_page("user_list", _people),
+    "claims:recheck_list": _list_page("claims:recheck_list"),
+    "finance:recovery_list": _list_page("finance:recovery_list", _city_name, _recovery_texts),
+    "reporting:finding_list": _list_page("reporting:finding_list", _finding_texts),
+    "reporting:archive_list": _list_page("reporting:archive_list", _volume_texts),
+    "reporting:letter_list": _list_page("reporting:letter_list", _letter_texts),
     "org_tree": _list_page("org_tree", _nodes),
 }
 # The query parameters that ask a page or an API route for a file instead.

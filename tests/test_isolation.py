@@ -65,6 +65,13 @@ HOLDERS = {
     "statement": "finance.BankStatement",
     "snapshot": "reporting.Snapshot",
     "export_job": "reporting.ExportJob",
+    "check_document": "claims.HospitalCheckDocument",
+    "recheck": "claims.Recheck",
+    "recovery": "finance.Recovery",
+    "finding": "reporting.AuditFinding",
+    "evidence": "reporting.FindingEvidence",
+    "volume": "reporting.ArchiveVolume",
+    "letter": "reporting.Correspondence",
 }
 
 
@@ -590,8 +597,8 @@ def built_walk_tree(
             if one_city:
                 tree.b = tree.a
         if not one_city:
-            tree.a.with_enrollment(100).with_claim().with_finance()
-        tree.b.with_enrollment(200).with_claim().with_finance()
+            tree.a.with_enrollment(100).with_claim().with_finance().with_oversight()
+        tree.b.with_enrollment(200).with_claim().with_finance().with_oversight()
         app.conf.task_always_eager = eager
         yield tree
         transaction.set_rollback(True)
