@@ -109,11 +109,21 @@ class RecheckItemSerializer(serializers.ModelSerializer[RecheckItem]):
 
 class RecheckSerializer(serializers.ModelSerializer[Recheck]):
     target_name = serializers.CharField(source="target.name", read_only=True)
-    office_name = serializers.CharField(source="org.name", read_only=True)
+    office_name = serializers.CharField(source="drawn_by_office.name", read_only=True)
 
     class Meta:
         model = Recheck
-        fields = ["id", "org", "office_name", "target", "target_name", "paid_from", "paid_to", "size", "seed"]
+        fields = [
+            "id",
+            "drawn_by_office",
+            "office_name",
+            "target",
+            "target_name",
+            "paid_from",
+            "paid_to",
+            "size",
+            "seed",
+        ]
         fields += ["with_flagged", "note", "drawn_at"]
 
 

@@ -499,13 +499,18 @@ class HospitalCheckDocument(TenantOwned):
 
 @pghistory.track()
 class Recheck(TenantOwned):
-    """A re-check of paid claims (理赔回头看): the office above (`org`) draws a sample of the paid
-    claims of an office below it (`target`, its subtree) in a span of payment dates: every claim
-    with a risk flag or a leader's approval, and `size` others drawn at random with `seed`, kept
-    so that anyone can draw the same sample again."""
+    """A re-check of paid claims (理赔回头看): an office above (`drawn_by_office`) draws a sample of
+    the claims an office below it (`target`, its subtree) paid in a span of payment dates: every
+    claim with a risk flag or a leader's approval, and `size` others drawn at random with `seed`,
+    kept so that anyone can draw the same sample again. Owned by the office re-checked (`org` is
+    `target`), so that it reads the findings on its claims and the offices above it read them
+    too; only an office above it records them."""
 
     target = models.ForeignKey(
         "mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("office re-checked")
+    )
+    drawn_by_office = models.ForeignKey(
+        "mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("drawn by office")
     )
     paid_from = models.DateField(_("paid from"))
     paid_to = models.DateField(_("paid to"))
@@ -541,6 +546,7 @@ class RecheckFinding(models.TextChoices):
     IRREGULAR = "irregular", _("Procedure not followed")
 
 
+@pghistory.track()
 class RecheckItem(TenantOwned):
     """One sampled claim and what the re-check found."""
 

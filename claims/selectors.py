@@ -475,7 +475,7 @@ def recheck_offices(*, office: Organisation) -> list[Organisation]:
 
 def recheck_list() -> QuerySet[Any]:
     """The re-checks in scope, with how many claims each holds and how many are reviewed."""
-    return Recheck.objects.select_related("org", "target", "drawn_by").annotate(
+    return Recheck.objects.select_related("drawn_by_office", "target", "drawn_by").annotate(
         claim_count=Count("items"),
         reviewed=Count("items", filter=~Q(items__finding=RecheckFinding.PENDING)),
         overpaid_total=Sum("items__overpaid"),
@@ -490,4 +490,4 @@ def recheck_items(*, recheck: Recheck) -> QuerySet[RecheckItem]:
 
 def claim_recheck_items(*, claim: Claim) -> list[RecheckItem]:
     """The re-checks that sampled this claim, as far as the reader's scope holds them."""
-    return list(RecheckItem.objects.filter(claim=claim).select_related("recheck__org", "reviewed_by"))
+    return list(RecheckItem.objects.filter(claim=claim).select_related("recheck__drawn_by_office", "reviewed_by"))

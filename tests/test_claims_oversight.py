@@ -257,13 +257,21 @@ def test_the_recheck_pages_draw_and_record_findings(paid: Tree) -> None:
     detail = province.get(drawn["Location"]).content.decode()
     assert str(recheck.seed) in detail and paid.a.claim.number in detail
     finding_url = reverse("claims:recheck_finding", kwargs={"recheck_pk": recheck.pk, "claim_pk": paid.a.claim.pk})
+    # The office re-checked reads the re-check of its claims, and records no finding on them.
+    city = _login(paid.a.office_user)
+    shown = city.get(reverse("claims:recheck_detail", kwargs={"recheck_pk": recheck.pk}))
+    assert shown.status_code == 200 and 'name="finding"' not in shown.content.decode()
+    refused = city.post(finding_url, {"finding": "correct", "note": ""}, follow=True)
+    assert "msg error" in refused.content.decode()
+    with unscoped():
+        assert RecheckItem.objects.get().finding == RecheckFinding.PENDING
     done = province.post(finding_url, {"finding": "correct", "note": ""})
     assert done.status_code == 302
     with unscoped():
         assert RecheckItem.objects.get().finding == RecheckFinding.CORRECT
-    # The city office below does not see the province's re-checks.
-    city = _login(paid.a.office_user)
-    assert city.get(reverse("claims:recheck_detail", kwargs={"recheck_pk": recheck.pk})).status_code == 404
+    # The sibling city does not see it at all.
+    sibling = _login(paid.b.office_user)
+    assert sibling.get(reverse("claims:recheck_detail", kwargs={"recheck_pk": recheck.pk})).status_code == 404
 
 
 def test_callback_outcomes_are_counted_in_the_monthly_overview(paid: Tree) -> None:

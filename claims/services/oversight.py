@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -136,8 +136,9 @@ def recheck_draw(
             % {"office": target.name, "start": paid_from, "end": paid_to}
         )
     recheck = Recheck.objects.create(
-        org=office,
+        org=target,
         target=target,
+        drawn_by_office=office,
         paid_from=paid_from,
         paid_to=paid_to,
         size=size,
@@ -148,11 +149,11 @@ def recheck_draw(
     )
     RecheckItem.objects.bulk_create(
         [
-            RecheckItem(org=office, org_path=office.path, recheck=recheck, claim_id=pk, reason=SampleReason.FLAGGED)
+            RecheckItem(org=target, org_path=target.path, recheck=recheck, claim_id=pk, reason=SampleReason.FLAGGED)
             for pk in flagged
         ]
         + [
-            RecheckItem(org=office, org_path=office.path, recheck=recheck, claim_id=pk, reason=SampleReason.RANDOM)
+            RecheckItem(org=target, org_path=target.path, recheck=recheck, claim_id=pk, reason=SampleReason.RANDOM)
             for pk in drawn
         ]
     )
@@ -166,7 +167,13 @@ def recheck_review(
     """Record what the re-check found on one sampled claim, once. An overpayment is published for
     finance to book as a receivable and follow to repayment."""
     require_permission(actor, "claims.recheck")
-    locked = RecheckItem.objects.select_for_update().select_related("claim__review_office").get(pk=item.pk)
+    locked = (
+        RecheckItem.objects.select_for_update()
+        .select_related("claim__review_office", "recheck__target")
+        .get(pk=item.pk)
+    )
+    if actor.org is None or actor.org.path.startswith(locked.recheck.target.path):
+        raise PermissionDenied(_("The office re-checked does not record the findings on its own claims."))
     if locked.finding != RecheckFinding.PENDING:
         raise ValidationError(
             _("Claim %(number)s already has a finding (%(finding)s): a finding is recorded once.")

@@ -82,7 +82,7 @@ class RecheckTable(ListTable):
         accessor="target__name",
         linkify=("claims:recheck_detail", {"recheck_pk": tables.A("pk")}),
     )
-    office = tables.Column(gettext_lazy("Drawn by office"), accessor="org__name")
+    office = tables.Column(gettext_lazy("Drawn by office"), accessor="drawn_by_office__name")
     paid_from = DayColumn(gettext_lazy("Paid from"))
     paid_to = DayColumn(gettext_lazy("Paid to"))
     claim_count = CountColumn(gettext_lazy("Claims"))
@@ -148,7 +148,9 @@ class RecheckDetailView(StaffView):
         items = list(selectors.recheck_items(recheck=recheck))
         for item in items:
             item.form = FindingForm(auto_id=f"finding{item.pk}_%s")  # type: ignore[attr-defined]
-        context.update(recheck=recheck, items=items)
+        office = request_office(self.request)
+        may_record = not office.path.startswith(recheck.target.path)
+        context.update(recheck=recheck, items=items, may_record=may_record)
         return context
 
 
