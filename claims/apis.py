@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import selectors
+from claims.apis_oversight import api_urls as oversight_api_urls
 from claims.lifecycle import REVIEW_LEVELS
 from claims.models import BatchStatus, BenefitSchedule, CareType, Claim, ClaimStep, DocumentKind, PaymentBatch
 from claims.services.documents import claim_add_documents, document_check
@@ -473,4 +474,5 @@ api_urls = [
     path("claim-schedules/", ScheduleList.as_view(), name="api_schedule_list"),
     path("claim-schedules/<int:period_pk>/", ScheduleDetail.as_view(), name="api_schedule_detail"),
     path("payment-batches/", BatchList.as_view(), name="api_batch_list"),
+    *oversight_api_urls,
 ]

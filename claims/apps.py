@@ -52,6 +52,7 @@ class ClaimsConfig(AppConfig):
             NavItem(_("Payment batches"), "claims:batch_list", "claims.view", 44, "settlement"),
             NavItem(_("Benefit schedules"), "claims:schedule_list", "claims.view", 45, "settlement"),
             NavItem(_("Claims settings"), "claims:settings", "claims.configure", 46, "settlement"),
+            NavItem(_("Re-checks of paid claims"), "claims:recheck_list", "claims.recheck", 47, "settlement"),
         )
         register_url_objects(
             {
@@ -59,6 +60,8 @@ class ClaimsConfig(AppConfig):
                 "claim_pk": "claims.Claim",
                 "document_pk": "claims.ClaimDocument",
                 "batch_pk": "claims.PaymentBatch",
+                "check_document_pk": "claims.HospitalCheckDocument",
+                "recheck_pk": "claims.Recheck",
             }
         )
         events.subscribe(ClaimsBatchPaid, tasks.notify_members_when_paid)
@@ -71,6 +74,7 @@ class ClaimsConfig(AppConfig):
         pii.register_encrypted("claims.PendingUpload", file=True)
         pii.register_encrypted("claims.Claim", columns=("diagnosis_cipher", "account_cipher"))
         pii.register_encrypted("claims.ClaimDocument", file=True)
+        pii.register_encrypted("claims.HospitalCheckDocument", file=True)
         register_rules(*retention.RULES)
         register_demo(demo.seed_step)
         from claims.todo import claims_todo

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from claims.models import CallbackOutcome, CareType, DocumentKind
+from claims.models import CallbackOutcome, CareType, CheckOutcome, DocumentKind, RecheckFinding
 from claims.services.figures import OTHER_PAYER_FIELDS, Figures, Payee
 from mutualaid.badinput import StrictNumbers
 from mutualaid.money import MONEY
@@ -145,3 +145,42 @@ class OfficeDayForm(StrictNumbers, forms.Form):
         coerce=lambda value: value == "1",
     )
     note = forms.CharField(label=_("Note"), max_length=100, required=False)
+
+
+class HospitalCheckForm(StrictNumbers, forms.Form):
+    """A visit to the hospital (查勘), with the scans brought back."""
+
+    checked_on = forms.DateField(label=_("Date of the visit"), widget=DATE)
+    checker = forms.CharField(label=_("Who went"), max_length=100)
+    place = forms.CharField(label=_("Where (hospital, ward)"), max_length=150)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=CheckOutcome.choices)
+    findings = forms.CharField(label=_("Findings"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    scans = MultipleFileField(label=_("Scans (PDF, JPG or PNG)"))
+
+
+class RecheckForm(StrictNumbers, forms.Form):
+    """Draw a sample of an office below's paid claims."""
+
+    target = forms.TypedChoiceField(label=_("Office re-checked"), coerce=int)
+    paid_from = forms.DateField(label=_("Paid from"), widget=DATE)
+    paid_to = forms.DateField(label=_("Paid to"), widget=DATE)
+    size = forms.IntegerField(label=_("Claims drawn at random"), min_value=0, max_value=500, initial=10)
+    with_flagged = forms.BooleanField(
+        label=_("Add every claim with a risk flag or a leader's approval"), required=False, initial=True
+    )
+    seed = forms.IntegerField(
+        label=_("Random seed (empty: a new one, recorded)"), required=False, min_value=0, max_value=2**62
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, offices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = offices  # type: ignore[attr-defined]
+
+
+class FindingForm(StrictNumbers, forms.Form):
+    finding = forms.ChoiceField(
+        label=_("Finding"), choices=[c for c in RecheckFinding.choices if c[0] != RecheckFinding.PENDING]
+    )
+    overpaid = _amount(_("Overpaid amount (yuan)"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)

@@ -441,3 +441,135 @@ class PaymentBatch(TenantOwned):
 
     def __str__(self) -> str:
         return self.number
+
+
+class CheckOutcome(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed: the papers match the hospital's records")
+    DISCREPANCY = "discrepancy", _("Discrepancy found")
+    NOT_VERIFIED = "not_verified", _("Could not be verified")
+
+
+@pghistory.track()
+class HospitalCheck(TenantOwned):
+    """A visit to the hospital to verify a claim (查勘): who went, when, where and what they
+    found, with the scans they brought back. Owned like the claim, so whoever sees the claim sees
+    its checks (the agent point the office entrusted with the visit included)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="hospital_checks")
+    checked_on = models.DateField(_("date of the visit"))
+    checker = models.CharField(_("who went"), max_length=100)
+    place = models.CharField(_("where"), max_length=150)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=CheckOutcome.choices)
+    findings = models.CharField(_("findings"), max_length=1000)
+    recorded_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("hospital check")
+        verbose_name_plural = _("hospital checks")
+        ordering = ["checked_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.checked_on}"
+
+
+@pghistory.track(exclude=["file"])
+class HospitalCheckDocument(TenantOwned):
+    """A scan brought back from a hospital check, stored encrypted as a claim's documents are."""
+
+    hospital_check = models.ForeignKey(HospitalCheck, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=12, choices=DocumentKind.choices, default=DocumentKind.OTHER)
+    file = models.FileField(upload_to="claims/checks/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        indexes = [models.Index(fields=["org_path"], name="checkdoc_subtree", opclasses=["varchar_pattern_ops"])]
+        verbose_name = _("hospital check scan")
+        verbose_name_plural = _("hospital check scans")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+@pghistory.track()
+class Recheck(TenantOwned):
+    """A re-check of paid claims (理赔回头看): an office above (`drawn_by_office`) draws a sample of
+    the claims an office below it (`target`, its subtree) paid in a span of payment dates: every
+    claim with a risk flag or a leader's approval, and `size` others drawn at random with `seed`,
+    kept so that anyone can draw the same sample again. Owned by the office re-checked (`org` is
+    `target`), so that it reads the findings on its claims and the offices above it read them
+    too; only an office above it records them."""
+
+    target = models.ForeignKey(
+        "mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("office re-checked")
+    )
+    drawn_by_office = models.ForeignKey(
+        "mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("drawn by office")
+    )
+    paid_from = models.DateField(_("paid from"))
+    paid_to = models.DateField(_("paid to"))
+    size = models.PositiveSmallIntegerField(_("claims drawn at random"))
+    seed = models.BigIntegerField(_("random seed"))
+    with_flagged = models.BooleanField(_("every claim with a risk flag"), default=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    drawn_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    drawn_at = models.DateTimeField(_("drawn at"), auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("re-check of paid claims")
+        verbose_name_plural = _("re-checks of paid claims")
+        ordering = ["-drawn_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(paid_to__gte=models.F("paid_from")), name="recheck_span_forward"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.paid_from}–{self.paid_to}"
+
+
+class SampleReason(models.TextChoices):
+    RANDOM = "random", _("Drawn at random")
+    FLAGGED = "flagged", _("Risk flag or large claim")
+
+
+class RecheckFinding(models.TextChoices):
+    PENDING = "pending", _("Not reviewed yet")
+    CORRECT = "correct", _("Correct")
+    OVERPAID = "overpaid", _("Overpaid: to be recovered")
+    UNDERPAID = "underpaid", _("Underpaid")
+    IRREGULAR = "irregular", _("Procedure not followed")
+
+
+@pghistory.track()
+class RecheckItem(TenantOwned):
+    """One sampled claim and what the re-check found."""
+
+    recheck = models.ForeignKey(Recheck, on_delete=models.CASCADE, related_name="items")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="rechecks")
+    reason = models.CharField(_("why sampled"), max_length=8, choices=SampleReason.choices)
+    finding = models.CharField(
+        _("finding"), max_length=10, choices=RecheckFinding.choices, default=RecheckFinding.PENDING
+    )
+    overpaid = models.DecimalField(_("overpaid amount"), default=Decimal(0), **MONEY)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    reviewed_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["claim__paid_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recheck", "claim"], name="recheck_claim_once"),
+            models.CheckConstraint(
+                condition=Q(overpaid__gt=0, finding="overpaid") | Q(overpaid=0) & ~Q(finding="overpaid"),
+                name="recheck_overpaid_amount_with_finding",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recheck_id} {self.claim_id}"

@@ -20,6 +20,12 @@ PERMISSIONS = {
     # where nobody may, let the office head decide it with a written reason (an override).
     "claims.assign": frozenset({Role.OFFICE_HEAD, Role.CLAIMS_SUPERVISOR}),
     "claims.override": frozenset({Role.OFFICE_HEAD}),
+    # A visit to the hospital (查勘): the office's staff, or the agent point it entrusted.
+    "claims.inspect": frozenset(
+        {Role.CLAIMS_OFFICER, Role.CLAIMS_SUPERVISOR, Role.COMPLIANCE, Role.OFFICE_HEAD, Role.COUNTY_AGENT}
+    ),
+    # Re-checks of the paid claims of the offices below (理赔回头看).
+    "claims.recheck": frozenset({Role.CLAIMS_SUPERVISOR, Role.COMPLIANCE, Role.OFFICE_HEAD, Role.AUDITOR}),
 }
 
 # Whoever holds one of these logs in with a second factor.

@@ -9,7 +9,15 @@ from datetime import timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import Claim, ClaimDocument, ClaimStatus, ClaimStep, PendingUpload
+from claims.models import (
+    Claim,
+    ClaimDocument,
+    ClaimStatus,
+    ClaimStep,
+    HospitalCheck,
+    HospitalCheckDocument,
+    PendingUpload,
+)
 from mutualaid.retention import Period, Pseudonym, Rule, delete_files, in_batches, placeholder, start_of
 
 
@@ -60,6 +68,32 @@ def _delete_documents(queryset: QuerySet[ClaimDocument]) -> int:
     return in_batches(queryset, apply)
 
 
+def _check_scans(period: Period) -> QuerySet[HospitalCheckDocument]:
+    return HospitalCheckDocument.objects.filter(hospital_check__claim__in=_closed_before(period).values("pk")).exclude(
+        file=""
+    )
+
+
+def _delete_check_scans(queryset: QuerySet[HospitalCheckDocument]) -> int:
+    name = placeholder()
+
+    def apply(keys: list[int]) -> int:
+        documents = HospitalCheckDocument.objects.filter(pk__in=keys)
+        delete_files(HospitalCheckDocument.file.field.storage, documents.values_list("file", flat=True))
+        return documents.update(file="", original_name=name)
+
+    return in_batches(queryset, apply)
+
+
+def _check_findings(period: Period) -> QuerySet[HospitalCheck]:
+    """A visit's findings speak of the patient's illness: cleared with the claim's personal data."""
+    return HospitalCheck.objects.filter(claim__in=_closed_before(period).values("pk")).exclude(findings="")
+
+
+def _clear_check_findings(queryset: QuerySet[HospitalCheck]) -> int:
+    return in_batches(queryset, lambda keys: HospitalCheck.objects.filter(pk__in=keys).update(findings=""))
+
+
 def _pending(period: Period) -> QuerySet[PendingUpload]:
     """Scans kept for a refused registration form that nobody sent again since the day before."""
     return PendingUpload.objects.filter(uploaded_at__lt=start_of(period.today - timedelta(days=1)))
@@ -77,5 +111,7 @@ def _delete_pending(queryset: QuerySet[PendingUpload]) -> int:
 RULES = [
     Rule("claims", _("Claims' names, diagnoses and bank accounts"), _claims, _anonymise_claims),
     Rule("claim_documents", _("Claims' scanned documents"), _documents, _delete_documents),
+    Rule("hospital_check_scans", _("Hospital checks' scans"), _check_scans, _delete_check_scans),
+    Rule("hospital_check_findings", _("Hospital checks' findings"), _check_findings, _clear_check_findings),
     Rule("claim_pending_scans", _("Scans left on a refused claim registration form"), _pending, _delete_pending),
 ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django_stubs_ext import WithAnnotations
 
@@ -18,16 +18,21 @@ from claims.models import (
     ClaimDocument,
     ClaimStatus,
     ClaimStep,
+    HospitalCheck,
+    HospitalCheckDocument,
     Level,
     OfficeDay,
     PaymentBatch,
     PendingUpload,
+    Recheck,
+    RecheckFinding,
+    RecheckItem,
 )
 from claims.workdays import WorkdayCalendar
 from enrollment.models import Enrollment, Period
 from enrollment.selectors import period_list_offered
 from mutualaid import dates, idcheck, pii
-from mutualaid.models import Organisation, User
+from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.roles import roles_holding
 from mutualaid.tenancy import unscoped
 
@@ -497,3 +502,46 @@ def claim_rows_nobody_can_take(*, office: Organisation) -> QuerySet[Claim]:
 def office_people(*, office: Organisation, role: str) -> list[User]:
     """The office's active people who hold the role (the office heads a warning names)."""
     return list(User.objects.filter(org=office, is_active=True, roles__contains=[role]).order_by("pk"))
+
+
+# Oversight: hospital checks and re-checks of paid claims ---------------------------------------
+
+
+def claim_hospital_checks(*, claim: Claim) -> list[HospitalCheck]:
+    return list(HospitalCheck.objects.filter(claim=claim).select_related("recorded_by").prefetch_related("documents"))
+
+
+def check_document_content(*, document: HospitalCheckDocument) -> bytes:
+    """A scan from a hospital check as it was uploaded (stored encrypted)."""
+    with document.file.open("rb") as stored:
+        return pii.decrypt_bytes(stored.read())
+
+
+def recheck_offices(*, office: Organisation) -> list[Organisation]:
+    """The offices below `office` whose paid claims it may re-check (not units: they pay nothing)."""
+    return list(
+        Organisation.objects.filter(path__startswith=office.path, is_active=True)
+        .exclude(pk=office.pk)
+        .exclude(kind=OrgKind.UNIT)
+        .order_by("path")
+    )
+
+
+def recheck_list() -> QuerySet[Any]:
+    """The re-checks in scope, with how many claims each holds and how many are reviewed."""
+    return Recheck.objects.select_related("drawn_by_office", "target", "drawn_by").annotate(
+        claim_count=Count("items"),
+        reviewed=Count("items", filter=~Q(items__finding=RecheckFinding.PENDING)),
+        overpaid_total=Sum("items__overpaid"),
+    )
+
+
+def recheck_items(*, recheck: Recheck) -> QuerySet[RecheckItem]:
+    return recheck.items.select_related("claim__org", "claim__review_office", "reviewed_by").order_by(
+        "claim__paid_on", "claim__number"
+    )
+
+
+def claim_recheck_items(*, claim: Claim) -> list[RecheckItem]:
+    """The re-checks that sampled this claim, as far as the reader's scope holds them."""
+    return list(RecheckItem.objects.filter(claim=claim).select_related("recheck__drawn_by_office", "reviewed_by"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims.views import batch, claim, handoff, office, paperwork, register, schedule
+from claims.views import batch, claim, handoff, office, oversight, paperwork, register, schedule
 
 app_name = "claims"
 
@@ -16,7 +16,20 @@ urlpatterns = [
     path("schedules/<int:period_pk>/", schedule.ScheduleEditView.as_view(), name="schedule_edit"),
     path("batches/", batch.BatchListView.as_view(), name="batch_list"),
     path("batches/<int:batch_pk>/", batch.BatchDetailView.as_view(), name="batch_detail"),
+    path("rechecks/", oversight.RecheckListView.as_view(), name="recheck_list"),
+    path("rechecks/<int:recheck_pk>/", oversight.RecheckDetailView.as_view(), name="recheck_detail"),
+    path(
+        "rechecks/<int:recheck_pk>/claims/<int:claim_pk>/",
+        oversight.RecheckFindingView.as_view(),
+        name="recheck_finding",
+    ),
     path("<int:claim_pk>/", claim.ClaimDetailView.as_view(), name="claim_detail"),
+    path("<int:claim_pk>/checks/", oversight.ClaimHospitalCheckView.as_view(), name="claim_hospital_check"),
+    path(
+        "<int:claim_pk>/checks/<int:check_document_pk>/",
+        oversight.HospitalCheckScanView.as_view(),
+        name="hospital_check_scan",
+    ),
     path("<int:claim_pk>/edit/", claim.ClaimAmendView.as_view(), name="claim_amend"),
     path("<int:claim_pk>/review/", claim.ClaimReviewView.as_view(), name="claim_review"),
     path("<int:claim_pk>/handoff/", handoff.ClaimHandoffView.as_view(), name="claim_handoff"),

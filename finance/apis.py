@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from finance.apis_recoveries import api_urls as recovery_api_urls
 from finance.models import Account, JournalEntry, JournalLine, PaymentApproval, PaymentRequest, Remittance
 from finance.selectors.books import account_balance_list, book_office_list, book_plan_list
 from finance.selectors.payments import payment_list
@@ -337,4 +338,5 @@ api_urls = [
     path("finance/remittances/", RemittanceList.as_view(), name="api_finance_remittances"),
     path("finance/payments/", PaymentList.as_view(), name="api_finance_payments"),
     path("finance/payments/<int:payment_pk>/paid/", PaymentPaid.as_view(), name="api_finance_payment_paid"),
+    *recovery_api_urls,
 ]

@@ -10,10 +10,12 @@ class FinanceConfig(AppConfig):
         """Register with the core what finance adds: permissions, menu entries, URL objects, the
         ledger's protection, the subscriber that books the premium of an issued policy, the claims
         batch page's payment panel, and the demo's money."""
+        from claims.events import OverpaymentFound
         from enrollment.events import EndorsementIssued, PolicyIssued
         from finance import demo, permissions
-        from finance.services import premiums
+        from finance.services import premiums, recoveries
         from finance.views import payments
+        from finance.views import recoveries as recovery_views
         from mutualaid import events
         from mutualaid.dbguard import guard_ledger
         from mutualaid.demo import register_demo
@@ -35,6 +37,7 @@ class FinanceConfig(AppConfig):
             NavItem(_("Premium receipts"), "finance:receipt_list", "finance.view", 58, "money"),
             NavItem(_("Solvency"), "finance:solvency", "finance.view", 59, "money"),
             NavItem(_("Fund statements"), "finance:fund_statement_list", "finance.view", 60, "money"),
+            NavItem(_("Recoveries of overpaid claims"), "finance:recovery_list", "finance.view", 61, "money"),
         )
         register_url_objects(
             {
@@ -45,12 +48,15 @@ class FinanceConfig(AppConfig):
                 "batch_pk": "claims.PaymentBatch",  # a claims batch's payment
                 "receipt_pk": "finance.PremiumReceipt",
                 "fund_statement_pk": "finance.FundStatement",
+                "recovery_pk": "finance.Recovery",
             }
         )
-        guard_ledger("finance.JournalEntry", "finance.JournalLine")
+        guard_ledger("finance.JournalEntry", "finance.JournalLine", "finance.RecoveryRepayment")
         events.subscribe(PolicyIssued, premiums.on_policy_issued)
         events.subscribe(EndorsementIssued, premiums.on_endorsement_issued)
+        events.subscribe(OverpaymentFound, recoveries.on_overpayment_found)
         register_panel("claims.batch", payments.batch_payment_panel)
+        register_panel("claims.claim", recovery_views.claim_recovery_panel)
         register_demo(demo.seed_step)
         from finance.todo import payments_todo, remittances_todo
         from mutualaid.todo import register_todo

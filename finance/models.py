@@ -27,6 +27,7 @@ class Account(models.TextChoices):
     BANK = "1001", _("1001 Dedicated bank account")
     PREMIUM_RECEIVABLE = "1122", _("1122 Premium receivable from units")
     DUE_FROM_BELOW = "1221", _("1221 Remittances due from offices below")
+    RECOVERY_RECEIVABLE = "1231", _("1231 Overpaid claims to recover")
     DUE_TO_ABOVE = "2241", _("2241 Premium due to the office above")
     RESERVE_FUND = "2701", _("2701 Risk reserve fund")
     PREMIUM_INCOME = "6001", _("6001 Premium income")
@@ -42,6 +43,7 @@ DEBIT_NORMAL = frozenset(
         Account.BANK,
         Account.PREMIUM_RECEIVABLE,
         Account.DUE_FROM_BELOW,
+        Account.RECOVERY_RECEIVABLE,
         Account.CLAIMS_PAID,
         Account.MANAGEMENT_FEE,
         Account.RESERVE_PROVISION,
@@ -58,6 +60,8 @@ class EntryKind(models.TextChoices):
     MANAGEMENT_FEE = "management_fee", _("Management fee")
     RESERVE_DRAW = "reserve_draw", _("Reserve fund drawn")
     PREMIUM_REFUNDED = "premium_refunded", _("Premium paid back to a unit")
+    RECOVERY_BOOKED = "recovery_booked", _("Overpaid claim to recover")
+    RECOVERY_REPAID = "recovery_repaid", _("Overpaid claim repaid")
     REVERSAL = "reversal", _("Reversal")
 
 
@@ -544,3 +548,70 @@ class FundStatement(TenantOwned):
         if self.period == StatementPeriod.YEAR:
             return _("%(year)s annual statement") % {"year": self.year}
         return _("%(year)s Q%(quarter)s statement") % {"year": self.year, "quarter": self.quarter}
+
+
+@pghistory.track()
+class Recovery(TenantOwned):
+    """An overpaid claim to recover (追回) from the member, in the books of the office that paid
+    it: booked as a receivable when a re-check finds the overpayment (claims.events.
+    OverpaymentFound), followed until repayments cover it."""
+
+    number = models.CharField(_("recovery number"), max_length=24, unique=True)
+    claim = models.ForeignKey(
+        "claims.Claim", on_delete=models.PROTECT, related_name="recoveries", verbose_name=_("claim")
+    )
+    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    amount = models.DecimalField(_("amount to recover"), **MONEY)
+    repaid = models.DecimalField(_("repaid"), default=Decimal(0), **MONEY)
+    reason = models.CharField(_("reason"), max_length=500)
+    # The finding it comes from ("recheck-item:<id>"): the same finding books one recovery.
+    reference = models.CharField(max_length=60, unique=True)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("recovery of an overpaid claim")
+        verbose_name_plural = _("recoveries of overpaid claims")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(repaid__gte=0) & Q(repaid__lte=models.F("amount")), name="recovery_repaid_within_amount"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.repaid
+
+    @property
+    def settled(self) -> bool:
+        return self.repaid >= self.amount
+
+
+class RecoveryRepayment(TenantOwned):
+    """Money the member paid back on a recovery, booked to the bank; written once, never changed
+    (the database refuses UPDATE and DELETE, as on the journal)."""
+
+    recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="repayments")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    received_on = models.DateField(_("received on"))
+    bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        indexes = [models.Index(fields=["org_path"], name="repayment_subtree", opclasses=["varchar_pattern_ops"])]
+        verbose_name = _("repayment of an overpaid claim")
+        verbose_name_plural = _("repayments of overpaid claims")
+        ordering = ["received_on", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_repayment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.recovery_id} {self.amount}"

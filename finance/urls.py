@@ -8,6 +8,7 @@ from finance.views import (
     payments,
     premiums,
     receipts,
+    recoveries,
     remittances,
     settings,
     solvency,
@@ -53,4 +54,6 @@ urlpatterns = [
         fund_statements.FundStatementPdfView.as_view(),
         name="fund_statement_pdf",
     ),
+    path("recoveries/", recoveries.RecoveryListView.as_view(), name="recovery_list"),
+    path("recoveries/<int:recovery_pk>/", recoveries.RecoveryDetailView.as_view(), name="recovery_detail"),
 ]

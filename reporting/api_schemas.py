@@ -57,6 +57,20 @@ class OverviewRowSerializer(OverviewFiguresSerializer):
     remittance = serializers.CharField(allow_null=True, help_text="The child's remittance report of the month (key)")
 
 
+class CallbackCountsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Claims paid, by the outcome of the phone callback (回访); `none`: not called yet."""
+
+    satisfied = serializers.IntegerField()
+    complaint = serializers.IntegerField()
+    not_reached = serializers.IntegerField()
+    none = serializers.IntegerField()
+
+
+class CallbacksSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    month = CallbackCountsSerializer(help_text="Claims paid in the month")
+    year = CallbackCountsSerializer(help_text="Claims paid in the year so far")
+
+
 class OverviewSerializer(serializers.Serializer):  # type: ignore[type-arg]
     office = NamedRefSerializer()
     month = serializers.CharField(help_text="YYYY-MM")
@@ -64,6 +78,7 @@ class OverviewSerializer(serializers.Serializer):  # type: ignore[type-arg]
     plans = NamedRefSerializer(many=True)
     rows = OverviewRowSerializer(many=True)
     totals = OverviewFiguresSerializer(many=True)
+    callbacks = CallbacksSerializer(required=False, help_text="Absent from snapshots frozen before it was added")
 
 
 class RankingFiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]

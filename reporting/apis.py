@@ -25,6 +25,7 @@ from mutualaid.drf import HasPermission
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office
 from reporting import api_schemas, exports
+from reporting.apis_oversight import api_urls as oversight_api_urls
 from reporting.models import Snapshot
 from reporting.proposal_apis import api_urls as proposal_api_urls
 from reporting.rankings import DEFAULT_SORT, ranking_plan_list, rankings
@@ -194,6 +195,7 @@ api_urls = [
     path("reporting/rankings/", RankingsApi.as_view(), name="api_reporting_rankings"),
     path("reporting/snapshots/", SnapshotList.as_view(), name="api_reporting_snapshots"),
     path("reporting/snapshots/<int:snapshot_pk>/", SnapshotDetail.as_view(), name="api_reporting_snapshot"),
+    *oversight_api_urls,
 ]
 
 # The proposals and their simulations (reporting/proposal_apis.py).

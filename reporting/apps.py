@@ -25,6 +25,9 @@ class ReportingConfig(AppConfig):
             NavItem(_("Rankings"), "reporting:rankings", "reporting.view", 34, "reports"),
             NavItem(_("Exports"), "reporting:exports", "reporting.view", 35, "reports"),
             NavItem(_("Rule-change proposals"), "reporting:proposals", "reporting.proposals", 36, "reports"),
+            NavItem(_("Audit findings and rectification"), "reporting:finding_list", "oversight.view", 37, "reports"),
+            NavItem(_("Archive register"), "reporting:archive_list", "oversight.view", 38, "reports"),
+            NavItem(_("Documents exchanged"), "reporting:letter_list", "oversight.view", 39, "reports"),
         )
         register_url_objects(
             {
@@ -32,8 +35,16 @@ class ReportingConfig(AppConfig):
                 "export_pk": "reporting.ExportJob",
                 "proposal_pk": "reporting.Proposal",
                 "simulation_pk": "reporting.SimulationRun",
+                "finding_pk": "reporting.AuditFinding",
+                "evidence_pk": "reporting.FindingEvidence",
+                "volume_pk": "reporting.ArchiveVolume",
+                "letter_pk": "reporting.Correspondence",
             }
         )
+        from mutualaid import pii
+
+        pii.register_encrypted("reporting.FindingEvidence", file=True)
+        pii.register_encrypted("reporting.Correspondence", file=True)
         register_rules(*retention.RULES)
         # Pages and API calls that only read figures: on a replica when there is one.
         register_replica_routes(
@@ -51,6 +62,7 @@ class ReportingConfig(AppConfig):
             "api_reporting_snapshot",
         )
         from mutualaid.todo import register_todo
-        from reporting.todo import reports_todo
+        from reporting.todo import findings_todo, reports_todo
 
         register_todo(reports_todo)
+        register_todo(findings_todo)

@@ -130,6 +130,18 @@ def _pdf(template: str, context: dict[str, Any]) -> bytes:
     return pdf
 
 
+def callback_rows(figures: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """The phone callbacks of the claims paid, by outcome: (label, in the month, in the year);
+    nothing for a snapshot frozen before callbacks were counted."""
+    from claims.models import CallbackOutcome
+
+    found = figures.get("callbacks")
+    if not found:
+        return []
+    labels = [*CallbackOutcome.choices, ("none", _("Not called yet"))]
+    return [(str(label), found["month"].get(key, 0), found["year"].get(key, 0)) for key, label in labels]
+
+
 def overview_pdf(figures: dict[str, Any]) -> bytes:
     """The overview on A4 landscape, in Chinese: the office and month in the title, the columns
     of the workbook, a totals row per plan."""
@@ -156,6 +168,7 @@ def overview_pdf(figures: dict[str, Any]) -> bytes:
             "headers": [header for _key, header, _fmt in cols],
             "rows": rows,
             "totals": totals,
+            "callbacks": callback_rows(figures),
             "printed": timezone.localdate(),
         },
     )

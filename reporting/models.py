@@ -278,3 +278,153 @@ class MonthFigure(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.org_path} {self.period_id} {self.month:%Y-%m}"
+
+
+class FindingSource(models.TextChoices):
+    INSPECTION = "inspection", _("Inspection by the office above")
+    INTERNAL_AUDIT = "internal_audit", _("Internal audit")
+    EXTERNAL_AUDIT = "external_audit", _("External audit")
+    LEAVING_AUDIT = "leaving_audit", _("Audit of a leader leaving office")
+    SELF_CHECK = "self_check", _("Self-check")
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RECTIFIED = "rectified", _("Rectified, awaiting verification")
+    CLOSED = "closed", _("Verified and closed")
+
+
+@pghistory.track()
+class AuditFinding(TenantOwned):
+    """A problem found by an inspection or an audit (检查/审计发现) in an office (`org`), with the
+    person who must rectify it (`owner`, required) by `deadline`: the rectification ledger
+    (整改台账). The owner reports it rectified with evidence; someone else verifies and closes it."""
+
+    source = models.CharField(_("found by"), max_length=16, choices=FindingSource.choices)
+    title = models.CharField(_("finding"), max_length=200)
+    detail = models.CharField(_("details"), max_length=2000, blank=True)
+    owner = models.ForeignKey(
+        "mutualaid.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible person")
+    )
+    deadline = models.DateField(_("rectify by"))
+    status = models.CharField(_("status"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    rectification = models.CharField(_("what was done"), max_length=2000, blank=True)
+    rectified_on = models.DateField(_("rectified on"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        "mutualaid.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    raised_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("audit finding")
+        verbose_name_plural = _("audit findings")
+        ordering = ["status", "deadline", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FindingEvidence(TenantOwned):
+    """A file that shows a finding rectified, stored encrypted as claims' scans are."""
+
+    finding = models.ForeignKey(AuditFinding, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(upload_to="reporting/evidence/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        indexes = [models.Index(fields=["org_path"], name="evidence_subtree", opclasses=["varchar_pattern_ops"])]
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ArchiveCategory(models.TextChoices):
+    POLICIES = "policies", _("Policy papers (保单材料)")
+    CLAIMS = "claims", _("Claim payment papers (给付资料)")
+    CORRESPONDENCE = "letters", _("Documents exchanged with other offices (往来文件)")
+
+
+@pghistory.track()
+class ArchiveVolume(TenantOwned):
+    """One archive volume (卷): a year's papers of one kind, of one plan, of one agent point or
+    office (`org`), with its archive number, a register of what it holds and a cover sheet."""
+
+    number = models.CharField(_("archive number"), max_length=60, unique=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    category = models.CharField(_("category"), max_length=10, choices=ArchiveCategory.choices)
+    plan = models.ForeignKey(
+        "enrollment.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plan")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    # [{"number": "…", "date": "YYYY-MM-DD", "title": "…"}] in the order they are filed.
+    items = models.JSONField(default=list)
+    item_count = models.PositiveIntegerField(_("items"))
+    first_on = models.DateField(_("from"))
+    last_on = models.DateField(_("to"))
+    keep_years = models.PositiveSmallIntegerField(_("kept for (years, 0: permanently)"))
+    compiled_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    compiled_at = models.DateTimeField(_("compiled at"), auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        indexes = [models.Index(fields=["org_path"], name="archive_subtree", opclasses=["varchar_pattern_ops"])]
+        verbose_name = _("archive volume")
+        verbose_name_plural = _("archive volumes")
+        ordering = ["-year", "org_path", "category", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "year", "category", "plan"], nulls_distinct=False, name="archive_volume_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class LetterDirection(models.TextChoices):
+    INCOMING = "in", _("Received")
+    OUTGOING = "out", _("Sent")
+
+
+@pghistory.track(exclude=["file"])
+class Correspondence(TenantOwned):
+    """A document exchanged with another office (往来文件: a notice from the office above, a
+    report sent to it), registered with its reference number, date and, when scanned, the file
+    (stored encrypted)."""
+
+    direction = models.CharField(_("direction"), max_length=3, choices=LetterDirection.choices)
+    reference = models.CharField(_("document number"), max_length=60)
+    title = models.CharField(_("title"), max_length=200)
+    counterpart = models.CharField(_("sent by / sent to"), max_length=100)
+    dated = models.DateField(_("date"))
+    file = models.FileField(upload_to="reporting/letters/%Y/%m/", blank=True)
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(max_length=40, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    registered_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        indexes = [models.Index(fields=["org_path"], name="letter_subtree", opclasses=["varchar_pattern_ops"])]
+        verbose_name = _("document exchanged")
+        verbose_name_plural = _("documents exchanged")
+        ordering = ["-dated", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "direction", "reference"], name="letter_reference_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"

@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 
-from claims.models import Claim, ClaimStatus
+from claims.models import CallbackOutcome, Claim, ClaimStatus
 from enrollment.models import Enrollment, Period
 from finance.models import Remittance
 from mutualaid.models import Organisation
@@ -77,7 +77,33 @@ def overview(*, node: Organisation, month: date, from_rows: bool | None = None) 
         "plans": [{"id": plan_id, "name": plans.get(plan_id, "")} for plan_id in plan_ids],
         "rows": rows,
         "totals": _total_rows(node, window, rows, plan_ids, plans),
+        "callbacks": _callbacks(node, window),
     }
+
+
+CALLBACK_KEYS = (*CallbackOutcome.values, "none")
+
+
+def _callbacks(node: Organisation, window: Window) -> dict[str, dict[str, int]]:
+    """The phone callbacks (回访) of the claims paid under the node in the month and in the year so
+    far, by outcome ("none": paid and not called yet): one grouped query."""
+    paid = Claim.objects.filter(
+        org_path__startswith=node.path,
+        status=ClaimStatus.PAID,
+        paid_on__gte=window.year_start,
+        paid_on__lt=window.end,
+    )
+    found: dict[str, dict[str, int]] = {
+        "month": dict.fromkeys(CALLBACK_KEYS, 0),
+        "year": dict.fromkeys(CALLBACK_KEYS, 0),
+    }
+    for row in paid.values("callback_outcome").annotate(
+        year=Count("pk"), month=Count("pk", filter=Q(paid_on__gte=window.month))
+    ):
+        key = row["callback_outcome"] or "none"
+        found["year"][key] += row["year"]
+        found["month"][key] += row["month"]
+    return found
 
 
 def _groups(node: Organisation, window: Window) -> list[Group]:

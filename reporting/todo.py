@@ -31,3 +31,38 @@ def reports_todo(user: User) -> list[Todo]:
         offices = Organisation.objects.filter(pk=office.pk)
     count = offices.exclude(Exists(submitted)).count()
     return [Todo("reports", label, count, url, urgent=True, note=month.strftime("%Y-%m"))]
+
+
+def findings_todo(user: User) -> list[Todo]:
+    """Audit findings past their deadline and not rectified (in red), and those waiting for the
+    person: to rectify as the one responsible, or to verify. One aggregate query."""
+    from django.db.models import Count, Q
+
+    from reporting.models import AuditFinding, FindingStatus
+
+    if user.org is None or not user.has_perm("oversight.view"):
+        return []
+    today = dates.business_today()
+    verify = Q(status=FindingStatus.RECTIFIED) & ~Q(owner=user) if user.has_perm("oversight.record") else Q(pk=None)
+    counts = AuditFinding.objects.aggregate(
+        overdue=Count("pk", filter=Q(status=FindingStatus.OPEN, deadline__lt=today)),
+        mine=Count("pk", filter=Q(status=FindingStatus.OPEN, owner=user)),
+        verify=Count("pk", filter=verify),
+    )
+    base = reverse("reporting:finding_list")
+    items = []
+    if counts["overdue"]:
+        items.append(
+            Todo(
+                "reports",
+                _("Audit findings past their deadline"),
+                counts["overdue"],
+                base + "?state=overdue",
+                urgent=True,
+            )
+        )
+    if counts["mine"]:
+        items.append(Todo("reports", _("Audit findings you must rectify"), counts["mine"], base + "?state=mine"))
+    if counts["verify"]:
+        items.append(Todo("reports", _("Rectified findings to verify"), counts["verify"], base + "?state=rectified"))
+    return items

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from reporting.views import dashboard, exports, overview, proposals, rankings, snapshots, targets
+from reporting.views import (
+    archives,
+    dashboard,
+    exports,
+    oversight,
+    overview,
+    proposals,
+    rankings,
+    snapshots,
+    targets,
+)
 
 app_name = "reporting"
 
@@ -20,4 +30,17 @@ urlpatterns = [
     path("proposals/compare/", proposals.CompareView.as_view(), name="proposal_compare"),
     path("proposals/<int:proposal_pk>/", proposals.ProposalView.as_view(), name="proposal"),
     path("simulations/<int:simulation_pk>/", proposals.SimulationProgressView.as_view(), name="simulation"),
+    path("findings/", oversight.FindingListView.as_view(), name="finding_list"),
+    path("findings/<int:finding_pk>/", oversight.FindingDetailView.as_view(), name="finding_detail"),
+    path(
+        "findings/<int:finding_pk>/evidence/<int:evidence_pk>/",
+        oversight.FindingEvidenceView.as_view(),
+        name="finding_evidence",
+    ),
+    path("leaving-audit/", oversight.LeavingAuditView.as_view(), name="leaving_audit"),
+    path("archives/", archives.ArchiveListView.as_view(), name="archive_list"),
+    path("archives/register.pdf", archives.ArchiveRegisterPdfView.as_view(), name="archive_register_pdf"),
+    path("archives/<int:volume_pk>/cover.pdf", archives.ArchiveCoverView.as_view(), name="archive_cover"),
+    path("letters/", archives.LetterListView.as_view(), name="letter_list"),
+    path("letters/<int:letter_pk>/", archives.LetterFileView.as_view(), name="letter_file"),
 ]

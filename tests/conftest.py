@@ -61,6 +61,16 @@ class City:
     # Built by `with_stewardship()`: a receipt for part of the unit's premium, a fund statement drafted.
     receipt: Any = None
     fund_statement: Any = None
+    # Built by `with_oversight()` (the isolation walks): a hospital check's scan, a re-check by the
+    # office above with an overpaid finding and its recovery, an audit finding with its evidence,
+    # this year's archive volumes and a document exchanged.
+    check_document: Any = None
+    recheck: Any = None
+    recovery: Any = None
+    finding: Any = None
+    evidence: Any = None
+    volume: Any = None
+    letter: Any = None
 
     def secrets(self) -> list[str]:
         """Strings that must never appear in a response to another office."""
@@ -176,6 +186,76 @@ class City:
             self.fund_statement = publication.statement_draft(
                 actor=self.office_user, period="quarter", year=2026, quarter=3
             )
+        return self
+
+    def with_oversight(self) -> City:
+        """The oversight of the city's paid claim and of its fund (see the attributes)."""
+        from datetime import timedelta
+        from decimal import Decimal
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from claims.models import HospitalCheckDocument, RecheckFinding
+        from claims.services.documents import document_check
+        from claims.services.oversight import hospital_check_record, recheck_draw, recheck_review
+        from finance.models import Recovery
+        from mutualaid import dates
+        from reporting.archives import archive_compile, letter_register
+        from reporting.models import ArchiveCategory, ArchiveVolume, FindingEvidence
+        from reporting.rectification import finding_record, finding_rectify
+        from tests import claimkit
+
+        def scan(name: str) -> Any:
+            return document_check(kind="other", upload=SimpleUploadedFile(name, claimkit.pdf_scan()))
+
+        label, today = self.city.name[:6], dates.business_today()
+        officer = self.reviewers.officer
+        with org_scope(self.city, actor_id=officer.pk):
+            check = hospital_check_record(
+                actor=officer,
+                claim=self.claim,
+                checked_on=today,
+                checker=f"{label}查勘员",
+                place=f"{label}人民医院",
+                outcome="confirmed",
+                findings="一致",
+                documents=[scan("check.pdf")],
+            )
+        above = UserFactory(
+            username=f"{self.city.code.lower()}_above", org=self.city.parent, roles=[Role.COMPLIANCE, Role.AUDITOR]
+        )
+        with org_scope(self.city.parent, actor_id=above.pk):
+            self.recheck = recheck_draw(
+                actor=above, target=self.city, paid_from=today - timedelta(days=400), paid_to=today, size=3
+            )
+            item = self.recheck.items.get()
+            recheck_review(actor=above, item=item, finding=RecheckFinding.OVERPAID, overpaid=Decimal("10"), note="多付")
+        head = self.office_user
+        with org_scope(self.city, actor_id=head.pk):
+            self.finding = finding_record(
+                actor=head,
+                office=self.city,
+                source="self_check",
+                title=f"{label}备用金未对账",
+                owner=head,
+                deadline=today + timedelta(days=5),
+            )
+            finding_rectify(actor=head, finding=self.finding, rectification="已对账", evidence=[scan("evidence.pdf")])
+            self.letter = letter_register(
+                actor=head,
+                direction="in",
+                reference=f"{self.city.code}-LETTER-1",
+                title=f"{label}来文",
+                counterpart="省办",
+                dated=today,
+                scans=[scan("letter.pdf")],
+            )
+            archive_compile(actor=head, year=today.year)
+        with unscoped():
+            self.check_document = HospitalCheckDocument.objects.get(hospital_check=check)
+            self.recovery = Recovery.objects.get(claim=self.claim)
+            self.evidence = FindingEvidence.objects.get(finding=self.finding)
+            self.volume = ArchiveVolume.objects.get(org=self.county, category=ArchiveCategory.CLAIMS)
         return self
 
     def with_endorsement(self) -> City:

@@ -79,6 +79,15 @@ TYPED: dict[str, tuple[str, ...]] = {
     "finance.FundStatement": ("note",),
     "reporting.Snapshot": ("reason",),
     "reporting.Proposal": ("name", "note", "adopted_meeting"),
+    "claims.HospitalCheck": ("checker", "place", "findings"),
+    "claims.HospitalCheckDocument": ("original_name",),
+    "claims.Recheck": ("note",),
+    "claims.RecheckItem": ("note",),
+    "finance.Recovery": ("reason",),
+    "finance.RecoveryRepayment": ("bank_reference",),
+    "reporting.AuditFinding": ("title", "detail", "rectification"),
+    "reporting.FindingEvidence": ("original_name",),
+    "reporting.Correspondence": ("reference", "title", "counterpart", "original_name"),
 }
 # Overwritten last: the builders derive other values from them (usernames, invoice numbers).
 LATE = {("mutualaid.Organisation", "code")}
@@ -135,6 +144,17 @@ NOT_TYPED: dict[str, str] = {
     "reporting.ExportJob.error": "the product's message",
     "reporting.Proposal.subsidy_kind": "one of the product's choices, checked by the service",
     "reporting.SimulationRun.error": "the product's message",
+    "claims.HospitalCheckDocument.content_type": "sniffed from the file",
+    "claims.HospitalCheckDocument.sha256": "a digest",
+    "finance.Recovery.number": "numbered by the product",
+    "finance.Recovery.reference": "the product's reference of the finding it comes from",
+    "finance.RecoveryRepayment.idempotency_key": "the product's key (a form's or a client's token, never shown)",
+    "reporting.FindingEvidence.content_type": "sniffed from the file",
+    "reporting.FindingEvidence.sha256": "a digest",
+    "reporting.Correspondence.content_type": "sniffed from the file",
+    "reporting.Correspondence.sha256": "a digest",
+    "reporting.ArchiveVolume.number": "made by the product from an office's code, the year and the plan's id",
+    "reporting.ArchiveVolume.title": "made from names that are checked where they are typed",
 }
 APPS = ("mutualaid", "enrollment", "claims", "finance", "reporting")
 
@@ -316,6 +336,7 @@ def hostile_tree(
             city.with_claim,
             city.with_finance,
             city.with_stewardship,
+            city.with_oversight,
         ]
         for step in steps:
             hostile.apply()
@@ -541,6 +562,23 @@ def _nodes(fx: Fixture) -> tuple[str, ...]:
     return tuple(text for n in nodes for text in (n.name, n.code))
 
 
+def _recovery_texts(fx: Fixture) -> tuple[str, ...]:
+    return (_fresh(fx.city.claim).name,)
+
+
+def _finding_texts(fx: Fixture) -> tuple[str, ...]:
+    return (_fresh(fx.city.finding).title,)
+
+
+def _volume_texts(fx: Fixture) -> tuple[str, ...]:
+    return (_fresh(fx.city.volume).title,)
+
+
+def _letter_texts(fx: Fixture) -> tuple[str, ...]:
+    letter = _fresh(fx.city.letter)
+    return (letter.reference, letter.title, letter.counterpart)
+
+
 # Every route that hands out a workbook or csv file, with the downloads that show hostile texts.
 EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "unit_export": _unit_export,
@@ -564,6 +602,11 @@ EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "finance:remittance_list": _list_page("finance:remittance_list", _incoming),
     "finance:receipt_list": _list_page("finance:receipt_list", _unit_plan, _receipt_references),
     "user_list": _list_page("user_list", _people),
+    "claims:recheck_list": _list_page("claims:recheck_list"),
+    "finance:recovery_list": _list_page("finance:recovery_list", _city_name, _recovery_texts),
+    "reporting:finding_list": _list_page("reporting:finding_list", _finding_texts),
+    "reporting:archive_list": _list_page("reporting:archive_list", _volume_texts),
+    "reporting:letter_list": _list_page("reporting:letter_list", _letter_texts),
     "org_tree": _list_page("org_tree", _nodes),
     "claims:deadlines": _list_page("claims:deadlines", _nothing),
     "claims:risk": _list_page("claims:risk", _nothing),

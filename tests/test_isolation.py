@@ -69,6 +69,13 @@ HOLDERS = {
     "simulation": "reporting.SimulationRun",
     "receipt": "finance.PremiumReceipt",
     "fund_statement": "finance.FundStatement",
+    "check_document": "claims.HospitalCheckDocument",
+    "recheck": "claims.Recheck",
+    "recovery": "finance.Recovery",
+    "finding": "reporting.AuditFinding",
+    "evidence": "reporting.FindingEvidence",
+    "volume": "reporting.ArchiveVolume",
+    "letter": "reporting.Correspondence",
 }
 
 
@@ -603,8 +610,8 @@ def built_walk_tree(
             if one_city:
                 tree.b = tree.a
         if not one_city:
-            tree.a.with_enrollment(100).with_claim().with_finance().with_stewardship()
-        tree.b.with_enrollment(200).with_claim().with_finance().with_stewardship()
+            tree.a.with_enrollment(100).with_claim().with_finance().with_stewardship().with_oversight()
+        tree.b.with_enrollment(200).with_claim().with_finance().with_stewardship().with_oversight()
         app.conf.task_always_eager = eager
         yield tree
         transaction.set_rollback(True)

@@ -106,6 +106,8 @@ def test_expired_personal_data_is_anonymised_and_the_rest_is_untouched(expired: 
         "claim_documents": counts["claim_documents"],
         "export_files": 1,
         "claim_pending_scans": 0,
+        "hospital_check_scans": 0,
+        "hospital_check_findings": 0,
         "notices": 0,  # the notices of this tree were sent today
     }
     assert counts["claim_documents"] >= 1

@@ -131,6 +131,8 @@ PINNED_UNSCOPED = {
     "finance/services/claims_batches.py::batch_payment_defaults": 1,  # the plan pooled above the paying office
     "finance/services/ledger.py::_check_open": 1,  # the books posted into may lie above the actor
     "finance/services/ledger.py::_entry_with_key": 1,  # idempotency keys are unique across all books
+    "finance/services/recoveries.py::_recovery_with_reference": 1,  # a finding's reference, unique across all books
+    "finance/services/recoveries.py::_repayment_with_key": 1,  # idempotency keys are unique across all books
     "finance/services/remittances.py::_plans": 1,  # plans of the offices above
     "finance/services/remittances.py::remittance_draft": 1,  # the office the report goes to
     "finance/tasks.py::draft_all_remittances": 1,  # beat fan-out over office ids

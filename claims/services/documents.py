@@ -17,7 +17,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from claims.lifecycle import OPEN_STATUSES
-from claims.models import Claim, ClaimDocument, ClaimSettings, ClaimStatus, DocumentKind, PendingUpload, StepAction
+from claims.models import (
+    Claim,
+    ClaimDocument,
+    ClaimSettings,
+    ClaimStatus,
+    DocumentKind,
+    HospitalCheckDocument,
+    PendingUpload,
+    StepAction,
+)
 from claims.selectors import claim_missing_documents, office_calendar
 from claims.services._shared import acting_level, check_one_level, lock_claim, record_step, reopen_after_change
 from mutualaid import dates, pii
@@ -75,8 +84,11 @@ def _image_opens(data: bytes) -> bool:
     return True
 
 
-def scan_save(row: ClaimDocument | PendingUpload, *, upload: Upload, actor: User, stem: str) -> None:
-    """Save a checked upload into a scan row (a claim's document, or one kept for a refused form):
+def scan_save(
+    row: ClaimDocument | PendingUpload | HospitalCheckDocument, *, upload: Upload, actor: User, stem: str
+) -> None:
+    """Save a checked upload into a scan row (a claim's document, one kept for a refused form, or a
+    hospital check's scan):
     what was uploaded, its digest, and the file encrypted."""
     row.kind = upload.kind
     row.original_name = upload.name

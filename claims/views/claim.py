@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from claims import selectors
-from claims.forms import CallbackForm, DocumentsForm, FiguresForm
+from claims.forms import CallbackForm, DocumentsForm, FiguresForm, HospitalCheckForm
 from claims.lifecycle import OPEN_STATUSES
 from claims.listing import ClaimFilter, ClaimTable, RiskFilter, RiskTable
 from claims.models import CareType, Claim, ClaimDocument, ClaimStatus, DocumentKind
@@ -29,6 +29,7 @@ from mutualaid.audit import audit_disclosure
 from mutualaid.badinput import whole_number
 from mutualaid.downloads import content_disposition
 from mutualaid.listing import ListPage
+from mutualaid.panels import render_panels
 from mutualaid.requests import request_user
 from mutualaid.reveal import confirmation_needed
 from mutualaid.views import StaffView, attach_errors
@@ -98,6 +99,10 @@ class ClaimDetailView(StaffView):
             care_types=dict(CareType.choices),
             handoff=selectors.claim_handoff(claim=claim, actor=request_user(self.request)),
             notice_refusal=notice_refusal(claim),
+            hospital_checks=selectors.claim_hospital_checks(claim=claim),
+            check_form=HospitalCheckForm(auto_id="check_%s"),
+            rechecks=selectors.claim_recheck_items(claim=claim),
+            panels=render_panels("claims.claim", self.request, claim),
         )
         return context
 

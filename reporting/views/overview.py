@@ -52,6 +52,7 @@ class OverviewView(RefusesFutureMonths, StaffView):
                 for row in figures["rows"]
             ],
             totals=[(row, _cells(row, cols)) for row in figures["totals"]],
+            callbacks=exports.callback_rows(figures),
             ratio_keys={"completion_people", "loss_ratio"},
             children=Organisation.objects.filter(parent=node).order_by("path"),
             # The plans whose fund has left its band of reasonable surplus at the month's end
