@@ -21,9 +21,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from finance.models import Account, JournalEntry, JournalLine, PaymentApproval, PaymentRequest, Remittance
+from claims.models import PaymentBatch
+from enrollment.models import Plan
+from finance.models import (
+    Account,
+    Allocation,
+    AllocationApproval,
+    JournalEntry,
+    JournalLine,
+    PaymentApproval,
+    PaymentRequest,
+    Remittance,
+)
+from finance.selectors.allocations import allocation_list
 from finance.selectors.books import account_balance_list, book_office_list, book_plan_list
 from finance.selectors.payments import payment_list
+from finance.services import allocations
 from finance.services.payments import payment_mark_paid
 from mutualaid import dates
 from mutualaid.badinput import whole_number
@@ -330,11 +343,183 @@ class PaymentPaid(APIView):
         return Response(PaymentSerializer(payment_list().get(pk=paid.pk)).data)
 
 
+class AllocationApprovalSerializer(serializers.ModelSerializer[AllocationApproval]):
+    approver: serializers.StringRelatedField[User] = serializers.StringRelatedField()
+
+    class Meta:
+        model = AllocationApproval
+        fields = ["layer", "approver", "approved_at"]
+
+
+class AllocationSerializer(OfficePlanFields, serializers.ModelSerializer[Allocation]):
+    pooling_office_name = serializers.CharField(source="pooling_office.name", read_only=True)
+    claims_batch = serializers.CharField(source="claims_batch.number", read_only=True, default=None, allow_null=True)
+    requested_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
+    approvals = AllocationApprovalSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Allocation
+        fields = [
+            "id",
+            "number",
+            "office",
+            "office_name",
+            "pooling_office",
+            "pooling_office_name",
+            "plan",
+            "plan_name",
+            "purpose",
+            "claims_batch",
+            "amount",
+            "note",
+            "status",
+            "version",
+            "requested_by",
+            "requested_at",
+            "meeting",
+            "meeting_on",
+            "reason",
+            "transferred_on",
+            "bank_reference",
+            "received_on",
+            "approvals",
+        ]
+
+
+class AllocationRequestSerializer(serializers.Serializer[Any]):
+    plan = serializers.IntegerField()
+    purpose = serializers.CharField(max_length=16)
+    amount = money_field(required=False, allow_null=True, default=None)
+    claims_batch = serializers.IntegerField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+def _allocations() -> QuerySet[Allocation]:
+    approvals = AllocationApproval.objects.select_related("approver").order_by("approved_at", "pk")
+    return allocation_list().prefetch_related(Prefetch("approvals", queryset=approvals))
+
+
+def _refused(error: ValidationError | PermissionDenied) -> Response:
+    if isinstance(error, PermissionDenied):
+        raise ApiPermissionDenied(str(error) or None) from None
+    body = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+class AllocationList(FinanceReading, generics.ListAPIView[Allocation]):
+    """Allocations of your tree, newest first (those your offices asked for, and, where your office
+    pools a plan, those asked of it), with the approvals signed so far. POST asks the office that
+    pools a plan for funds (`purpose` claims_batch with `claims_batch`, or imprest with `amount`);
+    more than it has available for the plan is refused (400), nothing recorded."""
+
+    serializer_class = AllocationSerializer
+    parser_classes = [BoundedJSONParser]
+
+    def get_queryset(self) -> QuerySet[Allocation]:
+        return _allocations()
+
+    @extend_schema(request=AllocationRequestSerializer, responses={201: AllocationSerializer})
+    def post(self, request: Request, version: str = "v1") -> Response:
+        user = request_user(request)
+        if not user.has_perm("finance.ask_allocation"):
+            raise ApiPermissionDenied(_("Your roles do not allow this."))
+        form = AllocationRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        # A plan of the caller's books (pooled above: read without the scope, then checked by the
+        # service against the caller's own ancestors); a batch of the caller's tree only.
+        plan = Plan.objects.with_scopes_disabled().filter(pk=data["plan"]).first()
+        visible = {p.pk for p in book_plan_list(office=request_office(request))}
+        if plan is None or plan.pk not in visible:
+            return Response({"plan": [_("Choose a plan your office keeps books for.")]}, status=400)
+        batch = None
+        if data["claims_batch"] is not None:
+            batch = PaymentBatch.objects.filter(pk=data["claims_batch"]).first()
+            if batch is None:
+                return Response({"claims_batch": [_("Choose a payment batch of your office.")]}, status=400)
+        try:
+            made = allocations.allocation_request(
+                actor=user,
+                plan=plan,
+                purpose=data["purpose"],
+                amount=data["amount"],
+                claims_batch=batch,
+                note=data["note"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            return _refused(error)
+        return Response(AllocationSerializer(_allocations().get(pk=made.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class TransferSerializer(serializers.Serializer[Any]):
+    version = serializers.IntegerField()
+    transferred_on = serializers.DateField()
+    bank_reference = serializers.CharField(max_length=60)
+
+
+class AllocationTransfer(APIView):
+    """The pooling office's bank sent an approved allocation: book the transfer (in transit)."""
+
+    permission_classes = [HasPermission]
+    required_permission = "finance.post"
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(request=TransferSerializer, responses={200: AllocationSerializer})
+    def post(self, request: Request, allocation_pk: int, version: str = "v1") -> Response:
+        allocation = _allocations().filter(pk=allocation_pk).first()
+        if allocation is None:
+            raise Http404
+        form = TransferSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            allocations.allocation_transfer(actor=request_user(request), allocation=allocation, **form.validated_data)
+        except (ValidationError, PermissionDenied) as error:
+            return _refused(error)
+        return Response(AllocationSerializer(_allocations().get(pk=allocation_pk)).data)
+
+
+class ReceiveSerializer(serializers.Serializer[Any]):
+    version = serializers.IntegerField()
+    received_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class AllocationReceive(APIView):
+    """The paying office's bank received a transferred allocation: book it received."""
+
+    permission_classes = [HasPermission]
+    required_permission = "finance.remit"
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(request=ReceiveSerializer, responses={200: AllocationSerializer})
+    def post(self, request: Request, allocation_pk: int, version: str = "v1") -> Response:
+        allocation = _allocations().filter(pk=allocation_pk).first()
+        if allocation is None:
+            raise Http404
+        form = ReceiveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            allocations.allocation_receive(actor=request_user(request), allocation=allocation, **form.validated_data)
+        except (ValidationError, PermissionDenied) as error:
+            return _refused(error)
+        return Response(AllocationSerializer(_allocations().get(pk=allocation_pk)).data)
+
+
 api_urls = [
     path("finance/entries/", EntryList.as_view(), name="api_finance_entries"),
     path("finance/entries/<int:entry_pk>/", EntryDetail.as_view(), name="api_finance_entry"),
     path("finance/balances/", Balances.as_view(), name="api_finance_balances"),
     path("finance/remittances/", RemittanceList.as_view(), name="api_finance_remittances"),
     path("finance/payments/", PaymentList.as_view(), name="api_finance_payments"),
+    path("finance/allocations/", AllocationList.as_view(), name="api_finance_allocations"),
+    path(
+        "finance/allocations/<int:allocation_pk>/transfer/",
+        AllocationTransfer.as_view(),
+        name="api_finance_allocation_transfer",
+    ),
+    path(
+        "finance/allocations/<int:allocation_pk>/receive/",
+        AllocationReceive.as_view(),
+        name="api_finance_allocation_receive",
+    ),
     path("finance/payments/<int:payment_pk>/paid/", PaymentPaid.as_view(), name="api_finance_payment_paid"),
 ]

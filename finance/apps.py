@@ -28,6 +28,7 @@ class FinanceConfig(AppConfig):
             NavItem(_("Premiums"), "finance:premiums", "finance.view", 51, "money"),
             NavItem(_("Premium remittances"), "finance:remittance_list", "finance.view", 52, "money"),
             NavItem(_("Payments"), "finance:payment_list", "finance.view", 53, "money"),
+            NavItem(_("Allocations"), "finance:allocation_list", "finance.view", 53, "money"),
             NavItem(_("Bank reconciliation"), "finance:bank_list", "finance.view", 54, "money"),
             NavItem(_("Statement"), "finance:statement", "finance.view", 55, "money"),
             NavItem(_("Budget"), "finance:budget", "finance.view", 56, "money"),
@@ -40,15 +41,17 @@ class FinanceConfig(AppConfig):
                 "payment_pk": "finance.PaymentRequest",
                 "statement_pk": "finance.BankStatement",
                 "batch_pk": "claims.PaymentBatch",  # a claims batch's payment
+                "allocation_pk": "finance.Allocation",
             }
         )
-        guard_ledger("finance.JournalEntry", "finance.JournalLine")
+        guard_ledger("finance.JournalEntry", "finance.JournalLine", "finance.AllocationApproval")
         events.subscribe(PolicyIssued, premiums.on_policy_issued)
         events.subscribe(EndorsementIssued, premiums.on_endorsement_issued)
         register_panel("claims.batch", payments.batch_payment_panel)
         register_demo(demo.seed_step)
-        from finance.todo import payments_todo, remittances_todo
+        from finance.todo import allocations_todo, payments_todo, remittances_todo
         from mutualaid.todo import register_todo
 
         register_todo(payments_todo)
         register_todo(remittances_todo)
+        register_todo(allocations_todo)

@@ -25,9 +25,12 @@ class Account(models.TextChoices):
     """The chart of accounts, the same in every office's books (codes as offices number them)."""
 
     BANK = "1001", _("1001 Dedicated bank account")
+    IN_TRANSIT = "1012", _("1012 Allocations in transit from the office above")
     PREMIUM_RECEIVABLE = "1122", _("1122 Premium receivable from units")
     DUE_FROM_BELOW = "1221", _("1221 Remittances due from offices below")
+    ALLOCATED_BELOW = "1231", _("1231 Funds allocated to offices below")
     DUE_TO_ABOVE = "2241", _("2241 Premium due to the office above")
+    ALLOCATED_FROM_ABOVE = "2242", _("2242 Funds allocated by the office above")
     RESERVE_FUND = "2701", _("2701 Risk reserve fund")
     PREMIUM_INCOME = "6001", _("6001 Premium income")
     SUBSIDY_INCOME = "6051", _("6051 Union and unit subsidies")
@@ -40,8 +43,10 @@ class Account(models.TextChoices):
 DEBIT_NORMAL = frozenset(
     {
         Account.BANK,
+        Account.IN_TRANSIT,
         Account.PREMIUM_RECEIVABLE,
         Account.DUE_FROM_BELOW,
+        Account.ALLOCATED_BELOW,
         Account.CLAIMS_PAID,
         Account.MANAGEMENT_FEE,
         Account.RESERVE_PROVISION,
@@ -57,6 +62,8 @@ class EntryKind(models.TextChoices):
     CLAIMS_PAID = "claims_paid", _("Claims paid")
     MANAGEMENT_FEE = "management_fee", _("Management fee")
     RESERVE_DRAW = "reserve_draw", _("Reserve fund drawn")
+    ALLOCATION_SENT = "allocation_sent", _("Funds allocated to an office below")
+    ALLOCATION_RECEIVED = "allocation_received", _("Funds allocated by the office above")
     REVERSAL = "reversal", _("Reversal")
 
 
@@ -385,3 +392,96 @@ class BankLine(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.booked_on} {self.amount}"
+
+
+class AllocationPurpose(models.TextChoices):
+    CLAIMS_BATCH = "claims_batch", _("A claims payment batch")
+    IMPREST = "imprest", _("Topping up the imprest (备用金)")
+
+
+class AllocationStatus(models.TextChoices):
+    """Requested by the paying office → approved in layers by the pooling office → transferred
+    (in transit) → received by the paying office; or rejected."""
+
+    REQUESTED = "requested", _("Awaiting approval")
+    APPROVED = "approved", _("Approved, to be transferred")
+    TRANSFERRED = "transferred", _("Transferred, in transit")
+    RECEIVED = "received", _("Received")
+    REJECTED = "rejected", _("Not approved")
+
+
+@pghistory.track()
+class Allocation(TenantOwned):
+    """A transfer of plan money down the tree (划拨/下拨): the office that pays a plan's claims
+    (`org`, the requester) asks the office that pools the plan (`pooling_office`, above it) for
+    funds for a claims batch or to top up its imprest; the pooling office approves in layers and
+    transfers; both books record it. Owned by the requester, so that the pooling office, above
+    it, sees it in its tree and a sibling never does."""
+
+    number = models.CharField(_("allocation number"), max_length=24, unique=True)
+    pooling_office = models.ForeignKey(
+        "mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("allocated by")
+    )
+    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    purpose = models.CharField(_("for"), max_length=16, choices=AllocationPurpose.choices)
+    claims_batch = models.ForeignKey(
+        "claims.PaymentBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=AllocationStatus.choices, default=AllocationStatus.REQUESTED
+    )
+    version = models.PositiveIntegerField(default=1)
+    requested_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    meeting = models.CharField(_("collective decision (meeting)"), max_length=120, blank=True)
+    meeting_on = models.DateField(_("meeting date"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    transferred_on = models.DateField(_("transferred on"), null=True, blank=True)
+    transferred_by = models.ForeignKey(
+        "mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    received_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(claims_batch__isnull=True) | Q(purpose="claims_batch"),
+                name="allocation_batch_only_for_claims",
+            ),
+            models.UniqueConstraint(
+                fields=["claims_batch", "plan"],
+                condition=~Q(status="rejected"),
+                name="allocation_one_live_per_batch_and_plan",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class AllocationApproval(TenantOwned):
+    """One layer signed at the pooling office (office head, finance head, leader in charge)."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="approvals")
+    layer = models.CharField(_("layer"), max_length=16)
+    approver = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["approved_at", "pk"]
+        indexes = [models.Index(fields=["org_path"], name="allocapproval_subtree", opclasses=["varchar_pattern_ops"])]
+        constraints = [
+            models.UniqueConstraint(fields=["allocation", "layer"], name="allocation_one_approval_per_layer"),
+            models.UniqueConstraint(fields=["allocation", "approver"], name="allocation_one_approval_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.allocation_id} {self.layer}"

@@ -9,7 +9,16 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.listing import plan_filter
-from finance.models import PaymentKind, PaymentRequest, PaymentStatus, Remittance, RemittanceStatus
+from finance.models import (
+    Allocation,
+    AllocationPurpose,
+    AllocationStatus,
+    PaymentKind,
+    PaymentRequest,
+    PaymentStatus,
+    Remittance,
+    RemittanceStatus,
+)
 from mutualaid.listing import (
     DayColumn,
     ListFilter,
@@ -75,4 +84,35 @@ class RemittanceFilter(ListFilter):
 
     class Meta:
         model = Remittance
+        fields: list[str] = []
+
+
+class AllocationTable(ListTable):
+    number = tables.Column(_("Allocation"), linkify=("finance:allocation_detail", {"allocation_pk": tables.A("pk")}))
+    office = tables.Column(_("Asked for by"), accessor="org__name", order_by=("org__path",))
+    pooling = tables.Column(_("Allocated by"), accessor="pooling_office__name")
+    plan = tables.Column(_("Plan"), accessor="plan__name")
+    purpose = tables.Column(_("For"))
+    batch = tables.Column(_("Claims batch"), accessor="claims_batch__number", default="")
+    amount = MoneyColumn(_("Amount (yuan)"))
+    requested_at = DayColumn(_("Asked on"))
+    status = StatusColumn(_("Status"))
+
+    class Meta(ListTable.Meta):
+        attrs = {"class": "table", "data-testid": "allocations"}
+
+
+class AllocationFilter(ListFilter):
+    status = django_filters.ChoiceFilter(
+        choices=AllocationStatus.choices, label=_("Status"), empty_label=_("All statuses")
+    )
+    purpose = django_filters.ChoiceFilter(
+        choices=AllocationPurpose.choices, label=_("For"), empty_label=_("All purposes")
+    )
+    office = office_filter()
+    plan = plan_filter(field_name="plan")
+    requested = date_range("requested_at", _("Asked on"))
+
+    class Meta:
+        model = Allocation
         fields: list[str] = []

@@ -7,7 +7,17 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from finance.models import APPROVAL_LAYERS, PaymentApproval, PaymentRequest, PaymentStatus, Remittance, RemittanceStatus
+from finance.models import (
+    APPROVAL_LAYERS,
+    Allocation,
+    AllocationApproval,
+    AllocationStatus,
+    PaymentApproval,
+    PaymentRequest,
+    PaymentStatus,
+    Remittance,
+    RemittanceStatus,
+)
 from finance.rules import MONEY_OFFICES, own_remittance_due_date
 from finance.selectors.remittances import remittance_warning_list
 from mutualaid import dates
@@ -69,4 +79,35 @@ def remittances_todo(user: User) -> list[Todo]:
     if office.kind != OrgKind.COUNTY:  # a county has no money-holding office below
         late_below = len(remittance_warning_list(office=office))
         found.append(Todo("money", _("Remittances missing, late or short below you"), late_below, url, urgent=True))
+    return found
+
+
+def allocations_todo(user: User) -> list[Todo]:
+    """Allocations asked of the user's office whose next layer the user signs (not asked for by
+    the user, not signed by them already), approved ones to transfer, and transferred ones the
+    user's office is to confirm as received. Two queries."""
+    if user.org_id is None or not user.has_perm("finance.view"):
+        return []
+    url = reverse("finance:allocation_list")
+    found = []
+    layers = [place for place, (_name, perm) in enumerate(APPROVAL_LAYERS) if user.has_perm(perm)]
+    if layers:
+        signed_by_me = AllocationApproval.objects.filter(allocation=OuterRef("pk"), approver_id=user.pk)
+        waiting = (
+            Allocation.objects.filter(pooling_office_id=user.org_id, status=AllocationStatus.REQUESTED)
+            .exclude(requested_by_id=user.pk)
+            .annotate(signed=Count("approvals"))
+            .filter(signed__in=layers)
+            .exclude(Exists(signed_by_me))
+            .count()
+        )
+        found.append(Todo("money", _("Allocations waiting for your approval"), waiting, url))
+    counts = Allocation.objects.aggregate(
+        to_send=Count("pk", filter=Q(pooling_office_id=user.org_id, status=AllocationStatus.APPROVED)),
+        to_receive=Count("pk", filter=Q(org_id=user.org_id, status=AllocationStatus.TRANSFERRED)),
+    )
+    if user.has_perm("finance.post"):
+        found.append(Todo("money", _("Approved allocations to transfer"), counts["to_send"], url))
+    if user.has_perm("finance.remit"):
+        found.append(Todo("money", _("Allocations in transit to confirm as received"), counts["to_receive"], url))
     return found

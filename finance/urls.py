@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finance.views import bank, books, budgets, payments, premiums, remittances, settings, statements
+from finance.views import allocations, bank, books, budgets, payments, premiums, remittances, settings, statements
 
 app_name = "finance"
 
@@ -19,6 +19,8 @@ urlpatterns = [
         name="payment_approval_form",
     ),
     path("batches/<int:batch_pk>/payment/", payments.BatchPaymentView.as_view(), name="batch_payment"),
+    path("allocations/", allocations.AllocationListView.as_view(), name="allocation_list"),
+    path("allocations/<int:allocation_pk>/", allocations.AllocationDetailView.as_view(), name="allocation_detail"),
     path("settings/", settings.SettingsView.as_view(), name="settings"),
     path("bank/", bank.BankListView.as_view(), name="bank_list"),
     path("bank/<int:statement_pk>/", bank.BankDetailView.as_view(), name="bank_detail"),

@@ -355,7 +355,12 @@ def overdraft_refused(payment: PaymentRequest, overdraft: Overdraft) -> str:
         "amount": money_text(overdraft.amount),
         "shortfall": money_text(overdraft.shortfall),
         "least": OVERDRAW_REASON_MIN,
-    }
+    } + (_allocation_hint() if payment.org.parent_id is not None else "")
+
+
+def _allocation_hint() -> str:
+    """Where the plan is pooled above, the money comes by an allocation, asked for first."""
+    return " " + _("Where the office above pools the plan, ask it for an allocation (Allocations page) before paying.")
 
 
 def _book(actor: User, payment: PaymentRequest, paid_on: date, reference: str) -> JournalEntry:
