@@ -22,7 +22,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.models import PaymentBatch
-from enrollment.models import Plan
 from finance.models import (
     Account,
     Allocation,
@@ -426,11 +425,11 @@ class AllocationList(FinanceReading, generics.ListAPIView[Allocation]):
         form = AllocationRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        # A plan of the caller's books (pooled above: read without the scope, then checked by the
-        # service against the caller's own ancestors); a batch of the caller's tree only.
-        plan = Plan.objects.with_scopes_disabled().filter(pk=data["plan"]).first()
-        visible = {p.pk for p in book_plan_list(office=request_office(request))}
-        if plan is None or plan.pk not in visible:
+        # A plan the caller's office keeps books for (book_plan_list reads those pooled above);
+        # the service checks it is pooled above the caller.
+        plans = book_plan_list(office=request_office(request))
+        plan = next((p for p in plans if p.pk == data["plan"]), None)
+        if plan is None:
             return Response({"plan": [_("Choose a plan your office keeps books for.")]}, status=400)
         batch = None
         if data["claims_batch"] is not None:

@@ -52,6 +52,7 @@ class City:
     entry: Any = None
     remittance: Any = None
     payment: Any = None
+    allocation: Any = None
     statement: Any = None
     snapshot: Any = None
     export_job: Any = None
@@ -121,6 +122,7 @@ class City:
         with unscoped():
             self.entry = JournalEntry.objects.get(idempotency_key=f"policy:{self.policy.pk}")
             self.payment = PaymentRequest.objects.filter(org=self.city).first()
+        self.allocation = finkit.imprest_request(self)
         self.statement = finkit.bank_statement(self)
         self.snapshot = finkit.city_snapshot(self)
         from reporting import jobs

@@ -72,3 +72,23 @@ def city_snapshot(city: Any) -> Any:
     with org_scope(city.city, actor_id=city.office_user.pk):
         snapshot, _created = reporting.snapshot_rollup(office=city.city, period=last_month(), actor=city.office_user)
     return snapshot
+
+
+def imprest_request(city: Any) -> Any:
+    """The agent point's request to its city for an imprest (备用金) of 20 yuan, as
+    `allocation_request` records it. Written directly: the city, having paid its claim from its
+    own account, has nothing available, and the service would rightly refuse it."""
+    from finance.models import Allocation
+    from finance.services.ledger import number_next
+
+    with unscoped():
+        return Allocation.objects.create(
+            org=city.county,
+            number=number_next(sequence="finance_allocation_number_seq", prefix="HB"),
+            pooling_office=city.city,
+            plan=city.plan,
+            purpose="imprest",
+            amount="20.00",
+            note=f"{city.county.name}备用金",
+            requested_by=city.county_agent,
+        )

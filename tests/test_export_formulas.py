@@ -73,6 +73,7 @@ TYPED: dict[str, tuple[str, ...]] = {
     "finance.JournalEntry": ("memo", "bank_reference"),
     "finance.Remittance": ("bank_reference",),
     "finance.PaymentRequest": ("payee", "purpose", "meeting", "reason", "bank_reference", "overdraw_reason"),
+    "finance.Allocation": ("note", "meeting", "reason", "bank_reference"),
     "finance.BankStatement": ("original_name",),
     "finance.BankLine": ("reference", "counterparty", "description"),
     "reporting.Snapshot": ("reason",),
@@ -121,6 +122,8 @@ NOT_TYPED: dict[str, str] = {
     "finance.JournalEntry.idempotency_key": "the product's key",
     "finance.PaymentRequest.number": "numbered by the product",
     "finance.PaymentApproval.layer": "the product's name of the approval layer",
+    "finance.Allocation.number": "numbered by the product",
+    "finance.AllocationApproval.layer": "the product's name of the approval layer",
     "finance.BankStatement.sha256": "a digest",
     "reporting.Snapshot.rules_version": "the product's version of the rules",
     "reporting.Snapshot.checksum": "a digest",
@@ -486,6 +489,11 @@ def _payee(fx: Fixture) -> tuple[str, ...]:
         return tuple(PaymentRequest.objects.filter(org=fx.city.city).values_list("payee", flat=True))
 
 
+def _allocation_offices(fx: Fixture) -> tuple[str, ...]:
+    """The agent point that asked and the city that allocates, as the allocations list shows them."""
+    return (_fresh(fx.city.county).name, _fresh(fx.city.city).name)
+
+
 def _incoming(fx: Fixture) -> tuple[str, ...]:
     from finance.models import Remittance
 
@@ -526,6 +534,7 @@ EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "enrollment:policy_list": _list_page("enrollment:policy_list", _unit_plan, _period_texts),
     "enrollment:member_search": _list_page("enrollment:member_search", _member_names, _unit_plan),
     "finance:payment_list": _list_page("finance:payment_list", _city_name, _payee),
+    "finance:allocation_list": _list_page("finance:allocation_list", _allocation_offices),
     "finance:remittance_list": _list_page("finance:remittance_list", _incoming),
     "user_list": _list_page("user_list", _people),
     "org_tree": _list_page("org_tree", _nodes),

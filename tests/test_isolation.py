@@ -62,6 +62,7 @@ HOLDERS = {
     "entry": "finance.JournalEntry",
     "remittance": "finance.Remittance",
     "payment": "finance.PaymentRequest",
+    "allocation": "finance.Allocation",
     "statement": "finance.BankStatement",
     "snapshot": "reporting.Snapshot",
     "export_job": "reporting.ExportJob",

@@ -52,9 +52,9 @@ class AllocationForm(StrictNumbers, forms.Form):
 
     def __init__(self, *args: Any, office: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Only plans pooled above this office are allocated to it; plans belong to the office that
-        # runs them, above this one, so they are read without the scope (the ids come from the books).
+        # Only plans pooled above this office are allocated to it (the ids come from its books).
         plan_ids = [p.pk for p in book_plan_list(office=office) if p.org_id != office.pk]
+        # Plans of the offices above, as a form's choices: they lie outside the office's scope.
         plans = Plan.objects.with_scopes_disabled().filter(pk__in=plan_ids)
         cast("forms.ModelChoiceField[Plan]", self.fields["plan"]).queryset = plans
         batches = PaymentBatch.objects.filter(org=office).order_by("-created_at")
