@@ -22,10 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.models import PaymentBatch
+from enrollment.models import Plan
 from finance.models import (
     Account,
     Allocation,
     AllocationApproval,
+    Deposit,
+    IncomeRecord,
     JournalEntry,
     JournalLine,
     PaymentApproval,
@@ -34,8 +37,11 @@ from finance.models import (
 )
 from finance.selectors.allocations import allocation_list
 from finance.selectors.books import account_balance_list, book_office_list, book_plan_list
+from finance.selectors.deposits import deposit_list, holdings_get
+from finance.selectors.income import income_list
 from finance.selectors.payments import payment_list
-from finance.services import allocations
+from finance.services import allocations, deposits
+from finance.services.income import income_record
 from finance.services.payments import payment_mark_paid
 from mutualaid import dates
 from mutualaid.badinput import whole_number
@@ -260,6 +266,7 @@ class ApprovalSerializer(serializers.ModelSerializer[PaymentApproval]):
 
 class PaymentSerializer(OfficePlanFields, serializers.ModelSerializer[PaymentRequest]):
     claims_batch = serializers.CharField(source="claims_batch.number", read_only=True, default=None, allow_null=True)
+    policy = serializers.CharField(source="policy.number", read_only=True, default=None, allow_null=True)
     prepared_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
     entry = serializers.CharField(source="entry.number", read_only=True, default=None, allow_null=True)
     approvals = ApprovalSerializer(many=True, read_only=True)
@@ -278,6 +285,7 @@ class PaymentSerializer(OfficePlanFields, serializers.ModelSerializer[PaymentReq
             "payee",
             "purpose",
             "claims_batch",
+            "policy",
             "meeting",
             "meeting_on",
             "status",
@@ -503,6 +511,157 @@ class AllocationReceive(APIView):
         return Response(AllocationSerializer(_allocations().get(pk=allocation_pk)).data)
 
 
+def _plan_of_books(request: Request, plan_id: int) -> Plan | None:
+    """A plan the caller's office keeps books for (book_plan_list reads those pooled above)."""
+    return next((p for p in book_plan_list(office=request_office(request)) if p.pk == plan_id), None)
+
+
+class IncomeSerializer(OfficePlanFields, serializers.ModelSerializer[IncomeRecord]):
+    entry = serializers.CharField(source="entry.number", read_only=True)
+
+    class Meta:
+        model = IncomeRecord
+        fields = [
+            "id",
+            "number",
+            "office",
+            "office_name",
+            "plan",
+            "plan_name",
+            "kind",
+            "amount",
+            "payer",
+            "union_level",
+            "received_on",
+            "bank_reference",
+            "note",
+            "entry",
+        ]
+
+
+class IncomeInSerializer(serializers.Serializer[Any]):
+    plan = serializers.IntegerField()
+    kind = serializers.CharField(max_length=20)
+    amount = money_field()
+    payer = serializers.CharField(max_length=100)
+    union_level = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+    received_on = serializers.DateField()
+    bank_reference = serializers.CharField(max_length=60)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class IncomeList(FinanceReading, generics.ListAPIView[IncomeRecord]):
+    """Income other than premium of your tree (reserve contributions, subsidies, interest). POST
+    records and books one; a kind without its account or a subsidy without its union level is
+    refused (400), nothing booked; the same bank reference again returns the first record."""
+
+    serializer_class = IncomeSerializer
+    parser_classes = [BoundedJSONParser]
+
+    def get_queryset(self) -> QuerySet[IncomeRecord]:
+        return income_list()
+
+    @extend_schema(request=IncomeInSerializer, responses={201: IncomeSerializer})
+    def post(self, request: Request, version: str = "v1") -> Response:
+        user = request_user(request)
+        if not user.has_perm("finance.post"):
+            raise ApiPermissionDenied(_("Your roles do not allow this."))
+        form = IncomeInSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        plan = _plan_of_books(request, data.pop("plan"))
+        if plan is None:
+            return Response({"plan": [_("Choose a plan your office keeps books for.")]}, status=400)
+        try:
+            made = income_record(actor=user, plan=plan, **data)
+        except (ValidationError, PermissionDenied) as error:
+            return _refused(error)
+        return Response(IncomeSerializer(income_list().get(pk=made.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class DepositSerializer(OfficePlanFields, serializers.ModelSerializer[Deposit]):
+    class Meta:
+        model = Deposit
+        fields = [
+            "id",
+            "number",
+            "office",
+            "office_name",
+            "plan",
+            "plan_name",
+            "kind",
+            "institution",
+            "amount",
+            "annual_rate",
+            "starts_on",
+            "matures_on",
+            "status",
+            "version",
+            "bank_reference",
+            "meeting",
+            "meeting_on",
+            "matured_on",
+            "interest",
+        ]
+
+
+class DepositInSerializer(serializers.Serializer[Any]):
+    plan = serializers.IntegerField()
+    kind = serializers.CharField(max_length=20)
+    institution = serializers.CharField(max_length=100)
+    amount = money_field()
+    annual_rate = serializers.DecimalField(max_digits=6, decimal_places=4)
+    starts_on = serializers.DateField()
+    matures_on = serializers.DateField()
+    bank_reference = serializers.CharField(max_length=60)
+    meeting = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    meeting_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class DepositList(FinanceReading, generics.ListAPIView[Deposit]):
+    """Deposits and bonds of your tree, the next to mature first. POST places one: only a time
+    deposit or a treasury bond (stocks, funds, bonds, futures, wealth products are refused, 400),
+    maturing after it starts, within the plan's bank balance."""
+
+    serializer_class = DepositSerializer
+    parser_classes = [BoundedJSONParser]
+
+    def get_queryset(self) -> QuerySet[Deposit]:
+        return deposit_list()
+
+    @extend_schema(request=DepositInSerializer, responses={201: DepositSerializer})
+    def post(self, request: Request, version: str = "v1") -> Response:
+        user = request_user(request)
+        if not user.has_perm("finance.post"):
+            raise ApiPermissionDenied(_("Your roles do not allow this."))
+        form = DepositInSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        plan = _plan_of_books(request, data.pop("plan"))
+        if plan is None:
+            return Response({"plan": [_("Choose a plan your office keeps books for.")]}, status=400)
+        try:
+            made = deposits.deposit_place(actor=user, plan=plan, **data)
+        except (ValidationError, PermissionDenied) as error:
+            return _refused(error)
+        return Response(DepositSerializer(deposit_list().get(pk=made.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class HoldingsSerializer(serializers.Serializer[Any]):
+    cash = money_field()
+    time_deposits = money_field()
+    treasury_bonds = money_field()
+    total = money_field()
+
+
+class Holdings(FinanceReading):
+    """Your office's fund money, cash at the bank and deposits apart (all plans)."""
+
+    @extend_schema(responses={200: HoldingsSerializer})
+    def get(self, request: Request, version: str = "v1") -> Response:
+        return Response(HoldingsSerializer(holdings_get(office=request_office(request))).data)
+
+
 api_urls = [
     path("finance/entries/", EntryList.as_view(), name="api_finance_entries"),
     path("finance/entries/<int:entry_pk>/", EntryDetail.as_view(), name="api_finance_entry"),
@@ -520,5 +679,8 @@ api_urls = [
         AllocationReceive.as_view(),
         name="api_finance_allocation_receive",
     ),
+    path("finance/income/", IncomeList.as_view(), name="api_finance_income"),
+    path("finance/deposits/", DepositList.as_view(), name="api_finance_deposits"),
+    path("finance/holdings/", Holdings.as_view(), name="api_finance_holdings"),
     path("finance/payments/<int:payment_pk>/paid/", PaymentPaid.as_view(), name="api_finance_payment_paid"),
 ]

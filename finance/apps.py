@@ -29,6 +29,8 @@ class FinanceConfig(AppConfig):
             NavItem(_("Premium remittances"), "finance:remittance_list", "finance.view", 52, "money"),
             NavItem(_("Payments"), "finance:payment_list", "finance.view", 53, "money"),
             NavItem(_("Allocations"), "finance:allocation_list", "finance.view", 53, "money"),
+            NavItem(_("Income"), "finance:income_list", "finance.view", 53, "money"),
+            NavItem(_("Deposits and bonds"), "finance:deposit_list", "finance.view", 53, "money"),
             NavItem(_("Bank reconciliation"), "finance:bank_list", "finance.view", 54, "money"),
             NavItem(_("Statement"), "finance:statement", "finance.view", 55, "money"),
             NavItem(_("Budget"), "finance:budget", "finance.view", 56, "money"),
@@ -42,6 +44,7 @@ class FinanceConfig(AppConfig):
                 "statement_pk": "finance.BankStatement",
                 "batch_pk": "claims.PaymentBatch",  # a claims batch's payment
                 "allocation_pk": "finance.Allocation",
+                "deposit_pk": "finance.Deposit",
             }
         )
         guard_ledger("finance.JournalEntry", "finance.JournalLine", "finance.AllocationApproval")
@@ -49,9 +52,10 @@ class FinanceConfig(AppConfig):
         events.subscribe(EndorsementIssued, premiums.on_endorsement_issued)
         register_panel("claims.batch", payments.batch_payment_panel)
         register_demo(demo.seed_step)
-        from finance.todo import allocations_todo, payments_todo, remittances_todo
+        from finance.todo import allocations_todo, deposits_todo, payments_todo, remittances_todo
         from mutualaid.todo import register_todo
 
         register_todo(payments_todo)
         register_todo(remittances_todo)
         register_todo(allocations_todo)
+        register_todo(deposits_todo)

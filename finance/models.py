@@ -14,8 +14,9 @@ from decimal import Decimal
 import pghistory
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from mutualaid.money import MONEY
 from mutualaid.tenancy import TenantOwned
@@ -25,16 +26,24 @@ class Account(models.TextChoices):
     """The chart of accounts, the same in every office's books (codes as offices number them)."""
 
     BANK = "1001", _("1001 Dedicated bank account")
+    TIME_DEPOSITS = "1002", _("1002 Time deposits")
     IN_TRANSIT = "1012", _("1012 Allocations in transit from the office above")
     PREMIUM_RECEIVABLE = "1122", _("1122 Premium receivable from units")
+    RECOVERY_RECEIVABLE = "1131", _("1131 Overpaid claims to recover")
+    TREASURY_BONDS = "1101", _("1101 Treasury bonds")
     DUE_FROM_BELOW = "1221", _("1221 Remittances due from offices below")
     ALLOCATED_BELOW = "1231", _("1231 Funds allocated to offices below")
     DUE_TO_ABOVE = "2241", _("2241 Premium due to the office above")
     ALLOCATED_FROM_ABOVE = "2242", _("2242 Funds allocated by the office above")
     RESERVE_FUND = "2701", _("2701 Risk reserve fund")
     PREMIUM_INCOME = "6001", _("6001 Premium income")
+    PREMIUM_REFUNDS = "6011", _("6011 Premium refunded on cancellation")
     SUBSIDY_INCOME = "6051", _("6051 Union and unit subsidies")
+    INTEREST_INCOME = "6111", _("6111 Interest income")
     CLAIMS_PAID = "6401", _("6401 Claims paid")
+    INCENTIVE_GRANTS = "6411", _("6411 Incentive grants to agent points")
+    MEMBER_ACTIVITIES = "6421", _("6421 Member activities")
+    HARDSHIP_AID = "6431", _("6431 Hardship aid")
     MANAGEMENT_FEE = "6601", _("6601 Management fees")
     RESERVE_PROVISION = "6701", _("6701 Reserve set aside")
 
@@ -43,11 +52,18 @@ class Account(models.TextChoices):
 DEBIT_NORMAL = frozenset(
     {
         Account.BANK,
+        Account.TIME_DEPOSITS,
+        Account.TREASURY_BONDS,
         Account.IN_TRANSIT,
         Account.PREMIUM_RECEIVABLE,
+        Account.RECOVERY_RECEIVABLE,
         Account.DUE_FROM_BELOW,
         Account.ALLOCATED_BELOW,
+        Account.PREMIUM_REFUNDS,
         Account.CLAIMS_PAID,
+        Account.INCENTIVE_GRANTS,
+        Account.MEMBER_ACTIVITIES,
+        Account.HARDSHIP_AID,
         Account.MANAGEMENT_FEE,
         Account.RESERVE_PROVISION,
     }
@@ -62,6 +78,17 @@ class EntryKind(models.TextChoices):
     CLAIMS_PAID = "claims_paid", _("Claims paid")
     MANAGEMENT_FEE = "management_fee", _("Management fee")
     RESERVE_DRAW = "reserve_draw", _("Reserve fund drawn")
+    INCENTIVE_GRANT = "incentive_grant", _("Incentive grant to an agent point")
+    MEMBER_ACTIVITY = "member_activity", _("Member activity")
+    HARDSHIP_AID = "hardship_aid", _("Hardship aid")
+    PREMIUM_REFUND = "premium_refund", _("Premium refunded on cancellation")
+    UNION_CONTRIBUTION = "union_contribution", _("Union contribution to the reserve")
+    SUBSIDY_RECEIVED = "subsidy_received", _("Subsidy from a union")
+    INTEREST = "interest", _("Interest")
+    RECOVERY_DUE = "recovery_due", _("Overpaid claim to recover")
+    RECOVERY_REPAID = "recovery_repaid", _("Overpaid claim repaid")
+    DEPOSIT_PLACED = "deposit_placed", _("Deposit placed")
+    DEPOSIT_MATURED = "deposit_matured", _("Deposit matured")
     ALLOCATION_SENT = "allocation_sent", _("Funds allocated to an office below")
     ALLOCATION_RECEIVED = "allocation_received", _("Funds allocated by the office above")
     REVERSAL = "reversal", _("Reversal")
@@ -228,6 +255,27 @@ class PaymentKind(models.TextChoices):
     CLAIMS_BATCH = "claims_batch", _("Claims payment batch")
     MANAGEMENT_FEE = "management_fee", _("Management fee")
     RESERVE_DRAW = "reserve_draw", _("Drawing on the reserve fund")
+    INCENTIVE_GRANT = "incentive_grant", _("Incentive grant to an agent point (奖补)")
+    MEMBER_ACTIVITY = "member_activity", _("Member activity")
+    HARDSHIP_AID = "hardship_aid", _("Hardship aid (帮扶)")
+    PREMIUM_REFUND = "premium_refund", _("Premium refund on cancellation")
+
+
+# The account each kind of payment is booked to (a claims batch books per plan, to 6401), and the
+# kind of its entry. A kind missing here cannot be prepared: money never leaves the account
+# without the line of the chart it is reported on.
+PAYMENT_ACCOUNTS: dict[str, tuple[str, str]] = {
+    PaymentKind.CLAIMS_BATCH: (Account.CLAIMS_PAID, EntryKind.CLAIMS_PAID),
+    PaymentKind.MANAGEMENT_FEE: (Account.MANAGEMENT_FEE, EntryKind.MANAGEMENT_FEE),
+    PaymentKind.RESERVE_DRAW: (Account.RESERVE_FUND, EntryKind.RESERVE_DRAW),
+    PaymentKind.INCENTIVE_GRANT: (Account.INCENTIVE_GRANTS, EntryKind.INCENTIVE_GRANT),
+    PaymentKind.MEMBER_ACTIVITY: (Account.MEMBER_ACTIVITIES, EntryKind.MEMBER_ACTIVITY),
+    PaymentKind.HARDSHIP_AID: (Account.HARDSHIP_AID, EntryKind.HARDSHIP_AID),
+    PaymentKind.PREMIUM_REFUND: (Account.PREMIUM_REFUNDS, EntryKind.PREMIUM_REFUND),
+}
+# Spending beside the members' payouts (seed 004, 会员活动、帮扶救助): strictly approved, so
+# a recorded collective decision whatever the amount.
+DECISION_ALWAYS = frozenset({PaymentKind.INCENTIVE_GRANT, PaymentKind.MEMBER_ACTIVITY, PaymentKind.HARDSHIP_AID})
 
 
 class PaymentStatus(models.TextChoices):
@@ -273,6 +321,10 @@ class PaymentRequest(TenantOwned):
     claims_batch = models.ForeignKey(
         "claims.PaymentBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
+    # A premium refund names the policy whose premium it pays back.
+    policy = models.ForeignKey(
+        "enrollment.Policy", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("policy")
+    )
     meeting = models.CharField(_("collective decision (meeting)"), max_length=120, blank=True)
     meeting_on = models.DateField(_("meeting date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
@@ -307,6 +359,9 @@ class PaymentRequest(TenantOwned):
             ),
             models.UniqueConstraint(
                 fields=["claims_batch"], condition=~Q(status="rejected"), name="payment_one_live_per_batch"
+            ),
+            models.CheckConstraint(
+                condition=Q(policy__isnull=True) | Q(kind="premium_refund"), name="payment_policy_only_for_refunds"
             ),
         ]
 
@@ -485,3 +540,133 @@ class AllocationApproval(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.allocation_id} {self.layer}"
+
+
+class IncomeKind(models.TextChoices):
+    UNION_CONTRIBUTION = "union_contribution", _("Union contribution to the risk reserve")
+    SUBSIDY = "subsidy", _("Subsidy from a union level")
+    INTEREST = "interest", _("Interest on the dedicated account")
+
+
+# The account each kind of income is credited to (the bank is debited), and its entry's kind.
+INCOME_ACCOUNTS: dict[str, tuple[str, str]] = {
+    IncomeKind.UNION_CONTRIBUTION: (Account.RESERVE_FUND, EntryKind.UNION_CONTRIBUTION),
+    IncomeKind.SUBSIDY: (Account.SUBSIDY_INCOME, EntryKind.SUBSIDY_RECEIVED),
+    IncomeKind.INTEREST: (Account.INTEREST_INCOME, EntryKind.INTEREST),
+}
+
+
+class UnionLevel(models.TextChoices):
+    NATIONAL = "national", _("National federation (全总)")
+    PROVINCE = "province", _("Provincial federation")
+    CITY = "city", _("City federation")
+    COUNTY = "county", _("County or district federation")
+    UNIT = "unit", _("Grassroots union or employer")
+
+
+@pghistory.track()
+class IncomeRecord(TenantOwned):
+    """Money that came into the dedicated account other than premium: a union's contribution to
+    the risk reserve (Inner Mongolia: 10 million yuan), a subsidy from one union level, interest.
+    Booked when recorded; one record per bank reference of the office."""
+
+    number = models.CharField(_("income number"), max_length=24, unique=True)
+    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    kind = models.CharField(_("kind"), max_length=20, choices=IncomeKind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    payer = models.CharField(_("paid by"), max_length=100)
+    union_level = models.CharField(_("union level"), max_length=10, choices=UnionLevel.choices, blank=True)
+    received_on = models.DateField(_("received on"))
+    bank_reference = models.CharField(_("bank reference"), max_length=60)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("income")
+        verbose_name_plural = _("income")
+        ordering = ["-received_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="income_amount_positive"),
+            models.UniqueConstraint(fields=["org", "bank_reference"], name="income_once_per_bank_reference"),
+            models.CheckConstraint(
+                condition=~Q(kind="subsidy") | ~Q(union_level=""), name="income_subsidy_names_its_union_level"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DepositKind(models.TextChoices):
+    """What the fund may be held in besides the current account (ACFTU 2018 No. 28, seed 004: bank
+    deposits and treasury bonds, low-risk fixed income)."""
+
+    TIME_DEPOSIT = "time_deposit", _("Time deposit (定期存款)")
+    TREASURY_BOND = "treasury_bond", _("Treasury bond (国债)")
+
+
+# What the same rule forbids, named so that a refusal says which rule it is.
+PROHIBITED_INVESTMENTS: dict[str, StrOrPromise] = {
+    "stock": _("stocks"),
+    "fund": _("investment funds"),
+    "bond": _("corporate bonds"),
+    "futures": _("futures"),
+    "wealth_product": _("wealth-management products"),
+}
+DEPOSIT_ACCOUNTS = {DepositKind.TIME_DEPOSIT: Account.TIME_DEPOSITS, DepositKind.TREASURY_BOND: Account.TREASURY_BONDS}
+
+
+class DepositStatus(models.TextChoices):
+    PLACED = "placed", _("Placed")
+    MATURED = "matured", _("Matured, back in the account")
+
+
+@pghistory.track()
+class Deposit(TenantOwned):
+    """A time deposit or treasury bond bought with plan money: placed out of the dedicated
+    account, and at maturity the principal and its interest credited back to the fund."""
+
+    number = models.CharField(_("deposit number"), max_length=24, unique=True)
+    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    kind = models.CharField(_("kind"), max_length=16, choices=DepositKind.choices)
+    institution = models.CharField(_("bank or issuer"), max_length=100)
+    amount = models.DecimalField(_("principal"), **MONEY)
+    annual_rate = models.DecimalField(
+        _("annual rate"),
+        max_digits=6,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal("0.2"))],
+    )
+    starts_on = models.DateField(_("starts on"))
+    matures_on = models.DateField(_("matures on"))
+    status = models.CharField(_("status"), max_length=8, choices=DepositStatus.choices, default=DepositStatus.PLACED)
+    version = models.PositiveIntegerField(default=1)
+    bank_reference = models.CharField(_("bank reference"), max_length=60)
+    meeting = models.CharField(_("collective decision (meeting)"), max_length=120, blank=True)
+    meeting_on = models.DateField(_("meeting date"), null=True, blank=True)
+    placed_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(auto_now_add=True)
+    placed_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    matured_on = models.DateField(_("matured on"), null=True, blank=True)
+    interest = models.DecimalField(_("interest"), null=True, blank=True, **MONEY)
+    matured_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    matured_entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("deposit")
+        verbose_name_plural = _("deposits")
+        ordering = ["matures_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_amount_positive"),
+            models.CheckConstraint(condition=Q(matures_on__gt=F("starts_on")), name="deposit_matures_after_start"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["time_deposit", "treasury_bond"]), name="deposit_only_deposits_and_bonds"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -19,6 +19,7 @@ from finance.models import (
     RemittanceStatus,
 )
 from finance.rules import MONEY_OFFICES, own_remittance_due_date
+from finance.selectors.deposits import deposit_due_list
 from finance.selectors.remittances import remittance_warning_list
 from mutualaid import dates
 from mutualaid.models import OrgKind, User
@@ -111,3 +112,22 @@ def allocations_todo(user: User) -> list[Todo]:
     if user.has_perm("finance.remit"):
         found.append(Todo("money", _("Allocations in transit to confirm as received"), counts["to_receive"], url))
     return found
+
+
+def deposits_todo(user: User) -> list[Todo]:
+    """The office's deposits and bonds maturing within a month, urgent once one has matured and
+    its money is not yet booked back (one query)."""
+    office = user.org
+    if office is None or office.kind not in MONEY_OFFICES or not user.has_perm("finance.post"):
+        return []
+    due = list(deposit_due_list(office=office).values_list("matures_on", flat=True))
+    today = dates.business_today()
+    return [
+        Todo(
+            "money",
+            _("Deposits and bonds maturing within a month"),
+            len(due),
+            reverse("finance:deposit_list") + "?" + urlencode({"status": "placed"}),
+            urgent=any(day <= today for day in due),
+        )
+    ]
