@@ -92,3 +92,37 @@ def imprest_request(city: Any) -> Any:
             note=f"{city.county.name}备用金",
             requested_by=city.county_agent,
         )
+
+
+def deposit_placed(city: Any) -> Any:
+    """A union's contribution of 10,000 yuan to the city's reserve, and 500 yuan placed in a
+    one-year time deposit, both through the services."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from finance.services.deposits import deposit_place
+    from finance.services.income import income_record
+
+    today = dates.business_today()
+    user = city.office_user
+    with org_scope(city.city, actor_id=user.pk):
+        income_record(
+            actor=user,
+            plan=city.plan,
+            kind="union_contribution",
+            amount=Decimal("10000.00"),
+            payer=f"{city.city.name}总工会",
+            received_on=today,
+            bank_reference=f"{city.city.code}-RES",
+        )
+        return deposit_place(
+            actor=user,
+            plan=city.plan,
+            kind="time_deposit",
+            institution=f"{city.city.name}工商银行",
+            amount=Decimal("500.00"),
+            annual_rate=Decimal("0.0150"),
+            starts_on=today,
+            matures_on=today + timedelta(days=365),
+            bank_reference=f"{city.city.code}-CK",
+        )

@@ -74,6 +74,8 @@ TYPED: dict[str, tuple[str, ...]] = {
     "finance.Remittance": ("bank_reference",),
     "finance.PaymentRequest": ("payee", "purpose", "meeting", "reason", "bank_reference", "overdraw_reason"),
     "finance.Allocation": ("note", "meeting", "reason", "bank_reference"),
+    "finance.IncomeRecord": ("payer", "bank_reference", "note"),
+    "finance.Deposit": ("institution", "bank_reference", "meeting"),
     "finance.BankStatement": ("original_name",),
     "finance.BankLine": ("reference", "counterparty", "description"),
     "reporting.Snapshot": ("reason",),
@@ -123,6 +125,8 @@ NOT_TYPED: dict[str, str] = {
     "finance.PaymentRequest.number": "numbered by the product",
     "finance.PaymentApproval.layer": "the product's name of the approval layer",
     "finance.Allocation.number": "numbered by the product",
+    "finance.IncomeRecord.number": "numbered by the product",
+    "finance.Deposit.number": "numbered by the product",
     "finance.AllocationApproval.layer": "the product's name of the approval layer",
     "finance.BankStatement.sha256": "a digest",
     "reporting.Snapshot.rules_version": "the product's version of the rules",
@@ -494,6 +498,20 @@ def _allocation_offices(fx: Fixture) -> tuple[str, ...]:
     return (_fresh(fx.city.county).name, _fresh(fx.city.city).name)
 
 
+def _income_payer(fx: Fixture) -> tuple[str, ...]:
+    from finance.models import IncomeRecord
+
+    with unscoped():
+        return tuple(IncomeRecord.objects.filter(org=fx.city.city).values_list("payer", flat=True))
+
+
+def _deposit_institution(fx: Fixture) -> tuple[str, ...]:
+    from finance.models import Deposit
+
+    with unscoped():
+        return tuple(Deposit.objects.filter(org=fx.city.city).values_list("institution", flat=True))
+
+
 def _incoming(fx: Fixture) -> tuple[str, ...]:
     from finance.models import Remittance
 
@@ -535,6 +553,8 @@ EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "enrollment:member_search": _list_page("enrollment:member_search", _member_names, _unit_plan),
     "finance:payment_list": _list_page("finance:payment_list", _city_name, _payee),
     "finance:allocation_list": _list_page("finance:allocation_list", _allocation_offices),
+    "finance:income_list": _list_page("finance:income_list", _income_payer),
+    "finance:deposit_list": _list_page("finance:deposit_list", _deposit_institution),
     "finance:remittance_list": _list_page("finance:remittance_list", _incoming),
     "user_list": _list_page("user_list", _people),
     "org_tree": _list_page("org_tree", _nodes),

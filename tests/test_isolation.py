@@ -63,6 +63,7 @@ HOLDERS = {
     "remittance": "finance.Remittance",
     "payment": "finance.PaymentRequest",
     "allocation": "finance.Allocation",
+    "deposit": "finance.Deposit",
     "statement": "finance.BankStatement",
     "snapshot": "reporting.Snapshot",
     "export_job": "reporting.ExportJob",

@@ -134,6 +134,8 @@ PINNED_UNSCOPED = {
     "finance/services/remittances.py::remittance_draft": 1,  # the office the report goes to
     "finance/tasks.py::draft_all_remittances": 1,  # beat fan-out over office ids
     "finance/views/allocations.py::AllocationForm.__init__": 1,  # plans of the offices above, as a form's choices
+    "finance/views/deposits.py::DepositForm.__init__": 1,  # plans of the offices above, as a form's choices
+    "finance/views/income.py::IncomeForm.__init__": 1,  # plans of the offices above, as a form's choices
     "finance/views/payments.py::PaymentForm.__init__": 1,  # plans of the offices above, as a form's choices
     "finance/views/settings.py::SettingsForm.clean_remittance_due_day": 1,  # the office above's name and due day
     "finance/rules.py::own_remittance_due_date": 1,  # the office above, whose due day governs the report

@@ -9,7 +9,7 @@ the fund as income (debit 1001; credit 1002 or 1101, and 6111)."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -154,7 +154,7 @@ def deposit_interest_expected(*, deposit: Deposit, on: date | None = None) -> De
     fen: what the bank's figure is checked against."""
     end = on or deposit.matures_on
     days = max((end - deposit.starts_on).days, 0)
-    return (deposit.amount * deposit.annual_rate * days / 365).quantize(CENT)
+    return (deposit.amount * deposit.annual_rate * days / 365).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @transaction.atomic
