@@ -9,10 +9,18 @@ from claims.apis import api_urls as claims_api_urls
 from config.schema import DocsView, SchemaView
 from enrollment.apis import api_urls as enrollment_api_urls
 from finance.apis import api_urls as finance_api_urls
+from finance.fundapis import api_urls as fund_api_urls
 from mutualaid.urls import api_urls as core_api_urls
 from reporting.apis import api_urls as reporting_api_urls
 
-api_v1 = [*core_api_urls, *enrollment_api_urls, *claims_api_urls, *finance_api_urls, *reporting_api_urls]
+api_v1 = [
+    *core_api_urls,
+    *enrollment_api_urls,
+    *claims_api_urls,
+    *finance_api_urls,
+    *fund_api_urls,
+    *reporting_api_urls,
+]
 
 urlpatterns = [
     path("", include("mutualaid.urls")),

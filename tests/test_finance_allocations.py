@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation import gettext
 from rest_framework.authtoken.models import Token
 
 from finance.models import (
@@ -281,7 +282,7 @@ def test_the_home_page_lists_allocations_to_sign_transfer_and_receive(tree: Tree
     made = _ask(jiangmen)
 
     def count(user: object, label: str) -> int:
-        return next(t.count for t in allocations_todo(user) if str(t.label) == label)  # type: ignore[arg-type]
+        return next(t.count for t in allocations_todo(user) if str(t.label) == gettext(label))  # type: ignore[arg-type]
 
     with org_scope(tree.province):
         assert count(jiangmen.province.head, "Allocations waiting for your approval") == 1

@@ -54,10 +54,8 @@ def _cash_room(office: Organisation, plan: Plan) -> Decimal:
     return balance_get(office=office, plan=plan, account=Account.BANK) - (committed or ZERO)
 
 
-@transaction.atomic
-def deposit_place(
-    *,
-    actor: User,
+def _placement_errors(
+    office: Organisation,
     plan: Plan | None,
     kind: str,
     institution: str,
@@ -66,14 +64,10 @@ def deposit_place(
     starts_on: date | None,
     matures_on: date | None,
     bank_reference: str,
-    meeting: str = "",
-    meeting_on: date | None = None,
-) -> Deposit:
-    """Place plan money in a time deposit or a treasury bond, booked out of the dedicated account."""
-    require_permission(actor, "finance.post")
-    office = acting_office(actor)
-    if office.kind not in MONEY_OFFICES:
-        raise PermissionDenied(_("Your office keeps no books."))
+    meeting: str,
+    meeting_on: date | None,
+) -> dict[str, str]:
+    """What is wrong with a placement, field by field (nothing: an empty dict)."""
     errors: dict[str, str] = {}
     if kind not in DepositKind.values:
         errors["kind"] = _kind_refused(kind)
@@ -96,8 +90,7 @@ def deposit_place(
             "matures": matures_on,
             "starts": starts_on,
         }
-    reference = bank_reference.strip()[:60]
-    if not reference:
+    if not bank_reference.strip():
         errors["bank_reference"] = _("Enter the bank's reference of the placement.")
     decision_from = office_settings(FinanceSettings, office).collective_decision_from
     if amount and amount >= decision_from and not (meeting.strip() and meeting_on):
@@ -105,6 +98,33 @@ def deposit_place(
             "From %(limit)s yuan a placement needs the record of the collective decision: enter the meeting and its "
             "date."
         ) % {"limit": money_text(decision_from)}
+    return errors
+
+
+@transaction.atomic
+def deposit_place(
+    *,
+    actor: User,
+    plan: Plan | None,
+    kind: str,
+    institution: str,
+    amount: Decimal | None,
+    annual_rate: Decimal | None,
+    starts_on: date | None,
+    matures_on: date | None,
+    bank_reference: str,
+    meeting: str = "",
+    meeting_on: date | None = None,
+) -> Deposit:
+    """Place plan money in a time deposit or a treasury bond, booked out of the dedicated account."""
+    require_permission(actor, "finance.post")
+    office = acting_office(actor)
+    if office.kind not in MONEY_OFFICES:
+        raise PermissionDenied(_("Your office keeps no books."))
+    errors = _placement_errors(
+        office, plan, kind, institution, amount, annual_rate, starts_on, matures_on, bank_reference, meeting, meeting_on
+    )
+    reference = bank_reference.strip()[:60]
     if errors or plan is None or amount is None or annual_rate is None or starts_on is None or matures_on is None:
         raise ValidationError(errors)
     books_lock(office=office, plan=plan)

@@ -21,6 +21,40 @@ from mutualaid.models import User
 from mutualaid.roles import require_permission
 
 
+def _income_errors(
+    plan: Plan | None,
+    kind: str,
+    amount: Decimal | None,
+    payer: str,
+    received_on: date | None,
+    bank_reference: str,
+    union_level: str,
+) -> dict[str, str]:
+    """What is wrong with a record of income, field by field (nothing: an empty dict)."""
+    errors: dict[str, str] = {}
+    if kind not in IncomeKind.values:
+        errors["kind"] = _("Choose the kind of income.")
+    elif kind not in INCOME_ACCOUNTS:
+        errors["kind"] = _("Income of kind %(kind)s has no account in the chart to be booked to: it is refused.") % {
+            "kind": IncomeKind(kind).label
+        }
+    if plan is None:
+        errors["plan"] = _("Choose the plan the income belongs to.")
+    if amount is None or amount <= 0 or amount != amount.quantize(CENT):
+        errors["amount"] = _("Enter an amount above 0, in yuan with at most two decimals.")
+    if not payer.strip():
+        errors["payer"] = _("Enter who paid the money.")
+    if kind == IncomeKind.SUBSIDY and union_level not in UnionLevel.values:
+        errors["union_level"] = _("Choose the union level the subsidy comes from.")
+    elif union_level and union_level not in UnionLevel.values:
+        errors["union_level"] = _("Choose a union level from the list.")
+    if not bank_reference.strip():
+        errors["bank_reference"] = _("Enter the bank's reference of the money received.")
+    if received_on is None or received_on > dates.business_today():
+        errors["received_on"] = _("Enter the date the money arrived, today at the latest.")
+    return errors
+
+
 @transaction.atomic
 def income_record(
     *,
@@ -40,28 +74,8 @@ def income_record(
     office = acting_office(actor)
     if office.kind not in MONEY_OFFICES:
         raise PermissionDenied(_("Your office keeps no books."))
-    errors: dict[str, str] = {}
-    if kind not in IncomeKind.values:
-        errors["kind"] = _("Choose the kind of income.")
-    elif kind not in INCOME_ACCOUNTS:
-        errors["kind"] = _("Income of kind %(kind)s has no account in the chart to be booked to: it is refused.") % {
-            "kind": IncomeKind(kind).label
-        }
-    if plan is None:
-        errors["plan"] = _("Choose the plan the income belongs to.")
-    if amount is None or amount <= 0 or amount != amount.quantize(CENT):
-        errors["amount"] = _("Enter an amount above 0, in yuan with at most two decimals.")
-    if not payer.strip():
-        errors["payer"] = _("Enter who paid the money.")
-    if kind == IncomeKind.SUBSIDY and union_level not in UnionLevel.values:
-        errors["union_level"] = _("Choose the union level the subsidy comes from.")
-    elif union_level and union_level not in UnionLevel.values:
-        errors["union_level"] = _("Choose a union level from the list.")
+    errors = _income_errors(plan, kind, amount, payer, received_on, bank_reference, union_level)
     reference = bank_reference.strip()[:60]
-    if not reference:
-        errors["bank_reference"] = _("Enter the bank's reference of the money received.")
-    if received_on is None or received_on > dates.business_today():
-        errors["received_on"] = _("Enter the date the money arrived, today at the latest.")
     if errors or plan is None or amount is None or received_on is None:
         raise ValidationError(errors)
     # The same advice recorded twice at once: the second waits here, then finds the first.

@@ -118,6 +118,17 @@ def _check_within_limits(office: Organisation, plan: Plan, kind: str, amount: De
             errors["amount"] = _reserve_refused(available)
 
 
+def _check_kind(kind: str, errors: dict[str, str]) -> None:
+    """A kind of the list, and one with its account in the chart."""
+    if kind not in PaymentKind.values:
+        errors["kind"] = _("Choose what the payment is for.")
+    elif kind not in PAYMENT_ACCOUNTS:
+        errors["kind"] = _(
+            "A payment for %(kind)s has no account in the chart to be booked to: it cannot be prepared. Ask the "
+            "administrator to give the kind its account."
+        ) % {"kind": PaymentKind(kind).label}
+
+
 @transaction.atomic
 def payment_prepare(
     *,
@@ -140,13 +151,7 @@ def payment_prepare(
     office = acting_office(actor)
     errors: dict[str, str] = {}
     policy = None
-    if kind not in PaymentKind.values:
-        errors["kind"] = _("Choose what the payment is for.")
-    elif kind not in PAYMENT_ACCOUNTS:
-        errors["kind"] = _(
-            "A payment for %(kind)s has no account in the chart to be booked to: it cannot be prepared. Ask the "
-            "administrator to give the kind its account."
-        ) % {"kind": PaymentKind(kind).label}
+    _check_kind(kind, errors)
     if kind == PaymentKind.CLAIMS_BATCH:
         if claims_batch is None or claims_batch.org_id != office.pk:
             errors["claims_batch"] = _("Choose a payment batch of your office.")
