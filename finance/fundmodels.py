@@ -1,6 +1,7 @@
 """The funds' workflows beside the ledger's core (finance/models.py): allocations down the tree
 (划拨), income other than premium, and deposits and bonds. Imported by finance.models, so that
-they load with the app's models."""
+they load with the app's models; it imports nothing of finance (the accounts each kind is booked
+to are finance.models' INCOME_ACCOUNTS and DEPOSIT_ACCOUNTS)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from finance.models import Account, EntryKind, JournalEntry
 from mutualaid.money import MONEY
 from mutualaid.tenancy import TenantOwned
 
@@ -117,14 +117,6 @@ class IncomeKind(models.TextChoices):
     INTEREST = "interest", _("Interest on the dedicated account")
 
 
-# The account each kind of income is credited to (the bank is debited), and its entry's kind.
-INCOME_ACCOUNTS: dict[str, tuple[str, str]] = {
-    IncomeKind.UNION_CONTRIBUTION: (Account.RESERVE_FUND, EntryKind.UNION_CONTRIBUTION),
-    IncomeKind.SUBSIDY: (Account.SUBSIDY_INCOME, EntryKind.SUBSIDY_RECEIVED),
-    IncomeKind.INTEREST: (Account.INTEREST_INCOME, EntryKind.INTEREST),
-}
-
-
 class UnionLevel(models.TextChoices):
     NATIONAL = "national", _("National federation (全总)")
     PROVINCE = "province", _("Provincial federation")
@@ -148,7 +140,7 @@ class IncomeRecord(TenantOwned):
     received_on = models.DateField(_("received on"))
     bank_reference = models.CharField(_("bank reference"), max_length=60)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField("finance.JournalEntry", on_delete=models.PROTECT, related_name="+")
     recorded_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -184,7 +176,6 @@ PROHIBITED_INVESTMENTS: dict[str, StrOrPromise] = {
     "futures": _("futures"),
     "wealth_product": _("wealth-management products"),
 }
-DEPOSIT_ACCOUNTS = {DepositKind.TIME_DEPOSIT: Account.TIME_DEPOSITS, DepositKind.TREASURY_BOND: Account.TREASURY_BONDS}
 
 
 class DepositStatus(models.TextChoices):
@@ -217,12 +208,12 @@ class Deposit(TenantOwned):
     meeting_on = models.DateField(_("meeting date"), null=True, blank=True)
     placed_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
     placed_at = models.DateTimeField(auto_now_add=True)
-    placed_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    placed_entry = models.OneToOneField("finance.JournalEntry", on_delete=models.PROTECT, related_name="+")
     matured_on = models.DateField(_("matured on"), null=True, blank=True)
     interest = models.DecimalField(_("interest"), null=True, blank=True, **MONEY)
     matured_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     matured_entry = models.OneToOneField(
-        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "finance.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     class Meta(TenantOwned.Meta):

@@ -451,8 +451,6 @@ class BankLine(TenantOwned):
 # The funds' workflows (allocations down the tree, income other than premium, deposits and bonds)
 # live in finance/fundmodels.py, loaded with these models (it imports the chart from here).
 from finance.fundmodels import (  # noqa: E402
-    DEPOSIT_ACCOUNTS,
-    INCOME_ACCOUNTS,
     PROHIBITED_INVESTMENTS,
     Allocation,
     AllocationApproval,
@@ -465,6 +463,15 @@ from finance.fundmodels import (  # noqa: E402
     IncomeRecord,
     UnionLevel,
 )
+
+# The account each kind of income is credited to (the bank is debited), and its entry's kind.
+INCOME_ACCOUNTS: dict[str, tuple[str, str]] = {
+    IncomeKind.UNION_CONTRIBUTION: (Account.RESERVE_FUND, EntryKind.UNION_CONTRIBUTION),
+    IncomeKind.SUBSIDY: (Account.SUBSIDY_INCOME, EntryKind.SUBSIDY_RECEIVED),
+    IncomeKind.INTEREST: (Account.INTEREST_INCOME, EntryKind.INTEREST),
+}
+# Where a deposit or a bond is held while placed.
+DEPOSIT_ACCOUNTS = {DepositKind.TIME_DEPOSIT: Account.TIME_DEPOSITS, DepositKind.TREASURY_BOND: Account.TREASURY_BONDS}
 
 __all__ = [
     "APPROVAL_LAYERS",
