@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 from claims.apis import api_urls as claims_api_urls
 from config.schema import DocsView, SchemaView
 from enrollment.apis import api_urls as enrollment_api_urls
+from finance.allocapis import api_urls as finance_allocation_api_urls
 from finance.apis import api_urls as finance_api_urls
 from finance.fundapis import api_urls as finance_fund_api_urls
 from mutualaid.urls import api_urls as core_api_urls
@@ -19,6 +20,7 @@ api_v1 = [
     *claims_api_urls,
     *finance_api_urls,
     *finance_fund_api_urls,
+    *finance_allocation_api_urls,
     *reporting_api_urls,
 ]
 

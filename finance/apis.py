@@ -249,6 +249,7 @@ class ApprovalSerializer(serializers.ModelSerializer[PaymentApproval]):
 
 class PaymentSerializer(OfficePlanFields, serializers.ModelSerializer[PaymentRequest]):
     claims_batch = serializers.CharField(source="claims_batch.number", read_only=True, default=None, allow_null=True)
+    policy = serializers.CharField(source="policy.number", read_only=True, default=None, allow_null=True)
     prepared_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
     entry = serializers.CharField(source="entry.number", read_only=True, default=None, allow_null=True)
     approvals = ApprovalSerializer(many=True, read_only=True)
@@ -267,6 +268,7 @@ class PaymentSerializer(OfficePlanFields, serializers.ModelSerializer[PaymentReq
             "payee",
             "purpose",
             "claims_batch",
+            "policy",
             "meeting",
             "meeting_on",
             "status",

@@ -30,6 +30,9 @@ class FinanceConfig(AppConfig):
             NavItem(_("Premiums"), "finance:premiums", "finance.view", 51, "money"),
             NavItem(_("Premium remittances"), "finance:remittance_list", "finance.view", 52, "money"),
             NavItem(_("Payments"), "finance:payment_list", "finance.view", 53, "money"),
+            NavItem(_("Allocations"), "finance:allocation_list", "finance.view", 53, "money"),
+            NavItem(_("Income"), "finance:income_list", "finance.view", 53, "money"),
+            NavItem(_("Deposits and bonds"), "finance:deposit_list", "finance.view", 53, "money"),
             NavItem(_("Bank reconciliation"), "finance:bank_list", "finance.view", 54, "money"),
             NavItem(_("Statement"), "finance:statement", "finance.view", 55, "money"),
             NavItem(_("Budget"), "finance:budget", "finance.view", 56, "money"),
@@ -49,17 +52,23 @@ class FinanceConfig(AppConfig):
                 "receipt_pk": "finance.PremiumReceipt",
                 "fund_statement_pk": "finance.FundStatement",
                 "recovery_pk": "finance.Recovery",
+                "allocation_pk": "finance.Allocation",
+                "deposit_pk": "finance.Deposit",
             }
         )
-        guard_ledger("finance.JournalEntry", "finance.JournalLine", "finance.RecoveryRepayment")
+        guard_ledger(
+            "finance.JournalEntry", "finance.JournalLine", "finance.RecoveryRepayment", "finance.AllocationApproval"
+        )
         events.subscribe(PolicyIssued, premiums.on_policy_issued)
         events.subscribe(EndorsementIssued, premiums.on_endorsement_issued)
         events.subscribe(OverpaymentFound, recoveries.on_overpayment_found)
         register_panel("claims.batch", payments.batch_payment_panel)
         register_panel("claims.claim", recovery_views.claim_recovery_panel)
         register_demo(demo.seed_step)
-        from finance.todo import payments_todo, remittances_todo
+        from finance.todo import allocations_todo, deposits_todo, payments_todo, remittances_todo
         from mutualaid.todo import register_todo
 
         register_todo(payments_todo)
         register_todo(remittances_todo)
+        register_todo(allocations_todo)
+        register_todo(deposits_todo)

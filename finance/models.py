@@ -25,14 +25,24 @@ class Account(models.TextChoices):
     """The chart of accounts, the same in every office's books (codes as offices number them)."""
 
     BANK = "1001", _("1001 Dedicated bank account")
+    TIME_DEPOSITS = "1002", _("1002 Time deposits")
+    IN_TRANSIT = "1012", _("1012 Allocations in transit from the office above")
     PREMIUM_RECEIVABLE = "1122", _("1122 Premium receivable from units")
+    RECOVERY_RECEIVABLE = "1131", _("1131 Overpaid claims to recover")
+    TREASURY_BONDS = "1101", _("1101 Treasury bonds")
     DUE_FROM_BELOW = "1221", _("1221 Remittances due from offices below")
-    RECOVERY_RECEIVABLE = "1231", _("1231 Overpaid claims to recover")
+    ALLOCATED_BELOW = "1231", _("1231 Funds allocated to offices below")
     DUE_TO_ABOVE = "2241", _("2241 Premium due to the office above")
+    ALLOCATED_FROM_ABOVE = "2242", _("2242 Funds allocated by the office above")
     RESERVE_FUND = "2701", _("2701 Risk reserve fund")
     PREMIUM_INCOME = "6001", _("6001 Premium income")
+    PREMIUM_REFUNDS = "6011", _("6011 Premium refunded on cancellation")
     SUBSIDY_INCOME = "6051", _("6051 Union and unit subsidies")
+    INTEREST_INCOME = "6111", _("6111 Interest income")
     CLAIMS_PAID = "6401", _("6401 Claims paid")
+    INCENTIVE_GRANTS = "6411", _("6411 Incentive grants to agent points")
+    MEMBER_ACTIVITIES = "6421", _("6421 Member activities")
+    HARDSHIP_AID = "6431", _("6431 Hardship aid")
     MANAGEMENT_FEE = "6601", _("6601 Management fees")
     RESERVE_PROVISION = "6701", _("6701 Reserve set aside")
 
@@ -41,10 +51,18 @@ class Account(models.TextChoices):
 DEBIT_NORMAL = frozenset(
     {
         Account.BANK,
+        Account.TIME_DEPOSITS,
+        Account.TREASURY_BONDS,
+        Account.IN_TRANSIT,
         Account.PREMIUM_RECEIVABLE,
-        Account.DUE_FROM_BELOW,
         Account.RECOVERY_RECEIVABLE,
+        Account.DUE_FROM_BELOW,
+        Account.ALLOCATED_BELOW,
+        Account.PREMIUM_REFUNDS,
         Account.CLAIMS_PAID,
+        Account.INCENTIVE_GRANTS,
+        Account.MEMBER_ACTIVITIES,
+        Account.HARDSHIP_AID,
         Account.MANAGEMENT_FEE,
         Account.RESERVE_PROVISION,
     }
@@ -62,6 +80,17 @@ class EntryKind(models.TextChoices):
     PREMIUM_REFUNDED = "premium_refunded", _("Premium paid back to a unit")
     RECOVERY_BOOKED = "recovery_booked", _("Overpaid claim to recover")
     RECOVERY_REPAID = "recovery_repaid", _("Overpaid claim repaid")
+    INCENTIVE_GRANT = "incentive_grant", _("Incentive grant to an agent point")
+    MEMBER_ACTIVITY = "member_activity", _("Member activity")
+    HARDSHIP_AID = "hardship_aid", _("Hardship aid")
+    PREMIUM_REFUND = "premium_refund", _("Premium refunded on cancellation")
+    UNION_CONTRIBUTION = "union_contribution", _("Union contribution to the reserve")
+    SUBSIDY_RECEIVED = "subsidy_received", _("Subsidy from a union")
+    INTEREST = "interest", _("Interest")
+    DEPOSIT_PLACED = "deposit_placed", _("Deposit placed")
+    DEPOSIT_MATURED = "deposit_matured", _("Deposit matured")
+    ALLOCATION_SENT = "allocation_sent", _("Funds allocated to an office below")
+    ALLOCATION_RECEIVED = "allocation_received", _("Funds allocated by the office above")
     REVERSAL = "reversal", _("Reversal")
 
 
@@ -258,6 +287,27 @@ class PaymentKind(models.TextChoices):
     CLAIMS_BATCH = "claims_batch", _("Claims payment batch")
     MANAGEMENT_FEE = "management_fee", _("Management fee")
     RESERVE_DRAW = "reserve_draw", _("Drawing on the reserve fund")
+    INCENTIVE_GRANT = "incentive_grant", _("Incentive grant to an agent point (奖补)")
+    MEMBER_ACTIVITY = "member_activity", _("Member activity")
+    HARDSHIP_AID = "hardship_aid", _("Hardship aid (帮扶)")
+    PREMIUM_REFUND = "premium_refund", _("Premium refund on cancellation")
+
+
+# The account each kind of payment is booked to (a claims batch books per plan, to 6401), and the
+# kind of its entry. A kind missing here cannot be prepared: money never leaves the account
+# without the line of the chart it is reported on.
+PAYMENT_ACCOUNTS: dict[str, tuple[str, str]] = {
+    PaymentKind.CLAIMS_BATCH: (Account.CLAIMS_PAID, EntryKind.CLAIMS_PAID),
+    PaymentKind.MANAGEMENT_FEE: (Account.MANAGEMENT_FEE, EntryKind.MANAGEMENT_FEE),
+    PaymentKind.RESERVE_DRAW: (Account.RESERVE_FUND, EntryKind.RESERVE_DRAW),
+    PaymentKind.INCENTIVE_GRANT: (Account.INCENTIVE_GRANTS, EntryKind.INCENTIVE_GRANT),
+    PaymentKind.MEMBER_ACTIVITY: (Account.MEMBER_ACTIVITIES, EntryKind.MEMBER_ACTIVITY),
+    PaymentKind.HARDSHIP_AID: (Account.HARDSHIP_AID, EntryKind.HARDSHIP_AID),
+    PaymentKind.PREMIUM_REFUND: (Account.PREMIUM_REFUNDS, EntryKind.PREMIUM_REFUND),
+}
+# Spending beside the members' payouts (seed 004, 会员活动、帮扶救助): strictly approved, so
+# a recorded collective decision whatever the amount.
+DECISION_ALWAYS = frozenset({PaymentKind.INCENTIVE_GRANT, PaymentKind.MEMBER_ACTIVITY, PaymentKind.HARDSHIP_AID})
 
 
 class PaymentStatus(models.TextChoices):
@@ -303,6 +353,10 @@ class PaymentRequest(TenantOwned):
     claims_batch = models.ForeignKey(
         "claims.PaymentBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
+    # A premium refund names the policy whose premium it pays back.
+    policy = models.ForeignKey(
+        "enrollment.Policy", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("policy")
+    )
     meeting = models.CharField(_("collective decision (meeting)"), max_length=120, blank=True)
     meeting_on = models.DateField(_("meeting date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
@@ -337,6 +391,9 @@ class PaymentRequest(TenantOwned):
             ),
             models.UniqueConstraint(
                 fields=["claims_batch"], condition=~Q(status="rejected"), name="payment_one_live_per_batch"
+            ),
+            models.CheckConstraint(
+                condition=Q(policy__isnull=True) | Q(kind="premium_refund"), name="payment_policy_only_for_refunds"
             ),
         ]
 
@@ -615,3 +672,71 @@ class RecoveryRepayment(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.recovery_id} {self.amount}"
+
+
+# The funds' workflows (allocations down the tree, income other than premium, deposits and bonds)
+# live in finance/fundmodels.py, loaded with these models (it imports the chart from here).
+from finance.fundmodels import (  # noqa: E402
+    PROHIBITED_INVESTMENTS,
+    Allocation,
+    AllocationApproval,
+    AllocationPurpose,
+    AllocationStatus,
+    Deposit,
+    DepositKind,
+    DepositStatus,
+    IncomeKind,
+    IncomeRecord,
+    UnionLevel,
+)
+
+# The account each kind of income is credited to (the bank is debited), and its entry's kind.
+INCOME_ACCOUNTS: dict[str, tuple[str, str]] = {
+    IncomeKind.UNION_CONTRIBUTION: (Account.RESERVE_FUND, EntryKind.UNION_CONTRIBUTION),
+    IncomeKind.SUBSIDY: (Account.SUBSIDY_INCOME, EntryKind.SUBSIDY_RECEIVED),
+    IncomeKind.INTEREST: (Account.INTEREST_INCOME, EntryKind.INTEREST),
+}
+# Where a deposit or a bond is held while placed.
+DEPOSIT_ACCOUNTS = {DepositKind.TIME_DEPOSIT: Account.TIME_DEPOSITS, DepositKind.TREASURY_BOND: Account.TREASURY_BONDS}
+
+__all__ = [
+    "APPROVAL_LAYERS",
+    "DEBIT_NORMAL",
+    "DECISION_ALWAYS",
+    "DEPOSIT_ACCOUNTS",
+    "INCOME_ACCOUNTS",
+    "LAYER_LABELS",
+    "PAYMENT_ACCOUNTS",
+    "PROHIBITED_INVESTMENTS",
+    "Account",
+    "Allocation",
+    "AllocationApproval",
+    "AllocationPurpose",
+    "AllocationStatus",
+    "BankLine",
+    "BankStatement",
+    "Budget",
+    "ClosedMonth",
+    "Deposit",
+    "DepositKind",
+    "DepositStatus",
+    "EntryKind",
+    "FinanceSettings",
+    "FundStatement",
+    "IncomeKind",
+    "IncomeRecord",
+    "JournalEntry",
+    "JournalLine",
+    "PaymentApproval",
+    "PaymentKind",
+    "PaymentRequest",
+    "PaymentStatus",
+    "PremiumReceipt",
+    "ReceiptKind",
+    "Recovery",
+    "RecoveryRepayment",
+    "Remittance",
+    "RemittanceStatus",
+    "StatementPeriod",
+    "UnionLevel",
+]

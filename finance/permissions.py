@@ -12,6 +12,9 @@ PERMISSIONS = {
     "finance.post": frozenset({Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
     "finance.remit": frozenset({Role.COUNTY_AGENT, Role.FINANCE_OFFICER, Role.FINANCE_HEAD}),
     "finance.prepare": frozenset({Role.FINANCE_OFFICER}),
+    # Asking the office that pools a plan for an allocation (划拨), and confirming it arrived: the
+    # part-time agent point does it itself, as it remits premium up.
+    "finance.ask_allocation": frozenset({Role.FINANCE_OFFICER, Role.COUNTY_AGENT}),
     "finance.approve_office": frozenset({Role.OFFICE_HEAD}),
     "finance.approve_finance": frozenset({Role.FINANCE_HEAD}),
     "finance.approve_leader": frozenset({Role.LEADER}),

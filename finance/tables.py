@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.listing import plan_filter
 from finance.models import (
+    Allocation,
+    AllocationPurpose,
+    AllocationStatus,
     BankStatement,
+    Deposit,
+    DepositKind,
+    DepositStatus,
+    IncomeKind,
+    IncomeRecord,
     PaymentKind,
     PaymentRequest,
     PaymentStatus,
@@ -132,4 +140,88 @@ class ReceiptFilter(ListFilter):
 
     class Meta:
         model = PremiumReceipt
+        fields: list[str] = []
+
+
+class AllocationTable(ListTable):
+    number = tables.Column(_("Allocation"), linkify=("finance:allocation_detail", {"allocation_pk": tables.A("pk")}))
+    office = tables.Column(_("Asked for by"), accessor="org__name", order_by=("org__path",))
+    pooling = tables.Column(_("Allocated by"), accessor="pooling_office__name")
+    plan = tables.Column(_("Plan"), accessor="plan__name")
+    purpose = tables.Column(_("For"))
+    batch = tables.Column(_("Claims batch"), accessor="claims_batch__number", default="")
+    amount = MoneyColumn(_("Amount (yuan)"))
+    requested_at = DayColumn(_("Asked on"))
+    status = StatusColumn(_("Status"))
+
+    class Meta(ListTable.Meta):
+        attrs = {"class": "table", "data-testid": "allocations"}
+
+
+class AllocationFilter(ListFilter):
+    status = django_filters.ChoiceFilter(
+        choices=AllocationStatus.choices, label=_("Status"), empty_label=_("All statuses")
+    )
+    purpose = django_filters.ChoiceFilter(
+        choices=AllocationPurpose.choices, label=_("For"), empty_label=_("All purposes")
+    )
+    office = office_filter()
+    plan = plan_filter(field_name="plan")
+    requested = date_range("requested_at", _("Asked on"))
+
+    class Meta:
+        model = Allocation
+        fields: list[str] = []
+
+
+class IncomeTable(ListTable):
+    number = tables.Column(_("Income"))
+    office = tables.Column(_("Office"), accessor="org__name", order_by=("org__path",))
+    plan = tables.Column(_("Plan"), accessor="plan__name")
+    kind = tables.Column(_("Kind"))
+    union_level = tables.Column(_("Union level"), default="")
+    payer = tables.Column(_("Paid by"))
+    amount = MoneyColumn(_("Amount (yuan)"))
+    received_on = DayColumn(_("Received on"))
+    bank_reference = tables.Column(_("Bank reference"))
+    entry = tables.Column(
+        _("Entry"), accessor="entry__number", linkify=("finance:entry", {"entry_pk": tables.A("entry_id")})
+    )
+
+
+class IncomeFilter(ListFilter):
+    kind = django_filters.ChoiceFilter(choices=IncomeKind.choices, label=_("Kind"), empty_label=_("All kinds"))
+    office = office_filter()
+    plan = plan_filter(field_name="plan")
+    received = date_range("received_on", _("Received on"))
+
+    class Meta:
+        model = IncomeRecord
+        fields: list[str] = []
+
+
+class DepositTable(ListTable):
+    number = tables.Column(_("Deposit"), linkify=("finance:deposit_detail", {"deposit_pk": tables.A("pk")}))
+    office = tables.Column(_("Office"), accessor="org__name", order_by=("org__path",))
+    plan = tables.Column(_("Plan"), accessor="plan__name")
+    kind = tables.Column(_("Kind"))
+    institution = tables.Column(_("Bank or issuer"))
+    amount = MoneyColumn(_("Principal (yuan)"))
+    starts_on = DayColumn(_("Starts on"))
+    matures_on = DayColumn(_("Matures on"))
+    interest = MoneyColumn(_("Interest (yuan)"), default="")
+    status = StatusColumn(_("Status"))
+
+
+class DepositFilter(ListFilter):
+    status = django_filters.ChoiceFilter(
+        choices=DepositStatus.choices, label=_("Status"), empty_label=_("All statuses")
+    )
+    kind = django_filters.ChoiceFilter(choices=DepositKind.choices, label=_("Kind"), empty_label=_("All kinds"))
+    office = office_filter()
+    plan = plan_filter(field_name="plan")
+    matures = date_range("matures_on", _("Matures on"))
+
+    class Meta:
+        model = Deposit
         fields: list[str] = []

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from finance.models import APPROVAL_LAYERS, Remittance, RemittanceStatus
+from finance.models import (
+    APPROVAL_LAYERS,
+    Allocation,
+    AllocationApproval,
+    AllocationStatus,
+    Remittance,
+    RemittanceStatus,
+)
 from finance.rules import MONEY_OFFICES, own_remittance_due_date
+from finance.selectors.deposits import deposit_due_list
 from finance.selectors.payments import payment_queue_mine
 from finance.selectors.remittances import remittance_warning_list
 from mutualaid import dates
@@ -77,3 +85,53 @@ def remittances_todo(user: User) -> list[Todo]:
             )
         )
     return found
+
+
+def allocations_todo(user: User) -> list[Todo]:
+    """Allocations asked of the user's office whose next layer the user signs (not asked for by
+    the user, not signed by them already), approved ones to transfer, and transferred ones the
+    user's office is to confirm as received. Two queries."""
+    if user.org_id is None or not user.has_perm("finance.view"):
+        return []
+    url = reverse("finance:allocation_list")
+    found = []
+    layers = [place for place, (_name, perm) in enumerate(APPROVAL_LAYERS) if user.has_perm(perm)]
+    if layers:
+        signed_by_me = AllocationApproval.objects.filter(allocation=OuterRef("pk"), approver_id=user.pk)
+        waiting = (
+            Allocation.objects.filter(pooling_office_id=user.org_id, status=AllocationStatus.REQUESTED)
+            .exclude(requested_by_id=user.pk)
+            .annotate(signed=Count("approvals"))
+            .filter(signed__in=layers)
+            .exclude(Exists(signed_by_me))
+            .count()
+        )
+        found.append(Todo("money", _("Allocations waiting for your approval"), waiting, url))
+    counts = Allocation.objects.aggregate(
+        to_send=Count("pk", filter=Q(pooling_office_id=user.org_id, status=AllocationStatus.APPROVED)),
+        to_receive=Count("pk", filter=Q(org_id=user.org_id, status=AllocationStatus.TRANSFERRED)),
+    )
+    if user.has_perm("finance.post"):
+        found.append(Todo("money", _("Approved allocations to transfer"), counts["to_send"], url))
+    if user.has_perm("finance.remit"):
+        found.append(Todo("money", _("Allocations in transit to confirm as received"), counts["to_receive"], url))
+    return found
+
+
+def deposits_todo(user: User) -> list[Todo]:
+    """The office's deposits and bonds maturing within a month, urgent once one has matured and
+    its money is not yet booked back (one query)."""
+    office = user.org
+    if office is None or office.kind not in MONEY_OFFICES or not user.has_perm("finance.post"):
+        return []
+    due = list(deposit_due_list(office=office).values_list("matures_on", flat=True))
+    today = dates.business_today()
+    return [
+        Todo(
+            "money",
+            _("Deposits and bonds maturing within a month"),
+            len(due),
+            reverse("finance:deposit_list") + "?" + urlencode({"status": "placed"}),
+            urgent=any(day <= today for day in due),
+        )
+    ]

@@ -1,10 +1,13 @@
 from django.urls import path
 
 from finance.views import (
+    allocations,
     bank,
     books,
     budgets,
+    deposits,
     fund_statements,
+    income,
     payments,
     premiums,
     receipts,
@@ -32,6 +35,11 @@ urlpatterns = [
         name="payment_approval_form",
     ),
     path("batches/<int:batch_pk>/payment/", payments.BatchPaymentView.as_view(), name="batch_payment"),
+    path("allocations/", allocations.AllocationListView.as_view(), name="allocation_list"),
+    path("allocations/<int:allocation_pk>/", allocations.AllocationDetailView.as_view(), name="allocation_detail"),
+    path("deposits/", deposits.DepositListView.as_view(), name="deposit_list"),
+    path("deposits/<int:deposit_pk>/", deposits.DepositDetailView.as_view(), name="deposit_detail"),
+    path("income/", income.IncomeListView.as_view(), name="income_list"),
     path("settings/", settings.SettingsView.as_view(), name="settings"),
     path("bank/", bank.BankListView.as_view(), name="bank_list"),
     path("bank/<int:statement_pk>/", bank.BankDetailView.as_view(), name="bank_detail"),

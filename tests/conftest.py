@@ -52,6 +52,8 @@ class City:
     entry: Any = None
     remittance: Any = None
     payment: Any = None
+    allocation: Any = None
+    deposit: Any = None
     statement: Any = None
     snapshot: Any = None
     export_job: Any = None
@@ -139,6 +141,8 @@ class City:
         with unscoped():
             self.entry = JournalEntry.objects.get(idempotency_key=f"policy:{self.policy.pk}")
             self.payment = PaymentRequest.objects.filter(org=self.city).first()
+        self.allocation = finkit.imprest_request(self)
+        self.deposit = finkit.deposit_placed(self)
         self.statement = finkit.bank_statement(self)
         self.snapshot = finkit.city_snapshot(self)
         from reporting import jobs

@@ -72,3 +72,57 @@ def city_snapshot(city: Any) -> Any:
     with org_scope(city.city, actor_id=city.office_user.pk):
         snapshot, _created = reporting.snapshot_rollup(office=city.city, period=last_month(), actor=city.office_user)
     return snapshot
+
+
+def imprest_request(city: Any) -> Any:
+    """The agent point's request to its city for an imprest (备用金) of 20 yuan, as
+    `allocation_request` records it. Written directly: the city, having paid its claim from its
+    own account, has nothing available, and the service would rightly refuse it."""
+    from finance.models import Allocation
+    from finance.services.ledger import number_next
+
+    with unscoped():
+        return Allocation.objects.create(
+            org=city.county,
+            number=number_next(sequence="finance_allocation_number_seq", prefix="HB"),
+            pooling_office=city.city,
+            plan=city.plan,
+            purpose="imprest",
+            amount="20.00",
+            note=f"{city.county.name}备用金",
+            requested_by=city.county_agent,
+        )
+
+
+def deposit_placed(city: Any) -> Any:
+    """A union's contribution of 10,000 yuan to the city's reserve, and 500 yuan placed in a
+    one-year time deposit, both through the services."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from finance.services.deposits import deposit_place
+    from finance.services.income import income_record
+
+    today = dates.business_today()
+    user = city.office_user
+    with org_scope(city.city, actor_id=user.pk):
+        income_record(
+            actor=user,
+            plan=city.plan,
+            kind="union_contribution",
+            amount=Decimal("10000.00"),
+            payer=f"{city.city.name}总工会",
+            received_on=today,
+            bank_reference=f"{city.city.code}-RES",
+        )
+        return deposit_place(
+            actor=user,
+            plan=city.plan,
+            kind="time_deposit",
+            institution=f"{city.city.name}工商银行",
+            amount=Decimal("500.00"),
+            annual_rate=Decimal("0.0150"),
+            starts_on=today,
+            matures_on=today + timedelta(days=365),
+            bank_reference=f"{city.city.code}-CK",
+        )

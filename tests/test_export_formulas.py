@@ -73,6 +73,9 @@ TYPED: dict[str, tuple[str, ...]] = {
     "finance.JournalEntry": ("memo", "bank_reference"),
     "finance.Remittance": ("bank_reference",),
     "finance.PaymentRequest": ("payee", "purpose", "meeting", "reason", "bank_reference", "overdraw_reason"),
+    "finance.Allocation": ("note", "meeting", "reason", "bank_reference"),
+    "finance.IncomeRecord": ("payer", "bank_reference", "note"),
+    "finance.Deposit": ("institution", "bank_reference", "meeting"),
     "finance.BankStatement": ("original_name",),
     "finance.BankLine": ("reference", "counterparty", "description"),
     "finance.PremiumReceipt": ("bank_reference", "reason"),
@@ -136,6 +139,10 @@ NOT_TYPED: dict[str, str] = {
     "finance.JournalEntry.idempotency_key": "the product's key",
     "finance.PaymentRequest.number": "numbered by the product",
     "finance.PaymentApproval.layer": "the product's name of the approval layer",
+    "finance.Allocation.number": "numbered by the product",
+    "finance.IncomeRecord.number": "numbered by the product",
+    "finance.Deposit.number": "numbered by the product",
+    "finance.AllocationApproval.layer": "the product's name of the approval layer",
     "finance.BankStatement.sha256": "a digest",
     "reporting.Snapshot.rules_version": "the product's version of the rules",
     "reporting.Snapshot.checksum": "a digest",
@@ -535,6 +542,25 @@ def _payee(fx: Fixture) -> tuple[str, ...]:
         return tuple(PaymentRequest.objects.filter(org=fx.city.city).values_list("payee", flat=True))
 
 
+def _allocation_offices(fx: Fixture) -> tuple[str, ...]:
+    """The agent point that asked and the city that allocates, as the allocations list shows them."""
+    return (_fresh(fx.city.county).name, _fresh(fx.city.city).name)
+
+
+def _income_payer(fx: Fixture) -> tuple[str, ...]:
+    from finance.models import IncomeRecord
+
+    with unscoped():
+        return tuple(IncomeRecord.objects.filter(org=fx.city.city).values_list("payer", flat=True))
+
+
+def _deposit_institution(fx: Fixture) -> tuple[str, ...]:
+    from finance.models import Deposit
+
+    with unscoped():
+        return tuple(Deposit.objects.filter(org=fx.city.city).values_list("institution", flat=True))
+
+
 def _incoming(fx: Fixture) -> tuple[str, ...]:
     from finance.models import Remittance
 
@@ -599,6 +625,9 @@ EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "enrollment:policy_list": _list_page("enrollment:policy_list", _unit_plan, _period_texts),
     "enrollment:member_search": _list_page("enrollment:member_search", _member_names, _unit_plan),
     "finance:payment_list": _list_page("finance:payment_list", _city_name, _payee),
+    "finance:allocation_list": _list_page("finance:allocation_list", _allocation_offices),
+    "finance:income_list": _list_page("finance:income_list", _income_payer),
+    "finance:deposit_list": _list_page("finance:deposit_list", _deposit_institution),
     "finance:remittance_list": _list_page("finance:remittance_list", _incoming),
     "finance:receipt_list": _list_page("finance:receipt_list", _unit_plan, _receipt_references),
     "user_list": _list_page("user_list", _people),

@@ -62,6 +62,8 @@ HOLDERS = {
     "entry": "finance.JournalEntry",
     "remittance": "finance.Remittance",
     "payment": "finance.PaymentRequest",
+    "allocation": "finance.Allocation",
+    "deposit": "finance.Deposit",
     "statement": "finance.BankStatement",
     "snapshot": "reporting.Snapshot",
     "export_job": "reporting.ExportJob",

@@ -125,8 +125,10 @@ PINNED_UNSCOPED = {
     "enrollment/tasks.py::renewal_notices_all": 1,  # beat fan-out over office ids
     "enrollment/validation.py::_office_names": 1,  # which city holds a duplicate
     "finance/demo.py::seed": 1,  # seeding the demo
+    "finance/selectors/allocations.py::allocation_room_get": 1,  # the pooling office's books above the asker
     "finance/selectors/books.py::book_plan_list": 1,  # plans of the offices above
     "finance/selectors/publication.py::fund_statement_published_get": 1,  # the public page: a token, no login
+    "finance/services/allocations.py::_pooling_office": 1,  # the office above that pools the plan
     "finance/services/claims_batches.py::batch_payment_book": 1,  # plans pooled above the paying office
     "finance/services/claims_batches.py::batch_payment_defaults": 1,  # the plan pooled above the paying office
     "finance/services/ledger.py::_check_open": 1,  # the books posted into may lie above the actor
@@ -136,6 +138,9 @@ PINNED_UNSCOPED = {
     "finance/services/remittances.py::_plans": 1,  # plans of the offices above
     "finance/services/remittances.py::remittance_draft": 1,  # the office the report goes to
     "finance/tasks.py::draft_all_remittances": 1,  # beat fan-out over office ids
+    "finance/views/allocations.py::AllocationForm.__init__": 1,  # plans of the offices above, as a form's choices
+    "finance/views/deposits.py::DepositForm.__init__": 1,  # plans of the offices above, as a form's choices
+    "finance/views/income.py::IncomeForm.__init__": 1,  # plans of the offices above, as a form's choices
     "finance/views/payments.py::PaymentForm.__init__": 1,  # plans of the offices above, as a form's choices
     "finance/views/settings.py::SettingsForm.clean_remittance_due_day": 1,  # the office above's name and due day
     "finance/rules.py::own_remittance_due_date": 1,  # the office above, whose due day governs the report

@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from claims.models import PaymentBatch
 from finance.models import APPROVAL_LAYERS, Account, JournalLine, PaymentApproval, PaymentRequest, PaymentStatus
 from finance.rules import ZERO, normal_balance
+from finance.selectors.allocations import allocations_committed
 from mutualaid.models import Organisation, User
 
 # Approved and on its way out of the bank account, not yet booked as paid.
@@ -75,9 +76,10 @@ class Overdraft:
 
 
 def payment_overdraft_get(*, payment: PaymentRequest) -> Overdraft:
-    """The bank account's balance against this payment and the others approved but not yet paid
-    (read in the caller's scope: the office paying is the caller's own). The service that books
-    the payment reads it again under the office's lock."""
+    """The bank account's balance against this payment, the others approved but not yet paid and
+    the allocations to offices below approved and not yet transferred (read in the caller's scope:
+    the office paying is the caller's own). The service that books the payment reads it again
+    under the office's lock."""
     sums = JournalLine.objects.filter(org_id=payment.org_id, account=Account.BANK).aggregate(
         debit=Sum("debit"), credit=Sum("credit")
     )
@@ -89,6 +91,6 @@ def payment_overdraft_get(*, payment: PaymentRequest) -> Overdraft:
     return Overdraft(
         account=Account.BANK,
         balance=normal_balance(Account.BANK, sums["debit"] or ZERO, sums["credit"] or ZERO),
-        committed=others or ZERO,
+        committed=(others or ZERO) + allocations_committed(office=payment.org),
         amount=payment.amount,
     )

@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims.models import PaymentBatch
-from enrollment.models import Plan, Policy
+from enrollment.models import Enrollment, EnrollmentStatus, Plan, Policy
 from finance.models import (
     APPROVAL_LAYERS,
+    DECISION_ALWAYS,
+    PAYMENT_ACCOUNTS,
     Account,
-    EntryKind,
     FinanceSettings,
     JournalEntry,
     JournalLine,
@@ -73,6 +74,39 @@ def _reserve_refused(available: Decimal) -> str:
     return _("The reserve fund holds %(available)s yuan for this plan.") % {"available": available}
 
 
+def _refundable(policy: Policy) -> Decimal:
+    """What may still be refunded on a policy: the premium of its cancelled members, less the
+    refunds prepared for it and not rejected."""
+    cancelled = Enrollment.objects.filter(policy=policy, status=EnrollmentStatus.CANCELLED).aggregate(
+        total=Sum("premium")
+    )["total"]
+    refunded = (
+        PaymentRequest.objects.filter(policy=policy, kind=PaymentKind.PREMIUM_REFUND)
+        .exclude(status=PaymentStatus.REJECTED)
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return (cancelled or ZERO) - (refunded or ZERO)
+
+
+def _refund_policy(plan: Plan | None, number: str, amount: Decimal | None, errors: dict[str, str]) -> Policy | None:
+    """The policy a premium refund pays back, read in the caller's scope (its own tree's units),
+    within what its cancelled members paid."""
+    policy = Policy.objects.filter(number=number.strip()).select_related("period").first() if number.strip() else None
+    if policy is None:
+        errors["policy_number"] = _("Enter the number of the policy of your tree whose premium is refunded.")
+        return None
+    if plan is not None and policy.period.plan_id != plan.pk:
+        errors["policy_number"] = _("Policy %(number)s is not of the plan chosen.") % {"number": policy.number}
+        return None
+    room = _refundable(policy)
+    if amount is not None and amount > room:
+        errors["amount"] = _(
+            "Policy %(number)s has %(room)s yuan of premium of cancelled members not yet refunded: cancel the members "
+            "first, or refund less."
+        ) % {"number": policy.number, "room": money_text(max(room, ZERO))}
+    return policy
+
+
 def _check_within_limits(office: Organisation, plan: Plan, kind: str, amount: Decimal, errors: dict[str, str]) -> None:
     if kind == PaymentKind.MANAGEMENT_FEE:
         room = _fee_room(office, plan, dates.business_today().year)
@@ -82,6 +116,17 @@ def _check_within_limits(office: Organisation, plan: Plan, kind: str, amount: De
         available = balance_get(office=office, plan=plan, account=Account.RESERVE_FUND)
         if amount > available:
             errors["amount"] = _reserve_refused(available)
+
+
+def _check_kind(kind: str, errors: dict[str, str]) -> None:
+    """A kind of the list, and one with its account in the chart."""
+    if kind not in PaymentKind.values:
+        errors["kind"] = _("Choose what the payment is for.")
+    elif kind not in PAYMENT_ACCOUNTS:
+        errors["kind"] = _(
+            "A payment for %(kind)s has no account in the chart to be booked to: it cannot be prepared. Ask the "
+            "administrator to give the kind its account."
+        ) % {"kind": PaymentKind(kind).label}
 
 
 @transaction.atomic
@@ -96,13 +141,17 @@ def payment_prepare(
     claims_batch: PaymentBatch | None = None,
     meeting: str = "",
     meeting_on: date | None = None,
+    policy_number: str = "",
 ) -> PaymentRequest:
-    """Prepare an outgoing payment for approval; whoever prepares it may not approve it."""
+    """Prepare an outgoing payment for approval; whoever prepares it may not approve it. Each
+    kind is booked to its own account (PAYMENT_ACCOUNTS); grants, member activities and hardship
+    aid need a recorded collective decision whatever the amount; a premium refund names the
+    policy and stays within the premium of its cancelled members."""
     require_permission(actor, "finance.prepare")
     office = acting_office(actor)
     errors: dict[str, str] = {}
-    if kind not in PaymentKind.values:
-        errors["kind"] = _("Choose what the payment is for.")
+    policy = None
+    _check_kind(kind, errors)
     if kind == PaymentKind.CLAIMS_BATCH:
         if claims_batch is None or claims_batch.org_id != office.pk:
             errors["claims_batch"] = _("Choose a payment batch of your office.")
@@ -120,6 +169,8 @@ def payment_prepare(
             payee, purpose = payee.strip() or default_payee, purpose.strip() or default_purpose
     elif claims_batch is not None:
         errors["claims_batch"] = _("Only a payment for a claims batch names a batch.")
+    if kind == PaymentKind.PREMIUM_REFUND:
+        policy = _refund_policy(plan, policy_number, amount, errors)
     if kind != PaymentKind.CLAIMS_BATCH and plan is None:
         errors["plan"] = _("Choose the plan the payment is made for.")
     if amount is None or amount <= 0 or amount != amount.quantize(CENT):
@@ -133,6 +184,11 @@ def payment_prepare(
         errors["meeting"] = _(
             "From %(limit)s yuan a payment needs the record of the collective decision: enter the meeting and its date."
         ) % {"limit": decision_from}
+    elif kind in DECISION_ALWAYS and not (meeting.strip() and meeting_on):
+        errors["meeting"] = _(
+            "%(kind)s is paid beside the members' payouts and needs the record of the collective decision whatever "
+            "the amount: enter the meeting and its date."
+        ) % {"kind": PaymentKind(kind).label}
     if not errors and amount is not None and plan is not None:
         _check_within_limits(office, plan, kind, amount, errors)
     if errors or amount is None:
@@ -146,6 +202,7 @@ def payment_prepare(
         payee=payee.strip()[:100],
         purpose=purpose.strip()[:200],
         claims_batch=claims_batch,
+        policy=policy,
         meeting=meeting.strip()[:120],
         meeting_on=meeting_on,
         prepared_by=actor,
@@ -239,7 +296,7 @@ def _check_still_within_limits(payment: PaymentRequest, plan: Plan, paid_on: dat
         room = _fee_room(payment.org, plan, paid_on.year)
         if payment.amount > room:
             raise ValidationError(_fee_refused(room, payment.amount))
-    else:
+    elif payment.kind == PaymentKind.RESERVE_DRAW:
         available = balance_get(office=payment.org, plan=plan, account=Account.RESERVE_FUND)
         if payment.amount > available:
             raise ValidationError(_reserve_refused(available))
@@ -355,22 +412,29 @@ def overdraft_refused(payment: PaymentRequest, overdraft: Overdraft) -> str:
         "amount": money_text(overdraft.amount),
         "shortfall": money_text(overdraft.shortfall),
         "least": OVERDRAW_REASON_MIN,
-    }
+    } + (_allocation_hint() if payment.org.parent_id is not None else "")
+
+
+def _allocation_hint() -> str:
+    """Where the plan is pooled above, the money comes by an allocation, asked for first."""
+    return " " + _("Where the office above pools the plan, ask it for an allocation (Allocations page) before paying.")
 
 
 def _book(actor: User, payment: PaymentRequest, paid_on: date, reference: str) -> JournalEntry:
-    """A fee or a reserve draw, out of the dedicated account, within the cap or the reserve."""
+    """A payment other than a claims batch, out of the dedicated account to its kind's account (a
+    fee within the cap, a reserve draw within the reserve)."""
     plan = payment.plan
     if plan is None:  # the database refuses such a payment; say so rather than book nothing
         raise ValidationError(_("Choose the plan the payment is made for."))
     _check_still_within_limits(payment, plan, paid_on)
-    fee = payment.kind == PaymentKind.MANAGEMENT_FEE
-    account = Account.MANAGEMENT_FEE if fee else Account.RESERVE_FUND
+    if payment.kind not in PAYMENT_ACCOUNTS:
+        raise ValidationError(_("A payment of this kind has no account in the chart to be booked to."))
+    account, entry_kind = PAYMENT_ACCOUNTS[payment.kind]
     return entry_post(
         actor=actor,
         office=payment.org,
         plan=plan,
-        kind=EntryKind.MANAGEMENT_FEE if fee else EntryKind.RESERVE_DRAW,
+        kind=entry_kind,
         posted_on=paid_on,
         memo=f"{payment.number} {payment.payee}: {payment.purpose}",
         legs=[debit(account, payment.amount), credit(Account.BANK, payment.amount)],

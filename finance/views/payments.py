@@ -72,6 +72,9 @@ class PaymentForm(StrictNumbers, forms.Form):
     purpose = forms.CharField(label=gettext_lazy("Purpose"), max_length=200, required=False)
     meeting = forms.CharField(label=gettext_lazy("Collective decision (meeting)"), max_length=120, required=False)
     meeting_on = forms.DateField(label=gettext_lazy("Meeting date"), widget=DATE, required=False)
+    policy_number = forms.CharField(
+        label=gettext_lazy("Policy number (for a premium refund)"), max_length=40, required=False
+    )
 
     def __init__(self, *args: Any, office: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
