@@ -37,7 +37,7 @@ class Region:
 REGIONS: tuple[Region, ...] = (
     Region("绍兴·职工医疗互助保障", PlanKind.INPATIENT, "shaoxing_plan", "60.00"),
     Region("金华·职工住院医疗互助保障", PlanKind.INPATIENT, "jinhua_working_age", "50.00", {"max_shares": 2}, True),
-    Region("衢州·职工医疗互助保障", PlanKind.INPATIENT, "quzhou_2016", "50.00"),
+    Region("衢州·职工医疗互助保障", PlanKind.INPATIENT, "quzhou_threshold_abolished", "50.00"),
     Region("湖州·职工重大疾病互助保障", PlanKind.CRITICAL, "huzhou_critical_illness", "10.00"),
     Region(
         "内蒙古·职工住院医疗互助",

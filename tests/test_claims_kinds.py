@@ -152,7 +152,7 @@ def test_each_kind_pays_by_its_own_terms_and_is_labelled_by_its_own_name() -> No
         label.endswith("1,300.00 yuan in the year is not paid, 1,300.00 yuan of it in this claim")
         for label in _labels(outpatient)
     )
-    assert any("8,000.00 × 20% = 1,600.00" in label for label in _labels(outpatient))
+    assert any("8,000.00 × 20.0% = 1,600.00" in label for label in _labels(outpatient))
     assert _labels(outpatient)[0] == "Benefit: 普通门诊补助"
 
     lump = calculate(schedule, Claim(care_type="women_special_illness", severity="乳腺癌", earlier=()))

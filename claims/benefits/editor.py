@@ -384,7 +384,7 @@ PRESETS: dict[str, Preset] = {
         gettext_lazy("Death condolence: 3,000 yuan for a member who dies in the period (Shaoxing)"),
         {"covered_care": ["death"], "death": {"condolence": 3000}},
     ),
-    "quzhou_2016": Preset(
+    "quzhou_threshold_abolished": Preset(
         gettext_lazy(
             "Quzhou: a threshold of 500 yuan, abolished for admissions from 1 January 2016, and a payout below 50 "
             "yuan raised to 50"
