@@ -11,6 +11,11 @@ from mutualaid.tenancy import unscoped
 from tests.browser import login, page, screenshot  # noqa: F401 - the fixture
 from tests.conftest import Tree
 
+WORST = """() => { const out = [];
+  for (const el of document.body.querySelectorAll('*')) { const r = el.getBoundingClientRect().right;
+    if (r > 391) out.push(el.tagName + '.' + el.className + '#' + el.id + ':' + Math.round(r)); }
+  return out.slice(0, 12); }"""
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -27,7 +32,7 @@ def test_a_clerk_edits_a_schedule_field_by_field_on_a_phone(tree: Tree, page) ->
     error.wait_for()
     assert "ratio" in error.inner_text()
     assert page.input_value("[name=segments_ratio_1]") == "5"  # the clerk's own entry comes back
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.evaluate(WORST)
     page.fill("[name=segments_ratio_1]", "0.5")
     page.fill("#ex-self", "4000")
     page.click("button[value=fields_preview]")
