@@ -32,7 +32,7 @@ class ClaimsConfig(AppConfig):
         from mutualaid.badinput import register_query_ids
 
         register_query_ids("claim", "batch")
-        from claims import demo, permissions, retention, tasks
+        from claims import demo, demo_regions, permissions, retention, tasks
         from claims.events import ClaimsBatchPaid
         from mutualaid import events, pii
         from mutualaid.demo import register_demo
@@ -77,6 +77,7 @@ class ClaimsConfig(AppConfig):
         pii.register_encrypted("claims.HospitalCheckDocument", file=True)
         register_rules(*retention.RULES)
         register_demo(demo.seed_step)
+        register_demo(demo_regions.seed_step)
         from claims.todo import claims_todo
         from mutualaid.todo import register_todo
 

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.models import (
@@ -252,13 +253,16 @@ def endorsement_members(*, endorsement: Endorsement) -> QuerySet[Enrollment]:
 
 def member_list_premium_split(*, member_list: MemberList, period: Period, today: date) -> PremiumSplit:
     """Each member's premium and its parts as approval stores them. Every member of a unit holds
-    the same number of shares, so one split serves the list; a staged subsidy goes by `today`."""
+    the same number of shares, so one split serves the list; a staged subsidy goes by the day the
+    members joined, the day their unit sent the list (a list approved in August that was sent on
+    31 July still earns July's stage), or by `today` for a list not yet sent."""
     shares = ListRow.objects.filter(member_list=member_list, ok=True).values_list("shares", flat=True).first() or 1
+    joined = timezone.localdate(member_list.submitted_at) if member_list.submitted_at else today
     subsidy = subsidy_for(
         kind=period.subsidy_kind,
         amount=period.subsidy_amount,
         stages=period.subsidy_stages,
-        enrolled_on=today if period.subsidy_kind == SubsidyKind.STAGED else period.starts_on,
+        enrolled_on=joined if period.subsidy_kind == SubsidyKind.STAGED else period.starts_on,
     )
     return premium_split(
         shares=shares, premium_per_share=period.premium_per_share, subsidy=subsidy, unit_ratio=period.unit_ratio

@@ -39,6 +39,7 @@ def columns() -> list[tuple[str, str, str]]:
     return [
         ("people_all", _("Enrolled, all years"), COUNT),
         ("people_year", _("Enrolled this year"), COUNT),
+        ("shares_all", _("Shares, all years"), COUNT),
         ("shares_year", _("Shares this year"), COUNT),
         ("premium_all", _("Premium, all years"), MONEY),
         ("premium_year", _("Premium this year"), MONEY),

@@ -75,3 +75,27 @@ def test_the_demo_approvers_roles_were_granted_by_one_person_and_confirmed_by_an
         assert grant.granted_by != grant.decided_by or name == "sheng_head", name
     finance_head = grants[("xian_finance_head", "finance_head")]
     assert (finance_head.granted_by.username, finance_head.decided_by.username) == ("xian_head", "sheng_head")
+
+
+def test_the_demo_has_a_plan_with_its_schedule_for_each_regional_shape_of_rules(db: None) -> None:
+    from claims.benefits.editor import PRESETS
+    from claims.benefits.schedule import Schedule
+    from claims.demo_regions import REGIONS
+    from claims.models import BenefitSchedule
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # again: no second plan
+    with unscoped():
+        schedules = {row.period.plan.name: row for row in BenefitSchedule.objects.select_related("period__plan")}
+    for region in REGIONS:
+        row = schedules[region.name]
+        period = row.period
+        assert period.starts_on < period.ends_on
+        stored = Schedule.from_dict(row.rules)
+        preset = Schedule.from_dict(PRESETS[region.preset].schedule)
+        # The same rules as the preset, but for a version moved inside the demo's period.
+        assert stored.segments == preset.segments and stored.covered_care == preset.covered_care, region.name
+        for version in stored.versions:
+            assert period.starts_on < version.starts_on <= period.ends_on
+    assert Schedule.from_dict(schedules["衢州·职工医疗互助保障"].rules).versions[0].set == (("plan_deductible", 0),)
+    assert schedules["女职工特殊疾病互助保障"].rules["eligibility"]["genders"] == ["F"]

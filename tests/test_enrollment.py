@@ -402,3 +402,35 @@ def test_the_list_of_policies_takes_the_same_queries_however_long(  # type: igno
     with django_assert_max_num_queries(15):
         body = client.get("/enrollment/policies/").content.decode()
     assert body.count("/enrollment/policies/") >= 2
+
+
+def test_a_staged_subsidy_goes_by_the_day_the_unit_sent_the_list_not_the_approval(tree: Tree) -> None:
+    """Linhe (seed 002): 30 yuan for members who join by 31 July, 20 by 30 September, none after.
+    A list sent on 31 July and approved in August keeps July's 30 yuan."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from enrollment.services.member_lists import member_list_submit
+
+    stages = [{"until": "2026-07-31", "amount": "30.00"}, {"until": "2026-09-30", "amount": "20.00"}]
+    offer = offer_plan(tree.province_user, subsidy_kind="staged", subsidy_stages=stages)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(datetime(2026, 7, 31, 23, 30, tzinfo=shanghai), tick=False):
+        checked = upload_and_check(tree.a.unit_agent, tree.a.unit, offer.period, [person(1)])
+        with org_scope(tree.a.unit_agent.org, actor_id=tree.a.unit_agent.pk):
+            member_list_submit(actor=tree.a.unit_agent, member_list=checked)
+    with (
+        time_machine.travel(datetime(2026, 8, 5, 10, tzinfo=shanghai), tick=False),
+        org_scope(tree.a.office_user.org, actor_id=tree.a.office_user.pk),
+    ):
+        policy = member_list_approve(actor=tree.a.office_user, member_list=checked)
+    assert policy.union_part == Decimal("30.00")
+    with time_machine.travel(datetime(2026, 8, 6, 9, tzinfo=shanghai), tick=False):
+        late = upload_and_check(tree.b.unit_agent, tree.b.unit, offer.period, [person(2)])
+        with org_scope(tree.b.unit_agent.org, actor_id=tree.b.unit_agent.pk):
+            member_list_submit(actor=tree.b.unit_agent, member_list=late)
+        with org_scope(tree.province_user.org, actor_id=tree.province_user.pk):
+            later = member_list_approve(actor=tree.province_user, member_list=late)
+    assert later.union_part == Decimal("20.00")

@@ -110,6 +110,7 @@ def _figures() -> dict[str, object]:
         "remittance": None,
         "people_all": 1200,
         "people_year": 1000,
+        "shares_all": 1300,
         "shares_year": 1100,
         "premium_all": "3000.00",
         "premium_year": "2500.00",
@@ -135,6 +136,9 @@ def test_the_overview_workbook_holds_numbers_in_the_product_formats_and_the_pdf_
     assert (Decimal(str(loss.value)), loss.number_format) == (Decimal("1.8951"), "0.0%")
     assert (Decimal(str(premium.value)), premium.number_format) == (Decimal("2500.00"), "#,##0.00")
     assert (people.value, people.number_format) == (1000, "#,##0")
+    # The 历年份数 column of the seeds' 一览表 (seed 000): shares over all years.
+    shares = sheet.cell(row=4, column=headers["历年份数"])
+    assert (shares.value, shares.number_format) == (1300, "#,##0")
     assert "2026年11月" in str(sheet.cell(row=1, column=1).value)
     assert exports.display("1.8951", "0.0%") == "189.5%"
     assert exports.display("2500.00", "#,##0.00") == "2,500.00"

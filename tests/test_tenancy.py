@@ -110,6 +110,7 @@ PINNED_UNSCOPED = {
     "claims/services/figures.py::_stay_into_cover": 1,  # the schedule kept by the office above the unit
     "claims/services/calculation.py::_earlier": 1,  # the person's claims held by other offices: figures only
     "claims/services/calculation.py::_facts": 1,  # a member's earlier claims anywhere in the province
+    "claims/services/calculation.py::_kinds_paid_before": 1,  # kinds paid to a member in earlier periods
     "claims/services/calculation.py::_membership_year": 1,  # a member's enrollments anywhere in the province
     "claims/services/calculation.py::claim_flags": 1,  # duplicate invoices anywhere in the province
     "claims/services/payment.py::batch_settle": 1,  # freezing a schedule of the office above

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from claims.benefits import explain
+from claims.benefits import explain, extras
 from claims.benefits.facts import LONG_COVERED, Before, Claim, Earlier, base_amount, before, burden
 from claims.benefits.money import ZERO, round_money
 from claims.benefits.schedule import DEATH_CARE, LUMP_SUM_CARE, MEDICAL_CARE, Schedule
@@ -110,11 +110,12 @@ def _cumulative_parts(schedule: Schedule, before: Decimal, this: Decimal) -> tup
     the part of the slice that this claim's base fills."""
     total = before + this
     year = schedule.threshold_basis == "per_year"
-    notes = [explain.cumulative_total(total, this, year=year)]
+    cycle = not year and schedule.settlement_cycle != "period"
+    notes = [explain.cumulative_total(total, this, year=year, cycle=cycle)]
     deductible = schedule.plan_deductible
     if deductible > 0:
         taken = min(deductible, total) - min(deductible, before)
-        notes.append(explain.cumulative_deductible(deductible, taken, year=year))
+        notes.append(explain.cumulative_deductible(deductible, taken, year=year, cycle=cycle))
     start, end = max(ZERO, before - deductible), max(ZERO, total - deductible)
     parts: list[Part] = []
     low = ZERO
@@ -161,6 +162,14 @@ def _medical_parts(rules: Schedule, claim: Claim, ctx: _Context) -> tuple[list[s
         label = explain.hospital_deductible(claim.deductible_part, rules.deductible_ratio)
         formula = explain.product_formula(claim.deductible_part, rules.deductible_ratio)
         parts.append((label, claim.deductible_part * rules.deductible_ratio, formula))
+    lump = extras.band_lump_sum(rules, base)
+    if lump is not None and rules.band_lump_sum_mode == "larger":
+        ratio_part = sum((amount for _label, amount, _formula in parts), ZERO)
+        notes.append(explain.larger_of_ratio_and_lump(ratio_part, lump[1]))
+        if lump[1] > ratio_part:
+            parts = [lump]
+    elif lump is not None:
+        parts.append(lump)
     return notes, parts
 
 
@@ -339,6 +348,10 @@ def _add_benefit(tally: _Tally, rules: Schedule, claim: Claim, ctx: _Context) ->
         _limit_to_burden(tally, rules, claim)
     if allowance is not None:
         _add_allowance(tally, rules, claim, allowance)
+    for label, amount, formula in extras.add_on_parts(rules, claim):
+        line = _rounded_line(label, amount, rules.rounding, formula)
+        tally.allowance += line.amount
+        tally.lines.append(line)
 
 
 def _limit_to_burden(tally: _Tally, rules: Schedule, claim: Claim) -> None:
@@ -356,19 +369,34 @@ def _limit_to_burden(tally: _Tally, rules: Schedule, claim: Claim) -> None:
 def _add_allowance(tally: _Tally, rules: Schedule, claim: Claim, part: Part) -> None:
     """The allowance line, limited to `allowance_max_amount` for medical care."""
     line = _rounded_line(part[0], part[1], rules.rounding, part[2])
-    tally.allowance = line.amount
+    tally.allowance += line.amount
     tally.lines.append(line)
     if claim.care_type in MEDICAL_CARE and rules.allowance_max_amount is not None:
         most = round_money(rules.allowance_max_amount, rules.rounding, down=True)
-        if tally.allowance > most:
-            tally.lines.append(Line(explain.allowance_limited(most), most - tally.allowance))
-            tally.allowance = most
+        if line.amount > most:
+            tally.lines.append(Line(explain.allowance_limited(most), most - line.amount))
+            tally.allowance += most - line.amount
 
 
-def _limit_to_cap(tally: _Tally, rules: Schedule, remaining: Decimal | None) -> tuple[Decimal, Decimal | None]:
-    """What counts against the period cap after limiting it to the room left (rounded down, since
-    rounding a limit up would pay more than it allows), and that room (None: no cap)."""
+def _cycle_room(rules: Schedule, ctx: _Context) -> Decimal | None:
+    """The room left under the settlement cycle's cap (None: no cycle cap)."""
+    if rules.cap_per_cycle is None:
+        return None
+    return max(ZERO, rules.cap_per_cycle - ctx.before.cycle_paid)
+
+
+def _limit_to_cap(
+    tally: _Tally, rules: Schedule, remaining: Decimal | None, cycle: Decimal | None = None
+) -> tuple[Decimal, Decimal | None]:
+    """What counts against the period cap after limiting it to the room left under it and under
+    the settlement cycle's cap (rounded down, since rounding a limit up would pay more than it
+    allows), and the period's room (None: no cap)."""
     counted = tally.capped + tally.allowance if rules.caps_include_allowance else tally.capped
+    if cycle is not None:
+        cycle_room = round_money(cycle, rules.rounding, down=True)
+        if counted > cycle_room and (remaining is None or cycle_room < remaining):
+            tally.lines.append(Line(explain.cycle_cap_limited(cycle_room), cycle_room - counted))
+            counted = cycle_room
     if remaining is None:
         return counted, None
     room = round_money(remaining, rules.rounding, down=True)
@@ -376,6 +404,33 @@ def _limit_to_cap(tally: _Tally, rules: Schedule, remaining: Decimal | None) -> 
         tally.lines.append(Line(explain.cap_limited(room), room - counted))
         counted = room
     return counted, room
+
+
+def _refusal_by_terms(dated: Schedule, rules: Schedule, claim: Claim, ctx: _Context) -> str | None:
+    """Why the member may not claim the kind: eligibility, once for life, or an exclusive set of
+    which another kind was paid first."""
+    reason = extras.not_eligible(rules, claim, ctx.label) or extras.paid_once_already(rules, claim, ctx.label)
+    if reason is not None:
+        return reason
+    found = extras.exclusive_paid(dated, claim)
+    if found is not None and found[0].choose == "first":
+        return explain.exclusive_first(ctx.label, found[2])
+    return None
+
+
+def _less_exclusive(tally: _Tally, dated: Schedule, claim: Claim) -> bool:
+    """An exclusive set paying the larger: what its other kinds paid in the period comes off this
+    claim (never below 0). True when something came off (the minimum payout is then not raised)."""
+    found = extras.exclusive_paid(dated, claim)
+    if found is None or found[0].choose != "larger":
+        return False
+    group, paid, kinds = found
+    take = min(paid, tally.payout())
+    tally.lines.append(Line(explain.exclusive_less(paid, kinds, group.kinds), tally.zero - take))
+    from_capped = min(take, tally.capped)
+    tally.capped -= from_capped
+    tally.allowance -= take - from_capped
+    return True
 
 
 def _raise_to_minimum(tally: _Tally, rules: Schedule, claim: Claim, counted: Decimal, room: Decimal | None) -> Decimal:
@@ -427,7 +482,7 @@ def calculate(schedule: Schedule, claim: Claim) -> Result:
     zero = round_money(ZERO, rules.rounding)
     cap = period_cap(rules, claim.shares)
     remaining = None if cap is None else max(ZERO, cap - ctx.before.paid)
-    reason = _refusal(rules, claim, ctx)
+    reason = _refusal(rules, claim, ctx) or _refusal_by_terms(dated, rules, claim, ctx)
     if reason is not None:
         return Result(payout=zero, lines=[], cap_left_after=remaining, refused_reason=reason, version=version)
     tally = _Tally(zero=zero)
@@ -438,9 +493,14 @@ def calculate(schedule: Schedule, claim: Claim) -> Result:
         tally.note(explain.kind_applies(ctx.label))
     if number is not None:
         tally.note(explain.variant_applies(kinded.variants[number - 1].when, number))
+    cycle = extras.cycle_note(rules, claim)
+    if cycle is not None:
+        tally.note(cycle)
     _add_benefit(tally, rules, claim, ctx)
-    counted, room = _limit_to_cap(tally, rules, remaining)
-    counted = _raise_to_minimum(tally, rules, claim, counted, room)
+    excluded = _less_exclusive(tally, dated, claim)
+    counted, room = _limit_to_cap(tally, rules, remaining, _cycle_room(rules, ctx))
+    if not excluded:
+        counted = _raise_to_minimum(tally, rules, claim, counted, room)
     cap_left_after = None if remaining is None else remaining - counted
     base = base_amount(rules, claim)[0] if claim.care_type in MEDICAL_CARE else None
     return Result(payout=tally.payout(), lines=tally.lines, cap_left_after=cap_left_after, base=base, version=version)

@@ -244,6 +244,76 @@ FIELD_HELP: tuple[FieldHelp, ...] = (
         ),
         [{"starts_on": "2026-07-01", "label": "新起付线", "set": {"plan_deductible": 1000}}],
     ),
+    FieldHelp(
+        "add_ons",
+        gettext_lazy(
+            "Fixed sums paid on top of the benefit: each with its label, amount, per (claim, or day in hospital), "
+            "the kinds it applies to (none: every medical kind) and when (admission_order, admission_order_from, "
+            "member_category). They count against the caps as the hospital allowance does. Example: 200 yuan on "
+            "the first admission of the period."
+        ),
+        [{"label": "首次住院补助", "amount": 200, "per": "claim", "when": {"admission_order": [1]}}],
+    ),
+    FieldHelp(
+        "band_lump_sums",
+        gettext_lazy(
+            "A fixed amount on an ordinary medical claim by the band its base falls in (each band up to its upto "
+            "in yuan, the last with upto null; an amount of 0 pays nothing). Example: nothing up to 10,000, "
+            "1,000 up to 30,000, 3,000 above."
+        ),
+        [{"upto": 10000, "amount": 0}, {"upto": 30000, "amount": 1000}, {"upto": None, "amount": 3000}],
+    ),
+    FieldHelp(
+        "band_lump_sum_mode",
+        gettext_lazy(
+            "add pays the band lump sum on top of the ratio benefit; larger pays whichever of the two is larger. "
+            "Example: larger."
+        ),
+        "larger",
+    ),
+    FieldHelp(
+        "exclusive",
+        gettext_lazy(
+            "Sets of kinds of which only one is paid in a period: choose larger pays a later claim only what it "
+            "pays above the earlier ones of the set, first refuses it. Example: death by illness or by accident, "
+            "the larger."
+        ),
+        [{"kinds": ["death", "accidental_death"], "choose": "larger"}],
+    ),
+    FieldHelp(
+        "once_per_member",
+        gettext_lazy(
+            "true pays the kind once per member for life, across the plan's periods (a critical illness lump sum "
+            "on first diagnosis). Give it inside kinds for one kind. Example: true."
+        ),
+        True,
+    ),
+    FieldHelp(
+        "eligibility",
+        gettext_lazy(
+            "Who may claim: genders (F, M), min_age, max_age (or max_age_female and max_age_male, on admission), "
+            "min_membership_years and member_categories; a claim outside it is refused with the reason. Give it "
+            "inside kinds for one kind. Example: women only, aged 16 to 55."
+        ),
+        {"genders": ["F"], "min_age": 16, "max_age": 55},
+    ),
+    FieldHelp(
+        "settlement_cycle",
+        gettext_lazy(
+            "period, month, quarter or half_year: with a cycle shorter than the period, a cumulative threshold "
+            "(threshold_basis per_period) and cap_per_cycle count the claims admitted in the same cycle only. "
+            "Example: quarter."
+        ),
+        "quarter",
+    ),
+    FieldHelp(
+        "cap_per_cycle",
+        gettext_lazy(
+            "Most paid to a member in one settlement cycle (with settlement_cycle month, quarter or half_year), "
+            "beside the period caps; null for none. Example: 5000."
+        ),
+        None,
+    ),
 )
 
 
@@ -307,10 +377,152 @@ PRESETS: dict[str, Preset] = {
         {
             "covered_care": ["critical_illness"],
             "critical_illness": {"lump_sum": 3000, "monthly_allowance": 1000, "allowance_months": 6},
+            "once_per_member": True,
         },
     ),
     "death_condolence": Preset(
         gettext_lazy("Death condolence: 3,000 yuan for a member who dies in the period (Shaoxing)"),
         {"covered_care": ["death"], "death": {"condolence": 3000}},
+    ),
+    "quzhou_threshold_abolished": Preset(
+        gettext_lazy(
+            "Quzhou: a threshold of 500 yuan, abolished for admissions from 1 January 2016, and a payout below 50 "
+            "yuan raised to 50"
+        ),
+        {
+            "segments": [{"upto": None, "ratio": "0.5"}],
+            "plan_deductible": 500,
+            "minimum_payout": 50,
+            "rounding": "yuan_half_up",
+            "versions": [{"starts_on": "2016-01-01", "label": "取消500元起付线", "set": {"plan_deductible": 0}}],
+        },
+    ),
+    "shaoxing_plan": Preset(
+        gettext_lazy(
+            "Shaoxing's whole plan: 80 percent of the self-paid amount and 25 yuan a day, at most 50,000 a "
+            "period, and a condolence of 3,000 for a member who dies in the period"
+        ),
+        {
+            "segments": [{"upto": None, "ratio": "0.8"}],
+            "daily_allowance": 25,
+            "cap_per_period": 50000,
+            "rounding": "yuan_down",
+            "covered_care": ["inpatient", "death"],
+            "death": {"condolence": 3000},
+            "kinds": {
+                "inpatient": {"label": "住院医疗互助金", "cap_group": "medical"},
+                "death": {"label": "参保职工死亡慰问金", "cap_group": "death", "cap_per_period": None},
+            },
+        },
+    ),
+    "jinhua_working_age": Preset(
+        gettext_lazy(
+            "Jinhua period 2: 50, 60 and 70 percent by slice, the deductible part at 50 percent, 30,000 per share, "
+            "for members of legal working age (16 to 60, women to 55)"
+        ),
+        {
+            "segments": [
+                {"upto": 5000, "ratio": "0.5"},
+                {"upto": 10000, "ratio": "0.6"},
+                {"upto": None, "ratio": "0.7"},
+            ],
+            "deductible_ratio": "0.5",
+            "cap_per_share_per_period": 30000,
+            "eligibility": {"min_age": 16, "max_age_male": 60, "max_age_female": 55, "max_age": 60},
+        },
+    ),
+    "women_workers": Preset(
+        gettext_lazy(
+            "Women workers' special illness (Guangdong, Shaanxi): a lump sum by severity, paid once per member, "
+            "for women only"
+        ),
+        {
+            "covered_care": ["women_special_illness"],
+            "critical_illness": {"lump_sums_by_severity": {"原位癌": 3000, "恶性肿瘤": 10000}},
+            "kinds": {"women_special_illness": {"label": "女职工特殊疾病互助金", "once_per_member": True}},
+            "eligibility": {"genders": ["F"], "min_age": 16, "max_age": 55},
+        },
+    ),
+    "inpatient_and_accident": Preset(
+        gettext_lazy(
+            "Inpatient and accident (Shaanxi): 50 percent of the self-paid amount with a first-admission add-on, "
+            "accident medical care at 80 percent without a waiting period, disability by grade, and death by "
+            "illness or by accident of which the larger is paid"
+        ),
+        {
+            "segments": [{"upto": None, "ratio": "0.5"}],
+            "cap_per_period": 30000,
+            "covered_care": ["inpatient", "accident_medical", "disability", "death", "accidental_death"],
+            "add_ons": [
+                {
+                    "label": "首次住院补助",
+                    "amount": 100,
+                    "per": "claim",
+                    "kinds": ["inpatient"],
+                    "when": {"admission_order": [1]},
+                }
+            ],
+            "death": {"condolence": 10000},
+            "disability": {
+                "sum_insured": 20000,
+                "grade_ratios": ["1", "0.9", "0.8", "0.7", "0.6", "0.5", "0.4", "0.3", "0.2", "0.1"],
+            },
+            "exclusive": [{"kinds": ["death", "accidental_death"], "choose": "larger"}],
+            "kinds": {
+                "inpatient": {"label": "住院医疗互助金", "cap_group": "medical"},
+                "accident_medical": {
+                    "label": "意外医疗互助金",
+                    "cap_group": "accident",
+                    "segments": [{"upto": None, "ratio": "0.8"}],
+                    "cap_per_period": 5000,
+                    "waiting_days": 0,
+                },
+                "disability": {"label": "意外伤残互助金", "cap_group": "accident_lump", "cap_per_period": None},
+                "death": {"label": "病故互助金", "cap_group": "death", "cap_per_period": None},
+                "accidental_death": {
+                    "label": "意外身故互助金",
+                    "cap_group": "death",
+                    "cap_per_period": None,
+                    "death": {"condolence": 20000},
+                },
+            },
+        },
+    ),
+    "allowance_and_critical_illness": Preset(
+        gettext_lazy(
+            "Allowance and critical illness (Shaoxing, Huzhou): 30 yuan a day in hospital from the 4th day, and a "
+            "critical illness lump sum of 10,000 paid once per member for life"
+        ),
+        {
+            "covered_care": ["inpatient", "critical_illness"],
+            "daily_allowance": 30,
+            "allowance_from_day": 4,
+            "allowance_max_days": 60,
+            "critical_illness": {"lump_sum": 10000},
+            "kinds": {
+                "inpatient": {"label": "住院津贴", "cap_group": "allowance"},
+                "critical_illness": {"label": "重大疾病互助金", "cap_group": "illness", "once_per_member": True},
+            },
+        },
+    ),
+    "burden_bands_quarterly": Preset(
+        gettext_lazy(
+            "Burden after other payers, settled by quarter: 50 percent above a threshold of 1,000 a quarter, at "
+            "most 5,000 a quarter, or a lump sum by band of the burden if larger"
+        ),
+        {
+            "base": "after_other_payers",
+            "segments": [{"upto": None, "ratio": "0.5"}],
+            "plan_deductible": 1000,
+            "threshold_basis": "per_period",
+            "settlement_cycle": "quarter",
+            "cap_per_cycle": 5000,
+            "band_lump_sums": [
+                {"upto": 20000, "amount": 0},
+                {"upto": 50000, "amount": 2000},
+                {"upto": None, "amount": 5000},
+            ],
+            "band_lump_sum_mode": "larger",
+        },
     ),
 }

@@ -162,7 +162,12 @@ def band(amount: Decimal, low: Decimal, high: Decimal | None, ratio: Decimal) ->
     return _("Whole self-paid amount of %(amount)s yuan (band %(low)s–%(high)s yuan) × %(ratio)s") % values
 
 
-def cumulative_total(total: Decimal, amount: Decimal, *, year: bool = False) -> str:
+def cumulative_total(total: Decimal, amount: Decimal, *, year: bool = False, cycle: bool = False) -> str:
+    if cycle:
+        return _("Cumulative base in the settlement cycle %(total)s yuan, of which this claim %(amount)s yuan") % {
+            "total": _yuan(total),
+            "amount": _yuan(amount),
+        }
     if year:
         return _("Cumulative base in the calendar year %(total)s yuan, of which this claim %(amount)s yuan") % {
             "total": _yuan(total),
@@ -174,7 +179,12 @@ def cumulative_total(total: Decimal, amount: Decimal, *, year: bool = False) -> 
     }
 
 
-def cumulative_deductible(amount: Decimal, taken: Decimal, *, year: bool = False) -> str:
+def cumulative_deductible(amount: Decimal, taken: Decimal, *, year: bool = False, cycle: bool = False) -> str:
+    if cycle:
+        return _(
+            "Plan deductible per settlement cycle: the first %(amount)s yuan in the cycle is not paid, %(taken)s "
+            "yuan of it in this claim"
+        ) % {"amount": _yuan(amount), "taken": _yuan(taken)}
     if year:
         return _(
             "Plan deductible on the calendar year's cumulative base: the first %(amount)s yuan in the year is "
@@ -451,3 +461,134 @@ def missing_total(base: str) -> str:
 
 def no_grade() -> str:
     return _("Refused for now: enter the disability grade, 1 to 10, from the appraisal.")
+
+
+# --- Eligibility, once for life, exclusive kinds -----------------------------------------------
+
+GENDER_LABELS: dict[str, Promise] = {"F": gettext_lazy("women"), "M": gettext_lazy("men")}
+
+
+def gender_unknown(kind: str) -> str:
+    return _("Refused for now: %(kind)s depends on the member's gender, which the enrollment does not record.") % {
+        "kind": kind
+    }
+
+
+def wrong_gender(kind: str, genders: Iterable[str], gender: str) -> str:
+    return _("Refused: %(kind)s is for %(genders)s members only; this member is recorded as %(gender)s.") % {
+        "kind": kind,
+        "genders": listing(GENDER_LABELS[item] for item in genders),
+        "gender": GENDER_LABELS.get(gender, gender),
+    }
+
+
+def age_unknown(kind: str) -> str:
+    return _("Refused for now: %(kind)s has an age limit, and the member's birth date is not recorded.") % {
+        "kind": kind
+    }
+
+
+def too_young(kind: str, age: int, least: int) -> str:
+    return _("Refused: %(kind)s may be claimed from the age of %(least)s; the member was %(age)s on admission.") % {
+        "kind": kind,
+        "least": least,
+        "age": age,
+    }
+
+
+def too_old(kind: str, age: int, most: int, gender: str) -> str:
+    values = {"kind": kind, "most": most, "age": age}
+    if gender:
+        values["gender"] = GENDER_LABELS.get(gender, gender)
+        return (
+            _(
+                "Refused: for %(gender)s, %(kind)s may be claimed up to the age of %(most)s; the member was "
+                "%(age)s on admission."
+            )
+            % values
+        )
+    return (
+        _("Refused: %(kind)s may be claimed up to the age of %(most)s; the member was %(age)s on admission.") % values
+    )
+
+
+def too_new(kind: str, year: int, least: int) -> str:
+    return _("Refused: %(kind)s is paid from membership year %(least)s on; this is the member's year %(year)s.") % {
+        "kind": kind,
+        "least": least,
+        "year": year,
+    }
+
+
+def wrong_category(kind: str, category: str, allowed: Iterable[str]) -> str:
+    return _("Refused: %(kind)s is for the member categories %(allowed)s; this member's category is %(category)s.") % {
+        "kind": kind,
+        "allowed": listing(allowed),
+        "category": category or "—",
+    }
+
+
+def paid_once(kind: str) -> str:
+    return _("Refused: %(kind)s is paid once per member for life, and it has been paid to this member already.") % {
+        "kind": kind
+    }
+
+
+def exclusive_first(kind: str, paid: Iterable[str]) -> str:
+    return _("Refused: %(kind)s is not paid once %(paid)s has been paid in the period; only the first is paid.") % {
+        "kind": kind,
+        "paid": listing(CARE_TYPE_LABELS[item] for item in paid),
+    }
+
+
+def exclusive_less(paid: Decimal, kinds: Iterable[str], group: Iterable[str]) -> str:
+    return _("Less %(paid)s yuan already paid for %(kinds)s: only the larger of %(group)s is paid") % {
+        "paid": money(paid),
+        "kinds": listing(CARE_TYPE_LABELS[item] for item in kinds),
+        "group": listing(CARE_TYPE_LABELS[item] for item in group),
+    }
+
+
+# --- Band lump sums, add-ons, settlement cycles ------------------------------------------------
+
+
+def medical_band_lump_sum(amount: Decimal, low: Decimal, high: Decimal | None, base: str) -> str:
+    values = {"base": BASE_LABELS[base], "amount": money(amount), "low": money(low)}
+    if high is None:
+        return _("Lump sum for a %(base)s of %(amount)s yuan (band above %(low)s yuan)") % values
+    values["high"] = money(high)
+    return _("Lump sum for a %(base)s of %(amount)s yuan (band %(low)s–%(high)s yuan)") % values
+
+
+def larger_of_ratio_and_lump(ratio_part: Decimal, lump: Decimal) -> str:
+    return _("The larger of the ratio benefit of %(ratio)s yuan and the lump sum of %(lump)s yuan is paid") % {
+        "ratio": _exact(ratio_part),
+        "lump": money(lump),
+    }
+
+
+def add_on(label: str, amount: Decimal) -> str:
+    return _("%(label)s: a flat %(amount)s yuan") % {"label": label, "amount": money(amount)}
+
+
+def add_on_per_day(label: str, days: int, rate: Decimal) -> str:
+    return _("%(label)s: %(days)s days × %(rate)s yuan") % {"label": label, "days": days, "rate": money(rate)}
+
+
+def settled_in_cycle(cycle: str, year: int, number: int, cap: Decimal | None) -> str:
+    names = {
+        "month": _("month %(number)s of %(year)s"),
+        "quarter": _("quarter %(number)s of %(year)s"),
+        "half_year": _("half-year %(number)s of %(year)s"),
+    }
+    which = names[cycle] % {"number": number, "year": year}
+    if cap is None:
+        return _("Settled by cycle: the threshold counts the claims of %(cycle)s only") % {"cycle": which}
+    return _("Settled by cycle: the threshold and the cap of %(cap)s yuan count the claims of %(cycle)s only") % {
+        "cycle": which,
+        "cap": money(cap),
+    }
+
+
+def cycle_cap_limited(room: Decimal) -> str:
+    return _("Limited to the %(amount)s yuan left under the settlement cycle's cap") % {"amount": money(room)}

@@ -64,6 +64,9 @@ class Claim:
     disability_grade: int = 0
     waiting_days: int = 0
     days_before_cover: int = 0
+    gender: str = ""
+    age: int | None = None
+    kinds_paid_before: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Programming errors, not office input: plain English ValueErrors.
@@ -90,7 +93,9 @@ class Claim:
                 raise ValueError(f"{name} must be an int of at least {minimum}, not {value!r}")
         if self.care_type not in CARE_TYPES:
             raise ValueError(f"care_type must be one of {CARE_TYPES}, not {self.care_type!r}")
-        for name in ("member_category", "severity"):
+        if self.age is not None and (isinstance(self.age, bool) or not isinstance(self.age, int) or self.age < 0):
+            raise ValueError(f"age must be None or an int of at least 0, not {self.age!r}")
+        for name in ("member_category", "severity", "gender"):
             if not isinstance(getattr(self, name), str):
                 raise ValueError(f"{name} must be a str")
         for payer, amount in self.other_payers:
@@ -106,6 +111,18 @@ class Before:
     count: int
     paid: Decimal
     base: Decimal
+    cycle_paid: Decimal = ZERO
+
+
+def cycle_of(day: date, cycle: str) -> tuple[int, int]:
+    """The settlement cycle a date falls in: (year, month), (year, quarter) or (year, half)."""
+    if cycle == "month":
+        return day.year, day.month
+    if cycle == "quarter":
+        return day.year, (day.month - 1) // 3 + 1
+    if cycle == "half_year":
+        return day.year, (day.month - 1) // 6 + 1
+    return 0, 0
 
 
 def cap_group(schedule: Schedule, kind: str) -> str:
@@ -128,6 +145,16 @@ def before(schedule: Schedule, rules: Schedule, claim: Claim) -> Before:
         or (item.care_type in schedule.covered_care and cap_group(schedule, item.care_type) == group)
     ]
     cumulative = same_kind
+    cycle_paid = ZERO
+    if rules.settlement_cycle != "period" and claim.admitted_on is not None:
+        # A shorter settlement cycle: the threshold and the cycle cap count this cycle's claims only.
+        this_cycle = cycle_of(claim.admitted_on, rules.settlement_cycle)
+
+        def in_cycle(item: Earlier) -> bool:
+            return item.admitted_on is not None and cycle_of(item.admitted_on, rules.settlement_cycle) == this_cycle
+
+        cumulative = [item for item in same_kind if in_cycle(item)]
+        cycle_paid = sum((item.paid for item in in_group if in_cycle(item)), ZERO)
     if rules.threshold_basis == "per_year" and claim.admitted_on is not None:
         year = claim.admitted_on.year
         cumulative = [
@@ -139,6 +166,7 @@ def before(schedule: Schedule, rules: Schedule, claim: Claim) -> Before:
         count=len(same_kind),
         paid=sum((item.paid for item in in_group), ZERO),
         base=sum((item.base for item in cumulative), ZERO),
+        cycle_paid=cycle_paid,
     )
 
 

@@ -27,6 +27,7 @@ from claims.benefits.sections import (
     Variant,
     Version,
 )
+from claims.benefits.terms import parse_add_ons, parse_band_list, parse_eligibility, parse_exclusive
 
 # The schedule's fields by the kind of JSON value each takes.
 AMOUNT_FIELDS = (
@@ -38,12 +39,23 @@ AMOUNT_FIELDS = (
     "daily_allowance",
     "allowance_max_amount",
     "fund_ratio",
+    "cap_per_cycle",
 )
-_NULLABLE_AMOUNTS = frozenset({"cap_per_share_per_period", "cap_per_period", "allowance_max_amount", "fund_ratio"})
+_NULLABLE_AMOUNTS = frozenset(
+    {"cap_per_share_per_period", "cap_per_period", "allowance_max_amount", "fund_ratio", "cap_per_cycle"}
+)
 _INT_FIELDS = ("allowance_from_day", "allowance_max_days", "max_claims_per_period", "waiting_days")
 _NULLABLE_INTS = frozenset({"allowance_max_days", "max_claims_per_period", "waiting_days"})
-_TEXT_FIELDS = ("segment_mode", "rounding", "threshold_basis", "base", "stay_before_cover")
-BOOL_FIELDS = ("allowance_per_share", "caps_include_allowance", "multiply_by_shares")
+_TEXT_FIELDS = (
+    "segment_mode",
+    "rounding",
+    "threshold_basis",
+    "base",
+    "stay_before_cover",
+    "band_lump_sum_mode",
+    "settlement_cycle",
+)
+BOOL_FIELDS = ("allowance_per_share", "caps_include_allowance", "multiply_by_shares", "once_per_member")
 FIELDS = frozenset(
     {
         "segments",
@@ -63,6 +75,12 @@ FIELDS = frozenset(
         "disability",
         "kinds",
         "versions",
+        "add_ons",
+        "band_lump_sums",
+        "exclusive",
+        "eligibility",
+        "band_lump_sum_mode",
+        "settlement_cycle",
     }
 )
 
@@ -127,6 +145,14 @@ def parse_fields(data: object) -> dict[str, Any]:
         kwargs["kinds"] = _parse_kinds(data["kinds"])
     if "versions" in data:
         kwargs["versions"] = _parse_versions(data["versions"])
+    if "add_ons" in data:
+        kwargs["add_ons"] = parse_add_ons(data["add_ons"])
+    if "band_lump_sums" in data:
+        kwargs["band_lump_sums"] = parse_band_list("band_lump_sums", data["band_lump_sums"])
+    if "exclusive" in data:
+        kwargs["exclusive"] = parse_exclusive(data["exclusive"])
+    if "eligibility" in data:
+        kwargs["eligibility"] = parse_eligibility(data["eligibility"])
     return kwargs
 
 
@@ -382,7 +408,7 @@ def _parse_kinds(value: object) -> tuple[KindTerms, ...]:
             )
         fields = {name: item for name, item in terms.items() if name not in ("label", "cap_group")}
         try:
-            changes = _set_of(where, fields, forbidden=("kinds", "versions", "covered_care"))
+            changes = _set_of(where, fields, forbidden=("kinds", "versions", "covered_care", "exclusive"))
         except ScheduleError as error:
             raise ScheduleError(f"{where}: {error.message}") from None
         kinds.append(

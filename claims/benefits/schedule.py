@@ -22,6 +22,7 @@ from claims.benefits.checks import ScheduleError, check_amount, check_count, che
 from claims.benefits.money import ROUNDINGS, ZERO, Rounding
 from claims.benefits.parse import AMOUNT_FIELDS, BOOL_FIELDS, FIELDS, parse_fields, unknown_field
 from claims.benefits.sections import (
+    Band,
     CriticalIllness,
     Death,
     Disability,
@@ -32,6 +33,14 @@ from claims.benefits.sections import (
     Version,
     check_segments,
     dump_field,
+)
+from claims.benefits.terms import (
+    BAND_MODES,
+    AddOn,
+    Eligibility,
+    Exclusive,
+    check_band_list,
+    check_cycle,
 )
 
 SegmentMode = Literal["progressive", "band"]
@@ -128,6 +137,14 @@ class Schedule:
     disability: Disability | None = None
     kinds: tuple[KindTerms, ...] = ()
     versions: tuple[Version, ...] = ()
+    add_ons: tuple[AddOn, ...] = ()
+    band_lump_sums: tuple[Band, ...] = ()
+    band_lump_sum_mode: str = "add"
+    exclusive: tuple[Exclusive, ...] = ()
+    once_per_member: bool = False
+    eligibility: Eligibility | None = None
+    settlement_cycle: str = "period"
+    cap_per_cycle: Decimal | None = None
 
     def __post_init__(self) -> None:
         check_segments(self.segments)
@@ -159,6 +176,7 @@ class Schedule:
                 raise ScheduleError(_("%(name)s must be true or false: check the value.") % {"name": name})
         self._check_threshold()
         check_terms(self)
+        check_additions(self)
         self._check_care()
         for number, variant in enumerate(self.variants, start=1):
             try:
@@ -286,7 +304,7 @@ class Schedule:
     def _apply(self, variant: Variant) -> Schedule:
         """This schedule with the variant's fields in place of its own (validated as it is built)."""
         for name, _value in variant.set:
-            if name in ("variants", "kinds", "versions"):
+            if name in ("variants", "kinds", "versions", "exclusive"):
                 raise ScheduleError(_("set cannot contain %(name)s: give it at the top level.") % {"name": name})
             if name not in FIELDS:
                 raise unknown_field(name)
@@ -372,3 +390,49 @@ def check_terms(schedule: Schedule) -> None:
                 )
                 % {"name": name, "cap": cap, "minimum": minimum}
             )
+
+
+def check_additions(schedule: Schedule) -> None:
+    """Add-ons, band lump sums, exclusive sets and the settlement cycle: the kinds they name are
+    known, the bands do not overlap, a cycle cap has a cycle shorter than the period."""
+    check_band_list("band_lump_sums", schedule.band_lump_sums)
+    if schedule.band_lump_sum_mode not in BAND_MODES:
+        raise ScheduleError(
+            _("Unknown band_lump_sum_mode %(value)s: use %(known)s.")
+            % {"value": schedule.band_lump_sum_mode, "known": listing(BAND_MODES)}
+        )
+    check_cycle(schedule.settlement_cycle)
+    if schedule.cap_per_cycle is not None and schedule.settlement_cycle == "period":
+        raise ScheduleError(
+            _(
+                "cap_per_cycle (the cap of each settlement cycle) needs a settlement_cycle shorter than the period: "
+                "set settlement_cycle to month, quarter or half_year, or remove cap_per_cycle."
+            )
+        )
+    minimum = schedule.minimum_payout
+    if schedule.cap_per_cycle is not None and minimum > 0 and schedule.cap_per_cycle < minimum:
+        raise ScheduleError(
+            _(
+                "%(name)s (a cap) of %(cap)s yuan is below minimum_payout of %(minimum)s yuan, so the minimum "
+                "could never be paid: raise the cap or lower the minimum."
+            )
+            % {"name": "cap_per_cycle", "cap": schedule.cap_per_cycle, "minimum": minimum}
+        )
+    for add_on in schedule.add_ons:
+        for kind in add_on.kinds:
+            if kind not in CARE_TYPES:
+                raise ScheduleError(
+                    _("add_ons.%(label)s.kinds: unknown kind of care %(value)s: use %(known)s.")
+                    % {"label": add_on.label, "value": kind, "known": listing(CARE_TYPES)}
+                )
+    seen: set[str] = set()
+    for number, group in enumerate(schedule.exclusive, start=1):
+        for kind in group.kinds:
+            if kind not in CARE_TYPES:
+                raise ScheduleError(
+                    _("exclusive, set %(number)s: unknown kind of care %(value)s: use %(known)s.")
+                    % {"number": number, "value": kind, "known": listing(CARE_TYPES)}
+                )
+            if kind in seen:
+                raise ScheduleError(_("exclusive: %(kind)s is in two sets: put it in one set only.") % {"kind": kind})
+            seen.add(kind)

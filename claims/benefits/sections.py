@@ -301,11 +301,13 @@ def dump_field(name: str, value: Any) -> Any:
         return [str(amount) for amount in value]
     if name == "covered_care":
         return list(value)
-    if name in ("variants", "versions"):
+    if name in ("variants", "versions", "add_ons", "exclusive"):
         return [item.to_dict() for item in value]
+    if name == "band_lump_sums":
+        return [{"upto": None if b.upto is None else str(b.upto), "amount": str(b.amount)} for b in value]
     if name == "kinds":
         return {terms.kind: terms.to_dict() for terms in value}
-    if isinstance(value, CriticalIllness | Death | Disability):
+    if isinstance(value, CriticalIllness | Death | Disability) or hasattr(value, "to_dict"):
         return value.to_dict()
     if isinstance(value, Decimal):
         return str(value)

@@ -24,6 +24,7 @@ from claims.models import Claim, ClaimInvoice, ClaimSettings, ClaimStatus
 from claims.selectors import period_schedule
 from claims.services.figures import OTHER_PAYER_FIELDS
 from enrollment.models import Enrollment
+from mutualaid.idcheck import age_on
 from mutualaid.officesettings import office_settings
 from mutualaid.tenancy import unscoped
 
@@ -71,6 +72,26 @@ def _earlier(claim: Claim) -> tuple[Earlier, ...]:
         )
 
 
+def _kinds_paid_before(claim: Claim) -> tuple[str, ...]:
+    """The kinds the person has been paid for in the plan's earlier periods, for a kind paid once
+    per member for life (a critical illness lump sum on first diagnosis)."""
+    with unscoped():  # the person's claims held by other offices count too: kinds only
+        kinds = (
+            _others(claim)
+            .filter(status__in=ACCEPTED_STATUSES, period__plan_id=claim.period.plan_id, payout__gt=0)
+            .exclude(period=claim.period)
+            .values_list("care_type", flat=True)
+            .distinct()
+        )
+        return tuple(sorted(kinds))
+
+
+def _age(claim: Claim) -> int | None:
+    """The member's age on admission (None: a date before the birth date, which the figures refuse)."""
+    born = claim.enrollment.birth_date
+    return age_on(born, claim.admitted_on) if claim.admitted_on >= born else None
+
+
 def _facts(claim: Claim) -> ClaimFacts:
     """The claim's figures as the engine reads them, with what the member had before in the period."""
     with unscoped():  # the person's claims held by other offices count against the cap: sums and counts only
@@ -108,6 +129,9 @@ def _facts(claim: Claim) -> ClaimFacts:
         other_payers=tuple((name, getattr(claim, name)) for name in OTHER_PAYER_FIELDS),
         earlier=_earlier(claim),
         disability_grade=claim.disability_grade,
+        gender=claim.enrollment.gender,
+        age=_age(claim),
+        kinds_paid_before=_kinds_paid_before(claim),
     )
 
 

@@ -24,6 +24,7 @@ from claims.benefits.editor import FIELD_HELP, PRESETS
 from claims.benefits.schedule import Schedule
 from claims.listing import ScheduleFilter, ScheduleTable
 from claims.models import CareType
+from claims.schedule_fields import ROWS, fields_of, read_form
 from claims.services.schedules import schedule_save
 from enrollment.models import Period
 from mutualaid.badinput import amount, whole_number
@@ -68,6 +69,8 @@ _EXAMPLE_FIELDS = (
     ("total_cost", ""),
     ("insurance_paid", "0"),
     ("other_payers_paid", "0"),
+    ("gender", ""),
+    ("age", ""),
 )
 
 
@@ -85,6 +88,15 @@ _EXAMPLE_COUNTS = {
 def _example_extras(values: dict[str, str]) -> tuple[dict[str, Any], bool]:
     """The admission date and the total cost of the example, both optional; False: one is bad."""
     extras: dict[str, Any] = {}
+    if values["gender"]:
+        if values["gender"] not in ("F", "M"):
+            return {}, False
+        extras["gender"] = values["gender"]
+    if values["age"]:
+        age = whole_number(values["age"], most=150)
+        if age is None:
+            return {}, False
+        extras["age"] = age
     if values["admitted_on"]:
         try:
             extras["admitted_on"] = date.fromisoformat(values["admitted_on"])
@@ -106,7 +118,9 @@ def _example_claim(data: Any) -> tuple[ClaimFacts | None, dict[str, str], str]:
     counts = {name: whole_number(values[name] or default, most=36_500) for name, default in _EXAMPLE_COUNTS.items()}
     money = {name: value for name, value in amounts.items() if value is not None and value >= 0}
     whole = {name: value for name, value in counts.items() if value is not None}
-    problem = _("The example claim needs amounts of 0 or more and whole numbers of days and shares.")
+    problem = _(
+        "The example claim needs amounts of 0 or more, whole numbers of days, shares and age, and a gender of F or M."
+    )
     extras, good = _example_extras(values)
     if len(money) < len(amounts) or len(whole) < len(counts) or not good:
         return None, values, problem
@@ -145,13 +159,31 @@ class ScheduleEditView(StaffView):
         except Period.DoesNotExist:
             raise Http404(_("No such period offered in your office's tree.")) from None
 
-    def _context(self, period: Period, text: str, example: Any, **extra: Any) -> dict[str, Any]:
+    def _context(
+        self,
+        period: Period,
+        text: str,
+        example: Any,
+        *,
+        errors: dict[str, str] | None = None,
+        posted: Any = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         schedule = getattr(period, "benefit_schedule", None)
         values = _example_claim(example)[1]
+        try:
+            data = json.loads(text or "{}")
+        except json.JSONDecodeError:
+            data = schedule.rules if schedule else {}
+        if not isinstance(data, dict):
+            data = {}
         return self.get_context_data(
             period=period,
             schedule=schedule,
             text=text,
+            fields=fields_of(data, errors, posted),
+            field_errors=errors or {},
+            row_numbers=range(1, ROWS + 1),
             example=values,
             care_types=CareType.choices,
             field_help=[
@@ -173,6 +205,8 @@ class ScheduleEditView(StaffView):
 
     def post(self, request: HttpRequest, period_pk: int) -> HttpResponse:
         period = self._period()
+        if request.POST.get("action") in ("fields_preview", "fields_save"):
+            return self._post_fields(request, period)
         text = request.POST.get("rules", "")
         try:
             data = json.loads(text or "{}")
@@ -198,6 +232,34 @@ class ScheduleEditView(StaffView):
             schedule = Schedule.from_dict(data)
         except ScheduleError as error:
             return self.render_to_response(self._context(period, text, request.POST, problem=error.message))
+        return self._preview(request, period, schedule, text)
+
+    def _post_fields(self, request: HttpRequest, period: Period) -> HttpResponse:
+        """The form field by field: each problem beside its field, the rules kept as typed."""
+        data, errors, problem = read_form(request.POST)
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        if errors or problem:
+            general = problem or _("Some fields need correcting: see the messages beside them.")
+            return self.render_to_response(
+                self._context(period, text, request.POST, errors=errors, posted=request.POST, problem=general)
+            )
+        if request.POST.get("action") == "fields_save":
+            try:
+                schedule_save(actor=self.request.user, period=period, rules_data=data)
+            except ValidationError as error:
+                message = " ".join(error.messages)
+                return self.render_to_response(
+                    self._context(period, text, request.POST, posted=request.POST, problem=message)
+                )
+            except PermissionDenied as error:
+                return self.render_to_response(
+                    self._context(period, text, request.POST, posted=request.POST, problem=str(error))
+                )
+            messages.success(request, _("Schedule saved."))
+            return redirect("claims:schedule_edit", period_pk=period.pk)
+        return self._preview(request, period, Schedule.from_dict(data), text)
+
+    def _preview(self, request: HttpRequest, period: Period, schedule: Schedule, text: str) -> HttpResponse:
         example, _values, problem = _example_claim(request.POST)
         if example is not None:  # the waiting period is the period's
             example = replace(example, waiting_days=period.waiting_days)
