@@ -54,11 +54,9 @@ def renewal_notices_all() -> int:
     from mutualaid.tenancy import unscoped
 
     with unscoped():  # beat has no office: it reads which offices issued running policies, to start each one's run
-        offices = list(
-            Policy.objects.filter(ends_on__gte=dates.business_today())
-            .values_list("issued_by_office_id", flat=True)
-            .distinct()
-        )
+        running = Policy.objects.filter(ends_on__gte=dates.business_today()).values("issued_by_office_id")
+        # Each office once (a DISTINCT over the policies' default ordering repeated an office per policy).
+        offices = list(Organisation.objects.filter(pk__in=running).order_by("pk").values_list("id", flat=True))
     for office_id in offices:
         renewal_notices_office.delay(org_id=office_id)
     return len(offices)
