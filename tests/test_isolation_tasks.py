@@ -26,6 +26,7 @@ FAN_OUTS = {
     "finance.draft_all_remittances",  # one finance.draft_remittances per province
     "reporting.rollup_all",  # one reporting.rollup_office per city or industry office
     "mutualaid.retention_all",  # one mutualaid.retention_office per office
+    "mutualaid.resend_notices_all",  # one mutualaid.resend_notices_office per province
 }
 
 
