@@ -36,6 +36,7 @@ class EnrollmentConfig(AppConfig):
                 "endorsement_pk": "enrollment.Endorsement",
                 "job_pk": "enrollment.CardPrintJob",
                 "enrollment_pk": "enrollment.Enrollment",
+                "unit_pk": "mutualaid.Organisation",  # a unit (its contact for notices)
             }
         )
         pii.register_encrypted("enrollment.Enrollment", columns=("id_cipher", "phone_cipher"))

@@ -140,7 +140,7 @@ class UnitContactView(StaffView):
     permission_required = "notices.manage"
 
     def _unit(self) -> Organisation:
-        unit = Organisation.objects.filter(pk=self.kwargs["org_pk"], kind=OrgKind.UNIT).first()
+        unit = Organisation.objects.filter(pk=self.kwargs["unit_pk"], kind=OrgKind.UNIT).first()
         if unit is None:
             raise Http404(_("No such unit in your office's tree."))
         return unit
@@ -153,7 +153,7 @@ class UnitContactView(StaffView):
         context.update(unit=unit, contact=contact)
         return context
 
-    def post(self, request: HttpRequest, org_pk: int) -> HttpResponse:
+    def post(self, request: HttpRequest, unit_pk: int) -> HttpResponse:
         unit = self._unit()
         form = ContactForm(request.POST)
         if form.is_valid():

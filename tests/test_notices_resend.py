@@ -96,7 +96,7 @@ def test_a_renewal_notice_without_a_contact_goes_once_the_unit_page_records_one(
     assert (
         'data-testid="unit-contact"' in unit_page and reverse("enrollment:unit_contact", args=[a.unit.pk]) in unit_page
     )
-    url = reverse("enrollment:unit_contact", kwargs={"org_pk": a.unit.pk})
+    url = reverse("enrollment:unit_contact", kwargs={"unit_pk": a.unit.pk})
     bad = office.post(url, {"name": "王会计", "phone": "12345"})
     assert bad.status_code == 400 and "电话" in bad.content.decode()
     with unscoped():
