@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
-from django.urls import path
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
@@ -24,14 +24,26 @@ from rest_framework.views import APIView
 from claims import selectors
 from claims.apis_oversight import api_urls as oversight_api_urls
 from claims.lifecycle import REVIEW_LEVELS
-from claims.models import BatchStatus, BenefitSchedule, CareType, Claim, ClaimStep, DocumentKind, PaymentBatch
+from claims.models import (
+    BatchStatus,
+    BenefitSchedule,
+    CareType,
+    Claim,
+    ClaimDocument,
+    ClaimStep,
+    DocumentKind,
+    PaymentBatch,
+)
 from claims.services.documents import claim_add_documents, document_check
 from claims.services.figures import Figures, Payee
 from claims.services.handoff import claim_override, claim_reassign
 from claims.services.registration import claim_register
 from claims.services.review import claim_review
 from claims.services.schedules import schedule_save
+from claims.views.claim import FULL_NUMBER_COPIES
 from enrollment.models import Enrollment, Period
+from mutualaid.audit import audit_disclosure
+from mutualaid.downloads import content_disposition
 from mutualaid.drf import BoundedJSONParser, HasPermission, WholeNumberField, money_field
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office, request_user
@@ -255,12 +267,42 @@ class ClaimReview(APIView):
         return Response(ClaimSerializer(claim).data)
 
 
+class DocumentSerializer(serializers.ModelSerializer[ClaimDocument]):
+    """A scan kept with a claim; `download` is where its file is read (an ID card or bank card
+    copy only by someone who may see full numbers, recorded in the audit trail)."""
+
+    name = serializers.CharField(source="original_name")
+    kind_label = serializers.CharField(source="get_kind_display")
+    full_numbers = serializers.SerializerMethodField()
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ClaimDocument
+        fields = ["id", "kind", "kind_label", "name", "content_type", "size", "sha256", "uploaded_at"]
+        fields += ["full_numbers", "download"]
+
+    def get_full_numbers(self, document: ClaimDocument) -> bool:
+        return document.kind in FULL_NUMBER_COPIES
+
+    def get_download(self, document: ClaimDocument) -> str:
+        return reverse(
+            "api_claim_document", kwargs={"version": "v1", "claim_pk": document.claim_id, "document_pk": document.pk}
+        )
+
+
 class ClaimDocuments(APIView):
-    """Add one scanned document (multipart: kind, file)."""
+    """The scans kept with a claim (GET, in the order they were uploaded); POST adds one
+    (multipart: kind, file)."""
 
     permission_classes = [HasPermission]
     required_permission = "claims.view"
     parser_classes = [MultiPartParser]
+
+    @extend_schema(responses={200: DocumentSerializer(many=True)})
+    def get(self, request: Request, claim_pk: int, version: str = "v1") -> Response:
+        claim = _claim_or_404(claim_pk)
+        documents = ClaimDocument.objects.filter(claim=claim).exclude(file="").order_by("uploaded_at", "pk")
+        return Response(DocumentSerializer(documents, many=True).data)
 
     @extend_schema(request=DocumentUploadSerializer, responses={201: ClaimSerializer})
     def post(self, request: Request, claim_pk: int, version: str = "v1") -> Response:
@@ -273,6 +315,43 @@ class ClaimDocuments(APIView):
         except (ValidationError, PermissionDenied) as error:
             raise _api_error(error) from None
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimDocumentFile(APIView):
+    """One scan as it was uploaded (PDF, JPG or PNG). An ID card or bank card copy shows full
+    numbers: it is given only to whoever may see them (`pii.reveal`), and recorded in the audit
+    trail as the browser's download is."""
+
+    permission_classes = [HasPermission]
+    required_permission = "claims.view"
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, "image/png"): OpenApiTypes.BINARY,
+        }
+    )
+    def get(self, request: Request, claim_pk: int, document_pk: int, version: str = "v1") -> HttpResponse:
+        claim = _claim_or_404(claim_pk)
+        document = ClaimDocument.objects.filter(pk=document_pk, claim=claim).first()
+        if document is None or not document.file:  # another claim's, or deleted when its retention ended
+            raise Http404
+        copy = FULL_NUMBER_COPIES.get(document.kind)
+        actor = request_user(request)
+        if copy is not None and not actor.has_perm("pii.reveal"):
+            raise ApiPermissionDenied(
+                _("“%(kind)s” shows full numbers: only someone who may see full numbers can download it.")
+                % {"kind": document.get_kind_display()}
+            )
+        response = HttpResponse(selectors.document_content(document=document), content_type=document.content_type)
+        if copy is not None:
+            audit_disclosure(
+                actor=actor, record=document, document=copy[0], label=claim.number, people=1, numbers=[copy[1]]
+            )
+        response["Content-Disposition"] = content_disposition(document.original_name)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class HandoffSerializer(serializers.Serializer[Any]):
@@ -469,6 +548,7 @@ api_urls = [
     path("claims/<int:claim_pk>/", ClaimDetail.as_view(), name="api_claim_detail"),
     path("claims/<int:claim_pk>/review/", ClaimReview.as_view(), name="api_claim_review"),
     path("claims/<int:claim_pk>/documents/", ClaimDocuments.as_view(), name="api_claim_documents"),
+    path("claims/<int:claim_pk>/documents/<int:document_pk>/", ClaimDocumentFile.as_view(), name="api_claim_document"),
     path("claims/<int:claim_pk>/handoff/", ClaimHandoff.as_view(), name="api_claim_handoff"),
     path("claims/nobody-can-take/", NobodyCanTake.as_view(), name="api_claims_nobody_can_take"),
     path("claim-schedules/", ScheduleList.as_view(), name="api_schedule_list"),

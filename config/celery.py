@@ -34,6 +34,8 @@ WORK_KINDS: dict[str, str] = {
     "enrollment.notify_enrolled": "notifications",
     "enrollment.renewal_notices_all": "notifications",
     "enrollment.renewal_notices_office": "notifications",
+    "mutualaid.resend_notices_all": "notifications",
+    "mutualaid.resend_notices_office": "notifications",
     "mutualaid.org_stats": "default",
     "mutualaid.retention_all": "default",
     "mutualaid.retention_office": "default",

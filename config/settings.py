@@ -364,7 +364,13 @@ CELERY_BEAT_SCHEDULE = {
     "retention": {"task": "mutualaid.retention_all", "schedule": crontab(minute=15, hour=3)},
     # Every morning at 08:00, the renewal notices units are owed (enrollment/notices.py), once each.
     "renewal-notices": {"task": "enrollment.renewal_notices_all", "schedule": crontab(minute=0, hour=8)},
+    # Every hour at :40, notices that failed, lost their task or have found a phone number go again.
+    "resend-notices": {"task": "mutualaid.resend_notices_all", "schedule": crontab(minute=40)},
 }
+# A notice is tried at most this many times in all (its own task's retries, the hourly resends and
+# "send again" together), and sent again by itself for this many days after it became due.
+NOTICE_RESEND_ATTEMPTS = int(os.environ.get("NOTICE_RESEND_ATTEMPTS", 12))
+NOTICE_RESEND_DAYS = int(os.environ.get("NOTICE_RESEND_DAYS", 7))
 
 PGHISTORY_APPEND_ONLY = True
 

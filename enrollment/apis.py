@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,13 +19,15 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from enrollment import selectors
 from enrollment.models import Enrollment, MemberList, Period, Policy
+from enrollment.services.corrections import member_list_withdraw
 from enrollment.services.member_lists import member_list_upload
 from enrollment.tasks import check_member_list
 from mutualaid.badinput import whole_number
-from mutualaid.drf import HasPermission, WholeNumberField
+from mutualaid.drf import BoundedJSONParser, HasPermission, WholeNumberField
 from mutualaid.models import Organisation, OrgKind
 from mutualaid.requests import request_office, request_user
 
@@ -206,6 +209,36 @@ class MemberListDetail(generics.RetrieveAPIView[MemberList]):
         return MemberList.objects.select_related("org", "policy")
 
 
+class WithdrawSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=300, help_text="Why the list is withdrawn (shown on its page).")
+
+
+class MemberListWithdraw(APIView):
+    """Withdraw a list before its approval, with the reason (its uploader, or an office above its
+    unit that approves lists). An approved list is corrected instead: upload its correction."""
+
+    permission_classes = [HasPermission]
+    required_permission = "enrollment.view"
+    parser_classes = [BoundedJSONParser]
+
+    @extend_schema(request=WithdrawSerializer, responses={200: MemberListSerializer})
+    def post(self, request: Request, list_pk: int, version: str = "v1") -> Response:
+        member_list = MemberList.objects.select_related("org", "policy").filter(pk=list_pk).first()
+        if member_list is None:  # outside the caller's scope: as if it did not exist
+            raise Http404
+        form = WithdrawSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            withdrawn = member_list_withdraw(
+                actor=request_user(request), member_list=member_list, reason=form.validated_data["reason"]
+            )
+        except ValidationError as error:
+            raise ApiValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages) from None
+        except PermissionDenied as error:
+            raise ApiPermissionDenied(str(error)) from None
+        return Response(MemberListSerializer(withdrawn).data)
+
+
 @extend_schema_view(
     get=extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Policy number or unit name.")])
 )
@@ -255,6 +288,7 @@ api_urls = [
     path("periods/", PeriodList.as_view(), name="api_period_list"),
     path("member-lists/", MemberListList.as_view(), name="api_member_list_list"),
     path("member-lists/<int:list_pk>/", MemberListDetail.as_view(), name="api_member_list_detail"),
+    path("member-lists/<int:list_pk>/withdraw/", MemberListWithdraw.as_view(), name="api_member_list_withdraw"),
     path("policies/", PolicyList.as_view(), name="api_policy_list"),
     path("policies/<int:policy_pk>/", PolicyDetail.as_view(), name="api_policy_detail"),
     path("enrollments/", EnrollmentList.as_view(), name="api_enrollment_list"),

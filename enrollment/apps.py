@@ -36,6 +36,7 @@ class EnrollmentConfig(AppConfig):
                 "endorsement_pk": "enrollment.Endorsement",
                 "job_pk": "enrollment.CardPrintJob",
                 "enrollment_pk": "enrollment.Enrollment",
+                "unit_pk": "mutualaid.Organisation",  # a unit (its contact for notices)
             }
         )
         pii.register_encrypted("enrollment.Enrollment", columns=("id_cipher", "phone_cipher"))
@@ -48,9 +49,15 @@ class EnrollmentConfig(AppConfig):
         from enrollment import notices, tasks
         from enrollment.events import EndorsementIssued, PolicyIssued
         from mutualaid import events
-        from mutualaid.notices import register_notice_kinds
+        from mutualaid.notices import register_notice_kinds, register_phone_source
 
         register_notice_kinds(*notices.KINDS)
+        register_phone_source("renewal_notice", notices.renewal_phones)
+        register_phone_source("enrollment_confirmed", notices.enrolled_phones)
+        from enrollment.notice_views import unit_contact_panel
+        from mutualaid.panels import register_panel
+
+        register_panel("mutualaid.org", unit_contact_panel)
         events.subscribe(PolicyIssued, tasks.on_list_approved)
         events.subscribe(EndorsementIssued, tasks.on_list_approved)
         register_nav(NavItem(_("Renewal notices"), "enrollment:renewal_notices", "notices.manage", 25, "underwriting"))

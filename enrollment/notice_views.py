@@ -120,3 +120,53 @@ class RenewalNoticesView(StaffView):
             return self.render_to_response(self.get_context_data(contact_form=form, contact_unit=unit), status=400)
         messages.success(request, _("Contact of %(unit)s saved.") % {"unit": unit.name})
         return redirect("enrollment:renewal_notices")
+
+
+def unit_contact_panel(request: HttpRequest, org: Organisation) -> tuple[str, dict[str, Any]] | None:
+    """On a unit's page: who receives its notices, with the form to change it for whoever
+    keeps the office's notices."""
+    if org.kind != OrgKind.UNIT or not request.user.has_perm("notices.view"):
+        return None
+    contact = UnitContact.objects.filter(org=org).first()
+    form = ContactForm(initial={"name": contact.name} if contact else None)
+    return "enrollment/partials/unit_contact.html", {"unit": org, "contact": contact, "contact_form": form}
+
+
+class UnitContactView(StaffView):
+    """A unit's contact for its notices, from the unit's page; a notice that waited for want of
+    one goes with the next hourly resend."""
+
+    template_name = "enrollment/unit_contact.html"
+    permission_required = "notices.manage"
+
+    def _unit(self) -> Organisation:
+        unit = Organisation.objects.filter(pk=self.kwargs["unit_pk"], kind=OrgKind.UNIT).first()
+        if unit is None:
+            raise Http404(_("No such unit in your office's tree."))
+        return unit
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        unit = self._unit()
+        contact = UnitContact.objects.filter(org=unit).first()
+        context.setdefault("contact_form", ContactForm(initial={"name": contact.name} if contact else None))
+        context.update(unit=unit, contact=contact)
+        return context
+
+    def post(self, request: HttpRequest, unit_pk: int) -> HttpResponse:
+        unit = self._unit()
+        form = ContactForm(request.POST)
+        if form.is_valid():
+            try:
+                unit_contact_save(actor=self.request.user, unit=unit, **form.cleaned_data)
+            except ValidationError as error:
+                problems = error.message_dict.items() if hasattr(error, "error_dict") else [("phone", error.messages)]
+                for field, messages_ in problems:
+                    for problem in messages_:
+                        form.add_error(field if field in form.fields else None, problem)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+        if form.errors:
+            return self.render_to_response(self.get_context_data(contact_form=form), status=400)
+        messages.success(request, _("Contact of %(unit)s saved.") % {"unit": unit.name})
+        return redirect("org_detail", org_pk=unit.pk)

@@ -5,6 +5,7 @@ core keeps the wording, the log and the retries (mutualaid/notices.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +21,7 @@ from enrollment.cardrender import html_pdf
 from enrollment.documents import card_number
 from enrollment.models import Enrollment, EnrollmentStatus, MemberList, Policy, RenewalSettings, UnitContact
 from mutualaid import idcheck, notices, noticesend, pii
-from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.models import Notice, Organisation, OrgKind, User
 from mutualaid.notices import Draft, NoticeKind, Placeholder
 from mutualaid.officesettings import office_settings
 from mutualaid.roles import require_permission
@@ -225,3 +226,21 @@ def unit_contact_save(*, actor: User, unit: Organisation, name: str, phone: str)
     )
     row.save()
     return row
+
+
+def renewal_phones(waiting: Sequence[Notice]) -> dict[int, tuple[str, bytes]]:
+    """Renewal notices that found no contact: the unit's contact, where one has been added since
+    (on the unit's page or the renewal notices page)."""
+    contacts = {c.org_id: c for c in UnitContact.objects.filter(org_id__in={n.org_id for n in waiting})}
+    return {
+        n.pk: (contacts[n.org_id].name, bytes(contacts[n.org_id].phone_cipher)) for n in waiting if n.org_id in contacts
+    }
+
+
+def enrolled_phones(waiting: Sequence[Notice]) -> dict[int, tuple[str, bytes]]:
+    """Enrollment confirmations that found no phone number: the member's, where it has one now."""
+    ids = {int(n.key.rsplit(":", 1)[1]): n.pk for n in waiting if n.key.rsplit(":", 1)[-1].isdigit()}
+    members = Enrollment.objects.filter(pk__in=ids, phone_cipher__isnull=False).values_list(
+        "pk", "name", "phone_cipher"
+    )
+    return {ids[pk]: (name, bytes(cipher)) for pk, name, cipher in members if cipher is not None}

@@ -55,7 +55,8 @@ def renewal_notices_all() -> int:
 
     with unscoped():  # beat has no office: it reads which offices issued running policies, to start each one's run
         running = Policy.objects.filter(ends_on__gte=dates.business_today()).values("issued_by_office_id")
-        offices = list(Organisation.objects.filter(pk__in=running).values_list("pk", flat=True))
+        # Each office once (a DISTINCT over the policies' default ordering repeated an office per policy).
+        offices = list(Organisation.objects.filter(pk__in=running).order_by("pk").values_list("pk", flat=True))
     for office_id in offices:
         renewal_notices_office.delay(org_id=office_id)
     return len(offices)

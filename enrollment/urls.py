@@ -27,6 +27,7 @@ urlpatterns = [
         name="policy_document",
     ),
     path("renewal-notices/", notice_views.RenewalNoticesView.as_view(), name="renewal_notices"),
+    path("units/<int:unit_pk>/contact/", notice_views.UnitContactView.as_view(), name="unit_contact"),
     path("members/", views.MemberSearchView.as_view(), name="member_search"),
     path("members/<int:enrollment_pk>/", views.MemberView.as_view(), name="member"),
     path("cards/", card_views.CardJobView.as_view(), name="card_jobs"),

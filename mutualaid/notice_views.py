@@ -60,7 +60,7 @@ class NoticeListView(StaffView):
             row.kind_label = labels.get(row.kind, row.kind)  # type: ignore[attr-defined]
         query = request.GET.copy()
         query.pop("page", None)
-        context = self.get_context_data(form=form, page=page, query=query.urlencode())
+        context = self.get_context_data(form=form, page=page, query=query.urlencode(), limit=notices.resend_limit())
         return self.render_to_response(context, status=200 if valid else 400)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -17,12 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -277,3 +278,75 @@ def notice_list(*, kind: str = "", status: str = "", since: Any = None, until: A
     if until:
         rows = rows.filter(created_at__date__lte=until)
     return rows
+
+
+# --- Sent again by themselves --------------------------------------------------------------------
+# A notice that failed after its delivery task gave up, one whose task was lost, and one that
+# waited for a phone number the member or unit has since been given, are tried again by the
+# hourly beat (`mutualaid.resend_notices_all`), each up to NOTICE_RESEND_ATTEMPTS attempts in all
+# and for NOTICE_RESEND_DAYS days after it became due; the log shows how many attempts it had.
+
+# Where a notice of a kind finds its recipient's phone number now: the app that owns the kind
+# registers a source (from its AppConfig.ready()) that maps notice ids to (name, phone cipher).
+PhoneSource = Any  # Callable[[Sequence[Notice]], dict[int, tuple[str, bytes]]]
+_PHONE_SOURCES: dict[str, PhoneSource] = {}
+# A notice still waiting this long after it was logged has lost its delivery task.
+LOST_AFTER = timedelta(minutes=15)
+
+
+def register_phone_source(kind: str, source: PhoneSource) -> None:
+    _PHONE_SOURCES[kind] = source
+
+
+def resend_limit() -> int:
+    return int(settings.NOTICE_RESEND_ATTEMPTS)
+
+
+def notices_phone_found(*, since: datetime) -> int:
+    """Notices of the caller's scope that waited for a phone number and whose recipient has one
+    now wait to be sent, to that number. Returns how many."""
+    found = 0
+    waiting = list(Notice.objects.filter(status=NoticeStatus.NO_PHONE, created_at__gte=since).order_by("pk"))
+    for kind in sorted({n.kind for n in waiting}):
+        source = _PHONE_SOURCES.get(kind)
+        if source is None:
+            continue
+        for pk, (name, cipher) in source([n for n in waiting if n.kind == kind]).items():
+            phone = pii.decrypt(cipher) if cipher else ""
+            if not phone:
+                continue
+            found += Notice.objects.filter(pk=pk, status=NoticeStatus.NO_PHONE).update(
+                status=NoticeStatus.PENDING,
+                phone_cipher=cipher,
+                phone_masked=pii.mask_phone(phone),
+                recipient_masked=mask_name(name),
+                last_error="",
+            )
+    return found
+
+
+def notices_resend_due(*, now: datetime) -> list[int]:
+    """The notices of the caller's scope to try again now: failed ones under the attempt limit,
+    and waiting ones whose task was lost (or that have just found a phone number)."""
+    since = now - timedelta(days=int(settings.NOTICE_RESEND_DAYS))
+    notices_phone_found(since=since)
+    failed = Q(status=NoticeStatus.FAILED)
+    lost = Q(status=NoticeStatus.PENDING) & (Q(created_at__lte=now - LOST_AFTER) | Q(attempts=0))
+    return list(
+        Notice.objects.filter(failed | lost, created_at__gte=since, attempts__lt=resend_limit())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def notices_resend(*, now: datetime) -> int:
+    """Try again what is due (`notices_resend_due`); a provider that still fails leaves them
+    failed, with one attempt more, for the next hour. Returns how many went out."""
+    ids = notices_resend_due(now=now)
+    sent = 0
+    for start in range(0, len(ids), DELIVERY_CHUNK):
+        try:
+            sent += notices_deliver(notice_ids=ids[start : start + DELIVERY_CHUNK])
+        except OSError:
+            continue  # recorded on each notice; the next run tries again, up to the limit
+    return sent

@@ -51,3 +51,28 @@ def deliver_notices(*, org_id: int, notice_ids: list[int], actor_id: int | None 
     from mutualaid.notices import notices_deliver
 
     return notices_deliver(notice_ids=notice_ids)
+
+
+@shared_task(name="mutualaid.resend_notices_all")
+def resend_notices_all() -> int:
+    """Beat, hourly: one resend run per province, each in its own scope (its subtree holds every
+    notice of its offices). Reads only the provinces' ids."""
+    from mutualaid.models import Organisation
+    from mutualaid.tenancy import unscoped
+
+    with unscoped():  # beat has no office: it reads the ids of the tree's roots, to start each one's run
+        roots = list(Organisation.objects.filter(parent__isnull=True).order_by("pk").values_list("pk", flat=True))
+    for office_id in roots:
+        resend_notices_office.delay(org_id=office_id)
+    return len(roots)
+
+
+@shared_task(base=ScopedTask, name="mutualaid.resend_notices_office", acks_late=True)
+def resend_notices_office(*, org_id: int, actor_id: int | None = None) -> int:
+    """Send again, in one office's subtree, the notices due for it (mutualaid/notices.py); each is
+    taken by a conditional update, so a run delivered twice sends nothing twice."""
+    from django.utils import timezone
+
+    from mutualaid.notices import notices_resend
+
+    return notices_resend(now=timezone.now())

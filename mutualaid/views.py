@@ -20,6 +20,7 @@ from django.views.generic import FormView, TemplateView
 from mutualaid import selectors, services, twofactor
 from mutualaid.forms import LoginForm, OrgCreateForm, UserCreateForm
 from mutualaid.models import GrantStatus, Organisation, RoleGrant, User
+from mutualaid.panels import render_panels
 from mutualaid.requests import request_user
 from mutualaid.roles import Role
 from mutualaid.todo import todo_groups
@@ -92,6 +93,7 @@ class OrgDetailView(StaffView):
             children=selectors.org_subtree(root=org).filter(depth=org.depth + 1),
             stats=selectors.org_subtree_stats(root=org),
             users=selectors.user_list().filter(org=org) if self.request.user.has_perm("users.view") else None,
+            panels=render_panels("mutualaid.org", self.request, org),
         )
         return context
 

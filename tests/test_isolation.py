@@ -43,7 +43,7 @@ from tests.factories import UserFactory
 # names. The arguments and their models are what the apps registered (mutualaid/routes.py); the
 # City fixture must build one instance of each model, and where it holds several of one model the
 # walk takes the one named here.
-PREFERRED = {"org_pk": "county", "user_pk": "county_agent"}
+PREFERRED = {"org_pk": "county", "user_pk": "county_agent", "unit_pk": "unit"}
 
 
 # What each of the City fixture's loosely typed attributes holds.

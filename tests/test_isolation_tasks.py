@@ -26,6 +26,7 @@ FAN_OUTS = {
     "finance.draft_all_remittances",  # one finance.draft_remittances per province
     "reporting.rollup_all",  # one reporting.rollup_office per city or industry office
     "mutualaid.retention_all",  # one mutualaid.retention_office per office
+    "mutualaid.resend_notices_all",  # one mutualaid.resend_notices_office per province
 }
 
 
@@ -53,6 +54,8 @@ def test_a_fan_out_reads_only_ids_and_starts_scoped_tasks(
     def record(self: Any, args: Any = None, kwargs: Any = None, **options: Any) -> None:
         started.append((self.name, kwargs or {}))
 
+    if name == "enrollment.renewal_notices_all":  # it starts a run only for an office with a running policy
+        tree.a.with_enrollment(100)
     monkeypatch.setattr(ScopedTask, "apply_async", record)
     with CaptureQueriesContext(connection) as queries:
         count = _project_tasks()[name].apply().get()

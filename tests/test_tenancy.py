@@ -156,6 +156,7 @@ PINNED_UNSCOPED = {
     "mutualaid/officesettings.py::office_settings": 1,  # the governing office's settings
     "mutualaid/retention.py::run_offices": 1,  # office ids for the nightly tasks
     "mutualaid/scopedtask.py::ScopedTask.__call__": 1,  # the office a task enters
+    "mutualaid/tasks.py::resend_notices_all": 1,  # beat fan-out over the tree's roots' ids
     "reporting/overview.py::_periods_and_plans": 1,  # periods and plans of the offices above
     "reporting/rankings.py::ranking_plan_list": 1,  # plans of the offices above
     "reporting/tasks.py::rollup_all": 1,  # beat fan-out over office ids
