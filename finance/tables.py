@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 import django_tables2 as tables
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.listing import plan_filter
@@ -27,6 +28,8 @@ from finance.models import (
     Remittance,
     RemittanceStatus,
 )
+from finance.selectors.allocations import allocation_queue
+from finance.selectors.deposits import deposit_due_list
 from mutualaid.listing import (
     CountColumn,
     DayColumn,
@@ -159,6 +162,16 @@ class AllocationTable(ListTable):
 
 
 class AllocationFilter(ListFilter):
+    queue = django_filters.ChoiceFilter(
+        choices=[
+            ("sign", _("Waiting for my signature")),
+            ("send", _("Approved, for my office to transfer")),
+            ("receive", _("In transit, for my office to confirm")),
+        ],
+        method="filter_queue",
+        label=_("Waiting for me"),
+        empty_label=_("All allocations"),
+    )
     status = django_filters.ChoiceFilter(
         choices=AllocationStatus.choices, label=_("Status"), empty_label=_("All statuses")
     )
@@ -172,6 +185,9 @@ class AllocationFilter(ListFilter):
     class Meta:
         model = Allocation
         fields: list[str] = []
+
+    def filter_queue(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(pk__in=allocation_queue(user=self.request.user, queue=value).values("pk"))
 
 
 class IncomeTable(ListTable):
@@ -214,6 +230,12 @@ class DepositTable(ListTable):
 
 
 class DepositFilter(ListFilter):
+    due = django_filters.ChoiceFilter(
+        choices=[("soon", _("Maturing within a month, or matured and not yet booked back"))],
+        method="filter_due",
+        label=_("Due"),
+        empty_label=_("All deposits and bonds"),
+    )
     status = django_filters.ChoiceFilter(
         choices=DepositStatus.choices, label=_("Status"), empty_label=_("All statuses")
     )
@@ -225,3 +247,7 @@ class DepositFilter(ListFilter):
     class Meta:
         model = Deposit
         fields: list[str] = []
+
+    def filter_due(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        office = self.request.user.org
+        return queryset.filter(pk__in=deposit_due_list(office=office).values("pk")) if office else queryset.none()

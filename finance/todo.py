@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from finance.models import (
     APPROVAL_LAYERS,
-    Allocation,
-    AllocationApproval,
-    AllocationStatus,
     Remittance,
     RemittanceStatus,
 )
 from finance.rules import MONEY_OFFICES, own_remittance_due_date
+from finance.selectors.allocations import allocation_queue
 from finance.selectors.deposits import deposit_due_list
 from finance.selectors.payments import payment_queue_mine
 from finance.selectors.remittances import remittance_warning_list
@@ -90,31 +88,22 @@ def remittances_todo(user: User) -> list[Todo]:
 def allocations_todo(user: User) -> list[Todo]:
     """Allocations asked of the user's office whose next layer the user signs (not asked for by
     the user, not signed by them already), approved ones to transfer, and transferred ones the
-    user's office is to confirm as received. Two queries."""
+    user's office is to confirm as received; each opens the list filtered to exactly those."""
     if user.org_id is None or not user.has_perm("finance.view"):
         return []
     url = reverse("finance:allocation_list")
     found = []
-    layers = [place for place, (_name, perm) in enumerate(APPROVAL_LAYERS) if user.has_perm(perm)]
-    if layers:
-        signed_by_me = AllocationApproval.objects.filter(allocation=OuterRef("pk"), approver_id=user.pk)
-        waiting = (
-            Allocation.objects.filter(pooling_office_id=user.org_id, status=AllocationStatus.REQUESTED)
-            .exclude(requested_by_id=user.pk)
-            .annotate(signed=Count("approvals"))
-            .filter(signed__in=layers)
-            .exclude(Exists(signed_by_me))
-            .count()
-        )
-        found.append(Todo("money", _("Allocations waiting for your approval"), waiting, url))
-    counts = Allocation.objects.aggregate(
-        to_send=Count("pk", filter=Q(pooling_office_id=user.org_id, status=AllocationStatus.APPROVED)),
-        to_receive=Count("pk", filter=Q(org_id=user.org_id, status=AllocationStatus.TRANSFERRED)),
-    )
+    if any(user.has_perm(perm) for _name, perm in APPROVAL_LAYERS):
+        waiting = allocation_queue(user=user, queue="sign").count()
+        found.append(Todo("money", _("Allocations waiting for your approval"), waiting, url + "?queue=sign"))
     if user.has_perm("finance.post"):
-        found.append(Todo("money", _("Approved allocations to transfer"), counts["to_send"], url))
+        to_send = allocation_queue(user=user, queue="send").count()
+        found.append(Todo("money", _("Approved allocations to transfer"), to_send, url + "?queue=send"))
     if user.has_perm("finance.remit"):
-        found.append(Todo("money", _("Allocations in transit to confirm as received"), counts["to_receive"], url))
+        to_receive = allocation_queue(user=user, queue="receive").count()
+        found.append(
+            Todo("money", _("Allocations in transit to confirm as received"), to_receive, url + "?queue=receive")
+        )
     return found
 
 
@@ -131,7 +120,7 @@ def deposits_todo(user: User) -> list[Todo]:
             "money",
             _("Deposits and bonds maturing within a month"),
             len(due),
-            reverse("finance:deposit_list") + "?" + urlencode({"status": "placed"}),
+            reverse("finance:deposit_list") + "?" + urlencode({"due": "soon"}),
             urgent=any(day <= today for day in due),
         )
     ]

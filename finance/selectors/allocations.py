@@ -6,12 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 
 from enrollment.models import Plan
-from finance.models import Account, Allocation, AllocationStatus, JournalLine, PaymentRequest, PaymentStatus
+from finance.models import (
+    APPROVAL_LAYERS,
+    Account,
+    Allocation,
+    AllocationApproval,
+    AllocationStatus,
+    JournalLine,
+    PaymentRequest,
+    PaymentStatus,
+)
 from finance.rules import ZERO, normal_balance
-from mutualaid.models import Organisation
+from mutualaid.models import Organisation, User
 from mutualaid.tenancy import unscoped
 
 # Approved payments not yet paid out of the bank account (as finance.selectors.payments.UNPAID).
@@ -25,6 +34,31 @@ def allocation_list(*, office: Organisation | None = None) -> QuerySet[Allocatio
     if office is not None:
         qs = qs.filter(org=office)
     return qs.order_by("-requested_at", "-pk")
+
+
+# The work an allocation waits for from a person (the home page's to-dos and the list's "queue").
+QUEUES = ("sign", "send", "receive")
+
+
+def allocation_queue(*, user: User, queue: str) -> QuerySet[Allocation]:
+    """The allocations waiting for the user: `sign`, asked of their office, at a layer they sign,
+    not asked for nor signed by them; `send`, approved by their office and to transfer; `receive`,
+    transferred to their office and to confirm."""
+    if queue == "sign":
+        layers = [place for place, (_name, perm) in enumerate(APPROVAL_LAYERS) if user.has_perm(perm)]
+        signed_by_me = AllocationApproval.objects.filter(allocation=OuterRef("pk"), approver_id=user.pk)
+        return (
+            Allocation.objects.filter(pooling_office_id=user.org_id, status=AllocationStatus.REQUESTED)
+            .exclude(requested_by_id=user.pk)
+            .annotate(signed=Count("approvals"))
+            .filter(signed__in=layers)
+            .exclude(Exists(signed_by_me))
+        )
+    if queue == "send":
+        return Allocation.objects.filter(pooling_office_id=user.org_id, status=AllocationStatus.APPROVED)
+    if queue == "receive":
+        return Allocation.objects.filter(org_id=user.org_id, status=AllocationStatus.TRANSFERRED)
+    raise ValueError(queue)
 
 
 @dataclass(frozen=True)
