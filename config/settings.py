@@ -306,6 +306,17 @@ SPECTACULAR_SETTINGS = {
         "EnrollmentStatusEnum": "enrollment.models.EnrollmentStatus",
         "ClaimStatusEnum": "claims.models.ClaimStatus",
         "PaymentBatchStatusEnum": "claims.models.BatchStatus",
+        # Every `kind` of the API named by what it is a kind of.
+        "PlanKindEnum": "enrollment.models.PlanKind",
+        "MemberListKindEnum": "enrollment.models.ListKind",
+        "DocumentKindEnum": "claims.models.DocumentKind",
+        "PaymentKindEnum": "finance.models.PaymentKind",
+        "EntryKindEnum": "finance.models.EntryKind",
+        "ReceiptKindEnum": "finance.models.ReceiptKind",
+        "IncomeKindEnum": "finance.fundmodels.IncomeKind",
+        "DepositKindEnum": "finance.fundmodels.DepositKind",
+        "ExportKindEnum": "reporting.models.ExportKind",
+        "FindingSourceEnum": "reporting.models.FindingSource",
     },
 }
 

@@ -38,7 +38,7 @@ class FindingSerializer(serializers.ModelSerializer[AuditFinding]):
         return [{"id": e.pk, "name": e.original_name, "size": e.size} for e in finding.evidence.all()]
 
 
-class FindingInput(serializers.Serializer[Any]):
+class AuditFindingInput(serializers.Serializer[Any]):
     office = WholeNumberField()
     found_by = serializers.ChoiceField(choices=FindingSource.choices, source="source")
     title = serializers.CharField(max_length=200)
@@ -59,9 +59,9 @@ class Findings(APIView):
         rows = rectification.finding_list().prefetch_related("evidence").order_by("deadline", "pk")[:500]
         return Response(FindingSerializer(rows, many=True).data)
 
-    @extend_schema(request=FindingInput, responses={201: FindingSerializer})
+    @extend_schema(request=AuditFindingInput, responses={201: FindingSerializer})
     def post(self, request: Request, version: str = "v1") -> Response:
-        form = FindingInput(data=request.data)
+        form = AuditFindingInput(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         office = Organisation.objects.filter(pk=data.pop("office")).first()

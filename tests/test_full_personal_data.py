@@ -248,6 +248,7 @@ def test_every_response_with_full_numbers_asks_for_a_fresh_confirmation_and_is_r
     nothing is recorded; the guarded documents ask to confirm instead. Confirmed, every response
     that carries a full number is one of those that asked, and each of those left one record."""
     tree = enrolled_tree
+    tree.a.with_stewardship().with_oversight()  # every route's object exists: receipts, re-checks, findings…
     _list_to_correct(tree)
     with unscoped():
         second = tree.a.policy.enrollments.order_by("number")[1]

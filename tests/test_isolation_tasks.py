@@ -54,8 +54,6 @@ def test_a_fan_out_reads_only_ids_and_starts_scoped_tasks(
     def record(self: Any, args: Any = None, kwargs: Any = None, **options: Any) -> None:
         started.append((self.name, kwargs or {}))
 
-    if name == "enrollment.renewal_notices_all":  # it starts a run only for an office with a running policy
-        tree.a.with_enrollment(100)
     monkeypatch.setattr(ScopedTask, "apply_async", record)
     with CaptureQueriesContext(connection) as queries:
         count = _project_tasks()[name].apply().get()

@@ -68,7 +68,7 @@ def test_the_office_prints_new_cards_and_sees_the_page_busy(tree: Tree, page) ->
     page.check("input[name=only_new]")
     _shots(page, "cards-form")
     page.click("[data-testid=print-button]")
-    page.wait_for_selector("text=完成")
+    page.wait_for_selector("table td >> text=完成")  # the job's row (the filter's hidden option says it too)
     # A job still queued (as while a worker is busy): the button waits, the page says so.
     with org_scope(a.city, actor_id=a.office_user.pk):
         card_job_request(actor=a.office_user, period=a.period)

@@ -46,6 +46,10 @@ def _save(client: Client, day: str) -> str:
             "fee_cap_ratio": "0.05",
             "collective_decision_from": "100000",
             "remittance_due_day": day,
+            "surplus_months_min": "3",
+            "surplus_months_max": "12",
+            "loss_ratio_min": "0.5",
+            "loss_ratio_max": "0.9",
         },
         follow=True,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from claims.benefits.sections import (
     Variant,
     Version,
 )
-from claims.benefits.terms import parse_add_ons, parse_band_list, parse_eligibility, parse_exclusive
+from claims.benefits.terms import number_term, parse_add_ons, parse_band_list, parse_eligibility, parse_exclusive
 
 # The schedule's fields by the kind of JSON value each takes.
 AMOUNT_FIELDS = (
@@ -157,17 +157,8 @@ def parse_fields(data: object) -> dict[str, Any]:
 
 
 def _parse_decimal(name: str, value: object) -> Decimal:
-    """Accept numbers as JSON gives them; a float goes through its shortest text (0.8 → "0.8")
-    so that no binary artefact such as 0.8000000000000000444 reaches the money arithmetic."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ScheduleError(_("%(name)s must be an amount such as 5000 or 0.8: check the value.") % {"name": name})
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite():
-        raise ScheduleError(_("%(name)s must be an amount such as 5000 or 0.8: check the value.") % {"name": name})
-    return number
+    """Accept numbers as JSON gives them (claims/benefits/terms.py::number_term, the one reader)."""
+    return number_term(name, value)
 
 
 def _parse_int(name: str, value: object) -> int:

@@ -23,7 +23,13 @@ CYCLES: tuple[str, ...] = ("period", "month", "quarter", "half_year")
 GENDERS: tuple[str, ...] = ("F", "M")
 
 
-def _number(where: str, value: object) -> Decimal:
+# Beyond what any amount of the books can hold (14 digits, 2 decimals).
+LARGEST = Decimal(10) ** 12
+
+
+def number_term(where: str, value: object) -> Decimal:
+    """A schedule's number as JSON gives it; a float goes through its shortest text (0.8 → "0.8")
+    so that no binary artefact such as 0.8000000000000000444 reaches the money arithmetic."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise ScheduleError(_("%(name)s must be an amount such as 5000 or 0.8: check the value.") % {"name": where})
     try:
@@ -32,11 +38,15 @@ def _number(where: str, value: object) -> Decimal:
         number = Decimal("NaN")
     if not number.is_finite():
         raise ScheduleError(_("%(name)s must be an amount such as 5000 or 0.8: check the value.") % {"name": where})
+    if abs(number) >= LARGEST:
+        raise ScheduleError(
+            _("%(name)s is too large: an amount is below 1,000,000,000,000 yuan, check the value.") % {"name": where}
+        )
     return number
 
 
 def _whole(where: str, value: object) -> int:
-    number = None if isinstance(value, bool) else _number(where, value)
+    number = None if isinstance(value, bool) else number_term(where, value)
     if number is None or number != number.to_integral_value():
         raise ScheduleError(_("%(name)s must be a whole number: check the value.") % {"name": where})
     return int(number)
@@ -121,7 +131,7 @@ def parse_add_ons(value: object) -> tuple[AddOn, ...]:
         found.append(
             AddOn(
                 label=label.strip(),
-                amount=_number(f"{where}.amount", data["amount"]),
+                amount=number_term(f"{where}.amount", data["amount"]),
                 per=str(data.get("per") or "claim"),
                 kinds=_texts(f"{where}.kinds", data["kinds"]) if data.get("kinds") is not None else (),
                 when=when,
@@ -201,8 +211,8 @@ def parse_band_list(name: str, value: object) -> tuple[Band, ...]:
     bands = []
     for number, entry in enumerate(value, start=1):
         data = _keys(f"{name}[{number}]", entry, ("upto", "amount"), ("amount",))
-        upto = None if data.get("upto") is None else _number(f"{name}[{number}].upto", data["upto"])
-        bands.append(Band(upto=upto, amount=_number(f"{name}[{number}].amount", data["amount"])))
+        upto = None if data.get("upto") is None else number_term(f"{name}[{number}].upto", data["upto"])
+        bands.append(Band(upto=upto, amount=number_term(f"{name}[{number}].amount", data["amount"])))
     return tuple(bands)
 
 
