@@ -6,4 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --browser
+# The project's own modules are byte-compiled by the first process that imports them and read
+# from the cache by the others (the workers, the migration, the servers and workers tests start).
+unset PYTHONDONTWRITEBYTECODE
 exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-auto}" --dist worksteal "$@"

@@ -31,7 +31,8 @@ class City:
     office_user: User  # holds every office role: permissions never hide a scoping bug
     county_agent: User
     unit_agent: User
-    # Built on demand by `with_enrollment()`: a plan of the city, and an approved list of the unit.
+    # Built on demand by `with_enrollment()`: a plan of the city, and an approved list of the unit
+    # (`with_cards()`: its cards printed).
     plan: Any = None
     member_list: Any = None
     policy: Any = None
@@ -104,12 +105,16 @@ class City:
         with unscoped():
             self.member_list = MemberList.objects.get(policy=self.policy)
             self.enrollment = self.policy.enrollments.order_by("number").first()
+        self.period = offer.period
+        return self
+
+    def with_cards(self) -> City:
+        """The period's cards printed once (a whole-tree job, done). Kept apart from
+        `with_enrollment()`: rendering the PDF is most of an enrolment's cost, and few tests read it."""
         from enrollment.services.cards import card_job_create, card_job_run
-        from mutualaid.tenancy import org_scope
 
         with org_scope(self.city):
-            self.card_job = card_job_run(job=card_job_create(actor=self.office_user, period=offer.period))
-        self.period = offer.period
+            self.card_job = card_job_run(job=card_job_create(actor=self.office_user, period=self.period))
         return self
 
     def with_claim(self) -> City:
@@ -137,6 +142,7 @@ class City:
         from finance.models import JournalEntry, PaymentRequest
         from tests import finkit
 
+        self.with_cards()
         self.remittance = finkit.last_month_report(self)
         with unscoped():
             self.entry = JournalEntry.objects.get(idempotency_key=f"policy:{self.policy.pk}")

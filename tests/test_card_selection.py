@@ -25,7 +25,7 @@ def printed(tree: Tree, settings: Any, tmp_path: Path) -> Tree:
     """City A's unit: two members printed once (a whole-tree job, done), then three more by a
     supplementary list (an endorsement)."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    a = tree.a.with_enrollment(0)
+    a = tree.a.with_enrollment(0).with_cards()
     enrol(a.unit_agent, a.office_user, a.unit, a.period, [person(100 + i, name=f"新会员{i}") for i in range(3)])
     with unscoped():
         a.endorsement = Endorsement.objects.get(policy=a.policy)

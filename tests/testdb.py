@@ -43,6 +43,15 @@ def _drop(name: str) -> None:
         cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)} WITH (FORCE)")
 
 
+def _commit_without_waiting(name: str) -> None:
+    """A test database's commits do not wait for the disk (nothing of it must survive a crash of
+    the server): the tests that commit, and each test's flush after them, go faster."""
+    from django.db import connection
+
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"ALTER DATABASE {connection.ops.quote_name(name)} SET synchronous_commit TO off")
+
+
 # --- The controlling process ---------------------------------------------------------------------
 
 
@@ -117,6 +126,7 @@ def worker_database_create(worker: str, verbosity: int) -> str:
     with _locked(Path(folder)):  # one copy at a time: the template must have no other session
         settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = name
         connection.creation.clone_test_db(suffix=worker, verbosity=verbosity, autoclobber=True)
+        _commit_without_waiting(connection.creation.get_test_db_clone_settings(worker)["NAME"])
         connection.creation.setup_worker_connection(worker)  # type: ignore[arg-type] # any suffix serves
         settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"]
     return original
