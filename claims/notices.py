@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from claims.models import Claim, DocumentKind
 from mutualaid import notices
 from mutualaid.notices import Draft, NoticeKind, Placeholder
+from mutualaid.numbers import money_text
 
 
 def _name_and_number() -> tuple[Placeholder, ...]:
@@ -63,7 +64,7 @@ KINDS = (
         label=gettext_lazy("Claim paid"),
         recipient=gettext_lazy("the member"),
         default=gettext_lazy("[Workers' mutual aid] {name}, your claim {number} has been paid: {amount} yuan."),
-        placeholders=(*_name_and_number(), Placeholder("amount", gettext_lazy("the amount paid, in yuan"), "2080.00")),
+        placeholders=(*_name_and_number(), Placeholder("amount", gettext_lazy("the amount paid, in yuan"), "2,080.00")),
         order=43,
     ),
 )
@@ -98,5 +99,5 @@ def notice_claim_decided(*, claim: Claim, action: str) -> list[int]:
 
 def notice_claims_paid(*, claims: list[Claim]) -> list[int]:
     return notices.notices_prepare(
-        [_draft(claim, "claim_paid", f"claim_paid:{claim.pk}", amount=claim.payout) for claim in claims]
+        [_draft(claim, "claim_paid", f"claim_paid:{claim.pk}", amount=money_text(claim.payout)) for claim in claims]
     )

@@ -23,6 +23,7 @@ from enrollment.models import Enrollment, EnrollmentStatus, MemberList, Policy, 
 from mutualaid import idcheck, notices, noticesend, pii
 from mutualaid.models import Notice, Organisation, OrgKind, User
 from mutualaid.notices import Draft, NoticeKind, Placeholder
+from mutualaid.numbers import date_text
 from mutualaid.officesettings import office_settings
 from mutualaid.roles import require_permission
 
@@ -42,8 +43,8 @@ KINDS = (
             Placeholder("unit", gettext_lazy("the unit"), "西安机械厂工会"),
             Placeholder("plan", gettext_lazy("the plan"), "职工住院互助保障"),
             Placeholder("shares", gettext_lazy("the shares"), "2"),
-            Placeholder("starts_on", gettext_lazy("covered from"), "2026-01-01"),
-            Placeholder("ends_on", gettext_lazy("covered until"), "2026-12-31"),
+            Placeholder("starts_on", gettext_lazy("covered from"), "2026年1月1日"),
+            Placeholder("ends_on", gettext_lazy("covered until"), "2026年12月31日"),
             Placeholder("card", gettext_lazy("the member card number"), "XA2026000001-00001"),
         ),
         order=20,
@@ -60,7 +61,7 @@ KINDS = (
             Placeholder("unit", gettext_lazy("the unit"), "西安机械厂工会"),
             Placeholder("policy", gettext_lazy("the policy number"), "XA2026000001"),
             Placeholder("plan", gettext_lazy("the plan"), "职工住院互助保障"),
-            Placeholder("ends_on", gettext_lazy("the last day of cover"), "2026-12-31"),
+            Placeholder("ends_on", gettext_lazy("the last day of cover"), "2026年12月31日"),
             Placeholder("days", gettext_lazy("days left"), "30"),
             Placeholder("count", gettext_lazy("members to renew"), "24"),
             Placeholder("office", gettext_lazy("the office that sends it"), "西安市代办处"),
@@ -83,8 +84,8 @@ def _confirmation(e: Enrollment) -> Draft:
             "unit": e.org.name,
             "plan": e.period.plan.name,
             "shares": e.shares,
-            "starts_on": e.starts_on.isoformat(),
-            "ends_on": e.ends_on.isoformat(),
+            "starts_on": date_text(e.starts_on),  # as a person reads a date: 2026年1月1日
+            "ends_on": date_text(e.ends_on),
             "card": card_number(e.policy.number, e.number or 0),
         },
     )
@@ -177,7 +178,7 @@ def renewal_notices_send(*, office: Organisation, today: date) -> int:
                     "unit": policy.org.name,
                     "policy": policy.number,
                     "plan": policy.period.plan.name,
-                    "ends_on": policy.ends_on.isoformat(),
+                    "ends_on": date_text(policy.ends_on),
                     "days": (policy.ends_on - today).days,
                     "count": Enrollment.objects.filter(policy=policy, status=EnrollmentStatus.ACTIVE).count(),
                     "office": office.name,

@@ -66,7 +66,7 @@ def seed() -> bool:
             payment=payment,
             paid_on=today,
             bank_reference="CCB-XA-PAY-0001",
-            overdraw_reason="省级统筹，保费已上解；理赔款由市专户先行垫付，待省级拨回",
+            overdraw_reason="省级统筹，保费按月上解省办；理赔款由市专户先行垫付，待省级拨回",
         )
     return True
 

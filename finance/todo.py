@@ -19,7 +19,7 @@ from finance.selectors.payments import payment_queue_mine
 from finance.selectors.remittances import remittance_warning_list
 from mutualaid import dates
 from mutualaid.models import OrgKind, User
-from mutualaid.numbers import date_text
+from mutualaid.numbers import date_text, month_text
 from mutualaid.todo import Todo
 
 
@@ -59,7 +59,7 @@ def remittances_todo(user: User) -> list[Todo]:
                 0 if counts["own_sent"] else 1,
                 f"{url}#own-reports",
                 urgent=late,
-                note=_("%(month)s, due by %(day)s") % {"month": month.strftime("%Y-%m"), "day": date_text(due_on)},
+                note=_("%(month)s, due by %(day)s") % {"month": month_text(month), "day": date_text(due_on)},
             )
         )
     if user.has_perm("finance.post"):

@@ -44,7 +44,7 @@ from django.utils.translation import gettext_lazy
 from mutualaid import dates
 from mutualaid.downloads import attachment, file_name
 from mutualaid.models import Organisation, OrgKind
-from mutualaid.numbers import count_text, date_text, money_text
+from mutualaid.numbers import count_text, date_text, datetime_text, money_text
 from mutualaid.spreadsheets import write
 from mutualaid.views import StaffView
 
@@ -94,12 +94,13 @@ class DayColumn(tables.Column):
 
 
 class MomentColumn(tables.Column):
-    """A moment in the business time zone: 2026-12-06 09:30 on the page and in the workbook."""
+    """A moment in the business time zone: 2026年12月6日 09:30 on the page (as every page writes
+    it), a date and time in the workbook."""
 
     number_format = "yyyy-mm-dd hh:mm"
 
     def render(self, value: Any) -> str:
-        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+        return datetime_text(value)
 
     def value(self, value: Any) -> Any:
         return timezone.localtime(value).replace(tzinfo=None) if value else None

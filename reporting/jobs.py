@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from mutualaid import dates
 from mutualaid.badinput import whole_number
 from mutualaid.models import Organisation, User
+from mutualaid.numbers import month_text
 from mutualaid.replica import replica_reads
 from reporting import exports, rankings
 from reporting.models import ExportJob, ExportKind, ExportStatus
@@ -62,7 +63,7 @@ def _params(kind: str, raw: dict[str, Any], *, office: Organisation) -> tuple[di
         month = dates.parse_month(raw.get("month", "")) if raw.get("month") else dates.last_month()
         if month is None:
             raise ValidationError(_("Give the month as YYYY-MM."))
-        return {"office": node.pk, "month": f"{month:%Y-%m}"}, f"{node.name} · {month:%Y-%m}"
+        return {"office": node.pk, "month": f"{month:%Y-%m}"}, f"{node.name} · {month_text(month)}"
     year = parse_year(raw.get("year")) if raw.get("year") not in (None, "") else timezone.localdate().year
     if year is None:
         raise ValidationError(_("Give the year as four digits."))

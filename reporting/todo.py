@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mutualaid import dates
 from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.numbers import month_text
 from mutualaid.todo import Todo
 from reporting.models import Snapshot, SnapshotKind
 from reporting.services import REPORTING_OFFICES
@@ -30,7 +31,7 @@ def reports_todo(user: User) -> list[Todo]:
         label = _("Your monthly roll-up not yet submitted")
         offices = Organisation.objects.filter(pk=office.pk)
     count = offices.exclude(Exists(submitted)).count()
-    return [Todo("reports", label, count, url, urgent=True, note=month.strftime("%Y-%m"))]
+    return [Todo("reports", label, count, url, urgent=True, note=month_text(month))]
 
 
 def findings_todo(user: User) -> list[Todo]:

@@ -123,6 +123,7 @@ def test_the_editor_saves_field_by_field_and_refuses_a_bad_field_without_saving(
     head = _login(claims_ready.a.office_user)
     page = head.get(url, {"preset": "jinhua"}).content.decode()
     assert 'name="segments_ratio_2" value="0.6"' in page and 'id="in-cap_per_share_per_period" value="30000"' in page
+    assert 'aria-label="分段给付比例 2: 比例"' in page and ": ratio" not in page  # a row's inputs are named in Chinese
     with unscoped():
         before = BenefitSchedule.objects.get(period=claims_ready.a.period).version
     bad = head.post(url, {**JINHUA_FORM, "segments_ratio_2": "1.5", "action": "fields_save"})

@@ -157,10 +157,16 @@ def test_a_batch_is_submitted_for_payment_from_its_page_then_sent_and_marked_pai
     people = claims_ready.a.reviewers
     claim = claimkit.approve(people, claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment))
     finance = _login(people.finance)
+    # The approved claim's page, opened from the finance officer's queue, says where it goes on.
+    claim_url = reverse("claims:claim_detail", kwargs={"claim_pk": claim.pk})
+    waiting = finance.get(claim_url).content.decode()
+    assert 'data-testid="to-batch"' in waiting and reverse("claims:batch_list") in waiting
+    assert 'data-testid="to-batch"' not in _login(people.officer).get(claim_url).content.decode()
     response = finance.post(reverse("claims:batch_list"), {"claim": [claim.pk]})
     assert response.status_code == 302
     detail_url = response["Location"]
     batch_pk = int(detail_url.rstrip("/").split("/")[-1])
+    assert 'data-testid="to-batch"' not in finance.get(claim_url).content.decode()  # batched now
     page = finance.get(detail_url).content.decode()
     assert 'data-testid="prepare-payment"' in page and 'data-testid="transfer-link"' not in page
     submitted = finance.post(reverse("finance:batch_payment", kwargs={"batch_pk": batch_pk}))

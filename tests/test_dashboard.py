@@ -345,6 +345,7 @@ def test_the_page_in_chinese_shows_the_figures_and_draws_charts_from_our_static_
     assert people and paid and loss
     assert (people.group(1).strip(), paid.group(1).strip(), loss.group(1).strip()) == ("2", "2,080.00", "2,080.0%")
     assert june.a.county.name in html and 'data-month="2026-06"' in html
+    assert "，2026年6月</h1>" in html and "至 2026年6月末" in html  # the month as a person reads it
     read_at = re.search(r'data-testid="read-at">数据读取于 (\d\d:\d\d:\d\d)。<', html)
     assert read_at, "the page says when its figures were read"
     hour, minute, second = (int(part) for part in read_at.group(1).split(":"))

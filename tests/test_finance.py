@@ -24,6 +24,7 @@ from finance.selectors.remittances import remittance_warning_list
 from finance.services import ledger, payments, premiums, remittances
 from finance.services.ledger import credit, debit
 from mutualaid import dates
+from mutualaid.numbers import month_text
 from mutualaid.tenancy import org_scope, unscoped
 from tests import claimkit, finkit
 from tests.conftest import Tree
@@ -145,7 +146,7 @@ def test_a_closed_month_takes_no_posting(books: Tree) -> None:
         ledger.month_close(actor=books.a.office_user, month=last)
     with pytest.raises(ValidationError) as caught:
         _post(books, "late", posted_on=last + timedelta(days=3))
-    assert f"{last:%Y-%m}" in str(caught.value)
+    assert month_text(last) in str(caught.value)  # the month as a person reads it: 2026年11月
     # And below the service, the database's own trigger.
     entry = _post(books, "now")
     with pytest.raises(IntegrityError, match="closed"), transaction.atomic(), connection.cursor() as cursor:

@@ -26,6 +26,7 @@ from finance.services.budgets import budget_set
 from finance.services.ledger import credit, debit, entry_post
 from finance.services.payments import payment_approve, payment_prepare
 from mutualaid import dates
+from mutualaid.numbers import month_text
 from mutualaid.roles import Role
 from mutualaid.tenancy import org_scope, unscoped
 from tests.conftest import City, Tree
@@ -128,7 +129,8 @@ def test_the_statement_workbook_has_its_title_chinese_headers_each_entry_line_an
     balances, entries = book.worksheets
 
     title = balances["A1"].value
-    assert city.county.name in title and f"{_this_month():%Y-%m}" in title
+    # The month as a person reads it (2026年12月), as on every page; the file's name keeps YYYY-MM.
+    assert city.county.name in title and month_text(_this_month()) in title
     assert ZH["All plans"] in title or "All plans" in title
     headers = [c.value for c in balances[3]]
     msgids = [
@@ -197,7 +199,8 @@ def test_the_statement_pdf_names_the_office_and_month_and_shows_each_entry_numbe
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
     text = "".join(page.extract_text() for page in reader.pages)
-    assert city.county.name in text and f"{_this_month():%Y-%m}" in text
+    assert city.county.name in text and month_text(_this_month()) in text
+    assert "保障项目：" in text and "保障项目:" not in text  # a full-width colon in Chinese
     assert entry.number in text and "1,234.56" in text
     box = reader.pages[0].mediabox
     assert box.width > box.height  # A4 landscape
@@ -226,6 +229,9 @@ def test_the_statement_page_shows_the_figures_and_links_both_downloads_in_few_qu
     assert _policy_entry(city).number in body and "1,274.56" not in body and "1,279.56" in body
     assert f"{reverse('finance:statement_xlsx')}?office={city.county.pk}&amp;plan=&amp;month=" in body
     assert reverse("finance:statement_pdf") in body
+    heading = body.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert month_text(_this_month()) in heading and f"{_this_month():%Y-%m}" not in heading
+    assert "保障项目：" in body and "保障项目:" not in body
 
 
 @pytest.mark.parametrize("name", ["finance:statement", "finance:statement_xlsx", "finance:statement_pdf"])

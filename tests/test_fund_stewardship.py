@@ -97,7 +97,8 @@ def test_the_solvency_of_a_plan_agrees_with_the_books_computed_by_hand(paid: Tre
     assert row.income_12m == premium and row.claims_12m == payout
     assert row.reserve_ratio == _q(reserve / premium, "0.0001") == Decimal("0.1000")
     assert row.loss_ratio == _q(payout / premium, "0.0001")
-    assert row.months_covered == _q((premium - payout) * 12 / payout, "0.1")
+    # The fund is overdrawn: it covers no month of payouts (never a negative number of months).
+    assert premium < payout and row.months_covered == Decimal("0.0")
     # And with the ledger's own balances.
     with unscoped():
         bank = ledger.balance_get(office=paid.a.city, plan=paid.a.plan, account=Account.BANK)
@@ -107,6 +108,8 @@ def test_the_solvency_of_a_plan_agrees_with_the_books_computed_by_hand(paid: Tre
     # The claim costs more than this small plan took in: overdrawn and losing, below the band.
     assert payout > premium and row.status == BELOW
     assert any("透支" in p for p in row.problems) and any("赔付率" in p for p in row.problems)
+    # The overdraft says it: no second sentence about "-12.0 months" of payouts.
+    assert not any("个月" in p for p in row.problems), row.problems
     # Before anything was booked there is no fund to judge.
     assert _rows(paid, on=date(TODAY.year - 1, 1, 1)) == []
 
@@ -140,9 +143,11 @@ def test_the_page_the_dashboard_and_the_overview_warn_of_a_plan_out_of_its_band(
     dashboard = head.get(reverse("reporting:dashboard")).content.decode()
     section = dashboard.split('data-testid="solvency-warnings"')[1].split("</section>")[0]
     assert paid.a.plan.name in section and paid.a.city.name in section and "透支" in section
+    assert "; " not in section and "<li>" in section  # one reason a line, no half-width separator
     overview = head.get(reverse("reporting:overview")).content.decode()
     section = overview.split('data-testid="overview-solvency"')[1].split("</section>")[0]
     assert paid.a.plan.name in section and "低于合理区间" in section
+    assert "; " not in section and "</strong>:" not in section
     # The sibling city sees nothing of city A's fund.
     stranger = _login(paid.b.office_user).get(reverse("finance:solvency")).content.decode()
     assert paid.a.plan.name not in stranger and paid.a.city.name not in stranger

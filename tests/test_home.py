@@ -12,7 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from enrollment.services.member_lists import member_list_submit
+from mutualaid import dates
 from mutualaid.models import User
+from mutualaid.numbers import month_text
 from mutualaid.tenancy import org_scope
 from tests import claimkit
 from tests.conftest import Tree
@@ -90,6 +92,13 @@ def test_a_city_sees_its_own_roll_up_and_remittance_due_and_the_province_the_cit
         "/reporting/snapshots/?month="
     )
     assert city["本处待上解的保费"] == (1, "/finance/remittances/#own-reports")
+    # Each note names the month as a person reads it (2026年11月), never YYYY-MM.
+    client = Client()
+    client.force_login(claims_ready.a.office_user)
+    notes = re.findall(r'class="todo-note">([^<]*)<', client.get("/").content.decode())
+    last = month_text(dates.last_month())
+    assert len(notes) >= 2 and all(last in note for note in notes), notes
+    assert not any(re.search(r"\d{4}-\d{2}", note) for note in notes), notes
     province = _todo(claims_ready.province_user)
     assert province["未上报月度报表的市级代办处"][0] == 2  # both cities of the tree, neither has sent it
     assert "本处待上解的保费" not in province  # the province remits to nobody

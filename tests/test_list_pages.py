@@ -189,6 +189,24 @@ def test_money_is_written_in_the_one_format_on_the_page_and_as_numbers_in_the_wo
     assert prepared.is_date
 
 
+def test_a_moment_reads_as_every_page_writes_it_and_stays_a_date_in_the_workbook(walk: Tree, db: None) -> None:
+    from mutualaid.models import User
+    from mutualaid.numbers import datetime_text
+
+    user = walk.a.office_user
+    client = _client(user)  # logging in sets the last login the accounts list shows
+    with unscoped():
+        last_login = User.auth_objects.get(pk=user.pk).last_login
+    body = client.get(reverse("user_list")).content.decode()
+    assert datetime_text(last_login) in body  # 2026年12月7日 04:42
+    assert f"{timezone.localtime(last_login):%Y-%m-%d %H:%M}" not in body
+    response = client.get(reverse("user_list"), {"export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("最近登录") + 1
+    assert any(sheet.cell(row=row, column=column).is_date for row in range(2, sheet.max_row + 1))
+
+
 def test_claims_filter_by_status_plan_period_and_date_range(walk: Tree, db: None) -> None:
     client = _client(walk.a.office_user)
     url = reverse("claims:claim_list")

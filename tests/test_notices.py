@@ -17,6 +17,7 @@ from enrollment.notices import renewal_notices_send, unit_contact_save
 from enrollment.tasks import renewal_notices_office
 from mutualaid import notices
 from mutualaid.models import Notice, NoticeStatus, NoticeTemplate
+from mutualaid.numbers import date_text, money_text
 from mutualaid.tasks import deliver_notices
 from mutualaid.tenancy import org_scope, unscoped
 from tests import claimkit
@@ -85,7 +86,7 @@ def test_a_claim_s_member_is_told_what_is_missing_then_why_it_came_back_why_it_w
     told = _notices(kind="claim_paid", reference=paid.number)
     with unscoped():
         payout = Claim.objects.get(pk=paid.pk).payout
-    assert len(told) == 1 and str(payout) in _text(told[0]) and told[0].status == NoticeStatus.SENT
+    assert len(told) == 1 and money_text(payout) in _text(told[0]) and told[0].status == NoticeStatus.SENT
 
 
 def test_each_member_of_an_approved_list_is_told_their_cover_once(tree: Tree, flaky: type[FlakyBackend]) -> None:
@@ -97,7 +98,9 @@ def test_each_member_of_an_approved_list_is_told_their_cover_once(tree: Tree, fl
         first = Enrollment.objects.filter(policy=tree.a.policy).order_by("number").first()
     assert first is not None
     text = _text(next(n for n in confirmed if first.name[:1] in n.recipient_masked and n.reference.endswith("00001")))
-    assert first.name in text and tree.a.plan.name in text and "2026-12-31" in text and tree.a.policy.number in text
+    assert first.name in text and tree.a.plan.name in text and tree.a.policy.number in text
+    # Dates as a person reads them (2026年12月31日), never 2026-12-31.
+    assert date_text(first.ends_on) in text and first.ends_on.isoformat() not in text
     # The event seen again, or the task run again, sends nothing twice.
     from enrollment.tasks import notify_enrolled
 
@@ -189,7 +192,7 @@ def test_the_renewal_notice_goes_once_per_unit_and_period_with_the_members_to_re
     sent = _notices(kind="renewal_notice")
     assert len(sent) == 1 and sent[0].status == NoticeStatus.SENT and sent[0].phone_masked == "139****0001"
     text = _text(sent[0])
-    assert a.policy.number in text and "30" in text and "2026-12-31" in text and a.unit.name in text
+    assert a.policy.number in text and "30" in text and date_text(PERIOD_END) in text and a.unit.name in text
     assert flaky.sent == [("13920000001", text)]
     assert sent[0].link.endswith("renewal.pdf")
     client = Client()

@@ -8,7 +8,7 @@ Read off the ledger alone, so the figures agree with the books to the fen:
 - **reserve ratio**: the reserve fund (2701) against the premium and subsidies of the last twelve
   months (6001 + 6051); at least the share the office sets aside (`FinanceSettings.reserve_ratio`);
 - **months of payouts covered**: the fund balance against the average month of claims paid
-  (6401) in the last twelve months;
+  (6401) in the last twelve months (none for an overdrawn fund);
 - **loss ratio** (赔付率): claims paid against premium and subsidies, the same twelve months.
 The twelve months are the month of `on` and the eleven before it, to `on`.
 
@@ -89,7 +89,7 @@ def _judge(row: Solvency, band: Band) -> None:
     above: list[str] = []
     if row.fund_balance < 0:
         below.append(_("the fund is overdrawn by %(amount)s yuan") % {"amount": numbers.money_text(-row.fund_balance)})
-    if row.months_covered is not None:
+    if row.months_covered is not None and row.fund_balance >= 0:  # an overdraft is said above
         months = {"months": row.months_covered, "min": band.months_min, "max": band.months_max}
         if row.months_covered < band.months_min:
             below.append(_("it covers %(months)s months of payouts, fewer than %(min)s") % months)
@@ -150,7 +150,8 @@ def solvency_list(*, node: Organisation, on: date | None = None) -> list[Solvenc
     for row in kept:
         row.reserve_ratio = _share(row.reserve, row.income_12m)
         row.loss_ratio = _share(row.claims_12m, row.income_12m)
-        row.months_covered = _share(row.fund_balance * 12, row.claims_12m, TENTH)
+        # An overdrawn fund covers no month of payouts, never a negative number of them.
+        row.months_covered = _share(max(row.fund_balance, ZERO) * 12, row.claims_12m, TENTH)
         _judge(row, Band.of(settings.get(row.office_id) or FinanceSettings()))
     return kept
 

@@ -25,6 +25,7 @@ from finance.models import Account, ClosedMonth, EntryKind, JournalEntry, Journa
 from finance.rules import CENT, ZERO, normal_balance
 from mutualaid import dates
 from mutualaid.models import Organisation, User
+from mutualaid.numbers import month_text
 from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
 
@@ -105,7 +106,7 @@ def _check_open(office: Organisation, posted_on: date) -> None:
     if closed:
         raise ValidationError(
             _("The books of %(office)s for %(month)s are closed: post into the current month instead.")
-            % {"office": office.name, "month": f"{posted_on:%Y-%m}"}
+            % {"office": office.name, "month": month_text(posted_on)}
         )
 
 

@@ -20,7 +20,7 @@ from finance.services.ledger import credit, debit, entry_post, office_pools
 from mutualaid import dates
 from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, User
-from mutualaid.numbers import money_text, percent_text
+from mutualaid.numbers import money_text, month_text, percent_text
 from mutualaid.officesettings import office_settings
 from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
@@ -70,13 +70,13 @@ def remittance_draft(*, actor: User | None, office: Organisation, month: date) -
     if month >= dates.month_start(dates.business_today()):
         raise ValidationError(
             _("%(month)s is not over yet: its report is drafted from the 1st of the next month.")
-            % {"month": f"{month:%Y-%m}"}
+            % {"month": month_text(month)}
         )
     lines = _month_lines(office, month)
     if not lines:
         raise ValidationError(
             _("No policy of a plan run above %(office)s was issued in %(month)s: there is nothing to remit.")
-            % {"office": office.name, "month": f"{month:%Y-%m}"}
+            % {"office": office.name, "month": month_text(month)}
         )
     amount = sum((Decimal(line["amount"]) for line in lines), ZERO)
     # Two draftings at once (a second beat, a person redrafting while the task runs) would both
@@ -147,7 +147,7 @@ def remittance_confirm(
             kind=EntryKind.REMITTED,
             posted_on=remitted_on,
             memo=_("Premium of %(month)s remitted to %(office)s")
-            % {"month": f"{report.month:%Y-%m}", "office": above.name},
+            % {"month": month_text(report.month), "office": above.name},
             legs=[debit(Account.DUE_TO_ABOVE, part), credit(Account.BANK, part)],
             key=f"remit:{report.pk}:{plan_id}",
             bank_reference=report.bank_reference,
@@ -161,7 +161,7 @@ def remittance_confirm(
             kind=EntryKind.REMITTANCE_RECEIVED,
             posted_on=remitted_on,
             memo=_("Premium of %(month)s remitted by %(office)s, in transit")
-            % {"month": f"{report.month:%Y-%m}", "office": report.org.name},
+            % {"month": month_text(report.month), "office": report.org.name},
             legs=[
                 debit(Account.DUE_FROM_BELOW, part),
                 credit(Account.PREMIUM_INCOME if office_pools(office=above, plan=plan) else Account.DUE_TO_ABOVE, part),
@@ -204,7 +204,10 @@ def remittance_receive(*, actor: User, remittance: Remittance, received_on: date
     plans = _plans(report)
     for plan_id, part in _allocate(report, report.amount_remitted):
         plan = plans[plan_id]
-        memo = _("Premium of %(month)s from %(office)s") % {"month": f"{report.month:%Y-%m}", "office": report.org.name}
+        memo = _("Premium of %(month)s from %(office)s") % {
+            "month": month_text(report.month),
+            "office": report.org.name,
+        }
         entry_post(
             actor=actor,
             office=office,

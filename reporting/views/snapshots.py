@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from mutualaid import dates
 from mutualaid.listing import ListPage
+from mutualaid.numbers import month_text
 from mutualaid.requests import request_office, request_user
 from reporting.listing import SnapshotFilter, SnapshotTable
 from reporting.models import Snapshot
@@ -72,7 +73,7 @@ class SnapshotListView(RefusesFutureMonths, ListPage):
             messages.success(
                 request,
                 _("Revision %(revision)s of %(month)s submitted.")
-                % {"revision": snapshot.revision, "month": f"{month:%Y-%m}"},
+                % {"revision": snapshot.revision, "month": month_text(month)},
             )
         else:
             messages.info(
