@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Sum
 
@@ -111,6 +112,29 @@ def callback_counts(node: Organisation, window: Window) -> dict[str, dict[str, i
         counts["none"] = int(sums[f"{span}_claims"] or 0) - sum(counts.values())
         found[span] = counts
     return found
+
+
+def premium_owed(
+    office: Organisation, children: list[Organisation], months: list[date]
+) -> dict[tuple[str, date], Decimal] | None:
+    """What each office below owes for each month (finance's remittance warnings, registered with
+    `finance.selectors.remittances`): the premium of the members still active, taken on in the
+    month under each child, for plans run by `office` or above. One indexed read of the children's
+    rows; None (read the enrollments) with `REPORTING_FROM_ROWS`."""
+    if settings.REPORTING_FROM_ROWS:
+        return None
+    rows = (
+        MonthFigure.objects.filter(
+            parent_path=office.path,
+            org_path__in=[child.path for child in children],
+            month__in=months,
+            period__plan__org_id__in=office.ancestor_ids(),
+        )
+        .values("org_path", "month")
+        .annotate(amount=Sum("premium_active"))
+        .order_by()
+    )
+    return {(row["org_path"], row["month"]): row["amount"] for row in rows if row["amount"]}
 
 
 @transaction.atomic

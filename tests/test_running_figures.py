@@ -25,6 +25,8 @@ from enrollment.models import Enrollment, EnrollmentStatus
 from enrollment.services.corrections import member_list_withdraw
 from enrollment.services.enrollments import enrollment_cancel
 from enrollment.services.member_lists import member_list_submit
+from finance.rules import MONEY_OFFICES
+from finance.selectors.remittances import premium_by_child_and_month, premium_by_child_and_month_from_rows
 from mutualaid import replica
 from mutualaid.models import Organisation
 from mutualaid.retention import retention_apply
@@ -292,3 +294,27 @@ def test_reading_from_the_rows_instead_gives_the_same_pages(busy: Tree, settings
     kept = read()
     settings.REPORTING_FROM_ROWS = True
     assert read() == kept
+
+
+def test_what_the_offices_below_owe_is_read_from_them_and_equals_the_rows(busy: Tree, settings: Any) -> None:
+    """The premium of the active members taken on each month under each office below (the
+    remittance warnings of the home page, the remittances page and the dashboard), read from the
+    running figures without touching the enrollments, equals the grouping of the rows."""
+    months = [date(2026, 12, 1), date(2026, 11, 1), date(2026, 10, 1), date(2026, 9, 1)]
+    found: dict[tuple[str, date], Decimal] = {}
+    with org_scope(busy.province):
+        for office in _nodes(busy):
+            children = list(Organisation.objects.filter(parent=office, kind__in=MONEY_OFFICES).order_by("path"))
+            if not children:
+                continue
+            with CaptureQueries() as read:
+                kept = premium_by_child_and_month(office, children, months)
+            rows = premium_by_child_and_month_from_rows(office, children, months)
+            assert kept == {key: amount for key, amount in rows.items() if amount}, office.name
+            assert [sql for sql in read.queries if "enrollment_enrollment" in sql] == []
+            found.update(kept)
+            settings.REPORTING_FROM_ROWS = True
+            assert premium_by_child_and_month(office, children, months) == rows
+            settings.REPORTING_FROM_ROWS = False
+    # A's county owes for November's list (less the member cancelled) and December's endorsement.
+    assert {(busy.a.county.path, date(2026, 11, 1)), (busy.a.county.path, date(2026, 12, 1))} <= set(found)
