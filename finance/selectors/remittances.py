@@ -18,7 +18,6 @@ from finance.rules import MONEY_OFFICES, ZERO, remittance_due_dates
 from mutualaid import dates
 from mutualaid.models import Organisation
 
-
 # What each office below owes by month (keyed by its path and the month), from figures kept by an
 # app above (reporting registers its running monthly figures from its AppConfig.ready()), or None
 # to read the enrollments themselves. Every page of a province reads it (the home page's warning,
