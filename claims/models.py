@@ -236,6 +236,9 @@ class Claim(TenantOwned):
             *TenantOwned.Meta.indexes,
             models.Index(fields=["id_hash", "period"], name="claim_person_period"),
             models.Index(fields=["review_office", "status"], name="claim_queue"),
+            # The claims list, newest first: its first page read off the index, not by sorting the
+            # hundreds of thousands of claims of a province.
+            models.Index(fields=["-registered_at", "-id"], name="claim_newest"),
             # The claims still open in a tree (risk list, deadlines, the dashboard's counts): a
             # few hundred among the hundreds of thousands closed.
             models.Index(

@@ -131,6 +131,10 @@ class ListKind(models.TextChoices):
     RENEWAL = "renewal", _("Renewal")
 
 
+# The lists someone has still to act on: correct, submit or approve.
+LIST_WAITING = [ListStatus.INVALID, ListStatus.VALID, ListStatus.SUBMITTED]
+
+
 @pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
@@ -185,6 +189,17 @@ class MemberList(TenantOwned):
         verbose_name = _("member list")
         verbose_name_plural = _("member lists")
         ordering = ["-created_at"]
+        indexes = [
+            *TenantOwned.Meta.indexes,
+            # The lists that wait for someone in a tree (the home page's counts): a handful among
+            # the tens of thousands a province approves over the years.
+            models.Index(
+                fields=["org_path"],
+                name="member_list_waiting_subtree",
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(status__in=LIST_WAITING),
+            ),
+        ]
         constraints = [
             # A withdrawn list does not hold its file: the same workbook may be uploaded again.
             models.UniqueConstraint(

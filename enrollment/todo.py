@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import ListStatus, MemberList
+from enrollment.models import LIST_WAITING, ListStatus, MemberList
 from mutualaid.models import User
 from mutualaid.todo import Todo
 
@@ -23,7 +23,8 @@ def enrollment_todo(user: User) -> list[Todo]:
     uploader = user.has_perm("enrollment.upload")
     if not (approver or uploader):
         return []
-    counts = MemberList.objects.aggregate(
+    # Read through the index of the waiting lists (member_list_waiting_subtree), not every list.
+    counts = MemberList.objects.filter(status__in=LIST_WAITING).aggregate(
         submitted=Count("pk", filter=Q(status=ListStatus.SUBMITTED)),
         valid=Count("pk", filter=Q(status=ListStatus.VALID)),
         invalid=Count("pk", filter=Q(status=ListStatus.INVALID)),

@@ -61,8 +61,12 @@ class ReportingConfig(AppConfig):
             "api_reporting_snapshots",
             "api_reporting_snapshot",
         )
+        from finance.selectors.remittances import register_premium_source
         from mutualaid.todo import register_todo
+        from reporting.running import premium_owed
         from reporting.todo import findings_todo, reports_todo
+
+        register_premium_source(premium_owed)
 
         register_todo(reports_todo)
         register_todo(findings_todo)

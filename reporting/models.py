@@ -252,7 +252,8 @@ class MonthFigure(TenantOwned):
     changed, and a row left all zero is removed. The overview, the dashboard and the pull API read
     a node's row and its children's (`parent_path`) instead of the millions of enrollments under
     it, so the current month answers as fast as a rolled-up one. `reporting.running` rebuilds
-    them from the rows, and every roll-up checks them against its full recomputation.
+    them from the rows, and every roll-up checks them against its full recomputation
+    (reporting/migrations/0006 added the active members' premium and the callbacks' outcomes).
     """
 
     # The path of the node's parent ('' for the province): a node's children are one index lookup.
@@ -264,6 +265,14 @@ class MonthFigure(TenantOwned):
     premium = models.DecimalField(default=0, **MONEY_TOTAL)
     claims = models.BigIntegerField(default=0)
     paid = models.DecimalField(default=0, **MONEY_TOTAL)
+    # The premium of the members taken on in the month who are still active: what the offices
+    # below owe in their remittance reports (a cancellation moves it, not `premium`).
+    premium_active = models.DecimalField(default=0, **MONEY_TOTAL)
+    # The claims paid in the month by the outcome of their phone callback (回访) so far; those not
+    # called yet are `claims` less the three.
+    callbacks_satisfied = models.BigIntegerField(default=0)
+    callbacks_complaint = models.BigIntegerField(default=0)
+    callbacks_not_reached = models.BigIntegerField(default=0)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("running monthly figure")

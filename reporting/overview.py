@@ -77,7 +77,7 @@ def overview(*, node: Organisation, month: date, from_rows: bool | None = None) 
         "plans": [{"id": plan_id, "name": plans.get(plan_id, "")} for plan_id in plan_ids],
         "rows": rows,
         "totals": _total_rows(node, window, rows, plan_ids, plans),
-        "callbacks": _callbacks(node, window),
+        "callbacks": _callbacks(node, window) if from_rows else running.callback_counts(node, window),
     }
 
 
@@ -86,7 +86,8 @@ CALLBACK_KEYS = (*CallbackOutcome.values, "none")
 
 def _callbacks(node: Organisation, window: Window) -> dict[str, dict[str, int]]:
     """The phone callbacks (回访) of the claims paid under the node in the month and in the year so
-    far, by outcome ("none": paid and not called yet): one grouped query."""
+    far, by outcome ("none": paid and not called yet): one grouped query of the claims (the full
+    recomputation; the pages read `running.callback_counts`)."""
     paid = Claim.objects.filter(
         org_path__startswith=node.path,
         status=ClaimStatus.PAID,

@@ -16,9 +16,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Sum
 
+from claims.models import CallbackOutcome
 from mutualaid.models import Organisation
 from reporting.figures import Window
 from reporting.models import MonthFigure
@@ -88,6 +90,51 @@ def monthly_flows(node: Organisation, *, start: date, end: date) -> dict[date, d
         }
         for row in rows
     }
+
+
+# One column of figures per outcome (reporting/migrations/0006): a new outcome needs its column.
+CALLBACK_OUTCOMES = tuple(CallbackOutcome.values)
+
+
+def callback_counts(node: Organisation, window: Window) -> dict[str, dict[str, int]]:
+    """The claims paid under the node in the window's month and in its year so far by the outcome
+    of their phone callback ("none": not called yet), as `overview._callbacks` counts them from
+    the claims: one indexed read of the node's own rows."""
+    in_month = Q(month__gte=window.month)
+    fields = ("claims", *(f"callbacks_{outcome}" for outcome in CALLBACK_OUTCOMES))
+    sums = MonthFigure.objects.filter(org_path=node.path, month__gte=window.year_start, month__lt=window.end).aggregate(
+        **{f"year_{field}": Sum(field) for field in fields},
+        **{f"month_{field}": Sum(field, filter=in_month) for field in fields},
+    )
+    found: dict[str, dict[str, int]] = {}
+    for span in ("month", "year"):
+        counts = {outcome: int(sums[f"{span}_callbacks_{outcome}"] or 0) for outcome in CALLBACK_OUTCOMES}
+        counts["none"] = int(sums[f"{span}_claims"] or 0) - sum(counts.values())
+        found[span] = counts
+    return found
+
+
+def premium_owed(
+    office: Organisation, children: list[Organisation], months: list[date]
+) -> dict[tuple[str, date], Decimal] | None:
+    """What each office below owes for each month (finance's remittance warnings, registered with
+    `finance.selectors.remittances`): the premium of the members still active, taken on in the
+    month under each child, for plans run by `office` or above. One indexed read of the children's
+    rows; None (read the enrollments) with `REPORTING_FROM_ROWS`."""
+    if settings.REPORTING_FROM_ROWS:
+        return None
+    rows = (
+        MonthFigure.objects.filter(
+            parent_path=office.path,
+            org_path__in=[child.path for child in children],
+            month__in=months,
+            period__plan__org_id__in=office.ancestor_ids(),
+        )
+        .values("org_path", "month")
+        .annotate(amount=Sum("premium_active"))
+        .order_by()
+    )
+    return {(row["org_path"], row["month"]): row["amount"] for row in rows if row["amount"]}
 
 
 @transaction.atomic

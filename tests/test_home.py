@@ -13,11 +13,12 @@ from django.urls import reverse
 
 from enrollment.services.member_lists import member_list_submit
 from mutualaid import dates
-from mutualaid.models import User
+from mutualaid.models import OrgKind, User
 from mutualaid.numbers import month_text
-from mutualaid.tenancy import org_scope
+from mutualaid.tenancy import org_scope, unscoped
 from tests import claimkit
 from tests.conftest import Tree
+from tests.factories import OrganisationFactory
 from tests.lists import person, upload_and_check
 
 
@@ -165,3 +166,39 @@ def test_every_link_of_the_home_page_opens_exactly_the_rows_it_counts(enrolled_t
     client.force_login(a.office_user)
     body = client.get(near_link[1]).content.decode()
     assert near.number in body and late.number not in body
+
+
+# The province leader's home page, every provider answering: the session, the user, the
+# authenticator, the office, the to-do items and the office's figures (tests/test_home.py pins it
+# so that a query per office below, or a read of the enrollments, cannot creep in: at a province
+# of 5,000,000 members either took the page past 30 seconds).
+PROVINCE_HOME_QUERIES = 22
+
+
+def test_a_province_leader_s_home_page_reads_a_fixed_number_of_queries_whatever_the_offices_below(
+    enrolled_tree: Tree, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    tree = enrolled_tree
+    client = Client()
+    client.force_login(tree.province_user)  # every office role: every provider answers
+    client.get(reverse("home"))  # the session and the permissions read once, as on any later page
+    with CaptureQueriesContext(connection) as two_cities:
+        assert client.get(reverse("home")).status_code == 200
+    with unscoped():
+        for n in range(12):
+            city = OrganisationFactory(
+                code=f"M{n:02d}Q61", name=f"增设{n}市代办处", kind=OrgKind.CITY, parent=tree.province
+            )
+            county = OrganisationFactory(
+                code=f"M{n:02d}Q61C", name=f"增设{n}区代办点", kind=OrgKind.COUNTY, parent=city
+            )
+            OrganisationFactory(code=f"M{n:02d}Q61U", name=f"增设{n}机械厂工会", parent=county)
+    with django_assert_num_queries(PROVINCE_HOME_QUERIES):
+        page = client.get(reverse("home")).content.decode()
+    assert len(two_cities.captured_queries) == PROVINCE_HOME_QUERIES
+    assert "未上报月度报表的市级代办处" in page and "增设11市代办处" in page
+    # No query reads the members themselves, and the claims only through the index of open ones.
+    read = [query["sql"] for query in two_cities.captured_queries]
+    assert not [sql for sql in read if "enrollment_enrollment" in sql]
+    claims = [sql for sql in read if '"claims_claim"' in sql]
+    assert claims and all("NOT (\"claims_claim\".\"status\" IN ('rejected', 'paid'))" in sql for sql in claims)

@@ -19,11 +19,14 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from claims.models import Claim, ClaimStatus
-from enrollment.models import Enrollment
+from claims.models import CallbackOutcome, Claim, ClaimStatus
+from claims.services.callback import claim_callback
+from enrollment.models import Enrollment, EnrollmentStatus
 from enrollment.services.corrections import member_list_withdraw
 from enrollment.services.enrollments import enrollment_cancel
 from enrollment.services.member_lists import member_list_submit
+from finance.rules import MONEY_OFFICES
+from finance.selectors.remittances import premium_by_child_and_month, premium_by_child_and_month_from_rows
 from mutualaid import replica
 from mutualaid.models import Organisation
 from mutualaid.retention import retention_apply
@@ -43,6 +46,9 @@ LAST_OF_NOVEMBER = datetime(2026, 11, 30, 23, 30, tzinfo=SHANGHAI)
 FIRST_OF_DECEMBER = datetime(2026, 12, 1, 0, 30, tzinfo=SHANGHAI)
 MID_DECEMBER = datetime(2026, 12, 15, 9, 41, tzinfo=SHANGHAI)
 MONTHS = [date(2015, 3, 1), date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)]
+# Every figure kept, and the money among them.
+FIELDS = ("people", "shares", "claims", *(f"callbacks_{outcome}" for outcome in CallbackOutcome.values))
+MONEY_FIELDS = ("premium", "paid", "premium_active")
 
 
 @pytest.fixture(autouse=True)
@@ -91,8 +97,13 @@ def busy(tree: Tree) -> Tree:
         # A member cancelled still counts in the month taken on (README, "Which month").
         with org_scope(a.city, actor_id=a.office_user.pk):
             enrollment_cancel(actor=a.office_user, enrollment=_members(a)[3], reason="离职")
-        _pay(a, "xa", _members(a)[1], date(2026, 12, 14))
-        _pay(b, "bj", _members(b)[0], date(2026, 12, 15))
+        december_claim = _pay(a, "xa", _members(a)[1], date(2026, 12, 14))
+        b.claim = _pay(b, "bj", _members(b)[0], date(2026, 12, 15))
+        # Phone callbacks (回访): one outcome recorded and then corrected, one left not reached.
+        for city, claim, outcomes in ((a, december_claim, ("satisfied", "complaint")), (b, b.claim, ("not_reached",))):
+            with org_scope(city.city, actor_id=city.reviewers.officer.pk):
+                for outcome in outcomes:
+                    claim_callback(actor=city.reviewers.officer, claim=Claim.objects.get(pk=claim.pk), outcome=outcome)
     with unscoped():
         # A hand correction: B's second member was in fact taken on in October.
         Enrollment.objects.filter(pk=_members(b)[1].pk).update(created_at=datetime(2026, 10, 20, 10, tzinfo=SHANGHAI))
@@ -109,7 +120,7 @@ def busy(tree: Tree) -> Tree:
 def _recomputed() -> dict[tuple[str, int, date], dict[str, Any]]:
     """Every node's figures by period and month, added up here from the rows themselves."""
     figures: dict[tuple[str, int, date], dict[str, Any]] = defaultdict(
-        lambda: {"people": 0, "shares": 0, "premium": Decimal("0"), "claims": 0, "paid": Decimal("0")}
+        lambda: {field: 0 for field in FIELDS} | {money: Decimal("0") for money in MONEY_FIELDS}
     )
 
     def add(path: str, period_id: int, month: date, **amounts: Any) -> None:
@@ -121,22 +132,18 @@ def _recomputed() -> dict[tuple[str, int, date], dict[str, Any]]:
     with unscoped():
         for e in Enrollment.objects.all():
             taken_on = e.created_at.astimezone(SHANGHAI).date().replace(day=1)
-            add(e.org_path, e.period_id, taken_on, people=1, shares=e.shares, premium=e.premium)
+            active = e.premium if e.status == EnrollmentStatus.ACTIVE else Decimal("0")
+            add(e.org_path, e.period_id, taken_on, people=1, shares=e.shares, premium=e.premium, premium_active=active)
         for c in Claim.objects.filter(status=ClaimStatus.PAID, paid_on__isnull=False):
-            add(c.org_path, c.period_id, c.paid_on.replace(day=1), claims=1, paid=c.payout)
+            called = {f"callbacks_{c.callback_outcome}": 1} if c.callback_outcome else {}
+            add(c.org_path, c.period_id, c.paid_on.replace(day=1), claims=1, paid=c.payout, **called)
     return dict(figures)
 
 
 def _kept() -> dict[tuple[str, int, date], dict[str, Any]]:
     with unscoped():
         return {
-            (f.org_path, f.period_id, f.month): {
-                "people": f.people,
-                "shares": f.shares,
-                "premium": f.premium,
-                "claims": f.claims,
-                "paid": f.paid,
-            }
+            (f.org_path, f.period_id, f.month): {field: getattr(f, field) for field in (*FIELDS, *MONEY_FIELDS)}
             for f in MonthFigure.objects.all()
         }
 
@@ -155,12 +162,26 @@ def test_the_running_figures_equal_a_full_recomputation_field_by_field(busy: Tre
     assert kept[(a_unit, busy.a.period.pk, date(2026, 12, 1))]["people"] == 2
     assert kept[(a_unit, busy.a.period.pk, date(2026, 12, 1))]["claims"] == 1
     assert kept[(b_unit, busy.b.period.pk, date(2026, 10, 1))] == {
+        **dict.fromkeys(FIELDS, 0),
         "people": 1,
         "shares": 2,
         "premium": Decimal("100.00"),
-        "claims": 0,
+        "premium_active": Decimal("100.00"),
         "paid": Decimal("0.00"),
     }
+    # The member cancelled in December (taken on in November) left November's premium but not
+    # the active members' premium; the callbacks count each claim once, by its latest outcome.
+    november = kept[(a_unit, busy.a.period.pk, date(2026, 11, 1))]
+    cancelled = _members(busy.a)[3]
+    assert cancelled.status == EnrollmentStatus.CANCELLED
+    assert november["premium_active"] == november["premium"] - cancelled.premium > 0
+    december = kept[(busy.province.path, busy.a.period.pk, date(2026, 12, 1))]
+    assert (december["callbacks_satisfied"], december["callbacks_complaint"], december["callbacks_not_reached"]) == (
+        0,
+        1,
+        0,
+    )
+    assert kept[(busy.b.city.path, busy.b.period.pk, date(2026, 12, 1))]["callbacks_not_reached"] == 1
     # The withdrawn list counts nowhere: B took on three people in all.
     assert sum(f["people"] for (path, _p, _m), f in kept.items() if path == busy.b.city.path) == 3
     # Nothing is kept all zero, and every kept row has its node and parent.
@@ -191,11 +212,7 @@ def test_the_overview_and_the_dashboard_read_them_and_agree_with_the_rows(busy: 
     # They are read from the running figures, not from the millions of rows.
     with time_machine.travel(MID_DECEMBER, tick=False), org_scope(busy.province), CaptureQueries() as read:
         overview(node=busy.province, month=date(2026, 12, 1))
-    # The one exception: the callbacks (回访) by outcome, a grouped count of the claims paid in the
-    # year so far under the node (reporting/overview.py::_callbacks), not yet kept as running figures.
-    rows_read = [sql for sql in read.queries if "enrollment_enrollment" in sql or "claims_claim" in sql]
-    assert [sql for sql in rows_read if '"claims_claim"."callback_outcome"' not in sql] == []
-    assert len(rows_read) <= 1
+    assert [sql for sql in read.queries if "enrollment_enrollment" in sql or "claims_claim" in sql] == []
 
 
 class CaptureQueries:
@@ -277,3 +294,27 @@ def test_reading_from_the_rows_instead_gives_the_same_pages(busy: Tree, settings
     kept = read()
     settings.REPORTING_FROM_ROWS = True
     assert read() == kept
+
+
+def test_what_the_offices_below_owe_is_read_from_them_and_equals_the_rows(busy: Tree, settings: Any) -> None:
+    """The premium of the active members taken on each month under each office below (the
+    remittance warnings of the home page, the remittances page and the dashboard), read from the
+    running figures without touching the enrollments, equals the grouping of the rows."""
+    months = [date(2026, 12, 1), date(2026, 11, 1), date(2026, 10, 1), date(2026, 9, 1)]
+    found: dict[tuple[str, date], Decimal] = {}
+    with org_scope(busy.province):
+        for office in _nodes(busy):
+            children = list(Organisation.objects.filter(parent=office, kind__in=MONEY_OFFICES).order_by("path"))
+            if not children:
+                continue
+            with CaptureQueries() as read:
+                kept = premium_by_child_and_month(office, children, months)
+            rows = premium_by_child_and_month_from_rows(office, children, months)
+            assert kept == {key: amount for key, amount in rows.items() if amount}, office.name
+            assert [sql for sql in read.queries if "enrollment_enrollment" in sql] == []
+            found.update(kept)
+            settings.REPORTING_FROM_ROWS = True
+            assert premium_by_child_and_month(office, children, months) == rows
+            settings.REPORTING_FROM_ROWS = False
+    # A's county owes for November's list (less the member cancelled) and December's endorsement.
+    assert {(busy.a.county.path, date(2026, 11, 1)), (busy.a.county.path, date(2026, 12, 1))} <= set(found)

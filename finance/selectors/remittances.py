@@ -3,6 +3,7 @@ back below it (保费滞留)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -16,6 +17,19 @@ from finance.models import Remittance, RemittanceStatus
 from finance.rules import MONEY_OFFICES, ZERO, remittance_due_dates
 from mutualaid import dates
 from mutualaid.models import Organisation
+
+# What each office below owes by month (keyed by its path and the month), from figures kept by an
+# app above (reporting registers its running monthly figures from its AppConfig.ready()), or None
+# to read the enrollments themselves. Every page of a province reads it (the home page's warning,
+# the remittances page, the dashboard): the rows are the months' millions of members.
+PremiumSource = Callable[[Organisation, list[Organisation], list[date]], "dict[tuple[str, date], Decimal] | None"]
+_premium_sources: list[PremiumSource] = []
+
+
+def register_premium_source(source: PremiumSource) -> None:
+    """Read what the offices below owe from `source` (loading an app twice registers it once)."""
+    if source not in _premium_sources:
+        _premium_sources.append(source)
 
 
 def remittance_list(*, office: Organisation) -> QuerySet[Remittance]:
@@ -57,7 +71,7 @@ def remittance_warning_list(
     reports = {
         (r.org_id, r.month): r for r in Remittance.objects.filter(org__in=children, month__in=checked).order_by()
     }
-    premium = _premium_by_child_and_month(office, children, checked) if children else {}
+    premium = premium_by_child_and_month(office, children, checked) if children else {}
     due_on = dict(zip(checked, remittance_due_dates(checked, receiver=office), strict=True))
     found: list[RemittanceWarning] = []
     for child in children:
@@ -93,13 +107,26 @@ def _warning(
     return None
 
 
-def _premium_by_child_and_month(
+def premium_by_child_and_month(
     office: Organisation, children: list[Organisation], months: list[date]
 ) -> dict[tuple[str, date], Decimal]:
     """What each child office owes for each of `months` (most recent first), as the drafting of a
     report (finance.services.remittances) counts it office by office: the premium of the active
     members stored in the month (by a policy's issue or by an endorsement) in its tree for plans
-    run by `office` or above. One grouped query; keyed by the child's path and the month."""
+    run by `office` or above; keyed by the child's path and the month. From the registered
+    figures, or else one grouped query of the enrollments."""
+    for source in _premium_sources:
+        found = source(office, children, months)
+        if found is not None:
+            return found
+    return premium_by_child_and_month_from_rows(office, children, months)
+
+
+def premium_by_child_and_month_from_rows(
+    office: Organisation, children: list[Organisation], months: list[date]
+) -> dict[tuple[str, date], Decimal]:
+    """`premium_by_child_and_month` grouped from the enrollments themselves (the figures a
+    registered source must equal)."""
     start = timezone.make_aware(datetime.combine(months[-1], time.min))
     end = timezone.make_aware(datetime.combine(dates.add_months(months[0], 1), time.min))
     rows = (
