@@ -263,7 +263,8 @@ def _line(row: int, count: int, refusal: Refusal) -> str:
 
 
 def _parent_lines(rows: QuerySet[ListRow], unit: Organisation, period: Period) -> list[tuple[int, str]]:
-    hashes = {bytes(h) for h in rows.exclude(parent_id_hash=None).values_list("parent_id_hash", flat=True).distinct()}
+    stored = rows.exclude(parent_id_hash=None).values_list("parent_id_hash", flat=True).distinct()
+    hashes = {bytes(value) for value in stored if value is not None}
     missing_parents = hashes - parents_enrolled(unit=unit, period=period, parent_hashes=hashes)
     orphans = rows.filter(parent_id_hash=None).values_list("row_number", flat=True)
     numbers = sorted(
