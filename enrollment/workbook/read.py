@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
 from enrollment.workbook.cells import CellReader, convert_column, is_example_mark
-from enrollment.workbook.columns import ALL_COLUMNS, DEFAULT_MAX_ROWS, CellProblem, ParsedList, RawRow
+from enrollment.workbook.columns import (
+    ALL_COLUMNS,
+    COLUMNS,
+    DEFAULT_MAX_ROWS,
+    EXTRA_COLUMNS,
+    CellProblem,
+    ParsedList,
+    RawRow,
+)
 from enrollment.workbook.errors import (
     WorkbookError,
     corrupt_error,
@@ -184,7 +192,9 @@ def _rows_of(
     del rows
     problems: list[CellProblem] = []
     cells_reader = CellReader(problems)
-    keys = [column.key for column in ALL_COLUMNS]  # every key, None where the sheet lacks the column
+    # Every standard key (None where the sheet lacks the column), and a plan's own columns where the
+    # sheet has them (enrollment/eligibility.py reads a missing one as empty).
+    keys = [column.key for column in COLUMNS] + [c.key for c in EXTRA_COLUMNS if c.key in header.columns]
     columns: list[list[object]] = []
     for key in keys:
         index = header.columns[key] - first_column - 1 if key in header.columns else len(by_column)
