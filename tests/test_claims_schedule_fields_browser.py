@@ -48,4 +48,4 @@ def test_a_clerk_edits_a_schedule_field_by_field_on_a_phone(tree: Tree, page) ->
     page.wait_for_selector("text=给付方案已保存")
     with unscoped():
         rules = BenefitSchedule.objects.get(period=tree.a.period).rules
-    assert rules["death"] == {"condolence": 3000}
+    assert rules["death"] == {"condolence": "3000"}
