@@ -32,11 +32,24 @@ class Region:
     premium: str
     period: dict[str, Any] = field(default_factory=dict)
     october: bool = False  # the period runs from 1 October to 30 September (Jinhua)
+    premium_from_seed: bool = True  # False: no seed gives the premium, the demo's is a demo figure
 
 
+# Premiums from seed 003 (Shaoxing 60, Jinhua and Quzhou 50, Huzhou 10 a year); seed 002 gives
+# Inner Mongolia's 75% participation and the region's 10-yuan subsidy but no premium, and no seed
+# gives the women workers', Shaanxi's or a quarterly plan's premium: those are demo figures, said
+# so in the plan's description.
 REGIONS: tuple[Region, ...] = (
     Region("绍兴·职工医疗互助保障", PlanKind.INPATIENT, "shaoxing_plan", "60.00"),
-    Region("金华·职工住院医疗互助保障", PlanKind.INPATIENT, "jinhua_working_age", "50.00", {"max_shares": 2}, True),
+    # Seed 003: Jinhua takes 在职职工（符合国家法定就业年龄）: in service and below the retirement age.
+    Region(
+        "金华·职工住院医疗互助保障",
+        PlanKind.INPATIENT,
+        "jinhua_working_age",
+        "50.00",
+        {"max_shares": 2, "retirement_limit": "women_55", "employment_statuses": ["in_service"]},
+        True,
+    ),
     Region("衢州·职工医疗互助保障", PlanKind.INPATIENT, "quzhou_threshold_abolished", "50.00"),
     Region("湖州·职工重大疾病互助保障", PlanKind.CRITICAL, "huzhou_critical_illness", "10.00"),
     Region(
@@ -45,18 +58,42 @@ REGIONS: tuple[Region, ...] = (
         "inner_mongolia",
         "100.00",
         {"min_participation": Decimal("0.750"), "subsidy_kind": "fixed", "subsidy_amount": Decimal("10.00")},
+        premium_from_seed=False,
     ),
-    Region("女职工特殊疾病互助保障", PlanKind.WOMEN, "women_workers", "30.00"),
-    Region("陕西·住院+意外保障", PlanKind.ACCIDENT, "inpatient_and_accident", "80.00"),
-    Region("陕西·津贴+重疾保障", PlanKind.ALLOWANCE_CRITICAL, "allowance_and_critical_illness", "60.00"),
+    Region(
+        "女职工特殊疾病互助保障",
+        PlanKind.WOMEN,
+        "women_workers",
+        "30.00",
+        {"gender": "F"},  # seeds 000, 001: women workers only
+        premium_from_seed=False,
+    ),
+    Region("陕西·住院+意外保障", PlanKind.ACCIDENT, "inpatient_and_accident", "80.00", premium_from_seed=False),
+    Region(
+        "陕西·津贴+重疾保障",
+        PlanKind.ALLOWANCE_CRITICAL,
+        "allowance_and_critical_illness",
+        "60.00",
+        premium_from_seed=False,
+    ),
     Region(
         "巴彦淖尔临河·按季结算示例",
         PlanKind.INPATIENT,
         "burden_bands_quarterly",
         "60.00",
         {"subsidy_kind": "staged"},
+        premium_from_seed=False,
     ),
 )
+
+
+def _description(region: Region) -> str:
+    """What of the plan is a demo figure rather than the region's: said where an office reads it."""
+    demo = [] if region.premium_from_seed else ["保费"]
+    demo += list(PRESETS[region.preset].to_fill)
+    if not demo:
+        return "演示：数字均取自种子材料。"
+    return "演示数据：" + "、".join(demo) + "为演示数字，种子材料未给出，实际使用须由本会填写。"
 
 
 def _rules(region: Region, starts_on: date) -> dict[str, Any]:
@@ -99,7 +136,7 @@ def seed_step() -> str | None:
         for region in REGIONS:
             if Plan.objects.filter(name=region.name).exists():
                 continue
-            plan = plans.plan_create(actor=head, name=region.name, kind=region.kind)
+            plan = plans.plan_create(actor=head, name=region.name, kind=region.kind, description=_description(region))
             settings = _period_settings(region, year)
             period = plans.period_create(actor=head, plan=plan, **settings)
             schedule_save(actor=head, period=period, rules_data=_rules(region, settings["starts_on"]))

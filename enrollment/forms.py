@@ -6,10 +6,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import ClaimsReviewedBy, Period, PlanKind, SubsidyKind
+from enrollment.models import ClaimsReviewedBy, EmploymentStatus, Period, PlanKind, SubsidyKind
 from enrollment.services.plans import FROZEN_FIELDS
 from mutualaid.badinput import StrictNumbers
-from mutualaid.models import Organisation, OrgKind
+from mutualaid.models import Organisation, OrgKind, UnitType
 
 
 class PlanForm(StrictNumbers, forms.Form):
@@ -27,9 +27,32 @@ class PlanForm(StrictNumbers, forms.Form):
         decimal_places=2,
         help_text=_("Large claims (大额理赔) above this payout also need the leader in charge; leave empty for none."),
     )
+    insures_children = forms.BooleanField(
+        label=_("Insures members' children"),
+        required=False,
+        help_text=_(
+            "A children's plan: each row of a list is a child, with the relationship and the parent member, "
+            "who must be enrolled through the same unit."
+        ),
+    )
 
 
 class PeriodForm(StrictNumbers, forms.ModelForm[Period]):
+    employment_statuses = forms.MultipleChoiceField(
+        label=_("Employment statuses that may join"),
+        choices=EmploymentStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: not asked. Ticked: the list asks each member's status and refuses the others."),
+    )
+    unit_types = forms.MultipleChoiceField(
+        label=_("Types of unit that may join"),
+        choices=UnitType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: every unit."),
+    )
+
     class Meta:
         model = Period
         fields = ["label", *FROZEN_FIELDS]  # every rule of a period, frozen once a policy is issued
@@ -42,6 +65,12 @@ class PeriodForm(StrictNumbers, forms.ModelForm[Period]):
             "min_participation": _("For example 0.75 when three quarters of a unit's staff must join."),
             "subsidy_stages": _('Staged subsidy only, e.g. [{"until": "2026-07-31", "amount": "30"}]'),
             "unit_ratio": _("Share of the premium, after the union subsidy, that the unit pays (0 to 1)."),
+            "max_age_female": _("Empty: the maximum age above applies to women too."),
+            "max_age_male": _("Empty: the maximum age above applies to men too."),
+            "retirement_limit": _(
+                "Members must be below the statutory retirement age on the period's first day, with its "
+                "gradual raise from 2025."
+            ),
         }
 
     def clean(self) -> dict[str, Any]:

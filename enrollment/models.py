@@ -10,11 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pghistory
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mutualaid.models import UnitType
 from mutualaid.money import MONEY
 from mutualaid.tenancy import TenantOwned
 
@@ -39,6 +41,22 @@ class SubsidyKind(models.TextChoices):
     STAGED = "staged", _("Staged by enrollment date")
 
 
+class EmploymentStatus(models.TextChoices):
+    IN_SERVICE = "in_service", _("In service")
+    RETIRED = "retired", _("Retired")
+    FLEXIBLE = "flexible", _("Flexible employment")
+
+
+class RetirementLimit(models.TextChoices):
+    """Members must be below the statutory retirement age on the period's first day, raised
+    gradually from 2025 (enrollment/eligibility.py); women's age before the raise is 50 for
+    workers and 55 for cadres, so the office says which its plan goes by."""
+
+    NONE = "", _("No limit by the retirement age")
+    WOMEN_50 = "women_50", _("Statutory retirement age (women from 50)")
+    WOMEN_55 = "women_55", _("Statutory retirement age (women from 55)")
+
+
 @pghistory.track()
 class Plan(TenantOwned):
     """A protection plan (保障项目) offered by the office that pools its fund."""
@@ -50,6 +68,9 @@ class Plan(TenantOwned):
         "self", verbose_name=_("mutually exclusive with"), blank=True, symmetrical=True
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # A children's plan (子女意外伤害) insures members' children: each row is a child with their own
+    # ID number, the relationship and the parent member, who must be enrolled through the unit.
+    insures_children = models.BooleanField(_("insures members' children"), default=False)
     # Claims routing: who reviews and pays this plan's claims, and from which payout a leader
     # must approve as well (大额理赔); None: no leader approval.
     claims_reviewed_by = models.CharField(
@@ -79,6 +100,33 @@ class Period(TenantOwned):
     min_age = models.PositiveSmallIntegerField(_("minimum age"), default=16)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), default=65)
     requires_basic_insurance = models.BooleanField(_("basic medical insurance required"), default=True)
+    # Who may join besides the ages above: one gender only (the women workers' plan), a lower
+    # maximum age for one gender, the statutory retirement age, some employment statuses (the
+    # list then asks for each member's), some types of unit. Empty: no such limit.
+    gender = models.CharField(
+        _("gender of the members"),
+        max_length=1,
+        blank=True,
+        default="",
+        choices=[("", _("Women and men")), ("F", _("Women only")), ("M", _("Men only"))],
+    )
+    max_age_female = models.PositiveSmallIntegerField(_("maximum age of women"), null=True, blank=True)
+    max_age_male = models.PositiveSmallIntegerField(_("maximum age of men"), null=True, blank=True)
+    retirement_limit = models.CharField(
+        _("limit by the retirement age"), max_length=8, choices=RetirementLimit.choices, blank=True, default=""
+    )
+    employment_statuses = ArrayField(
+        models.CharField(max_length=10, choices=EmploymentStatus.choices),
+        verbose_name=_("employment statuses that may join"),
+        default=list,
+        blank=True,
+    )
+    unit_types = ArrayField(
+        models.CharField(max_length=8, choices=UnitType.choices),
+        verbose_name=_("types of unit that may join"),
+        default=list,
+        blank=True,
+    )
     min_participation = models.DecimalField(
         _("minimum participation ratio of a unit"),
         max_digits=4,
@@ -238,6 +286,10 @@ class ListRow(TenantOwned):
     phone_tail_hash = models.BinaryField(null=True)  # see Enrollment.phone_tail_hash
     shares = models.PositiveSmallIntegerField(null=True)
     remarks = models.CharField(max_length=200, blank=True)
+    employment_status = models.CharField(max_length=10, blank=True, default="")
+    # A children's plan: the parent member's blind index and name (the child is the row's person).
+    parent_id_hash = models.BinaryField(null=True)
+    parent_name = models.CharField(max_length=50, blank=True, default="")
 
     class Meta(TenantOwned.Meta):
         constraints = [models.UniqueConstraint(fields=["member_list", "row_number"], name="list_row_once")]
@@ -402,6 +454,12 @@ class Enrollment(TenantOwned):
     # by what a caller reads out, and nothing of the number is stored in clear.
     phone_tail_hash = models.BinaryField(null=True)
     shares = models.PositiveSmallIntegerField(_("shares"))
+    employment_status = models.CharField(
+        _("employment status"), max_length=10, choices=EmploymentStatus.choices, blank=True, default=""
+    )
+    # A child insured under a children's plan: the parent member it is insured through.
+    parent_id_hash = models.BinaryField(null=True)
+    parent_name = models.CharField(_("parent member"), max_length=50, blank=True, default="")
     starts_on = models.DateField(_("covered from"))
     ends_on = models.DateField(_("covered until"))
     premium = models.DecimalField(_("premium"), **MONEY)

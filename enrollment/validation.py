@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, connections
 from django.utils.translation import gettext as _
 
+from enrollment import eligibility
 from enrollment.models import Period, Plan
 from enrollment.selectors import plan_list_exclusive
 from enrollment.workbook.columns import CellProblem, ParsedList
@@ -42,6 +43,9 @@ class CheckedRow:
     phone: str = ""
     shares: int | None = None
     remarks: str = ""
+    employment_status: str = ""
+    parent_id_hash: bytes | None = None
+    parent_name: str = ""
     id_cipher: bytes | None = None
     phone_cipher: bytes | None = None
     phone_tail_hash: bytes | None = None
@@ -93,9 +97,13 @@ def check_list(
             by_number[problem.row].problems.append(problem)
     hashed = [row for row in rows if row.id_hash]
 
+    eligible = eligibility.has_rules(period)
+
     def the_rest() -> None:
         for row, raw in zip(rows, parsed.rows, strict=True):
             _check_details(row, raw.values, period, plan)
+            if eligible:
+                _check_eligibility(row, raw.values, period)
             _encrypt(row)
 
     held = _while(
@@ -104,8 +112,81 @@ def check_list(
     _check_duplicates_in_file(rows)
     _check_share_counts(rows, period, fixed_shares)
     _apply_holdings(hashed, held, plan, viewer_path)
-    list_problems = _check_participation(rows, period, unit, existing_unit_members)
+    if plan.insures_children:
+        _check_parents(rows, period, unit)
+    refused_unit = eligibility.unit_refusal(period, unit)
+    list_problems = [{"code": "unit_type_not_covered", "message": refused_unit}] if refused_unit else []
+    list_problems += _check_participation(rows, period, unit, existing_unit_members)
     return CheckResult(rows=rows, list_problems=list_problems)
+
+
+def _check_eligibility(row: CheckedRow, values: dict[str, Any], period: Period) -> None:
+    """Who may join the plan (enrollment/eligibility.py): gender, ages, employment, children."""
+    employment = eligibility.employment_read(_text(values, "employment"))
+    if employment is None and not period.employment_statuses:
+        employment = ""  # a column the plan does not ask for: not read
+    if employment is None:
+        row.problem(
+            "employment",
+            "bad_employment",
+            _("Choose the member's employment status: %(choices)s.")
+            % {"choices": "、".join(eligibility.EMPLOYMENT_CHOICES)},
+        )
+    else:
+        row.employment_status = employment
+        for refusal in eligibility.employment_refusals(period, employment):
+            row.problem(refusal.column, refusal.code, refusal.message)
+    if row.birth_date is not None and row.gender:
+        for refusal in eligibility.person_refusals(period, gender=row.gender, birth_date=row.birth_date):
+            row.problem(refusal.column, refusal.code, refusal.message)
+    if period.plan.insures_children:
+        _check_child(row, values, period)
+
+
+def _check_child(row: CheckedRow, values: dict[str, Any], period: Period) -> None:
+    """A children's plan: the row is the child; the relationship and the parent member say
+    through whom (the parent's enrollment is looked up for the whole list in `_check_parents`)."""
+    relationship = _text(values, "relationship")
+    if relationship not in eligibility.CHILD_WORDS:
+        row.problem(
+            "relationship",
+            "relationship_missing" if not relationship else "not_a_child",
+            _("This plan insures members' children: write 子女 in 与会员关系 (a member's son or daughter)."),
+        )
+    row.parent_name = _text(values, "parent_name")[:50]
+    if not row.parent_name:
+        row.problem("parent_name", "parent_name_missing", _("Enter the name of the parent member."))
+    raw_parent = values.get("parent_id")
+    if raw_parent in (None, ""):
+        row.problem(
+            "parent_id",
+            "parent_id_missing",
+            _("Enter the parent member's ID number: a child is insured through a parent enrolled by this unit."),
+        )
+        return
+    try:
+        parent = idcheck.parse_resident_id(raw_parent, on=period.starts_on)
+    except idcheck.IdError as error:
+        row.problem("parent_id", error.code, str(error.message))
+        return
+    if parent.number == row.id_number:
+        row.problem(
+            "parent_id",
+            "parent_is_child",
+            _("The parent member's ID number is the child's own: enter the parent's number."),
+        )
+        return
+    row.parent_id_hash = pii.blind_index(parent.number)
+
+
+def _check_parents(rows: list[CheckedRow], period: Period, unit: Organisation) -> None:
+    enrolled = eligibility.parents_enrolled(
+        unit=unit, period=period, parent_hashes=(row.parent_id_hash for row in rows if row.parent_id_hash)
+    )
+    refusal = eligibility.parent_not_enrolled()
+    for row in rows:
+        if row.parent_id_hash and row.parent_id_hash not in enrolled:
+            row.problem(refusal.column, refusal.code, refusal.message)
 
 
 def _while(query: Callable[[], Any], work: Callable[[], None], *, parallel: int) -> Any:

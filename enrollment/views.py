@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from django.views import View
 from django.views.generic import FormView
 
-from enrollment import documents, selectors
+from enrollment import documents, eligibility, selectors
 from enrollment.forms import PeriodForm, PlanForm, UploadForm
 from enrollment.models import Endorsement, Enrollment, ListStatus, MemberList, Plan, Policy
 from enrollment.services import approval, corrections, enrollments, member_lists, plans
@@ -37,7 +37,7 @@ from enrollment.tables import (
     PolicyTable,
 )
 from enrollment.tasks import check_member_list
-from enrollment.workbook.columns import COLUMNS
+from enrollment.workbook.columns import COLUMN_BY_KEY
 from enrollment.workbook.template import build_template
 from mutualaid import pii
 from mutualaid.badinput import whole_number, whole_numbers
@@ -139,7 +139,12 @@ class TemplateDownloadView(LoginRequiredMixin, PermissionRequiredMixin, View):
         periods = {p.pk: p for p in selectors.period_list_offered(org=office)}
         period = periods.get(whole_number(request.GET.get("period", "")) or 0)
         plan_names = [period.plan.name] if period else sorted({p.plan.name for p in periods.values()})
-        data = build_template(plans=plan_names, unit_name=office.name, period_label=period.label if period else "")
+        data = build_template(
+            plans=plan_names,
+            unit_name=office.name,
+            period_label=period.label if period else "",
+            extras=eligibility.extra_columns(period),
+        )
         return _xlsx(data, file_name(_("Member list template"), suffix="xlsx"))
 
 
@@ -230,7 +235,7 @@ class ListDetailView(StaffView):
         by_row: dict[int, list[dict[str, Any]]] = {}
         for problem in member_list.cell_problems:
             by_row.setdefault(problem["row"], []).append(problem)
-        headers = {c.key: c.header for c in COLUMNS}
+        headers = {key: c.header for key, c in COLUMN_BY_KEY.items()}
         rows = [
             {"row": row, "problems": [{**p, "header": headers.get(p["column"], "")} for p in problems]}
             for row, problems in sorted(by_row.items())

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.badinput import StrictNumbers
-from mutualaid.models import Organisation, OrgKind
+from mutualaid.models import Organisation, OrgKind, UnitType
 from mutualaid.roles import Role
 
 
@@ -35,6 +35,12 @@ class OrgCreateForm(StrictNumbers, forms.Form):
     headcount = forms.IntegerField(label=_("Staff headcount"), min_value=1, required=False, help_text=_("Units only."))
     credit_code = forms.CharField(
         label=_("Unified social credit code"), max_length=30, required=False, help_text=_("Units only: 18 characters.")
+    )
+    unit_type = forms.ChoiceField(
+        label=_("Type of unit"),
+        choices=[("", _("Not recorded")), *UnitType.choices],
+        required=False,
+        help_text=_("Units only: plans may be open to some types of unit only."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -27,6 +27,16 @@ class OrgKind(models.TextChoices):
     UNIT = "unit", _("Employer unit")
 
 
+class UnitType(models.TextChoices):
+    """The kind of employer a unit is (seed 003: 机关事业、国有企业 first, then 非公企业): a plan may be
+    open to some of them only."""
+
+    PUBLIC = "public", _("Government agency or public institution")
+    STATE = "state", _("State-owned enterprise")
+    PRIVATE = "private", _("Non-public enterprise")
+    SOCIAL = "social", _("Social organisation")
+
+
 # Which kind of node may sit under which: industries are branches beside the cities.
 ALLOWED_PARENT_KINDS: dict[str, frozenset[str]] = {
     OrgKind.PROVINCE: frozenset(),
@@ -56,6 +66,7 @@ class Organisation(models.Model):
     headcount = models.PositiveIntegerField(_("staff headcount"), null=True, blank=True)
     # Units register with their unified social credit code (统一社会信用代码, GB 32100).
     credit_code = models.CharField(_("unified social credit code"), max_length=18, null=True, blank=True, unique=True)
+    unit_type = models.CharField(_("type of unit"), max_length=8, choices=UnitType.choices, blank=True, default="")
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

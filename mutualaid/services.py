@@ -64,6 +64,7 @@ def org_create(
     headcount: int | None = None,
     credit_code: str | None = None,
     actor: User | None = None,
+    unit_type: str = "",
 ) -> Organisation:
     """Add a node under `parent`. `actor=None` is for seeding and migrations only."""
     if actor is not None and (parent is None or actor.org is None or not _in_subtree(parent, actor.org)):
@@ -91,6 +92,7 @@ def org_create(
         depth=(parent.depth + 1) if parent else 0,
         headcount=headcount,
         credit_code=credit_code,
+        unit_type=unit_type if kind == OrgKind.UNIT else "",
     )
     org.full_clean()
     org.save(force_insert=True)

@@ -120,6 +120,7 @@ class OrgCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView[OrgCre
                 parent=data["parent"],
                 headcount=data["headcount"],
                 credit_code=data["credit_code"],
+                unit_type=data["unit_type"],
                 actor=self.request.user,
             )
         except ValidationError as error:

@@ -14,7 +14,7 @@ from enrollment.models import MemberList, Period, Plan, PlanKind, Policy
 from enrollment.services.approval import member_list_approve
 from enrollment.services.member_lists import member_list_check, member_list_submit, member_list_upload
 from enrollment.services.plans import period_create, plan_create
-from enrollment.workbook.columns import COLUMNS
+from enrollment.workbook.columns import COLUMNS, EXTRA_COLUMNS
 from mutualaid.idcheck import make_resident_id
 from mutualaid.models import Organisation, User
 from mutualaid.tenancy import org_scope
@@ -45,12 +45,14 @@ def person(i: int, *, sex: str = "F", born: date | None = None, **overrides: Any
 
 
 def member_workbook(rows: list[dict[str, Any]]) -> bytes:
+    """The standard columns, then any column of a plan's eligibility that a row fills in."""
+    columns = [*COLUMNS, *(c for c in EXTRA_COLUMNS if any(c.key in row for row in rows))]
     book = Workbook()
     sheet = book.active
     sheet.title = "参保人员名单"
-    sheet.append([c.header for c in COLUMNS])
+    sheet.append([c.header for c in columns])
     for row in rows:
-        sheet.append([row.get(c.key) for c in COLUMNS])
+        sheet.append([row.get(c.key) for c in columns])
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             if isinstance(cell.value, str):  # text as typed, even a plan named "=…" by a hostile test

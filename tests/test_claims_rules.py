@@ -583,6 +583,19 @@ def test_every_preset_is_a_valid_json_schedule_that_round_trips(slug: str) -> No
     assert Schedule.from_dict(json.loads(json.dumps(schedule.to_dict()))) == schedule
 
 
+def test_a_preset_leaves_empty_for_the_office_every_figure_no_seed_gives() -> None:
+    from_seeds = {"shaoxing", "jinhua", "inner_mongolia", "huzhou_critical_illness", "death_condolence"}
+    assert {slug for slug, preset in PRESETS.items() if not preset.to_fill} >= from_seeds | {"shaoxing_plan"}
+    for slug, preset in PRESETS.items():
+        assert set(preset.to_fill) <= set(preset.schedule) <= set(Schedule.__dataclass_fields__), slug
+        opened = preset.for_the_editor()
+        assert not set(opened) & set(preset.to_fill) and opened.items() <= preset.schedule.items(), slug
+    # No sum of the women workers' plan and no figure of Shaanxi's plans is invented (seeds 000, 001).
+    assert "critical_illness" not in PRESETS["women_workers"].for_the_editor()
+    assert "segments" not in PRESETS["inpatient_and_accident"].for_the_editor()
+    assert "segments" not in PRESETS["quzhou"].for_the_editor()  # Quzhou's three slices are not given
+
+
 def test_the_presets_pay_as_the_offices_describe() -> None:
     shaoxing = Schedule.from_dict(PRESETS["shaoxing"].schedule)
     assert calculate(shaoxing, Claim(self_paid=D("2287.99"), days_in_hospital=10)).payout == D(2080)

@@ -23,8 +23,12 @@ def test_a_clerk_edits_a_schedule_field_by_field_on_a_phone(tree: Tree, page) ->
     tree.a.with_enrollment(100)
     page.set_viewport_size({"width": 390, "height": 844})
     login(page, tree.a.office_user)
+    # A preset whose figures no seed gives opens with those fields empty, for the office to fill.
     page.goto(f"{page.base_url}/claims/schedules/{tree.a.period.pk}/?preset=inpatient_and_accident")
-    assert page.input_value("[name=segments_ratio_1]") == "0.5"
+    assert page.input_value("[name=segments_ratio_1]") == ""
+    assert "须由本会填写" in page.locator("[data-testid=error-segments]").inner_text()
+    page.goto(f"{page.base_url}/claims/schedules/{tree.a.period.pk}/?preset=shaoxing_plan")
+    assert page.input_value("[name=segments_ratio_1]") == "0.8"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.fill("[name=segments_ratio_1]", "5")
     page.click("button[value=fields_preview]")
@@ -33,15 +37,15 @@ def test_a_clerk_edits_a_schedule_field_by_field_on_a_phone(tree: Tree, page) ->
     assert "ratio" in error.inner_text()
     assert page.input_value("[name=segments_ratio_1]") == "5"  # the clerk's own entry comes back
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.evaluate(WORST)
-    page.fill("[name=segments_ratio_1]", "0.5")
+    page.fill("[name=segments_ratio_1]", "0.8")
     page.fill("#ex-self", "4000")
     page.click("button[value=fields_preview]")
     page.wait_for_selector("[data-testid=preview]")
-    # 4,000 × 50% = 2,000, and the first admission's add-on of 100.
-    assert "2,100.00" in page.locator("[data-testid=preview]").inner_text()
+    # 4,000 × 80% = 3,200 (seed 003, Shaoxing).
+    assert "3,200.00" in page.locator("[data-testid=preview]").inner_text()
     screenshot(page, "31-schedule-fields")
     page.click("button[value=fields_save]")
     page.wait_for_selector("text=给付方案已保存")
     with unscoped():
         rules = BenefitSchedule.objects.get(period=tree.a.period).rules
-    assert rules["exclusive"] == [{"kinds": ["death", "accidental_death"], "choose": "larger"}]
+    assert rules["death"] == {"condolence": "3000"}

@@ -318,13 +318,26 @@ FIELD_HELP: tuple[FieldHelp, ...] = (
 
 
 class Preset(NamedTuple):
-    """A named example schedule that the editor offers as a starting point."""
+    """A named example schedule that the editor offers as a starting point.
+
+    Every figure a seed gives is cited beside it (../shared/seeds/, the file named). `to_fill`
+    names the fields whose figures no seed gives: `schedule` holds demo figures there, so that the
+    demo's plans and the tests compute, but the editor opens the preset with those fields empty
+    and marked "须由本会填写", so an office never starts from an invented number."""
 
     title: Promise
     schedule: dict[str, Any]
+    to_fill: tuple[str, ...] = ()
+
+    def for_the_editor(self) -> dict[str, Any]:
+        """The schedule as the editor opens it: the fields the office must fill left out."""
+        return {name: value for name, value in self.schedule.items() if name not in self.to_fill}
 
 
+# Seeds: 002 = 002_c9fe9ad1e2271215.txt (Inner Mongolia), 003 = 003_5fe67926f5e4103f.txt (Huzhou,
+# Shaoxing, Jinhua, Quzhou). A preset without `to_fill` has every figure from its seed.
 PRESETS: dict[str, Preset] = {
+    # Seed 003 (Shaoxing): 80% not tiered, 5万元封顶, 25 yuan a day; 2287.99 × 80% paid as 1830 (yuan_down).
     "shaoxing": Preset(
         gettext_lazy(
             "Shaoxing: 80 percent of the self-paid amount, 25 yuan a day in hospital, at most 50,000 a period"
@@ -336,6 +349,8 @@ PRESETS: dict[str, Preset] = {
             "rounding": "yuan_down",
         },
     ),
+    # Seed 003 (Jinhua): period 2 pays 50/60/70% on the slices up to 5,000, 10,000 and above, the
+    # 起付标准 part at 50%, at most 30,000 per share in a period.
     "jinhua": Preset(
         gettext_lazy(
             "Jinhua: 50, 60 and 70 percent by slice of the self-paid amount, hospital deductible part at 50 percent, "
@@ -351,14 +366,21 @@ PRESETS: dict[str, Preset] = {
             "cap_per_share_per_period": 30000,
         },
     ),
+    # Seed 003 (Quzhou): a payout below 50 is raised to 50. Its 三档报销比例 are not given (only that
+    # dropping the 500 threshold pays 200 more, so the first slice's ratio is 40%): the office fills
+    # the slices; the demo's single 50% slice and its rounding are demo figures.
     "quzhou": Preset(
-        gettext_lazy("Quzhou: a payout below 50 yuan is raised to 50"),
+        gettext_lazy("Quzhou: a payout below 50 yuan is raised to 50 (the three ratio slices to be filled in)"),
         {
             "segments": [{"upto": None, "ratio": "0.5"}],
             "minimum_payout": 50,
             "rounding": "yuan_half_up",
         },
+        ("segments", "rounding"),
     ),
+    # Seed 002: 30% raised to 40%, 10/20/30 yuan a day by membership year, at least 200 a stay,
+    # outpatient radiotherapy, chemotherapy and dialysis, no observation period (a stay that began
+    # before cover is paid).
     "inner_mongolia": Preset(
         gettext_lazy(
             "Inner Mongolia: 40 percent of the self-paid amount, 10, 20 or 30 yuan a day by membership year, at least "
@@ -372,6 +394,7 @@ PRESETS: dict[str, Preset] = {
             "stay_before_cover": "in_full",
         },
     ),
+    # Seed 003 (Huzhou): 3,000 on first diagnosis, 1,000 a month for at most 6 months.
     "huzhou_critical_illness": Preset(
         gettext_lazy("Huzhou critical illness: 3,000 on first diagnosis plus 1,000 a month for up to 6 months"),
         {
@@ -380,14 +403,17 @@ PRESETS: dict[str, Preset] = {
             "once_per_member": True,
         },
     ),
+    # Seed 003 (Shaoxing): 一次性3000元慰问金 for a member who dies of illness in the period.
     "death_condolence": Preset(
         gettext_lazy("Death condolence: 3,000 yuan for a member who dies in the period (Shaoxing)"),
         {"covered_care": ["death"], "death": {"condolence": 3000}},
     ),
+    # Seed 003 (Quzhou): the 500-yuan threshold abolished from 2016-01-01, the minimum of 50; the
+    # ratio slices are not given (see "quzhou").
     "quzhou_threshold_abolished": Preset(
         gettext_lazy(
             "Quzhou: a threshold of 500 yuan, abolished for admissions from 1 January 2016, and a payout below 50 "
-            "yuan raised to 50"
+            "yuan raised to 50 (the ratio slices to be filled in)"
         ),
         {
             "segments": [{"upto": None, "ratio": "0.5"}],
@@ -396,7 +422,9 @@ PRESETS: dict[str, Preset] = {
             "rounding": "yuan_half_up",
             "versions": [{"starts_on": "2016-01-01", "label": "取消500元起付线", "set": {"plan_deductible": 0}}],
         },
+        ("segments", "rounding"),
     ),
+    # Seed 003 (Shaoxing): the figures of "shaoxing" and "death_condolence" in one plan.
     "shaoxing_plan": Preset(
         gettext_lazy(
             "Shaoxing's whole plan: 80 percent of the self-paid amount and 25 yuan a day, at most 50,000 a "
@@ -415,6 +443,8 @@ PRESETS: dict[str, Preset] = {
             },
         },
     ),
+    # Seed 003 (Jinhua, 五统一): members 符合国家法定就业年龄: 16 to the retirement age before its raise
+    # (men 60, women cadres 55); the enrollment side checks the raised age (enrollment/eligibility.py).
     "jinhua_working_age": Preset(
         gettext_lazy(
             "Jinhua period 2: 50, 60 and 70 percent by slice, the deductible part at 50 percent, 30,000 per share, "
@@ -431,23 +461,29 @@ PRESETS: dict[str, Preset] = {
             "eligibility": {"min_age": 16, "max_age_male": 60, "max_age_female": 55, "max_age": 60},
         },
     ),
+    # Seeds 000 and 001 name the plan (women only) but give no sums and no ages: the sums by severity
+    # are the office's; the demo's 3,000 and 10,000 are demo figures.
     "women_workers": Preset(
         gettext_lazy(
             "Women workers' special illness (Guangdong, Shaanxi): a lump sum by severity, paid once per member, "
-            "for women only"
+            "for women only (the sums to be filled in)"
         ),
         {
             "covered_care": ["women_special_illness"],
             "critical_illness": {"lump_sums_by_severity": {"原位癌": 3000, "恶性肿瘤": 10000}},
             "kinds": {"women_special_illness": {"label": "女职工特殊疾病互助金", "once_per_member": True}},
-            "eligibility": {"genders": ["F"], "min_age": 16, "max_age": 55},
+            "eligibility": {"genders": ["F"]},
         },
+        ("critical_illness",),
     ),
+    # Seed 001 names Shaanxi's 住院+意外 plan and gives none of its figures: the shape (kinds, cap
+    # groups, the larger of the two deaths) is kept, every amount and ratio is the office's; the
+    # demo's figures are demo figures.
     "inpatient_and_accident": Preset(
         gettext_lazy(
-            "Inpatient and accident (Shaanxi): 50 percent of the self-paid amount with a first-admission add-on, "
-            "accident medical care at 80 percent without a waiting period, disability by grade, and death by "
-            "illness or by accident of which the larger is paid"
+            "Inpatient and accident (Shaanxi): a share of the self-paid amount with a first-admission add-on, "
+            "accident medical care without a waiting period, disability by grade, and death by illness or by "
+            "accident of which the larger is paid (the amounts and ratios to be filled in)"
         ),
         {
             "segments": [{"upto": None, "ratio": "0.5"}],
@@ -487,11 +523,14 @@ PRESETS: dict[str, Preset] = {
                 },
             },
         },
+        ("segments", "cap_per_period", "add_ons", "death", "disability", "kinds"),
     ),
+    # Seed 001 names Shaanxi's 津贴+重疾 plan and gives none of its figures: the day allowance and the
+    # lump sum are the office's; the demo's 30 a day from the 4th day and 10,000 are demo figures.
     "allowance_and_critical_illness": Preset(
         gettext_lazy(
-            "Allowance and critical illness (Shaoxing, Huzhou): 30 yuan a day in hospital from the 4th day, and a "
-            "critical illness lump sum of 10,000 paid once per member for life"
+            "Allowance and critical illness (Shaanxi): a daily allowance in hospital, and a critical illness "
+            "lump sum paid once per member for life (the amounts to be filled in)"
         ),
         {
             "covered_care": ["inpatient", "critical_illness"],
@@ -504,11 +543,13 @@ PRESETS: dict[str, Preset] = {
                 "critical_illness": {"label": "重大疾病互助金", "cap_group": "illness", "once_per_member": True},
             },
         },
+        ("daily_allowance", "allowance_from_day", "allowance_max_days", "critical_illness"),
     ),
+    # No seed region settles by quarter: the shape is the issue's (17), every figure is the office's.
     "burden_bands_quarterly": Preset(
         gettext_lazy(
-            "Burden after other payers, settled by quarter: 50 percent above a threshold of 1,000 a quarter, at "
-            "most 5,000 a quarter, or a lump sum by band of the burden if larger"
+            "Burden after other payers, settled by quarter: a share above a threshold per quarter, a cap per "
+            "quarter, or a lump sum by band of the burden if larger (the amounts to be filled in)"
         ),
         {
             "base": "after_other_payers",
@@ -524,5 +565,6 @@ PRESETS: dict[str, Preset] = {
             ],
             "band_lump_sum_mode": "larger",
         },
+        ("segments", "plan_deductible", "cap_per_cycle", "band_lump_sums"),
     ),
 }

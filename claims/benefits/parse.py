@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -104,7 +103,7 @@ def parse_fields(data: object) -> dict[str, Any]:
     for name in AMOUNT_FIELDS:
         if name in data:
             value = data[name]
-            kwargs[name] = None if (value is None and name in _NULLABLE_AMOUNTS) else _parse_decimal(name, value)
+            kwargs[name] = None if (value is None and name in _NULLABLE_AMOUNTS) else number_term(name, value)
     if "allowance_by_membership_year" in data:
         years = data["allowance_by_membership_year"]
         if years is None:
@@ -117,7 +116,7 @@ def parse_fields(data: object) -> dict[str, Any]:
                 )
             )
         kwargs["allowance_by_membership_year"] = tuple(
-            _parse_decimal("allowance_by_membership_year", amount) for amount in years
+            number_term("allowance_by_membership_year", amount) for amount in years
         )
     for name in _INT_FIELDS:
         if name in data:
@@ -156,15 +155,10 @@ def parse_fields(data: object) -> dict[str, Any]:
     return kwargs
 
 
-def _parse_decimal(name: str, value: object) -> Decimal:
-    """Accept numbers as JSON gives them (claims/benefits/terms.py::number_term, the one reader)."""
-    return number_term(name, value)
-
-
 def _parse_int(name: str, value: object) -> int:
     """Day numbers and claim counts are whole numbers; 3.0 from a spreadsheet export is accepted."""
     try:
-        number = None if isinstance(value, bool) else _parse_decimal(name, value)
+        number = None if isinstance(value, bool) else number_term(name, value)
     except ScheduleError:
         number = None
     if number is None or number != number.to_integral_value():
@@ -183,8 +177,8 @@ def _parse_segments(value: object) -> tuple[Segment, ...]:
                 _("Segment %(number)s must have exactly the fields upto and ratio: check the schedule.")
                 % {"number": number}
             )
-        upto = None if entry["upto"] is None else _parse_decimal("upto", entry["upto"])
-        segments.append(Segment(upto=upto, ratio=_parse_decimal("ratio", entry["ratio"])))
+        upto = None if entry["upto"] is None else number_term("upto", entry["upto"])
+        segments.append(Segment(upto=upto, ratio=number_term("ratio", entry["ratio"])))
     return tuple(segments)
 
 
@@ -220,7 +214,7 @@ def _parse_critical_illness(value: object) -> CriticalIllness | None:
     kwargs: dict[str, Any] = {}
     for name in ("lump_sum", "monthly_allowance"):
         if value.get(name) is not None:
-            kwargs[name] = _parse_decimal(f"critical_illness.{name}", value[name])
+            kwargs[name] = number_term(f"critical_illness.{name}", value[name])
     for name in ("allowance_months", "days_per_month"):
         if value.get(name) is not None:
             kwargs[name] = _parse_int(f"critical_illness.{name}", value[name])
@@ -234,7 +228,7 @@ def _parse_critical_illness(value: object) -> CriticalIllness | None:
                 )
             )
         kwargs["lump_sums_by_severity"] = tuple(
-            (str(severity), _parse_decimal(f"critical_illness.lump_sums_by_severity.{severity}", amount))
+            (str(severity), number_term(f"critical_illness.lump_sums_by_severity.{severity}", amount))
             for severity, amount in severities.items()
         )
     bands = value.get("lump_sum_bands")
@@ -261,8 +255,8 @@ def _parse_bands(value: object) -> tuple[Band, ...]:
                 )
                 % {"number": number}
             )
-        upto = None if entry["upto"] is None else _parse_decimal("critical_illness.lump_sum_bands.upto", entry["upto"])
-        amount = _parse_decimal("critical_illness.lump_sum_bands.amount", entry["amount"])
+        upto = None if entry["upto"] is None else number_term("critical_illness.lump_sum_bands.upto", entry["upto"])
+        amount = number_term("critical_illness.lump_sum_bands.amount", entry["amount"])
         bands.append(Band(upto=upto, amount=amount))
     return tuple(bands)
 
@@ -278,7 +272,7 @@ def _parse_death(value: object) -> Death | None:
     _check_keys("death", value, ("condolence", "top_up_to"))
     return Death(
         **{
-            name: _parse_decimal(f"death.{name}", value[name])
+            name: number_term(f"death.{name}", value[name])
             for name in ("condolence", "top_up_to")
             if value.get(name) is not None
         }
@@ -355,8 +349,8 @@ def _parse_disability(value: object) -> Disability | None:
             )
         )
     return Disability(
-        sum_insured=_parse_decimal("disability.sum_insured", value["sum_insured"]),
-        grade_ratios=tuple(_parse_decimal("disability.grade_ratios", ratio) for ratio in ratios),
+        sum_insured=number_term("disability.sum_insured", value["sum_insured"]),
+        grade_ratios=tuple(number_term("disability.grade_ratios", ratio) for ratio in ratios),
     )
 
 

@@ -200,8 +200,18 @@ class ScheduleEditView(StaffView):
         period = self._period()
         schedule = getattr(period, "benefit_schedule", None)
         preset = PRESETS.get(request.GET.get("preset", ""))
-        data = preset.schedule if preset is not None else (schedule.rules if schedule else {})
-        return self.render_to_response(self._context(period, json.dumps(data, ensure_ascii=False, indent=2), {}))
+        data = preset.for_the_editor() if preset is not None else (schedule.rules if schedule else {})
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        if preset is None or not preset.to_fill:
+            return self.render_to_response(self._context(period, text, {}))
+        # The seeds give no figure for these fields: the office fills them, nothing is invented.
+        to_fill = _("To be filled in by your office: the source gives no figure for this field.")
+        problem = _("To be filled in by your office (the source gives no figures): %(fields)s.") % {
+            "fields": "、".join(preset.to_fill)
+        }
+        return self.render_to_response(
+            self._context(period, text, {}, errors=dict.fromkeys(preset.to_fill, to_fill), problem=problem)
+        )
 
     def post(self, request: HttpRequest, period_pk: int) -> HttpResponse:
         period = self._period()

@@ -15,7 +15,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from enrollment import selectors
+from enrollment import eligibility, selectors
 from enrollment.events import EndorsementIssued, PolicyIssued
 from enrollment.models import (
     ApprovalWatermark,
@@ -75,6 +75,14 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     split = selectors.member_list_premium_split(member_list=locked, period=period, today=today)
     province_id = locked.org.ancestor_ids()[0]
     _refuse_people_enrolled_meanwhile(locked, period, province_id, replaced)
+    refusals = eligibility.list_refusals(member_list=locked, period=period)
+    if refusals:
+        raise ValidationError(
+            [
+                *refusals,
+                _("Nothing was stored: send the list back with these rows named, so the unit corrects them."),
+            ]
+        )
     replacement = (
         corrections.original_members_replace(correction=locked, original=replaced, today=today)
         if replaced is not None
@@ -221,13 +229,13 @@ def _enrollments_insert(
                 INSERT INTO enrollment_enrollment (
                     org_id, org_path, province_id, period_id, plan_kind, policy_id, member_list_id, row_number,
                     number, name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, phone_tail_hash,
-                    shares,
+                    shares, employment_status, parent_id_hash, parent_name,
                     starts_on, ends_on, premium, member_part, unit_part, union_part, status, cancel_reason,
                     created_at)
                 SELECT org_id, org_path, %s, %s, %s, %s, member_list_id, row_number,
                        %s + row_number() OVER (ORDER BY row_number),
                        name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, phone_tail_hash,
-                       shares,
+                       shares, employment_status, parent_id_hash, parent_name,
                        %s, %s, %s, %s, %s, %s, 'active', '', %s
                 FROM enrollment_listrow WHERE member_list_id = %s AND ok
                 """,

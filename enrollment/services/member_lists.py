@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from enrollment import selectors
+from enrollment import eligibility, selectors
 from enrollment.models import (
     Enrollment,
     EnrollmentStatus,
@@ -169,6 +169,7 @@ def member_list_download_failed_rows(*, actor: User, member_list: MemberList) ->
         unit_name=member_list.org.name,
         period_label=member_list.period.label,
         plans=[member_list.period.plan.name],
+        extras=eligibility.extra_columns(member_list.period),
     )
     _record(actor, member_list, FAILED_ROWS, len(rows))
     return data
@@ -257,7 +258,7 @@ def _copy_rows(member_list: MemberList, rows: list[CheckedRow]) -> None:
     """Staging rows by COPY: the ID and phone are encrypted here, never stored in clear."""
     columns = (
         "org_id, org_path, member_list_id, row_number, ok, name, id_cipher, id_hash, id_masked, gender, "
-        "birth_date, phone_cipher, phone_tail_hash, shares, remarks"
+        "birth_date, phone_cipher, phone_tail_hash, shares, remarks, employment_status, parent_id_hash, parent_name"
     )
     with connection.cursor() as cursor, cursor.copy(f"COPY enrollment_listrow ({columns}) FROM STDIN") as copy:
         for row in rows:
@@ -278,6 +279,9 @@ def _copy_rows(member_list: MemberList, rows: list[CheckedRow]) -> None:
                     row.phone_tail_hash,
                     row.shares,
                     row.remarks,
+                    row.employment_status,
+                    row.parent_id_hash,
+                    row.parent_name,
                 )
             )
 
@@ -332,6 +336,8 @@ def renewal_list_create(*, actor: User, policy: Policy, period: Period, keep: se
                 "shares": e.shares,
                 "basic_insurance": "是",
                 "remarks": None,
+                "employment": eligibility.EMPLOYMENT_WORD_OF.get(e.employment_status),
+                "parent_name": e.parent_name or None,
             },
         )
         for index, e in enumerate(members, start=1)
@@ -339,7 +345,12 @@ def renewal_list_create(*, actor: User, policy: Policy, period: Period, keep: se
     if not rows:
         raise ValidationError(_("Keep at least one member to renew."))
     data = rows_workbook(
-        rows=rows, problems=[], unit_name=policy.org.name, period_label=period.label, plans=[period.plan.name]
+        rows=rows,
+        problems=[],
+        unit_name=policy.org.name,
+        period_label=period.label,
+        plans=[period.plan.name],
+        extras=eligibility.extra_columns(period),
     )
     return member_list_upload(
         actor=actor,

@@ -22,6 +22,12 @@ FROZEN_FIELDS = [
     "min_age",
     "max_age",
     "requires_basic_insurance",
+    "gender",
+    "max_age_female",
+    "max_age_male",
+    "retirement_limit",
+    "employment_statuses",
+    "unit_types",
     "min_participation",
     "waiting_days",
     "subsidy_kind",
@@ -40,6 +46,7 @@ def plan_create(
     description: str = "",
     claims_reviewed_by: str = "city",
     large_claim_amount: Decimal | None = None,
+    insures_children: bool = False,
 ) -> Plan:
     require_permission(actor, "plans.manage")
     office = actor.org
@@ -54,6 +61,7 @@ def plan_create(
         description=description,
         claims_reviewed_by=claims_reviewed_by,
         large_claim_amount=large_claim_amount,
+        insures_children=insures_children,
     )
     plan.full_clean(exclude=["org_path"])
     plan.save()

@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from enrollment.workbook.columns import COLUMN_BY_KEY, COLUMNS, COMMENT_AUTHOR, ERRORS_HEADER, ROW, CellProblem, RawRow
+from enrollment.workbook.columns import COLUMN_BY_KEY, COMMENT_AUTHOR, ERRORS_HEADER, ROW, CellProblem, RawRow
 from enrollment.workbook.errors import corrupt_error
 from enrollment.workbook.headers import HEADER_SEARCH_ROWS, find_header, header_text, missing_headers_error
 from enrollment.workbook.template import new_layout
@@ -161,11 +161,17 @@ def _clear_old_mark(cell: Cell | MergedCell, *, is_errors_cell: bool) -> None:
 
 
 def rows_workbook(
-    *, rows: list[RawRow], problems: list[CellProblem], unit_name: str, period_label: str, plans: list[str]
+    *,
+    rows: list[RawRow],
+    problems: list[CellProblem],
+    unit_name: str,
+    period_label: str,
+    plans: list[str],
+    extras: Sequence[str] = (),
 ) -> bytes:
     """A fresh list in the template layout holding only `rows` (typically the ones that failed), with
     their problems marked, for the unit to correct and send as a supplementary list."""
-    layout = new_layout(plans=plans, unit_name=unit_name, period_label=period_label, data_rows=len(rows))
+    layout = new_layout(plans=plans, unit_name=unit_name, period_label=period_label, data_rows=len(rows), extras=extras)
     new_row: dict[int, int] = {}
     for offset, raw in enumerate(rows):
         target = layout.first_data_row + offset
@@ -175,7 +181,7 @@ def rows_workbook(
             if column is not None:
                 write.cell(layout.sheet, target, column, value, AS_TYPED)
     moved = [CellProblem(new_row[p.row], p.column, p.code, p.message) for p in problems if p.row in new_row]
-    errors_column = len(COLUMNS) + 1
+    errors_column = len(layout.columns) + 1
     _mark_problems(
         layout.sheet,
         header_row=layout.header_row,

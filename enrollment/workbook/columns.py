@@ -60,7 +60,37 @@ COLUMNS: list[Column] = [
     ),
     Column("remarks", "备注", False, 24, gettext_lazy("Optional. Anything the office should know about the member.")),
 ]
-COLUMN_BY_KEY: dict[str, Column] = {column.key: column for column in COLUMNS}
+# Columns a plan's eligibility asks for (enrollment/eligibility.py `extra_columns`): the template
+# of such a plan has them after the standard ones; the reader always knows them.
+EXTRA_COLUMNS: list[Column] = [
+    Column(
+        "employment",
+        "就业状态",
+        False,
+        12,
+        gettext_lazy("Required by this plan. The member's employment status: choose 在职, 退休 or 灵活就业."),
+    ),
+    Column(
+        "relationship",
+        "与会员关系",
+        False,
+        12,
+        gettext_lazy("Required by this plan. The insured child's relationship to the parent member: 子女."),
+    ),
+    Column("parent_name", "会员姓名", False, 12, gettext_lazy("Required by this plan. The parent member's full name.")),
+    Column(
+        "parent_id",
+        "会员证件号码",
+        False,
+        22,
+        gettext_lazy(
+            "Required by this plan. The parent member's 18-digit resident ID number; the parent must be "
+            "enrolled through this unit."
+        ),
+    ),
+]
+ALL_COLUMNS: list[Column] = [*COLUMNS, *EXTRA_COLUMNS]
+COLUMN_BY_KEY: dict[str, Column] = {column.key: column for column in ALL_COLUMNS}
 
 
 @dataclass(frozen=True, slots=True)

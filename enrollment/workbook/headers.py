@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from openpyxl.cell.rich_text import CellRichText
 
-from enrollment.workbook.columns import COLUMNS, ERRORS_HEADER
+from enrollment.workbook.columns import ALL_COLUMNS, COLUMNS, ERRORS_HEADER
 from enrollment.workbook.errors import WorkbookError
 
-_KEY_BY_HEADER: dict[str, str] = {column.header: column.key for column in COLUMNS}
+_KEY_BY_HEADER: dict[str, str] = {column.header: column.key for column in ALL_COLUMNS}
 
 HEADER_SEARCH_ROWS = 5
 

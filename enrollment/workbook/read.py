@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
 from enrollment.workbook.cells import CellReader, convert_column, is_example_mark
-from enrollment.workbook.columns import COLUMNS, DEFAULT_MAX_ROWS, CellProblem, ParsedList, RawRow
+from enrollment.workbook.columns import (
+    ALL_COLUMNS,
+    COLUMNS,
+    DEFAULT_MAX_ROWS,
+    EXTRA_COLUMNS,
+    CellProblem,
+    ParsedList,
+    RawRow,
+)
 from enrollment.workbook.errors import (
     WorkbookError,
     corrupt_error,
@@ -184,7 +192,9 @@ def _rows_of(
     del rows
     problems: list[CellProblem] = []
     cells_reader = CellReader(problems)
-    keys = [column.key for column in COLUMNS]  # every key, None where the sheet lacks the column
+    # Every standard key (None where the sheet lacks the column), and a plan's own columns where the
+    # sheet has them (enrollment/eligibility.py reads a missing one as empty).
+    keys = [column.key for column in COLUMNS] + [c.key for c in EXTRA_COLUMNS if c.key in header.columns]
     columns: list[list[object]] = []
     for key in keys:
         index = header.columns[key] - first_column - 1 if key in header.columns else len(by_column)
@@ -221,7 +231,7 @@ def _rows_of(
         for row, column in formulas
         if row in kept_set and column in key_by_column
     )
-    order = {column.key: index for index, column in enumerate(COLUMNS)}
+    order = {column.key: index for index, column in enumerate(ALL_COLUMNS)}
     cell_problems = sorted(
         (problem for problem in problems if problem.row in kept_set),
         key=lambda problem: (problem.row, order.get(problem.column, len(order)), problem.code != "formula"),

@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from enrollment.workbook.columns import (
+    COLUMN_BY_KEY,
     COLUMNS,
     DEFAULT_MAX_ROWS,
     EXAMPLE_MARK,
@@ -27,6 +28,7 @@ from enrollment.workbook.columns import (
     OPTIONS_SHEET_NAME,
     SHEET_NAME,
     YES_NO,
+    Column,
 )
 from enrollment.workbook.writing import AS_TYPED, BORDER, HEADER_FILL, make_comment
 from mutualaid.spreadsheets import write
@@ -45,6 +47,11 @@ class Layout:
     columns: dict[str, int]  # key -> 1-based column
 
 
+def _columns(extras: Sequence[str]) -> list[Column]:
+    """The standard columns, then those the plan's eligibility asks for (eligibility.extra_columns)."""
+    return [*COLUMNS, *(COLUMN_BY_KEY[key] for key in extras)]
+
+
 def _unique_plans(plans: Sequence[str]) -> list[str]:
     seen: dict[str, None] = {}
     for plan in plans:
@@ -54,40 +61,46 @@ def _unique_plans(plans: Sequence[str]) -> list[str]:
     return list(seen)
 
 
-def new_layout(*, plans: Sequence[str], unit_name: str, period_label: str, data_rows: int) -> Layout:
+def new_layout(
+    *, plans: Sequence[str], unit_name: str, period_label: str, data_rows: int, extras: Sequence[str] = ()
+) -> Layout:
     """The list's sheet (title, headers with notes, text-formatted and drop-down columns for at
-    least TEMPLATE_ROWS rows) and the instructions sheet; no data yet."""
+    least TEMPLATE_ROWS rows) and the instructions sheet; no data yet. `extras` names the columns
+    beyond the standard ones that the plan's eligibility asks for."""
+    columns = _columns(extras)
     book = Workbook()
     sheet = book.worksheets[0]
     sheet.title = SHEET_NAME
-    _title(book, sheet, unit_name=unit_name, period_label=period_label)
-    layout = Layout(book, sheet, header_row=2, first_data_row=3, columns=_headers(sheet, header_row=2))
+    _title(book, sheet, unit_name=unit_name, period_label=period_label, width=len(columns))
+    layout = Layout(book, sheet, header_row=2, first_data_row=3, columns=_headers(sheet, columns, header_row=2))
     sheet.freeze_panes = sheet.cell(row=layout.first_data_row, column=1)
     last_row = layout.first_data_row + max(TEMPLATE_ROWS, data_rows) - 1
     _formats(layout, last_row)
     _drop_downs(layout, last_row, _unique_plans(plans))
-    _instructions(book)
+    _instructions(book, columns)
     return layout
 
 
-def _title(book: Workbook, sheet: Worksheet, *, unit_name: str, period_label: str) -> None:
+def _title(book: Workbook, sheet: Worksheet, *, unit_name: str, period_label: str, width: int) -> None:
     title = _("%(unit)s — member list for %(period)s") % {"unit": unit_name, "period": period_label}
     book.properties.title = ILLEGAL_CHARACTERS_RE.sub("", title)
     book.properties.creator = _("Mutual-aid protection platform")
-    sheet.merge_cells(f"A1:{get_column_letter(len(COLUMNS))}1")
+    sheet.merge_cells(f"A1:{get_column_letter(width)}1")
     top = write.cell(sheet, 1, 1, title)
     top.font = Font(bold=True, size=14)
     top.alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 30
 
 
-def _headers(sheet: Worksheet, *, header_row: int) -> dict[str, int]:
-    """The header row, required headers in red, each with its note; returns key -> column."""
+def _headers(sheet: Worksheet, chosen: list[Column], *, header_row: int) -> dict[str, int]:
+    """The header row, required headers in red (and a plan's own columns, which its checks
+    require), each with its note; returns key -> column."""
     columns: dict[str, int] = {}
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate(chosen, start=1):
         columns[column.key] = index
         cell = write.cell(sheet, header_row, index, column.header)
-        cell.font = Font(bold=True, color="FFC00000" if column.required else "FF000000")
+        required = column.required or column not in COLUMNS
+        cell.font = Font(bold=True, color="FFC00000" if required else "FF000000")
         cell.fill = HEADER_FILL
         cell.border = BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -98,8 +111,10 @@ def _headers(sheet: Worksheet, *, header_row: int) -> dict[str, int]:
 
 
 def _formats(layout: Layout, last_row: int) -> None:
-    formats = {"id_number": "@", "phone": "@", "birth_date": "yyyy-mm-dd"}
+    formats = {"id_number": "@", "phone": "@", "birth_date": "yyyy-mm-dd", "parent_id": "@"}
     for key, number_format in formats.items():
+        if key not in layout.columns:
+            continue
         column = layout.columns[key]
         for (cell,) in layout.sheet.iter_rows(
             min_row=layout.first_data_row, max_row=last_row, min_col=column, max_col=column
@@ -137,6 +152,17 @@ def _drop_downs(layout: Layout, last_row: int, plans: list[str]) -> None:
             error=_("Enter a whole number of at least 1."),
         ),
     )
+    for key, words in (("employment", ("在职", "退休", "灵活就业")), ("relationship", ("子女",))):
+        if key in layout.columns:
+            validate(
+                key,
+                DataValidation(
+                    type="list",
+                    formula1='"' + ",".join(words) + '"',
+                    allow_blank=True,
+                    error=_("Choose from the list: %(choices)s.") % {"choices": "、".join(words)},
+                ),
+            )
     if plans:
         validate(
             "plan",
@@ -161,7 +187,7 @@ def _plan_list_formula(book: Workbook, plans: list[str]) -> str:
     return f"'{OPTIONS_SHEET_NAME}'!$A$1:$A${len(plans)}"
 
 
-def _instructions(book: Workbook) -> None:
+def _instructions(book: Workbook, columns: list[Column]) -> None:
     sheet = book.create_sheet(HELP_SHEET_NAME, index=1)
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 10
@@ -200,9 +226,10 @@ def _instructions(book: Workbook) -> None:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.border = BORDER
-    for column in COLUMNS:
+    for column in columns:
         row += 1
-        cells = (column.header, _("required") if column.required else _("optional"), str(column.note))
+        required = column.required or column not in COLUMNS
+        cells = (column.header, _("required") if required else _("optional"), str(column.note))
         for column_index, text in enumerate(cells, start=1):
             cell = write.cell(sheet, row, column_index, text)
             cell.border = BORDER
@@ -222,20 +249,28 @@ def _example_values(plans: Sequence[str]) -> dict[str, object]:
         "shares": 1,
         "basic_insurance": "是",
         "remarks": EXAMPLE_MARK,
+        "employment": "在职",
+        "relationship": "子女",
+        "parent_name": "张大",
+        "parent_id": "610102196501011235",
     }
 
 
-def build_template(*, plans: list[str], unit_name: str, period_label: str) -> bytes:
+def build_template(*, plans: list[str], unit_name: str, period_label: str, extras: Sequence[str] = ()) -> bytes:
     """The blank member list a unit downloads, with one grey example row. It depends only on its
     arguments and the language, and agents download it again and again: built once for each."""
-    return _template(tuple(plans), unit_name, period_label, translation.get_language())
+    return _template(tuple(plans), unit_name, period_label, tuple(extras), translation.get_language())
 
 
 @lru_cache(maxsize=128)
-def _template(plans: tuple[str, ...], unit_name: str, period_label: str, language: str | None) -> bytes:
-    layout = new_layout(plans=list(plans), unit_name=unit_name, period_label=period_label, data_rows=0)
+def _template(
+    plans: tuple[str, ...], unit_name: str, period_label: str, extras: tuple[str, ...], language: str | None
+) -> bytes:
+    layout = new_layout(plans=list(plans), unit_name=unit_name, period_label=period_label, data_rows=0, extras=extras)
     example_font = Font(italic=True, color="FF808080")
     for key, value in _example_values(plans).items():
+        if key not in layout.columns:
+            continue
         cell = write.cell(layout.sheet, layout.first_data_row, layout.columns[key], value, AS_TYPED)
         cell.font = example_font
     return write.save(layout.book)
