@@ -29,6 +29,7 @@ from finance.models import DEBIT_NORMAL, Account, JournalEntry
 from finance.rules import ZERO
 from finance.selectors.books import account_balance_list, entry_list
 from mutualaid.models import Organisation, User
+from mutualaid.numbers import month_text
 from mutualaid.paperwork import report_signatures
 from mutualaid.spreadsheets import write
 from mutualaid.spreadsheets.write import DATE, MONEY, TEXT
@@ -109,7 +110,8 @@ class Statement:
 
     @property
     def month_label(self) -> str:
-        return f"{self.month:%Y-%m}"
+        """As a person reads it in the page's, the PDF's and the workbook's title: 2026年11月."""
+        return month_text(self.month)
 
     @property
     def balance_totals(self) -> tuple[Decimal, ...]:

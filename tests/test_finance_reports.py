@@ -128,7 +128,7 @@ def test_the_statement_workbook_has_its_title_chinese_headers_each_entry_line_an
     balances, entries = book.worksheets
 
     title = balances["A1"].value
-    assert city.county.name in title and f"{_this_month():%Y-%m}" in title
+    assert city.county.name in title and f"{_this_month().year}年{_this_month().month}月" in title
     assert ZH["All plans"] in title or "All plans" in title
     headers = [c.value for c in balances[3]]
     msgids = [
@@ -197,7 +197,7 @@ def test_the_statement_pdf_names_the_office_and_month_and_shows_each_entry_numbe
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
     text = "".join(page.extract_text() for page in reader.pages)
-    assert city.county.name in text and f"{_this_month():%Y-%m}" in text
+    assert city.county.name in text and f"{_this_month().year}年{_this_month().month}月" in text
     assert entry.number in text and "1,234.56" in text
     box = reader.pages[0].mediabox
     assert box.width > box.height  # A4 landscape
