@@ -1,8 +1,8 @@
 """The pages of the fund's stewardship on a phone (390 x 844): solvency, the statement of the
 books, the statements to members (the office's and the public one), premium receipts,
 allocations, deposits, audit findings, the archives and the leaving audit, proposals with their
-simulation's results and side by side. Each, with rows to show, is no wider than the screen and has no serious or critical
-axe-core violation.
+simulation's results and side by side. Each, with rows to show, is no wider than the screen
+and has no serious or critical axe-core violation.
 
 City A of the test tree is built once for the module with every one of those rows, committed so
 that the module's own server reads it (as tests/test_layout_browser.py serves the demo), and the
