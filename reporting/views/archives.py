@@ -24,6 +24,7 @@ from claims.services.documents import document_check
 from mutualaid import dates
 from mutualaid.badinput import StrictNumbers
 from mutualaid.downloads import attachment, content_disposition, file_name
+from mutualaid.forms import DayInput
 from mutualaid.listing import CountColumn, DayColumn, ListFilter, ListPage, ListTable
 from mutualaid.paperwork import report_signatures
 from mutualaid.requests import request_user
@@ -33,7 +34,7 @@ from reporting.models import ArchiveCategory, ArchiveVolume, Correspondence, Let
 from reporting.rectification import encrypted_file_content
 from reporting.views.oversight import form_errors, show
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DayInput()
 PDF = "application/pdf"
 
 
