@@ -25,8 +25,8 @@ from mutualaid.views import StaffView
 class NoticeFilterForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind of notice"), required=False)
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", "—"), *NoticeStatus.choices])
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DayInput())
-    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=DayInput())
+    since = forms.DateField(label=gettext_lazy("First day"), required=False, widget=DayInput())
+    until = forms.DateField(label=gettext_lazy("Last day"), required=False, widget=DayInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

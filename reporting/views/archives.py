@@ -55,8 +55,8 @@ class ArchiveTable(ListTable):
     year = tables.Column(gettext_lazy("Year"))
     category = tables.Column(gettext_lazy("Category"))
     item_count = CountColumn(gettext_lazy("Items"))
-    first_on = DayColumn(gettext_lazy("From"))
-    last_on = DayColumn(gettext_lazy("To"))
+    first_on = DayColumn(gettext_lazy("First day"))
+    last_on = DayColumn(gettext_lazy("Last day"))
     keep_years = tables.Column(gettext_lazy("Kept for (years, 0: permanently)"))
     cover = tables.LinkColumn(
         "reporting:archive_cover",
