@@ -44,7 +44,7 @@ from django.utils.translation import gettext_lazy
 from mutualaid import dates
 from mutualaid.downloads import attachment, file_name
 from mutualaid.models import Organisation, OrgKind
-from mutualaid.numbers import count_text, date_text, money_text
+from mutualaid.numbers import count_text, date_text, datetime_text, money_text
 from mutualaid.spreadsheets import write
 from mutualaid.views import StaffView
 
@@ -82,9 +82,14 @@ class CountColumn(MoneyColumn):
 
 
 class DayColumn(tables.Column):
-    """A date (or the business day of a moment): 2026年12月6日 on the page, a date in the workbook."""
+    """A date (or the business day of a moment): 2026年12月6日 on the page, on one line (not
+    2026年11 / 月29日 in a narrow column), a date in the workbook."""
 
     number_format = write.DATE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("attrs", {"td": {"class": "nowrap"}})
+        super().__init__(*args, **kwargs)
 
     def render(self, value: Any) -> str:
         return date_text(value)
@@ -94,12 +99,17 @@ class DayColumn(tables.Column):
 
 
 class MomentColumn(tables.Column):
-    """A moment in the business time zone: 2026-12-06 09:30 on the page and in the workbook."""
+    """A moment in the business time zone: 2026年12月6日 09:30 on the page, a date and time in the
+    workbook."""
 
     number_format = "yyyy-mm-dd hh:mm"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("attrs", {"td": {"class": "nowrap"}})
+        super().__init__(*args, **kwargs)
+
     def render(self, value: Any) -> str:
-        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+        return datetime_text(value)
 
     def value(self, value: Any) -> Any:
         return timezone.localtime(value).replace(tzinfo=None) if value else None
