@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -63,7 +64,7 @@ class GrantListView(ListPage):
         actor = self.request.user
         for grant in records:
             if grant.status == GrantStatus.PENDING:
-                grant.why_not = _refusal(lambda g=grant: services.role_grant_check_confirmer(actor=actor, grant=g))
+                grant.why_not = _refusal(partial(services.role_grant_check_confirmer, actor=actor, grant=grant))
                 grant.may_withdraw = grant.granted_by_id == actor.pk
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -72,7 +73,7 @@ class GrantListView(ListPage):
         waiting = list(selectors.user_list_awaiting_enrolment()[:200])
         for account in waiting:
             account.why_not = _refusal(  # type: ignore[attr-defined]
-                lambda u=account: services.enrolment_code_check_issuer(actor=actor, user=u)
+                partial(services.enrolment_code_check_issuer, actor=actor, user=account)
             )
         context["waiting"] = waiting
         return context
