@@ -10,9 +10,10 @@ from django_stubs_ext import StrOrPromise
 from claims.models import CallbackOutcome, CareType, CheckOutcome, DocumentKind, RecheckFinding
 from claims.services.figures import OTHER_PAYER_FIELDS, Figures, Payee
 from mutualaid.badinput import StrictNumbers
+from mutualaid.forms import DayInput
 from mutualaid.money import MONEY
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DayInput()
 
 
 def _amount(label: StrOrPromise, *, initial: int | None = None, required: bool = True) -> forms.DecimalField:

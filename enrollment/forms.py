@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from enrollment.models import ClaimsReviewedBy, EmploymentStatus, Period, PlanKind, SubsidyKind
 from enrollment.services.plans import FROZEN_FIELDS
 from mutualaid.badinput import StrictNumbers
+from mutualaid.forms import DayInput
 from mutualaid.models import Organisation, OrgKind, UnitType
 
 
@@ -57,8 +58,8 @@ class PeriodForm(StrictNumbers, forms.ModelForm[Period]):
         model = Period
         fields = ["label", *FROZEN_FIELDS]  # every rule of a period, frozen once a policy is issued
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "starts_on": DayInput(),
+            "ends_on": DayInput(),
             "subsidy_stages": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {

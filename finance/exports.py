@@ -110,6 +110,7 @@ class Statement:
 
     @property
     def month_label(self) -> str:
+        """As a person reads it in the page's, the PDF's and the workbook's title: 2026年11月."""
         return month_text(self.month)
 
     @property

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.audit import ACTION_CHOICES, AuditFilters, audit_event_list, audit_model_choices
+from mutualaid.forms import DayInput
 from mutualaid.selectors import user_list
 from mutualaid.views import StaffView
 
@@ -16,8 +17,8 @@ class AuditFilterForm(forms.Form):
     actor = forms.TypedChoiceField(label=_("Who"), required=False, coerce=int, empty_value=None)
     action = forms.ChoiceField(label=_("Action"), required=False)
     model = forms.ChoiceField(label=_("Kind of record"), required=False)
-    since = forms.DateField(label=_("First day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Last day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("First day"), required=False, widget=DayInput())
+    until = forms.DateField(label=_("Last day"), required=False, widget=DayInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -13,6 +13,17 @@ from mutualaid.models import Organisation, OrgKind, UnitType
 from mutualaid.roles import Role
 
 
+class DayInput(forms.DateInput):
+    """The browser's date picker. Its value is always written YYYY-MM-DD, the one format an
+    <input type=date> takes: the active language's first input format (2026/01/01 in Chinese)
+    would make the picker show an empty field instead of the day the form proposes or holds."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _(

@@ -82,9 +82,14 @@ class CountColumn(MoneyColumn):
 
 
 class DayColumn(tables.Column):
-    """A date (or the business day of a moment): 2026年12月6日 on the page, a date in the workbook."""
+    """A date (or the business day of a moment): 2026年12月6日 on the page, on one line (not
+    2026年11 / 月29日 in a narrow column), a date in the workbook."""
 
     number_format = write.DATE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("attrs", {"td": {"class": "nowrap"}})
+        super().__init__(*args, **kwargs)
 
     def render(self, value: Any) -> str:
         return date_text(value)
@@ -98,6 +103,10 @@ class MomentColumn(tables.Column):
     it), a date and time in the workbook."""
 
     number_format = "yyyy-mm-dd hh:mm"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("attrs", {"td": {"class": "nowrap"}})
+        super().__init__(*args, **kwargs)
 
     def render(self, value: Any) -> str:
         return datetime_text(value)

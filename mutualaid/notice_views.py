@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mutualaid import notices, noticesend
+from mutualaid.forms import DayInput
 from mutualaid.models import Notice, NoticeStatus, Organisation
 from mutualaid.requests import request_office
 from mutualaid.views import StaffView
@@ -24,8 +25,8 @@ from mutualaid.views import StaffView
 class NoticeFilterForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind of notice"), required=False)
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", "—"), *NoticeStatus.choices])
-    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=gettext_lazy("First day"), required=False, widget=DayInput())
+    until = forms.DateField(label=gettext_lazy("Last day"), required=False, widget=DayInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

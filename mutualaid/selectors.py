@@ -65,9 +65,11 @@ def user_list(*, org: Organisation | None = None, search: str = "") -> QuerySet[
     return qs.order_by("org_path", "username")
 
 
-def role_grant_list(*, status: str = GrantStatus.PENDING) -> QuerySet[RoleGrant]:
-    """Grants of roles that approve, in scope (the grantees' offices and those below)."""
-    return RoleGrant.objects.filter(status=status).select_related("user__org", "org", "granted_by", "decided_by")
+def role_grant_list(*, status: str | None = None) -> QuerySet[RoleGrant]:
+    """Grants of roles that approve, in scope (the grantees' offices and those below): those of
+    `status`, or all of them (awaiting, confirmed and refused) when it is None."""
+    grants = RoleGrant.objects.select_related("user__org", "org", "granted_by", "decided_by")
+    return grants.filter(status=status) if status is not None else grants
 
 
 def user_list_awaiting_enrolment() -> QuerySet[User]:

@@ -1,5 +1,5 @@
-"""The columns and filters of the core's list pages: accounts and the organisation tree
-(see mutualaid/listing.py)."""
+"""The columns and filters of the core's list pages: accounts, the organisation tree and the
+grants of roles that approve (see mutualaid/listing.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,21 @@ from typing import Any
 import django_filters
 import django_tables2 as tables
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from mutualaid.listing import CountColumn, ListFilter, ListTable, MomentColumn, office_filter
-from mutualaid.models import Organisation, OrgKind, User
-from mutualaid.roles import Role
+from mutualaid.listing import (
+    CountColumn,
+    ListFilter,
+    ListTable,
+    MomentColumn,
+    StatusColumn,
+    date_range,
+    office_filter,
+)
+from mutualaid.models import GrantStatus, Organisation, OrgKind, RoleGrant, User
+from mutualaid.roles import Role, approving_roles
 
 
 class UserTable(ListTable):
@@ -127,3 +136,67 @@ class OrgFilter(ListFilter):
     class Meta:
         model = Organisation
         fields: list[str] = []
+
+
+class GrantTable(ListTable):
+    """Grants of roles that approve: who, which role, who granted it and who decided; a pending
+    one carries the buttons its reader may press, or why they may not (set by the view)."""
+
+    account = tables.Column(_("Full name"), accessor="user__display_name", order_by=("user__display_name",))
+    role = tables.Column(_("Role"))
+    # Beside the person and the role, so that a phone shows the buttons without scrolling the table.
+    decide = tables.Column(
+        _("Confirm or refuse"),
+        accessor="pk",
+        orderable=False,
+        exclude_from_export=True,
+        attrs={"td": {"class": "wrap decide"}},
+    )
+    username = tables.Column(_("Username"), accessor="user__username")
+    organisation = tables.Column(_("Organisation"), accessor="org__name", order_by=("org_path",))
+    status = StatusColumn(_("Status"))
+    granted_by = tables.Column(_("Granted by"), accessor="granted_by__display_name", default="—")
+    granted_at = MomentColumn(_("Granted at"))
+    decided_by = tables.Column(_("Confirmed or refused by"), accessor="decided_by__display_name", default="—")
+    decided_at = MomentColumn(_("Decided at"), default="—")
+
+    class Meta(ListTable.Meta):
+        attrs = {"class": "table", "data-testid": "pending-grants"}
+        row_attrs = {"class": "grant", "data-grant": lambda record: record.pk}
+        empty_text = _("No role grant matches these filters.")
+
+    def render_decide(self, record: RoleGrant) -> Any:
+        if record.status != GrantStatus.PENDING:
+            return ""
+        return render_to_string("mutualaid/partials/grant_decide.html", {"g": record}, request=self.request)
+
+
+def _account(queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+    value = value.strip()
+    return (
+        queryset.filter(Q(user__username__icontains=value) | Q(user__display_name__icontains=value))
+        if value
+        else queryset
+    )
+
+
+class GrantFilter(ListFilter):
+    """The grants still awaiting a second person unless another status (or every one) is asked."""
+
+    q = django_filters.CharFilter(method=_account, label=_("Username or name"))
+    status = django_filters.ChoiceFilter(choices=GrantStatus.choices, label=_("Status"), empty_label=_("All statuses"))
+    role = django_filters.ChoiceFilter(
+        choices=[(role.value, role.label) for role in approving_roles()], label=_("Role"), empty_label=_("All roles")
+    )
+    office = office_filter()
+    granted = date_range("granted_at", _("Granted at"))
+
+    class Meta:
+        model = RoleGrant
+        fields: list[str] = []
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        if data is None or "status" not in data:
+            data = data.copy() if data is not None else QueryDict(mutable=True)
+            data["status"] = GrantStatus.PENDING
+        super().__init__(data, *args, **kwargs)

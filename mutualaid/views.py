@@ -205,40 +205,8 @@ class UserToggleActiveView(UserActionView):
         return _("Account %(username)s updated.") % {"username": target.username}
 
 
-class GrantListView(StaffView):
-    """Roles that approve awaiting a second person's confirmation, and approvers awaiting an
-    enrolment code: each with the buttons the reader may press, or why they may not."""
-
-    template_name = "mutualaid/grant_list.html"
-    permission_required = "users.manage"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        actor = self.request.user
-        grants = list(selectors.role_grant_list()[:200])
-        for grant in grants:
-            grant.why_not = _refusal(lambda g=grant: services.role_grant_check_confirmer(actor=actor, grant=g))  # type: ignore[attr-defined]
-            grant.may_withdraw = grant.granted_by_id == actor.pk  # type: ignore[attr-defined]
-        waiting = list(selectors.user_list_awaiting_enrolment()[:200])
-        for account in waiting:
-            account.why_not = _refusal(  # type: ignore[attr-defined]
-                lambda u=account: services.enrolment_code_check_issuer(actor=actor, user=u)
-            )
-        context.update(grants=grants, waiting=waiting)
-        return context
-
-
-def _error_text(error: PermissionDenied | ValidationError) -> str:
+def error_text(error: PermissionDenied | ValidationError) -> str:
     return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-
-
-def _refusal(check: Any) -> str:
-    """The reason a check refuses the reader, or "" when it lets them through."""
-    try:
-        check()
-    except (PermissionDenied, ValidationError) as error:
-        return _error_text(error)
-    return ""
 
 
 def _show_code(request: HttpRequest, issued: services.IssuedCode) -> HttpResponse:
@@ -276,7 +244,7 @@ class UserGrantDecideView(UserActionView):
                 return HttpResponseRedirect(reverse("grant_list"))
             issued = services.role_grant_confirm(actor=actor, grant=grant)
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
             return HttpResponseRedirect(reverse("grant_list"))
         messages.success(request, _("%(username)s now holds the role %(role)s.") % label)
         return _show_code(request, issued) if issued is not None else HttpResponseRedirect(reverse("grant_list"))
@@ -296,7 +264,7 @@ class UserEnrolmentCodeView(UserActionView):
         try:
             issued = services.enrolment_code_issue(actor=self.request.user, user=target)
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
             return HttpResponseRedirect(reverse("grant_list"))
         return _show_code(request, issued)
 

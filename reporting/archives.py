@@ -198,4 +198,7 @@ def letter_list() -> QuerySet[Correspondence]:
 
 
 def cover_context(volume: ArchiveVolume) -> dict[str, Any]:
-    return {"volume": volume, "items": volume.items}
+    """The volume and its items, each item's day a date (the volume keeps it as YYYY-MM-DD) for
+    the sheet to write as a person reads it."""
+    items = [{**item, "date": date.fromisoformat(item["date"])} for item in volume.items]
+    return {"volume": volume, "items": items}

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -27,6 +30,104 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 768}
+# The width of the page against the window's, and the widest element past the window's edge
+# (outside any box that scrolls on its own), to say what to fix.
+OVERFLOW_JS = """() => {
+  const width = window.innerWidth;
+  const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
+    return false; };
+  let worst = null;
+  for (const el of document.body.querySelectorAll('*')) {
+    const right = el.getBoundingClientRect().right;
+    if (right > width + 1 && !scrolls(el) && (!worst || right > worst.right)) {
+      const classes = typeof el.className === 'string' ? el.className.trim().replace(/ +/g, '.') : '';
+      worst = {right: Math.round(right), what: el.tagName.toLowerCase() + (classes ? '.' + classes : '')};
+    }
+  }
+  return {scroll: document.scrollingElement.scrollWidth, width, worst};
+}"""
+
+
+# axe-core from the product's own static files (scripts/bootstrap.sh copies it there): the
+# serious and critical violations of the page, each with up to three of the elements at fault.
+AXE_JS = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+  .filter(v => v.impact === 'serious' || v.impact === 'critical')
+  .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))"""
+
+
+def axe_violations(page, base_url: str) -> list[str]:  # type: ignore[no-untyped-def]
+    page.add_script_tag(url=base_url + "/static/vendor/axe-core/axe.min.js")
+    return list(page.evaluate(AXE_JS))
+
+
+def too_wide(page) -> str:  # type: ignore[no-untyped-def]
+    """Nothing when the page fits its window, else its width and its widest element past the edge."""
+    found = page.evaluate(OVERFLOW_JS)
+    return f"{found['scroll']} px, {found['worst']}" if found["scroll"] > found["width"] else ""
+
+
+@dataclass
+class Site:
+    url: str
+    browser: Any
+    refused: list[str]
+    outside: list[str]
+
+    def page_for(self, username: str, viewport: dict[str, int]) -> Any:
+        """A browser tab logged in as `username`, past the two-factor step."""
+        from django.test import Client
+
+        from mutualaid.models import User
+        from mutualaid.tenancy import unscoped
+
+        with unscoped():
+            user = User.auth_objects.get(username=username)
+        client = Client()
+        client.force_login(user)  # marked verified (tests/conftest.py), as the code page would
+        context = self.browser.new_context(locale="zh-CN", viewport=viewport)
+        host = urlparse(self.url).hostname
+        session = client.cookies["sessionid"].value
+        context.add_cookies([{"name": "sessionid", "value": session, "domain": host, "path": "/"}])
+
+        def guard(route: Any) -> None:
+            if urlparse(route.request.url).hostname in LOCAL_HOSTS:
+                route.continue_()
+            else:
+                self.outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.on("console", lambda message: self._csp(message.text))
+        return page
+
+    def _csp(self, text: str) -> None:
+        if "Content Security Policy" in text:
+            self.refused.append(text)
+
+
+@contextmanager
+def served_site() -> Iterator[Site]:
+    """A server of the module's own over the database as it stands (committed rows: the tests of
+    the module share them), and one Chromium; the caller builds the data and empties it after."""
+    if not shutil.which(CHROMIUM):
+        pytest.fail("Chromium is required: apt-get install chromium (scripts/system-packages.sh --browser)")
+    from playwright.sync_api import sync_playwright
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("127.0.0.1")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield Site(url=server.url, browser=browser, refused=[], outside=[])
+            browser.close()
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -139,6 +139,11 @@ def test_the_leaving_audit_pack_is_a_pdf_of_the_funds_position_and_the_terms_lar
     client = _login(tree.a.office_user)
     form = client.get(reverse("reporting:leaving_audit"))
     assert form.status_code == 200
+    # The term it proposes is in the pickers, written as <input type=date> takes it (not 2026/01/01,
+    # the Chinese input format, which the browser shows as an empty field).
+    today = dates.business_today()
+    assert f'name="start" value="{today.year}-01-01"' in form.content.decode()
+    assert f'name="end" value="{today:%Y-%m-%d}"' in form.content.decode()
     response = client.get(
         reverse("reporting:leaving_audit"),
         {"office": tree.a.city.pk, "leader": "张离任", "start": "2026-01-01", "end": str(dates.business_today())},

@@ -8,14 +8,18 @@ a child office's payment it may not approve."""
 
 from __future__ import annotations
 
+import io
 import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from openpyxl import load_workbook
 
 from finance.models import PaymentRequest
 from finance.services import payments
@@ -57,6 +61,12 @@ def _pending(user: User, role: str) -> RoleGrant:
 def _confirm(actor: User, user: User, role: str) -> object:
     with org_scope(actor.org, actor_id=actor.pk):  # type: ignore[arg-type]
         return role_grant_confirm(actor=actor, grant=_pending(user, role))
+
+
+def _grant_rows(page: str) -> str:
+    """The body of the grants' table: its rows and their buttons, not the filters above it."""
+    table = page.split('data-testid="pending-grants"', 1)[1].split("</table>", 1)[0]
+    return table.split("<tbody", 1)[1]
 
 
 def _fresh(user: User) -> User:
@@ -141,7 +151,8 @@ def test_the_pending_grants_page_offers_confirm_to_a_second_person_only(tree: Tr
     assert response.status_code == 302 and response["Location"] == reverse("grant_list")
     page = client.get(reverse("grant_list")).content.decode()
     assert "待确认的授权" in page and "新领导" in page and "您授予了该角色" in page
-    pending = page.split('data-testid="pending-grants"', 1)[1].split("</ul>", 1)[0]
+    pending = _grant_rows(page)
+    assert "新领导" in pending and "待确认" in pending
     assert 'value="confirm"' not in pending and 'value="refuse"' in pending  # the granter may withdraw only
     leader = User.auth_objects.get(username="xa_leader2")
     refused = client.post(
@@ -151,14 +162,81 @@ def test_the_pending_grants_page_offers_confirm_to_a_second_person_only(tree: Tr
 
     above = Client()
     above.force_login(tree.province_user)
-    pending = above.get(reverse("grant_list")).content.decode().split('data-testid="pending-grants"', 1)[1]
-    assert 'value="confirm"' in pending.split("</ul>", 1)[0]
+    pending = _grant_rows(above.get(reverse("grant_list")).content.decode())
+    assert "新领导" in pending and 'value="confirm"' in pending
     shown = above.post(
         reverse("user_grant_decide", kwargs={"user_pk": leader.pk}), {"role": "leader", "action": "confirm"}
     )
     assert shown.status_code == 200 and "绑定码" in shown.content.decode()
     assert re.search(r'data-testid="enrolment-code">\d{5} \d{5}<', shown.content.decode())
     assert _fresh(leader).roles == ["leader"]
+
+
+def _grants_book(client: Client, **query: str) -> list[list[object]]:
+    response = client.get(reverse("grant_list"), {**query, "export": "xlsx"})
+    assert response.status_code == 200 and "filename*=UTF-8''%E" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    return [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+
+def test_the_grants_page_sorts_filters_pages_and_downloads_exactly_what_it_shows(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pending grants first (the page's work); the confirmed and refused ones by their status or
+    all at once; sorted by a column, paged with the total, and the download the same rows; a
+    sibling city's office in the filter shows nothing."""
+    from mutualaid.list_views import GrantListView
+
+    head = tree.a.office_user
+    for name in ("xa_g1", "xa_g2", "xa_g3"):
+        _create(head, name, ["leader"])
+    refused = _create(head, "xa_g4", ["finance_head"])
+    _confirm(tree.province_user, _fresh(User.auth_objects.get(username="xa_g1")), "leader")
+    with org_scope(tree.province_user.org, actor_id=tree.province_user.pk):
+        role_grant_refuse(actor=tree.province_user, grant=_pending(refused, "finance_head"))
+    _create(tree.b.office_user, "bj_g1", ["leader"])  # city B's: never on city A's page
+
+    client = Client()
+    client.force_login(tree.province_user)
+    page = client.get(reverse("grant_list")).content.decode()
+    assert 'data-testid="list-total">共 3 条' in page  # xa_g2, xa_g3 and bj_g1 await confirmation
+    assert '<option value="pending" selected>' in page
+    book = _grants_book(client)
+    assert book[0][:5] == ["姓名", "角色", "用户名", "所属组织", "状态"] and "确认或拒绝" not in book[0]
+    assert sorted(row[2] for row in book[1:]) == ["bj_g1", "xa_g2", "xa_g3"]
+    assert {row[4] for row in book[1:]} == {"待确认"}
+
+    assert [row[2] for row in _grants_book(client, status="confirmed") if row[2] == "xa_g1"] == ["xa_g1"]
+    assert [row[2] for row in _grants_book(client, status="refused")[1:]] == ["xa_g4"]
+    everything = _grants_book(client, status="", sort="username", office=str(tree.a.city.pk))
+    names = [row[2] for row in everything[1:]]
+    assert names == sorted(names) and {"xa_g1", "xa_g2", "xa_g3", "xa_g4"} <= set(names) and "bj_g1" not in names
+    assert [row[2] for row in _grants_book(client, status="", sort="-username", office=str(tree.a.city.pk))[1:]] == (
+        names[::-1]
+    )
+    assert [row[2] for row in _grants_book(client, role="finance_head", status="")[1:]] == ["xa_g4"]
+    confirmed = client.get(reverse("grant_list"), {"status": "confirmed", "q": "xa_g1"}).content.decode()
+    assert "xa_g1" in _grant_rows(confirmed) and 'value="confirm"' not in _grant_rows(confirmed)
+
+    with CaptureQueriesContext(connection) as three:
+        client.get(reverse("grant_list"))
+    _create(head, "xa_g5", ["leader"])
+    _create(head, "xa_g6", ["compliance"])
+    with CaptureQueriesContext(connection) as five:
+        assert "共 5 条" in client.get(reverse("grant_list")).content.decode()
+    assert len(five) == len(three)  # whether each row's buttons show: no query per row
+
+    monkeypatch.setattr(GrantListView, "page_size", 2)
+    second = client.get(reverse("grant_list"), {"sort": "username", "page": "2"}).content.decode()
+    assert "共 5 条" in second and "第 2 页" in second
+    assert "xa_g3" in _grant_rows(second) and "xa_g5" in _grant_rows(second) and "bj_g1" not in _grant_rows(second)
+    assert len(_grants_book(client, sort="username", page="2")) == 6  # every page in the download
+
+    mine = Client()
+    mine.force_login(head)
+    theirs = mine.get(reverse("grant_list"), {"office": tree.b.city.pk}).content.decode()
+    assert 'role="alert"' in theirs and "bj_g1" not in theirs
+    assert len(_grants_book(mine, office=str(tree.b.city.pk))) == 1
 
 
 def test_a_new_approver_enrols_only_with_the_code_the_second_person_received(tree: Tree) -> None:

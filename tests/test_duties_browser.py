@@ -35,8 +35,9 @@ def test_the_office_above_confirms_a_grant_on_a_phone_and_reads_the_enrolment_co
     login(page, tree.province_user)
     page.goto(page.base_url + "/users/grants/")
     assert page.locator("h1").inner_text() == "待确认的授权"
-    grant = page.locator("[data-testid=pending-grants] li.grant", has_text="新分管领导")
-    assert "分管领导" in grant.inner_text() and _fits(page)
+    grant = page.locator("[data-testid=pending-grants] tr.grant", has_text="新分管领导")
+    assert "分管领导" in grant.inner_text() and "待确认" in grant.inner_text() and _fits(page)
+    assert page.locator("[data-testid=list-total]").inner_text() == "共 1 条"
     screenshot(page, "grants-390-pending")
 
     grant.locator("button[value=confirm]").click()

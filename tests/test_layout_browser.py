@@ -11,19 +11,15 @@ login pages have tests of their own: tests/test_auth.py, tests/test_browser.py).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from io import StringIO
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, SCREENSHOTS
+from tests.browser import DESKTOP, OVERFLOW_JS, PHONE, SCREENSHOTS, Site, axe_violations, served_site
 
 pytestmark = pytest.mark.browser
 
@@ -42,83 +38,16 @@ DEMO_LOGINS = (
     "yanta_agent",
     "qinchuan_agent",
 )
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 768}
-# The width of the page against the window's, and the widest element past the window's edge
-# (outside any box that scrolls on its own), to say what to fix.
-OVERFLOW_JS = """() => {
-  const width = window.innerWidth;
-  const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
-    const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
-    return false; };
-  let worst = null;
-  for (const el of document.body.querySelectorAll('*')) {
-    const right = el.getBoundingClientRect().right;
-    if (right > width + 1 && !scrolls(el) && (!worst || right > worst.right)) {
-      const classes = typeof el.className === 'string' ? el.className.trim().replace(/ +/g, '.') : '';
-      worst = {right: Math.round(right), what: el.tagName.toLowerCase() + (classes ? '.' + classes : '')};
-    }
-  }
-  return {scroll: document.scrollingElement.scrollWidth, width, worst};
-}"""
-
-
-@dataclass
-class Site:
-    url: str
-    browser: Any
-    refused: list[str]
-    outside: list[str]
-
-    def page_for(self, username: str, viewport: dict[str, int]) -> Any:
-        """A browser tab logged in as the demo's `username`, past the two-factor step."""
-        from mutualaid.models import User
-        from mutualaid.tenancy import unscoped
-
-        with unscoped():
-            user = User.auth_objects.get(username=username)
-        client = Client()
-        client.force_login(user)  # marked verified (tests/conftest.py), as the code page would
-        context = self.browser.new_context(locale="zh-CN", viewport=viewport)
-        host = urlparse(self.url).hostname
-        session = client.cookies["sessionid"].value
-        context.add_cookies([{"name": "sessionid", "value": session, "domain": host, "path": "/"}])
-
-        def guard(route: Any) -> None:
-            if urlparse(route.request.url).hostname in LOCAL_HOSTS:
-                route.continue_()
-            else:
-                self.outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", guard)
-        page = context.new_page()
-        page.on("console", lambda message: self._csp(message.text))
-        return page
-
-    def _csp(self, text: str) -> None:
-        if "Content Security Policy" in text:
-            self.refused.append(text)
 
 
 @pytest.fixture(scope="module")
 def demo_site(django_db_setup: None, django_db_blocker: Any) -> Iterator[Site]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail("Chromium is required: apt-get install chromium (scripts/system-packages.sh --browser)")
-    from playwright.sync_api import sync_playwright
-    from pytest_django.live_server_helper import LiveServer
-
     with django_db_blocker.unblock():
         call_command("seed_demo", stdout=StringIO())
-        server = LiveServer("127.0.0.1")
         try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                site = Site(url=server.url, browser=browser, refused=[], outside=[])
+            with served_site() as site:
                 yield site
-                browser.close()
         finally:
-            server.stop()
             call_command("flush", interactive=False, verbosity=0)
     assert not site.outside, f"requests left 127.0.0.1: {site.outside}"
 
@@ -246,15 +175,7 @@ def test_the_main_pages_have_no_serious_or_critical_accessibility_violation(demo
             page = demo_site.page_for(username, viewport)
             path = reverse("claims:claim_detail", kwargs={"claim_pk": claim.pk}) if name == "claim" else reverse(name)
             assert page.goto(demo_site.url + path).status == 200, path
-            # axe-core from the product's own static files (scripts/bootstrap.sh copies it there)
-            page.add_script_tag(url=demo_site.url + "/static/vendor/axe-core/axe.min.js")
-            violations = page.evaluate(
-                """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-                  .filter(v => v.impact === 'serious' || v.impact === 'critical')
-                  .map(v => v.id + ' (' + v.impact + '): '
-                    + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))"""
-            )
-            found += [f"{username} {path} {viewport['width']}px: {v}" for v in violations]
+            found += [f"{username} {path} {viewport['width']}px: {v}" for v in axe_violations(page, demo_site.url)]
             _shot(page, f"layout-{viewport['width']}-{username}-{name.replace(':', '-')}")
             page.context.close()
     assert not found, "axe-core found:\n" + "\n".join(found)

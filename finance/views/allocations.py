@@ -24,13 +24,14 @@ from finance.tables import AllocationFilter, AllocationTable
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.badinput import StrictNumbers, whole_number
+from mutualaid.forms import DayInput
 from mutualaid.listing import ListPage
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office, request_user
 from mutualaid.twofactor import reauth_redirect
 from mutualaid.views import StaffView, attach_errors
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DayInput()
 
 
 class AllocationForm(StrictNumbers, forms.Form):

@@ -21,6 +21,7 @@ from finance.services.income import income_record
 from finance.tables import IncomeFilter, IncomeTable
 from finance.views.base import show_error
 from mutualaid.badinput import StrictNumbers
+from mutualaid.forms import DayInput
 from mutualaid.listing import ListPage
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office, request_user
@@ -39,7 +40,7 @@ class IncomeForm(StrictNumbers, forms.Form):
         choices=[("", "—"), *UnionLevel.choices],
         required=False,
     )
-    received_on = forms.DateField(label=gettext_lazy("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label=gettext_lazy("Received on"), widget=DayInput())
     bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)
     note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
 

@@ -36,6 +36,7 @@ from mutualaid import dates
 from mutualaid.audit import audit_disclosure
 from mutualaid.badinput import StrictNumbers, whole_number
 from mutualaid.downloads import attachment, file_name
+from mutualaid.forms import DayInput
 from mutualaid.listing import ListPage
 from mutualaid.models import Organisation, User
 from mutualaid.officesettings import office_settings
@@ -44,7 +45,7 @@ from mutualaid.reveal import confirmation_needed
 from mutualaid.twofactor import reauth_redirect
 from mutualaid.views import StaffView, attach_errors
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DayInput()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The transfer file as the audit page names it (stored in English, shown in the reader's language).
 TRANSFER_FILE = gettext_noop("Bank-transfer workbook of payment batch")

@@ -23,12 +23,13 @@ from finance.services.recoveries import recovery_repay
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.badinput import StrictNumbers
+from mutualaid.forms import DayInput
 from mutualaid.listing import DayColumn, ListPage, ListTable, MoneyColumn
 from mutualaid.money import MONEY
 from mutualaid.requests import request_user
 from mutualaid.views import StaffView
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DayInput()
 
 
 class RepaymentForm(StrictNumbers, forms.Form):

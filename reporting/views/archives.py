@@ -24,6 +24,7 @@ from claims.services.documents import document_check
 from mutualaid import dates
 from mutualaid.badinput import StrictNumbers
 from mutualaid.downloads import attachment, content_disposition, file_name
+from mutualaid.forms import DayInput
 from mutualaid.listing import CountColumn, DayColumn, ListFilter, ListPage, ListTable
 from mutualaid.paperwork import report_signatures
 from mutualaid.requests import request_user
@@ -33,7 +34,7 @@ from reporting.models import ArchiveCategory, ArchiveVolume, Correspondence, Let
 from reporting.rectification import encrypted_file_content
 from reporting.views.oversight import form_errors, show
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DayInput()
 PDF = "application/pdf"
 
 
@@ -54,8 +55,8 @@ class ArchiveTable(ListTable):
     year = tables.Column(gettext_lazy("Year"))
     category = tables.Column(gettext_lazy("Category"))
     item_count = CountColumn(gettext_lazy("Items"))
-    first_on = DayColumn(gettext_lazy("From"))
-    last_on = DayColumn(gettext_lazy("To"))
+    first_on = DayColumn(gettext_lazy("First day"))
+    last_on = DayColumn(gettext_lazy("Last day"))
     keep_years = tables.Column(gettext_lazy("Kept for (years, 0: permanently)"))
     cover = tables.LinkColumn(
         "reporting:archive_cover",

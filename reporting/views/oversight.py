@@ -23,6 +23,7 @@ from finance.rules import MONEY_OFFICES
 from mutualaid import dates
 from mutualaid.badinput import StrictNumbers
 from mutualaid.downloads import attachment, content_disposition, file_name
+from mutualaid.forms import DayInput
 from mutualaid.listing import DayColumn, ListFilter, ListPage, ListTable, StatusColumn
 from mutualaid.models import Organisation, User
 from mutualaid.requests import request_user
@@ -31,7 +32,7 @@ from reporting import rectification
 from reporting.leaving_audit import default_term, leaving_audit_pdf
 from reporting.models import AuditFinding, FindingEvidence, FindingSource, FindingStatus
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DayInput()
 
 
 def form_errors(form: forms.Form) -> ValidationError:

@@ -14,6 +14,11 @@
   const label = data.labels;
   const colours = ["#b42318", "#2f6fde", "#1f7a3d", "#b54708"];
   const charts = [];
+  // A month as people read it (2026年1月), from the YYYY-MM the figures keep.
+  function monthLabel(month) {
+    const [year, number] = String(month).split("-");
+    return zh && number ? year + "年" + Number(number) + "月" : month;
+  }
 
   // The tooltip's text, built here rather than by ECharts: its own markers are spans with inline
   // style="…", which the Content-Security-Policy refuses (the marker would be missing). Ours carry
@@ -49,7 +54,7 @@
 
   // Twelve months: people on the left axis, yuan on the right.
   draw("chart-trends", {
-    xAxis: { type: "category", data: data.trends.map((row) => row.month) },
+    xAxis: { type: "category", data: data.trends.map((row) => monthLabel(row.month)) },
     yAxis: [
       { type: "value", name: label.people, minInterval: 1, nameTextStyle: { align: "left" } },
       { type: "value", name: label.yuan, splitLine: { show: false }, nameTextStyle: { align: "right" },
