@@ -5,6 +5,7 @@ refuse with a message (400) and change nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -148,6 +149,27 @@ class TransferSerializer(serializers.Serializer[Any]):
     bank_reference = serializers.CharField(max_length=60)
 
 
+def _allocation_step(
+    request: Request,
+    allocation_pk: int,
+    form_class: type[serializers.Serializer[Any]],
+    step: Callable[..., Allocation],
+) -> Response:
+    """One step of an allocation asked through the API: the allocation of the caller's tree (404
+    otherwise), its body checked, the service called; a refusal answers 400 (or 403) with the
+    service's message and changes nothing."""
+    allocation = _allocations().filter(pk=allocation_pk).first()
+    if allocation is None:
+        raise Http404
+    form = form_class(data=request.data)
+    form.is_valid(raise_exception=True)
+    try:
+        step(actor=request_user(request), allocation=allocation, **form.validated_data)
+    except (ValidationError, PermissionDenied) as error:
+        return _refused(error)
+    return Response(AllocationSerializer(_allocations().get(pk=allocation_pk)).data)
+
+
 class AllocationTransfer(APIView):
     """The pooling office's bank sent an approved allocation: book the transfer (in transit)."""
 
@@ -157,16 +179,7 @@ class AllocationTransfer(APIView):
 
     @extend_schema(request=TransferSerializer, responses={200: AllocationSerializer})
     def post(self, request: Request, allocation_pk: int, version: str = "v1") -> Response:
-        allocation = _allocations().filter(pk=allocation_pk).first()
-        if allocation is None:
-            raise Http404
-        form = TransferSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        try:
-            allocations.allocation_transfer(actor=request_user(request), allocation=allocation, **form.validated_data)
-        except (ValidationError, PermissionDenied) as error:
-            return _refused(error)
-        return Response(AllocationSerializer(_allocations().get(pk=allocation_pk)).data)
+        return _allocation_step(request, allocation_pk, TransferSerializer, allocations.allocation_transfer)
 
 
 class ReceiveSerializer(serializers.Serializer[Any]):
@@ -175,7 +188,8 @@ class ReceiveSerializer(serializers.Serializer[Any]):
 
 
 class AllocationReceive(APIView):
-    """The paying office's bank received a transferred allocation: book it received."""
+    """The paying office's bank received a transferred allocation: book it received, which closes
+    the pair of due-to and due-from in both offices' books."""
 
     permission_classes = [HasPermission]
     required_permission = "finance.remit"
@@ -183,16 +197,7 @@ class AllocationReceive(APIView):
 
     @extend_schema(request=ReceiveSerializer, responses={200: AllocationSerializer})
     def post(self, request: Request, allocation_pk: int, version: str = "v1") -> Response:
-        allocation = _allocations().filter(pk=allocation_pk).first()
-        if allocation is None:
-            raise Http404
-        form = ReceiveSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        try:
-            allocations.allocation_receive(actor=request_user(request), allocation=allocation, **form.validated_data)
-        except (ValidationError, PermissionDenied) as error:
-            return _refused(error)
-        return Response(AllocationSerializer(_allocations().get(pk=allocation_pk)).data)
+        return _allocation_step(request, allocation_pk, ReceiveSerializer, allocations.allocation_receive)
 
 
 def _plan_of_books(request: Request, plan_id: int) -> Plan | None:

@@ -32,6 +32,7 @@ class FinanceConfig(AppConfig):
             NavItem(_("Payments"), "finance:payment_list", "finance.view", 53, "money"),
             NavItem(_("Allocations"), "finance:allocation_list", "finance.view", 53, "money"),
             NavItem(_("Income"), "finance:income_list", "finance.view", 53, "money"),
+            NavItem(_("Payments and income by kind"), "finance:flow_list", "finance.view", 53, "money"),
             NavItem(_("Deposits and bonds"), "finance:deposit_list", "finance.view", 53, "money"),
             NavItem(_("Bank reconciliation"), "finance:bank_list", "finance.view", 54, "money"),
             NavItem(_("Statement"), "finance:statement", "finance.view", 55, "money"),

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -28,6 +29,8 @@ from enrollment.models import Plan
 from finance.models import DEBIT_NORMAL, Account, JournalEntry
 from finance.rules import ZERO
 from finance.selectors.books import account_balance_list, entry_list
+from finance.selectors.flows import DIRECTIONS, flow_kind_totals
+from mutualaid import dates
 from mutualaid.models import Organisation, User
 from mutualaid.numbers import month_text
 from mutualaid.paperwork import report_signatures
@@ -103,6 +106,8 @@ class Statement:
     lines: list[LineRow]
     entry_count: int
     printed: date = field(default_factory=timezone.localdate)
+    # Each kind of payment and income of the month (finance/selectors/flows.py), as the books hold it.
+    kinds: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def plan_label(self) -> str:
@@ -142,8 +147,16 @@ def statement_for(*, office: Organisation, plan: Plan | None, month: date) -> St
             )
         )
     entries = list(entry_list(office=office, plan=plan, month=month))
+    last = dates.add_months(month, 1) - timedelta(days=1)
+    kinds = flow_kind_totals(office=office, starts_on=month, ends_on=last, plan_id=plan.pk if plan else None)
     return Statement(
-        office=office, plan=plan, month=month, balances=balances, lines=_lines(entries), entry_count=len(entries)
+        office=office,
+        plan=plan,
+        month=month,
+        balances=balances,
+        lines=_lines(entries),
+        entry_count=len(entries),
+        kinds=kinds,
     )
 
 
@@ -285,7 +298,19 @@ def statement_workbook(statement: Statement) -> bytes:
         )
         _put(sheet, row, values, formats)
     _totals(sheet, row + 1, 7, statement.line_totals, len(headers))
+    _kinds_sheet(book, statement, printed)
     return write.save(book)
+
+
+def _kinds_sheet(book: Workbook, statement: Statement, printed: str) -> None:
+    sheet = book.create_sheet(_("Payments and income by kind"))
+    headers = (_("Kind"), _("In or out"), _("Amount (yuan)"))
+    _sheet_head(sheet, _title(statement, _("Payments and income by kind")), printed, headers, (36, 14, 16))
+    directions = {code: str(label) for code, label in DIRECTIONS}
+    row = 3
+    for kind in statement.kinds:
+        row += 1
+        _put(sheet, row, (kind["label"], directions[kind["direction"]], kind["amount"]), (TEXT, TEXT, MONEY))
 
 
 def statement_pdf(statement: Statement, *, filled_by: User | None = None) -> bytes:

@@ -4,25 +4,31 @@ and the statements to members (公示)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from finance.apis import FinanceReading
 from finance.models import FundStatement, PremiumReceipt
+from finance.selectors.flows import DIRECTIONS, FLOW_CHOICES, flow_figure_list, flow_label, flow_totals
 from finance.selectors.premiums import receipt_list
 from finance.selectors.publication import fund_statement_list
 from finance.selectors.solvency import solvency_list
 from finance.services.receipts import receipt_refund
+from finance.tables import FlowFilter
 from mutualaid.drf import BoundedJSONParser, HasPermission, money_field
 from mutualaid.requests import request_office, request_user
 
@@ -181,7 +187,75 @@ class FundStatementList(FinanceReading, generics.ListAPIView[FundStatement]):
         return fund_statement_list()
 
 
+FLOW_FILTERS = [
+    OpenApiParameter("office", OpenApiTypes.INT, description="An office of your tree: its books and those below it."),
+    OpenApiParameter("plan", OpenApiTypes.INT, description="A plan; all plans when left out."),
+    OpenApiParameter("kind", OpenApiTypes.STR, enum=[code for code, _label in FLOW_CHOICES], description="A kind."),
+    OpenApiParameter("direction", OpenApiTypes.STR, enum=[code for code, _label in DIRECTIONS]),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="Booked on or after this day (YYYY-MM-DD)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Booked on or before this day (YYYY-MM-DD)."),
+]
+
+
+class FlowRowSerializer(serializers.Serializer[Any]):
+    office = serializers.IntegerField(source="org_id")
+    office_name = serializers.CharField(source="org__name")
+    plan = serializers.IntegerField(source="plan_id")
+    plan_name = serializers.CharField(source="plan__name")
+    kind = serializers.ChoiceField(source="flow", choices=FLOW_CHOICES)
+    kind_name = serializers.SerializerMethodField()
+    direction = serializers.ChoiceField(choices=DIRECTIONS)
+    entries = serializers.IntegerField(help_text="The number of journal entries behind the figure.")
+    amount = money_field(help_text="The movement of the kind's account on the kind's side, in yuan.")
+
+    def get_kind_name(self, row: dict[str, Any]) -> str:
+        return flow_label(row["flow"])
+
+
+class FlowTotalsSerializer(serializers.Serializer[Any]):
+    income = money_field()
+    payments = money_field()
+    net = money_field(help_text="Income less payments.")
+    recoveries_booked = money_field()
+    recoveries_repaid = money_field()
+
+
+class FlowsSerializer(serializers.Serializer[Any]):
+    rows = FlowRowSerializer(many=True)
+    totals = FlowTotalsSerializer()
+
+
+def _flow_query(request: Request) -> dict[str, Any]:
+    """The filters asked for, as the list page's filter form reads them; a bad one is refused."""
+    names = {"office": "office", "plan": "plan", "kind": "flow", "direction": "direction"}
+    query = {names[key]: value for key, value in request.query_params.items() if key in names and value}
+    for key, field in (("from", "period_after"), ("to", "period_before")):
+        value = request.query_params.get(key, "").strip()
+        if not value:
+            continue
+        try:
+            query[field] = date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ApiValidationError({key: [_("Give the day as YYYY-MM-DD, for example 2026-01-31.")]}) from None
+    return query
+
+
+class Flows(FinanceReading):
+    """The figures of each kind of payment and income per office and plan (the offices of your
+    tree), as the books hold them, with the totals of the rows; as the page Payments and income
+    by kind shows them."""
+
+    @extend_schema(parameters=FLOW_FILTERS, responses={200: FlowsSerializer})
+    def get(self, request: Request, version: str = "v1") -> Response:
+        filterset = FlowFilter(_flow_query(request), queryset=flow_figure_list(), request=request)
+        if not filterset.is_valid():
+            raise ApiValidationError(filterset.errors)
+        rows = list(filterset.qs)
+        return Response(FlowsSerializer({"rows": rows, "totals": flow_totals(rows)}).data)
+
+
 api_urls = [
+    path("finance/flows/", Flows.as_view(), name="api_finance_flows"),
     path("finance/receipts/", ReceiptList.as_view(), name="api_finance_receipts"),
     path("finance/receipts/<int:receipt_pk>/", ReceiptDetail.as_view(), name="api_finance_receipt"),
     path("finance/receipts/<int:receipt_pk>/refund/", ReceiptRefund.as_view(), name="api_finance_receipt_refund"),

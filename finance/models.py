@@ -38,11 +38,13 @@ class Account(models.TextChoices):
     PREMIUM_INCOME = "6001", _("6001 Premium income")
     PREMIUM_REFUNDS = "6011", _("6011 Premium refunded on cancellation")
     SUBSIDY_INCOME = "6051", _("6051 Union and unit subsidies")
+    ALLOCATIONS_IN = "6061", _("6061 Funds allocated by the office above, received")
     INTEREST_INCOME = "6111", _("6111 Interest income")
     CLAIMS_PAID = "6401", _("6401 Claims paid")
     INCENTIVE_GRANTS = "6411", _("6411 Incentive grants to agent points")
     MEMBER_ACTIVITIES = "6421", _("6421 Member activities")
     HARDSHIP_AID = "6431", _("6431 Hardship aid")
+    ALLOCATIONS_OUT = "6451", _("6451 Funds allocated to offices below, received by them")
     MANAGEMENT_FEE = "6601", _("6601 Management fees")
     RESERVE_PROVISION = "6701", _("6701 Reserve set aside")
 
@@ -63,6 +65,7 @@ DEBIT_NORMAL = frozenset(
         Account.INCENTIVE_GRANTS,
         Account.MEMBER_ACTIVITIES,
         Account.HARDSHIP_AID,
+        Account.ALLOCATIONS_OUT,
         Account.MANAGEMENT_FEE,
         Account.RESERVE_PROVISION,
     }
@@ -91,6 +94,7 @@ class EntryKind(models.TextChoices):
     DEPOSIT_MATURED = "deposit_matured", _("Deposit matured")
     ALLOCATION_SENT = "allocation_sent", _("Funds allocated to an office below")
     ALLOCATION_RECEIVED = "allocation_received", _("Funds allocated by the office above")
+    ALLOCATION_SETTLED = "allocation_settled", _("Allocation received below: the due pair closed")
     REVERSAL = "reversal", _("Reversal")
 
 

@@ -20,6 +20,7 @@ from finance.models import (
     DepositStatus,
     IncomeKind,
     IncomeRecord,
+    JournalLine,
     PaymentKind,
     PaymentRequest,
     PaymentStatus,
@@ -30,6 +31,7 @@ from finance.models import (
 )
 from finance.selectors.allocations import allocation_queue
 from finance.selectors.deposits import deposit_due_list
+from finance.selectors.flows import DIRECTIONS, FLOW_CHOICES, flow_label
 from mutualaid.listing import (
     CountColumn,
     DayColumn,
@@ -251,3 +253,47 @@ class DepositFilter(ListFilter):
     def filter_due(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         office = self.request.user.org
         return queryset.filter(pk__in=deposit_due_list(office=office).values("pk")) if office else queryset.none()
+
+
+class FlowKindColumn(tables.Column):  # type: ignore[misc]  # django-tables2 ships no types
+    """A kind of payment or income by its name, on the page and in the workbook."""
+
+    def render(self, value: Any) -> str:
+        return flow_label(value)
+
+    def value(self, value: Any) -> Any:
+        return flow_label(value)
+
+
+class DirectionColumn(tables.Column):  # type: ignore[misc]  # django-tables2 ships no types
+    def render(self, value: Any) -> str:
+        return str(dict(DIRECTIONS).get(value, value))
+
+    def value(self, value: Any) -> Any:
+        return self.render(value)
+
+
+class FlowTable(ListTable):
+    office = tables.Column(_("Office"), accessor="org__name", order_by=("org__path",))
+    plan = tables.Column(_("Plan"), accessor="plan__name")
+    direction = DirectionColumn(_("In or out"))
+    flow = FlowKindColumn(_("Kind"))
+    entries = CountColumn(_("Entries"))
+    amount = MoneyColumn(_("Amount (yuan)"))
+
+    class Meta(ListTable.Meta):
+        attrs = {"class": "table", "data-testid": "flows"}
+
+
+class FlowFilter(ListFilter):
+    flow = django_filters.ChoiceFilter(choices=FLOW_CHOICES, label=_("Kind"), empty_label=_("All kinds"))
+    direction = django_filters.ChoiceFilter(
+        choices=DIRECTIONS, label=_("In or out"), empty_label=_("Income and payments")
+    )
+    office = office_filter()
+    plan = plan_filter(field_name="plan")
+    period = date_range("posted_on", _("Booked"))
+
+    class Meta:
+        model = JournalLine
+        fields: list[str] = []

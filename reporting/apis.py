@@ -25,6 +25,7 @@ from mutualaid.drf import HasPermission
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office
 from reporting import api_schemas, exports
+from reporting.apis_archives import api_urls as archive_api_urls
 from reporting.apis_oversight import api_urls as oversight_api_urls
 from reporting.models import Snapshot
 from reporting.proposal_apis import api_urls as proposal_api_urls
@@ -200,3 +201,4 @@ api_urls = [
 
 # The proposals and their simulations (reporting/proposal_apis.py).
 api_urls += proposal_api_urls
+api_urls += archive_api_urls

@@ -202,3 +202,14 @@ def cover_context(volume: ArchiveVolume) -> dict[str, Any]:
     the sheet to write as a person reads it."""
     items = [{**item, "date": date.fromisoformat(item["date"])} for item in volume.items]
     return {"volume": volume, "items": items}
+
+
+def cover_pdf(volume: ArchiveVolume) -> bytes:
+    """A volume's cover sheet (案卷封面) and the list of what it holds (卷内目录), as a PDF: the
+    page's download and the API's give the same file."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    context = {**cover_context(volume), "printed": timezone.localdate()}
+    data: bytes = HTML(string=render_to_string("reporting/pdf/archive_cover.html", context), base_url=None).write_pdf()
+    return data

@@ -116,3 +116,34 @@ def test_a_document_exchanged_is_registered_with_its_scan_encrypted_once_per_num
     with unscoped():
         assert Correspondence.objects.count() == 1
     assert "2026年10月上解保费报告书" in client.get(reverse("reporting:letter_list")).content.decode()
+
+
+def test_the_api_lists_a_volume_gives_its_contents_and_its_cover_sheet_in_scope(filed: Tree) -> None:
+    from rest_framework.authtoken.models import Token
+
+    a = filed.a
+    year = dates.business_today().year
+    with org_scope(a.city, actor_id=a.office_user.pk):
+        volumes = archive_compile(actor=a.office_user, year=year)
+    claims_volume = next(v for v in volumes if v.category == ArchiveCategory.CLAIMS)
+    token, _created = Token.objects.get_or_create(user=a.office_user)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    listed = api.get(reverse("api_reporting_archives", kwargs={"version": "v1"}), {"year": year, "category": "claims"})
+    assert listed.status_code == 200, listed.content
+    rows = listed.json()["results"] if isinstance(listed.json(), dict) else listed.json()
+    assert [row["number"] for row in rows] == [claims_volume.number]
+    detail = api.get(reverse("api_reporting_archive", kwargs={"version": "v1", "volume_pk": claims_volume.pk})).json()
+    assert detail["item_count"] == len(detail["items"]) == 1 and detail["items"][0]["number"] == a.claim.number
+    cover = api.get(reverse("api_reporting_archive_cover", kwargs={"version": "v1", "volume_pk": claims_volume.pk}))
+    assert cover.status_code == 200 and cover["Content-Type"] == "application/pdf"
+    assert "attachment" in cover["Content-Disposition"] and ".pdf" in cover["Content-Disposition"]
+    assert claims_volume.number in _text(cover.content)
+    for bad in ({"year": "二〇二六"}, {"category": "stocks"}, {"office": filed.b.city.pk}):
+        answer = api.get(reverse("api_reporting_archives", kwargs={"version": "v1"}), bad)
+        assert answer.status_code == 400, bad
+    stranger_token, _created = Token.objects.get_or_create(user=filed.b.office_user)
+    stranger = Client(HTTP_AUTHORIZATION=f"Token {stranger_token.key}")
+    url = reverse("api_reporting_archive_cover", kwargs={"version": "v1", "volume_pk": claims_volume.pk})
+    assert stranger.get(url).status_code == 404
+    with unscoped():
+        assert ArchiveVolume.objects.filter(pk=claims_volume.pk).exists()

@@ -6,10 +6,11 @@ import base64
 from io import StringIO
 
 from django.core.management import call_command
+from django.db.models import Sum
 
 from claims.models import Claim
 from enrollment.models import Enrollment, Policy
-from finance.models import JournalEntry, Remittance
+from finance.models import Account, Allocation, JournalEntry, JournalLine, PaymentRequest, Remittance
 from mutualaid.models import Organisation, User
 from mutualaid.roles import Role
 from mutualaid.tenancy import unscoped
@@ -28,11 +29,20 @@ def test_the_demo_loads_once_with_a_login_per_role_and_a_policy(db: None) -> Non
         statuses = sorted(Claim.objects.values_list("status", flat=True))
         entries = JournalEntry.objects.count()
         remitted = Remittance.objects.filter(status="received").count()
+        paid = list(PaymentRequest.objects.filter(status="paid"))
+        allocated = list(Allocation.objects.values_list("status", flat=True))
+        city_bank = JournalLine.objects.filter(org__code="6101", account=Account.BANK).aggregate(
+            d=Sum("debit"), c=Sum("credit")
+        )
     # One claim in each state of the review, unless the year is too young for past hospital stays.
     if statuses:
         assert statuses == sorted(["paid", "approved", "final_review", "second_review", "first_review", "incomplete"])
-        # The policy's premium received and remitted up, the batch's payment booked.
-        assert remitted == 1 and entries >= 5
+        # The policy's premium received and remitted up to the province (Jiangmen model), the
+        # city's batch paid from the province's allocation: no overdraft confirmed.
+        assert remitted == 2 and entries >= 5
+        assert allocated == ["received"]
+        assert len(paid) == 1 and not paid[0].overdraw_reason
+        assert (city_bank["d"] or 0) - (city_bank["c"] or 0) >= 0
     printed = out.getvalue()
     assert "xian_head" in printed and "API token" in printed and "demo policy issued" in printed
 

@@ -627,6 +627,7 @@ EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "finance:payment_list": _list_page("finance:payment_list", _city_name, _payee),
     "finance:allocation_list": _list_page("finance:allocation_list", _allocation_offices),
     "finance:income_list": _list_page("finance:income_list", _income_payer),
+    "finance:flow_list": _list_page("finance:flow_list", _nothing),
     "finance:deposit_list": _list_page("finance:deposit_list", _deposit_institution),
     "finance:remittance_list": _list_page("finance:remittance_list", _incoming),
     "finance:receipt_list": _list_page("finance:receipt_list", _unit_plan, _receipt_references),

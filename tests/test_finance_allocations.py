@@ -25,6 +25,7 @@ from finance.models import (
     PaymentStatus,
 )
 from finance.selectors.allocations import allocation_room_get
+from finance.selectors.flows import flow_figure_list
 from finance.services import allocations, payments
 from finance.todo import allocations_todo
 from mutualaid import dates
@@ -81,10 +82,16 @@ def test_the_city_pays_a_batch_from_the_province_s_allocation_and_every_book_bal
     )
     assert made.status == AllocationStatus.RECEIVED and made.amount == payout
     assert made.number.startswith("HB")
-    # The province's bank paid it out into funds allocated below; the city owes it to the province.
+    # The province's bank paid it out; once the city received it, no due pair stays open: the
+    # province spent it (拨出), the city took it in (上级拨入).
     assert balance(tree.province, Account.BANK, jm.plan) == province_bank - payout
-    assert balance(tree.province, Account.ALLOCATED_BELOW, jm.plan) == payout
-    assert balance(tree.a.city, Account.ALLOCATED_FROM_ABOVE, jm.plan) == payout
+    assert balance(tree.province, Account.ALLOCATED_BELOW, jm.plan) == 0
+    assert balance(tree.a.city, Account.ALLOCATED_FROM_ABOVE, jm.plan) == 0
+    assert balance(tree.province, Account.ALLOCATIONS_OUT, jm.plan) == payout
+    assert balance(tree.a.city, Account.ALLOCATIONS_IN, jm.plan) == payout
+    with org_scope(tree.province):
+        spent = {row["flow"]: row["amount"] for row in flow_figure_list().filter(org_id=tree.province.pk)}
+    assert spent["allocation_out"] == payout
     assert balance(tree.a.city, Account.IN_TRANSIT, jm.plan) == 0
     assert balance(tree.a.city, Account.BANK, jm.plan) == payout
 
@@ -223,8 +230,20 @@ def test_transfer_and_receipt_post_once_and_refuse_the_wrong_office(tree: Tree, 
             )
         allocations.allocation_receive(actor=city_head, allocation=sent, version=sent.version)
     keys = set(JournalEntry.objects.with_scopes_disabled().values_list("idempotency_key", flat=True))
-    assert {f"allocation-out:{made.pk}", f"allocation-in:{made.pk}", f"allocation-received:{made.pk}"} <= keys
+    assert {
+        f"allocation-out:{made.pk}",
+        f"allocation-in:{made.pk}",
+        f"allocation-received:{made.pk}",
+        f"allocation-settled:{made.pk}",
+    } <= keys
     assert balance(tree.a.city, Account.IN_TRANSIT, jiangmen.plan) == 0
+    # In transit, the pair stood open; received, it is closed at both offices.
+    assert balance(tree.province, Account.ALLOCATED_BELOW, jiangmen.plan) == 0
+    assert balance(tree.a.city, Account.ALLOCATED_FROM_ABOVE, jiangmen.plan) == 0
+    with act(city_head), pytest.raises(ValidationError):  # received twice: refused, nothing booked again
+        current = Allocation.objects.get(pk=made.pk)
+        allocations.allocation_receive(actor=city_head, allocation=current, version=current.version)
+    assert balance(tree.province, Account.ALLOCATIONS_OUT, jiangmen.plan) == made.amount
 
 
 def test_bad_requests_are_refused_with_the_field_named(tree: Tree, jiangmen: allockit.Jiangmen) -> None:
@@ -275,7 +294,9 @@ def test_the_city_pooled_model_tops_up_an_agent_point_s_imprest(tree: Tree) -> N
     for office in (tree.a.city, tree.a.county):
         assert books_balance(office)
         assert balance(office, Account.BANK) >= 0
-    assert balance(tree.a.city, Account.ALLOCATED_BELOW) == balance(tree.a.county, Account.ALLOCATED_FROM_ABOVE)
+    # Received: the pair of due-from and due-to is closed at both offices.
+    assert balance(tree.a.city, Account.ALLOCATED_BELOW) == balance(tree.a.county, Account.ALLOCATED_FROM_ABOVE) == 0
+    assert balance(tree.a.city, Account.ALLOCATIONS_OUT) == balance(tree.a.county, Account.ALLOCATIONS_IN) == 30
 
 
 def test_the_home_page_lists_allocations_to_sign_transfer_and_receive(tree: Tree, jiangmen: allockit.Jiangmen) -> None:

@@ -10,15 +10,20 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
-from finance.models import Account, JournalEntry, PremiumReceipt, ReceiptKind
-from finance.services import ledger, premiums
+from enrollment.models import Enrollment, Policy
+from enrollment.services.enrollments import enrollment_cancel
+from finance.models import Account, JournalEntry, PaymentRequest, PremiumReceipt, ReceiptKind
+from finance.services import ledger, payments, premiums
+from finance.services.income import income_record
 from finance.services.receipts import receipt_refund
 from mutualaid import dates
 from mutualaid.numbers import money_capitals, money_text
 from mutualaid.tenancy import org_scope, unscoped
+from tests import claimkit
 from tests.conftest import Tree
 from tests.test_claims_paperwork import pdf_text
 
@@ -88,6 +93,9 @@ def test_a_refund_gets_a_red_receipt_pointing_at_the_original_and_cannot_exceed_
     premium = billed.a.policy.premium
     _receive(billed, None, "B-1")
     (original,) = _receipts(billed)
+    # A correction ended members worth 30 yuan more than the unit owes now: paid 30 yuan too much.
+    with unscoped():
+        Policy.objects.filter(pk=billed.a.policy.pk).update(premium=F("premium") - Decimal("30.00"))
     agent = billed.a.county_agent
     with org_scope(agent.org, actor_id=agent.pk):
         red = receipt_refund(
@@ -111,7 +119,7 @@ def test_a_refund_gets_a_red_receipt_pointing_at_the_original_and_cannot_exceed_
             receipt_refund(
                 actor=agent, receipt=original, amount=premium, refunded_on=TODAY, bank_reference="R-2", reason="超额"
             )
-        assert str(premium - Decimal("30.00")) in str(caught.value)
+        assert "0.00" in str(caught.value)  # nothing more paid beyond the premium
         with pytest.raises(ValidationError):  # a red receipt is not refunded again
             receipt_refund(
                 actor=agent, receipt=red, amount=Decimal("1.00"), refunded_on=TODAY, bank_reference="R-3", reason="再退"
@@ -186,7 +194,9 @@ def test_the_receipt_pdf_and_the_red_receipt_pdf_say_what_was_paid(billed: Tree)
     assert "收据" in text and receipt.number in text and billed.a.unit.name in text
     assert money_text(Decimal("30.50")) in text and money_capitals(Decimal("30.50")) in text
     assert money_text(premium - Decimal("30.50")) in text and "部分缴费" in text and billed.a.policy.number in text
-    # The refund through the page, and its red receipt.
+    # A correction left 10 yuan of premium: the unit paid 20.50 too much, paid back through the page.
+    with unscoped():
+        Policy.objects.filter(pk=billed.a.policy.pk).update(premium=Decimal("10.00"))
     page = agent.post(
         reverse("finance:receipt_detail", kwargs={"receipt_pk": receipt.pk}),
         {"amount": "20.50", "refunded_on": TODAY.isoformat(), "bank_reference": "R-7", "reason": "多缴退回"},
@@ -244,3 +254,73 @@ def test_receipts_booked_at_once_are_numbered_without_gap_or_twice(tree: Tree) -
     assert [r.outstanding_after for r in receipts] == [
         tree.a.policy.premium - Decimal("10.00") * n for n in range(1, workers + 1)
     ]
+
+
+def test_a_refund_on_cancellation_is_booked_once_by_its_payment_with_a_red_receipt_linked(billed: Tree) -> None:
+    """The premium of a cancelled member goes back by a payment approved in layers at the city;
+    its red receipt, against the agent point's receipt, points at the payment's entry; neither
+    path pays the same money again."""
+    _receive(billed, None, "B-1")
+    (original,) = _receipts(billed)
+    with unscoped():
+        member = Enrollment.objects.filter(policy=billed.a.policy).order_by("number").first()
+    assert member is not None
+    with org_scope(billed.a.city, actor_id=billed.a.office_user.pk):
+        enrollment_cancel(actor=billed.a.office_user, enrollment=member, reason="调离")
+    agent = billed.a.county_agent
+    with org_scope(agent.org, actor_id=agent.pk), pytest.raises(ValidationError) as caught:
+        receipt_refund(
+            actor=agent, receipt=original, amount=member.premium, refunded_on=TODAY, bank_reference="R-1", reason="退保"
+        )
+    assert billed.a.policy.number in str(caught.value)  # nothing paid beyond this policy's premium
+    people = claimkit.reviewers(billed.a.city, "ct")
+    with org_scope(billed.a.city, actor_id=people.finance_head.pk):  # the city's account holds money
+        income_record(
+            actor=people.finance_head,
+            plan=billed.a.plan,
+            kind="interest",
+            amount=Decimal("500.00"),
+            payer="工商银行",
+            received_on=TODAY,
+            bank_reference="INT-1",
+        )
+    with org_scope(billed.a.city, actor_id=people.finance.pk):
+        payment = payments.payment_prepare(
+            actor=people.finance,
+            plan=billed.a.plan,
+            kind="premium_refund",
+            amount=member.premium,
+            payee=billed.a.unit.name,
+            purpose="退还调离会员保费",
+            policy_number=billed.a.policy.number,
+        )
+    for user in (people.head, people.finance_head, people.leader):
+        with org_scope(billed.a.city, actor_id=user.pk):
+            current = PaymentRequest.objects.get(pk=payment.pk)
+            payment = payments.payment_approve(actor=user, payment=current, version=current.version)
+    with org_scope(billed.a.city, actor_id=people.finance_head.pk):
+        paid = payments.payment_mark_paid(
+            actor=people.finance_head, payment=payment, paid_on=TODAY, bank_reference="TF-1"
+        )
+    red = next(r for r in _receipts(billed) if r.kind == ReceiptKind.REFUND)
+    assert red.entry_id == paid.entry_id and red.original_id == original.pk and red.amount == member.premium
+    with unscoped():
+        city_bank = ledger.balance_get(office=billed.a.city, plan=billed.a.plan, account=Account.BANK)
+        refunds = ledger.balance_get(office=billed.a.city, plan=billed.a.plan, account=Account.PREMIUM_REFUNDS)
+        booked = JournalEntry.objects.filter(kind__in=["premium_refund", "premium_refunded"]).count()
+    assert city_bank == Decimal("500.00") - member.premium and refunds == member.premium  # out once
+    assert booked == 1 and _bank(billed) == billed.a.policy.premium  # the agent point's account untouched
+    with org_scope(agent.org, actor_id=agent.pk), pytest.raises(ValidationError):  # the receipt path: refused
+        receipt_refund(
+            actor=agent, receipt=original, amount=Decimal("1"), refunded_on=TODAY, bank_reference="R-2", reason="再退"
+        )
+    with org_scope(billed.a.city, actor_id=people.finance.pk), pytest.raises(ValidationError):  # nor paid again
+        payments.payment_prepare(
+            actor=people.finance,
+            plan=billed.a.plan,
+            kind="premium_refund",
+            amount=Decimal("1.00"),
+            payee=billed.a.unit.name,
+            purpose="再退",
+            policy_number=billed.a.policy.number,
+        )

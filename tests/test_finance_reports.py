@@ -126,7 +126,8 @@ def test_the_statement_workbook_has_its_title_chinese_headers_each_entry_line_an
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(response.content))
-    balances, entries = book.worksheets
+    balances, entries, kinds = book.worksheets
+    assert kinds.title in {"按类别的收支", "Payments and income by kind"}
 
     title = balances["A1"].value
     # The month as a person reads it (2026年12月), as on every page; the file's name keeps YYYY-MM.
@@ -179,7 +180,7 @@ def test_a_plan_filter_and_a_month_without_entries_still_give_a_balanced_stateme
         reverse("finance:statement_xlsx"),
         _query(city, plan=city.plan.pk, month=f"{_this_month() + timedelta(days=40):%Y-%m}"),
     )
-    balances, entries = load_workbook(io.BytesIO(response.content)).worksheets
+    balances, entries, _kinds = load_workbook(io.BytesIO(response.content)).worksheets
     assert city.plan.name in balances["A1"].value
     total = _total_row(balances)
     # Next month: no entry, every balance carried over as opening and closing.
@@ -221,8 +222,9 @@ def test_the_statement_page_shows_the_figures_and_links_both_downloads_in_few_qu
         )
     client = _client(city.office_user)
     # session, user, authenticator (two-factor), office, offices, plans, two balance sums, entries,
-    # their lines; the session middleware's first write (three): 13 whatever the number of entries.
-    with django_assert_max_num_queries(13):
+    # their lines; the session middleware's first write (three); the kinds' totals (one): 14
+    # whatever the number of entries.
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("finance:statement"), _query(city))
     body = response.content.decode()
     assert response.status_code == 200

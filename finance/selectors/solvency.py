@@ -114,10 +114,11 @@ def _judge(row: Solvency, band: Band) -> None:
     row.problems = below + above
 
 
-def solvency_list(*, node: Organisation, on: date | None = None) -> list[Solvency]:
+def solvency_list(*, node: Organisation, on: date | None = None, every: bool = False) -> list[Solvency]:
     """Each plan's fund in the books of `node` and of every office under it, as of `on` (today by
     default), judged against the band of the office that keeps the books. Read in the caller's
-    scope, which holds the node."""
+    scope, which holds the node. With `every`, also the books that hold a plan's money without
+    pooling it or paying its claims yet (an allocation received, not spent): for sums over a tree."""
     on = on or dates.business_today()
     since = dates.add_months(dates.month_start(on), -11)
     recent = Q(posted_on__gte=since)
@@ -145,7 +146,7 @@ def solvency_list(*, node: Organisation, on: date | None = None) -> list[Solvenc
                 line["plan__org_id"] == line["org_id"],
             )
         _add(row, line["account"], line["debits"] or ZERO, line["credits"] or ZERO, dict(line))
-    kept = [row for row in rows.values() if row.pools or row.claims_12m > 0]
+    kept = [row for row in rows.values() if every or row.pools or row.claims_12m > 0]
     settings = {s.org_id: s for s in FinanceSettings.objects.filter(org_id__in={row.office_id for row in kept})}
     for row in kept:
         row.reserve_ratio = _share(row.reserve, row.income_12m)

@@ -6,7 +6,12 @@ requester) and transfers; the paying office confirms the money arrived. Both boo
 
 - on the transfer, the pooling office: debit 1231 funds allocated below, credit 1001 bank;
   the paying office: debit 1012 in transit, credit 2242 funds allocated by the office above;
-- on receipt, the paying office: debit 1001 bank, credit 1012 in transit.
+- on receipt, the paying office: debit 1001 bank, credit 1012 in transit, and the pair of
+  due-to and due-from is closed in both books (the allocation is spent by the pooling office and
+  income of the paying office, as union books carry 拨出经费 and 上级拨入): the paying office
+  debits 2242 and credits 6061 funds allocated by the office above, the pooling office debits
+  6451 funds allocated below and credits 1231. Nothing stays open between the two offices, and a
+  consolidation of their books drops 6451 against 6061 (finance/selectors/consolidation.py).
 
 An allocation above what the pooling office has available for the plan (its bank balance for
 the plan, less the reserve and what is already committed) is refused, when asked for, when
@@ -333,8 +338,24 @@ def allocation_receive(
         posted_on=received_on,
         memo=_("Allocation %(number)s from %(office)s received")
         % {"number": locked.number, "office": locked.pooling_office.name},
-        legs=[debit(Account.BANK, locked.amount), credit(Account.IN_TRANSIT, locked.amount)],
+        legs=[
+            debit(Account.BANK, locked.amount),
+            credit(Account.IN_TRANSIT, locked.amount),
+            debit(Account.ALLOCATED_FROM_ABOVE, locked.amount),
+            credit(Account.ALLOCATIONS_IN, locked.amount),
+        ],
         key=f"allocation-received:{locked.pk}",
+        bank_reference=locked.bank_reference,
+    )
+    entry_post(
+        actor=actor,
+        office=locked.pooling_office,
+        plan=locked.plan,
+        kind=EntryKind.ALLOCATION_SETTLED,
+        posted_on=received_on,
+        memo=_("Allocation %(number)s received by %(office)s") % {"number": locked.number, "office": locked.org.name},
+        legs=[debit(Account.ALLOCATIONS_OUT, locked.amount), credit(Account.ALLOCATED_BELOW, locked.amount)],
+        key=f"allocation-settled:{locked.pk}",
         bank_reference=locked.bank_reference,
     )
     locked.status, locked.received_on, locked.received_by = AllocationStatus.RECEIVED, received_on, actor

@@ -1,7 +1,8 @@
 """The statement of the fund an office publishes to its members each quarter and year (公示):
 drafted from the books by one person, approved by another, then published.
 
-The figures are counts and sums per plan, never a person: premium and subsidies, claims paid and
+The figures are counts and sums per plan, never a person, of the office's books and those of
+every office below it (a province's statement consolidates its cities'): premium and subsidies, claims paid and
 their number, fees, the reserve set aside, and the fund and reserve at the period's end, with
 the loss ratio. They are frozen when drafted (a redraft reads the books again, until the
 approval), so the approver signs off what is published. Its public address carries a random
@@ -25,7 +26,7 @@ from claims.models import Claim
 from enrollment.models import Enrollment
 from finance.models import Account, FundStatement, JournalLine, StatementPeriod, StatementStatus
 from finance.rules import MONEY_OFFICES, ZERO
-from finance.selectors.solvency import solvency_list
+from finance.selectors.consolidation import consolidated_funds, consolidated_kind_totals
 from finance.services.ledger import acting_office
 from mutualaid import dates
 from mutualaid.models import Organisation, User
@@ -72,18 +73,22 @@ def _ratio(part: Decimal, whole: Decimal) -> str | None:
 
 
 def statement_figures(*, office: Organisation, starts_on: date, ends_on: date) -> dict[str, Any]:
-    """Per plan of the office's own books: the period's flows, the claims paid and members taken
-    on in its tree, and the fund at the end (as the solvency page reads it)."""
+    """Per plan, the books of the office and of every office below it consolidated (a province's
+    statement holds its cities' books): the period's flows, the claims paid and members taken on,
+    and the fund at the end. What one office of the tree owes another or sent it drops out, so
+    nothing is counted twice (finance/selectors/consolidation.py)."""
     sums = {
         (row["plan_id"], row["account"]): (row["debits"] or ZERO, row["credits"] or ZERO, row["plan__name"])
-        for row in JournalLine.objects.filter(org=office, posted_on__gte=starts_on, posted_on__lte=ends_on)
+        for row in JournalLine.objects.filter(
+            org_path__startswith=office.path, posted_on__gte=starts_on, posted_on__lte=ends_on
+        )
         .values("plan_id", "plan__name", "account")
         .annotate(debits=Sum("debit"), credits=Sum("credit"))
         .order_by()
     }
-    funds = {row.plan_id: row for row in solvency_list(node=office, on=ends_on) if row.office_id == office.pk}
+    funds = consolidated_funds(node=office, on=ends_on)
     names = {plan: name for (plan, _account), (_d, _c, name) in sums.items()}
-    names.update({plan: row.plan_name for plan, row in funds.items()})
+    names.update({plan: fund.plan_name for plan, fund in funds.items()})
     claims: dict[int, int] = {
         row["period__plan_id"]: row["count"]
         for row in Claim.objects.filter(org_path__startswith=office.path, paid_on__gte=starts_on, paid_on__lte=ends_on)
@@ -120,7 +125,12 @@ def statement_figures(*, office: Organisation, starts_on: date, ends_on: date) -
     totals["loss_ratio"] = _ratio(
         Decimal(totals["claims_paid"]), Decimal(totals["premium"]) + Decimal(totals["subsidies"])
     )
-    return {"plans": plans, "totals": totals}
+    kinds = [
+        {**kind, "amount": _money(kind["amount"])}
+        for kind in consolidated_kind_totals(office=office, starts_on=starts_on, ends_on=ends_on)
+    ]
+    offices = sorted({fund_office for fund in funds.values() for fund_office in fund.offices})
+    return {"plans": plans, "totals": totals, "kinds": kinds, "offices": offices}
 
 
 def _aware(day: date) -> datetime:

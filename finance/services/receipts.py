@@ -6,6 +6,14 @@ next of the office's year under an advisory lock held to the end of the transact
 payments booked at once wait for each other, and a payment rolled back takes its number with it,
 so the numbers run without a gap. A refund is a red receipt (红字收据) of its own, pointing at
 the receipt it pays back; nothing written is ever changed (the database refuses it).
+
+A refund is booked by one path only. Premium of cancelled members is paid back by a payment of
+the kind premium refund, approved in layers (finance/services/payments.py): its entry books it
+(6011) and its red receipt is written against the unit's receipt pointing at that same entry
+(`refund_receipt_for_payment`), booking nothing of its own. A red receipt made here, from the
+receipt, pays back only what the unit paid beyond the premium made receivable (a correction's
+endorsement took members' premium off what it owes): back onto the receivable (1122). Each path
+counts what the other paid back, so the same money never goes out twice.
 """
 
 from __future__ import annotations
@@ -19,7 +27,16 @@ from django.db.models import Max, Q, Sum
 from django.utils.translation import gettext as _
 
 from enrollment.models import Endorsement, Policy
-from finance.models import Account, EntryKind, JournalEntry, PremiumReceipt, ReceiptKind
+from finance.models import (
+    Account,
+    EntryKind,
+    JournalEntry,
+    PaymentKind,
+    PaymentRequest,
+    PaymentStatus,
+    PremiumReceipt,
+    ReceiptKind,
+)
 from finance.rules import CENT, ZERO
 from finance.services.ledger import acting_office, balance_get, books_lock, credit, debit, entry_post
 from mutualaid.models import Organisation, User
@@ -160,6 +177,57 @@ def premium_payment_book(
     return entry
 
 
+def unit_credit_get(*, policy: Policy) -> Decimal:
+    """What the unit has paid on the policy beyond its premium (its active members' now), less
+    what was paid back already by either path (every red receipt, a premium refund's included)
+    and the premium refunds on their way (prepared or approved, their red receipt not yet
+    written): the most a red receipt made from a receipt pays back."""
+    receipts = PremiumReceipt.objects.filter(policy=policy)
+    sums = receipts.aggregate(
+        paid=Sum("amount", filter=Q(kind=ReceiptKind.RECEIPT)),
+        returned=Sum("amount", filter=Q(kind=ReceiptKind.REFUND)),
+    )
+    coming = (
+        PaymentRequest.objects.filter(policy=policy, kind=PaymentKind.PREMIUM_REFUND)
+        .filter(status__in=[PaymentStatus.PENDING, PaymentStatus.APPROVED])
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return (sums["paid"] or ZERO) - (sums["returned"] or ZERO) - (coming or ZERO) - policy.premium
+
+
+def refund_receipt_for_payment(*, actor: User, payment: PaymentRequest, entry: JournalEntry) -> PremiumReceipt | None:
+    """The red receipt of a premium refund paid as a payment: against the unit's latest receipt
+    of the policy with enough left, given by the paying office or an agent point below it (the
+    agent point collected, its city pays back), numbered in the giver's sequence; it points at
+    the payment's entry and books nothing. None where no such receipt exists (the payment, its
+    approvals and its entry are then the record)."""
+    policy = payment.policy
+    if policy is None:
+        return None
+    candidates = PremiumReceipt.objects.filter(
+        policy=policy, org_path__startswith=payment.org.path, kind=ReceiptKind.RECEIPT
+    ).select_related("org", "endorsement")
+    for receipt in candidates.order_by("-year", "-sequence"):
+        left = receipt.amount - (receipt.refunds.aggregate(total=Sum("amount"))["total"] or ZERO)
+        if left >= payment.amount:
+            paid = premium_paid_get(policy=policy, endorsement=receipt.endorsement)
+            reason = _("Payment %(number)s: %(purpose)s") % {"number": payment.number, "purpose": payment.purpose}
+            return _receipt_write(
+                actor=actor,
+                office=receipt.org,
+                entry=entry,
+                policy=policy,
+                endorsement=receipt.endorsement,
+                amount=payment.amount,
+                premium_due=receipt.premium_due,
+                outstanding_after=receipt.premium_due - paid + payment.amount,
+                kind=ReceiptKind.REFUND,
+                original=receipt,
+                reason=reason[:200],
+            )
+    return None
+
+
 def _refund_checks(actor: User, receipt: PremiumReceipt, bank_reference: str, reason: str) -> Organisation:
     require_permission(actor, "finance.remit")  # who books a unit's premium books its refund
     office = acting_office(actor)
@@ -202,6 +270,19 @@ def receipt_refund(
             {
                 "amount": _("Receipt %(number)s has %(left)s yuan left to pay back: %(amount)s yuan is more.")
                 % {"number": receipt.number, "left": left, "amount": amount}
+            }
+        )
+    credit_left = unit_credit_get(policy=receipt.policy)
+    if amount > credit_left:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "The unit has paid %(credit)s yuan more than the premium of policy %(policy)s: a red receipt "
+                    "from here pays back no more. The premium of cancelled members is paid back by a payment "
+                    "for a premium refund (Payments page), approved in layers; its red receipt is written when "
+                    "it is paid."
+                )
+                % {"credit": max(credit_left, ZERO), "policy": receipt.policy.number}
             }
         )
     bank = balance_get(office=office, plan=None, account=Account.BANK, upto=refunded_on)

@@ -145,9 +145,8 @@ class ArchiveCoverView(StaffView):
         volume = archives.archive_list().filter(pk=volume_pk).first()
         if volume is None:
             raise Http404(_("No such archive volume in your office's tree."))
-        context = {**archives.cover_context(volume), "printed": timezone.localdate()}
         name = file_name(_("Archive cover sheet"), volume.number, suffix="pdf")
-        return attachment(_pdf("reporting/pdf/archive_cover.html", context), content_type=PDF, name=name)
+        return attachment(archives.cover_pdf(volume), content_type=PDF, name=name)
 
 
 class LetterForm(StrictNumbers, forms.Form):
