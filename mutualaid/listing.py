@@ -283,10 +283,8 @@ class ListPage(StaffView):
             found = list(rows.order_by().values_list("pk", flat=True)[: self.count_cap + 1])
             known = len(found)
             self.capped = known > self.count_cap
-            if self.capped:
-                rows = rows.order_by("-pk")  # the newest first, through the primary key's index
-            else:
-                rows = rows.filter(pk__in=found)
+            # Past the cap the newest first, through the primary key's index; else what was found.
+            rows = rows.order_by("-pk") if self.capped else rows.filter(pk__in=found)
         # No `request=` here: django-tables2 would sort and count the rows by it on its own.
         table = self.table_class(rows, orderable=not self.capped)
         table.request = self.request

@@ -194,7 +194,7 @@ def _renewal_kept(node: Organisation, plan: Plan, year: int) -> dict[str, Mappin
     )
     fingerprint = hashlib.sha256(repr(list(figures)).encode()).hexdigest()[:32]
     key = f"rankings:renewal:{node.pk}:{node.path}:{plan.pk}:{year}:{fingerprint}"
-    kept = cache.get(key)
+    kept: dict[str, Mapping[str, Any]] | None = cache.get(key)
     if kept is None:
         kept = _renewal(node, plan, year)
         cache.set(key, kept, RENEWAL_KEPT_SECONDS)
