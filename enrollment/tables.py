@@ -143,7 +143,7 @@ PHONE_TAIL = RegexValidator(r"^[0-9]{4}$", _("Enter the last four digits of the 
 
 def _unit_name(queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
     value = value.strip()
-    return queryset.filter(org__name__icontains=value) if value else queryset
+    return selectors.member_unit_named(queryset, text=value) if value else queryset
 
 
 def _phone_tail(queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:

@@ -446,6 +446,7 @@ class MemberSearchView(ListPage):
     title = gettext_lazy("Member search")
     export_name = gettext_lazy("Members")
     search_label = gettext_lazy("Part of the name, or the full ID number")
+    count_cap = 10_000
 
     def queryset(self) -> QuerySet[Any]:
         return selectors.member_rows()

@@ -32,14 +32,15 @@ from typing import Any, ClassVar
 import django_filters
 import django_tables2 as tables
 from django import forms
-from django.core.paginator import EmptyPage
+from django.core.paginator import EmptyPage, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.functional import Promise
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from mutualaid import dates
 from mutualaid.downloads import attachment, file_name
@@ -230,6 +231,11 @@ class ListPage(StaffView):
     # A search that may hold a full ID number is POSTed, never put in the query string, where
     # server logs and the browser's history would keep it; its placeholder says what it finds.
     search_label: ClassVar[str | Promise | None] = None
+    # A list that may hold millions of rows (every member of a province) counts at most this many:
+    # past it the page says "more than", shows the newest rows in the selector's indexed order
+    # without sorting them, and offers no download; a search or a filter narrows it to a count.
+    count_cap: ClassVar[int | None] = None
+    capped = False
 
     def queryset(self) -> QuerySet[Any]:
         raise NotImplementedError
@@ -279,15 +285,27 @@ class ListPage(StaffView):
 
     def table(self, *, paged: bool) -> tuple[ListTable, ListFilter | None]:
         rows, filterset = self.filtered()
-        table = self.table_class(rows, request=self.request)
+        known: int | None = None
+        if self.count_cap is not None:
+            # One pass that stops at the cap: no count of millions, and no second pass to sort a
+            # few thousand found without an index (a part of a name); the page then reads those.
+            found = list(rows.order_by().values_list("pk", flat=True)[: self.count_cap + 1])
+            known = len(found)
+            self.capped = known > self.count_cap
+            # Past the cap the newest first, through the primary key's index; else what was found.
+            rows = rows.order_by("-pk") if self.capped else rows.filter(pk__in=found)
+        # No `request=` here: django-tables2 would sort and count the rows by it on its own.
+        table = self.table_class(rows, orderable=not self.capped)
+        table.request = self.request
         sort = self.request.GET.get("sort", "")
-        if sort:
+        if sort and not self.capped:
             table.order_by = sort  # an unknown column is ignored by django-tables2
         if paged:
+            paginator = {"paginator_class": KnownCountPaginator, "count": known} if known is not None else {}
             try:
-                table.paginate(page=_page_number(self.request), per_page=self.page_size)
+                table.paginate(page=_page_number(self.request), per_page=self.page_size, **paginator)
             except EmptyPage:  # past the last page (the list got shorter): its last page
-                table.paginate(page=table.paginator.num_pages, per_page=self.page_size)
+                table.paginate(page=table.paginator.num_pages, per_page=self.page_size, **paginator)
             self.prepare([row.record for row in table.page.object_list])
         else:
             self.prepare(list(table.data))
@@ -322,6 +340,8 @@ class ListPage(StaffView):
             table=table,
             filter=filterset,
             total=table.paginator.count,
+            capped=self.capped,
+            count_cap=self.count_cap,
             export_query=query.urlencode(),
             here_query=here,
             search=search,
@@ -334,9 +354,26 @@ class ListPage(StaffView):
 
     def export(self) -> HttpResponse:
         table, _filterset = self.table(paged=False)
+        if self.capped:
+            message = _too_many_to_download(self.count_cap or 0)
+            return HttpResponseBadRequest(render_to_string("400_query.html", {"message": message}))
         data = table_workbook(table, title=force_str(self.export_name))
         name = file_name(self.export_name, f"{dates.business_today():%Y%m%d}", suffix="xlsx")
         return attachment(data, content_type=XLSX, name=name)
+
+
+def _too_many_to_download(cap: int) -> str:
+    return gettext(
+        "This list has more than %(cap)s rows: narrow it with the search or the filters above, then download it."
+    ) % {"cap": count_text(cap)}
+
+
+class KnownCountPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator told its count (the capped count the page made), which it does not query again."""
+
+    def __init__(self, *args: Any, count: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached property
 
 
 def _page_number(request: HttpRequest) -> int:

@@ -21,12 +21,14 @@ the background jobs.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +38,7 @@ from enrollment.models import Enrollment, EnrollmentStatus, Plan
 from mutualaid.models import Organisation, OrgKind
 from mutualaid.tenancy import unscoped
 from reporting.figures import CENT, aware, child_path, ratio
-from reporting.models import Target
+from reporting.models import MonthFigure, Target
 
 # What the rankings may be sorted by (highest first), with its label.
 SORTS: dict[str, Any] = {
@@ -98,7 +100,7 @@ def rankings(
     headcounts = _headcounts(node)
     enrolled = _enrolled(node, plan, window)
     paid = _paid(node, plan, window)
-    renewal = _renewal(node, plan, year)
+    renewal = _renewal_kept(node, plan, year)
     targets = {t.target_org_id: t for t in Target.objects.filter(target_org__parent=node, plan=plan, year=year)}
     rows = []
     for child in children:
@@ -171,6 +173,32 @@ def _paid(node: Organisation, plan: Plan, window: Year) -> dict[str, Decimal]:
         .annotate(total=Sum("payout"))
         .values_list("child", "total")
     )
+
+
+# How long a kept renewal rate may serve at most, should a change move no running figure (an ID
+# number corrected, a member moved between two offices under the same child).
+RENEWAL_KEPT_SECONDS = 15 * 60
+
+
+def _renewal_kept(node: Organisation, plan: Plan, year: int) -> dict[str, Mapping[str, Any]]:
+    """`_renewal`, kept in the cache under the running figures of the node's children in the two
+    periods (`MonthFigure`, which the database moves in the transaction of every approval,
+    cancellation, endorsement or withdrawal): the distinct count over a province's millions of
+    people is made once per change of those figures, not once per page."""
+    figures = (
+        MonthFigure.objects.filter(
+            parent_path=node.path, period__plan=plan, period__starts_on__year__in=(year - 1, year)
+        )
+        .order_by("org_path", "period_id", "month")
+        .values_list("org_path", "period_id", "month", "people", "premium", "premium_active")
+    )
+    fingerprint = hashlib.sha256(repr(list(figures)).encode()).hexdigest()[:32]
+    key = f"rankings:renewal:{node.pk}:{node.path}:{plan.pk}:{year}:{fingerprint}"
+    kept: dict[str, Mapping[str, Any]] | None = cache.get(key)
+    if kept is None:
+        kept = _renewal(node, plan, year)
+        cache.set(key, kept, RENEWAL_KEPT_SECONDS)
+    return kept
 
 
 def _renewal(node: Organisation, plan: Plan, year: int) -> dict[str, Mapping[str, Any]]:

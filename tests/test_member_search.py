@@ -110,3 +110,26 @@ def test_the_search_downloads_as_a_workbook_of_what_it_found(tree_with_members: 
     names = [row[0].value for row in sheet.iter_rows(min_row=2)]
     assert names == [a.members[1]["name"]]
     assert "filename*=UTF-8''" in response["Content-Disposition"] and "%E4" in response["Content-Disposition"]
+
+
+def test_a_list_past_the_cap_shows_the_newest_first_unsorted_and_asks_to_narrow_it(
+    tree_with_members: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A province's millions are neither counted nor sorted: past the cap the page says "more than",
+    shows the newest rows through the primary key's index, ignores a sort and refuses the download
+    with what to do; a search narrows it to an exact count again."""
+    from enrollment.views import MemberSearchView
+
+    monkeypatch.setattr(MemberSearchView, "count_cap", 1)
+    a = tree_with_members.a
+    assert len(a.members) >= 2
+    client = _login(a.office_user)
+    page = client.get(URL, {"sort": "name"}).content.decode()
+    assert "超过 1 条" in page and 'data-testid="list-export"' not in page
+    rows = _rows(page)
+    newest, oldest = a.members[-1]["name"], a.members[0]["name"]
+    assert rows.index(newest) < rows.index(oldest)  # by when they were taken on, not by name
+    refused = client.get(URL, {"export": "xlsx"})
+    assert refused.status_code == 400 and "超过 1 条" in refused.content.decode()
+    found = client.post(URL, {"q": oldest}).content.decode()
+    assert "共 1 条" in found and oldest in _rows(found)

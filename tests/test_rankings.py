@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from enrollment.models import Enrollment
+from enrollment.models import Enrollment, EnrollmentStatus
 from enrollment.services.plans import period_create
 from mutualaid.models import OrgKind
 from mutualaid.roles import Role
@@ -166,23 +166,52 @@ def test_last_year_is_counted_to_the_same_month_only(ranked: Tree) -> None:
     assert [row["rank"] for row in past["rows"]] == [None, None]  # no target that year: no ranking by it
 
 
+def test_the_kept_renewal_rate_is_the_fresh_count_and_follows_a_cancellation(
+    ranked: Tree, django_assert_max_num_queries: Any
+) -> None:
+    """The renewal rate (a distinct count over a province's millions of people) is kept under the
+    running figures of the node's children: a second page does not count again, and a change
+    that moves those figures (a renewed member cancelled) is counted afresh, always equal to it."""
+    from reporting.rankings import _renewal, _renewal_kept
+
+    a = ranked.a
+
+    def kept_and_fresh() -> tuple[Any, Any]:
+        with org_scope(a.city):
+            return _renewal_kept(a.city, a.plan, YEAR), _renewal(a.city, a.plan, YEAR)
+
+    kept, fresh = kept_and_fresh()
+    assert kept == fresh and (fresh[a.county.path]["renewed"], fresh[a.county.path]["base"]) == (2, 3)
+    with org_scope(a.city), django_assert_max_num_queries(1):  # the running figures only
+        assert _renewal_kept(a.city, a.plan, YEAR) == fresh
+    with unscoped():
+        last_year = Enrollment.objects.filter(period=a.period_2025).values_list("id_hash", flat=True)
+        renewed = Enrollment.objects.filter(period=a.period, id_hash__in=list(last_year)).order_by("pk").first()
+        assert renewed is not None
+        Enrollment.objects.filter(pk=renewed.pk).update(status=EnrollmentStatus.CANCELLED)
+    kept, fresh = kept_and_fresh()
+    assert kept == fresh and fresh[a.county.path]["renewed"] == 1
+    assert _rank(ranked)["total"]["renewed"] == 1
+
+
 def test_the_rankings_take_a_fixed_number_of_queries_whatever_the_size_of_the_tree(
     ranked: Tree, django_assert_max_num_queries: Any
 ) -> None:
     client = _client(ranked.a.office_user)
     query = {"year": YEAR, "plan": ranked.a.plan.pk}
-    # children, headcounts, enrollments, claims paid, renewals, targets
-    with django_assert_max_num_queries(6):
+    # children, headcounts, enrollments, claims paid, the running figures the kept renewals are
+    # under, renewals, targets
+    with django_assert_max_num_queries(7):
         small = _rank(ranked)
-    with django_assert_max_num_queries(16):  # + session, user, authenticator, node, plans, parent, session save
+    with django_assert_max_num_queries(17):  # + session, user, authenticator, node, plans, parent, session save
         assert client.get(reverse("reporting:rankings"), query).status_code == 200
     with unscoped():
         for i in range(4):
             county = OrganisationFactory(code=f"XAQ61C{i + 3}", kind=OrgKind.COUNTY, parent=ranked.a.city)
             OrganisationFactory(code=f"XAQ61U{i + 3}", parent=county, headcount=50)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         large = _rank(ranked)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         page = client.get(reverse("reporting:rankings"), query)
     assert len(small["rows"]) == 2 and len(large["rows"]) == 6 and large["total"]["headcount"] == 600
     assert page.content.decode().count('<td class="num">—</td>') >= 4  # the new, empty agent points
