@@ -87,8 +87,9 @@ def _json_text(value: Any, key: str = "") -> str:
             return head + ("（" + _json_text(rest) + "）" if rest else "")
         pairs = [f"{_key_text(str(k))}：{_json_text(item, str(k))}" for k, item in value.items()]
         return "，".join(pairs) or NOTHING
-    if isinstance(value, list):
-        return "；".join(_json_text(item, key) for item in value) or NOTHING
+    if isinstance(value, list):  # lines one after another, plain values as an enumeration
+        joint = "；" if any(isinstance(item, dict | list) for item in value) else "、"
+        return joint.join(_json_text(item, key) for item in value) or NOTHING
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if key == "amount" or key.endswith("_amount"):
