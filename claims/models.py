@@ -565,6 +565,7 @@ class RecheckItem(TenantOwned):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta(TenantOwned.Meta):
+        verbose_name = _("claim re-checked")
         ordering = ["claim__paid_on", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["recheck", "claim"], name="recheck_claim_once"),

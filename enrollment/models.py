@@ -561,6 +561,7 @@ class RenewalSettings(TenantOwned):
     )
 
     class Meta(TenantOwned.Meta):
+        verbose_name = _("renewal notice settings")
         constraints = [models.UniqueConstraint(fields=["org"], name="renewal_settings_once_per_office")]
         indexes = [
             models.Index(fields=["org_path"], name="renewal_settings_subtree", opclasses=["varchar_pattern_ops"])
@@ -578,4 +579,5 @@ class UnitContact(TenantOwned):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwned.Meta):
+        verbose_name = _("unit contact person")
         constraints = [models.UniqueConstraint(fields=["org"], name="unit_contact_once_per_unit")]

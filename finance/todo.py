@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +15,9 @@ from finance.rules import MONEY_OFFICES, own_remittance_due_date
 from finance.selectors.allocations import allocation_queue
 from finance.selectors.deposits import deposit_due_list
 from finance.selectors.payments import payment_queue_mine
-from finance.selectors.remittances import remittance_warning_list
+from finance.selectors.remittances import remittance_premium_due, remittance_warning_list
 from mutualaid import dates
-from mutualaid.models import OrgKind, User
+from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.numbers import date_text, month_text
 from mutualaid.todo import Todo
 
@@ -36,38 +35,24 @@ def payments_todo(user: User) -> list[Todo]:
 
 def remittances_todo(user: User) -> list[Todo]:
     """The office's own premium remittance for last month while it is not sent (due by the 25th,
-    late after), the reports from below to confirm as received, and the offices below that hold
-    premium back (missing, late or short reports: remittance_warning_list, three queries)."""
+    late after): its report to draft (none yet, while the month has premium to remit) or its
+    drafted report to remit, each counting what the part of the page it opens shows; the reports
+    from below to confirm as received, and the offices below that hold premium back (missing,
+    late or short reports: remittance_warning_list, three queries)."""
     office = user.org
     if office is None or office.kind not in MONEY_OFFICES or not user.has_perm("finance.view"):
         return []
-    month = dates.last_month()
-    due_on = own_remittance_due_date(month, office=office) if office.parent_id else None
-    sent = (RemittanceStatus.REMITTED, RemittanceStatus.RECEIVED)
-    counts = Remittance.objects.aggregate(
-        own_sent=Count("pk", filter=Q(org=office, month=month, status__in=sent)),
-        incoming=Count("pk", filter=Q(to_office=office, status=RemittanceStatus.REMITTED)),
-    )
     url = reverse("finance:remittance_list")
     found = []
     if user.has_perm("finance.remit") and office.parent_id is not None:
-        late = due_on is not None and dates.business_today() > due_on
-        found.append(
-            Todo(
-                "money",
-                _("Your premium remittance to send"),
-                0 if counts["own_sent"] else 1,
-                f"{url}#own-reports",
-                urgent=late,
-                note=_("%(month)s, due by %(day)s") % {"month": month_text(month), "day": date_text(due_on)},
-            )
-        )
+        found += _own_remittance_todo(office, url)
     if user.has_perm("finance.post"):
+        incoming = Remittance.objects.filter(to_office=office, status=RemittanceStatus.REMITTED).count()
         found.append(
             Todo(
                 "money",
                 _("Remittances from below to confirm as received"),
-                counts["incoming"],
+                incoming,
                 f"{url}?{urlencode({'status': RemittanceStatus.REMITTED})}",
             )
         )
@@ -83,6 +68,29 @@ def remittances_todo(user: User) -> list[Todo]:
             )
         )
     return found
+
+
+def _own_remittance_todo(office: Organisation, url: str) -> list[Todo]:
+    """Last month's own report: to draft (the list page shows the month and its button) while
+    there is none, to remit while it is drafted; two queries at most."""
+    month = dates.last_month()
+    due_on = own_remittance_due_date(month, office=office)
+    report = Remittance.objects.filter(org=office, month=month).only("status").first()
+    to_draft = report is None and remittance_premium_due(office=office, month=month) > 0
+    to_send = report is not None and report.status == RemittanceStatus.DRAFT
+    late = (to_draft or to_send) and dates.business_today() > due_on
+    note = _("%(month)s, due by %(day)s") % {"month": month_text(month), "day": date_text(due_on)}
+    return [
+        Todo("money", _("Remittance report to draft"), int(to_draft), f"{url}#own-report", urgent=late, note=note),
+        Todo(
+            "money",
+            _("Your premium remittance to send"),
+            int(to_send),
+            f"{url}#own-reports",
+            urgent=late,
+            note=note,
+        ),
+    ]
 
 
 def allocations_todo(user: User) -> list[Todo]:

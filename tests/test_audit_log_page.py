@@ -78,7 +78,7 @@ def test_a_stranger_s_people_are_not_offered_as_a_filter(tree: Tree) -> None:
 def test_values_in_words() -> None:
     assert value_text("mutualaid.User", "is_active", True) == "是"
     assert value_text("mutualaid.Organisation", "kind", "unit") not in {"unit", ""}
-    assert value_text("mutualaid.Unknown", "x", {"a": 1, "b": [1, 2]}) == "a: 1; b: 1, 2"
+    assert value_text("mutualaid.Unknown", "x", {"a": 1, "b": [1, 2]}) == "a：1，b：1、2"
     assert value_text("mutualaid.User", "is_active", None) == "—"
 
 

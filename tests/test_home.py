@@ -92,7 +92,9 @@ def test_a_city_sees_its_own_roll_up_and_remittance_due_and_the_province_the_cit
     assert city["本处月度报表未上报"][0] == 1 and city["本处月度报表未上报"][1].startswith(
         "/reporting/snapshots/?month="
     )
-    assert city["本处待上解的保费"] == (1, "/finance/remittances/#own-reports")
+    # No policy of last month: no report to draft and none to remit (the page says 暂无报告书).
+    assert city["待编制的上解报告书"] == (0, "/finance/remittances/#own-report")
+    assert city["本处待上解的保费"] == (0, "/finance/remittances/#own-reports")
     # Each note names the month as a person reads it (2026年11月), never YYYY-MM.
     client = Client()
     client.force_login(claims_ready.a.office_user)
@@ -102,7 +104,7 @@ def test_a_city_sees_its_own_roll_up_and_remittance_due_and_the_province_the_cit
     assert not any(re.search(r"\d{4}-\d{2}", note) for note in notes), notes
     province = _todo(claims_ready.province_user)
     assert province["未上报月度报表的市级代办处"][0] == 2  # both cities of the tree, neither has sent it
-    assert "本处待上解的保费" not in province  # the province remits to nobody
+    assert "本处待上解的保费" not in province and "待编制的上解报告书" not in province  # it remits to nobody
     assert "本处月度报表未上报" not in _todo(claims_ready.a.county_agent)  # a county rolls nothing up
 
 
@@ -118,10 +120,13 @@ def _shown(client: Client, url: str, *, month: str) -> int:
             return 0
         part = body.split('id="remittance-warnings"', 1)[1].split("</section>", 1)[0]
         return part.split("<tbody>", 1)[1].count("<tr>")
-    if anchor == "own-reports":  # last month's own report, unless it was sent
+    if anchor == "own-report":  # last month's own report named as to be drafted, above its button
+        if 'data-testid="report-to-draft"' not in body:
+            return 0
+        return int(month in body.split('data-testid="report-to-draft"', 1)[1].split("</div>", 1)[0])
+    if anchor == "own-reports":  # last month's own report, drafted and not yet sent
         part = body.split('data-testid="own-reports"', 1)[1].split("</table>", 1)[0]
-        rows = [row for row in part.split("<tr>") if month in row]
-        return 0 if any("status-remitted" in row or "status-received" in row for row in rows) else 1
+        return sum(1 for row in part.split("<tr>") if month in row and "status-draft" in row)
     if anchor == "submissions":
         if 'id="submissions"' in body:  # the province: the cities whose month is not in
             return body.split('id="submissions"', 1)[1].split("</table>", 1)[0].count('class="tag block"')
@@ -202,3 +207,32 @@ def test_a_province_leader_s_home_page_reads_a_fixed_number_of_queries_whatever_
     assert not [sql for sql in read if "enrollment_enrollment" in sql]
     claims = [sql for sql in read if '"claims_claim"' in sql]
     assert claims and all("NOT (\"claims_claim\".\"status\" IN ('rejected', 'paid'))" in sql for sql in claims)
+
+
+def test_an_agent_point_is_asked_to_draft_last_month_s_report_then_to_remit_it_as_its_page_shows(
+    claims_ready: Tree,
+) -> None:
+    from tests.finkit import move_policy_to
+
+    a = claims_ready.a
+    month = dates.last_month()
+    move_policy_to(a.policy, month)
+    client = Client()
+    client.force_login(a.county_agent)
+    todo = _todo(a.county_agent)
+    assert todo["待编制的上解报告书"] == (1, "/finance/remittances/#own-report")
+    assert todo["本处待上解的保费"] == (0, "/finance/remittances/#own-reports")
+    body = client.get("/finance/remittances/").content.decode()
+    to_draft = body.split('data-testid="report-to-draft"', 1)[1].split("</div>", 1)[0]
+    assert f"{month_text(month)}的上解报告书待编制" in to_draft and "元" in to_draft
+    assert "暂无报告书" in body  # what the item asks for is the report the table does not have yet
+
+    response = client.post("/finance/remittances/", {"month": month.strftime("%Y-%m")})
+    assert response.status_code == 302 and "/finance/remittances/" in response["Location"]
+    todo = _todo(a.county_agent)
+    assert todo["待编制的上解报告书"][0] == 0
+    assert todo["本处待上解的保费"] == (1, "/finance/remittances/#own-reports")
+    body = client.get("/finance/remittances/").content.decode()
+    own = body.split('data-testid="own-reports"', 1)[1].split("</table>", 1)[0]
+    assert 'data-testid="report-to-draft"' not in body
+    assert month_text(month) in own and "status-draft" in own and "暂无报告书" not in own

@@ -146,3 +146,23 @@ def premium_by_child_and_month_from_rows(
         .order_by()
     )
     return {(row["child"], row["bucket"]): row["amount"] or ZERO for row in rows}
+
+
+def remittance_premium_due(*, office: Organisation, month: date) -> Decimal:
+    """What the office's own report of `month` would carry (finance.services.remittances drafts
+    it from the same rows): the premium of the active members stored in the month in its tree for
+    plans run above it. Zero: there is no report to draft. One query."""
+    start = timezone.make_aware(datetime.combine(month, time.min))
+    end = timezone.make_aware(datetime.combine(dates.add_months(month, 1), time.min))
+    total = (
+        Enrollment.objects.filter(
+            org_path__startswith=office.path,
+            status=EnrollmentStatus.ACTIVE,
+            created_at__gte=start,
+            created_at__lt=end,
+            period__plan__org_id__in=[pk for pk in office.ancestor_ids() if pk != office.pk],
+        )
+        .order_by()
+        .aggregate(amount=Sum("premium"))["amount"]
+    )
+    return total or ZERO

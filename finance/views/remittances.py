@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from finance.models import Remittance, RemittanceStatus
-from finance.selectors.remittances import remittance_incoming_list, remittance_list, remittance_warning_list
+from finance.rules import own_remittance_due_date
+from finance.selectors.remittances import (
+    remittance_incoming_list,
+    remittance_list,
+    remittance_premium_due,
+    remittance_warning_list,
+)
 from finance.services.remittances import remittance_confirm, remittance_draft, remittance_receive
 from finance.tables import RemittanceFilter, RemittanceTable
 from finance.views.base import show_error
@@ -43,11 +49,23 @@ class RemittanceListView(ListPage):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         office = request_office(self.request)
+        own = remittance_list(office=office).select_related("to_office")
+        month = dates.last_month()
+        may_remit = self.request.user.has_perm("finance.remit") and office.parent_id is not None
+        # Last month's report not drafted while the month has premium to remit: what the home
+        # page's "report to draft" counts, named with its amount above the button that drafts it.
+        premium = (
+            remittance_premium_due(office=office, month=month)
+            if may_remit and not any(r.month == month for r in own)
+            else None
+        )
         context.update(
-            own=remittance_list(office=office).select_related("to_office"),
+            own=own,
             warnings=remittance_warning_list(office=office),
-            last_month=dates.last_month(),
-            may_remit=self.request.user.has_perm("finance.remit") and office.parent_id is not None,
+            last_month=month,
+            may_remit=may_remit,
+            to_draft=premium if premium else None,
+            to_draft_due_on=own_remittance_due_date(month, office=office) if premium else None,
         )
         return context
 
