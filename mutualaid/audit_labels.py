@@ -101,6 +101,7 @@ COLUMN_LABELS: dict[str, Promise] = {
     "selection": _("selection"),
     "id_cipher": _("ID number (encrypted)"),
     "id_hash": _("ID number (fingerprint)"),
+    "parent_id_hash": _("parent member's ID number (fingerprint)"),
     "phone_cipher": _("phone (encrypted)"),
     "phone_tail_hash": _("phone tail (fingerprint)"),
     "diagnosis_cipher": _("diagnosis (encrypted)"),

@@ -16,12 +16,31 @@ AFTER = [("claims", "0004_batch_payment_moves_to_finance"), ("finance", "0003_pa
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_batch_s_sent_and_paid_facts_move_onto_its_payment() -> None:
+def test_an_office_upgrading_from_before_endorsements_and_finance_payments_keeps_what_it_had() -> None:
+    """Both data migrations in one trip down and up (each trip renders every migration's state,
+    minutes of a core): the schema taken back to before both, an office's rows written as it
+    wrote them then, and the database brought up to today in one step."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE + ENROLLMENT_BEFORE)
+    # The models as the database now stands: every applied migration, not only the targets'
+    # ancestors (a later migration of another app, a NOT NULL column of mutualaid, stays applied).
+    old = MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
+    sent_at = _old_batches(old)
+    made, policy = _old_lists(old)
+    # Up to today's schema in one go (the moving migrations, AFTER, are on the way), read as
+    # today's model reads it.
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    leaves = executor.loader.graph.leaf_nodes()
+    assert set(AFTER) <= {node for leaf in leaves for node in executor.loader.graph.forwards_plan(leaf)}
+    executor.migrate(leaves)
+    _batch_facts_moved_onto_payments(sent_at)
+    _supplementary_lists_became_endorsements(made, policy)
+
+
+def _old_batches(old):  # type: ignore[no-untyped-def]
     """Before, a claims batch recorded that it went to the bank and was paid; after, its payment
     does, and each batch's payment stands where the batch stood."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    old = executor.loader.project_state(BEFORE).apps
     nodes, users = old.get_model("mutualaid", "Organisation"), old.get_model("mutualaid", "User")
     plans, batches = old.get_model("enrollment", "Plan"), old.get_model("claims", "PaymentBatch")
     payments = old.get_model("finance", "PaymentRequest")
@@ -56,13 +75,10 @@ def test_a_batch_s_sent_and_paid_facts_move_onto_its_payment() -> None:
             prepared_by=user,
             status="paid" if paid_on else "approved",
         )
-    # Up to today's schema in one go (the moving migrations, AFTER, are on the way), read as
-    # today's model reads it.
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    leaves = executor.loader.graph.leaf_nodes()
-    assert set(AFTER) <= {node for leaf in leaves for node in executor.loader.graph.forwards_plan(leaf)}
-    executor.migrate(leaves)
+    return sent_at
+
+
+def _batch_facts_moved_onto_payments(sent_at: datetime) -> None:
     from finance.models import PaymentRequest
     from mutualaid.tenancy import unscoped
 
@@ -108,14 +124,10 @@ def _old_enrollments(apps, *, policy, member_list, rows, stored_at):  # type: ig
     enrollments.objects.filter(member_list=member_list).update(created_at=stored_at)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_supplementary_lists_merged_before_endorsements_become_endorsements_with_new_member_numbers() -> None:
+def _old_lists(old):  # type: ignore[no-untyped-def]
     """A policy's first list keeps the numbers its cards were printed with; a later list merged
     into it becomes endorsement -P01, dated on its approval's business day in Shanghai, and its
     members are numbered after the first list's."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(ENROLLMENT_BEFORE)
-    old = executor.loader.project_state(ENROLLMENT_BEFORE).apps
     nodes, users = old.get_model("mutualaid", "Organisation"), old.get_model("mutualaid", "User")
     plans, periods = old.get_model("enrollment", "Plan"), old.get_model("enrollment", "Period")
     lists, policies = old.get_model("enrollment", "MemberList"), old.get_model("enrollment", "Policy")
@@ -175,10 +187,10 @@ def test_supplementary_lists_merged_before_endorsements_become_endorsements_with
         )
     _old_enrollments(old, policy=policy, member_list=made[0], rows=range(2, 5), stored_at=issued)
     _old_enrollments(old, policy=policy, member_list=made[1], rows=range(2, 4), stored_at=merged)
+    return made, policy
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+
+def _supplementary_lists_became_endorsements(made: list, policy) -> None:  # type: ignore[no-untyped-def,type-arg]
     from enrollment.models import Endorsement, Enrollment, Policy
     from mutualaid.tenancy import unscoped
 
