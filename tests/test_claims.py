@@ -514,7 +514,7 @@ def test_a_batch_is_paid_through_its_payment_notifies_and_freezes_the_schedule(
         schedule = BenefitSchedule.objects.get(period=claims_ready.a.period)
     assert paid.status == ClaimStatus.PAID and paid.paid_on == date(2026, 11, 2) and paid.notified_at
     sent = [r.getMessage() for r in caplog.records if r.name == "mutualaid.notify"]
-    assert len(sent) == 1 and claim.number in sent[0] and "2080" in sent[0]
+    assert len(sent) == 1 and claim.number in sent[0] and "2,080.00" in sent[0]  # the one number format
     assert claims_ready.a.members[0]["phone"] not in sent[0]  # masked in the log
     assert schedule.frozen_at is not None
     with pytest.raises(ValidationError) as caught:

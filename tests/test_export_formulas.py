@@ -52,8 +52,8 @@ TYPED: dict[str, tuple[str, ...]] = {
     "enrollment.Plan": ("name", "description"),
     "enrollment.Period": ("label",),
     "enrollment.MemberList": ("original_name", "decision_note", "withdrawal_reason"),
-    "enrollment.ListRow": ("name", "remarks"),
-    "enrollment.Enrollment": ("name", "cancel_reason"),
+    "enrollment.ListRow": ("name", "remarks", "employment_status", "parent_name"),
+    "enrollment.Enrollment": ("name", "cancel_reason", "parent_name"),
     "claims.OfficeDay": ("note",),
     "claims.Claim": (
         "name",
@@ -632,6 +632,7 @@ EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "finance:remittance_list": _list_page("finance:remittance_list", _incoming),
     "finance:receipt_list": _list_page("finance:receipt_list", _unit_plan, _receipt_references),
     "user_list": _list_page("user_list", _people),
+    "grant_list": _list_page("grant_list"),
     "claims:recheck_list": _list_page("claims:recheck_list"),
     "finance:recovery_list": _list_page("finance:recovery_list", _city_name, _recovery_texts),
     "reporting:finding_list": _list_page("reporting:finding_list", _finding_texts),

@@ -34,9 +34,9 @@ def test_the_subtree_query_uses_the_path_index(tree: Tree) -> None:
         cursor.execute(
             """
             INSERT INTO mutualaid_organisation (code, name, kind, parent_id, path, depth, headcount, credit_code,
-                                                is_active, created_at)
+                                                is_active, created_at, unit_type)
             SELECT 'BULK' || g, '单位' || g, 'unit', %s, %s || lpad((900000 + g)::text, 6, '0') || '.', 3, 10,
-                   'C' || g, true, now()
+                   'C' || g, true, now(), ''
             FROM generate_series(1, 5000) AS g
             """,
             [tree.b.county.pk, tree.b.county.path],
