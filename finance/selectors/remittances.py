@@ -148,21 +148,23 @@ def premium_by_child_and_month_from_rows(
     return {(row["child"], row["bucket"]): row["amount"] or ZERO for row in rows}
 
 
-def remittance_premium_due(*, office: Organisation, month: date) -> Decimal:
-    """What the office's own report of `month` would carry (finance.services.remittances drafts
-    it from the same rows): the premium of the active members stored in the month in its tree for
-    plans run above it. Zero: there is no report to draft. One query."""
+def remittable_enrollments(*, office: Organisation, month: date) -> QuerySet[Enrollment]:
+    """The rows the office's own report of `month` carries: the active members stored in the
+    month (Shanghai) in its tree for plans run above it, whether by the list that issued their
+    policy or by an endorsement (批单) of a policy issued earlier. Read in the caller's scope."""
     start = timezone.make_aware(datetime.combine(month, time.min))
     end = timezone.make_aware(datetime.combine(dates.add_months(month, 1), time.min))
-    total = (
-        Enrollment.objects.filter(
-            org_path__startswith=office.path,
-            status=EnrollmentStatus.ACTIVE,
-            created_at__gte=start,
-            created_at__lt=end,
-            period__plan__org_id__in=[pk for pk in office.ancestor_ids() if pk != office.pk],
-        )
-        .order_by()
-        .aggregate(amount=Sum("premium"))["amount"]
-    )
+    return Enrollment.objects.filter(
+        org_path__startswith=office.path,
+        status=EnrollmentStatus.ACTIVE,
+        created_at__gte=start,
+        created_at__lt=end,
+        period__plan__org_id__in=[pk for pk in office.ancestor_ids() if pk != office.pk],
+    ).order_by()
+
+
+def remittance_premium_due(*, office: Organisation, month: date) -> Decimal:
+    """What the office's own report of `month` would carry (finance.services.remittances drafts
+    it from the same rows). Zero: there is no report to draft. One query."""
+    total = remittable_enrollments(office=office, month=month).aggregate(amount=Sum("premium"))["amount"]
     return total or ZERO

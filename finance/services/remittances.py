@@ -13,9 +13,10 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
-from enrollment.models import Enrollment, EnrollmentStatus, Plan
+from enrollment.models import Plan
 from finance.models import Account, EntryKind, FinanceSettings, Remittance, RemittanceStatus
 from finance.rules import CENT, MONEY_OFFICES, ZERO, remittance_due_date
+from finance.selectors.remittances import remittable_enrollments
 from finance.services.ledger import credit, debit, entry_post, office_pools
 from mutualaid import dates
 from mutualaid.faults import pause_point
@@ -28,19 +29,11 @@ from mutualaid.tenancy import unscoped
 
 def _month_lines(office: Organisation, month: date) -> list[dict[str, Any]]:
     """The premium that took effect in the month in the office's tree, by plan, for plans run
-    above the office: the active members stored that month, whether by the list that issued
-    their policy or by an endorsement (批单) of a policy issued earlier, each in its own month.
+    above the office (`remittable_enrollments`), each member in the month they were stored.
     `policies` counts the policies with such members. Read in the caller's scope, which holds the
     office's tree (the office itself drafting, or its province's monthly task)."""
     policies = (
-        Enrollment.objects.filter(
-            org_path__startswith=office.path,
-            status=EnrollmentStatus.ACTIVE,
-            created_at__date__gte=month,
-            created_at__date__lt=dates.add_months(month, 1),
-        )
-        .exclude(period__plan__org_id=office.pk)
-        .filter(period__plan__org_id__in=office.ancestor_ids())
+        remittable_enrollments(office=office, month=month)
         .values("period__plan_id", "period__plan__name")
         .annotate(
             policies=Count("policy_id", distinct=True), members=Count("pk"), shares=Sum("shares"), amount=Sum("premium")
