@@ -312,8 +312,7 @@ def _city(province: Organisation, code: str, label: str) -> City:
     )
 
 
-@pytest.fixture
-def tree(db: None) -> Tree:
+def _tree() -> Tree:
     with unscoped():
         province = OrganisationFactory(code="P61", name="示范省办事处", kind=OrgKind.PROVINCE)
         return Tree(
@@ -326,22 +325,50 @@ def tree(db: None) -> Tree:
         )
 
 
+def _replay_key(request: pytest.FixtureRequest, name: str) -> tuple[Any, ...]:
+    """A recording of `name` is the module's own, of the business day (tests/replay.py)."""
+    from mutualaid.dates import business_today
+
+    return (name, request.node.module.__name__, business_today())
+
+
 @pytest.fixture
-def enrolled_tree(tree: Tree) -> Tree:
-    """The tree with a plan, an approved list and a policy in each city, and a paid claim."""
-    tree.a.with_enrollment(100).with_claim().with_finance()
-    tree.b.with_enrollment(200).with_claim().with_finance()
+def tree(db: None, request: pytest.FixtureRequest) -> Tree:
+    """A province with two cities, built once per module and replayed (tests/replay.py)."""
+    from tests.replay import replayed
+
+    return replayed(_replay_key(request, "tree"), _tree)
+
+
+@pytest.fixture
+def enrolled_tree(tree: Tree, request: pytest.FixtureRequest) -> Tree:
+    """The tree with a plan, an approved list and a policy in each city, and a paid claim (built
+    once per module and replayed: tests/replay.py)."""
+    from tests.replay import replayed
+
+    def build() -> tuple[City, City]:
+        return tree.a.with_enrollment(100).with_claim().with_finance(), tree.b.with_enrollment(
+            200
+        ).with_claim().with_finance()
+
+    tree.a, tree.b = replayed(_replay_key(request, "enrolled_tree"), build)
     return tree
 
 
 @pytest.fixture
-def claims_ready(tree: Tree) -> Tree:
-    """City A with an enrolled unit, the Shaoxing schedule and one reviewer per level."""
+def claims_ready(tree: Tree, request: pytest.FixtureRequest) -> Tree:
+    """City A with an enrolled unit, the Shaoxing schedule and one reviewer per level: built by
+    the module's first test that asks for it, replayed in the others (tests/replay.py)."""
     from tests import claimkit
+    from tests.replay import replayed
 
-    tree.a.with_enrollment(100)
-    claimkit.set_schedule(tree.a.office_user, tree.a.period)
-    tree.a.reviewers = claimkit.reviewers(tree.a.city, "xa")
+    def build() -> City:
+        tree.a.with_enrollment(100)
+        claimkit.set_schedule(tree.a.office_user, tree.a.period)
+        tree.a.reviewers = claimkit.reviewers(tree.a.city, "xa")
+        return tree.a
+
+    tree.a = replayed(_replay_key(request, "claims_ready"), build)
     return tree
 
 
@@ -459,7 +486,10 @@ def flush_past_the_audit_guards() -> Iterator[None]:
     original = DatabaseOperations.execute_sql_flush
 
     def execute_sql_flush(self: DatabaseOperations, sql_list: list[str]) -> None:
+        from tests.replay import FLUSHES
+
         original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+        FLUSHES[0] += 1
 
     DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign,assignment]
     yield
