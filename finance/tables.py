@@ -311,8 +311,8 @@ class FundStatementTable(ListTable):
         attrs={"td": {"class": "nowrap"}},
     )
     office = tables.Column(_("Office"), accessor="org__name", order_by=("org__path",))
-    starts_on = DayColumn(_("From"))
-    ends_on = DayColumn(_("To"))
+    starts_on = DayColumn(_("First day of the period"))
+    ends_on = DayColumn(_("Last day of the period"))
     status = StatusColumn(_("Status"))
     drafted_by = tables.Column(_("Drafted by"), order_by=("drafted_by__display_name",))
     approved_by = tables.Column(_("Approved by"), default="", order_by=("approved_by__display_name",))
