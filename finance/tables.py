@@ -320,7 +320,7 @@ class FundStatementTable(ListTable):
 
     class Meta(ListTable.Meta):
         attrs = {"class": "table", "data-testid": "fund-statements"}
-        empty_text = _("No statement yet: draft the first one from the books below.")
+        empty_text = _("No statement yet: finance staff draft one from the books on this page.")
 
     def render_statement(self, record: FundStatement) -> str:
         return str(record)
