@@ -27,3 +27,13 @@ def test_the_settlement_statement_and_the_cap_left_are_in_the_money_format(claim
     assert re.search(r'：\s*<a href="[^"]+" target="_blank"', page) and not re.search(
         r':\s*<a href="[^"]+" target="_blank"', page
     )
+
+
+def test_the_province_s_remittance_page_has_no_table_of_reports_to_an_office_above(tree: Tree) -> None:
+    """The province remits to nobody: its page shows the reports from below only, a city both."""
+    for user, shown in ((tree.province_user, False), (tree.a.office_user, True)):
+        client = Client()
+        client.force_login(user)
+        page = client.get(reverse("finance:remittance_list"))
+        assert page.status_code == 200
+        assert ('data-testid="own-reports"' in page.content.decode()) is shown
