@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claims.benefits.checks import ScheduleError
-from claims.benefits.editor import FIELD_HELP
 from claims.benefits.explain import CARE_TYPE_LABELS
 from claims.benefits.money import ROUNDINGS
 from claims.benefits.parse import parse_fields
@@ -30,6 +29,7 @@ from claims.benefits.schedule import (
     Schedule,
 )
 from claims.benefits.terms import BAND_MODES, CYCLES
+from claims.schedule_words import CHOICE_LABELS, FORM_HELP
 
 # How many rows of segments and of bands the form offers (blank rows are left out).
 ROWS = 6
@@ -176,7 +176,6 @@ def fields_of(
             full = Schedule.from_dict(data).to_dict()
         except ScheduleError:
             full = {**Schedule().to_dict(), **data}
-    help_of = {item.name: str(item.description) for item in FIELD_HELP}
     found = []
     for name in FIELD_ORDER:
         if name in _NOT_HERE:
@@ -186,7 +185,7 @@ def fields_of(
         if name in _BOOLS:
             kind = "bool"
         elif name in _CHOICES:
-            kind, choices = "choice", tuple((item, item) for item in _CHOICES[name])
+            kind, choices = "choice", tuple((item, str(CHOICE_LABELS[item])) for item in _CHOICES[name])
         elif name in _ROWS:
             kind, value = "rows", _rows(name, value)
         elif name == "covered_care":
@@ -201,7 +200,7 @@ def fields_of(
             kind, value = "number", _text(value)
         error = (errors or {}).get(name, "")
         column = _ROWS.get(name, "")
-        found.append(Field(name, str(LABELS[name]), help_of.get(name, ""), kind, value, error, choices, column))
+        found.append(Field(name, str(LABELS[name]), str(FORM_HELP[name]), kind, value, error, choices, column))
     return found
 
 
@@ -215,10 +214,11 @@ def _read_rows(name: str, post: Mapping[str, Any]) -> tuple[list[dict[str, Any]]
         if not upto and not other:
             continue
         if not other:
+            what = _("ratio") if second == "ratio" else _("amount")
             return [], _("%(field)s, row %(row)s: enter the %(what)s or clear the row.") % {
-                "field": name,
+                "field": LABELS[name],
                 "row": number,
-                "what": second,
+                "what": what,
             }
         rows.append({"upto": upto or None, second: other})
     return rows, ""
@@ -247,7 +247,7 @@ def _read_one(name: str, post: Mapping[str, Any]) -> tuple[bool, Any, str]:
                 None,
                 _("%(field)s is not valid JSON (column %(column)s): %(msg)s.")
                 % {
-                    "field": name,
+                    "field": LABELS[name],
                     "column": error.colno,
                     "msg": error.msg,
                 },

@@ -18,6 +18,7 @@ from finance.models import (
     Deposit,
     DepositKind,
     DepositStatus,
+    FundStatement,
     IncomeKind,
     IncomeRecord,
     JournalLine,
@@ -28,6 +29,8 @@ from finance.models import (
     ReceiptKind,
     Remittance,
     RemittanceStatus,
+    StatementPeriod,
+    StatementStatus,
 )
 from finance.selectors.allocations import allocation_queue
 from finance.selectors.deposits import deposit_due_list
@@ -296,4 +299,49 @@ class FlowFilter(ListFilter):
 
     class Meta:
         model = JournalLine
+        fields: list[str] = []
+
+
+class FundStatementTable(ListTable):
+    statement = tables.Column(
+        _("Statement to members"),
+        accessor="ends_on",
+        linkify=("finance:fund_statement_detail", {"fund_statement_pk": tables.A("pk")}),
+        order_by=("ends_on", "period", "org__path"),
+        attrs={"td": {"class": "nowrap"}},
+    )
+    office = tables.Column(_("Office"), accessor="org__name", order_by=("org__path",))
+    starts_on = DayColumn(_("First day of the period"))
+    ends_on = DayColumn(_("Last day of the period"))
+    status = StatusColumn(_("Status"))
+    drafted_by = tables.Column(_("Drafted by"), order_by=("drafted_by__display_name",))
+    approved_by = tables.Column(_("Approved by"), default="", order_by=("approved_by__display_name",))
+    published_at = DayColumn(_("Published on"), default="")
+
+    class Meta(ListTable.Meta):
+        attrs = {"class": "table", "data-testid": "fund-statements"}
+        empty_text = _("No statement yet: finance staff draft one from the books on this page.")
+
+    def render_statement(self, record: FundStatement) -> str:
+        return str(record)
+
+    def value_statement(self, record: FundStatement) -> str:
+        return str(record)
+
+    def render_published_at(self, value: Any) -> str:
+        return DayColumn().render(value)
+
+
+class FundStatementFilter(ListFilter):
+    status = django_filters.ChoiceFilter(
+        choices=StatementStatus.choices, label=_("Status"), empty_label=_("All statuses")
+    )
+    period = django_filters.ChoiceFilter(
+        choices=StatementPeriod.choices, label=_("Period"), empty_label=_("Quarters and years")
+    )
+    office = office_filter()
+    ends = date_range("ends_on", _("Period ending"))
+
+    class Meta:
+        model = FundStatement
         fields: list[str] = []

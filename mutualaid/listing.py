@@ -296,6 +296,10 @@ class ListPage(StaffView):
             rows = rows.order_by("-pk") if self.capped else rows.filter(pk__in=found)
         # No `request=` here: django-tables2 would sort and count the rows by it on its own.
         table = self.table_class(rows, orderable=not self.capped)
+        unfiltered = (filterset is None or not filterset.is_bound) and not self.search_text()
+        if unfiltered and table.empty_text == ListTable.Meta.empty_text:
+            # Nothing to match yet, not "nothing matches these filters" when none was chosen.
+            table.empty_text = gettext_lazy("Nothing in this list yet.")
         table.request = self.request
         sort = self.request.GET.get("sort", "")
         if sort and not self.capped:

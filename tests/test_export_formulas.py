@@ -535,6 +535,16 @@ def _city_name(fx: Fixture) -> tuple[str, ...]:
     return (_fresh(fx.city.city).name,)
 
 
+def _drafter(fx: Fixture) -> tuple[str, ...]:
+    """The person who drafted the city's statement to members, by the name the list shows."""
+    from finance.models import FundStatement
+
+    with unscoped():
+        return tuple(
+            str(s.drafted_by) for s in FundStatement.objects.filter(org=fx.city.city).select_related("drafted_by")
+        )
+
+
 def _payee(fx: Fixture) -> tuple[str, ...]:
     from finance.models import PaymentRequest
 
@@ -647,6 +657,7 @@ EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "enrollment:card_jobs": _list_page("enrollment:card_jobs", _plan_period),
     "enrollment:policy_detail": _policy_members,
     "finance:bank_list": _list_page("finance:bank_list", _nothing),
+    "finance:fund_statement_list": _list_page("finance:fund_statement_list", _city_name, _drafter),
     "reporting:exports": _list_page("reporting:exports", _nothing),
     "reporting:snapshots": _list_page("reporting:snapshots", _city_name),
 }

@@ -89,6 +89,7 @@ PAGES = {
     "claims:schedule_list": 13,  # the periods offered from above and their schedules, read once
     "enrollment:plan_list": 10,  # with the periods of the plans shown, read once
     "grant_list": 7,  # with the approvers awaiting an enrolment code below the grants
+    "finance:fund_statement_list": 7,
 }
 # Pages whose rows the walk does not make (tests/test_claims_staffing.py makes a claim nobody can
 # review, tests/test_duties.py grants roles that approve): their total is checked against the download all the same.

@@ -24,7 +24,7 @@ from claims.benefits.editor import FIELD_HELP, PRESETS
 from claims.benefits.schedule import Schedule
 from claims.listing import ScheduleFilter, ScheduleTable
 from claims.models import CareType
-from claims.schedule_fields import ROWS, fields_of, read_form
+from claims.schedule_fields import LABELS, ROWS, fields_of, read_form
 from claims.services.schedules import schedule_save
 from enrollment.models import Period
 from mutualaid.badinput import amount, whole_number
@@ -187,7 +187,8 @@ class ScheduleEditView(StaffView):
             example=values,
             care_types=CareType.choices,
             field_help=[
-                (item.name, item.description, json.dumps(item.example, ensure_ascii=False)) for item in FIELD_HELP
+                (item.name, LABELS[item.name], item.description, json.dumps(item.example, ensure_ascii=False))
+                for item in FIELD_HELP
             ],
             presets=PRESETS,
             may_edit=self.request.user.has_perm("plans.manage")

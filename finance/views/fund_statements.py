@@ -7,20 +7,24 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from finance.fundpaper import fund_statement_pdf
 from finance.models import FundStatement, StatementPeriod, StatementStatus
 from finance.selectors.publication import fund_statement_list, fund_statement_published_get
 from finance.services.publication import statement_approve, statement_draft, statement_publish
+from finance.tables import FundStatementFilter, FundStatementTable
 from finance.views.base import books_office, show_error
 from mutualaid import dates
 from mutualaid.badinput import whole_number
 from mutualaid.downloads import attachment, file_name
+from mutualaid.listing import ListPage
 from mutualaid.requests import request_user
 from mutualaid.views import StaffView
 
@@ -32,20 +36,24 @@ def _statement(pk: int) -> FundStatement:
         raise Http404(_("No such statement in your office's tree.")) from None
 
 
-class FundStatementListView(StaffView):
-    """The statements of the caller's tree, and the form to draft the office's own."""
+class FundStatementListView(ListPage):
+    """The statements of the caller's tree (sorted, filtered, paged with the total, downloaded),
+    and the form to draft the office's own."""
 
     template_name = "finance/fund_statement_list.html"
     permission_required = "finance.view"
+    table_class = FundStatementTable
+    filter_class = FundStatementFilter
+    title = gettext_lazy("Fund statements to members")
+    export_name = gettext_lazy("Fund statements to members")
+
+    def queryset(self) -> QuerySet[Any]:
+        return fund_statement_list().select_related("drafted_by", "approved_by")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         today = dates.business_today()
-        context.update(
-            statements=fund_statement_list().select_related("drafted_by", "approved_by")[:200],
-            periods=StatementPeriod.choices,
-            year=today.year if today.month > 3 else today.year - 1,
-        )
+        context.update(periods=StatementPeriod.choices, year=today.year if today.month > 3 else today.year - 1)
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:

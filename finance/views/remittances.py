@@ -61,6 +61,7 @@ class RemittanceListView(ListPage):
         )
         context.update(
             own=own,
+            reports_up=office.parent_id is not None,  # the province remits to nobody: no table of its own
             warnings=remittance_warning_list(office=office),
             last_month=month,
             may_remit=may_remit,

@@ -68,13 +68,20 @@
   });
 
   // Child offices and plans side by side: horizontal bars, so long Chinese names stay readable.
+  const narrow = window.matchMedia("(max-width: 640px)").matches;
   function bars(id, rows) {
     if (!rows.length) return;
     const names = rows.map((row) => row.name).reverse();
     draw(id, {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: tooltip, className: "chart-tooltip" },
-      xAxis: { type: "value", axisLabel: { formatter: (value) => format.format(value) } },
-      yAxis: { type: "category", data: names, axisLabel: { width: 160, overflow: "truncate" } },
+      // On a phone the amounts under the bars would run together (5001,0001,500): fewer of them,
+      // none drawn over another, and a narrower column of names.
+      xAxis: {
+        type: "value",
+        splitNumber: narrow ? 2 : 5,
+        axisLabel: { formatter: (value) => format.format(value), hideOverlap: true },
+      },
+      yAxis: { type: "category", data: names, axisLabel: { width: narrow ? 96 : 160, overflow: "truncate" } },
       series: [
         { name: label.premium, type: "bar", data: rows.map((row) => Number(row.premium)).reverse() },
         { name: label.paid, type: "bar", data: rows.map((row) => Number(row.paid)).reverse() },
