@@ -192,7 +192,12 @@ def _load_rows(existing: int, units: list, old, current, province_id: int) -> No
     from django.db import connection
 
     constraint = "one_active_enrollment_per_person_and_period"
-    indexes = ["enrollment_person_cancelled", "enrollment_policy_rows", "enrollment_enrollment_subtree"]
+    indexes = [
+        "enrollment_person_cancelled",
+        "enrollment_policy_rows",
+        "enrollment_enrollment_subtree",
+        "enrollment_name_trigrams",
+    ]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX IF EXISTS {constraint}")
         for name in indexes:
@@ -281,7 +286,12 @@ def _rebuild_indexes() -> None:
     from enrollment.models import Enrollment
 
     constraint = "one_active_enrollment_per_person_and_period"
-    indexes = ["enrollment_person_cancelled", "enrollment_policy_rows", "enrollment_enrollment_subtree"]
+    indexes = [
+        "enrollment_person_cancelled",
+        "enrollment_policy_rows",
+        "enrollment_enrollment_subtree",
+        "enrollment_name_trigrams",
+    ]
 
     with conn.schema_editor() as editor:
         for index in Enrollment._meta.indexes:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pghistory
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -482,6 +483,9 @@ class Enrollment(TenantOwned):
             # below. Two partial indexes instead of one full one: storing a list touches only one.
             models.Index(fields=["id_hash"], condition=Q(status="cancelled"), name="enrollment_person_cancelled"),
             models.Index(fields=["phone_tail_hash"], name="enrollment_phone_tail"),
+            # The member search finds names containing what was typed (`LIKE '%…%'`): the trigrams of
+            # the names (pg_trgm) find a rare name among a province's millions without reading them.
+            GinIndex(fields=["name"], name="enrollment_name_trigrams", opclasses=["gin_trgm_ops"]),
         ]
         constraints = [
             # A member's card number is theirs alone on the policy; the index also serves the
