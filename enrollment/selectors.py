@@ -9,7 +9,8 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import StrIndex
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -178,8 +179,22 @@ def member_find(qs: QuerySet[Enrollment], *, text: str) -> QuerySet[Enrollment]:
     try:
         number = idcheck.parse_resident_id(text).number
     except idcheck.IdError:
-        return by_name.filter(name__contains=text)
+        return _name_contains(by_name, text)
     return by_name.filter(_person(pii.blind_index(number)))
+
+
+# The shortest part of a name the names' trigram index (enrollment 0014) can serve: a shorter one
+# has no trigram to look up, and PostgreSQL would read the whole index (34.7 s for two characters
+# at a province of 5,000,000 members, against 2.5 s reading the members).
+TRIGRAM = 3
+
+
+def _name_contains(qs: QuerySet[Enrollment], text: str) -> QuerySet[Enrollment]:
+    """`qs` narrowed to names containing `text`: through the trigram index (`LIKE '%…%'`) from
+    three characters, by `strpos` (the same match, which no index serves) below."""
+    if len(text) >= TRIGRAM:
+        return qs.filter(name__contains=text)
+    return qs.alias(found_at=StrIndex("name", Value(text))).filter(found_at__gt=0)
 
 
 def member_with_phone_tail(qs: QuerySet[Enrollment], *, digits: str) -> QuerySet[Enrollment]:

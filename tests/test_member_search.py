@@ -9,7 +9,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from enrollment.models import Enrollment
+from enrollment.selectors import TRIGRAM, member_find
 from mutualaid.models import User
+from mutualaid.tenancy import unscoped
 from tests.conftest import Tree
 
 URL = "/enrollment/members/"
@@ -45,6 +48,20 @@ def test_part_of_a_name_finds_the_members_masked(tree_with_members: Tree) -> Non
     assert number not in page and phone not in page
     assert number[:4] + "*" * 10 + number[-4:] in page
     assert phone[:3] + "****" + phone[-4:] in page
+
+
+def test_a_part_of_a_name_too_short_for_the_trigram_index_finds_the_same_members(tree_with_members: Tree) -> None:
+    """From three characters the names' trigram index serves the search (`LIKE`); a shorter part
+    has no trigram and is matched by `strpos` instead, which finds exactly what `LIKE` finds."""
+    a = tree_with_members.a
+    with unscoped():
+        for text in ("员", "员1", "会员1", a.members[0]["name"]):
+            wanted = set(Enrollment.objects.filter(name__contains=text).values_list("pk", flat=True))
+            found = member_find(Enrollment.objects.all(), text=text)
+            assert set(found.values_list("pk", flat=True)) == wanted and wanted, text
+            assert ("STRPOS" in str(found.query).upper()) == (len(text) < TRIGRAM), text
+    page = _login(a.office_user).post(URL, {"q": "员1"}).content.decode()
+    assert a.members[1]["name"] in _rows(page) and a.members[0]["name"] not in _rows(page)
 
 
 def test_a_full_id_number_finds_the_member_and_is_not_put_in_the_address(tree_with_members: Tree) -> None:
