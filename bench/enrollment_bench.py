@@ -248,10 +248,10 @@ def _load_rows(existing: int, units: list, old, current, province_id: int) -> No
                 INSERT INTO enrollment_enrollment (org_id, org_path, province_id, period_id, plan_kind, policy_id,
                     member_list_id, row_number, number, name, id_cipher, id_hash, id_masked, gender, birth_date,
                     phone_cipher, shares, starts_on, ends_on, premium, member_part, unit_part, union_part, status,
-                    cancel_reason, created_at)
+                    cancel_reason, created_at, employment_status, parent_name)
                 SELECT %s, %s, %s, %s, 'inpatient', %s, %s, g.i - %s + 2, g.i - %s + 1, '会员' || g.i,
                        decode(md5('c' || g.i), 'hex'), decode(md5('h' || g.i), 'hex'), '6101**********0000', 'F',
-                       date '1980-01-01' + (g.i %% 9000), NULL, 1, %s, %s, 50, 50, 0, 0, 'active', '', now()
+                       date '1980-01-01' + (g.i %% 9000), NULL, 1, %s, %s, 50, 50, 0, 0, 'active', '', now(), '', ''
                 FROM generate_series(%s, %s) AS g(i)
                 """,
                 [
