@@ -236,3 +236,19 @@ def test_an_agent_point_is_asked_to_draft_last_month_s_report_then_to_remit_it_a
     own = body.split('data-testid="own-reports"', 1)[1].split("</table>", 1)[0]
     assert 'data-testid="report-to-draft"' not in body
     assert month_text(month) in own and "status-draft" in own and "暂无报告书" not in own
+
+
+def test_an_office_s_figures_show_only_the_levels_it_has_below_it(tree: Tree) -> None:
+    """An agent point has no office and the city one (itself): no "0 办事处" on its page."""
+
+    def stats(user: User) -> dict[str, str]:
+        client = Client()
+        client.force_login(user)
+        page = client.get(reverse("home")).content.decode()
+        found = re.findall(r'<div class="figure">([\d,]+)</div><div class="label">([^<]+)</div>', page)
+        return {label: figure for figure, label in found}
+
+    county = stats(tree.a.county_agent)
+    assert "办事处" not in county and county["代办点"] == "1" and county["基层单位"] == "1"
+    city = stats(tree.a.office_user)
+    assert city["办事处"] == "1" and city["代办点"] == "1"
