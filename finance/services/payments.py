@@ -34,7 +34,7 @@ from finance.rules import CENT, ZERO, money_text, normal_balance
 from finance.selectors.payments import Overdraft, payment_overdraft_get
 from finance.services.claims_batches import batch_payment_book, batch_payment_defaults, batch_transfer_file
 from finance.services.ledger import acting_office, balance_get, books_lock, credit, debit, entry_post, number_next
-from finance.services.receipts import refund_receipt_for_payment
+from finance.services.receipts import refund_receipts_for_payment
 from mutualaid import dates
 from mutualaid.audit import records_refusals
 from mutualaid.models import Organisation, User
@@ -390,8 +390,8 @@ def payment_mark_paid(
         locked.entry = batch_payment_book(actor=actor, payment=locked, paid_on=paid_on, bank_reference=reference)
     else:
         locked.entry = _book(actor, locked, paid_on, reference)
-        if locked.kind == PaymentKind.PREMIUM_REFUND:  # its red receipt points at this entry
-            refund_receipt_for_payment(actor=actor, payment=locked, entry=locked.entry)
+        if locked.kind == PaymentKind.PREMIUM_REFUND:  # its red receipts point at this entry
+            refund_receipts_for_payment(actor=actor, payment=locked, entry=locked.entry)
     locked.status, locked.paid_on, locked.paid_by = PaymentStatus.PAID, paid_on, actor
     locked.bank_reference, locked.version = reference, locked.version + 1
     locked.save()
