@@ -9,9 +9,9 @@ the receipt it pays back; nothing written is ever changed (the database refuses 
 
 A refund is booked by one path only, and each path pays back its own members. Premium of members
 cancelled one by one is paid back by a payment of the kind premium refund, approved in layers
-(finance/services/payments.py): its entry books it (6011) and its red receipt is written against
-the unit's receipt pointing at that same entry (`refund_receipts_for_payment`, one per receipt it reverses), booking nothing of
-its own. Members ended by a correction list had their premium taken off what the unit owes by the
+(finance/services/payments.py): its entry books it (6011) and its red receipts, one against each
+of the unit's receipts it reverses, point at that same entry (`refund_receipts_for_payment`),
+booking nothing of their own. Members ended by a correction list had their premium taken off what the unit owes by the
 correction's endorsement (off premium income too, where the collecting office pools the plan): a
 red receipt made here, from the receipt, pays back what the unit paid beyond its premium, back
 onto the receivable (1122), and the payment path refuses them, so the premium is never taken off
