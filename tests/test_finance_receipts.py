@@ -394,6 +394,11 @@ def test_a_refund_over_several_partial_payments_gets_a_red_receipt_against_each_
         assert "-" + money_text(red.amount) in text and money_capitals(red.amount) in text
     with unscoped():
         assert not first.refunds.exists()
+    # The payment's page names its red receipts and the receipts they reverse.
+    page = _login(billed.a.office_user).get(reverse("finance:payment_detail", kwargs={"payment_pk": paid.pk}))
+    shown = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="red-receipts"' in shown
+    assert all(r.number in shown for r in reds) and third.number in shown and second.number in shown
 
 
 def test_a_refund_its_receipts_do_not_cover_writes_no_red_receipt(billed: Tree) -> None:
