@@ -58,7 +58,9 @@ class PremiumReceipt(TenantOwned):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds", verbose_name=_("refunds")
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    entry = models.OneToOneField("finance.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    # The entry that booked the money. A premium refund paid as a payment that reverses several
+    # receipts (a unit that paid in parts) has one red receipt per receipt, all on its one entry.
+    entry = models.ForeignKey("finance.JournalEntry", on_delete=models.PROTECT, related_name="+")
     issued_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -73,6 +75,9 @@ class PremiumReceipt(TenantOwned):
                 condition=Q(kind="receipt", original__isnull=True) | Q(kind="refund", original__isnull=False),
                 name="receipt_refund_names_its_original",
             ),
+            # A payment received has one receipt; a refund's entry one red receipt per receipt it reverses.
+            models.UniqueConstraint(fields=["entry"], condition=Q(kind="receipt"), name="receipt_one_per_entry"),
+            models.UniqueConstraint(fields=["entry", "original"], name="red_receipt_once_per_original_and_entry"),
         ]
 
     def __str__(self) -> str:

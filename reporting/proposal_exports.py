@@ -8,9 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from finance.selectors.solvency import ABOVE, BELOW, WITHIN
 from mutualaid import numbers
 from mutualaid.downloads import file_name
 from mutualaid.spreadsheets import write
@@ -18,6 +20,16 @@ from mutualaid.spreadsheets.write import COUNT, MONEY, PERCENT
 from reporting.exports import PDF, XLSX, Document, _pdf
 from reporting.models import Proposal, SimulationRun
 from reporting.simulations import latest_result
+
+# The most years a simulation projects (reporting/proposal_apis.py), and the compared rows of
+# where the fund stands against its band, written as text.
+PROJECTION_YEARS = 3
+BAND = "band"
+BAND_LABELS = {
+    WITHIN: gettext_lazy("within the band"),
+    ABOVE: gettext_lazy("above the band"),
+    BELOW: gettext_lazy("below the band"),
+}
 
 
 @dataclass(frozen=True)
@@ -46,7 +58,24 @@ def rows() -> list[tuple[str, str, str]]:
         ("loss_ratio_proposed", _("Loss ratio under the proposal"), PERCENT),
         ("breakeven", _("Break-even premium per share"), MONEY),
         ("fund_end", _("Fund at the end of the projection"), MONEY),
+        *[
+            (f"band_{year}", _("Year %(number)s: the fund against its band (proposal)") % {"number": year}, BAND)
+            for year in range(1, PROJECTION_YEARS + 1)
+        ],
     ]
+
+
+def band_of(item: Compared, key: str) -> str:
+    """Where the proposal's projected fund stands against the office's band in a year: within,
+    above or below, with why; "—" without a finished simulation, a run from before the band was
+    read, or a projection shorter than that year."""
+    year = int(key.removeprefix("band_"))
+    rows = item.run.results["projection"]["rows"] if item.run else []
+    found = next((row for row in rows if row["rules"] == "proposed" and row["year"] == year), None)
+    if found is None or "band" not in found:
+        return "—"
+    label = str(BAND_LABELS[found["band"]])
+    return f"{label}（{'；'.join(found['band_problems'])}）" if found["band_problems"] else label
 
 
 def figure(item: Compared, key: str) -> Decimal | int | None:
@@ -68,6 +97,12 @@ def figure(item: Compared, key: str) -> Decimal | int | None:
     return value if isinstance(value, int) else Decimal(value)
 
 
+def cell_text(item: Compared, key: str, number_format: str) -> str:
+    if number_format == BAND:
+        return band_of(item, key)
+    return text(figure(item, key), number_format)
+
+
 def text(value: Decimal | int | None, number_format: str) -> str:
     if value is None:
         return "—"
@@ -81,7 +116,7 @@ def text(value: Decimal | int | None, number_format: str) -> str:
 def table(items: list[Compared]) -> list[dict[str, Any]]:
     """The comparison as rows of (label, one text per proposal)."""
     return [
-        {"key": key, "label": label, "values": [text(figure(item, key), fmt) for item in items]}
+        {"key": key, "label": label, "values": [cell_text(item, key, fmt) for item in items]}
         for key, label, fmt in rows()
     ]
 
@@ -156,6 +191,9 @@ def compare_workbook(items: list[Compared]) -> bytes:
     for row, (key, label, fmt) in enumerate(rows(), start=4):
         write.cell(sheet, row, 1, label)
         for column, item in enumerate(items, start=2):
+            if fmt == BAND:
+                write.cell(sheet, row, column, band_of(item, key))
+                continue
             value = figure(item, key)
             if fmt == PERCENT and value is not None:
                 value = Decimal(value)

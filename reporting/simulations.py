@@ -29,6 +29,7 @@ from claims.lifecycle import ACCEPTED_STATUSES
 from claims.models import Claim
 from enrollment.models import Period
 from finance.models import Account, FinanceSettings
+from finance.selectors.solvency import Band, band_judge, share_of
 from finance.services.ledger import balance_get
 from mutualaid import dates
 from mutualaid.models import Organisation, User
@@ -155,16 +156,43 @@ def simulation_figures(*, run: SimulationRun, step: Any = None) -> dict[str, Any
     real = dict(Claim.objects.filter(pk__in=[e["claim"] for e in summary["largest"]]).values_list("pk", "calculation"))
     for entry in summary["largest"]:
         entry["now_lines"] = real.get(entry["claim"], [])
-    reserve = office_settings(FinanceSettings, office).reserve_ratio
+    rules = office_settings(FinanceSettings, office)
     opening = balance_get(office=office, plan=proposal.plan, account=Account.BANK)
     summary["projection"] = simulation.projection(
-        summary["total"], periods=len(periods), years=run.years, opening=opening, reserve_share=Decimal(reserve)
+        summary["total"],
+        periods=len(periods),
+        years=run.years,
+        opening=opening,
+        reserve_share=Decimal(rules.reserve_ratio),
     )
+    summary["solvency_band"] = projection_judge(summary["projection"], Band.of(rules))
     summary["periods"] = [{"id": p.pk, "label": p.label} for p in periods]
     summary["premium_per_share_now"] = str(periods[-1].premium_per_share)
     summary["premium_per_share_proposed"] = str(proposal.premium_per_share)
-    summary["solvency_band"] = None  # no solvency band is defined for funds yet
     return summary
+
+
+def projection_judge(projection: dict[str, Any], band: Band) -> dict[str, str]:
+    """Each projected year against the office's band of reasonable surplus (合理结余), read as the
+    solvency page reads a fund's books (finance/selectors/solvency.py): the months of payouts the
+    fund at the year's end covers (a year's claims paid is twelve months of payouts), the year's
+    loss ratio (claims paid against premium), whether the fund stays within, above or below the
+    band, and why. The reserve is set aside by the projection itself, so never short of its share.
+    Each row gains `months_covered`, `loss_ratio`, `band` and `band_problems`; returned: the band."""
+    for row in projection["rows"]:
+        fund, paid, premium = Decimal(row["fund_end"]), Decimal(row["paid"]), Decimal(row["premium"])
+        months = share_of(max(fund, Decimal(0)) * 12, paid, Decimal("0.1"))
+        loss = share_of(paid, premium)
+        status, problems = band_judge(band=band, fund_balance=fund, months_covered=months, loss_ratio=loss)
+        row["months_covered"] = None if months is None else str(months)
+        row["loss_ratio"] = None if loss is None else str(loss)
+        row["band"], row["band_problems"] = status, problems
+    return {
+        "months_min": str(band.months_min),
+        "months_max": str(band.months_max),
+        "loss_min": str(band.loss_min),
+        "loss_max": str(band.loss_max),
+    }
 
 
 def simulation_run(*, run: SimulationRun) -> SimulationRun:

@@ -324,3 +324,91 @@ def test_a_refund_on_cancellation_is_booked_once_by_its_payment_with_a_red_recei
             purpose="再退",
             policy_number=billed.a.policy.number,
         )
+
+
+def _refund_paid(tree: Tree, amount: Decimal, reference: str) -> PaymentRequest:
+    """A premium refund of the policy prepared, approved in three layers and paid at the city."""
+    people = claimkit.reviewers(tree.a.city, "rr")
+    with org_scope(tree.a.city, actor_id=people.finance_head.pk):  # the city's account holds money
+        income_record(
+            actor=people.finance_head,
+            plan=tree.a.plan,
+            kind="interest",
+            amount=Decimal("500.00"),
+            payer="工商银行",
+            received_on=TODAY,
+            bank_reference=f"INT-{reference}",
+        )
+    with org_scope(tree.a.city, actor_id=people.finance.pk):
+        payment = payments.payment_prepare(
+            actor=people.finance,
+            plan=tree.a.plan,
+            kind="premium_refund",
+            amount=amount,
+            payee=tree.a.unit.name,
+            purpose="退还调离会员保费",
+            policy_number=tree.a.policy.number,
+        )
+    for user in (people.head, people.finance_head, people.leader):
+        with org_scope(tree.a.city, actor_id=user.pk):
+            current = PaymentRequest.objects.get(pk=payment.pk)
+            payment = payments.payment_approve(actor=user, payment=current, version=current.version)
+    with org_scope(tree.a.city, actor_id=people.finance_head.pk):
+        return payments.payment_mark_paid(
+            actor=people.finance_head, payment=payment, paid_on=TODAY, bank_reference=reference
+        )
+
+
+def test_a_refund_over_several_partial_payments_gets_a_red_receipt_against_each_receipt_it_reverses(
+    billed: Tree,
+) -> None:
+    """The unit paid its 100 yuan in three parts (30, 40, 30); a member of 50 yuan leaves and is
+    paid back: the latest receipt is reversed whole (30) and the one before for the rest (20),
+    each red receipt naming its original, numbered on in the agent point's sequence."""
+    _receive(billed, "30.00", "B-1")
+    _receive(billed, "40.00", "B-2")
+    _receive(billed, None, "B-3")
+    first, second, third = _receipts(billed)
+    with unscoped():
+        member = Enrollment.objects.filter(policy=billed.a.policy).order_by("number").first()
+    assert member is not None and member.premium == Decimal("50.00") and third.amount == Decimal("30.00")
+    with org_scope(billed.a.city, actor_id=billed.a.office_user.pk):
+        enrollment_cancel(actor=billed.a.office_user, enrollment=member, reason="调离")
+    paid = _refund_paid(billed, Decimal("50.00"), "TF-9")
+    reds = [r for r in _receipts(billed) if r.kind == ReceiptKind.REFUND]
+    code = billed.a.county.code
+    assert [(r.number, r.original_id, r.amount) for r in reds] == [
+        (f"{code}-{TODAY.year}-000004", third.pk, Decimal("30.00")),
+        (f"{code}-{TODAY.year}-000005", second.pk, Decimal("20.00")),
+    ]
+    assert all(r.entry_id == paid.entry_id for r in reds)
+    # What was still owed after each, read as the unit's account stands: 30 back of 100 paid, then 50.
+    assert [r.outstanding_after for r in reds] == [Decimal("30.00"), Decimal("50.00")]
+    with unscoped():  # the money went out once, by the payment's one entry
+        assert ledger.balance_get(office=billed.a.city, plan=billed.a.plan, account=Account.PREMIUM_REFUNDS) == 50
+        assert JournalEntry.objects.filter(kind__in=["premium_refund", "premium_refunded"]).count() == 1
+    agent = _login(billed.a.county_agent)
+    for red, original in zip(reds, (third, second), strict=True):
+        text = pdf_text(agent.get(reverse("finance:receipt_pdf", kwargs={"receipt_pk": red.pk})).content)
+        assert "红字" in text and red.number in text and original.number in text and paid.number in text
+        assert "-" + money_text(red.amount) in text and money_capitals(red.amount) in text
+    with unscoped():
+        assert not first.refunds.exists()
+    # The payment's page names its red receipts and the receipts they reverse.
+    page = _login(billed.a.office_user).get(reverse("finance:payment_detail", kwargs={"payment_pk": paid.pk}))
+    shown = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="red-receipts"' in shown
+    assert all(r.number in shown for r in reds) and third.number in shown and second.number in shown
+
+
+def test_a_refund_its_receipts_do_not_cover_writes_no_red_receipt(billed: Tree) -> None:
+    """Paid 30 of 100 yuan, a member of 50 yuan paid back: the one receipt does not cover it, so
+    no red receipt is written (the payment and its entry are the record)."""
+    _receive(billed, "30.00", "B-1")
+    with unscoped():
+        member = Enrollment.objects.filter(policy=billed.a.policy).order_by("number").first()
+    assert member is not None
+    with org_scope(billed.a.city, actor_id=billed.a.office_user.pk):
+        enrollment_cancel(actor=billed.a.office_user, enrollment=member, reason="调离")
+    paid = _refund_paid(billed, Decimal("50.00"), "TF-8")
+    assert paid.status == "paid" and [r.kind for r in _receipts(billed)] == [ReceiptKind.RECEIPT]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet, Sum
 
 from enrollment.models import Endorsement, Policy
-from finance.models import JournalEntry, PremiumReceipt, ReceiptKind
+from finance.models import JournalEntry, PaymentKind, PaymentRequest, PremiumReceipt, ReceiptKind
 from finance.rules import ZERO
 from mutualaid.models import Organisation
 
@@ -88,3 +88,12 @@ def receipt_list(*, office: Organisation | None = None) -> QuerySet[PremiumRecei
     if office is not None:
         receipts = receipts.filter(org=office)
     return receipts.order_by("-year", "-sequence")
+
+
+def payment_red_receipts(*, payment: PaymentRequest) -> list[PremiumReceipt]:
+    """The red receipts a premium refund paid as a payment wrote, one per receipt it reversed, in
+    the order they were numbered. Read in the caller's scope (the paying office's tree)."""
+    if payment.entry_id is None or payment.kind != PaymentKind.PREMIUM_REFUND:
+        return []
+    found = PremiumReceipt.objects.filter(entry_id=payment.entry_id, kind=ReceiptKind.REFUND)
+    return list(found.select_related("original").order_by("year", "sequence"))

@@ -85,33 +85,61 @@ def _share(part: Decimal, whole: Decimal, step: Decimal = RATIO) -> Decimal | No
 def _judge(row: Solvency, band: Band) -> None:
     """Where the row stands against its band, with a sentence per reason it leaves it."""
     row.band = band
+    reserve = row.reserve_ratio if row.pools else None
+    row.status, row.problems = band_judge(
+        band=band,
+        fund_balance=row.fund_balance,
+        months_covered=row.months_covered,
+        loss_ratio=row.loss_ratio,
+        reserve_ratio=reserve,
+    )
+
+
+def band_judge(
+    *,
+    band: Band,
+    fund_balance: Decimal,
+    months_covered: Decimal | None,
+    loss_ratio: Decimal | None,
+    reserve_ratio: Decimal | None = None,
+) -> tuple[str, list[str]]:
+    """Where a fund stands against a band of reasonable surplus (WITHIN, BELOW or ABOVE), with a
+    sentence per reason it leaves it: below when overdrawn, covering fewer months of payouts than
+    the band's least, paying out more than its highest loss ratio, or holding less reserve than
+    the share set aside (`reserve_ratio` None: not judged); above when it covers more months or
+    pays out less than the band's lowest loss ratio. The solvency page and the simulator's
+    projection of a proposal (reporting/simulations.py) read a fund the same way."""
     below: list[str] = []
     above: list[str] = []
-    if row.fund_balance < 0:
-        below.append(_("the fund is overdrawn by %(amount)s yuan") % {"amount": numbers.money_text(-row.fund_balance)})
-    if row.months_covered is not None and row.fund_balance >= 0:  # an overdraft is said above
-        months = {"months": row.months_covered, "min": band.months_min, "max": band.months_max}
-        if row.months_covered < band.months_min:
+    if fund_balance < 0:
+        below.append(_("the fund is overdrawn by %(amount)s yuan") % {"amount": numbers.money_text(-fund_balance)})
+    if months_covered is not None and fund_balance >= 0:  # an overdraft is said above
+        months = {"months": months_covered, "min": band.months_min, "max": band.months_max}
+        if months_covered < band.months_min:
             below.append(_("it covers %(months)s months of payouts, fewer than %(min)s") % months)
-        elif row.months_covered > band.months_max:
+        elif months_covered > band.months_max:
             above.append(_("it covers %(months)s months of payouts, more than %(max)s") % months)
-    if row.loss_ratio is not None:
+    if loss_ratio is not None:
         ratios = {
-            "ratio": numbers.percent_text(row.loss_ratio),
+            "ratio": numbers.percent_text(loss_ratio),
             "min": numbers.percent_text(band.loss_min),
             "max": numbers.percent_text(band.loss_max),
         }
-        if row.loss_ratio > band.loss_max:
+        if loss_ratio > band.loss_max:
             below.append(_("the loss ratio is %(ratio)s, above %(max)s") % ratios)
-        elif row.loss_ratio < band.loss_min:
+        elif loss_ratio < band.loss_min:
             above.append(_("the loss ratio is %(ratio)s, below %(min)s") % ratios)
-    if row.pools and row.reserve_ratio is not None and row.reserve_ratio < band.reserve_min:
+    if reserve_ratio is not None and reserve_ratio < band.reserve_min:
         below.append(
             _("the reserve is %(ratio)s of the year's premium, less than the %(min)s set aside")
-            % {"ratio": numbers.percent_text(row.reserve_ratio), "min": numbers.percent_text(band.reserve_min)}
+            % {"ratio": numbers.percent_text(reserve_ratio), "min": numbers.percent_text(band.reserve_min)}
         )
-    row.status = BELOW if below else ABOVE if above else WITHIN
-    row.problems = below + above
+    return (BELOW if below else ABOVE if above else WITHIN), below + above
+
+
+def share_of(part: Decimal, whole: Decimal, step: Decimal = RATIO) -> Decimal | None:
+    """`part` as a share of `whole`, to `step` (a loss ratio to 0.0001, months to 0.1); None without a whole."""
+    return _share(part, whole, step)
 
 
 def solvency_list(*, node: Organisation, on: date | None = None, every: bool = False) -> list[Solvency]:

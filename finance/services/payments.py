@@ -16,13 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims.models import PaymentBatch
-from enrollment.models import Enrollment, EnrollmentStatus, Plan, Policy
+from enrollment.models import Endorsement, Enrollment, EnrollmentStatus, Plan, Policy
 from finance.models import (
     APPROVAL_LAYERS,
     DECISION_ALWAYS,
     PAYMENT_ACCOUNTS,
     Account,
-    EntryKind,
     FinanceSettings,
     JournalEntry,
     JournalLine,
@@ -30,14 +29,12 @@ from finance.models import (
     PaymentKind,
     PaymentRequest,
     PaymentStatus,
-    PremiumReceipt,
-    ReceiptKind,
 )
 from finance.rules import CENT, ZERO, money_text, normal_balance
 from finance.selectors.payments import Overdraft, payment_overdraft_get
 from finance.services.claims_batches import batch_payment_book, batch_payment_defaults, batch_transfer_file
 from finance.services.ledger import acting_office, balance_get, books_lock, credit, debit, entry_post, number_next
-from finance.services.receipts import refund_receipt_for_payment
+from finance.services.receipts import refund_receipts_for_payment
 from mutualaid import dates
 from mutualaid.audit import records_refusals
 from mutualaid.models import Organisation, User
@@ -79,21 +76,28 @@ def _reserve_refused(available: Decimal) -> str:
 
 
 def _refundable(policy: Policy) -> Decimal:
-    """What may still be refunded on a policy: the premium of its cancelled members, less the
-    refunds prepared for it and not rejected."""
+    """What may still be refunded on a policy by a payment: the premium of its members cancelled
+    one by one, less the refunds prepared for it and not rejected.
+
+    Members ended by a correction list are not paid back this way: the correction's endorsement
+    already took their premium off what the unit owes (and, where the collecting office pools the
+    plan, off its premium income), so what the unit paid for them is a credit on its receivable,
+    paid back from its receipt by a red receipt (finance/services/receipts.py). Refunding them
+    here too would book the same premium as a cost a second time (6011)."""
     cancelled = Enrollment.objects.filter(policy=policy, status=EnrollmentStatus.CANCELLED).aggregate(
         total=Sum("premium")
     )["total"]
+    ended = Endorsement.objects.filter(policy=policy).aggregate(total=Sum("ended_premium"))["total"]
     refunded = (
         PaymentRequest.objects.filter(policy=policy, kind=PaymentKind.PREMIUM_REFUND)
         .exclude(status=PaymentStatus.REJECTED)
         .aggregate(total=Sum("amount"))["total"]
     )
-    # Paid back from a receipt with a red receipt of its own (finance/services/receipts.py).
-    returned = PremiumReceipt.objects.filter(
-        policy=policy, kind=ReceiptKind.REFUND, entry__kind=EntryKind.PREMIUM_REFUNDED
-    ).aggregate(total=Sum("amount"))["total"]
-    return (cancelled or ZERO) - (refunded or ZERO) - (returned or ZERO)
+    return (cancelled or ZERO) - (ended or ZERO) - (refunded or ZERO)
+
+
+def _ended_by_corrections(policy: Policy) -> bool:
+    return Endorsement.objects.filter(policy=policy, ended_premium__gt=0).exists()
 
 
 def _refund_policy(plan: Plan | None, number: str, amount: Decimal | None, errors: dict[str, str]) -> Policy | None:
@@ -112,6 +116,11 @@ def _refund_policy(plan: Plan | None, number: str, amount: Decimal | None, error
             "Policy %(number)s has %(room)s yuan of premium of cancelled members not yet refunded: cancel the members "
             "first, or refund less."
         ) % {"number": policy.number, "room": money_text(max(room, ZERO))}
+        if _ended_by_corrections(policy):
+            errors["amount"] += " " + _(
+                "Members ended by a correction list are not refunded by a payment: what the unit paid for them is "
+                "paid back from its receipt with a red receipt (Receipts page)."
+            )
     return policy
 
 
@@ -381,8 +390,8 @@ def payment_mark_paid(
         locked.entry = batch_payment_book(actor=actor, payment=locked, paid_on=paid_on, bank_reference=reference)
     else:
         locked.entry = _book(actor, locked, paid_on, reference)
-        if locked.kind == PaymentKind.PREMIUM_REFUND:  # its red receipt points at this entry
-            refund_receipt_for_payment(actor=actor, payment=locked, entry=locked.entry)
+        if locked.kind == PaymentKind.PREMIUM_REFUND:  # its red receipts point at this entry
+            refund_receipts_for_payment(actor=actor, payment=locked, entry=locked.entry)
     locked.status, locked.paid_on, locked.paid_by = PaymentStatus.PAID, paid_on, actor
     locked.bank_reference, locked.version = reference, locked.version + 1
     locked.save()

@@ -7,13 +7,15 @@ payments booked at once wait for each other, and a payment rolled back takes its
 so the numbers run without a gap. A refund is a red receipt (红字收据) of its own, pointing at
 the receipt it pays back; nothing written is ever changed (the database refuses it).
 
-A refund is booked by one path only. Premium of cancelled members is paid back by a payment of
-the kind premium refund, approved in layers (finance/services/payments.py): its entry books it
-(6011) and its red receipt is written against the unit's receipt pointing at that same entry
-(`refund_receipt_for_payment`), booking nothing of its own. A red receipt made here, from the
-receipt, pays back only what the unit paid beyond the premium made receivable (a correction's
-endorsement took members' premium off what it owes): back onto the receivable (1122). Each path
-counts what the other paid back, so the same money never goes out twice.
+A refund is booked by one path only, and each path pays back its own members. Premium of members
+cancelled one by one is paid back by a payment of the kind premium refund, approved in layers
+(finance/services/payments.py): its entry books it (6011) and its red receipts, one against each
+of the unit's receipts it reverses, point at that same entry (`refund_receipts_for_payment`),
+booking nothing of their own. Members ended by a correction list had their premium taken off what the unit owes by the
+correction's endorsement (off premium income too, where the collecting office pools the plan): a
+red receipt made here, from the receipt, pays back what the unit paid beyond its premium, back
+onto the receivable (1122), and the payment path refuses them, so the premium is never taken off
+the books twice.
 """
 
 from __future__ import annotations
@@ -31,9 +33,7 @@ from finance.models import (
     Account,
     EntryKind,
     JournalEntry,
-    PaymentKind,
     PaymentRequest,
-    PaymentStatus,
     PremiumReceipt,
     ReceiptKind,
 )
@@ -178,54 +178,69 @@ def premium_payment_book(
 
 
 def unit_credit_get(*, policy: Policy) -> Decimal:
-    """What the unit has paid on the policy beyond its premium (its active members' now), less
-    what was paid back already by either path (every red receipt, a premium refund's included)
-    and the premium refunds on their way (prepared or approved, their red receipt not yet
-    written): the most a red receipt made from a receipt pays back."""
+    """What the unit has paid on the policy beyond its premium (its active members' now, after
+    the corrections' endorsements), less what red receipts made from a receipt paid back already:
+    the most a red receipt made from a receipt pays back. A premium refund paid as a payment pays
+    back members cancelled one by one, whose premium the policy still counts; it does not touch
+    this credit (finance/services/payments.py, `_refundable`)."""
     receipts = PremiumReceipt.objects.filter(policy=policy)
     sums = receipts.aggregate(
         paid=Sum("amount", filter=Q(kind=ReceiptKind.RECEIPT)),
-        returned=Sum("amount", filter=Q(kind=ReceiptKind.REFUND)),
+        returned=Sum("amount", filter=Q(kind=ReceiptKind.REFUND, entry__kind=EntryKind.PREMIUM_REFUNDED)),
     )
-    coming = (
-        PaymentRequest.objects.filter(policy=policy, kind=PaymentKind.PREMIUM_REFUND)
-        .filter(status__in=[PaymentStatus.PENDING, PaymentStatus.APPROVED])
-        .aggregate(total=Sum("amount"))["total"]
-    )
-    return (sums["paid"] or ZERO) - (sums["returned"] or ZERO) - (coming or ZERO) - policy.premium
+    return (sums["paid"] or ZERO) - (sums["returned"] or ZERO) - policy.premium
 
 
-def refund_receipt_for_payment(*, actor: User, payment: PaymentRequest, entry: JournalEntry) -> PremiumReceipt | None:
-    """The red receipt of a premium refund paid as a payment: against the unit's latest receipt
-    of the policy with enough left, given by the paying office or an agent point below it (the
-    agent point collected, its city pays back), numbered in the giver's sequence; it points at
-    the payment's entry and books nothing. None where no such receipt exists (the payment, its
-    approvals and its entry are then the record)."""
+def _receipt_left(receipt: PremiumReceipt) -> Decimal:
+    """What of a receipt's money has not been paid back by a red receipt yet."""
+    return receipt.amount - (receipt.refunds.aggregate(total=Sum("amount"))["total"] or ZERO)
+
+
+def refund_receipts_for_payment(*, actor: User, payment: PaymentRequest, entry: JournalEntry) -> list[PremiumReceipt]:
+    """The red receipts of a premium refund paid as a payment: against the unit's receipts of the
+    policy it reverses, the latest first, each for what is left of it until the refund is
+    covered, so a unit that paid in parts gets back one red receipt per receipt, each naming its
+    original's number. Given by the paying office or an agent point below it (the agent point
+    collected, its city pays back), numbered in the giver's sequence without gaps; each points at
+    the payment's entry and books nothing. None where the unit's receipts do not cover the refund
+    (the payment, its approvals and its entry are then the record)."""
     policy = payment.policy
     if policy is None:
-        return None
+        return []
     candidates = PremiumReceipt.objects.filter(
         policy=policy, org_path__startswith=payment.org.path, kind=ReceiptKind.RECEIPT
     ).select_related("org", "endorsement")
+    slices: list[tuple[PremiumReceipt, Decimal]] = []
+    still = payment.amount
     for receipt in candidates.order_by("-year", "-sequence"):
-        left = receipt.amount - (receipt.refunds.aggregate(total=Sum("amount"))["total"] or ZERO)
-        if left >= payment.amount:
-            paid = premium_paid_get(policy=policy, endorsement=receipt.endorsement)
-            reason = _("Payment %(number)s: %(purpose)s") % {"number": payment.number, "purpose": payment.purpose}
-            return _receipt_write(
+        part = min(_receipt_left(receipt), still)
+        if part > 0:
+            slices.append((receipt, part))
+            still -= part
+        if still == 0:
+            break
+    if still > 0:
+        return []
+    reason = (_("Payment %(number)s: %(purpose)s") % {"number": payment.number, "purpose": payment.purpose})[:200]
+    written = []
+    for receipt, part in slices:
+        paid = premium_paid_get(policy=policy, endorsement=receipt.endorsement)
+        written.append(
+            _receipt_write(
                 actor=actor,
                 office=receipt.org,
                 entry=entry,
                 policy=policy,
                 endorsement=receipt.endorsement,
-                amount=payment.amount,
+                amount=part,
                 premium_due=receipt.premium_due,
-                outstanding_after=receipt.premium_due - paid + payment.amount,
+                outstanding_after=receipt.premium_due - paid + part,
                 kind=ReceiptKind.REFUND,
                 original=receipt,
-                reason=reason[:200],
+                reason=reason,
             )
-    return None
+        )
+    return written
 
 
 def _refund_checks(actor: User, receipt: PremiumReceipt, bank_reference: str, reason: str) -> Organisation:

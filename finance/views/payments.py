@@ -29,6 +29,7 @@ from finance.selectors.payments import (
     payment_overdraft_get,
     payment_queue_mine,
 )
+from finance.selectors.premiums import payment_red_receipts
 from finance.services import payments
 from finance.tables import PaymentFilter, PaymentTable
 from finance.views.base import show_error
@@ -152,6 +153,7 @@ class PaymentDetailView(StaffView):
             and user.pk not in {a.approver_id for a in signed.values()},
             layer_label=LAYER_LABELS[layer[0]] if layer else "",
             overdraw_shortfall=money_text(payment.overdraw_shortfall) if payment.overdraw_shortfall else "",
+            red_receipts=payment_red_receipts(payment=payment),
             **payment_actions(user, payment),
         )
         return context
