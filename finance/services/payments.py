@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -81,8 +81,9 @@ def _reserve_refused(available: Decimal) -> str:
 def _refundable(policy: Policy) -> Decimal:
     """What may still be refunded on a policy: the premium of its cancelled members, less the
     refunds prepared for it and not rejected."""
+    # The unions' levels' part is taken back from their receivables, never refunded to the unit.
     cancelled = Enrollment.objects.filter(policy=policy, status=EnrollmentStatus.CANCELLED).aggregate(
-        total=Sum("premium")
+        total=Sum(F("premium") - F("levels_part"))
     )["total"]
     refunded = (
         PaymentRequest.objects.filter(policy=policy, kind=PaymentKind.PREMIUM_REFUND)

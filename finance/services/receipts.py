@@ -192,7 +192,8 @@ def unit_credit_get(*, policy: Policy) -> Decimal:
         .filter(status__in=[PaymentStatus.PENDING, PaymentStatus.APPROVED])
         .aggregate(total=Sum("amount"))["total"]
     )
-    return (sums["paid"] or ZERO) - (sums["returned"] or ZERO) - (coming or ZERO) - policy.premium
+    owed = policy.premium - policy.levels_part  # the union levels' part is theirs to pay
+    return (sums["paid"] or ZERO) - (sums["returned"] or ZERO) - (coming or ZERO) - owed
 
 
 def refund_receipt_for_payment(*, actor: User, payment: PaymentRequest, entry: JournalEntry) -> PremiumReceipt | None:
