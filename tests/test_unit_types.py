@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from mutualaid.models import Organisation, OrgKind
-from mutualaid.tenancy import unscoped
+from mutualaid.tenancy import org_scope, unscoped
 from tests.conftest import Tree
 from tests.factories import unit_credit_code
 from tests.test_rankings import YEAR, _rank, ranked  # noqa: F401 (the fixture)
@@ -107,3 +107,29 @@ def test_the_rankings_page_and_api_take_the_type_and_refuse_another(ranked: Tree
     assert download.status_code == 200
     assert client.get(reverse("reporting:rankings_xlsx"), {**query, "unit_type": "NaN"}).status_code == 400
     assert ranked.a.county.kind == OrgKind.COUNTY
+
+
+def test_the_targets_page_narrows_to_a_type_and_totals_the_units_targets_by_type(ranked: Tree) -> None:  # noqa: F811
+    from decimal import Decimal
+
+    from reporting import services
+    from tests.factories import OrganisationFactory
+
+    a = ranked.a
+    with unscoped():
+        state = OrganisationFactory(
+            code="XAQ61U7", name="甲XA直属国企工会", parent=a.city, headcount=80, unit_type="state"
+        )
+    with org_scope(a.city, actor_id=a.office_user.pk):
+        services.target_set(
+            actor=a.office_user, target_org=state, plan=a.plan, year=YEAR, people=60, premium=Decimal("3000")
+        )
+    client = Client()
+    client.force_login(a.office_user)
+    query: dict[str, Any] = {"year": YEAR, "plan": a.plan.pk}
+    every = client.get(reverse("reporting:targets"), query).content.decode()
+    assert a.county.name in every and "甲XA直属国企工会" in every and 'data-testid="targets-by-unit-type"' in every
+    narrowed = client.get(reverse("reporting:targets"), {**query, "unit_type": "state"}).content.decode()
+    assert "甲XA直属国企工会" in narrowed and a.county.name not in narrowed
+    assert "国有企业" in narrowed and "3,000.00" in narrowed
+    assert client.get(reverse("reporting:targets"), {**query, "unit_type": "１"}).status_code == 400
