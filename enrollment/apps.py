@@ -31,6 +31,7 @@ class EnrollmentConfig(AppConfig):
         register_url_objects(
             {
                 "plan_pk": "enrollment.Plan",
+                "period_pk": "enrollment.Period",
                 "list_pk": "enrollment.MemberList",
                 "policy_pk": "enrollment.Policy",
                 "endorsement_pk": "enrollment.Endorsement",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from enrollment.models import Endorsement, Policy
+from enrollment.models import Endorsement, Enrollment, Policy
 from mutualaid.events import Event
 from mutualaid.models import User
 
@@ -25,3 +25,12 @@ class EndorsementIssued(Event):
 
     endorsement: Endorsement  # its number, effective date, premium month, members and premium
     actor: User  # the office head who approved the list
+
+
+@dataclass(frozen=True)
+class EnrollmentCancelled(Event):
+    """A member's enrollment was cancelled (a leaver, a death, a mistake), inside the
+    cancellation's transaction: what the union levels granted for the member is taken back."""
+
+    enrollment: Enrollment  # the cancelled enrollment, its list, policy and levels' part
+    actor: User  # who cancelled it

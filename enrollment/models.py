@@ -347,6 +347,9 @@ class Policy(TenantOwned):
     member_part = models.DecimalField(_("paid by members"), default=Decimal("0"), **MONEY)
     unit_part = models.DecimalField(_("paid by the unit"), default=Decimal("0"), **MONEY)
     union_part = models.DecimalField(_("union subsidy"), default=Decimal("0"), **MONEY)
+    levels_part = models.DecimalField(
+        _("union levels' subsidies"), default=Decimal("0"), db_default=Decimal("0"), **MONEY
+    )
     # The highest member (card) number given on this policy: the next list's members are
     # numbered after it, so a number is never given twice, even after a cancellation.
     last_member_number = models.PositiveIntegerField(default=0, editable=False)
@@ -381,6 +384,9 @@ class Endorsement(TenantOwned):
     member_part = models.DecimalField(_("paid by members"), default=Decimal("0"), **MONEY)
     unit_part = models.DecimalField(_("paid by the unit"), default=Decimal("0"), **MONEY)
     union_part = models.DecimalField(_("union subsidy"), default=Decimal("0"), **MONEY)
+    levels_part = models.DecimalField(
+        _("union levels' subsidies"), default=Decimal("0"), db_default=Decimal("0"), **MONEY
+    )
     first_member_number = models.PositiveIntegerField(_("first member number"), default=0)
     last_member_number = models.PositiveIntegerField(_("last member number"), default=0)
     issued_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, related_name="+")
@@ -467,6 +473,7 @@ class Enrollment(TenantOwned):
     member_part = models.DecimalField(**MONEY)
     unit_part = models.DecimalField(**MONEY)
     union_part = models.DecimalField(**MONEY)
+    levels_part = models.DecimalField(default=Decimal("0"), db_default=Decimal("0"), **MONEY)
     status = models.CharField(
         _("status"), max_length=10, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
     )
@@ -585,3 +592,9 @@ class UnitContact(TenantOwned):
     class Meta(TenantOwned.Meta):
         verbose_name = _("unit contact person")
         constraints = [models.UniqueConstraint(fields=["org"], name="unit_contact_once_per_unit")]
+
+
+# Subsidies from several union levels live in enrollment/subsidymodels.py, loaded with these models.
+from enrollment.subsidymodels import PeriodSubsidy, SubsidyShare, UnionLevel  # noqa: E402
+
+__all__ = ["PeriodSubsidy", "SubsidyShare", "UnionLevel"]

@@ -20,6 +20,10 @@ class PremiumSplit:
     union_part: Decimal
     unit_part: Decimal
     member_part: Decimal
+    # The union levels' subsidies (省总、市总、县区总、单位工会) together, and each level's part as
+    # (PeriodSubsidy id, amount) in the period's order: owed by those levels, not by the unit.
+    levels_part: Decimal = Decimal("0")
+    levels: tuple[tuple[int, Decimal], ...] = ()
 
 
 def subsidy_for(*, kind: str, amount: Decimal, stages: list[dict[str, str]], enrolled_on: date) -> Decimal:
@@ -34,11 +38,35 @@ def subsidy_for(*, kind: str, amount: Decimal, stages: list[dict[str, str]], enr
     return Decimal("0")
 
 
-def premium_split(*, shares: int, premium_per_share: Decimal, subsidy: Decimal, unit_ratio: Decimal) -> PremiumSplit:
+def levels_for(*, shares: int, per_share: list[Decimal], room: Decimal) -> list[Decimal]:
+    """Each union level's subsidy for one member: its amount per share × the member's shares, in
+    the period's order, never together more than `room` (the premium the union subsidy leaves)."""
+    parts: list[Decimal] = []
+    left = max(room, Decimal("0"))
+    for amount in per_share:
+        part = min(money(amount * shares), left)
+        parts.append(part)
+        left -= part
+    return parts
+
+
+def premium_split(
+    *,
+    shares: int,
+    premium_per_share: Decimal,
+    subsidy: Decimal,
+    unit_ratio: Decimal,
+    levels: tuple[tuple[int, Decimal], ...] = (),
+) -> PremiumSplit:
     """Premium = shares × premium per share; the union subsidy comes off first (never more than
-    the premium), the unit pays its share of the rest, the member the remainder, so the three
-    parts always add up to the premium exactly."""
+    the premium), then the union levels' subsidies (`levels`: each level's per-share amount,
+    capped by `levels_for`), the unit pays its share of the rest, the member the remainder, so
+    the parts always add up to the premium exactly."""
     premium = money(premium_per_share * shares)
     union_part = min(money(subsidy), premium)
-    unit_part = money((premium - union_part) * unit_ratio)
-    return PremiumSplit(premium, union_part, unit_part, premium - union_part - unit_part)
+    parts = levels_for(shares=shares, per_share=[amount for _id, amount in levels], room=premium - union_part)
+    levels_part = sum(parts, Decimal("0"))
+    unit_part = money((premium - union_part - levels_part) * unit_ratio)
+    member_part = premium - union_part - levels_part - unit_part
+    each = tuple((level_id, part) for (level_id, _amount), part in zip(levels, parts, strict=True))
+    return PremiumSplit(premium, union_part, unit_part, member_part, levels_part, each)

@@ -23,13 +23,16 @@ from enrollment.models import (
     ListRow,
     MemberList,
     Period,
+    PeriodSubsidy,
     Plan,
     Policy,
     SubsidyKind,
+    SubsidyShare,
 )
 from enrollment.rules import PremiumSplit, premium_split, subsidy_for
 from mutualaid import idcheck, pii
 from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.numbers import money_text
 from mutualaid.roles import roles_holding
 from mutualaid.tenancy import unscoped
 
@@ -287,8 +290,41 @@ def member_list_premium_split(*, member_list: MemberList, period: Period, today:
         stages=period.subsidy_stages,
         enrolled_on=joined if period.subsidy_kind == SubsidyKind.STAGED else period.starts_on,
     )
+    levels = tuple((level.pk, level.per_share) for level in period_subsidy_list(period=period))
     return premium_split(
-        shares=shares, premium_per_share=period.premium_per_share, subsidy=subsidy, unit_ratio=period.unit_ratio
+        shares=shares,
+        premium_per_share=period.premium_per_share,
+        subsidy=subsidy,
+        unit_ratio=period.unit_ratio,
+        levels=levels,
+    )
+
+
+def period_subsidy_list(*, period: Period) -> list[PeriodSubsidy]:
+    """The union levels' subsidies of a period, in the order they were recorded."""
+    with unscoped():  # kept by the office that runs the plan, above the units and offices that read them
+        return list(PeriodSubsidy.objects.filter(period_id=period.pk).select_related("payer").order_by("pk"))
+
+
+def period_subsidy_texts(*, period_ids: list[int]) -> dict[int, str]:
+    """Each period's union level subsidies as one line a person reads: "省总工会 5.00元/份；…"."""
+    with unscoped():  # the periods offered from above; their subsidies are kept by the offices running them
+        rows = list(PeriodSubsidy.objects.filter(period_id__in=period_ids).select_related("payer").order_by("pk"))
+    texts: dict[int, list[str]] = {}
+    for row in rows:
+        texts.setdefault(row.period_id, []).append(
+            _("%(level)s (%(payer)s) %(amount)s yuan per share")
+            % {"level": row.get_level_display(), "payer": row.payer_label, "amount": money_text(row.per_share)}
+        )
+    return {period_id: "；".join(lines) for period_id, lines in texts.items()}
+
+
+def subsidy_share_list(*, policy: Policy) -> list[SubsidyShare]:
+    """What each union level owes on a policy, by list (its issue first, then its endorsements)."""
+    return list(
+        SubsidyShare.objects.filter(policy_id=policy.pk)
+        .select_related("subsidy__payer", "endorsement")
+        .order_by("endorsement__sequence", "subsidy_id")
     )
 
 
@@ -324,7 +360,12 @@ def member_list_approval_preview(*, member_list: MemberList, today: date) -> App
     members = sum(n for _shares, n in by_shares)
     each = member_list_premium_split(member_list=member_list, period=period, today=today)
     total = PremiumSplit(
-        *(part * members for part in (each.premium, each.union_part, each.unit_part, each.member_part))
+        premium=each.premium * members,
+        union_part=each.union_part * members,
+        unit_part=each.unit_part * members,
+        member_part=each.member_part * members,
+        levels_part=each.levels_part * members,
+        levels=tuple((level_id, part * members) for level_id, part in each.levels),
     )
     policy = Policy.objects.filter(org_id=member_list.org_id, period_id=member_list.period_id).first()
     return ApprovalPreview(members=members, by_shares=by_shares, each=each, total=total, policy=policy)

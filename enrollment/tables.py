@@ -268,7 +268,8 @@ class PlanTable(ListTable):
         template = reverse("enrollment:template")
         items = format_html_join(
             "",
-            '<li>{} <span class="muted small">{} — {} · {} {}</span>{} <a href="{}?period={}">{}</a></li>',
+            '<li>{} <span class="muted small">{} — {} · {} {}</span>{} <a href="{}?period={}">{}</a>'
+            ' <a href="{}">{}</a>{}</li>',
             (
                 (
                     period.label,
@@ -280,6 +281,11 @@ class PlanTable(ListTable):
                     template,
                     period.pk,
                     _("Template"),
+                    reverse("enrollment:period_subsidies", kwargs={"period_pk": period.pk}),
+                    _("Union level subsidies"),
+                    format_html(' <span class="small" data-testid="period-levels">{}</span>', period.levels_text)
+                    if getattr(period, "levels_text", "")
+                    else "",
                 )
                 for period in periods
             ),

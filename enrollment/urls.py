@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import approval_views, card_views, notice_views, views
+from enrollment import approval_views, card_views, notice_views, subsidy_views, views
 
 app_name = "enrollment"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("plans/", views.PlanListView.as_view(), name="plan_list"),
     path("plans/new/", views.PlanCreateView.as_view(), name="plan_create"),
     path("plans/<int:plan_pk>/periods/new/", views.PeriodCreateView.as_view(), name="period_create"),
+    path("periods/<int:period_pk>/subsidies/", subsidy_views.PeriodSubsidyView.as_view(), name="period_subsidies"),
     path("template.xlsx", views.TemplateDownloadView.as_view(), name="template"),
     path("lists/", views.ListListView.as_view(), name="list_list"),
     path("lists/upload/", views.UploadView.as_view(), name="upload"),

@@ -83,6 +83,9 @@ class PlanListView(ListPage):
     def prepare(self, records: list[Any]) -> None:
         office = request_office(self.request)
         periods = selectors.period_list_offered(org=office)
+        levels = selectors.period_subsidy_texts(period_ids=[period.pk for period in periods])
+        for period in periods:
+            period.levels_text = levels.get(period.pk, "")  # type: ignore[attr-defined] # for the table
         may_manage = self.request.user.has_perm("plans.manage")
         for plan in records:
             plan.shown_periods = [period for period in periods if period.plan_id == plan.pk]
@@ -416,6 +419,7 @@ class PolicyDetailView(ListPage):
             renewal=rate,
             renewal_share=rate.share if rate else None,
             endorsements=selectors.endorsement_list(policy_id=policy.pk),
+            subsidy_shares=selectors.subsidy_share_list(policy=policy),
         )
         return context
 
@@ -430,7 +434,11 @@ class EndorsementDetailView(StaffView):
         context = super().get_context_data(**kwargs)
         endorsement = _get(Endorsement, self.kwargs["endorsement_pk"], _("No such endorsement in your office's tree."))
         members = selectors.endorsement_members(endorsement=endorsement)
-        context.update(endorsement=endorsement, page=Paginator(members, 100).get_page(self.request.GET.get("page")))
+        shares = [
+            s for s in selectors.subsidy_share_list(policy=endorsement.policy) if s.endorsement_id == endorsement.pk
+        ]
+        page = Paginator(members, 100).get_page(self.request.GET.get("page"))
+        context.update(endorsement=endorsement, page=page, subsidy_shares=shares)
         return context
 
 

@@ -11,9 +11,9 @@ class FinanceConfig(AppConfig):
         ledger's protection, the subscriber that books the premium of an issued policy, the claims
         batch page's payment panel, and the demo's money."""
         from claims.events import OverpaymentFound
-        from enrollment.events import EndorsementIssued, PolicyIssued
+        from enrollment.events import EndorsementIssued, EnrollmentCancelled, PolicyIssued
         from finance import demo, permissions
-        from finance.services import premiums, recoveries
+        from finance.services import premiums, recoveries, subsidies
         from finance.views import payments
         from finance.views import recoveries as recovery_views
         from mutualaid import events
@@ -32,6 +32,7 @@ class FinanceConfig(AppConfig):
             NavItem(_("Payments"), "finance:payment_list", "finance.view", 53, "money"),
             NavItem(_("Allocations"), "finance:allocation_list", "finance.view", 53, "money"),
             NavItem(_("Income"), "finance:income_list", "finance.view", 53, "money"),
+            NavItem(_("Union subsidies receivable"), "finance:subsidy_list", "finance.view", 53, "money"),
             NavItem(_("Payments and income by kind"), "finance:flow_list", "finance.view", 53, "money"),
             NavItem(_("Deposits and bonds"), "finance:deposit_list", "finance.view", 53, "money"),
             NavItem(_("Bank reconciliation"), "finance:bank_list", "finance.view", 54, "money"),
@@ -62,6 +63,7 @@ class FinanceConfig(AppConfig):
         )
         events.subscribe(PolicyIssued, premiums.on_policy_issued)
         events.subscribe(EndorsementIssued, premiums.on_endorsement_issued)
+        events.subscribe(EnrollmentCancelled, subsidies.on_enrollment_cancelled)
         events.subscribe(OverpaymentFound, recoveries.on_overpayment_found)
         register_panel("claims.batch", payments.batch_payment_panel)
         register_panel("claims.claim", recovery_views.claim_recovery_panel)

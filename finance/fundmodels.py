@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from enrollment.subsidymodels import UnionLevel as UnionLevel  # the levels a period's subsidies name, too
 from mutualaid.money import MONEY
 from mutualaid.tenancy import TenantOwned
 
@@ -115,14 +116,6 @@ class IncomeKind(models.TextChoices):
     UNION_CONTRIBUTION = "union_contribution", _("Union contribution to the risk reserve")
     SUBSIDY = "subsidy", _("Subsidy from a union level")
     INTEREST = "interest", _("Interest on the dedicated account")
-
-
-class UnionLevel(models.TextChoices):
-    NATIONAL = "national", _("National federation (全总)")
-    PROVINCE = "province", _("Provincial federation")
-    CITY = "city", _("City federation")
-    COUNTY = "county", _("County or district federation")
-    UNIT = "unit", _("Grassroots union or employer")
 
 
 @pghistory.track()
@@ -230,3 +223,51 @@ class Deposit(TenantOwned):
 
     def __str__(self) -> str:
         return self.number
+
+
+class SubsidyMovementKind(models.TextChoices):
+    OWED = "owed", _("Owed for members taken on")
+    TAKEN_BACK = "taken_back", _("Taken back on a cancellation")
+    RECEIVED = "received", _("Received from the union")
+
+
+@pghistory.track()
+class SubsidyMovement(TenantOwned):
+    """One movement of what a union level owes the office that collects a unit's premium (its
+    receivable, 1132 应收工会补助, kept per level and payer by these rows): owed when a list is
+    approved, taken back when a member is cancelled (never refunded to the unit), received when
+    the union pays. `org` is the collecting office; each row points at the entry that booked it."""
+
+    plan = models.ForeignKey("enrollment.Plan", on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
+    subsidy = models.ForeignKey(
+        "enrollment.PeriodSubsidy", on_delete=models.PROTECT, related_name="+", verbose_name=_("union level subsidy")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=SubsidyMovementKind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    policy = models.ForeignKey("enrollment.Policy", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    endorsement = models.ForeignKey(
+        "enrollment.Endorsement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    enrollment = models.ForeignKey(
+        "enrollment.Enrollment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    entry = models.ForeignKey("finance.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    moved_on = models.DateField(_("date"))
+    bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True, default="")
+    recorded_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("union subsidy receivable movement")
+        verbose_name_plural = _("union subsidy receivable movements")
+        ordering = ["-moved_on", "-pk"]
+        indexes = [
+            models.Index(fields=["org_path"], name="subsidy_movement_subtree", opclasses=["varchar_pattern_ops"])
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="subsidy_movement_above_zero"),
+            models.UniqueConstraint(fields=["entry", "subsidy"], name="subsidy_movement_once_per_entry_and_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"

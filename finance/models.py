@@ -29,6 +29,7 @@ class Account(models.TextChoices):
     IN_TRANSIT = "1012", _("1012 Allocations in transit from the office above")
     PREMIUM_RECEIVABLE = "1122", _("1122 Premium receivable from units")
     RECOVERY_RECEIVABLE = "1131", _("1131 Overpaid claims to recover")
+    SUBSIDY_RECEIVABLE = "1132", _("1132 Union subsidies receivable")
     TREASURY_BONDS = "1101", _("1101 Treasury bonds")
     DUE_FROM_BELOW = "1221", _("1221 Remittances due from offices below")
     ALLOCATED_BELOW = "1231", _("1231 Funds allocated to offices below")
@@ -58,6 +59,7 @@ DEBIT_NORMAL = frozenset(
         Account.IN_TRANSIT,
         Account.PREMIUM_RECEIVABLE,
         Account.RECOVERY_RECEIVABLE,
+        Account.SUBSIDY_RECEIVABLE,
         Account.DUE_FROM_BELOW,
         Account.ALLOCATED_BELOW,
         Account.PREMIUM_REFUNDS,
@@ -89,6 +91,8 @@ class EntryKind(models.TextChoices):
     PREMIUM_REFUND = "premium_refund", _("Premium refunded on cancellation")
     UNION_CONTRIBUTION = "union_contribution", _("Union contribution to the reserve")
     SUBSIDY_RECEIVED = "subsidy_received", _("Subsidy from a union")
+    SUBSIDY_COLLECTED = "subsidy_collected", _("Union level's subsidy received against its receivable")
+    SUBSIDY_TAKEN_BACK = "subsidy_taken_back", _("Union level's subsidy taken back on a cancellation")
     INTEREST = "interest", _("Interest")
     DEPOSIT_PLACED = "deposit_placed", _("Deposit placed")
     DEPOSIT_MATURED = "deposit_matured", _("Deposit matured")
@@ -498,6 +502,8 @@ from finance.fundmodels import (  # noqa: E402
     DepositStatus,
     IncomeKind,
     IncomeRecord,
+    SubsidyMovement,
+    SubsidyMovementKind,
     UnionLevel,
 )
 from finance.stewardmodels import (  # noqa: E402
@@ -559,5 +565,7 @@ __all__ = [
     "RemittanceStatus",
     "StatementPeriod",
     "StatementStatus",
+    "SubsidyMovement",
+    "SubsidyMovementKind",
     "UnionLevel",
 ]

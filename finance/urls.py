@@ -17,6 +17,7 @@ from finance.views import (
     settings,
     solvency,
     statements,
+    subsidies,
 )
 
 app_name = "finance"
@@ -41,6 +42,7 @@ urlpatterns = [
     path("deposits/", deposits.DepositListView.as_view(), name="deposit_list"),
     path("deposits/<int:deposit_pk>/", deposits.DepositDetailView.as_view(), name="deposit_detail"),
     path("income/", income.IncomeListView.as_view(), name="income_list"),
+    path("subsidies/", subsidies.SubsidyReceivableView.as_view(), name="subsidy_list"),
     path("flows/", flows.FlowListView.as_view(), name="flow_list"),
     path("settings/", settings.SettingsView.as_view(), name="settings"),
     path("bank/", bank.BankListView.as_view(), name="bank_list"),

@@ -34,7 +34,7 @@ from import_export.results import RowResult
 
 from mutualaid import services
 from mutualaid.idcheck import IdError, check_credit_code, normalise_credit_code
-from mutualaid.models import ALLOWED_PARENT_KINDS, Organisation, OrgKind, User
+from mutualaid.models import ALLOWED_PARENT_KINDS, Organisation, OrgKind, UnitType, User
 from mutualaid.roles import require_permission
 from mutualaid.spreadsheets.read import read_table
 from mutualaid.spreadsheets.write import FORMULA_STARTS, Column, workbook_bytes
@@ -63,6 +63,8 @@ def unit_columns() -> list[Column]:
         _column("parent_name", gettext_lazy("Parent"), width=24, required=False),  # for people; not imported
         _column("credit_code", gettext_lazy("Unified social credit code"), width=22),
         _column("headcount", gettext_lazy("Staff headcount"), text=False, width=10),
+        # Optional, so that a workbook exported before it existed still imports (the type then stays).
+        _column("unit_type", gettext_lazy("Type of unit"), width=16, required=False),
     ]
 
 
@@ -151,6 +153,32 @@ class _HeadcountWidget(widgets.Widget):  # type: ignore[misc] # import-export is
         return value
 
 
+class _UnitTypeWidget(widgets.Widget):  # type: ignore[misc] # import-export is untyped: Widget is Any
+    """The type of unit as the export writes it (its name in Chinese or English) or its code; an
+    empty cell: not recorded."""
+
+    def clean(self, value: object, row: Any = None, **kwargs: Any) -> str:
+        text = _text(value) if isinstance(value, str) else ("" if value is None else str(value))
+        if not text:
+            return ""
+        for choice in UnitType:
+            names = {choice.value}
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    names.add(str(choice.label))
+            if text in names:
+                return choice.value
+        with translation.override("zh-hans"):
+            allowed = "、".join(str(choice.label) for choice in UnitType)
+        raise ValueError(
+            _("“%(value)s” is not a type of unit: write one of %(allowed)s, or leave the cell empty.")
+            % {"value": text[:40], "allowed": allowed}
+        )
+
+    def render(self, value: object, obj: Any = None, **kwargs: Any) -> str:
+        return str(UnitType(value).label) if value in UnitType.values else ""
+
+
 # --- The resource -------------------------------------------------------------------------------
 
 
@@ -181,10 +209,11 @@ class UnitResource(resources.ModelResource):  # type: ignore[misc] # import-expo
     parent_name = fields.Field(attribute="parent__name", column_name="parent_name", readonly=True)
     credit_code = fields.Field(attribute="credit_code", column_name="credit_code", widget=_CreditCodeWidget())
     headcount = fields.Field(attribute="headcount", column_name="headcount", widget=_HeadcountWidget())
+    unit_type = fields.Field(attribute="unit_type", column_name="unit_type", widget=_UnitTypeWidget())
 
     class Meta:
         model = Organisation
-        fields = ("code", "name", "parent", "parent_name", "credit_code", "headcount")
+        fields = ("code", "name", "parent", "parent_name", "credit_code", "headcount", "unit_type")
         import_id_fields = ("code",)
         skip_unchanged = True
         report_skipped = True
@@ -222,6 +251,11 @@ class UnitResource(resources.ModelResource):  # type: ignore[misc] # import-expo
             raise ValidationError({"credit_code": twice % {"row": self._rows_of_credit_code[credit_code]}})
         self._rows_of_credit_code[credit_code] = row[ROW]
 
+    def import_field(self, field: Any, instance: Organisation, row: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        if field.column_name == "unit_type" and instance.pk is not None and row.get("unit_type") in (None, ""):
+            return  # an empty cell, or a workbook exported before the column existed, keeps the unit's type
+        super().import_field(field, instance, row, *args, **kwargs)
+
     def after_init_instance(self, instance: Organisation, new: bool, row: dict[str, Any], **kwargs: Any) -> None:
         if not new:
             self._parent_before[instance.pk] = instance.parent_id
@@ -245,6 +279,7 @@ class UnitResource(resources.ModelResource):  # type: ignore[misc] # import-expo
 
     def save_instance(self, instance: Organisation, is_create: bool, row: dict[str, Any], **kwargs: Any) -> None:
         name, headcount, credit_code = instance.name, instance.headcount, instance.credit_code
+        unit_type = instance.unit_type
         try:
             if is_create:
                 services.org_create(
@@ -254,11 +289,17 @@ class UnitResource(resources.ModelResource):  # type: ignore[misc] # import-expo
                     parent=instance.parent,
                     headcount=headcount,
                     credit_code=credit_code,
+                    unit_type=unit_type,
                     actor=self.actor,
                 )
             else:
                 services.unit_update(
-                    unit=instance, name=name, headcount=headcount, credit_code=credit_code, actor=self.actor
+                    unit=instance,
+                    name=name,
+                    headcount=headcount,
+                    credit_code=credit_code,
+                    unit_type=unit_type,
+                    actor=self.actor,
                 )
         except PermissionDenied as error:
             raise ValidationError({"parent": str(error)}) from None

@@ -111,16 +111,25 @@ def _unit_fields(*, headcount: int | None, credit_code: str | None) -> tuple[int
 
 @transaction.atomic
 def unit_update(
-    *, unit: Organisation, name: str, headcount: int | None, credit_code: str | None, actor: User
+    *,
+    unit: Organisation,
+    name: str,
+    headcount: int | None,
+    credit_code: str | None,
+    actor: User,
+    unit_type: str | None = None,
 ) -> Organisation:
-    """Change a unit's name, headcount or credit code (an office's bulk import of its units), with
-    the checks of `org_create`. A unit does not move: its path is on every row it owns."""
+    """Change a unit's name, headcount, credit code or type (an office's bulk import of its units;
+    `unit_type` None keeps the type), with the checks of `org_create`. A unit does not move: its
+    path is on every row it owns."""
     if actor.org is None or unit.kind != OrgKind.UNIT or not _in_subtree(unit, actor.org):
         raise PermissionDenied(_("You may only change organisations inside your own office's tree."))
     unit.headcount, unit.credit_code = _unit_fields(headcount=headcount, credit_code=credit_code)
     unit.name = name.strip()
+    if unit_type is not None:
+        unit.unit_type = unit_type
     unit.full_clean(validate_unique=False)  # the unique columns are checked by the database
-    unit.save(update_fields=["name", "headcount", "credit_code"])
+    unit.save(update_fields=["name", "headcount", "credit_code", "unit_type"])
     return unit
 
 

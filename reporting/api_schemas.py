@@ -107,14 +107,28 @@ class RankingRowSerializer(RankingFiguresSerializer):
     office_kind = serializers.CharField()
 
 
+class RankingByUnitTypeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    unit_type = serializers.CharField(help_text="public, state, private, social; empty: not recorded")
+    unit_type_label = serializers.CharField()
+    people_year = serializers.IntegerField()
+    premium_year = serializers.DecimalField(max_digits=14, decimal_places=2)
+    people_last_year = serializers.IntegerField()
+    growth = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    headcount = serializers.IntegerField()
+    coverage = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+
+
 class RankingsSerializer(serializers.Serializer):  # type: ignore[type-arg]
     office = NamedRefSerializer()
     plan = NamedRefSerializer()
     year = serializers.IntegerField()
     through = serializers.CharField(help_text="YYYY-MM: the last month counted")
     sort = serializers.CharField(help_text="The figure ranked by")
+    unit_type = serializers.CharField(help_text="The type of unit counted only; empty: every unit")
+    unit_type_label = serializers.CharField()
     rows = RankingRowSerializer(many=True)
     total = RankingFiguresSerializer()
+    by_unit_type = RankingByUnitTypeSerializer(many=True, help_text="The node's units' figures by type of unit")
 
 
 FILE_NAME = OpenApiParameter(

@@ -22,7 +22,7 @@ from mutualaid import dates
 from mutualaid.badinput import whole_number
 from mutualaid.downloads import attachment, file_name
 from mutualaid.drf import HasPermission
-from mutualaid.models import Organisation
+from mutualaid.models import Organisation, UnitType
 from mutualaid.requests import request_office
 from reporting import api_schemas, exports
 from reporting.apis_archives import api_urls as archive_api_urls
@@ -125,6 +125,9 @@ class RankingsApi(APIView):
             OpenApiParameter("office", OpenApiTypes.INT, description="An office of your tree; your own by default."),
             OpenApiParameter("plan", OpenApiTypes.INT, required=True),
             OpenApiParameter("year", OpenApiTypes.INT, description="This year by default."),
+            OpenApiParameter(
+                "unit_type", OpenApiTypes.STR, description="public, state, private or social: those units only."
+            ),
             api_schemas.EXPORT,
             api_schemas.FILE_NAME,
         ],
@@ -144,13 +147,16 @@ class RankingsApi(APIView):
             raise ApiValidationError(
                 {"year": [_("%(year)s has not begun yet: ask for this year or one before it.") % {"year": year}]}
             )
+        unit_type = params.get("unit_type", "")
+        if unit_type and unit_type not in UnitType.values:
+            raise ApiValidationError({"unit_type": [_("Choose a type of unit from the list, or every type.")]})
         export = params.get("export", "")
         if export in {"xlsx", "pdf"}:
             document = exports.rankings_document(
-                node=node, plan=plan, year=year, sort=DEFAULT_SORT, pdf=export == "pdf"
+                node=node, plan=plan, year=year, sort=DEFAULT_SORT, pdf=export == "pdf", unit_type=unit_type
             )
             return attachment(document.data, content_type=document.content_type, name=document.filename)
-        return Response(rankings(node=node, plan=plan, year=year))
+        return Response(rankings(node=node, plan=plan, year=year, unit_type=unit_type))
 
 
 @extend_schema_view(

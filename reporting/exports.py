@@ -285,9 +285,11 @@ def overview_document(*, node: Organisation, month: date, pdf: bool) -> Document
     return Document(overview_workbook(figures), file_name(name, node.name, f"{month:%Y-%m}", suffix="xlsx"), XLSX)
 
 
-def rankings_document(*, node: Organisation, plan: Plan, year: int, sort: str, pdf: bool) -> Document:
-    figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort)
-    parts = (_("Rankings"), node.name, plan.name, year)
+def rankings_document(
+    *, node: Organisation, plan: Plan, year: int, sort: str, pdf: bool, unit_type: str = ""
+) -> Document:
+    figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort, unit_type=unit_type)
+    parts = (_("Rankings"), node.name, plan.name, *([figures["unit_type_label"]] if unit_type else []), year)
     if pdf:
         return Document(rankings_pdf(figures), file_name(*parts, suffix="pdf"), PDF)
     return Document(rankings_workbook(figures), file_name(*parts, suffix="xlsx"), XLSX)

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from claims.models import Claim, ClaimStatus
 from enrollment.models import Enrollment, EnrollmentStatus, Plan
-from mutualaid.models import Organisation, OrgKind
+from mutualaid.models import Organisation, OrgKind, UnitType
 from mutualaid.tenancy import unscoped
 from reporting.figures import CENT, aware, child_path, ratio
 from reporting.models import MonthFigure, Target
@@ -89,19 +89,32 @@ def ranking_plan_list(*, node: Organisation) -> list[Plan]:
 
 
 def rankings(
-    *, node: Organisation, plan: Plan, year: int, today: date | None = None, sort: str = DEFAULT_SORT
+    *,
+    node: Organisation,
+    plan: Plan,
+    year: int,
+    today: date | None = None,
+    sort: str = DEFAULT_SORT,
+    unit_type: str = "",
 ) -> dict[str, Any]:
-    """The ranked children of `node` in `plan` for `year` (to the current month for this year)."""
+    """The ranked children of `node` in `plan` for `year` (to the current month for this year).
+    With `unit_type` every figure counts only the units of that type (机关事业、国有企业…) under each
+    child, and the targets, set for a child as a whole, are left out."""
     window = Year.of(year, today or timezone.localdate())
     sort = sort if sort in SORTS else DEFAULT_SORT
+    of_type = Q(org__unit_type=unit_type) if unit_type else Q()
     children = list(
         Organisation.objects.filter(parent=node).order_by("path").only("pk", "name", "path", "kind", "headcount")
     )
-    headcounts = _headcounts(node)
-    enrolled = _enrolled(node, plan, window)
-    paid = _paid(node, plan, window)
-    renewal = _renewal_kept(node, plan, year)
-    targets = {t.target_org_id: t for t in Target.objects.filter(target_org__parent=node, plan=plan, year=year)}
+    headcounts = _headcounts(node, Q(unit_type=unit_type) if unit_type else Q())
+    enrolled = _enrolled(node, plan, window, of_type)
+    paid = _paid(node, plan, window, of_type)
+    renewal = _renewal_kept(node, plan, year) if not unit_type else _renewal(node, plan, year, unit_type)
+    targets = (
+        {t.target_org_id: t for t in Target.objects.filter(target_org__parent=node, plan=plan, year=year)}
+        if not unit_type
+        else {}
+    )
     rows = []
     for child in children:
         figures = enrolled.get(child.path, {})
@@ -124,15 +137,65 @@ def rankings(
         "year": year,
         "through": f"{year}-{window.through:02d}",
         "sort": sort,
+        "unit_type": unit_type,
+        "unit_type_label": str(UnitType(unit_type).label) if unit_type else "",
         "rows": rows,
         "total": _total(rows),
+        "by_unit_type": _by_unit_type(node, plan, window),
     }
 
 
-def _headcounts(node: Organisation) -> dict[str, int]:
-    """The staff headcount of the units under each child."""
+def _by_unit_type(node: Organisation, plan: Plan, window: Year) -> list[dict[str, Any]]:
+    """The year's figures of the node's units by type of unit (two grouped queries): people and
+    premium enrolled this year and last, headcount and coverage; units with no type recorded last."""
+    this_year = Q(created_at__gte=window.start(), created_at__lt=window.end())
+    last_year = Q(created_at__gte=window.start(1), created_at__lt=window.end(1))
+    enrolled = {
+        row["org__unit_type"]: row
+        for row in Enrollment.objects.filter(org_path__startswith=node.path, period__plan=plan)
+        .filter(this_year | last_year)
+        .values("org__unit_type")
+        .annotate(
+            people_year=Count("pk", filter=this_year),
+            premium_year=Sum("premium", filter=this_year),
+            people_last_year=Count("pk", filter=last_year),
+        )
+        .order_by()
+    }
+    headcounts = dict(
+        Organisation.objects.filter(path__startswith=node.path, kind=OrgKind.UNIT, headcount__isnull=False)
+        .values("unit_type")
+        .annotate(total=Sum("headcount"))
+        .values_list("unit_type", "total")
+        .order_by()
+    )
+    rows = []
+    for value, label in [*UnitType.choices, ("", _("Type not recorded"))]:
+        figures: Mapping[str, Any] = enrolled.get(value, {})
+        people, last = figures.get("people_year", 0), figures.get("people_last_year", 0)
+        headcount = headcounts.get(value) or 0
+        if not (people or last or headcount):
+            continue
+        rows.append(
+            {
+                "unit_type": value,
+                "unit_type_label": str(label),
+                "people_year": people,
+                "premium_year": str((figures.get("premium_year") or Decimal(0)).quantize(CENT)),
+                "people_last_year": last,
+                "growth": ratio(people - last, last),
+                "headcount": headcount,
+                "coverage": ratio(people, headcount),
+            }
+        )
+    return rows
+
+
+def _headcounts(node: Organisation, of_type: Q) -> dict[str, int]:
+    """The staff headcount of the units (of the type asked) under each child."""
     return dict(
         Organisation.objects.filter(path__startswith=node.path, kind=OrgKind.UNIT, headcount__isnull=False)
+        .filter(of_type)
         .annotate(child=child_path(node, "path"))
         .values("child")
         .annotate(total=Sum("headcount"))
@@ -140,7 +203,7 @@ def _headcounts(node: Organisation) -> dict[str, int]:
     )
 
 
-def _enrolled(node: Organisation, plan: Plan, window: Year) -> dict[str, Mapping[str, Any]]:
+def _enrolled(node: Organisation, plan: Plan, window: Year, of_type: Q) -> dict[str, Mapping[str, Any]]:
     """People and premium enrolled this year, and people enrolled last year to the same month."""
     this_year = Q(created_at__gte=window.start(), created_at__lt=window.end())
     last_year = Q(created_at__gte=window.start(1), created_at__lt=window.end(1))
@@ -148,6 +211,7 @@ def _enrolled(node: Organisation, plan: Plan, window: Year) -> dict[str, Mapping
         row["child"]: row
         for row in Enrollment.objects.filter(org_path__startswith=node.path, period__plan=plan)
         .filter(this_year | last_year)
+        .filter(of_type)
         .annotate(child=child_path(node))
         .values("child")
         .annotate(
@@ -158,7 +222,7 @@ def _enrolled(node: Organisation, plan: Plan, window: Year) -> dict[str, Mapping
     }
 
 
-def _paid(node: Organisation, plan: Plan, window: Year) -> dict[str, Decimal]:
+def _paid(node: Organisation, plan: Plan, window: Year, of_type: Q) -> dict[str, Decimal]:
     """Claims paid in the year, to the end of the month reached."""
     return dict(
         Claim.objects.filter(
@@ -168,6 +232,7 @@ def _paid(node: Organisation, plan: Plan, window: Year) -> dict[str, Decimal]:
             paid_on__gte=date(window.year, 1, 1),
             paid_on__lt=window.end_day(),
         )
+        .filter(of_type)
         .annotate(child=child_path(node))
         .values("child")
         .annotate(total=Sum("payout"))
@@ -201,9 +266,10 @@ def _renewal_kept(node: Organisation, plan: Plan, year: int) -> dict[str, Mappin
     return kept
 
 
-def _renewal(node: Organisation, plan: Plan, year: int) -> dict[str, Mapping[str, Any]]:
+def _renewal(node: Organisation, plan: Plan, year: int, unit_type: str = "") -> dict[str, Mapping[str, Any]]:
     """Of the people of last year's period, how many hold an active enrollment in this year's
-    period under the same child (matched by the blind index of the ID number)."""
+    period under the same child (matched by the blind index of the ID number); with `unit_type`,
+    of the people of units of that type only."""
     renewed_now = Enrollment.objects.filter(
         id_hash=OuterRef("id_hash"),
         status=EnrollmentStatus.ACTIVE,
@@ -216,6 +282,7 @@ def _renewal(node: Organisation, plan: Plan, year: int) -> dict[str, Mapping[str
         for row in Enrollment.objects.filter(
             org_path__startswith=node.path, period__plan=plan, period__starts_on__year=year - 1
         )
+        .filter(Q(org__unit_type=unit_type) if unit_type else Q())
         .annotate(child=child_path(node))
         .values("child")
         .annotate(

@@ -75,6 +75,8 @@ TYPED: dict[str, tuple[str, ...]] = {
     "finance.PaymentRequest": ("payee", "purpose", "meeting", "reason", "bank_reference", "overdraw_reason"),
     "finance.Allocation": ("note", "meeting", "reason", "bank_reference"),
     "finance.IncomeRecord": ("payer", "bank_reference", "note"),
+    "enrollment.PeriodSubsidy": ("payer_name",),
+    "finance.SubsidyMovement": ("bank_reference",),
     "finance.Deposit": ("institution", "bank_reference", "meeting"),
     "finance.BankStatement": ("original_name",),
     "finance.BankLine": ("reference", "counterparty", "description"),

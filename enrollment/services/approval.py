@@ -29,7 +29,7 @@ from enrollment.models import (
     PolicySequence,
 )
 from enrollment.rules import PremiumSplit
-from enrollment.services import corrections
+from enrollment.services import corrections, subsidies
 from enrollment.services.endorsements import endorsement_record
 from mutualaid import dates, events
 from mutualaid.models import Organisation, User
@@ -100,17 +100,25 @@ def member_list_approve(*, actor: User, member_list: MemberList) -> Policy:
     ListRow.objects.filter(member_list=locked).delete()
     if original is not None:
         corrections.original_supersede(original=original, correction=locked)
-    if issued_now:
+    endorsement = (
+        None
+        if issued_now
+        else endorsement_record(
+            actor=actor, policy=policy, member_list=locked, first_number=first_number, now=now, replacement=replacement
+        )
+    )
+    subsidies.subsidy_shares_record(
+        policy=policy,
+        member_list=locked,
+        endorsement=endorsement,
+        split=split,
+        stored=stored,
+        original=replaced,
+        ended=replacement.ended if replacement else 0,
+    )
+    if endorsement is None:
         events.publish(PolicyIssued(policy=policy, actor=actor))
     else:
-        endorsement = endorsement_record(
-            actor=actor,
-            policy=policy,
-            member_list=locked,
-            first_number=first_number,
-            now=now,
-            replacement=replacement,
-        )
         events.publish(EndorsementIssued(endorsement=endorsement, actor=actor))
     return policy
 
@@ -230,13 +238,13 @@ def _enrollments_insert(
                     org_id, org_path, province_id, period_id, plan_kind, policy_id, member_list_id, row_number,
                     number, name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, phone_tail_hash,
                     shares, employment_status, parent_id_hash, parent_name,
-                    starts_on, ends_on, premium, member_part, unit_part, union_part, status, cancel_reason,
+                    starts_on, ends_on, premium, member_part, unit_part, union_part, levels_part, status, cancel_reason,
                     created_at)
                 SELECT org_id, org_path, %s, %s, %s, %s, member_list_id, row_number,
                        %s + row_number() OVER (ORDER BY row_number),
                        name, id_cipher, id_hash, id_masked, gender, birth_date, phone_cipher, phone_tail_hash,
                        shares, employment_status, parent_id_hash, parent_name,
-                       %s, %s, %s, %s, %s, %s, 'active', '', %s
+                       %s, %s, %s, %s, %s, %s, %s, 'active', '', %s
                 FROM enrollment_listrow WHERE member_list_id = %s AND ok
                 """,
                 [
@@ -251,6 +259,7 @@ def _enrollments_insert(
                     split.member_part,
                     split.unit_part,
                     split.union_part,
+                    split.levels_part,
                     now,
                     member_list.pk,
                 ],
@@ -272,9 +281,10 @@ def _policy_totals_update(policy: Policy) -> None:
         member_part=Sum("member_part"),
         unit_part=Sum("unit_part"),
         union_part=Sum("union_part"),
+        levels_part=Sum("levels_part"),
     )
     policy.member_count = totals["members"]
     policy.share_count = totals["shares"] or 0
-    for part in ("premium", "member_part", "unit_part", "union_part"):
+    for part in ("premium", "member_part", "unit_part", "union_part", "levels_part"):
         setattr(policy, part, totals[part] or Decimal("0"))
     policy.save()

@@ -124,7 +124,12 @@ class Replacement:
     corrected: int = 0  # whose details changed; the others stay as they were
     ended_premium: Decimal = Decimal("0")
     ended_parts: dict[str, Decimal] = field(
-        default_factory=lambda: {"member_part": Decimal("0"), "unit_part": Decimal("0"), "union_part": Decimal("0")}
+        default_factory=lambda: {
+            "member_part": Decimal("0"),
+            "unit_part": Decimal("0"),
+            "union_part": Decimal("0"),
+            "levels_part": Decimal("0"),
+        }
     )
 
 

@@ -46,6 +46,7 @@ def endorsement_record(
         member_part=Sum("member_part"),
         unit_part=Sum("unit_part"),
         union_part=Sum("union_part"),
+        levels_part=Sum("levels_part"),
     )
     return Endorsement.objects.create(
         org=policy.org,
@@ -61,6 +62,7 @@ def endorsement_record(
         member_part=(totals["member_part"] or Decimal("0")) - ended.ended_parts["member_part"],
         unit_part=(totals["unit_part"] or Decimal("0")) - ended.ended_parts["unit_part"],
         union_part=(totals["union_part"] or Decimal("0")) - ended.ended_parts["union_part"],
+        levels_part=(totals["levels_part"] or Decimal("0")) - ended.ended_parts["levels_part"],
         ended_count=ended.ended,
         ended_premium=ended.ended_premium,
         corrected_count=ended.corrected,

@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from enrollment.events import EnrollmentCancelled
 from enrollment.models import Enrollment, EnrollmentStatus
-from mutualaid import dates, pii
+from mutualaid import dates, events, pii
 from mutualaid.audit import records_refusals
 from mutualaid.models import User
 from mutualaid.roles import require_permission
@@ -31,6 +32,7 @@ def enrollment_cancel(*, actor: User, enrollment: Enrollment, reason: str, on: d
         raise ValidationError({"on": _("The cancellation date must lie within the coverage.")})
     locked.status, locked.cancelled_on, locked.cancel_reason = EnrollmentStatus.CANCELLED, on, reason.strip()[:200]
     locked.save(update_fields=["status", "cancelled_on", "cancel_reason"])
+    events.publish(EnrollmentCancelled(enrollment=locked, actor=actor))
     return locked
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from enrollment.models import Endorsement, Policy
 from finance.models import JournalEntry, PaymentKind, PaymentRequest, PremiumReceipt, ReceiptKind
@@ -35,7 +35,7 @@ def receivable_list(*, office: Organisation) -> QuerySet[Policy]:
     policies = (
         Policy.objects.filter(org__parent=office)
         .select_related("org", "period__plan")
-        .annotate(added=Sum("endorsements__premium"))
+        .annotate(added=Sum(F("endorsements__premium") - F("endorsements__levels_part")))
         .order_by("-issued_at")[:300]
     )
     paid = _paid_by([p.pk for p in policies])
@@ -47,7 +47,8 @@ def receivable_list(*, office: Organisation) -> QuerySet[Policy]:
     )
     for policy in policies:
         # The figures ride on the row for the template; Policy (enrollment's) declares no such field.
-        issue = policy.premium - (policy.added or 0)
+        # What the unit owes: the premium less the union levels' subsidies, each level owing its own.
+        issue = policy.premium - policy.levels_part - (policy.added or 0)
         policy.issue_premium = issue  # type: ignore[attr-defined]
         got = paid.get((policy.pk, None))
         if got is None:
@@ -72,13 +73,15 @@ def endorsement_receivable_list(*, office: Organisation) -> list[Endorsement]:
         ).values_list("idempotency_key", flat=True)
     )
     for endorsement in endorsements:
+        due = endorsement.premium - endorsement.levels_part
         got = paid.get((endorsement.policy_id, endorsement.pk))
         if got is None:
-            got = endorsement.premium if f"endorsement-premium:{endorsement.pk}" in earlier else ZERO
+            got = due if f"endorsement-premium:{endorsement.pk}" in earlier else ZERO
         # The figures ride on the row for the template, as on the policies above.
+        endorsement.due = due  # type: ignore[attr-defined]
         endorsement.paid = got  # type: ignore[attr-defined]
-        endorsement.outstanding = endorsement.premium - got  # type: ignore[attr-defined]
-        endorsement.received = endorsement.premium - got <= 0  # type: ignore[attr-defined]
+        endorsement.outstanding = due - got  # type: ignore[attr-defined]
+        endorsement.received = due - got <= 0  # type: ignore[attr-defined]
     return endorsements
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -84,8 +84,9 @@ def _refundable(policy: Policy) -> Decimal:
     plan, off its premium income), so what the unit paid for them is a credit on its receivable,
     paid back from its receipt by a red receipt (finance/services/receipts.py). Refunding them
     here too would book the same premium as a cost a second time (6011)."""
+    # The unions' levels' part is taken back from their receivables, never refunded to the unit.
     cancelled = Enrollment.objects.filter(policy=policy, status=EnrollmentStatus.CANCELLED).aggregate(
-        total=Sum("premium")
+        total=Sum(F("premium") - F("levels_part"))
     )["total"]
     ended = Endorsement.objects.filter(policy=policy).aggregate(total=Sum("ended_premium"))["total"]
     refunded = (

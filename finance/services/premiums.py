@@ -8,13 +8,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.events import EndorsementIssued, PolicyIssued
 from enrollment.models import Endorsement, Period, Plan, Policy
 from finance.models import Account, EntryKind, JournalEntry
+from finance.services import subsidies
 from finance.services.ledger import Leg, acting_office, credit, debit, entry_post, office_pools
 from finance.services.receipts import premium_payment_book
 from mutualaid.models import Organisation, User
@@ -32,15 +33,21 @@ def collecting_office_get(*, unit: Organisation) -> Organisation:
     return Organisation.objects.get(pk=unit.parent_id)
 
 
-def _receivable_legs(*, office: Organisation, plan: Plan, premium: Decimal, union: Decimal) -> list[Leg]:
-    """Premium receivable: income where the collecting office runs the plan (the union's
-    subsidy as subsidy income), otherwise due to the office above."""
+def _receivable_legs(
+    *, office: Organisation, plan: Plan, premium: Decimal, union: Decimal, levels: Decimal
+) -> list[Leg]:
+    """Premium receivable: from the unit, less the union levels' subsidies, which each level owes
+    on its own receivable (1132); income where the collecting office runs the plan (the unions'
+    subsidies as subsidy income), otherwise due to the office above."""
+    legs = [debit(Account.PREMIUM_RECEIVABLE, premium - levels), debit(Account.SUBSIDY_RECEIVABLE, levels)]
     if not office_pools(office=office, plan=plan):
-        return [debit(Account.PREMIUM_RECEIVABLE, premium), credit(Account.DUE_TO_ABOVE, premium)]
-    legs = [debit(Account.PREMIUM_RECEIVABLE, premium), credit(Account.PREMIUM_INCOME, premium - union)]
-    if union > 0:
-        legs.append(credit(Account.SUBSIDY_INCOME, union))
-    return legs
+        legs.append(credit(Account.DUE_TO_ABOVE, premium))
+    else:
+        legs += [
+            credit(Account.PREMIUM_INCOME, premium - union - levels),
+            credit(Account.SUBSIDY_INCOME, union + levels),
+        ]
+    return [leg for leg in legs if leg.debit or leg.credit]
 
 
 def _receivable_post(
@@ -50,20 +57,21 @@ def _receivable_post(
     period: Period,
     premium: Decimal,
     union: Decimal,
+    levels: Decimal,
     posted_on: date,
     memo: str,
     key: str,
-) -> None:
+) -> JournalEntry | None:
     """A unit's premium made receivable in the books of the office that collects it. A negative
     premium (a correction's endorsement that ends more than it adds) takes the difference back
     by the opposite entry, in its own month: what was booked before is never rewritten."""
     if premium == 0:
-        return
+        return None
     office = collecting_office_get(unit=unit)
-    legs = _receivable_legs(office=office, plan=period.plan, premium=abs(premium), union=abs(union))
+    legs = _receivable_legs(office=office, plan=period.plan, premium=abs(premium), union=abs(union), levels=abs(levels))
     if premium < 0:
         legs = [Leg(account=leg.account, debit=leg.credit, credit=leg.debit) for leg in legs]
-    entry_post(
+    return entry_post(
         actor=actor,
         office=office,
         plan=period.plan,
@@ -78,32 +86,38 @@ def _receivable_post(
 def on_policy_issued(event: PolicyIssued) -> None:
     """A policy makes its premium receivable on the day it was issued."""
     policy = event.policy
-    _receivable_post(
+    entry = _receivable_post(
         actor=event.actor,
         unit=policy.org,
         period=policy.period,
         premium=policy.premium,
         union=policy.union_part,
+        levels=policy.levels_part,
         posted_on=timezone.localdate(policy.issued_at),
         memo=_("Policy %(number)s of %(unit)s") % {"number": policy.number, "unit": policy.org.name},
         key=f"policy:{policy.pk}",
     )
+    if entry is not None:
+        subsidies.subsidy_owed_record(actor=event.actor, entry=entry, policy=policy, endorsement=None)
 
 
 def on_endorsement_issued(event: EndorsementIssued) -> None:
     """An endorsement makes its own premium receivable on its effective date: in its month's
     books, never in the month the policy was issued."""
     endorsement, policy = event.endorsement, event.endorsement.policy
-    _receivable_post(
+    entry = _receivable_post(
         actor=event.actor,
         unit=policy.org,
         period=policy.period,
         premium=endorsement.premium,
         union=endorsement.union_part,
+        levels=endorsement.levels_part,
         posted_on=endorsement.effective_on,
         memo=_("Endorsement %(number)s of %(unit)s") % {"number": endorsement.number, "unit": policy.org.name},
         key=f"endorsement:{endorsement.pk}",
     )
+    if entry is not None:
+        subsidies.subsidy_owed_record(actor=event.actor, entry=entry, policy=policy, endorsement=endorsement)
 
 
 def _check_receipt(actor: User, policy: Policy, bank_reference: str) -> Organisation:
@@ -117,10 +131,11 @@ def _check_receipt(actor: User, policy: Policy, bank_reference: str) -> Organisa
 
 
 def policy_issue_premium(*, policy: Policy) -> Decimal:
-    """The premium of the policy's issue: its premium less what its endorsements added, which
-    each endorsement makes receivable (and is paid) on its own."""
-    added = Endorsement.objects.filter(policy=policy).aggregate(total=Sum("premium"))["total"]
-    return policy.premium - (added or Decimal("0"))
+    """What the unit owes for the policy's issue: its premium less the union levels' subsidies
+    (owed by those levels), less what its endorsements added, which each endorsement makes
+    receivable (and is paid) on its own."""
+    added = Endorsement.objects.filter(policy=policy).aggregate(total=Sum(F("premium") - F("levels_part")))["total"]
+    return policy.premium - policy.levels_part - (added or Decimal("0"))
 
 
 @transaction.atomic
@@ -168,7 +183,7 @@ def endorsement_premium_receive(
         office=office,
         policy=policy,
         endorsement=endorsement,
-        due=endorsement.premium,
+        due=endorsement.premium - endorsement.levels_part,
         amount=amount,
         received_on=received_on,
         bank_reference=bank_reference,

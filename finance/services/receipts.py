@@ -188,7 +188,8 @@ def unit_credit_get(*, policy: Policy) -> Decimal:
         paid=Sum("amount", filter=Q(kind=ReceiptKind.RECEIPT)),
         returned=Sum("amount", filter=Q(kind=ReceiptKind.REFUND, entry__kind=EntryKind.PREMIUM_REFUNDED)),
     )
-    return (sums["paid"] or ZERO) - (sums["returned"] or ZERO) - policy.premium
+    owed = policy.premium - policy.levels_part  # the union levels' part is theirs to pay
+    return (sums["paid"] or ZERO) - (sums["returned"] or ZERO) - owed
 
 
 def _receipt_left(receipt: PremiumReceipt) -> Decimal:

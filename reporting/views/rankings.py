@@ -5,14 +5,23 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mutualaid.models import Organisation
+from mutualaid.models import Organisation, UnitType
 from mutualaid.views import StaffView
 from reporting import exports, jobs, rankings
 from reporting.views.base import download, node_asked
+
+
+def unit_type_asked(request: HttpRequest) -> str:
+    """The type of unit the rankings are narrowed to ("" for every unit); another value is a 400."""
+    asked = request.GET.get("unit_type", "")
+    if asked and asked not in UnitType.values:
+        raise BadRequest(_("Choose a type of unit from the list, or every type."))
+    return asked
 
 
 def _ranking_choice(request: HttpRequest) -> tuple[Organisation, Any, int, str, list[Any]]:
@@ -34,7 +43,8 @@ class RankingsView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         node, plan, year, sort, plans = _ranking_choice(self.request)
-        figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort) if plan else None
+        unit_type = unit_type_asked(self.request)
+        figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort, unit_type=unit_type) if plan else None
         cols = exports.ranking_columns()
         context.update(
             node=node,
@@ -43,13 +53,17 @@ class RankingsView(StaffView):
             year=year,
             sort=sort,
             sorts=rankings.SORTS,
+            unit_type=unit_type,
+            unit_types=UnitType.choices,
             figures=figures,
             columns=cols,
             rows=[(row, [exports.display(row.get(k), f) for k, _h, f in cols]) for row in figures["rows"]]
             if figures
             else [],
             total=[exports.display(figures["total"].get(k), f) for k, _h, f in cols] if figures else [],
-            query=urlencode({"office": node.pk, "year": year, "plan": plan.pk if plan else "", "sort": sort}),
+            query=urlencode(
+                {"office": node.pk, "year": year, "plan": plan.pk if plan else "", "sort": sort, "unit_type": unit_type}
+            ),
             parent=Organisation.objects.filter(pk=node.parent_id).first() if node.parent_id else None,
         )
         return context
@@ -63,4 +77,7 @@ class RankingsDownloadView(StaffView):
         node, plan, year, sort, _plans = _ranking_choice(request)
         if plan is None:
             raise Http404(_("Choose a plan."))
-        return download(exports.rankings_document(node=node, plan=plan, year=year, sort=sort, pdf=self.pdf))
+        unit_type = unit_type_asked(request)
+        return download(
+            exports.rankings_document(node=node, plan=plan, year=year, sort=sort, pdf=self.pdf, unit_type=unit_type)
+        )

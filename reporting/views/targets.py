@@ -17,12 +17,13 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mutualaid.models import Organisation
+from mutualaid.models import Organisation, OrgKind, UnitType
 from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
 from reporting import jobs, rankings
 from reporting.models import Target
 from reporting.services import target_set
+from reporting.views.rankings import unit_type_asked
 
 ROW_FIELD = re.compile(r"^(people|premium|coverage)_(\d+)$")
 HUNDRED = Decimal(100)
@@ -56,9 +57,10 @@ class TargetsView(StaffView):
         plan = next((p for p in plans if str(p.pk) == wanted), None) if wanted else (plans[0] if plans else None)
         return year, plan, plans
 
-    def _rows(self, year: int | None, plan: Any) -> list[TargetRow]:
+    def _rows(self, year: int | None, plan: Any, unit_type: str = "") -> list[TargetRow]:
         office = request_office(self.request)
-        children = list(Organisation.objects.filter(parent=office).order_by("path"))
+        below = Organisation.objects.filter(parent=office)
+        children = list((below.filter(unit_type=unit_type) if unit_type else below).order_by("path"))
         targets = {}
         if year and plan:
             targets = {t.target_org_id: t for t in Target.objects.filter(org=office, plan=plan, year=year)}
@@ -79,11 +81,16 @@ class TargetsView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         year, plan, plans = self._choice(kwargs.get("data", self.request.GET))
+        unit_type = unit_type_asked(self.request) if "data" not in kwargs else ""
+        rows = kwargs.get("rows") or self._rows(year, plan, unit_type)
         context.update(
             year=year or timezone.localdate().year,
             plan=plan,
             plans=plans,
-            rows=kwargs.get("rows") or self._rows(year, plan),
+            rows=rows,
+            unit_type=unit_type,
+            unit_types=UnitType.choices,
+            by_unit_type=_targets_by_unit_type(rows),
             can_edit=self.request.user.has_perm("reporting.targets"),
         )
         return context
@@ -153,6 +160,22 @@ class TargetsView(StaffView):
             % {"year": year, "plan": plan.name, "count": len(figures)},
         )
         return redirect(f"{request.path}?{urlencode({'year': year, 'plan': plan.pk})}")
+
+
+def _targets_by_unit_type(rows: list[TargetRow]) -> list[dict[str, Any]]:
+    """The targets of the units directly below, totalled by type of unit (the rows shown)."""
+    totals: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row.office.kind != OrgKind.UNIT or row.target is None:
+            continue
+        kind = row.office.unit_type
+        label = str(UnitType(kind).label) if kind else _("Type not recorded")
+        total = totals.setdefault(kind, {"label": label, "units": 0, "people": 0, "premium": Decimal(0)})
+        total["units"] += 1
+        total["people"] += row.target.people or 0
+        total["premium"] += row.target.premium or Decimal(0)
+    order = [*UnitType.values, ""]
+    return [totals[kind] for kind in sorted(totals, key=order.index)]
 
 
 def _posted_rows(data: Any) -> dict[int, dict[str, str]]:

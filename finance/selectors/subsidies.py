@@ -1,0 +1,67 @@
+"""What each union level owes an office's books (1132 应收工会补助), per level and payer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from enrollment.models import UnionLevel
+from finance.models import SubsidyMovement, SubsidyMovementKind
+from finance.rules import ZERO
+from mutualaid.models import Organisation
+
+
+@dataclass(frozen=True)
+class SubsidyReceivable:
+    subsidy_id: int
+    plan_name: str
+    period_label: str
+    level: str  # the level as a person reads it
+    payer: str
+    per_share: Decimal
+    owed: Decimal
+    taken_back: Decimal
+    received: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.owed - self.taken_back - self.received
+
+
+def subsidy_receivable_list(*, office: Organisation) -> list[SubsidyReceivable]:
+    """The office's receivable of each union level's subsidy, by plan, period and level (one
+    query: the period's subsidy rides on the movements' join)."""
+    rows = (
+        SubsidyMovement.objects.filter(org=office)
+        .values(
+            "subsidy_id",
+            "subsidy__level",
+            "subsidy__payer__name",
+            "subsidy__payer_name",
+            "subsidy__per_share",
+            "subsidy__period__label",
+            "plan__name",
+        )
+        .annotate(
+            owed=Sum("amount", filter=Q(kind=SubsidyMovementKind.OWED)),
+            back=Sum("amount", filter=Q(kind=SubsidyMovementKind.TAKEN_BACK)),
+            received=Sum("amount", filter=Q(kind=SubsidyMovementKind.RECEIVED)),
+        )
+        .order_by("plan__name", "subsidy__period__label", "subsidy_id")
+    )
+    return [
+        SubsidyReceivable(
+            subsidy_id=row["subsidy_id"],
+            plan_name=row["plan__name"],
+            period_label=row["subsidy__period__label"],
+            level=str(UnionLevel(row["subsidy__level"]).label),
+            payer=row["subsidy__payer__name"] or row["subsidy__payer_name"],
+            per_share=row["subsidy__per_share"],
+            owed=row["owed"] or ZERO,
+            taken_back=row["back"] or ZERO,
+            received=row["received"] or ZERO,
+        )
+        for row in rows
+    ]

@@ -1,0 +1,177 @@
+"""What the union levels owe on the premium (1132 应收工会补助), kept per level and payer by
+`SubsidyMovement`: owed when a policy or endorsement is booked, taken back when a member is
+cancelled (the receivable reduced, nothing refunded to the unit), received when a level pays."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+
+from enrollment.events import EnrollmentCancelled
+from enrollment.models import Endorsement, Policy, SubsidyShare
+from finance.models import Account, EntryKind, JournalEntry, SubsidyMovement, SubsidyMovementKind
+from finance.rules import CENT, ZERO, money_text
+from finance.services.ledger import acting_office, books_lock, credit, debit, entry_post, office_pools
+from mutualaid import dates
+from mutualaid.models import User
+from mutualaid.roles import require_permission
+
+
+def subsidy_owed_record(*, actor: User, entry: JournalEntry, policy: Policy, endorsement: Endorsement | None) -> None:
+    """The levels' parts of a policy's issue or an endorsement, each on its level's receivable,
+    beside the entry that booked them (a correction's negative part is taken back)."""
+    shares = SubsidyShare.objects.filter(policy=policy, endorsement=endorsement).exclude(amount=0)
+    SubsidyMovement.objects.bulk_create(
+        SubsidyMovement(
+            org=entry.org,
+            org_path=entry.org.path,
+            plan_id=entry.plan_id,
+            subsidy_id=share.subsidy_id,
+            kind=SubsidyMovementKind.OWED if share.amount > 0 else SubsidyMovementKind.TAKEN_BACK,
+            amount=abs(share.amount),
+            policy=policy,
+            endorsement=endorsement,
+            entry=entry,
+            moved_on=entry.posted_on,
+            recorded_by=actor,
+        )
+        for share in shares
+    )
+
+
+def on_enrollment_cancelled(event: EnrollmentCancelled) -> None:
+    """A cancelled member's levels' parts leave the levels' receivables, in the books of the
+    office that collects the unit's premium: the unit is not refunded what the unions granted."""
+    member = event.enrollment
+    shares = list(SubsidyShare.objects.filter(member_list_id=member.member_list_id, per_member__gt=0))
+    total = sum((share.per_member for share in shares), ZERO)
+    if total == 0:
+        return
+    # The collecting office is the unit's parent (finance.services.premiums.collecting_office_get),
+    # read through the policy's row: whoever cancels may act below it.
+    policy = Policy.objects.select_related("org__parent", "period__plan").get(pk=member.policy_id)
+    office = policy.org.parent
+    if office is None:
+        raise ValueError("a unit always lies below an office")
+    plan = policy.period.plan
+    against = Account.SUBSIDY_INCOME if office_pools(office=office, plan=plan) else Account.DUE_TO_ABOVE
+    entry = entry_post(
+        actor=event.actor,
+        office=office,
+        plan=plan,
+        kind=EntryKind.SUBSIDY_TAKEN_BACK,
+        posted_on=dates.business_today(),
+        memo=_("Union subsidies of member %(number)s of policy %(policy)s taken back on cancellation")
+        % {"number": member.number, "policy": policy.number},
+        legs=[debit(against, total), credit(Account.SUBSIDY_RECEIVABLE, total)],
+        key=f"subsidy-taken-back:{member.pk}",
+    )
+    if SubsidyMovement.objects.filter(entry=entry).exists():
+        return
+    SubsidyMovement.objects.bulk_create(
+        SubsidyMovement(
+            org=office,
+            org_path=office.path,
+            plan=plan,
+            subsidy_id=share.subsidy_id,
+            kind=SubsidyMovementKind.TAKEN_BACK,
+            amount=share.per_member,
+            policy=policy,
+            enrollment=member,
+            entry=entry,
+            moved_on=entry.posted_on,
+            recorded_by=event.actor,
+        )
+        for share in shares
+    )
+
+
+def subsidy_outstanding_get(*, office_id: int, subsidy_id: int) -> Decimal:
+    """What one level still owes the office: owed, less taken back, less received."""
+    sums = SubsidyMovement.objects.filter(org_id=office_id, subsidy_id=subsidy_id).aggregate(
+        owed=Sum("amount", filter=Q(kind=SubsidyMovementKind.OWED)),
+        back=Sum("amount", filter=Q(kind=SubsidyMovementKind.TAKEN_BACK)),
+        received=Sum("amount", filter=Q(kind=SubsidyMovementKind.RECEIVED)),
+    )
+    return (sums["owed"] or ZERO) - (sums["back"] or ZERO) - (sums["received"] or ZERO)
+
+
+def _receive_errors(amount: Decimal | None, received_on: date | None, reference: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if amount is None or not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+        errors["amount"] = _("Enter an amount above 0, in yuan with at most two decimals.")
+    if not reference:
+        errors["bank_reference"] = _("Enter the bank's reference of the money received.")
+    elif len(reference) > 60:
+        errors["bank_reference"] = _("Enter the bank's reference in at most 60 characters.")
+    if received_on is None or received_on > dates.business_today():
+        errors["received_on"] = _("Enter the date the money arrived, today at the latest.")
+    return errors
+
+
+@transaction.atomic
+def subsidy_payment_receive(
+    *,
+    actor: User,
+    subsidy_id: int | None,
+    amount: Decimal | None,
+    received_on: date | None,
+    bank_reference: str,
+) -> SubsidyMovement:
+    """A union level paid (all or part of) what it owes the actor's office: bank debited, the
+    level's receivable credited. The same bank reference for the same level is the same payment;
+    more than the level still owes is refused."""
+    require_permission(actor, "finance.remit")  # whoever books the unit's premium books the unions' part
+    office = acting_office(actor)
+    reference = bank_reference.strip()
+    errors = _receive_errors(amount, received_on, reference)
+    first = (
+        SubsidyMovement.objects.filter(org=office, subsidy_id=subsidy_id).select_related("plan", "subsidy").first()
+        if subsidy_id is not None
+        else None
+    )
+    if first is None:
+        errors["subsidy"] = _("Choose a union level's subsidy that your office's books hold a receivable of.")
+    if errors or first is None or amount is None or received_on is None:
+        raise ValidationError(errors)
+    key = f"subsidy-received:{office.pk}:{first.subsidy_id}:{reference}"
+    books_lock(office=office, plan=first.plan)
+    done = SubsidyMovement.objects.filter(entry__idempotency_key=key, kind=SubsidyMovementKind.RECEIVED).first()
+    if done is not None:
+        return done
+    owed = subsidy_outstanding_get(office_id=office.pk, subsidy_id=first.subsidy_id)
+    if amount > owed:
+        raise ValidationError(
+            {
+                "amount": _("%(payer)s owes %(owed)s yuan on this subsidy: enter at most that amount.")
+                % {"payer": first.subsidy.payer_label, "owed": money_text(max(owed, ZERO))}
+            }
+        )
+    label = first.subsidy.get_level_display()
+    entry = entry_post(
+        actor=actor,
+        office=office,
+        plan=first.plan,
+        kind=EntryKind.SUBSIDY_COLLECTED,
+        posted_on=received_on,
+        memo=_("Subsidy of %(level)s received from %(payer)s") % {"level": label, "payer": first.subsidy.payer_label},
+        legs=[debit(Account.BANK, amount), credit(Account.SUBSIDY_RECEIVABLE, amount)],
+        key=key,
+        bank_reference=reference,
+    )
+    return SubsidyMovement.objects.create(
+        org=office,
+        plan=first.plan,
+        subsidy_id=first.subsidy_id,
+        kind=SubsidyMovementKind.RECEIVED,
+        amount=amount,
+        entry=entry,
+        moved_on=received_on,
+        bank_reference=reference,
+        recorded_by=actor,
+    )
