@@ -40,8 +40,13 @@ ensure_environment()
 # Each test process stores uploads and generated files in a directory of its own, removed when it
 # ends: a file one worker's test deletes (retention, a withdrawn list) cannot be another's, and a
 # run leaves nothing behind in the project's media/. The workers a test starts inherit it.
-if "MEDIA_ROOT" not in os.environ:
+# pytest-xdist's workers inherit the controlling process's environment: each makes its own folder
+# (a file name holds a row's number, which each worker's database gives out from 1 again).
+_MEDIA_OF = "MUTUALAID_TEST_MEDIA_OF"  # the process of the run the folder is for
+_process = os.environ.get("PYTEST_XDIST_WORKER", "")
+if "MEDIA_ROOT" not in os.environ or os.environ.get(_MEDIA_OF, "") != _process:
     os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="mutualaid-test-media-")
+    os.environ[_MEDIA_OF] = _process
     atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], ignore_errors=True)
 _number = _worker_number()
 if _number is not None:

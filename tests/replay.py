@@ -25,6 +25,7 @@ import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -34,6 +35,7 @@ T = TypeVar("T")
 class Recording:
     sql: str  # the rows the build added or changed, written back with the triggers off
     value: Any  # what the build returned, copied for each test
+    files: dict[Path, bytes]  # the files the build stored (an upload, a printed card), put back if gone
 
 
 _RECORDINGS: dict[tuple[Any, ...], Recording] = {}
@@ -139,11 +141,30 @@ def replayed(key: tuple[Any, ...], build: Callable[[], T]) -> T:
     if recording is not None:
         with connection.cursor() as cursor:
             cursor.execute(recording.sql)
+        for path, content in recording.files.items():  # a test may have deleted one (retention)
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
         return copy.deepcopy(recording.value)
     tables = _tables()
-    before = _rows(tables)
+    before, files_before = _rows(tables), _files()
     value = build()
     sql = _replay_sql(tables, before, _rows(tables))
     if sql is not None:
-        _RECORDINGS[key] = Recording(sql=sql, value=copy.deepcopy(value))
+        written = {path for path, stamp in _files().items() if files_before.get(path) != stamp}
+        files = {path: path.read_bytes() for path in written}
+        _RECORDINGS[key] = Recording(sql=sql, value=copy.deepcopy(value), files=files)
     return value
+
+
+def _files() -> dict[Path, tuple[int, int]]:
+    """Every file under the media folder, with when it was last written and its size: a file the
+    build writes may have a name another test process used before it."""
+    from django.conf import settings
+
+    found = {}
+    for path in Path(settings.MEDIA_ROOT).rglob("*"):
+        if path.is_file():
+            stat = path.stat()
+            found[path] = (stat.st_mtime_ns, stat.st_size)
+    return found

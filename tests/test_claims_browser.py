@@ -45,7 +45,7 @@ def test_a_claim_is_registered_reviewed_at_three_levels_paid_and_shown_on_the_me
     login(page, tree.a.county_agent)
     page.click('nav >> text="登记理赔"')
     page.fill("input[name=id_number]", member["id_number"])
-    page.click("text=查找会员")
+    page.click('button:has-text("查找会员")')
     page.wait_for_selector("input[name=enrollment]")
     page.select_option("#id_care_type", "inpatient")
     page.fill("#id_admitted_on", "2026-03-02")

@@ -87,7 +87,7 @@ PAGES = {
     "enrollment:card_jobs": 13,  # with the periods and units to print for
     "reporting:exports": 10,
     "claims:schedule_list": 13,  # the periods offered from above and their schedules, read once
-    "enrollment:plan_list": 10,  # with the periods of the plans shown, read once
+    "enrollment:plan_list": 11,  # with the periods of the plans shown, read once, and their union levels once
     "grant_list": 7,  # with the approvers awaiting an enrolment code below the grants
     "finance:fund_statement_list": 7,
 }
@@ -286,7 +286,7 @@ def test_a_policy_s_members_sort_filter_page_and_download_as_the_page_shows(
     second = client.get(url, {"page": "2", "sort": "name"}).content.decode()
     assert "第 2 页" in second and "共 3 条" in second and names[0] in second.split("<tbody", 1)[1]
     client.get(url)
-    with django_assert_num_queries(14):  # the policy, its renewal rate and endorsements, one page of members
+    with django_assert_num_queries(15):  # the policy, renewal rate, endorsements, union levels, a page of members
         assert client.get(url).status_code == 200
     # City B's policy: not found, its download neither.
     theirs = reverse("enrollment:policy_detail", kwargs={"policy_pk": walk.b.policy.pk})
