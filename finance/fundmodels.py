@@ -249,7 +249,12 @@ class SubsidyMovement(TenantOwned):
         "enrollment.Endorsement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     enrollment = models.ForeignKey(
-        "enrollment.Enrollment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "enrollment.Enrollment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enrollment"),
     )
     entry = models.ForeignKey("finance.JournalEntry", on_delete=models.PROTECT, related_name="+")
     moved_on = models.DateField(_("date"))

@@ -110,7 +110,6 @@ COLUMN_LABELS: dict[str, Promise] = {
     "unit_part": _("paid by the unit"),
     "union_part": _("union subsidy"),
     "levels_part": _("union levels' subsidies"),
-    "enrollment": _("enrollment"),
     "calculation": _("calculation"),
     "cap_left_after": _("cap left after the claim"),
     "refused_reason": _("reason for refusal"),

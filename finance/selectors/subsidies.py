@@ -30,9 +30,25 @@ class SubsidyReceivable:
         return self.owed - self.taken_back - self.received
 
 
+def _movement_sums() -> dict[str, Sum]:
+    """A level's movements summed by kind: what it owes, what was taken back, what it paid."""
+    return {
+        "owed": Sum("amount", filter=Q(kind=SubsidyMovementKind.OWED)),
+        "back": Sum("amount", filter=Q(kind=SubsidyMovementKind.TAKEN_BACK)),
+        "received": Sum("amount", filter=Q(kind=SubsidyMovementKind.RECEIVED)),
+    }
+
+
+def subsidy_outstanding_get(*, office_id: int, subsidy_id: int) -> Decimal:
+    """What one level still owes the office: owed, less taken back, less received."""
+    sums = SubsidyMovement.objects.filter(org_id=office_id, subsidy_id=subsidy_id).aggregate(**_movement_sums())
+    return (sums["owed"] or ZERO) - (sums["back"] or ZERO) - (sums["received"] or ZERO)
+
+
 def subsidy_receivable_list(*, office: Organisation) -> list[SubsidyReceivable]:
     """The office's receivable of each union level's subsidy, by plan, period and level (one
     query: the period's subsidy rides on the movements' join)."""
+    sums = _movement_sums()
     rows = (
         SubsidyMovement.objects.filter(org=office)
         .values(
@@ -44,11 +60,7 @@ def subsidy_receivable_list(*, office: Organisation) -> list[SubsidyReceivable]:
             "subsidy__period__label",
             "plan__name",
         )
-        .annotate(
-            owed=Sum("amount", filter=Q(kind=SubsidyMovementKind.OWED)),
-            back=Sum("amount", filter=Q(kind=SubsidyMovementKind.TAKEN_BACK)),
-            received=Sum("amount", filter=Q(kind=SubsidyMovementKind.RECEIVED)),
-        )
+        .annotate(owed=sums["owed"], back=sums["back"], received=sums["received"])
         .order_by("plan__name", "subsidy__period__label", "subsidy_id")
     )
     return [

@@ -9,13 +9,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from enrollment.events import EnrollmentCancelled
 from enrollment.models import Endorsement, Policy, SubsidyShare
 from finance.models import Account, EntryKind, JournalEntry, SubsidyMovement, SubsidyMovementKind
 from finance.rules import CENT, ZERO, money_text
+from finance.selectors.subsidies import subsidy_outstanding_get
 from finance.services.ledger import acting_office, books_lock, credit, debit, entry_post, office_pools
 from mutualaid import dates
 from mutualaid.models import User
@@ -89,16 +89,6 @@ def on_enrollment_cancelled(event: EnrollmentCancelled) -> None:
         )
         for share in shares
     )
-
-
-def subsidy_outstanding_get(*, office_id: int, subsidy_id: int) -> Decimal:
-    """What one level still owes the office: owed, less taken back, less received."""
-    sums = SubsidyMovement.objects.filter(org_id=office_id, subsidy_id=subsidy_id).aggregate(
-        owed=Sum("amount", filter=Q(kind=SubsidyMovementKind.OWED)),
-        back=Sum("amount", filter=Q(kind=SubsidyMovementKind.TAKEN_BACK)),
-        received=Sum("amount", filter=Q(kind=SubsidyMovementKind.RECEIVED)),
-    )
-    return (sums["owed"] or ZERO) - (sums["back"] or ZERO) - (sums["received"] or ZERO)
 
 
 def _receive_errors(amount: Decimal | None, received_on: date | None, reference: str) -> dict[str, str]:
