@@ -179,8 +179,9 @@ def remittable_levels_money(*, office: Organisation, month: date) -> dict[int, L
     that collect units' premium, to the end of the month (the day the money moved, Asia/Shanghai),
     less what its other reports carried (`levels_paid` of their lines). So a level's part is
     remitted up once it arrives, a payment booked late is carried by the next report, and a
-    refund larger than a month holds is carried on. Two queries; read in the caller's scope."""
-    rows = (
+    refund larger than a month holds is carried on. One query, and one more where a level's money
+    moved; read in the caller's scope."""
+    rows = list(
         SubsidyMovement.objects.filter(
             org_path__startswith=office.path,
             moved_on__lt=dates.add_months(month, 1),
@@ -195,7 +196,8 @@ def remittable_levels_money(*, office: Organisation, month: date) -> dict[int, L
         .order_by()
     )
     carried: dict[int, Decimal] = {}
-    for lines in Remittance.objects.filter(org=office).exclude(month=month).values_list("lines", flat=True):
+    reports = Remittance.objects.filter(org=office).exclude(month=month) if rows else Remittance.objects.none()
+    for lines in reports.values_list("lines", flat=True):
         for line in lines:
             carried[line["plan"]] = carried.get(line["plan"], ZERO) + Decimal(line.get("levels_paid", "0"))
     found = {}
@@ -216,7 +218,8 @@ def remittance_premium_due(*, office: Organisation, month: date) -> Decimal:
     """What the office's own report of `month` would carry (finance.services.remittances drafts
     it from the same rows): the premium the tree holds, that is the month's premium less the
     union levels' parts (theirs to pay), plus the levels' money received and not yet remitted
-    (`remittable_levels_money`). Zero: there is no report to draft. Three queries."""
+    (`remittable_levels_money`). Zero: there is no report to draft. Two queries, three where a
+    level's money moved."""
     held: dict[int, tuple[Decimal, Decimal]] = {
         row["period__plan_id"]: (row["premium"] or ZERO, row["levels_part"] or ZERO)
         for row in remittable_enrollments(office=office, month=month)
