@@ -273,7 +273,8 @@ def test_bad_input_on_the_refund_form_is_a_chinese_400_naming_the_field(
     assert response.status_code == 400
     text = response.content.decode()
     assert "field-error" in text and f'id="id_refund-{field}"' in text
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in text.split("field-error", 1)[1][:200])
+    error = text.split("field-error", 1)[1][:200]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in error), error
     assert _outstanding(subsidised)["陕西省总工会"] == Decimal("-20.00")
     assert client.post(reverse("finance:subsidy_list"), body).status_code == 302
     assert _outstanding(subsidised)["陕西省总工会"] == Decimal("-15.00")
