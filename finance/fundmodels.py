@@ -229,6 +229,7 @@ class SubsidyMovementKind(models.TextChoices):
     OWED = "owed", _("Owed for members taken on")
     TAKEN_BACK = "taken_back", _("Taken back on a cancellation")
     RECEIVED = "received", _("Received from the union")
+    REFUNDED = "refunded", _("Paid back to the union")
 
 
 @pghistory.track()

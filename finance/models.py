@@ -93,6 +93,7 @@ class EntryKind(models.TextChoices):
     SUBSIDY_RECEIVED = "subsidy_received", _("Subsidy from a union")
     SUBSIDY_COLLECTED = "subsidy_collected", _("Union level's subsidy received against its receivable")
     SUBSIDY_TAKEN_BACK = "subsidy_taken_back", _("Union level's subsidy taken back on a cancellation")
+    SUBSIDY_REFUNDED = "subsidy_refunded", _("Union level's subsidy paid back for members cancelled")
     INTEREST = "interest", _("Interest")
     DEPOSIT_PLACED = "deposit_placed", _("Deposit placed")
     DEPOSIT_MATURED = "deposit_matured", _("Deposit matured")

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from mutualaid import dates
 from mutualaid.badinput import whole_number
-from mutualaid.models import Organisation, User
+from mutualaid.models import Organisation, UnitType, User
 from mutualaid.numbers import month_text
 from mutualaid.replica import replica_reads
 from reporting import exports, rankings
@@ -69,7 +69,12 @@ def _params(kind: str, raw: dict[str, Any], *, office: Organisation) -> tuple[di
         raise ValidationError(_("Give the year as four digits."))
     plan = plan_get(raw.get("plan"), node=node)
     sort = raw.get("sort") if raw.get("sort") in rankings.SORTS else rankings.DEFAULT_SORT
-    return {"office": node.pk, "year": year, "plan": plan.pk, "sort": sort}, f"{node.name} · {plan.name} · {year}"
+    # The type of unit the page is narrowed to, as the page and its direct downloads read it.
+    unit_type = raw.get("unit_type") or ""
+    if unit_type not in ("", *UnitType.values):
+        raise ValidationError(_("Choose a type of unit from the list, or every type."))
+    parts = [node.name, plan.name, *([str(UnitType(unit_type).label)] if unit_type else []), str(year)]
+    return {"office": node.pk, "year": year, "plan": plan.pk, "sort": sort, "unit_type": unit_type}, " · ".join(parts)
 
 
 def export_job_create(*, actor: User, kind: str, params: dict[str, Any]) -> ExportJob:
@@ -98,7 +103,12 @@ def _build(job: ExportJob, step: Callable[[int], None]) -> exports.Document:
     plan = plan_get(params["plan"], node=node)
     step(30)
     return exports.rankings_document(
-        node=node, plan=plan, year=int(params["year"]), sort=params.get("sort", ""), pdf=pdf
+        node=node,
+        plan=plan,
+        year=int(params["year"]),
+        sort=params.get("sort", ""),
+        pdf=pdf,
+        unit_type=params.get("unit_type", ""),
     )
 
 

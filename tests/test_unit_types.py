@@ -133,3 +133,48 @@ def test_the_targets_page_narrows_to_a_type_and_totals_the_units_targets_by_type
     assert "甲XA直属国企工会" in narrowed and a.county.name not in narrowed
     assert "国有企业" in narrowed and "3,000.00" in narrowed
     assert client.get(reverse("reporting:targets"), {**query, "unit_type": "１"}).status_code == 400
+
+
+def _cells(data: bytes) -> list[tuple[Any, ...]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    return [tuple(row) for row in load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)]
+
+
+def test_the_rankings_prepared_in_the_background_keep_the_type_the_page_narrowed_to(
+    ranked: Tree,  # noqa: F811
+    settings: Any,
+    tmp_path: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from reporting.models import ExportJob
+
+    settings.MEDIA_ROOT = tmp_path
+    _typed(ranked)
+    client = Client()
+    client.force_login(ranked.a.office_user)
+    query: dict[str, Any] = {"year": YEAR, "plan": ranked.a.plan.pk, "unit_type": "private"}
+    page = client.get(reverse("reporting:rankings"), query).content.decode()
+    assert '<input type="hidden" name="unit_type" value="private">' in page
+    assert (
+        client.post(reverse("reporting:exports"), {**query, "kind": "rankings_xlsx", "unit_type": "NaN"}).status_code
+        == 302
+    )
+    with unscoped():
+        assert not ExportJob.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reporting:exports"), {**query, "kind": "rankings_xlsx"})
+    with unscoped():
+        job = ExportJob.objects.get()
+    assert job.params["unit_type"] == "private" and "非公企业" in job.title
+    url = reverse("reporting:export", kwargs={"export_pk": job.pk})
+    background = _cells(b"".join(client.get(url, {"download": 1}).streaming_content))
+    direct = _cells(client.get(reverse("reporting:rankings_xlsx"), query).content)
+    every = _cells(client.get(reverse("reporting:rankings_xlsx"), {**query, "unit_type": ""}).content)
+    assert background == direct and background != every
+    # Narrowed to non-public units, the first agent point (a state-owned unit) counts nobody.
+    first = next(row for row in background if ranked.a.county.name in row)
+    second = next(row for row in background if ranked.a.county2.name in row)  # type: ignore[attr-defined]
+    assert 1 in second and 2 not in first

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import DateField, QuerySet, Sum
+from django.db.models import DateField, Q, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from enrollment.models import Enrollment, EnrollmentStatus
-from finance.models import Remittance, RemittanceStatus
+from finance.models import Remittance, RemittanceStatus, SubsidyMovement, SubsidyMovementKind
 from finance.rules import MONEY_OFFICES, ZERO, remittance_due_dates
 from mutualaid import dates
 from mutualaid.models import Organisation
@@ -163,8 +163,74 @@ def remittable_enrollments(*, office: Organisation, month: date) -> QuerySet[Enr
     ).order_by()
 
 
+@dataclass(frozen=True)
+class LevelsMoney:
+    """A plan's union levels' money the office's tree holds and has not remitted yet: what the
+    levels paid against their receivables less what was paid back to them (for members cancelled
+    since), through a month, less what the office's other reports carried already."""
+
+    plan_name: str
+    net: Decimal
+
+
+def remittable_levels_money(*, office: Organisation, month: date) -> dict[int, LevelsMoney]:
+    """By plan run above the office, the union levels' money to carry in the office's report of
+    `month`: their payments received, less the refunds paid to them, by the offices of its tree
+    that collect units' premium, to the end of the month (the day the money moved, Asia/Shanghai),
+    less what its other reports carried (`levels_paid` of their lines). So a level's part is
+    remitted up once it arrives, a payment booked late is carried by the next report, and a
+    refund larger than a month holds is carried on. One query, and one more where a level's money
+    moved; read in the caller's scope."""
+    rows = list(
+        SubsidyMovement.objects.filter(
+            org_path__startswith=office.path,
+            moved_on__lt=dates.add_months(month, 1),
+            kind__in=[SubsidyMovementKind.RECEIVED, SubsidyMovementKind.REFUNDED],
+            plan__org_id__in=[pk for pk in office.ancestor_ids() if pk != office.pk],
+        )
+        .values("plan_id", "plan__name")
+        .annotate(
+            received=Sum("amount", filter=Q(kind=SubsidyMovementKind.RECEIVED)),
+            refunded=Sum("amount", filter=Q(kind=SubsidyMovementKind.REFUNDED)),
+        )
+        .order_by()
+    )
+    carried: dict[int, Decimal] = {}
+    reports = Remittance.objects.filter(org=office).exclude(month=month) if rows else Remittance.objects.none()
+    for lines in reports.values_list("lines", flat=True):
+        for line in lines:
+            carried[line["plan"]] = carried.get(line["plan"], ZERO) + Decimal(line.get("levels_paid", "0"))
+    found = {}
+    for row in rows:
+        net = (row["received"] or ZERO) - (row["refunded"] or ZERO) - carried.get(row["plan_id"], ZERO)
+        if net:
+            found[row["plan_id"]] = LevelsMoney(row["plan__name"], net)
+    return found
+
+
+def levels_paid_in_line(*, premium: Decimal, levels_part: Decimal, levels: Decimal) -> Decimal:
+    """What of the levels' money a plan's line carries: all of it, except that refunds to the
+    levels never take the line below zero (the rest is carried by the next report)."""
+    return max(levels, levels_part - premium)
+
+
 def remittance_premium_due(*, office: Organisation, month: date) -> Decimal:
     """What the office's own report of `month` would carry (finance.services.remittances drafts
-    it from the same rows). Zero: there is no report to draft. One query."""
-    total = remittable_enrollments(office=office, month=month).aggregate(amount=Sum("premium"))["amount"]
-    return total or ZERO
+    it from the same rows): the premium the tree holds, that is the month's premium less the
+    union levels' parts (theirs to pay), plus the levels' money received and not yet remitted
+    (`remittable_levels_money`). Zero: there is no report to draft. Two queries, three where a
+    level's money moved."""
+    held: dict[int, tuple[Decimal, Decimal]] = {
+        row["period__plan_id"]: (row["premium"] or ZERO, row["levels_part"] or ZERO)
+        for row in remittable_enrollments(office=office, month=month)
+        .values("period__plan_id")
+        .annotate(premium=Sum("premium"), levels_part=Sum("levels_part"))
+        .order_by()
+    }
+    levels = remittable_levels_money(office=office, month=month)
+    total = ZERO
+    for plan_id in held.keys() | levels.keys():
+        premium, part = held.get(plan_id, (ZERO, ZERO))
+        money = levels[plan_id].net if plan_id in levels else ZERO
+        total += premium - part + levels_paid_in_line(premium=premium, levels_part=part, levels=money)
+    return total

@@ -24,25 +24,35 @@ class SubsidyReceivable:
     owed: Decimal
     taken_back: Decimal
     received: Decimal
+    refunded: Decimal = ZERO
 
     @property
     def outstanding(self) -> Decimal:
-        return self.owed - self.taken_back - self.received
+        """What the level still owes; below zero when it paid for members cancelled since."""
+        return self.owed - self.taken_back - self.received + self.refunded
+
+    @property
+    def to_refund(self) -> Decimal:
+        """What the office owes the level back (应退): what it paid beyond what it owes."""
+        return max(-self.outstanding, ZERO)
 
 
 def _movement_sums() -> dict[str, Sum]:
-    """A level's movements summed by kind: what it owes, what was taken back, what it paid."""
+    """A level's movements summed by kind: what it owes, what was taken back, what it paid, what
+    was paid back to it."""
     return {
         "owed": Sum("amount", filter=Q(kind=SubsidyMovementKind.OWED)),
         "back": Sum("amount", filter=Q(kind=SubsidyMovementKind.TAKEN_BACK)),
         "received": Sum("amount", filter=Q(kind=SubsidyMovementKind.RECEIVED)),
+        "refunded": Sum("amount", filter=Q(kind=SubsidyMovementKind.REFUNDED)),
     }
 
 
 def subsidy_outstanding_get(*, office_id: int, subsidy_id: int) -> Decimal:
-    """What one level still owes the office: owed, less taken back, less received."""
+    """What one level still owes the office: owed, less taken back, less received, plus what was
+    paid back to it; below zero, what the office owes the level back."""
     sums = SubsidyMovement.objects.filter(org_id=office_id, subsidy_id=subsidy_id).aggregate(**_movement_sums())
-    return (sums["owed"] or ZERO) - (sums["back"] or ZERO) - (sums["received"] or ZERO)
+    return (sums["owed"] or ZERO) - (sums["back"] or ZERO) - (sums["received"] or ZERO) + (sums["refunded"] or ZERO)
 
 
 def subsidy_receivable_list(*, office: Organisation) -> list[SubsidyReceivable]:
@@ -60,7 +70,7 @@ def subsidy_receivable_list(*, office: Organisation) -> list[SubsidyReceivable]:
             "subsidy__period__label",
             "plan__name",
         )
-        .annotate(owed=sums["owed"], back=sums["back"], received=sums["received"])
+        .annotate(owed=sums["owed"], back=sums["back"], received=sums["received"], refunded=sums["refunded"])
         .order_by("plan__name", "subsidy__period__label", "subsidy_id")
     )
     return [
@@ -74,6 +84,7 @@ def subsidy_receivable_list(*, office: Organisation) -> list[SubsidyReceivable]:
             owed=row["owed"] or ZERO,
             taken_back=row["back"] or ZERO,
             received=row["received"] or ZERO,
+            refunded=row["refunded"] or ZERO,
         )
         for row in rows
     ]

@@ -84,17 +84,32 @@ def _refundable(policy: Policy) -> Decimal:
     plan, off its premium income), so what the unit paid for them is a credit on its receivable,
     paid back from its receipt by a red receipt (finance/services/receipts.py). Refunding them
     here too would book the same premium as a cost a second time (6011)."""
-    # The unions' levels' part is taken back from their receivables, never refunded to the unit.
+    # The unions' levels' part is taken back from their receivables, never refunded to the unit
+    # (a level that had paid it is paid back from its receivable: finance/services/subsidies.py).
     cancelled = Enrollment.objects.filter(policy=policy, status=EnrollmentStatus.CANCELLED).aggregate(
         total=Sum(F("premium") - F("levels_part"))
     )["total"]
-    ended = Endorsement.objects.filter(policy=policy).aggregate(total=Sum("ended_premium"))["total"]
+    ended = _ended_unit_premium(policy)
     refunded = (
         PaymentRequest.objects.filter(policy=policy, kind=PaymentKind.PREMIUM_REFUND)
         .exclude(status=PaymentStatus.REJECTED)
         .aggregate(total=Sum("amount"))["total"]
     )
     return (cancelled or ZERO) - (ended or ZERO) - (refunded or ZERO)
+
+
+def _ended_unit_premium(policy: Policy) -> Decimal:
+    """The premium less the union levels' part of the members the policy's corrections ended:
+    what `_refundable` counts of them among the cancelled, and leaves to the red receipts. A
+    correction's endorsement stores its levels' part net (what it adds less what it ends), so
+    the ended members' part is what its own members carry less that net figure."""
+    corrections = Endorsement.objects.filter(policy=policy, ended_premium__gt=0)
+    ended = corrections.aggregate(premium=Sum("ended_premium"), net_levels=Sum("levels_part"))
+    added_levels = Enrollment.objects.filter(
+        policy=policy, member_list__endorsement__in=corrections.values("pk")
+    ).aggregate(total=Sum("levels_part"))["total"]
+    ended_levels = (added_levels or ZERO) - (ended["net_levels"] or ZERO)
+    return (ended["premium"] or ZERO) - ended_levels
 
 
 def _ended_by_corrections(policy: Policy) -> bool:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from enrollment.models import Plan
 from finance.models import Account, EntryKind, FinanceSettings, Remittance, RemittanceStatus
 from finance.rules import CENT, MONEY_OFFICES, ZERO, remittance_due_date
-from finance.selectors.remittances import remittable_enrollments
+from finance.selectors.remittances import levels_paid_in_line, remittable_enrollments, remittable_levels_money
 from finance.services.ledger import credit, debit, entry_post, office_pools
 from mutualaid import dates
 from mutualaid.faults import pause_point
@@ -28,29 +28,62 @@ from mutualaid.tenancy import unscoped
 
 
 def _month_lines(office: Organisation, month: date) -> list[dict[str, Any]]:
-    """The premium that took effect in the month in the office's tree, by plan, for plans run
-    above the office (`remittable_enrollments`), each member in the month they were stored.
-    `policies` counts the policies with such members. Read in the caller's scope, which holds the
-    office's tree (the office itself drafting, or its province's monthly task)."""
-    policies = (
+    """The premium the office's tree holds for the month, by plan, for plans run above the office:
+    the premium of the members that took effect in the month (`remittable_enrollments`, each
+    member in the month they were stored) less the union levels' parts of it, which the levels
+    owe and the office has not received; plus the levels' money received and not remitted yet,
+    less what was paid back to them (`remittable_levels_money`, `levels_paid`). `policies` counts
+    the policies with such members. Read in the caller's scope, which holds the office's tree
+    (the office itself drafting, or its province's monthly task)."""
+    members = (
         remittable_enrollments(office=office, month=month)
         .values("period__plan_id", "period__plan__name")
         .annotate(
-            policies=Count("policy_id", distinct=True), members=Count("pk"), shares=Sum("shares"), amount=Sum("premium")
+            policies=Count("policy_id", distinct=True),
+            members=Count("pk"),
+            shares=Sum("shares"),
+            premium=Sum("premium"),
+            levels_part=Sum("levels_part"),
         )
-        .order_by("period__plan__name")
+        .order_by()
     )
-    return [
-        {
+    lines: dict[int, dict[str, Any]] = {
+        row["period__plan_id"]: {
             "plan": row["period__plan_id"],
             "plan_name": row["period__plan__name"],
             "policies": row["policies"],
             "members": row["members"] or 0,
             "shares": row["shares"] or 0,
-            "amount": str(row["amount"] or ZERO),
+            "premium": row["premium"] or ZERO,
+            "levels_part": row["levels_part"] or ZERO,
         }
-        for row in policies
-    ]
+        for row in members
+    }
+    levels = remittable_levels_money(office=office, month=month)
+    for plan_id, money in levels.items():
+        lines.setdefault(
+            plan_id,
+            {
+                "plan": plan_id,
+                "plan_name": money.plan_name,
+                "policies": 0,
+                "members": 0,
+                "shares": 0,
+                "premium": ZERO,
+                "levels_part": ZERO,
+            },
+        )
+    for plan_id, line in lines.items():
+        premium, part = line["premium"], line["levels_part"]
+        paid = levels_paid_in_line(
+            premium=premium, levels_part=part, levels=levels[plan_id].net if plan_id in levels else ZERO
+        )
+        line.update(
+            premium=str(premium), levels_part=str(part), levels_paid=str(paid), amount=str(premium - part + paid)
+        )
+    # A plan with no member this month whose levels' money was all paid back carries nothing.
+    kept = [line for line in lines.values() if line["members"] or Decimal(line["amount"])]
+    return sorted(kept, key=lambda line: line["plan_name"])
 
 
 @transaction.atomic

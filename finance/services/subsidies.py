@@ -1,6 +1,7 @@
 """What the union levels owe on the premium (1132 应收工会补助), kept per level and payer by
 `SubsidyMovement`: owed when a policy or endorsement is booked, taken back when a member is
-cancelled (the receivable reduced, nothing refunded to the unit), received when a level pays."""
+cancelled (the receivable reduced, nothing refunded to the unit), received when a level pays, and
+paid back to a level that had paid for members cancelled since (应退)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from finance.services.ledger import acting_office, books_lock, credit, debit, en
 from mutualaid import dates
 from mutualaid.models import User
 from mutualaid.roles import require_permission
+from mutualaid.spreadsheets.write import RISKY_STARTS
 
 
 def subsidy_owed_record(*, actor: User, entry: JournalEntry, policy: Policy, endorsement: Endorsement | None) -> None:
@@ -91,16 +93,27 @@ def on_enrollment_cancelled(event: EnrollmentCancelled) -> None:
     )
 
 
-def _receive_errors(amount: Decimal | None, received_on: date | None, reference: str) -> dict[str, str]:
+def _money_errors(amount: Decimal | None, day: date | None, reference: str, *, refund: bool = False) -> dict[str, str]:
+    """A level's payment (or, with `refund`, the office's refund to it) as entered: an amount in
+    yuan above 0, the bank's reference as the bank writes it, and a date not in the future."""
     errors: dict[str, str] = {}
     if amount is None or not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
         errors["amount"] = _("Enter an amount above 0, in yuan with at most two decimals.")
     if not reference:
-        errors["bank_reference"] = _("Enter the bank's reference of the money received.")
+        errors["bank_reference"] = (
+            _("Enter the bank's reference of the transfer paying the union back.")
+            if refund
+            else _("Enter the bank's reference of the money received.")
+        )
     elif len(reference) > 60:
         errors["bank_reference"] = _("Enter the bank's reference in at most 60 characters.")
-    if received_on is None or received_on > dates.business_today():
-        errors["received_on"] = _("Enter the date the money arrived, today at the latest.")
+    elif reference.startswith(RISKY_STARTS):
+        errors["bank_reference"] = _("A bank reference starts with a letter or a digit, not with = + - or @.")
+    if day is None or day > dates.business_today():
+        if refund:
+            errors["refunded_on"] = _("Enter the date the money was paid back, today at the latest.")
+        else:
+            errors["received_on"] = _("Enter the date the money arrived, today at the latest.")
     return errors
 
 
@@ -119,7 +132,7 @@ def subsidy_payment_receive(
     require_permission(actor, "finance.remit")  # whoever books the unit's premium books the unions' part
     office = acting_office(actor)
     reference = bank_reference.strip()
-    errors = _receive_errors(amount, received_on, reference)
+    errors = _money_errors(amount, received_on, reference)
     first = (
         SubsidyMovement.objects.filter(org=office, subsidy_id=subsidy_id).select_related("plan", "subsidy").first()
         if subsidy_id is not None
@@ -162,6 +175,71 @@ def subsidy_payment_receive(
         amount=amount,
         entry=entry,
         moved_on=received_on,
+        bank_reference=reference,
+        recorded_by=actor,
+    )
+
+
+@transaction.atomic
+def subsidy_refund_pay(
+    *,
+    actor: User,
+    subsidy_id: int | None,
+    amount: Decimal | None,
+    refunded_on: date | None,
+    bank_reference: str,
+) -> SubsidyMovement:
+    """The office pays a union level back what the level paid for members cancelled since (应退:
+    the level's receivable below zero): the receivable debited, the bank credited. The same bank
+    reference for the same level is the same refund; more than the office owes the level back is
+    refused, naming the payer and the amount."""
+    require_permission(actor, "finance.remit")  # whoever books the level's payment books its refund
+    office = acting_office(actor)
+    reference = bank_reference.strip()
+    errors = _money_errors(amount, refunded_on, reference, refund=True)
+    first = (
+        SubsidyMovement.objects.filter(org=office, subsidy_id=subsidy_id).select_related("plan", "subsidy").first()
+        if subsidy_id is not None
+        else None
+    )
+    if first is None:
+        errors["subsidy"] = _("Choose a union level's subsidy that your office's books hold a receivable of.")
+    if errors or first is None or amount is None or refunded_on is None:
+        raise ValidationError(errors)
+    key = f"subsidy-refunded:{office.pk}:{first.subsidy_id}:{reference}"
+    books_lock(office=office, plan=first.plan)
+    done = SubsidyMovement.objects.filter(entry__idempotency_key=key, kind=SubsidyMovementKind.REFUNDED).first()
+    if done is not None:
+        return done
+    owed_back = -subsidy_outstanding_get(office_id=office.pk, subsidy_id=first.subsidy_id)
+    if amount > owed_back:
+        raise ValidationError(
+            {
+                "amount": _("Your office owes %(payer)s %(owed)s yuan back on this subsidy: enter at most that amount.")
+                % {"payer": first.subsidy.payer_label, "owed": money_text(max(owed_back, ZERO))}
+            }
+        )
+    label = first.subsidy.get_level_display()
+    entry = entry_post(
+        actor=actor,
+        office=office,
+        plan=first.plan,
+        kind=EntryKind.SUBSIDY_REFUNDED,
+        posted_on=refunded_on,
+        memo=_("Subsidy of %(level)s paid back to %(payer)s for members cancelled")
+        % {"level": label, "payer": first.subsidy.payer_label},
+        legs=[debit(Account.SUBSIDY_RECEIVABLE, amount), credit(Account.BANK, amount)],
+        key=key,
+        bank_reference=reference,
+    )
+    return SubsidyMovement.objects.create(
+        org=office,
+        plan=first.plan,
+        subsidy_id=first.subsidy_id,
+        kind=SubsidyMovementKind.REFUNDED,
+        amount=amount,
+        entry=entry,
+        moved_on=refunded_on,
         bank_reference=reference,
         recorded_by=actor,
     )

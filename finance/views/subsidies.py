@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from finance.rules import money_text
 from finance.selectors.subsidies import SubsidyReceivable, subsidy_receivable_list
-from finance.services.subsidies import subsidy_payment_receive
+from finance.services.subsidies import subsidy_payment_receive, subsidy_refund_pay
 from finance.views.base import show_error
 from mutualaid.badinput import StrictNumbers
 from mutualaid.forms import DayInput
@@ -36,6 +36,17 @@ class SubsidyPaymentForm(StrictNumbers, forms.Form):
         self.fields["subsidy"].choices = choices  # type: ignore[attr-defined]
 
 
+class SubsidyRefundForm(SubsidyPaymentForm):
+    """The office pays a level back what it paid for members cancelled since (应退)."""
+
+    prefix = "refund"
+
+    def __init__(self, *args: Any, rows: list[SubsidyReceivable], **kwargs: Any) -> None:
+        super().__init__(*args, rows=rows, **kwargs)
+        del self.fields["received_on"]
+        self.fields["refunded_on"] = forms.DateField(label=gettext_lazy("Paid back on"), widget=DayInput())
+
+
 class SubsidyReceivableView(StaffView):
     """Each union level's receivable in the office's books (owed, taken back on cancellations,
     received, still owed) and the form that books a level's payment against it."""
@@ -47,11 +58,15 @@ class SubsidyReceivableView(StaffView):
         context = super().get_context_data(**kwargs)
         rows = subsidy_receivable_list(office=request_office(self.request))
         context.update(rows=rows, may_book=self.request.user.has_perm("finance.remit"))
+        context["any_to_refund"] = any(row.to_refund > 0 for row in rows)
         context.setdefault("form", SubsidyPaymentForm(rows=rows))
+        context.setdefault("refund_form", SubsidyRefundForm(rows=[row for row in rows if row.to_refund > 0]))
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
         rows = subsidy_receivable_list(office=request_office(request))
+        if request.POST.get("action") == "refund":
+            return self._refund(request, rows)
         form = SubsidyPaymentForm(request.POST, rows=rows)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -72,5 +87,30 @@ class SubsidyReceivableView(StaffView):
             return redirect("finance:subsidy_list")
         messages.success(
             request, _("%(amount)s yuan of union subsidy booked as received.") % {"amount": money_text(made.amount)}
+        )
+        return redirect("finance:subsidy_list")
+
+    def _refund(self, request: HttpRequest, rows: list[SubsidyReceivable]) -> HttpResponse:
+        form = SubsidyRefundForm(request.POST, rows=rows)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(refund_form=form), status=400)
+        data = form.cleaned_data
+        try:
+            made = subsidy_refund_pay(
+                actor=request_user(request),
+                subsidy_id=data["subsidy"],
+                amount=data["amount"],
+                refunded_on=data["refunded_on"],
+                bank_reference=data["bank_reference"],
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return self.render_to_response(self.get_context_data(refund_form=form), status=400)
+        except PermissionDenied as error:
+            show_error(request, error)
+            return redirect("finance:subsidy_list")
+        messages.success(
+            request,
+            _("%(amount)s yuan of union subsidy booked as paid back.") % {"amount": money_text(made.amount)},
         )
         return redirect("finance:subsidy_list")

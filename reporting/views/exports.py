@@ -62,7 +62,7 @@ class ExportListView(ListPage):
     def post(self, request: HttpRequest) -> HttpResponse:
         from reporting.tasks import export
 
-        params = {key: request.POST.get(key, "") for key in ("office", "month", "year", "plan", "sort")}
+        params = {key: request.POST.get(key, "") for key in ("office", "month", "year", "plan", "sort", "unit_type")}
         try:
             job = jobs.export_job_create(actor=request_user(request), kind=request.POST.get("kind", ""), params=params)
         except ValidationError as error:
