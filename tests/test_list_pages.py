@@ -90,6 +90,7 @@ PAGES = {
     "enrollment:plan_list": 11,  # with the periods of the plans shown, read once, and their union levels once
     "grant_list": 7,  # with the approvers awaiting an enrolment code below the grants
     "finance:fund_statement_list": 7,
+    "audit_list": 10,  # the people and offices who acted on the page named in one query each
 }
 # Pages whose rows the walk does not make (tests/test_claims_staffing.py makes a claim nobody can
 # review, tests/test_duties.py grants roles that approve): their total is checked against the download all the same.
