@@ -253,8 +253,12 @@ class DeadlineSummary:
 
 
 def deadline_summary(*, office: Organisation, today: date | None = None) -> DeadlineSummary:
+    """The clock of the claims `office` reviews; for a unit or an agent point, which review none,
+    the clock of the claims of its members (its tree, whoever reviews them), as its list shows."""
     today = today or dates.business_today()
-    running = Claim.objects.filter(review_office=office, status__in=CLOCK_RUNNING)
+    running = Claim.objects.filter(status__in=CLOCK_RUNNING)
+    if office.kind not in {OrgKind.UNIT, OrgKind.COUNTY}:
+        running = running.filter(review_office=office)
     return DeadlineSummary(
         office=office,
         running=running.count(),

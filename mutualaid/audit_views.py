@@ -78,9 +78,7 @@ class AuditTable(ListTable):
         order_by=("pgh_label", "pgh_created_at"),
         attrs={"td": {"class": "nowrap"}},
     )
-    record = tables.Column(
-        _("Record"), accessor="pgh_obj_model", order_by=("pgh_obj_model", "pgh_obj_id")
-    )
+    record = tables.Column(_("Record"), accessor="pgh_obj_model", order_by=("pgh_obj_model", "pgh_obj_id"))
     changes = tables.Column(
         _("Changes"), accessor="pgh_diff", orderable=False, empty_values=(), attrs={"td": {"class": "changes"}}
     )
@@ -174,7 +172,7 @@ class AuditFilter(ListFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.form.fields["actor"]
-        field.label_from_instance = lambda u: f"{u} · {u.org.name if u.org else ''}"  # type: ignore[attr-defined]
+        field.label_from_instance = lambda u: f"{u} · {u.org.name if u.org else ''}"
 
 
 class AuditListView(ListPage):

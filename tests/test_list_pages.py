@@ -235,6 +235,27 @@ def test_a_unit_agent_s_lists_hold_only_their_unit(walk: Tree, db: None) -> None
         assert client.get(reverse(name), {"office": walk.a.city.pk}).content.decode().count('role="alert"') == 1
 
 
+def test_a_unit_agent_is_not_offered_an_office_to_choose_and_reads_their_claims_clock(walk: Tree, db: None) -> None:
+    """A unit's tree holds no office: no "all offices and agent points" select over one unit; the
+    deadlines page's figures count the unit's claims on the clock, as its list below does (a
+    unit reviews none, so the figures of the claims it reviews were always 0 above a list of 1)."""
+    import re
+
+    client = _client(walk.a.unit_agent)
+    for name in ("enrollment:list_list", "claims:claim_list", "org_tree", "enrollment:plan_list"):
+        assert 'name="office"' not in client.get(reverse(name)).content.decode(), name
+    assert 'name="office"' in _client(walk.a.office_user).get(reverse("claims:claim_list")).content.decode()
+    body = client.get(reverse("claims:deadlines")).content.decode()
+    total = int(body.split('data-testid="list-total">', 1)[1].split("</span>", 1)[0].split()[1].replace(",", ""))
+    running = int(re.findall(r'<div class="figure"[^>]*>(\d+)</div>', body)[0])
+    assert running == total > 0
+
+
+def test_the_plans_filter_asks_for_a_part_of_the_plan_s_name_not_a_person_s(walk: Tree, db: None) -> None:
+    body = _client(walk.a.office_user).get(reverse("enrollment:plan_list")).content.decode()
+    assert 'placeholder="项目名称的一部分"' in body and "姓名的一部分" not in body
+
+
 def test_a_posted_search_is_kept_by_the_sort_the_pages_and_the_filters(
     walk: Tree, db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
