@@ -245,6 +245,12 @@ def test_a_unit_agent_is_not_offered_an_office_to_choose_and_reads_their_claims_
     for name in ("enrollment:list_list", "claims:claim_list", "org_tree", "enrollment:plan_list"):
         assert 'name="office"' not in client.get(reverse(name)).content.decode(), name
     assert 'name="office"' in _client(walk.a.office_user).get(reverse("claims:claim_list")).content.decode()
+    cards = client.get(reverse("enrollment:card_jobs")).content.decode()  # their unit, not "every unit of my office"
+    assert '<option value="">本办事处辖内全部单位' not in cards and f'value="{walk.a.unit.pk}"' in cards
+    assert (
+        '<option value="">本办事处辖内全部单位'
+        in _client(walk.a.office_user).get(reverse("enrollment:card_jobs")).content.decode()
+    )
     body = client.get(reverse("claims:deadlines")).content.decode()
     total = int(body.split('data-testid="list-total">', 1)[1].split("</span>", 1)[0].split()[1].replace(",", ""))
     running = int(re.findall(r'<div class="figure"[^>]*>(\d+)</div>', body)[0])
