@@ -251,6 +251,12 @@ def test_a_unit_agent_is_not_offered_an_office_to_choose_and_reads_their_claims_
         '<option value="">本办事处辖内全部单位'
         in _client(walk.a.office_user).get(reverse("enrollment:card_jobs")).content.decode()
     )
+    batches = client.get(reverse("claims:batch_list")).content.decode()  # no batch of their own: where they come from
+    assert 'data-testid="batches-whence"' in batches and f'href="{reverse("claims:claim_list")}"' in batches
+    assert (
+        'data-testid="batches-whence"'
+        not in _client(walk.a.office_user).get(reverse("claims:batch_list")).content.decode()
+    )
     body = client.get(reverse("claims:deadlines")).content.decode()
     total = int(body.split('data-testid="list-total">', 1)[1].split("</span>", 1)[0].split()[1].replace(",", ""))
     running = int(re.findall(r'<div class="figure"[^>]*>(\d+)</div>', body)[0])
