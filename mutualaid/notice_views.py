@@ -34,9 +34,8 @@ class NoticeFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", gettext_lazy("All kinds"))] + [
-            (k.code, k.label) for k in notices.notice_kinds()
-        ]  # type: ignore[attr-defined]
+        kinds = [(k.code, k.label) for k in notices.notice_kinds()]
+        self.fields["kind"].choices = [("", gettext_lazy("All kinds")), *kinds]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
