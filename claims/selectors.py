@@ -66,6 +66,12 @@ def claim_queue_mine(*, actor: User) -> Q:
     )
 
 
+def claim_queue_applies(*, actor: User) -> bool:
+    """Whether a claim can ever wait for the actor (a review level or the payment): an agent or
+    an auditor has no queue "waiting for me" to open."""
+    return actor.has_perm("claims.pay") or any(actor.has_perm(perm) for _level, perm in REVIEW_LEVELS.values())
+
+
 def claim_search(qs: QuerySet[Claim], *, search: str) -> QuerySet[Claim]:
     """`qs` narrowed to a claim number, a full name, or a full ID number (by its blind index)."""
     search = search.strip()

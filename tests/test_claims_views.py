@@ -361,3 +361,8 @@ def test_an_auditor_reads_a_claim_without_buttons_to_correct_it_or_add_documents
     assert claim.number in read and "更正数据" not in read and "补充材料" not in read
     agent = _login(a.unit_agent).get(url).content.decode()
     assert "更正数据" in agent and "补充材料" in agent
+    # Nothing ever waits for an auditor or an agent: no "waiting for me" tab to open on an empty list.
+    listed = reverse("claims:claim_list")
+    assert 'data-testid="queue-mine"' not in _login(auditor).get(listed).content.decode()
+    assert 'data-testid="queue-mine"' not in _login(a.unit_agent).get(listed).content.decode()
+    assert 'data-testid="queue-mine"' in _login(a.office_user).get(listed).content.decode()

@@ -72,7 +72,8 @@ class ClaimListView(ListPage):
         return queue if queue in {"mine", "overdue"} else ""
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "queue": self._queue()}
+        context = super().get_context_data(**kwargs)
+        return {**context, "queue": self._queue(), "has_queue": selectors.claim_queue_applies(actor=self.request.user)}
 
 
 class ClaimDetailView(StaffView):
