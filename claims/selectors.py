@@ -66,6 +66,12 @@ def claim_queue_mine(*, actor: User) -> Q:
     )
 
 
+def claim_queue_applies(*, actor: User) -> bool:
+    """Whether a claim can ever wait for the actor (a review level or the payment): an agent or
+    an auditor has no queue "waiting for me" to open."""
+    return actor.has_perm("claims.pay") or any(actor.has_perm(perm) for _level, perm in REVIEW_LEVELS.values())
+
+
 def claim_search(qs: QuerySet[Claim], *, search: str) -> QuerySet[Claim]:
     """`qs` narrowed to a claim number, a full name, or a full ID number (by its blind index)."""
     search = search.strip()
@@ -253,8 +259,12 @@ class DeadlineSummary:
 
 
 def deadline_summary(*, office: Organisation, today: date | None = None) -> DeadlineSummary:
+    """The clock of the claims `office` reviews; for a unit or an agent point, which review none,
+    the clock of the claims of its members (its tree, whoever reviews them), as its list shows."""
     today = today or dates.business_today()
-    running = Claim.objects.filter(review_office=office, status__in=CLOCK_RUNNING)
+    running = Claim.objects.filter(status__in=CLOCK_RUNNING)
+    if office.kind not in {OrgKind.UNIT, OrgKind.COUNTY}:
+        running = running.filter(review_office=office)
     return DeadlineSummary(
         office=office,
         running=running.count(),

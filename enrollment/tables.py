@@ -306,7 +306,8 @@ class PlanTable(ListTable):
 
 
 class PlanFilter(ListFilter):
-    name = django_filters.CharFilter(field_name="name", lookup_expr="contains", label=_("Part of the name"))
+    # A plan's name (名称), not a person's (姓名).
+    name = django_filters.CharFilter(field_name="name", lookup_expr="contains", label=_("Part of the plan's name"))
     kind = django_filters.ChoiceFilter(choices=PlanKind.choices, label=_("Kind"), empty_label=_("Every kind"))
     office = office_filter()
 

@@ -19,7 +19,9 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q
+from django.db.models import BigIntegerField, Case, F, Model, OuterRef, Q, Subquery, Value, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -91,7 +93,8 @@ class AuditFilters:
     until: date | None = None
 
 
-def _filtered(qs: Any, filters: AuditFilters) -> Any:
+def audit_events_narrowed(qs: Any, filters: AuditFilters) -> Any:
+    """`qs` (events) narrowed to `filters`."""
     if filters.model:
         qs = qs.filter(pgh_obj_model=filters.model)
     if filters.actor is not None:
@@ -108,21 +111,48 @@ def _filtered(qs: Any, filters: AuditFilters) -> Any:
     return qs
 
 
+def audit_events_under(qs: Any, office: Organisation) -> Any:
+    """`qs` (events) of records in `office`'s part of the tree."""
+    return qs.filter(Q(pgh_data__path__startswith=office.path) | Q(pgh_data__org_path__startswith=office.path))
+
+
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def audit_event_list(*, model: str = "", filters: AuditFilters | None = None, limit: int = 200) -> list[AuditRow]:
-    """The most recent events on records inside the active scope, newest first.
+def audit_event_queryset() -> Any:
+    """The events on records inside the active scope, newest first, as a queryset to narrow,
+    sort and page: each with `actor_name` (the acting person's name, to sort by).
 
     A record's place in the tree is read from its own snapshot (`path` for nodes, `org_path`
-    for everything tenant-owned), so an event is shown to the offices above the record.
+    for everything tenant-owned), so an event is shown to the offices above the record. The
+    person may sit above the caller's scope (a province officer changing a city's record): the
+    accounts' own manager (not scoped, as authentication needs it) names them.
     """
     root = current_org_path()
-    qs = Events.objects.filter(Q(pgh_data__path__startswith=root) | Q(pgh_data__org_path__startswith=root))
-    qs = _filtered(qs, filters or AuditFilters(model=model))
-    events = list(qs.order_by("-pgh_created_at")[:limit])
+    actor = KeyTextTransform("user", "pgh_context")
+    actor_id = Case(When(Q(actor_key__regex=r"^[0-9]{1,18}$"), then=Cast(F("actor_key"), BigIntegerField())))
+    name = User.auth_objects.filter(pk=OuterRef("actor_id")).annotate(
+        shown=Coalesce(NullIf(F("display_name"), Value("")), F("username"))
+    )
+    return (
+        Events.objects.filter(Q(pgh_data__path__startswith=root) | Q(pgh_data__org_path__startswith=root))
+        .annotate(actor_key=actor)
+        .annotate(actor_id=actor_id)
+        .annotate(actor_name=Subquery(name.values("shown")[:1]))
+        .order_by("-pgh_created_at", "-pgh_id")
+    )
 
+
+def audit_event_list(*, model: str = "", filters: AuditFilters | None = None, limit: int = 200) -> list[AuditRow]:
+    """The most recent events on records inside the active scope, newest first."""
+    qs = audit_events_narrowed(audit_event_queryset(), filters or AuditFilters(model=model))
+    return audit_rows(list(qs[:limit]))
+
+
+def audit_rows(events: Sequence[Any]) -> list[AuditRow]:
+    """Each event in words: who, from which office, what, which record, each field before and
+    after; the people and offices named in two queries for all of them."""
     contexts = [e.pgh_context or {} for e in events]
     user_ids = {int(c["user"]) for c in contexts if c.get("user")}
     org_ids = {int(c["org"]) for c in contexts if c.get("org")}
@@ -136,8 +166,8 @@ def audit_event_list(*, model: str = "", filters: AuditFilters | None = None, li
     # Names of actors and of their nodes may sit above the caller's scope (a province officer
     # changing a city's record): they are shown, the records of other offices are not.
     with unscoped():
-        users = {u.pk: str(u) for u in User.auth_objects.filter(pk__in=user_ids)}
-        orgs = {o.pk: o.name for o in Organisation.objects.filter(pk__in=org_ids)}
+        users = {u.pk: str(u) for u in User.auth_objects.filter(pk__in=user_ids)} if user_ids else {}
+        orgs = {o.pk: o.name for o in Organisation.objects.filter(pk__in=org_ids)} if org_ids else {}
     names = {("mutualaid.User", pk): name for pk, name in users.items()}
     names |= {("mutualaid.Organisation", pk): name for pk, name in orgs.items()}
 

@@ -81,7 +81,7 @@ class StrictNumbers(forms.BaseForm):
 # an id, a year or a month answers 400 naming the key, instead of its default (the API has its own
 # serializers and answers 400 in JSON from them).
 # The core's keys; each app adds the keys of its own rows from its AppConfig.ready().
-ID_KEYS: set[str] = {"office", "parent", "unit"}
+ID_KEYS: set[str] = {"office", "parent", "unit", "actor"}
 YEARS = range(1900, 3000)
 
 

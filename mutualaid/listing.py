@@ -182,6 +182,11 @@ class ListFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        org = getattr(getattr(self.request, "user", None), "org", None)
+        if org is not None and org.kind == OrgKind.UNIT and "office" in self.form.fields:
+            # A unit's tree holds no office to choose: the filter is not offered (a unit's agent
+            # read "all offices and agent points" over their one unit), yet still checked when asked.
+            self.form.fields["office"].widget = forms.HiddenInput()
         for field in self.form.fields.values():
             field.required = False
             if isinstance(field.widget, forms.Select):

@@ -24,13 +24,18 @@ from mutualaid.views import StaffView
 
 class NoticeFilterForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind of notice"), required=False)
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", "—"), *NoticeStatus.choices])
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("All statuses")), *NoticeStatus.choices],
+    )
     since = forms.DateField(label=gettext_lazy("First day"), required=False, widget=DayInput())
     until = forms.DateField(label=gettext_lazy("Last day"), required=False, widget=DayInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", "—")] + [(k.code, k.label) for k in notices.notice_kinds()]  # type: ignore[attr-defined]
+        kinds = [(k.code, k.label) for k in notices.notice_kinds()]
+        self.fields["kind"].choices = [("", gettext_lazy("All kinds")), *kinds]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

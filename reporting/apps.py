@@ -25,7 +25,7 @@ class ReportingConfig(AppConfig):
             NavItem(_("Rankings"), "reporting:rankings", "reporting.view", 34, "reports"),
             NavItem(_("Exports"), "reporting:exports", "reporting.view", 35, "reports"),
             NavItem(_("Rule-change proposals"), "reporting:proposals", "reporting.proposals", 36, "reports"),
-            NavItem(_("Audit findings and rectification"), "reporting:finding_list", "oversight.view", 37, "reports"),
+            NavItem(_("Audit rectification"), "reporting:finding_list", "oversight.view", 37, "reports"),
             NavItem(_("Archive register"), "reporting:archive_list", "oversight.view", 38, "reports"),
             NavItem(_("Documents exchanged"), "reporting:letter_list", "oversight.view", 39, "reports"),
         )

@@ -101,4 +101,4 @@ def test_a_claim_s_calculation_change_reads_as_lines_with_amounts_on_the_audit_p
     lines = after.split("；")  # each line of the settlement: its words, then its amount as money
     assert lines and all(re.fullmatch(r".*[\u4e00-\u9fff].*：\d{1,3}(,\d{3})*\.\d{2}", line) for line in lines), after
     for raw in ("label", "amount", "calculation", "{", "version", "cap left after", "schedule version"):
-        assert raw not in html.split("<tbody>", 1)[1], raw
+        assert raw not in html.split("<tbody", 1)[1], raw

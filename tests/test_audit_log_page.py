@@ -1,5 +1,6 @@
-"""The audit trail page reads in words and can be narrowed: by person, action, kind of record and
-days; field labels and values instead of column names and JSON; the office column on one line."""
+"""The audit trail page reads in words and is a list page as the others: narrowed by person,
+action, kind of record, office and days; sorted; its total; downloaded as the view; field labels
+and values instead of column names and JSON; the office column on one line."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 
 from mutualaid import dates
 from mutualaid.audit_display import value_text
-from tests.browser import login, page, screenshot  # noqa: F401 - the fixture
+from tests.browser import login, page, screenshot, too_wide  # noqa: F401 - the fixture
 from tests.conftest import Tree
 
 
@@ -21,8 +22,8 @@ def _page(client: Client, query: str = "") -> str:
 
 
 def _rows(html: str) -> list[str]:
-    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return [row for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S) if 'colspan="6"' not in row]
+    body = html.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    return [row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S) if "colspan=" not in row]
 
 
 def _office_client(tree: Tree) -> Client:
@@ -37,7 +38,7 @@ def test_a_change_reads_as_field_labels_and_values_in_words(tree: Tree) -> None:
     [row] = [r for r in _rows(html) if tree.a.unit_agent.username in r]
     assert "启用</span>：是 → 否" in row
     assert "is_active" not in row and "True" not in row and "{" not in row
-    assert 'class="nowrap" data-testid="audit-office">' + tree.a.city.name in row
+    assert re.search(r'<td class="nowrap" data-testid="audit-office">\s*' + tree.a.city.name, row), row
 
 
 def test_each_filter_narrows_the_trail(tree: Tree) -> None:
@@ -56,23 +57,61 @@ def test_each_filter_narrows_the_trail(tree: Tree) -> None:
     from datetime import date
 
     later = date.fromordinal(tomorrow).isoformat()
-    assert "没有符合筛选条件的记录" in _page(client, f"?since={later}") and not _rows(_page(client, f"?since={later}"))
+    nothing = _page(client, f"?at_min={later}")
+    assert "没有符合筛选条件的记录" in nothing and not _rows(nothing)
     today = dates.business_today().isoformat()
-    assert len(_rows(_page(client, f"?since={today}&until={today}"))) == len(everything)
+    assert len(_rows(_page(client, f"?at_min={today}&at_max={today}"))) == len(everything)
+    assert _rows(_page(client, f"?office={tree.a.city.pk}")) and not _rows(_page(client, f"?office={tree.a.unit.pk}"))
 
 
 def test_a_reversed_range_is_named_and_the_filters_are_labelled(tree: Tree) -> None:
     client = _office_client(tree)
-    html = _page(client, "?since=2026-12-06&until=2026-12-01")
-    assert "结束日期早于开始日期" in html
-    for name in ("actor", "action", "model", "since", "until"):
-        assert f'<label for="id_{name}">' in html
-    assert _page(client, "?actor=abc").count("<tr>") >= 1  # a person who is no id: the list, unfiltered
+    html = _page(client, "?at_min=2026-12-06&at_max=2026-12-01")
+    assert "结束日期早于开始日期" in html and 'role="alert"' in html and not _rows(html)
+    for name in ("actor", "action", "model", "office"):
+        assert re.search(f'<select name="{name}"[^>]* aria-label="[^"]*[\u4e00-\u9fff]', html), name
+    assert '<span class="filter-label">日期</span>' in html
+    assert client.get(reverse("audit_list") + "?actor=abc").status_code == 400  # a person who is no id
 
 
 def test_a_stranger_s_people_are_not_offered_as_a_filter(tree: Tree) -> None:
-    html = _page(_office_client(tree))
+    client = _office_client(tree)
+    html = _page(client)
     assert tree.b.office_user.display_name not in html
+    refused = _page(client, f"?actor={tree.b.office_user.pk}")  # asked all the same: nothing shown
+    assert 'role="alert"' in refused and not _rows(refused)
+
+
+def test_the_trail_sorts_counts_and_downloads_the_view_with_text_as_text(tree: Tree) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from mutualaid.tenancy import org_scope
+
+    with org_scope(tree.a.city, actor_id=tree.a.office_user.pk):  # a name a spreadsheet would run
+        from mutualaid.models import User
+
+        User.objects.filter(pk=tree.a.office_user.pk).update(display_name="=HYPERLINK(1)")
+    client = _office_client(tree)
+    html = _page(client, "?sort=actor")
+    total = int(re.search(r'data-testid="list-total">共 ([\d,]+) 条', html).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert total == len(_rows(html)) > 1
+    response = client.get(reverse("audit_list"), {"sort": "actor", "export": "xlsx"})
+    assert response.status_code == 200 and "filename*=UTF-8''" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    assert header[:4] == ["时间", "操作人", "所属机构", "操作"]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == total
+    who = [row[1].value or "" for row in rows]
+    named = [name for name in who if name != "系统"]
+    assert named == sorted(named) and "=HYPERLINK(1)" in named
+    cell = next(row[1] for row in rows if row[1].value == "=HYPERLINK(1)")
+    assert cell.data_type == "s" and rows[0][0].is_date
+    assert "系统" in who and who.index("系统") > who.index("=HYPERLINK(1)")  # nobody's changes last
+    down = _rows(_page(client, "?sort=-actor"))
+    assert "系统" in down[0] and "=HYPERLINK(1)" in down[-1]  # and first the other way round
 
 
 def test_values_in_words() -> None:
@@ -88,6 +127,7 @@ def test_the_audit_page_in_the_browser_keeps_the_office_on_one_line(tree: Tree, 
     for width, height in ((1366, 768), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
         page.goto(page.base_url + reverse("audit_list") + "?action=changed")
+        assert not too_wide(page), too_wide(page)
         office = page.locator("[data-testid=audit-office]").first
         lines = office.evaluate(
             "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; }"

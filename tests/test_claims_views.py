@@ -346,3 +346,23 @@ def test_the_province_sees_each_city_s_clock(claims_ready: Tree) -> None:
     claimkit.register(claims_ready.a.unit_agent, claims_ready.a.enrollment)
     page = _login(claims_ready.province_user).get(reverse("claims:deadlines")).content.decode()
     assert 'data-testid="offices"' in page and claims_ready.a.city.name in page
+
+
+def test_an_auditor_reads_a_claim_without_buttons_to_correct_it_or_add_documents(claims_ready: Tree) -> None:
+    from mutualaid.roles import Role
+    from tests.factories import UserFactory
+
+    a = claims_ready.a
+    claim = claimkit.register(a.unit_agent, a.enrollment)
+    with unscoped():
+        auditor = UserFactory(username="xa_auditor", org=a.city, roles=[Role.AUDITOR])
+    url = reverse("claims:claim_detail", kwargs={"claim_pk": claim.pk})
+    read = _login(auditor).get(url).content.decode()
+    assert claim.number in read and "更正数据" not in read and "补充材料" not in read
+    agent = _login(a.unit_agent).get(url).content.decode()
+    assert "更正数据" in agent and "补充材料" in agent
+    # Nothing ever waits for an auditor or an agent: no "waiting for me" tab to open on an empty list.
+    listed = reverse("claims:claim_list")
+    assert 'data-testid="queue-mine"' not in _login(auditor).get(listed).content.decode()
+    assert 'data-testid="queue-mine"' not in _login(a.unit_agent).get(listed).content.decode()
+    assert 'data-testid="queue-mine"' in _login(a.office_user).get(listed).content.decode()

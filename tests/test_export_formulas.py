@@ -644,6 +644,8 @@ EXPORTS: dict[str, Callable[[Fixture], list[Fetch]]] = {
     "finance:remittance_list": _list_page("finance:remittance_list", _incoming),
     "finance:receipt_list": _list_page("finance:receipt_list", _unit_plan, _receipt_references),
     "user_list": _list_page("user_list", _people),
+    # Who acted from which office, named as they are now (the hostile names); each change's values.
+    "audit_list": _list_page("audit_list", _city_name),
     "grant_list": _list_page("grant_list"),
     "claims:recheck_list": _list_page("claims:recheck_list"),
     "finance:recovery_list": _list_page("finance:recovery_list", _city_name, _recovery_texts),

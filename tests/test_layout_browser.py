@@ -124,6 +124,30 @@ def test_the_widest_menu_fits_the_narrowest_phone_and_a_window_just_past_the_fol
     assert not too_wide, "pages wider than the window:\n" + "\n".join(too_wide)
 
 
+# The entries of the menu that take more than one line (a range over a link's text gives one
+# rectangle per line it runs over).
+WRAPPED_JS = """() => [...document.querySelectorAll('nav.sidebar a')].filter(a => {
+  const range = document.createRange(); range.selectNodeContents(a);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+}).map(a => a.textContent.trim())"""
+
+
+def test_no_menu_entry_wraps_on_a_laptop_a_narrow_window_or_a_phone(demo_site: Site) -> None:
+    """Every role's menu at 1366 px, 801 px (the menu at its narrowest beside the page) and 390 px
+    (opened behind its button): an entry on two lines reads as two entries."""
+    wrapped = []
+    for username in DEMO_LOGINS:
+        for viewport in (DESKTOP, {"width": 801, "height": 900}, PHONE):
+            page = demo_site.page_for(username, viewport)
+            page.goto(demo_site.url + "/")
+            if viewport is PHONE:
+                page.locator("[data-testid=menu-button]").click()
+            assert page.locator("nav.sidebar a").count() > 1
+            wrapped += [f"{username} {viewport['width']} px: {entry}" for entry in page.evaluate(WRAPPED_JS)]
+            page.context.close()
+    assert not wrapped, "menu entries on more than one line:\n" + "\n".join(wrapped)
+
+
 def test_the_phone_menu_opens_behind_its_button_and_closes_with_escape(demo_site: Site) -> None:
     page = demo_site.page_for("xian_head", PHONE)
     page.goto(demo_site.url + "/")

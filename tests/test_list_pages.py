@@ -92,6 +92,7 @@ PAGES = {
     "enrollment:plan_list": 11,  # with the periods of the plans shown, read once, and their union levels once
     "grant_list": 7,  # with the approvers awaiting an enrolment code below the grants
     "finance:fund_statement_list": 7,
+    "audit_list": 10,  # the people and offices who acted on the page named in one query each
 }
 # Pages whose rows the walk does not make (tests/test_claims_staffing.py makes a claim nobody can
 # review, tests/test_duties.py grants roles that approve): their total is checked against the download all the same.
@@ -234,6 +235,39 @@ def test_a_unit_agent_s_lists_hold_only_their_unit(walk: Tree, db: None) -> None
         rows = _book(client.get(reverse(name), {"export": "xlsx"}))[1:]
         assert rows and all(walk.a.unit.name in row for row in rows), (name, rows)
         assert client.get(reverse(name), {"office": walk.a.city.pk}).content.decode().count('role="alert"') == 1
+
+
+def test_a_unit_agent_is_not_offered_an_office_to_choose_and_reads_their_claims_clock(walk: Tree, db: None) -> None:
+    """A unit's tree holds no office: no "all offices and agent points" select over one unit; the
+    deadlines page's figures count the unit's claims on the clock, as its list below does (a
+    unit reviews none, so the figures of the claims it reviews were always 0 above a list of 1)."""
+    import re
+
+    client = _client(walk.a.unit_agent)
+    for name in ("enrollment:list_list", "claims:claim_list", "org_tree", "enrollment:plan_list"):
+        assert 'name="office"' not in client.get(reverse(name)).content.decode(), name
+    assert 'name="office"' in _client(walk.a.office_user).get(reverse("claims:claim_list")).content.decode()
+    cards = client.get(reverse("enrollment:card_jobs")).content.decode()  # their unit, not "every unit of my office"
+    assert '<option value="">本办事处辖内全部单位' not in cards and f'value="{walk.a.unit.pk}"' in cards
+    assert (
+        '<option value="">本办事处辖内全部单位'
+        in _client(walk.a.office_user).get(reverse("enrollment:card_jobs")).content.decode()
+    )
+    batches = client.get(reverse("claims:batch_list")).content.decode()  # no batch of their own: where they come from
+    assert 'data-testid="batches-whence"' in batches and f'href="{reverse("claims:claim_list")}"' in batches
+    assert (
+        'data-testid="batches-whence"'
+        not in _client(walk.a.office_user).get(reverse("claims:batch_list")).content.decode()
+    )
+    body = client.get(reverse("claims:deadlines")).content.decode()
+    total = int(body.split('data-testid="list-total">', 1)[1].split("</span>", 1)[0].split()[1].replace(",", ""))
+    running = int(re.findall(r'<div class="figure"[^>]*>(\d+)</div>', body)[0])
+    assert running == total > 0
+
+
+def test_the_plans_filter_asks_for_a_part_of_the_plan_s_name_not_a_person_s(walk: Tree, db: None) -> None:
+    body = _client(walk.a.office_user).get(reverse("enrollment:plan_list")).content.decode()
+    assert 'placeholder="项目名称的一部分"' in body and "姓名的一部分" not in body
 
 
 def test_a_posted_search_is_kept_by_the_sort_the_pages_and_the_filters(

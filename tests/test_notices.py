@@ -122,6 +122,9 @@ def test_the_log_masks_names_and_phones_and_filters(claims_ready: Tree, flaky: t
     assert a.members[0]["phone"][:3] + "****" + a.members[0]["phone"][-4:] in body
     assert a.enrollment.name[:1] + "*" in body
     assert claim.number not in client.get(reverse("notice_list"), {"status": "failed"}).content.decode()
+    unfiltered = client.get(reverse("notice_list")).content.decode()  # "all", not a bare dash, to choose
+    assert '<option value="" selected>全部类型</option>' in unfiltered
+    assert '<option value="" selected>全部状态</option>' in unfiltered
     bad = client.get(reverse("notice_list"), {"since": "2026-13-40"})
     assert bad.status_code == 400 and "日期" in bad.content.decode()
 

@@ -147,7 +147,7 @@ PINNED_UNSCOPED = {
     "finance/views/payments.py::PaymentForm.__init__": 1,  # plans of the offices above, as a form's choices
     "finance/views/settings.py::SettingsForm.clean_remittance_due_day": 1,  # the office above's name and due day
     "finance/rules.py::own_remittance_due_date": 1,  # the office above, whose due day governs the report
-    "mutualaid/audit.py::audit_event_list": 1,  # actors' and their nodes' names above the reader
+    "mutualaid/audit.py::audit_rows": 1,  # actors' and their nodes' names above the reader
     "mutualaid/audit.py::audit_refusal": 1,  # the note belongs to the actor's node
     "mutualaid/management/commands/apply_retention.py::Command.handle": 1,  # operator's command
     "mutualaid/management/commands/reencrypt_pii.py::Command.handle": 1,  # operator's command

@@ -72,7 +72,8 @@ class ClaimListView(ListPage):
         return queue if queue in {"mine", "overdue"} else ""
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "queue": self._queue()}
+        context = super().get_context_data(**kwargs)
+        return {**context, "queue": self._queue(), "has_queue": selectors.claim_queue_applies(actor=self.request.user)}
 
 
 class ClaimDetailView(StaffView):
@@ -94,6 +95,10 @@ class ClaimDetailView(StaffView):
             level_label=access.level.label if access.level else "",
             acted_elsewhere=access.acted_elsewhere,
             open=claim.status in OPEN_STATUSES,
+            # Correcting the figures and adding documents are for whoever registers claims or
+            # reviews this one now (the services refuse anyone else): not offered to an auditor.
+            may_change=claim.status in OPEN_STATUSES
+            and (self.request.user.has_perm("claims.register") or access.can_review),
             documents_form=DocumentsForm(),
             callback_form=CallbackForm(),
             care_types=dict(CareType.choices),
