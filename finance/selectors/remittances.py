@@ -96,7 +96,7 @@ def _warning(
         due = (
             premium.get((child.path, month), ZERO)
             if report is None
-            else sum((Decimal(line["amount"]) for line in report.lines), ZERO)
+            else sum((Decimal(line["amount"]) - Decimal(line.get("settled") or ZERO) for line in report.lines), ZERO)
         )
         return RemittanceWarning(child, month, "missing", due, due, report) if due > 0 else None
     if report.amount_remitted < report.amount_due:
