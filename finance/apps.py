@@ -56,6 +56,7 @@ class FinanceConfig(AppConfig):
                 "recovery_pk": "finance.Recovery",
                 "allocation_pk": "finance.Allocation",
                 "deposit_pk": "finance.Deposit",
+                "settlement_pk": "finance.RemittanceSettlement",
             }
         )
         guard_ledger(

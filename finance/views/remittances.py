@@ -173,6 +173,7 @@ class SettlementView(StaffView):
     it, the office above pays it (its bank reference and date)."""
 
     permission_required = "finance.view"
+    http_method_names = ["post"]
 
     def post(self, request: HttpRequest, settlement_pk: int) -> HttpResponse:
         try:
