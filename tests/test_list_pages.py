@@ -75,7 +75,7 @@ PAGES = {
     "enrollment:policy_list": 12,
     "enrollment:member_search": 11,
     "finance:payment_list": 13,
-    "finance:remittance_list": 14,  # with the due day for the reports from below, the premium to remit and the settlements
+    "finance:remittance_list": 14,  # with the due day of the reports from below, the premium to remit, settlements
     "finance:receipt_list": 10,
     "user_list": 7,
     "org_tree": 7,
