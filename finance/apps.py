@@ -13,7 +13,7 @@ class FinanceConfig(AppConfig):
         from claims.events import OverpaymentFound
         from enrollment.events import EndorsementIssued, EnrollmentCancelled, PolicyIssued
         from finance import demo, permissions
-        from finance.services import premiums, recoveries, subsidies
+        from finance.services import premiums, recoveries, settlements, subsidies
         from finance.views import payments
         from finance.views import recoveries as recovery_views
         from mutualaid import events
@@ -56,6 +56,7 @@ class FinanceConfig(AppConfig):
                 "recovery_pk": "finance.Recovery",
                 "allocation_pk": "finance.Allocation",
                 "deposit_pk": "finance.Deposit",
+                "settlement_pk": "finance.RemittanceSettlement",
             }
         )
         guard_ledger(
@@ -63,6 +64,7 @@ class FinanceConfig(AppConfig):
         )
         events.subscribe(PolicyIssued, premiums.on_policy_issued)
         events.subscribe(EndorsementIssued, premiums.on_endorsement_issued)
+        events.subscribe(EndorsementIssued, settlements.on_endorsement_issued)
         events.subscribe(EnrollmentCancelled, subsidies.on_enrollment_cancelled)
         events.subscribe(OverpaymentFound, recoveries.on_overpayment_found)
         register_panel("claims.batch", payments.batch_payment_panel)

@@ -100,6 +100,10 @@ class EntryKind(models.TextChoices):
     ALLOCATION_SENT = "allocation_sent", _("Funds allocated to an office below")
     ALLOCATION_RECEIVED = "allocation_received", _("Funds allocated by the office above")
     ALLOCATION_SETTLED = "allocation_settled", _("Allocation received below: the due pair closed")
+    REMITTANCE_SETTLED = (
+        "remittance_settled",
+        _("Premium of members ended by a correction, settled with the office below"),
+    )
     REVERSAL = "reversal", _("Reversal")
 
 
@@ -281,6 +285,10 @@ class Remittance(TenantOwned):
     # The reports of the offices below that this one consolidates (a city's of its agent points).
     consolidates = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="consolidated_in")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the lines were last read from the members: a correction issued after it ended members
+    # the report carries (finance/services/settlements.py). Empty for reports drafted before it
+    # was kept: their creation stands in.
+    drafted_at = models.DateTimeField(_("drafted at"), null=True, blank=True)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("premium remittance report")
@@ -507,6 +515,7 @@ from finance.fundmodels import (  # noqa: E402
     SubsidyMovementKind,
     UnionLevel,
 )
+from finance.settlementmodels import RemittanceSettlement, SettlementStatus  # noqa: E402
 from finance.stewardmodels import (  # noqa: E402
     FundStatement,
     PremiumReceipt,
@@ -563,7 +572,9 @@ __all__ = [
     "Recovery",
     "RecoveryRepayment",
     "Remittance",
+    "RemittanceSettlement",
     "RemittanceStatus",
+    "SettlementStatus",
     "StatementPeriod",
     "StatementStatus",
     "SubsidyMovement",

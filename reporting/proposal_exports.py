@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from finance.rules import CENT
 from finance.selectors.solvency import ABOVE, BELOW, WITHIN
 from mutualaid import numbers
 from mutualaid.downloads import file_name
@@ -142,6 +143,7 @@ def chart_data(items: list[Compared]) -> dict[str, Any]:
                     for row in (results["projection"]["rows"] if results else [])
                     if row["rules"] == "proposed"
                 ],
+                "band": fund_band(results) if results else [],
             }
         )
     first = next((item.run.results for item in items if item.run), None)
@@ -157,8 +159,26 @@ def chart_data(items: list[Compared]) -> dict[str, Any]:
             "yuan": _("yuan"),
             "year": _("Year %(number)s"),
             "fund": _("Fund at the end of the year"),
+            "band": _("Band of reasonable surplus"),
         },
     }
+
+
+def fund_band(results: dict[str, Any]) -> list[list[float] | None]:
+    """The office's band of reasonable surplus in yuan for each projected year of the proposal:
+    from its fewest to its most months of payouts, a year's claims paid being twelve months (as
+    `reporting.simulations.projection_judge` reads the fund against it). None for a year of a run
+    from before the band was kept, so the chart draws no band rather than a wrong one."""
+    band = results.get("solvency_band")
+    rows = [row for row in results["projection"]["rows"] if row["rules"] == "proposed"]
+    if not band:
+        return [None for _row in rows]
+    low, high = Decimal(band["months_min"]), Decimal(band["months_max"])
+    found: list[list[float] | None] = []
+    for row in rows:
+        month = Decimal(row["paid"]) / 12
+        found.append([float((month * low).quantize(CENT)), float((month * high).quantize(CENT))])
+    return found
 
 
 def _bin_label(entry: dict[str, Any]) -> str:

@@ -64,6 +64,7 @@ class City:
     # Built by `with_stewardship()`: a receipt for part of the unit's premium, a fund statement drafted.
     receipt: Any = None
     fund_statement: Any = None
+    settlement: Any = None  # the city owes the agent point premium of members a correction ended
     # Built by `with_oversight()` (the isolation walks): a hospital check's scan, a re-check by the
     # office above with an overpaid finding and its recovery, an audit finding with its evidence,
     # this year's archive volumes and a document exchanged.
@@ -195,6 +196,20 @@ class City:
         with org_scope(self.city, actor_id=self.office_user.pk):
             self.fund_statement = publication.statement_draft(
                 actor=self.office_user, period="quarter", year=2026, quarter=3
+            )
+        # A settlement for the walk's routes, written as a row: the story that makes one (a month
+        # remitted, then corrected) is tests/test_remittance_settlements.py's.
+        from finance.models import RemittanceSettlement
+
+        with unscoped():
+            self.settlement = RemittanceSettlement.objects.create(
+                org=self.county,
+                to_office=self.city,
+                plan=self.plan,
+                endorsement=self.endorsement,
+                month=self.remittance.month,
+                carried_in=self.remittance,
+                amount=Decimal("10.00"),
             )
         return self
 

@@ -72,6 +72,7 @@ TYPED: dict[str, tuple[str, ...]] = {
     "claims.ClaimStep": ("note",),
     "finance.JournalEntry": ("memo", "bank_reference"),
     "finance.Remittance": ("bank_reference",),
+    "finance.RemittanceSettlement": ("bank_reference",),
     "finance.PaymentRequest": ("payee", "purpose", "meeting", "reason", "bank_reference", "overdraw_reason"),
     "finance.Allocation": ("note", "meeting", "reason", "bank_reference"),
     "finance.IncomeRecord": ("payer", "bank_reference", "note"),

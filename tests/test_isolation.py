@@ -61,6 +61,7 @@ HOLDERS = {
     "batch": "claims.PaymentBatch",
     "entry": "finance.JournalEntry",
     "remittance": "finance.Remittance",
+    "settlement": "finance.RemittanceSettlement",
     "payment": "finance.PaymentRequest",
     "allocation": "finance.Allocation",
     "deposit": "finance.Deposit",

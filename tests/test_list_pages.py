@@ -75,9 +75,9 @@ PAGES = {
     "enrollment:policy_list": 12,
     "enrollment:member_search": 11,
     "finance:payment_list": 13,
-    # with the due day for the reports from below, and the premium to remit (the union levels' money
-    # moved in the month read apart from the members' premium)
-    "finance:remittance_list": 14,
+    # with the due day for the reports from below, the premium to remit (the union levels' money
+    # moved in the month read apart from the members' premium), the settlements of corrections
+    "finance:remittance_list": 15,
     "finance:receipt_list": 10,
     "user_list": 7,
     "org_tree": 7,

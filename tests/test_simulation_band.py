@@ -110,3 +110,15 @@ def test_the_projection_reads_the_office_s_configured_band(banded: Tree) -> None
     assert year_one.startswith(label)
     text = pdf_text(client.get(url + "&export=pdf").content)
     assert label in text and "合理结余" in text
+
+
+def test_the_fund_chart_draws_each_year_s_band_in_yuan_by_hand() -> None:
+    from reporting.proposal_exports import fund_band
+
+    rows = [_row(1, "1200.00", "900.00", "600.00"), _row(2, "1000.00", "1100.00", "200.00")]
+    rows.append({**_row(1, "1200.00", "800.00", "0"), "rules": "now"})  # the current rules: not drawn
+    results = {"projection": {"rows": rows}, "solvency_band": projection_judge({"rows": rows[:2]}, BAND)}
+    # 900 / 12 = 75 a month: 3 to 12 months is 225 to 900 yuan; 1,100 / 12 × 3 = 275, × 12 = 1,100.
+    assert fund_band(results) == [[225.0, 900.0], [275.0, 1100.0]]
+    # A run from before the band was kept draws none.
+    assert fund_band({"projection": {"rows": rows}}) == [None, None]

@@ -30,12 +30,22 @@ def _draft_and_simulate(page, name: str, ratio: str) -> None:  # type: ignore[no
     page.wait_for_selector("[data-testid=result]")  # the task ran when the request committed
 
 
+def _fund_chart_series(page) -> list[str]:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The fund chart's series as ECharts holds them: each proposal's fund by its name, its band's
+    two stacked parts by their ids."""
+    return page.evaluate(
+        """() => echarts.getInstanceByDom(document.getElementById("chart-fund")).getOption().series
+              .map((s) => (String(s.id).startsWith("band-") ? s.id : s.name))"""
+    )
+
+
 def test_an_office_builds_two_proposals_compares_them_exports_the_pdf_and_adopts_one(banded: Tree, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     tree = banded
     login(page, tree.a.office_user)
     _draft_and_simulate(page, "方案一", "0.4")
     assert page.inner_text("[data-testid=difference]") == "500.00"
     page.wait_for_selector("#chart-histogram canvas")
+    assert _fund_chart_series(page) == ["方案一", "band-floor-0", "band-width-0"]
     _draft_and_simulate(page, "方案二", "0.35")
     assert page.inner_text("[data-testid=difference]") == "250.00"
 
@@ -47,6 +57,18 @@ def test_an_office_builds_two_proposals_compares_them_exports_the_pdf_and_adopts
     table = page.inner_text("[data-testid=comparison]")
     assert "方案一" in table and "方案二" in table and "500.00" in table and "250.00" in table
     screenshot(page, "90-proposals-compared")
+    # The fund chart shades each proposal's band of reasonable surplus behind its projected fund.
+    assert _fund_chart_series(page) == [
+        "方案一",
+        "方案二",
+        "band-floor-0",
+        "band-width-0",
+        "band-floor-1",
+        "band-width-1",
+    ]
+    page.locator("#chart-fund").screenshot(
+        path=str(screenshot(page, "91-proposals-fund-band").with_name("91-fund-chart.png"))
+    )
     with page.expect_download() as pdf:
         page.click("[data-testid=compare-pdf]")
     text = "".join(p.extract_text() for p in PdfReader(Path(pdf.value.path())).pages).replace("\n", "")

@@ -13,7 +13,13 @@ from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from enrollment.models import Enrollment, EnrollmentStatus
-from finance.models import Remittance, RemittanceStatus, SubsidyMovement, SubsidyMovementKind
+from finance.models import (
+    Remittance,
+    RemittanceSettlement,
+    RemittanceStatus,
+    SubsidyMovement,
+    SubsidyMovementKind,
+)
 from finance.rules import MONEY_OFFICES, ZERO, remittance_due_dates
 from mutualaid import dates
 from mutualaid.models import Organisation
@@ -35,6 +41,56 @@ def register_premium_source(source: PremiumSource) -> None:
 def remittance_list(*, office: Organisation) -> QuerySet[Remittance]:
     """The office's own reports, newest month first."""
     return Remittance.objects.filter(org=office).order_by("-month")
+
+
+@dataclass(frozen=True)
+class RemittanceRow:
+    """A line of a report as its page and paper print it: a plan's premium of the month, the
+    union levels' part of it and what the levels paid (finance/services/remittances.py), the
+    premium the office holds (`amount`), what it nets of earlier premium for members a correction
+    ended, and what is due."""
+
+    plan_name: str
+    policies: int
+    members: int
+    shares: int
+    premium: Decimal
+    levels_part: Decimal
+    levels_paid: Decimal
+    amount: Decimal
+    settled: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.amount - self.settled
+
+
+def remittance_rows(*, report: Remittance) -> list[RemittanceRow]:
+    return [
+        RemittanceRow(
+            plan_name=line["plan_name"],
+            policies=line["policies"],
+            members=line["members"],
+            shares=line["shares"],
+            # Reports drafted before the union levels' part held the premium alone.
+            premium=Decimal(line.get("premium") or line["amount"]),
+            levels_part=Decimal(line.get("levels_part") or ZERO),
+            levels_paid=Decimal(line.get("levels_paid") or ZERO),
+            amount=Decimal(line["amount"]),
+            settled=Decimal(line.get("settled") or ZERO),
+        )
+        for line in report.lines
+    ]
+
+
+def settlement_list(*, office: Organisation) -> QuerySet[RemittanceSettlement]:
+    """The settlements of premium remitted for members a correction ended that the office is
+    owed (by the office it remits to) or owes (to the offices below it), oldest first."""
+    return (
+        RemittanceSettlement.objects.filter(Q(org=office) | Q(to_office=office))
+        .select_related("org", "to_office", "plan", "endorsement", "netted_in", "carried_in")
+        .order_by("month", "pk")
+    )
 
 
 def remittance_incoming_list(*, office: Organisation) -> QuerySet[Remittance]:
@@ -96,7 +152,7 @@ def _warning(
         due = (
             premium.get((child.path, month), ZERO)
             if report is None
-            else sum((Decimal(line["amount"]) for line in report.lines), ZERO)
+            else sum((Decimal(line["amount"]) - Decimal(line.get("settled") or ZERO) for line in report.lines), ZERO)
         )
         return RemittanceWarning(child, month, "missing", due, due, report) if due > 0 else None
     if report.amount_remitted < report.amount_due:

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.models import Plan
@@ -18,6 +19,7 @@ from finance.models import Account, EntryKind, FinanceSettings, Remittance, Remi
 from finance.rules import CENT, MONEY_OFFICES, ZERO, remittance_due_date
 from finance.selectors.remittances import levels_paid_in_line, remittable_enrollments, remittable_levels_money
 from finance.services.ledger import credit, debit, entry_post, office_pools
+from finance.services.settlements import settlement_lines, settlements_find, settlements_net_post
 from mutualaid import dates
 from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, User
@@ -122,19 +124,31 @@ def remittance_draft(*, actor: User | None, office: Organisation, month: date) -
             due_on=remittance_due_date(month, receiver=parent),
             lines=lines,
             amount_due=amount,
+            drafted_at=timezone.now(),
         )
-    elif report.status == RemittanceStatus.DRAFT:
-        report.lines, report.amount_due = lines, amount
-        report.save(update_fields=["lines", "amount_due"])
+    if report.status == RemittanceStatus.DRAFT:
+        # Premium the office remitted earlier for members a correction has since ended comes off
+        # this report (finance/services/settlements.py).
+        settlements_find(office=office)
+        report.lines = settlement_lines(report=report, lines=lines)
+        report.amount_due = amount - sum((_settled(line) for line in report.lines), ZERO)
+        report.drafted_at = timezone.now()
+        report.save(update_fields=["lines", "amount_due", "drafted_at"])
     report.consolidates.set(below)
     return report
 
 
+def _settled(line: dict[str, Any]) -> Decimal:
+    """What a line nets of premium remitted earlier for members a correction ended."""
+    return Decimal(line.get("settled") or ZERO)
+
+
 def _check_transfer(report: Remittance, amount: Decimal, bank_reference: str, remitted_on: date) -> None:
     errors = {}
-    if not bank_reference.strip():
+    if not bank_reference.strip() and amount > 0:
         errors["bank_reference"] = _("Enter the bank's reference of the transfer.")
-    if amount <= 0 or amount != amount.quantize(CENT):
+    # A report that nets as much as it carries (finance/services/settlements.py) transfers nothing.
+    if amount < 0 or (amount == 0 and report.amount_due > 0) or amount != amount.quantize(CENT):
         errors["amount"] = _("Enter the amount transferred, in yuan with at most two decimals.")
     elif amount > report.amount_due:
         errors["amount"] = _("The amount is more than the %(due)s yuan due: check the transfer.") % {
@@ -164,22 +178,30 @@ def remittance_confirm(
     report.save()
     plans = _plans(report)
     above = report.to_office
-    for plan_id, part in _allocate(report, amount):
+    parts = dict(_allocate(report, amount))
+    for line in report.lines:
+        plan_id, settled = line["plan"], _settled(line)
+        part = parts.get(plan_id, ZERO)
+        if part <= 0 and settled <= 0:
+            continue
         plan = plans[plan_id]
-        entry_post(
-            actor=actor,
-            office=report.org,
-            plan=plan,
-            kind=EntryKind.REMITTED,
-            posted_on=remitted_on,
-            memo=_("Premium of %(month)s remitted to %(office)s")
-            % {"month": month_text(report.month), "office": above.name},
-            legs=[debit(Account.DUE_TO_ABOVE, part), credit(Account.BANK, part)],
-            key=f"remit:{report.pk}:{plan_id}",
-            bank_reference=report.bank_reference,
-        )
+        if part > 0:
+            entry_post(
+                actor=actor,
+                office=report.org,
+                plan=plan,
+                kind=EntryKind.REMITTED,
+                posted_on=remitted_on,
+                memo=_("Premium of %(month)s remitted to %(office)s")
+                % {"month": month_text(report.month), "office": above.name},
+                legs=[debit(Account.DUE_TO_ABOVE, part), credit(Account.BANK, part)],
+                key=f"remit:{report.pk}:{plan_id}",
+                bank_reference=report.bank_reference,
+            )
         # The office above is owed the money from now on: income where it runs the plan,
-        # otherwise due further up; the bank side follows when the money arrives.
+        # otherwise due further up; the bank side follows when the money arrives. What the
+        # report nets is booked off it again by the settlement (settlements_net_post).
+        part += settled
         entry_post(
             actor=actor,
             office=above,
@@ -195,6 +217,9 @@ def remittance_confirm(
             key=f"remit-above:{report.pk}:{plan_id}",
             bank_reference=report.bank_reference,
         )
+    settlements_net_post(actor=actor, report=report, posted_on=remitted_on)
+    # A draft read before a correction and confirmed after it carried the members it ended.
+    settlements_find(office=report.org)
     return report
 
 
@@ -207,7 +232,7 @@ def _allocate(report: Remittance, amount: Decimal) -> list[tuple[int, Decimal]]:
     """A short transfer pays the plans in the report's order, each in full while it lasts."""
     parts, left = [], amount
     for line in report.lines:
-        part = min(left, Decimal(line["amount"]))
+        part = min(left, Decimal(line["amount"]) - _settled(line))
         if part > 0:
             parts.append((line["plan"], part))
         left -= part

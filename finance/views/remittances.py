@@ -1,5 +1,6 @@
 """Premium remittances: an office's own reports and those sent to it, drafting, confirming the
-transfer and receiving it."""
+transfer and receiving it, the report's PDF, and the settlements of premium remitted for members
+a correction later ended (asked for below, paid above)."""
 
 from __future__ import annotations
 
@@ -11,22 +12,28 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from finance.models import Remittance, RemittanceStatus
+from finance.fundpaper import remittance_pdf
+from finance.models import Remittance, RemittanceSettlement, RemittanceStatus
 from finance.rules import own_remittance_due_date
 from finance.selectors.remittances import (
     remittance_incoming_list,
     remittance_list,
     remittance_premium_due,
+    remittance_rows,
     remittance_warning_list,
+    settlement_list,
 )
 from finance.services.remittances import remittance_confirm, remittance_draft, remittance_receive
+from finance.services.settlements import settlement_pay, settlement_request
 from finance.tables import RemittanceFilter, RemittanceTable
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.badinput import amount as parse_amount
+from mutualaid.downloads import attachment, file_name
 from mutualaid.listing import ListPage
 from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView
@@ -59,7 +66,12 @@ class RemittanceListView(ListPage):
             if may_remit and not any(r.month == month for r in own)
             else None
         )
+        user = request_user(self.request)
         context.update(
+            settlements=list(settlement_list(office=office)),
+            may_ask=user.has_perm("finance.remit"),
+            may_pay=user.has_perm("finance.post"),
+            today=dates.business_today(),
             own=own,
             reports_up=office.parent_id is not None,  # the province remits to nobody: no table of its own
             warnings=remittance_warning_list(office=office),
@@ -84,17 +96,19 @@ class RemittanceListView(ListPage):
         return redirect("finance:remittance_detail", remittance_pk=report.pk)
 
 
+def _report(pk: int) -> Remittance:
+    try:
+        return Remittance.objects.select_related("org", "to_office", "confirmed_by", "received_by").get(pk=pk)
+    except Remittance.DoesNotExist:
+        raise Http404(_("No such remittance in your office's tree.")) from None
+
+
 class RemittanceDetailView(StaffView):
     template_name = "finance/remittance_detail.html"
     permission_required = "finance.view"
 
     def _report(self) -> Remittance:
-        try:
-            return Remittance.objects.select_related("org", "to_office", "confirmed_by", "received_by").get(
-                pk=self.kwargs["remittance_pk"]
-            )
-        except Remittance.DoesNotExist:
-            raise Http404(_("No such remittance in your office's tree.")) from None
+        return _report(self.kwargs["remittance_pk"])
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -102,6 +116,11 @@ class RemittanceDetailView(StaffView):
         user = request_user(self.request)
         context.update(
             report=report,
+            rows=remittance_rows(report=report),
+            netted=report.settlements.select_related("endorsement", "plan").order_by("month", "pk"),
+            later=RemittanceSettlement.objects.filter(carried_in=report)
+            .select_related("endorsement", "plan", "netted_in")
+            .order_by("pk"),
             below=report.consolidates.select_related("org").order_by("org__path"),
             today=dates.business_today(),
             may_confirm=report.status == RemittanceStatus.DRAFT
@@ -134,3 +153,49 @@ class RemittanceDetailView(StaffView):
         except (ValidationError, PermissionDenied) as error:
             show_error(request, error)
         return redirect("finance:remittance_detail", remittance_pk=report.pk)
+
+
+class RemittancePdfView(StaffView):
+    """上解保费报告书 as filed with the transfer."""
+
+    permission_required = "finance.view"
+
+    def get(self, request: HttpRequest, remittance_pk: int) -> HttpResponse:
+        report = _report(remittance_pk)
+        name = file_name(_("Premium remittance report"), f"{report.org.name}-{report.month:%Y-%m}", suffix="pdf")
+        return attachment(
+            remittance_pdf(report=report, printed_by=request_user(request)), content_type="application/pdf", name=name
+        )
+
+
+class SettlementView(StaffView):
+    """A settlement of premium remitted for members a correction ended: the office below asks for
+    it, the office above pays it (its bank reference and date)."""
+
+    permission_required = "finance.view"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, settlement_pk: int) -> HttpResponse:
+        try:
+            settlement = RemittanceSettlement.objects.get(pk=settlement_pk)
+        except RemittanceSettlement.DoesNotExist:
+            raise Http404(_("No such settlement in your office's tree.")) from None
+        user = request_user(request)
+        try:
+            if request.POST.get("action") == "pay":
+                paid_on = forms.DateField(
+                    error_messages={"required": _("Enter the transfer date."), "invalid": _("Enter a valid date.")}
+                ).clean(request.POST.get("paid_on", ""))
+                settlement_pay(
+                    actor=user,
+                    settlement=settlement,
+                    bank_reference=request.POST.get("bank_reference", ""),
+                    paid_on=paid_on,
+                )
+                messages.success(request, _("Settlement paid and booked in both offices' books."))
+            else:
+                settlement_request(actor=user, settlement=settlement)
+                messages.success(request, _("Settlement asked of %(office)s.") % {"office": settlement.to_office.name})
+        except (ValidationError, PermissionDenied) as error:
+            show_error(request, error)
+        return redirect(reverse("finance:remittance_list") + "#settlements")

@@ -1,6 +1,7 @@
 // Draws the proposals' charts with Apache ECharts (static/vendor/, installed by scripts/bootstrap.sh):
-// payouts and premium per proposal, the histogram of per-claim changes, the fund projected. The
-// figures and labels come from the page's json_script; every figure is also in the page's tables.
+// payouts and premium per proposal, the histogram of per-claim changes, the fund projected within
+// the office's band of reasonable surplus. The figures and labels come from the page's
+// json_script; every figure is also in the page's tables.
 // Tooltips are built here as on the dashboard: ECharts' own markers carry inline styles the
 // Content-Security-Policy refuses.
 (function () {
@@ -18,13 +19,19 @@
     return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   }
   function tooltip(params) {
-    const list = Array.isArray(params) ? params : [params];
+    // The band is drawn as two stacked series (its floor, unseen, and its width): the tooltip
+    // leaves the floor out and gives the band as its two ends.
+    const list = (Array.isArray(params) ? params : [params]).filter((item) => !String(item.seriesId).startsWith("band-floor"));
     if (!list.length) return "";
     const head = '<div class="chart-tip-head">' + escape(list[0].axisValueLabel || list[0].name || "") + "</div>";
-    return head + list.map((item) =>
-      '<div class="chart-tip-row"><span class="chart-marker chart-marker-' + (item.seriesIndex % colours.length) + '"></span>' +
-      '<span class="chart-tip-name">' + escape(item.seriesName) + '</span><span class="chart-tip-value">' +
-      escape(format.format(Number(item.value))) + "</span></div>").join("");
+    return head + list.map((item) => {
+      const band = item.data && item.data.band;
+      const marker = band ? item.data.colour : item.seriesIndex;
+      const value = band ? format.format(band[0]) + " – " + format.format(band[1]) : format.format(Number(item.value));
+      return '<div class="chart-tip-row"><span class="chart-marker chart-marker-' + (marker % colours.length) + '"></span>' +
+        '<span class="chart-tip-name">' + escape(item.seriesName) + '</span><span class="chart-tip-value">' +
+        escape(value) + "</span></div>";
+    }).join("");
   }
   function draw(id, option) {
     const element = document.getElementById(id);
@@ -57,10 +64,27 @@
     series: data.series.map((s) => ({ name: s.name, type: "bar", data: s.histogram })),
   });
   const years = Math.max(0, ...data.series.map((s) => s.fund.length));
+  // Each proposal's band of reasonable surplus (合理结余) in yuan per year, shaded in its colour
+  // behind its fund: the floor stacked unseen, the width filled above it.
+  const banded = data.series.map((s, i) => ({ s, i })).filter(({ s }) => (s.band || []).some((b) => b));
+  const bandName = (s) => (data.series.length > 1 ? label.band + "（" + s.name + "）" : label.band);
+  const bands = banded.flatMap(({ s, i }) => [
+    {
+      id: "band-floor-" + i, name: bandName(s), type: "line", stack: "band-" + i, silent: true,
+      symbol: "none", lineStyle: { opacity: 0 }, itemStyle: { color: colours[i % colours.length] }, data: s.band.map((b) => (b ? b[0] : null)),
+    },
+    {
+      id: "band-width-" + i, name: bandName(s), type: "line", stack: "band-" + i, symbol: "none",
+      lineStyle: { opacity: 0 }, itemStyle: { color: colours[i % colours.length] },
+      areaStyle: { color: colours[i % colours.length], opacity: 0.14 },
+      data: s.band.map((b) => (b ? { value: b[1] - b[0], band: b, colour: i } : null)),
+    },
+  ]);
   draw("chart-fund", {
     xAxis: { type: "category", data: Array.from({ length: years }, (_v, i) => label.year.replace("%(number)s", i + 1)) },
     yAxis: { type: "value", name: label.yuan, axisLabel: { formatter: (v) => format.format(v) } },
-    series: data.series.map((s) => ({ name: s.name, type: "line", data: s.fund })),
+    legend: { top: 0, type: "scroll", data: [...names, ...banded.map(({ s }) => ({ name: bandName(s), icon: "roundRect" }))] },
+    series: [...data.series.map((s) => ({ name: s.name, type: "line", data: s.fund, z: 3 })), ...bands],
   });
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
 })();
