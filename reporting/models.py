@@ -253,7 +253,8 @@ class MonthFigure(TenantOwned):
     a node's row and its children's (`parent_path`) instead of the millions of enrollments under
     it, so the current month answers as fast as a rolled-up one. `reporting.running` rebuilds
     them from the rows, and every roll-up checks them against its full recomputation
-    (reporting/migrations/0006 added the active members' premium and the callbacks' outcomes).
+    (reporting/migrations/0006 added the active members' premium and the callbacks' outcomes, 0007
+    the union levels' part of that premium).
     """
 
     # The path of the node's parent ('' for the province): a node's children are one index lookup.
@@ -268,6 +269,9 @@ class MonthFigure(TenantOwned):
     # The premium of the members taken on in the month who are still active: what the offices
     # below owe in their remittance reports (a cancellation moves it, not `premium`).
     premium_active = models.DecimalField(default=0, **MONEY_TOTAL)
+    # The union levels' part of that premium (theirs to pay, not the office's to remit): what an
+    # office below owes is `premium_active` less this (reporting/migrations/0007).
+    levels_part_active = models.DecimalField(default=0, **MONEY_TOTAL)
     # The claims paid in the month by the outcome of their phone callback (回访) so far; those not
     # called yet are `claims` less the three.
     callbacks_satisfied = models.BigIntegerField(default=0)

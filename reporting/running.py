@@ -18,9 +18,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q, Sum
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Sum
 
 from claims.models import CallbackOutcome
+from finance.selectors.remittances import levels_money_by_child_and_month, owed_by_child_and_month
 from mutualaid.models import Organisation
 from reporting.figures import Window
 from reporting.models import MonthFigure
@@ -118,23 +119,26 @@ def premium_owed(
     office: Organisation, children: list[Organisation], months: list[date]
 ) -> dict[tuple[str, date], Decimal] | None:
     """What each office below owes for each month (finance's remittance warnings, registered with
-    `finance.selectors.remittances`): the premium of the members still active, taken on in the
-    month under each child, for plans run by `office` or above. One indexed read of the children's
-    rows; None (read the enrollments) with `REPORTING_FROM_ROWS`."""
+    `finance.selectors.remittances`): the premium it holds of the members still active, taken on
+    in the month under each child, for plans run by `office` or above (their premium less the
+    union levels' part), plus the levels' money the child's tree received less what it paid back
+    to them in the month. One query: the children's rows read with the levels' money; None (read
+    the enrollments) with `REPORTING_FROM_ROWS`."""
     if settings.REPORTING_FROM_ROWS:
         return None
-    rows = (
+    held = (
         MonthFigure.objects.filter(
             parent_path=office.path,
             org_path__in=[child.path for child in children],
             month__in=months,
             period__plan__org_id__in=office.ancestor_ids(),
         )
-        .values("org_path", "month")
-        .annotate(amount=Sum("premium_active"))
+        .values(child=F("org_path"), bucket=F("month"))
+        .annotate(amount=Sum(F("premium_active") - F("levels_part_active")))
         .order_by()
     )
-    return {(row["org_path"], row["month"]): row["amount"] for row in rows if row["amount"]}
+    owed = owed_by_child_and_month(held.union(levels_money_by_child_and_month(office, children, months), all=True))
+    return {key: amount for key, amount in owed.items() if amount}
 
 
 @transaction.atomic

@@ -48,7 +48,7 @@ MID_DECEMBER = datetime(2026, 12, 15, 9, 41, tzinfo=SHANGHAI)
 MONTHS = [date(2015, 3, 1), date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)]
 # Every figure kept, and the money among them.
 FIELDS = ("people", "shares", "claims", *(f"callbacks_{outcome}" for outcome in CallbackOutcome.values))
-MONEY_FIELDS = ("premium", "paid", "premium_active")
+MONEY_FIELDS = ("premium", "paid", "premium_active", "levels_part_active")
 
 
 @pytest.fixture(autouse=True)
@@ -132,8 +132,17 @@ def _recomputed() -> dict[tuple[str, int, date], dict[str, Any]]:
     with unscoped():
         for e in Enrollment.objects.all():
             taken_on = e.created_at.astimezone(SHANGHAI).date().replace(day=1)
-            active = e.premium if e.status == EnrollmentStatus.ACTIVE else Decimal("0")
-            add(e.org_path, e.period_id, taken_on, people=1, shares=e.shares, premium=e.premium, premium_active=active)
+            active = e.status == EnrollmentStatus.ACTIVE
+            add(
+                e.org_path,
+                e.period_id,
+                taken_on,
+                people=1,
+                shares=e.shares,
+                premium=e.premium,
+                premium_active=e.premium if active else Decimal("0"),
+                levels_part_active=e.levels_part if active else Decimal("0"),
+            )
         for c in Claim.objects.filter(status=ClaimStatus.PAID, paid_on__isnull=False):
             called = {f"callbacks_{c.callback_outcome}": 1} if c.callback_outcome else {}
             add(c.org_path, c.period_id, c.paid_on.replace(day=1), claims=1, paid=c.payout, **called)
@@ -167,6 +176,7 @@ def test_the_running_figures_equal_a_full_recomputation_field_by_field(busy: Tre
         "shares": 2,
         "premium": Decimal("100.00"),
         "premium_active": Decimal("100.00"),
+        "levels_part_active": Decimal("0.00"),
         "paid": Decimal("0.00"),
     }
     # The member cancelled in December (taken on in November) left November's premium but not

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,6 +26,8 @@ from django.urls import reverse
 from enrollment.models import Enrollment, MemberList, Policy
 from enrollment.services.enrollments import enrollment_cancel
 from finance.models import Account, JournalLine, PaymentKind, Remittance, SubsidyMovement
+from finance.rules import remittance_due_date
+from finance.selectors.remittances import remittance_warning_list
 from finance.services import payments, premiums, remittances
 from finance.services.subsidies import subsidy_payment_receive, subsidy_refund_pay
 from mutualaid import dates
@@ -170,6 +173,40 @@ def test_the_remittance_page_shows_the_levels_part_taken_off_and_their_payments(
     stranger.force_login(subsidised.b.county_agent)
     url = reverse("finance:remittance_detail", kwargs={"remittance_pk": report.pk})
     assert stranger.get(url).status_code == 404
+
+
+def test_the_office_above_expects_of_a_report_not_drafted_what_the_report_will_ask(
+    subsidised: Tree, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The city's warning of county A's report not drafted yet (read from the running figures, or
+    from the rows) asks the premium the county holds, not the whole premium: 200 − 60 = 140, then
+    + 25 once the province paid 25 in the month; drafting the report asks the same 165."""
+    a = subsidised.a
+    month = last_month()
+    move_policy_to(a.policy, month)
+    after_due = remittance_due_date(month, receiver=a.city) + timedelta(days=1)
+
+    def expected() -> list[tuple[int, str, Decimal]]:
+        with org_scope(a.city):
+            found = remittance_warning_list(office=a.city, today=after_due)
+        return [(w.office.pk, w.problem, w.outstanding) for w in found if w.month == month]
+
+    assert expected() == [(a.county.pk, "missing", Decimal("140.00"))]
+    _received_on(subsidised, 0, "25.00", "SZGH-1", month + timedelta(days=19))
+    # Money moved this month is next month's report's, not last month's.
+    _receive(subsidised, a.levels[1], "20.00", "SHGH-1")  # type: ignore[attr-defined]
+    assert expected() == [(a.county.pk, "missing", Decimal("165.00"))]
+    settings.REPORTING_FROM_ROWS = True
+    assert expected() == [(a.county.pk, "missing", Decimal("165.00"))]
+    settings.REPORTING_FROM_ROWS = False
+    monkeypatch.setattr(dates, "business_today", lambda: after_due)
+    client = Client()
+    client.force_login(a.office_user)
+    page = client.get(reverse("finance:remittance_list")).content.decode()
+    warnings = page.split('data-testid="remittance-warnings"', 1)[1].split("</section>", 1)[0]
+    assert "165.00" in warnings and "200.00" not in warnings
+    assert _draft(subsidised, month).amount_due == Decimal("165.00")
+    assert expected() == [(a.county.pk, "missing", Decimal("165.00"))]
 
 
 # 2. A level that paid for members cancelled since is paid back ---------------------------------

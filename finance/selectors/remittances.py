@@ -3,13 +3,16 @@ back below it (保费滞留)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import reduce
+from operator import or_
+from typing import Any
 
-from django.db.models import DateField, Q, QuerySet, Sum
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models import Case, DateField, DecimalField, F, Q, QuerySet, Sum, When
+from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils import timezone
 
 from enrollment.models import Enrollment, EnrollmentStatus
@@ -167,10 +170,12 @@ def premium_by_child_and_month(
     office: Organisation, children: list[Organisation], months: list[date]
 ) -> dict[tuple[str, date], Decimal]:
     """What each child office owes for each of `months` (most recent first), as the drafting of a
-    report (finance.services.remittances) counts it office by office: the premium of the active
-    members stored in the month (by a policy's issue or by an endorsement) in its tree for plans
-    run by `office` or above; keyed by the child's path and the month. From the registered
-    figures, or else one grouped query of the enrollments."""
+    report (finance.services.remittances) counts it office by office: the premium it holds of the
+    active members stored in the month (by a policy's issue or by an endorsement) in its tree for
+    plans run by `office` or above, that is their premium less the union levels' part (theirs to
+    pay), plus the levels' money its tree received less what it paid back to them in the month
+    (`levels_money_by_child_and_month`); keyed by the child's path and the month. From the
+    registered figures, or else one grouped query of the enrollments; either way one query."""
     for source in _premium_sources:
         found = source(office, children, months)
         if found is not None:
@@ -185,7 +190,7 @@ def premium_by_child_and_month_from_rows(
     registered source must equal)."""
     start = timezone.make_aware(datetime.combine(months[-1], time.min))
     end = timezone.make_aware(datetime.combine(dates.add_months(months[0], 1), time.min))
-    rows = (
+    held = (
         Enrollment.objects.filter(
             org_path__startswith=office.path,
             status=EnrollmentStatus.ACTIVE,
@@ -193,15 +198,59 @@ def premium_by_child_and_month_from_rows(
             created_at__lt=end,
             period__plan__org_id__in=office.ancestor_ids(),
         )
-        .annotate(
+        .values(
             child=Substr("org_path", 1, len(children[0].path)),
-            bucket=TruncMonth("created_at", output_field=DateField()),
+            # A date in the SQL itself: the union's column takes the type of its two sides.
+            bucket=Cast(TruncMonth("created_at", output_field=DateField()), DateField()),
         )
-        .values("child", "bucket")
-        .annotate(amount=Sum("premium"))
+        .annotate(amount=Sum(F("premium") - F("levels_part")))
         .order_by()
     )
-    return {(row["child"], row["bucket"]): row["amount"] or ZERO for row in rows}
+    return owed_by_child_and_month(held.union(levels_money_by_child_and_month(office, children, months), all=True))
+
+
+def levels_money_by_child_and_month(
+    office: Organisation, children: list[Organisation], months: list[date]
+) -> QuerySet[SubsidyMovement, Any]:
+    """The union levels' money each child office's tree received less what it paid back to them,
+    by the month it moved (Asia/Shanghai), for plans run by `office` or above: rows of `child`,
+    `bucket` (the month) and `amount`, to be read in one query with the premium held
+    (`owed_by_child_and_month`). The report of a month carries the levels' money moved to its end
+    and not carried by another report (`remittable_levels_money`); reports drafted month by month
+    carry each month's own, which is what a report not drafted yet is expected to carry."""
+    return (
+        SubsidyMovement.objects.filter(
+            reduce(or_, (Q(org_path__startswith=child.path) for child in children)),
+            moved_on__gte=months[-1],
+            moved_on__lt=dates.add_months(months[0], 1),
+            kind__in=[SubsidyMovementKind.RECEIVED, SubsidyMovementKind.REFUNDED],
+            plan__org_id__in=office.ancestor_ids(),
+        )
+        .values(
+            child=Substr("org_path", 1, len(children[0].path)),
+            bucket=Cast(TruncMonth("moved_on", output_field=DateField()), DateField()),
+        )
+        .annotate(
+            amount=Sum(
+                Case(
+                    When(kind=SubsidyMovementKind.REFUNDED, then=-F("amount")),
+                    default=F("amount"),
+                    output_field=DecimalField(max_digits=16, decimal_places=2),
+                )
+            )
+        )
+        .order_by()
+    )
+
+
+def owed_by_child_and_month(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, date], Decimal]:
+    """The rows of `child`, `bucket` and `amount` (the premium held, the levels' money) added up
+    by child and month."""
+    owed: dict[tuple[str, date], Decimal] = {}
+    for row in rows:
+        key = (row["child"], row["bucket"])
+        owed[key] = owed.get(key, ZERO) + (row["amount"] or ZERO)
+    return owed
 
 
 def remittable_enrollments(*, office: Organisation, month: date) -> QuerySet[Enrollment]:
