@@ -32,6 +32,8 @@ from finance.services import payments, premiums, remittances
 from finance.services.subsidies import subsidy_payment_receive, subsidy_refund_pay
 from mutualaid import dates
 from mutualaid.tenancy import org_scope, unscoped
+from reporting import running
+from reporting.models import MonthFigure
 from tests.conftest import Tree
 from tests.finkit import last_month, move_policy_to
 from tests.lists import person
@@ -192,6 +194,12 @@ def test_the_office_above_expects_of_a_report_not_drafted_what_the_report_will_a
         return [(w.office.pk, w.problem, w.outstanding) for w in found if w.month == month]
 
     assert expected() == [(a.county.pk, "missing", Decimal("140.00"))]
+    # The rows that were there before the column (reporting/migrations/0007 rebuilds them) get it.
+    with unscoped():
+        MonthFigure.objects.update(levels_part_active=0)
+        running.rebuild()
+        unit_row = MonthFigure.objects.get(org_path=a.unit.path, month=month)
+    assert (unit_row.premium_active, unit_row.levels_part_active) == (Decimal("200.00"), Decimal("60.00"))
     _received_on(subsidised, 0, "25.00", "SZGH-1", month + timedelta(days=19))
     # Money moved this month is next month's report's, not last month's.
     _receive(subsidised, a.levels[1], "20.00", "SHGH-1")  # type: ignore[attr-defined]

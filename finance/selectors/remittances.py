@@ -120,9 +120,11 @@ def remittance_warning_list(
     remitted short, or late.
 
     Four queries whatever the number of offices below (the finance page and the leaders'
-    dashboard of a province read it): the office's settings, the offices, their reports, and the
-    premium of the months without a report, grouped by office and month. Read in the caller's scope, which holds the
-    office (its own page, or a dashboard of a node of the caller's tree).
+    dashboard of a province read it): the office's settings, the offices, their reports, and what
+    a report not drafted would ask (`premium_by_child_and_month`: the premium held, less the union
+    levels' part, with the levels' money of the month), grouped by office and month. Read in the
+    caller's scope, which holds the office (its own page, or a dashboard of a node of the caller's
+    tree).
     """
     today = today or dates.business_today()
     checked = [dates.add_months(dates.month_start(today), -back) for back in range(1, months + 1)]
