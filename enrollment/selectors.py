@@ -90,11 +90,42 @@ def period_list_offered(*, org: Organisation) -> list[Period]:
         )
 
 
+def period_ids_held(*, org: Organisation, period_ids: list[int]) -> set[int]:
+    """Which of these periods the node's tree holds policies in (read in the caller's scope, so
+    another office's policies never count)."""
+    held = Policy.objects.filter(org_path__startswith=org.path, period_id__in=period_ids)
+    return set(held.values_list("period_id", flat=True).distinct())
+
+
+def plan_ids_held(*, org: Organisation) -> set[int]:
+    """The plans the node's tree holds policies in (in the caller's scope)."""
+    held = Policy.objects.filter(org_path__startswith=org.path)
+    return set(held.values_list("period__plan_id", flat=True).distinct())
+
+
+def period_list_held(*, org: Organisation) -> list[Period]:
+    """The periods offered to the node that its tree holds policies in: what there is something
+    to print or read for (the card printing page), the plan of the node's own members first."""
+    periods = period_list_offered(org=org)
+    held = period_ids_held(org=org, period_ids=[p.pk for p in periods])
+    return [p for p in periods if p.pk in held]
+
+
+def periods_held_first(*, org: Organisation, periods: list[Period]) -> list[Period]:
+    """The periods with those the node's tree holds policies in first (a page's default is the
+    first: a plan with data for the user), each group in its plan's name order, newest first."""
+    held = period_ids_held(org=org, period_ids=[p.pk for p in periods])
+    ordered = sorted(periods, key=lambda p: (p.plan.name, -p.starts_on.toordinal(), p.pk))
+    return sorted(ordered, key=lambda p: p.pk not in held)
+
+
 def period_list_uploadable(*, org: Organisation) -> list[Period]:
     """Periods a list may be uploaded for: those offered to the node, and those of the offices
-    inside its tree (a province's staff upload for a city's plan)."""
+    inside its tree (a province's staff upload for a city's plan); those the tree already holds
+    policies in first, so that the form starts on the plan the unit is in."""
     below = list(Period.objects.select_related("plan"))  # in scope: the periods of the node's subtree
-    return list({p.pk: p for p in [*period_list_offered(org=org), *below]}.values())
+    merged = list({p.pk: p for p in [*period_list_offered(org=org), *below]}.values())
+    return periods_held_first(org=org, periods=merged)
 
 
 def period_get_offered(*, unit: Organisation, period_id: int) -> Period:
