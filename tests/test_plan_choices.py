@@ -123,6 +123,7 @@ def test_another_city_s_policies_do_not_make_a_plan_come_first(tree: Tree, offer
     b = tree.b
     with org_scope(b.city, actor_id=b.office_user.pk):
         assert selectors.period_list_held(org=b.city) == []
+        assert not any(getattr(p, "held", False) for p in selectors.period_list_uploadable(org=b.city))
         assert selectors.plan_ids_held(org=b.city) == set()
         assert book_plan_list(office=b.city)[0].pk == example.pk
 
