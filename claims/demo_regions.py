@@ -2,7 +2,11 @@
 Quzhou, Huzhou, Inner Mongolia, the women workers' plan of Guangdong and Shaanxi, Shaanxi's
 "inpatient and accident" and "allowance and critical illness", a plan settled by quarter), a plan
 of the provincial office with this year's period and its schedule from the editor's presets, so
-that an office sees each one in the list of schedules and can try a claim on it in the editor.
+that the province sees each one in the list of schedules and can try a claim on it in the editor.
+The plans of other regions (Zhejiang's cities, Inner Mongolia) are examples of their rules, not
+plans this province offers: they are made inactive, so that the offices and units below are not
+offered them (their plan lists, card printing, budgets and rankings start on the plans they are
+in). Shaanxi's own shapes and the women workers' plan are offered.
 Made through the same services an office uses; a plan that exists already is left alone."""
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class Region:
     period: dict[str, Any] = field(default_factory=dict)
     october: bool = False  # the period runs from 1 October to 30 September (Jinhua)
     premium_from_seed: bool = True  # False: no seed gives the premium, the demo's is a demo figure
+    elsewhere: bool = False  # another region's rules: an example kept by the province, not offered
 
 
 # Premiums from seed 003 (Shaoxing 60, Jinhua and Quzhou 50, Huzhou 10 a year); seed 002 gives
@@ -40,7 +45,7 @@ class Region:
 # gives the women workers', Shaanxi's or a quarterly plan's premium: those are demo figures, said
 # so in the plan's description.
 REGIONS: tuple[Region, ...] = (
-    Region("绍兴·职工医疗互助保障", PlanKind.INPATIENT, "shaoxing_plan", "60.00"),
+    Region("绍兴·职工医疗互助保障", PlanKind.INPATIENT, "shaoxing_plan", "60.00", elsewhere=True),
     # Seed 003: Jinhua takes 在职职工（符合国家法定就业年龄）: in service and below the retirement age.
     Region(
         "金华·职工住院医疗互助保障",
@@ -49,9 +54,10 @@ REGIONS: tuple[Region, ...] = (
         "50.00",
         {"max_shares": 2, "retirement_limit": "women_55", "employment_statuses": ["in_service"]},
         True,
+        elsewhere=True,
     ),
-    Region("衢州·职工医疗互助保障", PlanKind.INPATIENT, "quzhou_threshold_abolished", "50.00"),
-    Region("湖州·职工重大疾病互助保障", PlanKind.CRITICAL, "huzhou_critical_illness", "10.00"),
+    Region("衢州·职工医疗互助保障", PlanKind.INPATIENT, "quzhou_threshold_abolished", "50.00", elsewhere=True),
+    Region("湖州·职工重大疾病互助保障", PlanKind.CRITICAL, "huzhou_critical_illness", "10.00", elsewhere=True),
     Region(
         "内蒙古·职工住院医疗互助",
         PlanKind.INPATIENT,
@@ -59,6 +65,7 @@ REGIONS: tuple[Region, ...] = (
         "100.00",
         {"min_participation": Decimal("0.750"), "subsidy_kind": "fixed", "subsidy_amount": Decimal("10.00")},
         premium_from_seed=False,
+        elsewhere=True,
     ),
     Region(
         "女职工特殊疾病互助保障",
@@ -83,6 +90,7 @@ REGIONS: tuple[Region, ...] = (
         "60.00",
         {"subsidy_kind": "staged"},
         premium_from_seed=False,
+        elsewhere=True,
     ),
 )
 
@@ -91,9 +99,10 @@ def _description(region: Region) -> str:
     """What of the plan is a demo figure rather than the region's: said where an office reads it."""
     demo = [] if region.premium_from_seed else ["保费"]
     demo += list(PRESETS[region.preset].to_fill)
+    elsewhere = "外地规则示例，未向本省单位开放。" if region.elsewhere else ""
     if not demo:
-        return "演示：数字均取自种子材料。"
-    return "演示数据：" + "、".join(demo) + "为演示数字，种子材料未给出，实际使用须由本会填写。"
+        return elsewhere + "演示：数字均取自种子材料。"
+    return elsewhere + "演示数据：" + "、".join(demo) + "为演示数字，种子材料未给出，实际使用须由本会填写。"
 
 
 def _rules(region: Region, starts_on: date) -> dict[str, Any]:
@@ -136,7 +145,13 @@ def seed_step() -> str | None:
         for region in REGIONS:
             if Plan.objects.filter(name=region.name).exists():
                 continue
-            plan = plans.plan_create(actor=head, name=region.name, kind=region.kind, description=_description(region))
+            plan = plans.plan_create(
+                actor=head,
+                name=region.name,
+                kind=region.kind,
+                description=_description(region),
+                is_active=not region.elsewhere,
+            )
             settings = _period_settings(region, year)
             period = plans.period_create(actor=head, plan=plan, **settings)
             schedule_save(actor=head, period=period, rules_data=_rules(region, settings["starts_on"]))

@@ -60,7 +60,7 @@ class CardJobView(ListPage):
         org = self.request.user.org
         endorsement = self._endorsement(self.request.GET.get("endorsement"))
         context.update(
-            periods=selectors.period_list_offered(org=org) if org else [],
+            periods=selectors.period_list_held(org=org) if org else [],
             units=Organisation.objects.filter(kind=OrgKind.UNIT).order_by("path")[:2000],
             busy=self.queryset().filter(status__in=RUNNING).exists(),
             endorsement=endorsement,
@@ -84,7 +84,7 @@ class CardJobView(ListPage):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         user = request_user(request)
-        periods = {p.pk: p for p in selectors.period_list_offered(org=request_office(request))}
+        periods = {p.pk: p for p in selectors.period_list_held(org=request_office(request))}
         period = periods.get(whole_number(request.POST.get("period", "")) or 0)
         if period is None:
             return self._refused(request, _("Choose a plan period."), 400)

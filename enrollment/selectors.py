@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,21 +80,49 @@ def plan_kinds_exclusive(*, plan: Plan) -> list[str]:
     return sorted({plan.kind, *plan_list_exclusive(plan=plan)})
 
 
-def period_list_offered(*, org: Organisation) -> list[Period]:
-    """The periods of the plans offered to the node (see `plan_list_offered`)."""
+def _held(org: Organisation) -> Exists:
+    """Whether the node's tree holds a policy in the period (by the node's path: never another
+    office's policies, also where the periods are read outside the scope)."""
+    return Exists(Policy.objects.filter(org_path__startswith=org.path, period=OuterRef("pk")))
+
+
+def period_list_offered(*, org: Organisation, mark_held: bool = False) -> list[Period]:
+    """The periods of the plans offered to the node (see `plan_list_offered`); with `mark_held`,
+    each says in `held` whether the node's tree holds policies in it (in the same query)."""
     with unscoped():  # the plans belong to the offices above the node, outside its scope
-        return list(
-            Period.objects.filter(plan__org_id__in=org.ancestor_ids(), plan__is_active=True)
-            .select_related("plan")
-            .order_by("plan__name", "-starts_on")
-        )
+        periods = Period.objects.filter(plan__org_id__in=org.ancestor_ids(), plan__is_active=True)
+        if mark_held:
+            periods = periods.annotate(held=_held(org))
+        return list(periods.select_related("plan").order_by("plan__name", "-starts_on"))
+
+
+def plan_ids_held(*, org: Organisation) -> set[int]:
+    """The plans the node's tree holds policies in (in the caller's scope)."""
+    held = Policy.objects.filter(org_path__startswith=org.path)
+    return set(held.values_list("period__plan_id", flat=True).distinct())
+
+
+def period_list_held(*, org: Organisation) -> list[Period]:
+    """The periods offered to the node that its tree holds policies in: what there is something
+    to print for (the card printing page). One query."""
+    return [p for p in period_list_offered(org=org, mark_held=True) if getattr(p, "held", False)]
+
+
+def periods_held_first(periods: list[Period]) -> list[Period]:
+    """The periods marked `held` first (a page's default is the first: a plan with data for the
+    user), each group in its plan's name order, the newest period first."""
+    ordered = sorted(periods, key=lambda p: (p.plan.name, -p.starts_on.toordinal(), p.pk))
+    return sorted(ordered, key=lambda p: not getattr(p, "held", False))
 
 
 def period_list_uploadable(*, org: Organisation) -> list[Period]:
     """Periods a list may be uploaded for: those offered to the node, and those of the offices
-    inside its tree (a province's staff upload for a city's plan)."""
-    below = list(Period.objects.select_related("plan"))  # in scope: the periods of the node's subtree
-    return list({p.pk: p for p in [*period_list_offered(org=org), *below]}.values())
+    inside its tree (a province's staff upload for a city's plan); those the tree already holds
+    policies in first, so that the form starts on the plan the unit is in."""
+    # in scope: the periods of the node's subtree
+    below = list(Period.objects.annotate(held=_held(org)).select_related("plan"))
+    merged = {p.pk: p for p in [*period_list_offered(org=org, mark_held=True), *below]}
+    return periods_held_first(list(merged.values()))
 
 
 def period_get_offered(*, unit: Organisation, period_id: int) -> Period:

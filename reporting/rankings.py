@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from claims.models import Claim, ClaimStatus
-from enrollment.models import Enrollment, EnrollmentStatus, Plan
+from enrollment.models import Enrollment, EnrollmentStatus, Plan, Policy
 from mutualaid.models import Organisation, OrgKind, UnitType
 from mutualaid.tenancy import unscoped
 from reporting.figures import CENT, aware, child_path, ratio
@@ -82,10 +82,13 @@ def ranking_plan_list(*, node: Organisation) -> list[Plan]:
     """The plans a node's figures can be ranked in: those run by the node and the offices above
     it, and those run by offices below it (a city's own plans, for the province)."""
     ancestors = node.ancestor_ids()
-    with unscoped():  # the plans of the offices above the node, which run them, lie outside its scope
-        above = list(Plan.objects.filter(org_id__in=ancestors))
-    below = list(Plan.objects.filter(org_path__startswith=node.path).exclude(org_id__in=ancestors))
-    return sorted(above + below, key=lambda p: (not p.is_active, p.name, p.pk))
+    # The plans the node's tree holds policies in come first: the page's default has figures.
+    held = Exists(Policy.objects.filter(org_path__startswith=node.path, period__plan=OuterRef("pk")))
+    with unscoped():  # the plans of the offices above the node, which run them, lie outside its scope;
+        # the policies read are the node's tree's, by its path
+        above = list(Plan.objects.filter(org_id__in=ancestors).annotate(held=held))
+    below = list(Plan.objects.filter(org_path__startswith=node.path).exclude(org_id__in=ancestors).annotate(held=held))
+    return sorted(above + below, key=lambda p: (not getattr(p, "held", False), not p.is_active, p.name, p.pk))
 
 
 def rankings(

@@ -109,3 +109,29 @@ def test_the_demo_has_a_plan_with_its_schedule_for_each_regional_shape_of_rules(
             assert period.starts_on < version.starts_on <= period.ends_on
     assert Schedule.from_dict(schedules["衢州·职工医疗互助保障"].rules).versions[0].set == (("plan_deductible", 0),)
     assert schedules["女职工特殊疾病互助保障"].rules["eligibility"]["genders"] == ["F"]
+
+
+def test_the_unit_agent_of_the_demo_is_offered_the_plans_of_the_province_not_other_regions_examples(db: None) -> None:
+    """Issue 16: the demo's examples of other regions' rules (Zhejiang's cities, Inner Mongolia)
+    are the province's, inactive, so that Qinchuan's agent neither sees them among its plans nor
+    starts card printing on one; Shaanxi's own example plans stay offered."""
+    from claims.demo_regions import REGIONS
+    from enrollment import selectors
+    from enrollment.models import Plan
+    from mutualaid.tenancy import org_scope
+
+    call_command("seed_demo", stdout=StringIO())
+    with unscoped():
+        agent = User.auth_objects.get(username="qinchuan_agent")
+        active = dict(Plan.objects.values_list("name", "is_active"))
+    assert {region.name: active[region.name] for region in REGIONS} == {
+        region.name: not region.elsewhere for region in REGIONS
+    }
+    assert not active["内蒙古·职工住院医疗互助"] and active["陕西·住院+意外保障"]
+    with org_scope(agent.org, actor_id=agent.pk):
+        offered = {plan.name for plan in selectors.plan_rows(org=agent.org)}
+        printable = [period.plan.name for period in selectors.period_list_held(org=agent.org)]
+        uploadable = [period.plan.name for period in selectors.period_list_uploadable(org=agent.org)]
+    assert offered == {"职工住院医疗互助保障", "女职工特殊疾病互助保障", "陕西·住院+意外保障", "陕西·津贴+重疾保障"}
+    assert printable == ["职工住院医疗互助保障"]
+    assert uploadable[0] == "职工住院医疗互助保障"

@@ -47,7 +47,10 @@ def plan_create(
     claims_reviewed_by: str = "city",
     large_claim_amount: Decimal | None = None,
     insures_children: bool = False,
+    is_active: bool = True,
 ) -> Plan:
+    """A plan of the actor's office; `is_active=False` keeps it (its periods and schedules, to
+    read and try) without offering it to the offices and units below."""
     require_permission(actor, "plans.manage")
     office = actor.org
     if office is None or not office.is_office:
@@ -62,6 +65,7 @@ def plan_create(
         claims_reviewed_by=claims_reviewed_by,
         large_claim_amount=large_claim_amount,
         insures_children=insures_children,
+        is_active=is_active,
     )
     plan.full_clean(exclude=["org_path"])
     plan.save()

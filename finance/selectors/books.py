@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
-from enrollment.models import Plan
+from enrollment.models import Plan, Policy
 from finance.models import Account, JournalEntry, JournalLine
 from finance.rules import CASH_ACCOUNTS, MONEY_OFFICES, ZERO, normal_balance
 from mutualaid import dates
@@ -76,9 +76,21 @@ def book_office_list(*, root: Organisation) -> QuerySet[Organisation]:
 
 
 def book_plan_list(*, office: Organisation) -> list[Plan]:
-    """Plans the office has books for, or may have: its own and those of the offices above."""
-    with unscoped():  # the plans of the offices above the office, which run them, lie outside its scope
-        return list(Plan.objects.filter(org_id__in=office.ancestor_ids()).order_by("name"))
+    """Plans the office has books for, or may have: its own and those of the offices above, but
+    not a plan no longer offered (inactive: a region's example) that it has neither books nor
+    policies in. Those with books or policies of the office's tree come first, so that a page's
+    default plan is one with data for the office. One query."""
+    booked = JournalLine.objects.filter(org=office, plan=OuterRef("pk"))
+    held = Policy.objects.filter(org_path__startswith=office.path, period__plan=OuterRef("pk"))
+    with unscoped():  # the plans of the offices above the office, which run them, lie outside its scope;
+        # the books and policies read are the office's own, by its id and path
+        plans = (
+            Plan.objects.filter(org_id__in=office.ancestor_ids())
+            .annotate(has_data=Exists(booked) | Exists(held))
+            .filter(Q(is_active=True) | Q(has_data=True))
+            .order_by("-has_data", "name", "pk")
+        )
+        return list(plans)
 
 
 def trial_balance_get(*, office: Organisation) -> tuple[Decimal, Decimal]:
