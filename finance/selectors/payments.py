@@ -80,17 +80,24 @@ def payment_overdraft_get(*, payment: PaymentRequest) -> Overdraft:
     the allocations to offices below approved and not yet transferred (read in the caller's scope:
     the office paying is the caller's own). The service that books the payment reads it again
     under the office's lock."""
-    sums = JournalLine.objects.filter(org_id=payment.org_id, account=Account.BANK).aggregate(
+    return bank_overdraft_get(office=payment.org, amount=payment.amount, besides=payment.pk)
+
+
+def bank_overdraft_get(*, office: Organisation, amount: Decimal, besides: int | None = None) -> Overdraft:
+    """What paying `amount` out of the office's dedicated bank account leaves: its balance, less
+    the payments approved and not yet paid (other than the payment `besides`) and the allocations
+    approved and not yet transferred. Also read for a settlement paid on request
+    (finance/services/settlements.py)."""
+    sums = JournalLine.objects.filter(org_id=office.pk, account=Account.BANK).aggregate(
         debit=Sum("debit"), credit=Sum("credit")
     )
-    others = (
-        PaymentRequest.objects.filter(org_id=payment.org_id, status__in=UNPAID)
-        .exclude(pk=payment.pk)
-        .aggregate(total=Sum("amount"))["total"]
-    )
+    others = PaymentRequest.objects.filter(org_id=office.pk, status__in=UNPAID)
+    if besides is not None:
+        others = others.exclude(pk=besides)
+    committed = others.aggregate(total=Sum("amount"))["total"]
     return Overdraft(
         account=Account.BANK,
         balance=normal_balance(Account.BANK, sums["debit"] or ZERO, sums["credit"] or ZERO),
-        committed=(others or ZERO) + allocations_committed(office=payment.org),
-        amount=payment.amount,
+        committed=(committed or ZERO) + allocations_committed(office=office),
+        amount=amount,
     )
