@@ -85,7 +85,7 @@ def _remit(user: User, month: Any, reference: str) -> Remittance:
 
 
 def test_the_city_s_own_report_to_the_province_nets_its_settlement_as_the_agent_point_s_nets_its_own(
-    tree: Tree,
+    tree: Tree, django_assert_max_num_queries: Any
 ) -> None:
     a = tree.a
     policy, city, province = _up_the_tree(tree)
@@ -133,7 +133,11 @@ def test_the_city_s_own_report_to_the_province_nets_its_settlement_as_the_agent_
 
     # The remittances API: each line's netted amount and what it transfers, the settlements netted.
     url = reverse("api_finance_remittances", kwargs={"version": "v1"})
-    reports = {r["id"]: r for r in _token(city.finance_head).get(url).json()["results"]}
+    reader = _token(city.finance_head)
+    with django_assert_max_num_queries(8):  # token and user, office, count, page, the settlements netted
+        answer = reader.get(url)
+    reports = {r["id"]: r for r in answer.json()["results"]}
+    assert len(reports) == 4  # the agent point's and the city's, two months each
     line = reports[above.pk]["lines"][0]
     assert (line["premium"], line["amount"], line["settled"], line["net"]) == ("100.00", "100.00", "50.00", "50.00")
     assert [

@@ -217,6 +217,19 @@ def settlement_request(*, actor: User, settlement: RemittanceSettlement) -> Remi
     return locked
 
 
+# What paying a settlement writes on its row (the overdraft's decision, where there was one).
+PAID_FIELDS = [
+    "status",
+    "paid_on",
+    "paid_by",
+    "bank_reference",
+    "overdraw_reason",
+    "overdraw_by",
+    "overdraw_at",
+    "overdraw_shortfall",
+]
+
+
 @transaction.atomic
 def settlement_pay(
     *, actor: User, settlement: RemittanceSettlement, bank_reference: str, paid_on: date, overdraw_reason: str = ""
@@ -242,13 +255,7 @@ def settlement_pay(
             _("%(office)s has not asked for this settlement: it is netted in its next remittance.")
             % {"office": locked.org.name}
         )
-    errors = {}
-    if not bank_reference.strip():
-        errors["bank_reference"] = _("Enter the bank's reference of the transfer.")
-    if paid_on > dates.business_today():
-        errors["paid_on"] = _("The transfer date cannot be in the future.")
-    if errors:
-        raise ValidationError(errors)
+    _check_transfer(bank_reference, paid_on)
     _check_overdraft(actor, locked, overdraw_reason)
     above, below = locked.to_office, locked.org
     names = {"number": locked.endorsement.number, "month": month_text(locked.month)}
@@ -293,19 +300,18 @@ def settlement_pay(
     )
     locked.status, locked.paid_on, locked.paid_by = SettlementStatus.PAID, paid_on, actor
     locked.bank_reference = bank_reference.strip()
-    locked.save(
-        update_fields=[
-            "status",
-            "paid_on",
-            "paid_by",
-            "bank_reference",
-            "overdraw_reason",
-            "overdraw_by",
-            "overdraw_at",
-            "overdraw_shortfall",
-        ]
-    )
+    locked.save(update_fields=PAID_FIELDS)
     return locked
+
+
+def _check_transfer(bank_reference: str, paid_on: date) -> None:
+    errors = {}
+    if not bank_reference.strip():
+        errors["bank_reference"] = _("Enter the bank's reference of the transfer.")
+    if paid_on > dates.business_today():
+        errors["paid_on"] = _("The transfer date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_overdraft(actor: User, settlement: RemittanceSettlement, reason: str) -> None:
