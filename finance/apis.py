@@ -244,7 +244,15 @@ class RemittanceSerializer(serializers.ModelSerializer[Remittance]):
     office_name = serializers.CharField(source="org.name", read_only=True)
     to_office_name = serializers.CharField(source="to_office.name", read_only=True)
     lines = serializers.SerializerMethodField()
-    settlements = RemittanceSettlementSerializer(many=True, read_only=True)
+    settlements = RemittanceSettlementSerializer(
+        many=True, read_only=True, help_text="The settlements this report nets (its lines' `settled`)."
+    )
+    settlements_found = RemittanceSettlementSerializer(
+        source="found_settlements",
+        many=True,
+        read_only=True,
+        help_text="Corrections found since against this report's month: premium it carried, owed back.",
+    )
 
     class Meta:
         model = Remittance
@@ -259,6 +267,7 @@ class RemittanceSerializer(serializers.ModelSerializer[Remittance]):
             "due_on",
             "lines",
             "settlements",
+            "settlements_found",
             "amount_due",
             "amount_remitted",
             "bank_reference",
@@ -288,7 +297,7 @@ class RemittanceList(FinanceReading, generics.ListAPIView[Remittance]):
         netted = RemittanceSettlement.objects.select_related("endorsement").order_by("month", "pk")
         return (
             Remittance.objects.select_related("org", "to_office")
-            .prefetch_related(Prefetch("settlements", queryset=netted))
+            .prefetch_related(Prefetch("settlements", queryset=netted), Prefetch("found_settlements", queryset=netted))
             .order_by("-month", "org_path", "pk")
         )
 

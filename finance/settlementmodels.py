@@ -41,7 +41,7 @@ class RemittanceSettlement(TenantOwned):
     )
     month = models.DateField(_("month remitted"))  # the report that carried the ended members
     carried_in = models.ForeignKey(
-        "finance.Remittance", on_delete=models.PROTECT, related_name="+", verbose_name=_("remitted in")
+        "finance.Remittance", on_delete=models.PROTECT, related_name="found_settlements", verbose_name=_("remitted in")
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     status = models.CharField(

@@ -144,8 +144,12 @@ def test_the_city_s_own_report_to_the_province_nets_its_settlement_as_the_agent_
         (s["endorsement_number"], s["amount"], s["status"], s["owed_by"]) for s in reports[above.pk]["settlements"]
     ] == [(ended.number, "50.00", "netted", tree.province.pk)]
     assert [s["id"] for s in reports[below.pk]["settlements"]] == [owed[a.county.kind].pk]
-    first_month = [r for r in reports.values() if r["office"] == a.county.pk and r["id"] != below.pk]
-    assert [(r["lines"][0]["settled"], r["settlements"]) for r in first_month] == [("0.00", [])]
+    # Last month's reports carried the ended member: each names the settlement found against it.
+    for office in (a.county, a.city):
+        (carried,) = [r for r in reports.values() if r["office"] == office.pk and r["id"] not in (below.pk, above.pk)]
+        assert (carried["lines"][0]["settled"], carried["settlements"]) == ("0.00", [])
+        assert [s["id"] for s in carried["settlements_found"]] == [owed[office.kind].pk]
+    assert reports[above.pk]["settlements_found"] == []
     body = _token(tree.b.office_user).get(url).content.decode()
     assert ended.number not in body and a.county.name not in body
 
