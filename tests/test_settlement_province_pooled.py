@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from enrollment.models import Endorsement, MemberList, Policy
 from finance.models import Account, PremiumReceipt, Remittance, RemittanceSettlement, SettlementStatus
+from finance.selectors.payments import bank_overdraft_get
 from finance.services import premiums, remittances, settlements
 from finance.services.receipts import receipt_refund
 from mutualaid import dates
@@ -177,6 +178,9 @@ def test_the_city_pays_a_settlement_beyond_its_bank_balance_only_with_a_recorded
     assert _login(a.county_agent).post(url, {"action": "request"}).status_code == 302
     payer = _login(city.finance_head)
     pay = {"action": "pay", "bank_reference": "SET-1", "paid_on": dates.business_today().isoformat()}
+    # Asked for, it is committed: a payment of the city's own sees it (as it sees approved payments).
+    with unscoped():
+        assert bank_overdraft_get(office=a.city, amount=Decimal("1.00")).shortfall == Decimal("51.00")
     # The city forwarded everything to the province: its bank is empty.
     answer = payer.post(url, pay, follow=True).content.decode()
     assert "缺口 50.00 元" in answer and "书面理由" in answer, answer

@@ -316,12 +316,12 @@ def _check_transfer(bank_reference: str, paid_on: date) -> None:
 
 def _check_overdraft(actor: User, settlement: RemittanceSettlement, reason: str) -> None:
     """Refuse a settlement that takes the paying office's bank account below zero (with its
-    approved payments and allocations not yet paid out) unless a reason is given; with one, who
-    gave it is recorded. Read under the paying office's row lock, as payments read it, so a
-    payment and a settlement booked at once see each other."""
+    approved payments, allocations and other settlements asked for not yet paid out) unless a
+    reason is given; with one, who gave it is recorded. Read under the paying office's row lock,
+    as payments read it, so a payment and a settlement booked at once see each other."""
     office = settlement.to_office
     list(Organisation.objects.select_for_update(no_key=True).filter(pk=office.pk).values_list("pk"))
-    overdraft = bank_overdraft_get(office=office, amount=settlement.amount)
+    overdraft = bank_overdraft_get(office=office, amount=settlement.amount, settlement=settlement.pk)
     if overdraft.shortfall <= 0:
         return
     reason = reason.strip()
@@ -329,9 +329,10 @@ def _check_overdraft(actor: User, settlement: RemittanceSettlement, reason: str)
         raise ValidationError(
             _(
                 "Paying this settlement of %(amount)s yuan to %(below)s would take %(account)s of %(office)s below "
-                "zero: its balance is %(balance)s yuan, approved payments and allocations not yet paid come to "
-                "%(committed)s yuan, a shortfall of %(shortfall)s yuan. To pay anyway, confirm with a written "
-                "reason (at least %(least)s characters); where the office above pools the plan, ask it for an "
+                "zero: its balance is %(balance)s yuan, approved payments, allocations and settlements asked "
+                "for, not yet paid, come to %(committed)s yuan, a shortfall of %(shortfall)s yuan. To pay "
+                "anyway, confirm with a written reason (at least %(least)s characters); where the office above "
+                "pools the plan, ask it for an "
                 "allocation first."
             )
             % {
