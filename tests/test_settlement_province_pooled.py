@@ -196,6 +196,8 @@ def test_the_city_pays_a_settlement_beyond_its_bank_balance_only_with_a_recorded
     assert paid.status == SettlementStatus.PAID and paid.overdraw_reason == reason
     assert paid.overdraw_by_id == city.finance_head.pk and paid.overdraw_shortfall == Decimal("50.00")
     assert allockit.balance(a.city, Account.BANK, plan) == Decimal("-50.00")
+    page = payer.get(reverse("finance:remittance_list")).content.decode()
+    assert 'data-testid="settlement-overdraw"' in page and reason in page
     # The city asks the province for its own; the province has the money: no reason needed.
     with allockit.act(city.finance_head):
         settlements.settlement_request(actor=city.finance_head, settlement=city_office)
