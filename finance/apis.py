@@ -13,7 +13,7 @@ from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -22,9 +22,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from finance.apis_recoveries import api_urls as recovery_api_urls
-from finance.models import Account, JournalEntry, JournalLine, PaymentApproval, PaymentRequest, Remittance
+from finance.models import (
+    Account,
+    JournalEntry,
+    JournalLine,
+    PaymentApproval,
+    PaymentRequest,
+    Remittance,
+    RemittanceSettlement,
+)
 from finance.selectors.books import account_balance_list, book_office_list, book_plan_list
 from finance.selectors.payments import payment_list
+from finance.selectors.remittances import remittance_rows
 from finance.services.payments import payment_mark_paid
 from mutualaid import dates
 from mutualaid.badinput import whole_number
@@ -198,7 +207,34 @@ class RemittanceLineSerializer(serializers.Serializer[Any]):
     policies = serializers.IntegerField()
     members = serializers.IntegerField()
     shares = serializers.IntegerField()
-    amount = money_field()
+    premium = money_field(help_text="The plan's premium of the month.")
+    levels_part = money_field(help_text="The union levels' part of that premium (theirs to pay).")
+    levels_paid = money_field(
+        help_text="The levels' money carried: what they paid less what was paid back to them (may be negative)."
+    )
+    amount = money_field(help_text="The premium the office holds: premium - levels_part + levels_paid.")
+    settled = money_field(
+        help_text="Premium remitted earlier for members a correction ended, netted here (更正退费结算)."
+    )
+    net = money_field(help_text="What the line transfers: amount - settled.")
+
+
+class RemittanceSettlementSerializer(serializers.ModelSerializer[RemittanceSettlement]):
+    """A settlement netted in the report: premium of members a correction ended after their month
+    was remitted, owed back by the office the report goes to."""
+
+    endorsement_number = serializers.CharField(source="endorsement.number", read_only=True)
+    owed_by: serializers.PrimaryKeyRelatedField[Organisation] = serializers.PrimaryKeyRelatedField(
+        source="to_office", read_only=True
+    )
+
+    class Meta:
+        model = RemittanceSettlement
+        fields = ["id", "endorsement_number", "plan", "month", "carried_in", "amount", "owed_by", "status"]
+
+
+# The figures of a line as the page prints them (finance/selectors/remittances.py: RemittanceRow).
+FIGURES = ("premium", "levels_part", "levels_paid", "amount", "settled")
 
 
 class RemittanceSerializer(serializers.ModelSerializer[Remittance]):
@@ -207,7 +243,16 @@ class RemittanceSerializer(serializers.ModelSerializer[Remittance]):
     )
     office_name = serializers.CharField(source="org.name", read_only=True)
     to_office_name = serializers.CharField(source="to_office.name", read_only=True)
-    lines = RemittanceLineSerializer(many=True, read_only=True)
+    lines = serializers.SerializerMethodField()
+    settlements = RemittanceSettlementSerializer(
+        many=True, read_only=True, help_text="The settlements this report nets (its lines' `settled`)."
+    )
+    settlements_found = RemittanceSettlementSerializer(
+        source="found_settlements",
+        many=True,
+        read_only=True,
+        help_text="Corrections found since against this report's month: premium it carried, owed back.",
+    )
 
     class Meta:
         model = Remittance
@@ -221,6 +266,8 @@ class RemittanceSerializer(serializers.ModelSerializer[Remittance]):
             "status",
             "due_on",
             "lines",
+            "settlements",
+            "settlements_found",
             "amount_due",
             "amount_remitted",
             "bank_reference",
@@ -229,14 +276,30 @@ class RemittanceSerializer(serializers.ModelSerializer[Remittance]):
             "created_at",
         ]
 
+    @extend_schema_field(RemittanceLineSerializer(many=True))
+    def get_lines(self, report: Remittance) -> Any:
+        """The stored lines with the figures the page shows (remittance_rows fills what reports
+        drafted before the levels' part or the settlements did not store)."""
+        rows = [
+            {**line, **{name: getattr(row, name) for name in FIGURES}, "net": row.net}
+            for line, row in zip(report.lines, remittance_rows(report=report), strict=True)
+        ]
+        return RemittanceLineSerializer(rows, many=True).data
+
 
 class RemittanceList(FinanceReading, generics.ListAPIView[Remittance]):
-    """The premium remittance reports of the offices in your tree, newest month first."""
+    """The premium remittance reports of the offices in your tree, newest month first, each line
+    with what it nets of earlier premium and the settlements netted."""
 
     serializer_class = RemittanceSerializer
 
     def get_queryset(self) -> QuerySet[Remittance]:
-        return Remittance.objects.select_related("org", "to_office").order_by("-month", "org_path", "pk")
+        netted = RemittanceSettlement.objects.select_related("endorsement").order_by("month", "pk")
+        return (
+            Remittance.objects.select_related("org", "to_office")
+            .prefetch_related(Prefetch("settlements", queryset=netted), Prefetch("found_settlements", queryset=netted))
+            .order_by("-month", "org_path", "pk")
+        )
 
 
 class ApprovalSerializer(serializers.ModelSerializer[PaymentApproval]):

@@ -15,6 +15,8 @@ from mutualaid.tenancy import unscoped
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The fewest characters of the reason for paying out of a bank account that goes below zero.
+OVERDRAW_REASON_MIN = 5
 # The kinds of office that hold plan money and so keep books.
 MONEY_OFFICES = (OrgKind.PROVINCE, OrgKind.CITY, OrgKind.INDUSTRY, OrgKind.COUNTY)
 # The accounts of the chart that hold money at the bank or in cash: their balance may not go

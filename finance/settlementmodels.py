@@ -41,7 +41,7 @@ class RemittanceSettlement(TenantOwned):
     )
     month = models.DateField(_("month remitted"))  # the report that carried the ended members
     carried_in = models.ForeignKey(
-        "finance.Remittance", on_delete=models.PROTECT, related_name="+", verbose_name=_("remitted in")
+        "finance.Remittance", on_delete=models.PROTECT, related_name="found_settlements", verbose_name=_("remitted in")
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     status = models.CharField(
@@ -64,6 +64,11 @@ class RemittanceSettlement(TenantOwned):
     paid_by = models.ForeignKey(
         "mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("paid by")
     )
+    # Paid beyond the paying office's bank balance: the decision, who made it, when, the shortfall.
+    overdraw_reason = models.CharField(_("reason for overdrawing the bank account"), max_length=300, blank=True)
+    overdraw_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    overdraw_at = models.DateTimeField(_("overdraft confirmed at"), null=True, blank=True)
+    overdraw_shortfall = models.DecimalField(_("shortfall"), null=True, blank=True, **MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwned.Meta):

@@ -8,7 +8,16 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 
 from claims.models import PaymentBatch
-from finance.models import APPROVAL_LAYERS, Account, JournalLine, PaymentApproval, PaymentRequest, PaymentStatus
+from finance.models import (
+    APPROVAL_LAYERS,
+    Account,
+    JournalLine,
+    PaymentApproval,
+    PaymentRequest,
+    PaymentStatus,
+    RemittanceSettlement,
+    SettlementStatus,
+)
 from finance.rules import ZERO, normal_balance
 from finance.selectors.allocations import allocations_committed
 from mutualaid.models import Organisation, User
@@ -80,17 +89,31 @@ def payment_overdraft_get(*, payment: PaymentRequest) -> Overdraft:
     the allocations to offices below approved and not yet transferred (read in the caller's scope:
     the office paying is the caller's own). The service that books the payment reads it again
     under the office's lock."""
-    sums = JournalLine.objects.filter(org_id=payment.org_id, account=Account.BANK).aggregate(
+    return bank_overdraft_get(office=payment.org, amount=payment.amount, besides=payment.pk)
+
+
+def bank_overdraft_get(
+    *, office: Organisation, amount: Decimal, besides: int | None = None, settlement: int | None = None
+) -> Overdraft:
+    """What paying `amount` out of the office's dedicated bank account leaves: its balance, less
+    the payments approved and not yet paid (other than the payment `besides`), the allocations
+    approved and not yet transferred, and the settlements the offices below asked it to pay (other
+    than `settlement`: finance/services/settlements.py reads it when paying one)."""
+    sums = JournalLine.objects.filter(org_id=office.pk, account=Account.BANK).aggregate(
         debit=Sum("debit"), credit=Sum("credit")
     )
-    others = (
-        PaymentRequest.objects.filter(org_id=payment.org_id, status__in=UNPAID)
-        .exclude(pk=payment.pk)
-        .aggregate(total=Sum("amount"))["total"]
+    others = PaymentRequest.objects.filter(org_id=office.pk, status__in=UNPAID)
+    if besides is not None:
+        others = others.exclude(pk=besides)
+    asked = RemittanceSettlement.objects.filter(to_office_id=office.pk, status=SettlementStatus.REQUESTED)
+    if settlement is not None:
+        asked = asked.exclude(pk=settlement)
+    committed = (others.aggregate(total=Sum("amount"))["total"] or ZERO) + (
+        asked.aggregate(total=Sum("amount"))["total"] or ZERO
     )
     return Overdraft(
         account=Account.BANK,
         balance=normal_balance(Account.BANK, sums["debit"] or ZERO, sums["credit"] or ZERO),
-        committed=(others or ZERO) + allocations_committed(office=payment.org),
-        amount=payment.amount,
+        committed=committed + allocations_committed(office=office),
+        amount=amount,
     )

@@ -30,7 +30,7 @@ from finance.models import (
     PaymentRequest,
     PaymentStatus,
 )
-from finance.rules import CENT, ZERO, money_text, normal_balance
+from finance.rules import CENT, OVERDRAW_REASON_MIN, ZERO, money_text, normal_balance
 from finance.selectors.payments import Overdraft, payment_overdraft_get
 from finance.services.claims_batches import batch_payment_book, batch_payment_defaults, batch_transfer_file
 from finance.services.ledger import acting_office, balance_get, books_lock, credit, debit, entry_post, number_next
@@ -41,9 +41,6 @@ from mutualaid.models import Organisation, User
 from mutualaid.officesettings import office_settings
 from mutualaid.roles import require_permission
 from mutualaid.selectors import role_granted_by
-
-# The fewest characters of the reason for paying out of a bank account that goes below zero.
-OVERDRAW_REASON_MIN = 5
 
 
 def _fee_room(office: Organisation, plan: Plan, year: int) -> Decimal:

@@ -37,7 +37,8 @@ from finance.models import (
     RemittanceStatus,
     SettlementStatus,
 )
-from finance.rules import CENT, MONEY_OFFICES, ZERO
+from finance.rules import CENT, MONEY_OFFICES, OVERDRAW_REASON_MIN, ZERO
+from finance.selectors.payments import bank_overdraft_get
 from finance.services.ledger import credit, debit, entry_post, office_pools
 from mutualaid import dates
 from mutualaid.models import Organisation, User
@@ -216,14 +217,29 @@ def settlement_request(*, actor: User, settlement: RemittanceSettlement) -> Remi
     return locked
 
 
+# What paying a settlement writes on its row (the overdraft's decision, where there was one).
+PAID_FIELDS = [
+    "status",
+    "paid_on",
+    "paid_by",
+    "bank_reference",
+    "overdraw_reason",
+    "overdraw_by",
+    "overdraw_at",
+    "overdraw_shortfall",
+]
+
+
 @transaction.atomic
 def settlement_pay(
-    *, actor: User, settlement: RemittanceSettlement, bank_reference: str, paid_on: date
+    *, actor: User, settlement: RemittanceSettlement, bank_reference: str, paid_on: date, overdraw_reason: str = ""
 ) -> RemittanceSettlement:
     """The office above pays a settlement it was asked for: out of its bank (its income, or what
     it owes further up, reduced, and the reserve set aside on that premium released where it runs
     the plan), into the bank of the office below, against what that office owes above. Once:
-    the row is locked, a second payment finds it paid."""
+    the row is locked, a second payment finds it paid. Out of a bank balance the office does not
+    have (a city that forwards the premium to the province it pools with), only with a written
+    reason, recorded on the settlement as payments do (finance/services/payments.py)."""
     require_permission(actor, "finance.post")
     locked = (
         RemittanceSettlement.objects.select_for_update()
@@ -239,13 +255,8 @@ def settlement_pay(
             _("%(office)s has not asked for this settlement: it is netted in its next remittance.")
             % {"office": locked.org.name}
         )
-    errors = {}
-    if not bank_reference.strip():
-        errors["bank_reference"] = _("Enter the bank's reference of the transfer.")
-    if paid_on > dates.business_today():
-        errors["paid_on"] = _("The transfer date cannot be in the future.")
-    if errors:
-        raise ValidationError(errors)
+    _check_transfer(bank_reference, paid_on)
+    _check_overdraft(actor, locked, overdraw_reason)
     above, below = locked.to_office, locked.org
     names = {"number": locked.endorsement.number, "month": month_text(locked.month)}
     entry_post(
@@ -289,5 +300,52 @@ def settlement_pay(
     )
     locked.status, locked.paid_on, locked.paid_by = SettlementStatus.PAID, paid_on, actor
     locked.bank_reference = bank_reference.strip()
-    locked.save(update_fields=["status", "paid_on", "paid_by", "bank_reference"])
+    locked.save(update_fields=PAID_FIELDS)
     return locked
+
+
+def _check_transfer(bank_reference: str, paid_on: date) -> None:
+    errors = {}
+    if not bank_reference.strip():
+        errors["bank_reference"] = _("Enter the bank's reference of the transfer.")
+    if paid_on > dates.business_today():
+        errors["paid_on"] = _("The transfer date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_overdraft(actor: User, settlement: RemittanceSettlement, reason: str) -> None:
+    """Refuse a settlement that takes the paying office's bank account below zero (with its
+    approved payments, allocations and other settlements asked for not yet paid out) unless a
+    reason is given; with one, who gave it is recorded. Read under the paying office's row lock,
+    as payments read it, so a payment and a settlement booked at once see each other."""
+    office = settlement.to_office
+    list(Organisation.objects.select_for_update(no_key=True).filter(pk=office.pk).values_list("pk"))
+    overdraft = bank_overdraft_get(office=office, amount=settlement.amount, settlement=settlement.pk)
+    if overdraft.shortfall <= 0:
+        return
+    reason = reason.strip()
+    if len(reason) < OVERDRAW_REASON_MIN:
+        raise ValidationError(
+            _(
+                "Paying this settlement of %(amount)s yuan to %(below)s would take %(account)s of %(office)s below "
+                "zero: its balance is %(balance)s yuan, approved payments, allocations and settlements asked "
+                "for, not yet paid, come to %(committed)s yuan, a shortfall of %(shortfall)s yuan. To pay "
+                "anyway, confirm with a written reason (at least %(least)s characters); where the office above "
+                "pools the plan, ask it for an "
+                "allocation first."
+            )
+            % {
+                "amount": money_text(settlement.amount),
+                "below": settlement.org.name,
+                "account": Account(overdraft.account).label,
+                "office": office.name,
+                "balance": money_text(overdraft.balance),
+                "committed": money_text(overdraft.committed),
+                "shortfall": money_text(overdraft.shortfall),
+                "least": OVERDRAW_REASON_MIN,
+            },
+            code="overdraw",
+        )
+    settlement.overdraw_reason, settlement.overdraw_by = reason[:300], actor
+    settlement.overdraw_at, settlement.overdraw_shortfall = timezone.now(), overdraft.shortfall

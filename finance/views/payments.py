@@ -20,7 +20,7 @@ from claims.selectors import BatchFigures, batch_list
 from enrollment.models import Plan
 from finance.models import APPROVAL_LAYERS, LAYER_LABELS, FinanceSettings, PaymentKind, PaymentRequest, PaymentStatus
 from finance.paperwork import payment_approval_form_pdf
-from finance.rules import money_text
+from finance.rules import OVERDRAW_REASON_MIN, money_text
 from finance.selectors.books import book_plan_list
 from finance.selectors.payments import (
     batch_payment_get,
@@ -214,7 +214,7 @@ def payment_actions(user: User, payment: PaymentRequest) -> dict[str, Any]:
         "may_send": may_send,
         "may_pay": may_pay,
         "overdraft_warning": payments.overdraft_refused(payment, overdraft) if overdraft is not None and short else "",
-        "overdraw_least": payments.OVERDRAW_REASON_MIN,
+        "overdraw_least": OVERDRAW_REASON_MIN,
         "today": dates.business_today(),
     }
 

@@ -191,6 +191,7 @@ class SettlementView(StaffView):
                     settlement=settlement,
                     bank_reference=request.POST.get("bank_reference", ""),
                     paid_on=paid_on,
+                    overdraw_reason=request.POST.get("overdraw_reason", ""),
                 )
                 messages.success(request, _("Settlement paid and booked in both offices' books."))
             else:
