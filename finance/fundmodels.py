@@ -262,6 +262,17 @@ class SubsidyMovement(TenantOwned):
     bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True, default="")
     recorded_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A refund paid out of a bank account it takes below zero: the written decision, as payments keep it.
+    overdraw_reason = models.CharField(_("reason for overdrawing the bank account"), max_length=300, blank=True)
+    overdraw_by = models.ForeignKey(
+        "mutualaid.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    overdraw_shortfall = models.DecimalField(_("shortfall"), null=True, blank=True, **MONEY)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("union subsidy receivable movement")

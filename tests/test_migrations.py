@@ -44,15 +44,18 @@ def empty_database(django_db_blocker: Any) -> Iterator[None]:
             connection.close()
             settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = original
             # Dropping a database waits for a checkpoint of the server (half a minute while other
-            # tests write): in a thread of its own, which the process waits for before it ends.
-            threading.Thread(target=_drop, args=(name,), name="drop test_migrations").start()
+            # tests write): in a thread of its own, which the process waits for before it ends, on
+            # a connection of its own (the test runner allows Django's only inside a test).
+            server = {key: connection.settings_dict[key] for key in ("HOST", "PORT", "USER", "PASSWORD")}
+            threading.Thread(target=_drop, args=(name, server), name="drop test_migrations").start()
 
 
-def _drop(name: str) -> None:
-    from django.db import connection
+def _drop(name: str, server: dict[str, Any]) -> None:
+    import psycopg
 
-    with connection._nodb_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    params = {"host": server["HOST"], "port": server["PORT"], "user": server["USER"], "password": server["PASSWORD"]}
+    with psycopg.connect(dbname="postgres", autocommit=True, **{k: v for k, v in params.items() if v}) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.mark.usefixtures("empty_database")

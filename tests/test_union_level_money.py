@@ -71,7 +71,7 @@ def _received_on(tree: Tree, subsidy_index: int, amount: str, reference: str, on
         )
 
 
-def _refund(tree: Tree, subsidy_index: int, amount: str, reference: str) -> SubsidyMovement:
+def _refund(tree: Tree, subsidy_index: int, amount: str, reference: str, reason: str = "") -> SubsidyMovement:
     agent = tree.a.county_agent
     with org_scope(agent.org, actor_id=agent.pk):
         return subsidy_refund_pay(
@@ -80,6 +80,7 @@ def _refund(tree: Tree, subsidy_index: int, amount: str, reference: str) -> Subs
             amount=Decimal(amount),
             refunded_on=TODAY,
             bank_reference=reference,
+            overdraw_reason=reason,
         )
 
 
@@ -261,7 +262,18 @@ def test_a_refund_to_a_level_comes_off_the_remittance_and_what_it_exceeds_is_car
     assert report.amount_due == Decimal("180.00")
     _confirm(subsidised, report, "REMIT-1", TODAY)
     _cancel_first(subsidised)
-    _refund(subsidised, 0, "20.00", "TK-1")
+    # The agent point remitted 180 and holds 40 from the province (the unit has not paid yet): its
+    # bank account is at −140, and paying the province back takes it to −160. Not without a
+    # written decision, which the refund keeps.
+    with pytest.raises(ValidationError) as uncovered:
+        _refund(subsidised, 0, "20.00", "TK-1", reason="先退")
+    message = str(uncovered.value.message_dict["overdraw_reason"])
+    assert "160.00" in message and "陕西省总工会" in message, message
+    with unscoped():  # the test's own rows
+        assert not SubsidyMovement.objects.filter(bank_reference="TK-1").exists()
+    refund = _refund(subsidised, 0, "20.00", "TK-1", reason="单位保费本周到账，总工会要求先行退还")
+    assert (refund.overdraw_by, refund.overdraw_shortfall) == (subsidised.a.county_agent, Decimal("160.00"))
+    assert refund.overdraw_reason == "单位保费本周到账，总工会要求先行退还"
     this_month = dates.month_start(TODAY)
     next_month = dates.add_months(this_month, 1)
     # Nothing held this month, 20 paid back: nothing to remit, the 20 carried on.

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from enrollment.events import EnrollmentCancelled
 from enrollment.models import Endorsement, Policy, SubsidyShare
 from finance.models import Account, EntryKind, JournalEntry, SubsidyMovement, SubsidyMovementKind
-from finance.rules import CENT, ZERO, money_text
+from finance.rules import CENT, OVERDRAW_REASON_MIN, ZERO, money_text
+from finance.selectors.payments import bank_overdraft_get
 from finance.selectors.subsidies import subsidy_outstanding_get
 from finance.services.ledger import acting_office, books_lock, credit, debit, entry_post, office_pools
 from mutualaid import dates
-from mutualaid.models import User
+from mutualaid.models import Organisation, User
 from mutualaid.roles import require_permission
 from mutualaid.spreadsheets.write import RISKY_STARTS
 
@@ -188,11 +189,13 @@ def subsidy_refund_pay(
     amount: Decimal | None,
     refunded_on: date | None,
     bank_reference: str,
+    overdraw_reason: str = "",
 ) -> SubsidyMovement:
     """The office pays a union level back what the level paid for members cancelled since (应退:
     the level's receivable below zero): the receivable debited, the bank credited. The same bank
     reference for the same level is the same refund; more than the office owes the level back is
-    refused, naming the payer and the amount."""
+    refused, naming the payer and the amount; a refund the bank account does not cover (with the
+    payments, allocations and settlements it is committed to) only on a written reason, recorded."""
     require_permission(actor, "finance.remit")  # whoever books the level's payment books its refund
     office = acting_office(actor)
     reference = bank_reference.strip()
@@ -207,6 +210,9 @@ def subsidy_refund_pay(
     if errors or first is None or amount is None or refunded_on is None:
         raise ValidationError(errors)
     key = f"subsidy-refunded:{office.pk}:{first.subsidy_id}:{reference}"
+    # The office's row first, as payments and settlements take it before the books: a refund and
+    # a payment booked at once see each other's money leave the bank account.
+    list(Organisation.objects.select_for_update(no_key=True).filter(pk=office.pk).values_list("pk"))
     books_lock(office=office, plan=first.plan)
     done = SubsidyMovement.objects.filter(entry__idempotency_key=key, kind=SubsidyMovementKind.REFUNDED).first()
     if done is not None:
@@ -219,6 +225,7 @@ def subsidy_refund_pay(
                 % {"payer": first.subsidy.payer_label, "owed": money_text(max(owed_back, ZERO))}
             }
         )
+    shortfall = _refund_shortfall(office=office, amount=amount, payer=first.subsidy.payer_label, reason=overdraw_reason)
     label = first.subsidy.get_level_display()
     entry = entry_post(
         actor=actor,
@@ -242,4 +249,39 @@ def subsidy_refund_pay(
         moved_on=refunded_on,
         bank_reference=reference,
         recorded_by=actor,
+        overdraw_reason=overdraw_reason.strip()[:300] if shortfall else "",
+        overdraw_by=actor if shortfall else None,
+        overdraw_shortfall=shortfall,
     )
+
+
+def _refund_shortfall(*, office: Organisation, amount: Decimal, payer: str, reason: str) -> Decimal | None:
+    """How far paying the refund takes the office's bank account below zero (None: it does not),
+    read under the office's row lock as payments and settlements read it; refused without a
+    written reason."""
+    overdraft = bank_overdraft_get(office=office, amount=amount)
+    if overdraft.shortfall <= 0:
+        return None
+    if len(reason.strip()) < OVERDRAW_REASON_MIN:
+        raise ValidationError(
+            {
+                "overdraw_reason": _(
+                    "Paying %(payer)s back %(amount)s yuan would take %(account)s of %(office)s below zero: its "
+                    "balance is %(balance)s yuan, approved payments, allocations and settlements not yet paid "
+                    "come to %(committed)s yuan, a shortfall of %(shortfall)s yuan. Book the refund once the "
+                    "premium has come in, or confirm with a written reason (at least %(least)s characters)."
+                )
+                % {
+                    "payer": payer,
+                    "amount": money_text(amount),
+                    "account": Account(overdraft.account).label,
+                    "office": office.name,
+                    "balance": money_text(overdraft.balance),
+                    "committed": money_text(overdraft.committed),
+                    "shortfall": money_text(overdraft.shortfall),
+                    "least": OVERDRAW_REASON_MIN,
+                }
+            },
+            code="overdraw",
+        )
+    return overdraft.shortfall

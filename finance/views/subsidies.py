@@ -45,6 +45,12 @@ class SubsidyRefundForm(SubsidyPaymentForm):
         super().__init__(*args, rows=rows, **kwargs)
         del self.fields["received_on"]
         self.fields["refunded_on"] = forms.DateField(label=gettext_lazy("Paid back on"), widget=DayInput())
+        self.fields["overdraw_reason"] = forms.CharField(
+            label=gettext_lazy("Reason, if the bank account does not cover the refund"),
+            max_length=300,
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
 
 
 class SubsidyReceivableView(StaffView):
@@ -102,6 +108,7 @@ class SubsidyReceivableView(StaffView):
                 amount=data["amount"],
                 refunded_on=data["refunded_on"],
                 bank_reference=data["bank_reference"],
+                overdraw_reason=data["overdraw_reason"],
             )
         except ValidationError as error:
             attach_errors(form, error)
