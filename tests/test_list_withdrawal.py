@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from enrollment.models import Endorsement, Enrollment, ListRow, ListStatus, MemberList, Policy
 from enrollment.services.approval import member_list_approve
@@ -153,7 +154,11 @@ def test_a_withdrawn_list_can_be_copied_into_a_new_upload_and_the_same_file_uplo
 def test_a_list_cannot_be_its_own_correction_nor_correct_another_unit_s_list(offered: Tree) -> None:
     a = offered.a
     rows = [person(i) for i in range(3)]
-    submitted = _submitted(offered, rows)
+    # The same file uploaded again: made on a clock that stands still, as a workbook's zip and
+    # properties carry the second it was written.
+    with time_machine.travel(timezone.now(), tick=False):
+        submitted = _submitted(offered, rows)
+        same_file = member_workbook(rows)
     client = _login(a.unit_agent)
     before = _counts()
     response = client.post(
@@ -162,7 +167,7 @@ def test_a_list_cannot_be_its_own_correction_nor_correct_another_unit_s_list(off
             "unit": a.unit.pk,
             "period": a.period.pk,
             "corrects": submitted.pk,
-            "file": SimpleUploadedFile("名单.xlsx", member_workbook(rows)),
+            "file": SimpleUploadedFile("名单.xlsx", same_file),
         },
     )
     assert response.status_code == 400 and "不能是它自己的更正" in response.content.decode()
