@@ -178,11 +178,11 @@ def _rows(claims: int, enrollments: int, units: list[Any], period: Any, province
             """INSERT INTO enrollment_enrollment (org_id, org_path, province_id, period_id, plan_kind, policy_id,
                    member_list_id, row_number, number, name, id_cipher, id_hash, id_masked, gender, birth_date,
                    shares, starts_on, ends_on, premium, member_part, unit_part, union_part, status, cancel_reason,
-                   created_at)
+                   created_at, employment_status, parent_name)
                SELECT p.org_id, p.org_path, %s, %s, 'inpatient', p.id, 0, g, g, '职工' || g, '\\x00',
                    decode(md5('p' || g), 'hex'), '6101**********' || lpad((g %% 10000)::text, 4, '0'), 'F',
                    '1980-01-01', 1 + (g %% 5 = 0)::int, '2026-01-01', '2026-12-31',
-                   50 * (1 + (g %% 5 = 0)::int), 50 * (1 + (g %% 5 = 0)::int), 0, 0, 'active', '', now()
+                   50 * (1 + (g %% 5 = 0)::int), 50 * (1 + (g %% 5 = 0)::int), 0, 0, 'active', '', now(), '', ''
                FROM generate_series(1, %s) g JOIN sim_policy p ON p.n = g %% %s""",
             [province.pk, period.pk, enrollments, len(policies)],
         )
@@ -231,7 +231,7 @@ def run_ours(state: dict[str, int]) -> dict[str, Any]:
     from mutualaid.tenancy import org_scope, unscoped
     from reporting import simulation
     from reporting.models import Proposal, SimulationRun
-    from reporting.simulations import simulation_figures
+    from reporting.simulations import _offices, simulation_figures
 
     with unscoped():
         province = Organisation.objects.get(pk=state["province"])
@@ -259,7 +259,8 @@ def run_ours(state: dict[str, int]) -> dict[str, Any]:
         )
         phases["load"] = round(time.perf_counter() - clock, 2)
         clock = time.perf_counter()
-        simulation.recalculate(Schedule.from_dict(proposal.rules), inputs)
+        offices = _offices(proposal.plan.org)
+        simulation.recalculate(Schedule.from_dict(proposal.rules), inputs, offices=offices, base=proposal.plan.org.path)
         phases["recalculate"] = round(time.perf_counter() - clock, 2)
         phases["rest"] = round(max(0.0, seconds - phases["load"] - phases["recalculate"]), 2)
     return {

@@ -15,22 +15,26 @@ difference is the proposal's payout less that.
 
 from __future__ import annotations
 
+import contextvars
 import heapq
 import os
 import pickle
+import threading
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db import connection, connections
+from django.db.models import Count, QuerySet, Sum
 
 from claims.benefits import explain
 from claims.benefits.calculate import Claim as Facts
-from claims.benefits.calculate import Earlier, Result, calculate
+from claims.benefits.calculate import Earlier, calculate
 from claims.benefits.schedule import Schedule
 from claims.lifecycle import ACCEPTED_STATUSES
 from claims.models import Claim
@@ -98,6 +102,13 @@ def load_inputs(*, periods: Sequence[Period], years: bool = True) -> Inputs:
     in the caller's scope (the office that runs the plan)."""
     ids = [p.pk for p in periods]
     plan_id = periods[0].plan_id
+    enrollments = _meanwhile(
+        Enrollment.objects.filter(period_id__in=ids, status=EnrollmentStatus.ACTIVE)
+        .values("org_path", "shares", "starts_on")
+        .annotate(members=Count("pk"), premium=Sum("premium"), subsidy=Sum("union_part"))
+        .order_by()
+        .values_list("org_path", "shares", "starts_on", "members", "premium", "subsidy")
+    )
     claims = Claim.objects.filter(period_id__in=ids, status__in=ACCEPTED_STATUSES)
     rows = [tuple(row) for row in claims.order_by("id_hash", "admitted_on", "pk").values_list(*_CLAIM_FIELDS)]
     latest = max(p.starts_on for p in periods)
@@ -115,14 +126,28 @@ def load_inputs(*, periods: Sequence[Period], years: bool = True) -> Inputs:
         found[bytes(person)].append(starts)
     for starts_list in found.values():
         starts_list.sort()
-    grouped = (
-        Enrollment.objects.filter(period_id__in=ids, status=EnrollmentStatus.ACTIVE)
-        .values("org_path", "shares", "starts_on")
-        .annotate(members=Count("pk"), premium=Sum("premium"), subsidy=Sum("union_part"))
-        .order_by()
-        .values_list("org_path", "shares", "starts_on", "members", "premium", "subsidy")
-    )
-    return Inputs(claims=rows, years=dict(found), enrollments=[tuple(r) for r in grouped], periods=list(periods))
+    return Inputs(claims=rows, years=dict(found), enrollments=enrollments.result(), periods=list(periods))
+
+
+def _meanwhile(queryset: QuerySet[Any]) -> Future[list[tuple[Any, ...]]]:
+    """The rows of `queryset` (built, and so scoped, here), read on a connection of their own
+    while this thread goes on: PostgreSQL groups a province's enrollments while Python takes in
+    the claims. Inside a transaction another connection would not see its rows: read at once."""
+    done: Future[list[tuple[Any, ...]]] = Future()
+    if connection.in_atomic_block:
+        done.set_result([tuple(row) for row in queryset])
+        return done
+
+    def read() -> None:
+        try:
+            done.set_result([tuple(row) for row in queryset])
+        except BaseException as error:  # handed to the caller, who raises it
+            done.set_exception(error)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    threading.Thread(target=contextvars.copy_context().run, args=(read,), name="simulation-enrollments").start()
+    return done
 
 
 def _facts(row: dict[str, Any], earlier: tuple[Earlier, ...], order: int, year: int) -> Facts:
@@ -155,26 +180,78 @@ def _facts(row: dict[str, Any], earlier: tuple[Earlier, ...], order: int, year: 
 
 
 @dataclass
-class Outcome:
-    """One claim's payout now and under the proposal."""
+class _Sums:
+    """The figures of the plan or of one office: claims re-run, and enrollments re-priced."""
 
-    path: str
-    person: bytes
-    now: Decimal
-    proposed: Decimal
+    claims: int = 0
+    changed: int = 0
+    now: Decimal = ZERO
+    proposed: Decimal = ZERO
+    members: int = 0
+    affected: int = 0
+    enrolled: int = 0
+    shares: int = 0
+    premium_now: Decimal = ZERO
+    premium_proposed: Decimal = ZERO
+    subsidy_now: Decimal = ZERO
+    subsidy_proposed: Decimal = ZERO
+
+    def add(self, other: _Sums) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "claims": self.claims,
+            "claims_changed": self.changed,
+            "members": self.members,
+            "members_affected": self.affected,
+            "paid_now": str(self.now),
+            "paid_proposed": str(self.proposed),
+            "difference": str(self.proposed - self.now),
+            "enrolled": self.enrolled,
+            "shares": self.shares,
+            "premium_now": str(self.premium_now),
+            "premium_proposed": str(self.premium_proposed),
+            "subsidy_now": str(self.subsidy_now),
+            "subsidy_proposed": str(self.subsidy_proposed),
+            "loss_ratio_now": _ratio(self.now, self.premium_now),
+            "loss_ratio_proposed": _ratio(self.proposed, self.premium_proposed),
+        }
+
+
+Office = tuple[int, str]  # (id, name)
 
 
 @dataclass
 class Recalculated:
-    outcomes: list[Outcome] = field(default_factory=list)
-    top: list[tuple[Decimal, int, dict[str, Any]]] = field(default_factory=list)  # a heap of the largest changes
+    """The claims re-run (by one process, or by all once merged), summed: in total and per office
+    below the plan's, the histogram's counts (`bins` by EDGES, `unchanged` apart) and a heap of
+    the largest changes, each with the engine's claim so that its words can be written at the end.
+
+    A member's claims are all in one process, so the members counted by two processes are
+    different people and their counts add up."""
+
+    total: _Sums = field(default_factory=_Sums)
+    offices: dict[Office, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
+    bins: list[int] = field(default_factory=lambda: [0] * (len(EDGES) + 1))
+    unchanged: int = 0
+    top: list[tuple[Decimal, int, dict[str, Any]]] = field(default_factory=list)
+
+    def merge(self, other: Recalculated) -> None:
+        self.total.add(other.total)
+        for office, sums in other.offices.items():
+            self.offices[office].add(sums)
+        self.bins = [mine + theirs for mine, theirs in zip(self.bins, other.bins, strict=True)]
+        self.unchanged += other.unchanged
+        for item in other.top:
+            if len(self.top) < TOP:
+                heapq.heappush(self.top, item)
+            elif item[:2] > self.top[0][:2]:
+                heapq.heapreplace(self.top, item)
 
 
-def _lines(result: Result) -> list[dict[str, str]]:
-    return [{"label": line.label, "amount": str(line.amount)} for line in result.lines]
-
-
-def _keep_top(found: Recalculated, change: Decimal, index: int, row: dict[str, Any], result: Result) -> None:
+def _keep_top(found: Recalculated, change: Decimal, index: int, row: dict[str, Any], facts: Facts) -> None:
     key = abs(change)
     if len(found.top) >= TOP and key <= found.top[0][0]:
         return
@@ -185,10 +262,8 @@ def _keep_top(found: Recalculated, change: Decimal, index: int, row: dict[str, A
         "care_type": row["care_type"],
         "admitted_on": row["admitted_on"].isoformat(),
         "now": str(row["payout"]),
-        "proposed": str(result.payout),
         "change": str(change),
-        "proposed_lines": _lines(result),
-        "proposed_refused": result.refused_reason or "",
+        "facts": facts,
     }
     if len(found.top) < TOP:
         heapq.heappush(found.top, (key, -index, entry))
@@ -196,21 +271,45 @@ def _keep_top(found: Recalculated, change: Decimal, index: int, row: dict[str, A
         heapq.heapreplace(found.top, (key, -index, entry))
 
 
+def _word_the_largest(schedule: Schedule, found: Recalculated) -> None:
+    """The proposal's settlement of each of the largest changes, with its words: the same
+    calculation again, for twenty claims."""
+    for _key, _index, entry in found.top:
+        result = calculate(schedule, entry.pop("facts"))
+        entry["proposed"] = str(result.payout)
+        entry["proposed_lines"] = [{"label": line.label, "amount": str(line.amount)} for line in result.lines]
+        entry["proposed_refused"] = result.refused_reason or ""
+
+
 def recalculate(
-    schedule: Schedule, inputs: Inputs, *, step: Callable[[float], None] | None = None, workers: int | None = None
+    schedule: Schedule,
+    inputs: Inputs,
+    *,
+    offices: dict[str, Office],
+    base: str,
+    step: Callable[[float], None] | None = None,
+    workers: int | None = None,
 ) -> Recalculated:
     """Every claim under `schedule`, each member's in admission order: what the earlier ones paid
-    under the schedule counts before the later ones, as in the real calculation.
+    under the schedule counts before the later ones, as in the real calculation. Summed per
+    office (`offices`: path prefix → office, `base` the plan office's path, see `_office_of`).
+
+    The amounts are computed without the settlement's words, which only the largest changes
+    show: those are calculated again with them at the end (`_word_the_largest`).
 
     From PARALLEL_FROM claims on, the members are shared out between one process per core (a
     member's claims always in one process), forked after the inputs are loaded: the children
-    only compute, and hand their outcomes back through a pipe."""
+    only compute, and hand their sums back through a pipe."""
     if workers is None:
         workers = min(MOST_WORKERS, _cores()) if len(inputs.claims) >= PARALLEL_FROM else 1
+    share = _Share(schedule=schedule, inputs=inputs, offices=offices, base=base)
     with explain.one_language():
         if workers <= 1 or not hasattr(os, "fork"):
-            return _recalculate(schedule, inputs, inputs.claims, 0, step)
-        return _forked(schedule, inputs, workers, step)
+            found = share.recalculate(inputs.claims, 0, step)
+        else:
+            found = _forked(share, workers, step)
+        _word_the_largest(schedule, found)
+    return found
 
 
 PARALLEL_FROM = 20_000  # claims; below it starting processes costs more than it saves
@@ -240,8 +339,8 @@ def _chunks(claims: list[tuple[Any, ...]], count: int) -> list[tuple[int, list[t
     return [(cuts[i], claims[cuts[i] : cuts[i + 1]]) for i in range(len(cuts) - 1) if cuts[i] < cuts[i + 1]]
 
 
-def _forked(schedule: Schedule, inputs: Inputs, workers: int, step: Callable[[float], None] | None) -> Recalculated:
-    parts = _chunks(inputs.claims, workers)
+def _forked(share: _Share, workers: int, step: Callable[[float], None] | None) -> Recalculated:
+    parts = _chunks(share.inputs.claims, workers)
     children: list[tuple[int, int]] = []
     for offset, rows in parts[1:]:
         read, write = os.pipe()
@@ -250,7 +349,7 @@ def _forked(schedule: Schedule, inputs: Inputs, workers: int, step: Callable[[fl
             os.close(read)  # (the parent's database connection must not be closed from here)
             code = 1
             try:
-                data = pickle.dumps(_recalculate(schedule, inputs, rows, offset, None))
+                data = pickle.dumps(share.recalculate(rows, offset, None))
                 with os.fdopen(write, "wb") as sink:
                     sink.write(data)
                 code = 0
@@ -259,9 +358,8 @@ def _forked(schedule: Schedule, inputs: Inputs, workers: int, step: Callable[[fl
         os.close(write)
         children.append((pid, read))
     offset, rows = parts[0]
-    share = len(rows) / max(1, len(inputs.claims))
-    mine = _recalculate(schedule, inputs, rows, offset, None if step is None else lambda done: step(done * share))
-    found = Recalculated(outcomes=mine.outcomes, top=mine.top)
+    mine = len(rows) / max(1, len(share.inputs.claims))
+    found = share.recalculate(rows, offset, None if step is None else lambda done: step(done * mine))
     failed = False
     for pid, read in children:
         with os.fdopen(read, "rb") as source:
@@ -270,127 +368,115 @@ def _forked(schedule: Schedule, inputs: Inputs, workers: int, step: Callable[[fl
         if status != 0 or not data:
             failed = True
             continue
-        part: Recalculated = pickle.loads(data)  # noqa: S301 # written by our own child process just now
-        found.outcomes.extend(part.outcomes)
-        for item in part.top:
-            if len(found.top) < TOP:
-                heapq.heappush(found.top, item)
-            elif item[:2] > found.top[0][:2]:
-                heapq.heapreplace(found.top, item)
+        found.merge(pickle.loads(data))  # noqa: S301 # written by our own child process just now
     if failed:
         raise RuntimeError("a simulation process ended without its result")
     return found
 
 
-def _recalculate(
-    schedule: Schedule,
-    inputs: Inputs,
-    claims: list[tuple[Any, ...]],
-    offset: int,
-    step: Callable[[float], None] | None,
-) -> Recalculated:
-    found = Recalculated()
-    period_starts = {p.pk: p.starts_on for p in inputs.periods}
-    history: list[tuple[int, Earlier]] = []
-    person: bytes | None = None
-    total = len(claims) or 1
-    every = max(1, total // 50)
-    for number, values in enumerate(claims):
-        index = offset + number
-        row = dict(zip(_CLAIM_FIELDS, values, strict=True))
-        who = bytes(row["id_hash"])
-        if who != person:
-            person, history = who, []
-        period_id, admitted = row["period_id"], row["admitted_on"]
-        earlier = tuple(
-            Earlier(
-                care_type=e.care_type, paid=e.paid, base=e.base, admitted_on=e.admitted_on, in_period=pid == period_id
-            )
-            for pid, e in history
-            if pid == period_id or (e.admitted_on is not None and e.admitted_on.year == admitted.year)
-        )
-        order = 1 + sum(1 for pid, _e in history if pid == period_id)
-        starts = inputs.years.get(who, [])
-        year = bisect_right(starts, period_starts[period_id]) or 1
-        result = calculate(schedule, _facts(row, earlier, order, year))
-        if result.refused_reason is None:
-            base = row["self_paid"] if result.base is None else result.base
-            history.append((period_id, Earlier(row["care_type"], result.payout, base, admitted)))
-        change = result.payout - row["payout"]
-        found.outcomes.append(Outcome(row["org_path"], who, row["payout"], result.payout))
-        if change:
-            _keep_top(found, change, index, row, result)
-        if step is not None and number % every == 0:
-            step(number / total)
-    return found
+@dataclass(frozen=True)
+class _Share:
+    """What each process needs to re-run its share of the claims."""
+
+    schedule: Schedule
+    inputs: Inputs
+    offices: dict[str, Office]
+    base: str
+
+    def recalculate(
+        self, claims: list[tuple[Any, ...]], offset: int, step: Callable[[float], None] | None
+    ) -> Recalculated:
+        found = Recalculated()
+        period_starts = {p.pk: p.starts_on for p in self.inputs.periods}
+        office_of = _OfficeOf(self.offices, self.base)
+        members: dict[Office, set[bytes]] = defaultdict(set)
+        affected: dict[Office, set[bytes]] = defaultdict(set)
+        history: list[tuple[int, Earlier]] = []
+        person: bytes | None = None
+        total = len(claims) or 1
+        every = max(1, total // 50)
+        with explain.without_words():
+            for number, values in enumerate(claims):
+                row = dict(zip(_CLAIM_FIELDS, values, strict=True))
+                who = bytes(row["id_hash"])
+                if who != person:
+                    person, history = who, []
+                period_id, admitted = row["period_id"], row["admitted_on"]
+                earlier = tuple(
+                    Earlier(e.care_type, e.paid, e.base, e.admitted_on, pid == period_id)
+                    for pid, e in history
+                    if pid == period_id or (e.admitted_on is not None and e.admitted_on.year == admitted.year)
+                )
+                order = 1 + sum(1 for pid, _e in history if pid == period_id)
+                year = bisect_right(self.inputs.years.get(who, ()), period_starts[period_id]) or 1
+                facts = _facts(row, earlier, order, year)
+                result = calculate(self.schedule, facts)
+                if result.refused_reason is None:
+                    base = row["self_paid"] if result.base is None else result.base
+                    history.append((period_id, Earlier(row["care_type"], result.payout, base, admitted)))
+                now, change = row["payout"], result.payout - row["payout"]
+                office = office_of(row["org_path"])
+                for sums in (found.total, found.offices[office]):
+                    sums.claims += 1
+                    sums.now += now
+                    sums.proposed += result.payout
+                members[office].add(who)
+                if change:
+                    found.total.changed += 1
+                    found.offices[office].changed += 1
+                    affected[office].add(who)
+                    found.bins[bisect_left(EDGES, change)] += 1
+                    _keep_top(found, change, offset + number, row, facts)
+                else:
+                    found.unchanged += 1
+                if step is not None and number % every == 0:
+                    step(number / total)
+        found.total.members = len(set().union(*members.values()))
+        found.total.affected = len(set().union(*affected.values()))
+        for office, people in members.items():
+            found.offices[office].members = len(people)
+            found.offices[office].affected = len(affected[office])
+        return found
 
 
 # --- The summary ---------------------------------------------------------------------------------
 
 
-def _office_of(path: str, base: str, offices: dict[str, tuple[int, str]]) -> tuple[int, str]:
-    """The office directly below the plan's office that `path` lies in (the plan's own for its rows)."""
+class _OfficeOf:
+    """The office directly below the plan's office that a path lies in (the plan's own for its
+    rows), remembered per path: a province's claims lie in a few hundred units."""
+
+    def __init__(self, offices: dict[str, Office], base: str) -> None:
+        self.offices, self.base = offices, base
+        self.known: dict[str, Office] = {}
+
+    def __call__(self, path: str) -> Office:
+        found = self.known.get(path)
+        if found is None:
+            found = self.known[path] = _office_of(path, self.base, self.offices)
+        return found
+
+
+def _office_of(path: str, base: str, offices: dict[str, Office]) -> Office:
     for prefix, office in offices.items():
-        if path.startswith(prefix):
+        if path.startswith(prefix) and prefix != base:
             return office
     return offices[base]
 
 
-def histogram(changes: Iterable[Decimal]) -> list[dict[str, Any]]:
+def histogram(found: Recalculated) -> list[dict[str, Any]]:
     """Counts of per-claim changes (yuan) in the bins that EDGES bound, each bin (low, high]; the
     unchanged claims in a bin of their own between the decreases and the increases."""
-    bins = [0] * (len(EDGES) + 1)
-    unchanged = 0
-    for change in changes:
-        if change == 0:
-            unchanged += 1
-        else:
-            bins[bisect_left(EDGES, change)] += 1
     bounds = [None, *EDGES, None]
     labelled: list[dict[str, Any]] = [
-        {"low": bounds[slot], "high": bounds[slot + 1], "claims": bins[slot]} for slot in range(len(bins))
+        {"low": bounds[slot], "high": bounds[slot + 1], "claims": found.bins[slot]} for slot in range(len(found.bins))
     ]
     middle = EDGES.index(0) + 1
-    return [*labelled[:middle], {"low": 0, "high": 0, "claims": unchanged}, *labelled[middle:]]
+    return [*labelled[:middle], {"low": 0, "high": 0, "claims": found.unchanged}, *labelled[middle:]]
 
 
 def _ratio(part: Decimal, whole: Decimal) -> str | None:
     return None if not whole else str((part / whole).quantize(Decimal("0.0001")))
-
-
-@dataclass
-class _Sums:
-    claims: int = 0
-    changed: int = 0
-    now: Decimal = ZERO
-    proposed: Decimal = ZERO
-    members: set[bytes] = field(default_factory=set)
-    affected: set[bytes] = field(default_factory=set)
-    enrolled: int = 0
-    shares: int = 0
-    premium_now: Decimal = ZERO
-    premium_proposed: Decimal = ZERO
-    subsidy_now: Decimal = ZERO
-    subsidy_proposed: Decimal = ZERO
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "claims": self.claims,
-            "claims_changed": self.changed,
-            "members": len(self.members),
-            "members_affected": len(self.affected),
-            "paid_now": str(self.now),
-            "paid_proposed": str(self.proposed),
-            "difference": str(self.proposed - self.now),
-            "enrolled": self.enrolled,
-            "shares": self.shares,
-            "premium_now": str(self.premium_now),
-            "premium_proposed": str(self.premium_proposed),
-            "subsidy_now": str(self.subsidy_now),
-            "subsidy_proposed": str(self.subsidy_proposed),
-            "loss_ratio_now": _ratio(self.now, self.premium_now),
-            "loss_ratio_proposed": _ratio(self.proposed, self.premium_proposed),
-        }
 
 
 @dataclass(frozen=True)
@@ -413,24 +499,16 @@ def _reprice(pricing: Pricing, shares: int, starts: date) -> tuple[Decimal, Deci
 
 
 def summarise(
-    inputs: Inputs, found: Recalculated, *, pricing: Pricing, offices: dict[str, tuple[int, str]], base: str
+    inputs: Inputs, found: Recalculated, *, pricing: Pricing, offices: dict[str, Office], base: str
 ) -> dict[str, Any]:
-    """The figures of the plan and of each office below its office, the histogram and the largest
-    changes. `offices` maps each office's path prefix to (id, name); `base` is the plan office's."""
-    total = _Sums()
-    by_office: dict[tuple[int, str], _Sums] = defaultdict(_Sums)
-    for outcome in found.outcomes:
-        office = by_office[_office_of(outcome.path, base, offices)]
-        for sums in (total, office):
-            sums.claims += 1
-            sums.now += outcome.now
-            sums.proposed += outcome.proposed
-            sums.members.add(outcome.person)
-            if outcome.now != outcome.proposed:
-                sums.changed += 1
-                sums.affected.add(outcome.person)
+    """The figures of the plan and of each office below its office (the claims' as `recalculate`
+    summed them, with the enrollments re-priced), the histogram and the largest changes.
+    `offices` maps each office's path prefix to (id, name); `base` is the plan office's."""
+    total = found.total
+    by_office = found.offices
+    office_of = _OfficeOf(offices, base)
     for path, shares, starts, members, premium, subsidy in inputs.enrollments:
-        office = by_office[_office_of(path, base, offices)]
+        office = by_office[office_of(path)]
         new_premium, new_subsidy = _reprice(pricing, shares, starts)
         for sums in (total, office):
             sums.enrolled += members
@@ -441,14 +519,14 @@ def summarise(
             sums.subsidy_proposed += new_subsidy * members
     top = [entry for _key, _index, entry in sorted(found.top, key=lambda item: (-item[0], -item[1]))]
     for entry in top:
-        entry["office"] = _office_of(entry.pop("path"), base, offices)[1]
+        entry["office"] = office_of(entry.pop("path"))[1]
     return {
         "total": total.as_dict(),
         "offices": [
             {"office": office_id, "name": name, **sums.as_dict()}
             for (office_id, name), sums in sorted(by_office.items(), key=lambda item: item[0][1])
         ],
-        "histogram": histogram(outcome.proposed - outcome.now for outcome in found.outcomes),
+        "histogram": histogram(found),
         "largest": top,
     }
 

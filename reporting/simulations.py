@@ -143,15 +143,18 @@ def simulation_figures(*, run: SimulationRun, step: Any = None) -> dict[str, Any
             _("The chosen periods have no approved or paid claim to re-run: choose periods with claims.")
         )
     tick(0.15)
-    found = simulation.recalculate(schedule, inputs, step=lambda share: tick(0.15 + 0.75 * share))
     office = proposal.plan.org
+    offices = _offices(office)
+    found = simulation.recalculate(
+        schedule, inputs, offices=offices, base=office.path, step=lambda share: tick(0.15 + 0.75 * share)
+    )
     pricing = simulation.Pricing(
         premium_per_share=proposal.premium_per_share,
         subsidy_kind=proposal.subsidy_kind,
         subsidy_amount=proposal.subsidy_amount,
         subsidy_stages=proposal.subsidy_stages,
     )
-    summary = simulation.summarise(inputs, found, pricing=pricing, offices=_offices(office), base=office.path)
+    summary = simulation.summarise(inputs, found, pricing=pricing, offices=offices, base=office.path)
     # The real calculation of the largest changes, to show beside the proposal's: one query.
     real = dict(Claim.objects.filter(pk__in=[e["claim"] for e in summary["largest"]]).values_list("pk", "calculation"))
     for entry in summary["largest"]:

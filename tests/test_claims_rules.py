@@ -16,6 +16,7 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from claims.benefits import explain
 from claims.benefits.calculate import Claim, Line, Result, calculate
 from claims.benefits.checks import ScheduleError
 from claims.benefits.editor import FIELD_HELP, PRESETS
@@ -946,6 +947,39 @@ def test_payout_is_never_negative_and_the_lines_add_up_to_it(schedule: Schedule,
     assert result.cap_left_after is None or result.cap_left_after >= 0
     if result.refused_reason is not None:
         assert result.payout == 0 and result.lines == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(schedules(), claims())
+def test_without_words_the_calculation_pays_exactly_the_same(schedule: Schedule, claim: Claim) -> None:
+    """A simulation computes without the settlement's words (claims/benefits/explain.py): every
+    amount, every refusal and what is left of the cap must be as with them."""
+    worded = calculate(schedule, claim)
+    with explain.without_words():
+        bare = calculate(schedule, claim)
+    assert bare.payout == worded.payout and bare.cap_left_after == worded.cap_left_after
+    assert (bare.refused_reason is None) == (worded.refused_reason is None)
+    assert [line.amount for line in bare.lines] == [line.amount for line in worded.lines]
+    assert (bare.base, bare.version) == (worded.base, worded.version)
+
+
+def test_every_function_that_writes_words_is_silent_without_words() -> None:
+    """A new wording function not marked `@worded` would cost a simulation its words' time."""
+    import inspect
+
+    writers = [
+        function
+        for name, function in inspect.getmembers(explain, inspect.isfunction)
+        if function.__module__ == explain.__name__
+        and not name.startswith("_")
+        and name not in ("one_language", "without_words", "worded")
+    ]
+    assert len(writers) > 50
+    unmarked = [function.__name__ for function in writers if not hasattr(function, "__wrapped__")]
+    assert unmarked == []
+    with explain.without_words():
+        assert explain.not_covered("death", ["inpatient"]) == explain.WORDLESS
+    assert explain.not_covered("death", ["inpatient"]) != explain.WORDLESS
 
 
 @settings(max_examples=300, deadline=None)

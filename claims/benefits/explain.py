@@ -9,10 +9,12 @@ rounded keeps the exact figure, so that the member can redo the sum by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
+from functools import wraps
+from typing import ParamSpec
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
@@ -34,6 +36,39 @@ def one_language() -> Iterator[None]:
         yield
     finally:
         _looked_up.reset(token)
+
+
+# A bulk run that needs the amounts only (a simulation re-running a period's claims, which shows
+# the words of twenty of them) asks for none: inside `without_words()` every function of this
+# module marked `@worded` answers WORDLESS at once and formats nothing (about half the cost of a
+# calculation). Never empty, so that a refusal stays a refusal: the engine tests reasons with
+# `is None` and between two with `or`.
+WORDLESS = "…"
+_wordless: ContextVar[bool] = ContextVar("explain_wordless", default=False)
+
+P = ParamSpec("P")
+
+
+@contextmanager
+def without_words() -> Iterator[None]:
+    """Within it the calculation computes every amount as always and writes no word."""
+    token = _wordless.set(True)
+    try:
+        yield
+    finally:
+        _wordless.reset(token)
+
+
+def worded(function: Callable[P, str]) -> Callable[P, str]:
+    """A function that writes words of a settlement: WORDLESS inside `without_words()`."""
+
+    @wraps(function)
+    def words(*args: P.args, **kwargs: P.kwargs) -> str:
+        if _wordless.get():
+            return WORDLESS
+        return function(*args, **kwargs)
+
+    return words
 
 
 def _(message: str) -> str:
@@ -100,6 +135,7 @@ def _percent(ratio: Decimal) -> str:
 # --- Rounding, shares, variants ----------------------------------------------------------------
 
 
+@worded
 def rounded(label: str, exact: Decimal, rule: str) -> str:
     """A line whose amount rounding changed: the exact figure and how it was rounded."""
     how = {
@@ -111,10 +147,12 @@ def rounded(label: str, exact: Decimal, rule: str) -> str:
     return _("%(line)s = %(exact)s yuan, %(how)s") % {"line": label, "exact": _exact(exact), "how": how}
 
 
+@worded
 def times_shares(label: str, shares: int) -> str:
     return _("%(line)s × %(shares)s shares") % {"line": label, "shares": shares}
 
 
+@worded
 def conditions(when: Conditions) -> str:
     """A variant's conditions as words, for the line that says which rules applied."""
     parts = []
@@ -130,6 +168,7 @@ def conditions(when: Conditions) -> str:
     return text
 
 
+@worded
 def variant_applies(when: Conditions, number: int) -> str:
     return _("Rules for %(conditions)s apply (variant %(number)s)") % {
         "conditions": conditions(when),
@@ -140,6 +179,7 @@ def variant_applies(when: Conditions, number: int) -> str:
 # --- The medical part --------------------------------------------------------------------------
 
 
+@worded
 def segment(low: Decimal, high: Decimal | None, ratio: Decimal) -> str:
     """A progressive slice of the self-paid amount (or the whole of it, at one flat ratio)."""
     if high is None and low == 0:
@@ -153,6 +193,7 @@ def segment(low: Decimal, high: Decimal | None, ratio: Decimal) -> str:
     }
 
 
+@worded
 def band(amount: Decimal, low: Decimal, high: Decimal | None, ratio: Decimal) -> str:
     """The whole self-paid amount at the ratio of the band it falls in."""
     values = {"amount": _yuan(amount), "low": _yuan(low), "ratio": _percent(ratio)}
@@ -162,6 +203,7 @@ def band(amount: Decimal, low: Decimal, high: Decimal | None, ratio: Decimal) ->
     return _("Whole self-paid amount of %(amount)s yuan (band %(low)s–%(high)s yuan) × %(ratio)s") % values
 
 
+@worded
 def cumulative_total(total: Decimal, amount: Decimal, *, year: bool = False, cycle: bool = False) -> str:
     if cycle:
         return _("Cumulative base in the settlement cycle %(total)s yuan, of which this claim %(amount)s yuan") % {
@@ -179,6 +221,7 @@ def cumulative_total(total: Decimal, amount: Decimal, *, year: bool = False, cyc
     }
 
 
+@worded
 def cumulative_deductible(amount: Decimal, taken: Decimal, *, year: bool = False, cycle: bool = False) -> str:
     if cycle:
         return _(
@@ -196,6 +239,7 @@ def cumulative_deductible(amount: Decimal, taken: Decimal, *, year: bool = False
     ) % {"amount": _yuan(amount), "taken": _yuan(taken)}
 
 
+@worded
 def cumulative_segment(portion: Decimal, low: Decimal, high: Decimal | None, ratio: Decimal) -> str:
     """The part of a slice of the period's cumulative self-paid amount that this claim fills."""
     values = {"portion": _yuan(portion), "low": _yuan(low), "ratio": _percent(ratio)}
@@ -207,12 +251,14 @@ def cumulative_segment(portion: Decimal, low: Decimal, high: Decimal | None, rat
     return _("Cumulative self-paid %(low)s–%(high)s yuan part: %(portion)s yuan of this claim × %(ratio)s") % values
 
 
+@worded
 def plan_deductible(amount: Decimal) -> str:
     return _("Plan deductible: the first %(amount)s yuan of the self-paid amount is not paid") % {
         "amount": _yuan(amount)
     }
 
 
+@worded
 def hospital_deductible(amount: Decimal, ratio: Decimal) -> str:
     return _("Hospital deductible part of %(amount)s yuan × %(ratio)s") % {
         "amount": _yuan(amount),
@@ -220,6 +266,7 @@ def hospital_deductible(amount: Decimal, ratio: Decimal) -> str:
     }
 
 
+@worded
 def hospital_allowance(days: int, rate: Decimal, from_day: int) -> str:
     values = {"days": days, "rate": _yuan(rate), "from_day": from_day}
     if from_day > 1:
@@ -227,6 +274,7 @@ def hospital_allowance(days: int, rate: Decimal, from_day: int) -> str:
     return _("Hospital allowance: %(days)s days × %(rate)s yuan") % values
 
 
+@worded
 def allowance_limited(most: Decimal) -> str:
     return _("Hospital allowance limited to %(amount)s yuan for the claim") % {"amount": _yuan(most)}
 
@@ -234,6 +282,7 @@ def allowance_limited(most: Decimal) -> str:
 # --- Critical illness and death ----------------------------------------------------------------
 
 
+@worded
 def lump_sum(kind: str = "") -> str:
     """The lump sum, named by its own kind (`kind` "" for critical illness by its standard name)."""
     if kind:
@@ -241,12 +290,14 @@ def lump_sum(kind: str = "") -> str:
     return _("Critical illness lump sum")
 
 
+@worded
 def lump_sum_for_severity(severity: str, kind: str = "") -> str:
     if kind:
         return _("%(kind)s: lump sum for %(severity)s") % {"kind": kind, "severity": severity}
     return _("Critical illness lump sum for severity %(severity)s") % {"severity": severity}
 
 
+@worded
 def lump_sum_band(amount: Decimal, low: Decimal, high: Decimal | None) -> str:
     values = {"amount": _yuan(amount), "low": _yuan(low)}
     if high is None:
@@ -259,6 +310,7 @@ def lump_sum_band(amount: Decimal, low: Decimal, high: Decimal | None) -> str:
     )
 
 
+@worded
 def illness_allowance(days: int, illness_days: int, months: int, monthly: Decimal, per_month: int) -> str:
     """The monthly allowance prorated by day; says so when the most months cut the days short."""
     values = {
@@ -279,12 +331,14 @@ def illness_allowance(days: int, illness_days: int, months: int, monthly: Decima
     return _("Critical illness allowance: %(days)s days × %(monthly)s yuan a month ÷ %(per_month)s days") % values
 
 
+@worded
 def condolence(kind: str = "") -> str:
     if kind:
         return _("%(kind)s: condolence") % {"kind": kind}
     return _("Death condolence")
 
 
+@worded
 def top_up(target: Decimal, paid: Decimal) -> str:
     return _("Topped up to %(target)s yuan: %(paid)s yuan already paid in the period") % {
         "target": _yuan(target),
@@ -292,6 +346,7 @@ def top_up(target: Decimal, paid: Decimal) -> str:
     }
 
 
+@worded
 def larger_of(condolence: Decimal, top_up: Decimal) -> str:
     return _("The larger of the condolence of %(condolence)s yuan and the top-up of %(top_up)s yuan is paid") % {
         "condolence": _yuan(condolence),
@@ -302,10 +357,12 @@ def larger_of(condolence: Decimal, top_up: Decimal) -> str:
 # --- Limits ------------------------------------------------------------------------------------
 
 
+@worded
 def cap_limited(room: Decimal) -> str:
     return _("Limited to the %(amount)s yuan left under the period cap") % {"amount": _yuan(room)}
 
 
+@worded
 def minimum_raised(minimum: Decimal) -> str:
     return _("Raised to the minimum payout of %(amount)s yuan") % {"amount": _yuan(minimum)}
 
@@ -313,6 +370,7 @@ def minimum_raised(minimum: Decimal) -> str:
 # --- Refusals ----------------------------------------------------------------------------------
 
 
+@worded
 def not_covered(care_type: str, covered: Iterable[str]) -> str:
     return _("Refused: the plan does not cover %(care)s (%(care_type)s); it covers %(covered)s.") % {
         "care": CARE_TYPE_LABELS[care_type],
@@ -321,18 +379,21 @@ def not_covered(care_type: str, covered: Iterable[str]) -> str:
     }
 
 
+@worded
 def in_waiting_period(days: int, waiting: int) -> str:
     return _(
         "Refused: the claim falls %(days)s days after the cover started, inside the waiting period of %(waiting)s days."
     ) % {"days": days, "waiting": waiting}
 
 
+@worded
 def too_many_claims(count: int, limit: int) -> str:
     return _(
         "Refused: this member has already had %(count)s claims in this period, and the plan allows at most %(limit)s."
     ) % {"count": count, "limit": limit}
 
 
+@worded
 def unknown_severity(severity: str, known: Iterable[str]) -> str:
     return _(
         "Refused: the severity %(severity)s is not in the plan's critical illness table; the known "
@@ -343,21 +404,25 @@ def unknown_severity(severity: str, known: Iterable[str]) -> str:
 # --- Arithmetic a member can redo ---------------------------------------------------------------
 
 
+@worded
 def money(amount: Decimal) -> str:
     """An amount in a formula, in the one number format of the product: 12,345.60."""
     return money_text(amount)
 
 
+@worded
 def kind_label(kind: str, label: str = "") -> str:
     """The benefit's own name: the schedule's label for the kind, or the kind's standard name."""
     return label or str(CARE_TYPE_LABELS[kind])
 
 
+@worded
 def with_formula(label: str, formula: str) -> str:
     """A line's words and its arithmetic: "Self-paid amount × 20%: (9,300.00 − 1,300.00) × 20%"."""
     return _("%(line)s: %(formula)s") % {"line": label, "formula": formula} if formula else label
 
 
+@worded
 def product_formula(amount: Decimal, ratio: Decimal, *, minus: Decimal | None = None) -> str:
     """amount × ratio, or (amount − minus) × ratio."""
     if minus:
@@ -365,18 +430,22 @@ def product_formula(amount: Decimal, ratio: Decimal, *, minus: Decimal | None = 
     return f"{money(amount)} × {_percent(ratio)}"
 
 
+@worded
 def per_share_formula(amount: Decimal, shares: int) -> str:
     return _("%(amount)s yuan/share × %(shares)s shares") % {"amount": money(amount), "shares": shares}
 
 
+@worded
 def sum_formula(amounts: list[Decimal], total: Decimal) -> str:
     return " + ".join(money(amount) for amount in amounts) + f" = {money(total)}"
 
 
+@worded
 def difference_formula(first: Decimal, minus: list[Decimal], result: Decimal) -> str:
     return " − ".join([money(first), *(money(amount) for amount in minus)]) + f" = {money(result)}"
 
 
+@worded
 def burden_formula(total: Decimal, fund: Decimal, others: list[tuple[str, Decimal]]) -> str:
     """Total expense − the fund's payment − each other payer, each named."""
     parts = [_("total expense %(amount)s") % {"amount": money(total)}]
@@ -386,6 +455,7 @@ def burden_formula(total: Decimal, fund: Decimal, others: list[tuple[str, Decima
     return " − ".join(parts)
 
 
+@worded
 def derived_formula(fund: Decimal, ratio: Decimal, total: Decimal, amount: Decimal) -> str:
     return _("%(fund)s ÷ %(ratio)s − %(fund)s, at most receipts %(total)s − %(fund)s, = %(amount)s") % {
         "fund": money(fund),
@@ -395,24 +465,29 @@ def derived_formula(fund: Decimal, ratio: Decimal, total: Decimal, amount: Decim
     }
 
 
+@worded
 def base_note(base: str, formula: str) -> str:
     return _("Base: %(base)s, %(formula)s") % {"base": BASE_LABELS[base], "formula": formula}
 
 
+@worded
 def base_line(label: str, base: str) -> str:
     """A flat ratio on a base other than the self-paid amount."""
     return _("%(base)s × ratio (%(kind)s)") % {"base": BASE_LABELS[base], "kind": label}
 
 
+@worded
 def version_applies(number: int, starts_on: object, label: str) -> str:
     values = {"number": number, "date": starts_on, "label": label or "—"}
     return _("Version %(number)s of the schedule applies, for admissions from %(date)s (%(label)s)") % values
 
 
+@worded
 def kind_applies(label: str) -> str:
     return _("Benefit: %(kind)s") % {"kind": label}
 
 
+@worded
 def limited_to_burden(formula: str, amount: Decimal) -> str:
     return _("Limited to what the member bore after the other payers: %(formula)s = %(amount)s") % {
         "formula": formula,
@@ -420,6 +495,7 @@ def limited_to_burden(formula: str, amount: Decimal) -> str:
     }
 
 
+@worded
 def stay_before_cover(days: int, covered: int, total: int) -> str:
     return _("The stay began %(days)s days before the cover started: %(covered)s of its %(total)s days are covered") % {
         "days": days,
@@ -428,6 +504,7 @@ def stay_before_cover(days: int, covered: int, total: int) -> str:
     }
 
 
+@worded
 def prorated_base(base: Decimal, covered: int, total: int, amount: Decimal) -> str:
     return _("Base for the covered days: %(base)s × %(covered)s/%(total)s = %(amount)s") % {
         "base": money(base),
@@ -437,6 +514,7 @@ def prorated_base(base: Decimal, covered: int, total: int, amount: Decimal) -> s
     }
 
 
+@worded
 def disability(label: str, grade: int, total: Decimal, ratio: Decimal) -> str:
     return _("%(kind)s, grade %(grade)s: %(sum)s × %(ratio)s") % {
         "kind": label,
@@ -446,6 +524,7 @@ def disability(label: str, grade: int, total: Decimal, ratio: Decimal) -> str:
     }
 
 
+@worded
 def not_before_cover(days: int) -> str:
     return _(
         "Refused: the stay began %(days)s days before the cover started, and the plan does not pay a stay that "
@@ -453,12 +532,14 @@ def not_before_cover(days: int) -> str:
     ) % {"days": days}
 
 
+@worded
 def missing_total(base: str) -> str:
     return _("Refused for now: the base is the %(base)s, and the claim has no total expense: enter it.") % {
         "base": BASE_LABELS[base]
     }
 
 
+@worded
 def no_grade() -> str:
     return _("Refused for now: enter the disability grade, 1 to 10, from the appraisal.")
 
@@ -468,12 +549,14 @@ def no_grade() -> str:
 GENDER_LABELS: dict[str, Promise] = {"F": gettext_lazy("women"), "M": gettext_lazy("men")}
 
 
+@worded
 def gender_unknown(kind: str) -> str:
     return _("Refused for now: %(kind)s depends on the member's gender, which the enrollment does not record.") % {
         "kind": kind
     }
 
 
+@worded
 def wrong_gender(kind: str, genders: Iterable[str], gender: str) -> str:
     return _("Refused: %(kind)s is for %(genders)s members only; this member is recorded as %(gender)s.") % {
         "kind": kind,
@@ -482,12 +565,14 @@ def wrong_gender(kind: str, genders: Iterable[str], gender: str) -> str:
     }
 
 
+@worded
 def age_unknown(kind: str) -> str:
     return _("Refused for now: %(kind)s has an age limit, and the member's birth date is not recorded.") % {
         "kind": kind
     }
 
 
+@worded
 def too_young(kind: str, age: int, least: int) -> str:
     return _("Refused: %(kind)s may be claimed from the age of %(least)s; the member was %(age)s on admission.") % {
         "kind": kind,
@@ -496,6 +581,7 @@ def too_young(kind: str, age: int, least: int) -> str:
     }
 
 
+@worded
 def too_old(kind: str, age: int, most: int, gender: str) -> str:
     values = {"kind": kind, "most": most, "age": age}
     if gender:
@@ -512,6 +598,7 @@ def too_old(kind: str, age: int, most: int, gender: str) -> str:
     )
 
 
+@worded
 def too_new(kind: str, year: int, least: int) -> str:
     return _("Refused: %(kind)s is paid from membership year %(least)s on; this is the member's year %(year)s.") % {
         "kind": kind,
@@ -520,6 +607,7 @@ def too_new(kind: str, year: int, least: int) -> str:
     }
 
 
+@worded
 def wrong_category(kind: str, category: str, allowed: Iterable[str]) -> str:
     return _("Refused: %(kind)s is for the member categories %(allowed)s; this member's category is %(category)s.") % {
         "kind": kind,
@@ -528,12 +616,14 @@ def wrong_category(kind: str, category: str, allowed: Iterable[str]) -> str:
     }
 
 
+@worded
 def paid_once(kind: str) -> str:
     return _("Refused: %(kind)s is paid once per member for life, and it has been paid to this member already.") % {
         "kind": kind
     }
 
 
+@worded
 def exclusive_first(kind: str, paid: Iterable[str]) -> str:
     return _("Refused: %(kind)s is not paid once %(paid)s has been paid in the period; only the first is paid.") % {
         "kind": kind,
@@ -541,6 +631,7 @@ def exclusive_first(kind: str, paid: Iterable[str]) -> str:
     }
 
 
+@worded
 def exclusive_less(paid: Decimal, kinds: Iterable[str], group: Iterable[str]) -> str:
     return _("Less %(paid)s yuan already paid for %(kinds)s: only the larger of %(group)s is paid") % {
         "paid": money(paid),
@@ -552,6 +643,7 @@ def exclusive_less(paid: Decimal, kinds: Iterable[str], group: Iterable[str]) ->
 # --- Band lump sums, add-ons, settlement cycles ------------------------------------------------
 
 
+@worded
 def medical_band_lump_sum(amount: Decimal, low: Decimal, high: Decimal | None, base: str) -> str:
     values = {"base": BASE_LABELS[base], "amount": money(amount), "low": money(low)}
     if high is None:
@@ -560,6 +652,7 @@ def medical_band_lump_sum(amount: Decimal, low: Decimal, high: Decimal | None, b
     return _("Lump sum for a %(base)s of %(amount)s yuan (band %(low)s–%(high)s yuan)") % values
 
 
+@worded
 def larger_of_ratio_and_lump(ratio_part: Decimal, lump: Decimal) -> str:
     return _("The larger of the ratio benefit of %(ratio)s yuan and the lump sum of %(lump)s yuan is paid") % {
         "ratio": _exact(ratio_part),
@@ -567,14 +660,17 @@ def larger_of_ratio_and_lump(ratio_part: Decimal, lump: Decimal) -> str:
     }
 
 
+@worded
 def add_on(label: str, amount: Decimal) -> str:
     return _("%(label)s: a flat %(amount)s yuan") % {"label": label, "amount": money(amount)}
 
 
+@worded
 def add_on_per_day(label: str, days: int, rate: Decimal) -> str:
     return _("%(label)s: %(days)s days × %(rate)s yuan") % {"label": label, "days": days, "rate": money(rate)}
 
 
+@worded
 def settled_in_cycle(cycle: str, year: int, number: int, cap: Decimal | None) -> str:
     names = {
         "month": _("month %(number)s of %(year)s"),
@@ -590,5 +686,6 @@ def settled_in_cycle(cycle: str, year: int, number: int, cap: Decimal | None) ->
     }
 
 
+@worded
 def cycle_cap_limited(room: Decimal) -> str:
     return _("Limited to the %(amount)s yuan left under the settlement cycle's cap") % {"amount": money(room)}
