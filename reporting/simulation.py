@@ -140,11 +140,13 @@ def _meanwhile(queryset: QuerySet[Any]) -> Future[list[tuple[Any, ...]]]:
 
     def read() -> None:
         try:
-            done.set_result([tuple(row) for row in queryset])
+            rows = [tuple(row) for row in queryset]
         except BaseException as error:  # handed to the caller, who raises it
+            connections.close_all()
             done.set_exception(error)
-        finally:
-            connections.close_all()  # this thread's own connection
+        else:
+            connections.close_all()  # this thread's own connection, closed before the caller goes on
+            done.set_result(rows)
 
     threading.Thread(target=contextvars.copy_context().run, args=(read,), name="simulation-enrollments").start()
     return done
