@@ -29,7 +29,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Count, QuerySet, Sum
 
 from claims.benefits import explain
@@ -110,7 +110,13 @@ def load_inputs(*, periods: Sequence[Period], years: bool = True) -> Inputs:
         .values_list("org_path", "shares", "starts_on", "members", "premium", "subsidy")
     )
     claims = Claim.objects.filter(period_id__in=ids, status__in=ACCEPTED_STATUSES)
-    rows = [tuple(row) for row in claims.order_by("id_hash", "admitted_on", "pk").values_list(*_CLAIM_FIELDS)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # One read of a province's claims sorted by member, run once: sorted in memory rather than
+        # in temporary files, and not JIT-compiled (a third of a second here). Both settings end
+        # with the transaction, as PgBouncer's transaction pooling needs (config/settings.py).
+        cursor.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
+        ordered = claims.order_by("id_hash", "admitted_on", "pk")
+        rows = [tuple(row) for row in ordered.values_list(*_CLAIM_FIELDS)]
     latest = max(p.starts_on for p in periods)
     enrolled = (
         Enrollment.objects.filter(
