@@ -32,7 +32,7 @@ from typing import Any
 from django.db import connection, connections, transaction
 from django.db.models import Count, QuerySet, Sum
 
-from claims.benefits import explain
+from claims.benefits import wording
 from claims.benefits.calculate import Claim as Facts
 from claims.benefits.calculate import Earlier, calculate
 from claims.benefits.schedule import Schedule
@@ -311,7 +311,7 @@ def recalculate(
     if workers is None:
         workers = min(MOST_WORKERS, _cores()) if len(inputs.claims) >= PARALLEL_FROM else 1
     share = _Share(schedule=schedule, inputs=inputs, offices=offices, base=base)
-    with explain.one_language():
+    with wording.one_language():
         if workers <= 1 or not hasattr(os, "fork"):
             found = share.recalculate(inputs.claims, 0, step)
         else:
@@ -403,7 +403,7 @@ class _Share:
         person: bytes | None = None
         total = len(claims) or 1
         every = max(1, total // 50)
-        with explain.without_words():
+        with wording.without_words():
             for number, values in enumerate(claims):
                 row = dict(zip(_CLAIM_FIELDS, values, strict=True))
                 who = bytes(row["id_hash"])

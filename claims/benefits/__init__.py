@@ -13,7 +13,9 @@ The modules, each importing only those above it in this list:
                 variants, the terms of each kind of care, the versions by date)
 - parse.py      the office's JSON read into a schedule's fields
 - schedule.py   `Schedule`: the whole of a region's rules, `from_dict` / `to_dict`
-- explain.py    the words of each settlement line and of each refusal, and their arithmetic
+- wording.py    how the words are looked up, and left out of a bulk run (`without_words`)
+- explain.py    the words of each settlement line, and their arithmetic
+- refusals.py   the words of each reason a claim is not paid
 - facts.py      `Claim` (with its earlier claims), what came before it for its kind's limits, the
                 base its kind pays on and what the member bore after the other payers
 - calculate.py  `calculate(schedule, claim)`: the claim's figures in, the payout and its lines out

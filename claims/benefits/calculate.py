@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from claims.benefits import explain, extras
+from claims.benefits import explain, extras, refusals
 from claims.benefits.facts import LONG_COVERED, Before, Claim, Earlier, base_amount, before, burden
 from claims.benefits.money import ZERO, round_money
 from claims.benefits.schedule import DEATH_CARE, LUMP_SUM_CARE, MEDICAL_CARE, Schedule
@@ -276,24 +276,24 @@ def _death_lines(rules: Schedule, section: Death, claim: Claim, custom: str) -> 
 def _refusal(rules: Schedule, claim: Claim, ctx: _Context) -> str | None:
     """Why the claim is not paid at all, or None."""
     if claim.care_type not in rules.covered_care:
-        return explain.not_covered(claim.care_type, rules.covered_care)
+        return refusals.not_covered(claim.care_type, rules.covered_care)
     if claim.days_before_cover > 0 and rules.stay_before_cover == "not_paid":
-        return explain.not_before_cover(claim.days_before_cover)
+        return refusals.not_before_cover(claim.days_before_cover)
     waiting = claim.waiting_days if rules.waiting_days is None else rules.waiting_days
     if claim.days_since_cover_start < waiting:
-        return explain.in_waiting_period(claim.days_since_cover_start, waiting)
+        return refusals.in_waiting_period(claim.days_since_cover_start, waiting)
     limit = rules.max_claims_per_period
     if limit is not None and ctx.before.count >= limit:
-        return explain.too_many_claims(ctx.before.count, limit)
+        return refusals.too_many_claims(ctx.before.count, limit)
     section = rules.critical_illness
     if claim.care_type in LUMP_SUM_CARE and section is not None and section.lump_sums_by_severity:
         known = [severity for severity, _amount in section.lump_sums_by_severity]
         if claim.severity not in known:
-            return explain.unknown_severity(claim.severity, known)
+            return refusals.unknown_severity(claim.severity, known)
     if claim.care_type == "disability" and not 1 <= claim.disability_grade <= 10:
-        return explain.no_grade()
+        return refusals.no_grade()
     if claim.care_type in MEDICAL_CARE and base_amount(rules, claim)[0] is None:
-        return explain.missing_total(rules.base)
+        return refusals.missing_total(rules.base)
     return None
 
 
@@ -414,7 +414,7 @@ def _refusal_by_terms(dated: Schedule, rules: Schedule, claim: Claim, ctx: _Cont
         return reason
     found = extras.exclusive_paid(dated, claim)
     if found is not None and found[0].choose == "first":
-        return explain.exclusive_first(ctx.label, found[2])
+        return refusals.exclusive_first(ctx.label, found[2])
     return None
 
 

@@ -1,5 +1,5 @@
-"""The words of the settlement form: the label of each line the calculation makes, and the reason
-a claim is refused.
+"""The words of the settlement form: the label of each line the calculation makes (why a claim is
+refused: refusals.py; how the words are looked up, or left out of a bulk run: wording.py).
 
 Kept apart from the arithmetic (calculate.py) so that the wording can change without touching a
 sum, and so that every message is a literal msgid the Chinese catalogue can hold. Amounts in a
@@ -9,77 +9,16 @@ rounded keeps the exact figure, so that the member can redo the sum by hand.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from decimal import Decimal
-from functools import wraps
-from typing import ParamSpec
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
 from claims.benefits.checks import listing
 from claims.benefits.sections import Conditions
+from claims.benefits.wording import _, worded
 from mutualaid.numbers import money_text, percent_text
-
-# While a bulk run (a simulation re-running a period's claims) is inside `one_language()`, each
-# message is looked up in the catalogue once: the lookup costs more than the rest of a line.
-_looked_up: ContextVar[dict[str, str] | None] = ContextVar("explain_looked_up", default=None)
-
-
-@contextmanager
-def one_language() -> Iterator[None]:
-    """Within it the active language does not change, so each message's translation is kept."""
-    token = _looked_up.set({})
-    try:
-        yield
-    finally:
-        _looked_up.reset(token)
-
-
-# A bulk run that needs the amounts only (a simulation re-running a period's claims, which shows
-# the words of twenty of them) asks for none: inside `without_words()` every function of this
-# module marked `@worded` answers WORDLESS at once and formats nothing (about half the cost of a
-# calculation). Never empty, so that a refusal stays a refusal: the engine tests reasons with
-# `is None` and between two with `or`.
-WORDLESS = "…"
-_wordless: ContextVar[bool] = ContextVar("explain_wordless", default=False)
-
-P = ParamSpec("P")
-
-
-@contextmanager
-def without_words() -> Iterator[None]:
-    """Within it the calculation computes every amount as always and writes no word."""
-    token = _wordless.set(True)
-    try:
-        yield
-    finally:
-        _wordless.reset(token)
-
-
-def worded(function: Callable[P, str]) -> Callable[P, str]:
-    """A function that writes words of a settlement: WORDLESS inside `without_words()`."""
-
-    @wraps(function)
-    def words(*args: P.args, **kwargs: P.kwargs) -> str:
-        if _wordless.get():
-            return WORDLESS
-        return function(*args, **kwargs)
-
-    return words
-
-
-def _(message: str) -> str:
-    found = _looked_up.get()
-    if found is None:
-        return gettext(message)
-    text = found.get(message)
-    if text is None:
-        text = found[message] = gettext(message)
-    return text
-
 
 CARE_TYPE_LABELS: dict[str, Promise] = {
     "inpatient": gettext_lazy("inpatient care"),
@@ -367,40 +306,6 @@ def minimum_raised(minimum: Decimal) -> str:
     return _("Raised to the minimum payout of %(amount)s yuan") % {"amount": _yuan(minimum)}
 
 
-# --- Refusals ----------------------------------------------------------------------------------
-
-
-@worded
-def not_covered(care_type: str, covered: Iterable[str]) -> str:
-    return _("Refused: the plan does not cover %(care)s (%(care_type)s); it covers %(covered)s.") % {
-        "care": CARE_TYPE_LABELS[care_type],
-        "care_type": care_type,
-        "covered": listing([CARE_TYPE_LABELS[care] for care in covered]),
-    }
-
-
-@worded
-def in_waiting_period(days: int, waiting: int) -> str:
-    return _(
-        "Refused: the claim falls %(days)s days after the cover started, inside the waiting period of %(waiting)s days."
-    ) % {"days": days, "waiting": waiting}
-
-
-@worded
-def too_many_claims(count: int, limit: int) -> str:
-    return _(
-        "Refused: this member has already had %(count)s claims in this period, and the plan allows at most %(limit)s."
-    ) % {"count": count, "limit": limit}
-
-
-@worded
-def unknown_severity(severity: str, known: Iterable[str]) -> str:
-    return _(
-        "Refused: the severity %(severity)s is not in the plan's critical illness table; the known "
-        "severities are %(known)s."
-    ) % {"severity": severity or "—", "known": listing(known)}
-
-
 # --- Arithmetic a member can redo ---------------------------------------------------------------
 
 
@@ -524,111 +429,7 @@ def disability(label: str, grade: int, total: Decimal, ratio: Decimal) -> str:
     }
 
 
-@worded
-def not_before_cover(days: int) -> str:
-    return _(
-        "Refused: the stay began %(days)s days before the cover started, and the plan does not pay a stay that "
-        "began before cover."
-    ) % {"days": days}
-
-
-@worded
-def missing_total(base: str) -> str:
-    return _("Refused for now: the base is the %(base)s, and the claim has no total expense: enter it.") % {
-        "base": BASE_LABELS[base]
-    }
-
-
-@worded
-def no_grade() -> str:
-    return _("Refused for now: enter the disability grade, 1 to 10, from the appraisal.")
-
-
-# --- Eligibility, once for life, exclusive kinds -----------------------------------------------
-
-GENDER_LABELS: dict[str, Promise] = {"F": gettext_lazy("women"), "M": gettext_lazy("men")}
-
-
-@worded
-def gender_unknown(kind: str) -> str:
-    return _("Refused for now: %(kind)s depends on the member's gender, which the enrollment does not record.") % {
-        "kind": kind
-    }
-
-
-@worded
-def wrong_gender(kind: str, genders: Iterable[str], gender: str) -> str:
-    return _("Refused: %(kind)s is for %(genders)s members only; this member is recorded as %(gender)s.") % {
-        "kind": kind,
-        "genders": listing(GENDER_LABELS[item] for item in genders),
-        "gender": GENDER_LABELS.get(gender, gender),
-    }
-
-
-@worded
-def age_unknown(kind: str) -> str:
-    return _("Refused for now: %(kind)s has an age limit, and the member's birth date is not recorded.") % {
-        "kind": kind
-    }
-
-
-@worded
-def too_young(kind: str, age: int, least: int) -> str:
-    return _("Refused: %(kind)s may be claimed from the age of %(least)s; the member was %(age)s on admission.") % {
-        "kind": kind,
-        "least": least,
-        "age": age,
-    }
-
-
-@worded
-def too_old(kind: str, age: int, most: int, gender: str) -> str:
-    values = {"kind": kind, "most": most, "age": age}
-    if gender:
-        values["gender"] = GENDER_LABELS.get(gender, gender)
-        return (
-            _(
-                "Refused: for %(gender)s, %(kind)s may be claimed up to the age of %(most)s; the member was "
-                "%(age)s on admission."
-            )
-            % values
-        )
-    return (
-        _("Refused: %(kind)s may be claimed up to the age of %(most)s; the member was %(age)s on admission.") % values
-    )
-
-
-@worded
-def too_new(kind: str, year: int, least: int) -> str:
-    return _("Refused: %(kind)s is paid from membership year %(least)s on; this is the member's year %(year)s.") % {
-        "kind": kind,
-        "least": least,
-        "year": year,
-    }
-
-
-@worded
-def wrong_category(kind: str, category: str, allowed: Iterable[str]) -> str:
-    return _("Refused: %(kind)s is for the member categories %(allowed)s; this member's category is %(category)s.") % {
-        "kind": kind,
-        "allowed": listing(allowed),
-        "category": category or "—",
-    }
-
-
-@worded
-def paid_once(kind: str) -> str:
-    return _("Refused: %(kind)s is paid once per member for life, and it has been paid to this member already.") % {
-        "kind": kind
-    }
-
-
-@worded
-def exclusive_first(kind: str, paid: Iterable[str]) -> str:
-    return _("Refused: %(kind)s is not paid once %(paid)s has been paid in the period; only the first is paid.") % {
-        "kind": kind,
-        "paid": listing(CARE_TYPE_LABELS[item] for item in paid),
-    }
+# --- Exclusive kinds -------------------------------------------------------------------------------
 
 
 @worded

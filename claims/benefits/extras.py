@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from claims.benefits import explain
+from claims.benefits import explain, refusals
 from claims.benefits.facts import Claim, cycle_of
 from claims.benefits.money import ZERO
 from claims.benefits.schedule import MEDICAL_CARE, Schedule
@@ -24,21 +24,21 @@ def not_eligible(rules: Schedule, claim: Claim, label: str) -> str | None:
         return None
     if terms.genders:
         if not claim.gender:
-            return explain.gender_unknown(label)
+            return refusals.gender_unknown(label)
         if claim.gender not in terms.genders:
-            return explain.wrong_gender(label, terms.genders, claim.gender)
+            return refusals.wrong_gender(label, terms.genders, claim.gender)
     most = terms.most_age(claim.gender)
     if terms.min_age is not None or most is not None:
         if claim.age is None:
-            return explain.age_unknown(label)
+            return refusals.age_unknown(label)
         if terms.min_age is not None and claim.age < terms.min_age:
-            return explain.too_young(label, claim.age, terms.min_age)
+            return refusals.too_young(label, claim.age, terms.min_age)
         if most is not None and claim.age > most:
-            return explain.too_old(label, claim.age, most, claim.gender if most != terms.max_age else "")
+            return refusals.too_old(label, claim.age, most, claim.gender if most != terms.max_age else "")
     if terms.min_membership_years is not None and claim.membership_year < terms.min_membership_years:
-        return explain.too_new(label, claim.membership_year, terms.min_membership_years)
+        return refusals.too_new(label, claim.membership_year, terms.min_membership_years)
     if terms.member_categories and claim.member_category not in terms.member_categories:
-        return explain.wrong_category(label, claim.member_category, terms.member_categories)
+        return refusals.wrong_category(label, claim.member_category, terms.member_categories)
     return None
 
 
@@ -51,7 +51,7 @@ def paid_once_already(rules: Schedule, claim: Claim, label: str) -> str | None:
     if claim.care_type in claim.kinds_paid_before or any(
         item.care_type == claim.care_type and item.in_period and item.paid > 0 for item in earlier
     ):
-        return explain.paid_once(label)
+        return refusals.paid_once(label)
     return None
 
 
