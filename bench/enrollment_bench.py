@@ -271,8 +271,10 @@ def _load_rows(existing: int, units: list, old, current, province_id: int) -> No
             )
         cursor.execute(
             """
-            UPDATE enrollment_policy p SET last_member_number = m.top
-            FROM (SELECT policy_id, max(number) AS top FROM enrollment_enrollment GROUP BY policy_id) m
+            UPDATE enrollment_policy p SET last_member_number = m.top, member_count = m.members,
+                share_count = m.members
+            FROM (SELECT policy_id, max(number) AS top, count(*) AS members FROM enrollment_enrollment
+                  GROUP BY policy_id) m
             WHERE m.policy_id = p.id
             """
         )
