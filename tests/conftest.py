@@ -390,12 +390,18 @@ def claims_ready(tree: Tree, request: pytest.FixtureRequest) -> Tree:
 # Modules of long tests (minutes of walking every route as every role, the API fuzz): among the
 # database tests they start first, shared out between the test processes, so that no process ends
 # with one of them running alone while the others have nothing left.
-# The long modules and their rough cost in seconds of one core: each is run whole by one process,
-# so that its module-wide fixture (a tree of two cities, built in 15-20 s) is built once.
+# The long modules and their rough cost in seconds of one core: each is laid out whole in one
+# process's run, so that its module-wide fixture (a tree of two cities, built in 15-20 s; the demo
+# and a Chromium) is built once. Their long walks are split into shares (tests/shares.py), tests
+# of a few seconds each: a process that runs out of work takes the rest of another's walk
+# (pytest-xdist's worksteal) instead of waiting for one long test to end.
 LONG_FIRST = {
+    # The phone and menu walks of every role of the demo, in Chromium (split by role).
+    "tests/test_layout_browser.py": 230,
     "tests/test_isolation.py": 150,
-    "tests/test_api_fuzz.py": 35,
-    "tests/test_bad_input.py": 40,
+    "tests/test_api_fuzz.py": 45,
+    "tests/test_bad_input.py": 170,  # the query and form walks, in shares
+    "tests/test_office_month_browser.py": 45,
     "tests/test_full_personal_data.py": 25,
     "tests/test_export_formulas.py": 20,
     # A real PostgreSQL primary and standby, a real PgBouncer, each with a second Django process.
@@ -405,7 +411,11 @@ LONG_FIRST = {
 
 
 def _uses_database(item: pytest.Item) -> bool:
-    return "django_db_setup" in getattr(item, "fixturenames", ())
+    """A test that asks for a database fixture, or has only the `django_db` mark (pytest-django
+    then asks for the database while the test starts: its fixture names do not say so). Such a
+    test laid out among those that need none waited for the template at the start of its process
+    (the month's browser journey and the PgBouncer test, a minute of setup each)."""
+    return "django_db_setup" in getattr(item, "fixturenames", ()) or item.get_closest_marker("django_db") is not None
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's own order (database tests, then transactional)

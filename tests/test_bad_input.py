@@ -34,6 +34,7 @@ from rest_framework.authtoken.models import Token
 
 from mutualaid.tenancy import unscoped
 from tests.conftest import Tree
+from tests.shares import share_by_cost, share_of
 from tests.test_isolation import (
     OBJECT_KWARGS,
     SESSION_ENDERS,
@@ -125,22 +126,31 @@ class ServerErrors(list[str]):
             self.append(f"{where}: {response.status_code} {self.raised[-1:] or ''}")
 
 
+# The two long walks of this module are split into shares, each a test of its own, so that the
+# test processes run them side by side and none carries a whole walk: the i-th share of the query
+# walk takes the i-th of every n routes, the form walk's shares are of whole forms of about equal
+# cost (tests/shares.py). tests/test_shares.py checks that shares cover the whole, each item once.
+QUERY_SHARES = 4
+FORM_SHARES = 6
+
+
+@pytest.mark.parametrize("share", range(QUERY_SHARES))
 def test_every_query_key_a_view_reads_takes_every_hostile_value_without_a_server_error(
-    walk_tree: Tree, db: None
+    walk_tree: Tree, db: None, share: int
 ) -> None:
     clients = _clients(walk_tree)
     with ServerErrors() as errors:
-        _walk_queries(walk_tree, clients, errors)
+        _walk_queries(walk_tree, clients, errors, share_of(all_routes(), share, QUERY_SHARES))
     assert not errors, "\n".join(errors)
-    assert errors.tried > 200, errors.tried  # the walk found the views' parameters
+    assert errors.tried > 200 // QUERY_SHARES, errors.tried  # the walk found the views' parameters
     assert not errors.wrote, errors.wrote
 
 
-def _walk_queries(walk_tree: Tree, clients: dict[str, Client], errors: ServerErrors) -> None:
+def _walk_queries(walk_tree: Tree, clients: dict[str, Client], errors: ServerErrors, routes: list[Any]) -> None:
     """Pages by session, the API by token (the views behind both ways in are the same). A PDF or
     a workbook takes each value in all its keys at once: it reads them through its page's parser,
     and each rendering costs a second."""
-    for route in all_routes():
+    for route in routes:
         url = _city_b_url(walk_tree, route)
         if "get" not in _verbs(url) or route.name == "api_schema":  # the schema reads no parameter itself
             continue
@@ -248,14 +258,36 @@ def _page_forms(client: Client, tree: Tree) -> dict[tuple[str, str], Form]:
     return found
 
 
-def test_every_field_of_every_form_takes_every_hostile_value_without_a_server_error(walk_tree: Tree, db: None) -> None:
+@pytest.fixture(scope="module")
+def found_forms() -> dict[tuple[str, str], Form]:
+    """The forms of the pages, found by the first share of the form walk that a test process
+    runs and kept for its other shares: the pages of the module's tree are the same in each test
+    (its savepoint is rolled back), and opening every page again costs more than a share's walk."""
+    return {}
+
+
+@pytest.mark.parametrize("share", range(FORM_SHARES))
+def test_every_field_of_every_form_takes_every_hostile_value_without_a_server_error(
+    walk_tree: Tree, db: None, found_forms: dict[tuple[str, str], Form], share: int
+) -> None:
     client = _clients(walk_tree)["session"]
-    forms = _page_forms(client, walk_tree)
+    if not found_forms:
+        found_forms.update(_page_forms(client, walk_tree))
+    forms = found_forms
     assert len(forms) > 15, sorted(forms)  # the pages' forms were found
     with ServerErrors() as errors:
-        _walk_forms(client, forms, errors)
+        _walk_forms(client, dict(share_by_cost(list(forms.items()), share, FORM_SHARES, _form_cost)), errors)
     assert not errors, "\n".join(errors)
     assert not errors.wrote, errors.wrote
+
+
+def _form_cost(item: tuple[tuple[str, str], Form]) -> int:
+    """The requests the walk of a form sends (as `_walk_forms` makes them). A form is walked whole
+    in one share: its posts follow one another in one transaction as in the single walk (a share of
+    its fields would post a hostile value where an earlier post of the walk had already changed
+    what the form acts on). The schedule editor's two forms of 77 fields are a share each."""
+    form = item[1]
+    return len(form.fields) * len(FIELD_HOSTILE) + (len(QUERY_HOSTILE) if form.typed else 0)
 
 
 def _walk_forms(client: Client, forms: dict[tuple[str, str], Form], errors: ServerErrors) -> None:

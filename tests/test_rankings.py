@@ -270,6 +270,18 @@ def test_an_office_head_sets_the_targets_of_the_offices_below_in_one_table(tree:
     [
         ("people", "-5", "%(office)s: the target in people must be a whole number above zero."),
         ("people", "2.5", "%(office)s: the target in people must be a whole number above zero."),
+        # Full-width digits: `\d`, int() and Decimal() take them (the bad-input form walk found it)
+        ("people", "１２", "%(office)s: the target in people must be a whole number above zero."),
+        (
+            "premium",
+            "１２",
+            "%(office)s: the premium target must be an amount in yuan above zero, with at most two decimals.",
+        ),
+        (
+            "coverage",
+            "１２",
+            "%(office)s: the coverage rate must be a percentage above 0 and at most 100, with at most two decimals.",
+        ),
         (
             "premium",
             "-100",

@@ -194,7 +194,9 @@ def _parse_target(child: Organisation, fields: dict[str, str]) -> tuple[dict[str
     name = {"office": child.name}
     people = fields.get("people", "").replace(",", "")
     if people:
-        if not re.fullmatch(r"-?\d+", people) or int(people) <= 0 or int(people) > 10**8:
+        # ASCII digits only: `\d` and int() take full-width and other digits, which the rest of
+        # the product refuses (mutualaid/badinput.py).
+        if not re.fullmatch(r"-?[0-9]+", people) or int(people) <= 0 or int(people) > 10**8:
             problems.append(_("%(office)s: the target in people must be a whole number above zero.") % name)
         else:
             parsed["people"] = int(people)
@@ -221,6 +223,8 @@ def _amount(text: str, *, top: Decimal) -> Decimal | bool | None:
     text = text.replace(",", "").strip()
     if not text:
         return None
+    if not text.isascii():  # Decimal() takes full-width and other digits too
+        return False
     try:
         value = Decimal(text)
     except InvalidOperation:
