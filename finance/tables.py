@@ -135,7 +135,8 @@ class ReceiptTable(ListTable):
         attrs={"td": {"class": "nowrap"}},
     )
     kind = StatusColumn(_("Kind"))
-    office = tables.Column(_("Office"), accessor="org__name", order_by=("org__path",))
+    # 收款机构 beside 单位: "Office" reads 单位 too, and the page had two columns of that name.
+    office = tables.Column(_("Receiving office"), accessor="org__name", order_by=("org__path",))
     unit = tables.Column(_("Unit"), accessor="unit__name")
     plan = tables.Column(_("Plan"), accessor="plan__name")
     policy = tables.Column(_("Policy"), accessor="policy__number", attrs={"td": {"class": "nowrap"}})
