@@ -119,6 +119,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Django's templates for forms; a select's empty choice in words instead of "---------".
+FORM_RENDERER = "mutualaid.formrender.FormRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -2,8 +2,14 @@
 
 A unit's rows belong to the plans of the offices above it, which lie outside its scope: the
 choices are the plans and periods offered to the caller's node and those of its own tree
-(`period_list_uploadable`). Filtering the scoped rows by one of them can only narrow them; an id
-that is not among the choices is refused by the form (see mutualaid/listing.py)."""
+(`period_list_relevant`), but only those that are relevant to the caller: a period of an active
+plan, or one the caller's tree holds policies in (and with them members, claims, remittances and
+receipts). A plan no longer offered that the tree never joined (a region's example, a closed plan
+of another city under the province) is not offered as a filter that could only find nothing. Every
+list page's plan and period filters take their choices from here, so they agree; the finance
+pages' plan choice (`finance.selectors.books.book_plan_list`) keeps the same rule, with the
+office's books as its data too. Filtering the scoped rows by one of them can only narrow them; an
+id that is not among the choices is refused by the form (see mutualaid/listing.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ def _periods(request: HttpRequest) -> list[Period]:
     """Read once per request: the plan and the period filter of a page both start from them."""
     cached: list[Period] | None = getattr(request, "_list_periods", None)
     if cached is None:
-        cached = selectors.period_list_uploadable(org=request_office(request))
+        cached = selectors.period_list_relevant(org=request_office(request))
         request._list_periods = cached  # type: ignore[attr-defined]
     return cached
 

@@ -125,6 +125,21 @@ def period_list_uploadable(*, org: Organisation) -> list[Period]:
     return periods_held_first(list(merged.values()))
 
 
+def period_list_relevant(*, org: Organisation) -> list[Period]:
+    """The periods a list page's plan and period filters offer (enrollment/listing.py): those of
+    the plans of the node's own offices and of its tree that are active, or that the tree holds
+    policies in (a plan no longer offered keeps its members, claims and remittances to find; one
+    nobody in the tree joined has none). Two queries."""
+    relevant = Q(plan__is_active=True) | Q(held=True)
+    with unscoped():  # the plans of the offices above the node; the policies read are its tree's, by path
+        above = Period.objects.filter(plan__org_id__in=org.ancestor_ids()).annotate(held=_held(org))
+        above_rows = list(above.filter(relevant).select_related("plan"))
+    # in scope: the periods of the node's subtree
+    below = list(Period.objects.annotate(held=_held(org)).filter(relevant).select_related("plan"))
+    merged = {p.pk: p for p in [*above_rows, *below]}
+    return periods_held_first(list(merged.values()))
+
+
 def period_get_offered(*, unit: Organisation, period_id: int) -> Period:
     """A period of a plan offered by one of the unit's own offices (its ancestors)."""
     with unscoped():  # the period belongs to the office above the unit that runs the plan

@@ -69,7 +69,11 @@ class MemberListFilter(ListFilter):
 
 
 class PolicyTable(ListTable):
-    number = tables.Column(_("Policy number"), linkify=("enrollment:policy_detail", {"policy_pk": tables.A("pk")}))
+    number = tables.Column(
+        _("Policy number"),
+        linkify=("enrollment:policy_detail", {"policy_pk": tables.A("pk")}),
+        attrs={"td": {"class": "nowrap"}},  # on one line, not broken at a hyphen
+    )
     unit = tables.Column(_("Unit"), accessor="org__name")
     period = tables.Column(_("Plan and period"), accessor="period", order_by=("period__plan__name", "period__label"))
     member_count = CountColumn(_("Members"))
@@ -121,6 +125,7 @@ class MemberTable(ListTable):
     policy = tables.Column(
         _("Policy"),
         accessor="policy__number",
+        attrs={"td": {"class": "nowrap"}},  # 6101-2026-000001 on one line, not broken at a hyphen
         linkify=lambda record: reverse("enrollment:policy_detail", kwargs={"policy_pk": record.policy_id}),
     )
     status = StatusColumn(_("Status"))

@@ -128,12 +128,18 @@ class BankStatementFilter(ListFilter):
 
 
 class ReceiptTable(ListTable):
-    number = tables.Column(_("Receipt number"), linkify=("finance:receipt_detail", {"receipt_pk": tables.A("pk")}))
+    # A receipt's and a policy's number on one line, not broken at a hyphen (610113-2026- / 000001).
+    number = tables.Column(
+        _("Receipt number"),
+        linkify=("finance:receipt_detail", {"receipt_pk": tables.A("pk")}),
+        attrs={"td": {"class": "nowrap"}},
+    )
     kind = StatusColumn(_("Kind"))
-    office = tables.Column(_("Office"), accessor="org__name", order_by=("org__path",))
+    # 收款机构 beside 单位: "Office" reads 单位 too, and the page had two columns of that name.
+    office = tables.Column(_("Receiving office"), accessor="org__name", order_by=("org__path",))
     unit = tables.Column(_("Unit"), accessor="unit__name")
     plan = tables.Column(_("Plan"), accessor="plan__name")
-    policy = tables.Column(_("Policy"), accessor="policy__number")
+    policy = tables.Column(_("Policy"), accessor="policy__number", attrs={"td": {"class": "nowrap"}})
     received_on = DayColumn(_("Date"))
     amount = MoneyColumn(_("Amount (yuan)"), accessor="signed_amount", order_by=("amount",))
     outstanding_after = MoneyColumn(_("Still owed (yuan)"))

@@ -44,6 +44,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from mutualaid import dates
 from mutualaid.downloads import attachment, file_name
+from mutualaid.formrender import ALL, word_empty_choices
 from mutualaid.models import Organisation, OrgKind
 from mutualaid.numbers import count_text, date_text, datetime_text, money_text
 from mutualaid.spreadsheets import write
@@ -187,6 +188,7 @@ class ListFilter(django_filters.FilterSet):
             # A unit's tree holds no office to choose: the filter is not offered (a unit's agent
             # read "all offices and agent points" over their one unit), yet still checked when asked.
             self.form.fields["office"].widget = forms.HiddenInput()
+        word_empty_choices(self.form, ALL)  # a filter's empty choice: 全部, never "---------"
         for field in self.form.fields.values():
             field.required = False
             if isinstance(field.widget, forms.Select):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -22,6 +22,21 @@ def org_subtree(*, root: Organisation | None = None, kind: str = "", search: str
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
     return qs.annotate(child_count=Count("children")).order_by("path")
+
+
+def org_children(*, root: Organisation) -> QuerySet[Organisation]:
+    """The nodes directly below `root`, each with its child count and `staff`: the headcount of
+    the units of its subtree (an office's is its units', not nothing). In the same query."""
+    below = (
+        Organisation.objects.filter(path__startswith=OuterRef("path"), kind=OrgKind.UNIT)
+        .order_by()
+        .annotate(tree=Value(1))
+        .values("tree")
+        .annotate(total=Sum("headcount"))
+        .values("total")
+    )
+    children = org_subtree(root=root).filter(depth=root.depth + 1)
+    return children.annotate(staff=Subquery(below, output_field=IntegerField()))
 
 
 def org_get(*, pk: int) -> Organisation:

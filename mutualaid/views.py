@@ -73,7 +73,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context["org"] = org
             context["todo_groups"] = todo_groups(user=request_user(self.request))
             context["stats"] = selectors.org_subtree_stats(root=org)
-            context["children"] = selectors.org_subtree(root=org).filter(depth=org.depth + 1)
+            context["children"] = selectors.org_children(root=org)
         return context
 
 
@@ -90,7 +90,7 @@ class OrgDetailView(StaffView):
         context.update(
             org=org,
             breadcrumb=Organisation.objects.filter(id__in=org.ancestor_ids()).order_by("depth"),
-            children=selectors.org_subtree(root=org).filter(depth=org.depth + 1),
+            children=selectors.org_children(root=org),
             stats=selectors.org_subtree_stats(root=org),
             users=selectors.user_list().filter(org=org) if self.request.user.has_perm("users.view") else None,
             panels=render_panels("mutualaid.org", self.request, org),

@@ -80,7 +80,9 @@ class Year:
 
 def ranking_plan_list(*, node: Organisation) -> list[Plan]:
     """The plans a node's figures can be ranked in: those run by the node and the offices above
-    it, and those run by offices below it (a city's own plans, for the province)."""
+    it, and those run by offices below it (a city's own plans, for the province); of these, as
+    every plan filter of the product (enrollment/listing.py), those that are active or that the
+    node's tree holds policies in: an inactive plan it never joined has no figure to rank."""
     ancestors = node.ancestor_ids()
     # The plans the node's tree holds policies in come first: the page's default has figures.
     held = Exists(Policy.objects.filter(org_path__startswith=node.path, period__plan=OuterRef("pk")))
@@ -88,7 +90,8 @@ def ranking_plan_list(*, node: Organisation) -> list[Plan]:
         # the policies read are the node's tree's, by its path
         above = list(Plan.objects.filter(org_id__in=ancestors).annotate(held=held))
     below = list(Plan.objects.filter(org_path__startswith=node.path).exclude(org_id__in=ancestors).annotate(held=held))
-    return sorted(above + below, key=lambda p: (not getattr(p, "held", False), not p.is_active, p.name, p.pk))
+    relevant = [p for p in above + below if p.is_active or getattr(p, "held", False)]
+    return sorted(relevant, key=lambda p: (not getattr(p, "held", False), not p.is_active, p.name, p.pk))
 
 
 def rankings(

@@ -6,13 +6,15 @@
 #   fonts-noto-cjk                  Chinese text in PDFs and browser screenshots
 #   chromium pgbouncer              browser tests and the connection-pooler test (only with --browser,
 #                                   which the test command passes)
+#   chromium-l10n                   Chromium's Chinese: without it a date field reads mm/dd/yyyy in
+#                                   the browser tests' screenshots, not 年/月/日 as an office sees it
 #   nginx-light                     the reverse proxy of the reporting benchmark (only with --bench)
 # As root it runs apt-get; otherwise it prints the one command to run.
 set -euo pipefail
 
 packages=(gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
 if [ "${1:-}" = "--browser" ]; then
-  packages+=(chromium pgbouncer)
+  packages+=(chromium chromium-l10n pgbouncer)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(nginx-light)

@@ -4,10 +4,16 @@ Chromium runs headless with the flags this closed network needs; every request t
 leave 127.0.0.1 is refused and remembered, and a test fails if there was any.
 Screenshots go to test-artifacts/screenshots/. A page that breaks the Content-Security-Policy fails
 the test too.
+
+Chromium runs in Chinese, as an office's browser does: its interface language (`--lang` and the
+process's locale, with Debian's chromium-l10n) draws a date field as 年/月/日 and 2026/12/06, not
+mm/dd/yyyy; each tab's locale (`new_context(locale=...)`) is zh-CN too, which is what a page's
+scripts and the Accept-Language header see.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +35,19 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=zh-CN",
 ]
+# The date and month fields follow the process's locale, not the tab's (and only if Chromium
+# has its Chinese resources: chromium-l10n, scripts/system-packages.sh --browser).
+CHROMIUM_ENV = {"LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN:zh"}
+CHROMIUM_CHINESE = Path("/usr/lib/chromium/locales/zh-CN.pak")
+
+
+def launch(playwright: Any) -> Any:
+    """Chromium, headless, in Chinese (see the module's docstring)."""
+    if not CHROMIUM_CHINESE.exists():
+        pytest.fail("Chromium's Chinese is required: apt-get install chromium-l10n (scripts/system-packages.sh)")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**os.environ, **CHROMIUM_ENV})
 
 
 PHONE = {"width": 390, "height": 844}
@@ -123,7 +141,7 @@ def served_site() -> Iterator[Site]:
     server = LiveServer("127.0.0.1")
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch(playwright)
             yield Site(url=server.url, browser=browser, refused=[], outside=[])
             browser.close()
     finally:
@@ -142,7 +160,7 @@ def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
     outside: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
 
         def guard(route):  # type: ignore[no-untyped-def]

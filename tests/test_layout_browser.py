@@ -1,5 +1,5 @@
 """Every page a role's menu offers (and every page its home page's to-do items open) fits a
-phone, and the main pages pass axe-core.
+phone and shows no select's empty choice as "---------", and the main pages pass axe-core.
 
 The demo province (`manage.py seed_demo`: every role, a plan, an approved list, a claim in each
 state of the review, remittances and a payment) is built once for this module and served by a
@@ -89,6 +89,7 @@ def test_every_page_of_every_roles_menu_fits_a_phone(demo_site: Site, username: 
     details = _detail_pages()
     assert len(details) >= 6, details  # the demo has something behind each of them
     too_wide = []
+    dashes = []  # a select's empty choice as Django's "---------" (mutualaid/formrender.py words it)
     opened = 0
     page = demo_site.page_for(username, PHONE)
     page.goto(demo_site.url + "/")
@@ -105,9 +106,12 @@ def test_every_page_of_every_roles_menu_fits_a_phone(demo_site: Site, username: 
         found = page.evaluate(OVERFLOW_JS)
         if found["scroll"] > found["width"]:
             too_wide.append(f"{username} {path}: {found['scroll']} px, {found['worst']}")
+        if "---------" in page.content():
+            dashes.append(f"{username} {path}")
     page.context.close()
     assert opened >= len(set(menu)) > 1, (username, opened, menu)
     assert not too_wide, "pages wider than a 390 px phone:\n" + "\n".join(too_wide)
+    assert not dashes, "pages showing ---------:\n" + "\n".join(dashes)
     assert not demo_site.refused, demo_site.refused
 
 

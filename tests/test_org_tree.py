@@ -89,3 +89,23 @@ def test_industry_branches_sit_beside_cities(tree: Tree) -> None:
             credit_code=unit_credit_code(),
         )
     assert unit.path.startswith(industry.path) and not unit.path.startswith(tree.a.city.path)
+
+
+def test_an_office_below_shows_the_staff_of_the_units_of_its_subtree(tree: Tree) -> None:
+    """The home page's and an organisation's 直属下级: an office's row the sum of its units' staff
+    (it showed — for every office), a unit's its own; another city's units are not counted."""
+    from django.test import Client
+
+    from mutualaid.selectors import org_children
+
+    with unscoped():
+        OrganisationFactory(code="XAU2", name="甲XA第二单位", parent=tree.a.county, headcount=50)
+    with org_scope(tree.a.city):
+        (county,) = org_children(root=tree.a.city)
+        (unit, second) = org_children(root=tree.a.county)
+    assert (county.pk, county.staff) == (tree.a.county.pk, 350)
+    assert {unit.staff, second.staff} == {300, 50}
+    client = Client()
+    client.force_login(tree.a.office_user)
+    body = client.get("/").content.decode()
+    assert re.search(rf"{tree.a.county.name}.*?<td class=\"num\">350</td></tr>", body, re.S)

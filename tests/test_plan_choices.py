@@ -133,3 +133,89 @@ def test_the_payment_batches_page_does_not_repeat_its_title_as_a_sub_heading(off
     body = _client(city.office_user).get(reverse("claims:batch_list")).content.decode()
     assert re.search(r"<h1>\s*付款批次\s*</h1>", body)
     assert not re.search(r"<h2>\s*批次\s*</h2>", body)
+
+
+def _list_pages_with_a_plan_filter() -> list[tuple[str, list[str]]]:
+    """Every list page of the product (a ListPage at a route without arguments) whose filters
+    choose a plan or a period, with those filters' names."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    from enrollment.listing import period_choices, plan_choices
+    from mutualaid.listing import ListPage
+
+    chosen = {"plan": plan_choices, "period": period_choices}  # not a month's or a quarter's "period"
+    found: list[tuple[str, list[str]]] = []
+
+    def walk(patterns: list, namespace: str) -> None:  # type: ignore[type-arg]
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
+                continue
+            assert isinstance(pattern, URLPattern)
+            view = getattr(pattern.callback, "view_class", None)
+            if view is None or not issubclass(view, ListPage) or view.filter_class is None:
+                continue
+            if pattern.pattern.converters:  # a list under a row (its id in the path)
+                continue
+            filters = view.filter_class.base_filters
+            names = [n for n, choices in chosen.items() if getattr(filters.get(n), "queryset", None) is choices]
+            if names and pattern.name:
+                found.append((f"{namespace}{pattern.name}", names))
+
+    walk(get_resolver().url_patterns, "")
+    return sorted(set((name, tuple(filters)) for name, filters in found))  # type: ignore[misc]
+
+
+def _filter_options(body: str, name: str) -> list[str]:
+    """The choices of the list's filter named `name` (a page may also have a form's field of the
+    same name: the deposits' placement form), without its first, empty one (全部保障项目)."""
+    found = []
+    for select in re.findall(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', body, re.S):
+        options = re.findall(r"<option[^>]*>([^<]*)</option>", select)
+        if options and select.lstrip().startswith('<option value=""') and options[0] not in {"请选择…", "（不指定）"}:
+            found.append(options[1:])
+    assert len(found) == 1, (name, found)
+    return found[0]
+
+
+def test_every_list_page_offers_the_plans_that_are_active_or_hold_rows_and_no_other(
+    tree: Tree, offered: tuple[City, Plan, Plan]
+) -> None:
+    """The province's office: city A's plan (its tree holds policies in it) and the province's
+    active example (open to join), not the inactive example nobody joined; the same on every list
+    page with a plan or a period filter (a list of the plans' periods, as the schedules, still
+    shows the inactive example's row: the filter is what leaves it out)."""
+    city, example, _elsewhere = offered
+    pages = _list_pages_with_a_plan_filter()
+    assert len(pages) >= 10, pages  # members, lists, policies, claims, remittances, receipts, flows...
+    client = _client(tree.province_user)
+    for name, filters in pages:
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        body = response.content.decode()
+        if "plan" in filters:
+            assert _filter_options(body, "plan") == sorted([city.plan.name, example.name]), name
+        if "period" in filters:
+            periods = _filter_options(body, "period")
+            assert {p.rsplit(" ", 1)[0] for p in periods} == {city.plan.name, example.name}, name
+
+
+def test_a_plan_no_longer_active_stays_offered_where_the_tree_holds_rows_in_it(
+    offered: tuple[City, Plan, Plan],
+) -> None:
+    city, _example, elsewhere = offered
+    Plan.objects.with_scopes_disabled().filter(pk=city.plan.pk).update(is_active=False)
+    for user in (city.office_user, city.unit_agent):
+        body = _client(user).get(reverse("claims:claim_list")).content.decode()
+        assert city.plan.name in _filter_options(body, "plan"), user
+        assert elsewhere.name not in body
+    with org_scope(city.city, actor_id=city.office_user.pk):
+        assert city.plan.pk in {p.pk for p in ranking_plan_list(node=city.city)}
+
+
+def test_the_rankings_leave_out_an_inactive_plan_without_data(tree: Tree, offered: tuple[City, Plan, Plan]) -> None:
+    _city, example, elsewhere = offered
+    with org_scope(tree.province, actor_id=tree.province_user.pk):
+        plans = {p.pk for p in ranking_plan_list(node=tree.province)}
+    assert example.pk in plans
+    assert elsewhere.pk not in plans

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -48,6 +49,14 @@ class SettingsForm(StrictNumbers, forms.ModelForm[FinanceSettings]):
             ),
             "loss_ratio_max": gettext_lazy("For example 0.9: a plan paying out more than 90 percent is warned about."),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A ratio as a person writes it (0.1, 3), not as the column keeps it (0.1000, 3.0).
+        for name, field in self.fields.items():
+            value = self.initial.get(name)
+            if isinstance(field, forms.DecimalField) and isinstance(value, Decimal):
+                self.initial[name] = format(value.normalize(), "f")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

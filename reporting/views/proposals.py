@@ -23,7 +23,7 @@ from mutualaid.badinput import amount, whole_number, whole_numbers
 from mutualaid.downloads import attachment
 from mutualaid.requests import request_user
 from mutualaid.views import StaffView
-from reporting import proposal_exports, proposals, simulations
+from reporting import proposal_exports, proposals, rankings, simulations
 from reporting.models import Proposal, SimulationRun
 from reporting.views.dashboard import charts_available
 
@@ -57,7 +57,10 @@ class ProposalListView(StaffView):
         items = list(simulations.proposal_list(office=office)) if office else []
         context.update(
             proposals=[(p, simulations.latest_result(proposal=p)) for p in items],
-            plans=list(Plan.objects.filter(org=office).order_by("name")) if office else [],
+            # The office's own plans that are active or that its tree holds policies in, those with
+            # policies first (as every plan choice of the product: reporting/rankings.py), not an
+            # inactive example first by its name.
+            plans=[p for p in rankings.ranking_plan_list(node=office) if p.org_id == office.pk] if office else [],
             max_compared=proposals.MAX_COMPARED,
         )
         return context
