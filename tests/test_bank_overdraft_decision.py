@@ -30,7 +30,7 @@ from mutualaid.tenancy import org_scope, unscoped
 from tests import finkit
 from tests.conftest import Tree
 from tests.test_finance import books  # noqa: F401 (the fixture)
-from tests.test_union_level_money import _confirm, _draft, _received_on
+from tests.test_union_level_money import _cancel_first, _confirm, _draft, _received_on
 from tests.test_union_subsidies import subsidised  # noqa: F401 (the fixture)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -221,3 +221,54 @@ def test_the_estimate_of_a_report_not_drafted_floors_each_plan_not_the_total() -
     owed = owed_by_child_and_month(rows)
     assert owed[("0001.0001", month)] == Decimal("165.00")
     assert owed.get(("0001.0002", month), Decimal("0.00")) == Decimal("0.00")
+
+
+def test_the_union_subsidies_page_warns_above_a_refund_the_bank_does_not_cover(subsidised: Tree) -> None:
+    """The province paid 40 for two members and the agent point remitted 180 before the unit paid
+    (on a written reason: its bank at −140); a member is cancelled, so the province is owed 20
+    back: paying it would leave a shortfall of 160, said above the refund's button."""
+    month = finkit.last_month()
+    finkit.move_policy_to(subsidised.a.policy, month)
+    _received_on(subsidised, 0, "40.00", "SZGH-1", month + timedelta(days=3))
+    _confirm(subsidised, _draft(subsidised, month), "REMIT-1", TODAY, reason="单位保费在途，先行上解")
+    agent = Client()
+    agent.force_login(subsidised.a.county_agent)
+    url = reverse("finance:subsidy_list")
+    assert 'data-testid="subsidy-refund-overdraft-warning"' not in agent.get(url).content.decode()
+    _cancel_first(subsidised)
+    page = agent.get(url).content.decode()
+    warning = page.split('data-testid="subsidy-refund-overdraft-warning">', 1)[1].split("</p>", 1)[0]
+    assert "缺口 160.00 元" in warning and "保费到账" in warning and "书面理由" in warning
+    assert page.index('data-testid="subsidy-refund-overdraft-warning"') < page.index('data-testid="subsidy-refund"')
+
+
+def test_income_records_and_level_money_movements_are_never_changed_or_deleted(subsidised: Tree) -> None:
+    """Issue 18's "the database triggers cover the new tables": a level's payment and an income
+    record are refused UPDATE and DELETE, even in raw SQL."""
+    from django.db import connection, transaction
+
+    from finance.services.income import income_record
+    from tests import claimkit
+
+    moved = _received_on(subsidised, 0, "40.00", "SZGH-1", TODAY)
+    finance = claimkit.reviewers(subsidised.a.city, "im").finance_head
+    with org_scope(finance.org, actor_id=finance.pk):
+        income = income_record(
+            actor=finance,
+            plan=subsidised.a.plan,
+            kind="interest",
+            amount=Decimal("12.34"),
+            received_on=TODAY,
+            bank_reference="INT-1",
+            payer="开户银行",
+            note="",
+        )
+    statements = (
+        ("UPDATE finance_subsidymovement SET amount = 1 WHERE id = %s", moved.pk),
+        ("DELETE FROM finance_subsidymovement WHERE id = %s", moved.pk),
+        ("UPDATE finance_incomerecord SET amount = 1 WHERE id = %s", income.pk),
+        ("DELETE FROM finance_incomerecord WHERE id = %s", income.pk),
+    )
+    for sql, pk in statements:
+        with pytest.raises(Exception, match="never changed"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [pk])

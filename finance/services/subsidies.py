@@ -18,7 +18,7 @@ from finance.models import Account, EntryKind, JournalEntry, SubsidyMovement, Su
 from finance.rules import CENT, ZERO, money_text
 from finance.selectors.subsidies import subsidy_outstanding_get
 from finance.services.ledger import acting_office, books_lock, credit, debit, entry_post, office_pools
-from finance.services.overdraft import overdraft_decide
+from finance.services.overdraft import overdraft_decide, overdraft_warning
 from mutualaid import dates
 from mutualaid.models import Organisation, User
 from mutualaid.roles import require_permission
@@ -230,8 +230,8 @@ def subsidy_refund_pay(
         office=office,
         amount=amount,
         reason=overdraw_reason,
-        what=_("Paying %(payer)s back") % {"payer": first.subsidy.payer_label},
-        todo=_("Book the refund once the premium has come in."),
+        what=_refund_what(first.subsidy.payer_label),
+        todo=_refund_todo(),
         field="overdraw_reason",
     )
     label = first.subsidy.get_level_display()
@@ -259,3 +259,18 @@ def subsidy_refund_pay(
         recorded_by=actor,
         **({} if decision is None else decision.fields()),
     )
+
+
+def _refund_what(payer: str) -> str:
+    return _("Paying %(payer)s back") % {"payer": payer}
+
+
+def _refund_todo() -> str:
+    return _("Book the refund once the premium has come in.")
+
+
+def subsidy_refund_overdraft_warning(*, office: Organisation, payer: str, amount: Decimal) -> str:
+    """What the union subsidies page says above the refund's button where the office's bank
+    account does not cover paying a level back `amount` ("" where it does): the refusal
+    subsidy_refund_pay gives without a written reason, word for word."""
+    return overdraft_warning(office=office, amount=amount, what=_refund_what(payer), todo=_refund_todo())
