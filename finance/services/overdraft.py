@@ -68,7 +68,10 @@ def overdraft_text(*, overdraft: Overdraft, office: Organisation, what: str, tod
     confirm = _("To pay anyway, confirm with a written reason (at least %(least)s characters).") % {
         "least": OVERDRAW_REASON_MIN
     }
-    return " ".join(part for part in (text, todo, confirm) if part)
+    # The sentences joined as the language joins them (a space in English, none in Chinese).
+    if not todo:
+        return _("%(facts)s %(confirm)s") % {"facts": text, "confirm": confirm}
+    return _("%(facts)s %(todo)s %(confirm)s") % {"facts": text, "todo": todo, "confirm": confirm}
 
 
 def overdraft_warning(
