@@ -272,6 +272,8 @@ class RemittanceSerializer(serializers.ModelSerializer[Remittance]):
             "amount_remitted",
             "bank_reference",
             "remitted_on",
+            "overdraw_reason",
+            "overdraw_shortfall",
             "received_on",
             "created_at",
         ]

@@ -272,6 +272,7 @@ class SubsidyMovement(TenantOwned):
         related_name="+",
         verbose_name=_("confirmed by"),
     )
+    overdraw_at = models.DateTimeField(_("overdraft confirmed at"), null=True, blank=True)
     overdraw_shortfall = models.DecimalField(_("shortfall"), null=True, blank=True, **MONEY)
 
     class Meta(TenantOwned.Meta):

@@ -289,6 +289,19 @@ class Remittance(TenantOwned):
     # the report carries (finance/services/settlements.py). Empty for reports drafted before it
     # was kept: their creation stands in.
     drafted_at = models.DateTimeField(_("drafted at"), null=True, blank=True)
+    # Remitted beyond the office's bank balance (finance/services/overdraft.py): the decision, who
+    # made it, when, the shortfall, as payments, settlements and refunds to union levels keep it.
+    overdraw_reason = models.CharField(_("reason for overdrawing the bank account"), max_length=300, blank=True)
+    overdraw_by = models.ForeignKey(
+        "mutualaid.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    overdraw_at = models.DateTimeField(_("overdraft confirmed at"), null=True, blank=True)
+    overdraw_shortfall = models.DecimalField(_("shortfall"), null=True, blank=True, **MONEY)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("premium remittance report")

@@ -133,7 +133,7 @@ def premium_owed(
             month__in=months,
             period__plan__org_id__in=office.ancestor_ids(),
         )
-        .values(child=F("org_path"), bucket=F("month"))
+        .values(child=F("org_path"), bucket=F("month"), plan_key=F("period__plan_id"))
         .annotate(amount=Sum(F("premium_active") - F("levels_part_active")))
         .order_by()
     )

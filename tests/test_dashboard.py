@@ -202,6 +202,7 @@ def test_premium_held_back_is_what_the_office_would_have_to_remit(june: Tree) ->
             amount=Decimal("60.00"),
             bank_reference="B-1",
             remitted_on=remittance_due_date(earlier, receiver=june.a.city) - timedelta(days=1),
+            overdraw_reason="单位保费在途，先行上解",  # the unit's payment is not booked in this story
         )
     finkit.move_policy_to(june.a.policy, later)  # and nothing reported for it
     today = dates.business_today()

@@ -71,7 +71,7 @@ TYPED: dict[str, tuple[str, ...]] = {
     "claims.PendingUpload": ("original_name",),
     "claims.ClaimStep": ("note",),
     "finance.JournalEntry": ("memo", "bank_reference"),
-    "finance.Remittance": ("bank_reference",),
+    "finance.Remittance": ("bank_reference", "overdraw_reason"),
     "finance.RemittanceSettlement": ("bank_reference", "overdraw_reason"),
     "finance.PaymentRequest": ("payee", "purpose", "meeting", "reason", "bank_reference", "overdraw_reason"),
     "finance.Allocation": ("note", "meeting", "reason", "bank_reference"),

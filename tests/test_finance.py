@@ -207,6 +207,8 @@ def test_the_agent_point_remits_its_month_and_the_city_receives_it_with_the_rese
     assert report.lines[0]["members"] == 2 and report.to_office_id == books.a.city.pk
     agent = books.a.county_agent
     with org_scope(agent.org, actor_id=agent.pk):
+        # The unit paid: the bank covers the transfer (finance/services/overdraft.py).
+        premiums.premium_receive(actor=agent, policy=books.a.policy, received_on=TODAY, bank_reference="U-1")
         report = remittances.remittance_confirm(
             actor=agent, remittance=report, amount=premium, bank_reference="ICBC-001", remitted_on=TODAY
         )
@@ -250,6 +252,7 @@ def test_the_city_sees_a_short_and_a_missing_remittance_with_the_amount_outstand
     assert [(w.office.pk, w.problem, w.outstanding) for w in warnings] == [(books.a.county.pk, "missing", premium)]
     agent = books.a.county_agent
     with org_scope(agent.org, actor_id=agent.pk):
+        premiums.premium_receive(actor=agent, policy=books.a.policy, received_on=after_due, bank_reference="U-1")
         remittances.remittance_confirm(
             actor=agent, remittance=report, amount=premium - Decimal("20.00"), bank_reference="R", remitted_on=after_due
         )

@@ -38,7 +38,12 @@ def test_a_month_s_premium_goes_up_the_tree_and_a_payment_is_approved_in_layers(
     page.wait_for_selector("[data-testid=remittance-lines]")
     assert "200.00" in page.locator("[data-testid=remittance-lines]").inner_text()
     screenshot(page, "40-remittance-draft")
+    # The unit's premium is not booked as received: the page says the bank does not cover the
+    # transfer, by how much and what to do, before the button; the agent confirms with a reason.
+    warning = page.locator("[data-testid=remittance-overdraft-warning]").inner_text()
+    assert "缺口 200.00 元" in warning and "保费收取" in warning
     page.fill("#bank_reference", "ICBC-YT-202611-01")
+    page.fill("[data-testid=remittance-overdraw-reason]", "单位保费已到账，次日入账")
     page.click("text=确认上解")
     page.wait_for_selector("text=上解已确认并记账")
     assert page.locator("[data-testid=remittance-status]").inner_text() == "已上解"

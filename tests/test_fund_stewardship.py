@@ -44,6 +44,7 @@ def _premium_pooled(city: City) -> Decimal:
             amount=report.amount_due,
             bank_reference=f"{city.city.code}-R",
             remitted_on=TODAY,
+            overdraw_reason="单位保费在途，先行上解",  # the unit's payment is not booked in this story
         )
     with org_scope(city.city, actor_id=city.office_user.pk):
         remittances.remittance_receive(actor=city.office_user, remittance=report)

@@ -57,6 +57,7 @@ def _remit(tree: Tree, month: date, reference: str) -> Remittance:
             amount=report.amount_due,
             bank_reference=reference,
             remitted_on=dates.business_today(),
+            overdraw_reason="单位保费在途，先行上解",  # where the unit's payment is not booked yet
         )
     return report
 

@@ -82,6 +82,7 @@ def _remit(user: User, month: Any, reference: str) -> Remittance:
             amount=report.amount_due,
             bank_reference=reference,
             remitted_on=dates.business_today(),
+            overdraw_reason="保费在途，先行上解",  # where the money below is not booked yet
         )
 
 
@@ -181,7 +182,12 @@ def test_the_city_pays_a_settlement_beyond_its_bank_balance_only_with_a_recorded
     # Asked for, it is committed: a payment of the city's own sees it (as it sees approved payments).
     with unscoped():
         assert bank_overdraft_get(office=a.city, amount=Decimal("1.00")).shortfall == Decimal("51.00")
-    # The city forwarded everything to the province: its bank is empty.
+    # The city forwarded everything to the province: its bank is empty. The remittances page says
+    # so beside the button, in the words the refusal uses.
+    listed = payer.get(reverse("finance:remittance_list")).content.decode()
+    warned = listed.split('data-testid="settlement-overdraft-warning">', 1)[1].split("</p>", 1)[0]
+    assert "缺口 50.00 元" in warned and "书面理由" in warned and "资金划拨" in warned
+    assert listed.index('data-testid="settlement-overdraft-warning"') < listed.index('data-testid="settlement-pay"')
     answer = payer.post(url, pay, follow=True).content.decode()
     assert "缺口 50.00 元" in answer and "书面理由" in answer, answer
     answer = payer.post(url, {**pay, "overdraw_reason": "短"}, follow=True).content.decode()

@@ -50,11 +50,18 @@ def _draft(tree: Tree, month: date) -> Remittance:
         return remittances.remittance_draft(actor=agent, office=agent.org, month=month)
 
 
-def _confirm(tree: Tree, report: Remittance, reference: str, on: date) -> Remittance:
+def _confirm(tree: Tree, report: Remittance, reference: str, on: date, reason: str = "") -> Remittance:
+    """The agent point transfers the report's amount (beyond what its bank holds only with a
+    written reason, finance/services/overdraft.py)."""
     agent = tree.a.county_agent
     with org_scope(agent.org, actor_id=agent.pk):
         return remittances.remittance_confirm(
-            actor=agent, remittance=report, amount=report.amount_due, bank_reference=reference, remitted_on=on
+            actor=agent,
+            remittance=report,
+            amount=report.amount_due,
+            bank_reference=reference,
+            remitted_on=on,
+            overdraw_reason=reason,
         )
 
 
@@ -152,6 +159,11 @@ def test_a_level_s_payment_booked_after_its_month_was_reported_is_carried_by_the
     move_policy_to(subsidised.a.policy, month)
     report = _draft(subsidised, month)
     assert report.amount_due == Decimal("140.00")  # nothing received from the levels
+    agent = subsidised.a.county_agent
+    with org_scope(agent.org, actor_id=agent.pk):  # the unit paid its 140: the bank covers the transfer
+        premiums.premium_receive(
+            actor=agent, policy=subsidised.a.policy, received_on=TODAY, bank_reference="UNIT-1", amount=None
+        )
     _confirm(subsidised, report, "REMIT-1", TODAY)
     # The city's office paid on the 28th of that month; the clerk books it only now.
     _received_on(subsidised, 1, "20.00", "SHGH-LATE", month + timedelta(days=27))
@@ -260,7 +272,13 @@ def test_a_refund_to_a_level_comes_off_the_remittance_and_what_it_exceeds_is_car
     _received_on(subsidised, 0, "40.00", "SZGH-1", month + timedelta(days=3))
     report = _draft(subsidised, month)
     assert report.amount_due == Decimal("180.00")
-    _confirm(subsidised, report, "REMIT-1", TODAY)
+    # The unit has not paid yet: the agent point holds 40 from the province and remits 180 on a
+    # written decision (a shortfall of 140).
+    with pytest.raises(ValidationError):
+        _confirm(subsidised, report, "REMIT-1", TODAY)
+    assert _confirm(
+        subsidised, report, "REMIT-1", TODAY, reason="单位保费在途，先行上解"
+    ).overdraw_shortfall == Decimal("140.00")
     _cancel_first(subsidised)
     # The agent point remitted 180 and holds 40 from the province (the unit has not paid yet): its
     # bank account is at −140, and paying the province back takes it to −160. Not without a

@@ -11,8 +11,9 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Case, DateField, DecimalField, F, Q, QuerySet, Sum, When
-from django.db.models.functions import Cast, Substr, TruncMonth
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Case, DateField, DecimalField, F, Func, OuterRef, Q, QuerySet, Sum, When
+from django.db.models.functions import Cast, Coalesce, Substr, TruncMonth
 from django.utils import timezone
 
 from enrollment.models import Enrollment, EnrollmentStatus
@@ -130,7 +131,10 @@ def remittance_warning_list(
     checked = [dates.add_months(dates.month_start(today), -back) for back in range(1, months + 1)]
     children = list(Organisation.objects.filter(parent=office, kind__in=MONEY_OFFICES).order_by("path"))
     reports = {
-        (r.org_id, r.month): r for r in Remittance.objects.filter(org__in=children, month__in=checked).order_by()
+        (r.org_id, r.month): r
+        for r in Remittance.objects.filter(org__in=children, month__in=checked)
+        .annotate(levels_since=levels_since_parts(plans_above=office.ancestor_ids()))
+        .order_by()
     }
     premium = premium_by_child_and_month(office, children, checked) if children else {}
     due_on = dict(zip(checked, remittance_due_dates(checked, receiver=office), strict=True))
@@ -140,7 +144,105 @@ def remittance_warning_list(
             warning = _warning(child, month, reports.get((child.pk, month)), premium, today, due_on[month])
             if warning is not None:
                 found.append(warning)
+        # The union levels' money booked after the child's latest report was drafted, for months
+        # that report covers: no report asks it until the next one is drafted, so it is named here.
+        latest = next((reports[(child.pk, month)] for month in checked if (child.pk, month) in reports), None)
+        since = sum((max(part, ZERO) for part in latest.levels_since or ()), ZERO) if latest is not None else ZERO
+        if latest is not None and since > 0:
+            found.append(RemittanceWarning(child, latest.month, LEVELS_SINCE, since, since, latest))
     return found
+
+
+# A warning's problem: the union levels' money booked after the office's latest report was drafted
+# (for its month or before), which only the next report carries.
+LEVELS_SINCE = "levels_since"
+
+
+def _levels_money_since(office_path: Any, drafted: Any, month_end: Any, plans_above: list[int]) -> QuerySet[Any]:
+    """The union levels' money (received less paid back) of plans run above the office, booked in
+    the office's tree after `drafted` for a day before `month_end` (what a report drafted at that
+    moment could not carry)."""
+    return SubsidyMovement.objects.filter(
+        org_path__startswith=office_path,
+        created_at__gt=drafted,
+        moved_on__lt=month_end,
+        kind__in=[SubsidyMovementKind.RECEIVED, SubsidyMovementKind.REFUNDED],
+        plan__org_id__in=plans_above,
+    )
+
+
+def levels_since_parts(*, plans_above: list[int]) -> ArraySubquery:
+    """Per report (an annotation of `Remittance`), by plan, the union levels' money booked in its
+    office's tree after the report was drafted, for days of its month or before: received less
+    paid back, one figure per plan (read in the reports' own query: the warnings stay four
+    queries)."""
+    moved = (
+        _levels_money_since(
+            OuterRef("org_path"),
+            Coalesce(OuterRef("drafted_at"), OuterRef("created_at")),
+            Func(OuterRef("month"), template="(%(expressions)s + interval '1 month')::date", output_field=DateField()),
+            plans_above,
+        )
+        .values("plan_id")
+        .annotate(net=Sum(_signed_amount()))
+        .values("net")
+        .order_by()
+    )
+    return ArraySubquery(moved)
+
+
+def _signed_amount() -> Case:
+    return Case(
+        When(kind=SubsidyMovementKind.REFUNDED, then=-F("amount")),
+        default=F("amount"),
+        output_field=DecimalField(max_digits=16, decimal_places=2),
+    )
+
+
+@dataclass(frozen=True)
+class LevelsMoneySince:
+    """A union level's payment or refund booked after a report was drafted, for a day the report's
+    month covers: the report does not carry it; `carried_in` is the office's later report that
+    does (drafted after it was booked), or None until one is drafted."""
+
+    plan_name: str
+    payer: str
+    kind: str
+    moved_on: date
+    amount: Decimal  # signed: a refund to the level is negative
+    carried_in: Remittance | None
+
+
+def levels_money_since_list(*, report: Remittance) -> list[LevelsMoneySince]:
+    """The union levels' money booked in the report's office tree after the report was drafted,
+    for days up to its month's end, plan run above the office (what the report page names, for
+    the office and the office above: the next report carries it). Two queries; read in the
+    caller's scope, which holds the report's office."""
+    drafted = report.drafted_at or report.created_at
+    plans_above = [pk for pk in report.org.ancestor_ids() if pk != report.org_id]
+    moved = list(
+        _levels_money_since(report.org_path, drafted, dates.add_months(report.month, 1), plans_above)
+        .select_related("plan", "subsidy__payer")
+        .order_by("created_at", "pk")
+    )
+    if not moved:
+        return []
+    later = list(
+        Remittance.objects.filter(org_id=report.org_id, month__gt=report.month, drafted_at__isnull=False).order_by(
+            "month"
+        )
+    )
+    return [
+        LevelsMoneySince(
+            plan_name=m.plan.name,
+            payer=m.subsidy.payer_label,
+            kind=m.get_kind_display(),
+            moved_on=m.moved_on,
+            amount=-m.amount if m.kind == SubsidyMovementKind.REFUNDED else m.amount,
+            carried_in=next((r for r in later if r.drafted_at and r.drafted_at > m.created_at), None),
+        )
+        for m in moved
+    ]
 
 
 def _warning(
@@ -204,6 +306,7 @@ def premium_by_child_and_month_from_rows(
             child=Substr("org_path", 1, len(children[0].path)),
             # A date in the SQL itself: the union's column takes the type of its two sides.
             bucket=Cast(TruncMonth("created_at", output_field=DateField()), DateField()),
+            plan_key=F("period__plan_id"),
         )
         .annotate(amount=Sum(F("premium") - F("levels_part")))
         .order_by()
@@ -231,27 +334,26 @@ def levels_money_by_child_and_month(
         .values(
             child=Substr("org_path", 1, len(children[0].path)),
             bucket=Cast(TruncMonth("moved_on", output_field=DateField()), DateField()),
+            plan_key=F("plan_id"),
         )
-        .annotate(
-            amount=Sum(
-                Case(
-                    When(kind=SubsidyMovementKind.REFUNDED, then=-F("amount")),
-                    default=F("amount"),
-                    output_field=DecimalField(max_digits=16, decimal_places=2),
-                )
-            )
-        )
+        .annotate(amount=Sum(_signed_amount()))
         .order_by()
     )
 
 
 def owed_by_child_and_month(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, date], Decimal]:
-    """The rows of `child`, `bucket` and `amount` (the premium held, the levels' money) added up
-    by child and month."""
-    owed: dict[tuple[str, date], Decimal] = {}
+    """The rows of `child`, `bucket`, `plan_key` and `amount` (the premium held, the levels' money)
+    added up by child and month, each plan's part floored at zero first, as a report floors each
+    plan's line (`levels_paid_in_line`: refunds to the levels larger than a plan's premium held are
+    carried on, never taken off another plan's): a plan's negative part never hides what another
+    plan owes."""
+    by_plan: dict[tuple[str, date, int], Decimal] = {}
     for row in rows:
-        key = (row["child"], row["bucket"])
-        owed[key] = owed.get(key, ZERO) + (row["amount"] or ZERO)
+        key = (row["child"], row["bucket"], row["plan_key"])
+        by_plan[key] = by_plan.get(key, ZERO) + (row["amount"] or ZERO)
+    owed: dict[tuple[str, date], Decimal] = {}
+    for (child, bucket, _plan), amount in by_plan.items():
+        owed[(child, bucket)] = owed.get((child, bucket), ZERO) + max(amount, ZERO)
     return owed
 
 

@@ -30,10 +30,10 @@ from finance.models import (
     PaymentRequest,
     PaymentStatus,
 )
-from finance.rules import CENT, OVERDRAW_REASON_MIN, ZERO, money_text, normal_balance
-from finance.selectors.payments import Overdraft, payment_overdraft_get
+from finance.rules import CENT, ZERO, money_text, normal_balance
 from finance.services.claims_batches import batch_payment_book, batch_payment_defaults, batch_transfer_file
 from finance.services.ledger import acting_office, balance_get, books_lock, credit, debit, entry_post, number_next
+from finance.services.overdraft import allocation_hint, overdraft_decide, overdraft_warning
 from finance.services.receipts import refund_receipts_for_payment
 from mutualaid import dates
 from mutualaid.audit import records_refusals
@@ -412,44 +412,37 @@ def payment_mark_paid(
 
 
 def _check_overdraft(actor: User, payment: PaymentRequest, reason: str) -> None:
-    """Refuse a payment that takes the office's bank account below zero (with the other approved
-    payments not yet paid) unless a reason is given; with one, who gave it is recorded on the
-    payment. The balance is read under a row lock of the office that owns the account, so two
-    payments booked at once see each other (FOR NO KEY UPDATE: rows pointing at the office are
-    still written meanwhile)."""
-    list(Organisation.objects.select_for_update(no_key=True).filter(pk=payment.org_id).values_list("pk"))
-    overdraft = payment_overdraft_get(payment=payment)
-    if overdraft.shortfall <= 0:
-        return
-    reason = reason.strip()
-    if len(reason) < OVERDRAW_REASON_MIN:
-        raise ValidationError(overdraft_refused(payment, overdraft), code="overdraw")
-    payment.overdraw_reason, payment.overdraw_by = reason[:300], actor
-    payment.overdraw_at, payment.overdraw_shortfall = timezone.now(), overdraft.shortfall
+    """Refuse a payment that takes the office's bank account below zero (with what the office is
+    committed to besides this payment) unless a reason is given; with one, who gave it is recorded
+    on the payment (finance/services/overdraft.py, under the office's row lock)."""
+    decision = overdraft_decide(
+        actor=actor,
+        office=payment.org,
+        amount=payment.amount,
+        reason=reason,
+        what=_payment_what(payment),
+        todo=allocation_hint(payment.org),
+        besides=payment.pk,
+    )
+    if decision is not None:
+        for field, value in decision.fields().items():
+            setattr(payment, field, value)
 
 
-def overdraft_refused(payment: PaymentRequest, overdraft: Overdraft) -> str:
-    """Why a payment is not booked without a confirmation: the account, its balance, the shortfall."""
-    return _(
-        "Paying %(number)s would take %(account)s of %(office)s below zero: its balance is %(balance)s yuan, "
-        "other approved payments not yet paid come to %(committed)s yuan, and this payment of %(amount)s yuan "
-        "leaves a shortfall of %(shortfall)s yuan. To pay anyway, confirm with a written reason "
-        "(at least %(least)s characters)."
-    ) % {
-        "number": payment.number,
-        "account": Account(overdraft.account).label,
-        "office": payment.org.name,
-        "balance": money_text(overdraft.balance),
-        "committed": money_text(overdraft.committed),
-        "amount": money_text(overdraft.amount),
-        "shortfall": money_text(overdraft.shortfall),
-        "least": OVERDRAW_REASON_MIN,
-    } + (_allocation_hint() if payment.org.parent_id is not None else "")
+def _payment_what(payment: PaymentRequest) -> str:
+    return _("Paying %(number)s") % {"number": payment.number}
 
 
-def _allocation_hint() -> str:
-    """Where the plan is pooled above, the money comes by an allocation, asked for first."""
-    return " " + _("Where the office above pools the plan, ask it for an allocation (Allocations page) before paying.")
+def overdraft_warning_for(payment: PaymentRequest) -> str:
+    """What the payment's page says before the transfer file goes and beside "paid" where the bank
+    account does not cover the payment ("" where it does): the service's refusal, word for word."""
+    return overdraft_warning(
+        office=payment.org,
+        amount=payment.amount,
+        what=_payment_what(payment),
+        todo=allocation_hint(payment.org),
+        besides=payment.pk,
+    )
 
 
 def _book(actor: User, payment: PaymentRequest, paid_on: date, reference: str) -> JournalEntry:

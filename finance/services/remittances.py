@@ -19,6 +19,7 @@ from finance.models import Account, EntryKind, FinanceSettings, Remittance, Remi
 from finance.rules import CENT, MONEY_OFFICES, ZERO, remittance_due_date
 from finance.selectors.remittances import levels_paid_in_line, remittable_enrollments, remittable_levels_money
 from finance.services.ledger import credit, debit, entry_post, office_pools
+from finance.services.overdraft import overdraft_decide, overdraft_warning
 from finance.services.settlements import settlement_lines, settlements_find, settlements_net_post
 from mutualaid import dates
 from mutualaid.faults import pause_point
@@ -162,17 +163,41 @@ def _check_transfer(report: Remittance, amount: Decimal, bank_reference: str, re
 
 @transaction.atomic
 def remittance_confirm(
-    *, actor: User, remittance: Remittance, amount: Decimal, bank_reference: str, remitted_on: date
+    *,
+    actor: User,
+    remittance: Remittance,
+    amount: Decimal,
+    bank_reference: str,
+    remitted_on: date,
+    overdraw_reason: str = "",
 ) -> Remittance:
     """The office transferred the month's premium to the office above: confirmed with the bank's
-    reference, and booked (due to the office above, out of the bank) plan by plan."""
+    reference, and booked (due to the office above, out of the bank) plan by plan. A transfer the
+    office's bank account does not cover (with the payments, allocations and settlements it is
+    committed to) is booked only on a written reason, recorded on the report as payments do
+    (finance/services/overdraft.py)."""
     require_permission(actor, "finance.remit")
-    report = Remittance.objects.select_for_update().get(pk=remittance.pk)
+    report = Remittance.objects.select_for_update().select_related("org", "to_office").get(pk=remittance.pk)
     if report.org_id != actor.org_id:
         raise PermissionDenied(_("Only %(office)s confirms its own remittance.") % {"office": report.org.name})
     if report.status != RemittanceStatus.DRAFT:
         raise ValidationError(_("This remittance has already been confirmed."))
     _check_transfer(report, amount, bank_reference, remitted_on)
+    decision = (
+        overdraft_decide(
+            actor=actor,
+            office=report.org,
+            amount=amount,
+            reason=overdraw_reason,
+            what=remittance_what(report),
+            todo=remittance_todo(),
+            field="overdraw_reason",
+        )
+        if amount > 0
+        else None
+    )
+    for field, value in ({} if decision is None else decision.fields()).items():
+        setattr(report, field, value)
     report.status, report.amount_remitted = RemittanceStatus.REMITTED, amount
     report.bank_reference, report.remitted_on, report.confirmed_by = bank_reference.strip(), remitted_on, actor
     report.save()
@@ -221,6 +246,32 @@ def remittance_confirm(
     # A draft read before a correction and confirmed after it carried the members it ended.
     settlements_find(office=report.org)
     return report
+
+
+def remittance_what(report: Remittance) -> str:
+    """A remittance transferred, in the overdraft's message (its page warns with it too)."""
+    return _("Remitting the premium of %(month)s to %(office)s") % {
+        "month": month_text(report.month),
+        "office": report.to_office.name,
+    }
+
+
+def remittance_todo() -> str:
+    """What an office whose bank lacks the month's premium does instead of overdrawing."""
+    return _(
+        "Book the premium the units paid (Premiums page) and the union levels' payments first, or "
+        "transfer only what the bank holds now: the rest stays outstanding on the report."
+    )
+
+
+def remittance_overdraft_warning(report: Remittance, amount: Decimal | None = None) -> str:
+    """What the report's page says beside "confirm the remittance" where the office's bank account
+    does not cover the amount due (or `amount`): the refusal remittance_confirm gives, word for
+    word ("" where it is covered)."""
+    amount = report.amount_due if amount is None else amount
+    if amount <= 0:
+        return ""
+    return overdraft_warning(office=report.org, amount=amount, what=remittance_what(report), todo=remittance_todo())
 
 
 def _plans(report: Remittance) -> dict[int, Plan]:

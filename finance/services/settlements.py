@@ -37,9 +37,9 @@ from finance.models import (
     RemittanceStatus,
     SettlementStatus,
 )
-from finance.rules import CENT, MONEY_OFFICES, OVERDRAW_REASON_MIN, ZERO
-from finance.selectors.payments import bank_overdraft_get
+from finance.rules import CENT, MONEY_OFFICES, ZERO
 from finance.services.ledger import credit, debit, entry_post, office_pools
+from finance.services.overdraft import allocation_hint, overdraft_decide, overdraft_warning
 from mutualaid import dates
 from mutualaid.models import Organisation, User
 from mutualaid.numbers import money_text, month_text
@@ -317,35 +317,37 @@ def _check_transfer(bank_reference: str, paid_on: date) -> None:
 def _check_overdraft(actor: User, settlement: RemittanceSettlement, reason: str) -> None:
     """Refuse a settlement that takes the paying office's bank account below zero (with its
     approved payments, allocations and other settlements asked for not yet paid out) unless a
-    reason is given; with one, who gave it is recorded. Read under the paying office's row lock,
-    as payments read it, so a payment and a settlement booked at once see each other."""
-    office = settlement.to_office
-    list(Organisation.objects.select_for_update(no_key=True).filter(pk=office.pk).values_list("pk"))
-    overdraft = bank_overdraft_get(office=office, amount=settlement.amount, settlement=settlement.pk)
-    if overdraft.shortfall <= 0:
-        return
-    reason = reason.strip()
-    if len(reason) < OVERDRAW_REASON_MIN:
-        raise ValidationError(
-            _(
-                "Paying this settlement of %(amount)s yuan to %(below)s would take %(account)s of %(office)s below "
-                "zero: its balance is %(balance)s yuan, approved payments, allocations and settlements asked "
-                "for, not yet paid, come to %(committed)s yuan, a shortfall of %(shortfall)s yuan. To pay "
-                "anyway, confirm with a written reason (at least %(least)s characters); where the office above "
-                "pools the plan, ask it for an "
-                "allocation first."
-            )
-            % {
-                "amount": money_text(settlement.amount),
-                "below": settlement.org.name,
-                "account": Account(overdraft.account).label,
-                "office": office.name,
-                "balance": money_text(overdraft.balance),
-                "committed": money_text(overdraft.committed),
-                "shortfall": money_text(overdraft.shortfall),
-                "least": OVERDRAW_REASON_MIN,
-            },
-            code="overdraw",
-        )
-    settlement.overdraw_reason, settlement.overdraw_by = reason[:300], actor
-    settlement.overdraw_at, settlement.overdraw_shortfall = timezone.now(), overdraft.shortfall
+    reason is given; with one, who gave it is recorded (finance/services/overdraft.py: the
+    decision payments, level refunds and remittances take, under the paying office's row lock)."""
+    decision = overdraft_decide(
+        actor=actor,
+        office=settlement.to_office,
+        amount=settlement.amount,
+        reason=reason,
+        what=settlement_what(settlement),
+        todo=allocation_hint(settlement.to_office),
+        settlement=settlement.pk,
+    )
+    if decision is not None:
+        for field, value in decision.fields().items():
+            setattr(settlement, field, value)
+
+
+def settlement_what(settlement: RemittanceSettlement) -> str:
+    """A settlement paid, in the overdraft's message (the remittances page warns with it too)."""
+    return _("Paying %(below)s back the premium of members ended by endorsement %(number)s") % {
+        "below": settlement.org.name,
+        "number": settlement.endorsement.number,
+    }
+
+
+def settlement_overdraft_warning(settlement: RemittanceSettlement) -> str:
+    """What the remittances page says beside "paid" where the paying office's bank account does
+    not cover the settlement ("" where it does): the refusal settlement_pay gives, word for word."""
+    return overdraft_warning(
+        office=settlement.to_office,
+        amount=settlement.amount,
+        what=settlement_what(settlement),
+        todo=allocation_hint(settlement.to_office),
+        settlement=settlement.pk,
+    )

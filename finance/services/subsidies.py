@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from enrollment.events import EnrollmentCancelled
 from enrollment.models import Endorsement, Policy, SubsidyShare
 from finance.models import Account, EntryKind, JournalEntry, SubsidyMovement, SubsidyMovementKind
-from finance.rules import CENT, OVERDRAW_REASON_MIN, ZERO, money_text
-from finance.selectors.payments import bank_overdraft_get
+from finance.rules import CENT, ZERO, money_text
 from finance.selectors.subsidies import subsidy_outstanding_get
 from finance.services.ledger import acting_office, books_lock, credit, debit, entry_post, office_pools
+from finance.services.overdraft import overdraft_decide, overdraft_warning
 from mutualaid import dates
 from mutualaid.models import Organisation, User
 from mutualaid.roles import require_permission
@@ -225,7 +225,15 @@ def subsidy_refund_pay(
                 % {"payer": first.subsidy.payer_label, "owed": money_text(max(owed_back, ZERO))}
             }
         )
-    shortfall = _refund_shortfall(office=office, amount=amount, payer=first.subsidy.payer_label, reason=overdraw_reason)
+    decision = overdraft_decide(
+        actor=actor,
+        office=office,
+        amount=amount,
+        reason=overdraw_reason,
+        what=_refund_what(first.subsidy.payer_label),
+        todo=_refund_todo(),
+        field="overdraw_reason",
+    )
     label = first.subsidy.get_level_display()
     entry = entry_post(
         actor=actor,
@@ -249,39 +257,20 @@ def subsidy_refund_pay(
         moved_on=refunded_on,
         bank_reference=reference,
         recorded_by=actor,
-        overdraw_reason=overdraw_reason.strip()[:300] if shortfall else "",
-        overdraw_by=actor if shortfall else None,
-        overdraw_shortfall=shortfall,
+        **({} if decision is None else decision.fields()),
     )
 
 
-def _refund_shortfall(*, office: Organisation, amount: Decimal, payer: str, reason: str) -> Decimal | None:
-    """How far paying the refund takes the office's bank account below zero (None: it does not),
-    read under the office's row lock as payments and settlements read it; refused without a
-    written reason."""
-    overdraft = bank_overdraft_get(office=office, amount=amount)
-    if overdraft.shortfall <= 0:
-        return None
-    if len(reason.strip()) < OVERDRAW_REASON_MIN:
-        raise ValidationError(
-            {
-                "overdraw_reason": _(
-                    "Paying %(payer)s back %(amount)s yuan would take %(account)s of %(office)s below zero: its "
-                    "balance is %(balance)s yuan, approved payments, allocations and settlements not yet paid "
-                    "come to %(committed)s yuan, a shortfall of %(shortfall)s yuan. Book the refund once the "
-                    "premium has come in, or confirm with a written reason (at least %(least)s characters)."
-                )
-                % {
-                    "payer": payer,
-                    "amount": money_text(amount),
-                    "account": Account(overdraft.account).label,
-                    "office": office.name,
-                    "balance": money_text(overdraft.balance),
-                    "committed": money_text(overdraft.committed),
-                    "shortfall": money_text(overdraft.shortfall),
-                    "least": OVERDRAW_REASON_MIN,
-                }
-            },
-            code="overdraw",
-        )
-    return overdraft.shortfall
+def _refund_what(payer: str) -> str:
+    return _("Paying %(payer)s back") % {"payer": payer}
+
+
+def _refund_todo() -> str:
+    return _("Book the refund once the premium has come in.")
+
+
+def subsidy_refund_overdraft_warning(*, office: Organisation, payer: str, amount: Decimal) -> str:
+    """What the union subsidies page says above the refund's button where the office's bank
+    account does not cover paying a level back `amount` ("" where it does): the refusal
+    subsidy_refund_pay gives without a written reason, word for word."""
+    return overdraft_warning(office=office, amount=amount, what=_refund_what(payer), todo=_refund_todo())

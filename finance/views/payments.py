@@ -26,7 +26,6 @@ from finance.selectors.payments import (
     batch_payment_get,
     claims_batch_unpaid_list,
     payment_list,
-    payment_overdraft_get,
     payment_queue_mine,
 )
 from finance.selectors.premiums import payment_red_receipts
@@ -207,13 +206,11 @@ def payment_actions(user: User, payment: PaymentRequest) -> dict[str, Any]:
     may_send = own and batch and status == PaymentStatus.APPROVED
     may_pay = own and status == (PaymentStatus.SENT if batch else PaymentStatus.APPROVED)
     # Warned before the transfer file goes and asked for a reason when booking it paid.
-    overdraft = payment_overdraft_get(payment=payment) if may_send or may_pay else None
-    short = overdraft is not None and overdraft.shortfall > 0
     return {
         "may_download": own and batch and status in (PaymentStatus.APPROVED, PaymentStatus.SENT, PaymentStatus.PAID),
         "may_send": may_send,
         "may_pay": may_pay,
-        "overdraft_warning": payments.overdraft_refused(payment, overdraft) if overdraft is not None and short else "",
+        "overdraft_warning": payments.overdraft_warning_for(payment) if may_send or may_pay else "",
         "overdraw_least": OVERDRAW_REASON_MIN,
         "today": dates.business_today(),
     }

@@ -4,6 +4,7 @@ a correction later ended (asked for below, paid above)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -18,8 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from finance.fundpaper import remittance_pdf
 from finance.models import Remittance, RemittanceSettlement, RemittanceStatus
-from finance.rules import own_remittance_due_date
+from finance.rules import OVERDRAW_REASON_MIN, own_remittance_due_date
 from finance.selectors.remittances import (
+    levels_money_since_list,
     remittance_incoming_list,
     remittance_list,
     remittance_premium_due,
@@ -27,8 +29,13 @@ from finance.selectors.remittances import (
     remittance_warning_list,
     settlement_list,
 )
-from finance.services.remittances import remittance_confirm, remittance_draft, remittance_receive
-from finance.services.settlements import settlement_pay, settlement_request
+from finance.services.remittances import (
+    remittance_confirm,
+    remittance_draft,
+    remittance_overdraft_warning,
+    remittance_receive,
+)
+from finance.services.settlements import settlement_overdraft_warning, settlement_pay, settlement_request
 from finance.tables import RemittanceFilter, RemittanceTable
 from finance.views.base import show_error
 from mutualaid import dates
@@ -67,10 +74,22 @@ class RemittanceListView(ListPage):
             else None
         )
         user = request_user(self.request)
+        settlements = list(settlement_list(office=office))
+        may_pay = user.has_perm("finance.post")
+        # Beside each settlement the office pays: whether its bank account covers it (the refusal
+        # settlement_pay would give without a written reason).
+        for settlement in settlements:
+            warning = (
+                settlement_overdraft_warning(settlement)
+                if may_pay and settlement.status == "requested" and settlement.to_office_id == user.org_id
+                else ""
+            )
+            setattr(settlement, "overdraft_warning", warning)  # noqa: B010 (read by the template)
         context.update(
-            settlements=list(settlement_list(office=office)),
+            settlements=settlements,
             may_ask=user.has_perm("finance.remit"),
-            may_pay=user.has_perm("finance.post"),
+            may_pay=may_pay,
+            overdraw_least=OVERDRAW_REASON_MIN,
             today=dates.business_today(),
             own=own,
             reports_up=office.parent_id is not None,  # the province remits to nobody: no table of its own
@@ -114,8 +133,19 @@ class RemittanceDetailView(StaffView):
         context = super().get_context_data(**kwargs)
         report = self._report()
         user = request_user(self.request)
+        may_confirm = (
+            report.status == RemittanceStatus.DRAFT and report.org_id == user.org_id and user.has_perm("finance.remit")
+        )
+        since = levels_money_since_list(report=report)
         context.update(
             report=report,
+            levels_since=since,
+            levels_since_total=sum((m.amount for m in since), Decimal("0.00")),
+            # Before the person confirms: whether the office's bank account covers the transfer
+            # (the refusal remittance_confirm gives without a written reason, word for word).
+            overdraft_warning=remittance_overdraft_warning(report) if may_confirm else "",
+            overdraw_least=OVERDRAW_REASON_MIN,
+            overdraw_by=report.overdraw_by if report.overdraw_reason else None,
             rows=remittance_rows(report=report),
             netted=report.settlements.select_related("endorsement", "plan").order_by("month", "pk"),
             later=RemittanceSettlement.objects.filter(carried_in=report)
@@ -123,9 +153,7 @@ class RemittanceDetailView(StaffView):
             .order_by("pk"),
             below=report.consolidates.select_related("org").order_by("org__path"),
             today=dates.business_today(),
-            may_confirm=report.status == RemittanceStatus.DRAFT
-            and report.org_id == user.org_id
-            and user.has_perm("finance.remit"),
+            may_confirm=may_confirm,
             may_receive=report.status == RemittanceStatus.REMITTED
             and report.to_office_id == user.org_id
             and user.has_perm("finance.post"),
@@ -147,7 +175,10 @@ class RemittanceDetailView(StaffView):
                     remittance=report,
                     amount=amount,
                     bank_reference=request.POST.get("bank_reference", ""),
-                    remitted_on=forms.DateField().clean(request.POST.get("remitted_on", "")),
+                    remitted_on=forms.DateField(
+                        error_messages={"required": _("Enter the transfer date."), "invalid": _("Enter a valid date.")}
+                    ).clean(request.POST.get("remitted_on", "")),
+                    overdraw_reason=request.POST.get("overdraw_reason", ""),
                 )
                 messages.success(request, _("Remittance confirmed and booked."))
         except (ValidationError, PermissionDenied) as error:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from finance.rules import money_text
 from finance.selectors.subsidies import SubsidyReceivable, subsidy_receivable_list
-from finance.services.subsidies import subsidy_payment_receive, subsidy_refund_pay
+from finance.services.subsidies import subsidy_payment_receive, subsidy_refund_overdraft_warning, subsidy_refund_pay
 from finance.views.base import show_error
 from mutualaid.badinput import StrictNumbers
 from mutualaid.forms import DayInput
@@ -65,6 +65,15 @@ class SubsidyReceivableView(StaffView):
         rows = subsidy_receivable_list(office=request_office(self.request))
         context.update(rows=rows, may_book=self.request.user.has_perm("finance.remit"))
         context["any_to_refund"] = any(row.to_refund > 0 for row in rows)
+        # Above the refund's button: each level owed back whose whole refund the bank account does
+        # not cover (the refusal subsidy_refund_pay gives without a written reason).
+        office = request_office(self.request)
+        context["refund_warnings"] = [
+            warning
+            for row in rows
+            if row.to_refund > 0
+            and (warning := subsidy_refund_overdraft_warning(office=office, payer=row.payer, amount=row.to_refund))
+        ]
         context.setdefault("form", SubsidyPaymentForm(rows=rows))
         context.setdefault("refund_form", SubsidyRefundForm(rows=[row for row in rows if row.to_refund > 0]))
         return context

@@ -32,6 +32,7 @@ PROBLEM_LABELS = {
     "missing": gettext_lazy("not remitted by the 25th"),
     "short": gettext_lazy("short"),
     "late": gettext_lazy("late"),
+    "levels_since": gettext_lazy("union levels' money booked since the report, carried by the next"),
 }
 
 
