@@ -37,9 +37,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--lang=zh-CN",
 ]
-# The date and month fields follow the process's locale, not the tab's (and only if Chromium
-# has its Chinese resources: chromium-l10n, scripts/system-packages.sh --browser).
-CHROMIUM_ENV = {"LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN:zh"}
+# The date and month fields follow the process's language (LANGUAGE), not the tab's, and only if
+# Chromium has its Chinese resources (chromium-l10n, scripts/system-packages.sh --browser). LANG
+# stays C.UTF-8, a locale every machine has: a zh_CN.UTF-8 that is not generated falls back to
+# ASCII, and a file named in Chinese (名单.xlsx) is then silently not uploaded.
+CHROMIUM_ENV = {"LANG": "C.UTF-8", "LANGUAGE": "zh_CN:zh"}
 CHROMIUM_CHINESE = Path("/usr/lib/chromium/locales/zh-CN.pak")
 
 
