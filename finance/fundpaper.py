@@ -40,8 +40,9 @@ def fund_statement_pdf(*, statement: FundStatement) -> bytes:
 def remittance_pdf(*, report: Remittance, printed_by: User) -> bytes:
     """The report as filed with the transfer: each plan's premium of the month, what it nets of
     premium remitted earlier for members a correction ended (each correction named) and the
-    amount due in figures and capitals; the transfer once confirmed; and the corrections found
-    since against this month's premium, with how each was settled."""
+    amount due in figures and capitals; the transfer once confirmed, with the written reason where
+    it went beyond the bank balance (who gave it, when, the shortfall: as the page shows it); and
+    the corrections found since against this month's premium, with how each was settled."""
     rows = remittance_rows(report=report)
     netted = RemittanceSettlement.objects.filter(netted_in=report).select_related("endorsement", "plan")
     later = RemittanceSettlement.objects.filter(carried_in=report).select_related("endorsement", "plan", "netted_in")

@@ -11,8 +11,10 @@ owe 60 (province 40, city 20) and the unit 140."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +22,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from finance.models import EntryKind, JournalEntry, Remittance, RemittanceStatus
 from finance.selectors.remittances import LEVELS_SINCE, owed_by_child_and_month, remittance_warning_list
@@ -29,6 +32,7 @@ from mutualaid import dates
 from mutualaid.tenancy import org_scope, unscoped
 from tests import finkit
 from tests.conftest import Tree
+from tests.test_claims_paperwork import pdf_text
 from tests.test_finance import books  # noqa: F401 (the fixture)
 from tests.test_union_level_money import _cancel_first, _confirm, _draft, _received_on
 from tests.test_union_subsidies import subsidised  # noqa: F401 (the fixture)
@@ -150,6 +154,16 @@ def test_a_remittance_beyond_the_bank_is_booked_with_a_written_reason_kept_and_s
     shown = page.split('data-testid="remittance-overdraw">', 1)[1].split("</dd>", 1)[0]
     assert "单位保费已到账未入账" in shown and "30.00" in shown
     assert 'data-testid="remittance-overdraft-warning"' not in page  # confirmed: no button, no warning
+    # The report as filed (上解保费报告书) prints the decision too: reason, shortfall, who, when.
+    pdf = agent.get(reverse("finance:remittance_pdf", kwargs={"remittance_pk": done.pk}))
+    assert pdf.status_code == 200
+    if path := os.environ.get("REMITTANCE_PDF_OUT"):  # to render and look at (pdftoppm)
+        Path(path).write_bytes(pdf.content)
+    text = pdf_text(pdf.content)
+    assert done.overdraw_at is not None
+    when = timezone.localtime(done.overdraw_at).strftime("%Y年%-m月%-d日")
+    for shown_in_pdf in ("超出银行余额上解", "单位保费已到账未入账", "缺口30.00元", str(books.a.county_agent), when):
+        assert shown_in_pdf.replace(" ", "") in text, (shown_in_pdf, text)
 
 
 def test_a_remittance_the_bank_covers_shows_no_warning_and_needs_no_reason(books: Tree) -> None:
@@ -162,6 +176,8 @@ def test_a_remittance_the_bank_covers_shows_no_warning_and_needs_no_reason(books
     with unscoped():
         assert Remittance.objects.get(pk=report.pk).overdraw_shortfall is None
     assert _remitted_entries(report) == 1
+    pdf = pdf_text(agent.get(reverse("finance:remittance_pdf", kwargs={"remittance_pk": report.pk})).content)
+    assert "超出银行余额上解" not in pdf and "缺口" not in pdf
 
 
 # 3. The union levels' money booked after the month's report (issue 17) -------------------------

@@ -104,10 +104,10 @@ def allocation_room_get(*, pooling_office: Organisation, plan: Plan, exclude: Al
     )
 
 
-def allocations_committed(*, office: Organisation) -> Decimal:
-    """What the office has approved to allocate below and not yet transferred (every plan), which
-    its bank account must still cover (read in the office's own scope)."""
-    total = Allocation.objects.filter(pooling_office=office, status=AllocationStatus.APPROVED).aggregate(
-        total=Sum("amount")
-    )["total"]
-    return total or ZERO
+def allocations_committed(*, office: Organisation, plan: Plan | None = None) -> Decimal:
+    """What the office has approved to allocate below and not yet transferred (every plan, or the
+    one `plan`), which its bank account must still cover (read in the office's own scope)."""
+    approved = Allocation.objects.filter(pooling_office=office, status=AllocationStatus.APPROVED)
+    if plan is not None:
+        approved = approved.filter(plan=plan)
+    return approved.aggregate(total=Sum("amount"))["total"] or ZERO

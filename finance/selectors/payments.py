@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 
 from claims.models import PaymentBatch
+from enrollment.models import Plan
 from finance.models import (
     APPROVAL_LAYERS,
     Account,
@@ -93,19 +94,27 @@ def payment_overdraft_get(*, payment: PaymentRequest) -> Overdraft:
 
 
 def bank_overdraft_get(
-    *, office: Organisation, amount: Decimal, besides: int | None = None, settlement: int | None = None
+    *,
+    office: Organisation,
+    amount: Decimal,
+    besides: int | None = None,
+    settlement: int | None = None,
+    plan: Plan | None = None,
 ) -> Overdraft:
     """What paying `amount` out of the office's dedicated bank account leaves: its balance, less
     the payments approved and not yet paid (other than the payment `besides`), the allocations
     approved and not yet transferred, and the settlements the offices below asked it to pay (other
-    than `settlement`: finance/services/settlements.py reads it when paying one)."""
-    sums = JournalLine.objects.filter(org_id=office.pk, account=Account.BANK).aggregate(
-        debit=Sum("debit"), credit=Sum("credit")
-    )
+    than `settlement`: finance/services/settlements.py reads it when paying one). With `plan`, the
+    plan's share of the account against the plan's own commitments (a deposit places one plan's
+    money: finance/services/deposits.py)."""
+    lines = JournalLine.objects.filter(org_id=office.pk, account=Account.BANK)
     others = PaymentRequest.objects.filter(org_id=office.pk, status__in=UNPAID)
+    asked = RemittanceSettlement.objects.filter(to_office_id=office.pk, status=SettlementStatus.REQUESTED)
+    if plan is not None:
+        lines, others, asked = lines.filter(plan=plan), others.filter(plan=plan), asked.filter(plan=plan)
+    sums = lines.aggregate(debit=Sum("debit"), credit=Sum("credit"))
     if besides is not None:
         others = others.exclude(pk=besides)
-    asked = RemittanceSettlement.objects.filter(to_office_id=office.pk, status=SettlementStatus.REQUESTED)
     if settlement is not None:
         asked = asked.exclude(pk=settlement)
     committed = (others.aggregate(total=Sum("amount"))["total"] or ZERO) + (
@@ -114,6 +123,6 @@ def bank_overdraft_get(
     return Overdraft(
         account=Account.BANK,
         balance=normal_balance(Account.BANK, sums["debit"] or ZERO, sums["credit"] or ZERO),
-        committed=committed + allocations_committed(office=office),
+        committed=committed + allocations_committed(office=office, plan=plan),
         amount=amount,
     )

@@ -2,7 +2,8 @@
 bonds (ACFTU 2018 No. 28, seed 004: no stocks, funds, bonds, futures or wealth-management
 products), so a placement of any other kind is refused, naming the rule. A placement moves plan
 money out of the dedicated account (debit 1002 or 1101, credit 1001) and so needs the money there
-(the same room a payment needs) and, from the office's collective-decision amount, the record of
+(counting what every payment, allocation and settlement counts, and refused outright where it
+is not: finance/services/overdraft.py) and, from the office's collective-decision amount, the record of
 the meeting that decided it; at maturity the principal comes back with its interest, credited to
 the fund as income (debit 1001; credit 1002 or 1101, and 6111)."""
 
@@ -13,7 +14,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from enrollment.models import Plan
@@ -26,11 +26,10 @@ from finance.models import (
     DepositStatus,
     EntryKind,
     FinanceSettings,
-    PaymentRequest,
 )
-from finance.rules import CENT, MONEY_OFFICES, ZERO, money_text
-from finance.selectors.payments import UNPAID
-from finance.services.ledger import acting_office, balance_get, books_lock, credit, debit, entry_post, number_next
+from finance.rules import CENT, MONEY_OFFICES, money_text
+from finance.services.ledger import acting_office, books_lock, credit, debit, entry_post, number_next
+from finance.services.overdraft import overdraft_refuse
 from mutualaid import dates
 from mutualaid.models import Organisation, User
 from mutualaid.officesettings import office_settings
@@ -46,12 +45,27 @@ def _kind_refused(kind: str) -> str:
     return _("Choose a time deposit or a treasury bond.")
 
 
-def _cash_room(office: Organisation, plan: Plan) -> Decimal:
-    """The plan's bank balance less the payments approved and not yet paid out of it."""
-    committed = PaymentRequest.objects.filter(org=office, plan=plan, status__in=UNPAID).aggregate(total=Sum("amount"))[
-        "total"
-    ]
-    return balance_get(office=office, plan=plan, account=Account.BANK) - (committed or ZERO)
+def _placement_what(kind: str, plan: Plan) -> str:
+    return _("Placing money of %(plan)s in a %(kind)s") % {"plan": plan.name, "kind": DepositKind(kind).label}
+
+
+def _placement_todo() -> str:
+    return _(
+        "The fund places only money that payouts do not need (ACFTU 2018 No. 28), so no reason allows it: place "
+        "a smaller amount, or wait until the premium is in."
+    )
+
+
+def _room_check(office: Organisation, plan: Plan, kind: str, amount: Decimal) -> None:
+    """Refuse a placement the dedicated account does not cover, counting what every other outflow
+    counts (finance/services/overdraft.py): payments approved and not yet paid, allocations approved
+    and not yet transferred, settlements asked of the office and not yet paid. Twice: the plan's
+    share against the plan's own commitments (one plan's money is not placed for another), then the
+    whole account against all of them. Outright, never on a written reason: a payout beyond the
+    balance is a decision to pay a member now, a placement is money put away and can wait."""
+    what, todo = _placement_what(kind, plan), _placement_todo()
+    overdraft_refuse(office=office, amount=amount, what=what, todo=todo, plan=plan, field="amount")
+    overdraft_refuse(office=office, amount=amount, what=what, todo=todo, field="amount")
 
 
 def _placement_errors(
@@ -127,18 +141,8 @@ def deposit_place(
     reference = bank_reference.strip()[:60]
     if errors or plan is None or amount is None or annual_rate is None or starts_on is None or matures_on is None:
         raise ValidationError(errors)
+    _room_check(office, plan, kind, amount)  # the office's row lock first, as a payment takes it
     books_lock(office=office, plan=plan)
-    room = _cash_room(office, plan)
-    if amount > room:
-        raise ValidationError(
-            {
-                "amount": _(
-                    "The dedicated account holds %(room)s yuan of %(plan)s not yet committed: %(amount)s yuan cannot "
-                    "be placed."
-                )
-                % {"room": money_text(max(room, ZERO)), "plan": plan.name, "amount": money_text(amount)}
-            }
-        )
     number = number_next(sequence="finance_deposit_number_seq", prefix="CK")
     entry = entry_post(
         actor=actor,

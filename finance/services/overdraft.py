@@ -10,7 +10,8 @@ the reason, who gave it, when and the shortfall are kept on the row that moved t
 balance is read under a row lock of the paying office (FOR NO KEY UPDATE: rows pointing at the
 office are still written meanwhile), so two of these booked at once see each other. A page shows
 the same message before the person presses the button (`overdraft_warning`), so page and service
-always agree."""
+always agree. A deposit placement counts the same commitments but is refused outright where the
+account does not cover it (`overdraft_refuse`): the fund places only what payouts do not need."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enrollment.models import Plan
 from finance.models import Account
 from finance.rules import OVERDRAW_REASON_MIN, money_text
 from finance.selectors.payments import Overdraft, bank_overdraft_get
@@ -48,15 +50,21 @@ class OverdraftDecision:
         }
 
 
-def overdraft_text(*, overdraft: Overdraft, office: Organisation, what: str, todo: str) -> str:
-    """Why the money is not paid without a written reason: what is paid and how much, the account,
-    its balance, what the office is committed to, the shortfall, and what to do instead (`todo`,
-    a sentence of the caller's: ask for an allocation, book the premium first...)."""
-    text = _(
-        "%(what)s (%(amount)s yuan) would take %(account)s of %(office)s below zero: its balance is "
-        "%(balance)s yuan, approved payments, allocations and settlements asked for, not yet paid, come to "
-        "%(committed)s yuan, a shortfall of %(shortfall)s yuan."
-    ) % {
+def overdraft_text(
+    *,
+    overdraft: Overdraft,
+    office: Organisation,
+    what: str,
+    todo: str,
+    plan: Plan | None = None,
+    outright: bool = False,
+) -> str:
+    """Why the money is not paid without a written reason: what is paid and how much, the account
+    (or, with `plan`, the plan's share of it), its balance, what the office is committed to, the
+    shortfall, and what to do instead (`todo`, a sentence of the caller's: ask for an allocation,
+    book the premium first...). `outright`: no reason books it (a deposit), so the sentence on
+    confirming with one is left out."""
+    figures = {
         "what": what,
         "amount": money_text(overdraft.amount),
         "account": Account(overdraft.account).label,
@@ -65,6 +73,23 @@ def overdraft_text(*, overdraft: Overdraft, office: Organisation, what: str, tod
         "committed": money_text(overdraft.committed),
         "shortfall": money_text(overdraft.shortfall),
     }
+    if plan is None:
+        text = (
+            _(
+                "%(what)s (%(amount)s yuan) would take %(account)s of %(office)s below zero: its balance is "
+                "%(balance)s yuan, approved payments, allocations and settlements asked for, not yet paid, come to "
+                "%(committed)s yuan, a shortfall of %(shortfall)s yuan."
+            )
+            % figures
+        )
+    else:
+        text = _(
+            "%(what)s (%(amount)s yuan) would take the share of %(plan)s in %(account)s of %(office)s below zero: "
+            "the plan's share is %(balance)s yuan, its approved payments, allocations and settlements asked for, "
+            "not yet paid, come to %(committed)s yuan, a shortfall of %(shortfall)s yuan."
+        ) % (figures | {"plan": plan.name})
+    if outright:
+        return _("%(facts)s %(todo)s") % {"facts": text, "todo": todo} if todo else text
     confirm = _("To pay anyway, confirm with a written reason (at least %(least)s characters).") % {
         "least": OVERDRAW_REASON_MIN
     }
@@ -121,6 +146,25 @@ def overdraft_decide(
         )
         raise ValidationError({field: refused}) if field else refused
     return OverdraftDecision(reason=written[:300], by=actor, at=timezone.now(), shortfall=overdraft.shortfall)
+
+
+def overdraft_refuse(
+    *, office: Organisation, amount: Decimal, what: str, todo: str, plan: Plan | None = None, field: str | None = None
+) -> None:
+    """Refuse outright (code "overdraw", on the form's `field` where given), whatever reason is
+    written, money the bank account does not cover with what the office is committed to: for
+    money that leaves the account by choice and not to pay anyone (a deposit placement), so no
+    decision is recorded. With `plan`, the plan's share against the plan's commitments. Takes the
+    office's row lock, as `overdraft_decide` does; call it inside the transaction that books."""
+    list(Organisation.objects.select_for_update(no_key=True).filter(pk=office.pk).values_list("pk"))
+    overdraft = bank_overdraft_get(office=office, amount=amount, plan=plan)
+    if overdraft.shortfall <= 0:
+        return
+    refused = ValidationError(
+        overdraft_text(overdraft=overdraft, office=office, what=what, todo=todo, plan=plan, outright=True),
+        code="overdraw",
+    )
+    raise ValidationError({field: refused}) if field else refused
 
 
 def allocation_hint(office: Organisation) -> str:
