@@ -25,6 +25,7 @@ from mutualaid.numbers import money_text
 from mutualaid.tenancy import org_scope, unscoped
 from tests import claimkit, finkit
 from tests.conftest import City, Tree
+from tests.test_bad_input import FIELD_HOSTILE
 from tests.test_claims_paperwork import pdf_text
 
 TODAY = dates.business_today()
@@ -218,6 +219,15 @@ def test_the_ratios_are_shown_and_typed_as_percentages_and_kept_as_shares(pooled
         assert bad.status_code == 200, (field, value)
         errors = [e for e in bad.context["form"].errors[field]]
         assert len(errors) == 1 and errors[0].startswith(label) and says in errors[0], (field, value, errors)
+    # The bad-input walk's values (tests/test_bad_input.py) in each ratio: refused naming the field.
+    for field in ("reserve_ratio", "fee_cap_ratio", "loss_ratio_min", "loss_ratio_max"):
+        label = str(FinanceSettings._meta.get_field(field).verbose_name)
+        for value in FIELD_HOSTILE:
+            bad = head.post(url, {**base, field: value})
+            if "\x00" in value:
+                assert bad.status_code == 400
+                continue
+            assert bad.status_code == 200 and bad.context["form"].errors[field][0].startswith(label), (field, value)
     with unscoped():
         assert FinanceSettings.objects.get(org=pooled.a.city).reserve_ratio == Decimal("0.1250")
     low = head.post(url, {**base, "loss_ratio_min": "80", "loss_ratio_max": "60%"}).content.decode()
