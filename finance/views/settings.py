@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -67,10 +68,9 @@ class SettingsForm(StrictNumbers, forms.ModelForm[FinanceSettings]):
         super().__init__(*args, **kwargs)
         # A share goes up to what its column allows: 100% set aside at most, a loss ratio up to 500%.
         for name in RATIOS:
-            field = cast(PercentField, self.fields[name])
-            model_field = FinanceSettings._meta.get_field(name)
-            field.most = 100 * max(
-                Decimal(v.limit_value) for v in model_field.validators if isinstance(v, MaxValueValidator)
+            column = cast("models.DecimalField[Decimal, Decimal]", FinanceSettings._meta.get_field(name))
+            cast(PercentField, self.fields[name]).most = 100 * max(
+                Decimal(v.limit_value) for v in column.validators if isinstance(v, MaxValueValidator)
             )
         # A number of months as a person writes it (3), not as the column keeps it (3.0).
         for name, field in self.fields.items():
