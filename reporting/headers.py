@@ -5,6 +5,7 @@ header) in its title. A column outside any group spans both rows under its full 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -86,7 +87,7 @@ RANKINGS = {
 
 
 def header_rows(
-    columns: list[tuple[str, str, str]], groups: dict[str, tuple[Promise, Promise]]
+    columns: list[tuple[str, str, str]], groups: Mapping[str, tuple[Promise, Promise]]
 ) -> tuple[list[HeaderCell], list[HeaderCell]]:
     """The top row (groups, and the columns outside any, spanning both rows) and the bottom row
     (the short labels of the grouped columns) for `columns` as (key, full header, format)."""
