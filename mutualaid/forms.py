@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mutualaid.badinput import StrictNumbers
@@ -22,6 +25,66 @@ class DayInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+_PERCENT = re.compile(r"(?P<sign>-?)\s*(?P<digits>[0-9]{1,6}(?:\.[0-9]{0,6})?|\.[0-9]{1,6})", re.ASCII)
+
+
+def percent_input_text(share: Decimal) -> str:
+    """A stored share as the percentage field shows it: one decimal as the product writes
+    percentages (0.1 → 10.0%), more only where the share holds them (0.1234 → 12.34%), so that
+    saving the form unchanged keeps the share as it was."""
+    percent = (share * 100).normalize()
+    places = max(1, -percent.as_tuple().exponent)  # type: ignore[operator] # finite: an int
+    return f"{percent:.{places}f}%"
+
+
+class PercentField(forms.Field):
+    """A share (stored as 0.1) typed and shown as a percentage: 10, 10% and 10.0% are 0.1.
+
+    Digits 0 to 9 only (a full-width "１０" or "١٠" is refused, not read as 10), from 0 to `most`
+    percent, with at most `decimal_places` - 2 decimals (the share's column keeps `decimal_places`).
+    Every refusal names the field, as it is also shown where the office reads a list of errors."""
+
+    widget = forms.TextInput
+
+    def __init__(
+        self, *, most: Decimal = Decimal(100), decimal_places: int = 4, max_digits: int | None = None, **kwargs: Any
+    ) -> None:
+        self.most = most
+        self.decimal_places = decimal_places
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs: dict[str, Any] = super().widget_attrs(widget)
+        attrs.update(inputmode="decimal", autocomplete="off", size="10")
+        return attrs
+
+    def prepare_value(self, value: Any) -> Any:
+        return percent_input_text(value) if isinstance(value, Decimal) and value.is_finite() else value
+
+    def _refuse(self, message: str, **values: object) -> forms.ValidationError:
+        return forms.ValidationError(message % {"field": self.label, **values}, code="invalid")
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            return value
+        text = str(value).strip().removesuffix("%").removesuffix("％").strip()
+        places = max(self.decimal_places - 2, 0)
+        number = _PERCENT.fullmatch(text)
+        if number is None:  # "１０", "٣", "NaN", "1e3", "ten": none is a percentage in digits
+            raise self._refuse(gettext("%(field)s: write the percentage in the digits 0 to 9, such as 10 or 10%%."))
+        percent = Decimal(number["digits"])
+        if number["sign"] or percent > self.most:
+            raise self._refuse(
+                gettext("%(field)s: a percentage from 0 to %(most)s%%, such as 10 or 10%%."),
+                most=format(self.most.normalize(), "f"),
+            )
+        if percent != percent.quantize(Decimal(1).scaleb(-places)):
+            raise self._refuse(gettext("%(field)s: a percentage takes at most %(places)s decimals."), places=places)
+        return (percent / 100).quantize(Decimal(1).scaleb(-self.decimal_places)) + 0
 
 
 class LoginForm(AuthenticationForm):

@@ -157,9 +157,24 @@ def test_no_menu_entry_wraps_on_a_laptop_a_narrow_window_or_a_phone(demo_site: S
     assert not wrapped, "menu entries on more than one line:\n" + "\n".join(wrapped)
 
 
+# The lines the header's shown parts take (their vertical centres, grouped within 8 px).
+HEADER_LINES_JS = """() => {
+  const parts = document.querySelectorAll('header.topbar .menu-button, header.topbar .brand, header.topbar .lang,'
+    + ' header.topbar .who, header.topbar .topbar-right > a, header.topbar .topbar-right > form');
+  const shown = [...parts].map(e => e.getBoundingClientRect()).filter(r => r.height > 0);
+  const centres = shown.map(r => (r.top + r.bottom) / 2).sort((a, b) => a - b);
+  let lines = 0, last = -1e9;
+  for (const c of centres) { if (c - last > 8) lines++; last = c; }
+  return lines;
+}"""
+
+
 def test_the_phone_menu_opens_behind_its_button_and_closes_with_escape(demo_site: Site) -> None:
     page = demo_site.page_for("xian_head", PHONE)
     page.goto(demo_site.url + "/")
+    # The header in two lines on a phone: the button, the product and the language; then who is
+    # logged in, the password and the way out (one line on a laptop, below).
+    assert page.evaluate(HEADER_LINES_JS) == 2
     nav, button = page.locator("nav.sidebar"), page.locator("[data-testid=menu-button]")
     assert not nav.is_visible() and button.get_attribute("aria-expanded") == "false"
     button.click()
@@ -172,6 +187,7 @@ def test_the_phone_menu_opens_behind_its_button_and_closes_with_escape(demo_site
     page.context.close()
     desktop = demo_site.page_for("yanta_agent", DESKTOP)
     desktop.goto(demo_site.url + "/")
+    assert desktop.evaluate(HEADER_LINES_JS) == 1
     assert desktop.locator("nav.sidebar").is_visible() and not desktop.locator("[data-testid=menu-button]").is_visible()
     menu = desktop.locator("nav.sidebar").inner_text()
     assert "参保名单" in menu and "账户管理" not in menu and "财务设置" not in menu  # what an agent point's roles allow

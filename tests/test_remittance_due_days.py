@@ -42,14 +42,14 @@ def _save(client: Client, day: str) -> str:
     response = client.post(
         reverse("finance:settings"),
         {
-            "reserve_ratio": "0.1",
-            "fee_cap_ratio": "0.05",
+            "reserve_ratio": "10",
+            "fee_cap_ratio": "5",
             "collective_decision_from": "100000",
             "remittance_due_day": day,
             "surplus_months_min": "3",
             "surplus_months_max": "12",
-            "loss_ratio_min": "0.5",
-            "loss_ratio_max": "0.9",
+            "loss_ratio_min": "50",
+            "loss_ratio_max": "90",
         },
         follow=True,
     )

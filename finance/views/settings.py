@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -19,11 +21,15 @@ from finance.services.ledger import month_close
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.badinput import StrictNumbers
+from mutualaid.forms import PercentField
 from mutualaid.models import Organisation
+from mutualaid.numbers import percent_text
 from mutualaid.officesettings import office_settings
 from mutualaid.requests import request_office, request_user
 from mutualaid.tenancy import unscoped
 from mutualaid.views import StaffView
+
+RATIOS = ("reserve_ratio", "fee_cap_ratio", "loss_ratio_min", "loss_ratio_max")
 
 
 class SettingsForm(StrictNumbers, forms.ModelForm[FinanceSettings]):
@@ -39,20 +45,34 @@ class SettingsForm(StrictNumbers, forms.ModelForm[FinanceSettings]):
             "loss_ratio_min",
             "loss_ratio_max",
         ]
+        # The shares are kept as 0.1 (and so given by the API) but read and typed as percentages.
+        field_classes = {name: PercentField for name in RATIOS}
         help_texts = {
-            "reserve_ratio": gettext_lazy("For example 0.1 sets aside 10 percent of each premium received."),
-            "fee_cap_ratio": gettext_lazy("For example 0.05: fees of a plan may not pass 5 percent of its premium."),
+            "reserve_ratio": gettext_lazy(
+                "A percentage: for example 10 sets aside 10 percent of each premium received."
+            ),
+            "fee_cap_ratio": gettext_lazy(
+                "A percentage: for example 5, fees of a plan may not pass 5 percent of its premium."
+            ),
             "surplus_months_min": gettext_lazy("A fund covering fewer months of claims paid is warned about."),
             "surplus_months_max": gettext_lazy("A fund covering more months holds members' money idle: warned about."),
             "loss_ratio_min": gettext_lazy(
-                "For example 0.5: a plan paying back less than half its premium is warned about."
+                "A percentage: for example 50, a plan paying back less than half its premium is warned about."
             ),
-            "loss_ratio_max": gettext_lazy("For example 0.9: a plan paying out more than 90 percent is warned about."),
+            "loss_ratio_max": gettext_lazy(
+                "A percentage: for example 90, a plan paying out more than 90 percent of its premium is warned about."
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # A ratio as a person writes it (0.1, 3), not as the column keeps it (0.1000, 3.0).
+        # A share goes up to what its column allows: 100% set aside at most, a loss ratio up to 500%.
+        for name in RATIOS:
+            column = cast("models.DecimalField[Decimal, Decimal]", FinanceSettings._meta.get_field(name))
+            cast(PercentField, self.fields[name]).most = 100 * max(
+                Decimal(v.limit_value) for v in column.validators if isinstance(v, MaxValueValidator)
+            )
+        # A number of months as a person writes it (3), not as the column keeps it (3.0).
         for name, field in self.fields.items():
             value = self.initial.get(name)
             if isinstance(field, forms.DecimalField) and isinstance(value, Decimal):
@@ -68,7 +88,8 @@ class SettingsForm(StrictNumbers, forms.ModelForm[FinanceSettings]):
         low, high = data.get("loss_ratio_min"), data.get("loss_ratio_max")
         if low is not None and high is not None and low > high:
             self.add_error(
-                "loss_ratio_max", _("The highest loss ratio must be at least the lowest (%(low)s).") % {"low": low}
+                "loss_ratio_max",
+                _("The highest loss ratio must be at least the lowest (%(low)s).") % {"low": percent_text(low)},
             )
         return data
 

@@ -16,6 +16,7 @@ from mutualaid.downloads import file_name
 from mutualaid.models import Organisation
 from mutualaid.views import StaffView
 from reporting import exports
+from reporting.headers import OVERVIEW, header_rows
 from reporting.selectors import overview_figures_get
 from reporting.views.base import RefusesFutureMonths, as_of, download, month_asked, node_asked
 
@@ -47,6 +48,7 @@ class OverviewView(RefusesFutureMonths, StaffView):
             figures=figures,
             snapshot=snapshot,
             columns=cols,
+            header=header_rows(cols, OVERVIEW),
             rows=[
                 (row, _cells(row, cols), REMITTANCE_LABELS.get(row.get("remittance") or "", ""))
                 for row in figures["rows"]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from mutualaid.models import Organisation, UnitType
 from mutualaid.views import StaffView
 from reporting import exports, jobs, rankings
+from reporting.headers import RANKINGS, header_rows
 from reporting.views.base import download, node_asked
 
 
@@ -57,6 +58,7 @@ class RankingsView(StaffView):
             unit_types=UnitType.choices,
             figures=figures,
             columns=cols,
+            header=header_rows(cols, RANKINGS),
             rows=[(row, [exports.display(row.get(k), f) for k, _h, f in cols]) for row in figures["rows"]]
             if figures
             else [],
