@@ -201,6 +201,16 @@ def remittance_confirm(
     report.status, report.amount_remitted = RemittanceStatus.REMITTED, amount
     report.bank_reference, report.remitted_on, report.confirmed_by = bank_reference.strip(), remitted_on, actor
     report.save()
+    _remittance_book(actor=actor, report=report, amount=amount, remitted_on=remitted_on)
+    settlements_net_post(actor=actor, report=report, posted_on=remitted_on)
+    # A draft read before a correction and confirmed after it carried the members it ended.
+    settlements_find(office=report.org)
+    return report
+
+
+def _remittance_book(*, actor: User, report: Remittance, amount: Decimal, remitted_on: date) -> None:
+    """The confirmed transfer in both offices' books, plan by plan: out of this office's bank and
+    off what it owes above; owed to the office above, with what the report settles."""
     plans = _plans(report)
     above = report.to_office
     parts = dict(_allocate(report, amount))
@@ -242,10 +252,6 @@ def remittance_confirm(
             key=f"remit-above:{report.pk}:{plan_id}",
             bank_reference=report.bank_reference,
         )
-    settlements_net_post(actor=actor, report=report, posted_on=remitted_on)
-    # A draft read before a correction and confirmed after it carried the members it ended.
-    settlements_find(office=report.org)
-    return report
 
 
 def remittance_what(report: Remittance) -> str:
