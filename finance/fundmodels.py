@@ -1,7 +1,8 @@
 """The funds' workflows beside the ledger's core (finance/models.py): allocations down the tree
 (划拨), income other than premium, and deposits and bonds. Imported by finance.models, so that
-they load with the app's models; it imports nothing of finance (the accounts each kind is booked
-to are finance.models' INCOME_ACCOUNTS and DEPOSIT_ACCOUNTS)."""
+they load with the app's models; of finance it imports only the overdraft decision's fields
+(finance/decisionmodels.py; the accounts each kind is booked to are finance.models'
+INCOME_ACCOUNTS and DEPOSIT_ACCOUNTS)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from enrollment.subsidymodels import UnionLevel as UnionLevel  # the levels a period's subsidies name, too
+from finance.decisionmodels import OverdraftDecision
 from mutualaid.money import MONEY
 from mutualaid.tenancy import TenantOwned
 
@@ -233,7 +235,7 @@ class SubsidyMovementKind(models.TextChoices):
 
 
 @pghistory.track()
-class SubsidyMovement(TenantOwned):
+class SubsidyMovement(OverdraftDecision, TenantOwned):
     """One movement of what a union level owes the office that collects a unit's premium (its
     receivable, 1132 应收工会补助, kept per level and payer by these rows): owed when a list is
     approved, taken back when a member is cancelled (never refunded to the unit), received when
@@ -262,18 +264,6 @@ class SubsidyMovement(TenantOwned):
     bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True, default="")
     recorded_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    # A refund paid out of a bank account it takes below zero: the written decision, as payments keep it.
-    overdraw_reason = models.CharField(_("reason for overdrawing the bank account"), max_length=300, blank=True)
-    overdraw_by = models.ForeignKey(
-        "mutualaid.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("confirmed by"),
-    )
-    overdraw_at = models.DateTimeField(_("overdraft confirmed at"), null=True, blank=True)
-    overdraw_shortfall = models.DecimalField(_("shortfall"), null=True, blank=True, **MONEY)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("union subsidy receivable movement")

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from finance.decisionmodels import OverdraftDecision
 from mutualaid.money import MONEY
 from mutualaid.tenancy import TenantOwned
 
@@ -258,7 +259,7 @@ class RemittanceStatus(models.TextChoices):
 
 
 @pghistory.track()
-class Remittance(TenantOwned):
+class Remittance(OverdraftDecision, TenantOwned):
     """A premium remittance report (上解保费报告书) of one office for one month: what its
     policies of the month brought in, by plan, and the transfer to the office above. Due by the
     25th of the next month."""
@@ -289,19 +290,6 @@ class Remittance(TenantOwned):
     # the report carries (finance/services/settlements.py). Empty for reports drafted before it
     # was kept: their creation stands in.
     drafted_at = models.DateTimeField(_("drafted at"), null=True, blank=True)
-    # Remitted beyond the office's bank balance (finance/services/overdraft.py): the decision, who
-    # made it, when, the shortfall, as payments, settlements and refunds to union levels keep it.
-    overdraw_reason = models.CharField(_("reason for overdrawing the bank account"), max_length=300, blank=True)
-    overdraw_by = models.ForeignKey(
-        "mutualaid.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("confirmed by"),
-    )
-    overdraw_at = models.DateTimeField(_("overdraft confirmed at"), null=True, blank=True)
-    overdraw_shortfall = models.DecimalField(_("shortfall"), null=True, blank=True, **MONEY)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("premium remittance report")
@@ -365,7 +353,7 @@ LAYER_LABELS = {
 
 
 @pghistory.track()
-class PaymentRequest(TenantOwned):
+class PaymentRequest(OverdraftDecision, TenantOwned):
     """An outgoing payment from the dedicated account, prepared by one person and approved in
     layers by three others (office head, finance head, leader in charge)."""
 
@@ -400,12 +388,6 @@ class PaymentRequest(TenantOwned):
     paid_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
     entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    # Paid although it took the dedicated bank account below zero (counting the other approved
-    # payments not yet paid): who confirmed it, when, and why.
-    overdraw_reason = models.CharField(_("reason for overdrawing the bank account"), max_length=300, blank=True)
-    overdraw_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    overdraw_at = models.DateTimeField(_("overdraft confirmed at"), null=True, blank=True)
-    overdraw_shortfall = models.DecimalField(_("shortfall"), null=True, blank=True, **MONEY)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("payment")

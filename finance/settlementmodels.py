@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from finance.decisionmodels import OverdraftDecision
 from mutualaid.money import MONEY
 from mutualaid.tenancy import TenantOwned
 
@@ -22,7 +23,7 @@ class SettlementStatus(models.TextChoices):
 
 
 @pghistory.track()
-class RemittanceSettlement(TenantOwned):
+class RemittanceSettlement(OverdraftDecision, TenantOwned):
     """What the office above (`to_office`) owes back to the remitting office (`org`) for one
     correction's endorsement: the premium of the members it ended, carried by a report of `month`
     that was drafted before the correction and has been remitted. Netted by the office's next
@@ -64,11 +65,6 @@ class RemittanceSettlement(TenantOwned):
     paid_by = models.ForeignKey(
         "mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("paid by")
     )
-    # Paid beyond the paying office's bank balance: the decision, who made it, when, the shortfall.
-    overdraw_reason = models.CharField(_("reason for overdrawing the bank account"), max_length=300, blank=True)
-    overdraw_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    overdraw_at = models.DateTimeField(_("overdraft confirmed at"), null=True, blank=True)
-    overdraw_shortfall = models.DecimalField(_("shortfall"), null=True, blank=True, **MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwned.Meta):
