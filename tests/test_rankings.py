@@ -194,6 +194,82 @@ def test_the_kept_renewal_rate_is_the_fresh_count_and_follows_a_cancellation(
     assert _rank(ranked)["total"]["renewed"] == 1
 
 
+def _from_rows(tree: Tree, year: int, unit_type: str = "") -> dict[str, dict[str, Any]]:
+    """The year's figures of each child of city A counted from the enrollments and claims
+    themselves, as the rankings did before they read the running monthly figures."""
+    from django.db.models import Count, Q, Sum
+
+    from claims.models import Claim, ClaimStatus
+    from reporting.figures import aware, child_path
+    from reporting.rankings import Year
+
+    node, plan = tree.a.city, tree.a.plan
+    window = Year.of(year, TODAY)
+    of_type = Q(org__unit_type=unit_type) if unit_type else Q()
+    this_year = Q(created_at__gte=aware(date(year, 1, 1)), created_at__lt=aware(window.end_day()))
+    last_year = Q(created_at__gte=aware(date(year - 1, 1, 1)), created_at__lt=aware(window.end_day(1)))
+    found: dict[str, dict[str, Any]] = {}
+    with org_scope(node):
+        for row in (
+            Enrollment.objects.filter(org_path__startswith=node.path, period__plan=plan)
+            .filter(of_type)
+            .annotate(child=child_path(node))
+            .values("child")
+            .annotate(
+                people_year=Count("pk", filter=this_year),
+                premium_year=Sum("premium", filter=this_year),
+                people_last_year=Count("pk", filter=last_year),
+            )
+        ):
+            found[row.pop("child")] = row
+        paid = Claim.objects.filter(
+            org_path__startswith=node.path,
+            period__plan=plan,
+            status=ClaimStatus.PAID,
+            paid_on__gte=date(year, 1, 1),
+            paid_on__lt=window.end_day(),
+        ).filter(of_type)
+        by_child = paid.annotate(child=child_path(node)).values("child").annotate(total=Sum("payout"))
+        for child, total in by_child.values_list("child", "total"):
+            found.setdefault(child, {})["paid_year"] = total
+    return found
+
+
+@pytest.mark.parametrize("unit_type", ["", "state"])
+def test_the_figures_read_from_the_running_figures_are_those_counted_from_the_rows(
+    ranked: Tree, unit_type: str
+) -> None:
+    """People, premium and claims paid come from the running monthly figures (kept by the
+    database with every write): they equal a count of the enrollments and claims themselves, this
+    year to the month reached and last year to the same month, per child and by type of unit."""
+    with unscoped():
+        type(ranked.a.unit).objects.filter(pk=ranked.a.unit.pk).update(unit_type="state")
+        # One of last year's people taken on in December: this year's window (to November) leaves
+        # them out, last year's full year counts them.
+        latest = Enrollment.objects.filter(period=ranked.a.period_2025).order_by("pk").last()
+        december = datetime(YEAR - 1, 12, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+        Enrollment.objects.filter(pk=latest.pk).update(created_at=december)
+    paths = {ranked.a.county.path: ranked.a.county.pk, ranked.a.county2.path: ranked.a.county2.pk}
+    for year in (YEAR, YEAR - 1):
+        counted = _from_rows(ranked, year, unit_type)
+        with org_scope(ranked.a.city):
+            rows = rankings(node=ranked.a.city, plan=ranked.a.plan, year=year, today=TODAY, unit_type=unit_type)["rows"]
+        by_office = {row["office_id"]: row for row in rows}
+        assert counted, "the fixture has figures to compare"
+        for path, figures in counted.items():
+            row = by_office[paths[path]]
+            assert row["people_year"] == figures.get("people_year", 0), (year, path)
+            assert row["people_last_year"] == figures.get("people_last_year", 0), (year, path)
+            assert Decimal(row["premium_year"]) == (figures.get("premium_year") or Decimal(0)), (year, path)
+            assert Decimal(row["paid_year"]) == (figures.get("paid_year") or Decimal(0)), (year, path)
+    # What the comparison stands on: figures this year and last, and a claim paid, under the first
+    # agent point; only the state-owned unit's when asked by type.
+    first = {row["office_id"]: row for row in _rank(ranked, unit_type=unit_type)["rows"]}[ranked.a.county.pk]
+    assert (first["people_year"], first["people_last_year"], first["paid_year"]) == (2, 2, "2080.00")
+    second = {row["office_id"]: row for row in _rank(ranked, unit_type=unit_type)["rows"]}[ranked.a.county2.pk]
+    assert second["people_year"] == (0 if unit_type else 1)
+
+
 def test_the_rankings_take_a_fixed_number_of_queries_whatever_the_size_of_the_tree(
     ranked: Tree, django_assert_max_num_queries: Any
 ) -> None:
