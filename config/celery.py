@@ -27,6 +27,7 @@ WORK_KINDS: dict[str, str] = {
     "reporting.consolidate_province": "reports",
     "reporting.export": "reports",
     "reporting.simulate": "reports",
+    "reporting.count_renewals": "reports",
     "finance.draft_all_remittances": "reports",
     "finance.draft_remittances": "reports",
     "claims.notify_paid": "notifications",

@@ -95,8 +95,10 @@ class RankingFiguresSerializer(serializers.Serializer):  # type: ignore[type-arg
     target_coverage = serializers.CharField(allow_null=True)
     people_last_year = serializers.IntegerField()
     growth = _ratio("Growth on last year")
-    renewal_base = serializers.IntegerField()
-    renewed = serializers.IntegerField()
+    renewal_base = serializers.IntegerField(
+        allow_null=True, help_text="People of last year's period; null while a first count is made"
+    )
+    renewed = serializers.IntegerField(allow_null=True, help_text="Of them, enrolled again; null as above")
     renewal = _ratio("Renewal rate")
     paid_year = _money("Paid this year")
     loss_ratio = _ratio("Loss ratio")
@@ -129,6 +131,12 @@ class RankingsSerializer(serializers.Serializer):  # type: ignore[type-arg]
     rows = RankingRowSerializer(many=True)
     total = RankingFiguresSerializer()
     by_unit_type = RankingByUnitTypeSerializer(many=True, help_text="The node's units' figures by type of unit")
+    renewals_counted_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the renewal rates were counted; null while a first count is made"
+    )
+    renewals_recounting = serializers.BooleanField(
+        help_text="The figures have moved since: a new count of the renewal rates is being made"
+    )
 
 
 FILE_NAME = OpenApiParameter(

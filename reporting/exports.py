@@ -288,7 +288,7 @@ def overview_document(*, node: Organisation, month: date, pdf: bool) -> Document
 def rankings_document(
     *, node: Organisation, plan: Plan, year: int, sort: str, pdf: bool, unit_type: str = ""
 ) -> Document:
-    figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort, unit_type=unit_type)
+    figures = rankings.rankings(node=node, plan=plan, year=year, sort=sort, unit_type=unit_type, wait_for_renewals=True)
     parts = (_("Rankings"), node.name, plan.name, *([figures["unit_type_label"]] if unit_type else []), year)
     if pdf:
         return Document(rankings_pdf(figures), file_name(*parts, suffix="pdf"), PDF)

@@ -21,25 +21,23 @@ the background jobs.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
-from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import Enrollment, EnrollmentStatus, Plan, Policy
+from enrollment.models import Plan, Policy
 from mutualaid.models import Organisation, OrgKind, UnitType
 from mutualaid.tenancy import unscoped
 from reporting.figures import CENT, child_path, ratio
 from reporting.models import MonthFigure, Target
+from reporting.renewals import renewals_kept
 
 # What the rankings may be sorted by (highest first), with its label.
 SORTS: dict[str, Any] = {
@@ -101,10 +99,16 @@ def rankings(
     today: date | None = None,
     sort: str = DEFAULT_SORT,
     unit_type: str = "",
+    wait_for_renewals: bool = False,
 ) -> dict[str, Any]:
     """The ranked children of `node` in `plan` for `year` (to the current month for this year).
     With `unit_type` every figure counts only the units of that type (机关事业、国有企业…) under each
-    child, and the targets, set for a child as a whole, are left out."""
+    child, and the targets, set for a child as a whole, are left out.
+
+    The renewal rates are those kept for the current figures, or the last ones counted while a
+    new count is made in the background (`renewals_counted_at`, `renewals_recounting`;
+    reporting/renewals.py); with `wait_for_renewals` (the downloads) they are counted now when
+    none is kept for the current figures."""
     window = Year.of(year, today or timezone.localdate())
     sort = sort if sort in SORTS else DEFAULT_SORT
     children = list(
@@ -113,7 +117,8 @@ def rankings(
     headcounts = _headcounts(node, Q(unit_type=unit_type) if unit_type else Q())
     enrolled = _enrolled(node, plan, window, unit_type)
     paid = _paid(node, plan, window, unit_type)
-    renewal = _renewal_kept(node, plan, year) if not unit_type else _renewal(node, plan, year, unit_type)
+    renewals = renewals_kept(node, plan, year, unit_type, wait=wait_for_renewals)
+    unknown = {"base": None, "renewed": None}
     targets = (
         {t.target_org_id: t for t in Target.objects.filter(target_org__parent=node, plan=plan, year=year)}
         if not unit_type
@@ -128,7 +133,7 @@ def rankings(
                 premium_year=figures.get("premium_year"),
                 people_last_year=figures.get("people_last_year", 0),
                 headcount=headcounts.get(child.path) or 0,
-                renewal=renewal.get(child.path, {}),
+                renewal=renewals.by_child.get(child.path, {}) if renewals.by_child is not None else unknown,
                 paid_year=paid.get(child.path),
                 target=targets.get(child.pk),
             )
@@ -146,6 +151,8 @@ def rankings(
         "rows": rows,
         "total": _total(rows),
         "by_unit_type": _by_unit_type(node, plan, window),
+        "renewals_counted_at": renewals.counted_at.isoformat() if renewals.counted_at else None,
+        "renewals_recounting": renewals.recounting,
     }
 
 
@@ -248,67 +255,6 @@ def _paid(node: Organisation, plan: Plan, window: Year, unit_type: str) -> dict[
     )
 
 
-# How long a kept renewal rate may serve at most, should a change move no running figure (an ID
-# number corrected, a member moved between two offices under the same child).
-RENEWAL_KEPT_SECONDS = 15 * 60
-
-
-def _renewal_kept(node: Organisation, plan: Plan, year: int) -> dict[str, Mapping[str, Any]]:
-    """`_renewal`, kept in the cache under the running figures of the node's children in the two
-    periods (`MonthFigure`, which the database moves in the transaction of every approval,
-    cancellation, endorsement or withdrawal): the distinct count over a province's millions of
-    people is made once per change of those figures, not once per page."""
-    figures = (
-        MonthFigure.objects.filter(
-            parent_path=node.path, period__plan=plan, period__starts_on__year__in=(year - 1, year)
-        )
-        .order_by("org_path", "period_id", "month")
-        .values_list("org_path", "period_id", "month", "people", "premium", "premium_active")
-    )
-    fingerprint = hashlib.sha256(repr(list(figures)).encode()).hexdigest()[:32]
-    key = f"rankings:renewal:{node.pk}:{node.path}:{plan.pk}:{year}:{fingerprint}"
-    kept: dict[str, Mapping[str, Any]] | None = cache.get(key)
-    if kept is None:
-        kept = _renewal(node, plan, year)
-        cache.set(key, kept, RENEWAL_KEPT_SECONDS)
-    return kept
-
-
-def _renewal(node: Organisation, plan: Plan, year: int, unit_type: str = "") -> dict[str, Mapping[str, Any]]:
-    """Of the people of last year's period, how many hold an active enrollment in this year's
-    period under the same child (matched by the blind index of the ID number); with `unit_type`,
-    of the people of units of that type only.
-
-    The two sets of (child, person) are made apart and joined on both, which PostgreSQL does by
-    hashing each set once: asking for each of last year's people whether this year holds them
-    under a path starting with their child's (a correlated `EXISTS` on a prefix, which no hash
-    serves) looked the 2,500,000 people of the bench's province up one by one, 55 s."""
-    under_node = Enrollment.objects.filter(org_path__startswith=node.path, period__plan=plan)
-    last_year = (
-        under_node.filter(period__starts_on__year=year - 1)
-        .filter(Q(org__unit_type=unit_type) if unit_type else Q())
-        .annotate(child=child_path(node))
-        .values("child", "id_hash")
-        .distinct()
-    )
-    this_year = (
-        under_node.filter(period__starts_on__year=year, status=EnrollmentStatus.ACTIVE)
-        .annotate(child=child_path(node))
-        .values("child", "id_hash")
-        .distinct()
-    )
-    last_sql, last_params = last_year.query.get_compiler(using=last_year.db).as_sql()
-    this_sql, this_params = this_year.query.get_compiler(using=this_year.db).as_sql()
-    with connections[last_year.db].cursor() as cursor:
-        cursor.execute(
-            f"""SELECT l.child, count(*), count(n.id_hash)
-                FROM ({last_sql}) l LEFT JOIN ({this_sql}) n ON n.child = l.child AND n.id_hash = l.id_hash
-                GROUP BY l.child""",  # noqa: S608 - both parts are the ORM's own SQL, with their parameters bound
-            [*last_params, *this_params],
-        )
-        return {child: {"child": child, "base": base, "renewed": renewed} for child, base, renewed in cursor}
-
-
 def _row(
     *,
     people_year: int,
@@ -324,7 +270,7 @@ def _row(
     target_people = target.people if target else None
     target_premium = target.premium if target else None
     target_coverage = target.coverage_rate if target else None
-    base, renewed = renewal.get("base", 0), renewal.get("renewed", 0)
+    base, renewed = renewal.get("base", 0), renewal.get("renewed", 0)  # None: not counted yet
     return {
         "people_year": people_year,
         "premium_year": str(premium),
@@ -377,7 +323,7 @@ def _total(rows: list[dict[str, Any]]) -> dict[str, Any]:
         premium_year=add("premium_year"),
         people_last_year=add("people_last_year") or 0,
         headcount=add("headcount") or 0,
-        renewal={"base": add("renewal_base") or 0, "renewed": add("renewed") or 0},
+        renewal={"base": add("renewal_base"), "renewed": add("renewed")},  # None: not counted yet
         paid_year=add("paid_year"),
         target=Target(people=target_people, premium=target_premium) if target_people or target_premium else None,
     ) | {"rank": None, "office_name": ""}

@@ -166,32 +166,97 @@ def test_last_year_is_counted_to_the_same_month_only(ranked: Tree) -> None:
     assert [row["rank"] for row in past["rows"]] == [None, None]  # no target that year: no ranking by it
 
 
+RECOUNTING = (
+    "The renewal rates are those counted at %(at)s; enrollments have changed since, and they are being counted "
+    "again: reload this page in a minute to see the new count."
+)
+
+
+def _cancel_a_renewed_member(tree: Tree) -> None:
+    with unscoped():
+        last_year = Enrollment.objects.filter(period=tree.a.period_2025).values_list("id_hash", flat=True)
+        renewed = (
+            Enrollment.objects.filter(period=tree.a.period, id_hash__in=list(last_year), status=EnrollmentStatus.ACTIVE)
+            .order_by("pk")
+            .first()
+        )
+        assert renewed is not None
+        Enrollment.objects.filter(pk=renewed.pk).update(status=EnrollmentStatus.CANCELLED)
+
+
 def test_the_kept_renewal_rate_is_the_fresh_count_and_follows_a_cancellation(
     ranked: Tree, django_assert_max_num_queries: Any
 ) -> None:
     """The renewal rate (a distinct count over a province's millions of people) is kept under the
     running figures of the node's children: a second page does not count again, and a change
     that moves those figures (a renewed member cancelled) is counted afresh, always equal to it."""
-    from reporting.rankings import _renewal, _renewal_kept
+    from reporting.renewals import renewal_count, renewals_kept
 
     a = ranked.a
 
     def kept_and_fresh() -> tuple[Any, Any]:
         with org_scope(a.city):
-            return _renewal_kept(a.city, a.plan, YEAR), _renewal(a.city, a.plan, YEAR)
+            return renewals_kept(a.city, a.plan, YEAR).by_child, renewal_count(a.city, a.plan, YEAR)
 
     kept, fresh = kept_and_fresh()
     assert kept == fresh and (fresh[a.county.path]["renewed"], fresh[a.county.path]["base"]) == (2, 3)
     with org_scope(a.city), django_assert_max_num_queries(1):  # the running figures only
-        assert _renewal_kept(a.city, a.plan, YEAR) == fresh
-    with unscoped():
-        last_year = Enrollment.objects.filter(period=a.period_2025).values_list("id_hash", flat=True)
-        renewed = Enrollment.objects.filter(period=a.period, id_hash__in=list(last_year)).order_by("pk").first()
-        assert renewed is not None
-        Enrollment.objects.filter(pk=renewed.pk).update(status=EnrollmentStatus.CANCELLED)
+        again = renewals_kept(a.city, a.plan, YEAR)
+    assert again.by_child == fresh and not again.recounting and again.counted_at is not None
+    _cancel_a_renewed_member(ranked)
     kept, fresh = kept_and_fresh()
     assert kept == fresh and fresh[a.county.path]["renewed"] == 1
     assert _rank(ranked)["total"]["renewed"] == 1
+
+
+def test_a_large_tree_shows_the_last_renewal_count_while_a_new_one_is_made_in_the_background(
+    ranked: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above INLINE_PEOPLE the page never counts: the first time it says the rates are being
+    counted (the task runs), then shows the count; once the figures move it shows the last count
+    with its time and asks for one new count (not one per page), which the next page shows."""
+    from reporting import renewals, tasks
+
+    a = ranked.a
+    monkeypatch.setattr(renewals, "INLINE_PEOPLE", 0)
+    client = _client(a.office_user)
+    query = {"year": YEAR, "plan": a.plan.pk}
+
+    first = _rank(ranked)  # tasks run in the test's process: this one counts and keeps
+    assert first["renewals_recounting"] and first["renewals_counted_at"] is None
+    assert [row["renewal"] for row in first["rows"]] == [None, None] and first["total"]["renewal_base"] is None
+    shown = _rank(ranked)
+    assert not shown["renewals_recounting"] and shown["total"]["renewed"] == 2
+    page = client.get(reverse("reporting:rankings"), query).content.decode()
+    assert 'data-testid="renewals-recounting"' not in page
+
+    asked: list[dict[str, Any]] = []
+    monkeypatch.setattr(tasks.count_renewals, "delay", lambda **kwargs: asked.append(kwargs))
+    _cancel_a_renewed_member(ranked)
+    stale = _rank(ranked)
+    assert stale["renewals_recounting"] and stale["total"]["renewed"] == 2  # the last count, with its time
+    assert stale["renewals_counted_at"] == shown["renewals_counted_at"]
+    page = client.get(reverse("reporting:rankings"), query).content.decode()
+    said = _in_chinese(RECOUNTING, at="@").split("@")[0]
+    assert 'data-testid="renewals-recounting"' in page and said in page
+    assert asked == [{"org_id": a.city.pk, "plan_id": a.plan.pk, "year": YEAR, "unit_type": ""}]  # once
+    with org_scope(a.city):
+        assert tasks.count_renewals.run(**asked[0]) == "counted for 1 of the children"  # county2 had nobody
+    fresh = _rank(ranked)
+    assert not fresh["renewals_recounting"] and fresh["total"]["renewed"] == 1
+    # The downloads wait for a count rather than print a stale one.
+    _cancel_a_renewed_member(ranked)
+    with org_scope(a.city):
+        waited = rankings(node=a.city, plan=a.plan, year=YEAR, today=TODAY, wait_for_renewals=True)
+    assert not waited["renewals_recounting"] and waited["total"]["renewed"] == 0
+
+
+def test_the_renewal_task_counts_only_a_plan_ranked_at_its_office(ranked: Tree) -> None:
+    from reporting.tasks import count_renewals
+
+    b = ranked.b
+    answer = count_renewals.delay(org_id=b.city.pk, plan_id=ranked.a.plan.pk, year=YEAR).get()
+    assert answer == f"plan {ranked.a.plan.pk} is not ranked at office {b.city.pk}"
 
 
 def _from_rows(tree: Tree, year: int, unit_type: str = "") -> dict[str, dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -67,8 +68,13 @@ class RankingsView(StaffView):
                 {"office": node.pk, "year": year, "plan": plan.pk if plan else "", "sort": sort, "unit_type": unit_type}
             ),
             parent=Organisation.objects.filter(pk=node.parent_id).first() if node.parent_id else None,
+            renewals_counted_at=_moment(figures["renewals_counted_at"]) if figures else None,
         )
         return context
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 class RankingsDownloadView(StaffView):
