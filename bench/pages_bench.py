@@ -39,8 +39,11 @@ def _setup() -> None:
 
         url = ensure_database(BENCH_DB)
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DEBUG", "1")
+    # As the bench's servers run (bench/reporting_bench.py): production settings, not DEBUG.
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings", MUTUALAID_TESTING="1", ALLOWED_HOSTS="testserver", HTTPS_ONLY="0"
+    )
+    os.environ.pop("DEBUG", None)
     import django
     from django.test.utils import setup_test_environment
 
