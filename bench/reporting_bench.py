@@ -139,7 +139,7 @@ def _prepare(province_state: dict[str, int]) -> dict[str, Any]:
         cursor.execute(
             """
             INSERT INTO claims_claim (org_id, org_path, number, province_id, enrollment_id, period_id,
-                review_office_id, id_hash, name, id_masked, care_type, admitted_on, discharged_on, hospital,
+                review_office_id, pay_office_id, id_hash, name, id_masked, care_type, admitted_on, discharged_on, hospital,
                 diagnosis_cipher, member_category, severity, illness_days, total_cost, insurance_paid,
                 deductible_part, self_paid, not_covered, payee_name, bank_name, account_cipher, account_masked,
                 status, version, payout, calculation, refused_reason, schedule_version, flags, needs_leader,
@@ -167,7 +167,7 @@ def _prepare(province_state: dict[str, int]) -> dict[str, Any]:
                 FROM dated d
             )
             SELECT m.org_id, m.org_path, 'BENCH' || lpad(m.n::text, 9, '0'), m.province_id, m.id, m.period_id,
-                   city.id, m.id_hash, m.name, m.id_masked, 'inpatient', m.paid - m.wait - m.stay, m.paid - m.wait,
+                   city.id, city.id, m.id_hash, m.name, m.id_masked, 'inpatient', m.paid - m.wait - m.stay, m.paid - m.wait,
                    '基准市第' || (m.n %% 50) || '人民医院', decode(md5('d' || m.n), 'hex'), '', '', 0,
                    m.cost, m.insured, m.deductible, m.cost - m.insured - m.deductible - m.uncovered, m.uncovered,
                    m.name, '中国工商银行', decode(md5('a' || m.n), 'hex'),

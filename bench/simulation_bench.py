@@ -190,7 +190,8 @@ def _rows(claims: int, enrollments: int, units: list[Any], period: Any, province
         firsts = claims - claims // 7
         cursor.execute(
             """INSERT INTO claims_claim (org_id, org_path, number, province_id, enrollment_id, period_id,
-                   review_office_id, id_hash, name, id_masked, care_type, admitted_on, discharged_on, hospital,
+                   review_office_id, pay_office_id, id_hash, name, id_masked, care_type, admitted_on, discharged_on,
+                   hospital,
                    diagnosis_cipher, member_category, severity, illness_days, total_cost, insurance_paid,
                    deductible_part, self_paid, not_covered, serious_illness_paid, medical_assistance_paid,
                    other_mutual_aid_paid, commercial_insurance_paid, disability_grade, payee_name, bank_name,
@@ -208,7 +209,7 @@ def _rows(claims: int, enrollments: int, units: list[Any], period: Any, province
                        AS selfpaid FROM claims c
                )
                SELECT m.org_id, m.org_path, 'SIM' || m.second || lpad(m.n::text, 9, '0'), m.province_id, m.id,
-                   m.period_id, %(province)s, m.id_hash, m.name, m.id_masked, 'inpatient',
+                   m.period_id, %(province)s, %(province)s, m.id_hash, m.name, m.id_masked, 'inpatient',
                    date '2026-02-01' + (m.second * 120 + m.n %% 90)::int, date '2026-02-08' + (m.second * 120 + m.n %% 90)::int,
                    '基准医院', '\\x00', '', '', 0, m.selfpaid + 1600, 1000, 600, m.selfpaid, 0, 0, 0, 0, 0, 0,
                    m.name, '银行', '\\x00', '6222', 'paid', 1,

@@ -71,6 +71,7 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
     )
     unit_name = serializers.CharField(source="org.name", read_only=True)
     review_office_name = serializers.CharField(source="review_office.name", read_only=True)
+    pay_office_name = serializers.CharField(source="pay_office.name", read_only=True)
 
     class Meta:
         model = Claim
@@ -83,6 +84,8 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
             "period",
             "review_office",
             "review_office_name",
+            "pay_office",
+            "pay_office_name",
             "name",
             "id_masked",
             "care_type",
@@ -226,7 +229,9 @@ class ClaimDetail(generics.RetrieveAPIView[Claim]):
     lookup_url_kwarg = "claim_pk"
 
     def get_queryset(self) -> Any:
-        return Claim.objects.select_related("org", "review_office").prefetch_related("steps__actor", "documents")
+        return Claim.objects.select_related("org", "review_office", "pay_office").prefetch_related(
+            "steps__actor", "documents"
+        )
 
 
 def _claim_or_404(pk: int) -> Claim:

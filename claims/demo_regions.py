@@ -38,6 +38,9 @@ class Region:
     october: bool = False  # the period runs from 1 October to 30 September (Jinhua)
     premium_from_seed: bool = True  # False: no seed gives the premium, the demo's is a demo figure
     elsewhere: bool = False  # another region's rules: an example kept by the province, not offered
+    # Who reviews and who pays the plan's claims (Plan.claims_reviewed_by, Plan.claims_paid_by).
+    reviewed_by: str = "city"
+    paid_by: str = "reviewer"
 
 
 # Premiums from seed 003 (Shaoxing 60, Jinhua and Quzhou 50, Huzhou 10 a year); seed 002 gives
@@ -74,6 +77,9 @@ REGIONS: tuple[Region, ...] = (
         "30.00",
         {"gender": "F"},  # seeds 000, 001: women workers only
         premium_from_seed=False,
+        # Seed 000: 女职工安康互助保障金由省互助会审核后划拨代办处给付参保人.
+        reviewed_by="plan_office",
+        paid_by="city",
     ),
     Region("陕西·住院+意外保障", PlanKind.ACCIDENT, "inpatient_and_accident", "80.00", premium_from_seed=False),
     Region(
@@ -150,6 +156,8 @@ def seed_step() -> str | None:
                 name=region.name,
                 kind=region.kind,
                 description=_description(region),
+                claims_reviewed_by=region.reviewed_by,
+                claims_paid_by=region.paid_by,
                 is_active=not region.elsewhere,
             )
             settings = _period_settings(region, year)

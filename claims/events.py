@@ -28,7 +28,7 @@ class OverpaymentFound(Event):
     member by the office that paid it. Inside the transaction that records the finding; a
     subscriber that refuses refuses the finding."""
 
-    claim: Claim  # the paid claim; its `review_office` paid it
+    claim: Claim  # the paid claim; its `pay_office` paid it (`review_office` reviewed it)
     amount: Decimal  # what was paid too much, > 0
     actor: User  # who recorded the finding
     reference: str  # unique per finding ("recheck-item:<id>"): the same finding books once

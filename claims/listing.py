@@ -16,6 +16,7 @@ from claims.models import Claim, ClaimStatus, PaymentBatch
 from claims.selectors import DEADLINE_FILTERS, NEAR_DAYS, claim_deadline
 from enrollment.listing import period_filter, plan_filter
 from enrollment.models import Period
+from enrollment.routing import ClaimsPaidBy
 from mutualaid import dates
 from mutualaid.listing import (
     CountColumn,
@@ -308,10 +309,14 @@ class ScheduleTable(ListTable):
 
     def render_reviewed_by(self, record: Any) -> Any:
         shown = record.plan.get_claims_reviewed_by_display()
-        if not record.plan.large_claim_amount:
+        notes = []
+        if record.plan.claims_paid_by != ClaimsPaidBy.REVIEWER:
+            notes.append(_("paid by: %(office)s") % {"office": record.plan.get_claims_paid_by_display()})
+        if record.plan.large_claim_amount:
+            notes.append(_("leader from %(amount)s yuan") % {"amount": money_text(record.plan.large_claim_amount)})
+        if not notes:
             return shown
-        note = _("leader from %(amount)s yuan") % {"amount": money_text(record.plan.large_claim_amount)}
-        return format_html('{}<br><span class="muted small">{}</span>', shown, note)
+        return format_html('{}<br><span class="muted small">{}</span>', shown, "；".join(str(n) for n in notes))
 
     def value_reviewed_by(self, record: Any) -> str:
         return str(record.plan.get_claims_reviewed_by_display())

@@ -1,7 +1,9 @@
 """Claims: benefit schedules, claims with their documents and review steps, payment batches.
 
 A claim belongs to the member's unit (so the unit, its agent point and every office above see
-it) and names the office that reviews and pays it (`review_office`, from the plan's routing).
+it) and names the office that reviews it and the office that pays it (`review_office`,
+`pay_office`, from the plan's routing: the same office, or for seed 000's women workers' plan the
+province reviews and the city above the unit pays).
 Diagnoses and bank account numbers are stored encrypted (mutualaid/pii.py); the payout and its
 line-by-line calculation are stored with the claim, so what a reviewer approved is what is paid.
 """
@@ -136,6 +138,11 @@ class Claim(TenantOwned):
     review_office = models.ForeignKey(
         "mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewing office")
     )
+    # Who puts the approved claim in a payment batch and pays it: the reviewing office, or the city
+    # above the unit paying for the office that pools the plan (Plan.claims_paid_by).
+    pay_office = models.ForeignKey(
+        "mutualaid.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("paying office")
+    )
     # The person, copied from the enrollment so that lists need no join and the same person's
     # claims are found through the blind index.
     id_hash = models.BinaryField()
@@ -236,6 +243,7 @@ class Claim(TenantOwned):
             *TenantOwned.Meta.indexes,
             models.Index(fields=["id_hash", "period"], name="claim_person_period"),
             models.Index(fields=["review_office", "status"], name="claim_queue"),
+            models.Index(fields=["pay_office", "status"], name="claim_pay_queue"),
             # The claims list, newest first: its first page read off the index, not by sorting the
             # hundreds of thousands of claims of a province.
             models.Index(fields=["-registered_at", "-id"], name="claim_newest"),
@@ -282,6 +290,12 @@ class Claim(TenantOwned):
         if self.discharged_on is None:
             return 0
         return max(1, (self.discharged_on - self.admitted_on).days)
+
+    @property
+    def paid_on_behalf(self) -> bool:
+        """Paid by another office than the one that reviewed it: the city pays, for the office that
+        pools the plan, a claim that office decided (its cost stays in that office's books)."""
+        return self.pay_office_id != self.review_office_id
 
     @property
     def blocking_flags(self) -> list[dict[str, str]]:

@@ -90,6 +90,7 @@ def approval_form_context(claim: Claim) -> dict[str, Any]:
     return {
         "claim": claim,
         "office": claim.review_office.name,
+        "payer": claim.pay_office.name,
         "shares": claim.enrollment.shares,
         "reviews": [_row(s) for s in steps if s.level in DECIDING_LEVELS and s.action in DECISIONS],
         "reopened": [_row(s) for s in steps if s.action == StepAction.REOPEN],
@@ -121,9 +122,12 @@ def notice_refusal(claim: Claim) -> str:
 
 
 def notice_context(claim: Claim) -> dict[str, Any]:
+    """From the office that pays the member (and seals the notice), naming the office that
+    reviewed the claim where that is another (the province, for the women workers' plan)."""
     return {
         "claim": claim,
-        "office": claim.review_office.name,
+        "office": claim.pay_office.name,
+        "reviewer": claim.review_office.name if claim.paid_on_behalf else "",
         "paid": claim.status == ClaimStatus.PAID,
         "paid_on": claim.paid_on,
         "approved_on": timezone.localtime(claim.approved_at).date() if claim.approved_at else None,

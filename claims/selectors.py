@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Q, QuerySet, Sum
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Max, Q, QuerySet, Sum, When
 from django.utils.translation import gettext as _
 from django_stubs_ext import WithAnnotations
 
@@ -42,7 +42,7 @@ from mutualaid.tenancy import unscoped
 def claim_list(*, status: str = "", search: str = "", queue: str = "", actor: User | None = None) -> QuerySet[Claim]:
     """Claims in scope, newest first; `queue="mine"` is what waits for the actor's own levels at
     their office (or was handed to them), `queue="overdue"` what has passed its target date."""
-    qs = Claim.objects.select_related("org", "review_office", "period__plan")
+    qs = Claim.objects.select_related("org", "review_office", "pay_office", "period__plan")
     if status:
         qs = qs.filter(status=status)
     if queue == "mine" and actor is not None:
@@ -55,14 +55,28 @@ def claim_list(*, status: str = "", search: str = "", queue: str = "", actor: Us
 
 def claim_queue_mine(*, actor: User) -> Q:
     """What waits for the actor: the claims at their own levels at their office, or handed to
-    them (the claims list's queue "mine" and the home page's count)."""
+    them, and for whoever pays, the approved claims their office pays (the claims list's queue
+    "mine" and the home page's count)."""
     statuses = [s for s, (_level, perm) in REVIEW_LEVELS.items() if actor.has_perm(perm)]
-    if actor.has_perm("claims.pay"):
-        statuses.append(ClaimStatus.APPROVED)
     # A level handed to one person is in their queue alone, whatever their roles.
     handed = Q(assigned_status=F("status"))
-    return (Q(review_office_id=actor.org_id, status__in=statuses) & ~(handed & ~Q(assignee_id=actor.pk))) | (
+    mine = (Q(review_office_id=actor.org_id, status__in=statuses) & ~(handed & ~Q(assignee_id=actor.pk))) | (
         handed & Q(assignee_id=actor.pk)
+    )
+    if actor.has_perm("claims.pay"):
+        mine |= Q(pay_office_id=actor.org_id, status=ClaimStatus.APPROVED)
+    return mine
+
+
+# An approved claim waits for its paying office, which may not be the office that reviewed it.
+PAYMENT_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.IN_BATCH)
+
+
+def claim_waits_at(office_id: int) -> Q:
+    """The claims whose turn it is at the office: under review at the reviewing office, approved
+    and not yet paid at the paying office (the deadlines page, the overdue list)."""
+    return (Q(review_office_id=office_id) & ~Q(status__in=PAYMENT_STATUSES)) | Q(
+        pay_office_id=office_id, status__in=PAYMENT_STATUSES
     )
 
 
@@ -86,7 +100,7 @@ def claim_search(qs: QuerySet[Claim], *, search: str) -> QuerySet[Claim]:
 
 def claim_get(*, pk: int) -> Claim:
     return Claim.objects.select_related(
-        "org", "review_office", "period__plan", "enrollment__policy", "registered_by", "batch"
+        "org", "review_office", "pay_office", "period__plan", "enrollment__policy", "registered_by", "batch"
     ).get(pk=pk)
 
 
@@ -201,7 +215,9 @@ def risk_list() -> QuerySet[Claim]:
 
 def claim_list_overdue(*, office: Organisation) -> QuerySet[Claim]:
     return (
-        Claim.objects.filter(review_office=office, status__in=CLOCK_RUNNING, target_due_on__lt=dates.business_today())
+        Claim.objects.filter(
+            claim_waits_at(office.pk), status__in=CLOCK_RUNNING, target_due_on__lt=dates.business_today()
+        )
         .select_related("org", "period__plan")
         .order_by("limit_due_on", "target_due_on")
     )
@@ -239,9 +255,10 @@ def claim_list_running() -> QuerySet[Claim]:
 
 
 def claim_list_payable(*, office: Organisation) -> QuerySet[Claim]:
+    """The approved claims the office pays, whoever reviewed them."""
     return (
-        Claim.objects.filter(review_office=office, status=ClaimStatus.APPROVED)
-        .select_related("org", "period__plan")
+        Claim.objects.filter(pay_office=office, status=ClaimStatus.APPROVED)
+        .select_related("org", "period__plan", "review_office")
         .order_by("approved_at")
     )
 
@@ -259,12 +276,13 @@ class DeadlineSummary:
 
 
 def deadline_summary(*, office: Organisation, today: date | None = None) -> DeadlineSummary:
-    """The clock of the claims `office` reviews; for a unit or an agent point, which review none,
-    the clock of the claims of its members (its tree, whoever reviews them), as its list shows."""
+    """The clock of the claims waiting at `office` (under its review, or approved for it to pay);
+    for a unit or an agent point, which review and pay none, the clock of the claims of its members
+    (its tree, whoever reviews them), as its list shows."""
     today = today or dates.business_today()
     running = Claim.objects.filter(status__in=CLOCK_RUNNING)
     if office.kind not in {OrgKind.UNIT, OrgKind.COUNTY}:
-        running = running.filter(review_office=office)
+        running = running.filter(claim_waits_at(office.pk))
     return DeadlineSummary(
         office=office,
         running=running.count(),
@@ -275,26 +293,32 @@ def deadline_summary(*, office: Organisation, today: date | None = None) -> Dead
 
 
 class OfficeDeadlines(TypedDict):
-    review_office_id: int
-    review_office__name: str
+    office_id: int
+    office_name: str
     running: int
     overdue: int
     past_limit: int
 
 
 def deadline_list_by_office() -> list[OfficeDeadlines]:
-    """Every reviewing office in scope with its running, overdue and past-limit claims: one
-    grouped query, for the offices above that watch their cities."""
+    """Every office in scope where claims wait (under review at the reviewing office, approved at
+    the paying office) with its running, overdue and past-limit claims: one grouped query, for the
+    offices above that watch their cities."""
     today = dates.business_today()
+    paying = Q(status__in=PAYMENT_STATUSES)
     return list(
         Claim.objects.filter(status__in=CLOCK_RUNNING)
-        .values("review_office_id", "review_office__name")
+        .annotate(
+            office_id=Case(When(paying, then=F("pay_office_id")), default=F("review_office_id")),
+            office_name=Case(When(paying, then=F("pay_office__name")), default=F("review_office__name")),
+        )
+        .values("office_id", "office_name")
         .annotate(
             running=Count("pk"),
             overdue=Count("pk", filter=Q(target_due_on__lt=today)),
             past_limit=Count("pk", filter=Q(limit_due_on__lt=today)),
         )
-        .order_by("-overdue", "review_office__name")
+        .order_by("-overdue", "office_name")
     )
 
 

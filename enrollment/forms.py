@@ -6,7 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import ClaimsReviewedBy, EmploymentStatus, Period, PlanKind, SubsidyKind
+from enrollment.models import EmploymentStatus, Period, PlanKind, SubsidyKind
+from enrollment.routing import ClaimsPaidBy, ClaimsReviewedBy
 from enrollment.services.plans import FROZEN_FIELDS
 from mutualaid.badinput import StrictNumbers
 from mutualaid.forms import DayInput
@@ -18,7 +19,16 @@ class PlanForm(StrictNumbers, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=PlanKind.choices)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     claims_reviewed_by = forms.ChoiceField(
-        label=_("Claims reviewed and paid by"), choices=ClaimsReviewedBy.choices, initial=ClaimsReviewedBy.CITY
+        label=_("Claims reviewed by"), choices=ClaimsReviewedBy.choices, initial=ClaimsReviewedBy.CITY
+    )
+    claims_paid_by = forms.ChoiceField(
+        label=_("Claims paid by"),
+        choices=ClaimsPaidBy.choices,
+        initial=ClaimsPaidBy.REVIEWER,
+        help_text=_(
+            "The city office above the member's unit pays the claims the reviewing office approved, from the "
+            "funds this office allocates to it (the women workers' plan: reviewed by the province, paid by the city)."
+        ),
     )
     large_claim_amount = forms.DecimalField(
         label=_("Leader approval from this payout (yuan)"),

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.routing import ClaimsPaidBy, ClaimsReviewedBy
 from mutualaid.models import UnitType
 from mutualaid.money import MONEY
 from mutualaid.tenancy import TenantOwned
@@ -29,11 +30,6 @@ class PlanKind(models.TextChoices):
     ACCIDENT = "accident", _("Accident injury")
     ALLOWANCE_CRITICAL = "allowance_critical", _("Allowance and critical illness")
     CHILD_ACCIDENT = "child_accident", _("Children's accident")
-
-
-class ClaimsReviewedBy(models.TextChoices):
-    CITY = "city", _("The city office above the member's unit")
-    PLAN_OFFICE = "plan_office", _("The office that runs the plan")
 
 
 class SubsidyKind(models.TextChoices):
@@ -76,6 +72,9 @@ class Plan(TenantOwned):
     # must approve as well (大额理赔); None: no leader approval.
     claims_reviewed_by = models.CharField(
         _("claims reviewed by"), max_length=12, choices=ClaimsReviewedBy.choices, default=ClaimsReviewedBy.CITY
+    )
+    claims_paid_by = models.CharField(
+        _("claims paid by"), max_length=12, choices=ClaimsPaidBy.choices, default=ClaimsPaidBy.REVIEWER
     )
     large_claim_amount = models.DecimalField(_("leader approval from this payout"), null=True, blank=True, **MONEY)
 

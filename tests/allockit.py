@@ -73,25 +73,59 @@ def premium_up_the_tree(tree: Tree, policy: Policy, city_finance: User, province
         remittances.remittance_receive(actor=province_finance, remittance=city_report, received_on=today)
 
 
+def _province_pools(tree: Tree, members: int, **routing: str) -> tuple[Plan, Policy, list[Enrollment]]:
+    """A plan of the province (`routing`: who reviews and who pays its claims); city A's unit
+    enrols members with 3 shares (150 yuan each) last month; the premium goes up the tree to the
+    province (city A's reviewers are "xa", the province's "pv")."""
+    offer = offer_plan(tree.province_user)
+    if routing:
+        with unscoped():
+            Plan.objects.filter(pk=offer.plan.pk).update(**routing)
+        offer.plan.refresh_from_db()
+    rows = [person(i, shares=3) for i in range(members)]
+    policy = enrol(tree.a.unit_agent, tree.province_user, tree.a.unit, offer.period, rows)
+    finkit.move_policy_to(policy, finkit.last_month())
+    claimkit.set_schedule(tree.province_user, offer.period, LEAN)
+    with unscoped():
+        enrollments = list(Enrollment.objects.filter(policy=policy).order_by("number"))
+    return offer.plan, policy, enrollments
+
+
 def jiangmen(tree: Tree, members: int = 6) -> Jiangmen:
     """A plan of the province; city A's unit enrols members with 3 shares (150 yuan each) last
     month; the premium goes up the tree to the province; city A reviews one claim of 229 yuan
     and gathers it into a batch (not yet paid)."""
-    offer = offer_plan(tree.province_user)
-    rows = [person(i, shares=3) for i in range(members)]
-    policy = enrol(tree.a.unit_agent, tree.province_user, tree.a.unit, offer.period, rows)
-    finkit.move_policy_to(policy, finkit.last_month())
+    plan, policy, enrollments = _province_pools(tree, members)
     city = claimkit.reviewers(tree.a.city, "xa")
     province = claimkit.reviewers(tree.province, "pv")
     premium_up_the_tree(tree, policy, city.finance_head, province.finance_head)
-    claimkit.set_schedule(tree.province_user, offer.period, LEAN)
-    with unscoped():
-        enrollment = Enrollment.objects.filter(policy=policy).order_by("number").first()
-    assert enrollment is not None
-    claim = claimkit.approve(city, claimkit.register(tree.a.unit_agent, enrollment))
+    claim = claimkit.approve(city, claimkit.register(tree.a.unit_agent, enrollments[0]))
     with act(city.finance):
         batch = batch_create(actor=city.finance, claim_ids=[claim.pk])
-    return Jiangmen(plan=offer.plan, policy=policy, city=city, province=province, batch=batch)
+    return Jiangmen(plan=plan, policy=policy, city=city, province=province, batch=batch)
+
+
+@dataclass
+class Through:
+    """Seed 000's women workers' plan: the province pools it and reviews its claims, the city above
+    the member's unit pays them (代办处给付) from what the province allocates."""
+
+    plan: Plan
+    city: claimkit.Reviewers
+    province: claimkit.Reviewers
+    enrollments: list[Enrollment]
+    claim: Any
+
+
+def paid_through(tree: Tree, members: int = 6) -> Through:
+    """As `jiangmen`, the premium went up to the province, but the province reviewed and approved
+    the claim of 229 yuan, which city A pays (not yet in a batch)."""
+    plan, policy, enrollments = _province_pools(tree, members, claims_reviewed_by="plan_office", claims_paid_by="city")
+    city = claimkit.reviewers(tree.a.city, "xa")
+    province = claimkit.reviewers(tree.province, "pv")
+    premium_up_the_tree(tree, policy, city.finance_head, province.finance_head)
+    claim = claimkit.approve(province, claimkit.register(tree.a.unit_agent, enrollments[0]))
+    return Through(plan=plan, city=city, province=province, enrollments=enrollments, claim=claim)
 
 
 def allocation_through(

@@ -109,6 +109,9 @@ def test_the_demo_has_a_plan_with_its_schedule_for_each_regional_shape_of_rules(
             assert period.starts_on < version.starts_on <= period.ends_on
     assert Schedule.from_dict(schedules["衢州·职工医疗互助保障"].rules).versions[0].set == (("plan_deductible", 0),)
     assert schedules["女职工特殊疾病互助保障"].rules["eligibility"]["genders"] == ["F"]
+    # Seed 000: 女职工安康互助保障金由省互助会审核后划拨代办处给付参保人.
+    women = schedules["女职工特殊疾病互助保障"].period.plan
+    assert (women.claims_reviewed_by, women.claims_paid_by) == ("plan_office", "city")
 
 
 def test_the_unit_agent_of_the_demo_is_offered_the_plans_of_the_province_not_other_regions_examples(db: None) -> None:

@@ -114,7 +114,7 @@ PINNED_UNSCOPED = {
     "claims/services/calculation.py::_membership_year": 1,  # a member's enrollments anywhere in the province
     "claims/services/calculation.py::claim_flags": 1,  # duplicate invoices anywhere in the province
     "claims/services/payment.py::batch_settle": 1,  # freezing a schedule of the office above
-    "claims/services/registration.py::_review_office": 1,  # the reviewing city above the agent
+    "claims/services/registration.py::_city_above": 1,  # the reviewing or paying city above the agent
     "enrollment/listing.py::period_choices": 1,  # a list filter's periods, by ids read in scope
     "enrollment/listing.py::plan_choices": 1,  # a list filter's plans, by ids read in scope
     "enrollment/selectors.py::period_get_offered": 1,  # a period run by the office above

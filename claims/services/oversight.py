@@ -117,7 +117,10 @@ def recheck_draw(
         raise ValidationError({"paid_to": _("The span cannot end in the future.")})
     if not 0 <= size <= MAX_SAMPLE:
         raise ValidationError({"size": _("Draw between 0 and %(most)s claims at random.") % {"most": MAX_SAMPLE}})
-    # The claims the office below (or an office under it) reviewed and paid: never the drawer's own.
+    # The claims the office below (or an office under it) reviewed, now paid: never the drawer's own.
+    # Sampled by the reviewing office, not the paying one: a re-check judges the review decision, so
+    # a claim the province reviewed and a city paid for it is not in the province's sample of that
+    # city (an overpayment found is recovered by the office that paid it: finance/services/recoveries.py).
     paid = Claim.objects.filter(
         org_path__startswith=target.path,
         review_office__path__startswith=target.path,

@@ -17,24 +17,30 @@ from claims.events import ClaimsBatchPaid
 from claims.models import BenefitSchedule, Claim, ClaimStatus, Level, PaymentBatch, StepAction
 from claims.services._shared import next_number, record_step
 from mutualaid import dates, events
-from mutualaid.models import User
+from mutualaid.models import Organisation, User
 from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
 
 
 @transaction.atomic
 def batch_create(*, actor: User, claim_ids: Iterable[int]) -> PaymentBatch:
-    """Gather approved claims of the actor's office into one payment batch."""
+    """Gather approved claims the actor's office pays into one payment batch (the office that
+    reviewed them may be another: Claim.pay_office)."""
     require_permission(actor, "claims.pay")
     ids = sorted(set(claim_ids))
     if not ids:
         raise ValidationError(_("Tick the approved claims to put in the batch."))
     claims = list(Claim.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    offices = Organisation.objects.in_bulk({claim.pay_office_id for claim in claims})
     if len(claims) != len(ids):
         raise ValidationError(_("Some of the ticked claims are not in your office's tree: reload the page."))
     for claim in claims:
-        if claim.review_office_id != actor.org_id:
-            raise PermissionDenied(_("Claim %(number)s is paid by another office.") % {"number": claim.number})
+        if claim.pay_office_id != actor.org_id:
+            payer = offices.get(claim.pay_office_id)
+            raise PermissionDenied(
+                _("Claim %(number)s is paid by %(office)s: only that office puts it in a payment batch.")
+                % {"number": claim.number, "office": payer.name if payer else _("another office")}
+            )
         if claim.status != ClaimStatus.APPROVED:
             raise ValidationError(
                 _("Claim %(number)s is no longer awaiting payment (it is: %(status)s): reload the page.")

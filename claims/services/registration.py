@@ -38,6 +38,7 @@ from claims.services.figures import (
     payee_check,
 )
 from enrollment.models import Enrollment
+from enrollment.routing import ClaimsPaidBy, ClaimsReviewedBy
 from mutualaid import pii
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.noticesend import deliver_after_commit
@@ -46,19 +47,27 @@ from mutualaid.roles import require_permission
 from mutualaid.tenancy import unscoped
 
 
-def _review_office(enrollment: Enrollment) -> Organisation:
-    """The office that reviews and pays a claim, by the plan's routing: the city (or industry
-    branch) above the member's unit, or the office that runs the plan."""
+def _city_above(enrollment: Enrollment) -> Organisation | None:
+    """The city office (or industry branch) above the member's unit."""
+    with unscoped():  # the city above the unit lies outside the scope of a unit or county agent
+        return (
+            Organisation.objects.filter(pk__in=enrollment.org.ancestor_ids(), kind__in=[OrgKind.CITY, OrgKind.INDUSTRY])
+            .order_by("-depth")
+            .first()
+        )
+
+
+def _offices(enrollment: Enrollment) -> tuple[Organisation, Organisation]:
+    """The office that reviews a claim and the office that pays it, by the plan's routing: the
+    city (or industry branch) above the member's unit, or the office that runs the plan, reviews;
+    the reviewing office pays, or the city above the unit pays what the plan's office reviewed
+    (seed 000: 女职工安康互助保障金由省互助会审核后划拨代办处给付参保人)."""
     plan = enrollment.period.plan
-    if plan.claims_reviewed_by == "city":
-        with unscoped():  # the city above the unit lies outside the scope of a unit or county agent
-            offices = Organisation.objects.filter(
-                pk__in=enrollment.org.ancestor_ids(), kind__in=[OrgKind.CITY, OrgKind.INDUSTRY]
-            ).order_by("-depth")
-            office = offices.first()
-        if office is not None:
-            return office
-    return plan.org
+    wants_city = plan.claims_reviewed_by == ClaimsReviewedBy.CITY or plan.claims_paid_by == ClaimsPaidBy.CITY
+    city = _city_above(enrollment) if wants_city else None
+    review = city if city is not None and plan.claims_reviewed_by == ClaimsReviewedBy.CITY else plan.org
+    pay = city if city is not None and plan.claims_paid_by == ClaimsPaidBy.CITY else review
+    return review, pay
 
 
 def _set_invoices(claim: Claim, invoices: Sequence[str]) -> None:
@@ -79,12 +88,14 @@ def claim_register(
     invoices = figures_check(figures=figures, enrollment=enrollment)
     account = payee_check(payee=payee)
     period_schedule(period=enrollment.period, unit=enrollment.org)
+    review_office, pay_office = _offices(enrollment)
     claim = Claim(
         org=enrollment.org,
         province_id=enrollment.province_id,
         enrollment=enrollment,
         period=enrollment.period,
-        review_office=_review_office(enrollment),
+        review_office=review_office,
+        pay_office=pay_office,
         id_hash=bytes(enrollment.id_hash),
         name=enrollment.name,
         id_masked=enrollment.id_masked,

@@ -78,9 +78,12 @@ class BatchDetailView(StaffView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         batch = _batch(self.kwargs["batch_pk"])
+        claims = list(batch.claims.select_related("org", "review_office").order_by("number"))
         context.update(
             batch=batch,
-            claims=batch.claims.select_related("org").order_by("number"),
+            claims=claims,
+            # The offices whose claims the batch pays for them (reviewed there, their cost in their books).
+            on_behalf=sorted({c.review_office.name for c in claims if c.paid_on_behalf}),
             panels=render_panels("claims.batch", self.request, batch),
         )
         return context

@@ -6,7 +6,9 @@ requester) and transfers; the paying office confirms the money arrived. Both boo
 
 - on the transfer, the pooling office: debit 1231 funds allocated below, credit 1001 bank;
   the paying office: debit 1012 in transit, credit 2242 funds allocated by the office above;
-- on receipt, the paying office: debit 1001 bank, credit 1012 in transit, and the pair of
+- on receipt, the paying office: debit 1001 bank, credit 1012 in transit, and (except for what
+  pays claims it pays on the pooling office's behalf, which stays due to / due from until the
+  batch is paid, when the pooling office books them as its claims: claims_batches.py) the pair of
   due-to and due-from is closed in both books (the allocation is spent by the pooling office and
   income of the paying office, as union books carry 拨出经费 and 上级拨入): the paying office
   debits 2242 and credits 6061 funds allocated by the office above, the pooling office debits
@@ -25,10 +27,10 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from claims.models import PaymentBatch
+from claims.models import Claim, PaymentBatch
 from enrollment.models import Plan
 from finance.models import (
     APPROVAL_LAYERS,
@@ -67,6 +69,20 @@ def _batch_amount(batch: PaymentBatch, plan: Plan) -> Decimal:
     """What the batch pays out on the plan's claims."""
     total = batch.claims.filter(period__plan=plan).aggregate(total=Sum("payout"))["total"]
     return total or ZERO
+
+
+def _on_behalf_part(allocation: Allocation) -> Decimal:
+    """What of an allocation for a claims batch pays claims the batch's office pays on behalf of
+    the office that reviewed them (seed 000's women workers' plan): the pooling office's own cost,
+    booked there when the batch is paid."""
+    if allocation.claims_batch_id is None:
+        return ZERO
+    total = (
+        Claim.objects.filter(batch_id=allocation.claims_batch_id, period__plan_id=allocation.plan_id)
+        .exclude(pay_office_id=F("review_office_id"))
+        .aggregate(total=Sum("payout"))["total"]
+    )
+    return min(total or ZERO, allocation.amount)
 
 
 def room_refused(room: Room, amount: Decimal, plan: Plan) -> str:
@@ -330,6 +346,12 @@ def allocation_receive(
                 % {"day": locked.transferred_on}
             }
         )
+    # What pays claims the paying office pays for the pooling office stays due to / due from until
+    # the batch is paid (finance/services/claims_batches.py); the rest is closed now.
+    closing = locked.amount - _on_behalf_part(locked)
+    closing_legs = (
+        [debit(Account.ALLOCATED_FROM_ABOVE, closing), credit(Account.ALLOCATIONS_IN, closing)] if closing else []
+    )
     entry_post(
         actor=actor,
         office=locked.org,
@@ -338,26 +360,23 @@ def allocation_receive(
         posted_on=received_on,
         memo=_("Allocation %(number)s from %(office)s received")
         % {"number": locked.number, "office": locked.pooling_office.name},
-        legs=[
-            debit(Account.BANK, locked.amount),
-            credit(Account.IN_TRANSIT, locked.amount),
-            debit(Account.ALLOCATED_FROM_ABOVE, locked.amount),
-            credit(Account.ALLOCATIONS_IN, locked.amount),
-        ],
+        legs=[debit(Account.BANK, locked.amount), credit(Account.IN_TRANSIT, locked.amount), *closing_legs],
         key=f"allocation-received:{locked.pk}",
         bank_reference=locked.bank_reference,
     )
-    entry_post(
-        actor=actor,
-        office=locked.pooling_office,
-        plan=locked.plan,
-        kind=EntryKind.ALLOCATION_SETTLED,
-        posted_on=received_on,
-        memo=_("Allocation %(number)s received by %(office)s") % {"number": locked.number, "office": locked.org.name},
-        legs=[debit(Account.ALLOCATIONS_OUT, locked.amount), credit(Account.ALLOCATED_BELOW, locked.amount)],
-        key=f"allocation-settled:{locked.pk}",
-        bank_reference=locked.bank_reference,
-    )
+    if closing:
+        entry_post(
+            actor=actor,
+            office=locked.pooling_office,
+            plan=locked.plan,
+            kind=EntryKind.ALLOCATION_SETTLED,
+            posted_on=received_on,
+            memo=_("Allocation %(number)s received by %(office)s")
+            % {"number": locked.number, "office": locked.org.name},
+            legs=[debit(Account.ALLOCATIONS_OUT, closing), credit(Account.ALLOCATED_BELOW, closing)],
+            key=f"allocation-settled:{locked.pk}",
+            bank_reference=locked.bank_reference,
+        )
     locked.status, locked.received_on, locked.received_by = AllocationStatus.RECEIVED, received_on, actor
     locked.version += 1
     locked.save()

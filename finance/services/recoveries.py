@@ -1,6 +1,8 @@
 """Recoveries of overpaid claims (追回): a receivable in the books of the office that paid the
-claim, booked when a re-check finds the overpayment (claims publishes OverpaymentFound, finance
-subscribes: claims sits below finance), and followed to repayment.
+claim (`Claim.pay_office`), booked when a re-check finds the overpayment (claims publishes
+OverpaymentFound, finance subscribes: claims sits below finance), and followed to repayment. A
+claim paid for the office that pools the plan (seed 000's women workers' plan) is recovered by
+the office that paid it and owed on to the pooling office, whose claim cost it was.
 
 Booking the overpayment: debit 1231 Overpaid claims to recover, credit 6401 Claims paid (the
 claim cost less than was booked). A repayment: debit 1001 Bank, credit 1231. Both through
@@ -19,7 +21,7 @@ from django.utils.translation import gettext as _
 from claims.events import OverpaymentFound
 from claims.models import Claim
 from enrollment.rules import money
-from finance.models import Account, EntryKind, Recovery, RecoveryRepayment
+from finance.models import Account, EntryKind, JournalEntry, Recovery, RecoveryRepayment
 from finance.services.ledger import credit, debit, entry_post, number_next
 from mutualaid import dates
 from mutualaid.models import User
@@ -47,18 +49,21 @@ def recovery_book(*, actor: User, claim: Claim, amount: Decimal, reference: str,
         return existing
     if amount <= 0 or amount != money(amount):
         raise ValidationError({"overpaid": _("Enter the amount paid too much, more than 0, in yuan and fen.")})
-    office, plan = claim.review_office, claim.period.plan
+    office, plan = claim.pay_office, claim.period.plan
     memo = _("Overpaid claim %(number)s to recover") % {"number": claim.number}
-    entry = entry_post(
-        actor=actor,
-        office=office,
-        plan=plan,
-        kind=EntryKind.RECOVERY_BOOKED,
-        posted_on=dates.business_today(),
-        memo=memo,
-        legs=[debit(Account.RECOVERY_RECEIVABLE, amount), credit(Account.CLAIMS_PAID, amount)],
-        key=f"recovery:{reference}",
-    )
+    if claim.paid_on_behalf and plan.org_id != office.pk:
+        entry = _book_on_behalf(actor=actor, claim=claim, amount=amount, reference=reference, memo=memo)
+    else:
+        entry = entry_post(
+            actor=actor,
+            office=office,
+            plan=plan,
+            kind=EntryKind.RECOVERY_BOOKED,
+            posted_on=dates.business_today(),
+            memo=memo,
+            legs=[debit(Account.RECOVERY_RECEIVABLE, amount), credit(Account.CLAIMS_PAID, amount)],
+            key=f"recovery:{reference}",
+        )
     return Recovery.objects.create(
         org=office,
         number=number_next(sequence="finance_recovery_number_seq", prefix="ZH"),
@@ -70,6 +75,35 @@ def recovery_book(*, actor: User, claim: Claim, amount: Decimal, reference: str,
         entry=entry,
         created_by=actor,
     )
+
+
+def _book_on_behalf(*, actor: User, claim: Claim, amount: Decimal, reference: str, memo: str) -> JournalEntry:
+    """A claim the paying office paid for the office that pools the plan: the member repays the
+    paying office, which owes it on (debit 1131, credit 2242); the claim cost comes off the pooling
+    office's books (debit 1231 funds allocated below, credit 6401)."""
+    plan = claim.period.plan
+    pool = plan.org
+    entry = entry_post(
+        actor=actor,
+        office=claim.pay_office,
+        plan=plan,
+        kind=EntryKind.RECOVERY_BOOKED,
+        posted_on=dates.business_today(),
+        memo=memo,
+        legs=[debit(Account.RECOVERY_RECEIVABLE, amount), credit(Account.ALLOCATED_FROM_ABOVE, amount)],
+        key=f"recovery:{reference}",
+    )
+    entry_post(
+        actor=actor,
+        office=pool,
+        plan=plan,
+        kind=EntryKind.RECOVERY_BOOKED,
+        posted_on=dates.business_today(),
+        memo=_("%(memo)s, by %(office)s") % {"memo": memo, "office": claim.pay_office.name},
+        legs=[debit(Account.ALLOCATED_BELOW, amount), credit(Account.CLAIMS_PAID, amount)],
+        key=f"recovery-pooled:{reference}",
+    )
+    return entry
 
 
 def _repayment_with_key(key: str) -> RecoveryRepayment | None:

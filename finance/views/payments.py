@@ -18,7 +18,15 @@ from django_stubs_ext import WithAnnotations
 from claims.models import PaymentBatch
 from claims.selectors import BatchFigures, batch_list
 from enrollment.models import Plan
-from finance.models import APPROVAL_LAYERS, LAYER_LABELS, FinanceSettings, PaymentKind, PaymentRequest, PaymentStatus
+from finance.models import (
+    APPROVAL_LAYERS,
+    LAYER_LABELS,
+    Allocation,
+    FinanceSettings,
+    PaymentKind,
+    PaymentRequest,
+    PaymentStatus,
+)
 from finance.paperwork import payment_approval_form_pdf
 from finance.rules import OVERDRAW_REASON_MIN, money_text
 from finance.selectors.books import book_plan_list
@@ -308,6 +316,8 @@ def batch_payment_panel(
         not live and batch.awaiting > 0 and user.has_perm("finance.prepare") and user.org_id == batch.org_id
     )
     context["decision_from"] = office_settings(FinanceSettings, batch.org).collective_decision_from
+    # The funds asked of the office that pools a plan for this batch (finance/services/allocations.py).
+    context["allocations"] = list(Allocation.objects.filter(claims_batch=batch).order_by("pk"))
     return "finance/partials/batch_payment.html", context
 
 
