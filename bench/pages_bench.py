@@ -148,7 +148,7 @@ def _audit_pages(auditor: Any) -> list[tuple[str, str, Any, dict[str, str]]]:
         ("audit trail: one person's", {"actor": str(person.pk) if person else ""}),
         ("audit trail: one city's", {"office": str(city.pk) if city else ""}),
         ("audit trail: two days in January", {"at_min": "2026-01-01", "at_max": "2026-01-02"}),
-        ("audit trail: policies, by person", {"model": "enrollment.Policy", "sort": "actor"}),
+        ("audit trail: organisations, by person", {"model": "mutualaid.Organisation", "sort": "actor"}),
         (
             "audit trail: two days, downloaded (refused: over 10,000)",
             {"at_min": "2026-01-01", "at_max": "2026-01-02", "export": "xlsx"},
