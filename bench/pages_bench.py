@@ -30,14 +30,14 @@ GOAL_SECONDS = 1.0
 BENCH_DB = "mutualaid_bench"
 
 
-def _setup() -> None:
+def _setup(database: str = BENCH_DB) -> None:
     base = os.environ.get("DATABASE_URL")
     if base:
-        url = base.rsplit("/", 1)[0] + "/" + BENCH_DB
+        url = base.rsplit("/", 1)[0] + "/" + database
     else:
         from config.devdb import ensure_database
 
-        url = ensure_database(BENCH_DB)
+        url = ensure_database(database)
     os.environ["DATABASE_URL"] = url
     # As the bench's servers run (bench/reporting_bench.py): production settings, not DEBUG.
     os.environ.update(
@@ -126,6 +126,42 @@ def _deep_pages() -> list[tuple[str, str, dict[str, str], str]]:
     ]
 
 
+def _audit_pages(auditor: Any) -> list[tuple[str, str, Any, dict[str, str]]]:
+    """The audit trail narrowed as an auditor narrows it, and as a city's auditor sees it: with
+    millions of events (bench/audit_events.sql adds them to a copy of the bench database) each
+    reads the event tables on their indexes."""
+    from django.urls import reverse
+
+    from mutualaid.models import Organisation, User
+    from mutualaid.services import user_create
+    from mutualaid.tenancy import unscoped
+
+    with unscoped():
+        city = Organisation.objects.filter(kind="city").order_by("path").first()
+        person = User.auth_objects.filter(username="bench_agent").first()
+        at_city = User.auth_objects.filter(username="bench_pages_auditor_city").first() or user_create(
+            username="bench_pages_auditor_city", password="Bench-2026-pages", org=city, roles=["auditor"]
+        )
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.get_or_create(user=at_city, name="bench", defaults={"confirmed": True})
+    audit = reverse("audit_list")
+    pages = [
+        ("audit trail: full ID numbers shown", {"action": "id_revealed"}),
+        ("audit trail: one person's", {"actor": str(person.pk) if person else ""}),
+        ("audit trail: one city's", {"office": str(city.pk) if city else ""}),
+        ("audit trail: two days in January", {"at_min": "2026-01-01", "at_max": "2026-01-02"}),
+        ("audit trail: organisations, by person", {"model": "mutualaid.Organisation", "sort": "actor"}),
+        (
+            "audit trail: two days, downloaded (refused: over 10,000)",
+            {"at_min": "2026-01-01", "at_max": "2026-01-02", "export": "xlsx"},
+        ),
+        ("audit trail: one day, downloaded", {"at_min": "2026-01-05", "at_max": "2026-01-05", "export": "xlsx"}),
+    ]
+    found = [(label, audit, auditor, params) for label, params in pages]
+    return [*found, ("audit trail of a city's auditor", audit, at_city, {})]
+
+
 def _time(client: Any, url: str, params: dict[str, str], method: str) -> tuple[float, int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -140,8 +176,13 @@ def _time(client: Any, url: str, params: dict[str, str], method: str) -> tuple[f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="open only the pages whose address contains this")
+    parser.add_argument(
+        "--database",
+        default=BENCH_DB,
+        help="the database of the bench province (a copy with more rows, e.g. bench/audit_events.sql's)",
+    )
     args = parser.parse_args()
-    _setup()
+    _setup(args.database)
     from django.core.cache import cache
 
     load = os.getloadavg()
@@ -154,6 +195,9 @@ def main() -> None:
     head = _client(next(u for u in _accounts() if u.username.endswith("office_head")))
     for label, url, params, method in _deep_pages():
         pages[f"{url}?{params}"] = (label, head, params, method)
+    auditor = next(u for u in _accounts() if u.username.endswith("_auditor"))
+    for label, url, user, params in _audit_pages(auditor):
+        pages[f"{url}?{label}"] = (label, _client(user), params, "get")
 
     rows = []
     for key, (label, client, params, method) in pages.items():

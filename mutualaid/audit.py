@@ -12,6 +12,7 @@ full ID, phone or account numbers handed out (AuditNote).
 from __future__ import annotations
 
 import functools
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -19,15 +20,16 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, Case, F, Model, OuterRef, Q, Subquery, Value, When
+from django.db.models import BigIntegerField, Case, F, Model, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from pghistory.models import Events
+from pghistory.models import Context, Events
 
 from mutualaid.audit_display import change_rows
+from mutualaid.auditmodels import AuditEvent
 from mutualaid.models import AuditNote, AuditNoteKind, Organisation, User
 from mutualaid.tenancy import TenantOwned, current_org_path, unscoped
 
@@ -94,16 +96,20 @@ class AuditFilters:
 
 
 def audit_events_narrowed(qs: Any, filters: AuditFilters) -> Any:
-    """`qs` (events) narrowed to `filters`."""
+    """`qs` (rows of `AuditEvent`) narrowed to `filters`, each a condition on an event table's own
+    columns: PostgreSQL applies it in every table on its indexes, and drops a table that cannot
+    match (another kind of record, a label its trackers never record) without reading it."""
     if filters.model:
         qs = qs.filter(pgh_obj_model=filters.model)
     if filters.actor is not None:
-        qs = qs.filter(Q(pgh_context__user=filters.actor) | Q(pgh_context__user=str(filters.actor)))
+        # The person is kept in the context of the change (a number, or its text: both match).
+        contexts = Context.objects.annotate(person=KeyTextTransform("user", "metadata"))
+        qs = qs.filter(pgh_context_id__in=contexts.filter(person=str(filters.actor)).values("pk"))
     if filters.action == DISCLOSED:
-        qs = qs.filter(pgh_obj_model=AuditNote._meta.label, pgh_data__kind=AuditNoteKind.DISCLOSED)
+        qs = qs.filter(pgh_obj_model=AuditNote._meta.label, note_kind=AuditNoteKind.DISCLOSED)
     elif filters.action:
         labels = [label for label, action in EVENT_LABELS.items() if action == filters.action]
-        qs = qs.filter(pgh_label__in=labels)
+        qs = qs.filter(pgh_label__in=labels, pgh_labels__overlap=labels)
     if filters.since is not None:
         qs = qs.filter(pgh_created_at__gte=_start_of(filters.since))
     if filters.until is not None:
@@ -112,42 +118,63 @@ def audit_events_narrowed(qs: Any, filters: AuditFilters) -> Any:
 
 
 def audit_events_under(qs: Any, office: Organisation) -> Any:
-    """`qs` (events) of records in `office`'s part of the tree."""
-    return qs.filter(Q(pgh_data__path__startswith=office.path) | Q(pgh_data__org_path__startswith=office.path))
+    """`qs` (rows of `AuditEvent`) of records in `office`'s part of the tree."""
+    return qs.filter(scope_path__startswith=office.path)
 
 
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def audit_event_queryset() -> Any:
+# Newest first; events of one transaction share their moment, then the newest of each table first.
+NEWEST_FIRST = ("-pgh_created_at", "-pgh_id", "-pgh_model")
+
+
+def audit_event_queryset() -> QuerySet[AuditEvent]:
     """The events on records inside the active scope, newest first, as a queryset to narrow,
     sort and page: each with `actor_name` (the acting person's name, to sort by).
 
-    A record's place in the tree is read from its own snapshot (`path` for nodes, `org_path`
-    for everything tenant-owned), so an event is shown to the offices above the record. The
-    person may sit above the caller's scope (a province officer changing a city's record): the
-    accounts' own manager (not scoped, as authentication needs it) names them.
+    Rows of `AuditEvent` (mutualaid/auditmodels.py): each event table's own columns, so that the
+    scope, the filters and the order run on the tables' indexes; `audit_rows_of` then reads the
+    whole events of the rows shown. A record's place in the tree is its own (`path` for nodes,
+    `org_path` for everything tenant-owned), so an event is shown to the offices above the record.
+    The person may sit above the caller's scope (a province officer changing a city's record): the
+    accounts' own manager (not scoped, as authentication needs it) names them. No scope: an error.
     """
     root = current_org_path()
-    actor = KeyTextTransform("user", "pgh_context")
+    person = Context.objects.filter(pk=OuterRef("pgh_context_id")).annotate(person=KeyTextTransform("user", "metadata"))
     actor_id = Case(When(Q(actor_key__regex=r"^[0-9]{1,18}$"), then=Cast(F("actor_key"), BigIntegerField())))
     name = User.auth_objects.filter(pk=OuterRef("actor_id")).annotate(
         shown=Coalesce(NullIf(F("display_name"), Value("")), F("username"))
     )
     return (
-        Events.objects.filter(Q(pgh_data__path__startswith=root) | Q(pgh_data__org_path__startswith=root))
-        .annotate(actor_key=actor)
+        AuditEvent.objects.filter(scope_path__startswith=root)
+        .annotate(actor_key=Subquery(person.values("person")[:1]))
         .annotate(actor_id=actor_id)
         .annotate(actor_name=Subquery(name.values("shown")[:1]))
-        .order_by("-pgh_created_at", "-pgh_id")
+        .order_by(*NEWEST_FIRST)
     )
 
 
 def audit_event_list(*, model: str = "", filters: AuditFilters | None = None, limit: int = 200) -> list[AuditRow]:
     """The most recent events on records inside the active scope, newest first."""
     qs = audit_events_narrowed(audit_event_queryset(), filters or AuditFilters(model=model))
-    return audit_rows(list(qs[:limit]))
+    return audit_rows_of(list(qs[:limit]))
+
+
+def audit_rows_of(refs: Sequence[AuditEvent]) -> list[AuditRow]:
+    """The rows `refs` (of `AuditEvent`) in words, in their order: the whole events (their data
+    and their change against the record's previous event) read through pghistory's `Events`, one
+    query per event table among them, for these rows only."""
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for ref in refs:
+        wanted[ref.pgh_model].append(ref.pgh_id)
+    events: dict[tuple[str, int], Any] = {}
+    for label, ids in wanted.items():
+        events_of = Events.objects.across(label)  # type: ignore[no-untyped-call] # pghistory leaves it unannotated
+        for event in events_of.filter(pgh_id__in=ids):
+            events[label, event.pgh_id] = event
+    return audit_rows([events[ref.pgh_model, ref.pgh_id] for ref in refs])
 
 
 def audit_rows(events: Sequence[Any]) -> list[AuditRow]:

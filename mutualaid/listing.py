@@ -242,6 +242,8 @@ class ListPage(StaffView):
     # past it the page says "more than", shows the newest rows in the selector's indexed order
     # without sorting them, and offers no download; a search or a filter narrows it to a count.
     count_cap: ClassVar[int | None] = None
+    # The order of a list past its cap: the newest first, on an index.
+    capped_order: ClassVar[tuple[str, ...]] = ("-pk",)
     capped = False
 
     def queryset(self) -> QuerySet[Any]:
@@ -252,6 +254,12 @@ class ListPage(StaffView):
 
     def prepare(self, records: list[Any]) -> None:
         """Figures of the shown rows that take one query for all of them (set on each record)."""
+
+    def within_cap(self, rows: QuerySet[Any], found: list[Any]) -> QuerySet[Any]:
+        """The rows of a list that the count found within its cap: those found, by their keys (the
+        page then sorts a few thousand rows, not a search without an index again). A list whose
+        conditions are all on indexes, and whose keys are not, keeps its query."""
+        return rows.filter(pk__in=found)
 
     def search_text(self) -> str:
         if self.search_label is None:
@@ -300,7 +308,7 @@ class ListPage(StaffView):
             known = len(found)
             self.capped = known > self.count_cap
             # Past the cap the newest first, through the primary key's index; else what was found.
-            rows = rows.order_by("-pk") if self.capped else rows.filter(pk__in=found)
+            rows = rows.order_by(*self.capped_order) if self.capped else self.within_cap(rows, found)
         # No `request=` here: django-tables2 would sort and count the rows by it on its own.
         table = self.table_class(rows, orderable=not self.capped)
         unfiltered = (filterset is None or not filterset.is_bound) and not self.search_text()
@@ -318,7 +326,7 @@ class ListPage(StaffView):
             except EmptyPage:  # past the last page (the list got shorter): its last page
                 table.paginate(page=table.paginator.num_pages, per_page=self.page_size, **paginator)
             self.prepare([row.record for row in table.page.object_list])
-        else:
+        elif not self.capped:  # past the cap there is no download: nothing to prepare
             self.prepare(list(table.data))
         return table, filterset
 

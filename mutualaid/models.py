@@ -338,3 +338,7 @@ class Notice(TenantOwned):
             *TenantOwned.Meta.indexes,
             models.Index(fields=["org_path", "kind", "status"], name="notice_filter"),
         ]
+
+
+# The trail's rows by their event tables' own columns (the audit page's queryset), registered here.
+from mutualaid.auditmodels import AuditEvent  # noqa: E402, F401
