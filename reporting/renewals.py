@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from celery import shared_task
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import Q
@@ -31,6 +32,8 @@ from django.utils import timezone
 
 from enrollment.models import Enrollment, EnrollmentStatus, Plan
 from mutualaid.models import Organisation
+from mutualaid.scopedtask import ScopedTask
+from mutualaid.tenancy import unscoped
 from reporting.figures import child_path
 from reporting.models import MonthFigure
 
@@ -121,8 +124,6 @@ def renewals_kept(node: Organisation, plan: Plan, year: int, unit_type: str = ""
         return _count_and_keep(node, plan, year, unit_type, key, last_key)
     last = cache.get(last_key)
     if cache.add(f"{key}:asked", 1, ASKED_SECONDS):
-        from reporting.tasks import count_renewals
-
         count_renewals.delay(org_id=node.pk, plan_id=plan.pk, year=year, unit_type=unit_type)
     if last is None:
         return Renewals(None, None, recounting=True)
@@ -142,3 +143,17 @@ def _count_and_keep(node: Organisation, plan: Plan, year: int, unit_type: str, k
     cache.set(key, kept, KEPT_SECONDS)
     cache.set(last_key, kept, LAST_SECONDS)
     return Renewals(by_child, at, recounting=False)
+
+
+@shared_task(base=ScopedTask, name="reporting.count_renewals")
+def count_renewals(*, org_id: int, plan_id: int, year: int, unit_type: str = "", actor_id: int | None = None) -> str:
+    """Count the renewal rates of a node's children again and keep them, in the node's scope; a
+    plan neither run above the node nor below it (not one its rankings offer) is refused.
+    Idempotent: a second run counts the same and keeps it again."""
+    node = Organisation.objects.get(pk=org_id)
+    with unscoped():  # the plan may be run by an office above the node, outside its scope
+        plan = Plan.objects.filter(pk=plan_id).first()
+    if plan is None or not (node.path.startswith(plan.org_path) or plan.org_path.startswith(node.path)):
+        return f"plan {plan_id} is not ranked at office {org_id}"
+    counted = renewals_recount(node, plan, year, unit_type)
+    return f"counted for {len(counted.by_child or {})} of the children"

@@ -11,6 +11,7 @@ from mutualaid.scopedtask import ScopedTask
 from mutualaid.tenancy import unscoped
 from reporting import services
 from reporting.models import SnapshotKind
+from reporting.renewals import count_renewals  # noqa: F401 - a task of the app, declared beside its count
 
 
 @shared_task(name="reporting.rollup_all")
@@ -81,19 +82,3 @@ def simulate(*, org_id: int, run_pk: int, actor_id: int | None = None) -> str:
     from reporting.simulations import simulation_run
 
     return simulation_run(run=SimulationRun.objects.get(pk=run_pk)).status
-
-
-@shared_task(base=ScopedTask, name="reporting.count_renewals")
-def count_renewals(*, org_id: int, plan_id: int, year: int, unit_type: str = "", actor_id: int | None = None) -> str:
-    """Count the renewal rates of a node's children again and keep them (reporting/renewals.py),
-    in the node's scope; a plan the node cannot see fails the task. Idempotent: a second run
-    counts the same and keeps it again."""
-    from reporting.rankings import ranking_plan_list
-    from reporting.renewals import renewals_recount
-
-    node = Organisation.objects.get(pk=org_id)
-    plan = next((p for p in ranking_plan_list(node=node) if p.pk == plan_id), None)
-    if plan is None:
-        return f"plan {plan_id} is not ranked at office {org_id}"
-    counted = renewals_recount(node, plan, year, unit_type)
-    return f"counted for {len(counted.by_child or {})} of the children"

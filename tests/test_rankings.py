@@ -215,7 +215,7 @@ def test_a_large_tree_shows_the_last_renewal_count_while_a_new_one_is_made_in_th
     """Above INLINE_PEOPLE the page never counts: the first time it says the rates are being
     counted (the task runs), then shows the count; once the figures move it shows the last count
     with its time and asks for one new count (not one per page), which the next page shows."""
-    from reporting import renewals, tasks
+    from reporting import renewals
 
     a = ranked.a
     monkeypatch.setattr(renewals, "INLINE_PEOPLE", 0)
@@ -231,7 +231,7 @@ def test_a_large_tree_shows_the_last_renewal_count_while_a_new_one_is_made_in_th
     assert 'data-testid="renewals-recounting"' not in page
 
     asked: list[dict[str, Any]] = []
-    monkeypatch.setattr(tasks.count_renewals, "delay", lambda **kwargs: asked.append(kwargs))
+    monkeypatch.setattr(renewals.count_renewals, "delay", lambda **kwargs: asked.append(kwargs))
     _cancel_a_renewed_member(ranked)
     stale = _rank(ranked)
     assert stale["renewals_recounting"] and stale["total"]["renewed"] == 2  # the last count, with its time
@@ -241,7 +241,7 @@ def test_a_large_tree_shows_the_last_renewal_count_while_a_new_one_is_made_in_th
     assert 'data-testid="renewals-recounting"' in page and said in page
     assert asked == [{"org_id": a.city.pk, "plan_id": a.plan.pk, "year": YEAR, "unit_type": ""}]  # once
     with org_scope(a.city):
-        assert tasks.count_renewals.run(**asked[0]) == "counted for 1 of the children"  # county2 had nobody
+        assert renewals.count_renewals.run(**asked[0]) == "counted for 1 of the children"  # county2 had nobody
     fresh = _rank(ranked)
     assert not fresh["renewals_recounting"] and fresh["total"]["renewed"] == 1
     # The downloads wait for a count rather than print a stale one.
@@ -252,7 +252,7 @@ def test_a_large_tree_shows_the_last_renewal_count_while_a_new_one_is_made_in_th
 
 
 def test_the_renewal_task_counts_only_a_plan_ranked_at_its_office(ranked: Tree) -> None:
-    from reporting.tasks import count_renewals
+    from reporting.renewals import count_renewals
 
     b = ranked.b
     answer = count_renewals.delay(org_id=b.city.pk, plan_id=ranked.a.plan.pk, year=YEAR).get()

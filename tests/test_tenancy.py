@@ -162,6 +162,7 @@ PINNED_UNSCOPED = {
     "mutualaid/tasks.py::resend_notices_all": 1,  # beat fan-out over the tree's roots' ids
     "reporting/overview.py::_periods_and_plans": 1,  # periods and plans of the offices above
     "reporting/rankings.py::ranking_plan_list": 1,  # plans of the offices above
+    "reporting/renewals.py::count_renewals": 1,  # the plan may be run by an office above the node
     "reporting/tasks.py::rollup_all": 1,  # beat fan-out over office ids
     "reporting/turnaround.py::_calendars_and_targets": 1,  # reviewing offices' settings and days
     "reporting/turnaround.py::_reviewing_offices": 1,  # reviewing offices above the node
