@@ -6,7 +6,7 @@ least 200 cards/s using both cores, 10,000 cards under 600 MB for the whole proc
 Prints, from one run, with the machine's load average before and after:
 
 - ours: 1,000 cards and `--cards` cards (10,000) into one PDF as the print job makes them
-  (enrollment/services/cards.py, `_one_pdf`, without the database): documents of up to 256 cards
+  (enrollment/services/cards.py, `_one_pdf`, without the database): documents of up to 192 cards
   drawn side by side by `--processes` renderers (CARD_RENDER_PROCESSES: 2 on two cores), each
   forked warm from a fork server and ending with its document, joined in order with pypdf.
   Each job runs in a fresh process standing for a worker, after a first job of 8 cards that
@@ -154,7 +154,7 @@ def main() -> None:
         "--processes", type=int, default=None, help="renderers side by side (default: CARD_RENDER_PROCESSES, 2)"
     )
     parser.add_argument(
-        "--document-cards", type=int, default=None, help="most cards to a document (default: the job's, 256)"
+        "--document-cards", type=int, default=None, help="most cards to a document (default: the job's, 192)"
     )
     parser.add_argument("--job", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -6,7 +6,7 @@ needs a CJK font (fonts-noto-cjk) and HarfBuzz's subsetter (libharfbuzz-subset0)
 setup scripts install.
 
 A whole office's cards are drawn by `CARD_RENDER_PROCESSES` renderers side by side (two by
-default: both cores of a small server), in documents of at most 256 cards, each in a renderer
+default: both cores of a small server), in documents of at most 192 cards, each in a renderer
 of its own that ends with it, because WeasyPrint's memory is only given back when its process
 ends. This module writes each document's HTML (Django's templates, in the job's language); the
 renderers, forked warm from a fork server that holds WeasyPrint and the fonts and nothing of
@@ -33,9 +33,10 @@ from enrollment.carddraw import Document
 from mutualaid import faults
 
 CARDS_PER_PAGE = 8
-# The most cards in one document: a renderer's memory grows with its document (about 170 MB at
-# 256 cards, 200 MB at 456, most of it its own), a document's fixed cost (its fonts) is ~2%.
-DOCUMENT_MOST = 256
+# The most cards in one document: a renderer's memory grows with its document (RSS 150 MB at 128
+# cards, 160 at 192, 170-185 at 256, 200 at 456, 100 of it shared with the fork server), and
+# each document costs a little of its own (its fonts subset, 0.1 s).
+DOCUMENT_MOST = 192
 # Fewer cards than this are not split: a document is cheap, a process a little less so.
 DOCUMENT_LEAST = 48
 

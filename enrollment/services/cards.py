@@ -134,7 +134,7 @@ def card_job_members(job: CardPrintJob) -> QuerySet[Enrollment]:
 
 def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
     """Render the cards of every active enrollment of the period in the job's subtree, in
-    documents of up to 256 cards drawn side by side by CARD_RENDER_PROCESSES processes
+    documents of up to 192 cards drawn side by side by CARD_RENDER_PROCESSES processes
     (enrollment/cardrender.py), joined in order into one PDF.
 
     Safe to run twice, as the exports are (reporting/jobs.py): a run claims the job with a
