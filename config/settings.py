@@ -412,9 +412,10 @@ DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 60))
 REPORTING_FROM_ROWS = os.environ.get("REPORTING_FROM_ROWS", "") == "1"
 
 MEMBER_LIST_MAX_ROWS = int(os.environ.get("MEMBER_LIST_MAX_ROWS", 200_000))
-# Member cards of a whole office are rendered by this many short-lived processes (0: inline);
-# each peaks near 800 MB while it subsets the CJK font, so one keeps a job under 1 GB.
-CARD_RENDER_PROCESSES = int(os.environ.get("CARD_RENDER_PROCESSES", 1))
+# Member cards of a whole office are rendered by this many processes side by side, each document
+# in a short-lived one forked warm (0: inline, one after the other): both cores of a small server
+# by default (enrollment/cardrender.py).
+CARD_RENDER_PROCESSES = int(os.environ.get("CARD_RENDER_PROCESSES", min(2, os.cpu_count() or 1)))
 # From this many rows the province-wide search runs beside the row checks (enrollment/validation.py).
 MEMBER_LIST_PARALLEL_FROM = int(os.environ.get("MEMBER_LIST_PARALLEL_FROM", 5_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

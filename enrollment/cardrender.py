@@ -3,8 +3,16 @@
 Many cards are rendered as ONE document: WeasyPrint's cost is per document far more than per
 page (1,000 separate card PDFs came to 347 MB, one document of them 1.8 MB), and Chinese text
 needs a CJK font (fonts-noto-cjk) and HarfBuzz's subsetter (libharfbuzz-subset0), which the
-setup scripts install. A whole city's cards are rendered in short-lived child processes, which
-import this module before Django is set up: it imports no model, and nothing of the app.
+setup scripts install.
+
+A whole office's cards are drawn by `CARD_RENDER_PROCESSES` renderers side by side (two by
+default: both cores of a small server), in documents of at most 192 cards, each in a renderer
+of its own that ends with it, because WeasyPrint's memory is only given back when its process
+ends. This module writes each document's HTML (Django's templates, in the job's language); the
+renderers, forked warm from a fork server that holds WeasyPrint and the fonts and nothing of
+Django (`enrollment/carddraw.py`, `enrollment/cardwarm.py`), draw it. The documents are joined
+with pypdf, never drawn twice (enrollment/services/cards.py). This module imports no model and
+nothing of the app.
 """
 
 from __future__ import annotations
@@ -19,9 +27,18 @@ from itertools import islice
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
+
+from enrollment import carddraw
+from enrollment.carddraw import Document
+from mutualaid import faults
 
 CARDS_PER_PAGE = 8
+# The most cards in one document: a renderer's memory grows with its document (RSS 150 MB at 128
+# cards, 160 at 192, 170-185 at 256, 200 at 456, 100 of it shared with the fork server), and
+# each document costs a little of its own (its fonts subset, 0.1 s).
+DOCUMENT_MOST = 192
+# Fewer cards than this are not split: a document is cheap, a process a little less so.
+DOCUMENT_LEAST = 48
 
 
 @dataclass(frozen=True)
@@ -44,50 +61,68 @@ def html_pdf(html: str) -> bytes:
     return pdf
 
 
-def cards_pdf(cards: Iterable[Card], *, office: str) -> bytes:
-    """All the cards in one PDF, eight to an A4 page, ready to cut."""
+def cards_html(cards: Iterable[Card], *, office: str) -> str:
     cards = list(cards)
     pages = [cards[i : i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
-    return html_pdf(render_to_string("enrollment/pdf/cards.html", {"pages": pages, "office": office}))
+    return render_to_string("enrollment/pdf/cards.html", {"pages": pages, "office": office})
 
 
-def cards_pdf_chunks(cards: Iterable[Card], *, office: str, chunk: int = 500) -> Iterator[bytes]:
-    """For a whole city: the cards in documents of `chunk` cards, in order.
+def cards_pdf(cards: Iterable[Card], *, office: str) -> bytes:
+    """All the cards in one PDF, eight to an A4 page, ready to cut."""
+    return carddraw.card_pdf(cards_html(cards, office=office))
 
-    Each document is rendered in a short-lived child process (one document each, while the next
-    is prepared): WeasyPrint's memory is only really given back when its process ends, so a job
-    of tens of thousands of cards stays flat in memory.
+
+def document_size(total: int, processes: int, most: int | None = None) -> int:
+    """Cards to a document for a job of `total` cards: whole pages (only the job's last page is
+    not full), at most `most` cards (DOCUMENT_MOST), and as many documents for each process, all
+    of one size, so that every process stays busy to the end."""
+    pages = -(-max(total, 1) // CARDS_PER_PAGE)
+    most_pages = max((DOCUMENT_MOST if most is None else most) // CARDS_PER_PAGE, 1)
+    workers = max(processes, 1)
+    rounds = -(-pages // (workers * most_pages))
+    per_document = max(-(-pages // (rounds * workers)), min(DOCUMENT_LEAST // CARDS_PER_PAGE, pages))
+    return min(per_document, most_pages) * CARDS_PER_PAGE
+
+
+def cards_pdf_chunks(
+    cards: Iterable[Card], *, office: str, chunk: int = DOCUMENT_MOST, processes: int | None = None
+) -> Iterator[Document]:
+    """For a whole office: the cards in documents of `chunk` cards, in order.
+
+    `processes` (CARD_RENDER_PROCESSES unless given) draw side by side, each document in a
+    renderer of its own, while the caller joins the documents already done; 0 draws them here,
+    one after the other. If a renderer fails or dies, the others are stopped and the error is
+    raised: no document after it is yielded.
     """
     iterator = iter(cards)
     batches = iter(lambda: list(islice(iterator, chunk)), [])
-    processes = settings.CARD_RENDER_PROCESSES
+    processes = settings.CARD_RENDER_PROCESSES if processes is None else processes
     if processes < 1:
         for batch in batches:
-            yield cards_pdf(batch, office=office)
+            yield carddraw.draw(cards_html(batch, office=office))
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
+    context = multiprocessing.get_context("forkserver")
+    # Read when the server starts, once per process: the caller's main module (so that no renderer
+    # imports it again) and the warm-up.
+    context.set_forkserver_preload(["__main__", "enrollment.cardwarm"])
+    pool = ProcessPoolExecutor(
         max_workers=processes,
         mp_context=context,
         max_tasks_per_child=1,
-        initializer=_child_setup,
-        initargs=(translation.get_language(),),
-    ) as pool:
-        pending: deque[Future[bytes]] = deque()
-        for batch in batches:
-            pending.append(pool.submit(_render_batch, batch, office))
-            if len(pending) > processes:
+        initializer=carddraw.renderer_setup,
+        initargs=(faults.passed_on(),),
+    )
+    pending: deque[Future[Document]] = deque()
+    try:
+        for index, batch in enumerate(batches):
+            pending.append(pool.submit(carddraw.render, cards_html(batch, office=office), index))
+            if len(pending) > processes:  # one waits its turn, so no renderer idles between documents
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
-
-
-def _child_setup(language: str) -> None:
-    import django
-
-    django.setup()
-    translation.activate(language)
-
-
-def _render_batch(batch: list[Card], office: str) -> bytes:
-    return cards_pdf(batch, office=office)
+    except BaseException:
+        for process in list((pool._processes or {}).values()):  # the others' documents are of no use now
+            process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -4,24 +4,29 @@ PDF, stored encrypted (the cards carry names and masked IDs)."""
 
 from __future__ import annotations
 
+import logging
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from io import BytesIO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pypdf import PdfWriter
 
-from enrollment.cardrender import cards_pdf_chunks
+from enrollment.cardrender import cards_pdf_chunks, document_size
 from enrollment.documents import cards_for
 from enrollment.models import CardPrintJob, Endorsement, Enrollment, EnrollmentStatus, JobStatus, Period
 from mutualaid import numbers, pii
 from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.roles import require_permission
+
+logger = logging.getLogger(__name__)
 
 
 def _selection(period: Period, unit: Organisation | None, endorsement: Endorsement | None, only_new: bool) -> str:
@@ -128,14 +133,16 @@ def card_job_members(job: CardPrintJob) -> QuerySet[Enrollment]:
 
 
 def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
-    """Render the cards of every active enrollment of the period in the job's subtree, 1,000 to a
-    document, merged into one PDF.
+    """Render the cards of every active enrollment of the period in the job's subtree, in
+    documents of up to 192 cards drawn side by side by CARD_RENDER_PROCESSES processes
+    (enrollment/cardrender.py), joined in order into one PDF.
 
     Safe to run twice, as the exports are (reporting/jobs.py): a run claims the job with a
     conditional UPDATE that bumps its `attempt`, and writes its result only if that attempt is
     still the job's. A job done or failed is not printed again; a run cut off half-way (its worker
     killed: with late acks the task comes back) is taken over by the next delivery, which starts
     from scratch; a stale run that wakes up later can no longer move the job and removes its file.
+    A renderer that fails or dies fails the job with a message in Chinese, and no file is stored.
     """
     mine = CardPrintJob.objects.filter(pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
     if not mine.update(status=JobStatus.RUNNING, attempt=F("attempt") + 1, progress=0, error=""):
@@ -149,29 +156,53 @@ def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
         .order_by("org_path", "policy_id", "number")
     )
     total = members.count()
-    writer = PdfWriter()
-    done = 0
     try:
-        for chunk in cards_pdf_chunks(cards_for(members.iterator(chunk_size=1000)), office=job.org.name, chunk=500):
-            writer.append(BytesIO(chunk))
-            done = min(total, done + 500)
-            current.update(progress=int(95 * done / max(total, 1)))
-            pause_point("enrollment.cards")
-        buffer = BytesIO()
-        writer.write(buffer)
+        pdf = _one_pdf(members, total=total, office=job.org.name, progress=current)
     except Exception as error:
-        current.update(status=JobStatus.FAILED, error=str(error)[:300])
+        logger.exception("Card print job %s failed", job.pk)
+        current.update(status=JobStatus.FAILED, error=_failure(error)[:300], finished_at=timezone.now())
         raise
     storage = job.file.storage
     name = storage.save(
         job.file.field.generate_filename(job, f"cards-{job.pk}-{job.attempt}.pdf.enc"),
-        ContentFile(pii.encrypt_bytes(buffer.getvalue())),
+        ContentFile(pii.encrypt_bytes(pdf)),
     )
     won = current.update(file=name, card_count=total, progress=100, status=JobStatus.DONE, finished_at=timezone.now())
     if not won:  # a later attempt has taken the job over: leave it its own file
         storage.delete(name)
     job.refresh_from_db()
     return job
+
+
+def _one_pdf(members: QuerySet[Enrollment], *, total: int, office: str, progress: QuerySet[CardPrintJob]) -> bytes:
+    """The members' cards rendered in documents side by side and joined, in order, as each is
+    done (pypdf copies the pages: nothing is drawn twice)."""
+    size = document_size(total, settings.CARD_RENDER_PROCESSES)
+    writer = PdfWriter()
+    done = 0
+    for document in cards_pdf_chunks(cards_for(members.iterator(chunk_size=1000)), office=office, chunk=size):
+        writer.append(BytesIO(document.pdf))
+        done = min(total, done + size)
+        progress.update(progress=int(95 * done / max(total, 1)))
+        pause_point("enrollment.cards")
+    buffer = BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _failure(error: Exception) -> str:
+    """What the office reads on the failed job: in Chinese, the product's language, whoever's
+    browser follows the job (the technical cause is in the worker's log)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if isinstance(error, BrokenProcessPool):
+            return _(
+                "A process drawing the cards stopped (the server may be short of memory): no file was made. "
+                "Print the cards again; if it fails again, tell your administrator."
+            )
+        return _(
+            "The cards could not be drawn: no file was made. "
+            "Print the cards again; if it fails again, tell your administrator."
+        )
 
 
 def card_job_file_read(*, job: CardPrintJob) -> bytes:
