@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from enrollment.models import ClaimsReviewedBy, EmploymentStatus, Period, PlanKind, SubsidyKind
 from enrollment.services.plans import FROZEN_FIELDS
 from mutualaid.badinput import StrictNumbers
-from mutualaid.forms import DayInput
+from mutualaid.forms import DayInput, MoneyField
 from mutualaid.models import Organisation, OrgKind, UnitType
 
 
@@ -20,12 +20,10 @@ class PlanForm(StrictNumbers, forms.Form):
     claims_reviewed_by = forms.ChoiceField(
         label=_("Claims reviewed and paid by"), choices=ClaimsReviewedBy.choices, initial=ClaimsReviewedBy.CITY
     )
-    large_claim_amount = forms.DecimalField(
+    large_claim_amount = MoneyField(
         label=_("Leader approval from this payout (yuan)"),
         required=False,
         min_value=0,
-        max_digits=14,
-        decimal_places=2,
         help_text=_("Large claims (大额理赔) above this payout also need the leader in charge; leave empty for none."),
     )
     insures_children = forms.BooleanField(
@@ -57,6 +55,7 @@ class PeriodForm(StrictNumbers, forms.ModelForm[Period]):
     class Meta:
         model = Period
         fields = ["label", *FROZEN_FIELDS]  # every rule of a period, frozen once a policy is issued
+        field_classes = {"premium_per_share": MoneyField, "subsidy_amount": MoneyField}
         widgets = {
             "starts_on": DayInput(),
             "ends_on": DayInput(),
