@@ -186,8 +186,9 @@ class ListTable(tables.Table):
         super().__init__(*args, **kwargs)
         for bound in self.columns:
             column = bound.column  # the table's own copy of the class's column
-            numeric = "num" in str(column.attrs.get("td", {}).get("class", "")).split()
-            column.text_cell = not isinstance(column, NOT_TEXT_COLUMNS) and not numeric
+            # A figure, or words already kept on one line (the audit log's office, a policy number).
+            classes = set(str(column.attrs.get("td", {}).get("class", "")).split())
+            column.text_cell = not isinstance(column, NOT_TEXT_COLUMNS) and not classes & {"num", "nowrap"}
 
 
 # --- Filters -------------------------------------------------------------------------------------
