@@ -41,9 +41,14 @@ def _scan(label: str) -> bytes:
     return buffer.getvalue()
 
 
+# The scans' file names as an agent's scanner names them, in Chinese (the claim page lists them).
+SCAN_NAMES = {"discharge": "出院小结", "invoice": "医疗费用发票", "settlement": "结算单"}
+
+
 def _documents(kinds: tuple[str, ...]) -> list[Upload]:
     return [
-        document_check(kind=kind, upload=SimpleUploadedFile(f"{kind}.pdf", _scan(f"demo {kind}"))) for kind in kinds
+        document_check(kind=kind, upload=SimpleUploadedFile(SCAN_NAMES.get(kind, kind) + ".pdf", _scan(f"demo {kind}")))
+        for kind in kinds
     ]
 
 

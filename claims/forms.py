@@ -10,15 +10,14 @@ from django_stubs_ext import StrOrPromise
 from claims.models import CallbackOutcome, CareType, CheckOutcome, DocumentKind, RecheckFinding
 from claims.services.figures import OTHER_PAYER_FIELDS, Figures, Payee
 from mutualaid.badinput import StrictNumbers
-from mutualaid.forms import DayInput
-from mutualaid.money import MONEY
+from mutualaid.forms import DayInput, MoneyField
 
 DATE = DayInput()
 
 
 def _amount(label: StrOrPromise, *, initial: int | None = None, required: bool = True) -> forms.DecimalField:
     """An amount in yuan as the money columns hold it (mutualaid/money.py), never negative."""
-    return forms.DecimalField(label=label, initial=initial, min_value=0, required=required, **MONEY)
+    return MoneyField(label=label, initial=initial, min_value=0, required=required)
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -10,7 +10,7 @@ from enrollment.models import EmploymentStatus, Period, PlanKind, SubsidyKind
 from enrollment.routing import ClaimsPaidBy, ClaimsReviewedBy
 from enrollment.services.plans import FROZEN_FIELDS
 from mutualaid.badinput import StrictNumbers
-from mutualaid.forms import DayInput
+from mutualaid.forms import DayInput, MoneyField
 from mutualaid.models import Organisation, OrgKind, UnitType
 
 
@@ -30,12 +30,10 @@ class PlanForm(StrictNumbers, forms.Form):
             "funds this office allocates to it (the women workers' plan: reviewed by the province, paid by the city)."
         ),
     )
-    large_claim_amount = forms.DecimalField(
+    large_claim_amount = MoneyField(
         label=_("Leader approval from this payout (yuan)"),
         required=False,
         min_value=0,
-        max_digits=14,
-        decimal_places=2,
         help_text=_("Large claims (大额理赔) above this payout also need the leader in charge; leave empty for none."),
     )
     insures_children = forms.BooleanField(
@@ -67,6 +65,7 @@ class PeriodForm(StrictNumbers, forms.ModelForm[Period]):
     class Meta:
         model = Period
         fields = ["label", *FROZEN_FIELDS]  # every rule of a period, frozen once a policy is issued
+        field_classes = {"premium_per_share": MoneyField, "subsidy_amount": MoneyField}
         widgets = {
             "starts_on": DayInput(),
             "ends_on": DayInput(),

@@ -18,6 +18,7 @@ from enrollment import selectors
 from enrollment.models import Period, UnionLevel
 from enrollment.services.subsidies import period_subsidy_add
 from mutualaid.badinput import StrictNumbers
+from mutualaid.forms import MoneyField
 from mutualaid.models import Organisation, OrgKind
 from mutualaid.requests import request_user
 from mutualaid.views import StaffView, attach_errors
@@ -34,7 +35,7 @@ class PeriodSubsidyForm(StrictNumbers, forms.Form):
         help_text=gettext_lazy("An office of your tree, or leave empty and name the union below."),
     )
     payer_name = forms.CharField(label=gettext_lazy("Paid by (name)"), max_length=100, required=False)
-    per_share = forms.DecimalField(label=gettext_lazy("Subsidy per share (yuan)"), max_digits=14, decimal_places=2)
+    per_share = MoneyField(label=gettext_lazy("Subsidy per share (yuan)"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ Months are parsed by mutualaid/dates.py (`parse_month`) on the same rules.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from mutualaid.money import MONEY
 
 BIGINT_MAX = 2**63 - 1  # PostgreSQL's bigint, the type of every primary key
+_GROUPED = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?", re.ASCII)
 
 
 def whole_number(value: object, *, most: int = BIGINT_MAX) -> int | None:
@@ -45,8 +47,11 @@ def amount(
 ) -> Decimal | None:
     """An amount as typed: ASCII, finite, and fitting the column (`max_digits`, `decimal_places`:
     the money columns' by default); None otherwise. A sign is allowed; the caller says whether a
-    negative amount means anything."""
+    negative amount means anything. Commas between groups of three (12,345.60, as every page
+    writes money and a money box shows it) are read past; anywhere else they are refused."""
     text = str(value if value is not None else "").strip()
+    if _GROUPED.fullmatch(text):
+        text = text.replace(",", "")
     if not text.isascii() or not text or len(text) > max_digits + 3:
         return None
     try:
@@ -70,6 +75,8 @@ class StrictNumbers(forms.BaseForm):
         super()._clean_fields()  # type: ignore[misc] # BaseForm's own step of full_clean
         for name, field in self.fields.items():
             if not isinstance(field, forms.IntegerField) or field.disabled:  # DecimalField and FloatField too
+                continue
+            if getattr(field, "checks_digits", False):  # reads its digits itself (mutualaid.forms.MoneyField)
                 continue
             raw = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
             if isinstance(raw, str) and not raw.isascii() and name in self.cleaned_data:

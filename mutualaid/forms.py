@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from mutualaid.badinput import StrictNumbers
 from mutualaid.models import Organisation, OrgKind, UnitType
+from mutualaid.money import MONEY
+from mutualaid.numbers import money_text
 from mutualaid.roles import Role
 
 
@@ -85,6 +87,69 @@ class PercentField(forms.Field):
         if percent != percent.quantize(Decimal(1).scaleb(-places)):
             raise self._refuse(gettext("%(field)s: a percentage takes at most %(places)s decimals."), places=places)
         return (percent / 100).quantize(Decimal(1).scaleb(-self.decimal_places)) + 0
+
+
+# An amount as a person types it: digits 0 to 9, commas (or Chinese commas, as a Chinese keyboard
+# types them) between groups of three or none at all, at most two decimals; a yuan sign before or
+# 元 after is read past.
+_MONEY = re.compile(r"(?P<sign>-?)(?P<whole>[0-9]{1,3}(?:[,，][0-9]{3})+|[0-9]+)(?:\.(?P<cents>[0-9]*))?", re.ASCII)
+
+
+class MoneyField(forms.DecimalField):
+    """An amount in yuan typed and shown as every page writes money: 12,345.00.
+
+    Django's DecimalField draws a number box, which shows no thousands separators and takes none;
+    this one is a text box (the phone's number keyboard) that shows its amount as 12,345.00 (and
+    static/js/app.js writes what was typed so when the box is left), reads 12,345.00, 12345 or
+    12，345.5, and refuses anything else (a full-width "１２", "1e5", "NaN", "12,34") with a message
+    naming the field. The column's digits (mutualaid/money.py) unless told otherwise."""
+
+    widget = forms.TextInput
+    checks_digits = True  # StrictNumbers leaves it be: the Chinese comma is read here on purpose
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", MONEY["max_digits"])
+        kwargs.setdefault("decimal_places", MONEY["decimal_places"])
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs: dict[str, Any] = super().widget_attrs(widget)
+        attrs.update({"inputmode": "decimal", "autocomplete": "off", "data-money": ""})
+        return attrs
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            return money_text(value)
+        return value
+
+    def _refuse(self, message: str, **values: object) -> forms.ValidationError:
+        return forms.ValidationError(message % {"field": self.label, **values}, code="invalid")
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override] # the stubs give DecimalField int
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            return value
+        text = str(value).strip().lstrip("¥￥").removesuffix("元").strip()
+        found = _MONEY.fullmatch(text)
+        if found is None:
+            raise self._refuse(
+                gettext("%(field)s: write the amount in yuan in the digits 0 to 9, such as 12,345.00 or 12345.")
+            )
+        places = self.decimal_places or 0
+        if len(found["cents"] or "") > places:
+            raise self._refuse(
+                gettext("%(field)s: an amount in yuan takes at most %(places)s decimals."), places=places
+            )
+        number = Decimal(
+            found["sign"] + found["whole"].replace(",", "").replace("，", "") + "." + (found["cents"] or "")
+        )
+        if self.max_digits is not None and abs(number) >= Decimal(10) ** (self.max_digits - places):
+            raise self._refuse(
+                gettext("%(field)s: at most %(most)s yuan."),
+                most=money_text(Decimal(10) ** (self.max_digits - places) - 1),
+            )
+        return number + 0  # "-0" is 0
 
 
 class LoginForm(AuthenticationForm):

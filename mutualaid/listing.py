@@ -158,8 +158,19 @@ class JobStatusColumn(tables.Column):
         return f"{value} {record.error}".strip()
 
 
+# The columns whose cells are not text (see ListTable): figures, dates, statuses, yes or no.
+NOT_TEXT_COLUMNS = (MoneyColumn, DayColumn, MomentColumn, StatusColumn, JobStatusColumn, tables.BooleanColumn)
+
+
 class ListTable(tables.Table):
-    """The product's table: its markup (partials/list_table.html), and words for an empty list."""
+    """The product's table: its markup (partials/list_table.html), and words for an empty list.
+
+    A column of text (a unit's, a plan's, an office's or a person's name: a `tables.Column`, not a
+    number, a date or a status) is a `text_cell`: the markup holds its words in a box as wide as
+    they are up to about ten characters, so that the table never squeezes it into a column of one
+    or two characters a line (雁/塔/区) beside its numbers and dates, and a long name reads in two
+    lines, ending in … past them with the whole name in its title (app.css, app.js); a cell that
+    holds buttons or a list is left as it is."""
 
     class Meta:
         template_name = "partials/list_table.html"
@@ -173,6 +184,11 @@ class ListTable(tables.Table):
         if not self._meta.attrs:
             kwargs.setdefault("attrs", ListTable.Meta.attrs)
         super().__init__(*args, **kwargs)
+        for bound in self.columns:
+            column = bound.column  # the table's own copy of the class's column
+            # A figure, or words already kept on one line (the audit log's office, a policy number).
+            classes = set(str(column.attrs.get("td", {}).get("class", "")).split())
+            column.text_cell = not isinstance(column, NOT_TEXT_COLUMNS) and not classes & {"num", "nowrap"}
 
 
 # --- Filters -------------------------------------------------------------------------------------

@@ -205,7 +205,7 @@ class _Forms(HTMLParser):
         form, name = self._form, a.get("name", "")
         if form is None or name in {"", "csrfmiddlewaretoken"}:  # the test client needs no token
             return
-        if tag == "select" or a.get("type") in TYPED_INPUTS:
+        if tag == "select" or a.get("type") in TYPED_INPUTS or "data-money" in a:  # a money box is a number
             form.typed.add(name)
         if (tag == "input" and a.get("type") in {"submit", "image"}) or tag == "button":
             form.buttons.append((name, a.get("value", "")))

@@ -117,7 +117,7 @@ def test_the_page_shows_the_refusal_on_the_amount_and_books_nothing(fund: Tree) 
             "plan": fund.a.plan.pk,
             "institution": "中国工商银行",
             "amount": "8000.00",
-            "annual_rate": "0.0175",
+            "annual_rate": "1.75",
             "starts_on": TODAY,
             "matures_on": TODAY + timedelta(days=365),
             "bank_reference": "CK-PAGE",

@@ -89,6 +89,10 @@ def test_a_month_s_premium_goes_up_the_tree_and_a_payment_is_approved_in_layers(
     page.click('nav >> text="支付审批"')
     page.select_option("#id_kind", "management_fee")
     page.select_option("#id_plan", str(offer.plan.pk))
+    # The amount box writes money as every page does once it is left (a number box showed 12345).
+    page.fill("#id_amount", "12345")
+    page.locator("#id_payee").focus()
+    assert page.input_value("#id_amount") == "12,345.00"
     page.fill("#id_amount", "10.00")
     page.fill("#id_payee", "西安市文具公司")
     page.fill("#id_purpose", "理赔档案盒")

@@ -250,7 +250,7 @@ def test_the_pages_and_the_api_record_income_and_deposits(fund: Tree) -> None:
             "plan": fund.a.plan.pk,
             "institution": "财政部",
             "amount": "1000.00",
-            "annual_rate": "0.0238",
+            "annual_rate": "2.38",
             "starts_on": TODAY,
             "matures_on": TODAY - timedelta(days=3),
             "bank_reference": "GZ-1",

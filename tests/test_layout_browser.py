@@ -22,6 +22,7 @@ from django.urls import reverse
 from tests.browser import DESKTOP, OVERFLOW_JS, PHONE, SCREENSHOTS, Site, axe_violations, served_site
 
 pytestmark = pytest.mark.browser
+NARROWEST_BESIDE_THE_MENU = {"width": 801, "height": 900}
 
 # One login per role of the demo, at the office where the role works (the province's head sees
 # the cities' roll-ups, a city's head its counties, an agent point and a unit their own).
@@ -81,14 +82,40 @@ def _detail_pages() -> list[str]:
     return pages
 
 
+# The cells of the page's tables squeezed into a narrow column: in a list (mutualaid/listing.py)
+# a name of three characters or more on two lines or more with fewer than five a line (西安秦川 /
+# 机械有限 / 公司工会 read at 1366 px; a name keeps about ten a line), in any other table fewer than
+# three a line (雁/塔/区). Prose that wraps on purpose (.wrap) is left out.
+SQUEEZED_JS = """() => [...document.querySelectorAll('main td:not(.wrap), main th')].filter(cell => {
+  const text = cell.innerText.replace(/\\s+/g, '');
+  if (text.length < 3) return false;
+  const tops = [], words = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  while (words.nextNode()) {  // the lines of its words (not the boxes of its buttons and tags)
+    const range = document.createRange(); range.selectNodeContents(words.currentNode);
+    tops.push(...[...range.getClientRects()].filter(r => r.width > 0).map(r => r.top));
+  }
+  tops.sort((a, b) => a - b);
+  let lines = 0, last = -1e9;
+  for (const top of tops) { if (top - last > 8) lines++; last = top; }
+  return lines > 1 && text.length / lines < (cell.closest('.list-table') ? 5 : 3);
+}).map(cell => cell.innerText.replace(/\\s+/g, '').slice(0, 24)
+  + ' (' + Math.round(cell.getBoundingClientRect().width) + ' px)')"""
+
+
 # Each role's walk is a test of its own (the walk of every role was the suite's longest test), so
 # that the test processes run them side by side: together the same roles, pages and checks as the
 # single walk; where it counted more than 150 pages opened, each role counts its whole menu.
 @pytest.mark.parametrize("username", DEMO_LOGINS)
-def test_every_page_of_every_roles_menu_fits_a_phone(demo_site: Site, username: str) -> None:
+def test_every_page_of_every_roles_menu_fits_a_phone_and_no_column_is_squeezed_on_a_laptop(
+    demo_site: Site, username: str
+) -> None:
+    """Each page at 390 px (nothing wider than the phone), then the same page drawn again at
+    1366 px and at 801 px (the menu beside the page, the page at its narrowest): no column of a
+    table one or two characters wide (a unit's or a plan's name read 雁/塔/区 at 1366 px)."""
     details = _detail_pages()
     assert len(details) >= 6, details  # the demo has something behind each of them
     too_wide = []
+    squeezed = []
     dashes = []  # a select's empty choice as Django's "---------" (mutualaid/formrender.py words it)
     opened = 0
     page = demo_site.page_for(username, PHONE)
@@ -108,9 +135,14 @@ def test_every_page_of_every_roles_menu_fits_a_phone(demo_site: Site, username: 
             too_wide.append(f"{username} {path}: {found['scroll']} px, {found['worst']}")
         if "---------" in page.content():
             dashes.append(f"{username} {path}")
+        for laptop in (DESKTOP, NARROWEST_BESIDE_THE_MENU):  # the same page laid out again, not loaded
+            page.set_viewport_size(laptop)
+            squeezed += [f"{username} {path} {laptop['width']} px: {cell}" for cell in page.evaluate(SQUEEZED_JS)]
+        page.set_viewport_size(PHONE)
     page.context.close()
     assert opened >= len(set(menu)) > 1, (username, opened, menu)
     assert not too_wide, "pages wider than a 390 px phone:\n" + "\n".join(too_wide)
+    assert not squeezed, "table cells one or two characters a line:\n" + "\n".join(squeezed)
     assert not dashes, "pages showing ---------:\n" + "\n".join(dashes)
     assert not demo_site.refused, demo_site.refused
 
@@ -169,6 +201,18 @@ HEADER_LINES_JS = """() => {
 }"""
 
 
+# The open menu's area labels that do not show whole (past the window's edge, clipped by their
+# box) or that sit beside home rather than each heading its own column below it.
+LABELS_CUT_JS = """() => {
+  const home = document.querySelector('nav.sidebar .nav-top').getBoundingClientRect();
+  return [...document.querySelectorAll('nav.sidebar .nav-area')].filter(label => {
+    const r = label.getBoundingClientRect();
+    return !r.height || r.left < 0 || r.right > window.innerWidth || label.scrollWidth > label.clientWidth
+      || r.top < home.bottom;
+  }).map(label => label.textContent.trim());
+}"""
+
+
 def test_the_phone_menu_opens_behind_its_button_and_closes_with_escape(demo_site: Site) -> None:
     page = demo_site.page_for("xian_head", PHONE)
     page.goto(demo_site.url + "/")
@@ -181,6 +225,7 @@ def test_the_phone_menu_opens_behind_its_button_and_closes_with_escape(demo_site
     assert nav.is_visible() and button.get_attribute("aria-expanded") == "true"
     areas = nav.locator(".nav-area").all_inner_texts()
     assert areas == ["承保", "理赔", "财务", "报表", "系统"]
+    assert not page.evaluate(LABELS_CUT_JS), page.evaluate(LABELS_CUT_JS)
     _shot(page, "layout-phone-menu-open")
     page.keyboard.press("Escape")
     assert not nav.is_visible()

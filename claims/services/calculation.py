@@ -25,6 +25,7 @@ from claims.selectors import period_schedule
 from claims.services.figures import OTHER_PAYER_FIELDS
 from enrollment.models import Enrollment
 from mutualaid.idcheck import age_on
+from mutualaid.numbers import money_text
 from mutualaid.officesettings import office_settings
 from mutualaid.tenancy import unscoped
 
@@ -217,7 +218,7 @@ def claim_flags(*, claim: Claim, invoices: Sequence[str]) -> list[dict[str, Any]
             _flag(
                 "large_amount",
                 _("The payout of %(amount)s yuan is above %(limit)s yuan.")
-                % {"amount": claim.payout, "limit": thresholds.large_amount},
+                % {"amount": money_text(claim.payout), "limit": money_text(thresholds.large_amount)},
             )
         )
     if overlapping:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from enrollment.models import Endorsement, MemberList, Period, PeriodSubsidy, Policy, SubsidyShare, UnionLevel
 from enrollment.rules import PremiumSplit
 from mutualaid.models import Organisation, User
+from mutualaid.numbers import money_text
 from mutualaid.roles import require_permission
 
 CENT = Decimal("0.01")
@@ -36,7 +37,7 @@ def _subsidy_errors(
         errors["per_share"] = _("Enter the subsidy per share: an amount above 0, in yuan with at most two decimals.")
     elif per_share > period.premium_per_share:
         errors["per_share"] = _("The subsidy per share cannot exceed the premium per share (%(premium)s yuan).") % {
-            "premium": period.premium_per_share
+            "premium": money_text(period.premium_per_share)
         }
     return errors
 

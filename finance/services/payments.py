@@ -63,8 +63,8 @@ def _fee_room(office: Organisation, plan: Plan, year: int) -> Decimal:
 
 def _fee_refused(room: Decimal, amount: Decimal) -> str:
     return _("The management fee cap leaves %(room)s yuan this year for this plan; %(amount)s yuan is refused.") % {
-        "room": max(room, ZERO),
-        "amount": amount,
+        "room": money_text(max(room, ZERO)),
+        "amount": money_text(amount),
     }
 
 
@@ -213,7 +213,7 @@ def payment_prepare(
     if amount and amount >= decision_from and not (meeting.strip() and meeting_on):
         errors["meeting"] = _(
             "From %(limit)s yuan a payment needs the record of the collective decision: enter the meeting and its date."
-        ) % {"limit": decision_from}
+        ) % {"limit": money_text(decision_from)}
     elif kind in DECISION_ALWAYS and not (meeting.strip() and meeting_on):
         errors["meeting"] = _(
             "%(kind)s is paid beside the members' payouts and needs the record of the collective decision whatever "

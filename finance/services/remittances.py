@@ -153,7 +153,7 @@ def _check_transfer(report: Remittance, amount: Decimal, bank_reference: str, re
         errors["amount"] = _("Enter the amount transferred, in yuan with at most two decimals.")
     elif amount > report.amount_due:
         errors["amount"] = _("The amount is more than the %(due)s yuan due: check the transfer.") % {
-            "due": report.amount_due
+            "due": money_text(report.amount_due)
         }
     if remitted_on > dates.business_today():
         errors["remitted_on"] = _("The transfer date cannot be in the future.")

@@ -24,7 +24,7 @@ from finance.tables import AllocationFilter, AllocationTable
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.badinput import StrictNumbers, whole_number
-from mutualaid.forms import DayInput
+from mutualaid.forms import DayInput, MoneyField
 from mutualaid.listing import ListPage
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office, request_user
@@ -42,10 +42,8 @@ class AllocationForm(StrictNumbers, forms.Form):
     claims_batch: forms.ModelChoiceField[PaymentBatch] = forms.ModelChoiceField(
         label=gettext_lazy("Claims payment batch"), queryset=PaymentBatch.objects.none(), required=False
     )
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label=gettext_lazy("Amount (yuan)"),
-        max_digits=14,
-        decimal_places=2,
         required=False,
         help_text=gettext_lazy("For a claims batch what it pays on the plan is taken."),
     )

@@ -3,6 +3,7 @@ with its interest, and the fund's cash and deposits shown apart."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -24,7 +25,7 @@ from finance.tables import DepositFilter, DepositTable
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.badinput import StrictNumbers, whole_number
-from mutualaid.forms import DayInput
+from mutualaid.forms import DayInput, MoneyField, PercentField
 from mutualaid.listing import ListPage
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office, request_user
@@ -39,12 +40,12 @@ class DepositForm(StrictNumbers, forms.Form):
         label=gettext_lazy("Plan"), queryset=Plan.objects.none()
     )
     institution = forms.CharField(label=gettext_lazy("Bank or issuer"), max_length=100)
-    amount = forms.DecimalField(label=gettext_lazy("Principal (yuan)"), max_digits=14, decimal_places=2)
-    annual_rate = forms.DecimalField(
+    amount = MoneyField(label=gettext_lazy("Principal (yuan)"))
+    annual_rate = PercentField(
         label=gettext_lazy("Annual rate"),
-        max_digits=6,
+        most=Decimal(100),
         decimal_places=4,
-        help_text=gettext_lazy("As a share: a rate of 2.15 per cent is 0.0215."),
+        help_text=gettext_lazy("As a percentage, as the page shows it: 2.15 for a rate of 2.15 per cent."),
     )
     starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=DATE)
     matures_on = forms.DateField(label=gettext_lazy("Matures on"), widget=DATE)
@@ -122,7 +123,7 @@ class DepositDetailView(StaffView):
         deposit = self._deposit()
         version = whole_number(request.POST.get("version"))
         try:
-            interest = forms.DecimalField(max_digits=14, decimal_places=2).clean(request.POST.get("interest", ""))
+            interest = MoneyField(label=_("Interest credited (yuan)")).clean(request.POST.get("interest", ""))
             deposits.deposit_mature(
                 actor=request_user(request),
                 deposit=deposit,

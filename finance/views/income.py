@@ -21,7 +21,7 @@ from finance.services.income import income_record
 from finance.tables import IncomeFilter, IncomeTable
 from finance.views.base import show_error
 from mutualaid.badinput import StrictNumbers
-from mutualaid.forms import DayInput
+from mutualaid.forms import DayInput, MoneyField
 from mutualaid.listing import ListPage
 from mutualaid.models import Organisation
 from mutualaid.requests import request_office, request_user
@@ -33,7 +33,7 @@ class IncomeForm(StrictNumbers, forms.Form):
     plan: forms.ModelChoiceField[Plan] = forms.ModelChoiceField(
         label=gettext_lazy("Plan"), queryset=Plan.objects.none()
     )
-    amount = forms.DecimalField(label=gettext_lazy("Amount (yuan)"), max_digits=14, decimal_places=2)
+    amount = MoneyField(label=gettext_lazy("Amount (yuan)"))
     payer = forms.CharField(label=gettext_lazy("Paid by"), max_length=100)
     union_level = forms.ChoiceField(
         label=gettext_lazy("Union level (for a subsidy)"),

@@ -44,7 +44,7 @@ from mutualaid import dates
 from mutualaid.audit import audit_disclosure
 from mutualaid.badinput import StrictNumbers, whole_number
 from mutualaid.downloads import attachment, file_name
-from mutualaid.forms import DayInput
+from mutualaid.forms import DayInput, MoneyField
 from mutualaid.listing import ListPage
 from mutualaid.models import Organisation, User
 from mutualaid.officesettings import office_settings
@@ -70,10 +70,8 @@ class PaymentForm(StrictNumbers, forms.Form):
     claims_batch: forms.ModelChoiceField[PaymentBatch] = forms.ModelChoiceField(
         label=gettext_lazy("Claims payment batch"), queryset=PaymentBatch.objects.none(), required=False
     )
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label=gettext_lazy("Amount (yuan)"),
-        max_digits=14,
-        decimal_places=2,
         required=False,
         help_text=gettext_lazy("For a claims batch the batch's total is taken."),
     )

@@ -23,9 +23,8 @@ from finance.services.recoveries import recovery_repay
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.badinput import StrictNumbers
-from mutualaid.forms import DayInput
+from mutualaid.forms import DayInput, MoneyField
 from mutualaid.listing import DayColumn, ListPage, ListTable, MoneyColumn
-from mutualaid.money import MONEY
 from mutualaid.requests import request_user
 from mutualaid.views import StaffView
 
@@ -33,7 +32,7 @@ DATE = DayInput()
 
 
 class RepaymentForm(StrictNumbers, forms.Form):
-    amount = forms.DecimalField(label=gettext_lazy("Amount repaid (yuan)"), min_value=0, **MONEY)
+    amount = MoneyField(label=gettext_lazy("Amount repaid (yuan)"), min_value=0)
     received_on = forms.DateField(label=gettext_lazy("Received on"), widget=DATE)
     bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60, required=False)
     key = forms.CharField(widget=forms.HiddenInput, max_length=120)

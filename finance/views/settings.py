@@ -21,7 +21,7 @@ from finance.services.ledger import month_close
 from finance.views.base import show_error
 from mutualaid import dates
 from mutualaid.badinput import StrictNumbers
-from mutualaid.forms import PercentField
+from mutualaid.forms import MoneyField, PercentField
 from mutualaid.models import Organisation
 from mutualaid.numbers import percent_text
 from mutualaid.officesettings import office_settings
@@ -46,7 +46,9 @@ class SettingsForm(StrictNumbers, forms.ModelForm[FinanceSettings]):
             "loss_ratio_max",
         ]
         # The shares are kept as 0.1 (and so given by the API) but read and typed as percentages.
-        field_classes = {name: PercentField for name in RATIOS}
+        # The amount from which a payment needs a collective decision is money, typed and shown as
+        # every page writes it (100,000.00), not in a number box.
+        field_classes = {**{name: PercentField for name in RATIOS}, "collective_decision_from": MoneyField}
         help_texts = {
             "reserve_ratio": gettext_lazy(
                 "A percentage: for example 10 sets aside 10 percent of each premium received."

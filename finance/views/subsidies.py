@@ -17,14 +17,14 @@ from finance.selectors.subsidies import SubsidyReceivable, subsidy_receivable_li
 from finance.services.subsidies import subsidy_payment_receive, subsidy_refund_overdraft_warning, subsidy_refund_pay
 from finance.views.base import show_error
 from mutualaid.badinput import StrictNumbers
-from mutualaid.forms import DayInput
+from mutualaid.forms import DayInput, MoneyField
 from mutualaid.requests import request_office, request_user
 from mutualaid.views import StaffView, attach_errors
 
 
 class SubsidyPaymentForm(StrictNumbers, forms.Form):
     subsidy = forms.TypedChoiceField(label=gettext_lazy("Union level's subsidy"), coerce=int, choices=[])
-    amount = forms.DecimalField(label=gettext_lazy("Amount (yuan)"), max_digits=14, decimal_places=2)
+    amount = MoneyField(label=gettext_lazy("Amount (yuan)"))
     received_on = forms.DateField(label=gettext_lazy("Received on"), widget=DayInput())
     bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)
 
