@@ -10,7 +10,7 @@ from enrollment.models import EmploymentStatus, Period, PlanKind, SubsidyKind
 from enrollment.routing import ClaimsPaidBy, ClaimsReviewedBy
 from enrollment.services.plans import FROZEN_FIELDS
 from mutualaid.badinput import StrictNumbers
-from mutualaid.forms import DayInput, MoneyField
+from mutualaid.forms import DayInput, MoneyField, PercentField
 from mutualaid.models import Organisation, OrgKind, UnitType
 
 
@@ -65,16 +65,22 @@ class PeriodForm(StrictNumbers, forms.ModelForm[Period]):
     class Meta:
         model = Period
         fields = ["label", *FROZEN_FIELDS]  # every rule of a period, frozen once a policy is issued
-        field_classes = {"premium_per_share": MoneyField, "subsidy_amount": MoneyField}
+        field_classes = {
+            "premium_per_share": MoneyField,
+            "subsidy_amount": MoneyField,
+            # Shares typed and shown as percentages, as every ratio a person types (one number format).
+            "min_participation": PercentField,
+            "unit_ratio": PercentField,
+        }
         widgets = {
             "starts_on": DayInput(),
             "ends_on": DayInput(),
             "subsidy_stages": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {
-            "min_participation": _("For example 0.75 when three quarters of a unit's staff must join."),
+            "min_participation": _("A percentage: 75 when three quarters of a unit's staff must join, 0 for none."),
             "subsidy_stages": _('Staged subsidy only, e.g. [{"until": "2026-07-31", "amount": "30"}]'),
-            "unit_ratio": _("Share of the premium, after the union subsidy, that the unit pays (0 to 1)."),
+            "unit_ratio": _("Percentage of the premium, after the union subsidy, that the unit pays (0 to 100)."),
             "max_age_female": _("Empty: the maximum age above applies to women too."),
             "max_age_male": _("Empty: the maximum age above applies to men too."),
             "retirement_limit": _(

@@ -109,3 +109,25 @@ def test_the_collective_decision_s_payment_takes_its_amount_with_separators_and_
     made = page.post(url, form | {"amount": "1,234.50"})
     assert made.status_code == 302, re.findall(r'class="(?:field-error|msg error)"[^>]*>([^<]*)', made.content.decode())
     assert PaymentRequest.objects.with_scopes_disabled().get().amount == Decimal("1234.50")
+
+
+def test_a_period_s_participation_and_unit_share_are_typed_as_percentages() -> None:
+    """The period form asked for 0.75 where every other ratio of the product is a percentage:
+    75, 75% and 75.0% are three quarters, and 0.75 (a share typed as before) is refused with a
+    message rather than read as three quarters of one percent."""
+    from django.core.exceptions import ValidationError
+
+    from enrollment.forms import PeriodForm
+
+    form = PeriodForm()
+    participation, unit_share = form.fields["min_participation"], form.fields["unit_ratio"]
+    for typed in ("75", "75%", "75.0％"):
+        assert participation.clean(typed) == Decimal("0.750")
+    assert unit_share.clean("30") == Decimal("0.300") and unit_share.clean("0") == Decimal("0.000")
+    assert participation.prepare_value(Decimal("0.750")) == "75.0%"
+    for bad in ("0.75", "１２", "101", "-5", "NaN"):
+        with pytest.raises(ValidationError):
+            participation.clean(bad)
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        participation.clean("0.75")
+    assert str(participation.label) in refused.value.messages[0]
