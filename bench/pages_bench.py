@@ -188,14 +188,15 @@ def main() -> None:
     load = os.getloadavg()
     print(f"load average at the start: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (2 cores)")
     pages: dict[str, tuple[str, Any, dict[str, str], str]] = {}
-    for user in _accounts():
+    accounts = _accounts()
+    for user in accounts:
         client = _client(user)
         for label, url in _menu(client):
             pages.setdefault(url, (f"{label} ({user.username.removeprefix('bench_pages_')})", client, {}, "get"))
-    head = _client(next(u for u in _accounts() if u.username.endswith("office_head")))
+    head = _client(next(u for u in accounts if u.username.endswith("office_head")))
     for label, url, params, method in _deep_pages():
         pages[f"{url}?{params}"] = (label, head, params, method)
-    auditor = next(u for u in _accounts() if u.username.endswith("_auditor"))
+    auditor = next(u for u in accounts if u.username.endswith("_auditor"))
     for label, url, user, params in _audit_pages(auditor):
         pages[f"{url}?{label}"] = (label, _client(user), params, "get")
 

@@ -252,11 +252,6 @@ def _region_exists(region: str) -> bool:
     return region in _region_set()
 
 
-def _region_exists_in_stdnum(region: str) -> bool:
-    """The same answer from stdnum's own walk of its list (the tests compare the two)."""
-    return any("county" in properties for _part, properties in numdb.get("cn/loc").info(region))
-
-
 @cache
 def _region_set() -> frozenset[str]:
     return frozenset(known_regions())
