@@ -5,9 +5,12 @@ PDF, stored encrypted (the cards carry names and masked IDs)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Generator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from datetime import datetime
 from io import BytesIO
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -180,11 +183,15 @@ def _one_pdf(members: QuerySet[Enrollment], *, total: int, office: str, progress
     size = document_size(total, settings.CARD_RENDER_PROCESSES)
     writer = PdfWriter()
     done = 0
-    for document in cards_pdf_chunks(cards_for(members.iterator(chunk_size=1000)), office=office, chunk=size):
-        writer.append(BytesIO(document.pdf))
-        done = min(total, done + size)
-        progress.update(progress=int(95 * done / max(total, 1)))
-        pause_point("enrollment.cards")
+    # Closed here when drawing fails: left to the garbage collector, the member rows' server-side
+    # cursor would be closed later, in whatever transaction is open then, which it would abort.
+    # (Django's iterator is a generator; its stubs say only Iterator.)
+    with closing(cast("Generator[Enrollment]", members.iterator(chunk_size=1000))) as rows:
+        for document in cards_pdf_chunks(cards_for(rows), office=office, chunk=size):
+            writer.append(BytesIO(document.pdf))
+            done = min(total, done + size)
+            progress.update(progress=int(95 * done / max(total, 1)))
+            pause_point("enrollment.cards")
     buffer = BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
