@@ -95,7 +95,7 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
     before = {key: year_to_date(last_year, key) for key in ("people", "premium", "claims", "paid")}
     loss_now = ratio(now["paid"], now["premium"])
     loss_before = ratio(before["paid"], before["premium"])
-    figures, _snapshot = overview_figures_get(node=node, month=window.month)
+    figures, snapshot = overview_figures_get(node=node, month=window.month)
     warnings = held_back(node=node, today=today)
     outstanding = sum((Decimal(w["outstanding"]) for w in warnings), ZERO)
     flagged, codes = _risk_flags(node)
@@ -150,7 +150,10 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
             }
             for row in figures["totals"]
         ],
-        "turnaround": turnaround(node=node, window=window),
+        # A rolled-up month's as its roll-up found it (kept with the snapshot), as its other figures.
+        "turnaround": snapshot.turnaround
+        if snapshot is not None and snapshot.turnaround is not None
+        else turnaround(node=node, window=window),
         "remittances": warnings,
         "risk_flags": [{"code": code, "claims": count} for code, count in codes.most_common()],
     }

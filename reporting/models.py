@@ -66,6 +66,11 @@ class Snapshot(TenantOwned):
     reason = models.CharField(_("reason for the correction"), max_length=300, blank=True)
     computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
     created_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # How fast the month's claims were paid (reporting.turnaround) as it stood at the roll-up of a
+    # monthly snapshot: the leaders' dashboard of a rolled-up month shows it as submitted instead of
+    # reading the month's paid claims again. Not part of `figures` nor of their checksum; None for
+    # the quarterly kind and for snapshots stored before it was kept (their dashboard counts).
+    turnaround = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("snapshot")

@@ -29,9 +29,11 @@ from mutualaid import dates
 from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, OrgKind, User
 from reporting import running
+from reporting.figures import Window
 from reporting.models import Snapshot, SnapshotKind, Target
 from reporting.overview import overview
 from reporting.selectors import snapshot_submission_list
+from reporting.turnaround import turnaround
 
 # Bumped whenever what a snapshot contains or how a figure is computed changes, so that a
 # snapshot says which rules made it.
@@ -137,6 +139,7 @@ def snapshot_rollup(
         period_start=start,
         revision=latest.revision + 1 if latest else 1,
         figures=figures,
+        turnaround=turnaround(node=office, window=Window(start)) if kind == SnapshotKind.MONTHLY else None,
         rules_version=RULES_VERSION,
         checksum=digest,
         reason=reason.strip()[:300],
