@@ -27,7 +27,8 @@ import pghistory
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import UserManager
 from django.db import models
-from django_scopes import ScopedManager, scope, scopes_disabled
+from django.db.models import Q
+from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
 from django_scopes.exceptions import ScopeError
 
 SCOPE = "org"
@@ -41,7 +42,16 @@ class Node(Protocol):
     path: str
 
 
-__all__ = ["NodeManager", "ScopeError", "TenantManager", "TenantOwned", "current_org_path", "org_scope", "unscoped"]
+__all__ = [
+    "NodeManager",
+    "ScopeError",
+    "TenantManager",
+    "TenantOwned",
+    "current_org_path",
+    "org_scope",
+    "subtree",
+    "unscoped",
+]
 
 
 def _scoped_manager_class(path_field: str, base: type[models.Manager[Any]]) -> type[models.Manager[Any]]:
@@ -106,10 +116,19 @@ def unscoped() -> Iterator[None]:
         yield
 
 
+def subtree(node: Node, field: str = "org_path") -> Q:
+    """The filter of a tenant-owned query to `node`'s subtree. The scoped manager already holds
+    such a query to the active scope's subtree: for the scope's own office the same prefix test
+    again on every row is left out (a province's roll-up reads its 5,000,000 enrollments, and the
+    second test cost a sixth of that). Any other node, or no active scope, gets the filter."""
+    active = get_scope()
+    if active.get("_enabled") and active.get(SCOPE) == node.path:
+        return Q()
+    return Q(**{f"{field}__startswith": node.path})
+
+
 def current_org_path() -> str:
     """The active scope's path; raises when there is none (cache keys must carry it)."""
-    from django_scopes import get_scope
-
     path = get_scope().get(SCOPE)
     if not path:
         raise ScopeError("No organisation scope is active.")

@@ -150,13 +150,18 @@ def _dashboard(node: Organisation, window: Window, today: date) -> dict[str, Any
             }
             for row in figures["totals"]
         ],
-        # A rolled-up month's as its roll-up found it (kept with the snapshot), as its other figures.
-        "turnaround": snapshot.turnaround
-        if snapshot is not None and snapshot.turnaround is not None
-        else turnaround(node=node, window=window),
+        "turnaround": _turnaround(node, window, snapshot),
         "remittances": warnings,
         "risk_flags": [{"code": code, "claims": count} for code, count in codes.most_common()],
     }
+
+
+def _turnaround(node: Organisation, window: Window, snapshot: Snapshot | None) -> dict[str, Any]:
+    """How fast the month's claims were paid: a rolled-up month's as its roll-up found it (kept
+    with the snapshot, as its other figures), otherwise counted from the month's paid claims."""
+    if snapshot is not None and snapshot.turnaround is not None:
+        return dict(snapshot.turnaround)
+    return turnaround(node=node, window=window)
 
 
 def _compare(now: dict[str, Any], before: dict[str, Any], key: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pghistory.models import Event
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.roles import Role
 from mutualaid.services import org_create, user_create
-from mutualaid.tenancy import ScopeError, org_scope, unscoped
+from mutualaid.tenancy import ScopeError, org_scope, subtree, unscoped
 from tests.conftest import Tree
 
 OUR_APPS = ["mutualaid", "enrollment", "claims", "finance", "reporting"]
@@ -56,6 +56,29 @@ def test_a_city_sees_its_subtree_only(tree: Tree) -> None:
         usernames = set(User.objects.values_list("username", flat=True))
     assert codes == {tree.a.city.code, tree.a.county.code, tree.a.unit.code}
     assert usernames == {tree.a.office_user.username, tree.a.county_agent.username, tree.a.unit_agent.username}
+
+
+def test_subtree_leaves_out_only_the_prefix_test_the_scope_already_makes(tree: Tree) -> None:
+    """`subtree(node)` gives the same rows as a prefix filter on the node's path; only for the
+    scope's own office is the filter left to the scoped manager (one prefix test, not two)."""
+    city, county = tree.a.city, tree.a.county
+    expected = {city.pk, county.pk, tree.a.unit.pk}
+
+    def read(node: Organisation) -> tuple[set[int], str]:
+        rows = Organisation.objects.filter(subtree(node, "path"))
+        return set(rows.values_list("pk", flat=True)), str(rows.query)
+
+    with org_scope(city):
+        found, sql = read(city)
+        assert found == expected and sql.count("LIKE") == 1
+        found, sql = read(county)
+        assert found == {county.pk, tree.a.unit.pk} and sql.count("LIKE") == 2
+    with org_scope(tree.province):  # the province's scope reads the city's subtree, not its own
+        found, sql = read(city)
+        assert found == expected and sql.count("LIKE") == 2
+    with org_scope(city), unscoped():  # no scope holds the query: the filter is all there is
+        found, sql = read(city)
+        assert found == expected and sql.count("LIKE") == 1
 
 
 def test_descendants_never_see_ancestors(tree: Tree) -> None:
