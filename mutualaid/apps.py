@@ -19,6 +19,9 @@ class MutualaidConfig(AppConfig):
         from mutualaid.retention import register_rules
 
         register_rules(*notice_retention.RULES)
+        from mutualaid import tablesignature
+
+        tablesignature.install()  # list pages and downloads: one signature per render method, not per cell
 
     def _guard_the_database(self) -> None:
         """The audit and ledger tables' triggers are (re)installed after every migrate; importing
