@@ -19,6 +19,9 @@ class MutualaidConfig(AppConfig):
         from mutualaid.retention import register_rules
 
         register_rules(*notice_retention.RULES)
+        from mutualaid.listing import remember_table_signatures
+
+        remember_table_signatures()
 
     def _guard_the_database(self) -> None:
         """The audit and ledger tables' triggers are (re)installed after every migrate; importing
