@@ -304,6 +304,8 @@ class ListPage(StaffView):
     # The order of a list past its cap: the newest first, on an index.
     capped_order: ClassVar[tuple[str, ...]] = ("-pk",)
     capped = False
+    # The rows `filtered()` gave the table drawn (all pages), once it is drawn.
+    filtered_rows: QuerySet[Any] | None = None
 
     def queryset(self) -> QuerySet[Any]:
         raise NotImplementedError
@@ -359,6 +361,7 @@ class ListPage(StaffView):
 
     def table(self, *, paged: bool) -> tuple[ListTable, ListFilter | None]:
         rows, filterset = self.filtered()
+        self.filtered_rows = rows  # for a page that also sums them: not built and filtered twice
         known: int | None = None
         if self.count_cap is not None:
             # One pass that stops at the cap: no count of millions, and no second pass to sort a
