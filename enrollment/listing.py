@@ -2,7 +2,7 @@
 
 A unit's rows belong to the plans of the offices above it, which lie outside its scope: the
 choices are the plans and periods offered to the caller's node and those of its own tree
-(`period_list_relevant`), but only those that are relevant to the caller: a period of an active
+(`period_ids_relevant`), but only those that are relevant to the caller: a period of an active
 plan, or one the caller's tree holds policies in (and with them members, claims, remittances and
 receipts). A plan no longer offered that the tree never joined (a region's example, a closed plan
 of another city under the province) is not offered as a filter that could only find nothing. Every
@@ -25,22 +25,22 @@ from enrollment.models import Period, Plan
 from mutualaid.requests import request_office
 
 
-def _periods(request: HttpRequest) -> list[Period]:
+def _period_ids(request: HttpRequest) -> set[tuple[int, int]]:
     """Read once per request: the plan and the period filter of a page both start from them."""
-    cached: list[Period] | None = getattr(request, "_list_periods", None)
+    cached: set[tuple[int, int]] | None = getattr(request, "_list_period_ids", None)
     if cached is None:
-        cached = selectors.period_list_relevant(org=request_office(request))
-        request._list_periods = cached  # type: ignore[attr-defined]
+        cached = selectors.period_ids_relevant(org=request_office(request))
+        request._list_period_ids = cached  # type: ignore[attr-defined]
     return cached
 
 
 def plan_choices(request: HttpRequest) -> QuerySet[Plan]:
-    ids = {period.plan_id for period in _periods(request)}
+    ids = {plan_id for _period_id, plan_id in _period_ids(request)}
     return Plan.objects.with_scopes_disabled().filter(pk__in=ids).order_by("name")  # the ids come from the scope
 
 
 def period_choices(request: HttpRequest) -> QuerySet[Period]:
-    ids = {period.pk for period in _periods(request)}
+    ids = {period_id for period_id, _plan_id in _period_ids(request)}
     return (
         Period.objects.with_scopes_disabled()  # the ids come from the scope (see above)
         .filter(pk__in=ids)

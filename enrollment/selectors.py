@@ -125,19 +125,19 @@ def period_list_uploadable(*, org: Organisation) -> list[Period]:
     return periods_held_first(list(merged.values()))
 
 
-def period_list_relevant(*, org: Organisation) -> list[Period]:
-    """The periods a list page's plan and period filters offer (enrollment/listing.py): those of
-    the plans of the node's own offices and of its tree that are active, or that the tree holds
-    policies in (a plan no longer offered keeps its members, claims and remittances to find; one
-    nobody in the tree joined has none). Two queries."""
+def period_ids_relevant(*, org: Organisation) -> set[tuple[int, int]]:
+    """The periods a list page's plan and period filters offer (enrollment/listing.py), as (period
+    id, plan id): those of the plans of the node's own offices and of its tree that are active, or
+    that the tree holds policies in (a plan no longer offered keeps its members, claims and
+    remittances to find; one nobody in the tree joined has none). Two queries of two columns each:
+    the filters read the plans and periods they show by these ids, and every list page asks."""
     relevant = Q(plan__is_active=True) | Q(held=True)
     with unscoped():  # the plans of the offices above the node; the policies read are its tree's, by path
         above = Period.objects.filter(plan__org_id__in=org.ancestor_ids()).annotate(held=_held(org))
-        above_rows = list(above.filter(relevant).select_related("plan"))
+        found = set(above.filter(relevant).values_list("pk", "plan_id"))
     # in scope: the periods of the node's subtree
-    below = list(Period.objects.annotate(held=_held(org)).filter(relevant).select_related("plan"))
-    merged = {p.pk: p for p in [*above_rows, *below]}
-    return periods_held_first(list(merged.values()))
+    below = Period.objects.annotate(held=_held(org)).filter(relevant)
+    return found | set(below.values_list("pk", "plan_id"))
 
 
 def period_get_offered(*, unit: Organisation, period_id: int) -> Period:

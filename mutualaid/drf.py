@@ -32,6 +32,16 @@ class ScopedTokenAuthentication(TokenAuthentication):
                 setattr(result[0], BY_TOKEN_WITHOUT_SECOND_FACTOR, True)
         return result
 
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        """The token with its user and the user's node in one query (the scope is the node's
+        subtree: one query less on every call); a token DRF refuses is refused by DRF, in its words."""
+        from rest_framework.authtoken.models import Token  # not while DRF loads this module
+
+        token = Token.objects.select_related("user__org").filter(key=key).first()
+        if token is None or not token.user.is_active:
+            return super().authenticate_credentials(key)
+        return (token.user, token)
+
 
 class BoundedLimitOffsetPagination(LimitOffsetPagination):
     """`?limit=` up to a thousand rows: an unbounded limit lets one request read a whole table, and

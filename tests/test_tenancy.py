@@ -141,8 +141,8 @@ PINNED_UNSCOPED = {
     "enrollment/listing.py::period_choices": 1,  # a list filter's periods, by ids read in scope
     "enrollment/listing.py::plan_choices": 1,  # a list filter's plans, by ids read in scope
     "enrollment/selectors.py::period_get_offered": 1,  # a period run by the office above
+    "enrollment/selectors.py::period_ids_relevant": 1,  # a list filter's periods of the plans run above
     "enrollment/selectors.py::period_list_offered": 1,  # periods run by the offices above
-    "enrollment/selectors.py::period_list_relevant": 1,  # a list filter's periods of the plans run above
     "enrollment/selectors.py::period_subsidy_list": 1,  # a period's union level subsidies, kept by its office
     "enrollment/selectors.py::period_subsidy_texts": 1,  # the union level subsidies of the periods offered
     "enrollment/selectors.py::plan_list_exclusive": 1,  # plans of the offices above that exclude each other
