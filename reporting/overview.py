@@ -85,19 +85,15 @@ def overview(*, node: Organisation, month: date, from_rows: bool | None = None) 
     }
 
 
-CALLBACK_KEYS = (*CallbackOutcome.values, "none")
-
-
 def _callbacks(claims: list[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
     """The phone callbacks (回访) of the claims paid under the node in the month and in the year so
     far, by outcome ("none": paid and not called yet), added up from the claims' groups (the full
     recomputation; the pages read `running.callback_counts`)."""
+    in_year = [row for row in claims if row["in_year"]]
     found: dict[str, dict[str, int]] = {}
-    for span in ("month", "year"):
-        rows = [row for row in claims if row["in_year"]]
-        counts = {outcome: sum(row[f"{span}_{outcome}"] for row in rows) for outcome in CallbackOutcome.values}
-        paid = sum(row["claims"] if span == "year" else row["month_claims"] for row in rows)
-        found[span] = {**counts, "none": paid - sum(counts.values())}
+    for span, paid_key in (("month", "month_claims"), ("year", "claims")):
+        counts = {outcome: sum(row[f"{span}_{outcome}"] for row in in_year) for outcome in CallbackOutcome.values}
+        found[span] = {**counts, "none": sum(row[paid_key] for row in in_year) - sum(counts.values())}
     return found
 
 

@@ -28,6 +28,7 @@ from enrollment.models import Plan
 from mutualaid import dates
 from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, OrgKind, User
+from mutualaid.tenancy import subtree
 from reporting import running
 from reporting.figures import Window
 from reporting.models import Snapshot, SnapshotKind, Target
@@ -57,9 +58,7 @@ def quarterly_claims(*, node: Organisation, quarter: date) -> dict[str, Any]:
     """The quarterly claims summary (季度赔付汇总): claims paid in the quarter by plan."""
     end = date(quarter.year + (quarter.month > 9), (quarter.month + 2) % 12 + 1, 1)
     rows = (
-        Claim.objects.filter(
-            org_path__startswith=node.path, status=ClaimStatus.PAID, paid_on__gte=quarter, paid_on__lt=end
-        )
+        Claim.objects.filter(subtree(node), status=ClaimStatus.PAID, paid_on__gte=quarter, paid_on__lt=end)
         .values("period__plan_id", "period__plan__name")
         .annotate(claims=Count("pk"), paid=Sum("payout"), self_paid=Sum("self_paid"))
         .order_by("period__plan_id")

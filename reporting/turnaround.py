@@ -21,7 +21,7 @@ from django.db.models import Count
 from claims.models import Claim, ClaimSettings, ClaimStatus, OfficeDay
 from claims.workdays import WorkdayCalendar
 from mutualaid.models import Organisation
-from mutualaid.tenancy import unscoped
+from mutualaid.tenancy import subtree, unscoped
 from reporting.figures import Window, ratio
 
 NINETIETH = Decimal("0.9")
@@ -90,7 +90,7 @@ def _paid_claims(node: Organisation, window: Window) -> list[tuple[int, date, da
     covering index alone, joined to nothing: a few milliseconds at a province."""
     return list(
         Claim.objects.filter(
-            org_path__startswith=node.path,
+            subtree(node),
             status=ClaimStatus.PAID,
             paid_on__gte=window.month,
             paid_on__lt=window.end,
