@@ -54,6 +54,9 @@ PAGE_SIZE = 50
 SEARCHES = "list_searches"  # the session's key: {token: [path, text]}, the last KEPT_SEARCHES
 KEPT_SEARCHES = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The most rows one download holds: a province's year of claims (300,000 rows) would hold a web
+# process for minutes and most of a gigabyte; past this the page asks for a filter first.
+DOWNLOAD_CAP = 50_000
 
 # --- Columns: what a cell shows on the page, and what it holds in the workbook ------------------
 
@@ -279,6 +282,10 @@ class ListPage(StaffView):
     # The order of a list past its cap: the newest first, on an index.
     capped_order: ClassVar[tuple[str, ...]] = ("-pk",)
     capped = False
+    # The most rows its download holds (see DOWNLOAD_CAP); set lower where a row costs more.
+    download_cap: ClassVar[int] = DOWNLOAD_CAP
+    # Whether the rows found are more than one download holds, once the table is drawn.
+    too_many_to_download = False
     # The rows `filtered()` gave the table drawn (all pages), once it is drawn.
     filtered_rows: QuerySet[Any] | None = None
 
@@ -364,7 +371,10 @@ class ListPage(StaffView):
                 table.paginate(page=table.paginator.num_pages, per_page=self.page_size, **paginator)
             self.prepare([row.record for row in table.page.object_list])
         elif not self.capped:  # past the cap there is no download: nothing to prepare
-            self.prepare(list(table.data))
+            # Counted up to one past the download's cap, before a row is read.
+            self.too_many_to_download = rows.order_by()[: self.download_cap + 1].count() > self.download_cap
+            if not self.too_many_to_download:
+                self.prepare(list(table.data))
         return table, filterset
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -398,6 +408,7 @@ class ListPage(StaffView):
             total=table.paginator.count,
             capped=self.capped,
             count_cap=self.count_cap,
+            download_cap=self.download_cap,
             export_query=query.urlencode(),
             here_query=here,
             search=search,
@@ -410,8 +421,9 @@ class ListPage(StaffView):
 
     def export(self) -> HttpResponse:
         table, _filterset = self.table(paged=False)
-        if self.capped:
-            message = _too_many_to_download(self.count_cap or 0)
+        if self.capped or self.too_many_to_download:
+            cap = self.count_cap if self.capped else self.download_cap
+            message = _too_many_to_download(cap or 0)
             return HttpResponseBadRequest(render_to_string("400_query.html", {"message": message}))
         data = table_workbook(table, title=force_str(self.export_name))
         name = file_name(self.export_name, f"{dates.business_today():%Y%m%d}", suffix="xlsx")

@@ -250,6 +250,30 @@ def test_claims_filter_by_status_plan_period_and_date_range(walk: Tree, db: None
     assert numbers(registered_min="not a date") == []
 
 
+def test_a_list_longer_than_one_download_holds_asks_for_a_filter_and_reads_no_row(
+    walk: Tree, db: None, monkeypatch: pytest.MonkeyPatch, django_assert_max_num_queries: Any
+) -> None:
+    """A province's year of claims is not written into one workbook inside a request: past the
+    download's cap the page offers no download and says what to do, the download answers 400 with
+    the same in Chinese and reads no row, and a filter that brings the list under the cap downloads."""
+    from claims.views.claim import ClaimListView
+
+    client = _client(walk.a.office_user)
+    url = reverse("claims:claim_list")
+    total = len(_book(client.get(url, {"export": "xlsx"}))) - 1
+    assert total >= 2
+    monkeypatch.setattr(ClaimListView, "download_cap", total - 1)
+    page = client.get(url).content.decode()
+    assert 'data-testid="list-export"' not in page and 'data-testid="list-too-many"' in page
+    assert f"最多 {total - 1} 行" in page
+    with django_assert_max_num_queries(12) as captured:
+        refused = client.get(url, {"export": "xlsx"})
+    assert refused.status_code == 400 and f"超过 {total - 1} 条" in refused.content.decode()
+    assert not any("claims_claim" in q["sql"] and "LIMIT" not in q["sql"] for q in captured.captured_queries)
+    narrowed = _book(client.get(url, {"status": "paid", "export": "xlsx"}))
+    assert [row[0] for row in narrowed[1:]] == [walk.a.claim.number]
+
+
 def test_a_unit_agent_s_lists_hold_only_their_unit(walk: Tree, db: None) -> None:
     client = _client(walk.a.unit_agent)
     for name in ("enrollment:list_list", "enrollment:policy_list", "claims:claim_list"):
