@@ -30,7 +30,7 @@ from enrollment.models import (
     SubsidyShare,
 )
 from enrollment.rules import PremiumSplit, premium_split, subsidy_for
-from mutualaid import idcheck, pii
+from mutualaid import idcheck, pii, planner
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.numbers import money_text
 from mutualaid.roles import roles_holding
@@ -256,6 +256,19 @@ def _name_contains(qs: QuerySet[Enrollment], text: str) -> QuerySet[Enrollment]:
     if len(text) >= TRIGRAM:
         return qs.filter(name__contains=text)
     return qs.alias(found_at=StrIndex("name", Value(text))).filter(found_at__gt=0)
+
+
+def member_keys(keys: QuerySet[Enrollment, int], *, text: str) -> list[int]:
+    """The keys the member search's count pass reads (`keys`, ending in its cap), `text` being the
+    search. A part of a name too short for the trigram index is matched by `strpos`, whose matches
+    PostgreSQL cannot estimate: it expects a third of the members to match, the pass to stop at the
+    cap early and so reads alone; where a rare part matches few or none it reads every member on one
+    core (0.9-1.0 s at a province of 5,000,000). Read with its parallel workers: 0.57-0.71 s
+    (README, "Speed"); a common part still stops at the cap at once."""
+    if not 0 < len(text.strip()) < TRIGRAM:  # no search, an indexed part or an ID number
+        return list(keys)
+    with planner.parallel_reads(keys.db):
+        return list(keys)
 
 
 def member_with_phone_tail(qs: QuerySet[Enrollment], *, digits: str) -> QuerySet[Enrollment]:

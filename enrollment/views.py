@@ -462,6 +462,9 @@ class MemberSearchView(ListPage):
     def searched(self, rows: QuerySet[Any], text: str) -> QuerySet[Any]:
         return selectors.member_find(rows, text=text)
 
+    def found_keys(self, keys: QuerySet[Any]) -> list[Any]:
+        return selectors.member_keys(keys, text=self.search_text())
+
     def prepare(self, records: list[Any]) -> None:
         for member in records:
             # Shown masked, as on the member's page; Enrollment declares no such field.

@@ -298,6 +298,10 @@ class ListPage(StaffView):
     def prepare(self, records: list[Any]) -> None:
         """Figures of the shown rows that take one query for all of them (set on each record)."""
 
+    def found_keys(self, keys: QuerySet[Any]) -> list[Any]:
+        """The keys of the rows within the count cap (and one past it), read by the count's pass."""
+        return list(keys)
+
     def within_cap(self, rows: QuerySet[Any], found: list[Any]) -> QuerySet[Any]:
         """The rows of a list that the count found within its cap: those found, by their keys (the
         page then sorts a few thousand rows, not a search without an index again). A list whose
@@ -348,7 +352,7 @@ class ListPage(StaffView):
         if self.count_cap is not None:
             # One pass that stops at the cap: no count of millions, and no second pass to sort a
             # few thousand found without an index (a part of a name); the page then reads those.
-            found = list(rows.order_by().values_list("pk", flat=True)[: self.count_cap + 1])
+            found = self.found_keys(rows.order_by().values_list("pk", flat=True)[: self.count_cap + 1])
             known = len(found)
             self.capped = known > self.count_cap
             # Past the cap the newest first, through the primary key's index; else what was found.

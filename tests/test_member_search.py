@@ -64,6 +64,58 @@ def test_a_part_of_a_name_too_short_for_the_trigram_index_finds_the_same_members
     assert a.members[1]["name"] in _rows(page) and a.members[0]["name"] not in _rows(page)
 
 
+def test_a_short_part_of_a_name_is_counted_with_parallel_reads_and_finds_the_same_members(
+    tree_with_members: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count of a part too short for the trigram index is read with PostgreSQL's parallel
+    workers (a rare part otherwise reads a province on one core); an indexed part, an ID number or
+    no search at all is read as before. Either way the page finds the same members."""
+    from mutualaid import planner
+
+    used: list[str] = []
+    real = planner.parallel_reads
+
+    def spy(using: str = "default") -> object:
+        used.append(using)
+        return real(using)
+
+    monkeypatch.setattr(planner, "parallel_reads", spy)
+    a = tree_with_members.a
+    client = _login(a.office_user)
+    short = _rows(client.post(URL, {"q": "员1"}).content.decode())
+    assert used == ["default"]
+    assert a.members[1]["name"] in short and a.members[0]["name"] not in short
+    for text in ("会员1", a.members[0]["id_number"], ""):
+        client.post(URL, {"q": text})
+    client.get(URL)
+    assert used == ["default"]
+
+
+def test_parallel_reads_are_planned_inside_and_the_settings_are_back_after(db: None) -> None:
+    """Inside, the planner is told parallel workers cost nothing to start; after, the settings are
+    what they were, also inside a larger transaction and after a read that failed."""
+    from django.db import DatabaseError, connection, transaction
+
+    from mutualaid.planner import parallel_reads
+
+    def costs() -> tuple[str, str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('parallel_setup_cost'), current_setting('parallel_tuple_cost')")
+            found = cursor.fetchone()
+        return found[0], found[1]
+
+    before = costs()
+    assert before != ("0", "0")
+    with transaction.atomic():
+        with parallel_reads():
+            assert costs() == ("0", "0")
+        assert costs() == before
+        with pytest.raises(DatabaseError), parallel_reads(), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+        assert costs() == before
+    assert costs() == before
+
+
 def test_a_full_id_number_finds_the_member_and_is_not_put_in_the_address(tree_with_members: Tree) -> None:
     a = tree_with_members.a
     response = _login(a.office_user).post(URL, {"q": a.members[0]["id_number"]})
