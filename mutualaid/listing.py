@@ -26,10 +26,10 @@ typed is a text cell, money and counts are numbers in the product's format, date
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing
 from itertools import islice
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import django_filters
 import django_tables2 as tables
@@ -509,7 +509,7 @@ def _chunks(data: QuerySet[Any] | Sequence[Any]) -> Iterator[list[Any]]:
         for start in range(0, len(data), DOWNLOAD_CHUNK):
             yield list(data[start : start + DOWNLOAD_CHUNK])
         return
-    with closing(data.iterator(chunk_size=DOWNLOAD_CHUNK)) as records:
+    with closing(cast("Generator[Any]", data.iterator(chunk_size=DOWNLOAD_CHUNK))) as records:
         while chunk := list(islice(records, DOWNLOAD_CHUNK)):
             yield chunk
 
