@@ -39,6 +39,12 @@ def cards_for(enrollments: Iterable[Enrollment]) -> Iterator[Card]:
         )
 
 
+# The most members whose cards a policy's page draws while the person waits: drawn in the request
+# on one core, a policy of 500 took 4-8 s (the bench's province); a larger unit's cards are printed
+# by a card job (enrollment/services/cards.py), both cores, with its progress on the jobs page.
+CARDS_IN_PAGE = 300
+
+
 def policy_cards_pdf(policy: Policy) -> bytes:
     """The cards of the policy's active members, signed by the office that issued it."""
     members = (

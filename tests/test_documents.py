@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -71,6 +72,40 @@ def test_an_office_prints_all_its_cards_in_one_background_job(  # type: ignore[n
     assert (job.status, job.card_count, job.progress) == (JobStatus.DONE, 10, 100)
     download = client.get(reverse("enrollment:card_job", kwargs={"job_pk": job.pk}) + "?download=1")
     assert "职工0" in pdf_text(download.content)
+
+
+def test_a_large_policy_s_cards_are_printed_as_a_job_from_its_page(  # type: ignore[no-untyped-def]
+    tree: Tree, policy, django_capture_on_commit_callbacks, settings, monkeypatch
+) -> None:
+    """Past CARDS_IN_PAGE members a policy's page does not draw its cards while the person waits:
+    its button starts a card job of the unit and period (the policy's members, no more), the old
+    address answers 400 in Chinese saying what to do, and a small policy keeps its direct link."""
+    from enrollment import documents
+
+    settings.CARD_RENDER_PROCESSES = 1
+    client = Client()
+    client.force_login(tree.a.office_user)
+    page_url = reverse("enrollment:policy_detail", kwargs={"policy_pk": policy.pk})
+    assert 'data-testid="cards-link"' in client.get(page_url).content.decode()
+    monkeypatch.setattr(documents, "CARDS_IN_PAGE", 9)
+    page = client.get(page_url).content.decode()
+    assert 'data-testid="cards-link"' not in page and 'data-testid="cards-job"' in page
+    form = page.split('data-testid="cards-job"', 1)[0].rsplit("<form", 1)[1]
+    fields = dict(re.findall(r'name="(period|unit)" value="(\d+)"', form))
+    assert fields == {"period": str(policy.period_id), "unit": str(policy.org_id)}
+    refused = _get(tree, policy, "cards.pdf")
+    assert refused.status_code == 400 and "作为任务打印" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("enrollment:card_jobs"), fields)
+    assert started.status_code == 302
+    with org_scope(tree.a.city):
+        job = CardPrintJob.objects.get()
+    assert (job.unit_id, job.period_id, job.status, job.card_count) == (
+        policy.org_id,
+        policy.period_id,
+        JobStatus.DONE,
+        10,
+    )
 
 
 def test_a_print_job_runs_once_even_if_the_task_is_delivered_twice(tree: Tree, policy) -> None:  # type: ignore[no-untyped-def]
