@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import approval_views, card_views, notice_views, subsidy_views, views
+from enrollment import approval_views, card_views, document_views, notice_views, subsidy_views, views
 
 app_name = "enrollment"
 
@@ -24,7 +24,7 @@ urlpatterns = [
     path("policies/<int:policy_pk>/renew/", views.RenewalView.as_view(), name="renewal"),
     path(
         "policies/<int:policy_pk>/<str:document>",
-        views.PolicyDocumentView.as_view(),
+        document_views.PolicyDocumentView.as_view(),
         name="policy_document",
     ),
     path("renewal-notices/", notice_views.RenewalNoticesView.as_view(), name="renewal_notices"),

@@ -11,9 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -44,7 +43,6 @@ from mutualaid import pii
 from mutualaid.badinput import whole_number, whole_numbers
 from mutualaid.downloads import attachment, file_name
 from mutualaid.listing import ListPage
-from mutualaid.numbers import count_text
 from mutualaid.panels import render_panels
 from mutualaid.requests import request_office, request_user
 from mutualaid.reveal import confirmation_needed
@@ -473,49 +471,6 @@ class MemberSearchView(ListPage):
             # Shown masked, as on the member's page; Enrollment declares no such field.
             phone = pii.decrypt(member.phone_cipher) if member.phone_cipher else ""
             member.phone_masked = pii.mask_phone(phone) if phone else ""
-
-
-class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """The policy's printed documents: cards, application form, member list (PDF or xlsx)."""
-
-    permission_required = "enrollment.view"
-    raise_exception = True
-
-    def get(self, request: HttpRequest, policy_pk: int, document: str) -> HttpResponse:
-        policy = _get(Policy, policy_pk, _("No such policy in your office's tree."))
-        if document == "cards.pdf":
-            if policy.member_count > documents.CARDS_IN_PAGE:
-                return HttpResponseBadRequest(render_to_string("400_query.html", {"message": _cards_as_job(policy)}))
-            data = documents.policy_cards_pdf(policy)
-            return _download(data, "application/pdf", file_name(_("member cards"), policy.number, suffix="pdf"))
-        if document == "application.pdf":
-            data = documents.application_form_pdf(policy)
-            return _download(data, "application/pdf", file_name(_("application form"), policy.number, suffix="pdf"))
-        if document == "members.pdf":
-            data = documents.member_list_pdf(policy)
-            return _download(data, "application/pdf", file_name(_("member list"), policy.number, suffix="pdf"))
-        if document == "renewal.pdf":
-            from enrollment.notices import renewal_pdf
-
-            return _download(
-                renewal_pdf(policy=policy),
-                "application/pdf",
-                file_name(_("renewal notice"), policy.number, suffix="pdf"),
-            )
-        if document == "members.xlsx":
-            return _xlsx(documents.member_list_xlsx(policy), file_name(_("member list"), policy.number, suffix="xlsx"))
-        raise Http404
-
-
-def _cards_as_job(policy: Policy) -> str:
-    return _(
-        "Policy %(number)s has %(members)s members: their cards are printed as a job. Use the button "
-        "“Member cards (PDF)” on the policy's page, then follow the job under Card printing."
-    ) % {"number": policy.number, "members": count_text(policy.member_count)}
-
-
-def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
-    return attachment(data, content_type=content_type, name=filename)
 
 
 class MemberView(StaffView):
