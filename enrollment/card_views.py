@@ -28,6 +28,8 @@ from mutualaid.models import Organisation, OrgKind
 from mutualaid.requests import request_office, request_user
 
 RUNNING = {JobStatus.QUEUED, JobStatus.RUNNING}
+# The most units the page's select lists; past it the page says where a unit's cards are printed.
+UNITS_LISTED = 2_000
 
 
 def _job_state(job: CardPrintJob) -> dict[str, Any]:
@@ -58,10 +60,13 @@ class CardJobView(ListPage):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         org = self.request.user.org
+        # One past the most a select lists: a province's ten thousand units are not a list to scroll.
+        units = list(Organisation.objects.filter(kind=OrgKind.UNIT).order_by("path")[: UNITS_LISTED + 1])
         endorsement = self._endorsement(self.request.GET.get("endorsement"))
         context.update(
             periods=selectors.period_list_held(org=org) if org else [],
-            units=Organisation.objects.filter(kind=OrgKind.UNIT).order_by("path")[:2000],
+            units=units[:UNITS_LISTED],
+            units_beyond=len(units) > UNITS_LISTED,
             busy=self.queryset().filter(status__in=RUNNING).exists(),
             endorsement=endorsement,
             chosen=self.request.POST if self.request.method == "POST" else {},

@@ -117,3 +117,21 @@ def test_a_print_job_runs_once_even_if_the_task_is_delivered_twice(tree: Tree, p
         name = first.file.name
         second = card_job_run(job=job)
     assert second.file.name == name and second.status == JobStatus.DONE
+
+
+def test_past_the_units_a_select_lists_the_card_page_says_where_another_unit_s_cards_are_printed(
+    tree: Tree,
+    policy,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from enrollment import card_views
+
+    client = Client()
+    client.force_login(tree.a.office_user)
+    url = reverse("enrollment:card_jobs")
+    page = client.get(url).content.decode()
+    assert f'value="{tree.a.unit.pk}"' in page and 'data-testid="units-beyond"' not in page
+    monkeypatch.setattr(card_views, "UNITS_LISTED", 0)
+    page = client.get(url).content.decode()
+    assert f'value="{tree.a.unit.pk}"' not in page and 'data-testid="units-beyond"' in page
+    assert "保障卡（PDF）" in page
