@@ -31,24 +31,32 @@ class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):
             if policy.member_count > documents.CARDS_IN_PAGE:
                 return HttpResponseBadRequest(render_to_string("400_query.html", {"message": _cards_as_job(policy)}))
             data = documents.policy_cards_pdf(policy)
-            return _download(data, "application/pdf", file_name(_("member cards"), policy.number, suffix="pdf"))
+            return attachment(
+                data, content_type="application/pdf", name=file_name(_("member cards"), policy.number, suffix="pdf")
+            )
         if document == "application.pdf":
             data = documents.application_form_pdf(policy)
-            return _download(data, "application/pdf", file_name(_("application form"), policy.number, suffix="pdf"))
+            return attachment(
+                data, content_type="application/pdf", name=file_name(_("application form"), policy.number, suffix="pdf")
+            )
         if document == "members.pdf":
             data = documents.member_list_pdf(policy)
-            return _download(data, "application/pdf", file_name(_("member list"), policy.number, suffix="pdf"))
+            return attachment(
+                data, content_type="application/pdf", name=file_name(_("member list"), policy.number, suffix="pdf")
+            )
         if document == "renewal.pdf":
             from enrollment.notices import renewal_pdf
 
-            return _download(
+            return attachment(
                 renewal_pdf(policy=policy),
-                "application/pdf",
-                file_name(_("renewal notice"), policy.number, suffix="pdf"),
+                content_type="application/pdf",
+                name=file_name(_("renewal notice"), policy.number, suffix="pdf"),
             )
         if document == "members.xlsx":
-            return _download(
-                documents.member_list_xlsx(policy), XLSX, file_name(_("member list"), policy.number, suffix="xlsx")
+            return attachment(
+                documents.member_list_xlsx(policy),
+                content_type=XLSX,
+                name=file_name(_("member list"), policy.number, suffix="xlsx"),
             )
         raise Http404
 
@@ -58,7 +66,3 @@ def _cards_as_job(policy: Policy) -> str:
         "Policy %(number)s has %(members)s members: their cards are printed as a job. Use the button "
         "“Member cards (PDF)” on the policy's page, then follow the job under Card printing."
     ) % {"number": policy.number, "members": count_text(policy.member_count)}
-
-
-def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
-    return attachment(data, content_type=content_type, name=filename)

@@ -378,8 +378,8 @@ class ListPage(StaffView):
                 table.paginate(page=table.paginator.num_pages, per_page=self.page_size, **paginator)
             self.prepare([row.record for row in table.page.object_list])
         elif not self.capped:  # past the cap there is no download
-            # Counted up to one past the download's cap, before a row is read.
-            # The rows are read and prepared a chunk at a time by the download (`table_workbook`).
+            # Counted up to one past the download's cap before a row is read; the download then
+            # reads and prepares its rows a chunk at a time (`table_workbook`).
             self.too_many_to_download = rows.order_by()[: self.download_cap + 1].count() > self.download_cap
         return table, filterset
 

@@ -8,11 +8,10 @@ transaction (a savepoint's release would otherwise keep them to its end).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.backends.utils import CursorWrapper
 
 # Costs that tell the planner a parallel scan is free to start and to hand rows over.
 PARALLEL_FREE = {"parallel_setup_cost": "0", "parallel_tuple_cost": "0"}
@@ -29,15 +28,16 @@ def parallel_reads(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     names = list(PARALLEL_FREE)
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         # What they were, read before they are set (a select list is computed left to right).
-        before = _set(cursor, PARALLEL_FREE, reading=True)
+        reads = ", ".join("current_setting(%s)" for _ in names)
+        cursor.execute(f"SELECT {reads}, {_set_sql(len(names))}", [*names, *_pairs(PARALLEL_FREE.items())])
+        before = cursor.fetchone()[: len(names)]
         yield
-        _set(cursor, dict(zip(names, before, strict=True)))
+        cursor.execute(f"SELECT {_set_sql(len(names))}", _pairs(zip(names, before, strict=True)))
 
 
-def _set(cursor: CursorWrapper, values: dict[str, str], *, reading: bool = False) -> tuple[str, ...]:
-    """`values` set for the transaction, in one query; with `reading`, what they were before."""
-    read = ["current_setting(%s)" for _ in values] if reading else []
-    params = list(values) if reading else []
-    params += [part for pair in values.items() for part in pair]
-    cursor.execute("SELECT " + ", ".join([*read, *("set_config(%s, %s, true)" for _ in values)]), params)
-    return tuple(cursor.fetchone()[: len(read)])
+def _set_sql(count: int) -> str:
+    return ", ".join("set_config(%s, %s, true)" for _ in range(count))
+
+
+def _pairs(pairs: Iterable[tuple[str, str]]) -> list[str]:
+    return [part for pair in pairs for part in pair]
