@@ -1,5 +1,6 @@
 """Card printing: start a background job for the office's tree, one unit, only the members new
-since the last print, or one endorsement; follow it while it runs; download one PDF."""
+since the last print, or one endorsement (or a large policy's member list, from its page);
+follow it while it runs; download one PDF."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from enrollment import selectors
-from enrollment.models import CardPrintJob, Endorsement, JobStatus
+from enrollment.models import CardPrintJob, Endorsement, JobStatus, PrintedDocument
 from enrollment.services import cards
 from enrollment.tables import CardJobFilter, CardJobTable
 from enrollment.tasks import print_cards
@@ -105,6 +106,7 @@ class CardJobView(ListPage):
                 unit=unit,
                 endorsement=self._endorsement(request.POST.get("endorsement")),
                 only_new=request.POST.get("only_new") == "1",
+                document=request.POST.get("document") or PrintedDocument.CARDS,
             )
         except ValidationError as error:
             return self._refused(request, " ".join(error.messages), 400)
@@ -114,7 +116,7 @@ class CardJobView(ListPage):
             transaction.on_commit(lambda: print_cards.delay(org_id=user.org_id, job_id=job.pk, actor_id=user.pk))
             messages.success(request, _("Printing started. You can leave this page; the file will be listed here."))
         else:
-            messages.info(request, _("These cards are being printed already: follow that job below."))
+            messages.info(request, _("This is being printed already: follow that job below."))
         return redirect("enrollment:card_jobs")
 
 
@@ -130,6 +132,12 @@ class CardJobProgressView(LoginRequiredMixin, PermissionRequiredMixin, View):
             raise Http404(_("No such print job in your office's tree."))
         if request.GET.get("download") and job.file:
             data = cards.card_job_file_read(job=job)
-            name = file_name(_("member cards"), job.pk, suffix="pdf")
-            return attachment(data, content_type="application/pdf", name=name)
+            return attachment(data, content_type="application/pdf", name=_download_name(job))
         return JsonResponse(_job_state(job))
+
+
+def _download_name(job: CardPrintJob) -> str:
+    if job.document == PrintedDocument.MEMBER_LIST:
+        policy = cards.card_job_policy(job)
+        return file_name(_("member list"), policy.number if policy else job.pk, suffix="pdf")
+    return file_name(_("member cards"), job.pk, suffix="pdf")

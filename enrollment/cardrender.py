@@ -12,7 +12,8 @@ ends. This module writes each document's HTML (Django's templates, in the job's 
 renderers, forked warm from a fork server that holds WeasyPrint and the fonts and nothing of
 Django (`enrollment/carddraw.py`, `enrollment/cardwarm.py`), draw it. The documents are joined
 with pypdf, never drawn twice (enrollment/services/cards.py). This module imports no model and
-nothing of the app.
+nothing of the app. A large policy's member list (一览表) is drawn by one such renderer too
+(`document_pdf`).
 """
 
 from __future__ import annotations
@@ -101,17 +102,7 @@ def cards_pdf_chunks(
         for batch in batches:
             yield carddraw.draw(cards_html(batch, office=office))
         return
-    context = multiprocessing.get_context("forkserver")
-    # Read when the server starts, once per process: the caller's main module (so that no renderer
-    # imports it again) and the warm-up.
-    context.set_forkserver_preload(["__main__", "enrollment.cardwarm"])
-    pool = ProcessPoolExecutor(
-        max_workers=processes,
-        mp_context=context,
-        max_tasks_per_child=1,
-        initializer=carddraw.renderer_setup,
-        initargs=(faults.passed_on(),),
-    )
+    pool = _renderers(processes)
     pending: deque[Future[Document]] = deque()
     try:
         for index, batch in enumerate(batches):
@@ -126,3 +117,31 @@ def cards_pdf_chunks(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def document_pdf(html: str) -> bytes:
+    """One long document (a large policy's member list) drawn in a renderer of its own, so that
+    WeasyPrint's memory for it is given back when the renderer ends; here with no renderers
+    (CARD_RENDER_PROCESSES 0)."""
+    if settings.CARD_RENDER_PROCESSES < 1:
+        return carddraw.draw(html).pdf
+    pool = _renderers(1)
+    try:
+        return pool.submit(carddraw.render, html, 0).result().pdf
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _renderers(processes: int) -> ProcessPoolExecutor:
+    """`processes` renderers, each forked warm for one document and ending with it."""
+    context = multiprocessing.get_context("forkserver")
+    # Read when the server starts, once per process: the caller's main module (so that no renderer
+    # imports it again) and the warm-up.
+    context.set_forkserver_preload(["__main__", "enrollment.cardwarm"])
+    return ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=context,
+        max_tasks_per_child=1,
+        initializer=carddraw.renderer_setup,
+        initargs=(faults.passed_on(),),
+    )

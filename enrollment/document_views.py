@@ -1,6 +1,6 @@
 """A policy's printed documents: its member cards (a small policy's, drawn while the person waits;
 a larger one's are a card job, enrollment/card_views.py), its application form (投保单), its member
-list (一览表) as PDF or xlsx, and its renewal notice."""
+list (一览表) as PDF (a large policy's as a print job too) or xlsx, and its renewal notice."""
 
 from __future__ import annotations
 
@@ -40,6 +40,9 @@ class PolicyDocumentView(LoginRequiredMixin, PermissionRequiredMixin, View):
                 data, content_type="application/pdf", name=file_name(_("application form"), policy.number, suffix="pdf")
             )
         if document == "members.pdf":
+            if policy.member_count > documents.MEMBER_LIST_IN_PAGE:
+                message = _member_list_as_job(policy)
+                return HttpResponseBadRequest(render_to_string("400_query.html", {"message": message}))
             data = documents.member_list_pdf(policy)
             return attachment(
                 data, content_type="application/pdf", name=file_name(_("member list"), policy.number, suffix="pdf")
@@ -65,4 +68,12 @@ def _cards_as_job(policy: Policy) -> str:
     return _(
         "Policy %(number)s has %(members)s members: their cards are printed as a job. Use the button "
         "“Member cards (PDF)” on the policy's page, then follow the job under Card printing."
+    ) % {"number": policy.number, "members": count_text(policy.member_count)}
+
+
+def _member_list_as_job(policy: Policy) -> str:
+    return _(
+        "Policy %(number)s has %(members)s members: its member list is printed as a job. Use the button "
+        "“Member list (PDF)” on the policy's page, then follow the job under Card printing; the "
+        "member list as xlsx downloads at once."
     ) % {"number": policy.number, "members": count_text(policy.member_count)}

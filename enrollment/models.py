@@ -512,56 +512,6 @@ class Enrollment(TenantOwned):
         return f"{self.name} {self.id_masked}"
 
 
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
-
-
-@pghistory.track(exclude=["progress"])
-class CardPrintJob(TenantOwned):
-    """Printing the cards of a whole office (tens of thousands) as one PDF, in the background."""
-
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
-    # What is printed: the whole office's tree, or one unit of it; every member, only those
-    # enrolled after `since` (the previous print of the same selection), or one endorsement's.
-    unit = models.ForeignKey(
-        "mutualaid.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    endorsement = models.ForeignKey("Endorsement", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    only_new = models.BooleanField(_("only members new since the last print"), default=False)
-    since = models.DateTimeField(null=True, blank=True)
-    # The selection as one string: while a job of it runs, asking again answers with that job.
-    selection = models.CharField(max_length=80, default="", blank=True)
-    status = models.CharField(_("status"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    card_count = models.PositiveIntegerField(_("cards"), default=0)
-    # Bumped by each run that claims the job: only the latest run may finish it (card_job_run).
-    attempt = models.PositiveSmallIntegerField(default=0)
-    file = models.FileField(upload_to="cards/%Y/%m/", blank=True)
-    error = models.CharField(max_length=300, blank=True)
-    created_by = models.ForeignKey("mutualaid.User", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta(TenantOwned.Meta):
-        verbose_name = _("card printing")
-        verbose_name_plural = _("card printing")
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["org_path"], name="cardjob_subtree", opclasses=["varchar_pattern_ops"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["org", "selection"],
-                condition=Q(status__in=["queued", "running"]),
-                name="one_running_card_job_per_selection",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.period} ({self.get_status_display()})"
-
-
 @pghistory.track()
 class RenewalSettings(TenantOwned):
     """How many days before a period ends an office sends its units the renewal notice (续保通知)."""
@@ -593,7 +543,9 @@ class UnitContact(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["org"], name="unit_contact_once_per_unit")]
 
 
-# Subsidies from several union levels live in enrollment/subsidymodels.py, loaded with these models.
+# Subsidies from several union levels live in enrollment/subsidymodels.py, and the print jobs in
+# enrollment/jobmodels.py, loaded with these models.
+from enrollment.jobmodels import CardPrintJob, JobStatus, PrintedDocument  # noqa: E402
 from enrollment.subsidymodels import PeriodSubsidy, SubsidyShare, UnionLevel  # noqa: E402
 
-__all__ = ["PeriodSubsidy", "SubsidyShare", "UnionLevel"]
+__all__ = ["CardPrintJob", "JobStatus", "PeriodSubsidy", "PrintedDocument", "SubsidyShare", "UnionLevel"]

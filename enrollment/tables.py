@@ -177,8 +177,9 @@ class CardJobTable(ListTable):
     period = tables.Column(
         _("Plan and period"), accessor="period__plan__name", order_by=("period__plan__name", "period__starts_on")
     )
+    document = tables.Column(_("Document"))
     cards_of = tables.Column(_("Cards of"), accessor="pk", orderable=False)
-    card_count = CountColumn(_("Cards"))
+    card_count = CountColumn(_("Members printed"))
     status = JobStatusColumn(_("Status"))
     download = tables.Column("", accessor="pk", orderable=False, exclude_from_export=True)
 

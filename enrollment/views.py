@@ -421,6 +421,7 @@ class PolicyDetailView(ListPage):
             endorsements=selectors.endorsement_list(policy_id=policy.pk),
             subsidy_shares=selectors.subsidy_share_list(policy=policy),
             cards_as_job=policy.member_count > documents.CARDS_IN_PAGE,
+            member_list_as_job=policy.member_count > documents.MEMBER_LIST_IN_PAGE,
         )
         return context
 

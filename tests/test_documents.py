@@ -108,6 +108,59 @@ def test_a_large_policy_s_cards_are_printed_as_a_job_from_its_page(  # type: ign
     )
 
 
+def test_a_large_policy_s_member_list_is_printed_as_a_job_from_its_page(  # type: ignore[no-untyped-def]
+    tree: Tree, policy, django_capture_on_commit_callbacks, settings, monkeypatch
+) -> None:
+    """Past MEMBER_LIST_IN_PAGE members a policy's page does not draw its member list (一览表)
+    while the person waits: its button starts a print job of the policy's list (every member,
+    a cancelled one too, as the small list shows them), the old address answers 400 in Chinese
+    saying what to do, and the job's file is named after the policy."""
+    from enrollment import documents
+    from enrollment.models import Enrollment, EnrollmentStatus
+
+    settings.CARD_RENDER_PROCESSES = 1
+    client = Client()
+    client.force_login(tree.a.office_user)
+    page_url = reverse("enrollment:policy_detail", kwargs={"policy_pk": policy.pk})
+    assert 'data-testid="member-list-link"' in client.get(page_url).content.decode()
+    monkeypatch.setattr(documents, "MEMBER_LIST_IN_PAGE", 9)
+    page = client.get(page_url).content.decode()
+    assert 'data-testid="member-list-link"' not in page and 'data-testid="member-list-job"' in page
+    assert 'data-testid="cards-link"' in page  # ten cards are still drawn at once
+    form = page.split('data-testid="member-list-job"', 1)[0].rsplit("<form", 1)[1]
+    fields = dict(re.findall(r'name="(period|unit|document)" value="(\w+)"', form))
+    assert fields == {"period": str(policy.period_id), "unit": str(policy.org_id), "document": "members"}
+    refused = _get(tree, policy, "members.pdf")
+    assert refused.status_code == 400 and "作为任务打印" in refused.content.decode()
+    with org_scope(tree.a.city):
+        Enrollment.objects.filter(policy=policy, number=10).update(status=EnrollmentStatus.CANCELLED)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("enrollment:card_jobs"), fields)
+    assert started.status_code == 302
+    with org_scope(tree.a.city):
+        job = CardPrintJob.objects.get()
+    assert (job.document, job.unit_id, job.status, job.card_count) == ("members", policy.org_id, JobStatus.DONE, 10)
+    download = client.get(reverse("enrollment:card_job", kwargs={"job_pk": job.pk}) + "?download=1")
+    assert policy.number in download["Content-Disposition"]
+    text = pdf_text(download.content)
+    assert "参保人员名单" in text and "职工0" in text and "职工9" in text and "已退保" in text
+    assert "互助保障卡" not in text
+    jobs_page = client.get(reverse("enrollment:card_jobs")).content.decode()
+    assert "参保人员名单" in jobs_page and tree.a.unit.name in jobs_page
+
+
+def test_a_member_list_job_needs_its_unit_and_a_print_job_a_known_document(tree: Tree, policy) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(tree.a.office_user)
+    url = reverse("enrollment:card_jobs")
+    no_unit = client.post(url, {"period": policy.period_id, "document": "members"})
+    assert no_unit.status_code == 400 and "选择要打印其参保人员名单的单位" in no_unit.content.decode()
+    unknown = client.post(url, {"period": policy.period_id, "document": "=1+1"})
+    assert unknown.status_code == 400 and "选择要打印的内容" in unknown.content.decode()
+    with org_scope(tree.a.city):
+        assert not CardPrintJob.objects.exists()
+
+
 def test_a_print_job_runs_once_even_if_the_task_is_delivered_twice(tree: Tree, policy) -> None:  # type: ignore[no-untyped-def]
     from enrollment.services.cards import card_job_create, card_job_run
 

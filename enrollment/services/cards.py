@@ -1,6 +1,8 @@
 """Member cards: a background job renders the active members of a period in the office's subtree
 (all of them, one unit's, only those new since the last print, or one endorsement's) into one
-PDF, stored encrypted (the cards carry names and masked IDs)."""
+PDF, stored encrypted (the cards carry names and masked IDs). The same job prints a large
+policy's member list (一览表: one unit's policy of the period, every member whatever their status,
+as its page prints a small one)."""
 
 from __future__ import annotations
 
@@ -21,9 +23,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pypdf import PdfWriter
 
-from enrollment.cardrender import cards_pdf_chunks, document_size
-from enrollment.documents import cards_for
-from enrollment.models import CardPrintJob, Endorsement, Enrollment, EnrollmentStatus, JobStatus, Period
+from enrollment.cardrender import cards_pdf_chunks, document_pdf, document_size
+from enrollment.documents import cards_for, member_list_html
+from enrollment.models import (
+    CardPrintJob,
+    Endorsement,
+    Enrollment,
+    EnrollmentStatus,
+    JobStatus,
+    Period,
+    Policy,
+    PrintedDocument,
+)
 from mutualaid import numbers, pii
 from mutualaid.faults import pause_point
 from mutualaid.models import Organisation, OrgKind, User
@@ -32,15 +43,12 @@ from mutualaid.roles import require_permission
 logger = logging.getLogger(__name__)
 
 
-def _selection(period: Period, unit: Organisation | None, endorsement: Endorsement | None, only_new: bool) -> str:
-    return ":".join(
-        [
-            str(period.pk),
-            str(unit.pk if unit else "-"),
-            str(endorsement.pk if endorsement else "-"),
-            "new" if only_new else "all",
-        ]
-    )
+def _selection(
+    period: Period, unit: Organisation | None, endorsement: Endorsement | None, only_new: bool, document: str
+) -> str:
+    parts = [str(period.pk), str(unit.pk if unit else "-"), str(endorsement.pk if endorsement else "-")]
+    parts.append("new" if only_new else "all")
+    return ":".join(parts if document == PrintedDocument.CARDS else [*parts, document])
 
 
 def card_job_create(*, actor: User, period: Period) -> CardPrintJob:
@@ -55,11 +63,13 @@ def card_job_request(
     unit: Organisation | None = None,
     endorsement: Endorsement | None = None,
     only_new: bool = False,
+    document: str = PrintedDocument.CARDS,
 ) -> tuple[CardPrintJob, bool]:
     """A print job for the office's tree or one unit of it: every active member, only those
     enrolled since the last finished print of the same unit (or of the whole tree), or the
-    members of one endorsement. Returns (job, created): while a job of the same selection is
-    queued or running, asking again answers with that job instead of printing twice."""
+    members of one endorsement; or the member list of one unit's policy. Returns (job, created):
+    while a job of the same selection is queued or running, asking again answers with that job
+    instead of printing twice."""
     require_permission(actor, "enrollment.view")
     office = actor.org
     if office is None:
@@ -70,7 +80,13 @@ def card_job_request(
         if endorsement.policy.period_id != period.pk or not endorsement.org_path.startswith(office.path):
             raise ValidationError({"endorsement": _("This endorsement is not of the chosen plan period.")})
         unit, only_new = endorsement.policy.org, False
-    selection = _selection(period, unit, endorsement, only_new)
+    if document == PrintedDocument.MEMBER_LIST:
+        if unit is None or endorsement is not None:
+            raise ValidationError({"unit": _("Choose the unit whose member list is printed.")})
+        only_new = False
+    elif document != PrintedDocument.CARDS:
+        raise ValidationError(_("Choose what to print."))
+    selection = _selection(period, unit, endorsement, only_new, document)
     running = CardPrintJob.objects.filter(org=office, selection=selection, status__in=RUNNING).first()
     if running is not None:
         return running, False
@@ -83,6 +99,7 @@ def card_job_request(
         only_new=only_new,
         since=since,
         selection=selection,
+        document=document,
         created_by=actor,
     )
     if not card_job_members(job).exists():
@@ -122,10 +139,12 @@ def _nothing_to_print(*, only_new: bool, since: datetime | None) -> str:
 
 
 def card_job_members(job: CardPrintJob) -> QuerySet[Enrollment]:
-    """The active members a job prints, in the order of the cards."""
-    members = Enrollment.objects.filter(
-        org_path__startswith=job.org_path, period_id=job.period_id, status=EnrollmentStatus.ACTIVE
-    )
+    """The members a job prints: the active ones, in the order of the cards; for a member list,
+    the unit's policy's members whatever their status."""
+    members = Enrollment.objects.filter(org_path__startswith=job.org_path, period_id=job.period_id)
+    if job.document == PrintedDocument.MEMBER_LIST:
+        return members.filter(org_id=job.unit_id)
+    members = members.filter(status=EnrollmentStatus.ACTIVE)
     if job.unit_id is not None:
         members = members.filter(org_id=job.unit_id)
     if job.endorsement is not None:
@@ -160,14 +179,17 @@ def card_job_run(*, job: CardPrintJob) -> CardPrintJob:
     )
     total = members.count()
     try:
-        pdf = _one_pdf(members, total=total, office=job.org.name, progress=current)
+        if job.document == PrintedDocument.MEMBER_LIST:
+            pdf = _member_list_pdf(job, progress=current)
+        else:
+            pdf = _one_pdf(members, total=total, office=job.org.name, progress=current)
     except Exception as error:
         logger.exception("Card print job %s failed", job.pk)
-        current.update(status=JobStatus.FAILED, error=_failure(error)[:300], finished_at=timezone.now())
+        current.update(status=JobStatus.FAILED, error=_failure(error, job.document)[:300], finished_at=timezone.now())
         raise
     storage = job.file.storage
     name = storage.save(
-        job.file.field.generate_filename(job, f"cards-{job.pk}-{job.attempt}.pdf.enc"),
+        job.file.field.generate_filename(job, f"{job.document}-{job.pk}-{job.attempt}.pdf.enc"),
         ContentFile(pii.encrypt_bytes(pdf)),
     )
     won = current.update(file=name, card_count=total, progress=100, status=JobStatus.DONE, finished_at=timezone.now())
@@ -197,10 +219,28 @@ def _one_pdf(members: QuerySet[Enrollment], *, total: int, office: str, progress
     return buffer.getvalue()
 
 
-def _failure(error: Exception) -> str:
+def card_job_policy(job: CardPrintJob) -> Policy | None:
+    """The policy whose member list a job prints (one per unit and period)."""
+    return Policy.objects.filter(org_id=job.unit_id, period_id=job.period_id).first()
+
+
+def _member_list_pdf(job: CardPrintJob, *, progress: QuerySet[CardPrintJob]) -> bytes:
+    policy = card_job_policy(job)
+    if policy is None:
+        raise ValidationError(_("No active member matches this choice: there is nothing to print."))
+    progress.update(progress=10)
+    return document_pdf(member_list_html(policy))
+
+
+def _failure(error: Exception, document: str) -> str:
     """What the office reads on the failed job: in Chinese, the product's language, whoever's
     browser follows the job (the technical cause is in the worker's log)."""
     with translation.override(settings.LANGUAGE_CODE):
+        if document == PrintedDocument.MEMBER_LIST:
+            return _(
+                "The member list could not be drawn: no file was made. "
+                "Print it again from the policy's page; if it fails again, tell your administrator."
+            )
         if isinstance(error, BrokenProcessPool):
             return _(
                 "A process drawing the cards stopped (the server may be short of memory): no file was made. "
