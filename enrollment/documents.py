@@ -64,10 +64,10 @@ def application_form_pdf(policy: Policy) -> bytes:
     )
 
 
-# The most members whose list (一览表) is drawn while the person waits (about 7 s at 1,000 on one
-# core: 500 took 3.8 s, 2,000 11.8 s, 4,000 26.2 s). A larger policy's list is a print job
+# The most members whose list (一览表) is drawn while the person waits (one core, quiet: 500 rows
+# 3.8 s, 1,000 rows 9.6 s, 4,000 rows 33 s). A larger policy's list is a print job
 # (enrollment/services/cards.py): a unit of 10,000 would outlast the web server's timeout.
-MEMBER_LIST_IN_PAGE = 1_000
+MEMBER_LIST_IN_PAGE = 500
 
 
 def member_list_pdf(policy: Policy) -> bytes:
