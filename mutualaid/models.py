@@ -71,6 +71,9 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = NodeManager()
+    # Not a column: set on the nodes `mutualaid.selectors.org_children` reads, the headcount of the
+    # units of each one's subtree.
+    staff: int | None
 
     class Meta:
         verbose_name = _("organisation")
