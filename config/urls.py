@@ -39,5 +39,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# A 503 with Retry-After while the database is away (mutualaid/outage.py); otherwise templates/500.html.
+# A 503 with Retry-After while the database is away (mutualaid/outage.py); otherwise templates/500.html
+# (templates/400.html for a bad request).
 handler500 = "mutualaid.outage.server_error"
+handler400 = "mutualaid.outage.bad_request"

@@ -4,7 +4,9 @@ A PostgreSQL restart, a failover or a full connection pool shows up in Django as
 OperationalError or InterfaceError, raised wherever the request first touches the database: in
 a view, or already in a middleware (the session, the user, the tenant scope). Django turns all of
 these into a call of `handler500` (config/urls.py) with the exception still being handled,
-so that is where it is told apart: the person gets a short page (or the API client a JSON body)
+so that is where it is told apart; except when the session could not be saved at the end of the
+request: Django then answers 400 (`SessionInterrupted`, raised from the lost connection), and
+`handler400` tells it apart the same way. The person gets a short page (or the API client a JSON body)
 saying to try again in a few seconds, and nothing of the request is committed, because every
 write runs in one transaction that the lost connection rolls back. Nothing else is needed to
 recover: with CONN_HEALTH_CHECKS a connection that died with the server is replaced at the next
@@ -64,3 +66,12 @@ def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespons
         logger.warning("database unavailable, answered 503: %s", type(error).__name__)
         return unavailable_response(request)
     return defaults.server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception, *args: Any, **kwargs: Any) -> HttpResponse:
+    """handler400: a 503 when the request failed because the database went away (the session not
+    saved at its end), templates/400.html (Chinese first) for any other bad request."""
+    if database_unavailable(exception):
+        logger.warning("database unavailable, answered 503: %s", type(exception).__name__)
+        return unavailable_response(request)
+    return defaults.bad_request(request, exception)
