@@ -15,7 +15,7 @@ from finance.rules import MONEY_OFFICES, own_remittance_due_date
 from finance.selectors.allocations import allocation_queue
 from finance.selectors.deposits import deposit_due_list
 from finance.selectors.payments import payment_queue_mine
-from finance.selectors.remittances import LEVELS_SINCE, remittance_premium_due, remittance_warning_list
+from finance.selectors.remittances import remittance_premium_due, remittance_warning_list
 from mutualaid import dates
 from mutualaid.models import Organisation, OrgKind, User
 from mutualaid.numbers import date_text, month_text
@@ -57,8 +57,8 @@ def remittances_todo(user: User) -> list[Todo]:
             )
         )
     if office.kind != OrgKind.COUNTY:  # a county has no money-holding office below
-        # Money booked below since a report is news, not a report missing, late or short.
-        late_below = sum(1 for w in remittance_warning_list(office=office) if w.problem != LEVELS_SINCE)
+        # Money booked below since a report is news, not a report missing, late or short: left out.
+        late_below = len(remittance_warning_list(office=office, levels_since=False))
         found.append(
             Todo(
                 "money",

@@ -113,7 +113,7 @@ class RemittanceWarning:
 
 
 def remittance_warning_list(
-    *, office: Organisation, months: int = 6, today: date | None = None
+    *, office: Organisation, months: int = 6, today: date | None = None, levels_since: bool = True
 ) -> list[RemittanceWarning]:
     """Premium held back below the office (保费滞留): for each money-holding office directly below
     and each of the last `months` finished months, a report not drafted or not remitted after its
@@ -125,17 +125,17 @@ def remittance_warning_list(
     a report not drafted would ask (`premium_by_child_and_month`: the premium held, less the union
     levels' part, with the levels' money of the month), grouped by office and month. Read in the
     caller's scope, which holds the office (its own page, or a dashboard of a node of the caller's
-    tree).
+    tree). `levels_since=False` leaves out the union levels' money booked since each office's
+    latest report (news, not a report missing, late or short: the home page's count), and with it
+    the largest part of the reports' query.
     """
     today = today or dates.business_today()
     checked = [dates.add_months(dates.month_start(today), -back) for back in range(1, months + 1)]
     children = list(Organisation.objects.filter(parent=office, kind__in=MONEY_OFFICES).order_by("path"))
-    reports = {
-        (r.org_id, r.month): r
-        for r in Remittance.objects.filter(org__in=children, month__in=checked)
-        .annotate(levels_since=levels_since_parts(plans_above=office.ancestor_ids()))
-        .order_by()
-    }
+    read = Remittance.objects.filter(org__in=children, month__in=checked).order_by()
+    if levels_since:
+        read = read.annotate(levels_since=levels_since_parts(plans_above=office.ancestor_ids()))
+    reports = {(r.org_id, r.month): r for r in read}
     premium = premium_by_child_and_month(office, children, checked) if children else {}
     due_on = dict(zip(checked, remittance_due_dates(checked, receiver=office), strict=True))
     found: list[RemittanceWarning] = []
@@ -144,6 +144,8 @@ def remittance_warning_list(
             warning = _warning(child, month, reports.get((child.pk, month)), premium, today, due_on[month])
             if warning is not None:
                 found.append(warning)
+        if not levels_since:
+            continue
         # The union levels' money booked after the child's latest report was drafted, for months
         # that report covers: no report asks it until the next one is drafted, so it is named here.
         latest = next((reports[(child.pk, month)] for month in checked if (child.pk, month) in reports), None)
