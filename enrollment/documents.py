@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from enrollment.cardrender import Card, cards_pdf, html_pdf
-from enrollment.models import Enrollment, EnrollmentStatus, Policy
+from enrollment.models import Endorsement, Enrollment, EnrollmentStatus, Policy
 from mutualaid.paperwork import report_signatures
 from mutualaid.spreadsheets import write
 from mutualaid.spreadsheets.write import COUNT, MONEY
@@ -77,14 +78,15 @@ def member_list_pdf(policy: Policy) -> bytes:
 def member_list_html(policy: Policy) -> str:
     """一览表 of the policy's members, signed at its foot: filled in by whoever sent the unit's
     first list, reviewed by whoever approved it and issued the policy; the person in charge signs."""
-    members = Enrollment.objects.filter(policy=policy).order_by("number")
+    # Each member with the number of the endorsement it came with (none for the policy's own list).
+    endorsed = Endorsement.objects.filter(policy=policy, member_list_id=OuterRef("member_list_id")).values("number")
+    members = Enrollment.objects.filter(policy=policy).annotate(endorsement=Subquery(endorsed)).order_by("number")
     first_list = policy.lists.select_related("uploaded_by").order_by("created_at", "pk").first()
     return render_to_string(
         "enrollment/pdf/member_list.html",
         {
             "policy": policy,
             "members": members,
-            "endorsements": dict(policy.endorsements.values_list("member_list_id", "number")),
             "printed": timezone.localdate(),
             "signatures": report_signatures(
                 filled_by=first_list.uploaded_by if first_list else None, reviewed_by=policy.issued_by

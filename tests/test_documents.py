@@ -13,8 +13,9 @@ from pypdf import PdfReader
 
 from enrollment.models import CardPrintJob, JobStatus
 from mutualaid import pii
-from mutualaid.tenancy import org_scope
+from mutualaid.tenancy import org_scope, unscoped
 from tests.conftest import Tree
+from tests.factories import OrganisationFactory
 from tests.lists import enrol, offer_plan, person
 
 
@@ -157,6 +158,12 @@ def test_a_member_list_job_needs_its_unit_and_a_print_job_a_known_document(tree:
     assert no_unit.status_code == 400 and "选择要打印其参保人员名单的单位" in no_unit.content.decode()
     unknown = client.post(url, {"period": policy.period_id, "document": "=1+1"})
     assert unknown.status_code == 400 and "选择要打印的内容" in unknown.content.decode()
+    # A unit of the tree that has no policy in the period: its list is not there to print, said
+    # as such (not the cards' "no active member").
+    with unscoped():
+        bare = OrganisationFactory(name="无保单单位", parent=tree.a.county)
+    none = client.post(url, {"period": policy.period_id, "document": "members", "unit": bare.pk})
+    assert none.status_code == 400 and "该单位在本保障期没有保单，没有参保人员名单可打印" in none.content.decode()
     with org_scope(tree.a.city):
         assert not CardPrintJob.objects.exists()
 

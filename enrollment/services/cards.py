@@ -103,7 +103,7 @@ def card_job_request(
         created_by=actor,
     )
     if not card_job_members(job).exists():
-        raise ValidationError(_nothing_to_print(only_new=only_new, since=since))
+        raise ValidationError(_nothing_to_print(only_new=only_new, since=since, document=document))
     try:
         with transaction.atomic():
             job.save()
@@ -130,7 +130,13 @@ def _last_print(office: Organisation, period: Period, unit: Organisation | None)
     return last
 
 
-def _nothing_to_print(*, only_new: bool, since: datetime | None) -> str:
+def _no_member_list() -> str:
+    return _("The unit has no policy in this plan period: there is no member list to print.")
+
+
+def _nothing_to_print(*, only_new: bool, since: datetime | None, document: str = PrintedDocument.CARDS) -> str:
+    if document == PrintedDocument.MEMBER_LIST:
+        return _no_member_list()
     if only_new and since is not None:
         return _("No member was enrolled since the last print (%(when)s): there is nothing new to print.") % {
             "when": numbers.date_text(timezone.localdate(since)) + timezone.localtime(since).strftime(" %H:%M")
@@ -226,8 +232,8 @@ def card_job_policy(job: CardPrintJob) -> Policy | None:
 
 def _member_list_pdf(job: CardPrintJob, *, progress: QuerySet[CardPrintJob]) -> bytes:
     policy = card_job_policy(job)
-    if policy is None:
-        raise ValidationError(_("No active member matches this choice: there is nothing to print."))
+    if policy is None:  # asked for with members (card_job_request), so with their policy
+        raise ValidationError(_no_member_list())
     progress.update(progress=10)
     return document_pdf(member_list_html(policy))
 
