@@ -133,9 +133,14 @@ def remittance_warning_list(
     checked = [dates.add_months(dates.month_start(today), -back) for back in range(1, months + 1)]
     children = list(Organisation.objects.filter(parent=office, kind__in=MONEY_OFFICES).order_by("path"))
     read = Remittance.objects.filter(org__in=children, month__in=checked).order_by()
+    since_parts: dict[int, list[Decimal]] = {}  # per report, the levels' money booked since, by plan
+    reports: dict[tuple[int, date], Remittance]
     if levels_since:
-        read = read.annotate(levels_since=levels_since_parts(plans_above=office.ancestor_ids()))
-    reports = {(r.org_id, r.month): r for r in read}
+        annotated = list(read.annotate(levels_since=levels_since_parts(plans_above=office.ancestor_ids())))
+        since_parts = {r.pk: r.levels_since or [] for r in annotated}
+        reports = {(r.org_id, r.month): r for r in annotated}
+    else:
+        reports = {(r.org_id, r.month): r for r in read}
     premium = premium_by_child_and_month(office, children, checked) if children else {}
     due_on = dict(zip(checked, remittance_due_dates(checked, receiver=office), strict=True))
     found: list[RemittanceWarning] = []
@@ -149,7 +154,7 @@ def remittance_warning_list(
         # The union levels' money booked after the child's latest report was drafted, for months
         # that report covers: no report asks it until the next one is drafted, so it is named here.
         latest = next((reports[(child.pk, month)] for month in checked if (child.pk, month) in reports), None)
-        since = sum((max(part, ZERO) for part in latest.levels_since or ()), ZERO) if latest is not None else ZERO
+        since = sum((max(part, ZERO) for part in since_parts[latest.pk]), ZERO) if latest is not None else ZERO
         if latest is not None and since > 0:
             found.append(RemittanceWarning(child, latest.month, LEVELS_SINCE, since, since, latest))
     return found
