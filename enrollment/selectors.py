@@ -74,6 +74,19 @@ def plan_list_exclusive(*, plan: Plan) -> dict[str, str]:
         return {p.kind: p.name for p in Plan.objects.filter(exclusive_with=plan).only("kind", "name")}
 
 
+# The periods whose days overlap the days `%(starts)s`–`%(ends)s`, of plans of the kinds `%(kinds)s`,
+# in any office: a condition on `e`, an enrollment, for the province-wide searches. An enrollment's
+# days lie inside its period's (from the period's start or the day of approval to its end; the
+# days are frozen at the first approval), so it adds nothing to what the days' overlap says; it lets
+# PostgreSQL take the person-and-period index (and a partitioned table its period's partitions)
+# instead of reading every year's enrollments (bench/history_bench.py).
+OVERLAPPING_PERIODS_SQL = """
+    e.period_id = ANY(ARRAY(
+        SELECT p.id FROM enrollment_period p JOIN enrollment_plan k ON k.id = p.plan_id
+        WHERE k.kind = ANY(%(kinds)s) AND p.starts_on <= %(ends)s AND p.ends_on >= %(starts)s))
+"""
+
+
 def plan_kinds_exclusive(*, plan: Plan) -> list[str]:
     """The kinds of plan whose enrollments a member of `plan` may not hold elsewhere in an
     overlapping period: its own and those it excludes, sorted (approval locks them in this order)."""

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from enrollment import eligibility
 from enrollment.models import Period, Plan
-from enrollment.selectors import plan_list_exclusive
+from enrollment.selectors import OVERLAPPING_PERIODS_SQL, plan_list_exclusive
 from enrollment.workbook.columns import CellProblem, ParsedList
 from mutualaid import idcheck, pii
 from mutualaid.badinput import whole_numbers
@@ -358,6 +358,18 @@ def _check_share_counts(rows: list[CheckedRow], period: Period, fixed_shares: in
 Holdings = tuple[dict[bytes, tuple[str, str, str]], dict[str, str], dict[str, str]]
 
 
+# The province-wide search: who of the list's people holds a plan of these kinds, in any unit of
+# the province, for days that overlap the period (bench/history_bench.py times it as written).
+PROVINCE_HOLDINGS_SQL = f"""
+    SELECT e.id_hash, e.plan_kind, e.org_path, o.name
+    FROM enrollment_enrollment e JOIN mutualaid_organisation o ON o.id = e.org_id
+    WHERE e.province_id = %(province)s AND e.status = 'active' AND e.plan_kind = ANY(%(kinds)s)
+      AND e.starts_on <= %(ends)s AND e.ends_on >= %(starts)s AND e.id_hash = ANY(%(hashes)s)
+      AND e.member_list_id IS DISTINCT FROM %(replaced)s
+      AND {OVERLAPPING_PERIODS_SQL}
+"""  # noqa: S608 - a constant of ours, values bound
+
+
 def _province_holdings(
     rows: list[CheckedRow], period: Period, plan: Plan, unit: Organisation, replaced_list_id: int | None
 ) -> Holdings:
@@ -373,14 +385,15 @@ def _province_holdings(
     province_id = unit.ancestor_ids()[0]
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            SELECT e.id_hash, e.plan_kind, e.org_path, o.name
-            FROM enrollment_enrollment e JOIN mutualaid_organisation o ON o.id = e.org_id
-            WHERE e.province_id = %s AND e.status = 'active' AND e.plan_kind = ANY(%s)
-              AND e.starts_on <= %s AND e.ends_on >= %s AND e.id_hash = ANY(%s)
-              AND e.member_list_id IS DISTINCT FROM %s
-            """,
-            [province_id, kinds, period.ends_on, period.starts_on, [row.id_hash for row in rows], replaced_list_id],
+            PROVINCE_HOLDINGS_SQL,
+            {
+                "province": province_id,
+                "kinds": kinds,
+                "starts": period.starts_on,
+                "ends": period.ends_on,
+                "hashes": [row.id_hash for row in rows],
+                "replaced": replaced_list_id,
+            },
         )
         held = {bytes(h): (kind, path, name) for h, kind, path, name in cursor.fetchall()}
     offices = _office_names({path.split(".")[1] for _k, path, _n in held.values() if path.count(".") > 1})

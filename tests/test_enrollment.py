@@ -117,6 +117,31 @@ def test_a_person_enrolled_in_another_city_is_refused_without_naming_the_unit(tr
     assert tree.a.unit.name in own_view.cell_problems[0]["message"]
 
 
+def test_a_person_held_in_another_office_s_plan_is_found_where_the_periods_overlap_and_only_there(
+    tree: Tree, offer: Offer
+) -> None:
+    """The search reads the periods whose days overlap the list's, of any plan of the kind in the
+    province (enrollment.selectors.OVERLAPPING_PERIODS_SQL): city B's own plan, a year from July,
+    overlaps the province's 2026; its next year, from July 2027, does not."""
+    from enrollment.models import PlanKind
+
+    enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(7)])
+    head = tree.b.office_user
+    with org_scope(head.org, actor_id=head.pk):
+        plan = plan_create(actor=head, name="乙市住院互助", kind=PlanKind.INPATIENT)
+        terms = {"premium_per_share": Decimal("40"), "min_participation": Decimal("0")}
+        overlapping = period_create(
+            actor=head, plan=plan, label="2026-2027", starts_on=date(2026, 7, 1), ends_on=date(2027, 6, 30), **terms
+        )
+        later = period_create(
+            actor=head, plan=plan, label="2027-2028", starts_on=date(2027, 7, 1), ends_on=date(2028, 6, 30), **terms
+        )
+    checked = upload_and_check(tree.b.unit_agent, tree.b.unit, overlapping, [person(7, plan="乙市住院互助")])
+    assert codes(checked, 2) == {"enrolled_elsewhere"}
+    checked = upload_and_check(tree.b.unit_agent, tree.b.unit, later, [person(7, plan="乙市住院互助")])
+    assert "enrolled_elsewhere" not in codes(checked, 2), checked.cell_problems
+
+
 def test_mutually_exclusive_plans_are_refused(tree: Tree, offer: Offer) -> None:
     from enrollment.models import PlanKind
 

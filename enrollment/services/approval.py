@@ -201,16 +201,24 @@ def _refuse_people_enrolled_meanwhile(
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT r.row_number FROM enrollment_listrow r
-            WHERE r.member_list_id = %s AND r.ok AND EXISTS (
+            WHERE r.member_list_id = %(list)s AND r.ok AND EXISTS (
                 SELECT 1 FROM enrollment_enrollment e
-                WHERE e.id_hash = r.id_hash AND e.province_id = %s AND e.status = 'active'
-                  AND e.plan_kind = ANY(%s) AND e.starts_on <= %s AND e.ends_on >= %s
-                  AND e.member_list_id IS DISTINCT FROM %s)
+                WHERE e.id_hash = r.id_hash AND e.province_id = %(province)s AND e.status = 'active'
+                  AND e.plan_kind = ANY(%(kinds)s) AND e.starts_on <= %(ends)s AND e.ends_on >= %(starts)s
+                  AND e.member_list_id IS DISTINCT FROM %(replaced)s
+                  AND {selectors.OVERLAPPING_PERIODS_SQL})
             LIMIT 1
-            """,
-            [member_list.pk, province_id, kinds, period.ends_on, period.starts_on, replaced.pk if replaced else None],
+            """,  # noqa: S608 - a constant of ours, values bound
+            {
+                "list": member_list.pk,
+                "province": province_id,
+                "kinds": kinds,
+                "starts": period.starts_on,
+                "ends": period.ends_on,
+                "replaced": replaced.pk if replaced else None,
+            },
         )
         if cursor.fetchone():
             raise ValidationError(_enrolled_meanwhile_message())
