@@ -109,7 +109,7 @@ def build(cursor: Any, current_period: int) -> None:
 
 def periods(cursor: Any) -> None:
     """Each year's periods and the plans, for the searches' condition on overlapping periods
-    (`enrollment.selectors.OVERLAPPING_PERIODS_SQL`, read here from `history.period`)."""
+    (`enrollment.selectors.period_ids_overlapping`, read here from `history.period`)."""
     years = ", ".join(str(year) for year in YEARS)
     cursor.execute(
         "DROP TABLE IF EXISTS history.period, history.plan;"
@@ -161,7 +161,6 @@ def timed(cursor: Any, sql: str, params: Any = None, *, runs: int = 3) -> tuple[
 
 
 def measure(cursor: Any, province: Any, current_period: Any) -> list[tuple[str, dict[str, float]]]:
-    from enrollment.selectors import OVERLAPPING_PERIODS_SQL
     from enrollment.validation import PROVINCE_HOLDINGS_SQL
     from mutualaid import dates
 
@@ -181,8 +180,15 @@ def measure(cursor: Any, province: Any, current_period: Any) -> list[tuple[str, 
         "hashes": hashes,
         "replaced": None,
     }
-    days_only = PROVINCE_HOLDINGS_SQL.replace(f"AND {OVERLAPPING_PERIODS_SQL}", "")
+    days_only = PROVINCE_HOLDINGS_SQL.replace("AND e.period_id = ANY(%(periods)s)", "")
     assert days_only != PROVINCE_HOLDINGS_SQL
+    # The periods of the tables here (`periods`): what `period_ids_overlapping` reads in the product.
+    cursor.execute(
+        "SELECT p.id FROM history.period p JOIN history.plan k ON k.id = p.plan_id "
+        "WHERE k.kind = ANY(%(kinds)s) AND p.starts_on <= %(ends)s AND p.ends_on >= %(starts)s",
+        search,
+    )
+    search["periods"] = [pk for (pk,) in cursor.fetchall()]
     cases: list[tuple[str, str, Any]] = [
         ("floor: GROUP BY city, every year", floor, None),
         ("roll-up's pass, every year (the product's query)", rollup, None),
@@ -205,7 +211,6 @@ def measure(cursor: Any, province: Any, current_period: Any) -> list[tuple[str, 
         figures: dict[str, float] = {}
         for table in TABLES:
             text = sql.replace('"enrollment_enrollment"', table).replace("enrollment_enrollment", table)
-            text = text.replace("enrollment_period", "history.period").replace("enrollment_plan", "history.plan")
             text = text.replace("{table}", table)
             seconds, rows = timed(cursor, text, params)
             figures[table] = seconds

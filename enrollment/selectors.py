@@ -74,17 +74,23 @@ def plan_list_exclusive(*, plan: Plan) -> dict[str, str]:
         return {p.kind: p.name for p in Plan.objects.filter(exclusive_with=plan).only("kind", "name")}
 
 
-# The periods whose days overlap the days `%(starts)s`–`%(ends)s`, of plans of the kinds `%(kinds)s`,
-# in any office: a condition on `e`, an enrollment, for the province-wide searches. An enrollment's
-# days lie inside its period's (from the period's start or the day of approval to its end; the
-# days are frozen at the first approval), so it adds nothing to what the days' overlap says; it lets
-# PostgreSQL take the person-and-period index (and a partitioned table its period's partitions)
-# instead of reading every year's enrollments (bench/history_bench.py).
-OVERLAPPING_PERIODS_SQL = """
-    e.period_id = ANY(ARRAY(
-        SELECT p.id FROM enrollment_period p JOIN enrollment_plan k ON k.id = p.plan_id
-        WHERE k.kind = ANY(%(kinds)s) AND p.starts_on <= %(ends)s AND p.ends_on >= %(starts)s))
-"""
+def period_ids_overlapping(*, kinds: list[str], starts_on: date, ends_on: date) -> list[int]:
+    """The periods, of any office, of plans of `kinds` whose days overlap `starts_on`–`ends_on`:
+    for the province-wide searches (`e.period_id = ANY(...)`). An enrollment's days lie inside its
+    period's (from the period's start or the day of approval to its end; the days are frozen at the
+    first approval), so the condition drops no enrollment whose days overlap; given as values, it
+    lets PostgreSQL take the person-and-period index (and a table partitioned by period year its
+    years) instead of reading every year's enrollments (bench/history_bench.py). Read outside the
+    scope: a duplicate may sit in any office's plan."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT p.id FROM enrollment_period p JOIN enrollment_plan k ON k.id = p.plan_id
+            WHERE k.kind = ANY(%s) AND p.starts_on <= %s AND p.ends_on >= %s
+            """,
+            [kinds, ends_on, starts_on],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def plan_kinds_exclusive(*, plan: Plan) -> list[str]:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from enrollment import eligibility
 from enrollment.models import Period, Plan
-from enrollment.selectors import OVERLAPPING_PERIODS_SQL, plan_list_exclusive
+from enrollment.selectors import period_ids_overlapping, plan_list_exclusive
 from enrollment.workbook.columns import CellProblem, ParsedList
 from mutualaid import idcheck, pii
 from mutualaid.badinput import whole_numbers
@@ -359,15 +359,16 @@ Holdings = tuple[dict[bytes, tuple[str, str, str]], dict[str, str], dict[str, st
 
 
 # The province-wide search: who of the list's people holds a plan of these kinds, in any unit of
-# the province, for days that overlap the period (bench/history_bench.py times it as written).
-PROVINCE_HOLDINGS_SQL = f"""
+# the province, for days that overlap the period, in the periods that do
+# (`selectors.period_ids_overlapping`; bench/history_bench.py times it as written).
+PROVINCE_HOLDINGS_SQL = """
     SELECT e.id_hash, e.plan_kind, e.org_path, o.name
     FROM enrollment_enrollment e JOIN mutualaid_organisation o ON o.id = e.org_id
     WHERE e.province_id = %(province)s AND e.status = 'active' AND e.plan_kind = ANY(%(kinds)s)
       AND e.starts_on <= %(ends)s AND e.ends_on >= %(starts)s AND e.id_hash = ANY(%(hashes)s)
       AND e.member_list_id IS DISTINCT FROM %(replaced)s
-      AND {OVERLAPPING_PERIODS_SQL}
-"""  # noqa: S608 - a constant of ours, values bound
+      AND e.period_id = ANY(%(periods)s)
+"""
 
 
 def _province_holdings(
@@ -393,6 +394,7 @@ def _province_holdings(
                 "ends": period.ends_on,
                 "hashes": [row.id_hash for row in rows],
                 "replaced": replaced_list_id,
+                "periods": period_ids_overlapping(kinds=kinds, starts_on=period.starts_on, ends_on=period.ends_on),
             },
         )
         held = {bytes(h): (kind, path, name) for h, kind, path, name in cursor.fetchall()}

@@ -121,7 +121,7 @@ def test_a_person_held_in_another_office_s_plan_is_found_where_the_periods_overl
     tree: Tree, offer: Offer
 ) -> None:
     """The search reads the periods whose days overlap the list's, of any plan of the kind in the
-    province (enrollment.selectors.OVERLAPPING_PERIODS_SQL): city B's own plan, a year from July,
+    province (enrollment.selectors.period_ids_overlapping): city B's own plan, a year from July,
     overlaps the province's 2026; its next year, from July 2027, does not."""
     from enrollment.models import PlanKind
 

@@ -201,16 +201,16 @@ def _refuse_people_enrolled_meanwhile(
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
+            """
             SELECT r.row_number FROM enrollment_listrow r
             WHERE r.member_list_id = %(list)s AND r.ok AND EXISTS (
                 SELECT 1 FROM enrollment_enrollment e
                 WHERE e.id_hash = r.id_hash AND e.province_id = %(province)s AND e.status = 'active'
                   AND e.plan_kind = ANY(%(kinds)s) AND e.starts_on <= %(ends)s AND e.ends_on >= %(starts)s
                   AND e.member_list_id IS DISTINCT FROM %(replaced)s
-                  AND {selectors.OVERLAPPING_PERIODS_SQL})
+                  AND e.period_id = ANY(%(periods)s))
             LIMIT 1
-            """,  # noqa: S608 - a constant of ours, values bound
+            """,
             {
                 "list": member_list.pk,
                 "province": province_id,
@@ -218,6 +218,9 @@ def _refuse_people_enrolled_meanwhile(
                 "starts": period.starts_on,
                 "ends": period.ends_on,
                 "replaced": replaced.pk if replaced else None,
+                "periods": selectors.period_ids_overlapping(
+                    kinds=kinds, starts_on=period.starts_on, ends_on=period.ends_on
+                ),
             },
         )
         if cursor.fetchone():
