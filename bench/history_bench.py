@@ -56,7 +56,7 @@ LIST_ROWS = 100_000
 MOVED = {
     "id": "e.id + {k}::bigint * 100000000",
     # Each year its own period (no foreign key here); the bench's two periods kept apart.
-    "period_id": "1000000 + {year} * 10 + e.period_id",
+    "period_id": "{year}::bigint * 1000000 + e.period_id",
     "starts_on": "make_date({year}, 1, 1)",
     "ends_on": "make_date({year}, 12, 31)",
     "created_at": "e.created_at + make_interval(years => {year} - extract(year FROM e.created_at)::int)",
@@ -66,7 +66,7 @@ MOVED = {
 
 
 def build(cursor: Any, current_period: int) -> None:
-    """The two tables, from the bench's enrollments (about 10 minutes on two cores)."""
+    """The two tables, from the bench's enrollments (about 8 minutes on two cores)."""
     cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'enrollment_enrollment'")
     columns = [name for (name,) in cursor.fetchall()]
     cursor.execute("DROP SCHEMA IF EXISTS history CASCADE; CREATE SCHEMA history")
@@ -114,7 +114,7 @@ def periods(cursor: Any) -> None:
     cursor.execute(
         "DROP TABLE IF EXISTS history.period, history.plan;"
         "CREATE TABLE history.plan AS SELECT id, kind FROM enrollment_plan;"
-        "CREATE TABLE history.period AS SELECT 1000000 + y * 10 + p.id AS id, p.plan_id, "
+        "CREATE TABLE history.period AS SELECT y::bigint * 1000000 + p.id AS id, p.plan_id, "
         "make_date(y, 1, 1) AS starts_on, make_date(y, 12, 31) AS ends_on "
         f"FROM enrollment_period p CROSS JOIN unnest(ARRAY[{years}]) AS y;"
         "ANALYZE history.plan; ANALYZE history.period"
@@ -127,8 +127,10 @@ def built(cursor: Any) -> bool:
     )
     if not cursor.fetchone()[0]:
         return False
-    cursor.execute("SELECT count(*) FROM history.parted_2026")
-    year = cursor.fetchone()[0]
+    cursor.execute("SELECT count(*), min(period_id) FROM history.parted_2026")
+    year, period = cursor.fetchone()
+    if period is None or period < 2026 * 1000000:  # periods numbered as an earlier bench did
+        return False
     cursor.execute("SELECT count(*) FROM enrollment_enrollment")
     return year == cursor.fetchone()[0]
 

@@ -216,6 +216,11 @@ def test_a_period_is_frozen_once_a_policy_is_issued(tree: Tree, offer: Offer) ->
     enrol(tree.a.unit_agent, tree.a.office_user, tree.a.unit, offer.period, [person(0)])
     with org_scope(tree.province), pytest.raises(ValidationError):
         period_update(actor=tree.province_user, period=offer.period, premium_per_share=Decimal("60"))
+    # Nor moved to another plan: its members would then hold another kind than the plan's.
+    with org_scope(tree.province):
+        other = plan_create(actor=tree.province_user, name="另一住院计划", kind=offer.plan.kind)
+        with pytest.raises(ValidationError):
+            period_update(actor=tree.province_user, period=offer.period, plan=other)
 
 
 def test_approving_a_list_whose_people_were_enrolled_meanwhile_stores_nothing(tree: Tree, offer: Offer) -> None:

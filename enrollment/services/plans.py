@@ -95,7 +95,9 @@ def period_update(*, actor: User, period: Period, **changes: Any) -> Period:
     locked = Period.objects.select_for_update().get(pk=period.pk)
     if locked.org_id != actor.org_id:
         raise PermissionDenied(_("Only the office that owns the plan sets its periods."))
-    if locked.frozen_at and any(key in FROZEN_FIELDS for key in changes):
+    # Nor its plan (and with it the kind its members hold): the province-wide duplicate search
+    # reads the periods whose days overlap (selectors.period_ids_overlapping).
+    if locked.frozen_at and any(key in (*FROZEN_FIELDS, "plan") for key in changes):
         raise ValidationError(
             _("Policies have been issued under this period, so its rules are frozen; create a new period instead.")
         )
