@@ -52,11 +52,15 @@ import enrollment_bench as eb  # noqa: E402
 YEARS = (2023, 2024, 2025, 2026)
 TABLES = ("history.flat", "history.parted")
 LIST_ROWS = 100_000
+# A year's copy of a period: its own id, the year's millions plus the period's (an SQL
+# expression of `year` and `period`); the enrollments' copies and `history.period` number them alike.
+YEAR_PERIOD = 1_000_000
+YEAR_PERIOD_ID = "{year}::bigint * " + str(YEAR_PERIOD) + " + {period}"
 # The columns each year's copy changes; the rest are copied as they are.
 MOVED = {
     "id": "e.id + {k}::bigint * 100000000",
     # Each year its own period (no foreign key here); the bench's two periods kept apart.
-    "period_id": "{year}::bigint * 1000000 + e.period_id",
+    "period_id": YEAR_PERIOD_ID.format(year="{year}", period="e.period_id"),
     "starts_on": "make_date({year}, 1, 1)",
     "ends_on": "make_date({year}, 12, 31)",
     "created_at": "e.created_at + make_interval(years => {year} - extract(year FROM e.created_at)::int)",
@@ -114,7 +118,7 @@ def periods(cursor: Any) -> None:
     cursor.execute(
         "DROP TABLE IF EXISTS history.period, history.plan;"
         "CREATE TABLE history.plan AS SELECT id, kind FROM enrollment_plan;"
-        "CREATE TABLE history.period AS SELECT y::bigint * 1000000 + p.id AS id, p.plan_id, "
+        f"CREATE TABLE history.period AS SELECT {YEAR_PERIOD_ID.format(year='y', period='p.id')} AS id, p.plan_id, "
         "make_date(y, 1, 1) AS starts_on, make_date(y, 12, 31) AS ends_on "
         f"FROM enrollment_period p CROSS JOIN unnest(ARRAY[{years}]) AS y;"
         "ANALYZE history.plan; ANALYZE history.period"
@@ -129,7 +133,7 @@ def built(cursor: Any) -> bool:
         return False
     cursor.execute("SELECT count(*), min(period_id) FROM history.parted_2026")
     year, period = cursor.fetchone()
-    if period is None or period < 2026 * 1000000:  # periods numbered as an earlier bench did
+    if period is None or period < YEARS[-1] * YEAR_PERIOD:  # periods numbered as an earlier bench did
         return False
     cursor.execute("SELECT count(*) FROM enrollment_enrollment")
     return year == cursor.fetchone()[0]
